@@ -1,0 +1,55 @@
+# The platform's commands. `make run` and `make test` are the two that matter; both install
+# everything they need into .venv (Python) and node_modules (buf) first.
+SHELL := /bin/bash
+PY_VERSION ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
+PYTEST := $(PY) -m pytest
+
+.PHONY: install run test test-unit test-integration test-e2e proto proto-check lint-proto bench clean
+
+$(STAMP): requirements.txt
+	$(PY_VERSION) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -r requirements.txt
+	$(PY) -c "import site,os; p=os.path.join(site.getsitepackages()[0],'jjjc-platform.pth'); open(p,'w').write('$(CURDIR)\n$(CURDIR)/gen\n')"
+	touch $(STAMP)
+
+node_modules/.bin/buf: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+install: $(STAMP) node_modules/.bin/buf
+
+## Regenerate the Python protobuf/gRPC package gen/ from proto/ (never edit gen/ by hand).
+proto: $(STAMP)
+	$(PY) -m tools.gen_proto
+
+lint-proto: node_modules/.bin/buf
+	cd proto && ../node_modules/.bin/buf lint
+
+## Start embedded PostgreSQL, the embedded broker and all four services; Ctrl-C stops all.
+run: install
+	$(PY) -m kernel.runner
+
+## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
+test: install lint-proto
+	$(PYTEST) -q
+
+test-unit: $(STAMP)
+	$(PYTEST) -q -m unit
+
+test-integration: install
+	$(PYTEST) -q -m integration
+
+test-e2e: install
+	$(PYTEST) -q -m e2e
+
+bench: install
+	$(PY) -m bench.append
+
+clean:
+	rm -rf $(VENV) node_modules .data .pytest_cache

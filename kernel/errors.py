@@ -1,0 +1,50 @@
+"""The one closed error family of the platform; `kernel.grpc_server` maps it to status codes."""
+from __future__ import annotations
+
+
+class PlatformError(Exception):
+    """Base of every error a caller may see. The message is safe to show to the caller."""
+
+
+class Validation(PlatformError):
+    """Bad input (INVALID_ARGUMENT). Names the offending field."""
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        super().__init__(f"{field}: {problem}")
+
+
+class IllegalState(PlatformError):
+    """The operation is not allowed in the current state (FAILED_PRECONDITION)."""
+
+    def __init__(self, current_state: str, operation: str):
+        self.current_state = current_state
+        super().__init__(f"cannot {operation} in state {current_state}")
+
+
+class NotFound(PlatformError):
+    """Unknown id (NOT_FOUND)."""
+
+    def __init__(self, kind: str, ident: str):
+        super().__init__(f"{kind} {ident!r} not found")
+
+
+class Concurrency(PlatformError):
+    """Optimistic concurrency conflict on a stream (ABORTED): reload and retry."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int | None = None):
+        self.stream_id, self.expected, self.actual = stream_id, expected, actual
+        found = "" if actual is None else f", found {actual}"
+        super().__init__(f"stream {stream_id}: expected version {expected}{found}")
+
+
+class Unauthenticated(PlatformError):
+    """Missing, malformed, forged or expired credentials (UNAUTHENTICATED)."""
+
+
+class Forbidden(PlatformError):
+    """The principal's role may not perform the operation (PERMISSION_DENIED)."""
+
+
+class Unavailable(PlatformError):
+    """A dependency the operation needs (the store) is down (UNAVAILABLE): retry later."""

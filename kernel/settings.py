@@ -1,0 +1,86 @@
+"""Settings from the environment. Nothing here connects to anything.
+
+Embedded defaults: with no DATABASE_URL and no KAFKA_BOOTSTRAP_SERVERS the runner starts the
+embedded PostgreSQL and broker and fills these in for the services it launches.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("clues", "cases", "sanctions", "audit")
+DEFAULT_PORTS = {"clues": 50051, "cases": 50052, "sanctions": 50053, "audit": 50054}
+PRODUCERS = ("clues", "cases", "sanctions")  # services that own an event topic
+
+
+def topic_name(service: str, prefix: str = "") -> str:
+    """The event topic a producing service owns: `<prefix><service>.events.v1`."""
+    return f"{prefix}{service}.events.v1"
+
+
+def republish_topic(prefix: str = "") -> str:
+    """Control topic where consumers ask a relay to republish a stream range."""
+    return f"{prefix}relay.republish.v1"
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    service: str
+    database_url: str
+    kafka_bootstrap: str
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 0
+    topic_prefix: str = ""
+    topic_partitions: int = 6
+    replication_factor: int = 1
+    consumer_group: str = ""
+    data_dir: Path = Path(".data")
+    time_zone: str = "Asia/Shanghai"
+    relay_poll_seconds: float = 0.05
+    marker_check_seconds: float = 2.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def schema(self) -> str:
+        return self.service
+
+    @property
+    def topic(self) -> str:
+        return topic_name(self.service, self.topic_prefix)
+
+    def topic_of(self, service: str) -> str:
+        return topic_name(service, self.topic_prefix)
+
+
+def _env(env: dict, *names: str, default: str = "") -> str:
+    for name in names:
+        if env.get(name):
+            return env[name]
+    return default
+
+
+def from_env(service: str, env: dict | None = None) -> ServiceSettings:
+    """Settings of one service. Per-service variables (CLUES_DATABASE_URL) win over shared ones."""
+    env = dict(os.environ if env is None else env)
+    up = service.upper()
+    database_url = _env(env, f"{up}_DATABASE_URL", "DATABASE_URL")
+    kafka = _env(env, "KAFKA_BOOTSTRAP_SERVERS")
+    if not database_url or not kafka:
+        raise SystemExit(f"{service}: set DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS "
+                         "(or start through `make run`, which provides embedded ones)")
+    prefix = _env(env, "TOPIC_PREFIX")
+    return ServiceSettings(
+        service=service,
+        database_url=database_url,
+        kafka_bootstrap=kafka,
+        grpc_host=_env(env, f"{up}_GRPC_HOST", "GRPC_HOST", default="127.0.0.1"),
+        grpc_port=int(_env(env, f"{up}_GRPC_PORT", default=str(DEFAULT_PORTS[service]))),
+        topic_prefix=prefix,
+        topic_partitions=int(_env(env, "TOPIC_PARTITIONS", default="6")),
+        replication_factor=int(_env(env, "TOPIC_REPLICATION_FACTOR", default="1")),
+        consumer_group=_env(env, f"{up}_CONSUMER_GROUP", default=f"{prefix}{service}"),
+        data_dir=Path(_env(env, "DATA_DIR", default=".data")).resolve(),
+        time_zone=_env(env, "TIME_ZONE", default="Asia/Shanghai"),
+        marker_check_seconds=float(_env(env, "RELAY_MARKER_CHECK_SECONDS", default="2.0")),
+    )
