@@ -80,7 +80,7 @@ SELECT $1, u.version, u.event_id, u.event_type, u.envelope,
                          '0'::xid8))
 FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::bytea[])
      AS u(version, event_id, event_type, envelope)
-RETURNING position
+RETURNING position, order_key
 """
 
 # Gap-free read: see the module docstring.
@@ -182,7 +182,8 @@ class UnitOfWork:
             raise Concurrency(stream_id, expected_version) from e
         except asyncpg.DataError as e:
             raise Validation("event_id", f"not a UUID: {e}") from e
-        stored = [StoredEvent(stream_id, env.version, env.event_id, env.event_type, raw, r["position"])
+        stored = [StoredEvent(stream_id, env.version, env.event_id, env.event_type, raw, r["position"],
+                              int(r["order_key"]))
                   for env, raw, r in zip(envelopes, sealed, rows)]
         self.appended.extend(stored)
         return stored

@@ -15,13 +15,13 @@ import pytest
 
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         for tier in ("unit", "integration", "e2e"):
-            if f"/{tier}/" in str(item.fspath):
+            if f"/{tier}/" in str(item.fspath) or f"/tests/{tier}" in str(item.fspath):
                 item.add_marker(getattr(pytest.mark, tier))
 
 

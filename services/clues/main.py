@@ -1,0 +1,35 @@
+"""Composition root of the clues service: `python -m services.clues.main`."""
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from clues.v1 import service_pb2, service_pb2_grpc
+from kernel.service import ServiceHost, Wiring, serve
+from kernel.settings import ServiceSettings, from_env
+from services.clues.adapters.grpc_servicer import ClueServicer
+from services.clues.adapters.vault import InformantVault, load_or_create_key
+from services.clues.app.handlers import ClueHandlers
+
+SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,)
+
+
+async def _on_start(host: ServiceHost) -> None:
+    key_file = Path(os.environ.get("CLUES_INFORMANT_KEY_FILE", host.settings.data_dir / "keys" / "informant.key"))
+    vault = InformantVault(host.settings.schema, load_or_create_key(key_file))
+    async with host.pool.acquire() as conn:
+        await vault.migrate(conn)
+    host.extras["handlers"] = ClueHandlers(host.store, vault)
+
+
+def _register(host: ServiceHost, server) -> None:
+    service_pb2_grpc.add_ClueServiceServicer_to_server(ClueServicer(host.extras["handlers"], host.clock), server)
+
+
+def build(settings: ServiceSettings) -> ServiceHost:
+    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start))
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(build(from_env("clues"))))
