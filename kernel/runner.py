@@ -53,12 +53,11 @@ def main(argv=None) -> int:
         say(f"{s:<10} gRPC  {env.get('GRPC_HOST', '127.0.0.1')}:{port}")
     say("Ctrl-C stops everything")
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
-    try:
-        while not stopping and all(p.poll() is None for p in procs.values()):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.append(1))
+    while not stopping and all(p.poll() is None for p in procs.values()):
+        time.sleep(0.5)
+    say("stopping")
     failed = [s for s, p in procs.items() if p.poll() not in (None, 0)]
     for p in procs.values():
         if p.poll() is None:
