@@ -95,7 +95,8 @@ LIMIT $3
 
 DRIVER_DOWN = (OSError, asyncpg.exceptions.CannotConnectNowError,
                asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
-               asyncpg.exceptions.TooManyConnectionsError)
+               asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError,
+               asyncpg.exceptions.PostgresConnectionError)
 
 
 @dataclass(frozen=True)

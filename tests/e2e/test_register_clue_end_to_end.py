@@ -103,3 +103,18 @@ async def test_missing_principal_is_unauthenticated_and_unknown_clue_not_found(p
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.GetClue(clues_pb2.GetClueRequest(clue_id=f"clue-{uuid.uuid4()}"), metadata=metadata())
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_same_request_id_with_other_content_is_refused(platform):
+    clues, _ = platform
+    request_id = str(uuid.uuid4())
+    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="first",
+                                        subjects=[events_pb2.ClueSubject(person_id="p-2", name="Wang Wu")])
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        stub = clues_grpc.ClueServiceStub(ch)
+        first = await stub.RegisterClue(req, metadata=metadata(request_id))
+        req.summary = "second"
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.RegisterClue(req, metadata=metadata(request_id))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in err.value.details()
+    assert len(await clues.store.read_stream(first.clue_id)) == 1

@@ -36,12 +36,20 @@ class ClueHandlers:
         async with self.store.unit_of_work() as uow:
             state = model.fold(await self._events(uow, cmd.clue_id))
             if isinstance(state, model.Received):   # a retry of the same request
-                return cmd.clue_id, 1
+                return self._replay(cmd, state)
             events = model.decide(cmd, state)
             if informant:
                 await self.vault.seal(uow.conn, cmd.clue_id, informant)
             stored = await uow.append(cmd.clue_id, 0, [self._envelope(e, i, cmd, ctx) for i, e in enumerate(events)])
         return cmd.clue_id, stored[-1].version
+
+    @staticmethod
+    def _replay(cmd: model.RegisterClue, state: model.Received):
+        """A retry returns the original result; the same request id with other content is refused."""
+        before = state.registered
+        if (before.source, before.subjects, before.summary) != (cmd.source, cmd.subjects, cmd.summary.strip()):
+            raise Validation("x-request-id", "already used for a different request; use a new request id")
+        return cmd.clue_id, 1
 
     def _envelope(self, event, index: int, cmd, ctx: CommandContext) -> NewEvent:
         links = tuple(Link("person", s.person_id, "subject") for s in cmd.subjects)

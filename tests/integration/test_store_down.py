@@ -1,0 +1,31 @@
+"""The store going down is UNAVAILABLE for a command, never a stack trace or a half-written state."""
+import uuid
+
+import grpc
+import pytest
+
+from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
+from kernel.embedded import EmbeddedPostgres
+from kernel.settings import ServiceSettings
+from services.clues.main import build as build_clues
+from tests.factories import ALICE
+
+
+async def test_register_clue_with_store_down_is_unavailable(bootstrap, unique, tmp_path):
+    pg = EmbeddedPostgres(tmp_path / "pg").start()
+    settings = ServiceSettings(service="clues", database_url=pg.url, kafka_bootstrap=bootstrap, grpc_port=0,
+                               topic_prefix=f"down{unique}.", topic_partitions=1, data_dir=tmp_path)
+    clues = await build_clues(settings).start()
+    try:
+        pg.stop()
+        req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
+                                            subjects=[events_pb2.ClueSubject(person_id="p", name="n")])
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await clues_grpc.ClueServiceStub(ch).RegisterClue(
+                    req, metadata=[*ALICE.to_metadata(), ("x-request-id", str(uuid.uuid4()))])
+        assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert "Traceback" not in err.value.details()
+    finally:
+        await clues.stop()
+        pg.stop()
