@@ -5,6 +5,7 @@ import uuid
 
 import grpc
 import pytest
+from aiokafka import AIOKafkaProducer
 
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
@@ -33,6 +34,17 @@ async def platform(database_url, bootstrap, unique, tmp_path):
     await audit.stop()
 
 
+async def wait_for_history(stub, stream_id, seconds=60):
+    for _ in range(int(seconds * 4)):
+        try:
+            return await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
+                                               metadata=metadata())
+        except grpc.aio.AioRpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{stream_id} never reached the audit store")
+
+
 def metadata(request_id=None, correlation="corr-e2e"):
     md = [*ALICE.to_metadata(), ("x-correlation-id", correlation)]
     return md + ([("x-request-id", request_id)] if request_id else [])
@@ -55,13 +67,7 @@ async def test_registered_clue_reaches_audit_history(platform):
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
-        history = None
-        for _ in range(240):
-            history = await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=resp.clue_id),
-                                                  metadata=metadata())
-            if history.events:
-                break
-            await asyncio.sleep(0.25)
+        history = await wait_for_history(stub, resp.clue_id)
         assert len(history.events) == 1, "event never reached the audit store"
         recorded = history.events[0]
         assert recorded.envelope.principal.user == ALICE.user
@@ -118,3 +124,26 @@ async def test_same_request_id_with_other_content_is_refused(platform):
             await stub.RegisterClue(req, metadata=metadata(request_id))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in err.value.details()
     assert len(await clues.store.read_stream(first.clue_id)) == 1
+
+
+async def test_malformed_record_does_not_block_audit(platform, bootstrap):
+    clues, audit = platform
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for partition in range(3):   # garbage ahead of real events on every partition
+            await producer.send_and_wait(clues.settings.topic, b"\xff not an envelope", key=b"k",
+                                         partition=partition)
+    finally:
+        await producer.stop()
+    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="after garbage",
+                                        subjects=[events_pb2.ClueSubject(person_id="p-3", name="Zhao Liu")])
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        resp = await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(str(uuid.uuid4())))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stub = audit_grpc.AuditServiceStub(ch)
+        history = await wait_for_history(stub, resp.clue_id)
+        assert len(history.events) == 1
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=" "), metadata=metadata())
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "stream_id" in err.value.details()

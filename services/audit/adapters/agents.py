@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import faust
 
+from kernel import log as klog
+from kernel.errors import Validation
 from kernel.inbox import Source
 from kernel.relay import MARKER_KEY
 from kernel.settings import PRODUCERS, ServiceSettings
 from services.audit.app.recorder import Recorder
+
+
+log = klog.get("audit.agent")
 
 
 def build_app(settings: ServiceSettings, recorder: Recorder) -> faust.App:
@@ -27,5 +32,10 @@ def build_app(settings: ServiceSettings, recorder: Recorder) -> faust.App:
             message = event.message
             if message.key == MARKER_KEY:
                 continue
-            await recorder.record(message.value, Source(message.topic, message.partition, message.offset))
+            source = Source(message.topic, message.partition, message.offset)
+            try:
+                await recorder.record(message.value, source)
+            except Validation as e:  # a malformed record must not stop the partition
+                log.error("audit.malformed_record", topic=source.topic, partition=source.partition,
+                          offset=source.offset, problem=str(e))
     return app

@@ -6,6 +6,8 @@ missing version is held by the inbox until the gap is filled.
 """
 from __future__ import annotations
 
+from typing import Awaitable, Callable
+
 from kernel import log as klog
 from kernel.envelope import principal_of
 from kernel.inbox import Inbox, Source
@@ -28,8 +30,12 @@ CREATE TABLE IF NOT EXISTS {s}.recorded_events (
 
 
 class Recorder:
-    def __init__(self, store: EventStore, consumer: str = "audit-recorder"):
+    def __init__(self, store: EventStore, consumer: str = "audit-recorder", *,
+                 on_gap: Callable[[str, str, int, int], Awaitable[object]] | None = None):
+        """`on_gap(topic, stream_id, first, last)` runs after a held delivery committed, e.g.
+        `RepublishRequester.request`; its failures are logged, never raised."""
         self.store = store
+        self.on_gap = on_gap
         self.inbox = Inbox(store.schema, consumer)
         self.log = klog.get("audit.recorder")
         self.gaps: list[tuple[str, int, int]] = []
@@ -58,6 +64,11 @@ class Recorder:
             self.gaps.append(outcome.gap)
             self.log.warning("audit.gap_held", stream_id=outcome.gap[0], missing_from=outcome.gap[1],
                              missing_to=outcome.gap[2])
+            if self.on_gap:
+                try:
+                    await self.on_gap(source.topic, *outcome.gap)
+                except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
+                    self.log.warning("audit.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
         return len(outcome.accepted)
 
     async def stream_history(self, stream_id: str):
