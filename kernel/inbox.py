@@ -46,6 +46,13 @@ class Inbox:
         """Decide what to apply now, in version order; call inside the consumer's transaction."""
         env = env_mod.parse(raw)
         digest = hashlib.sha256(raw).digest()
+        # One delivery per (consumer, stream) at a time, until the caller's transaction ends.
+        # Without it concurrent deliveries race past the checks below: unique violations, an
+        # identical redelivery flagged as a conflict, a held successor stranded behind a version
+        # applied at the same moment. Needs READ COMMITTED (the default): the statements after
+        # the lock must see what the previous holder committed.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                           f"inbox:{self.schema}:{self.consumer}:{env.stream_id}")
         seen = await conn.fetchval(
             f"SELECT digest FROM {self.schema}.inbox WHERE consumer = $1 AND event_id = $2::uuid",
             self.consumer, env.event_id)

@@ -152,6 +152,11 @@ class OutboxRelay:
         _, epoch = await self._cursor()
         if epoch and await self._marker_present(epoch):
             return True
+        if self._stopping.is_set():
+            # stop() closed the consumer under the read, which then comes back empty: that says
+            # nothing about the topic, and a rebuild would reset the cursor (a whole-store
+            # republish) and open clients after stop().
+            return False
         await self._rebuild_topic(lost=bool(epoch))
         return False
 
@@ -171,6 +176,12 @@ class OutboxRelay:
         return bool(records) and records[0].key == MARKER_KEY and records[0].value == marker_id.encode()
 
     async def _rebuild_topic(self, lost: bool) -> None:
+        # Fresh clients around the rebuild: the old producer's cached metadata may describe a topic
+        # we are about to delete (e.g. one a client auto-created with the broker's default partition
+        # count after an empty restart); it would keep partitioning by that count, and tansu acks
+        # records sent to a partition the recreated topic does not have: lost, cursor advanced.
+        # Dropping the consumer first also stops its fetches from auto-creating the topic again.
+        await self._drop_clients()
         count = await asyncio.to_thread(topics.partition_count, self.bootstrap, self.spec.name)
         if count is not None and count != self.spec.partitions:
             self.log.warning("relay.topic_wrong_partitions", found=count, wanted=self.spec.partitions)
@@ -178,6 +189,7 @@ class OutboxRelay:
         await asyncio.to_thread(topics.ensure_topic, self.bootstrap, self.spec)
         for problem in await asyncio.to_thread(topics.verify_topic, self.bootstrap, self.spec):
             self.log.error("relay.topic_misconfigured", problem=problem)
+        await self._connect()
         marker_id = uuid.uuid4().hex
         meta = await self._producer.send_and_wait(self.spec.name, value=marker_id.encode(), key=MARKER_KEY,
                                                   partition=0, headers=[("relay-marker", b"1")])
