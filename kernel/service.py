@@ -17,7 +17,8 @@ from kernel import log as klog
 from kernel.clock import SystemClock
 from kernel.grpc_server import create_server, mark_serving
 from kernel.relay import OutboxRelay
-from kernel.settings import ServiceSettings
+from kernel.republish import RepublishServer
+from kernel.settings import ServiceSettings, republish_topic
 from kernel.store import EventStore
 from kernel.topics import TopicSpec
 
@@ -40,6 +41,7 @@ class ServiceHost:
     pool: asyncpg.Pool | None = None
     store: EventStore | None = None
     relay: OutboxRelay | None = None
+    republish_server: RepublishServer | None = None
     extras: dict = field(default_factory=dict)
 
     async def start(self) -> "ServiceHost":
@@ -56,6 +58,8 @@ class ServiceHost:
             self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
                                      poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds)
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
+            self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
+            self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
         self.server, self.port = create_server(s.grpc_host, s.grpc_port,
                                                lambda srv: self.wiring.register(self, srv), self.wiring.service_names)
         await self.server.start()
@@ -68,6 +72,10 @@ class ServiceHost:
         await self.server.stop(grace=2)
         if self.wiring.on_stop:
             await self.wiring.on_stop(self)
+        if self.republish_server:
+            await self.republish_server.stop()
+            self._republish_task.cancel()
+            await asyncio.gather(self._republish_task, return_exceptions=True)
         if self.relay:
             await self.relay.stop()
             self._relay_task.cancel()
