@@ -38,6 +38,7 @@ class OutboxRelay:
         self._stopping = asyncio.Event()
         self.published = 0
         self.republishes = 0
+        self._verified = False
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -151,6 +152,8 @@ class OutboxRelay:
         self._next_marker_check = time.monotonic() + self.marker_check_seconds
         _, epoch = await self._cursor()
         if epoch and await self._marker_present(epoch):
+            if not self._verified:   # start-up check of an existing topic's configuration
+                await self._verify_topic()
             return True
         if self._stopping.is_set():
             # stop() closed the consumer under the read, which then comes back empty: that says
@@ -175,6 +178,11 @@ class OutboxRelay:
         records = batch.get(tp, [])
         return bool(records) and records[0].key == MARKER_KEY and records[0].value == marker_id.encode()
 
+    async def _verify_topic(self) -> None:
+        for problem in await asyncio.to_thread(topics.verify_topic, self.bootstrap, self.spec):
+            self.log.error("relay.topic_misconfigured", problem=problem)
+        self._verified = True
+
     async def _rebuild_topic(self, lost: bool) -> None:
         # Fresh clients around the rebuild: the old producer's cached metadata may describe a topic
         # we are about to delete (e.g. one a client auto-created with the broker's default partition
@@ -187,8 +195,7 @@ class OutboxRelay:
             self.log.warning("relay.topic_wrong_partitions", found=count, wanted=self.spec.partitions)
             await asyncio.to_thread(topics.delete_topic, self.bootstrap, self.spec.name)
         await asyncio.to_thread(topics.ensure_topic, self.bootstrap, self.spec)
-        for problem in await asyncio.to_thread(topics.verify_topic, self.bootstrap, self.spec):
-            self.log.error("relay.topic_misconfigured", problem=problem)
+        await self._verify_topic()
         await self._connect()
         marker_id = uuid.uuid4().hex
         meta = await self._producer.send_and_wait(self.spec.name, value=marker_id.encode(), key=MARKER_KEY,
