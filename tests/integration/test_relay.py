@@ -276,7 +276,7 @@ async def test_relay_publishes_every_committed_event_once_in_stream_order(store,
           f"writing {writing:.2f}s, caught up {caught_up:.2f}s, total {elapsed:.2f}s")
 
     assert set(stored) == committed                       # the store holds what writers committed
-    assert len(committed) >= 200 and stats["rolled_back_tx"] > 0 and stats["inbox_first_committed"] > 0
+    assert len(committed) >= 100 and stats["rolled_back_tx"] > 0 and stats["inbox_first_committed"] > 0
     assert set(seen) == committed                          # all committed, at least once
     assert not set(seen) & rolled_back                     # nothing rolled back
     assert markers >= 1 and relay.republishes == 0
