@@ -312,6 +312,9 @@ async def test_broker_outage_never_fails_a_command_and_the_relay_catches_up(stor
         assert append_seconds < 2, "appending waited on the broker"
         await asyncio.sleep(1.5)                                   # the relay fails meanwhile, and retries
         assert not task.done()
+        cursor, epoch = await relay_state(store, spec)
+        assert epoch == first_epoch and relay.published == len(before)   # nothing claimed as sent ...
+        assert len(await store.read_all(cursor)) == len(during)          # ... and nothing skipped
 
         broker.start()                                             # same port, empty (memory only)
         t1 = time.monotonic()
@@ -406,3 +409,38 @@ async def test_republish_sends_exactly_the_range_again(store, bootstrap, spec):
         assert await relay.republish("no-such-stream", 1, None) == 0
     finally:
         await stop_relay(relay, task)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Stopping the relay in the middle of a marker check
+# --------------------------------------------------------------------------------------------
+
+async def test_stop_during_marker_check_is_not_taken_for_a_lost_topic(store, bootstrap, spec):
+    """stop() closes the consumer under the marker read, which then comes back empty. That must
+    not count as a lost topic: a rebuild would reset the cursor (the next start republishes the
+    whole store) and open new clients after stop(). Reaches into the relay to hit the window."""
+    await append(store, "clue-1", 2)
+    first = OutboxRelay(store, bootstrap, spec)
+    try:
+        await first.start()
+        await first._connect()
+        assert await first.check_marker() is False                 # no epoch yet: creates the topic
+        assert await first.check_marker() is True
+        assert await first.publish_batch() == 2
+    finally:
+        await first.stop()
+    cursor, epoch = await relay_state(store, spec)
+    for _ in range(5):
+        relay = OutboxRelay(store, bootstrap, spec)
+        try:
+            await relay._connect()
+            check = asyncio.create_task(relay.check_marker())
+            while not relay._consumer.assignment():                 # assigned: the read is under way
+                await asyncio.sleep(0)
+            await relay.stop()
+            await asyncio.gather(check, return_exceptions=True)
+            assert relay.republishes == 0
+            assert relay._producer is None and relay._consumer is None
+            assert await relay_state(store, spec) == (cursor, epoch)  # no reset, same marker
+        finally:
+            await relay.stop()
