@@ -1,12 +1,16 @@
-"""gRPC bootstrap: server with health and reflection, the principal interceptor, error mapping.
+"""gRPC bootstrap: server with health and reflection, authentication, error mapping, TLS.
 
 The error family of `kernel.errors` is mapped to status codes here and nowhere else. Callers
 never see a stack trace: unexpected errors are logged and answered INTERNAL.
 """
 from __future__ import annotations
 
+import contextvars
 import functools
+import ipaddress
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 import grpc
@@ -15,6 +19,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from kernel import errors, log as klog
+from kernel.auth import Authenticator
+from kernel.catalogue import Act
+from kernel.commands import REQUEST_ID_HEADER, CommandContext, check_request_id, fingerprint
 from kernel.principal import Principal
 
 CODES = {
@@ -28,6 +35,9 @@ CODES = {
 }
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
+# The authenticated caller of the RPC being served, and the authenticator that vouched for it.
+_caller: contextvars.ContextVar[tuple[Principal, Authenticator]] = contextvars.ContextVar("caller")
+
 
 def status_of(error: errors.PlatformError) -> grpc.StatusCode:
     for kind, code in CODES.items():
@@ -36,21 +46,63 @@ def status_of(error: errors.PlatformError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL
 
 
-class PrincipalInterceptor(grpc.aio.ServerInterceptor):
-    """Refuses every call without a principal (UNAUTHENTICATED), except health and reflection."""
+class AuthInterceptor(grpc.aio.ServerInterceptor):
+    """Authenticates every call except health and reflection; refusals are UNAUTHENTICATED."""
+
+    def __init__(self, authenticator: Authenticator):
+        self.auth = authenticator
 
     async def intercept_service(self, continuation, details):
-        if details.method.startswith(OPEN_SERVICES):
-            return await continuation(details)
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_SERVICES):
+            return handler
         try:
-            Principal.from_metadata(details.invocation_metadata)
+            principal = self.auth.authenticate(details.invocation_metadata)
         except errors.Unauthenticated as e:
-            message = str(e)
+            klog.get("rpc").info("rpc.unauthenticated", method=details.method, reason=str(e))
+            return _refusing(handler, str(e))
+        return _as_caller(handler, (principal, self.auth))
 
-            async def refuse(request, context):
-                await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
-            return grpc.unary_unary_rpc_method_handler(refuse)
-        return await continuation(details)
+
+def _refusing(handler, message: str):
+    async def refuse(request, context):
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+    return _same_kind(handler, refuse)
+
+
+def _as_caller(handler, caller):
+    """The same handler, run with `caller` bound for the servicer (set inside the RPC's own task)."""
+    behaviour = _behaviour(handler)
+    if handler.response_streaming:
+        async def streamed(request, context):
+            token = _caller.set(caller)
+            try:
+                async for item in behaviour(request, context):
+                    yield item
+            finally:
+                _caller.reset(token)
+        return _same_kind(handler, streamed)
+
+    async def unary(request, context):
+        token = _caller.set(caller)
+        try:
+            return await behaviour(request, context)
+        finally:
+            _caller.reset(token)
+    return _same_kind(handler, unary)
+
+
+def _behaviour(handler):
+    return (handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream)
+
+
+def _same_kind(handler, behaviour):
+    make = {(False, False): grpc.unary_unary_rpc_method_handler,
+            (False, True): grpc.unary_stream_rpc_method_handler,
+            (True, False): grpc.stream_unary_rpc_method_handler,
+            (True, True): grpc.stream_stream_rpc_method_handler}[(handler.request_streaming, handler.response_streaming)]
+    return make(behaviour, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
 
 
 def metadata_value(context, key: str) -> str:
@@ -60,41 +112,85 @@ def metadata_value(context, key: str) -> str:
     return ""
 
 
-def rpc(func: Callable):
-    """Wrap a servicer method: principal, correlation id, one log line, error mapping."""
-    @functools.wraps(func)
-    async def wrapper(self, request, context):
-        correlation = metadata_value(context, "x-correlation-id") or str(uuid.uuid4())
-        structlog.contextvars.bind_contextvars(correlation_id=correlation, rpc=func.__name__)
-        logger = klog.get("rpc")
-        try:
-            principal = Principal.from_metadata(context.invocation_metadata())
-            result = await func(self, request, context, principal=principal, correlation_id=correlation)
-            logger.info("rpc.ok", user=principal.user)
-            return result
-        except errors.PlatformError as e:
-            logger.info("rpc.refused", code=status_of(e).name, reason=str(e))
-            await context.abort(status_of(e), str(e))
-        except grpc.aio.AbortError:
-            raise
-        except Exception:  # noqa: BLE001 - never leak a stack trace to the caller
-            logger.exception("rpc.failed")
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
-        finally:
-            structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
-    return wrapper
+def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
+    """Wrap a unary servicer method `(self, request, context, call: CommandContext)`.
+
+    Checks the caller's role against `operation` in the catalogue (PERMISSION_DENIED), binds the
+    correlation id, requires a request id on mutating calls, logs one line and maps errors.
+    """
+    def decorate(func: Callable):
+        @functools.wraps(func)
+        async def wrapper(self, request, context):
+            correlation = metadata_value(context, "x-correlation-id") or str(uuid.uuid4())
+            structlog.contextvars.bind_contextvars(correlation_id=correlation, rpc=func.__name__)
+            logger = klog.get("rpc")
+            try:
+                call = _call_context(request, context, operation, act, mutating, correlation)
+                result = await func(self, request, context, call)
+                logger.info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
+                return result
+            except errors.PlatformError as e:
+                logger.info("rpc.refused", code=status_of(e).name, reason=str(e))
+                await context.abort(status_of(e), str(e))
+            except grpc.aio.AbortError:
+                raise
+            except Exception:  # noqa: BLE001 - never leak a stack trace to the caller
+                logger.exception("rpc.failed")
+                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
+            finally:
+                structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
+        wrapper.operation = operation  # type: ignore[attr-defined]
+        return wrapper
+    return decorate
+
+
+def _call_context(request, context, operation: str, act: Act, mutating: bool, correlation: str) -> CommandContext:
+    caller = _caller.get(None)
+    if caller is None:   # served without the interceptor: refuse rather than act anonymously
+        raise errors.Unauthenticated("no authenticated caller")
+    principal, auth = caller
+    auth.catalogue.authorize(principal, operation, act)
+    if not mutating:
+        return CommandContext(principal, correlation, operation)
+    request_id = check_request_id(metadata_value(context, REQUEST_ID_HEADER).strip())
+    return CommandContext(principal, correlation, operation, request_id,
+                          fingerprint(operation, principal, request.SerializeToString(deterministic=True)))
+
+
+@dataclass(frozen=True)
+class Tls:
+    """Server TLS material (PEM files). With `client_ca`, clients must present a certificate."""
+    cert: Path
+    key: Path
+    client_ca: Path | None = None
+
+    def credentials(self) -> grpc.ServerCredentials:
+        ca = self.client_ca.read_bytes() if self.client_ca else None
+        return grpc.ssl_server_credentials([(self.key.read_bytes(), self.cert.read_bytes())],
+                                           root_certificates=ca, require_client_auth=ca is not None)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def create_server(host: str, port: int, register: Callable[[grpc.aio.Server], None],
-                  service_names: Iterable[str]) -> tuple[grpc.aio.Server, int]:
+                  service_names: Iterable[str], authenticator: Authenticator,
+                  tls: Tls | None = None) -> tuple[grpc.aio.Server, int]:
     """Build (not start) a server on host:port (port 0 picks one); returns (server, bound port)."""
-    server = grpc.aio.server(interceptors=[PrincipalInterceptor()])
+    server = grpc.aio.server(interceptors=[AuthInterceptor(authenticator)])
     register(server)
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = (*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME)
     reflection.enable_server_reflection(names, server)
-    bound = server.add_insecure_port(f"{host}:{port}")
+    address = f"{host}:{port}"
+    bound = server.add_secure_port(address, tls.credentials()) if tls else server.add_insecure_port(address)
     server.health = health_servicer  # type: ignore[attr-defined]
     return server, bound
 

@@ -13,9 +13,10 @@ from typing import Awaitable, Callable
 import asyncpg
 import grpc
 
-from kernel import log as klog
-from kernel.clock import SystemClock
-from kernel.grpc_server import create_server, mark_serving
+from kernel import commands, control, log as klog, tokens
+from kernel.auth import Authenticator
+from kernel.clock import ServiceClock
+from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
 from kernel.relay import OutboxRelay
 from kernel.republish import RepublishServer
 from kernel.settings import ServiceSettings, republish_topic
@@ -47,10 +48,14 @@ class ServiceHost:
     async def start(self) -> "ServiceHost":
         s = self.settings
         self.log = klog.get(s.service)
-        self.clock = SystemClock(s.time_zone)
+        self.clock = ServiceClock(s.time_zone, settable=s.test_mode)
+        self.authenticator = authenticator_for(s)
+        tls = tls_for(s)
         self.pool = await asyncpg.create_pool(s.database_url, min_size=1, max_size=10)
         self.store = EventStore(self.pool, s.schema, self.clock)
         await self.store.migrate()
+        async with self.pool.acquire() as conn:
+            await commands.migrate(conn, s.schema)
         if self.wiring.on_start:
             await self.wiring.on_start(self)
         if self.wiring.produces:
@@ -60,13 +65,19 @@ class ServiceHost:
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
             self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
-        self.server, self.port = create_server(s.grpc_host, s.grpc_port,
-                                               lambda srv: self.wiring.register(self, srv), self.wiring.service_names)
+        names = (*self.wiring.service_names, control.SERVICE_NAME)
+        self.server, self.port = create_server(s.grpc_host, s.grpc_port, self._register, names,
+                                               self.authenticator, tls)
         await self.server.start()
-        await mark_serving(self.server, self.wiring.service_names)
+        await mark_serving(self.server, names)
         self.log.info("service.listening", service=s.service, address=f"{s.grpc_host}:{self.port}",
+                      tls=tls is not None, test_mode=s.test_mode, time_zone=s.time_zone,
                       topic=s.topic if self.wiring.produces else None)
         return self
+
+    def _register(self, server: grpc.aio.Server) -> None:
+        control.register(server, self.clock)
+        self.wiring.register(self, server)
 
     async def stop(self) -> None:
         await self.server.stop(grace=2)
@@ -82,6 +93,27 @@ class ServiceHost:
             await asyncio.gather(self._relay_task, return_exceptions=True)
         await self.pool.close()
         self.log.info("service.stopped", service=self.settings.service)
+
+
+def authenticator_for(s: ServiceSettings) -> Authenticator:
+    """Verify with the configured public keys, or with the platform key in the data folder
+    (generated on first run: the embedded default)."""
+    keys = s.token_public_keys
+    if not keys:
+        tokens.load_or_create_private_key(s.signing_key_file)
+        keys = (s.signing_key_file,)
+    return Authenticator.from_files(keys, s.catalogue_file)
+
+
+def tls_for(s: ServiceSettings) -> Tls | None:
+    if s.tls_cert_file and s.tls_key_file:
+        return Tls(s.tls_cert_file, s.tls_key_file, s.tls_client_ca_file)
+    if s.tls_cert_file or s.tls_key_file:
+        raise SystemExit(f"{s.service}: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
+    if not is_loopback(s.grpc_host) and not s.allow_plaintext:
+        raise SystemExit(f"{s.service}: refusing plaintext gRPC on {s.grpc_host}: set TLS_CERT_FILE and "
+                         "TLS_KEY_FILE, or GRPC_ALLOW_PLAINTEXT=1 behind a TLS-terminating proxy")
+    return None
 
 
 async def serve(host: ServiceHost) -> None:

@@ -39,7 +39,25 @@ class ServiceSettings:
     time_zone: str = "Asia/Shanghai"
     relay_poll_seconds: float = 0.05
     marker_check_seconds: float = 2.0
+    # Identity: public keys that verify tokens (rotation: several); none = the platform key in
+    # the data folder, generated on first run (the embedded default).
+    token_public_keys: tuple[Path, ...] = ()
+    token_key_file: Path | None = None
+    catalogue_file: Path | None = None
+    holiday_calendar_file: Path | None = None
+    # TLS for the gRPC listener (PEM files); plaintext only on loopback unless allowed.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    tls_client_ca_file: Path | None = None
+    allow_plaintext: bool = False
+    # Test deployments only: lets ControlService.SetClock move this service's clock.
+    test_mode: bool = False
+    timer_poll_seconds: float = 0.5
     extra: dict = field(default_factory=dict)
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.token_key_file or self.data_dir / "keys" / "token-signing.key"
 
     @property
     def schema(self) -> str:
@@ -83,4 +101,19 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         data_dir=Path(_env(env, "DATA_DIR", default=".data")).resolve(),
         time_zone=_env(env, "TIME_ZONE", default="Asia/Shanghai"),
         marker_check_seconds=float(_env(env, "RELAY_MARKER_CHECK_SECONDS", default="2.0")),
+        token_public_keys=tuple(Path(p.strip()) for p in _env(env, "TOKEN_PUBLIC_KEY_FILES").split(",") if p.strip()),
+        token_key_file=_path(env, "TOKEN_SIGNING_KEY_FILE"),
+        catalogue_file=_path(env, "CATALOGUE_FILE"),
+        holiday_calendar_file=_path(env, "HOLIDAY_CALENDAR_FILE"),
+        tls_cert_file=_path(env, f"{up}_TLS_CERT_FILE", "TLS_CERT_FILE"),
+        tls_key_file=_path(env, f"{up}_TLS_KEY_FILE", "TLS_KEY_FILE"),
+        tls_client_ca_file=_path(env, "TLS_CLIENT_CA_FILE"),
+        allow_plaintext=_env(env, "GRPC_ALLOW_PLAINTEXT") in ("1", "true", "yes"),
+        test_mode=_env(env, "PLATFORM_TEST_MODE") in ("1", "true", "yes"),
+        timer_poll_seconds=float(_env(env, "TIMER_POLL_SECONDS", default="0.5")),
     )
+
+
+def _path(env: dict, *names: str) -> Path | None:
+    value = _env(env, *names)
+    return Path(value).resolve() if value else None

@@ -8,12 +8,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
+from common.v1 import identity_pb2
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from kernel.envelope import unpack
 from kernel.settings import ServiceSettings
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
-from tests.factories import ALICE
+from kernel.commands import CommandContext
+from tests.factories import ALICE, call_metadata
 
 CANARY = "INFORMANT-CANARY-" + uuid.uuid4().hex
 
@@ -34,20 +36,19 @@ async def platform(database_url, bootstrap, unique, tmp_path):
     await audit.stop()
 
 
-async def wait_for_history(stub, stream_id, seconds=60):
+async def wait_for_history(stub, stream_id, host, seconds=60):
     for _ in range(int(seconds * 4)):
         try:
             return await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
-                                               metadata=metadata())
+                                               metadata=metadata(host))
         except grpc.aio.AioRpcError as e:
             assert e.code() == grpc.StatusCode.NOT_FOUND
         await asyncio.sleep(0.25)
     raise AssertionError(f"{stream_id} never reached the audit store")
 
 
-def metadata(request_id=None, correlation="corr-e2e"):
-    md = [*ALICE.to_metadata(), ("x-correlation-id", correlation)]
-    return md + ([("x-request-id", request_id)] if request_id else [])
+def metadata(host, request_id=None, correlation="corr-e2e"):
+    return call_metadata(host.settings, request_id=request_id, correlation=correlation)
 
 
 async def test_registered_clue_reaches_audit_history(platform):
@@ -56,18 +57,18 @@ async def test_registered_clue_reaches_audit_history(platform):
         stub = clues_grpc.ClueServiceStub(ch)
         req = clues_pb2.RegisterClueRequest(
             source=events_pb2.CLUE_SOURCE_PETITION, summary="took bribes for permits",
-            subjects=[events_pb2.ClueSubject(person_id="p-100", name="Zhang San", post="bureau chief")],
+            subjects=[identity_pb2.PersonRef(person_id="p-100", name="Zhang San", post="bureau chief")],
             informant=clues_pb2.Informant(name=CANARY, contact=CANARY, details=CANARY))
         request_id = str(uuid.uuid4())
-        resp = await stub.RegisterClue(req, metadata=metadata(request_id))
-        again = await stub.RegisterClue(req, metadata=metadata(request_id))  # retry: same clue, nothing appended
+        resp = await stub.RegisterClue(req, metadata=metadata(clues, request_id))
+        again = await stub.RegisterClue(req, metadata=metadata(clues, request_id))  # retry: same clue, nothing appended
         assert again.clue_id == resp.clue_id
-        got = await stub.GetClue(clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=metadata())
+        got = await stub.GetClue(clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=metadata(clues))
         assert got.state == "RECEIVED" and got.has_sealed_informant and got.version == 1
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
-        history = await wait_for_history(stub, resp.clue_id)
+        history = await wait_for_history(stub, resp.clue_id, audit)
         assert len(history.events) == 1, "event never reached the audit store"
         recorded = history.events[0]
         assert recorded.envelope.principal.user == ALICE.user
@@ -88,15 +89,15 @@ async def test_bad_input_is_refused_and_leaves_nothing(platform, mutate, code, f
     clues, _ = platform
     req = clues_pb2.RegisterClueRequest(
         source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
-        subjects=[events_pb2.ClueSubject(person_id="p-1", name="Li Si")])
+        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Li Si")])
     mutate(req)
     request_id = str(uuid.uuid4())
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(request_id))
+            await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(clues, request_id))
     assert err.value.code() == code and field in err.value.details()
-    from services.clues.app.handlers import clue_id_for
-    assert await clues.store.read_stream(clue_id_for(request_id)) == []
+    clue_id = CommandContext(ALICE, "", "clues.register", request_id).derived_id("clue")
+    assert await clues.store.read_stream(clue_id) == []
 
 
 async def test_missing_principal_is_unauthenticated_and_unknown_clue_not_found(platform):
@@ -107,7 +108,7 @@ async def test_missing_principal_is_unauthenticated_and_unknown_clue_not_found(p
             await stub.GetClue(clues_pb2.GetClueRequest(clue_id="clue-x"))
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.GetClue(clues_pb2.GetClueRequest(clue_id=f"clue-{uuid.uuid4()}"), metadata=metadata())
+            await stub.GetClue(clues_pb2.GetClueRequest(clue_id=f"clue-{uuid.uuid4()}"), metadata=metadata(clues))
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -115,13 +116,13 @@ async def test_same_request_id_with_other_content_is_refused(platform):
     clues, _ = platform
     request_id = str(uuid.uuid4())
     req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="first",
-                                        subjects=[events_pb2.ClueSubject(person_id="p-2", name="Wang Wu")])
+                                        subjects=[identity_pb2.PersonRef(person_id="p-2", name="Wang Wu")])
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = clues_grpc.ClueServiceStub(ch)
-        first = await stub.RegisterClue(req, metadata=metadata(request_id))
+        first = await stub.RegisterClue(req, metadata=metadata(clues, request_id))
         req.summary = "second"
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.RegisterClue(req, metadata=metadata(request_id))
+            await stub.RegisterClue(req, metadata=metadata(clues, request_id))
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in err.value.details()
     assert len(await clues.store.read_stream(first.clue_id)) == 1
 
@@ -137,13 +138,13 @@ async def test_malformed_record_does_not_block_audit(platform, bootstrap):
     finally:
         await producer.stop()
     req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="after garbage",
-                                        subjects=[events_pb2.ClueSubject(person_id="p-3", name="Zhao Liu")])
+                                        subjects=[identity_pb2.PersonRef(person_id="p-3", name="Zhao Liu")])
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
-        resp = await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(str(uuid.uuid4())))
+        resp = await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(clues, str(uuid.uuid4())))
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
-        history = await wait_for_history(stub, resp.clue_id)
+        history = await wait_for_history(stub, resp.clue_id, audit)
         assert len(history.events) == 1
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=" "), metadata=metadata())
+            await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=" "), metadata=metadata(audit))
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "stream_id" in err.value.details()

@@ -22,20 +22,19 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63lues/v1/events.proto\x12\x08\x63lues.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x0b\x43lueSubject\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04post\x18\x03 \x01(\t\"\xea\x01\n\x0e\x43lueRegistered\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12$\n\x06source\x18\x02 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12\'\n\x08subjects\x18\x03 \x03(\x0b\x32\x15.clues.v1.ClueSubject\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x18\n\x10receiving_office\x18\x05 \x01(\t\x12/\n\x0breceived_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14has_sealed_informant\x18\x07 \x01(\x08*\x83\x02\n\nClueSource\x12\x1b\n\x17\x43LUE_SOURCE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43LUE_SOURCE_PETITION\x10\x01\x12\x1f\n\x1b\x43LUE_SOURCE_INSPECTION_TOUR\x10\x02\x12#\n\x1f\x43LUE_SOURCE_SUPERIOR_ASSIGNMENT\x10\x03\x12\"\n\x1e\x43LUE_SOURCE_REPORTING_PLATFORM\x10\x04\x12\x15\n\x11\x43LUE_SOURCE_AUDIT\x10\x05\x12\x1c\n\x18\x43LUE_SOURCE_OTHER_AGENCY\x10\x06\x12\x1f\n\x1b\x43LUE_SOURCE_SELF_DISCOVERED\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63lues/v1/events.proto\x12\x08\x63lues.v1\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n\x0e\x43lueRegistered\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12$\n\x06source\x18\x02 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x03 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12.\n\x10receiving_office\x18\x05 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14has_sealed_informant\x18\x07 \x01(\x08*\x83\x02\n\nClueSource\x12\x1b\n\x17\x43LUE_SOURCE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43LUE_SOURCE_PETITION\x10\x01\x12\x1f\n\x1b\x43LUE_SOURCE_INSPECTION_TOUR\x10\x02\x12#\n\x1f\x43LUE_SOURCE_SUPERIOR_ASSIGNMENT\x10\x03\x12\"\n\x1e\x43LUE_SOURCE_REPORTING_PLATFORM\x10\x04\x12\x15\n\x11\x43LUE_SOURCE_AUDIT\x10\x05\x12\x1c\n\x18\x43LUE_SOURCE_OTHER_AGENCY\x10\x06\x12\x1f\n\x1b\x43LUE_SOURCE_SELF_DISCOVERED\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'clues.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CLUESOURCE']._serialized_start=368
-  _globals['_CLUESOURCE']._serialized_end=627
-  _globals['_CLUESUBJECT']._serialized_start=68
-  _globals['_CLUESUBJECT']._serialized_end=128
-  _globals['_CLUEREGISTERED']._serialized_start=131
-  _globals['_CLUEREGISTERED']._serialized_end=365
+  _globals['_CLUESOURCE']._serialized_start=353
+  _globals['_CLUESOURCE']._serialized_end=612
+  _globals['_CLUEREGISTERED']._serialized_start=95
+  _globals['_CLUEREGISTERED']._serialized_end=350
 # @@protoc_insertion_point(module_scope)

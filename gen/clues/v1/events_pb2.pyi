@@ -1,5 +1,6 @@
 import datetime
 
+from common.v1 import identity_pb2 as _identity_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -29,16 +30,6 @@ CLUE_SOURCE_AUDIT: ClueSource
 CLUE_SOURCE_OTHER_AGENCY: ClueSource
 CLUE_SOURCE_SELF_DISCOVERED: ClueSource
 
-class ClueSubject(_message.Message):
-    __slots__ = ("person_id", "name", "post")
-    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
-    NAME_FIELD_NUMBER: _ClassVar[int]
-    POST_FIELD_NUMBER: _ClassVar[int]
-    person_id: str
-    name: str
-    post: str
-    def __init__(self, person_id: _Optional[str] = ..., name: _Optional[str] = ..., post: _Optional[str] = ...) -> None: ...
-
 class ClueRegistered(_message.Message):
     __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -50,9 +41,9 @@ class ClueRegistered(_message.Message):
     HAS_SEALED_INFORMANT_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     source: ClueSource
-    subjects: _containers.RepeatedCompositeFieldContainer[ClueSubject]
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
     summary: str
-    receiving_office: str
+    receiving_office: _identity_pb2.OfficeRef
     received_at: _timestamp_pb2.Timestamp
     has_sealed_informant: bool
-    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[ClueSubject, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...
+    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...

@@ -23,26 +23,27 @@ _sym_db = _symbol_database.Default()
 
 
 from clues.v1 import events_pb2 as clues_dot_v1_dot_events__pb2
+from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63lues/v1/service.proto\x12\x08\x63lues.v1\x1a\x15\x63lues/v1/events.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\tInformant\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xce\x01\n\x13RegisterClueRequest\x12$\n\x06source\x18\x01 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12\'\n\x08subjects\x18\x02 \x03(\x0b\x32\x15.clues.v1.ClueSubject\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0breceived_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\tinformant\x18\x05 \x01(\x0b\x32\x13.clues.v1.Informant\"8\n\x14RegisterClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"!\n\x0eGetClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\"\x8b\x02\n\x0fGetClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12$\n\x06source\x18\x03 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12\'\n\x08subjects\x18\x04 \x03(\x0b\x32\x15.clues.v1.ClueSubject\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12\x18\n\x10receiving_office\x18\x06 \x01(\t\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x08 \x01(\x04\x12\x1c\n\x14has_sealed_informant\x18\t \x01(\x08\x32\x9c\x01\n\x0b\x43lueService\x12M\n\x0cRegisterClue\x12\x1d.clues.v1.RegisterClueRequest\x1a\x1e.clues.v1.RegisterClueResponse\x12>\n\x07GetClue\x12\x18.clues.v1.GetClueRequest\x1a\x19.clues.v1.GetClueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63lues/v1/service.proto\x12\x08\x63lues.v1\x1a\x15\x63lues/v1/events.proto\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\tInformant\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xcd\x01\n\x13RegisterClueRequest\x12$\n\x06source\x18\x01 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x02 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0breceived_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\tinformant\x18\x05 \x01(\x0b\x32\x13.clues.v1.Informant\"8\n\x14RegisterClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"!\n\x0eGetClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\"\xa0\x02\n\x0fGetClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12$\n\x06source\x18\x03 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x04 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12.\n\x10receiving_office\x18\x06 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x08 \x01(\x04\x12\x1c\n\x14has_sealed_informant\x18\t \x01(\x08\x32\x9c\x01\n\x0b\x43lueService\x12M\n\x0cRegisterClue\x12\x1d.clues.v1.RegisterClueRequest\x1a\x1e.clues.v1.RegisterClueResponse\x12>\n\x07GetClue\x12\x18.clues.v1.GetClueRequest\x1a\x19.clues.v1.GetClueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'clues.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_INFORMANT']._serialized_start=92
-  _globals['_INFORMANT']._serialized_end=151
-  _globals['_REGISTERCLUEREQUEST']._serialized_start=154
-  _globals['_REGISTERCLUEREQUEST']._serialized_end=360
-  _globals['_REGISTERCLUERESPONSE']._serialized_start=362
-  _globals['_REGISTERCLUERESPONSE']._serialized_end=418
-  _globals['_GETCLUEREQUEST']._serialized_start=420
-  _globals['_GETCLUEREQUEST']._serialized_end=453
-  _globals['_GETCLUERESPONSE']._serialized_start=456
-  _globals['_GETCLUERESPONSE']._serialized_end=723
-  _globals['_CLUESERVICE']._serialized_start=726
-  _globals['_CLUESERVICE']._serialized_end=882
+  _globals['_INFORMANT']._serialized_start=118
+  _globals['_INFORMANT']._serialized_end=177
+  _globals['_REGISTERCLUEREQUEST']._serialized_start=180
+  _globals['_REGISTERCLUEREQUEST']._serialized_end=385
+  _globals['_REGISTERCLUERESPONSE']._serialized_start=387
+  _globals['_REGISTERCLUERESPONSE']._serialized_end=443
+  _globals['_GETCLUEREQUEST']._serialized_start=445
+  _globals['_GETCLUEREQUEST']._serialized_end=478
+  _globals['_GETCLUERESPONSE']._serialized_start=481
+  _globals['_GETCLUERESPONSE']._serialized_end=769
+  _globals['_CLUESERVICE']._serialized_start=772
+  _globals['_CLUESERVICE']._serialized_end=928
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from clues.v1 import events_pb2 as _events_pb2
+from common.v1 import identity_pb2 as _identity_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -28,11 +29,11 @@ class RegisterClueRequest(_message.Message):
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     INFORMANT_FIELD_NUMBER: _ClassVar[int]
     source: _events_pb2.ClueSource
-    subjects: _containers.RepeatedCompositeFieldContainer[_events_pb2.ClueSubject]
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
     summary: str
     received_at: _timestamp_pb2.Timestamp
     informant: Informant
-    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_events_pb2.ClueSubject, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ...) -> None: ...
+    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ...) -> None: ...
 
 class RegisterClueResponse(_message.Message):
     __slots__ = ("clue_id", "version")
@@ -62,10 +63,10 @@ class GetClueResponse(_message.Message):
     clue_id: str
     state: str
     source: _events_pb2.ClueSource
-    subjects: _containers.RepeatedCompositeFieldContainer[_events_pb2.ClueSubject]
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
     summary: str
-    receiving_office: str
+    receiving_office: _identity_pb2.OfficeRef
     received_at: _timestamp_pb2.Timestamp
     version: int
     has_sealed_informant: bool
-    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_events_pb2.ClueSubject, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...
+    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...

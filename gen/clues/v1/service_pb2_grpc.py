@@ -52,14 +52,15 @@ class ClueServiceServicer:
     """
 
     def RegisterClue(self, request, context):
-        """Register a newly received clue. Mutating: send a request id in the `x-request-id` metadata.
+        """Register a newly received clue. Mutating: send a request id in the `x-request-id` metadata
+        (required; a retry with the same id returns the original result). Operation `clues.register`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetClue(self, request, context):
-        """Read a clue's current state (without informant identity).
+        """Read a clue's current state (without informant identity). Operation `clues.read`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -21,8 +21,8 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     def __init__(self, recorder: Recorder):
         self.recorder = recorder
 
-    @rpc
-    async def GetStreamHistory(self, request, context, *, principal, correlation_id):
+    @rpc("audit.read")
+    async def GetStreamHistory(self, request, context, call):
         stream_id = check_identifier(request.stream_id.strip(), "stream_id")
         rows = await self.recorder.stream_history(stream_id)
         if not rows:

@@ -17,9 +17,11 @@ MAX_SUMMARY = 4000
 
 @dataclass(frozen=True)
 class Subject:
+    """A person the clue is about; `person_id` is the personnel system's id (one across services)."""
     person_id: str
     name: str
     post: str = ""
+    unit: str = ""
 
 
 # -- commands ---------------------------------------------------------------------------------
@@ -41,6 +43,7 @@ class ClueRegistered:
     source: str
     subjects: tuple[Subject, ...]
     summary: str
+    receiving_agency: str
     receiving_office: str
     received_at: datetime
     has_sealed_informant: bool
@@ -81,8 +84,8 @@ def decide(cmd: RegisterClue, state: Clue) -> list[ClueRegistered]:
     if not isinstance(state, NoClue):
         raise IllegalState(state.status, "register a clue that exists")
     validate(cmd)
-    return [ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, cmd.summary.strip(), cmd.by.office,
-                           cmd.received_at, cmd.has_informant)]
+    return [ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, cmd.summary.strip(), cmd.by.agency,
+                           cmd.by.office, cmd.received_at, cmd.has_informant)]
 
 
 def evolve(state: Clue, event: ClueRegistered) -> Clue:

@@ -1,0 +1,42 @@
+"""`control.v1.ControlService`, offered by every service: read, and in test mode move, its clock."""
+from __future__ import annotations
+
+from google.protobuf import timestamp_pb2
+
+from control.v1 import control_pb2 as pb, control_pb2_grpc as pb_grpc
+from kernel.clock import ServiceClock
+from kernel.errors import Validation
+from kernel.grpc_server import rpc
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ControlService"].full_name
+
+
+class ControlServicer(pb_grpc.ControlServiceServicer):
+    def __init__(self, clock: ServiceClock):
+        self.clock = clock
+
+    def _state(self) -> pb.ClockState:
+        now = timestamp_pb2.Timestamp()
+        now.FromDatetime(self.clock.now())
+        return pb.ClockState(now=now, time_zone=str(self.clock.tz), settable=self.clock.settable,
+                             moved=self.clock.moved, frozen=self.clock.frozen)
+
+    @rpc("control.clock.read")
+    async def GetClock(self, request, context, call):
+        return pb.GetClockResponse(clock=self._state())
+
+    @rpc("control.clock.set")
+    async def SetClock(self, request, context, call):
+        if not request.HasField("at"):
+            raise Validation("at", "required: the instant the clock should show")
+        self.clock.set(request.at.ToDatetime(tzinfo=self.clock.tz), freeze=request.freeze)
+        return pb.SetClockResponse(clock=self._state())
+
+    @rpc("control.clock.set")
+    async def ResetClock(self, request, context, call):
+        self.clock.reset()
+        return pb.ResetClockResponse(clock=self._state())
+
+
+def register(server, clock: ServiceClock) -> None:
+    pb_grpc.add_ControlServiceServicer_to_server(ControlServicer(clock), server)
