@@ -14,6 +14,14 @@ ALICE = Principal("commission", "case_management", "case_manager", "u-alice")
 OPERATOR = Principal("commission", "platform_operations", "platform_operator", "u-ops")
 
 
+def service_settings(service: str, database_url: str, bootstrap: str, prefix: str, data_dir, **kw) -> ServiceSettings:
+    """Settings of one service under test: port 0, its own topic prefix and consumer group."""
+    base = dict(service=service, database_url=database_url, kafka_bootstrap=bootstrap, grpc_port=0,
+                topic_prefix=f"{prefix}.", topic_partitions=3, consumer_group=f"{prefix}-{service}",
+                data_dir=data_dir, marker_check_seconds=1.0)
+    return ServiceSettings(**{**base, **kw})
+
+
 def token_for(settings: ServiceSettings, principal: Principal = ALICE, ttl: int = 3600) -> str:
     """A token signed with the platform key the service under test verifies with."""
     return tokens.TokenSigner(tokens.load_or_create_private_key(settings.signing_key_file)).issue(principal, ttl)
