@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: install run test test-unit test-integration test-e2e proto proto-check lint-proto bench clean
+.PHONY: token install run test test-unit test-integration test-e2e proto proto-check lint-proto bench clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -34,6 +34,10 @@ lint-proto: node_modules/.bin/buf
 ## Start embedded PostgreSQL, the embedded broker and all four services; Ctrl-C stops all.
 run: install
 	$(PY) -m kernel.runner
+
+## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
+token: $(STAMP)
+	$(PY) -m kernel.tokens_cli $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
 test: install lint-proto

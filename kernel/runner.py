@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from kernel import tokens
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
 from kernel.settings import DEFAULT_PORTS, SERVICES
 
@@ -47,10 +48,18 @@ def main(argv=None) -> int:
         broker = EmbeddedBroker(port=args.kafka_port).start(log_path=data / "broker.log")
         env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
         say(f"embedded broker      {broker.bootstrap}  (memory only; the relays republish from PostgreSQL)")
+    if not env.get("TOKEN_PUBLIC_KEY_FILES"):   # create the platform key once, before the services race for it
+        key_file = Path(env.get("TOKEN_SIGNING_KEY_FILE") or data / "keys" / "token-signing.key")
+        tokens.load_or_create_private_key(key_file)
+        say(f"token signing key    {key_file}  (public half: {key_file.with_suffix('.pub')})")
+    if env.get("PLATFORM_TEST_MODE") in ("1", "true", "yes"):
+        say("TEST MODE: service clocks may be moved through control.v1.ControlService; never in production")
     procs = {s: subprocess.Popen([sys.executable, "-m", f"services.{s}.main"], env=env) for s in SERVICES}
     for s in SERVICES:
         port = env.get(f"{s.upper()}_GRPC_PORT", DEFAULT_PORTS[s])
         say(f"{s:<10} gRPC  {env.get('GRPC_HOST', '127.0.0.1')}:{port}")
+    say("get a token: make token ARGS='issue --agency commission --office case_management "
+        "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)")
     say("Ctrl-C stops everything")
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):

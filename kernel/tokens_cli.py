@@ -44,7 +44,7 @@ def default_key_file() -> Path:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m kernel.tokens_cli", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--key-file", type=Path, default=None, help="signing key (default: %(default)s → "
+    p.add_argument("--key-file", type=Path, default=None, help="signing key (default: "
                    "TOKEN_SIGNING_KEY_FILE or DATA_DIR/keys/token-signing.key)")
     p.add_argument("--catalogue", type=Path, default=None, help="catalogue file (default CATALOGUE_FILE or "
                    "deploy/config/catalogue.toml)")

@@ -102,3 +102,19 @@ def test_key_created_once_even_when_processes_race(tmp_path):
     assert len(publics) == 1 and (path.stat().st_mode & 0o777) == 0o600
     assert path.with_suffix(".pub").read_bytes() in publics
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".key-")] == []
+
+
+def test_cli_issues_a_token_the_verifier_accepts_and_refuses_uncatalogued_roles(tmp_path, capsys):
+    from kernel import tokens_cli
+    key = tmp_path / "k.key"
+    args = ["--key-file", str(key), "issue", "--agency", "commission", "--office", "complaints",
+            "--role", "complaints_officer", "--user", "P-1", "--ttl", "2h"]
+    assert tokens_cli.main(args) == 0
+    token = capsys.readouterr().out.strip()
+    claims = TokenVerifier([tokens.load_private_key(key).public_key()]).verify(token)
+    assert claims.principal.role == "complaints_officer" and claims.expires_at - claims.issued_at == 7200
+    assert tokens_cli.main(["--key-file", str(key), "inspect", token]) == 0
+    assert tokens_cli.main([a if a != "complaints_officer" else "head" for a in args]) == 2
+    assert "unknown role 'head'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        tokens_cli.main([*args[:-2], "--ttl", "forever"])
