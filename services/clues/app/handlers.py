@@ -4,7 +4,7 @@ from __future__ import annotations
 from clues.v1 import events_pb2
 from kernel.commands import CommandContext, run_once
 from kernel.envelope import Link, parse, unpack
-from kernel.errors import Validation
+from kernel.ids import check_stream_id
 from kernel.store import EventStore
 from services.clues.adapters import mapping
 from services.clues.adapters.vault import InformantVault
@@ -31,7 +31,6 @@ class ClueHandlers:
         return await run_once(self.store, ctx, work)
 
     async def get(self, clue_id: str):
-        if not clue_id.startswith("clue-"):
-            raise Validation("clue_id", "must look like clue-<uuid>")
+        clue_id = check_stream_id(clue_id, "clue", "clue_id")
         stored = await self.store.load(clue_id, "clue")
         return model.fold(decode(stored)), stored[-1].version
