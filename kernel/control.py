@@ -6,6 +6,7 @@ from google.protobuf import timestamp_pb2
 from control.v1 import control_pb2 as pb, control_pb2_grpc as pb_grpc
 from kernel.clock import ServiceClock
 from kernel.errors import Validation
+from kernel import log as klog
 from kernel.grpc_server import rpc
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ControlService"].full_name
@@ -30,11 +31,14 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         if not request.HasField("at"):
             raise Validation("at", "required: the instant the clock should show")
         self.clock.set(request.at.ToDatetime(tzinfo=self.clock.tz), freeze=request.freeze)
+        klog.get("control").warning("clock.moved", now=self.clock.now().isoformat(), frozen=self.clock.frozen,
+                                    by=call.principal.user)
         return pb.SetClockResponse(clock=self._state())
 
     @rpc("control.clock.set")
     async def ResetClock(self, request, context, call):
         self.clock.reset()
+        klog.get("control").warning("clock.reset", now=self.clock.now().isoformat(), by=call.principal.user)
         return pb.ResetClockResponse(clock=self._state())
 
 

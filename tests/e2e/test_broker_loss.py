@@ -6,10 +6,9 @@ import random
 import pytest
 
 from kernel.embedded import EmbeddedBroker
-from kernel.settings import ServiceSettings
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
-from tests.factories import clue_event
+from tests.factories import clue_event, service_settings
 
 WRITERS, ROUNDS, STREAMS = 12, 25, 8
 
@@ -19,10 +18,8 @@ async def private_platform(database_url, unique, tmp_path):
     broker = EmbeddedBroker().start()
 
     def settings(service):
-        return ServiceSettings(service=service, database_url=database_url, kafka_bootstrap=broker.bootstrap,
-                               grpc_port=0, topic_prefix=f"loss{unique}.", topic_partitions=3,
-                               consumer_group=f"loss{unique}-{service}", data_dir=tmp_path,
-                               marker_check_seconds=0.5)
+        return service_settings(service, database_url, broker.bootstrap, f"loss{unique}", tmp_path,
+                                marker_check_seconds=0.5)
     clues = await build_clues(settings("clues")).start()
     audit = build_audit(settings("audit"))   # started late: the consumer is behind when the broker goes
     try:

@@ -11,11 +11,10 @@ from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from common.v1 import identity_pb2
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from kernel.envelope import unpack
-from kernel.settings import ServiceSettings
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from kernel.commands import CommandContext
-from tests.factories import ALICE, call_metadata
+from tests.factories import ALICE, call_metadata, service_settings
 
 CANARY = "INFORMANT-CANARY-" + uuid.uuid4().hex
 
@@ -23,12 +22,7 @@ CANARY = "INFORMANT-CANARY-" + uuid.uuid4().hex
 @pytest.fixture
 async def platform(database_url, bootstrap, unique, tmp_path):
     def settings(service):
-        return ServiceSettings(service=service, database_url=database_url, kafka_bootstrap=bootstrap,
-                               grpc_port=0, topic_prefix=f"t{unique}.", topic_partitions=3,
-                               consumer_group=f"t{unique}-{service}", data_dir=tmp_path,
-                               marker_check_seconds=1.0)
-    # unique schema per test run: the service name is the schema, so use a unique database schema via
-    # search-free naming: each test gets fresh topics and groups; schemas are shared but streams are unique.
+        return service_settings(service, database_url, bootstrap, f"t{unique}", tmp_path)
     clues = await build_clues(settings("clues")).start()
     audit = await build_audit(settings("audit")).start()
     yield clues, audit

@@ -7,15 +7,13 @@ import pytest
 from common.v1 import identity_pb2
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from kernel.embedded import EmbeddedPostgres
-from kernel.settings import ServiceSettings
 from services.clues.main import build as build_clues
-from tests.factories import call_metadata
+from tests.factories import call_metadata, service_settings
 
 
 async def test_register_clue_with_store_down_is_unavailable(bootstrap, unique, tmp_path):
     pg = EmbeddedPostgres(tmp_path / "pg").start()
-    settings = ServiceSettings(service="clues", database_url=pg.url, kafka_bootstrap=bootstrap, grpc_port=0,
-                               topic_prefix=f"down{unique}.", topic_partitions=1, data_dir=tmp_path)
+    settings = service_settings("clues", pg.url, bootstrap, f"down{unique}", tmp_path, topic_partitions=1)
     clues = await build_clues(settings).start()
     try:
         pg.stop()
