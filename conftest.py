@@ -13,7 +13,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from kernel.clock import FixedClock
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
+from kernel.store import EventStore
 
 ROOT = Path(__file__).resolve().parent
 
@@ -65,3 +67,11 @@ async def pool(database_url):
     p = await asyncpg.create_pool(database_url, min_size=1, max_size=40)
     yield p
     await p.close()
+
+
+@pytest.fixture
+async def store(pool, unique):
+    """An event store in a schema of its own, on a fixed clock."""
+    s = EventStore(pool, f"t_{unique}", FixedClock())
+    await s.migrate()
+    return s

@@ -17,15 +17,12 @@ import asyncio
 import os
 import random
 import time
-import uuid
 from collections import Counter, defaultdict
 
-import pytest
 
-from kernel.clock import FixedClock
-from kernel.errors import Concurrency
 from kernel.store import Cursor, EventStore, StoredEvent, UnitOfWork
 from tests.factories import clue_event
+from tests.workload import Mix, random_writer, write_inbox_row
 
 # Tuning of the concurrent run (≈ 4-6 s on 2 cores). Raising the in-transaction delays raises
 # the contention, and so the naive readers' losses.
@@ -37,17 +34,7 @@ INBOX_FIRST_SHARE = 0.3       # transactions that write an inbox row and wait be
 ROLLBACK_SHARE = 0.07         # transactions that append and then raise
 SAFE_READ_LIMIT = 50          # small pages, so the reader's cursor is exercised
 MIN_COMMITTED = 500
-
-
-@pytest.fixture
-async def store(pool, unique):
-    s = EventStore(pool, f"t_{unique}", FixedClock())
-    await s.migrate()
-    return s
-
-
-class Rollback(Exception):
-    """Raised inside a unit of work to roll it back on purpose."""
+MIX = Mix(WRITERS, TX_PER_WRITER, SHARED_STREAMS, OWN_STREAM_SHARE, INBOX_FIRST_SHARE, ROLLBACK_SHARE)
 
 
 async def xact_id(conn) -> int:
@@ -59,56 +46,24 @@ async def snapshot_xmin(conn) -> int:
     return await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
-async def write_other_row(store: EventStore, conn, stream_id: str) -> None:
-    """A row in the store's inbox: gives the transaction its xid before it appends."""
-    await conn.execute(
-        f"INSERT INTO {store.schema}.inbox (consumer, event_id, stream_id, version, digest) "
-        f"VALUES ('gap-test', $1, $2, 0, '\\x00'::bytea)", uuid.uuid4(), stream_id)
-
-
 # --------------------------------------------------------------------------------------------
 # Concurrent run: 24 writers, a safe reader and a naive reader, then the books are balanced.
 # --------------------------------------------------------------------------------------------
 
 async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, pool):
     seed = int(os.environ.get("GAP_TEST_SEED", random.randrange(1 << 30)))
-    shared = [f"shared-{i}" for i in range(SHARED_STREAMS)]
     committed: dict[str, tuple[str, int]] = {}           # event id -> (stream, version)
     tx_xids: dict[tuple[str, int], int] = {}              # (stream, first version) -> writer's xid
     stats = Counter()
     writers_done = asyncio.Event()
 
+    def record(stored, xid) -> None:
+        tx_xids[(stored[0].stream_id, stored[0].version)] = xid
+        for e in stored:
+            committed[e.event_id] = (e.stream_id, e.version)
+
     async def writer(w: int) -> None:
-        rng = random.Random(seed * 1000 + w)
-        for _ in range(TX_PER_WRITER):
-            stream = f"own-{w}" if rng.random() < OWN_STREAM_SHARE else rng.choice(shared)
-            inbox_first = rng.random() < INBOX_FIRST_SHARE
-            roll_back = rng.random() < ROLLBACK_SHARE
-            events = [clue_event(stream) for _ in range(1 if rng.random() < 0.8 else 2)]
-            try:
-                async with store.unit_of_work() as uow:
-                    if inbox_first:
-                        await write_other_row(store, uow.conn, stream)  # xid taken here ...
-                        await asyncio.sleep(rng.uniform(0.005, 0.030))  # ... others commit meanwhile
-                    version = await uow.stream_version(stream)
-                    await asyncio.sleep(rng.uniform(0, 0.003))
-                    stored = await uow.append(stream, version, events)
-                    xid = await xact_id(uow.conn)
-                    await asyncio.sleep(rng.uniform(0, 0.015))          # position taken, commit late
-                    if roll_back:
-                        raise Rollback()
-            except Rollback:
-                stats["rolled_back"] += 1
-                continue
-            except Concurrency:
-                stats["conflicts"] += 1
-                continue
-            stats["committed_tx"] += 1
-            stats["inbox_first_committed"] += inbox_first
-            tx_xids[(stream, stored[0].version)] = xid
-            for e in stored:
-                committed[e.event_id] = (e.stream_id, e.version)
-        stats["writers_finished"] += 1
+        await random_writer(store, w, seed, MIX, stats, on_commit=record, inside=lambda uow: xact_id(uow.conn))
 
     safe_seen: list[StoredEvent] = []
     safe_violations: list[str] = []
@@ -183,7 +138,7 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
     naive_lost = set(committed) - set(naive_seen)
     print(f"\n[gap-free reader] seed={seed} writers={WRITERS} tx={WRITERS * TX_PER_WRITER} "
           f"committed_tx={stats['committed_tx']} committed_events={len(committed)} "
-          f"rolled_back={stats['rolled_back']} conflicts={stats['conflicts']} "
+          f"rolled_back={stats['rolled_back_tx']} conflicts={stats['conflicts']} "
           f"inbox_first_committed={stats['inbox_first_committed']} "
           f"bare_xid_inversions={inversions}\n"
           f"[gap-free reader] safe reader: {len(safe_seen)} events read "
@@ -196,7 +151,7 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
     assert stats["writers_finished"] == WRITERS
     assert {str(r["event_id"]): (r["stream_id"], r["version"]) for r in rows} == committed
     assert len(committed) >= MIN_COMMITTED
-    assert stats["rolled_back"] > 0 and stats["conflicts"] > 0
+    assert stats["rolled_back_tx"] > 0 and stats["conflicts"] > 0
 
     # The safe reader: every committed event exactly once, nothing else, streams in order.
     ids = [e.event_id for e in safe_seen]
@@ -276,10 +231,10 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
     try:
         poller.start()
         await tx_a.start(); open_txs.append(tx_a)
-        await write_other_row(store, conn_a, S)        # A takes its xid first ...
+        await write_inbox_row(store, conn_a, S)         # A takes its xid first ...
         xid_a = await xact_id(conn_a)
         await tx_c.start(); open_txs.append(tx_c)
-        await write_other_row(store, conn_c, "elsewhere")  # ... then C ...
+        await write_inbox_row(store, conn_c, "elsewhere")  # ... then C ...
         xid_c = await xact_id(conn_c)
         async with store.unit_of_work() as uow_b:      # ... then B, which appends S v1 and commits
             await uow_b.append(S, 0, [clue_event(S)])

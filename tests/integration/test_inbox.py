@@ -7,22 +7,13 @@ import asyncpg
 import pytest
 
 from kernel import envelope as env_mod
-from kernel.clock import FixedClock
 from kernel.inbox import Inbox, Source
-from kernel.store import EventStore
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event
 
 AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
 # What a concurrent delivery may meet, depending on the inbox design; the caller retries.
 RETRYABLE = (asyncpg.UniqueViolationError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
-
-
-@pytest.fixture
-async def store(pool, unique):
-    s = EventStore(pool, f"t_{unique}", FixedClock())
-    await s.migrate()
-    return s
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ import asyncio
 import os
 import random
 import time
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -31,13 +30,12 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kernel import envelope as env_mod
-from kernel.clock import FixedClock
 from kernel.embedded import EmbeddedBroker
-from kernel.errors import Concurrency
 from kernel.relay import MARKER_KEY, OutboxRelay
 from kernel.store import Cursor, EventStore
 from kernel.topics import TopicSpec
 from tests.factories import clue_event
+from tests.workload import Mix, random_writer
 
 ON_TANSU = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
 needs_private_broker = pytest.mark.skipif(
@@ -52,22 +50,12 @@ INBOX_FIRST_SHARE = 0.3
 ROLLBACK_SHARE = 0.05
 RELAY_BATCH = 25              # small batches, so the relay's cursor moves many times
 PARTITIONS = 3
-
-
-@pytest.fixture
-async def store(pool, unique):
-    s = EventStore(pool, f"t_{unique}", FixedClock())
-    await s.migrate()
-    return s
+MIX = Mix(WRITERS, TX_PER_WRITER, SHARED_STREAMS, OWN_STREAM_SHARE, INBOX_FIRST_SHARE, ROLLBACK_SHARE)
 
 
 @pytest.fixture
 def spec(unique):
     return TopicSpec(f"t{unique}.relay", partitions=PARTITIONS)
-
-
-class Rollback(Exception):
-    """Raised inside a unit of work to roll it back on purpose."""
 
 
 @dataclass(frozen=True)
@@ -86,13 +74,6 @@ class Record:
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-async def write_inbox_row(store: EventStore, conn, stream_id: str) -> None:
-    """A row in the store's inbox: the transaction takes its xid before it appends."""
-    await conn.execute(
-        f"INSERT INTO {store.schema}.inbox (consumer, event_id, stream_id, version, digest) "
-        f"VALUES ('relay-test', $1, $2, 0, '\\x00'::bytea)", uuid.uuid4(), stream_id)
-
 
 async def append(store: EventStore, stream_id: str, n: int = 1) -> list:
     async with store.unit_of_work() as uow:
@@ -215,39 +196,14 @@ async def stop_relay(relay: OutboxRelay, task: asyncio.Task | None) -> None:
 
 async def test_relay_publishes_every_committed_event_once_in_stream_order(store, bootstrap, spec):
     seed = int(os.environ.get("RELAY_TEST_SEED", random.randrange(1 << 30)))
-    shared = [f"shared-{i}" for i in range(SHARED_STREAMS)]
     committed: set[str] = set()
     rolled_back: set[str] = set()
     stats = Counter()
 
     async def writer(w: int) -> None:
-        rng = random.Random(seed * 1000 + w)
-        for _ in range(TX_PER_WRITER):
-            stream = f"own-{w}" if rng.random() < OWN_STREAM_SHARE else rng.choice(shared)
-            inbox_first = rng.random() < INBOX_FIRST_SHARE
-            roll_back = rng.random() < ROLLBACK_SHARE
-            events = [clue_event(stream) for _ in range(1 if rng.random() < 0.8 else 2)]
-            try:
-                async with store.unit_of_work() as uow:
-                    if inbox_first:
-                        await write_inbox_row(store, uow.conn, stream)   # xid taken here ...
-                        await asyncio.sleep(rng.uniform(0.005, 0.030))   # ... others commit meanwhile
-                    version = await uow.stream_version(stream)
-                    await asyncio.sleep(rng.uniform(0, 0.003))
-                    stored = await uow.append(stream, version, events)
-                    await asyncio.sleep(rng.uniform(0, 0.015))           # position taken, commit late
-                    if roll_back:
-                        raise Rollback()
-            except Rollback:
-                stats["rolled_back_tx"] += 1
-                rolled_back.update(e.event_id for e in events)
-                continue
-            except Concurrency:
-                stats["conflicts"] += 1
-                continue
-            stats["committed_tx"] += 1
-            stats["inbox_first_committed"] += inbox_first
-            committed.update(e.event_id for e in stored)
+        await random_writer(store, w, seed, MIX, stats,
+                            on_commit=lambda stored, _: committed.update(e.event_id for e in stored),
+                            on_rollback=lambda events: rolled_back.update(e.event_id for e in events))
 
     relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.01, marker_check_seconds=1.0,
                         batch_size=RELAY_BATCH)
