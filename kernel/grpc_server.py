@@ -125,7 +125,7 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
             structlog.contextvars.bind_contextvars(correlation_id=correlation, rpc=func.__name__)
             logger = klog.get("rpc")
             try:
-                call = _call_context(request, context, operation, act, mutating, correlation)
+                call = _call_context(request, context, func.__qualname__, operation, act, mutating, correlation)
                 result = await func(self, request, context, call)
                 logger.info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
                 return result
@@ -144,7 +144,8 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
     return decorate
 
 
-def _call_context(request, context, operation: str, act: Act, mutating: bool, correlation: str) -> CommandContext:
+def _call_context(request, context, method: str, operation: str, act: Act, mutating: bool,
+                  correlation: str) -> CommandContext:
     caller = _caller.get(None)
     if caller is None:   # served without the interceptor: refuse rather than act anonymously
         raise errors.Unauthenticated("no authenticated caller")
@@ -154,7 +155,8 @@ def _call_context(request, context, operation: str, act: Act, mutating: bool, co
         return CommandContext(principal, correlation, operation)
     request_id = check_request_id(metadata_value(context, REQUEST_ID_HEADER).strip())
     return CommandContext(principal, correlation, operation, request_id,
-                          fingerprint(operation, principal, request.SerializeToString(deterministic=True)))
+                          fingerprint(f"{method}/{operation}/{act}", principal,
+                                      request.SerializeToString(deterministic=True)))
 
 
 @dataclass(frozen=True)
