@@ -1,0 +1,118 @@
+"""Working-day arithmetic with a holiday calendar from configuration (pure after loading).
+
+Rules say "within 5 working days" (forwarding a clue) or "within 15 days" / "1 month" (disposal,
+trial review). Public holidays and the weekend days worked in their place (调休上班) are
+published each year, so they are configuration (`deploy/config/calendar.toml`;
+HOLIDAY_CALENDAR_FILE for your own). Outside the years the file covers, only weekends count as
+rest days: `covers()` tells callers (and the service logs a warning at start).
+
+Convention: `add_working_days(start, n)` is the n-th working day after `start`; `start` itself is
+never counted, whatever it is. A clue received on Thursday 30 April 2026 (before the Labour Day
+holiday, 1-5 May, with Saturday 9 May worked) must be forwarded by `add_working_days(30 Apr, 5)`
+= Monday 11 May.
+"""
+from __future__ import annotations
+
+import calendar as _cal
+import os
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "deploy" / "config" / "calendar.toml"
+
+
+class CalendarError(ValueError):
+    """The calendar file is wrong; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()       # weekend days that are worked (调休上班)
+    covered_years: frozenset[int] = frozenset()
+    weekend: frozenset[int] = frozenset({5, 6})  # Saturday, Sunday
+
+    def covers(self, d: date) -> bool:
+        return d.year in self.covered_years
+
+    def is_working_day(self, d: date) -> bool:
+        if d in self.workdays:
+            return True
+        return d not in self.holidays and d.weekday() not in self.weekend
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after `start` (n >= 0; n = 0 gives `start`)."""
+        if n < 0:
+            raise ValueError("n must be >= 0")
+        d = start
+        while n:
+            d += timedelta(days=1)
+            n -= self.is_working_day(d)
+        return d
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]: how many have passed from a to b (0 if b <= a)."""
+        return sum(self.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+
+def add_calendar_days(start: date, n: int) -> date:
+    return start + timedelta(days=n)
+
+
+def add_months(start: date, n: int) -> date:
+    """Same day-of-month n months later, clamped to the month's end (30 Nov + 3 months = 28/29 Feb)."""
+    month0 = start.month - 1 + n
+    year, month = start.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(start.day, _cal.monthrange(year, month)[1]))
+
+
+def default_calendar_path() -> Path:
+    return Path(os.environ.get("HOLIDAY_CALENDAR_FILE") or DEFAULT_FILE)
+
+
+def load_calendar(path: Path | str | None = None) -> WorkingCalendar:
+    path = Path(path or default_calendar_path())
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise CalendarError(f"{path}: {e}") from e
+    return parse_calendar(data, str(path))
+
+
+def parse_calendar(data: dict, source: str = "calendar") -> WorkingCalendar:
+    holidays, workdays, years = set(), set(), set()
+    for key, spec in (data.get("years") or {}).items():
+        if not (key.isdigit() and isinstance(spec, dict)):
+            raise CalendarError(f"{source}: years.{key}: must be a year with a table of holidays and workdays")
+        year = int(key)
+        years.add(year)
+        hol = _dates(spec.get("holidays", []), f"years.{key}.holidays", year, source)
+        work = _dates(spec.get("workdays", []), f"years.{key}.workdays", year, source)
+        both = hol & work
+        if both:
+            raise CalendarError(f"{source}: years.{key}: {min(both)} is both a holiday and a workday")
+        holidays |= hol
+        workdays |= work
+    if not years:
+        raise CalendarError(f"{source}: years: no year configured")
+    return WorkingCalendar(frozenset(holidays), frozenset(workdays), frozenset(years))
+
+
+def _dates(items, key: str, year: int, source: str) -> set[date]:
+    """Dates and inclusive ranges ("2026-02-15..2026-02-23") of one year."""
+    if not isinstance(items, list):
+        raise CalendarError(f"{source}: {key}: must be a list of dates or ranges")
+    out: set[date] = set()
+    for item in items:
+        first, _, last = str(item).partition("..")
+        try:
+            a = date.fromisoformat(first.strip())
+            b = date.fromisoformat(last.strip()) if last else a
+        except ValueError:
+            raise CalendarError(f"{source}: {key}: {item!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") from None
+        if b < a or a.year != year or b.year != year:
+            raise CalendarError(f"{source}: {key}: {item!r} must lie in {year}, first date first")
+        out |= {a + timedelta(days=i) for i in range((b - a).days + 1)}
+    return out
