@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 import asyncpg
 import grpc
 
-from kernel import commands, control, log as klog, tokens
+from kernel import calendar, commands, control, log as klog, timers, tokens
 from kernel.auth import Authenticator
 from kernel.clock import ServiceClock
 from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
@@ -56,6 +56,16 @@ class ServiceHost:
         await self.store.migrate()
         async with self.pool.acquire() as conn:
             await commands.migrate(conn, s.schema)
+            await timers.migrate_timers(conn, s.schema)
+        self.calendar = calendar.load_calendar(s.holiday_calendar_file)
+        if not self.calendar.covers(self.clock.now().date()):
+            self.log.warning("calendar.year_not_covered", year=self.clock.now().year,
+                             file=str(s.holiday_calendar_file or calendar.default_calendar_path()),
+                             effect="only weekends count as rest days until the year is added")
+        self.timers = timers.TimerScheduler(self.store, self.clock, poll_seconds=s.timer_poll_seconds,
+                                            component=f"{s.service}-timers")
+        self.clock.on_change(self.timers.wake)
+        self._timer_task = asyncio.create_task(self.timers.run(), name=f"{s.service}-timers")
         if self.wiring.on_start:
             await self.wiring.on_start(self)
         if self.wiring.produces:
@@ -81,6 +91,8 @@ class ServiceHost:
 
     async def stop(self) -> None:
         await self.server.stop(grace=2)
+        self.timers.stop()
+        await asyncio.gather(self._timer_task, return_exceptions=True)
         if self.wiring.on_stop:
             await self.wiring.on_stop(self)
         if self.republish_server:

@@ -160,3 +160,41 @@ async def test_clock_is_settable_in_test_mode_only(platform):
         assert "PRODUCTION_MODE" in err.value.details() and "PLATFORM_TEST_MODE" in err.value.details()
         got = await stub.GetClock(control_pb2.GetClockRequest(), metadata=call_metadata(cases.settings))
         assert not got.clock.settable and not got.clock.moved
+
+
+async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
+    """A deadline timer in the running clues service fires once the test moves its clock past it,
+    and the timer's event travels like any other: store -> relay -> Kafka -> audit."""
+    from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
+    from kernel import timers
+    from kernel.ids import timer_stream_id
+    clues, audit = platform["clues"], platform["audit"]
+    clue = f"clue-{uuid.uuid4()}"
+    stream = timer_stream_id(clue)
+    due = clues.clock.now() + dt.timedelta(days=30)
+    async with clues.store.unit_of_work() as uow:
+        await timers.schedule(uow, f"deadline:{clue}", due, stream,
+                              events_pb2.ClueRegistered(clue_id=clue, summary="stage deadline"), correlation_id="corr-tm")
+    await asyncio.sleep(0.3)
+    assert await clues.store.read_stream(stream) == []          # not due yet: nothing fires
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        stub = control_pb2_grpc.ControlServiceStub(ch)
+        await stub.SetClock(control_pb2.SetClockRequest(at=_ts(due + dt.timedelta(minutes=1))),
+                            metadata=call_metadata(clues.settings, OPERATOR))
+        try:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ach:
+                history = None
+                for _ in range(240):
+                    try:
+                        history = await audit_grpc.AuditServiceStub(ach).GetStreamHistory(
+                            audit_pb2.GetStreamHistoryRequest(stream_id=stream), metadata=call_metadata(audit.settings))
+                        break
+                    except grpc.aio.AioRpcError as e:
+                        assert e.code() == grpc.StatusCode.NOT_FOUND
+                        await asyncio.sleep(0.25)
+            assert history is not None, "the timer's event never reached audit"
+            [recorded] = history.events
+            assert recorded.envelope.principal.user == "system:clues-timers"
+            assert recorded.envelope.occurred_at.ToDatetime(tzinfo=dt.timezone.utc) == due
+        finally:
+            await stub.ResetClock(control_pb2.ResetClockRequest(), metadata=call_metadata(clues.settings, OPERATOR))
