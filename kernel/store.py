@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS {s}.inbox_held (
 );
 """
 
+# One statement per append. The WHERE clause inserts nothing unless the stream stands exactly at
+# $2 (no row yet for 0, else row $2 present); a row already at $2+1 — or an event id already
+# stored — is a unique conflict. Inside a caller's transaction conflicts are DO NOTHING (an
+# error would abort the caller's transaction); alone, in autocommit, the statement fails whole.
+# Either way fewer rows than sent sends the caller to `_diagnose`.
 INSERT_SQL = """
 INSERT INTO {s}.events (stream_id, version, event_id, event_type, envelope, order_key)
 SELECT $1, u.version, u.event_id, u.event_type, u.envelope,
@@ -80,6 +85,9 @@ SELECT $1, u.version, u.event_id, u.event_type, u.envelope,
                          '0'::xid8))
 FROM unnest($3::bigint[], $4::uuid[], $5::text[], $6::bytea[])
      AS u(version, event_id, event_type, envelope)
+WHERE CASE WHEN $2 = 0 THEN NOT EXISTS (SELECT 1 FROM {s}.events WHERE stream_id = $1)
+           ELSE EXISTS (SELECT 1 FROM {s}.events WHERE stream_id = $1 AND version = $2) END
+{conflict}
 RETURNING position, order_key
 """
 
@@ -152,60 +160,55 @@ class UnitOfWork:
 
     async def append(self, stream_id: str, expected_version: int,
                      events: Sequence[NewEvent]) -> list[StoredEvent]:
-        """Append `events` after `expected_version` (0 = new stream).
+        """Append `events` after `expected_version` (0 = new stream), in one statement.
 
         Idempotent on event id: when every event id is already stored with the same content (all
         but the log time and position) this is a no-op returning the stored events; the same id
-        with other content raises `Validation`. A version conflict raises `Concurrency`.
+        with other content raises `Validation`. A version conflict raises `Concurrency`. After
+        either error the transaction must be abandoned (`unit_of_work` rolls it back): nothing
+        of a refused append may commit.
         """
+        batch = _Batch.of(self.store, stream_id, expected_version, events, self.recorded_at)
+        try:
+            rows = await self.conn.fetch(INSERT_SQL.format(s=self.store.schema, conflict="ON CONFLICT DO NOTHING"),
+                                         *batch.args)
+        except asyncpg.DataError as e:
+            raise Validation("event_id", f"not a UUID: {e}") from e
+        if len(rows) < len(batch.envelopes):
+            return await self.store._diagnose(self.conn, batch)
+        stored = batch.stored(rows)
+        self.appended.extend(stored)
+        return stored
+
+
+@dataclass
+class _Batch:
+    """An append's envelopes, sealed once, and the statement's arguments."""
+    stream_id: str
+    expected_version: int
+    envelopes: list
+    sealed: list[bytes]
+
+    @classmethod
+    def of(cls, store: "EventStore", stream_id: str, expected_version: int, events: Sequence[NewEvent],
+           recorded_at) -> "_Batch":
         check_identifier(stream_id, "stream_id")
         if not events:
             raise Validation("events", "nothing to append")
         if expected_version < 0:
             raise Validation("expected_version", "must be >= 0")
-        envelopes = [env_mod.build(e, stream_id, expected_version + i + 1, self.recorded_at)
+        envelopes = [env_mod.build(e, stream_id, expected_version + i + 1, recorded_at)
                      for i, e in enumerate(events)]
-        existing = await self._existing(stream_id, envelopes)
-        if existing is not None:
-            return existing
-        actual = await self.stream_version(stream_id)
-        if actual != expected_version:
-            raise Concurrency(stream_id, expected_version, actual)
-        sealed = [env_mod.seal(e) for e in envelopes]
-        s = self.store.schema
-        try:
-            async with self.conn.transaction():  # savepoint: a conflict leaves the caller's tx usable
-                rows = await self.conn.fetch(
-                    INSERT_SQL.format(s=s), stream_id, expected_version,
-                    [e.version for e in envelopes], [e.event_id for e in envelopes],
-                    [e.event_type for e in envelopes], sealed)
-        except asyncpg.UniqueViolationError as e:
-            raise Concurrency(stream_id, expected_version) from e
-        except asyncpg.DataError as e:
-            raise Validation("event_id", f"not a UUID: {e}") from e
-        stored = [StoredEvent(stream_id, env.version, env.event_id, env.event_type, raw, r["position"],
-                              int(r["order_key"]))
-                  for env, raw, r in zip(envelopes, sealed, rows)]
-        self.appended.extend(stored)
-        return stored
+        return cls(stream_id, expected_version, envelopes, [env_mod.seal(e) for e in envelopes])
 
-    async def _existing(self, stream_id: str, envelopes) -> list[StoredEvent] | None:
-        try:
-            rows = await self.conn.fetch(
-                f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
-                f"FROM {self.store.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY version",
-                [e.event_id for e in envelopes])
-        except asyncpg.DataError as e:
-            raise Validation("event_id", f"not a UUID: {e}") from e
-        if not rows:
-            return None
-        by_id = {str(r["event_id"]): r for r in rows}
-        for env in envelopes:
-            row = by_id.get(env.event_id)
-            if row is None or row["stream_id"] != stream_id or env_mod.content_bytes(
-                    env_mod.parse(bytes(row["envelope"]))) != env_mod.content_bytes(env):
-                raise Validation("event_id", f"{env.event_id} already stored with other content")
-        return [_row_event(r) for r in rows]
+    @property
+    def args(self) -> tuple:
+        return (self.stream_id, self.expected_version, [e.version for e in self.envelopes],
+                [e.event_id for e in self.envelopes], [e.event_type for e in self.envelopes], self.sealed)
+
+    def stored(self, rows) -> list[StoredEvent]:
+        return [StoredEvent(self.stream_id, env.version, env.event_id, env.event_type, raw, r["position"],
+                            int(r["order_key"])) for env, raw, r in zip(self.envelopes, self.sealed, rows)]
 
 
 class EventStore:
@@ -230,6 +233,49 @@ class EventStore:
                     yield UnitOfWork(self, conn)
         except DRIVER_DOWN as e:
             raise Unavailable(f"event store unreachable: {type(e).__name__}") from e
+
+    async def append(self, stream_id: str, expected_version: int,
+                     events: Sequence[NewEvent]) -> list[StoredEvent]:
+        """`UnitOfWork.append` without a caller's transaction: one autocommit statement, which a
+        conflict fails whole (so no partial batch can commit); then the same diagnosis."""
+        batch = _Batch.of(self, stream_id, expected_version, events, self.clock.now())
+        try:
+            async with self.pool.acquire() as conn:
+                try:
+                    rows = await conn.fetch(INSERT_SQL.format(s=self.schema, conflict=""), *batch.args)
+                except asyncpg.UniqueViolationError:
+                    rows = []
+                except asyncpg.DataError as e:
+                    raise Validation("event_id", f"not a UUID: {e}") from e
+                if len(rows) < len(batch.envelopes):
+                    return await self._diagnose(conn, batch)
+        except DRIVER_DOWN as e:
+            raise Unavailable(f"event store unreachable: {type(e).__name__}") from e
+        return batch.stored(rows)
+
+    async def _diagnose(self, conn, batch: _Batch) -> list[StoredEvent]:
+        """Why an append inserted less than it sent: a retry (return what is stored), an event id
+        reused with other content (Validation), or a version conflict (Concurrency).
+
+        Inside a transaction a batch may have inserted part of itself before a conflict (its
+        version n+1 taken by a concurrent writer, n+2 still free): those rows carry the batch's
+        own ids and content, so they count neither as reuse nor as the stream's actual version."""
+        ids = [e.event_id for e in batch.envelopes]
+        rows = await conn.fetch(
+            f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
+            f"FROM {self.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY version", ids)
+        by_id = {str(r["event_id"]): r for r in rows}
+        for env in batch.envelopes:
+            row = by_id.get(env.event_id)
+            if row is not None and (row["stream_id"] != batch.stream_id or env_mod.content_bytes(
+                    env_mod.parse(bytes(row["envelope"]))) != env_mod.content_bytes(env)):
+                raise Validation("event_id", f"{env.event_id} already stored with other content")
+        if len(by_id) == len(ids):   # every id was stored before, with this content: a retry
+            return [_row_event(r) for r in rows]
+        actual = await conn.fetchval(
+            f"SELECT COALESCE(max(version), 0) FROM {self.schema}.events WHERE stream_id = $1 "
+            f"AND event_id <> ALL($2::uuid[])", batch.stream_id, ids)
+        raise Concurrency(batch.stream_id, batch.expected_version, actual)
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         check_identifier(stream_id, "stream_id")

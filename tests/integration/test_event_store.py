@@ -3,17 +3,11 @@ import asyncio
 
 import pytest
 
-from kernel.clock import FixedClock
 from kernel.errors import Concurrency, Validation
-from kernel.store import Cursor, EventStore
+from clues.v1 import events_pb2
+from kernel.envelope import parse, unpack
+from kernel.store import UnitOfWork
 from tests.factories import clue_event
-
-
-@pytest.fixture
-async def store(pool, unique):
-    s = EventStore(pool, f"t_{unique}", FixedClock())
-    await s.migrate()
-    return s
 
 
 async def test_append_and_read_stream(store):
@@ -87,3 +81,70 @@ async def test_read_all_is_ordered_and_resumable(store):
     rest = await store.read_all(first[-1].cursor)
     assert [(e.stream_id, e.version) for e in first + rest] == [("clue-1", 1), ("clue-2", 1), ("clue-1", 2)]
     assert await store.read_all(rest[-1].cursor) == []
+
+
+async def test_an_expected_version_ahead_of_the_stream_is_a_conflict_and_leaves_no_gap(store):
+    async with store.unit_of_work() as uow:
+        await uow.append("clue-ahead", 0, [clue_event("clue-ahead") for _ in range(3)])
+    with pytest.raises(Concurrency) as err:
+        async with store.unit_of_work() as uow:
+            await uow.append("clue-ahead", 5, [clue_event("clue-ahead")])
+    assert err.value.actual == 3
+    with pytest.raises(Concurrency):
+        await store.append("clue-ahead", 5, [clue_event("clue-ahead")])
+    assert [e.version for e in await store.read_stream("clue-ahead")] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("standalone", [False, True])
+async def test_a_batch_that_meets_a_concurrent_writer_midway_commits_nothing(store, standalone):
+    """The rival holds version 2 uncommitted; our batch [2, 3] waits, loses 2, and must not keep 3."""
+    await store.append("clue-mid", 0, [clue_event("clue-mid")])
+    async with store.pool.acquire() as conn:
+        rival = conn.transaction()
+        await rival.start()
+        await UnitOfWork(store, conn).append("clue-mid", 1, [clue_event("clue-mid", summary="rival")])
+
+        async def ours():
+            batch = [clue_event("clue-mid", summary="ours") for _ in range(2)]
+            if standalone:
+                return await store.append("clue-mid", 1, batch)
+            async with store.unit_of_work() as uow:
+                return await uow.append("clue-mid", 1, batch)
+        task = asyncio.create_task(ours())
+        await asyncio.sleep(0.3)          # ours is now waiting on the rival's version 2
+        assert not task.done()
+        await rival.commit()
+    with pytest.raises(Concurrency) as err:
+        await task
+    assert err.value.actual == 2
+    assert [env_summary(e) for e in await store.read_stream("clue-mid")] == ["s", "rival"]
+
+
+def env_summary(stored):
+    return unpack(parse(stored.envelope), events_pb2.ClueRegistered).summary
+
+
+async def test_standalone_append_is_idempotent_and_checks_versions(store):
+    e = clue_event("clue-solo")
+    first = await store.append("clue-solo", 0, [e])
+    again = await store.append("clue-solo", 0, [e])
+    assert [x.envelope for x in again] == [x.envelope for x in first]
+    with pytest.raises(Validation):
+        await store.append("clue-solo", 1, [clue_event("clue-solo", summary="other", event_id=e.event_id)])
+    with pytest.raises(Concurrency):
+        await store.append("clue-solo", 0, [clue_event("clue-solo")])
+    second = await store.append("clue-solo", 1, [clue_event("clue-solo"), clue_event("clue-solo")])
+    assert [x.version for x in second] == [2, 3]
+    assert [x.version for x in await store.read_stream("clue-solo")] == [1, 2, 3]
+    with pytest.raises(Validation):
+        await store.append("clue-solo", 3, [clue_event("clue-solo", event_id="nope")])
+
+
+async def test_racing_standalone_appends_one_wins(store):
+    async def write(i):
+        try:
+            await store.append("clue-solo-race", 0, [clue_event("clue-solo-race", summary=str(i))])
+            return True
+        except Concurrency:
+            return False
+    assert (await asyncio.gather(*(write(i) for i in range(10)))).count(True) == 1
