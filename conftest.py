@@ -15,7 +15,7 @@ import pytest
 
 from kernel.clock import FixedClock
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
-from kernel.store import EventStore
+from kernel.store import EventStore, create_pool
 
 ROOT = Path(__file__).resolve().parent
 
@@ -64,7 +64,7 @@ def unique():
 
 @pytest.fixture
 async def pool(database_url):
-    p = await asyncpg.create_pool(database_url, min_size=1, max_size=40)
+    p = await create_pool(database_url, min_size=1, max_size=40)
     yield p
     await p.close()
 

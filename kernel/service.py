@@ -20,7 +20,7 @@ from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
 from kernel.relay import OutboxRelay
 from kernel.republish import RepublishServer
 from kernel.settings import ServiceSettings, republish_topic
-from kernel.store import EventStore
+from kernel.store import EventStore, create_pool
 from kernel.topics import TopicSpec
 
 
@@ -51,7 +51,7 @@ class ServiceHost:
         self.clock = ServiceClock(s.time_zone, settable=s.test_mode)
         self.authenticator = authenticator_for(s)
         tls = tls_for(s)
-        self.pool = await asyncpg.create_pool(s.database_url, min_size=1, max_size=10)
+        self.pool = await create_pool(s.database_url, min_size=1, max_size=10)
         self.store = EventStore(self.pool, s.schema, self.clock)
         await self.store.migrate()
         async with self.pool.acquire() as conn:

@@ -107,6 +107,18 @@ DRIVER_DOWN = (OSError, asyncpg.exceptions.CannotConnectNowError,
                asyncpg.exceptions.PostgresConnectionError)
 
 
+async def _keep_session(conn) -> None:
+    """Pool reset that sends no query. asyncpg still rolls back an open transaction and drops
+    listeners before calling it; its default reset adds a round trip per release (RESET ALL,
+    UNLISTEN, advisory unlock), a third of a single-event append. Safe because the platform
+    keeps no session state on pooled connections: advisory locks are transaction-scoped, and no
+    SET, LISTEN or cursor outlives a transaction (tests/unit/test_no_session_state.py)."""
+
+
+async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session)
+
+
 @dataclass(frozen=True)
 class Cursor:
     """A reader's place in the log: last (order_key, position) it has taken."""

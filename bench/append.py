@@ -1,0 +1,247 @@
+"""Append benchmark: this kernel's `EventStore.append` against the `eventsourcing` library's
+PostgreSQL recorder, on the same PostgreSQL, in the same run.
+
+Three cases, each side doing the same work:
+  single      sequential single-event appends (ten events per stream, so new and existing streams)
+  batch       sequential appends of 100-event batches, one new stream each
+  concurrent  8 writers (asyncio tasks for the kernel, threads for the synchronous library)
+              appending single events to streams of their own
+
+The kernel side builds and seals each envelope (a `clues.v1.ClueRegistered` payload) inside the
+timed append; the library side inserts ready `StoredEvent`s whose state is a sealed envelope of
+the same size. Each case runs `--repeat` times per side, alternating; the median is reported.
+Prints events/s for both and a line `ratio: N` (kernel / eventsourcing) per case.
+
+  make bench                          # embedded PostgreSQL started for the run
+  DATABASE_URL=postgresql://... make bench ARGS="--events 20000"
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+from clues.v1 import events_pb2
+from common.v1 import identity_pb2
+from kernel import envelope as env_mod
+from kernel.clock import SystemClock
+from kernel.envelope import NewEvent
+from kernel.principal import Principal
+from kernel.store import EventStore, create_pool
+
+BATCH = 100
+BY = Principal("commission", "case_management", "case_manager", "u-bench")
+AT = datetime(2026, 5, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def new_event(i: int) -> NewEvent:
+    """A realistic event: ~200 bytes of payload, links, principal, correlation."""
+    payload = events_pb2.ClueRegistered(
+        clue_id=f"clue-{uuid.UUID(int=i)}", source=events_pb2.CLUE_SOURCE_PETITION,
+        subjects=[identity_pb2.PersonRef(person_id=f"P-{i:08d}", name="Zhang San", post="deputy director",
+                                         unit="city housing and construction bureau")],
+        summary="Alleged acceptance of gifts from a property developer during permit approvals, 2024-2025.",
+        receiving_office=identity_pb2.OfficeRef(agency_id="commission", office_id="complaints"))
+    return NewEvent(event_id=str(uuid.uuid4()), payload=payload, occurred_at=AT, principal=BY,
+                    correlation_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()))
+
+
+# -- the kernel ---------------------------------------------------------------------------------
+class Kernel:
+    name = "kernel"
+
+    def __init__(self, url: str, writers: int):
+        self.url, self.writers = url, writers
+
+    async def open(self) -> None:
+        self.pool = await create_pool(self.url, min_size=self.writers, max_size=self.writers)
+        self.store = EventStore(self.pool, f"bench_{uuid.uuid4().hex[:8]}", SystemClock())
+        await self.store.migrate()
+
+    async def close(self) -> None:
+        await self.pool.execute(f"DROP SCHEMA {self.store.schema} CASCADE")
+        await self.pool.close()
+
+    def prepare(self, case: str, amount: int):
+        """The case's events, built before the clock starts (as the library's rows are)."""
+        if case == "batch":
+            work = [(f"clue-{uuid.uuid4()}", 0, [new_event(i) for i in range(BATCH)]) for _ in range(amount)]
+            return lambda: self._write(work)
+        writers = self.writers if case == "concurrent" else 1
+        per = amount // writers
+        prefixes = [f"clue-{uuid.uuid4().hex[:12]}" for _ in range(writers)]
+        works = [[(f"{p}-{i // 10}", i % 10, [new_event(i)]) for i in range(per)] for p in prefixes]
+        return lambda: self._concurrently(works)
+
+    async def _write(self, work) -> int:
+        for stream, expected, events in work:
+            await self.store.append(stream, expected, events)
+        return sum(len(events) for _, _, events in work)
+
+    async def _concurrently(self, works) -> int:
+        return sum(await asyncio.gather(*(self._write(w) for w in works)))
+
+    async def count(self) -> int:
+        return await self.pool.fetchval(f"SELECT count(*) FROM {self.store.schema}.events")
+
+
+# -- the eventsourcing library ---------------------------------------------------------------------
+class Library:
+    name = "eventsourcing"
+
+    def __init__(self, url: str, writers: int):
+        self.url, self.writers = url, writers
+
+    def open(self) -> None:
+        os.environ.setdefault("POSTGRES_PASSWORD", "")   # the library insists on the variable
+        from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+        u = urlparse(self.url)
+        self.datastore = PostgresDatastore(
+            dbname=(u.path or "/postgres").lstrip("/") or "postgres", host=u.hostname or "127.0.0.1",
+            port=u.port or 5432, user=u.username or "postgres", password=u.password or "",
+            pool_size=self.writers, max_overflow=0)
+        self.table = f"bench_{uuid.uuid4().hex[:8]}"
+        self.recorder = PostgresApplicationRecorder(self.datastore, events_table_name=self.table)
+        self.recorder.create_table()
+        self.state = env_mod.seal(env_mod.build(new_event(0), "clue-x", 1, AT))   # same bytes per row
+
+    def close(self) -> None:
+        with self.datastore.get_connection() as conn:
+            conn.execute(f"DROP TABLE {self.table}")
+        self.datastore.close()
+
+    def _stored(self, originator, version):
+        from eventsourcing.persistence import StoredEvent
+        return StoredEvent(originator_id=originator, originator_version=version,
+                           topic="clues.v1:ClueRegistered", state=self.state)
+
+    def prepare(self, case: str, amount: int):
+        if case == "batch":
+            work = [[self._stored(o, v + 1) for v in range(BATCH)] for o in (uuid.uuid4() for _ in range(amount))]
+            return lambda: self._write(work)
+        writers = self.writers if case == "concurrent" else 1
+        per = amount // writers
+        works = []
+        for _ in range(writers):
+            ids = [uuid.uuid4() for _ in range(per // 10 + 1)]
+            works.append([[self._stored(ids[i // 10], i % 10 + 1)] for i in range(per)])
+        return lambda: self._concurrently(works)
+
+    def _write(self, work) -> int:
+        for rows in work:
+            self.recorder.insert_events(rows)
+        return sum(len(rows) for rows in work)
+
+    def _concurrently(self, works) -> int:
+        if len(works) == 1:
+            return self._write(works[0])
+        done = []
+        threads = [threading.Thread(target=lambda w=w: done.append(self._write(w))) for w in works]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(done)
+
+    def count(self) -> int:
+        with self.datastore.get_connection() as conn:
+            return conn.execute(f"SELECT count(*) FROM {self.table}").fetchone()["count"]
+
+
+# -- running -------------------------------------------------------------------------------------
+CASES = {"single": "single-event appends", "batch": f"{BATCH}-event batches", "concurrent": "8 concurrent writers"}
+
+
+async def timed(side, case: str, amount: int) -> float:
+    """Events per second of one run of `case` on `side` (inputs built before the clock starts)."""
+    work = side.prepare(case, amount)
+    started = time.perf_counter()
+    done = await work() if isinstance(side, Kernel) else await asyncio.to_thread(work)
+    return done / (time.perf_counter() - started)
+
+
+async def run(url: str, args) -> dict[str, dict[str, float]]:
+    kernel, library = Kernel(url, args.writers), Library(url, args.writers)
+    await kernel.open()
+    await asyncio.to_thread(library.open)
+    amounts = {"single": args.events, "batch": args.batches, "concurrent": args.events}
+    results: dict[str, dict[str, list[float]]] = {c: {"kernel": [], "eventsourcing": []} for c in CASES}
+    try:
+        for case in CASES:
+            await timed(kernel, case, max(1, amounts[case] // 10))      # warm up both sides
+            await timed(library, case, max(1, amounts[case] // 10))
+            for r in range(args.repeat):
+                for side in (kernel, library) if r % 2 == 0 else (library, kernel):
+                    rate = await timed(side, case, amounts[case])
+                    results[case][side.name].append(rate)
+                    say(f"{case:<10} run {r + 1}/{args.repeat} {side.name:<13} {rate:>10,.0f} events/s")
+        say(f"rows written: kernel {await kernel.count():,}, eventsourcing {await asyncio.to_thread(library.count):,}")
+    finally:
+        await kernel.close()
+        await asyncio.to_thread(library.close)
+    return {c: {s: statistics.median(v) for s, v in sides.items()} for c, sides in results.items()}
+
+
+def report(figures: dict[str, dict[str, float]], args) -> None:
+    from importlib.metadata import version
+    print(f"append benchmark: kernel (asyncpg {version('asyncpg')}) vs eventsourcing {version('eventsourcing')} "
+          f"PostgresApplicationRecorder (psycopg binary); median of {args.repeat} runs; "
+          f"{os.cpu_count()} cores; Python {platform.python_version()}")
+    for case, title in CASES.items():
+        k, e = figures[case]["kernel"], figures[case]["eventsourcing"]
+        print(f"{title:<22} kernel {k:>10,.0f} events/s | eventsourcing {e:>10,.0f} events/s")
+        print(f"ratio: {k / e:.2f}")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m bench.append", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--events", type=int, default=4000, help="events per run in the single and concurrent cases "
+                   "(default %(default)s)")
+    p.add_argument("--batches", type=int, default=40, help=f"{BATCH}-event batches per run (default %(default)s)")
+    p.add_argument("--writers", type=int, default=8, help="concurrent writers, and pool size of both sides "
+                   "(default %(default)s)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per case and side; the median is reported "
+                   "(default %(default)s)")
+    p.add_argument("--quick", action="store_true", help="a fast smoke run (400 events, 4 batches, 1 run)")
+    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
+                   help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.events, args.batches, args.repeat = 400, 4, 1
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    pg = None
+    url = args.database_url
+    if not url:
+        from kernel.embedded import EmbeddedPostgres
+        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="bench-pg-"))).start()
+        url = pg.url
+        say(f"embedded PostgreSQL at {url}")
+    try:
+        report(asyncio.run(run(url, args)), args)
+    finally:
+        if pg:
+            pg.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
