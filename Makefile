@@ -52,8 +52,10 @@ test-integration: install
 test-e2e: install
 	$(PYTEST) -q -m e2e
 
+## Benchmarks (their own pinned deps in bench/requirements.txt); ARGS="--help" for options.
 bench: install
-	$(PY) -m bench.append
+	$(PIP) install -q -r bench/requirements.txt
+	$(PY) -m bench.append $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .data .pytest_cache
