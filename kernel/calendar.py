@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import calendar as _cal
 import os
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+from kernel.config import read_toml
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "deploy" / "config" / "calendar.toml"
 
@@ -74,11 +75,7 @@ def default_calendar_path() -> Path:
 
 def load_calendar(path: Path | str | None = None) -> WorkingCalendar:
     path = Path(path or default_calendar_path())
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise CalendarError(f"{path}: {e}") from e
-    return parse_calendar(data, str(path))
+    return parse_calendar(read_toml(path, CalendarError), str(path))
 
 
 def parse_calendar(data: dict, source: str = "calendar") -> WorkingCalendar:

@@ -6,11 +6,11 @@ CATALOGUE_FILE for your own). Pure lookups after loading; no I/O.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from kernel.config import read_toml
 from kernel.errors import Forbidden, Unauthenticated
 from kernel.principal import Principal
 
@@ -94,11 +94,7 @@ class Catalogue:
 
 def load(path: Path | str | None = None) -> Catalogue:
     path = Path(path or os.environ.get("CATALOGUE_FILE") or DEFAULT_FILE)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise CatalogueError(f"{path}: {e}") from e
-    return parse(data, str(path))
+    return parse(read_toml(path, CatalogueError), str(path))
 
 
 def parse(data: dict, source: str = "catalogue") -> Catalogue:
