@@ -99,6 +99,29 @@ class Kernel:
         return await self.pool.fetchval(f"SELECT count(*) FROM {self.store.schema}.events")
 
 
+class Bare(Kernel):
+    """The floor under any PostgreSQL event store here: one asyncpg INSERT ... unnest of sealed
+    envelopes of the same size (one per row) into a table with nothing but a primary key: no
+    envelope built, no checks, one index."""
+    name = "bare asyncpg"
+
+    async def open(self) -> None:
+        await super().open()
+        self.raw = env_mod.seal(env_mod.build(new_event(0), "clue-x", 1, AT))
+        await self.pool.execute(f"CREATE TABLE {self.store.schema}.bare (stream_id text, version bigint, "
+                                f"envelope bytea, PRIMARY KEY (stream_id, version))")
+
+    async def _write(self, work) -> int:
+        sql = f"INSERT INTO {self.store.schema}.bare SELECT $1, v, e FROM unnest($2::bigint[], $3::bytea[]) AS u(v, e)"
+        for stream, expected, events in work:
+            await self.pool.execute(sql, stream, list(range(expected + 1, expected + 1 + len(events))),
+                                    [self.raw] * len(events))
+        return sum(len(events) for _, _, events in work)
+
+    async def count(self) -> int:
+        return await self.pool.fetchval(f"SELECT count(*) FROM {self.store.schema}.bare")
+
+
 # -- the eventsourcing library ---------------------------------------------------------------------
 class Library:
     name = "eventsourcing"
@@ -176,16 +199,19 @@ async def timed(side, case: str, amount: int) -> float:
 
 async def run(url: str, args) -> dict[str, dict[str, float]]:
     kernel, library = Kernel(url, args.writers), Library(url, args.writers)
+    sides = [kernel, library] + ([Bare(url, args.writers)] if args.bare else [])
     await kernel.open()
     await asyncio.to_thread(library.open)
+    if args.bare:
+        await sides[2].open()
     amounts = {"single": args.events, "batch": args.batches, "concurrent": args.events}
-    results: dict[str, dict[str, list[float]]] = {c: {"kernel": [], "eventsourcing": []} for c in CASES}
+    results: dict[str, dict[str, list[float]]] = {c: {s.name: [] for s in sides} for c in CASES}
     try:
         for case in CASES:
-            await timed(kernel, case, max(1, amounts[case] // 10))      # warm up both sides
-            await timed(library, case, max(1, amounts[case] // 10))
+            for side in sides:                                          # warm up every side
+                await timed(side, case, max(1, amounts[case] // 10))
             for r in range(args.repeat):
-                for side in (kernel, library) if r % 2 == 0 else (library, kernel):
+                for side in sides if r % 2 == 0 else sides[::-1]:
                     rate = await timed(side, case, amounts[case])
                     results[case][side.name].append(rate)
                     say(f"{case:<10} run {r + 1}/{args.repeat} {side.name:<13} {rate:>10,.0f} events/s")
@@ -193,6 +219,8 @@ async def run(url: str, args) -> dict[str, dict[str, float]]:
     finally:
         await kernel.close()
         await asyncio.to_thread(library.close)
+        if args.bare:
+            await sides[2].close()
     return {c: {s: statistics.median(v) for s, v in sides.items()} for c, sides in results.items()}
 
 
@@ -204,6 +232,10 @@ def report(figures: dict[str, dict[str, float]], args) -> None:
     for case, title in CASES.items():
         k, e = figures[case]["kernel"], figures[case]["eventsourcing"]
         print(f"{title:<22} kernel {k:>10,.0f} events/s | eventsourcing {e:>10,.0f} events/s")
+        if "bare asyncpg" in figures[case]:
+            b = figures[case]["bare asyncpg"]
+            print(f"{'':<22} bare asyncpg insert {b:>10,.0f} events/s (ceiling: {b / e:.2f}x eventsourcing; "
+                  f"kernel at {100 * k / b:.0f}% of it)")
         print(f"ratio: {k / e:.2f}")
 
 
@@ -217,6 +249,8 @@ def parse_args(argv=None):
                    "(default %(default)s)")
     p.add_argument("--repeat", type=int, default=3, help="runs per case and side; the median is reported "
                    "(default %(default)s)")
+    p.add_argument("--bare", action="store_true", help="also time a bare asyncpg insert of the same bytes "
+                   "(no envelope, no checks, one index): the ceiling for the kernel")
     p.add_argument("--quick", action="store_true", help="a fast smoke run (400 events, 4 batches, 1 run)")
     p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
                    help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)")
