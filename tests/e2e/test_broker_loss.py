@@ -63,8 +63,8 @@ async def test_broker_restarted_empty_loses_nothing(private_platform, unique):
     rows = []
     for _ in range(360):
         rows = await audit.pool.fetch(
-            f"SELECT event_id::text, stream_id, version FROM audit.recorded_events "
-            f"WHERE stream_id = ANY($1::text[]) ORDER BY seq", streams)
+            "SELECT event_id::text, stream_id, version FROM audit.recorded_events "
+            "WHERE stream_id = ANY($1::text[]) ORDER BY seq", streams)
         if {r["event_id"] for r in rows} >= expected:
             break
         await asyncio.sleep(0.25)
