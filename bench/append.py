@@ -244,7 +244,7 @@ def parse_args(argv=None):
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--events", type=int, default=4000, help="events per run in the single and concurrent cases "
                    "(default %(default)s)")
-    p.add_argument("--batches", type=int, default=40, help=f"{BATCH}-event batches per run (default %(default)s)")
+    p.add_argument("--batches", type=int, default=200, help=f"{BATCH}-event batches per run (default %(default)s)")
     p.add_argument("--writers", type=int, default=8, help="concurrent writers, and pool size of both sides "
                    "(default %(default)s)")
     p.add_argument("--repeat", type=int, default=3, help="runs per case and side; the median is reported "

@@ -28,7 +28,7 @@ from kernel.errors import Concurrency, NotFound, Unavailable, Validation
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.events (
-    position   bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+    position   bigint GENERATED ALWAYS AS IDENTITY,  -- unique by construction; no index to pay for
     stream_id  text   NOT NULL,
     version    bigint NOT NULL CHECK (version >= 1),
     event_id   uuid   NOT NULL,
