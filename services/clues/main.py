@@ -6,21 +6,32 @@ import os
 from pathlib import Path
 
 from clues.v1 import service_pb2, service_pb2_grpc
+from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import InformantVault, load_or_create_key
+from services.clues.app import numbering
+from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,)
 
 
 async def _on_start(host: ServiceHost) -> None:
-    key_file = Path(os.environ.get("CLUES_INFORMANT_KEY_FILE", host.settings.data_dir / "keys" / "informant.key"))
-    vault = InformantVault(host.settings.schema, load_or_create_key(key_file))
+    s = host.settings
+    key_file = Path(os.environ.get("CLUES_INFORMANT_KEY_FILE", s.data_dir / "keys" / "informant.key"))
+    vault = InformantVault(s.schema, load_or_create_key(key_file))
     async with host.pool.acquire() as conn:
         await vault.migrate(conn)
-    host.extras["handlers"] = ClueHandlers(host.store, vault)
+        await numbering.migrate(conn, s.schema)
+    handlers = ClueHandlers(host.store, vault)
+    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers)).start()
+    host.extras.update(handlers=handlers, consumer=consumer)
+
+
+async def _on_stop(host: ServiceHost) -> None:
+    await host.extras["consumer"].stop()
 
 
 def _register(host: ServiceHost, server) -> None:
@@ -28,7 +39,8 @@ def _register(host: ServiceHost, server) -> None:
 
 
 def build(settings: ServiceSettings) -> ServiceHost:
-    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start))
+    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
+                                        on_stop=_on_stop))
 
 
 if __name__ == "__main__":

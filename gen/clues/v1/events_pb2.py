@@ -26,15 +26,57 @@ from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63lues/v1/events.proto\x12\x08\x63lues.v1\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n\x0e\x43lueRegistered\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12$\n\x06source\x18\x02 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x03 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12.\n\x10receiving_office\x18\x05 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14has_sealed_informant\x18\x07 \x01(\x08*\x83\x02\n\nClueSource\x12\x1b\n\x17\x43LUE_SOURCE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43LUE_SOURCE_PETITION\x10\x01\x12\x1f\n\x1b\x43LUE_SOURCE_INSPECTION_TOUR\x10\x02\x12#\n\x1f\x43LUE_SOURCE_SUPERIOR_ASSIGNMENT\x10\x03\x12\"\n\x1e\x43LUE_SOURCE_REPORTING_PLATFORM\x10\x04\x12\x15\n\x11\x43LUE_SOURCE_AUDIT\x10\x05\x12\x1c\n\x18\x43LUE_SOURCE_OTHER_AGENCY\x10\x06\x12\x1f\n\x1b\x43LUE_SOURCE_SELF_DISCOVERED\x10\x07\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63lues/v1/events.proto\x12\x08\x63lues.v1\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x01\n\x0e\x43lueRegistered\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12$\n\x06source\x18\x02 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x03 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12.\n\x10receiving_office\x18\x05 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x14has_sealed_informant\x18\x07 \x01(\x08\"Y\n\rClueForwarded\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x11\n\tto_agency\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x14\n\x0c\x66orwarded_by\x18\x04 \x01(\t\"j\n\x14RegistrationProposed\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63lue_number\x18\x02 \x01(\t\x12\x17\n\x0fhandling_office\x18\x03 \x01(\t\x12\x13\n\x0bproposed_by\x18\x04 \x01(\t\"<\n\x14RegistrationApproved\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x02 \x01(\t\"L\n\x14RegistrationRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x13\n\x0brejected_by\x18\x03 \x01(\t\"r\n\x10\x44isposalProposed\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12(\n\x06method\x18\x02 \x01(\x0e\x32\x18.clues.v1.DisposalMethod\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x13\n\x0bproposed_by\x18\x04 \x01(\t\"b\n\x10\x44isposalApproved\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12(\n\x06method\x18\x02 \x01(\x0e\x32\x18.clues.v1.DisposalMethod\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\"H\n\x10\x44isposalRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x13\n\x0brejected_by\x18\x03 \x01(\t\"w\n\x15TalkOrLetterConcluded\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12&\n\x07outcome\x18\x02 \x01(\x0e\x32\x15.clues.v1.TalkOutcome\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12\x14\n\x0c\x63oncluded_by\x18\x04 \x01(\t\"\x89\x01\n\x18PrelimCheckPlanSubmitted\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x11\n\twork_plan\x18\x02 \x01(\t\x12\x0c\n\x04team\x18\x03 \x03(\t\x12%\n\x1dsubject_heads_lower_committee\x18\x04 \x01(\x08\x12\x14\n\x0csubmitted_by\x18\x05 \x01(\t\"V\n\x17PrelimCheckPlanApproved\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x15\n\rapprover_role\x18\x02 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\"y\n\x13PrelimCheckReported\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x10\n\x08\x66indings\x18\x02 \x01(\t\x12*\n\x08proposal\x18\x03 \x01(\x0e\x32\x18.clues.v1.ReportProposal\x12\x13\n\x0breported_by\x18\x04 \x01(\t\"b\n\x0eReportApproved\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12*\n\x08proposal\x18\x02 \x01(\x0e\x32\x18.clues.v1.ReportProposal\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\"F\n\x0eReportRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x13\n\x0brejected_by\x18\x03 \x01(\t\"x\n\x15ReportProposalRevised\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12*\n\x08proposal\x18\x02 \x01(\x0e\x32\x18.clues.v1.ReportProposal\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x12\n\nrevised_by\x18\x04 \x01(\t\"\x9e\x01\n\x0e\x46ilingProposed\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12&\n\x08subjects\x18\x02 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x10\n\x08\x66indings\x18\x03 \x01(\t\x12\x17\n\x0fhandling_office\x18\x04 \x01(\t\x12\x13\n\x0b\x63lue_number\x18\x05 \x01(\t\x12\x13\n\x0bproposed_by\x18\x06 \x01(\t\"_\n\rClueCaseFiled\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12,\n\x08\x66iled_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"5\n\x12\x43lueFilingRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\"M\n\x0c\x43lueReopened\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x17\n\x0fnew_information\x18\x02 \x01(\t\x12\x13\n\x0breopened_by\x18\x03 \x01(\t*\x83\x02\n\nClueSource\x12\x1b\n\x17\x43LUE_SOURCE_UNSPECIFIED\x10\x00\x12\x18\n\x14\x43LUE_SOURCE_PETITION\x10\x01\x12\x1f\n\x1b\x43LUE_SOURCE_INSPECTION_TOUR\x10\x02\x12#\n\x1f\x43LUE_SOURCE_SUPERIOR_ASSIGNMENT\x10\x03\x12\"\n\x1e\x43LUE_SOURCE_REPORTING_PLATFORM\x10\x04\x12\x15\n\x11\x43LUE_SOURCE_AUDIT\x10\x05\x12\x1c\n\x18\x43LUE_SOURCE_OTHER_AGENCY\x10\x06\x12\x1f\n\x1b\x43LUE_SOURCE_SELF_DISCOVERED\x10\x07*\xb0\x01\n\x0e\x44isposalMethod\x12\x1f\n\x1b\x44ISPOSAL_METHOD_UNSPECIFIED\x10\x00\x12\"\n\x1e\x44ISPOSAL_METHOD_TALK_OR_LETTER\x10\x01\x12 \n\x1c\x44ISPOSAL_METHOD_PRELIM_CHECK\x10\x02\x12\x1b\n\x17\x44ISPOSAL_METHOD_SHELVED\x10\x03\x12\x1a\n\x16\x44ISPOSAL_METHOD_CLOSED\x10\x04*\x9e\x01\n\x0bTalkOutcome\x12\x1c\n\x18TALK_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n\x14TALK_OUTCOME_CLEARED\x10\x01\x12\x1f\n\x1bTALK_OUTCOME_LIGHT_HANDLING\x10\x02\x12\x17\n\x13TALK_OUTCOME_REPEAT\x10\x03\x12\x1d\n\x19TALK_OUTCOME_PRELIM_CHECK\x10\x04*\x8f\x01\n\x0eReportProposal\x12\x1f\n\x1bREPORT_PROPOSAL_UNSPECIFIED\x10\x00\x12\x1d\n\x19REPORT_PROPOSAL_FILE_CASE\x10\x01\x12\x19\n\x15REPORT_PROPOSAL_CLOSE\x10\x02\x12\"\n\x1eREPORT_PROPOSAL_TALK_OR_LETTER\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'clues.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CLUESOURCE']._serialized_start=353
-  _globals['_CLUESOURCE']._serialized_end=612
+  _globals['_CLUESOURCE']._serialized_start=2140
+  _globals['_CLUESOURCE']._serialized_end=2399
+  _globals['_DISPOSALMETHOD']._serialized_start=2402
+  _globals['_DISPOSALMETHOD']._serialized_end=2578
+  _globals['_TALKOUTCOME']._serialized_start=2581
+  _globals['_TALKOUTCOME']._serialized_end=2739
+  _globals['_REPORTPROPOSAL']._serialized_start=2742
+  _globals['_REPORTPROPOSAL']._serialized_end=2885
   _globals['_CLUEREGISTERED']._serialized_start=95
   _globals['_CLUEREGISTERED']._serialized_end=350
+  _globals['_CLUEFORWARDED']._serialized_start=352
+  _globals['_CLUEFORWARDED']._serialized_end=441
+  _globals['_REGISTRATIONPROPOSED']._serialized_start=443
+  _globals['_REGISTRATIONPROPOSED']._serialized_end=549
+  _globals['_REGISTRATIONAPPROVED']._serialized_start=551
+  _globals['_REGISTRATIONAPPROVED']._serialized_end=611
+  _globals['_REGISTRATIONREJECTED']._serialized_start=613
+  _globals['_REGISTRATIONREJECTED']._serialized_end=689
+  _globals['_DISPOSALPROPOSED']._serialized_start=691
+  _globals['_DISPOSALPROPOSED']._serialized_end=805
+  _globals['_DISPOSALAPPROVED']._serialized_start=807
+  _globals['_DISPOSALAPPROVED']._serialized_end=905
+  _globals['_DISPOSALREJECTED']._serialized_start=907
+  _globals['_DISPOSALREJECTED']._serialized_end=979
+  _globals['_TALKORLETTERCONCLUDED']._serialized_start=981
+  _globals['_TALKORLETTERCONCLUDED']._serialized_end=1100
+  _globals['_PRELIMCHECKPLANSUBMITTED']._serialized_start=1103
+  _globals['_PRELIMCHECKPLANSUBMITTED']._serialized_end=1240
+  _globals['_PRELIMCHECKPLANAPPROVED']._serialized_start=1242
+  _globals['_PRELIMCHECKPLANAPPROVED']._serialized_end=1328
+  _globals['_PRELIMCHECKREPORTED']._serialized_start=1330
+  _globals['_PRELIMCHECKREPORTED']._serialized_end=1451
+  _globals['_REPORTAPPROVED']._serialized_start=1453
+  _globals['_REPORTAPPROVED']._serialized_end=1551
+  _globals['_REPORTREJECTED']._serialized_start=1553
+  _globals['_REPORTREJECTED']._serialized_end=1623
+  _globals['_REPORTPROPOSALREVISED']._serialized_start=1625
+  _globals['_REPORTPROPOSALREVISED']._serialized_end=1745
+  _globals['_FILINGPROPOSED']._serialized_start=1748
+  _globals['_FILINGPROPOSED']._serialized_end=1906
+  _globals['_CLUECASEFILED']._serialized_start=1908
+  _globals['_CLUECASEFILED']._serialized_end=2003
+  _globals['_CLUEFILINGREJECTED']._serialized_start=2005
+  _globals['_CLUEFILINGREJECTED']._serialized_end=2058
+  _globals['_CLUEREOPENED']._serialized_start=2060
+  _globals['_CLUEREOPENED']._serialized_end=2137
 # @@protoc_insertion_point(module_scope)

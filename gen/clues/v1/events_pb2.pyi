@@ -21,6 +21,29 @@ class ClueSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLUE_SOURCE_AUDIT: _ClassVar[ClueSource]
     CLUE_SOURCE_OTHER_AGENCY: _ClassVar[ClueSource]
     CLUE_SOURCE_SELF_DISCOVERED: _ClassVar[ClueSource]
+
+class DisposalMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DISPOSAL_METHOD_UNSPECIFIED: _ClassVar[DisposalMethod]
+    DISPOSAL_METHOD_TALK_OR_LETTER: _ClassVar[DisposalMethod]
+    DISPOSAL_METHOD_PRELIM_CHECK: _ClassVar[DisposalMethod]
+    DISPOSAL_METHOD_SHELVED: _ClassVar[DisposalMethod]
+    DISPOSAL_METHOD_CLOSED: _ClassVar[DisposalMethod]
+
+class TalkOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TALK_OUTCOME_UNSPECIFIED: _ClassVar[TalkOutcome]
+    TALK_OUTCOME_CLEARED: _ClassVar[TalkOutcome]
+    TALK_OUTCOME_LIGHT_HANDLING: _ClassVar[TalkOutcome]
+    TALK_OUTCOME_REPEAT: _ClassVar[TalkOutcome]
+    TALK_OUTCOME_PRELIM_CHECK: _ClassVar[TalkOutcome]
+
+class ReportProposal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REPORT_PROPOSAL_UNSPECIFIED: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_FILE_CASE: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_CLOSE: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_TALK_OR_LETTER: _ClassVar[ReportProposal]
 CLUE_SOURCE_UNSPECIFIED: ClueSource
 CLUE_SOURCE_PETITION: ClueSource
 CLUE_SOURCE_INSPECTION_TOUR: ClueSource
@@ -29,6 +52,20 @@ CLUE_SOURCE_REPORTING_PLATFORM: ClueSource
 CLUE_SOURCE_AUDIT: ClueSource
 CLUE_SOURCE_OTHER_AGENCY: ClueSource
 CLUE_SOURCE_SELF_DISCOVERED: ClueSource
+DISPOSAL_METHOD_UNSPECIFIED: DisposalMethod
+DISPOSAL_METHOD_TALK_OR_LETTER: DisposalMethod
+DISPOSAL_METHOD_PRELIM_CHECK: DisposalMethod
+DISPOSAL_METHOD_SHELVED: DisposalMethod
+DISPOSAL_METHOD_CLOSED: DisposalMethod
+TALK_OUTCOME_UNSPECIFIED: TalkOutcome
+TALK_OUTCOME_CLEARED: TalkOutcome
+TALK_OUTCOME_LIGHT_HANDLING: TalkOutcome
+TALK_OUTCOME_REPEAT: TalkOutcome
+TALK_OUTCOME_PRELIM_CHECK: TalkOutcome
+REPORT_PROPOSAL_UNSPECIFIED: ReportProposal
+REPORT_PROPOSAL_FILE_CASE: ReportProposal
+REPORT_PROPOSAL_CLOSE: ReportProposal
+REPORT_PROPOSAL_TALK_OR_LETTER: ReportProposal
 
 class ClueRegistered(_message.Message):
     __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant")
@@ -47,3 +84,201 @@ class ClueRegistered(_message.Message):
     received_at: _timestamp_pb2.Timestamp
     has_sealed_informant: bool
     def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...
+
+class ClueForwarded(_message.Message):
+    __slots__ = ("clue_id", "to_agency", "reason", "forwarded_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FORWARDED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    to_agency: str
+    reason: str
+    forwarded_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ..., forwarded_by: _Optional[str] = ...) -> None: ...
+
+class RegistrationProposed(_message.Message):
+    __slots__ = ("clue_id", "clue_number", "handling_office", "proposed_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    clue_number: str
+    handling_office: str
+    proposed_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
+class RegistrationApproved(_message.Message):
+    __slots__ = ("clue_id", "approved_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    approved_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class RegistrationRejected(_message.Message):
+    __slots__ = ("clue_id", "reason", "rejected_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
+
+class DisposalProposed(_message.Message):
+    __slots__ = ("clue_id", "method", "reason", "proposed_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    method: DisposalMethod
+    reason: str
+    proposed_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., method: _Optional[_Union[DisposalMethod, str]] = ..., reason: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
+class DisposalApproved(_message.Message):
+    __slots__ = ("clue_id", "method", "approved_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    method: DisposalMethod
+    approved_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., method: _Optional[_Union[DisposalMethod, str]] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class DisposalRejected(_message.Message):
+    __slots__ = ("clue_id", "reason", "rejected_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
+
+class TalkOrLetterConcluded(_message.Message):
+    __slots__ = ("clue_id", "outcome", "summary", "concluded_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    outcome: TalkOutcome
+    summary: str
+    concluded_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., outcome: _Optional[_Union[TalkOutcome, str]] = ..., summary: _Optional[str] = ..., concluded_by: _Optional[str] = ...) -> None: ...
+
+class PrelimCheckPlanSubmitted(_message.Message):
+    __slots__ = ("clue_id", "work_plan", "team", "subject_heads_lower_committee", "submitted_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    WORK_PLAN_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_HEADS_LOWER_COMMITTEE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    work_plan: str
+    team: _containers.RepeatedScalarFieldContainer[str]
+    subject_heads_lower_committee: bool
+    submitted_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., work_plan: _Optional[str] = ..., team: _Optional[_Iterable[str]] = ..., subject_heads_lower_committee: _Optional[bool] = ..., submitted_by: _Optional[str] = ...) -> None: ...
+
+class PrelimCheckPlanApproved(_message.Message):
+    __slots__ = ("clue_id", "approver_role", "approved_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    approver_role: str
+    approved_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class PrelimCheckReported(_message.Message):
+    __slots__ = ("clue_id", "findings", "proposal", "reported_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    findings: str
+    proposal: ReportProposal
+    reported_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reported_by: _Optional[str] = ...) -> None: ...
+
+class ReportApproved(_message.Message):
+    __slots__ = ("clue_id", "proposal", "approved_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    proposal: ReportProposal
+    approved_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class ReportRejected(_message.Message):
+    __slots__ = ("clue_id", "reason", "rejected_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
+
+class ReportProposalRevised(_message.Message):
+    __slots__ = ("clue_id", "proposal", "reason", "revised_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVISED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    proposal: ReportProposal
+    reason: str
+    revised_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reason: _Optional[str] = ..., revised_by: _Optional[str] = ...) -> None: ...
+
+class FilingProposed(_message.Message):
+    __slots__ = ("clue_id", "subjects", "findings", "handling_office", "clue_number", "proposed_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    findings: str
+    handling_office: str
+    clue_number: str
+    proposed_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., clue_number: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
+class ClueCaseFiled(_message.Message):
+    __slots__ = ("clue_id", "case_id", "filed_at")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    case_id: str
+    filed_at: _timestamp_pb2.Timestamp
+    def __init__(self, clue_id: _Optional[str] = ..., case_id: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClueFilingRejected(_message.Message):
+    __slots__ = ("clue_id", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ClueReopened(_message.Message):
+    __slots__ = ("clue_id", "new_information", "reopened_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NEW_INFORMATION_FIELD_NUMBER: _ClassVar[int]
+    REOPENED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    new_information: str
+    reopened_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., new_information: _Optional[str] = ..., reopened_by: _Optional[str] = ...) -> None: ...

@@ -27,7 +27,7 @@ from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63lues/v1/service.proto\x12\x08\x63lues.v1\x1a\x15\x63lues/v1/events.proto\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\tInformant\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xcd\x01\n\x13RegisterClueRequest\x12$\n\x06source\x18\x01 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x02 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0breceived_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\tinformant\x18\x05 \x01(\x0b\x32\x13.clues.v1.Informant\"8\n\x14RegisterClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"!\n\x0eGetClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\"\xa0\x02\n\x0fGetClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12$\n\x06source\x18\x03 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x04 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12.\n\x10receiving_office\x18\x06 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x08 \x01(\x04\x12\x1c\n\x14has_sealed_informant\x18\t \x01(\x08\x32\x9c\x01\n\x0b\x43lueService\x12M\n\x0cRegisterClue\x12\x1d.clues.v1.RegisterClueRequest\x1a\x1e.clues.v1.RegisterClueResponse\x12>\n\x07GetClue\x12\x18.clues.v1.GetClueRequest\x1a\x19.clues.v1.GetClueResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x63lues/v1/service.proto\x12\x08\x63lues.v1\x1a\x15\x63lues/v1/events.proto\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\";\n\tInformant\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontact\x18\x02 \x01(\t\x12\x0f\n\x07\x64\x65tails\x18\x03 \x01(\t\"\xcd\x01\n\x13RegisterClueRequest\x12$\n\x06source\x18\x01 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x02 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12/\n\x0breceived_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\tinformant\x18\x05 \x01(\x0b\x32\x13.clues.v1.Informant\"8\n\x14RegisterClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\"!\n\x0eGetClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\"\xba\x03\n\x0fGetClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12$\n\x06source\x18\x03 \x01(\x0e\x32\x14.clues.v1.ClueSource\x12&\n\x08subjects\x18\x04 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x0f\n\x07summary\x18\x05 \x01(\t\x12.\n\x10receiving_office\x18\x06 \x01(\x0b\x32\x14.common.v1.OfficeRef\x12/\n\x0breceived_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x08 \x01(\x04\x12\x1c\n\x14has_sealed_informant\x18\t \x01(\x08\x12\x13\n\x0b\x63lue_number\x18\n \x01(\t\x12\x17\n\x0fhandling_office\x18\x0b \x01(\t\x12\x14\n\x0cpending_kind\x18\x0c \x01(\t\x12\x15\n\rpending_value\x18\r \x01(\t\x12\x1b\n\x13pending_proposed_by\x18\x0e \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x0f \x01(\t\x12\x0f\n\x07outcome\x18\x10 \x01(\t\"b\n\x12\x46orwardClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x11\n\tto_agency\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"F\n\x13\x46orwardClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"`\n\x1aProposeRegistrationRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x17\n\x0fhandling_office\x18\x03 \x01(\t\"N\n\x1bProposeRegistrationResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"G\n\x1a\x41pproveRegistrationRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\"N\n\x1b\x41pproveRegistrationResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"V\n\x19RejectRegistrationRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"M\n\x1aRejectRegistrationResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"}\n\x16ProposeDisposalRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12(\n\x06method\x18\x03 \x01(\x0e\x32\x18.clues.v1.DisposalMethod\x12\x0e\n\x06reason\x18\x04 \x01(\t\"J\n\x17ProposeDisposalResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"C\n\x16\x41pproveDisposalRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\"J\n\x17\x41pproveDisposalResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"R\n\x15RejectDisposalRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"I\n\x16RejectDisposalResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"\x81\x01\n\x1b\x43oncludeTalkOrLetterRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12&\n\x07outcome\x18\x03 \x01(\x0e\x32\x15.clues.v1.TalkOutcome\x12\x0f\n\x07summary\x18\x04 \x01(\t\"O\n\x1c\x43oncludeTalkOrLetterResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"\x91\x01\n\x1cSubmitPrelimCheckPlanRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x11\n\twork_plan\x18\x03 \x01(\t\x12\x0c\n\x04team\x18\x04 \x03(\t\x12%\n\x1dsubject_heads_lower_committee\x18\x05 \x01(\x08\"P\n\x1dSubmitPrelimCheckPlanResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"J\n\x1d\x41pprovePrelimCheckPlanRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\"Q\n\x1e\x41pprovePrelimCheckPlanResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"\x83\x01\n\x18ReportPrelimCheckRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x10\n\x08\x66indings\x18\x03 \x01(\t\x12*\n\x08proposal\x18\x04 \x01(\x0e\x32\x18.clues.v1.ReportProposal\"L\n\x19ReportPrelimCheckResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"A\n\x14\x41pproveReportRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\"H\n\x15\x41pproveReportResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"P\n\x13RejectReportRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x0e\n\x06reason\x18\x03 \x01(\t\"G\n\x14RejectReportResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"\x84\x01\n\x1bReviseReportProposalRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12*\n\x08proposal\x18\x03 \x01(\x0e\x32\x18.clues.v1.ReportProposal\x12\x0e\n\x06reason\x18\x04 \x01(\t\"O\n\x1cReviseReportProposalResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\"W\n\x11ReopenClueRequest\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x04\x12\x17\n\x0fnew_information\x18\x03 \x01(\t\"E\n\x12ReopenClueResponse\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t2\x83\x0c\n\x0b\x43lueService\x12M\n\x0cRegisterClue\x12\x1d.clues.v1.RegisterClueRequest\x1a\x1e.clues.v1.RegisterClueResponse\x12>\n\x07GetClue\x12\x18.clues.v1.GetClueRequest\x1a\x19.clues.v1.GetClueResponse\x12J\n\x0b\x46orwardClue\x12\x1c.clues.v1.ForwardClueRequest\x1a\x1d.clues.v1.ForwardClueResponse\x12\x62\n\x13ProposeRegistration\x12$.clues.v1.ProposeRegistrationRequest\x1a%.clues.v1.ProposeRegistrationResponse\x12\x62\n\x13\x41pproveRegistration\x12$.clues.v1.ApproveRegistrationRequest\x1a%.clues.v1.ApproveRegistrationResponse\x12_\n\x12RejectRegistration\x12#.clues.v1.RejectRegistrationRequest\x1a$.clues.v1.RejectRegistrationResponse\x12V\n\x0fProposeDisposal\x12 .clues.v1.ProposeDisposalRequest\x1a!.clues.v1.ProposeDisposalResponse\x12V\n\x0f\x41pproveDisposal\x12 .clues.v1.ApproveDisposalRequest\x1a!.clues.v1.ApproveDisposalResponse\x12S\n\x0eRejectDisposal\x12\x1f.clues.v1.RejectDisposalRequest\x1a .clues.v1.RejectDisposalResponse\x12\x65\n\x14\x43oncludeTalkOrLetter\x12%.clues.v1.ConcludeTalkOrLetterRequest\x1a&.clues.v1.ConcludeTalkOrLetterResponse\x12h\n\x15SubmitPrelimCheckPlan\x12&.clues.v1.SubmitPrelimCheckPlanRequest\x1a\'.clues.v1.SubmitPrelimCheckPlanResponse\x12k\n\x16\x41pprovePrelimCheckPlan\x12\'.clues.v1.ApprovePrelimCheckPlanRequest\x1a(.clues.v1.ApprovePrelimCheckPlanResponse\x12\\\n\x11ReportPrelimCheck\x12\".clues.v1.ReportPrelimCheckRequest\x1a#.clues.v1.ReportPrelimCheckResponse\x12P\n\rApproveReport\x12\x1e.clues.v1.ApproveReportRequest\x1a\x1f.clues.v1.ApproveReportResponse\x12M\n\x0cRejectReport\x12\x1d.clues.v1.RejectReportRequest\x1a\x1e.clues.v1.RejectReportResponse\x12\x65\n\x14ReviseReportProposal\x12%.clues.v1.ReviseReportProposalRequest\x1a&.clues.v1.ReviseReportProposalResponse\x12G\n\nReopenClue\x12\x1b.clues.v1.ReopenClueRequest\x1a\x1c.clues.v1.ReopenClueResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,7 +43,67 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCLUEREQUEST']._serialized_start=445
   _globals['_GETCLUEREQUEST']._serialized_end=478
   _globals['_GETCLUERESPONSE']._serialized_start=481
-  _globals['_GETCLUERESPONSE']._serialized_end=769
-  _globals['_CLUESERVICE']._serialized_start=772
-  _globals['_CLUESERVICE']._serialized_end=928
+  _globals['_GETCLUERESPONSE']._serialized_end=923
+  _globals['_FORWARDCLUEREQUEST']._serialized_start=925
+  _globals['_FORWARDCLUEREQUEST']._serialized_end=1023
+  _globals['_FORWARDCLUERESPONSE']._serialized_start=1025
+  _globals['_FORWARDCLUERESPONSE']._serialized_end=1095
+  _globals['_PROPOSEREGISTRATIONREQUEST']._serialized_start=1097
+  _globals['_PROPOSEREGISTRATIONREQUEST']._serialized_end=1193
+  _globals['_PROPOSEREGISTRATIONRESPONSE']._serialized_start=1195
+  _globals['_PROPOSEREGISTRATIONRESPONSE']._serialized_end=1273
+  _globals['_APPROVEREGISTRATIONREQUEST']._serialized_start=1275
+  _globals['_APPROVEREGISTRATIONREQUEST']._serialized_end=1346
+  _globals['_APPROVEREGISTRATIONRESPONSE']._serialized_start=1348
+  _globals['_APPROVEREGISTRATIONRESPONSE']._serialized_end=1426
+  _globals['_REJECTREGISTRATIONREQUEST']._serialized_start=1428
+  _globals['_REJECTREGISTRATIONREQUEST']._serialized_end=1514
+  _globals['_REJECTREGISTRATIONRESPONSE']._serialized_start=1516
+  _globals['_REJECTREGISTRATIONRESPONSE']._serialized_end=1593
+  _globals['_PROPOSEDISPOSALREQUEST']._serialized_start=1595
+  _globals['_PROPOSEDISPOSALREQUEST']._serialized_end=1720
+  _globals['_PROPOSEDISPOSALRESPONSE']._serialized_start=1722
+  _globals['_PROPOSEDISPOSALRESPONSE']._serialized_end=1796
+  _globals['_APPROVEDISPOSALREQUEST']._serialized_start=1798
+  _globals['_APPROVEDISPOSALREQUEST']._serialized_end=1865
+  _globals['_APPROVEDISPOSALRESPONSE']._serialized_start=1867
+  _globals['_APPROVEDISPOSALRESPONSE']._serialized_end=1941
+  _globals['_REJECTDISPOSALREQUEST']._serialized_start=1943
+  _globals['_REJECTDISPOSALREQUEST']._serialized_end=2025
+  _globals['_REJECTDISPOSALRESPONSE']._serialized_start=2027
+  _globals['_REJECTDISPOSALRESPONSE']._serialized_end=2100
+  _globals['_CONCLUDETALKORLETTERREQUEST']._serialized_start=2103
+  _globals['_CONCLUDETALKORLETTERREQUEST']._serialized_end=2232
+  _globals['_CONCLUDETALKORLETTERRESPONSE']._serialized_start=2234
+  _globals['_CONCLUDETALKORLETTERRESPONSE']._serialized_end=2313
+  _globals['_SUBMITPRELIMCHECKPLANREQUEST']._serialized_start=2316
+  _globals['_SUBMITPRELIMCHECKPLANREQUEST']._serialized_end=2461
+  _globals['_SUBMITPRELIMCHECKPLANRESPONSE']._serialized_start=2463
+  _globals['_SUBMITPRELIMCHECKPLANRESPONSE']._serialized_end=2543
+  _globals['_APPROVEPRELIMCHECKPLANREQUEST']._serialized_start=2545
+  _globals['_APPROVEPRELIMCHECKPLANREQUEST']._serialized_end=2619
+  _globals['_APPROVEPRELIMCHECKPLANRESPONSE']._serialized_start=2621
+  _globals['_APPROVEPRELIMCHECKPLANRESPONSE']._serialized_end=2702
+  _globals['_REPORTPRELIMCHECKREQUEST']._serialized_start=2705
+  _globals['_REPORTPRELIMCHECKREQUEST']._serialized_end=2836
+  _globals['_REPORTPRELIMCHECKRESPONSE']._serialized_start=2838
+  _globals['_REPORTPRELIMCHECKRESPONSE']._serialized_end=2914
+  _globals['_APPROVEREPORTREQUEST']._serialized_start=2916
+  _globals['_APPROVEREPORTREQUEST']._serialized_end=2981
+  _globals['_APPROVEREPORTRESPONSE']._serialized_start=2983
+  _globals['_APPROVEREPORTRESPONSE']._serialized_end=3055
+  _globals['_REJECTREPORTREQUEST']._serialized_start=3057
+  _globals['_REJECTREPORTREQUEST']._serialized_end=3137
+  _globals['_REJECTREPORTRESPONSE']._serialized_start=3139
+  _globals['_REJECTREPORTRESPONSE']._serialized_end=3210
+  _globals['_REVISEREPORTPROPOSALREQUEST']._serialized_start=3213
+  _globals['_REVISEREPORTPROPOSALREQUEST']._serialized_end=3345
+  _globals['_REVISEREPORTPROPOSALRESPONSE']._serialized_start=3347
+  _globals['_REVISEREPORTPROPOSALRESPONSE']._serialized_end=3426
+  _globals['_REOPENCLUEREQUEST']._serialized_start=3428
+  _globals['_REOPENCLUEREQUEST']._serialized_end=3515
+  _globals['_REOPENCLUERESPONSE']._serialized_start=3517
+  _globals['_REOPENCLUERESPONSE']._serialized_end=3586
+  _globals['_CLUESERVICE']._serialized_start=3589
+  _globals['_CLUESERVICE']._serialized_end=5128
 # @@protoc_insertion_point(module_scope)

@@ -50,7 +50,7 @@ class GetClueRequest(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ...) -> None: ...
 
 class GetClueResponse(_message.Message):
-    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant")
+    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +60,13 @@ class GetClueResponse(_message.Message):
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     HAS_SEALED_INFORMANT_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PENDING_KIND_FIELD_NUMBER: _ClassVar[int]
+    PENDING_VALUE_FIELD_NUMBER: _ClassVar[int]
+    PENDING_PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     state: str
     source: _events_pb2.ClueSource
@@ -69,4 +76,317 @@ class GetClueResponse(_message.Message):
     received_at: _timestamp_pb2.Timestamp
     version: int
     has_sealed_informant: bool
-    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...
+    clue_number: str
+    handling_office: str
+    pending_kind: str
+    pending_value: str
+    pending_proposed_by: str
+    case_id: str
+    outcome: str
+    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+
+class ForwardClueRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "to_agency", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    to_agency: str
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ForwardClueResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ProposeRegistrationRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "handling_office")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    handling_office: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., handling_office: _Optional[str] = ...) -> None: ...
+
+class ProposeRegistrationResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveRegistrationRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveRegistrationResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectRegistrationRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectRegistrationResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ProposeDisposalRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "method", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    method: _events_pb2.DisposalMethod
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., method: _Optional[_Union[_events_pb2.DisposalMethod, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ProposeDisposalResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveDisposalRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveDisposalResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectDisposalRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectDisposalResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ConcludeTalkOrLetterRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "outcome", "summary")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    outcome: _events_pb2.TalkOutcome
+    summary: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., outcome: _Optional[_Union[_events_pb2.TalkOutcome, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class ConcludeTalkOrLetterResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class SubmitPrelimCheckPlanRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "work_plan", "team", "subject_heads_lower_committee")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WORK_PLAN_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_HEADS_LOWER_COMMITTEE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    work_plan: str
+    team: _containers.RepeatedScalarFieldContainer[str]
+    subject_heads_lower_committee: bool
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., work_plan: _Optional[str] = ..., team: _Optional[_Iterable[str]] = ..., subject_heads_lower_committee: _Optional[bool] = ...) -> None: ...
+
+class SubmitPrelimCheckPlanResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApprovePrelimCheckPlanRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApprovePrelimCheckPlanResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ReportPrelimCheckRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "findings", "proposal")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    findings: str
+    proposal: _events_pb2.ReportProposal
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ...) -> None: ...
+
+class ReportPrelimCheckResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveReportRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveReportResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectReportRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectReportResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ReviseReportProposalRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "proposal", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    proposal: _events_pb2.ReportProposal
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReviseReportProposalResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ReopenClueRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "new_information")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NEW_INFORMATION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    new_information: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., new_information: _Optional[str] = ...) -> None: ...
+
+class ReopenClueResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...

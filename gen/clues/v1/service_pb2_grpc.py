@@ -45,6 +45,81 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
                 _registered_method=True)
+        self.ForwardClue = channel.unary_unary(
+                '/clues.v1.ClueService/ForwardClue',
+                request_serializer=clues_dot_v1_dot_service__pb2.ForwardClueRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ForwardClueResponse.FromString,
+                _registered_method=True)
+        self.ProposeRegistration = channel.unary_unary(
+                '/clues.v1.ClueService/ProposeRegistration',
+                request_serializer=clues_dot_v1_dot_service__pb2.ProposeRegistrationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ProposeRegistrationResponse.FromString,
+                _registered_method=True)
+        self.ApproveRegistration = channel.unary_unary(
+                '/clues.v1.ClueService/ApproveRegistration',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApproveRegistrationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApproveRegistrationResponse.FromString,
+                _registered_method=True)
+        self.RejectRegistration = channel.unary_unary(
+                '/clues.v1.ClueService/RejectRegistration',
+                request_serializer=clues_dot_v1_dot_service__pb2.RejectRegistrationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RejectRegistrationResponse.FromString,
+                _registered_method=True)
+        self.ProposeDisposal = channel.unary_unary(
+                '/clues.v1.ClueService/ProposeDisposal',
+                request_serializer=clues_dot_v1_dot_service__pb2.ProposeDisposalRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ProposeDisposalResponse.FromString,
+                _registered_method=True)
+        self.ApproveDisposal = channel.unary_unary(
+                '/clues.v1.ClueService/ApproveDisposal',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApproveDisposalRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApproveDisposalResponse.FromString,
+                _registered_method=True)
+        self.RejectDisposal = channel.unary_unary(
+                '/clues.v1.ClueService/RejectDisposal',
+                request_serializer=clues_dot_v1_dot_service__pb2.RejectDisposalRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RejectDisposalResponse.FromString,
+                _registered_method=True)
+        self.ConcludeTalkOrLetter = channel.unary_unary(
+                '/clues.v1.ClueService/ConcludeTalkOrLetter',
+                request_serializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.FromString,
+                _registered_method=True)
+        self.SubmitPrelimCheckPlan = channel.unary_unary(
+                '/clues.v1.ClueService/SubmitPrelimCheckPlan',
+                request_serializer=clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanResponse.FromString,
+                _registered_method=True)
+        self.ApprovePrelimCheckPlan = channel.unary_unary(
+                '/clues.v1.ClueService/ApprovePrelimCheckPlan',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanResponse.FromString,
+                _registered_method=True)
+        self.ReportPrelimCheck = channel.unary_unary(
+                '/clues.v1.ClueService/ReportPrelimCheck',
+                request_serializer=clues_dot_v1_dot_service__pb2.ReportPrelimCheckRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ReportPrelimCheckResponse.FromString,
+                _registered_method=True)
+        self.ApproveReport = channel.unary_unary(
+                '/clues.v1.ClueService/ApproveReport',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApproveReportRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApproveReportResponse.FromString,
+                _registered_method=True)
+        self.RejectReport = channel.unary_unary(
+                '/clues.v1.ClueService/RejectReport',
+                request_serializer=clues_dot_v1_dot_service__pb2.RejectReportRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RejectReportResponse.FromString,
+                _registered_method=True)
+        self.ReviseReportProposal = channel.unary_unary(
+                '/clues.v1.ClueService/ReviseReportProposal',
+                request_serializer=clues_dot_v1_dot_service__pb2.ReviseReportProposalRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ReviseReportProposalResponse.FromString,
+                _registered_method=True)
+        self.ReopenClue = channel.unary_unary(
+                '/clues.v1.ClueService/ReopenClue',
+                request_serializer=clues_dot_v1_dot_service__pb2.ReopenClueRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ReopenClueResponse.FromString,
+                _registered_method=True)
 
 
 class ClueServiceServicer:
@@ -66,6 +141,111 @@ class ClueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForwardClue(self, request, context):
+        """Forward a RECEIVED clue to another body with jurisdiction (within 5 working days). Operation `clues.forward`. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeRegistration(self, request, context):
+        """Number a RECEIVED clue and propose its handling office; the head approves. Operation `clues.registration` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveRegistration(self, request, context):
+        """Approve the proposed registration (not by the proposer). Operation `clues.registration` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectRegistration(self, request, context):
+        """Refuse the proposed registration (not by the proposer). Operation `clues.registration` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeDisposal(self, request, context):
+        """Propose one of the four disposal methods for a REGISTERED clue. Operation `clues.disposal` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveDisposal(self, request, context):
+        """Approve the proposed disposal (not by the proposer). Operation `clues.disposal` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectDisposal(self, request, context):
+        """Refuse the proposed disposal (not by the proposer). Operation `clues.disposal` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConcludeTalkOrLetter(self, request, context):
+        """Record how a talk or letter inquiry ended. Operation `clues.talk_or_letter`. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitPrelimCheckPlan(self, request, context):
+        """Submit the work plan and team of a preliminary check. Operation `clues.prelim_check_plan` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApprovePrelimCheckPlan(self, request, context):
+        """Give one required approval of the plan: the commission head, and the same-level Party committee head when required. Operation `clues.prelim_check_plan` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReportPrelimCheck(self, request, context):
+        """Report the preliminary check with a proposal (needs the plan's approvals). Operation `clues.prelim_check_report` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveReport(self, request, context):
+        """Approve the report and its proposal (not by the reporter); FILE_CASE hands the clue to the cases service. Operation `clues.prelim_check_report` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectReport(self, request, context):
+        """Send the report back to preliminary check (not by the reporter). Operation `clues.prelim_check_report` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviseReportProposal(self, request, context):
+        """After a refused filing, propose something else for the head. Operation `clues.prelim_check_report` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReopenClue(self, request, context):
+        """Reopen a SHELVED clue on new information, for preliminary check. Operation `clues.reopen`. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -78,6 +258,81 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.GetClue,
                     request_deserializer=clues_dot_v1_dot_service__pb2.GetClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.GetClueResponse.SerializeToString,
+            ),
+            'ForwardClue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForwardClue,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ForwardClueRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ForwardClueResponse.SerializeToString,
+            ),
+            'ProposeRegistration': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeRegistration,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ProposeRegistrationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ProposeRegistrationResponse.SerializeToString,
+            ),
+            'ApproveRegistration': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveRegistration,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApproveRegistrationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApproveRegistrationResponse.SerializeToString,
+            ),
+            'RejectRegistration': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectRegistration,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RejectRegistrationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RejectRegistrationResponse.SerializeToString,
+            ),
+            'ProposeDisposal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeDisposal,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ProposeDisposalRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ProposeDisposalResponse.SerializeToString,
+            ),
+            'ApproveDisposal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveDisposal,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApproveDisposalRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApproveDisposalResponse.SerializeToString,
+            ),
+            'RejectDisposal': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectDisposal,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RejectDisposalRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RejectDisposalResponse.SerializeToString,
+            ),
+            'ConcludeTalkOrLetter': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConcludeTalkOrLetter,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.SerializeToString,
+            ),
+            'SubmitPrelimCheckPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitPrelimCheckPlan,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanResponse.SerializeToString,
+            ),
+            'ApprovePrelimCheckPlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApprovePrelimCheckPlan,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanResponse.SerializeToString,
+            ),
+            'ReportPrelimCheck': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportPrelimCheck,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ReportPrelimCheckRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ReportPrelimCheckResponse.SerializeToString,
+            ),
+            'ApproveReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveReport,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApproveReportRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApproveReportResponse.SerializeToString,
+            ),
+            'RejectReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectReport,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RejectReportRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RejectReportResponse.SerializeToString,
+            ),
+            'ReviseReportProposal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviseReportProposal,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ReviseReportProposalRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ReviseReportProposalResponse.SerializeToString,
+            ),
+            'ReopenClue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReopenClue,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ReopenClueRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ReopenClueResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +390,411 @@ class ClueService:
             '/clues.v1.ClueService/GetClue',
             clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForwardClue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ForwardClue',
+            clues_dot_v1_dot_service__pb2.ForwardClueRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ForwardClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeRegistration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ProposeRegistration',
+            clues_dot_v1_dot_service__pb2.ProposeRegistrationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ProposeRegistrationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveRegistration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApproveRegistration',
+            clues_dot_v1_dot_service__pb2.ApproveRegistrationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApproveRegistrationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectRegistration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RejectRegistration',
+            clues_dot_v1_dot_service__pb2.RejectRegistrationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RejectRegistrationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeDisposal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ProposeDisposal',
+            clues_dot_v1_dot_service__pb2.ProposeDisposalRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ProposeDisposalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveDisposal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApproveDisposal',
+            clues_dot_v1_dot_service__pb2.ApproveDisposalRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApproveDisposalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectDisposal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RejectDisposal',
+            clues_dot_v1_dot_service__pb2.RejectDisposalRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RejectDisposalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConcludeTalkOrLetter(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ConcludeTalkOrLetter',
+            clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitPrelimCheckPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/SubmitPrelimCheckPlan',
+            clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApprovePrelimCheckPlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApprovePrelimCheckPlan',
+            clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApprovePrelimCheckPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportPrelimCheck(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ReportPrelimCheck',
+            clues_dot_v1_dot_service__pb2.ReportPrelimCheckRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ReportPrelimCheckResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApproveReport',
+            clues_dot_v1_dot_service__pb2.ApproveReportRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApproveReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RejectReport',
+            clues_dot_v1_dot_service__pb2.RejectReportRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RejectReportResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviseReportProposal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ReviseReportProposal',
+            clues_dot_v1_dot_service__pb2.ReviseReportProposalRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ReviseReportProposalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReopenClue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ReopenClue',
+            clues_dot_v1_dot_service__pb2.ReopenClueRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ReopenClueResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,12 +1,16 @@
 """Thin gRPC edge of the clues service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
-from clues.v1 import service_pb2, service_pb2_grpc
+from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from kernel.clock import Clock
 from kernel.grpc_server import rpc
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
-from services.clues.domain import model
+from services.clues.domain import commands as c
+
+
+def _word(enum_type, number: int) -> str:
+    return mapping.enum_word(enum_type.DESCRIPTOR, number)
 
 
 class ClueServicer(service_pb2_grpc.ClueServiceServicer):
@@ -17,15 +21,115 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     async def RegisterClue(self, request, context, call):
         received = request.received_at.ToDatetime(tzinfo=self.clock.now().tzinfo) \
             if request.HasField("received_at") else self.clock.now()
-        cmd = model.RegisterClue(
+        cmd = c.RegisterClue(
             clue_id=call.derived_id("clue"), source=mapping.source_from_pb(request.source),
             subjects=mapping.subjects_from_pb(request.subjects), summary=request.summary,
             received_at=received, has_informant=request.HasField("informant"), by=call.principal)
         informant = ({"name": request.informant.name, "contact": request.informant.contact,
                       "details": request.informant.details} if request.HasField("informant") else None)
-        return service_pb2.RegisterClueResponse(**await self.handlers.register(cmd, informant, call))
+        result = await self.handlers.register(cmd, informant, call)
+        return pb.RegisterClueResponse(clue_id=result["clue_id"], version=result["version"])
 
     @rpc("clues.read")
     async def GetClue(self, request, context, call):
-        state, version = await self.handlers.get(request.clue_id.strip())
+        state, version = await self.handlers.get(request.clue_id)
         return mapping.clue_to_pb(state, version)
+
+    async def _run(self, request, call, response, build):
+        """Run the command `build(uow, now)` makes; answer with the clue's new version and state."""
+        now = self.clock.now()
+
+        async def make(uow, state):
+            return await build(uow, now)
+        return response(**await self.handlers.handle(call, request.clue_id, request.expected_version, now, make))
+
+    def _simple(self, request, call, response, command):
+        async def build(uow, now):
+            return command
+        return self._run(request, call, response, build)
+
+    @rpc("clues.forward", mutating=True)
+    async def ForwardClue(self, request, context, call):
+        return await self._simple(request, call, pb.ForwardClueResponse,
+                                  c.ForwardClue(request.clue_id.strip(), request.to_agency, request.reason, call.principal))
+
+    @rpc("clues.registration", mutating=True)
+    async def ProposeRegistration(self, request, context, call):
+        async def build(uow, now):
+            number = await self.handlers.next_number(uow, call.principal.office, now)
+            return c.ProposeRegistration(request.clue_id.strip(), number, request.handling_office, call.principal)
+        return await self._run(request, call, pb.ProposeRegistrationResponse, build)
+
+    @rpc("clues.registration", act="approve", mutating=True)
+    async def ApproveRegistration(self, request, context, call):
+        return await self._simple(request, call, pb.ApproveRegistrationResponse,
+                                  c.ApproveRegistration(request.clue_id.strip(), call.principal))
+
+    @rpc("clues.registration", act="approve", mutating=True)
+    async def RejectRegistration(self, request, context, call):
+        return await self._simple(request, call, pb.RejectRegistrationResponse,
+                                  c.RejectRegistration(request.clue_id.strip(), request.reason, call.principal))
+
+    @rpc("clues.disposal", mutating=True)
+    async def ProposeDisposal(self, request, context, call):
+        method = _word(events_pb2.DisposalMethod, request.method)
+        return await self._simple(request, call, pb.ProposeDisposalResponse,
+                                  c.ProposeDisposal(request.clue_id.strip(), method, request.reason, call.principal))
+
+    @rpc("clues.disposal", act="approve", mutating=True)
+    async def ApproveDisposal(self, request, context, call):
+        return await self._simple(request, call, pb.ApproveDisposalResponse,
+                                  c.ApproveDisposal(request.clue_id.strip(), call.principal))
+
+    @rpc("clues.disposal", act="approve", mutating=True)
+    async def RejectDisposal(self, request, context, call):
+        return await self._simple(request, call, pb.RejectDisposalResponse,
+                                  c.RejectDisposal(request.clue_id.strip(), request.reason, call.principal))
+
+    @rpc("clues.talk_or_letter", mutating=True)
+    async def ConcludeTalkOrLetter(self, request, context, call):
+        outcome = _word(events_pb2.TalkOutcome, request.outcome)
+        return await self._simple(request, call, pb.ConcludeTalkOrLetterResponse,
+                                  c.ConcludeTalkOrLetter(request.clue_id.strip(), outcome, request.summary,
+                                                         call.principal))
+
+    @rpc("clues.prelim_check_plan", mutating=True)
+    async def SubmitPrelimCheckPlan(self, request, context, call):
+        return await self._simple(request, call, pb.SubmitPrelimCheckPlanResponse,
+                                  c.SubmitPrelimCheckPlan(request.clue_id.strip(), request.work_plan,
+                                                          tuple(request.team), request.subject_heads_lower_committee,
+                                                          call.principal))
+
+    @rpc("clues.prelim_check_plan", act="approve", mutating=True)
+    async def ApprovePrelimCheckPlan(self, request, context, call):
+        return await self._simple(request, call, pb.ApprovePrelimCheckPlanResponse,
+                                  c.ApprovePrelimCheckPlan(request.clue_id.strip(), call.principal))
+
+    @rpc("clues.prelim_check_report", mutating=True)
+    async def ReportPrelimCheck(self, request, context, call):
+        proposal = _word(events_pb2.ReportProposal, request.proposal)
+        return await self._simple(request, call, pb.ReportPrelimCheckResponse,
+                                  c.ReportPrelimCheck(request.clue_id.strip(), request.findings, proposal,
+                                                      call.principal))
+
+    @rpc("clues.prelim_check_report", act="approve", mutating=True)
+    async def ApproveReport(self, request, context, call):
+        return await self._simple(request, call, pb.ApproveReportResponse,
+                                  c.ApproveReport(request.clue_id.strip(), call.principal))
+
+    @rpc("clues.prelim_check_report", act="approve", mutating=True)
+    async def RejectReport(self, request, context, call):
+        return await self._simple(request, call, pb.RejectReportResponse,
+                                  c.RejectReport(request.clue_id.strip(), request.reason, call.principal))
+
+    @rpc("clues.prelim_check_report", mutating=True)
+    async def ReviseReportProposal(self, request, context, call):
+        proposal = _word(events_pb2.ReportProposal, request.proposal)
+        return await self._simple(request, call, pb.ReviseReportProposalResponse,
+                                  c.ReviseReportProposal(request.clue_id.strip(), proposal, request.reason,
+                                                         call.principal))
+
+    @rpc("clues.reopen", mutating=True)
+    async def ReopenClue(self, request, context, call):
+        return await self._simple(request, call, pb.ReopenClueResponse,
+                                  c.ReopenClue(request.clue_id.strip(), request.new_information, call.principal))

@@ -1,54 +1,111 @@
-"""Domain <-> protobuf for the clues service (the domain never imports generated code)."""
+"""Domain <-> protobuf for the clues service (the domain never imports generated code).
+
+Domain events and their protobuf messages share names and field names, so one pair of functions
+maps them all: datetimes <-> Timestamps, `Subject` <-> `common.v1.PersonRef`, domain words
+<-> enum values (`TALK_OR_LETTER` <-> `DISPOSAL_METHOD_TALK_OR_LETTER`). The one exception is
+`ClueRegistered`'s receiving office, an `OfficeRef` made of two domain fields.
+"""
 from __future__ import annotations
 
-from datetime import timezone
+import dataclasses
+import re
+from datetime import datetime, timezone
+
+from google.protobuf import timestamp_pb2
+from google.protobuf.descriptor import FieldDescriptor
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from google.protobuf import timestamp_pb2
+from services.clues.domain import events as ev
+from services.clues.domain.state import Clue
 
-from services.clues.domain import model
+PB_OF = {cls: getattr(events_pb2, cls.__name__) for cls in ev.ALL_EVENTS}
+DOMAIN_OF = {pb.DESCRIPTOR.full_name: cls for cls, pb in PB_OF.items()}
+PB_OF_NAME = {pb.DESCRIPTOR.full_name: pb for pb in PB_OF.values()}
+EVENT_TYPES = tuple(DOMAIN_OF)
 
-_SOURCE_PREFIX = "CLUE_SOURCE_"
+
+def _enum_prefix(enum_descriptor) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", enum_descriptor.name).upper() + "_"
+
+
+def enum_value(enum_type, word: str) -> int:
+    """Domain word -> enum number; 0 (UNSPECIFIED) for an unknown word, which the domain refuses."""
+    value = enum_type.DESCRIPTOR.values_by_name.get(_enum_prefix(enum_type.DESCRIPTOR) + word)
+    return value.number if value else 0
+
+
+def enum_word(enum_descriptor, number: int) -> str:
+    value = enum_descriptor.values_by_number.get(number)
+    return value.name.removeprefix(_enum_prefix(enum_descriptor)) if value and number else ""
 
 
 def source_from_pb(value: int) -> str:
-    name = events_pb2.ClueSource.Name(value) if value in events_pb2.ClueSource.values() else ""
-    return name.removeprefix(_SOURCE_PREFIX) if value else ""
+    return enum_word(events_pb2.ClueSource.DESCRIPTOR, value)
 
 
-def subjects_from_pb(subjects) -> tuple[model.Subject, ...]:
-    return tuple(model.Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip())
-                 for s in subjects)
+def subjects_from_pb(subjects) -> tuple[ev.Subject, ...]:
+    return tuple(ev.Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip()) for s in subjects)
 
 
-def _ts(at) -> timestamp_pb2.Timestamp:
+def _ts(at: datetime) -> timestamp_pb2.Timestamp:
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(at)
     return ts
 
 
-def event_to_pb(e: model.ClueRegistered) -> events_pb2.ClueRegistered:
-    return events_pb2.ClueRegistered(
-        clue_id=e.clue_id, source=events_pb2.ClueSource.Value(_SOURCE_PREFIX + e.source),
-        subjects=[identity_pb2.PersonRef(person_id=s.person_id, name=s.name, post=s.post, unit=s.unit)
-                  for s in e.subjects],
-        summary=e.summary, received_at=_ts(e.received_at),
-        receiving_office=identity_pb2.OfficeRef(agency_id=e.receiving_agency, office_id=e.receiving_office),
-        has_sealed_informant=e.has_sealed_informant)
+def _to_pb_value(fd: FieldDescriptor, value):
+    if fd.enum_type is not None:
+        return fd.enum_type.values_by_name[_enum_prefix(fd.enum_type) + value].number
+    if isinstance(value, datetime):
+        return _ts(value)
+    if value and isinstance(value, tuple) and isinstance(value[0], ev.Subject):
+        return [identity_pb2.PersonRef(**dataclasses.asdict(s)) for s in value]
+    return list(value) if isinstance(value, tuple) else value
 
 
-def event_from_pb(msg: events_pb2.ClueRegistered) -> model.ClueRegistered:
-    return model.ClueRegistered(
-        msg.clue_id, source_from_pb(msg.source), subjects_from_pb(msg.subjects), msg.summary,
-        msg.receiving_office.agency_id, msg.receiving_office.office_id,
-        msg.received_at.ToDatetime(tzinfo=timezone.utc),
-        msg.has_sealed_informant)
+def _from_pb_value(fd: FieldDescriptor, value):
+    if fd.enum_type is not None:
+        return enum_word(fd.enum_type, value)
+    if fd.message_type is not None and fd.message_type.full_name == "google.protobuf.Timestamp":
+        return value.ToDatetime(tzinfo=timezone.utc)
+    if fd.message_type is not None and fd.message_type.full_name == "common.v1.PersonRef":
+        return subjects_from_pb(value)
+    return tuple(value) if fd.is_repeated else value
 
 
-def clue_to_pb(state: model.Received, version: int) -> service_pb2.GetClueResponse:
+def event_to_pb(event):
+    pb = PB_OF[type(event)]
+    fields = pb.DESCRIPTOR.fields_by_name
+    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    office = None
+    if isinstance(event, ev.ClueRegistered):
+        office = identity_pb2.OfficeRef(agency_id=values.pop("receiving_agency"),
+                                        office_id=values.pop("receiving_office"))
+    msg = pb(**{k: _to_pb_value(fields[k], v) for k, v in values.items()})
+    if office is not None:
+        msg.receiving_office.CopyFrom(office)
+    return msg
+
+
+def event_from_pb(msg):
+    cls = DOMAIN_OF[msg.DESCRIPTOR.full_name]
+    fields = msg.DESCRIPTOR.fields_by_name
+    if cls is ev.ClueRegistered:
+        office = msg.receiving_office
+        rest = {f.name: _from_pb_value(fields[f.name], getattr(msg, f.name)) for f in dataclasses.fields(cls)
+                if f.name not in ("receiving_agency", "receiving_office")}
+        return cls(**rest, receiving_agency=office.agency_id, receiving_office=office.office_id)
+    return cls(**{f.name: _from_pb_value(fields[f.name], getattr(msg, f.name)) for f in dataclasses.fields(cls)})
+
+
+def clue_to_pb(state: Clue, version: int) -> service_pb2.GetClueResponse:
     r = event_to_pb(state.registered)
+    pending = state.pending
     return service_pb2.GetClueResponse(
         clue_id=r.clue_id, state=state.status, source=r.source, subjects=r.subjects, summary=r.summary,
         receiving_office=r.receiving_office, received_at=r.received_at, version=version,
-        has_sealed_informant=r.has_sealed_informant)
+        has_sealed_informant=r.has_sealed_informant, clue_number=state.clue_number,
+        handling_office=state.handling_office, pending_kind=pending.kind if pending else "",
+        pending_value=pending.value if pending else "", pending_proposed_by=pending.proposed_by if pending else "",
+        case_id=state.case_id, outcome=state.outcome)

@@ -1,0 +1,75 @@
+"""Follows the cases service's answers to filing proposals (`cases.events.v1`).
+
+`CaseFiled` moves the clue to CASE_FILED, `FilingRejected` back to REPORTED with the reason. The
+clues service never decides a filing itself. Each delivery passes the inbox in the same
+transaction as its effect on the clue, so redelivery changes nothing; the clue's events take
+their ids from the cases event's id and act as `system:clues-filings`.
+"""
+from __future__ import annotations
+
+from datetime import timezone
+
+from cases.v1 import events_pb2 as cases_pb2
+from kernel import log as klog
+from kernel.commands import CommandContext
+from kernel.envelope import Envelope, unpack
+from kernel.errors import Concurrency
+from kernel.inbox import Inbox, Source
+from kernel.principal import Principal
+from services.clues.app.handlers import ClueHandlers, decode
+from services.clues.domain import commands as c
+from services.clues.domain.state import AWAITING_FILING, fold
+
+COMPONENT = "clues-filings"
+ATTEMPTS = 5
+
+
+class FilingFollower:
+    def __init__(self, handlers: ClueHandlers):
+        self.handlers, self.store = handlers, handlers.store
+        self.inbox = Inbox(self.store.schema, COMPONENT)
+        self.on_gap = None
+        self.principal = Principal.system(COMPONENT)
+        self.log = klog.get(COMPONENT)
+
+    async def record(self, raw: bytes, source: Source) -> None:
+        for attempt in range(ATTEMPTS):
+            try:
+                async with self.store.unit_of_work() as uow:
+                    outcome = await self.inbox.receive(uow.conn, raw, source)
+                    for accepted in outcome.accepted:
+                        await self._apply(uow, accepted.envelope)
+                break
+            except Concurrency:   # a user's command moved the clue meanwhile: read it again
+                if attempt == ATTEMPTS - 1:
+                    raise
+        if outcome.gap and self.on_gap:
+            try:
+                await self.on_gap(source.topic, *outcome.gap)
+            except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
+                self.log.warning("filings.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
+
+    async def _apply(self, uow, env: Envelope) -> None:
+        command = self._command(env)
+        if command is None:
+            return
+        stored = await uow.read_stream(command.clue_id)
+        state = fold(decode(stored))
+        if state.status != AWAITING_FILING:   # unknown clue, or already moved: record and go on
+            self.log.warning("filings.clue_not_awaiting_filing", clue_id=command.clue_id, state=state.status,
+                             event_type=env.event_type, event_id=env.event_id)
+            return
+        ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
+        result = await self.handlers.apply(uow, ctx, command.clue_id, stored[-1].version, state, command,
+                                           env.occurred_at.ToDatetime(tzinfo=timezone.utc))
+        self.log.info("filings.clue_moved", clue_id=command.clue_id, state=result["state"], cause=env.event_type)
+
+    @staticmethod
+    def _command(env: Envelope):
+        if env.event_type == cases_pb2.CaseFiled.DESCRIPTOR.full_name:
+            msg = unpack(env, cases_pb2.CaseFiled)
+            return c.RecordCaseFiled(msg.clue_id, msg.case_id, msg.filed_at.ToDatetime(tzinfo=timezone.utc))
+        if env.event_type == cases_pb2.FilingRejected.DESCRIPTOR.full_name:
+            msg = unpack(env, cases_pb2.FilingRejected)
+            return c.RecordFilingRejected(msg.clue_id, msg.reason)
+        return None

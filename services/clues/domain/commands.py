@@ -1,0 +1,141 @@
+"""Commands on a clue: imperative, carrying who acts and when (the domain reads no clock)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kernel.principal import Principal
+from services.clues.domain.events import Subject
+
+
+@dataclass(frozen=True)
+class RegisterClue:
+    clue_id: str
+    source: str
+    subjects: tuple[Subject, ...]
+    summary: str
+    received_at: datetime
+    has_informant: bool
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ForwardClue:
+    clue_id: str
+    to_agency: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ProposeRegistration:
+    clue_id: str
+    clue_number: str          # assigned by the handler from the office's counter
+    handling_office: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApproveRegistration:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectRegistration:
+    clue_id: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ProposeDisposal:
+    clue_id: str
+    method: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApproveDisposal:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectDisposal:
+    clue_id: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ConcludeTalkOrLetter:
+    clue_id: str
+    outcome: str
+    summary: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class SubmitPrelimCheckPlan:
+    clue_id: str
+    work_plan: str
+    team: tuple[str, ...]
+    subject_heads_lower_committee: bool
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApprovePrelimCheckPlan:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ReportPrelimCheck:
+    clue_id: str
+    findings: str
+    proposal: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApproveReport:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectReport:
+    clue_id: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ReviseReportProposal:
+    clue_id: str
+    proposal: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RecordCaseFiled:
+    clue_id: str
+    case_id: str
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordFilingRejected:
+    clue_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReopenClue:
+    clue_id: str
+    new_information: str
+    by: Principal

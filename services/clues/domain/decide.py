@@ -1,0 +1,202 @@
+"""decide(command, clue) -> events: the rules of domain.md §2 and nothing else (no I/O, no clock)."""
+from __future__ import annotations
+
+from kernel.errors import Forbidden, IllegalState, Validation
+from services.clues.domain import commands as c, events as ev
+from services.clues.domain.state import (AWAITING_FILING, DISPOSAL_PROPOSED, NONE, PRELIM_CHECK, RECEIVED,
+                                         REGISTERED, REPORTED, SHELVED, TALK_OR_LETTER, Clue)
+
+SOURCES = ("PETITION", "INSPECTION_TOUR", "SUPERIOR_ASSIGNMENT", "REPORTING_PLATFORM", "AUDIT",
+           "OTHER_AGENCY", "SELF_DISCOVERED")
+DISPOSAL_METHODS = ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
+TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
+REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
+MAX_TEXT = 4000
+
+
+def _require(state: Clue, statuses: tuple[str, ...], operation: str) -> None:
+    if state.status not in statuses:
+        raise IllegalState(state.status, operation)
+
+
+def _text(value: str, field: str) -> str:
+    if not value or not value.strip():
+        raise Validation(field, "must not be empty")
+    if len(value) > MAX_TEXT:
+        raise Validation(field, f"longer than {MAX_TEXT} characters")
+    return value.strip()
+
+
+def _one_of(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value not in allowed:
+        raise Validation(field, f"must be one of {', '.join(allowed)}")
+    return value
+
+
+def _pending(state: Clue, kind: str, operation: str):
+    if state.pending is None or state.pending.kind != kind:
+        raise IllegalState(f"{state.status} (no {kind} proposal pending)", operation)
+    return state.pending
+
+
+def _approver(state: Clue, kind: str, by, operation: str):
+    """The pending proposal, if `by` is not its proposer: proposing and approving are two people."""
+    pending = _pending(state, kind, operation)
+    if by.user == pending.proposed_by:
+        raise Forbidden(f"{by.user} proposed this {kind}; another principal must approve it")
+    return pending
+
+
+def register(cmd: c.RegisterClue, state: Clue):
+    _require(state, (NONE,), "register a clue that exists")
+    _one_of(cmd.source, SOURCES, "source")
+    if not cmd.subjects:
+        raise Validation("subjects", "at least one subject is required")
+    for i, s in enumerate(cmd.subjects):
+        _text(s.person_id, f"subjects[{i}].person_id")
+        _text(s.name, f"subjects[{i}].name")
+    return [ev.ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, _text(cmd.summary, "summary"), cmd.by.agency,
+                              cmd.by.office, cmd.received_at, cmd.has_informant)]
+
+
+def forward(cmd: c.ForwardClue, state: Clue):
+    _require(state, (RECEIVED,), "forward the clue")
+    return [ev.ClueForwarded(cmd.clue_id, _text(cmd.to_agency, "to_agency"), _text(cmd.reason, "reason"),
+                             cmd.by.user)]
+
+
+def propose_registration(cmd: c.ProposeRegistration, state: Clue):
+    _require(state, (RECEIVED,), "propose registration")
+    if state.pending:
+        raise IllegalState(f"{state.status} (registration already proposed)", "propose registration")
+    return [ev.RegistrationProposed(cmd.clue_id, _text(cmd.clue_number, "clue_number"),
+                                    _text(cmd.handling_office, "handling_office"), cmd.by.user)]
+
+
+def approve_registration(cmd: c.ApproveRegistration, state: Clue):
+    _require(state, (RECEIVED,), "approve registration")
+    _approver(state, "registration", cmd.by, "approve registration")
+    return [ev.RegistrationApproved(cmd.clue_id, cmd.by.user)]
+
+
+def reject_registration(cmd: c.RejectRegistration, state: Clue):
+    _require(state, (RECEIVED,), "reject registration")
+    _approver(state, "registration", cmd.by, "reject registration")
+    return [ev.RegistrationRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def propose_disposal(cmd: c.ProposeDisposal, state: Clue):
+    _require(state, (REGISTERED,), "propose a disposal")
+    return [ev.DisposalProposed(cmd.clue_id, _one_of(cmd.method, DISPOSAL_METHODS, "method"),
+                                _text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def approve_disposal(cmd: c.ApproveDisposal, state: Clue):
+    _require(state, (DISPOSAL_PROPOSED,), "approve a disposal")
+    pending = _approver(state, "disposal", cmd.by, "approve a disposal")
+    return [ev.DisposalApproved(cmd.clue_id, pending.value, cmd.by.user)]
+
+
+def reject_disposal(cmd: c.RejectDisposal, state: Clue):
+    _require(state, (DISPOSAL_PROPOSED,), "reject a disposal")
+    _approver(state, "disposal", cmd.by, "reject a disposal")
+    return [ev.DisposalRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def conclude_talk(cmd: c.ConcludeTalkOrLetter, state: Clue):
+    _require(state, (TALK_OR_LETTER,), "conclude a talk or letter inquiry")
+    return [ev.TalkOrLetterConcluded(cmd.clue_id, _one_of(cmd.outcome, TALK_OUTCOMES, "outcome"),
+                                     _text(cmd.summary, "summary"), cmd.by.user)]
+
+
+def submit_plan(cmd: c.SubmitPrelimCheckPlan, state: Clue):
+    _require(state, (PRELIM_CHECK,), "submit a preliminary-check plan")
+    if state.plan and state.plan.complete:
+        raise IllegalState(f"{state.status} (plan already approved)", "submit a preliminary-check plan")
+    team = tuple(t.strip() for t in cmd.team if t.strip())
+    if len(team) < 2:
+        raise Validation("team", "a preliminary check needs a team of at least two people")
+    return [ev.PrelimCheckPlanSubmitted(cmd.clue_id, _text(cmd.work_plan, "work_plan"), team,
+                                        cmd.subject_heads_lower_committee, cmd.by.user)]
+
+
+def approve_plan(cmd: c.ApprovePrelimCheckPlan, state: Clue):
+    operation = "approve a preliminary-check plan"
+    _require(state, (PRELIM_CHECK,), operation)
+    plan = state.plan
+    if plan is None:
+        raise IllegalState(f"{state.status} (no plan submitted)", operation)
+    if cmd.by.user == plan.submitted_by:
+        raise Forbidden(f"{cmd.by.user} submitted this plan; another principal must approve it")
+    if cmd.by.role not in plan.needs:
+        raise Forbidden(f"this plan needs approval by {', '.join(sorted(plan.needs))}, not {cmd.by.role} "
+                        "(Rules art. 33: the same-level Party committee head only when the subject heads "
+                        "the next-lower committee)")
+    if cmd.by.role in plan.approved:
+        raise IllegalState(f"{state.status} (plan already approved by {cmd.by.role})", operation)
+    return [ev.PrelimCheckPlanApproved(cmd.clue_id, cmd.by.role, cmd.by.user)]
+
+
+def report(cmd: c.ReportPrelimCheck, state: Clue):
+    operation = "report a preliminary check"
+    _require(state, (PRELIM_CHECK,), operation)
+    if state.plan is None or not state.plan.complete:
+        missing = sorted(state.plan.needs - state.plan.approved) if state.plan else ["a submitted plan"]
+        raise IllegalState(f"{state.status} (plan lacks approval: {', '.join(missing)})", operation)
+    return [ev.PrelimCheckReported(cmd.clue_id, _text(cmd.findings, "findings"),
+                                   _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"), cmd.by.user)]
+
+
+def approve_report(cmd: c.ApproveReport, state: Clue):
+    _require(state, (REPORTED,), "approve the report")
+    pending = _approver(state, "report", cmd.by, "approve the report")
+    out = [ev.ReportApproved(cmd.clue_id, pending.value, cmd.by.user)]
+    if pending.value == "FILE_CASE":
+        r = state.registered
+        out.append(ev.FilingProposed(cmd.clue_id, r.subjects, state.findings, state.handling_office,
+                                     state.clue_number, pending.proposed_by))
+    return out
+
+
+def reject_report(cmd: c.RejectReport, state: Clue):
+    _require(state, (REPORTED,), "reject the report")
+    _approver(state, "report", cmd.by, "reject the report")
+    return [ev.ReportRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def revise_proposal(cmd: c.ReviseReportProposal, state: Clue):
+    _require(state, (REPORTED,), "revise the report's proposal")
+    if state.pending:
+        raise IllegalState(f"{state.status} (a proposal is pending approval)", "revise the report's proposal")
+    return [ev.ReportProposalRevised(cmd.clue_id, _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"),
+                                     _text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def case_filed(cmd: c.RecordCaseFiled, state: Clue):
+    _require(state, (AWAITING_FILING,), "record a filed case")
+    return [ev.ClueCaseFiled(cmd.clue_id, _text(cmd.case_id, "case_id"), cmd.filed_at)]
+
+
+def filing_rejected(cmd: c.RecordFilingRejected, state: Clue):
+    _require(state, (AWAITING_FILING,), "record a refused filing")
+    return [ev.ClueFilingRejected(cmd.clue_id, _text(cmd.reason, "reason"))]
+
+
+def reopen(cmd: c.ReopenClue, state: Clue):
+    _require(state, (SHELVED,), "reopen the clue")
+    return [ev.ClueReopened(cmd.clue_id, _text(cmd.new_information, "new_information"), cmd.by.user)]
+
+
+_DECIDE = {
+    c.RegisterClue: register, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
+    c.ApproveRegistration: approve_registration, c.RejectRegistration: reject_registration,
+    c.ProposeDisposal: propose_disposal, c.ApproveDisposal: approve_disposal, c.RejectDisposal: reject_disposal,
+    c.ConcludeTalkOrLetter: conclude_talk, c.SubmitPrelimCheckPlan: submit_plan,
+    c.ApprovePrelimCheckPlan: approve_plan, c.ReportPrelimCheck: report, c.ApproveReport: approve_report,
+    c.RejectReport: reject_report, c.ReviseReportProposal: revise_proposal, c.RecordCaseFiled: case_filed,
+    c.RecordFilingRejected: filing_rejected, c.ReopenClue: reopen,
+}
+
+
+def decide(command, state: Clue) -> list:
+    return _DECIDE[type(command)](command, state)

@@ -1,0 +1,182 @@
+"""Events of the clue (问题线索) lifecycle, domain.md §2. Past tense; pure data.
+
+Proposals and approvals are separate events carrying the acting user, so the state can refuse an
+approval by the proposer and a replay shows who proposed and who approved each step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A person the clue is about; `person_id` is the personnel system's id (one across services)."""
+    person_id: str
+    name: str
+    post: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class ClueRegistered:
+    clue_id: str
+    source: str
+    subjects: tuple[Subject, ...]
+    summary: str
+    receiving_agency: str
+    receiving_office: str
+    received_at: datetime
+    has_sealed_informant: bool
+
+
+@dataclass(frozen=True)
+class ClueForwarded:
+    """Another body has jurisdiction (Implementing Regulations art. 169/171)."""
+    clue_id: str
+    to_agency: str
+    reason: str
+    forwarded_by: str
+
+
+@dataclass(frozen=True)
+class RegistrationProposed:
+    """Case management numbers the clue and proposes a handling office (Rules art. 23)."""
+    clue_id: str
+    clue_number: str
+    handling_office: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class RegistrationApproved:
+    clue_id: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class RegistrationRejected:
+    clue_id: str
+    reason: str
+    rejected_by: str
+
+
+@dataclass(frozen=True)
+class DisposalProposed:
+    """One of the four disposal methods (四种处置方式) proposed for the head's approval."""
+    clue_id: str
+    method: str
+    reason: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class DisposalApproved:
+    clue_id: str
+    method: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class DisposalRejected:
+    clue_id: str
+    reason: str
+    rejected_by: str
+
+
+@dataclass(frozen=True)
+class TalkOrLetterConcluded:
+    """Outcome of a talk or letter inquiry (谈话函询)."""
+    clue_id: str
+    outcome: str
+    summary: str
+    concluded_by: str
+
+
+@dataclass(frozen=True)
+class PrelimCheckPlanSubmitted:
+    """Work plan and team of a preliminary check (初步核实)."""
+    clue_id: str
+    work_plan: str
+    team: tuple[str, ...]
+    subject_heads_lower_committee: bool
+    submitted_by: str
+
+
+@dataclass(frozen=True)
+class PrelimCheckPlanApproved:
+    clue_id: str
+    approver_role: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class PrelimCheckReported:
+    clue_id: str
+    findings: str
+    proposal: str
+    reported_by: str
+
+
+@dataclass(frozen=True)
+class ReportApproved:
+    clue_id: str
+    proposal: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class ReportRejected:
+    clue_id: str
+    reason: str
+    rejected_by: str
+
+
+@dataclass(frozen=True)
+class ReportProposalRevised:
+    clue_id: str
+    proposal: str
+    reason: str
+    revised_by: str
+
+
+@dataclass(frozen=True)
+class FilingProposed:
+    """Handed to the cases service, which holds the filing approvals (立案)."""
+    clue_id: str
+    subjects: tuple[Subject, ...]
+    findings: str
+    handling_office: str
+    clue_number: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class ClueCaseFiled:
+    """The cases service filed a case from this clue (`cases.v1.CaseFiled`)."""
+    clue_id: str
+    case_id: str
+    filed_at: datetime
+
+
+@dataclass(frozen=True)
+class ClueFilingRejected:
+    """The cases service refused the filing (`cases.v1.FilingRejected`)."""
+    clue_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClueReopened:
+    """A shelved clue (暂存待查) reopened on new information, for preliminary check."""
+    clue_id: str
+    new_information: str
+    reopened_by: str
+
+
+Event = (ClueRegistered | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
+         | DisposalProposed | DisposalApproved | DisposalRejected | TalkOrLetterConcluded | PrelimCheckPlanSubmitted
+         | PrelimCheckPlanApproved | PrelimCheckReported | ReportApproved | ReportRejected | ReportProposalRevised
+         | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened)
+
+ALL_EVENTS = Event.__args__  # type: ignore[attr-defined]

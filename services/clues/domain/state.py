@@ -1,0 +1,112 @@
+"""The clue as its events leave it: status plus what later rules need. Pure `evolve`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from services.clues.domain import events as ev
+
+NONE, RECEIVED, FORWARDED, REGISTERED = "NONE", "RECEIVED", "FORWARDED", "REGISTERED"
+DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK = "DISPOSAL_PROPOSED", "TALK_OR_LETTER", "PRELIM_CHECK"
+SHELVED, CLOSED, REPORTED = "SHELVED", "CLOSED", "REPORTED"
+AWAITING_FILING, CASE_FILED = "AWAITING_FILING", "CASE_FILED"
+STATUSES = (RECEIVED, FORWARDED, REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, CLOSED,
+            REPORTED, AWAITING_FILING, CASE_FILED)
+TERMINAL = (FORWARDED, CLOSED, CASE_FILED)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A proposal awaiting approval: what is proposed and by whom."""
+    kind: str          # "registration" | "disposal" | "report"
+    value: str         # handling office, disposal method, or report proposal
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A preliminary-check work plan and the approvals it still needs."""
+    submitted_by: str
+    needs: frozenset[str]
+    approved: frozenset[str] = frozenset()
+
+    @property
+    def complete(self) -> bool:
+        return self.needs <= self.approved
+
+
+@dataclass(frozen=True)
+class Clue:
+    status: str = NONE
+    registered: ev.ClueRegistered | None = None
+    clue_number: str = ""
+    handling_office: str = ""
+    pending: Pending | None = None
+    plan: Plan | None = None
+    findings: str = ""
+    case_id: str = ""
+    outcome: str = ""
+
+
+def _pending(kind: str):
+    return lambda s, e: replace(s, pending=Pending(kind, _value(e), _by(e)))
+
+
+def _value(e) -> str:
+    return getattr(e, "handling_office", None) or getattr(e, "method", None) or getattr(e, "proposal")
+
+
+def _by(e) -> str:
+    return next(getattr(e, f) for f in ("proposed_by", "reported_by", "revised_by") if hasattr(e, f))
+
+
+def _after_disposal(s: Clue, e: ev.DisposalApproved) -> Clue:
+    return replace(s, status=e.method, pending=None, plan=None, outcome="")
+
+
+def _after_talk(s: Clue, e: ev.TalkOrLetterConcluded) -> Clue:
+    status = {"CLEARED": CLOSED, "LIGHT_HANDLING": CLOSED, "REPEAT": TALK_OR_LETTER, "PRELIM_CHECK": PRELIM_CHECK}
+    return replace(s, status=status[e.outcome], outcome=e.outcome)
+
+
+def _after_report(s: Clue, e: ev.ReportApproved) -> Clue:
+    status = {"FILE_CASE": AWAITING_FILING, "CLOSE": CLOSED, "TALK_OR_LETTER": TALK_OR_LETTER}[e.proposal]
+    return replace(s, status=status, pending=None)
+
+
+def _plan(s: Clue, e: ev.PrelimCheckPlanSubmitted) -> Clue:
+    needs = {"commission_head"} | ({"party_committee_head"} if e.subject_heads_lower_committee else set())
+    return replace(s, plan=Plan(e.submitted_by, frozenset(needs)))
+
+
+_EVOLVE = {
+    ev.ClueRegistered: lambda s, e: Clue(status=RECEIVED, registered=e),
+    ev.ClueForwarded: lambda s, e: replace(s, status=FORWARDED, pending=None),
+    ev.RegistrationProposed: lambda s, e: replace(_pending("registration")(s, e), clue_number=e.clue_number),
+    ev.RegistrationApproved: lambda s, e: replace(s, status=REGISTERED, handling_office=s.pending.value, pending=None),
+    ev.RegistrationRejected: lambda s, e: replace(s, pending=None, clue_number=""),
+    ev.DisposalProposed: lambda s, e: replace(_pending("disposal")(s, e), status=DISPOSAL_PROPOSED),
+    ev.DisposalApproved: _after_disposal,
+    ev.DisposalRejected: lambda s, e: replace(s, status=REGISTERED, pending=None),
+    ev.TalkOrLetterConcluded: _after_talk,
+    ev.PrelimCheckPlanSubmitted: _plan,
+    ev.PrelimCheckPlanApproved: lambda s, e: replace(s, plan=replace(s.plan, approved=s.plan.approved | {e.approver_role})),
+    ev.PrelimCheckReported: lambda s, e: replace(_pending("report")(s, e), status=REPORTED, findings=e.findings),
+    ev.ReportApproved: _after_report,
+    ev.ReportRejected: lambda s, e: replace(s, status=PRELIM_CHECK, pending=None),
+    ev.ReportProposalRevised: lambda s, e: _pending("report")(s, e),
+    ev.FilingProposed: lambda s, e: s,
+    ev.ClueCaseFiled: lambda s, e: replace(s, status=CASE_FILED, case_id=e.case_id),
+    ev.ClueFilingRejected: lambda s, e: replace(s, status=REPORTED, pending=None),
+    ev.ClueReopened: lambda s, e: replace(s, status=PRELIM_CHECK, plan=None),
+}
+
+
+def evolve(state: Clue, event) -> Clue:
+    return _EVOLVE[type(event)](state, event)
+
+
+def fold(events) -> Clue:
+    state = Clue()
+    for e in events:
+        state = evolve(state, e)
+    return state

@@ -1,0 +1,187 @@
+"""The clue lifecycle over gRPC, with approvals by separate principals, the hand-over to the cases
+service through Kafka (the test publishes what the cases service will: CaseFiled, FilingRejected),
+and the audit history of every step."""
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import grpc
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
+from cases.v1 import events_pb2 as cases_pb2
+from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb, service_pb2_grpc as clues_grpc
+from common.v1 import identity_pb2
+from kernel import envelope as env_mod
+from kernel.envelope import NewEvent
+from kernel.principal import Principal
+from services.audit.main import build as build_audit
+from services.clues.main import build as build_clues
+from tests.factories import ALICE, call_metadata, service_settings
+
+HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
+COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
+CASES = Principal.system("cases-filing")
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    prefix, data = f"lc{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("lifecycle")
+    clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data)).start()
+    audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
+    yield clues, audit
+    await clues.stop()
+    await audit.stop()
+
+
+class Client:
+    def __init__(self, host, channel):
+        self.host, self.stub = host, clues_grpc.ClueServiceStub(channel)
+
+    async def __call__(self, rpc: str, who: Principal = ALICE, **fields):
+        request = getattr(pb, f"{rpc}Request")(**fields)
+        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-lc")
+        return await getattr(self.stub, rpc)(request, metadata=md)
+
+    async def refused(self, rpc: str, who: Principal = ALICE, **fields) -> grpc.aio.AioRpcError:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await self(rpc, who, **fields)
+        return err.value
+
+    async def get(self, clue_id):
+        return await self.stub.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=call_metadata(self.host.settings))
+
+
+async def publish_from_cases(clues, payload, case_id: str):
+    """What the cases service's relay will publish: a sealed envelope keyed by the case stream."""
+    event = NewEvent(str(uuid.uuid4()), payload, datetime(2026, 6, 10, tzinfo=timezone.utc), CASES, "corr-lc")
+    raw = env_mod.seal(env_mod.build(event, case_id, 1, datetime.now(timezone.utc)))
+    producer = AIOKafkaProducer(bootstrap_servers=clues.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        for _ in range(2):   # delivered twice: the second must change nothing
+            await producer.send_and_wait(clues.settings.topic_of("cases"), raw, key=case_id.encode())
+    finally:
+        await producer.stop()
+
+
+async def wait_state(client, clue_id, state, seconds=60):
+    for _ in range(seconds * 4):
+        got = await client.get(clue_id)
+        if got.state == state:
+            return got
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{clue_id} stayed {got.state}, never {state}")
+
+
+async def to_report(client, proposal=ev_pb2.REPORT_PROPOSAL_FILE_CASE, lower_committee=True):
+    reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_PETITION, summary="bribes for permits",
+                       subjects=[identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba", post="county head")])
+    cid = reg.clue_id
+    await client("ProposeRegistration", clue_id=cid, handling_office="supervision_1")
+    await client("ApproveRegistration", HEAD, clue_id=cid)
+    await client("ProposeDisposal", clue_id=cid, method=ev_pb2.DISPOSAL_METHOD_PRELIM_CHECK, reason="specific")
+    await client("ApproveDisposal", HEAD, clue_id=cid)
+    await client("SubmitPrelimCheckPlan", INSPECTOR, clue_id=cid, work_plan="interview, bank records",
+                 team=["u-insp", "u-insp2"], subject_heads_lower_committee=lower_committee)
+    await client("ApprovePrelimCheckPlan", HEAD, clue_id=cid)
+    if lower_committee:
+        await client("ApprovePrelimCheckPlan", COMMITTEE, clue_id=cid)
+    await client("ReportPrelimCheck", INSPECTOR, clue_id=cid, findings="money traced", proposal=proposal)
+    return cid
+
+
+async def test_from_receipt_to_a_filed_case(platform):
+    clues, audit = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        cid = await to_report(client)
+        approved = await client("ApproveReport", HEAD, clue_id=cid)
+        assert approved.state == "AWAITING_FILING"
+        case_id = f"case-{uuid.uuid4()}"
+        await publish_from_cases(clues, cases_pb2.CaseFiled(case_id=case_id, clue_id=cid), case_id)
+        got = await wait_state(client, cid, "CASE_FILED")
+        assert got.case_id == case_id and got.handling_office == "supervision_1"
+        assert got.clue_number.startswith(f"case_management-{datetime.now().year}-")
+    history = await audit_history(audit, cid, expect=12)
+    steps = [(e.envelope.event_type.split(".")[-1], e.envelope.principal.user) for e in history.events]
+    assert steps == [
+        ("ClueRegistered", "u-alice"), ("RegistrationProposed", "u-alice"), ("RegistrationApproved", "u-head"),
+        ("DisposalProposed", "u-alice"), ("DisposalApproved", "u-head"), ("PrelimCheckPlanSubmitted", "u-insp"),
+        ("PrelimCheckPlanApproved", "u-head"), ("PrelimCheckPlanApproved", "u-party"),
+        ("PrelimCheckReported", "u-insp"), ("ReportApproved", "u-head"), ("FilingProposed", "u-head"),
+        ("ClueCaseFiled", "system:clues-filings")]
+    assert all(e.envelope.correlation_id == "corr-lc" for e in history.events)
+
+
+async def test_a_refused_filing_returns_the_clue_to_reported(platform):
+    clues, _ = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        cid = await to_report(client, lower_committee=False)
+        await client("ApproveReport", HEAD, clue_id=cid)
+        case_stream = f"case-{uuid.uuid4()}"
+        await publish_from_cases(clues, cases_pb2.FilingRejected(clue_id=cid, reason="facts unclear"), case_stream)
+        got = await wait_state(client, cid, "REPORTED")
+        assert got.pending_kind == ""
+        await client("ReviseReportProposal", INSPECTOR, clue_id=cid, proposal=ev_pb2.REPORT_PROPOSAL_CLOSE,
+                     reason="filing refused")
+        closed = await client("ApproveReport", HEAD, clue_id=cid)
+        assert closed.state == "CLOSED"
+
+
+async def test_approvals_are_checked_by_role_by_person_and_by_state(platform):
+    clues, _ = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_INSPECTION_TOUR, summary="tour finding",
+                           subjects=[identity_pb2.PersonRef(person_id="P-78", name="Wu Jiu")])
+        cid = reg.clue_id
+        err = await client.refused("ProposeDisposal", clue_id=cid, method=ev_pb2.DISPOSAL_METHOD_CLOSED, reason="x")
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "RECEIVED" in err.details()
+        await client("ProposeRegistration", clue_id=cid, handling_office="supervision_2")
+        err = await client.refused("ApproveRegistration", clue_id=cid)            # a case manager may not approve
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "clues.registration" in err.details()
+        proposer_head = Principal("commission", "leadership", "commission_head", "u-alice")
+        err = await client.refused("ApproveRegistration", proposer_head, clue_id=cid)   # nor the proposer
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "u-alice" in err.details()
+        err = await client.refused("ApproveRegistration", HEAD, clue_id=cid, expected_version=1)
+        assert err.code() == grpc.StatusCode.ABORTED
+        ok = await client("ApproveRegistration", HEAD, clue_id=cid, expected_version=2)
+        assert (ok.state, ok.version) == ("REGISTERED", 3)
+        err = await client.refused("ProposeDisposal", clue_id=cid, method=0, reason="x")
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "method" in err.details()
+        err = await client.refused("ForwardClue", clue_id=f"clue-{uuid.uuid4()}", to_agency="court", reason="x")
+        assert err.code() == grpc.StatusCode.NOT_FOUND
+        assert len(await clues.store.read_stream(cid)) == 3                    # nothing refused left a trace
+
+
+async def test_clue_numbers_are_unique_per_office_and_year_under_concurrency(platform):
+    clues, _ = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        ids = [(await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_AUDIT, summary=f"n{i}",
+                             subjects=[identity_pb2.PersonRef(person_id=f"P-{i}", name="N")])).clue_id
+               for i in range(12)]
+        await asyncio.gather(*(client("ProposeRegistration", clue_id=i, handling_office="supervision_1") for i in ids))
+        numbers = [(await client.get(i)).clue_number for i in ids]
+    assert len(set(numbers)) == 12
+    seq = sorted(int(n.rsplit("-", 1)[1]) for n in numbers)
+    assert seq == list(range(seq[0], seq[0] + 12))        # gap-free
+
+
+async def audit_history(audit, stream_id, expect, seconds=60):
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stub = audit_grpc.AuditServiceStub(ch)
+        for _ in range(seconds * 4):
+            try:
+                history = await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
+                                                      metadata=call_metadata(audit.settings))
+                if len(history.events) >= expect:
+                    return history
+            except grpc.aio.AioRpcError as e:
+                assert e.code() == grpc.StatusCode.NOT_FOUND
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"audit never held {stream_id}'s history")
