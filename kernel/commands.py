@@ -12,6 +12,7 @@ Event ids (and new stream ids) derive from the request id, so even a command re-
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -48,6 +49,10 @@ class CommandContext:
     operation: str
     request_id: str = ""
     fingerprint: bytes = b""
+
+    def item(self, k: int) -> "CommandContext":
+        """The context of the k-th command of a batch request: same request, its own event ids."""
+        return dataclasses.replace(self, operation=f"{self.operation}#{k}")
 
     def event_id(self, index: int) -> str:
         return derived_event_id(self.request_id, index, self.operation)

@@ -10,8 +10,12 @@ class Validation(PlatformError):
     """Bad input (INVALID_ARGUMENT). Names the offending field."""
 
     def __init__(self, field: str, problem: str):
-        self.field = field
+        self.field, self.problem = field, problem
         super().__init__(f"{field}: {problem}")
+
+    def within(self, prefix: str) -> "Validation":
+        """The same problem, named inside a container: `clues[3].summary`."""
+        return Validation(f"{prefix}.{self.field}", self.problem)
 
 
 class IllegalState(PlatformError):

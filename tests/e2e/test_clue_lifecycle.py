@@ -76,9 +76,10 @@ async def wait_state(client, clue_id, state, seconds=60):
     raise AssertionError(f"{clue_id} stayed {got.state}, never {state}")
 
 
-async def to_report(client, proposal=ev_pb2.REPORT_PROPOSAL_FILE_CASE, lower_committee=True):
-    reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_PETITION, summary="bribes for permits",
-                       subjects=[identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba", post="county head")])
+async def to_report(client, proposal=ev_pb2.REPORT_PROPOSAL_FILE_CASE, lower_committee=True, registered=None):
+    reg = registered or await client(
+        "RegisterClue", source=ev_pb2.CLUE_SOURCE_PETITION, summary="bribes for permits",
+        subjects=[identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba", post="county head")])
     cid = reg.clue_id
     await client("ProposeRegistration", clue_id=cid, handling_office="supervision_1")
     await client("ApproveRegistration", HEAD, clue_id=cid)

@@ -68,7 +68,7 @@ REPORT_PROPOSAL_CLOSE: ReportProposal
 REPORT_PROPOSAL_TALK_OR_LETTER: ReportProposal
 
 class ClueRegistered(_message.Message):
-    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant")
+    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,7 @@ class ClueRegistered(_message.Message):
     RECEIVING_OFFICE_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     HAS_SEALED_INFORMANT_FIELD_NUMBER: _ClassVar[int]
+    BATCH_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     source: ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
@@ -83,7 +84,18 @@ class ClueRegistered(_message.Message):
     receiving_office: _identity_pb2.OfficeRef
     received_at: _timestamp_pb2.Timestamp
     has_sealed_informant: bool
-    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ...) -> None: ...
+    batch_reference: str
+    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ...) -> None: ...
+
+class InformantIdentityRead(_message.Message):
+    __slots__ = ("clue_id", "read_by", "purpose")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    READ_BY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    read_by: str
+    purpose: str
+    def __init__(self, clue_id: _Optional[str] = ..., read_by: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ClueForwarded(_message.Message):
     __slots__ = ("clue_id", "to_agency", "reason", "forwarded_by")

@@ -43,6 +43,34 @@ class RegisterClueResponse(_message.Message):
     version: int
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
+class RegisterClueBatchRequest(_message.Message):
+    __slots__ = ("batch_reference", "clues")
+    BATCH_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    CLUES_FIELD_NUMBER: _ClassVar[int]
+    batch_reference: str
+    clues: _containers.RepeatedCompositeFieldContainer[RegisterClueRequest]
+    def __init__(self, batch_reference: _Optional[str] = ..., clues: _Optional[_Iterable[_Union[RegisterClueRequest, _Mapping]]] = ...) -> None: ...
+
+class RegisterClueBatchResponse(_message.Message):
+    __slots__ = ("clue_ids",)
+    CLUE_IDS_FIELD_NUMBER: _ClassVar[int]
+    clue_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, clue_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetInformantRequest(_message.Message):
+    __slots__ = ("clue_id", "purpose")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    purpose: str
+    def __init__(self, clue_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class GetInformantResponse(_message.Message):
+    __slots__ = ("informant",)
+    INFORMANT_FIELD_NUMBER: _ClassVar[int]
+    informant: Informant
+    def __init__(self, informant: _Optional[_Union[Informant, _Mapping]] = ...) -> None: ...
+
 class GetClueRequest(_message.Message):
     __slots__ = ("clue_id",)
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]

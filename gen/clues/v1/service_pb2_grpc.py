@@ -45,6 +45,16 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
                 _registered_method=True)
+        self.RegisterClueBatch = channel.unary_unary(
+                '/clues.v1.ClueService/RegisterClueBatch',
+                request_serializer=clues_dot_v1_dot_service__pb2.RegisterClueBatchRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RegisterClueBatchResponse.FromString,
+                _registered_method=True)
+        self.GetInformant = channel.unary_unary(
+                '/clues.v1.ClueService/GetInformant',
+                request_serializer=clues_dot_v1_dot_service__pb2.GetInformantRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.GetInformantResponse.FromString,
+                _registered_method=True)
         self.ForwardClue = channel.unary_unary(
                 '/clues.v1.ClueService/ForwardClue',
                 request_serializer=clues_dot_v1_dot_service__pb2.ForwardClueRequest.SerializeToString,
@@ -136,6 +146,22 @@ class ClueServiceServicer:
 
     def GetClue(self, request, context):
         """Read a clue's current state (without informant identity). Operation `clues.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RegisterClueBatch(self, request, context):
+        """Register many clues at once, all or nothing: an inspection tour round's transfer (巡视巡察移交),
+        say. Operation `clues.register`. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInformant(self, request, context):
+        """Read the sealed informant identity of a clue. Complaints office only (operation
+        `clues.read_informant`); every read is itself recorded (InformantIdentityRead: reader, purpose).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -258,6 +284,16 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.GetClue,
                     request_deserializer=clues_dot_v1_dot_service__pb2.GetClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.GetClueResponse.SerializeToString,
+            ),
+            'RegisterClueBatch': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterClueBatch,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RegisterClueBatchRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RegisterClueBatchResponse.SerializeToString,
+            ),
+            'GetInformant': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInformant,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.GetInformantRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.GetInformantResponse.SerializeToString,
             ),
             'ForwardClue': grpc.unary_unary_rpc_method_handler(
                     servicer.ForwardClue,
@@ -390,6 +426,60 @@ class ClueService:
             '/clues.v1.ClueService/GetClue',
             clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterClueBatch(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RegisterClueBatch',
+            clues_dot_v1_dot_service__pb2.RegisterClueBatchRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RegisterClueBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInformant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/GetInformant',
+            clues_dot_v1_dot_service__pb2.GetInformantRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.GetInformantResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from kernel.clock import Clock
+from kernel.errors import Validation
 from kernel.grpc_server import rpc
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
@@ -17,18 +18,37 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     def __init__(self, handlers: ClueHandlers, clock: Clock):
         self.handlers, self.clock = handlers, clock
 
-    @rpc("clues.register", mutating=True)
-    async def RegisterClue(self, request, context, call):
+    def _registration(self, request, call, k: int = 0, batch_reference: str = ""):
+        """A RegisterClue command and the informant to seal, from one request item."""
         received = request.received_at.ToDatetime(tzinfo=self.clock.now().tzinfo) \
             if request.HasField("received_at") else self.clock.now()
         cmd = c.RegisterClue(
-            clue_id=call.derived_id("clue"), source=mapping.source_from_pb(request.source),
+            clue_id=call.derived_id("clue", k), source=mapping.source_from_pb(request.source),
             subjects=mapping.subjects_from_pb(request.subjects), summary=request.summary,
-            received_at=received, has_informant=request.HasField("informant"), by=call.principal)
+            received_at=received, has_informant=request.HasField("informant"), by=call.principal,
+            batch_reference=batch_reference)
         informant = ({"name": request.informant.name, "contact": request.informant.contact,
                       "details": request.informant.details} if request.HasField("informant") else None)
-        result = await self.handlers.register(cmd, informant, call)
+        return cmd, informant
+
+    @rpc("clues.register", mutating=True)
+    async def RegisterClue(self, request, context, call):
+        result = await self.handlers.register(*self._registration(request, call), call)
         return pb.RegisterClueResponse(clue_id=result["clue_id"], version=result["version"])
+
+    @rpc("clues.register", mutating=True)
+    async def RegisterClueBatch(self, request, context, call):
+        if not request.batch_reference.strip():
+            raise Validation("batch_reference", "must not be empty")
+        items = [self._registration(item, call, k, request.batch_reference) for k, item in enumerate(request.clues)]
+        return pb.RegisterClueBatchResponse(**await self.handlers.register_batch(items, call))
+
+    @rpc("clues.read_informant")
+    async def GetInformant(self, request, context, call):
+        informant = await self.handlers.read_informant(
+            c.ReadInformant(request.clue_id.strip(), request.purpose, call.principal), call.correlation_id,
+            self.clock.now())
+        return pb.GetInformantResponse(informant=pb.Informant(**informant))
 
     @rpc("clues.read")
     async def GetClue(self, request, context, call):

@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Awaitable, Callable
 
 from kernel.commands import CommandContext, run_once
-from kernel.envelope import Link, parse
-from kernel.errors import Concurrency, NotFound
+from kernel.envelope import Link, NewEvent, new_event_id, parse
+from kernel.errors import Concurrency, NotFound, Validation
 from kernel.ids import check_stream_id
 from kernel.store import EventStore, UnitOfWork
 from services.clues.adapters import mapping
@@ -15,6 +15,9 @@ from services.clues.app import numbering
 from services.clues.domain import commands as c
 from services.clues.domain.decide import decide
 from services.clues.domain.state import Clue, evolve, fold
+
+
+MAX_BATCH = 1000
 
 
 def decode(stored) -> list:
@@ -46,6 +49,38 @@ class ClueHandlers:
                 await self.vault.seal(uow.conn, cmd.clue_id, informant)
             return await self.apply(uow, ctx, cmd.clue_id, 0, Clue(), cmd, cmd.received_at)
         return await run_once(self.store, ctx, work)
+
+    async def register_batch(self, items: list[tuple[c.RegisterClue, dict | None]], ctx: CommandContext) -> dict:
+        """All or nothing: one transaction; a problem with any clue names it (`clues[3].summary`)."""
+        if not 1 <= len(items) <= MAX_BATCH:
+            raise Validation("clues", f"a batch holds 1 to {MAX_BATCH} clues")
+
+        async def work(uow: UnitOfWork):
+            ids = []
+            for k, (cmd, informant) in enumerate(items):
+                try:
+                    await self.apply(uow, ctx.item(k), cmd.clue_id, 0, Clue(), cmd, cmd.received_at)
+                except Validation as e:
+                    raise e.within(f"clues[{k}]") from e
+                if informant:
+                    await self.vault.seal(uow.conn, cmd.clue_id, informant)
+                ids.append(cmd.clue_id)
+            return {"clue_ids": ids}
+        return await run_once(self.store, ctx, work)
+
+    async def read_informant(self, cmd: c.ReadInformant, correlation_id: str, now: datetime) -> dict:
+        """The sealed identity, and on the record who read it and why (in the same transaction)."""
+        clue_id = check_stream_id(cmd.clue_id, "clue", "clue_id")
+        async with self.store.unit_of_work() as uow:
+            stored = await uow.read_stream(clue_id)
+            if not stored:
+                raise NotFound("clue", clue_id)
+            state = fold(decode(stored))
+            [event] = decide(cmd, state)
+            informant = await self.vault.open(uow.conn, clue_id)
+            await uow.append(clue_id, stored[-1].version, [NewEvent(
+                new_event_id(), mapping.event_to_pb(event), now, cmd.by, correlation_id, links=links_of(state, event))])
+        return informant
 
     async def handle(self, ctx: CommandContext, clue_id: str, expected_version: int, now: datetime,
                      make: Callable[[UnitOfWork, Clue], Awaitable[object]]) -> dict:

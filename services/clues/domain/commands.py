@@ -17,6 +17,14 @@ class RegisterClue:
     received_at: datetime
     has_informant: bool
     by: Principal
+    batch_reference: str = ""
+
+
+@dataclass(frozen=True)
+class ReadInformant:
+    clue_id: str
+    purpose: str
+    by: Principal
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,15 @@ def register(cmd: c.RegisterClue, state: Clue):
         _text(s.person_id, f"subjects[{i}].person_id")
         _text(s.name, f"subjects[{i}].name")
     return [ev.ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, _text(cmd.summary, "summary"), cmd.by.agency,
-                              cmd.by.office, cmd.received_at, cmd.has_informant)]
+                              cmd.by.office, cmd.received_at, cmd.has_informant, cmd.batch_reference.strip())]
+
+
+def read_informant(cmd: c.ReadInformant, state: Clue):
+    if state.status == NONE:
+        raise IllegalState(NONE, "read an informant of a clue that does not exist")
+    if not state.registered.has_sealed_informant:
+        raise IllegalState(f"{state.status} (no informant identity sealed)", "read the informant")
+    return [ev.InformantIdentityRead(cmd.clue_id, cmd.by.user, _text(cmd.purpose, "purpose"))]
 
 
 def forward(cmd: c.ForwardClue, state: Clue):
@@ -188,7 +196,7 @@ def reopen(cmd: c.ReopenClue, state: Clue):
 
 
 _DECIDE = {
-    c.RegisterClue: register, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
+    c.RegisterClue: register, c.ReadInformant: read_informant, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
     c.ApproveRegistration: approve_registration, c.RejectRegistration: reject_registration,
     c.ProposeDisposal: propose_disposal, c.ApproveDisposal: approve_disposal, c.RejectDisposal: reject_disposal,
     c.ConcludeTalkOrLetter: conclude_talk, c.SubmitPrelimCheckPlan: submit_plan,

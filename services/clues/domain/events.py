@@ -28,6 +28,15 @@ class ClueRegistered:
     receiving_office: str
     received_at: datetime
     has_sealed_informant: bool
+    batch_reference: str = ""
+
+
+@dataclass(frozen=True)
+class InformantIdentityRead:
+    """Someone read the sealed informant identity (self-supervision, 治权之权): who and why."""
+    clue_id: str
+    read_by: str
+    purpose: str
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,7 @@ class ClueReopened:
     reopened_by: str
 
 
-Event = (ClueRegistered | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
+Event = (ClueRegistered | InformantIdentityRead | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
          | DisposalProposed | DisposalApproved | DisposalRejected | TalkOrLetterConcluded | PrelimCheckPlanSubmitted
          | PrelimCheckPlanApproved | PrelimCheckReported | ReportApproved | ReportRejected | ReportProposalRevised
          | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened)

@@ -15,6 +15,7 @@ ID = "clue-1"
 CASE_MANAGER = Principal("commission", "case_management", "case_manager", "u-cm")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+COMPLAINTS = Principal("commission", "complaints", "complaints_officer", "u-complaints")
 COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
 SUBJECT = ev.Subject("P-1", "Zhang San", "director")
 spec = DeciderSpec(decide, fold)
@@ -66,6 +67,7 @@ COMMANDS = {
     "case filed": (c.RecordCaseFiled(ID, "case-9", AT), {"AWAITING_FILING"}),
     "filing refused": (c.RecordFilingRejected(ID, "insufficient"), {"AWAITING_FILING"}),
     "reopen": (c.ReopenClue(ID, "new report", CASE_MANAGER), {"SHELVED"}),
+    "read informant": (c.ReadInformant(ID, "verify the account", COMPLAINTS), set(SITUATIONS) - {"NONE"}),
 }
 
 
@@ -151,3 +153,11 @@ def test_a_plan_about_a_lower_committee_head_needs_the_party_committee_too():
 ])
 def test_bad_input_names_the_field(given, command, field):
     spec.given(given).when(command).raises(Validation, field=field)
+
+
+def test_reading_an_informant_is_recorded_and_needs_a_sealed_one_and_a_purpose():
+    spec.given(REG).when(c.ReadInformant(ID, "verify", COMPLAINTS)).then(
+        [ev.InformantIdentityRead(ID, "u-complaints", "verify")])
+    unsealed = [ev.ClueRegistered(ID, "AUDIT", (SUBJECT,), "x", "commission", "case_management", AT, False)]
+    spec.given(unsealed).when(c.ReadInformant(ID, "verify", COMPLAINTS)).raises(IllegalState)
+    spec.given(REG).when(c.ReadInformant(ID, " ", COMPLAINTS)).raises(Validation, field="purpose")

@@ -10,8 +10,9 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type
     ev.RegistrationRejected(ID, "not ours", "u-head"), ev.DisposalRejected(ID, "no", "u-head"),
     ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"), ev.ReportRejected(ID, "redo", "u-head"),
     ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"), ev.ClueReopened(ID, "new report", "u-cm"),
+    ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
     ev.ClueRegistered(ID, "SELF_DISCOVERED", (SUBJECT, ev.Subject("P-2", "Li Si")), "two", "commission",
-                      "case_management", AT, False)]}
+                      "case_management", AT, False, "2026 round 1")]}
 
 
 def test_samples_cover_every_event_type():
