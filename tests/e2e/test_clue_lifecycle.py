@@ -186,3 +186,25 @@ async def audit_history(audit, stream_id, expect, seconds=60):
                 assert e.code() == grpc.StatusCode.NOT_FOUND
             await asyncio.sleep(0.25)
     raise AssertionError(f"audit never held {stream_id}'s history")
+
+
+async def test_a_tour_round_registers_all_its_clues_or_none(platform):
+    clues, _ = platform
+    def item(i, summary=None):
+        return pb.RegisterClueRequest(source=ev_pb2.CLUE_SOURCE_INSPECTION_TOUR, summary=summary or f"finding {i}",
+                                      subjects=[identity_pb2.PersonRef(person_id=f"P-T{i}", name=f"Cadre {i}")])
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        done = await client("RegisterClueBatch", batch_reference="2026 round 1", clues=[item(i) for i in range(30)])
+        assert len(set(done.clue_ids)) == 30
+        got = await client.get(done.clue_ids[29])
+        assert got.state == "RECEIVED" and got.subjects[0].person_id == "P-T29"
+        before = await clues.pool.fetchval("SELECT count(*) FROM clues.events")
+        err = await client.refused("RegisterClueBatch", batch_reference="2026 round 2",
+                                   clues=[item(0), item(1), item(2, summary=" ")])
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "clues[2].summary" in err.details()
+        err = await client.refused("RegisterClueBatch", batch_reference=" ", clues=[item(0)])
+        assert "batch_reference" in err.details()
+        err = await client.refused("RegisterClueBatch", batch_reference="empty", clues=[])
+        assert "clues" in err.details()
+        assert await clues.pool.fetchval("SELECT count(*) FROM clues.events") == before
