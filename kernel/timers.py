@@ -97,6 +97,13 @@ async def cancel(uow: UnitOfWork, timer_id: str) -> bool:
         f"RETURNING true", timer_id))
 
 
+async def timers_with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, str]:
+    """Timer id -> status of every timer whose id starts with `prefix` (e.g. one aggregate's)."""
+    rows = await uow.conn.fetch(
+        f"SELECT timer_id, status FROM {uow.store.schema}.timers WHERE starts_with(timer_id, $1)", prefix)
+    return {r["timer_id"]: r["status"] for r in rows}
+
+
 @dataclass(frozen=True)
 class Fired:
     timer_id: str

@@ -11,7 +11,8 @@ from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import InformantVault, load_or_create_key
-from services.clues.app import numbering
+from services.clues.app import ledger, numbering
+from services.clues.app.schemes import load_scheme
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 
@@ -25,7 +26,10 @@ async def _on_start(host: ServiceHost) -> None:
     async with host.pool.acquire() as conn:
         await vault.migrate(conn)
         await numbering.migrate(conn, s.schema)
-    handlers = ClueHandlers(host.store, vault)
+        await ledger.migrate(conn, s.schema)
+    scheme = load_scheme()
+    host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
+    handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz)
     consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers)).start()
     host.extras.update(handlers=handlers, consumer=consumer)
 

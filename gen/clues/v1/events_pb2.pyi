@@ -22,6 +22,20 @@ class ClueSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLUE_SOURCE_OTHER_AGENCY: _ClassVar[ClueSource]
     CLUE_SOURCE_SELF_DISCOVERED: _ClassVar[ClueSource]
 
+class CluePriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUE_PRIORITY_UNSPECIFIED: _ClassVar[CluePriority]
+    CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE: _ClassVar[CluePriority]
+    CLUE_PRIORITY_IMPORTANT_POST: _ClassVar[CluePriority]
+    CLUE_PRIORITY_YOUNG_RESERVE_CADRE: _ClassVar[CluePriority]
+
+class WarningColour(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    WARNING_COLOUR_UNSPECIFIED: _ClassVar[WarningColour]
+    WARNING_COLOUR_GREEN: _ClassVar[WarningColour]
+    WARNING_COLOUR_YELLOW: _ClassVar[WarningColour]
+    WARNING_COLOUR_RED: _ClassVar[WarningColour]
+
 class DisposalMethod(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     DISPOSAL_METHOD_UNSPECIFIED: _ClassVar[DisposalMethod]
@@ -52,6 +66,14 @@ CLUE_SOURCE_REPORTING_PLATFORM: ClueSource
 CLUE_SOURCE_AUDIT: ClueSource
 CLUE_SOURCE_OTHER_AGENCY: ClueSource
 CLUE_SOURCE_SELF_DISCOVERED: ClueSource
+CLUE_PRIORITY_UNSPECIFIED: CluePriority
+CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE: CluePriority
+CLUE_PRIORITY_IMPORTANT_POST: CluePriority
+CLUE_PRIORITY_YOUNG_RESERVE_CADRE: CluePriority
+WARNING_COLOUR_UNSPECIFIED: WarningColour
+WARNING_COLOUR_GREEN: WarningColour
+WARNING_COLOUR_YELLOW: WarningColour
+WARNING_COLOUR_RED: WarningColour
 DISPOSAL_METHOD_UNSPECIFIED: DisposalMethod
 DISPOSAL_METHOD_TALK_OR_LETTER: DisposalMethod
 DISPOSAL_METHOD_PRELIM_CHECK: DisposalMethod
@@ -68,7 +90,7 @@ REPORT_PROPOSAL_CLOSE: ReportProposal
 REPORT_PROPOSAL_TALK_OR_LETTER: ReportProposal
 
 class ClueRegistered(_message.Message):
-    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference")
+    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
@@ -77,6 +99,7 @@ class ClueRegistered(_message.Message):
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     HAS_SEALED_INFORMANT_FIELD_NUMBER: _ClassVar[int]
     BATCH_REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     source: ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
@@ -85,7 +108,22 @@ class ClueRegistered(_message.Message):
     received_at: _timestamp_pb2.Timestamp
     has_sealed_informant: bool
     batch_reference: str
-    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ...) -> None: ...
+    priority: CluePriority
+    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ..., priority: _Optional[_Union[CluePriority, str]] = ...) -> None: ...
+
+class ClueWarningRaised(_message.Message):
+    __slots__ = ("clue_id", "colour", "stage", "rule", "deadline")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    colour: WarningColour
+    stage: str
+    rule: str
+    deadline: _timestamp_pb2.Timestamp
+    def __init__(self, clue_id: _Optional[str] = ..., colour: _Optional[_Union[WarningColour, str]] = ..., stage: _Optional[str] = ..., rule: _Optional[str] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class InformantIdentityRead(_message.Message):
     __slots__ = ("clue_id", "read_by", "purpose")

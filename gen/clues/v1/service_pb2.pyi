@@ -22,18 +22,20 @@ class Informant(_message.Message):
     def __init__(self, name: _Optional[str] = ..., contact: _Optional[str] = ..., details: _Optional[str] = ...) -> None: ...
 
 class RegisterClueRequest(_message.Message):
-    __slots__ = ("source", "subjects", "summary", "received_at", "informant")
+    __slots__ = ("source", "subjects", "summary", "received_at", "informant", "priority")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     INFORMANT_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     source: _events_pb2.ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
     summary: str
     received_at: _timestamp_pb2.Timestamp
     informant: Informant
-    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ...) -> None: ...
+    priority: _events_pb2.CluePriority
+    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ...) -> None: ...
 
 class RegisterClueResponse(_message.Message):
     __slots__ = ("clue_id", "version")
@@ -78,7 +80,7 @@ class GetClueRequest(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ...) -> None: ...
 
 class GetClueResponse(_message.Message):
-    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome")
+    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -95,6 +97,9 @@ class GetClueResponse(_message.Message):
     PENDING_PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     state: str
     source: _events_pb2.ClueSource
@@ -111,7 +116,56 @@ class GetClueResponse(_message.Message):
     pending_proposed_by: str
     case_id: str
     outcome: str
-    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ...) -> None: ...
+    colour: _events_pb2.WarningColour
+    deadline: _timestamp_pb2.Timestamp
+    priority: _events_pb2.CluePriority
+    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ...) -> None: ...
+
+class ListCluesRequest(_message.Message):
+    __slots__ = ("office", "colour", "stage", "priority", "limit")
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    colour: _events_pb2.WarningColour
+    stage: str
+    priority: _events_pb2.CluePriority
+    limit: int
+    def __init__(self, office: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., stage: _Optional[str] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ClueSummary(_message.Message):
+    __slots__ = ("clue_id", "clue_number", "state", "handling_office", "receiving_office", "priority", "colour", "deadline", "received_at", "stage_since", "summary")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    STAGE_SINCE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    clue_number: str
+    state: str
+    handling_office: str
+    receiving_office: str
+    priority: _events_pb2.CluePriority
+    colour: _events_pb2.WarningColour
+    deadline: _timestamp_pb2.Timestamp
+    received_at: _timestamp_pb2.Timestamp
+    stage_since: _timestamp_pb2.Timestamp
+    summary: str
+    def __init__(self, clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., state: _Optional[str] = ..., handling_office: _Optional[str] = ..., receiving_office: _Optional[str] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stage_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class ListCluesResponse(_message.Message):
+    __slots__ = ("clues",)
+    CLUES_FIELD_NUMBER: _ClassVar[int]
+    clues: _containers.RepeatedCompositeFieldContainer[ClueSummary]
+    def __init__(self, clues: _Optional[_Iterable[_Union[ClueSummary, _Mapping]]] = ...) -> None: ...
 
 class ForwardClueRequest(_message.Message):
     __slots__ = ("clue_id", "expected_version", "to_agency", "reason")

@@ -45,6 +45,11 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
                 _registered_method=True)
+        self.ListClues = channel.unary_unary(
+                '/clues.v1.ClueService/ListClues',
+                request_serializer=clues_dot_v1_dot_service__pb2.ListCluesRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ListCluesResponse.FromString,
+                _registered_method=True)
         self.RegisterClueBatch = channel.unary_unary(
                 '/clues.v1.ClueService/RegisterClueBatch',
                 request_serializer=clues_dot_v1_dot_service__pb2.RegisterClueBatchRequest.SerializeToString,
@@ -146,6 +151,14 @@ class ClueServiceServicer:
 
     def GetClue(self, request, context):
         """Read a clue's current state (without informant identity). Operation `clues.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListClues(self, request, context):
+        """The work queue: open and closed clues filtered by office, colour, stage and priority, priority
+        classes first, then by deadline. Operation `clues.read`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -284,6 +297,11 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.GetClue,
                     request_deserializer=clues_dot_v1_dot_service__pb2.GetClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.GetClueResponse.SerializeToString,
+            ),
+            'ListClues': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListClues,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ListCluesRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ListCluesResponse.SerializeToString,
             ),
             'RegisterClueBatch': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterClueBatch,
@@ -426,6 +444,33 @@ class ClueService:
             '/clues.v1.ClueService/GetClue',
             clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListClues(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ListClues',
+            clues_dot_v1_dot_service__pb2.ListCluesRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ListCluesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,13 +1,20 @@
 """Thin gRPC edge of the clues service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from kernel.clock import Clock
 from kernel.errors import Validation
 from kernel.grpc_server import rpc
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
+from services.clues.app.ledger import PRIORITY_RANK, timeline_of
 from services.clues.domain import commands as c
+from services.clues.domain.warnings import colour
+
+MAX_LIST = 1000
+FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 def _word(enum_type, number: int) -> str:
@@ -26,7 +33,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             clue_id=call.derived_id("clue", k), source=mapping.source_from_pb(request.source),
             subjects=mapping.subjects_from_pb(request.subjects), summary=request.summary,
             received_at=received, has_informant=request.HasField("informant"), by=call.principal,
-            batch_reference=batch_reference)
+            batch_reference=batch_reference, priority=_word(events_pb2.CluePriority, request.priority))
         informant = ({"name": request.informant.name, "contact": request.informant.contact,
                       "details": request.informant.details} if request.HasField("informant") else None)
         return cmd, informant
@@ -52,8 +59,24 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.read")
     async def GetClue(self, request, context, call):
-        state, version = await self.handlers.get(request.clue_id)
-        return mapping.clue_to_pb(state, version)
+        state, version, timeline = await self.handlers.get(request.clue_id)
+        warning = colour(self.handlers.scheme, timeline, self.clock.now(), self.handlers.calendar)
+        return mapping.clue_to_pb(state, version, warning)
+
+    @rpc("clues.read")
+    async def ListClues(self, request, context, call):
+        limit = request.limit or MAX_LIST
+        if limit > MAX_LIST:
+            raise Validation("limit", f"at most {MAX_LIST}")
+        wanted = _word(events_pb2.WarningColour, request.colour)
+        rows = await self.handlers.ledger_rows(office=request.office.strip(), stage=request.stage.strip(),
+                                               priority=_word(events_pb2.CluePriority, request.priority),
+                                               limit=MAX_LIST * 10)
+        now, h = self.clock.now(), self.handlers
+        lines = [(row, colour(h.scheme, timeline_of(row), now, h.calendar)) for row in rows]
+        lines = [(row, w) for row, w in lines if not wanted or w.colour == wanted]
+        lines.sort(key=lambda x: (PRIORITY_RANK[x[0]["priority"]], x[1].deadline or FAR, x[0]["received_at"]))
+        return pb.ListCluesResponse(clues=[mapping.summary_to_pb(row, w) for row, w in lines[:limit]])
 
     async def _run(self, request, call, response, build):
         """Run the command `build(uow, now)` makes; answer with the clue's new version and state."""

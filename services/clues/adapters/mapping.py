@@ -18,6 +18,7 @@ from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
 from services.clues.domain import events as ev
 from services.clues.domain.state import Clue
+from services.clues.domain.warnings import Warning
 
 PB_OF = {cls: getattr(events_pb2, cls.__name__) for cls in ev.ALL_EVENTS}
 DOMAIN_OF = {pb.DESCRIPTOR.full_name: cls for cls, pb in PB_OF.items()}
@@ -56,7 +57,7 @@ def _ts(at: datetime) -> timestamp_pb2.Timestamp:
 
 def _to_pb_value(fd: FieldDescriptor, value):
     if fd.enum_type is not None:
-        return fd.enum_type.values_by_name[_enum_prefix(fd.enum_type) + value].number
+        return fd.enum_type.values_by_name[_enum_prefix(fd.enum_type) + value].number if value else 0
     if isinstance(value, datetime):
         return _ts(value)
     if value and isinstance(value, tuple) and isinstance(value[0], ev.Subject):
@@ -99,13 +100,25 @@ def event_from_pb(msg):
     return cls(**{f.name: _from_pb_value(fields[f.name], getattr(msg, f.name)) for f in dataclasses.fields(cls)})
 
 
-def clue_to_pb(state: Clue, version: int) -> service_pb2.GetClueResponse:
+def clue_to_pb(state: Clue, version: int, warning: Warning) -> service_pb2.GetClueResponse:
     r = event_to_pb(state.registered)
     pending = state.pending
     return service_pb2.GetClueResponse(
+        colour=enum_value(events_pb2.WarningColour, warning.colour), priority=r.priority,
+        deadline=_ts(warning.deadline) if warning.deadline else None,
         clue_id=r.clue_id, state=state.status, source=r.source, subjects=r.subjects, summary=r.summary,
         receiving_office=r.receiving_office, received_at=r.received_at, version=version,
         has_sealed_informant=r.has_sealed_informant, clue_number=state.clue_number,
         handling_office=state.handling_office, pending_kind=pending.kind if pending else "",
         pending_value=pending.value if pending else "", pending_proposed_by=pending.proposed_by if pending else "",
         case_id=state.case_id, outcome=state.outcome)
+
+
+def summary_to_pb(row, warning: Warning) -> service_pb2.ClueSummary:
+    return service_pb2.ClueSummary(
+        clue_id=row["clue_id"], clue_number=row["clue_number"], state=row["status"],
+        handling_office=row["handling_office"], receiving_office=row["receiving_office"],
+        priority=enum_value(events_pb2.CluePriority, row["priority"]),
+        colour=enum_value(events_pb2.WarningColour, warning.colour),
+        deadline=_ts(warning.deadline) if warning.deadline else None, received_at=_ts(row["received_at"]),
+        stage_since=_ts(row["stage_since"]), summary=row["summary"])

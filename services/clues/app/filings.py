@@ -16,7 +16,7 @@ from kernel.envelope import Envelope, unpack
 from kernel.errors import Concurrency
 from kernel.inbox import Inbox, Source
 from kernel.principal import Principal
-from services.clues.app.handlers import ClueHandlers, decode
+from services.clues.app.handlers import ClueHandlers, decode_timed
 from services.clues.domain import commands as c
 from services.clues.domain.state import AWAITING_FILING, fold
 
@@ -53,14 +53,14 @@ class FilingFollower:
         command = self._command(env)
         if command is None:
             return
-        stored = await uow.read_stream(command.clue_id)
-        state = fold(decode(stored))
+        timed = decode_timed(await uow.read_stream(command.clue_id))
+        state = fold(e for e, _, _ in timed)
         if state.status != AWAITING_FILING:   # unknown clue, or already moved: record and go on
             self.log.warning("filings.clue_not_awaiting_filing", clue_id=command.clue_id, state=state.status,
                              event_type=env.event_type, event_id=env.event_id)
             return
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
-        result = await self.handlers.apply(uow, ctx, command.clue_id, stored[-1].version, state, command,
+        result = await self.handlers.apply(uow, ctx, command.clue_id, timed, command,
                                            env.occurred_at.ToDatetime(tzinfo=timezone.utc))
         self.log.info("filings.clue_moved", clue_id=command.clue_id, state=result["state"], cause=env.event_type)
 

@@ -18,6 +18,7 @@ class RegisterClue:
     has_informant: bool
     by: Principal
     batch_reference: str = ""
+    priority: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ SOURCES = ("PETITION", "INSPECTION_TOUR", "SUPERIOR_ASSIGNMENT", "REPORTING_PLAT
 DISPOSAL_METHODS = ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
 TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
 REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
+PRIORITIES = ("SAME_LEVEL_COMMITTEE_CADRE", "IMPORTANT_POST", "YOUNG_RESERVE_CADRE")
 MAX_TEXT = 4000
 
 
@@ -56,7 +57,8 @@ def register(cmd: c.RegisterClue, state: Clue):
         _text(s.person_id, f"subjects[{i}].person_id")
         _text(s.name, f"subjects[{i}].name")
     return [ev.ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, _text(cmd.summary, "summary"), cmd.by.agency,
-                              cmd.by.office, cmd.received_at, cmd.has_informant, cmd.batch_reference.strip())]
+                              cmd.by.office, cmd.received_at, cmd.has_informant, cmd.batch_reference.strip(),
+                              _one_of(cmd.priority, ("", *PRIORITIES), "priority"))]
 
 
 def read_informant(cmd: c.ReadInformant, state: Clue):

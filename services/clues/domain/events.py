@@ -29,6 +29,17 @@ class ClueRegistered:
     received_at: datetime
     has_sealed_informant: bool
     batch_reference: str = ""
+    priority: str = ""
+
+
+@dataclass(frozen=True)
+class ClueWarningRaised:
+    """Raised by a warning timer: the clue turned yellow or red (三色预警) under a scheme rule."""
+    clue_id: str
+    colour: str
+    stage: str
+    rule: str
+    deadline: datetime
 
 
 @dataclass(frozen=True)
@@ -183,7 +194,7 @@ class ClueReopened:
     reopened_by: str
 
 
-Event = (ClueRegistered | InformantIdentityRead | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
+Event = (ClueRegistered | ClueWarningRaised | InformantIdentityRead | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
          | DisposalProposed | DisposalApproved | DisposalRejected | TalkOrLetterConcluded | PrelimCheckPlanSubmitted
          | PrelimCheckPlanApproved | PrelimCheckReported | ReportApproved | ReportRejected | ReportProposalRevised
          | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened)

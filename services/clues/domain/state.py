@@ -81,6 +81,7 @@ def _plan(s: Clue, e: ev.PrelimCheckPlanSubmitted) -> Clue:
 _EVOLVE = {
     ev.ClueRegistered: lambda s, e: Clue(status=RECEIVED, registered=e),
     ev.InformantIdentityRead: lambda s, e: s,
+    ev.ClueWarningRaised: lambda s, e: s,      # lives on the clue's timer stream, not its own
     ev.ClueForwarded: lambda s, e: replace(s, status=FORWARDED, pending=None),
     ev.RegistrationProposed: lambda s, e: replace(_pending("registration")(s, e), clue_number=e.clue_number),
     ev.RegistrationApproved: lambda s, e: replace(s, status=REGISTERED, handling_office=s.pending.value, pending=None),

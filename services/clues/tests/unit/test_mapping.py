@@ -11,8 +11,9 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type
     ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"), ev.ReportRejected(ID, "redo", "u-head"),
     ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"), ev.ClueReopened(ID, "new report", "u-cm"),
     ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
+    ev.ClueWarningRaised(ID, "YELLOW", "REGISTERED", "propose-disposal", AT),
     ev.ClueRegistered(ID, "SELF_DISCOVERED", (SUBJECT, ev.Subject("P-2", "Li Si")), "two", "commission",
-                      "case_management", AT, False, "2026 round 1")]}
+                      "case_management", AT, False, "2026 round 1", "YOUNG_RESERVE_CADRE")]}
 
 
 def test_samples_cover_every_event_type():

@@ -1,0 +1,57 @@
+"""The central clue ledger (线索台账): one row per clue, kept in the transaction of every command.
+
+The colour is not stored: it is computed when asked, from the row's timeline and the scheme in
+force, so it is right at any instant and under a changed scheme.
+"""
+from __future__ import annotations
+
+import json
+
+from services.clues.domain.state import Clue
+from services.clues.domain.warnings import Timeline
+
+TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.ledger (
+    clue_id          text PRIMARY KEY,
+    clue_number      text NOT NULL,
+    status           text NOT NULL,
+    receiving_office text NOT NULL,
+    handling_office  text NOT NULL,
+    priority         text NOT NULL,
+    received_at      timestamptz NOT NULL,
+    stage_since      timestamptz NOT NULL,
+    stage_version    bigint NOT NULL,
+    summary          text NOT NULL,
+    subjects         jsonb NOT NULL,
+    batch_reference  text NOT NULL,
+    version          bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_handling ON {s}.ledger (handling_office, status);
+"""
+PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
+
+
+async def migrate(conn, schema: str) -> None:
+    await conn.execute(TABLE_SQL.format(s=schema))
+
+
+async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int) -> None:
+    r = state.registered
+    await conn.execute(
+        f"INSERT INTO {schema}.ledger VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) "
+        f"ON CONFLICT (clue_id) DO UPDATE SET clue_number = $2, status = $3, handling_office = $5, priority = $6, "
+        f"stage_since = $8, stage_version = $9, version = $13",
+        r.clue_id, state.clue_number, state.status, r.receiving_office, state.handling_office, r.priority,
+        t.received_at, t.stage_since, t.stage_version, r.summary,
+        json.dumps([s.person_id for s in r.subjects]), r.batch_reference, version)
+
+
+async def rows(conn, schema: str, *, office: str = "", stage: str = "", priority: str = "", limit: int = 1000):
+    return await conn.fetch(
+        f"SELECT * FROM {schema}.ledger WHERE ($1 = '' OR handling_office = $1 OR receiving_office = $1) "
+        f"AND ($2 = '' OR status = $2) AND ($3 = '' OR priority = $3) ORDER BY received_at LIMIT $4",
+        office, stage, priority, limit)
+
+
+def timeline_of(row) -> Timeline:
+    return Timeline(row["status"], row["stage_since"], row["stage_version"], row["received_at"])
