@@ -332,3 +332,53 @@ class ClueReopened(_message.Message):
     new_information: str
     reopened_by: str
     def __init__(self, clue_id: _Optional[str] = ..., new_information: _Optional[str] = ..., reopened_by: _Optional[str] = ...) -> None: ...
+
+class SupervisionNoticeIssued(_message.Message):
+    __slots__ = ("clue_id", "notice_id", "to_office", "due_at", "required", "issued_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    notice_id: str
+    to_office: str
+    due_at: _timestamp_pb2.Timestamp
+    required: str
+    issued_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., to_office: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., required: _Optional[str] = ..., issued_by: _Optional[str] = ...) -> None: ...
+
+class SupervisionNoticeSatisfied(_message.Message):
+    __slots__ = ("clue_id", "notice_id", "result")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    notice_id: str
+    result: str
+    def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., result: _Optional[str] = ...) -> None: ...
+
+class SupervisionNoticeOverdue(_message.Message):
+    __slots__ = ("clue_id", "notice_id", "due_at")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    notice_id: str
+    due_at: _timestamp_pb2.Timestamp
+    def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClueEscalated(_message.Message):
+    __slots__ = ("clue_id", "from_office", "to_office", "reason", "escalated_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    from_office: str
+    to_office: str
+    reason: str
+    escalated_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., escalated_by: _Optional[str] = ...) -> None: ...

@@ -472,3 +472,85 @@ class ReopenClueResponse(_message.Message):
     version: int
     state: str
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class IssueSupervisionNoticeRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "notice_id", "to_office", "due_at", "required")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    notice_id: str
+    to_office: str
+    due_at: _timestamp_pb2.Timestamp
+    required: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., notice_id: _Optional[str] = ..., to_office: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., required: _Optional[str] = ...) -> None: ...
+
+class IssueSupervisionNoticeResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class EscalateClueRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "to_office", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    to_office: str
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class EscalateClueResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ListSupervisionNoticesRequest(_message.Message):
+    __slots__ = ("office", "overdue_only")
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    overdue_only: bool
+    def __init__(self, office: _Optional[str] = ..., overdue_only: _Optional[bool] = ...) -> None: ...
+
+class SupervisionNotice(_message.Message):
+    __slots__ = ("clue_id", "notice_id", "to_office", "due_at", "required", "issued_at", "satisfied_at", "overdue")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    SATISFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    notice_id: str
+    to_office: str
+    due_at: _timestamp_pb2.Timestamp
+    required: str
+    issued_at: _timestamp_pb2.Timestamp
+    satisfied_at: _timestamp_pb2.Timestamp
+    overdue: bool
+    def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., to_office: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., required: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., satisfied_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., overdue: _Optional[bool] = ...) -> None: ...
+
+class ListSupervisionNoticesResponse(_message.Message):
+    __slots__ = ("notices",)
+    NOTICES_FIELD_NUMBER: _ClassVar[int]
+    notices: _containers.RepeatedCompositeFieldContainer[SupervisionNotice]
+    def __init__(self, notices: _Optional[_Iterable[_Union[SupervisionNotice, _Mapping]]] = ...) -> None: ...

@@ -45,6 +45,21 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
                 _registered_method=True)
+        self.IssueSupervisionNotice = channel.unary_unary(
+                '/clues.v1.ClueService/IssueSupervisionNotice',
+                request_serializer=clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeResponse.FromString,
+                _registered_method=True)
+        self.EscalateClue = channel.unary_unary(
+                '/clues.v1.ClueService/EscalateClue',
+                request_serializer=clues_dot_v1_dot_service__pb2.EscalateClueRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.EscalateClueResponse.FromString,
+                _registered_method=True)
+        self.ListSupervisionNotices = channel.unary_unary(
+                '/clues.v1.ClueService/ListSupervisionNotices',
+                request_serializer=clues_dot_v1_dot_service__pb2.ListSupervisionNoticesRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ListSupervisionNoticesResponse.FromString,
+                _registered_method=True)
         self.ListClues = channel.unary_unary(
                 '/clues.v1.ClueService/ListClues',
                 request_serializer=clues_dot_v1_dot_service__pb2.ListCluesRequest.SerializeToString,
@@ -151,6 +166,28 @@ class ClueServiceServicer:
 
     def GetClue(self, request, context):
         """Read a clue's current state (without informant identity). Operation `clues.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueSupervisionNotice(self, request, context):
+        """Issue a supervision notice on an open clue (operation `clues.supervise`). The due date must lie
+        ahead. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EscalateClue(self, request, context):
+        """Move a clue to a higher office (operation `clues.escalate`). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSupervisionNotices(self, request, context):
+        """Supervision notices, optionally only those past due and unmet (operation `clues.read`).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -298,6 +335,21 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     request_deserializer=clues_dot_v1_dot_service__pb2.GetClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.GetClueResponse.SerializeToString,
             ),
+            'IssueSupervisionNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueSupervisionNotice,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeResponse.SerializeToString,
+            ),
+            'EscalateClue': grpc.unary_unary_rpc_method_handler(
+                    servicer.EscalateClue,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.EscalateClueRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.EscalateClueResponse.SerializeToString,
+            ),
+            'ListSupervisionNotices': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSupervisionNotices,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ListSupervisionNoticesRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ListSupervisionNoticesResponse.SerializeToString,
+            ),
             'ListClues': grpc.unary_unary_rpc_method_handler(
                     servicer.ListClues,
                     request_deserializer=clues_dot_v1_dot_service__pb2.ListCluesRequest.FromString,
@@ -444,6 +496,87 @@ class ClueService:
             '/clues.v1.ClueService/GetClue',
             clues_dot_v1_dot_service__pb2.GetClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.GetClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueSupervisionNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/IssueSupervisionNotice',
+            clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.IssueSupervisionNoticeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EscalateClue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/EscalateClue',
+            clues_dot_v1_dot_service__pb2.EscalateClueRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.EscalateClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSupervisionNotices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ListSupervisionNotices',
+            clues_dot_v1_dot_service__pb2.ListSupervisionNoticesRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ListSupervisionNoticesResponse.FromString,
             options,
             channel_credentials,
             insecure,

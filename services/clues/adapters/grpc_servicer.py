@@ -176,3 +176,25 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     async def ReopenClue(self, request, context, call):
         return await self._simple(request, call, pb.ReopenClueResponse,
                                   c.ReopenClue(request.clue_id.strip(), request.new_information, call.principal))
+
+    @rpc("clues.supervise", mutating=True)
+    async def IssueSupervisionNotice(self, request, context, call):
+        if not request.HasField("due_at"):
+            raise Validation("due_at", "required")
+        now = self.clock.now()
+        return await self._simple(request, call, pb.IssueSupervisionNoticeResponse, c.IssueSupervisionNotice(
+            request.clue_id.strip(), request.notice_id, request.to_office, request.due_at.ToDatetime(tzinfo=now.tzinfo),
+            request.required.strip(), now, call.principal))
+
+    @rpc("clues.escalate", mutating=True)
+    async def EscalateClue(self, request, context, call):
+        return await self._simple(request, call, pb.EscalateClueResponse,
+                                  c.EscalateClue(request.clue_id.strip(), request.to_office, request.reason,
+                                                 call.principal))
+
+    @rpc("clues.read")
+    async def ListSupervisionNotices(self, request, context, call):
+        now = self.clock.now()
+        rows = await self.handlers.notices(office=request.office.strip(),
+                                           overdue_at=now if request.overdue_only else None)
+        return pb.ListSupervisionNoticesResponse(notices=[mapping.notice_to_pb(r, now) for r in rows])

@@ -122,3 +122,11 @@ def summary_to_pb(row, warning: Warning) -> service_pb2.ClueSummary:
         colour=enum_value(events_pb2.WarningColour, warning.colour),
         deadline=_ts(warning.deadline) if warning.deadline else None, received_at=_ts(row["received_at"]),
         stage_since=_ts(row["stage_since"]), summary=row["summary"])
+
+
+def notice_to_pb(row, now: datetime) -> service_pb2.SupervisionNotice:
+    satisfied = row["satisfied_at"]
+    return service_pb2.SupervisionNotice(
+        clue_id=row["clue_id"], notice_id=row["notice_id"], to_office=row["to_office"], due_at=_ts(row["due_at"]),
+        required=row["required"], issued_at=_ts(row["issued_at"]), satisfied_at=_ts(satisfied) if satisfied else None,
+        overdue=satisfied is None and row["due_at"] < now)

@@ -112,26 +112,32 @@ class ClueHandlers:
         state = fold(e for e, _, _ in timed)
         t = self.timeline(timed)
         await ledger.upsert(uow.conn, self.store.schema, state, t, stored[-1].version)
-        await self._sync_warnings(uow, ctx, state, t)
+        await ledger.record_notices(uow.conn, self.store.schema, events, now)
+        await self._sync_timers(uow, ctx, state, t)
         return {"clue_id": clue_id, "version": stored[-1].version, "state": state.status}
 
     def timeline(self, timed) -> Timeline:
         return timeline([(e, at.astimezone(self.tz), v) for e, at, v in timed], evolve, Clue())
 
-    async def _sync_warnings(self, uow: UnitOfWork, ctx: CommandContext, state: Clue, t: Timeline) -> None:
+    async def _sync_timers(self, uow: UnitOfWork, ctx: CommandContext, state: Clue, t: Timeline) -> None:
+        """Warning timers for the scheme's marks of the current stage, overdue timers for open notices."""
         clue_id = state.registered.clue_id
-        prefix = f"warn:{clue_id}:"
-        wanted = {} if state.status in TERMINAL else {prefix + m.key: m for m in marks(self.scheme, t, self.calendar)}
-        existing = await timers.timers_with_prefix(uow, prefix)
-        for timer_id, status in existing.items():
-            if status == "pending" and timer_id not in wanted:
-                await timers.cancel(uow, timer_id)
+        open_ = state.status not in TERMINAL
+        warnings = {f"warn:{clue_id}:{m.key}": (m.at, ev.ClueWarningRaised(clue_id, m.colour, t.status, m.rule,
+                                                                            m.deadline))
+                    for m in (marks(self.scheme, t, self.calendar) if open_ else ())}
+        notices = {f"notice:{clue_id}:{n}": (due, ev.SupervisionNoticeOverdue(clue_id, n, due))
+                   for n, _, _, due in state.notices}
         links = (Link("clue", clue_id, "warned"),) + links_of(state, state.registered)
-        for timer_id, m in wanted.items():
-            if timer_id not in existing:
-                warning = ev.ClueWarningRaised(clue_id, m.colour, t.status, m.rule, m.deadline)
-                await timers.schedule(uow, timer_id, m.at, timer_stream_id(clue_id), mapping.event_to_pb(warning),
-                                      correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=links)
+        for prefix, wanted in ((f"warn:{clue_id}:", warnings), (f"notice:{clue_id}:", notices)):
+            existing = await timers.timers_with_prefix(uow, prefix)
+            for timer_id, status in existing.items():
+                if status == "pending" and timer_id not in wanted:
+                    await timers.cancel(uow, timer_id)
+            for timer_id, (at, event) in wanted.items():
+                if timer_id not in existing:
+                    await timers.schedule(uow, timer_id, at, timer_stream_id(clue_id), mapping.event_to_pb(event),
+                                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=links)
 
     async def read_informant(self, cmd: c.ReadInformant, correlation_id: str, now: datetime) -> dict:
         """The sealed identity, and on the record who read it and why (in the same transaction)."""
@@ -156,3 +162,7 @@ class ClueHandlers:
     async def ledger_rows(self, **filters):
         async with self.store.pool.acquire() as conn:
             return await ledger.rows(conn, self.store.schema, **filters)
+
+    async def notices(self, **filters):
+        async with self.store.pool.acquire() as conn:
+            return await ledger.notices(conn, self.store.schema, **filters)

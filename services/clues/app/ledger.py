@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from services.clues.domain import events as ev
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Timeline
 
@@ -27,6 +28,16 @@ CREATE TABLE IF NOT EXISTS {s}.ledger (
     version          bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_handling ON {s}.ledger (handling_office, status);
+CREATE TABLE IF NOT EXISTS {s}.notices (
+    clue_id      text NOT NULL,
+    notice_id    text NOT NULL,
+    to_office    text NOT NULL,
+    due_at       timestamptz NOT NULL,
+    required     text NOT NULL,
+    issued_at    timestamptz NOT NULL,
+    satisfied_at timestamptz,
+    PRIMARY KEY (clue_id, notice_id)
+);
 """
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
 
@@ -55,3 +66,21 @@ async def rows(conn, schema: str, *, office: str = "", stage: str = "", priority
 
 def timeline_of(row) -> Timeline:
     return Timeline(row["status"], row["stage_since"], row["stage_version"], row["received_at"])
+
+
+async def record_notices(conn, schema: str, events, at) -> None:
+    """Keep the notices table in step with the notice events a command produced."""
+    for e in events:
+        if isinstance(e, ev.SupervisionNoticeIssued):
+            await conn.execute(f"INSERT INTO {schema}.notices VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+                               e.clue_id, e.notice_id, e.to_office, e.due_at, e.required, at)
+        elif isinstance(e, ev.SupervisionNoticeSatisfied):
+            await conn.execute(f"UPDATE {schema}.notices SET satisfied_at = $3 WHERE clue_id = $1 AND notice_id = $2",
+                               e.clue_id, e.notice_id, at)
+
+
+async def notices(conn, schema: str, *, office: str = "", overdue_at=None):
+    return await conn.fetch(
+        f"SELECT * FROM {schema}.notices WHERE ($1 = '' OR to_office = $1) "
+        f"AND ($2::timestamptz IS NULL OR (satisfied_at IS NULL AND due_at < $2)) ORDER BY due_at, clue_id",
+        office, overdue_at)

@@ -148,3 +148,22 @@ class ReopenClue:
     clue_id: str
     new_information: str
     by: Principal
+
+
+@dataclass(frozen=True)
+class IssueSupervisionNotice:
+    clue_id: str
+    notice_id: str
+    to_office: str          # empty: the handling office
+    due_at: datetime
+    required: str
+    issued_at: datetime
+    by: Principal
+
+
+@dataclass(frozen=True)
+class EscalateClue:
+    clue_id: str
+    to_office: str
+    reason: str
+    by: Principal

@@ -4,13 +4,15 @@ from __future__ import annotations
 from kernel.errors import Forbidden, IllegalState, Validation
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.state import (AWAITING_FILING, DISPOSAL_PROPOSED, NONE, PRELIM_CHECK, RECEIVED,
-                                         REGISTERED, REPORTED, SHELVED, TALK_OR_LETTER, Clue)
+                                         REGISTERED, REPORTED, SHELVED, TALK_OR_LETTER, TERMINAL, Clue, fold_from,
+                                         satisfies)
 
 SOURCES = ("PETITION", "INSPECTION_TOUR", "SUPERIOR_ASSIGNMENT", "REPORTING_PLATFORM", "AUDIT",
            "OTHER_AGENCY", "SELF_DISCOVERED")
 DISPOSAL_METHODS = ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
 TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
 REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
+NOTICE_RESULTS = ("DISPOSED", "CONCLUDED")
 PRIORITIES = ("SAME_LEVEL_COMMITTEE_CADRE", "IMPORTANT_POST", "YOUNG_RESERVE_CADRE")
 MAX_TEXT = 4000
 
@@ -197,6 +199,31 @@ def reopen(cmd: c.ReopenClue, state: Clue):
     return [ev.ClueReopened(cmd.clue_id, _text(cmd.new_information, "new_information"), cmd.by.user)]
 
 
+def issue_notice(cmd: c.IssueSupervisionNotice, state: Clue):
+    operation = "issue a supervision notice"
+    if state.status == NONE or state.status in TERMINAL:
+        raise IllegalState(state.status, operation)
+    required = _one_of(cmd.required, NOTICE_RESULTS, "required")
+    if satisfies(required, state.status):
+        raise IllegalState(f"{state.status} (already {required.lower()})", operation)
+    if cmd.notice_id.strip() in state.notice_ids:
+        raise Validation("notice_id", f"{cmd.notice_id.strip()} was already issued on this clue")
+    if cmd.due_at <= cmd.issued_at:
+        raise Validation("due_at", "is not after the time of issue: a notice needs a date still ahead")
+    office = (cmd.to_office or "").strip() or state.handling_office or state.registered.receiving_office
+    return [ev.SupervisionNoticeIssued(cmd.clue_id, _text(cmd.notice_id, "notice_id"), office, cmd.due_at,
+                                       required, cmd.by.user)]
+
+
+def escalate(cmd: c.EscalateClue, state: Clue):
+    _require(state, (REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, REPORTED),
+             "escalate the clue")
+    to = _text(cmd.to_office, "to_office")
+    if to == state.handling_office:
+        raise Validation("to_office", f"the clue is already handled by {to}")
+    return [ev.ClueEscalated(cmd.clue_id, state.handling_office, to, _text(cmd.reason, "reason"), cmd.by.user)]
+
+
 _DECIDE = {
     c.RegisterClue: register, c.ReadInformant: read_informant, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
     c.ApproveRegistration: approve_registration, c.RejectRegistration: reject_registration,
@@ -204,9 +231,14 @@ _DECIDE = {
     c.ConcludeTalkOrLetter: conclude_talk, c.SubmitPrelimCheckPlan: submit_plan,
     c.ApprovePrelimCheckPlan: approve_plan, c.ReportPrelimCheck: report, c.ApproveReport: approve_report,
     c.RejectReport: reject_report, c.ReviseReportProposal: revise_proposal, c.RecordCaseFiled: case_filed,
-    c.RecordFilingRejected: filing_rejected, c.ReopenClue: reopen,
+    c.RecordFilingRejected: filing_rejected, c.ReopenClue: reopen, c.IssueSupervisionNotice: issue_notice,
+    c.EscalateClue: escalate,
 }
 
 
 def decide(command, state: Clue) -> list:
-    return _DECIDE[type(command)](command, state)
+    """The command's events, then a SupervisionNoticeSatisfied for each open notice they fulfil."""
+    events = _DECIDE[type(command)](command, state)
+    after = fold_from(state, events)
+    return events + [ev.SupervisionNoticeSatisfied(after.registered.clue_id, notice_id, after.status)
+                     for notice_id, required, _, _ in after.notices if satisfies(required, after.status)]

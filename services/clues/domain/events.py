@@ -194,9 +194,47 @@ class ClueReopened:
     reopened_by: str
 
 
+@dataclass(frozen=True)
+class SupervisionNoticeIssued:
+    """Supervision notice (督办通知书): case management orders the handling office to bring the
+    clue to a result by a date (seed 004: "report the result to us before 15 June")."""
+    clue_id: str
+    notice_id: str
+    to_office: str
+    due_at: datetime
+    required: str          # "DISPOSED" | "CONCLUDED"
+    issued_by: str
+
+
+@dataclass(frozen=True)
+class SupervisionNoticeSatisfied:
+    clue_id: str
+    notice_id: str
+    result: str            # the clue's state that satisfied it
+
+
+@dataclass(frozen=True)
+class SupervisionNoticeOverdue:
+    """Raised by the notice's timer on the clue's timer stream when the due date passes unmet."""
+    clue_id: str
+    notice_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ClueEscalated:
+    """Escalation (提级办理 / 领办): a higher office takes the clue over; the history stays."""
+    clue_id: str
+    from_office: str
+    to_office: str
+    reason: str
+    escalated_by: str
+
+
 Event = (ClueRegistered | ClueWarningRaised | InformantIdentityRead | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
          | DisposalProposed | DisposalApproved | DisposalRejected | TalkOrLetterConcluded | PrelimCheckPlanSubmitted
          | PrelimCheckPlanApproved | PrelimCheckReported | ReportApproved | ReportRejected | ReportProposalRevised
-         | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened)
+         | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened | SupervisionNoticeIssued
+         | SupervisionNoticeSatisfied | SupervisionNoticeOverdue | ClueEscalated)
 
 ALL_EVENTS = Event.__args__  # type: ignore[attr-defined]

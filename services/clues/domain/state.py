@@ -45,6 +45,8 @@ class Clue:
     findings: str = ""
     case_id: str = ""
     outcome: str = ""
+    notices: tuple[tuple, ...] = ()        # open supervision notices: (id, required, office, due_at)
+    notice_ids: frozenset[str] = frozenset()          # every notice ever issued on the clue
 
 
 def _pending(kind: str):
@@ -100,7 +102,19 @@ _EVOLVE = {
     ev.ClueCaseFiled: lambda s, e: replace(s, status=CASE_FILED, case_id=e.case_id),
     ev.ClueFilingRejected: lambda s, e: replace(s, status=REPORTED, pending=None),
     ev.ClueReopened: lambda s, e: replace(s, status=PRELIM_CHECK, plan=None),
+    ev.SupervisionNoticeIssued: lambda s, e: replace(s, notices=s.notices + ((e.notice_id, e.required, e.to_office, e.due_at),),
+                                                     notice_ids=s.notice_ids | {e.notice_id}),
+    ev.SupervisionNoticeSatisfied: lambda s, e: replace(s, notices=tuple(n for n in s.notices if n[0] != e.notice_id)),
+    ev.SupervisionNoticeOverdue: lambda s, e: s,    # lives on the clue's timer stream
+    ev.ClueEscalated: lambda s, e: replace(s, handling_office=e.to_office),
 }
+
+UNDISPOSED = (RECEIVED, REGISTERED, DISPOSAL_PROPOSED)
+
+
+def satisfies(required: str, status: str) -> bool:
+    """Whether a clue in `status` has reached what a supervision notice requires."""
+    return status in TERMINAL if required == "CONCLUDED" else status not in UNDISPOSED
 
 
 def evolve(state: Clue, event) -> Clue:
@@ -108,7 +122,10 @@ def evolve(state: Clue, event) -> Clue:
 
 
 def fold(events) -> Clue:
-    state = Clue()
+    return fold_from(Clue(), events)
+
+
+def fold_from(state: Clue, events) -> Clue:
     for e in events:
         state = evolve(state, e)
     return state

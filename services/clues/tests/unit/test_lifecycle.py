@@ -11,6 +11,7 @@ from services.clues.domain.decide import decide
 from services.clues.domain.state import fold
 
 AT = datetime(2026, 5, 6, 9, 0, tzinfo=timezone.utc)
+LATER = datetime(2026, 6, 15, 9, 0, tzinfo=timezone.utc)
 ID = "clue-1"
 CASE_MANAGER = Principal("commission", "case_management", "case_manager", "u-cm")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
@@ -68,6 +69,11 @@ COMMANDS = {
     "filing refused": (c.RecordFilingRejected(ID, "insufficient"), {"AWAITING_FILING"}),
     "reopen": (c.ReopenClue(ID, "new report", CASE_MANAGER), {"SHELVED"}),
     "read informant": (c.ReadInformant(ID, "verify the account", COMPLAINTS), set(SITUATIONS) - {"NONE"}),
+    "issue notice": (c.IssueSupervisionNotice(ID, "N-1", "", LATER, "DISPOSED", AT, CASE_MANAGER),
+                     {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "DISPOSAL_PROPOSED"}),
+    "escalate": (c.EscalateClue(ID, "supervision_2", "complex", HEAD),
+                 {"REGISTERED", "DISPOSAL_PROPOSED", "TALK_OR_LETTER", "SHELVED", "PRELIM_CHECK", "PRELIM_CHECK+plan",
+                  "PRELIM_CHECK+plan approved", "REPORTED", "REPORTED after refused filing"}),
 }
 
 
@@ -161,3 +167,25 @@ def test_reading_an_informant_is_recorded_and_needs_a_sealed_one_and_a_purpose()
     unsealed = [ev.ClueRegistered(ID, "AUDIT", (SUBJECT,), "x", "commission", "case_management", AT, False)]
     spec.given(unsealed).when(c.ReadInformant(ID, "verify", COMPLAINTS)).raises(IllegalState)
     spec.given(REG).when(c.ReadInformant(ID, " ", COMPLAINTS)).raises(Validation, field="purpose")
+
+
+def test_a_supervision_notice_is_met_by_the_step_that_reaches_its_result():
+    noticed = REGISTERED + [ev.SupervisionNoticeIssued(ID, "N-1", "supervision_1", LATER, "DISPOSED", "u-cm")]
+    proposed = noticed + spec.given(noticed).when(c.ProposeDisposal(ID, "CLOSED", "why", CASE_MANAGER)).run()
+    assert fold(proposed).notices                       # proposing is not disposing
+    spec.given(proposed).when(c.ApproveDisposal(ID, HEAD)).then([
+        ev.DisposalApproved(ID, "CLOSED", "u-head"), ev.SupervisionNoticeSatisfied(ID, "N-1", "CLOSED")])
+    concluded = noticed[:-1] + [ev.SupervisionNoticeIssued(ID, "N-2", "supervision_1", LATER, "CONCLUDED", "u-cm")]
+    talk = concluded + [ev.DisposalProposed(ID, "TALK_OR_LETTER", "w", "u-cm")]
+    out = spec.given(talk).when(c.ApproveDisposal(ID, HEAD)).run()
+    assert [type(e) for e in out] == [ev.DisposalApproved]   # disposed, not yet concluded
+
+
+def test_a_notice_needs_a_due_date_ahead_and_escalation_a_new_office():
+    spec.given(REGISTERED).when(c.IssueSupervisionNotice(ID, "N-1", "", AT, "DISPOSED", AT, CASE_MANAGER)).raises(
+        Validation, field="due_at")
+    spec.given(REGISTERED).when(c.IssueSupervisionNotice(ID, "N-1", "", LATER, "SOON", AT, CASE_MANAGER)).raises(
+        Validation, field="required")
+    spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_1", "x", HEAD)).raises(Validation, field="to_office")
+    escalated = REGISTERED + spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", HEAD)).run()
+    assert fold(escalated).handling_office == "supervision_2"

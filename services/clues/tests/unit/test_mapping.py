@@ -12,6 +12,9 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type
     ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"), ev.ClueReopened(ID, "new report", "u-cm"),
     ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
     ev.ClueWarningRaised(ID, "YELLOW", "REGISTERED", "propose-disposal", AT),
+    ev.SupervisionNoticeIssued(ID, "N-2026-07", "resident_group_1", AT, "CONCLUDED", "u-cm"),
+    ev.SupervisionNoticeSatisfied(ID, "N-2026-07", "CLOSED"), ev.SupervisionNoticeOverdue(ID, "N-2026-07", AT),
+    ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-head"),
     ev.ClueRegistered(ID, "SELF_DISCOVERED", (SUBJECT, ev.Subject("P-2", "Li Si")), "two", "commission",
                       "case_management", AT, False, "2026 round 1", "YOUNG_RESERVE_CADRE")]}
 
