@@ -208,3 +208,43 @@ async def test_a_tour_round_registers_all_its_clues_or_none(platform):
         err = await client.refused("RegisterClueBatch", batch_reference="empty", clues=[])
         assert "clues" in err.details()
         assert await clues.pool.fetchval("SELECT count(*) FROM clues.events") == before
+
+
+async def test_a_supervision_notice_is_tracked_until_the_clue_is_disposed_and_escalation_keeps_history(platform):
+    from google.protobuf import timestamp_pb2
+    from datetime import timedelta
+
+    def ts(at):
+        t = timestamp_pb2.Timestamp()
+        t.FromDatetime(at)
+        return t
+    clues, _ = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, summary="assigned",
+                           subjects=[identity_pb2.PersonRef(person_id="P-81", name="Lu Shi")])
+        cid = reg.clue_id
+        await client("ProposeRegistration", clue_id=cid, handling_office="resident_group_2")
+        await client("ApproveRegistration", HEAD, clue_id=cid)
+        now = datetime.now(timezone.utc)
+        err = await client.refused("IssueSupervisionNotice", clue_id=cid, notice_id="DB-1", due_at=ts(now - timedelta(days=1)),
+                                   required="DISPOSED")
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "due_at" in err.details()
+        await client("IssueSupervisionNotice", clue_id=cid, notice_id="DB-1", due_at=ts(now + timedelta(days=30)),
+                     required="DISPOSED")
+        listed = await client.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(office="resident_group_2"),
+                                                          metadata=call_metadata(clues.settings))
+        [notice] = [n for n in listed.notices if n.clue_id == cid]
+        assert not notice.HasField("satisfied_at") and not notice.overdue
+        moved = await client("EscalateClue", HEAD, clue_id=cid, to_office="supervision_1", reason="leadership takes it")
+        assert moved.state == "REGISTERED"
+        await client("ProposeDisposal", clue_id=cid, method=ev_pb2.DISPOSAL_METHOD_TALK_OR_LETTER, reason="talk")
+        await client("ApproveDisposal", HEAD, clue_id=cid)
+        listed = await client.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(office="resident_group_2"),
+                                                          metadata=call_metadata(clues.settings))
+        [notice] = [n for n in listed.notices if n.clue_id == cid]
+        assert notice.HasField("satisfied_at")
+        got = await client.get(cid)
+        assert got.handling_office == "supervision_1"
+    types = [s.event_type.split(".")[-1] for s in await clues.store.read_stream(cid)]
+    assert types[-4:] == ["ClueEscalated", "DisposalProposed", "DisposalApproved", "SupervisionNoticeSatisfied"]
