@@ -7,16 +7,21 @@ HOLIDAY_CALENDAR_FILE for your own). Outside the years the file covers, only wee
 rest days: `covers()` tells callers (and the service logs a warning at start).
 
 Convention: `add_working_days(start, n)` is the n-th working day after `start`; `start` itself is
-never counted, whatever it is. A clue received on Thursday 30 April 2026 (before the Labour Day
-holiday, 1-5 May, with Saturday 9 May worked) must be forwarded by `add_working_days(30 Apr, 5)`
-= Monday 11 May.
+never counted, whatever it is, and the result is the last day on which the act is still in time.
+A clue received on Friday 13 February 2026, the eve of the Spring Festival holiday (15-23 Feb,
+with Saturdays 14 and 28 Feb worked), must be forwarded by `add_working_days(13 Feb, 5)`:
+Sat 14 (worked), Tue 24, Wed 25, Thu 26, Fri 27 February. One received on Thursday 30 April
+(Labour Day holiday 1-5 May, Saturday 9 May worked) must go by Monday 11 May.
+
+Limits in calendar days or months (`add_calendar_days`, `add_months`) ignore holidays; a rule that
+moves a period ending on a rest day to the next working day applies `next_working_day` to it.
 """
 from __future__ import annotations
 
 import calendar as _cal
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from kernel.config import read_toml
@@ -53,12 +58,19 @@ class WorkingCalendar:
             n -= self.is_working_day(d)
         return d
 
+    def next_working_day(self, d: date) -> date:
+        """`d` if it is a working day, else the first working day after it."""
+        while not self.is_working_day(d):
+            d += timedelta(days=1)
+        return d
+
     def working_days_between(self, a: date, b: date) -> int:
         """Working days in (a, b]: how many have passed from a to b (0 if b <= a)."""
         return sum(self.is_working_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
 
 
 def add_calendar_days(start: date, n: int) -> date:
+    """`n` calendar days after `start` ("within 15 days"), holidays included."""
     return start + timedelta(days=n)
 
 
@@ -70,6 +82,7 @@ def add_months(start: date, n: int) -> date:
 
 
 def default_calendar_path() -> Path:
+    """HOLIDAY_CALENDAR_FILE if set, else `deploy/config/calendar.toml` of this checkout."""
     return Path(os.environ.get("HOLIDAY_CALENDAR_FILE") or DEFAULT_FILE)
 
 
@@ -79,17 +92,31 @@ def load_calendar(path: Path | str | None = None) -> WorkingCalendar:
 
 
 def parse_calendar(data: dict, source: str = "calendar") -> WorkingCalendar:
+    """The calendar of a parsed file (schema at the top of `deploy/config/calendar.toml`);
+    CalendarError naming `source` and the key (or the date) that is wrong."""
+    unknown = sorted(set(data) - {"years"})
+    if unknown:
+        raise CalendarError(f"{source}: {unknown[0]}: unknown key (only [years.<YYYY>] tables)")
+    if not isinstance(data.get("years", {}), dict):
+        raise CalendarError(f"{source}: years: must be tables [years.<YYYY>]")
     holidays, workdays, years = set(), set(), set()
-    for key, spec in (data.get("years") or {}).items():
-        if not (key.isdigit() and isinstance(spec, dict)):
+    for key, spec in data.get("years", {}).items():
+        if not (key.isdigit() and len(key) == 4 and isinstance(spec, dict)):
             raise CalendarError(f"{source}: years.{key}: must be a year with a table of holidays and workdays")
+        unknown = sorted(set(spec) - {"holidays", "workdays"})
+        if unknown:
+            raise CalendarError(f"{source}: years.{key}.{unknown[0]}: unknown key (holidays, workdays)")
         year = int(key)
         years.add(year)
         hol = _dates(spec.get("holidays", []), f"years.{key}.holidays", year, source)
         work = _dates(spec.get("workdays", []), f"years.{key}.workdays", year, source)
-        both = hol & work
+        both = (hol | holidays) & (work | workdays)
         if both:
             raise CalendarError(f"{source}: years.{key}: {min(both)} is both a holiday and a workday")
+        weekdays = sorted(d for d in work if d.weekday() < 5)
+        if weekdays:
+            raise CalendarError(f"{source}: years.{key}.workdays: {weekdays[0]} is a weekday; list only "
+                                "the Saturdays and Sundays worked in exchange for a holiday")
         holidays |= hol
         workdays |= work
     if not years:
@@ -98,18 +125,22 @@ def parse_calendar(data: dict, source: str = "calendar") -> WorkingCalendar:
 
 
 def _dates(items, key: str, year: int, source: str) -> set[date]:
-    """Dates and inclusive ranges ("2026-02-15..2026-02-23") of one year."""
+    """Dates and inclusive ranges ("2026-02-15..2026-02-23") of one year's arrangement, which may
+    reach into December before or January after (2024's New Year holiday began on 30 Dec 2023)."""
     if not isinstance(items, list):
         raise CalendarError(f"{source}: {key}: must be a list of dates or ranges")
     out: set[date] = set()
     for item in items:
         first, _, last = str(item).partition("..")
         try:
+            if isinstance(item, datetime) or not isinstance(item, (str, date)):
+                raise ValueError(item)
             a = date.fromisoformat(first.strip())
             b = date.fromisoformat(last.strip()) if last else a
         except ValueError:
             raise CalendarError(f"{source}: {key}: {item!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") from None
-        if b < a or a.year != year or b.year != year:
-            raise CalendarError(f"{source}: {key}: {item!r} must lie in {year}, first date first")
+        if b < a or a < date(year - 1, 12, 1) or b > date(year + 1, 1, 31):
+            raise CalendarError(f"{source}: {key}: {item!r} must lie in {year} (or the December before or "
+                                "January after), first date first")
         out |= {a + timedelta(days=i) for i in range((b - a).days + 1)}
     return out
