@@ -58,6 +58,15 @@ class ReportProposal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REPORT_PROPOSAL_FILE_CASE: _ClassVar[ReportProposal]
     REPORT_PROPOSAL_CLOSE: _ClassVar[ReportProposal]
     REPORT_PROPOSAL_TALK_OR_LETTER: _ClassVar[ReportProposal]
+
+class DifferenceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DIFFERENCE_KIND_UNSPECIFIED: _ClassVar[DifferenceKind]
+    DIFFERENCE_KIND_MISSING_FROM_OFFICE: _ClassVar[DifferenceKind]
+    DIFFERENCE_KIND_UNKNOWN_TO_CENTRAL: _ClassVar[DifferenceKind]
+    DIFFERENCE_KIND_HELD_BY_ANOTHER_OFFICE: _ClassVar[DifferenceKind]
+    DIFFERENCE_KIND_STATUS_DIFFERS: _ClassVar[DifferenceKind]
+    DIFFERENCE_KIND_ASSIGNED_NOT_DISPOSED: _ClassVar[DifferenceKind]
 CLUE_SOURCE_UNSPECIFIED: ClueSource
 CLUE_SOURCE_PETITION: ClueSource
 CLUE_SOURCE_INSPECTION_TOUR: ClueSource
@@ -88,6 +97,12 @@ REPORT_PROPOSAL_UNSPECIFIED: ReportProposal
 REPORT_PROPOSAL_FILE_CASE: ReportProposal
 REPORT_PROPOSAL_CLOSE: ReportProposal
 REPORT_PROPOSAL_TALK_OR_LETTER: ReportProposal
+DIFFERENCE_KIND_UNSPECIFIED: DifferenceKind
+DIFFERENCE_KIND_MISSING_FROM_OFFICE: DifferenceKind
+DIFFERENCE_KIND_UNKNOWN_TO_CENTRAL: DifferenceKind
+DIFFERENCE_KIND_HELD_BY_ANOTHER_OFFICE: DifferenceKind
+DIFFERENCE_KIND_STATUS_DIFFERS: DifferenceKind
+DIFFERENCE_KIND_ASSIGNED_NOT_DISPOSED: DifferenceKind
 
 class ClueRegistered(_message.Message):
     __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority")
@@ -382,3 +397,39 @@ class ClueEscalated(_message.Message):
     reason: str
     escalated_by: str
     def __init__(self, clue_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., escalated_by: _Optional[str] = ...) -> None: ...
+
+class LedgerDifference(_message.Message):
+    __slots__ = ("clue_id", "clue_number", "kind", "office_status", "central_status", "explanation")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    CENTRAL_STATUS_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    clue_number: str
+    kind: DifferenceKind
+    office_status: str
+    central_status: str
+    explanation: str
+    def __init__(self, clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., kind: _Optional[_Union[DifferenceKind, str]] = ..., office_status: _Optional[str] = ..., central_status: _Optional[str] = ..., explanation: _Optional[str] = ...) -> None: ...
+
+class OfficeLedgerReconciled(_message.Message):
+    __slots__ = ("reconciliation_id", "office", "month", "as_of", "submitted_by", "listed", "held", "differences")
+    RECONCILIATION_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_BY_FIELD_NUMBER: _ClassVar[int]
+    LISTED_FIELD_NUMBER: _ClassVar[int]
+    HELD_FIELD_NUMBER: _ClassVar[int]
+    DIFFERENCES_FIELD_NUMBER: _ClassVar[int]
+    reconciliation_id: str
+    office: str
+    month: str
+    as_of: _timestamp_pb2.Timestamp
+    submitted_by: str
+    listed: int
+    held: int
+    differences: _containers.RepeatedCompositeFieldContainer[LedgerDifference]
+    def __init__(self, reconciliation_id: _Optional[str] = ..., office: _Optional[str] = ..., month: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., submitted_by: _Optional[str] = ..., listed: _Optional[int] = ..., held: _Optional[int] = ..., differences: _Optional[_Iterable[_Union[LedgerDifference, _Mapping]]] = ...) -> None: ...

@@ -554,3 +554,111 @@ class ListSupervisionNoticesResponse(_message.Message):
     NOTICES_FIELD_NUMBER: _ClassVar[int]
     notices: _containers.RepeatedCompositeFieldContainer[SupervisionNotice]
     def __init__(self, notices: _Optional[_Iterable[_Union[SupervisionNotice, _Mapping]]] = ...) -> None: ...
+
+class OfficeLedgerEntry(_message.Message):
+    __slots__ = ("clue", "status")
+    CLUE_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    clue: str
+    status: str
+    def __init__(self, clue: _Optional[str] = ..., status: _Optional[str] = ...) -> None: ...
+
+class SubmitOfficeLedgerRequest(_message.Message):
+    __slots__ = ("office", "month", "entries")
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    month: str
+    entries: _containers.RepeatedCompositeFieldContainer[OfficeLedgerEntry]
+    def __init__(self, office: _Optional[str] = ..., month: _Optional[str] = ..., entries: _Optional[_Iterable[_Union[OfficeLedgerEntry, _Mapping]]] = ...) -> None: ...
+
+class SubmitOfficeLedgerResponse(_message.Message):
+    __slots__ = ("reconciliation", "submission")
+    RECONCILIATION_FIELD_NUMBER: _ClassVar[int]
+    SUBMISSION_FIELD_NUMBER: _ClassVar[int]
+    reconciliation: _events_pb2.OfficeLedgerReconciled
+    submission: int
+    def __init__(self, reconciliation: _Optional[_Union[_events_pb2.OfficeLedgerReconciled, _Mapping]] = ..., submission: _Optional[int] = ...) -> None: ...
+
+class GetReconciliationRequest(_message.Message):
+    __slots__ = ("office", "month")
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    month: str
+    def __init__(self, office: _Optional[str] = ..., month: _Optional[str] = ...) -> None: ...
+
+class GetReconciliationResponse(_message.Message):
+    __slots__ = ("reconciliation", "submission")
+    RECONCILIATION_FIELD_NUMBER: _ClassVar[int]
+    SUBMISSION_FIELD_NUMBER: _ClassVar[int]
+    reconciliation: _events_pb2.OfficeLedgerReconciled
+    submission: int
+    def __init__(self, reconciliation: _Optional[_Union[_events_pb2.OfficeLedgerReconciled, _Mapping]] = ..., submission: _Optional[int] = ...) -> None: ...
+
+class GetStockTakeRequest(_message.Message):
+    __slots__ = ("start", "end", "office")
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    office: str
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ...) -> None: ...
+
+class GetStockTakeResponse(_message.Message):
+    __slots__ = ("start", "end", "office", "received", "disposed_by_method", "concluded_by_status", "open_by_stage", "open_by_colour", "overdue", "notices_issued", "notices_met", "notices_overdue")
+    class DisposedByMethodEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class ConcludedByStatusEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class OpenByStageEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class OpenByColourEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    DISPOSED_BY_METHOD_FIELD_NUMBER: _ClassVar[int]
+    CONCLUDED_BY_STATUS_FIELD_NUMBER: _ClassVar[int]
+    OPEN_BY_STAGE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_BY_COLOUR_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_ISSUED_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_MET_FIELD_NUMBER: _ClassVar[int]
+    NOTICES_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    office: str
+    received: int
+    disposed_by_method: _containers.ScalarMap[str, int]
+    concluded_by_status: _containers.ScalarMap[str, int]
+    open_by_stage: _containers.ScalarMap[str, int]
+    open_by_colour: _containers.ScalarMap[str, int]
+    overdue: int
+    notices_issued: int
+    notices_met: int
+    notices_overdue: int
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ..., received: _Optional[int] = ..., disposed_by_method: _Optional[_Mapping[str, int]] = ..., concluded_by_status: _Optional[_Mapping[str, int]] = ..., open_by_stage: _Optional[_Mapping[str, int]] = ..., open_by_colour: _Optional[_Mapping[str, int]] = ..., overdue: _Optional[int] = ..., notices_issued: _Optional[int] = ..., notices_met: _Optional[int] = ..., notices_overdue: _Optional[int] = ...) -> None: ...

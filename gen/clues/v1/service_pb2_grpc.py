@@ -150,6 +150,21 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.ReopenClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.ReopenClueResponse.FromString,
                 _registered_method=True)
+        self.SubmitOfficeLedger = channel.unary_unary(
+                '/clues.v1.ClueService/SubmitOfficeLedger',
+                request_serializer=clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerResponse.FromString,
+                _registered_method=True)
+        self.GetReconciliation = channel.unary_unary(
+                '/clues.v1.ClueService/GetReconciliation',
+                request_serializer=clues_dot_v1_dot_service__pb2.GetReconciliationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.GetReconciliationResponse.FromString,
+                _registered_method=True)
+        self.GetStockTake = channel.unary_unary(
+                '/clues.v1.ClueService/GetStockTake',
+                request_serializer=clues_dot_v1_dot_service__pb2.GetStockTakeRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.GetStockTakeResponse.FromString,
+                _registered_method=True)
 
 
 class ClueServiceServicer:
@@ -322,6 +337,31 @@ class ClueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitOfficeLedger(self, request, context):
+        """Submit an office's own ledger for a month (每月对账) and get the reconciliation against the
+        central ledger as of the month's end: every difference named with its reason. Recorded as the
+        event OfficeLedgerReconciled. An office submits its own ledger; case management may submit any
+        office's. Operation `clues.reconcile`. Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReconciliation(self, request, context):
+        """The latest reconciliation of an office's month. Operation `clues.reconcile`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStockTake(self, request, context):
+        """Stock-take statistics (半年盘点) over a period: received, disposed by method, concluded, open
+        by stage and colour, overdue, supervision notices. Operation `clues.reconcile`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -439,6 +479,21 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.ReopenClue,
                     request_deserializer=clues_dot_v1_dot_service__pb2.ReopenClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.ReopenClueResponse.SerializeToString,
+            ),
+            'SubmitOfficeLedger': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitOfficeLedger,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerResponse.SerializeToString,
+            ),
+            'GetReconciliation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReconciliation,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.GetReconciliationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.GetReconciliationResponse.SerializeToString,
+            ),
+            'GetStockTake': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStockTake,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.GetStockTakeRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.GetStockTakeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1063,6 +1118,87 @@ class ClueService:
             '/clues.v1.ClueService/ReopenClue',
             clues_dot_v1_dot_service__pb2.ReopenClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.ReopenClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitOfficeLedger(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/SubmitOfficeLedger',
+            clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.SubmitOfficeLedgerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReconciliation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/GetReconciliation',
+            clues_dot_v1_dot_service__pb2.GetReconciliationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.GetReconciliationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStockTake(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/GetStockTake',
+            clues_dot_v1_dot_service__pb2.GetStockTakeRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.GetStockTakeResponse.FromString,
             options,
             channel_credentials,
             insecure,

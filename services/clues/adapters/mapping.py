@@ -16,14 +16,18 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from services.clues.domain import events as ev
+from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Warning
 
-PB_OF = {cls: getattr(events_pb2, cls.__name__) for cls in ev.ALL_EVENTS}
+PUBLISHED = ev.ALL_EVENTS + (rec.OfficeLedgerReconciled,)
+PB_OF = {cls: getattr(events_pb2, cls.__name__) for cls in PUBLISHED}
 DOMAIN_OF = {pb.DESCRIPTOR.full_name: cls for cls, pb in PB_OF.items()}
 PB_OF_NAME = {pb.DESCRIPTOR.full_name: pb for pb in PB_OF.values()}
 EVENT_TYPES = tuple(DOMAIN_OF)
+# Messages nested in events, and the domain dataclasses they carry (same field names).
+NESTED = {identity_pb2.PersonRef.DESCRIPTOR.full_name: (identity_pb2.PersonRef, ev.Subject),
+          events_pb2.LedgerDifference.DESCRIPTOR.full_name: (events_pb2.LedgerDifference, rec.Difference)}
 
 
 def _enum_prefix(enum_descriptor) -> str:
@@ -49,6 +53,20 @@ def subjects_from_pb(subjects) -> tuple[ev.Subject, ...]:
     return tuple(ev.Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip()) for s in subjects)
 
 
+def _nested_to_pb(fd: FieldDescriptor, value):
+    pb, _ = NESTED[fd.message_type.full_name]
+    fields = pb.DESCRIPTOR.fields_by_name
+    return pb(**{f.name: _to_pb_value(fields[f.name], getattr(value, f.name)) for f in dataclasses.fields(value)})
+
+
+def _nested_from_pb(fd: FieldDescriptor, msg):
+    if fd.message_type.full_name == "common.v1.PersonRef":
+        return subjects_from_pb([msg])[0]
+    _, cls = NESTED[fd.message_type.full_name]
+    return cls(**{f.name: _from_pb_value(msg.DESCRIPTOR.fields_by_name[f.name], getattr(msg, f.name))
+                  for f in dataclasses.fields(cls)})
+
+
 def _ts(at: datetime) -> timestamp_pb2.Timestamp:
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(at)
@@ -60,8 +78,8 @@ def _to_pb_value(fd: FieldDescriptor, value):
         return fd.enum_type.values_by_name[_enum_prefix(fd.enum_type) + value].number if value else 0
     if isinstance(value, datetime):
         return _ts(value)
-    if value and isinstance(value, tuple) and isinstance(value[0], ev.Subject):
-        return [identity_pb2.PersonRef(**dataclasses.asdict(s)) for s in value]
+    if fd.message_type is not None and fd.message_type.full_name in NESTED:
+        return [_nested_to_pb(fd, v) for v in value]
     return list(value) if isinstance(value, tuple) else value
 
 
@@ -70,8 +88,8 @@ def _from_pb_value(fd: FieldDescriptor, value):
         return enum_word(fd.enum_type, value)
     if fd.message_type is not None and fd.message_type.full_name == "google.protobuf.Timestamp":
         return value.ToDatetime(tzinfo=timezone.utc)
-    if fd.message_type is not None and fd.message_type.full_name == "common.v1.PersonRef":
-        return subjects_from_pb(value)
+    if fd.message_type is not None and fd.message_type.full_name in NESTED:
+        return tuple(_nested_from_pb(fd, v) for v in value)
     return tuple(value) if fd.is_repeated else value
 
 

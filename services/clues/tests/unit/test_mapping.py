@@ -3,7 +3,7 @@ import pytest
 
 from clues.v1 import events_pb2
 from services.clues.adapters import mapping
-from services.clues.domain import events as ev
+from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.tests.unit.test_lifecycle import AT, ID, SITUATIONS, SUBJECT
 
 SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type(e): e for e in [
@@ -16,11 +16,14 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type
     ev.SupervisionNoticeSatisfied(ID, "N-2026-07", "CLOSED"), ev.SupervisionNoticeOverdue(ID, "N-2026-07", AT),
     ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-head"),
     ev.ClueRegistered(ID, "SELF_DISCOVERED", (SUBJECT, ev.Subject("P-2", "Li Si")), "two", "commission",
-                      "case_management", AT, False, "2026 round 1", "YOUNG_RESERVE_CADRE")]}
+                      "case_management", AT, False, "2026 round 1", "YOUNG_RESERVE_CADRE"),
+    rec.OfficeLedgerReconciled("reconciliation-1", "resident_group_1", "2026-05", AT, "u-res", 3, 4, (
+        rec.Difference(ID, "case_management-2026-0001", rec.ASSIGNED_NOT_DISPOSED, "", "REGISTERED", "red"),
+        rec.Difference("", "RG1-17", rec.UNKNOWN_TO_CENTRAL, "CLOSED", "", "no such clue")))]}
 
 
 def test_samples_cover_every_event_type():
-    assert set(SAMPLES) == set(ev.ALL_EVENTS)
+    assert set(SAMPLES) == set(mapping.PUBLISHED)
 
 
 @pytest.mark.parametrize("event", list(SAMPLES.values()), ids=lambda e: type(e).__name__)
