@@ -170,6 +170,9 @@ class UnitOfWork:
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         return await self.store._read_stream(self.conn, stream_id)
 
+    async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        return await self.store._read_streams(self.conn, stream_ids)
+
     async def append(self, stream_id: str, expected_version: int,
                      events: Sequence[NewEvent]) -> list[StoredEvent]:
         """Append `events` after `expected_version` (0 = new stream), in one statement.
@@ -308,6 +311,21 @@ class EventStore:
             f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
             f"FROM {self.schema}.events WHERE stream_id = $1 ORDER BY version", stream_id)
         return [_row_event(r) for r in rows]
+
+    async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """Several whole streams in one query: {stream id: its events}; absent streams are left out."""
+        async with self.pool.acquire() as conn:
+            return await self._read_streams(conn, stream_ids)
+
+    async def _read_streams(self, conn, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        rows = await conn.fetch(
+            f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
+            f"FROM {self.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version",
+            list(stream_ids))
+        out: dict[str, list[StoredEvent]] = {}
+        for r in rows:
+            out.setdefault(r["stream_id"], []).append(_row_event(r))
+        return out
 
     async def read_all(self, after: Cursor = Cursor(), limit: int = 500) -> list[StoredEvent]:
         """Committed events after `after`, gap-free, per-stream ordered (see module docstring)."""

@@ -39,7 +39,8 @@ async def _on_stop(host: ServiceHost) -> None:
 
 
 def _register(host: ServiceHost, server) -> None:
-    service_pb2_grpc.add_ClueServiceServicer_to_server(ClueServicer(host.extras["handlers"], host.clock), server)
+    service_pb2_grpc.add_ClueServiceServicer_to_server(ClueServicer(host.extras["handlers"], host.clock,
+                                                                   host.authenticator.catalogue.offices), server)
 
 
 def build(settings: ServiceSettings) -> ServiceHost:

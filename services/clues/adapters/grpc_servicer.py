@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Mapping
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from kernel.clock import Clock
-from kernel.errors import Validation
+from kernel.errors import Forbidden, Validation
 from kernel.grpc_server import rpc
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.ledger import PRIORITY_RANK, timeline_of
+from services.clues.app.reconciliation import Reconciler
 from services.clues.domain import commands as c
 from services.clues.domain.warnings import colour
 
@@ -22,8 +24,18 @@ def _word(enum_type, number: int) -> str:
 
 
 class ClueServicer(service_pb2_grpc.ClueServiceServicer):
-    def __init__(self, handlers: ClueHandlers, clock: Clock):
-        self.handlers, self.clock = handlers, clock
+    def __init__(self, handlers: ClueHandlers, clock: Clock, offices: Mapping[str, object]):
+        """`offices`: the catalogue's offices, by code; an office named in a request must be one."""
+        self.handlers, self.clock, self.offices = handlers, clock, offices
+        self.reconciler = Reconciler(handlers)
+
+    def _office(self, value: str, field: str, optional: bool = False) -> str:
+        code = value.strip()
+        if optional and not code:
+            return code
+        if code not in self.offices:
+            raise Validation(field, f"unknown office {code!r}: not in the catalogue" if code else "must not be empty")
+        return code
 
     def _registration(self, request, call, k: int = 0, batch_reference: str = ""):
         """A RegisterClue command and the informant to seal, from one request item."""
@@ -69,7 +81,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         if limit > MAX_LIST:
             raise Validation("limit", f"at most {MAX_LIST}")
         wanted = _word(events_pb2.WarningColour, request.colour)
-        rows = await self.handlers.ledger_rows(office=request.office.strip(), stage=request.stage.strip(),
+        rows = await self.handlers.ledger_rows(office=self._office(request.office, "office", optional=True), stage=request.stage.strip(),
                                                priority=_word(events_pb2.CluePriority, request.priority),
                                                limit=MAX_LIST * 10)
         now, h = self.clock.now(), self.handlers
@@ -100,7 +112,8 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     async def ProposeRegistration(self, request, context, call):
         async def build(uow, now):
             number = await self.handlers.next_number(uow, call.principal.office, now)
-            return c.ProposeRegistration(request.clue_id.strip(), number, request.handling_office, call.principal)
+            return c.ProposeRegistration(request.clue_id.strip(), number,
+                                         self._office(request.handling_office, "handling_office"), call.principal)
         return await self._run(request, call, pb.ProposeRegistrationResponse, build)
 
     @rpc("clues.registration", act="approve", mutating=True)
@@ -183,18 +196,47 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             raise Validation("due_at", "required")
         now = self.clock.now()
         return await self._simple(request, call, pb.IssueSupervisionNoticeResponse, c.IssueSupervisionNotice(
-            request.clue_id.strip(), request.notice_id, request.to_office, request.due_at.ToDatetime(tzinfo=now.tzinfo),
+            request.clue_id.strip(), request.notice_id, self._office(request.to_office, "to_office", optional=True),
+            request.due_at.ToDatetime(tzinfo=now.tzinfo),
             request.required.strip(), now, call.principal))
 
     @rpc("clues.escalate", mutating=True)
     async def EscalateClue(self, request, context, call):
         return await self._simple(request, call, pb.EscalateClueResponse,
-                                  c.EscalateClue(request.clue_id.strip(), request.to_office, request.reason,
+                                  c.EscalateClue(request.clue_id.strip(), self._office(request.to_office, "to_office"),
+                                                 request.reason,
                                                  call.principal))
 
     @rpc("clues.read")
     async def ListSupervisionNotices(self, request, context, call):
         now = self.clock.now()
-        rows = await self.handlers.notices(office=request.office.strip(),
+        rows = await self.handlers.notices(office=self._office(request.office, "office", optional=True),
                                            overdue_at=now if request.overdue_only else None)
         return pb.ListSupervisionNoticesResponse(notices=[mapping.notice_to_pb(r, now) for r in rows])
+
+    @rpc("clues.reconcile", mutating=True)
+    async def SubmitOfficeLedger(self, request, context, call):
+        office, who = self._office(request.office, "office"), call.principal
+        if office != who.office and who.role != "case_manager":
+            raise Forbidden(f"{who.role} of {who.office} may submit only its own office's ledger, not {office}'s")
+        entries = [(e.clue.strip(), e.status.strip()) for e in request.entries]
+        event, submission = await self.reconciler.submit(call, office, request.month.strip(), entries,
+                                                         self.clock.now())
+        return pb.SubmitOfficeLedgerResponse(reconciliation=mapping.event_to_pb(event), submission=submission)
+
+    @rpc("clues.reconcile")
+    async def GetReconciliation(self, request, context, call):
+        event, submission = await self.reconciler.latest(self._office(request.office, "office"),
+                                                         request.month.strip())
+        return pb.GetReconciliationResponse(reconciliation=mapping.event_to_pb(event), submission=submission)
+
+    @rpc("clues.reconcile")
+    async def GetStockTake(self, request, context, call):
+        for name in ("start", "end"):
+            if not request.HasField(name):
+                raise Validation(name, "required")
+        tz = self.clock.now().tzinfo
+        take = await self.reconciler.stock_take(request.start.ToDatetime(tzinfo=tz), request.end.ToDatetime(tzinfo=tz),
+                                                self._office(request.office, "office", optional=True),
+                                                self.clock.now())
+        return mapping.stock_take_to_pb(take)

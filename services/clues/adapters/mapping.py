@@ -148,3 +148,11 @@ def notice_to_pb(row, now: datetime) -> service_pb2.SupervisionNotice:
         clue_id=row["clue_id"], notice_id=row["notice_id"], to_office=row["to_office"], due_at=_ts(row["due_at"]),
         required=row["required"], issued_at=_ts(row["issued_at"]), satisfied_at=_ts(satisfied) if satisfied else None,
         overdue=satisfied is None and row["due_at"] < now)
+
+
+def stock_take_to_pb(take) -> service_pb2.GetStockTakeResponse:
+    return service_pb2.GetStockTakeResponse(
+        start=_ts(take.start), end=_ts(take.end), office=take.office, received=take.received,
+        disposed_by_method=dict(take.disposed_by_method), concluded_by_status=dict(take.concluded_by_status),
+        open_by_stage=dict(take.open_by_stage), open_by_colour=dict(take.open_by_colour), overdue=take.overdue,
+        notices_issued=take.notices_issued, notices_met=take.notices_met, notices_overdue=take.notices_overdue)

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS {s}.ledger (
     version          bigint NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ledger_handling ON {s}.ledger (handling_office, status);
+CREATE INDEX IF NOT EXISTS ledger_number ON {s}.ledger (clue_number);
 CREATE TABLE IF NOT EXISTS {s}.notices (
     clue_id      text NOT NULL,
     notice_id    text NOT NULL,
@@ -37,6 +38,13 @@ CREATE TABLE IF NOT EXISTS {s}.notices (
     issued_at    timestamptz NOT NULL,
     satisfied_at timestamptz,
     PRIMARY KEY (clue_id, notice_id)
+);
+-- every office that ever held a clue (receiving office, then each handling office), so that a
+-- reconciliation finds what an office held at a month's end even if it moved on since
+CREATE TABLE IF NOT EXISTS {s}.holders (
+    office  text NOT NULL,
+    clue_id text NOT NULL,
+    PRIMARY KEY (office, clue_id)
 );
 """
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
@@ -55,6 +63,32 @@ async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int) -> N
         r.clue_id, state.clue_number, state.status, r.receiving_office, state.handling_office, r.priority,
         t.received_at, t.stage_since, t.stage_version, r.summary,
         json.dumps([s.person_id for s in r.subjects]), r.batch_reference, version)
+    await conn.execute(f"INSERT INTO {schema}.holders VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       state.handling_office or r.receiving_office, r.clue_id)
+
+
+async def ever_held(conn, schema: str, office: str) -> list[str]:
+    return [r[0] for r in await conn.fetch(f"SELECT clue_id FROM {schema}.holders WHERE office = $1", office)]
+
+
+async def received_until(conn, schema: str, at, office: str = "") -> list[str]:
+    """Clues received up to `at` (of those `office` ever held, if given), oldest first."""
+    return [r[0] for r in await conn.fetch(
+        f"SELECT l.clue_id FROM {schema}.ledger l WHERE l.received_at <= $1 AND ($2 = '' OR EXISTS "
+        f"(SELECT 1 FROM {schema}.holders h WHERE h.office = $2 AND h.clue_id = l.clue_id)) "
+        f"ORDER BY l.received_at, l.clue_id", at, office)]
+
+
+async def resolve(conn, schema: str, references: list[str]) -> dict[str, str]:
+    """{reference: clue id} for the references that are a known clue id or clue number."""
+    rows = await conn.fetch(f"SELECT clue_id, clue_number FROM {schema}.ledger "
+                            f"WHERE clue_id = ANY($1::text[]) OR clue_number = ANY($1::text[])", references)
+    wanted, out = set(references), {}
+    for r in rows:
+        for ref in (r["clue_id"], r["clue_number"]):
+            if ref in wanted:
+                out[ref] = r["clue_id"]
+    return out
 
 
 async def rows(conn, schema: str, *, office: str = "", stage: str = "", priority: str = "", limit: int = 1000):
