@@ -110,10 +110,11 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.registration", mutating=True)
     async def ProposeRegistration(self, request, context, call):
+        office = self._office(request.handling_office, "handling_office")
+
         async def build(uow, now):
             number = await self.handlers.next_number(uow, call.principal.office, now)
-            return c.ProposeRegistration(request.clue_id.strip(), number,
-                                         self._office(request.handling_office, "handling_office"), call.principal)
+            return c.ProposeRegistration(request.clue_id.strip(), number, office, call.principal)
         return await self._run(request, call, pb.ProposeRegistrationResponse, build)
 
     @rpc("clues.registration", act="approve", mutating=True)
