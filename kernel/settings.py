@@ -6,11 +6,13 @@ embedded PostgreSQL and broker and fills these in for the services it launches.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("clues", "cases", "sanctions", "audit")
 DEFAULT_PORTS = {"clues": 50051, "cases": 50052, "sanctions": 50053, "audit": 50054}
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 PRODUCERS = ("clues", "cases", "sanctions")  # services that own an event topic
 
 
@@ -53,7 +55,14 @@ class ServiceSettings:
     # Test deployments only: lets ControlService.SetClock move this service's clock.
     test_mode: bool = False
     timer_poll_seconds: float = 0.5
+    # PostgreSQL schema of the service's tables; default the service's name. Several platforms
+    # may share one database under different schemas.
+    database_schema: str = ""
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not _SCHEMA.match(self.schema):
+            raise ValueError(f"{self.service}: database schema {self.schema!r} must match {_SCHEMA.pattern}")
 
     @property
     def signing_key_file(self) -> Path:
@@ -61,7 +70,7 @@ class ServiceSettings:
 
     @property
     def schema(self) -> str:
-        return self.service
+        return self.database_schema or self.service
 
     @property
     def topic(self) -> str:
@@ -111,6 +120,7 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         allow_plaintext=_env(env, "GRPC_ALLOW_PLAINTEXT") in ("1", "true", "yes"),
         test_mode=_env(env, "PLATFORM_TEST_MODE") in ("1", "true", "yes"),
         timer_poll_seconds=float(_env(env, "TIMER_POLL_SECONDS", default="0.5")),
+        database_schema=_env(env, f"{up}_DATABASE_SCHEMA"),
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
+from google.protobuf import timestamp_pb2
+
 from clues.v1 import events_pb2
 from kernel import tokens
 from kernel.envelope import NewEvent
@@ -39,3 +41,10 @@ def clue_event(stream_id: str = "", summary: str = "s", event_id: str | None = N
     return NewEvent(event_id=event_id or str(uuid.uuid4()), payload=payload,
                     occurred_at=datetime(2026, 3, 1, tzinfo=timezone.utc), principal=ALICE,
                     correlation_id="corr-1")
+
+
+def ts(at: datetime) -> timestamp_pb2.Timestamp:
+    """A protobuf Timestamp of an aware datetime."""
+    out = timestamp_pb2.Timestamp()
+    out.FromDatetime(at)
+    return out

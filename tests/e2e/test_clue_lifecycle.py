@@ -3,7 +3,7 @@ service through Kafka (the test publishes what the cases service will: CaseFiled
 and the audit history of every step."""
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -18,7 +18,7 @@ from kernel.envelope import NewEvent
 from kernel.principal import Principal
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
-from tests.factories import ALICE, call_metadata, service_settings
+from tests.factories import ALICE, call_metadata, service_settings, ts
 
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
@@ -211,13 +211,6 @@ async def test_a_tour_round_registers_all_its_clues_or_none(platform):
 
 
 async def test_a_supervision_notice_is_tracked_until_the_clue_is_disposed_and_escalation_keeps_history(platform):
-    from google.protobuf import timestamp_pb2
-    from datetime import timedelta
-
-    def ts(at):
-        t = timestamp_pb2.Timestamp()
-        t.FromDatetime(at)
-        return t
     clues, _ = platform
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         client = Client(clues, ch)

@@ -7,7 +7,6 @@ import uuid
 
 import grpc
 import pytest
-from google.protobuf import timestamp_pb2
 
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2
@@ -16,18 +15,13 @@ from kernel.envelope import parse, unpack
 from kernel.ids import timer_stream_id
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, Client
-from tests.factories import OPERATOR, call_metadata, service_settings
+from tests.factories import OPERATOR, call_metadata, service_settings, ts
 
 CST = dt.timezone(dt.timedelta(hours=8))
 # Real time: a restarted test-mode service starts from the system clock again, so the story is
 # told forward from now (the rule exercised counts calendar days, so any start date works).
 T0 = dt.datetime.now(CST).replace(second=0, microsecond=0)
 
-
-def _ts(at):
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +33,7 @@ async def settings(database_url, bootstrap, tmp_path_factory):
 async def set_clock(host, at):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         await control_pb2_grpc.ControlServiceStub(ch).SetClock(
-            control_pb2.SetClockRequest(at=_ts(at), freeze=True), metadata=call_metadata(host.settings, OPERATOR))
+            control_pb2.SetClockRequest(at=ts(at), freeze=True), metadata=call_metadata(host.settings, OPERATOR))
 
 
 async def warnings_of(host, clue_id, count, seconds=30):

@@ -7,7 +7,6 @@ import uuid
 import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from google.protobuf import timestamp_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoReflectionDescriptorDatabase
 
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
@@ -19,7 +18,7 @@ from services.audit.main import build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from services.sanctions.main import build as build_sanctions
-from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, token_for
+from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, token_for, ts
 
 OPEN = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection")
 BUILDERS = {"clues": build_clues, "cases": build_cases, "sanctions": build_sanctions, "audit": build_audit}
@@ -118,17 +117,11 @@ async def test_a_role_the_catalogue_does_not_allow_is_permission_denied(platform
         assert "partner_system" in err.value.details() and "clues.register" in err.value.details()
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await control_pb2_grpc.ControlServiceStub(ch).SetClock(
-                control_pb2.SetClockRequest(at=_ts(dt.datetime(2026, 5, 6, tzinfo=dt.timezone.utc))),
+                control_pb2.SetClockRequest(at=ts(dt.datetime(2026, 5, 6, tzinfo=dt.timezone.utc))),
                 metadata=call_metadata(clues.settings))
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     async with clues.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM clues.requests WHERE request_id = $1", request_id) == 0
-
-
-def _ts(at):
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(at)
-    return ts
 
 
 async def test_clock_is_settable_in_test_mode_only(platform):
@@ -137,7 +130,7 @@ async def test_clock_is_settable_in_test_mode_only(platform):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
         try:
-            set_ = await stub.SetClock(control_pb2.SetClockRequest(at=_ts(may), freeze=True),
+            set_ = await stub.SetClock(control_pb2.SetClockRequest(at=ts(may), freeze=True),
                                        metadata=call_metadata(clues.settings, OPERATOR))
             assert set_.clock.frozen and set_.clock.time_zone == "Asia/Shanghai"
             assert set_.clock.now.ToDatetime(tzinfo=dt.timezone.utc) == may
@@ -155,7 +148,7 @@ async def test_clock_is_settable_in_test_mode_only(platform):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.SetClock(control_pb2.SetClockRequest(at=_ts(may)), metadata=call_metadata(cases.settings, OPERATOR))
+            await stub.SetClock(control_pb2.SetClockRequest(at=ts(may)), metadata=call_metadata(cases.settings, OPERATOR))
         assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "PRODUCTION_MODE" in err.value.details() and "PLATFORM_TEST_MODE" in err.value.details()
         got = await stub.GetClock(control_pb2.GetClockRequest(), metadata=call_metadata(cases.settings))
@@ -179,7 +172,7 @@ async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
     assert await clues.store.read_stream(stream) == []          # not due yet: nothing fires
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
-        await stub.SetClock(control_pb2.SetClockRequest(at=_ts(due + dt.timedelta(minutes=1))),
+        await stub.SetClock(control_pb2.SetClockRequest(at=ts(due + dt.timedelta(minutes=1))),
                             metadata=call_metadata(clues.settings, OPERATOR))
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ach:

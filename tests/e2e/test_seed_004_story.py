@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
-from google.protobuf import timestamp_pb2
 
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2
@@ -26,7 +25,7 @@ from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, audit_history
 from tests.e2e.test_clue_warnings import set_clock, warnings_of
-from tests.factories import call_metadata, service_settings
+from tests.factories import call_metadata, service_settings, ts
 
 CST = timezone(timedelta(hours=8))
 RESIDENT = Principal("commission", "resident_group_1", "resident_officer", "u-res")
@@ -37,17 +36,13 @@ def at(month, day, hour=9, minute=0):
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
-def ts(when):
-    t = timestamp_pb2.Timestamp()
-    t.FromDatetime(when)
-    return t
-
 
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"s4{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("seed004")
+    # a schema of its own: the stock-take counts every clue in it
     clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data, test_mode=True,
-                                               timer_poll_seconds=0.2)).start()
+                                               timer_poll_seconds=0.2, database_schema=f"clues_{prefix}")).start()
     audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         yield clues, audit, Client(clues, ch)
