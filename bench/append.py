@@ -23,41 +23,17 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
-from pathlib import Path
 from urllib.parse import urlparse
 
-from clues.v1 import events_pb2
-from common.v1 import identity_pb2
+from bench.common import AT, new_event, postgres, say
 from kernel import envelope as env_mod
 from kernel.clock import SystemClock
-from kernel.envelope import NewEvent
-from kernel.principal import Principal
 from kernel.store import EventStore, create_pool
 
 BATCH = 100
-BY = Principal("commission", "case_management", "case_manager", "u-bench")
-AT = datetime(2026, 5, 6, 9, 0, tzinfo=timezone.utc)
-
-
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-def new_event(i: int) -> NewEvent:
-    """A realistic event: ~200 bytes of payload, links, principal, correlation."""
-    payload = events_pb2.ClueRegistered(
-        clue_id=f"clue-{uuid.UUID(int=i)}", source=events_pb2.CLUE_SOURCE_PETITION,
-        subjects=[identity_pb2.PersonRef(person_id=f"P-{i:08d}", name="Zhang San", post="deputy director",
-                                         unit="city housing and construction bureau")],
-        summary="Alleged acceptance of gifts from a property developer during permit approvals, 2024-2025.",
-        receiving_office=identity_pb2.OfficeRef(agency_id="commission", office_id="complaints"))
-    return NewEvent(event_id=str(uuid.uuid4()), payload=payload, occurred_at=AT, principal=BY,
-                    correlation_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()))
 
 
 # -- the kernel ---------------------------------------------------------------------------------
@@ -262,18 +238,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    pg = None
-    url = args.database_url
-    if not url:
-        from kernel.embedded import EmbeddedPostgres
-        pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="bench-pg-"))).start()
-        url = pg.url
-        say(f"embedded PostgreSQL at {url}")
-    try:
+    with postgres(args.database_url) as url:
         report(asyncio.run(run(url, args)), args)
-    finally:
-        if pg:
-            pg.stop()
     return 0
 
 

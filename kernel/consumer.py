@@ -1,8 +1,9 @@
 """Consuming other services' topics: a Faust agent per consumer, held gaps asked for again.
 
 Every record goes to `handle(raw, source)` (which runs the inbox and the consumer's effects in
-one transaction); relay markers are skipped and a malformed record is logged and skipped, so it
-never blocks its partition. A gap the inbox holds is asked for from the producing relay at once
+one transaction), or, for a handler with `record_batch`, up to BATCH records at a time to it (one
+transaction per batch: the audit ledger's ingest). Relay markers are skipped and a malformed
+record is logged and skipped, so it never blocks its partition. A gap the inbox holds is asked for from the producing relay at once
 (`on_gap`) and again by a sweeper while it stays held.
 """
 from __future__ import annotations
@@ -20,6 +21,8 @@ from kernel.republish import HeldGapSweeper, RepublishRequester
 from kernel.settings import ServiceSettings, republish_topic
 
 Handle = Callable[[bytes, Source], Awaitable[object]]
+HandleBatch = Callable[[list[tuple[bytes, Source]]], Awaitable[object]]
+BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
 
 
 class Handler(Protocol):
@@ -31,7 +34,8 @@ class Handler(Protocol):
     async def record(self, raw: bytes, source: Source) -> object: ...
 
 
-def faust_app(settings: ServiceSettings, topic_names: list[str], handle: Handle, name: str) -> faust.App:
+def faust_app(settings: ServiceSettings, topic_names: list[str], handle: Handle, name: str,
+              handle_batch: HandleBatch | None = None) -> faust.App:
     """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`."""
     group = f"{settings.consumer_group}-{name}"
     datadir = settings.data_dir / "faust" / group
@@ -43,8 +47,15 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], handle: Handle,
     topic = app.topic(*topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     log = klog.get(f"{settings.service}.consumer")
 
+    async def ingest_batches(stream):
+        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
+            await handle_batch([(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
+                                for e in events if e.message.key != MARKER_KEY])
+
     @app.agent(topic, name=f"{group}-ingest")
     async def ingest(stream):
+        if handle_batch is not None:
+            return await ingest_batches(stream)
         async for event in stream.events():
             message = event.message
             if message.key == MARKER_KEY:
@@ -76,7 +87,8 @@ class Consumer:
         self.sweeper = HeldGapSweeper(self.handler.inbox, self.pool, self.requester,   # and again while held
                                       interval_seconds=float(s.extra.get("held_sweep_seconds", 5.0)))
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
-        self.app = faust_app(s, self.topics, self.handler.record, self.name)
+        self.app = faust_app(s, self.topics, self.handler.record, self.name,
+                             getattr(self.handler, "record_batch", None))
         await self.app.start()
         return self
 

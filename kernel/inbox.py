@@ -30,6 +30,24 @@ class Accepted:
     source: Source
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A delivery that contradicts what was accepted: the same event id with other bytes
+    (`kind` "digest"), or another event at a version already taken (`kind` "version")."""
+    envelope: Envelope
+    raw: bytes
+    source: Source
+    kind: str
+
+
+@dataclass
+class BatchOutcome:
+    accepted: list[Accepted] = field(default_factory=list)   # in the order to apply
+    duplicates: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+    gaps: list[tuple[str, int, int]] = field(default_factory=list)
+
+
 @dataclass
 class Outcome:
     accepted: list[Accepted] = field(default_factory=list)
@@ -78,6 +96,20 @@ class Inbox:
             self.consumer, env.stream_id, out.accepted[-1].envelope.version)
         return out
 
+    async def receive_batch(self, conn, items: list[tuple[Envelope, bytes, Source]]) -> BatchOutcome:
+        """`receive` for many deliveries at once, set-based (a handful of statements for the whole
+        batch): the same decisions, in arrival order. Call inside the consumer's transaction."""
+        streams = sorted({env.stream_id for env, _, _ in items})
+        await conn.execute(   # the same per-stream locks as `receive`, taken in one order
+            "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
+            "(SELECT $1 || s AS k FROM unnest($2::text[]) s ORDER BY 1) t",
+            f"inbox:{self.schema}:{self.consumer}:", streams)
+        state = await _BatchState.load(conn, self, items, streams)
+        for item in items:
+            state.take(*item)
+        await state.write(conn, self)
+        return state.out
+
     async def _record(self, conn, env: Envelope, digest: bytes) -> None:
         await conn.execute(
             f"INSERT INTO {self.schema}.inbox (consumer, event_id, stream_id, version, digest) "
@@ -105,3 +137,92 @@ class Inbox:
             f"ON s.consumer = h.consumer AND s.stream_id = h.stream_id WHERE h.consumer = $1 "
             f"GROUP BY h.stream_id, s.version", self.consumer)
         return [(r["stream_id"], r["first"], r["last"]) for r in rows]
+
+
+class _BatchState:
+    """What the inbox knows of a batch's streams, and the batch's decisions, before writing."""
+
+    def __init__(self, seen: dict, last: dict, held: dict):
+        self.seen, self.last, self.held = seen, last, held      # held: (stream, version) -> (raw, source)
+        self.out = BatchOutcome()
+        self.new_rows: list[tuple] = []      # inbox rows to insert
+        self.new_held: list[tuple] = []
+        self.released: list[tuple[str, int]] = []
+        self.advanced: set[str] = set()
+
+    @classmethod
+    async def load(cls, conn, inbox: "Inbox", items, streams) -> "_BatchState":
+        s, c = inbox.schema, inbox.consumer
+        ids = list({env.event_id for env, _, _ in items})
+        seen = {str(r[0]): bytes(r[1]) for r in await conn.fetch(
+            f"SELECT event_id, digest FROM {s}.inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", c, ids)}
+        last = {r[0]: r[1] for r in await conn.fetch(
+            f"SELECT stream_id, version FROM {s}.inbox_streams WHERE consumer = $1 AND stream_id = ANY($2::text[])",
+            c, streams)}
+        held = {(r[0], r[1]): (bytes(r[2]), Source(**json.loads(r[3]))) for r in await conn.fetch(
+            f"SELECT stream_id, version, envelope, source FROM {s}.inbox_held "
+            f"WHERE consumer = $1 AND stream_id = ANY($2::text[])", c, streams)}
+        return cls(seen, last, held)
+
+    def take(self, env: Envelope, raw: bytes, source: Source) -> None:
+        digest = hashlib.sha256(raw).digest()
+        if env.event_id in self.seen:
+            self.out.duplicates += 1
+            if self.seen[env.event_id] != digest:
+                self.out.conflicts.append(Conflict(env, raw, source, "digest"))
+            return
+        last = self.last.get(env.stream_id, 0)
+        if env.version <= last:
+            self.out.conflicts.append(Conflict(env, raw, source, "version"))
+        elif env.version > last + 1:
+            if (env.stream_id, env.version) not in self.held:
+                self.held[(env.stream_id, env.version)] = (raw, source)
+                self.new_held.append((env.stream_id, env.version, raw, json.dumps(source.__dict__)))
+        else:
+            self._accept(env, raw, digest, source)
+            self._release(env.stream_id)
+
+    def _accept(self, env: Envelope, raw: bytes, digest: bytes, source: Source) -> None:
+        self.seen[env.event_id] = digest
+        self.last[env.stream_id] = env.version
+        self.advanced.add(env.stream_id)
+        self.new_rows.append((env.event_id, env.stream_id, env.version, digest))
+        self.out.accepted.append(Accepted(env, raw, source))
+
+    def _release(self, stream_id: str) -> None:
+        while (stream_id, self.last[stream_id] + 1) in self.held:
+            version = self.last[stream_id] + 1
+            raw, source = self.held.pop((stream_id, version))
+            self.released.append((stream_id, version))
+            self._accept(env_mod.parse(raw), raw, hashlib.sha256(raw).digest(), source)
+
+    async def write(self, conn, inbox: "Inbox") -> None:
+        s, c = inbox.schema, inbox.consumer
+        if self.new_rows:
+            await conn.execute(
+                f"INSERT INTO {s}.inbox (consumer, event_id, stream_id, version, digest) "
+                f"SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bytea[])",
+                c, *map(list, zip(*self.new_rows)))
+        new_held = [h for h in self.new_held if (h[0], h[1]) in self.held]   # not released in this batch
+        if new_held:
+            await conn.execute(
+                f"INSERT INTO {s}.inbox_held (consumer, stream_id, version, envelope, source) "
+                f"SELECT $1, st, v, e, src::jsonb FROM unnest($2::text[], $3::bigint[], $4::bytea[], $5::text[]) "
+                f"AS t(st, v, e, src) ON CONFLICT DO NOTHING",
+                c, *map(list, zip(*new_held)))
+        if self.released:
+            await conn.execute(
+                f"DELETE FROM {s}.inbox_held h USING unnest($2::text[], $3::bigint[]) r(stream_id, version) "
+                f"WHERE h.consumer = $1 AND h.stream_id = r.stream_id AND h.version = r.version",
+                c, *map(list, zip(*self.released)))
+        if self.advanced:
+            streams = sorted(self.advanced)
+            await conn.execute(
+                f"INSERT INTO {s}.inbox_streams (consumer, stream_id, version) "
+                f"SELECT $1, * FROM unnest($2::text[], $3::bigint[]) "
+                f"ON CONFLICT (consumer, stream_id) DO UPDATE SET version = EXCLUDED.version",
+                c, streams, [self.last[x] for x in streams])
+        gaps: dict[str, int] = {}
+        for stream_id, version in self.held:
+            gaps[stream_id] = min(version, gaps.get(stream_id, version))
+        self.out.gaps = [(st, self.last.get(st, 0) + 1, v - 1) for st, v in sorted(gaps.items())]

@@ -1,32 +1,22 @@
-"""Records every consumed event in the audit store, exactly once, through the inbox.
+"""Records every consumed event in the audit ledger, exactly once, through the inbox.
 
-The envelope bytes are stored exactly as received (the future ledger hashes them); Kafka
-coordinates are kept beside them. A redelivery is a no-op; an event that arrives ahead of a
-missing version is held by the inbox until the gap is filled.
+A batch of deliveries is one transaction: the inbox decides (duplicates skipped, gaps held,
+contradictions quarantined), the accepted envelopes become leaves of the Merkle ledger over
+exactly the bytes received (Kafka coordinates kept beside them), and the tree's head moves.
+A delivery contradicting what was recorded (same event id, other bytes; or another event at a
+taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition.
 """
 from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from kernel import log as klog
+from kernel import envelope as env_mod, log as klog
 from kernel.envelope import principal_of
-from kernel.inbox import Inbox, Source
+from kernel.errors import Validation
+from kernel.inbox import BatchOutcome, Inbox, Source
 from kernel.store import EventStore
-
-TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS {s}.recorded_events (
-    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    event_id    uuid   NOT NULL UNIQUE,
-    stream_id   text   NOT NULL,
-    version     bigint NOT NULL,
-    event_type  text   NOT NULL,
-    envelope    bytea  NOT NULL,
-    topic       text   NOT NULL,
-    partition   int    NOT NULL,
-    "offset"    bigint NOT NULL,
-    ingested_at timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (stream_id, version)
-)"""
+from services.audit.app import ledger
+from services.audit.domain.merkle import leaf_hash
 
 
 class Recorder:
@@ -42,34 +32,51 @@ class Recorder:
 
     async def migrate(self) -> None:
         async with self.store.pool.acquire() as conn:
-            await conn.execute(TABLE_SQL.format(s=self.store.schema))
+            await ledger.migrate(conn, self.store.schema)
 
     async def record(self, raw: bytes, source: Source) -> int:
         """Store one delivery; returns how many events it made durable (0 for a duplicate)."""
+        return await self.record_batch([(raw, source)])
+
+    async def record_batch(self, deliveries: list[tuple[bytes, Source]]) -> int:
+        """Store many deliveries in one transaction; returns how many events became leaves.
+        A malformed delivery is logged and skipped (it never blocks the batch)."""
+        items = []
+        for raw, source in deliveries:
+            try:
+                items.append((env_mod.parse(raw), raw, source))
+            except Validation as e:
+                self.log.error("audit.malformed_record", topic=source.topic, partition=source.partition,
+                               offset=source.offset, problem=str(e))
+        if not items:
+            return 0
         async with self.store.unit_of_work() as uow:
-            outcome = await self.inbox.receive(uow.conn, raw, source)
-            for a in outcome.accepted:
-                await uow.conn.execute(
-                    f'INSERT INTO {self.store.schema}.recorded_events (event_id, stream_id, version, event_type, '
-                    f'envelope, topic, partition, "offset") VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8)',
-                    a.envelope.event_id, a.envelope.stream_id, a.envelope.version, a.envelope.event_type,
-                    a.raw, a.source.topic, a.source.partition, a.source.offset)
-        for a in outcome.accepted:
+            head = await ledger.lock_head(uow.conn, self.store.schema)
+            outcome = await self.inbox.receive_batch(uow.conn, items)
+            if outcome.accepted:
+                await ledger.append(uow.conn, self.store.schema, head, outcome.accepted,
+                                    [leaf_hash(a.raw) for a in outcome.accepted])
+            quarantined = await ledger.quarantine(uow.conn, self.store.schema, outcome.conflicts)
+        await self._report(outcome, head.size, quarantined, {env.stream_id: src.topic for env, _, src in items})
+        return len(outcome.accepted)
+
+    async def _report(self, outcome: BatchOutcome, first_leaf: int, quarantined: int, topics: dict) -> None:
+        for i, a in enumerate(outcome.accepted):
             self.log.info("audit.recorded", event_id=a.envelope.event_id, stream_id=a.envelope.stream_id,
-                          version=a.envelope.version, correlation_id=a.envelope.correlation_id,
-                          user=principal_of(a.envelope).user)
-        if outcome.conflict:
-            self.log.error("audit.conflicting_duplicate", topic=source.topic, offset=source.offset)
-        if outcome.gap:
-            self.gaps.append(outcome.gap)
-            self.log.warning("audit.gap_held", stream_id=outcome.gap[0], missing_from=outcome.gap[1],
-                             missing_to=outcome.gap[2])
+                          version=a.envelope.version, leaf_index=first_leaf + i,
+                          correlation_id=a.envelope.correlation_id, user=principal_of(a.envelope).user)
+        for c in outcome.conflicts:
+            self.log.error("audit.quarantined", kind=c.kind, event_id=c.envelope.event_id,
+                           stream_id=c.envelope.stream_id, version=c.envelope.version, topic=c.source.topic,
+                           partition=c.source.partition, offset=c.source.offset, new=quarantined > 0)
+        for gap in outcome.gaps:
+            self.gaps.append(gap)
+            self.log.warning("audit.gap_held", stream_id=gap[0], missing_from=gap[1], missing_to=gap[2])
             if self.on_gap:
                 try:
-                    await self.on_gap(source.topic, *outcome.gap)
+                    await self.on_gap(topics[gap[0]], *gap)
                 except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
-                    self.log.warning("audit.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
-        return len(outcome.accepted)
+                    self.log.warning("audit.gap_request_failed", stream_id=gap[0], error=repr(e))
 
     async def stream_history(self, stream_id: str):
         return await self.store.pool.fetch(

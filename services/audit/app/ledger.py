@@ -1,0 +1,130 @@
+"""The verifiable ledger's storage: leaves, perfect-subtree nodes, the head, quarantine.
+
+Every recorded event is one leaf, hashed over exactly the envelope bytes received. The tree is
+integrated in the ingest transaction (tessera's sequence + integrate in one step): the head row
+is locked, the batch's leaves get the next indices, the compact range is extended, and every
+perfect node it completes is stored, so any root or proof at any size is read from stored hashes
+(about 2 rows per leaf, O(log n) rows per proof) and never recomputed from leaves.
+"""
+from __future__ import annotations
+
+import hashlib
+
+from kernel.inbox import Accepted, Conflict
+from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, range_hash
+
+TABLES_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.recorded_events (
+    seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id    uuid   NOT NULL UNIQUE,
+    stream_id   text   NOT NULL,
+    version     bigint NOT NULL,
+    event_type  text   NOT NULL,
+    envelope    bytea  NOT NULL,
+    topic       text   NOT NULL,
+    partition   int    NOT NULL,
+    "offset"    bigint NOT NULL,
+    ingested_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (stream_id, version)
+);
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS leaf_index bigint UNIQUE;
+CREATE TABLE IF NOT EXISTS {s}.ledger_head (
+    one   boolean PRIMARY KEY DEFAULT true CHECK (one),
+    size  bigint  NOT NULL,
+    peaks bytea[] NOT NULL
+);
+INSERT INTO {s}.ledger_head (size, peaks) VALUES (0, '{{}}') ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS {s}.merkle_nodes (
+    level smallint NOT NULL,
+    idx   bigint   NOT NULL,
+    hash  bytea    NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE IF NOT EXISTS {s}.quarantine (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id    uuid   NOT NULL,
+    stream_id   text   NOT NULL,
+    version     bigint NOT NULL,
+    kind        text   NOT NULL,
+    envelope    bytea  NOT NULL,
+    digest      bytea  NOT NULL,
+    topic       text   NOT NULL,
+    partition   int    NOT NULL,
+    "offset"    bigint NOT NULL,
+    detected_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (event_id, digest)
+);
+"""
+
+
+async def migrate(conn, schema: str) -> None:
+    await conn.execute(TABLES_SQL.format(s=schema))
+
+
+async def lock_head(conn, schema: str) -> CompactRange:
+    """The tree's right border, locked until the transaction ends: ingests integrate one at a time."""
+    row = await conn.fetchrow(f"SELECT size, peaks FROM {schema}.ledger_head FOR UPDATE")
+    return CompactRange(row["size"], tuple(bytes(p) for p in row["peaks"]))
+
+
+async def append(conn, schema: str, head: CompactRange, accepted: list[Accepted], leaf_hashes) -> CompactRange:
+    """Store the accepted events as leaves head.size.. and every node they complete; move the head."""
+    new, nodes = head.append(leaf_hashes)
+    rows = [(a.envelope.event_id, a.envelope.stream_id, a.envelope.version, a.envelope.event_type, a.raw,
+             a.source.topic, a.source.partition, a.source.offset, head.size + i) for i, a in enumerate(accepted)]
+    await conn.copy_records_to_table(
+        "recorded_events", schema_name=schema, records=rows,
+        columns=["event_id", "stream_id", "version", "event_type", "envelope", "topic", "partition", "offset",
+                 "leaf_index"])
+    await conn.copy_records_to_table("merkle_nodes", schema_name=schema, columns=["level", "idx", "hash"],
+                                     records=[(n.level, n.index, h) for n, h in nodes])
+    await conn.execute(f"UPDATE {schema}.ledger_head SET size = $1, peaks = $2", new.size, list(new.peaks))
+    return new
+
+
+async def quarantine(conn, schema: str, conflicts: list[Conflict]) -> int:
+    """Keep contradicting deliveries aside (once per distinct content); how many were new."""
+    if not conflicts:
+        return 0
+    rows = [(c.envelope.event_id, c.envelope.stream_id, c.envelope.version, c.kind, c.raw,
+             hashlib.sha256(c.raw).digest(), c.source.topic, c.source.partition, c.source.offset) for c in conflicts]
+    result = await conn.fetch(
+        f'INSERT INTO {schema}.quarantine (event_id, stream_id, version, kind, envelope, digest, topic, partition, '
+        f'"offset") SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], '
+        f'$6::bytea[], $7::text[], $8::int[], $9::bigint[]) ON CONFLICT DO NOTHING RETURNING id',
+        *map(list, zip(*rows)))
+    return len(result)
+
+
+async def size(conn, schema: str) -> int:
+    return await conn.fetchval(f"SELECT size FROM {schema}.ledger_head")
+
+
+async def node_hashes(conn, schema: str, nodes: list[Node]) -> dict[Node, bytes]:
+    rows = await conn.fetch(
+        f"SELECT n.level, n.idx, n.hash FROM {schema}.merkle_nodes n "
+        f"JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx",
+        [n.level for n in nodes], [n.index for n in nodes])
+    return {Node(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
+
+
+async def hashes_of(conn, schema: str, groups: list[list[Node]]) -> list[bytes]:
+    """Each group's subtree hash (a proof element, or a root) from the stored perfect nodes."""
+    wanted = sorted({n for g in groups for n in g}, key=lambda n: (n.level, n.index))
+    found = await node_hashes(conn, schema, wanted)
+    missing = [n for n in wanted if n not in found]
+    if missing:
+        raise LookupError(f"ledger nodes missing from the store: {missing[:3]}")
+    return [range_hash([found[n] for n in g]) for g in groups]
+
+
+async def root_at(conn, schema: str, tree_size: int) -> bytes:
+    if tree_size == 0:
+        return EMPTY_ROOT
+    [root] = await hashes_of(conn, schema, [decompose(0, tree_size)])
+    return root
+
+
+async def quarantined(pool, schema: str, limit: int):
+    return await pool.fetch(f'SELECT event_id::text, stream_id, version, kind, envelope, topic, partition, "offset", '
+                            f"detected_at FROM {schema}.quarantine ORDER BY id DESC LIMIT $1", limit)
