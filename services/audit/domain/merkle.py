@@ -70,11 +70,8 @@ class CompactRange:
         return range_hash(self.peaks)
 
     def append(self, leaf_hashes: Sequence[bytes]) -> tuple[CompactRange, list[tuple[Node, bytes]]]:
-        """Append HASH_SIZE-byte leaf hashes in O(k log n), never rebuilding from leaves.
-
-        Returns the new range and every perfect node these appends completed (leaves
-        included), bottom-up per leaf: across successive appends, each node exactly once.
-        """
+        """Append HASH_SIZE-byte leaf hashes in O(k log n). Returns the new range and every perfect
+        node completed (leaves included), bottom-up per leaf: across appends, each node exactly once."""
         size, peaks, completed = self.size, list(self.peaks), []
         for h in leaf_hashes:
             if not _is_hash(h):
@@ -93,10 +90,8 @@ class CompactRange:
 
 def decompose(begin: int, end: int) -> list[Node]:
     """The fewest perfect subtrees covering leaves [begin, end), left to right; 0 <= begin <= end.
-
     For a subtree range of an RFC 6962 tree (begin a multiple of the smallest power of two
-    >= end - begin) that is its binary decomposition, and range_hash over it gives its MTH.
-    """
+    >= end - begin) that is its binary decomposition, and range_hash over it gives its MTH."""
     if not 0 <= begin <= end:
         raise ValueError(f"invalid range [{begin}, {end})")
     nodes = []
@@ -123,9 +118,7 @@ def range_hash(hashes: Sequence[bytes]) -> bytes:
 
 def inclusion_proof_nodes(index: int, size: int) -> list[list[Node]]:
     """RFC 6962 PATH(index, D[size]) as nodes, bottom-up; 0 <= index < size.
-
-    Proof hash i is range_hash of the stored hashes of element i's nodes.
-    """
+    Proof hash i is range_hash of the stored hashes of element i's nodes."""
     if not 0 <= index < size:
         raise ValueError(f"need 0 <= index < size, got index={index} size={size}")
     path, begin, end = [], 0, size
@@ -142,9 +135,7 @@ def inclusion_proof_nodes(index: int, size: int) -> list[list[Node]]:
 
 def consistency_proof_nodes(size1: int, size2: int) -> list[list[Node]]:
     """RFC 6962 PROOF(size1, D[size2]) as nodes, like inclusion_proof_nodes; 0 <= size1 <= size2.
-
-    Empty when size1 == size2, and when size1 == 0: anything extends the empty tree.
-    """
+    Empty when size1 == size2, and when size1 == 0: anything extends the empty tree."""
     if not 0 <= size1 <= size2:
         raise ValueError(f"need 0 <= size1 <= size2, got {size1}, {size2}")
     path, begin, end, m, whole = [], 0, size2, size1, True
@@ -193,8 +184,7 @@ class ProofError(ValueError):
     """A proof did not verify. On a root mismatch .expected is the root the caller gave and
     .calculated the one the proof yields; otherwise both are None."""
 
-    def __init__(self, message: str, *, expected: bytes | None = None,
-                 calculated: bytes | None = None) -> None:
+    def __init__(self, message: str, *, expected: bytes | None = None, calculated: bytes | None = None):
         super().__init__(message)
         self.expected, self.calculated = expected, calculated
 
@@ -233,7 +223,7 @@ def _chain(fn: int, sn: int, seed: bytes, path: Sequence[bytes]) -> tuple[bytes,
     for p in path:
         if fn & 1 or fn == sn:
             old, new = node_hash(p, old), node_hash(p, new)
-            while fn and not fn & 1:  # levels where our node has no right sibling: no hash
+            while fn and not fn & 1:  # RFC bookkeeping: levels where we have no sibling
                 fn, sn = fn >> 1, sn >> 1
         else:
             new = node_hash(new, p)
@@ -241,8 +231,7 @@ def _chain(fn: int, sn: int, seed: bytes, path: Sequence[bytes]) -> tuple[bytes,
     return old, new
 
 
-def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes],
-                     root: bytes) -> None:
+def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> None:
     """RFC 9162 §2.1.3.2: raise ProofError unless `proof` shows `leaf_hash` at `index` in the
     tree of `size` leaves and root `root`; all hashes HASH_SIZE bytes, 0 <= index < size."""
     if not 0 <= index < size:
@@ -254,8 +243,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, size: int, proof: Sequence[by
     _match(_chain(index, size - 1, leaf_hash, proof)[1], root, "root")
 
 
-def verify_consistency(size1: int, size2: int, proof: Sequence[bytes],
-                       root1: bytes, root2: bytes) -> None:
+def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """RFC 9162 §2.1.4.2: raise ProofError unless `proof` shows the tree (size2, root2)
     extends (size1, root1); 0 <= size1 <= size2. When size1 is 0 or size2 the proof must be
     empty, and root1 must be EMPTY_ROOT, respectively equal to root2."""
