@@ -26,19 +26,47 @@ from common.v1 import envelope_pb2 as common_dot_v1_dot_envelope__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61udit/v1/service.proto\x12\x08\x61udit.v1\x1a\x18\x63ommon/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x17GetStreamHistoryRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"\xb1\x01\n\rRecordedEvent\x12%\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x13.common.v1.Envelope\x12\x16\n\x0e\x65nvelope_bytes\x18\x02 \x01(\x0c\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x03\x12/\n\x0bingested_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x18GetStreamHistoryResponse\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\'\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x17.audit.v1.RecordedEvent2i\n\x0c\x41uditService\x12Y\n\x10GetStreamHistory\x12!.audit.v1.GetStreamHistoryRequest\x1a\".audit.v1.GetStreamHistoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61udit/v1/service.proto\x12\x08\x61udit.v1\x1a\x18\x63ommon/v1/envelope.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x17GetStreamHistoryRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"\xb1\x01\n\rRecordedEvent\x12%\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x13.common.v1.Envelope\x12\x16\n\x0e\x65nvelope_bytes\x18\x02 \x01(\x0c\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x03\x12/\n\x0bingested_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x18GetStreamHistoryResponse\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\'\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x17.audit.v1.RecordedEvent\"?\n\x18GetInclusionProofRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"\x8c\x01\n\x19GetInclusionProofResponse\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x11\n\troot_hash\x18\x04 \x01(\x0c\x12\x11\n\tleaf_data\x18\x05 \x01(\x0c\x12\x12\n\ncheckpoint\x18\x06 \x01(\x0c\"E\n\x1aGetConsistencyProofRequest\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\"\x7f\n\x1bGetConsistencyProofResponse\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x12\n\nfirst_root\x18\x04 \x01(\x0c\x12\x13\n\x0bsecond_root\x18\x05 \x01(\x0c\"\x16\n\x14GetCheckpointRequest\"\x8a\x01\n\x15GetCheckpointResponse\x12\x0c\n\x04note\x18\x01 \x01(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x0e\n\x06origin\x18\x04 \x01(\t\x12-\n\tsigned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15SignCheckpointRequest\"M\n\x16SignCheckpointResponse\x12\x33\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x1f.audit.v1.GetCheckpointResponse\"\x1b\n\x19GetLedgerPublicKeyRequest\"V\n\x1aGetLedgerPublicKeyResponse\x12\x14\n\x0cverifier_key\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\"\'\n\x16ListQuarantinedRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"\xee\x01\n\x13QuarantinedDelivery\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tstream_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12&\n\x04kind\x18\x04 \x01(\x0e\x32\x18.audit.v1.QuarantineKind\x12\x16\n\x0e\x65nvelope_bytes\x18\x05 \x01(\x0c\x12\r\n\x05topic\x18\x06 \x01(\t\x12\x11\n\tpartition\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x03\x12/\n\x0b\x64\x65tected_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x17ListQuarantinedResponse\x12\x31\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1d.audit.v1.QuarantinedDelivery*j\n\x0eQuarantineKind\x12\x1f\n\x1bQUARANTINE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16QUARANTINE_KIND_DIGEST\x10\x01\x12\x1b\n\x17QUARANTINE_KIND_VERSION\x10\x02\x32\x8b\x05\n\x0c\x41uditService\x12Y\n\x10GetStreamHistory\x12!.audit.v1.GetStreamHistoryRequest\x1a\".audit.v1.GetStreamHistoryResponse\x12\\\n\x11GetInclusionProof\x12\".audit.v1.GetInclusionProofRequest\x1a#.audit.v1.GetInclusionProofResponse\x12\x62\n\x13GetConsistencyProof\x12$.audit.v1.GetConsistencyProofRequest\x1a%.audit.v1.GetConsistencyProofResponse\x12P\n\rGetCheckpoint\x12\x1e.audit.v1.GetCheckpointRequest\x1a\x1f.audit.v1.GetCheckpointResponse\x12S\n\x0eSignCheckpoint\x12\x1f.audit.v1.SignCheckpointRequest\x1a .audit.v1.SignCheckpointResponse\x12_\n\x12GetLedgerPublicKey\x12#.audit.v1.GetLedgerPublicKeyRequest\x1a$.audit.v1.GetLedgerPublicKeyResponse\x12V\n\x0fListQuarantined\x12 .audit.v1.ListQuarantinedRequest\x1a!.audit.v1.ListQuarantinedResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'audit.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_QUARANTINEKIND']._serialized_start=1563
+  _globals['_QUARANTINEKIND']._serialized_end=1669
   _globals['_GETSTREAMHISTORYREQUEST']._serialized_start=95
   _globals['_GETSTREAMHISTORYREQUEST']._serialized_end=139
   _globals['_RECORDEDEVENT']._serialized_start=142
   _globals['_RECORDEDEVENT']._serialized_end=319
   _globals['_GETSTREAMHISTORYRESPONSE']._serialized_start=321
   _globals['_GETSTREAMHISTORYRESPONSE']._serialized_end=407
-  _globals['_AUDITSERVICE']._serialized_start=409
-  _globals['_AUDITSERVICE']._serialized_end=514
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_start=409
+  _globals['_GETINCLUSIONPROOFREQUEST']._serialized_end=472
+  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_start=475
+  _globals['_GETINCLUSIONPROOFRESPONSE']._serialized_end=615
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_start=617
+  _globals['_GETCONSISTENCYPROOFREQUEST']._serialized_end=686
+  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_start=688
+  _globals['_GETCONSISTENCYPROOFRESPONSE']._serialized_end=815
+  _globals['_GETCHECKPOINTREQUEST']._serialized_start=817
+  _globals['_GETCHECKPOINTREQUEST']._serialized_end=839
+  _globals['_GETCHECKPOINTRESPONSE']._serialized_start=842
+  _globals['_GETCHECKPOINTRESPONSE']._serialized_end=980
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_start=982
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_end=1005
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_start=1007
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_end=1084
+  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_start=1086
+  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_end=1113
+  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_start=1115
+  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_end=1201
+  _globals['_LISTQUARANTINEDREQUEST']._serialized_start=1203
+  _globals['_LISTQUARANTINEDREQUEST']._serialized_end=1242
+  _globals['_QUARANTINEDDELIVERY']._serialized_start=1245
+  _globals['_QUARANTINEDDELIVERY']._serialized_end=1483
+  _globals['_LISTQUARANTINEDRESPONSE']._serialized_start=1485
+  _globals['_LISTQUARANTINEDRESPONSE']._serialized_end=1561
+  _globals['_AUDITSERVICE']._serialized_start=1672
+  _globals['_AUDITSERVICE']._serialized_end=2323
 # @@protoc_insertion_point(module_scope)

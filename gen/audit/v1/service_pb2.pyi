@@ -3,12 +3,22 @@ import datetime
 from common.v1 import envelope_pb2 as _envelope_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class QuarantineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUARANTINE_KIND_UNSPECIFIED: _ClassVar[QuarantineKind]
+    QUARANTINE_KIND_DIGEST: _ClassVar[QuarantineKind]
+    QUARANTINE_KIND_VERSION: _ClassVar[QuarantineKind]
+QUARANTINE_KIND_UNSPECIFIED: QuarantineKind
+QUARANTINE_KIND_DIGEST: QuarantineKind
+QUARANTINE_KIND_VERSION: QuarantineKind
 
 class GetStreamHistoryRequest(_message.Message):
     __slots__ = ("stream_id",)
@@ -39,3 +49,125 @@ class GetStreamHistoryResponse(_message.Message):
     stream_id: str
     events: _containers.RepeatedCompositeFieldContainer[RecordedEvent]
     def __init__(self, stream_id: _Optional[str] = ..., events: _Optional[_Iterable[_Union[RecordedEvent, _Mapping]]] = ...) -> None: ...
+
+class GetInclusionProofRequest(_message.Message):
+    __slots__ = ("event_id", "tree_size")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    tree_size: int
+    def __init__(self, event_id: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class GetInclusionProofResponse(_message.Message):
+    __slots__ = ("leaf_index", "tree_size", "hashes", "root_hash", "leaf_data", "checkpoint")
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    HASHES_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    LEAF_DATA_FIELD_NUMBER: _ClassVar[int]
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    leaf_index: int
+    tree_size: int
+    hashes: _containers.RepeatedScalarFieldContainer[bytes]
+    root_hash: bytes
+    leaf_data: bytes
+    checkpoint: bytes
+    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ..., hashes: _Optional[_Iterable[bytes]] = ..., root_hash: _Optional[bytes] = ..., leaf_data: _Optional[bytes] = ..., checkpoint: _Optional[bytes] = ...) -> None: ...
+
+class GetConsistencyProofRequest(_message.Message):
+    __slots__ = ("first_size", "second_size")
+    FIRST_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECOND_SIZE_FIELD_NUMBER: _ClassVar[int]
+    first_size: int
+    second_size: int
+    def __init__(self, first_size: _Optional[int] = ..., second_size: _Optional[int] = ...) -> None: ...
+
+class GetConsistencyProofResponse(_message.Message):
+    __slots__ = ("first_size", "second_size", "hashes", "first_root", "second_root")
+    FIRST_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SECOND_SIZE_FIELD_NUMBER: _ClassVar[int]
+    HASHES_FIELD_NUMBER: _ClassVar[int]
+    FIRST_ROOT_FIELD_NUMBER: _ClassVar[int]
+    SECOND_ROOT_FIELD_NUMBER: _ClassVar[int]
+    first_size: int
+    second_size: int
+    hashes: _containers.RepeatedScalarFieldContainer[bytes]
+    first_root: bytes
+    second_root: bytes
+    def __init__(self, first_size: _Optional[int] = ..., second_size: _Optional[int] = ..., hashes: _Optional[_Iterable[bytes]] = ..., first_root: _Optional[bytes] = ..., second_root: _Optional[bytes] = ...) -> None: ...
+
+class GetCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetCheckpointResponse(_message.Message):
+    __slots__ = ("note", "tree_size", "root_hash", "origin", "signed_at")
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    note: bytes
+    tree_size: int
+    root_hash: bytes
+    origin: str
+    signed_at: _timestamp_pb2.Timestamp
+    def __init__(self, note: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., origin: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SignCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SignCheckpointResponse(_message.Message):
+    __slots__ = ("checkpoint",)
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: GetCheckpointResponse
+    def __init__(self, checkpoint: _Optional[_Union[GetCheckpointResponse, _Mapping]] = ...) -> None: ...
+
+class GetLedgerPublicKeyRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetLedgerPublicKeyResponse(_message.Message):
+    __slots__ = ("verifier_key", "origin", "public_key")
+    VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    verifier_key: str
+    origin: str
+    public_key: bytes
+    def __init__(self, verifier_key: _Optional[str] = ..., origin: _Optional[str] = ..., public_key: _Optional[bytes] = ...) -> None: ...
+
+class ListQuarantinedRequest(_message.Message):
+    __slots__ = ("limit",)
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    limit: int
+    def __init__(self, limit: _Optional[int] = ...) -> None: ...
+
+class QuarantinedDelivery(_message.Message):
+    __slots__ = ("event_id", "stream_id", "version", "kind", "envelope_bytes", "topic", "partition", "offset", "detected_at")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    OFFSET_FIELD_NUMBER: _ClassVar[int]
+    DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    stream_id: str
+    version: int
+    kind: QuarantineKind
+    envelope_bytes: bytes
+    topic: str
+    partition: int
+    offset: int
+    detected_at: _timestamp_pb2.Timestamp
+    def __init__(self, event_id: _Optional[str] = ..., stream_id: _Optional[str] = ..., version: _Optional[int] = ..., kind: _Optional[_Union[QuarantineKind, str]] = ..., envelope_bytes: _Optional[bytes] = ..., topic: _Optional[str] = ..., partition: _Optional[int] = ..., offset: _Optional[int] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListQuarantinedResponse(_message.Message):
+    __slots__ = ("deliveries",)
+    DELIVERIES_FIELD_NUMBER: _ClassVar[int]
+    deliveries: _containers.RepeatedCompositeFieldContainer[QuarantinedDelivery]
+    def __init__(self, deliveries: _Optional[_Iterable[_Union[QuarantinedDelivery, _Mapping]]] = ...) -> None: ...

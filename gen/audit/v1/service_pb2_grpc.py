@@ -40,6 +40,36 @@ class AuditServiceStub:
                 request_serializer=audit_dot_v1_dot_service__pb2.GetStreamHistoryRequest.SerializeToString,
                 response_deserializer=audit_dot_v1_dot_service__pb2.GetStreamHistoryResponse.FromString,
                 _registered_method=True)
+        self.GetInclusionProof = channel.unary_unary(
+                '/audit.v1.AuditService/GetInclusionProof',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetInclusionProofRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetInclusionProofResponse.FromString,
+                _registered_method=True)
+        self.GetConsistencyProof = channel.unary_unary(
+                '/audit.v1.AuditService/GetConsistencyProof',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetConsistencyProofRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetConsistencyProofResponse.FromString,
+                _registered_method=True)
+        self.GetCheckpoint = channel.unary_unary(
+                '/audit.v1.AuditService/GetCheckpoint',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetCheckpointRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetCheckpointResponse.FromString,
+                _registered_method=True)
+        self.SignCheckpoint = channel.unary_unary(
+                '/audit.v1.AuditService/SignCheckpoint',
+                request_serializer=audit_dot_v1_dot_service__pb2.SignCheckpointRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.SignCheckpointResponse.FromString,
+                _registered_method=True)
+        self.GetLedgerPublicKey = channel.unary_unary(
+                '/audit.v1.AuditService/GetLedgerPublicKey',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.FromString,
+                _registered_method=True)
+        self.ListQuarantined = channel.unary_unary(
+                '/audit.v1.AuditService/ListQuarantined',
+                request_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -53,6 +83,52 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetInclusionProof(self, request, context):
+        """RFC 6962 inclusion proof of one recorded event in the ledger at a tree size. Operation
+        `audit.verify`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetConsistencyProof(self, request, context):
+        """RFC 6962 consistency proof between two tree sizes: the larger tree extends the smaller one.
+        Operation `audit.verify`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCheckpoint(self, request, context):
+        """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note). Operation `audit.verify`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignCheckpoint(self, request, context):
+        """Sign a checkpoint of the ledger now (otherwise one is signed at an interval). Never signs a
+        tree inconsistent with the last signed one. Operation `audit.checkpoint`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetLedgerPublicKey(self, request, context):
+        """The key that verifies the ledger's checkpoints, and the ledger's origin line. Operation
+        `audit.verify`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQuarantined(self, request, context):
+        """Deliveries kept aside because they contradict what was recorded. Operation `audit.quarantine`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +136,36 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.GetStreamHistory,
                     request_deserializer=audit_dot_v1_dot_service__pb2.GetStreamHistoryRequest.FromString,
                     response_serializer=audit_dot_v1_dot_service__pb2.GetStreamHistoryResponse.SerializeToString,
+            ),
+            'GetInclusionProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInclusionProof,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetInclusionProofRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetInclusionProofResponse.SerializeToString,
+            ),
+            'GetConsistencyProof': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetConsistencyProof,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetConsistencyProofRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetConsistencyProofResponse.SerializeToString,
+            ),
+            'GetCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCheckpoint,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetCheckpointRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetCheckpointResponse.SerializeToString,
+            ),
+            'SignCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignCheckpoint,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.SignCheckpointRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.SignCheckpointResponse.SerializeToString,
+            ),
+            'GetLedgerPublicKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetLedgerPublicKey,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.SerializeToString,
+            ),
+            'ListQuarantined': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQuarantined,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +196,168 @@ class AuditService:
             '/audit.v1.AuditService/GetStreamHistory',
             audit_dot_v1_dot_service__pb2.GetStreamHistoryRequest.SerializeToString,
             audit_dot_v1_dot_service__pb2.GetStreamHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInclusionProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetInclusionProof',
+            audit_dot_v1_dot_service__pb2.GetInclusionProofRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetInclusionProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetConsistencyProof(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetConsistencyProof',
+            audit_dot_v1_dot_service__pb2.GetConsistencyProofRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetConsistencyProofResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetCheckpoint',
+            audit_dot_v1_dot_service__pb2.GetCheckpointRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/SignCheckpoint',
+            audit_dot_v1_dot_service__pb2.SignCheckpointRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.SignCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetLedgerPublicKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetLedgerPublicKey',
+            audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQuarantined(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/ListQuarantined',
+            audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.FromString,
             options,
             channel_credentials,
             insecure,

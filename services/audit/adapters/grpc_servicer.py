@@ -1,14 +1,19 @@
-"""Thin gRPC edge of the audit service."""
+"""Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
-from audit.v1 import service_pb2, service_pb2_grpc
+from audit.v1 import service_pb2 as pb, service_pb2_grpc
 from google.protobuf import timestamp_pb2
 
 from kernel.envelope import parse
-from kernel.errors import NotFound
+from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
 from kernel.store import check_identifier
+from services.audit.app import ledger
+from services.audit.app.checkpoints import Checkpointer, Signed
+from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
+
+MAX_LIST = 1000
 
 
 def _ts(at) -> timestamp_pb2.Timestamp:
@@ -18,8 +23,8 @@ def _ts(at) -> timestamp_pb2.Timestamp:
 
 
 class AuditServicer(service_pb2_grpc.AuditServiceServicer):
-    def __init__(self, recorder: Recorder):
-        self.recorder = recorder
+    def __init__(self, recorder: Recorder, checkpoints: Checkpointer, proofs: Proofs):
+        self.recorder, self.checkpoints, self.proofs = recorder, checkpoints, proofs
 
     @rpc("audit.read")
     async def GetStreamHistory(self, request, context, call):
@@ -27,7 +32,52 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         rows = await self.recorder.stream_history(stream_id)
         if not rows:
             raise NotFound("stream", stream_id)
-        return service_pb2.GetStreamHistoryResponse(stream_id=stream_id, events=[
-            service_pb2.RecordedEvent(envelope=parse(bytes(r["envelope"])), envelope_bytes=bytes(r["envelope"]),
-                                      topic=r["topic"], partition=r["partition"], offset=r["offset"],
-                                      ingested_at=_ts(r["ingested_at"])) for r in rows])
+        return pb.GetStreamHistoryResponse(stream_id=stream_id, events=[
+            pb.RecordedEvent(envelope=parse(bytes(r["envelope"])), envelope_bytes=bytes(r["envelope"]),
+                             topic=r["topic"], partition=r["partition"], offset=r["offset"],
+                             ingested_at=_ts(r["ingested_at"])) for r in rows])
+
+    @rpc("audit.verify")
+    async def GetInclusionProof(self, request, context, call):
+        p = await self.proofs.inclusion(request.event_id.strip(), request.tree_size)
+        return pb.GetInclusionProofResponse(leaf_index=p.leaf_index, tree_size=p.tree_size, hashes=p.hashes,
+                                            root_hash=p.root, leaf_data=p.leaf_data, checkpoint=p.checkpoint)
+
+    @rpc("audit.verify")
+    async def GetConsistencyProof(self, request, context, call):
+        p = await self.proofs.consistency(request.first_size, request.second_size)
+        return pb.GetConsistencyProofResponse(first_size=p.first_size, second_size=p.second_size, hashes=p.hashes,
+                                              first_root=p.first_root, second_root=p.second_root)
+
+    def _checkpoint(self, s: Signed) -> pb.GetCheckpointResponse:
+        return pb.GetCheckpointResponse(note=s.note, tree_size=s.tree_size, root_hash=s.root,
+                                        origin=self.checkpoints.origin, signed_at=_ts(s.signed_at))
+
+    @rpc("audit.verify")
+    async def GetCheckpoint(self, request, context, call):
+        latest = await self.checkpoints.latest()
+        if latest is None:
+            raise NotFound("checkpoint", "latest")
+        return self._checkpoint(latest)
+
+    @rpc("audit.checkpoint")
+    async def SignCheckpoint(self, request, context, call):
+        return pb.SignCheckpointResponse(checkpoint=self._checkpoint(await self.checkpoints.sign()))
+
+    @rpc("audit.verify")
+    async def GetLedgerPublicKey(self, request, context, call):
+        signer = self.checkpoints.signer
+        return pb.GetLedgerPublicKeyResponse(verifier_key=signer.verifier_key, origin=self.checkpoints.origin,
+                                             public_key=signer.public_key_bytes)
+
+    @rpc("audit.quarantine")
+    async def ListQuarantined(self, request, context, call):
+        limit = request.limit or MAX_LIST
+        if limit > MAX_LIST:
+            raise Validation("limit", f"at most {MAX_LIST}")
+        rows = await ledger.quarantined(self.recorder.store.pool, self.recorder.store.schema, limit)
+        return pb.ListQuarantinedResponse(deliveries=[pb.QuarantinedDelivery(
+            event_id=r["event_id"], stream_id=r["stream_id"], version=r["version"],
+            kind=pb.QuarantineKind.Value(f"QUARANTINE_KIND_{r['kind'].upper()}"), envelope_bytes=bytes(r["envelope"]),
+            topic=r["topic"], partition=r["partition"], offset=r["offset"], detected_at=_ts(r["detected_at"]))
+            for r in rows])

@@ -1,0 +1,75 @@
+"""Inclusion and consistency proofs served from the stored perfect-subtree nodes: one indexed
+query of O(log n) rows per proof (root included), whatever the tree size."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from kernel.errors import IllegalState, NotFound, Validation
+from services.audit.app import ledger
+from services.audit.app.checkpoints import Checkpointer
+from services.audit.domain.merkle import EMPTY_ROOT, consistency_proof_nodes, decompose, inclusion_proof_nodes
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    leaf_index: int
+    tree_size: int
+    hashes: list[bytes]
+    root: bytes
+    leaf_data: bytes
+    checkpoint: bytes
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first_size: int
+    second_size: int
+    hashes: list[bytes]
+    first_root: bytes
+    second_root: bytes
+
+
+class Proofs:
+    def __init__(self, pool, schema: str, checkpoints: Checkpointer):
+        self.pool, self.schema, self.checkpoints = pool, schema, checkpoints
+
+    async def _size(self, conn, requested: int, field: str) -> int:
+        """The requested size, or the latest signed one for 0; never beyond the ledger."""
+        if requested == 0:
+            latest = await self.checkpoints.latest(conn)
+            if latest is None:
+                raise IllegalState("no checkpoint signed yet", "prove against the latest checkpoint")
+            return latest.tree_size
+        held = await ledger.size(conn, self.schema)
+        if requested > held:
+            raise Validation(field, f"{requested} is beyond the ledger's {held} leaves")
+        return requested
+
+    async def inclusion(self, event_id: str, tree_size: int) -> InclusionProof:
+        try:
+            uuid.UUID(event_id)
+        except ValueError:
+            raise Validation("event_id", "must be a UUID") from None
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(f"SELECT leaf_index, envelope FROM {self.schema}.recorded_events "
+                                      f"WHERE event_id = $1::uuid", event_id)
+            if row is None or row["leaf_index"] is None:
+                raise NotFound("recorded event", event_id)
+            size, index = await self._size(conn, tree_size, "tree_size"), row["leaf_index"]
+            if index >= size:
+                raise IllegalState(f"tree size {size}", f"prove leaf {index} (recorded later; ask for a larger size)")
+            *path, root = await ledger.hashes_of(conn, self.schema,
+                                                 inclusion_proof_nodes(index, size) + [decompose(0, size)])
+        return InclusionProof(index, size, path, root, bytes(row["envelope"]), await self.checkpoints.at_size(size))
+
+    async def consistency(self, first: int, second: int) -> ConsistencyProof:
+        if first < 1:
+            raise Validation("first_size", "must be at least 1")
+        async with self.pool.acquire() as conn:
+            second = await self._size(conn, second, "second_size")
+            if first > second:
+                raise Validation("first_size", f"{first} is larger than second_size {second}")
+            *path, root1, root2 = await ledger.hashes_of(
+                conn, self.schema, consistency_proof_nodes(first, second) + [decompose(0, first), decompose(0, second)])
+        return ConsistencyProof(first, second, path, root1, root2 if second else EMPTY_ROOT)
