@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token install run test test-unit test-integration test-e2e proto proto-check lint-proto bench clean
+.PHONY: token install run test test-unit test-integration test-e2e proto proto-check lint-proto bench bench-ledger clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -56,6 +56,10 @@ test-e2e: install
 bench: install
 	$(PIP) install -q -r bench/requirements.txt
 	$(PY) -m bench.append $(ARGS)
+
+## Audit ledger benchmark: ingest events/s, proof p50/p99 at 100k and 1M leaves; ARGS="--quick|--help".
+bench-ledger: install
+	$(PY) -m bench.ledger $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .data .pytest_cache

@@ -131,3 +131,52 @@ async def test_a_checkpoint_under_another_key_is_reported(ledger, store):
     async with store.pool.acquire() as conn:
         report = await verify_ledger(conn, store.schema, stranger, ORIGIN)
     assert [f.kind for f in report.findings] == ["BAD_CHECKPOINT"]
+
+
+async def test_a_history_bundle_verifies_offline_and_any_change_to_it_is_caught(ledger, store):
+    import base64
+    import json
+
+    from services.audit.app import bundles
+    from services.audit.verify_bundle import BundleError, verify_bundle
+    recorder, checkpoints, _, verifier = ledger
+    raws = events(3, 6, "b")
+    await grow(recorder, raws)
+    data, size, count = await bundles.export(store.pool, store.schema, checkpoints, "clue-b1")
+    assert (size, count) == (18, 6)
+    key = checkpoints.signer.verifier_key
+    lines = verify_bundle(data, key, ORIGIN)
+    assert lines[-1].startswith("6 events of clue-b1 verified") and all(line.endswith("OK") for line in lines[1:-1])
+
+    def changed(edit):
+        bundle = json.loads(data)
+        edit(bundle)
+        return json.dumps(bundle).encode()
+    forged = base64.b64encode(raws[0]).decode()
+    for edit in (lambda b: b["events"][2].update(envelope=forged),                    # another event's bytes
+                 lambda b: b["events"][2]["proof"].pop(),                              # a proof truncated
+                 lambda b: b["events"][2].update(leaf_index=b["events"][2]["leaf_index"] + 1),
+                 lambda b: b.update(checkpoint=b["checkpoint"].replace("\n18\n", "\n17\n")),
+                 lambda b: b.update(subject="clue-b2")):
+        with pytest.raises(BundleError):
+            verify_bundle(changed(edit), key, ORIGIN)
+    stranger = NoteSigner(ORIGIN, Ed25519PrivateKey.generate()).verifier_key
+    with pytest.raises(BundleError, match="checkpoint"):
+        verify_bundle(data, stranger)
+
+
+
+async def test_the_bundle_verifier_command_needs_only_the_file_and_the_key(ledger, store, tmp_path, capsys):
+    from services.audit.app import bundles
+    from services.audit.verify_bundle import main
+    recorder, checkpoints, _, _ = ledger
+    await grow(recorder, events(2, 3, "c"))
+    data, _, _ = await bundles.export(store.pool, store.schema, checkpoints, "clue-c0")
+    (tmp_path / "key.txt").write_text(checkpoints.signer.verifier_key + "\n")
+    (tmp_path / "b.json").write_bytes(data)
+    assert main([str(tmp_path / "b.json"), "--key", str(tmp_path / "key.txt"), "--origin", ORIGIN]) == 0
+    assert "3 events of clue-c0 verified" in capsys.readouterr().out
+    (tmp_path / "bad.json").write_bytes(data.replace(b'"leaf_index": 0', b'"leaf_index": 1', 1))
+    assert main([str(tmp_path / "bad.json"), "--key", str(tmp_path / "key.txt")]) == 1
+    assert "FAILED: events[0]" in capsys.readouterr().err
+    assert main([str(tmp_path / "none.json"), "--key", checkpoints.signer.verifier_key]) == 2

@@ -171,3 +171,19 @@ class ListQuarantinedResponse(_message.Message):
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     deliveries: _containers.RepeatedCompositeFieldContainer[QuarantinedDelivery]
     def __init__(self, deliveries: _Optional[_Iterable[_Union[QuarantinedDelivery, _Mapping]]] = ...) -> None: ...
+
+class ExportHistoryBundleRequest(_message.Message):
+    __slots__ = ("stream_id",)
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    def __init__(self, stream_id: _Optional[str] = ...) -> None: ...
+
+class ExportHistoryBundleResponse(_message.Message):
+    __slots__ = ("bundle", "tree_size", "events")
+    BUNDLE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    bundle: bytes
+    tree_size: int
+    events: int
+    def __init__(self, bundle: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., events: _Optional[int] = ...) -> None: ...

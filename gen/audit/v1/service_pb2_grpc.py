@@ -65,6 +65,11 @@ class AuditServiceStub:
                 request_serializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.SerializeToString,
                 response_deserializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.FromString,
                 _registered_method=True)
+        self.ExportHistoryBundle = channel.unary_unary(
+                '/audit.v1.AuditService/ExportHistoryBundle',
+                request_serializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.FromString,
+                _registered_method=True)
         self.ListQuarantined = channel.unary_unary(
                 '/audit.v1.AuditService/ListQuarantined',
                 request_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
@@ -122,6 +127,16 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportHistoryBundle(self, request, context):
+        """A stream's recorded history as a bundle for offline verification: its events' exact bytes,
+        each with an inclusion proof in one signed checkpoint (signed now if the tree grew). Verify it
+        with `python -m services.audit.verify_bundle` and the key from GetLedgerPublicKey. Operation
+        `audit.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListQuarantined(self, request, context):
         """Deliveries kept aside because they contradict what was recorded. Operation `audit.quarantine`.
         """
@@ -161,6 +176,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.GetLedgerPublicKey,
                     request_deserializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.FromString,
                     response_serializer=audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.SerializeToString,
+            ),
+            'ExportHistoryBundle': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportHistoryBundle,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.SerializeToString,
             ),
             'ListQuarantined': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQuarantined,
@@ -331,6 +351,33 @@ class AuditService:
             '/audit.v1.AuditService/GetLedgerPublicKey',
             audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyRequest.SerializeToString,
             audit_dot_v1_dot_service__pb2.GetLedgerPublicKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportHistoryBundle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/ExportHistoryBundle',
+            audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.FromString,
             options,
             channel_credentials,
             insecure,

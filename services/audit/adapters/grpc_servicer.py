@@ -8,7 +8,7 @@ from kernel.envelope import parse
 from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
 from kernel.store import check_identifier
-from services.audit.app import ledger
+from services.audit.app import bundles, ledger
 from services.audit.app.checkpoints import Checkpointer, Signed
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
@@ -69,6 +69,13 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         signer = self.checkpoints.signer
         return pb.GetLedgerPublicKeyResponse(verifier_key=signer.verifier_key, origin=self.checkpoints.origin,
                                              public_key=signer.public_key_bytes)
+
+    @rpc("audit.read")
+    async def ExportHistoryBundle(self, request, context, call):
+        stream_id = check_identifier(request.stream_id.strip(), "stream_id")
+        bundle, size, count = await bundles.export(self.checkpoints.pool, self.checkpoints.schema, self.checkpoints,
+                                                   stream_id)
+        return pb.ExportHistoryBundleResponse(bundle=bundle, tree_size=size, events=count)
 
     @rpc("audit.quarantine")
     async def ListQuarantined(self, request, context, call):

@@ -61,10 +61,12 @@ class Recorder:
         return len(outcome.accepted)
 
     async def _report(self, outcome: BatchOutcome, first_leaf: int, quarantined: int, topics: dict) -> None:
-        for i, a in enumerate(outcome.accepted):
-            self.log.info("audit.recorded", event_id=a.envelope.event_id, stream_id=a.envelope.stream_id,
-                          version=a.envelope.version, leaf_index=first_leaf + i,
-                          correlation_id=a.envelope.correlation_id, user=principal_of(a.envelope).user)
+        if outcome.accepted:   # one line per unit of work (a batch), not per event
+            first = outcome.accepted[0].envelope
+            last = first_leaf + len(outcome.accepted) - 1
+            self.log.info("audit.recorded", events=len(outcome.accepted), leaves=f"{first_leaf}..{last}",
+                          duplicates=outcome.duplicates, first_event_id=first.event_id,
+                          correlation_id=first.correlation_id, user=principal_of(first).user)
         for c in outcome.conflicts:
             self.log.error("audit.quarantined", kind=c.kind, event_id=c.envelope.event_id,
                            stream_id=c.envelope.stream_id, version=c.envelope.version, topic=c.source.topic,
