@@ -97,3 +97,18 @@ async def test_contradicting_deliveries_are_quarantined_and_block_nothing(store,
                                                                               ("version", usurper)])
     assert [raw for _, raw in await leaves(store)] == [original, after]
     await check_tree(store)
+
+
+async def test_rows_recorded_before_the_ledger_existed_become_leaves_at_start_up(store, recorder):
+    raws = events(2, 3, "old")
+    await recorder.record_batch([(r, Source("t", 0, k)) for k, r in enumerate(raws[:2])])
+    await store.pool.execute(   # rows as an older version of the service left them: no leaf, no tree
+        f"UPDATE {store.schema}.recorded_events SET leaf_index = NULL; DELETE FROM {store.schema}.merkle_nodes; "
+        f"UPDATE {store.schema}.ledger_head SET size = 0, peaks = '{{}}'")
+    restarted = Recorder(store, consumer="ledger-test")
+    await restarted.migrate()
+    await restarted.record_batch([(r, Source("t", 0, k)) for k, r in enumerate(raws)])
+    assert [raw for _, raw in await leaves(store)] == raws
+    await check_tree(store)
+    await restarted.migrate()                  # nothing left to backfill
+    assert len(await leaves(store)) == len(raws)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from kernel.inbox import Accepted, Conflict
-from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, range_hash
+from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
 TABLES_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.recorded_events (
@@ -76,10 +76,31 @@ async def append(conn, schema: str, head: CompactRange, accepted: list[Accepted]
         "recorded_events", schema_name=schema, records=rows,
         columns=["event_id", "stream_id", "version", "event_type", "envelope", "topic", "partition", "offset",
                  "leaf_index"])
+    return await _integrate(conn, schema, new, nodes)
+
+
+async def _integrate(conn, schema: str, new: CompactRange, nodes) -> CompactRange:
     await conn.copy_records_to_table("merkle_nodes", schema_name=schema, columns=["level", "idx", "hash"],
                                      records=[(n.level, n.index, h) for n, h in nodes])
     await conn.execute(f"UPDATE {schema}.ledger_head SET size = $1, peaks = $2", new.size, list(new.peaks))
     return new
+
+
+async def backfill(conn, schema: str) -> int:
+    """Make leaves of rows recorded before the ledger existed (no leaf index), in recording order;
+    how many. Runs at start-up, in one transaction."""
+    async with conn.transaction():
+        head = await lock_head(conn, schema)
+        rows = await conn.fetch(f"SELECT seq, envelope FROM {schema}.recorded_events WHERE leaf_index IS NULL "
+                                f"ORDER BY seq")
+        if not rows:
+            return 0
+        new, nodes = head.append([leaf_hash(bytes(r["envelope"])) for r in rows])
+        await conn.execute(f"UPDATE {schema}.recorded_events r SET leaf_index = u.leaf FROM unnest($1::bigint[], "
+                           f"$2::bigint[]) AS u(seq, leaf) WHERE r.seq = u.seq", [r["seq"] for r in rows],
+                           list(range(head.size, head.size + len(rows))))
+        await _integrate(conn, schema, new, nodes)
+    return len(rows)
 
 
 async def quarantine(conn, schema: str, conflicts: list[Conflict]) -> int:

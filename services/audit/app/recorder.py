@@ -33,6 +33,10 @@ class Recorder:
     async def migrate(self) -> None:
         async with self.store.pool.acquire() as conn:
             await ledger.migrate(conn, self.store.schema)
+            made = await ledger.backfill(conn, self.store.schema)
+        if made:
+            self.log.warning("audit.ledger_backfilled", leaves=made,
+                             reason="rows recorded before the ledger existed became leaves, in recording order")
 
     async def record(self, raw: bytes, source: Source) -> int:
         """Store one delivery; returns how many events it made durable (0 for a duplicate)."""
