@@ -3,8 +3,8 @@
 Every record goes to `handle(raw, source)` (which runs the inbox and the consumer's effects in
 one transaction), or, for a handler with `record_batch`, up to BATCH records at a time to it (one
 transaction per batch: the audit ledger's ingest). Relay markers are skipped and a malformed
-record is logged and skipped, so it never blocks its partition. A gap the inbox holds is asked for from the producing relay at once
-(`on_gap`) and again by a sweeper while it stays held.
+record is logged and skipped, so it never blocks its partition. A gap the inbox holds is asked
+for from the producing relay at once (`on_gap`) and again by a sweeper while it stays held.
 """
 from __future__ import annotations
 

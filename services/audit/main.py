@@ -23,6 +23,7 @@ from services.audit.domain.checkpoint import NoteSigner
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,)
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
+KEY_FILE = Path("keys") / "ledger-signing.key"     # under the data folder, unless AUDIT_LEDGER_KEY_FILE
 
 
 def _setting(s: ServiceSettings, name: str, default: str) -> str:
@@ -32,7 +33,7 @@ def _setting(s: ServiceSettings, name: str, default: str) -> str:
 def checkpointer_for(host: ServiceHost) -> Checkpointer:
     s = host.settings
     origin = _setting(s, "AUDIT_LEDGER_ORIGIN", DEFAULT_ORIGIN)
-    key_file = Path(_setting(s, "AUDIT_LEDGER_KEY_FILE", str(s.data_dir / "keys" / "ledger-signing.key")))
+    key_file = Path(_setting(s, "AUDIT_LEDGER_KEY_FILE", str(s.data_dir / KEY_FILE)))
     return Checkpointer(host.pool, s.schema, NoteSigner(origin, load_or_create_private_key(key_file)), origin)
 
 

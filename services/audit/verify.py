@@ -132,9 +132,8 @@ def _parser() -> argparse.ArgumentParser:
 def _default_verifier(origin: str | None) -> NoteVerifier:
     from kernel.tokens import load_private_key
     from services.audit.domain.checkpoint import NoteSigner
-    from services.audit.main import DEFAULT_ORIGIN
-    key_file = Path(os.environ.get("AUDIT_LEDGER_KEY_FILE") or Path(os.environ.get("DATA_DIR", ".data")) / "keys"
-                    / "ledger-signing.key")
+    from services.audit.main import DEFAULT_ORIGIN, KEY_FILE
+    key_file = Path(os.environ.get("AUDIT_LEDGER_KEY_FILE") or Path(os.environ.get("DATA_DIR", ".data")) / KEY_FILE)
     if not key_file.exists():
         raise SystemExit(f"no --verifier-key and no signing key at {key_file}")
     return NoteVerifier(NoteSigner(origin or DEFAULT_ORIGIN, load_private_key(key_file)).verifier_key)

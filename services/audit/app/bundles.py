@@ -31,11 +31,11 @@ async def export(pool, schema: str, checkpoints: Checkpointer, stream_id: str) -
                                 f"AND leaf_index < $2 ORDER BY version", stream_id, signed.tree_size)
         if not rows:
             raise NotFound("recorded stream", stream_id)
-        proofs = await ledger.hashes_of(conn, schema, [g for r in rows
-                                                       for g in inclusion_proof_nodes(r["leaf_index"], signed.tree_size)])
+        paths = [inclusion_proof_nodes(r["leaf_index"], signed.tree_size) for r in rows]
+        proofs = await ledger.hashes_of(conn, schema, [group for path in paths for group in path])
     events, k = [], 0
-    for r in rows:
-        n = len(inclusion_proof_nodes(r["leaf_index"], signed.tree_size))
+    for r, path in zip(rows, paths):
+        n = len(path)
         events.append({"leaf_index": r["leaf_index"], "envelope": _b64(bytes(r["envelope"])),
                        "proof": [_b64(h) for h in proofs[k:k + n]]})
         k += n

@@ -14,7 +14,7 @@ from datetime import datetime
 from kernel import log as klog
 from services.audit.app import ledger
 from services.audit.domain.checkpoint import Checkpoint, NoteSigner
-from services.audit.domain.merkle import EMPTY_ROOT, ProofError, consistency_proof_nodes, verify_consistency
+from services.audit.domain.merkle import ProofError, consistency_proof_nodes, verify_consistency
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.checkpoints (
@@ -33,6 +33,10 @@ class Signed:
     signed_at: datetime
 
 
+def _signed(row) -> Signed:
+    return Signed(row["tree_size"], bytes(row["root"]), bytes(row["note"]), row["signed_at"])
+
+
 class CheckpointRefused(Exception):
     """The stored tree does not extend the last signed checkpoint: the store was altered."""
 
@@ -49,7 +53,7 @@ class Checkpointer:
     async def latest(self, conn=None) -> Signed | None:
         query = f"SELECT * FROM {self.schema}.checkpoints ORDER BY tree_size DESC LIMIT 1"
         row = await (conn.fetchrow(query) if conn else self.pool.fetchrow(query))
-        return Signed(row["tree_size"], bytes(row["root"]), bytes(row["note"]), row["signed_at"]) if row else None
+        return _signed(row) if row else None
 
     async def at_size(self, tree_size: int) -> bytes:
         note = await self.pool.fetchval(f"SELECT note FROM {self.schema}.checkpoints WHERE tree_size = $1", tree_size)
@@ -57,7 +61,7 @@ class Checkpointer:
 
     async def all(self) -> list[Signed]:
         rows = await self.pool.fetch(f"SELECT * FROM {self.schema}.checkpoints ORDER BY tree_size")
-        return [Signed(r["tree_size"], bytes(r["root"]), bytes(r["note"]), r["signed_at"]) for r in rows]
+        return [_signed(r) for r in rows]
 
     async def sign(self) -> Signed:
         """Sign the tree as it stands, if it grew since the last checkpoint; the latest either way."""
@@ -67,7 +71,7 @@ class Checkpointer:
             size = await ledger.size(conn, self.schema)
             if last and last.tree_size >= size:
                 return last
-            root = await ledger.root_at(conn, self.schema, size) if size else EMPTY_ROOT
+            root = await ledger.root_at(conn, self.schema, size)
             if last:
                 await self._check_extends(conn, last, size, root)
             note = self.signer.sign(Checkpoint(self.origin, size, root).body())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from kernel.errors import IllegalState, NotFound, Validation
 from services.audit.app import ledger
 from services.audit.app.checkpoints import Checkpointer
-from services.audit.domain.merkle import EMPTY_ROOT, consistency_proof_nodes, decompose, inclusion_proof_nodes
+from services.audit.domain.merkle import consistency_proof_nodes, decompose, inclusion_proof_nodes
 
 
 @dataclass(frozen=True)
@@ -72,4 +72,4 @@ class Proofs:
                 raise Validation("first_size", f"{first} is larger than second_size {second}")
             *path, root1, root2 = await ledger.hashes_of(
                 conn, self.schema, consistency_proof_nodes(first, second) + [decompose(0, first), decompose(0, second)])
-        return ConsistencyProof(first, second, path, root1, root2 if second else EMPTY_ROOT)
+        return ConsistencyProof(first, second, path, root1, root2)

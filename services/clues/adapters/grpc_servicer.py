@@ -81,7 +81,8 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         if limit > MAX_LIST:
             raise Validation("limit", f"at most {MAX_LIST}")
         wanted = _word(events_pb2.WarningColour, request.colour)
-        rows = await self.handlers.ledger_rows(office=self._office(request.office, "office", optional=True), stage=request.stage.strip(),
+        rows = await self.handlers.ledger_rows(office=self._office(request.office, "office", optional=True),
+                                               stage=request.stage.strip(),
                                                priority=_word(events_pb2.CluePriority, request.priority),
                                                limit=MAX_LIST * 10)
         now, h = self.clock.now(), self.handlers

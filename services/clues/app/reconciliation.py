@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from kernel.commands import CommandContext, run_once
-from kernel.envelope import Link, parse
+from kernel.envelope import Link
 from kernel.errors import NotFound, Validation
 from kernel.store import UnitOfWork
 from services.clues.adapters import mapping
@@ -101,11 +101,8 @@ class Reconciler:
         return await self._read(stream, stored[-1].version)
 
     async def _read(self, stream: str, version: int) -> tuple[rec.OfficeLedgerReconciled, int]:
-        [stored] = await self.h.store.read_range(stream, version, version)
-        env = parse(stored.envelope)
-        msg = mapping.PB_OF[rec.OfficeLedgerReconciled]()
-        env.payload.Unpack(msg)
-        return mapping.event_from_pb(msg), version
+        [(event, _, _)] = decode_timed(await self.h.store.read_range(stream, version, version))
+        return event, version
 
     async def _holdings(self, read_streams, clue_ids: list[str], month_start: datetime, as_of: datetime):
         async for timed, state, t in self._folded(read_streams, clue_ids, as_of):
