@@ -19,6 +19,7 @@ from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
+from services.audit.app.replay import Replay
 from services.audit.domain.checkpoint import NoteSigner
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,)
@@ -46,7 +47,8 @@ async def _on_start(host: ServiceHost) -> None:
     signing = asyncio.create_task(checkpoints.run(interval), name="audit-checkpoints")
     consumer = await Consumer(host.settings, host.pool, list(PRODUCERS), "ledger", recorder).start()
     host.extras.update(recorder=recorder, consumer=consumer, checkpoints=checkpoints, signing=signing,
-                       proofs=Proofs(host.pool, host.settings.schema, checkpoints))
+                       proofs=Proofs(host.pool, host.settings.schema, checkpoints),
+                       replay=Replay(host.pool, host.settings.schema))
     host.log.info("audit.ledger", origin=checkpoints.origin, verifier_key=checkpoints.signer.verifier_key,
                   checkpoint_seconds=interval)
 
@@ -59,8 +61,8 @@ async def _on_stop(host: ServiceHost) -> None:
 
 def _register(host: ServiceHost, server) -> None:
     x = host.extras
-    service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(x["recorder"], x["checkpoints"], x["proofs"]),
-                                                        server)
+    service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(x["recorder"], x["checkpoints"], x["proofs"],
+                                                                      x["replay"]), server)
 
 
 def build(settings: ServiceSettings) -> ServiceHost:

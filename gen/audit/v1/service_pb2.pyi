@@ -1,6 +1,7 @@
 import datetime
 
 from common.v1 import envelope_pb2 as _envelope_pb2
+from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -16,9 +17,18 @@ class QuarantineKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     QUARANTINE_KIND_UNSPECIFIED: _ClassVar[QuarantineKind]
     QUARANTINE_KIND_DIGEST: _ClassVar[QuarantineKind]
     QUARANTINE_KIND_VERSION: _ClassVar[QuarantineKind]
+
+class ApprovalDecision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPROVAL_DECISION_UNSPECIFIED: _ClassVar[ApprovalDecision]
+    APPROVAL_DECISION_APPROVED: _ClassVar[ApprovalDecision]
+    APPROVAL_DECISION_REJECTED: _ClassVar[ApprovalDecision]
 QUARANTINE_KIND_UNSPECIFIED: QuarantineKind
 QUARANTINE_KIND_DIGEST: QuarantineKind
 QUARANTINE_KIND_VERSION: QuarantineKind
+APPROVAL_DECISION_UNSPECIFIED: ApprovalDecision
+APPROVAL_DECISION_APPROVED: ApprovalDecision
+APPROVAL_DECISION_REJECTED: ApprovalDecision
 
 class GetStreamHistoryRequest(_message.Message):
     __slots__ = ("stream_id",)
@@ -187,3 +197,81 @@ class ExportHistoryBundleResponse(_message.Message):
     tree_size: int
     events: int
     def __init__(self, bundle: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., events: _Optional[int] = ...) -> None: ...
+
+class GetHistoryRequest(_message.Message):
+    __slots__ = ("subject", "as_of", "page_size", "page_token")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    as_of: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    def __init__(self, subject: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class StorySubject(_message.Message):
+    __slots__ = ("id", "kind", "linked_from", "relation")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    LINKED_FROM_FIELD_NUMBER: _ClassVar[int]
+    RELATION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    kind: str
+    linked_from: str
+    relation: str
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., linked_from: _Optional[str] = ..., relation: _Optional[str] = ...) -> None: ...
+
+class Approval(_message.Message):
+    __slots__ = ("decision", "user", "role")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    decision: ApprovalDecision
+    user: str
+    role: str
+    def __init__(self, decision: _Optional[_Union[ApprovalDecision, str]] = ..., user: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class HistoryStep(_message.Message):
+    __slots__ = ("position", "leaf_index", "event_type", "stream_id", "version", "principal", "occurred_at", "recorded_at", "approval", "recordings", "event")
+    POSITION_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PRINCIPAL_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_AT_FIELD_NUMBER: _ClassVar[int]
+    APPROVAL_FIELD_NUMBER: _ClassVar[int]
+    RECORDINGS_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    position: int
+    leaf_index: int
+    event_type: str
+    stream_id: str
+    version: int
+    principal: _envelope_pb2.Principal
+    occurred_at: _timestamp_pb2.Timestamp
+    recorded_at: _timestamp_pb2.Timestamp
+    approval: Approval
+    recordings: _containers.RepeatedCompositeFieldContainer[_recording_pb2.RecordingRef]
+    event: RecordedEvent
+    def __init__(self, position: _Optional[int] = ..., leaf_index: _Optional[int] = ..., event_type: _Optional[str] = ..., stream_id: _Optional[str] = ..., version: _Optional[int] = ..., principal: _Optional[_Union[_envelope_pb2.Principal, _Mapping]] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., approval: _Optional[_Union[Approval, _Mapping]] = ..., recordings: _Optional[_Iterable[_Union[_recording_pb2.RecordingRef, _Mapping]]] = ..., event: _Optional[_Union[RecordedEvent, _Mapping]] = ...) -> None: ...
+
+class GetHistoryResponse(_message.Message):
+    __slots__ = ("subject", "as_of", "subjects", "steps", "total_steps", "next_page_token", "tree_size")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_STEPS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    subject: str
+    as_of: _timestamp_pb2.Timestamp
+    subjects: _containers.RepeatedCompositeFieldContainer[StorySubject]
+    steps: _containers.RepeatedCompositeFieldContainer[HistoryStep]
+    total_steps: int
+    next_page_token: str
+    tree_size: int
+    def __init__(self, subject: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[StorySubject, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[HistoryStep, _Mapping]]] = ..., total_steps: _Optional[int] = ..., next_page_token: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...

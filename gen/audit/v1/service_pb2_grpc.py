@@ -75,6 +75,11 @@ class AuditServiceStub:
                 request_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
                 response_deserializer=audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.FromString,
                 _registered_method=True)
+        self.GetHistory = channel.unary_unary(
+                '/audit.v1.AuditService/GetHistory',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetHistoryRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
@@ -144,6 +149,15 @@ class AuditServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetHistory(self, request, context):
+        """Replay (复盘): the whole linked story of a clue, case or sanction decision, rebuilt from the
+        audit store alone, step by step in domain-time order, optionally as it stood at a moment.
+        Operation `audit.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuditServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -186,6 +200,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.ListQuarantined,
                     request_deserializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.FromString,
                     response_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.SerializeToString,
+            ),
+            'GetHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetHistory,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetHistoryRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetHistoryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -405,6 +424,33 @@ class AuditService:
             '/audit.v1.AuditService/ListQuarantined',
             audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
             audit_dot_v1_dot_service__pb2.ListQuarantinedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetHistory',
+            audit_dot_v1_dot_service__pb2.GetHistoryRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,30 +1,26 @@
 """Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
-from audit.v1 import service_pb2 as pb, service_pb2_grpc
-from google.protobuf import timestamp_pb2
+from datetime import timezone
 
-from kernel.envelope import parse
+from audit.v1 import service_pb2 as pb, service_pb2_grpc
+
 from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
 from kernel.store import check_identifier
+from services.audit.adapters.steps import recorded, step, ts as _ts
 from services.audit.app import bundles, ledger
 from services.audit.app.checkpoints import Checkpointer, Signed
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
+from services.audit.app.replay import Replay
 
 MAX_LIST = 1000
 
 
-def _ts(at) -> timestamp_pb2.Timestamp:
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(at)
-    return ts
-
-
 class AuditServicer(service_pb2_grpc.AuditServiceServicer):
-    def __init__(self, recorder: Recorder, checkpoints: Checkpointer, proofs: Proofs):
-        self.recorder, self.checkpoints, self.proofs = recorder, checkpoints, proofs
+    def __init__(self, recorder: Recorder, checkpoints: Checkpointer, proofs: Proofs, replay: Replay):
+        self.recorder, self.checkpoints, self.proofs, self.replay = recorder, checkpoints, proofs, replay
 
     @rpc("audit.read")
     async def GetStreamHistory(self, request, context, call):
@@ -32,10 +28,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         rows = await self.recorder.stream_history(stream_id)
         if not rows:
             raise NotFound("stream", stream_id)
-        return pb.GetStreamHistoryResponse(stream_id=stream_id, events=[
-            pb.RecordedEvent(envelope=parse(bytes(r["envelope"])), envelope_bytes=bytes(r["envelope"]),
-                             topic=r["topic"], partition=r["partition"], offset=r["offset"],
-                             ingested_at=_ts(r["ingested_at"])) for r in rows])
+        return pb.GetStreamHistoryResponse(stream_id=stream_id, events=[recorded(r) for r in rows])
 
     @rpc("audit.verify")
     async def GetInclusionProof(self, request, context, call):
@@ -88,3 +81,13 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
             kind=pb.QuarantineKind.Value(f"QUARANTINE_KIND_{r['kind'].upper()}"), envelope_bytes=bytes(r["envelope"]),
             topic=r["topic"], partition=r["partition"], offset=r["offset"], detected_at=_ts(r["detected_at"]))
             for r in rows])
+
+    @rpc("audit.read")
+    async def GetHistory(self, request, context, call):
+        as_of = request.as_of.ToDatetime(tzinfo=timezone.utc) if request.HasField("as_of") else None
+        page = await self.replay.page(request.subject, as_of, request.page_size, request.page_token)
+        return pb.GetHistoryResponse(
+            subject=page.subject, as_of=_ts(page.as_of), total_steps=page.total, next_page_token=page.next_token,
+            tree_size=page.tree_size, subjects=[pb.StorySubject(id=s.id, kind=s.kind, linked_from=s.linked_from,
+                                                                relation=s.relation) for s in page.subjects],
+            steps=[step(r, page.first_position + i) for i, r in enumerate(page.rows)])

@@ -15,7 +15,7 @@ from kernel.envelope import principal_of
 from kernel.errors import Validation
 from kernel.inbox import BatchOutcome, Inbox, Source
 from kernel.store import EventStore
-from services.audit.app import ledger
+from services.audit.app import ledger, projections
 from services.audit.domain.merkle import leaf_hash
 
 
@@ -34,9 +34,13 @@ class Recorder:
         async with self.store.pool.acquire() as conn:
             await ledger.migrate(conn, self.store.schema)
             made = await ledger.backfill(conn, self.store.schema)
+            await projections.migrate(conn, self.store.schema)
+            indexed = await projections.catch_up(conn, self.store.schema)
         if made:
             self.log.warning("audit.ledger_backfilled", leaves=made,
                              reason="rows recorded before the ledger existed became leaves, in recording order")
+        if indexed:
+            self.log.info("audit.projections_caught_up", leaves=indexed)
 
     async def record(self, raw: bytes, source: Source) -> int:
         """Store one delivery; returns how many events it made durable (0 for a duplicate)."""
@@ -58,8 +62,10 @@ class Recorder:
             head = await ledger.lock_head(uow.conn, self.store.schema)
             outcome = await self.inbox.receive_batch(uow.conn, items)
             if outcome.accepted:
-                await ledger.append(uow.conn, self.store.schema, head, outcome.accepted,
-                                    [leaf_hash(a.raw) for a in outcome.accepted])
+                new = await ledger.append(uow.conn, self.store.schema, head, outcome.accepted,
+                                          [leaf_hash(a.raw) for a in outcome.accepted])
+                await projections.apply(uow.conn, self.store.schema, [
+                    (a.envelope, head.size + i) for i, a in enumerate(outcome.accepted)], new.size)
             quarantined = await ledger.quarantine(uow.conn, self.store.schema, outcome.conflicts)
         await self._report(outcome, head.size, quarantined, {env.stream_id: src.topic for env, _, src in items})
         return len(outcome.accepted)

@@ -1,0 +1,86 @@
+"""Replay (复盘): the story of a clue, case or decision, page by page, from the audit store alone."""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from kernel.errors import NotFound, Validation
+from services.audit.app import ledger, story
+from services.audit.domain.story import StepKey, subject_kind
+
+MAX_PAGE = 1000
+EVERYTHING = datetime(9999, 12, 31, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Page:
+    subject: str
+    as_of: datetime
+    subjects: list[story.Subject]
+    rows: list                 # story.steps rows
+    first_position: int        # 1-based position of rows[0] in the story
+    total: int
+    next_token: str
+    tree_size: int
+
+
+@dataclass(frozen=True)
+class _Cursor:
+    as_of: datetime
+    after: StepKey
+    position: int             # steps already returned
+
+
+def _encode(subject: str, c: _Cursor) -> str:
+    k = c.after
+    body = {"s": subject, "a": c.as_of.isoformat(), "p": c.position,
+            "k": [k.occurred_at.isoformat(), k.recorded_at.isoformat(), k.stream_id, k.version]}
+    return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
+
+
+def _decode(subject: str, token: str) -> _Cursor:
+    try:
+        body = json.loads(base64.urlsafe_b64decode(token.encode()))
+        occurred, recorded, stream_id, version = body["k"]
+        cursor = _Cursor(datetime.fromisoformat(body["a"]), StepKey(
+            datetime.fromisoformat(occurred), datetime.fromisoformat(recorded), str(stream_id), int(version)),
+            int(body["p"]))
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
+        raise Validation("page_token", "is not a token this service issued; start again without one") from e
+    if body.get("s") != subject:
+        raise Validation("page_token", "was issued for another subject")
+    return cursor
+
+
+class Replay:
+    def __init__(self, pool, schema: str):
+        self.pool, self.schema = pool, schema
+
+    async def page(self, subject: str, as_of: datetime | None, page_size: int, token: str) -> Page:
+        subject = (subject or "").strip()
+        if not subject_kind(subject):
+            raise Validation("subject", "must be a clue, case or decision stream id: clue-<uuid>, case-<uuid> "
+                                        "or decision-<uuid>")
+        if page_size > MAX_PAGE:
+            raise Validation("page_size", f"at most {MAX_PAGE}")
+        cursor = _decode(subject, token) if token else None
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            when = cursor.as_of if cursor else as_of or EVERYTHING
+            subjects = await story.subjects(conn, self.schema, subject, when)
+            ids = [s.id for s in subjects]
+            if when is EVERYTHING:
+                when = await story.latest_recorded(conn, self.schema, ids)
+            total = await story.count_steps(conn, self.schema, ids, when) if when else 0
+            if not total:
+                raise NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
+            limit = page_size or MAX_PAGE
+            rows = await story.steps(conn, self.schema, ids, when, cursor.after if cursor else None, limit)
+            tree_size = await ledger.size(conn, self.schema)
+        done = (cursor.position if cursor else 0) + len(rows)
+        last = rows[-1] if rows else None
+        more = done < total and last is not None
+        token = _encode(subject, _Cursor(when, StepKey(last["occurred_at"], last["recorded_at"], last["stream_id"],
+                                                       last["version"]), done)) if more else ""
+        return Page(subject, when, subjects, rows, (cursor.position if cursor else 0) + 1, total, token, tree_size)

@@ -1,0 +1,65 @@
+"""Replay (复盘): which recorded events make up the story of a clue, case or sanction decision.
+
+A story is the set of subjects (clues, cases, decisions) joined by links the events carry, and
+every event that belongs to one of them. Pure rules, used alike by live ingest and by a rebuild
+from the ledger, so both give the same index:
+
+* An event belongs to its own stream's subject (a `clue-<uuid>` stream's events to that clue)
+  and to every subject it links to (a timer's warning to the clue it warns about).
+* Only an event on a subject's own stream joins stories: a case event linking its origin clue
+  joins the clue's story and the case's. An event on another stream (a reconciliation naming
+  fifty clues, a timer stream) belongs to what it names without joining them to each other.
+* Links to persons are indexed (for person dossiers) but never followed: two cases about the
+  same person are two stories.
+* Steps are ordered by domain time, then recorded time, stream id and version: all carried by
+  the events, so the same events give the same story whatever order they were ingested in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+STORY_KINDS = ("clue", "case", "decision")
+_SUBJECT = re.compile(r"(clue|case|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+OWN = ""   # relation of an event to its own stream's subject
+
+
+def subject_kind(stream_id: str) -> str | None:
+    """"clue", "case" or "decision" for a subject's own stream id; None for any other stream."""
+    m = _SUBJECT.fullmatch(stream_id)
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True, order=True)
+class LinkRow:
+    """One (subject or person, event) membership: `joins` when the event is on a subject's own
+    stream, so that its story subjects are one story."""
+    kind: str
+    id: str
+    relation: str
+    joins: bool
+
+
+def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[LinkRow]:
+    """The index rows of one event on `stream_id` carrying `links` (kind, id, relation), without
+    repeats, in a fixed order."""
+    own = subject_kind(stream_id)
+    joins = own is not None
+    rows = {LinkRow(own, stream_id, OWN, joins)} if own else set()
+    rows |= {LinkRow(kind, ident, relation, joins) for kind, ident, relation in links if kind and ident}
+    return sorted(rows)
+
+
+@dataclass(frozen=True, order=True)
+class StepKey:
+    """Where a step stands in its story."""
+    occurred_at: datetime
+    recorded_at: datetime
+    stream_id: str
+    version: int
+
+
+def in_story_order(keys: Iterable[StepKey]) -> list[StepKey]:
+    return sorted(keys)

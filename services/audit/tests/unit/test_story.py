@@ -1,0 +1,45 @@
+"""Which events make up a story, and in which order: the pure rules of replay (复盘)."""
+from datetime import datetime, timedelta, timezone
+
+from services.audit.domain.story import OWN, LinkRow, StepKey, in_story_order, link_rows, subject_kind
+
+CLUE = "clue-0f6c9a2e-0000-4000-8000-000000000001"
+CASE = "case-0f6c9a2e-0000-4000-8000-000000000002"
+DECISION = "decision-0f6c9a2e-0000-4000-8000-000000000003"
+T0 = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
+
+
+def test_only_a_clue_case_or_decision_stream_is_a_story_subject():
+    assert [subject_kind(s) for s in (CLUE, CASE, DECISION)] == ["clue", "case", "decision"]
+    for other in ("clue-timers-0f6c9a2e-0000-4000-8000-000000000001", "measure-0f6c9a2e-0000-4000-8000-000000000001",
+                  "reconciliation-0f6c9a2e-0000-4000-8000-000000000001", "clue-1", CLUE.upper(), CLUE + "x", ""):
+        assert subject_kind(other) is None, other
+
+
+def test_an_event_on_a_subjects_stream_belongs_to_it_and_joins_what_it_links():
+    rows = link_rows(CASE, [("clue", CLUE, "origin"), ("person", "P-1", "subject")])
+    assert rows == [LinkRow("case", CASE, OWN, True), LinkRow("clue", CLUE, "origin", True),
+                    LinkRow("person", "P-1", "subject", True)]
+
+
+def test_an_event_on_another_stream_belongs_to_what_it_names_without_joining_them():
+    rows = link_rows("reconciliation-0f6c9a2e-0000-4000-8000-000000000009",
+                     [("clue", CLUE, "reconciled"), ("clue", "clue-other", "reconciled")])
+    assert rows == [LinkRow("clue", CLUE, "reconciled", False), LinkRow("clue", "clue-other", "reconciled", False)]
+
+
+def test_repeated_and_empty_links_count_once_and_the_order_is_fixed():
+    links = [("person", "P-2", "subject"), ("person", "P-1", "subject"), ("person", "P-2", "subject"),
+             ("", "x", "r"), ("case", "", "r")]
+    assert link_rows(CLUE, links) == link_rows(CLUE, list(reversed(links))) == [
+        LinkRow("clue", CLUE, OWN, True), LinkRow("person", "P-1", "subject", True),
+        LinkRow("person", "P-2", "subject", True)]
+
+
+def test_steps_go_by_domain_time_then_recorded_time_stream_and_version():
+    late_fact = StepKey(T0, T0 + timedelta(days=5), CLUE, 7)          # happened first, recorded later
+    keys = [StepKey(T0 + timedelta(hours=1), T0 + timedelta(hours=1), CLUE, 2),
+            StepKey(T0, T0, CLUE, 2), StepKey(T0, T0, CLUE, 1), late_fact, StepKey(T0, T0, CASE, 9)]
+    assert in_story_order(keys) == [StepKey(T0, T0, CASE, 9), StepKey(T0, T0, CLUE, 1), StepKey(T0, T0, CLUE, 2),
+                                    late_fact, keys[0]]
+    assert in_story_order(reversed(keys)) == in_story_order(keys)
