@@ -14,7 +14,7 @@ from cases.v1 import events_pb2 as cases_pb2
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
 from kernel import envelope as env_mod
-from kernel.envelope import NewEvent
+from kernel.envelope import Link, NewEvent
 from kernel.principal import Principal
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
@@ -55,9 +55,11 @@ class Client:
 
 
 async def publish_from_cases(clues, payload, case_id: str):
-    """What the cases service's relay will publish: a sealed envelope keyed by the case stream."""
-    event = NewEvent(str(uuid.uuid4()), payload, datetime(2026, 6, 10, tzinfo=timezone.utc), CASES, "corr-lc")
-    raw = env_mod.seal(env_mod.build(event, case_id, 1, datetime.now(timezone.utc)))
+    """What the cases service's relay will publish: a sealed envelope keyed by the case stream,
+    linked to the clue it answers."""
+    now = datetime.now(timezone.utc)
+    event = NewEvent(str(uuid.uuid4()), payload, now, CASES, "corr-lc", links=(Link("clue", payload.clue_id, "origin"),))
+    raw = env_mod.seal(env_mod.build(event, case_id, 1, now))
     producer = AIOKafkaProducer(bootstrap_servers=clues.settings.kafka_bootstrap)
     await producer.start()
     try:
@@ -115,6 +117,18 @@ async def test_from_receipt_to_a_filed_case(platform):
         ("PrelimCheckReported", "u-insp"), ("ReportApproved", "u-head"), ("FilingProposed", "u-head"),
         ("ClueCaseFiled", "system:clues-filings")]
     assert all(e.envelope.correlation_id == "corr-lc" for e in history.events)
+    story = await replay(audit, case_id, expect=13)       # 复盘 from the case: the clue's steps come first
+    told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
+    assert told == steps[:-1] + [("CaseFiled", "system:cases-filing"), steps[-1]]
+    assert [s.id for s in story.subjects] == [case_id, cid] and story.subjects[1].relation == "origin"
+    approvals = [(s.approval.user, s.approval.role) for s in story.steps if s.approval.user]
+    assert approvals == [("u-head", "commission_head")] * 3 + [("u-party", "party_committee_head"),
+                                                                ("u-head", "commission_head")]
+    before = story.steps[-2].recorded_at            # as it stood before the case was filed
+    before.FromNanoseconds(before.ToNanoseconds() - 1)
+    then = await replay(audit, cid, expect=11, as_of=before)
+    assert [s.event_type.split(".")[-1] for s in then.steps][-1] == "FilingProposed"
+    assert [s.id for s in then.subjects] == [cid]
 
 
 async def test_a_refused_filing_returns_the_clue_to_reported(platform):
@@ -186,6 +200,22 @@ async def audit_history(audit, stream_id, expect, seconds=60):
                 assert e.code() == grpc.StatusCode.NOT_FOUND
             await asyncio.sleep(0.25)
     raise AssertionError(f"audit never held {stream_id}'s history")
+
+
+async def replay(audit, subject, expect, as_of=None, seconds=60):
+    """GetHistory of `subject`, once audit holds at least `expect` steps of it."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stub = audit_grpc.AuditServiceStub(ch)
+        for _ in range(seconds * 4):
+            try:
+                story = await stub.GetHistory(audit_pb2.GetHistoryRequest(subject=subject, as_of=as_of),
+                                              metadata=call_metadata(audit.settings))
+                if len(story.steps) >= expect:
+                    return story
+            except grpc.aio.AioRpcError as e:
+                assert e.code() == grpc.StatusCode.NOT_FOUND
+            await asyncio.sleep(0.25)
+    raise AssertionError(f"audit never told {expect} steps of {subject}")
 
 
 async def test_a_tour_round_registers_all_its_clues_or_none(platform):

@@ -72,13 +72,15 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime) -> list[Sub
     frontier = [subject]
     while frontier:
         rows = await conn.fetch(
-            f"SELECT DISTINCT b.id, b.kind, a.id AS linked_from, COALESCE(NULLIF(b.relation, ''), a.relation) AS rel "
+            f"SELECT DISTINCT b.id, b.kind, a.id AS linked_from, a.relation = '' AS named, "
+            f"COALESCE(NULLIF(b.relation, ''), a.relation) AS rel "
             f"FROM {schema}.{TABLE} a JOIN {schema}.{TABLE} b ON b.leaf_index = a.leaf_index "
             f"WHERE a.kind = ANY($3::text[]) AND a.id = ANY($1::text[]) AND a.joins AND a.recorded_at <= $2 "
             f"AND b.kind = ANY($3::text[]) AND b.id <> ALL($4::text[])",
             frontier, as_of, list(STORY_KINDS), list(found))
         frontier = []
-        for r in sorted(rows, key=lambda r: (r["id"], r["linked_from"], r["rel"])):   # first way found wins
+        # first way found wins, preferring how a known subject's own events name the new one
+        for r in sorted(rows, key=lambda r: (r["id"], not r["named"], r["linked_from"], r["rel"])):
             if r["id"] not in found:
                 found[r["id"]] = Subject(r["id"], r["kind"], r["linked_from"], r["rel"])
                 frontier.append(r["id"])
