@@ -56,21 +56,28 @@ class Progress:
     leaves: int = 0
     rows: int = 0
     mismatched: list[int] | None = None      # leaves whose bytes do not hash to the stored leaf
+    missing: int = 0                         # rebuilt rows the live table lacked
+    extra: int = 0                           # live rows the rebuild does not make
+    replaced: bool = False
+
+    @property
+    def equal(self) -> bool:
+        return not (self.missing or self.extra)
 
 
-async def leaves(conn, schema: str, start: int, end: int):
+async def leaves(conn, schema: str, start: int, end: int, chunk: int = CHUNK):
     """(leaf index, envelope bytes, stored leaf hash) of leaves start..end-1, in chunks."""
-    for low in range(start, end, CHUNK):
+    for low in range(start, end, chunk):
         yield await conn.fetch(
             f"SELECT e.leaf_index, e.envelope, n.hash FROM {schema}.recorded_events e "
             f"LEFT JOIN {schema}.merkle_nodes n ON n.level = 0 AND n.idx = e.leaf_index "
-            f"WHERE e.leaf_index >= $1 AND e.leaf_index < $2 ORDER BY e.leaf_index", low, min(low + CHUNK, end))
+            f"WHERE e.leaf_index >= $1 AND e.leaf_index < $2 ORDER BY e.leaf_index", low, min(low + chunk, end))
 
 
 async def fill(conn, schema: str, p: Projection, table: str, start: int, end: int, done: Progress,
-               tick: Callable[[int], None] = lambda n: None) -> None:
+               tick: Callable[[int], Awaitable[None] | None] = lambda n: None, chunk_size: int = CHUNK) -> None:
     """Index leaves start..end-1 into `table`, noting leaves whose bytes fail their stored hash."""
-    async for chunk in leaves(conn, schema, start, end):
+    async for chunk in leaves(conn, schema, start, end, chunk_size):
         events = []
         for r in chunk:
             raw = bytes(r["envelope"])
@@ -79,7 +86,8 @@ async def fill(conn, schema: str, p: Projection, table: str, start: int, end: in
             events.append((parse(raw), r["leaf_index"]))
         done.rows += await p.index(conn, schema, events, table)
         done.leaves += len(chunk)
-        tick(len(chunk))
+        if (ticked := tick(len(chunk))) is not None:
+            await ticked
 
 
 async def catch_up(conn, schema: str) -> int:
@@ -97,3 +105,43 @@ async def catch_up(conn, schema: str) -> int:
                                p.name, size)
             total += done.leaves
     return total
+
+
+async def rebuild(conn, schema: str, p: Projection, *, replace: bool, tick=lambda n: None,
+                  chunk_size: int = CHUNK) -> Progress:
+    """Rebuild `p` from the leaves into a shadow table and compare it with the live one; with
+    `replace`, the shadow becomes the live table. Ingest goes on meanwhile: only the last leaves,
+    the comparison and the swap run with the ledger head locked. Never replaces from leaves whose
+    bytes fail their stored hash (`mismatched`): that is tampering, for `verify` to locate."""
+    shadow = f"{p.table}_rebuild"
+    await conn.execute(f"DROP TABLE IF EXISTS {schema}.{shadow}")
+    await p.migrate(conn, schema, shadow)
+    done = Progress(mismatched=[])
+    start = await ledger.size(conn, schema)
+    await fill(conn, schema, p, shadow, 0, start, done, tick, chunk_size)
+    async with conn.transaction():
+        size = (await ledger.lock_head(conn, schema)).size
+        await fill(conn, schema, p, shadow, start, size, done, tick, chunk_size)
+        done.missing, done.extra = await _differences(conn, schema, shadow, p.table)
+        done.replaced = replace and not done.mismatched
+        if done.replaced:
+            await _swap(conn, schema, p, shadow, size)
+        else:
+            await conn.execute(f"DROP TABLE {schema}.{shadow}")
+    return done
+
+
+async def _differences(conn, schema: str, rebuilt: str, live: str) -> tuple[int, int]:
+    missing = await conn.fetchval(f"SELECT count(*) FROM (TABLE {schema}.{rebuilt} EXCEPT ALL TABLE {schema}.{live}) d")
+    extra = await conn.fetchval(f"SELECT count(*) FROM (TABLE {schema}.{live} EXCEPT ALL TABLE {schema}.{rebuilt}) d")
+    return missing, extra
+
+
+async def _swap(conn, schema: str, p: Projection, shadow: str, size: int) -> None:
+    await conn.execute(f"DROP TABLE {schema}.{p.table}")
+    await conn.execute(f"ALTER TABLE {schema}.{shadow} RENAME TO {p.table}")
+    for name in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2",
+                                 schema, p.table):   # named after the shadow: the next rebuild needs the names
+        renamed = name["indexname"].replace(shadow, p.table, 1)
+        await conn.execute(f'ALTER INDEX {schema}."{name["indexname"]}" RENAME TO "{renamed}"')
+    await conn.execute(f"UPDATE {schema}.projection_positions SET position = $2 WHERE name = $1", p.name, size)
