@@ -5,9 +5,14 @@
                leaves, Merkle nodes, head)
   inclusion    GetInclusionProof's work (leaf lookup, O(log n) stored nodes, root): p50 / p99
   consistency  GetConsistencyProof's work between a random earlier size and the tree: p50 / p99
+  replay       GetHistory's work for a random clue's story (10 steps): p50 / p99
+  rebuild      `services.audit.rebuild`'s work: every projection rebuilt from all the leaves,
+               compared with the live table and swapped in; seconds per 100,000 events
 
-Proofs are timed at each size of `--sizes` once the tree has grown to it (goals: ingest
->= 20,000 events/s, p99 <= 5 ms per proof at 1,000,000 leaves).
+Events are clue events naming their subject (a person link), as the clues service publishes
+them, so ingest also feeds the replay index. Proofs, replay and rebuild are timed at each size of
+`--sizes` once the tree has grown to it (goals: ingest >= 20,000 events/s, p99 <= 5 ms per proof
+at 1,000,000 leaves).
 
   make bench-ledger                                  # 100,000 and 1,000,000 leaves
   make bench-ledger ARGS="--quick"                   # 10,000 and 50,000
@@ -23,15 +28,19 @@ import statistics
 import sys
 import time
 import uuid
+from dataclasses import replace
 
 from bench.common import AT, new_event, postgres, say
 from kernel import envelope as env_mod
 from kernel.clock import SystemClock
+from kernel.envelope import Link
 from kernel.inbox import Source
 from kernel.store import EventStore, create_pool
+from services.audit.app import projections
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
+from services.audit.app.replay import Replay
 from services.audit.domain.checkpoint import NoteSigner
 
 PER_STREAM = 10
@@ -39,7 +48,7 @@ PER_STREAM = 10
 
 def sealed(i: int) -> tuple[bytes, str]:
     """The i-th event: stream i // PER_STREAM at version i % PER_STREAM + 1; its bytes and id."""
-    event = new_event(i)
+    event = replace(new_event(i), links=(Link("person", f"P-{i // PER_STREAM:08d}", "subject"),))
     raw = env_mod.seal(env_mod.build(event, f"clue-{uuid.UUID(int=i // PER_STREAM)}", i % PER_STREAM + 1, AT))
     return raw, event.event_id
 
@@ -49,16 +58,28 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-async def timed_proofs(proofs: Proofs, ids: list[str], size: int, samples: int) -> dict[str, tuple]:
-    rnd, out = random.Random(size), {"inclusion": [], "consistency": []}
+async def timed_reads(proofs: Proofs, replay: Replay, ids: list[str], size: int, samples: int) -> dict[str, tuple]:
+    rnd, out = random.Random(size), {"inclusion": [], "consistency": [], "replay": []}
+    reads = {"inclusion": lambda: proofs.inclusion(ids[rnd.randrange(size)], size),
+             "consistency": lambda: proofs.consistency(rnd.randint(1, size), size),
+             "replay": lambda: replay.page(f"clue-{uuid.UUID(int=rnd.randrange(size // PER_STREAM))}", None, 0, "")}
     for _ in range(samples):
-        t = time.perf_counter()
-        await proofs.inclusion(ids[rnd.randrange(size)], size)
-        out["inclusion"].append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        await proofs.consistency(rnd.randint(1, size), size)
-        out["consistency"].append((time.perf_counter() - t) * 1000)
+        for name, read in reads.items():
+            t = time.perf_counter()
+            await read()
+            out[name].append((time.perf_counter() - t) * 1000)
     return {k: percentiles(v) for k, v in out.items()}
+
+
+async def timed_rebuild(pool, schema: str) -> float:
+    """Seconds to rebuild every projection from all the leaves (equal to live, or it says so)."""
+    async with pool.acquire() as conn:
+        t = time.perf_counter()
+        for p in projections.PROJECTIONS:
+            done = await projections.rebuild(conn, schema, p, replace=True)
+            if not done.equal:
+                say(f"rebuild of {p.name} differed from live: {done.missing} missing, {done.extra} extra")
+        return time.perf_counter() - t
 
 
 async def run(url: str, args) -> None:
@@ -72,6 +93,7 @@ async def run(url: str, args) -> None:
                                "bench/ledger")
     await checkpoints.migrate()
     proofs, ids, ingest_seconds = Proofs(pool, store.schema, checkpoints), [], 0.0
+    replay = Replay(pool, store.schema)
     try:
         for size in sorted(args.sizes):
             while len(ids) < size:
@@ -83,10 +105,12 @@ async def run(url: str, args) -> None:
                 ids += [event_id for _, event_id in batch]
                 if len(ids) % (args.batch * 50) == 0:
                     say(f"ingested {len(ids):,} ({len(ids) / ingest_seconds:,.0f} events/s so far)")
-            figures = await timed_proofs(proofs, ids, size, args.samples)
+            figures = await timed_reads(proofs, replay, ids, size, args.samples)
+            say(f"rebuilding the projections from {size:,} leaves")
+            rebuild = await timed_rebuild(pool, store.schema)
             print(f"{size:>10,} leaves  ingest {len(ids) / ingest_seconds:>8,.0f} events/s   "
-                  + "   ".join(f"{k} p50 {p50:.2f} ms p99 {p99:.2f} ms" for k, (p50, p99) in figures.items()),
-                  flush=True)
+                  + "   ".join(f"{k} p50 {p50:.2f} ms p99 {p99:.2f} ms" for k, (p50, p99) in figures.items())
+                  + f"   rebuild {rebuild:.1f} s ({rebuild * 100_000 / size:.1f} s per 100k events)", flush=True)
     finally:
         await pool.execute(f"DROP SCHEMA {store.schema} CASCADE")
         await pool.close()

@@ -8,7 +8,7 @@ and can be rebuilt from the leaves alone (`services.audit.rebuild`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from kernel.envelope import Envelope
 from kernel.errors import IllegalState
@@ -16,7 +16,7 @@ from services.audit.domain.story import STORY_KINDS, StepKey, link_rows, subject
 
 TABLE = "story_links"
 COLUMNS = ("kind", "id", "leaf_index", "relation", "occurred_at", "recorded_at", "joins")
-KEY = ("kind", "id", "leaf_index", "relation")
+KEY = ("leaf_index", "kind", "id", "relation")
 MAX_SUBJECTS = 1000
 
 TABLE_SQL = """
@@ -28,9 +28,9 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
     occurred_at timestamptz NOT NULL,
     recorded_at timestamptz NOT NULL,
     joins       boolean     NOT NULL,
-    PRIMARY KEY (kind, id, leaf_index, relation)
+    PRIMARY KEY (leaf_index, kind, id, relation)      -- appended in leaf order: cheap to keep
 );
-CREATE INDEX IF NOT EXISTS {t}_leaf ON {s}.{t} (leaf_index);
+CREATE INDEX IF NOT EXISTS {t}_subject ON {s}.{t} (id);
 """
 
 
@@ -38,8 +38,11 @@ async def migrate(conn, schema: str, table: str = TABLE) -> None:
     await conn.execute(TABLE_SQL.format(s=schema, t=table))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
 def _at(ts) -> datetime:
-    return datetime.fromtimestamp(ts.seconds, timezone.utc).replace(microsecond=ts.nanos // 1000)
+    return _EPOCH + timedelta(0, ts.seconds, ts.nanos // 1000)   # 3x ToDatetime's speed: on every event
 
 
 def rows_of(env: Envelope, leaf_index: int) -> list[tuple]:
@@ -73,8 +76,8 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime) -> list[Sub
     while frontier:
         rows = await conn.fetch(
             f"SELECT DISTINCT b.id, b.kind, a.id AS linked_from, a.relation = '' AS named, "
-            f"COALESCE(NULLIF(b.relation, ''), a.relation) AS rel "
-            f"FROM {schema}.{TABLE} a JOIN {schema}.{TABLE} b ON b.leaf_index = a.leaf_index "
+            f"COALESCE(NULLIF(b.relation, ''), a.relation) AS rel FROM {schema}.{TABLE} a "
+            f"JOIN {schema}.{TABLE} b ON b.leaf_index = a.leaf_index "
             f"WHERE a.kind = ANY($3::text[]) AND a.id = ANY($1::text[]) AND a.joins AND a.recorded_at <= $2 "
             f"AND b.kind = ANY($3::text[]) AND b.id <> ALL($4::text[])",
             frontier, as_of, list(STORY_KINDS), list(found))

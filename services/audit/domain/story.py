@@ -9,8 +9,8 @@ from the ledger, so both give the same index:
 * Only an event on a subject's own stream joins stories: a case event linking its origin clue
   joins the clue's story and the case's. An event on another stream (a reconciliation naming
   fifty clues, a timer stream) belongs to what it names without joining them to each other.
-* Links to persons are indexed (for person dossiers) but never followed: two cases about the
-  same person are two stories.
+* Links to persons are not part of a story (two cases about the same person are two stories),
+  so they are not indexed here: a person dossier is a projection of its own.
 * Steps are ordered by domain time, then recorded time, stream id and version: all carried by
   the events, so the same events give the same story whatever order they were ingested in.
 """
@@ -34,8 +34,8 @@ def subject_kind(stream_id: str) -> str | None:
 
 @dataclass(frozen=True, order=True)
 class LinkRow:
-    """One (subject or person, event) membership: `joins` when the event is on a subject's own
-    stream, so that its story subjects are one story."""
+    """One (subject, event) membership: `joins` when the event is on a subject's own stream, so
+    that the subjects it belongs to are one story."""
     kind: str
     id: str
     relation: str
@@ -43,13 +43,17 @@ class LinkRow:
 
 
 def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[LinkRow]:
-    """The index rows of one event on `stream_id` carrying `links` (kind, id, relation), without
-    repeats, in a fixed order."""
+    """The index rows of one event on `stream_id` carrying `links` (kind, id, relation): its own
+    subject and the subjects it links, without repeats, in a fixed order. (On every ingested
+    event: kept lean.)"""
     own = subject_kind(stream_id)
     joins = own is not None
-    rows = {LinkRow(own, stream_id, OWN, joins)} if own else set()
-    rows |= {LinkRow(kind, ident, relation, joins) for kind, ident, relation in links if kind and ident}
-    return sorted(rows)
+    rows = {(kind, ident, relation) for kind, ident, relation in links if kind in STORY_KINDS and ident}
+    if own:
+        if not rows:                    # most events: only their own subject (and persons)
+            return [LinkRow(own, stream_id, OWN, True)]
+        rows.add((own, stream_id, OWN))
+    return [LinkRow(kind, ident, relation, joins) for kind, ident, relation in sorted(rows)]
 
 
 @dataclass(frozen=True, order=True)

@@ -16,10 +16,10 @@ def test_only_a_clue_case_or_decision_stream_is_a_story_subject():
         assert subject_kind(other) is None, other
 
 
-def test_an_event_on_a_subjects_stream_belongs_to_it_and_joins_what_it_links():
-    rows = link_rows(CASE, [("clue", CLUE, "origin"), ("person", "P-1", "subject")])
+def test_an_event_on_a_subjects_stream_belongs_to_it_and_joins_what_it_links_but_never_persons():
+    rows = link_rows(CASE, [("clue", CLUE, "origin"), ("person", "P-1", "subject"), ("decision", DECISION, "d")])
     assert rows == [LinkRow("case", CASE, OWN, True), LinkRow("clue", CLUE, "origin", True),
-                    LinkRow("person", "P-1", "subject", True)]
+                    LinkRow("decision", DECISION, "d", True)]
 
 
 def test_an_event_on_another_stream_belongs_to_what_it_names_without_joining_them():
@@ -29,11 +29,11 @@ def test_an_event_on_another_stream_belongs_to_what_it_names_without_joining_the
 
 
 def test_repeated_and_empty_links_count_once_and_the_order_is_fixed():
-    links = [("person", "P-2", "subject"), ("person", "P-1", "subject"), ("person", "P-2", "subject"),
-             ("", "x", "r"), ("case", "", "r")]
+    links = [("case", "case-2", "x"), ("case", "case-1", "x"), ("case", "case-2", "x"), ("case", "case-2", "y"),
+             ("", "x", "r"), ("case", "", "r"), ("measure", "measure-1", "m")]
     assert link_rows(CLUE, links) == link_rows(CLUE, list(reversed(links))) == [
-        LinkRow("clue", CLUE, OWN, True), LinkRow("person", "P-1", "subject", True),
-        LinkRow("person", "P-2", "subject", True)]
+        LinkRow("case", "case-1", "x", True), LinkRow("case", "case-2", "x", True),
+        LinkRow("case", "case-2", "y", True), LinkRow("clue", CLUE, OWN, True)]
 
 
 def test_steps_go_by_domain_time_then_recorded_time_stream_and_version():
