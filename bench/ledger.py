@@ -10,7 +10,7 @@
                compared with the live table and swapped in; seconds per 100,000 events
 
 Events are clue events naming their subject (a person link), as the clues service publishes
-them, so ingest also feeds the replay index. Proofs, replay and rebuild are timed at each size of
+them, each tenth filed as a case (a case link), so ingest also feeds the replay index. Proofs, replay and rebuild are timed at each size of
 `--sizes` once the tree has grown to it (goals: ingest >= 20,000 events/s, p99 <= 5 ms per proof
 at 1,000,000 leaves).
 
@@ -48,7 +48,10 @@ PER_STREAM = 10
 
 def sealed(i: int) -> tuple[bytes, str]:
     """The i-th event: stream i // PER_STREAM at version i % PER_STREAM + 1; its bytes and id."""
-    event = replace(new_event(i), links=(Link("person", f"P-{i // PER_STREAM:08d}", "subject"),))
+    links = (Link("person", f"P-{i // PER_STREAM:08d}", "subject"),)
+    if i % PER_STREAM == PER_STREAM - 1:      # each clue's last step: filed as a case
+        links += (Link("case", f"case-{uuid.UUID(int=i // PER_STREAM)}", "filed-as"),)
+    event = replace(new_event(i), links=links)
     raw = env_mod.seal(env_mod.build(event, f"clue-{uuid.UUID(int=i // PER_STREAM)}", i % PER_STREAM + 1, AT))
     return raw, event.event_id
 

@@ -3,6 +3,7 @@ the stored nodes giving every root and proof, exactly once under redelivery, rac
 restarts, contradictions quarantined without blocking what follows."""
 import asyncio
 import random
+from datetime import timezone
 
 import pytest
 
@@ -102,9 +103,9 @@ async def test_contradicting_deliveries_are_quarantined_and_block_nothing(store,
 async def test_rows_recorded_before_the_ledger_existed_become_leaves_at_start_up(store, recorder):
     raws = events(2, 3, "old")
     await recorder.record_batch([(r, Source("t", 0, k)) for k, r in enumerate(raws[:2])])
-    await store.pool.execute(   # rows as an older version of the service left them: no leaf, no tree
-        f"UPDATE {store.schema}.recorded_events SET leaf_index = NULL; DELETE FROM {store.schema}.merkle_nodes; "
-        f"UPDATE {store.schema}.ledger_head SET size = 0, peaks = '{{}}'")
+    await store.pool.execute(   # rows as an older version of the service left them: no leaf, no tree, no times
+        f"UPDATE {store.schema}.recorded_events SET leaf_index = NULL, occurred_at = NULL, recorded_at = NULL; "
+        f"DELETE FROM {store.schema}.merkle_nodes; UPDATE {store.schema}.ledger_head SET size = 0, peaks = '{{}}'")
     restarted = Recorder(store, consumer="ledger-test")
     await restarted.migrate()
     await restarted.record_batch([(r, Source("t", 0, k)) for k, r in enumerate(raws)])
@@ -112,3 +113,8 @@ async def test_rows_recorded_before_the_ledger_existed_become_leaves_at_start_up
     await check_tree(store)
     await restarted.migrate()                  # nothing left to backfill
     assert len(await leaves(store)) == len(raws)
+    times = await store.pool.fetch(f"SELECT envelope, occurred_at, recorded_at FROM {store.schema}.recorded_events")
+    for row in times:
+        env = env_mod.parse(bytes(row["envelope"]))
+        assert (row["occurred_at"], row["recorded_at"]) == (env.occurred_at.ToDatetime(timezone.utc),
+                                                            env.recorded_at.ToDatetime(timezone.utc))

@@ -15,7 +15,7 @@ from kernel.envelope import Link
 from kernel.inbox import Source
 from services.audit.app import projections, story
 from services.audit.app.recorder import Recorder
-from tests.integration.test_audit_replay import CASE, INTAKE, PERSON, STORY, UNRELATED, ev
+from tests.integration.test_audit_replay import CASE, CLUE, INTAKE, PERSON, STORY, UNRELATED, ev
 
 ROOT = Path(__file__).resolve().parents[2]
 STORY_P = projections.PROJECTIONS[0]
@@ -57,7 +57,7 @@ async def recorder(store):
 async def test_a_rebuild_ends_byte_for_byte_equal_to_what_live_ingest_built(store, recorder):
     async with store.pool.acquire() as conn:
         live = await dump(conn, store.schema)
-        assert len(live) == 197          # 132 events: their own subjects and the clues and cases they link
+        assert len(live) == 97           # 132 events: a row per clue, case or decision each links
         check = await projections.rebuild(conn, store.schema, STORY_P, replace=False, chunk_size=17)
         assert (check.equal, check.replaced, check.leaves, check.rows) == (True, False, 132, len(live))
         done = await projections.rebuild(conn, store.schema, STORY_P, replace=True, chunk_size=17)
@@ -90,10 +90,9 @@ async def test_a_damaged_live_table_is_found_by_a_check_and_mended_by_a_rebuild(
     s = f"{store.schema}.{story.TABLE}"
     async with store.pool.acquire() as conn:
         live = await dump(conn, store.schema)
-        await conn.execute(f"DELETE FROM {s} WHERE id = $1 AND relation = ''", CASE)          # 3 rows
+        await conn.execute(f"DELETE FROM {s} WHERE id = $1", CLUE)             # warned, reconciled, filed: 3 rows
         await conn.execute(f"UPDATE {s} SET relation = 'forged' WHERE ctid = (SELECT min(ctid) FROM {s})")
-        await conn.execute(f"INSERT INTO {s} SELECT kind, 'clue-forged', leaf_index, relation, occurred_at, "
-                           f"recorded_at, joins FROM {s} LIMIT 2")
+        await conn.execute(f"INSERT INTO {s} SELECT leaf_index, kind, 'clue-forged', relation, joins FROM {s} LIMIT 2")
         check = await projections.rebuild(conn, store.schema, STORY_P, replace=False)
         assert (check.missing, check.extra) == (3 + 1, 1 + 2) and not check.replaced
         assert len(await dump(conn, store.schema)) == len(live) - 3 + 2          # a check changes nothing

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from clues.v1 import events_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
 from kernel import envelope
 from kernel.errors import Validation
 from tests.factories import clue_event
@@ -86,3 +87,9 @@ def test_build_gives_the_bytes_of_the_plain_construction():
         correlation_id=event.correlation_id, causation_id="req-1", request_id="req-1",
         links=[envelope_pb2.Link(kind=l.kind, id=l.id, relation=l.relation) for l in event.links], payload=payload)
     assert envelope.seal(envelope.build(event, "clue-b", 3, recorded)) == envelope.seal(plain)
+
+
+def test_instant_is_the_timestamps_utc_datetime_to_the_microsecond():
+    for seconds, nanos in ((0, 0), (1_780_000_000, 999_999_999), (1_780_000_000, 1_500), (-86_400, 5_000)):
+        ts = Timestamp(seconds=seconds, nanos=nanos)
+        assert envelope.instant(ts) == ts.ToDatetime(tzinfo=timezone.utc) and envelope.instant(ts).tzinfo is not None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from kernel.envelope import instant, parse
 from kernel.inbox import Accepted, Conflict
 from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
@@ -28,6 +29,9 @@ CREATE TABLE IF NOT EXISTS {s}.recorded_events (
     UNIQUE (stream_id, version)
 );
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS leaf_index bigint UNIQUE;
+-- the envelope's domain and log times, beside it like its stream and version (replay orders by them)
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
 CREATE TABLE IF NOT EXISTS {s}.ledger_head (
     one   boolean PRIMARY KEY DEFAULT true CHECK (one),
     size  bigint  NOT NULL,
@@ -70,12 +74,13 @@ async def lock_head(conn, schema: str) -> CompactRange:
 async def append(conn, schema: str, head: CompactRange, accepted: list[Accepted], leaf_hashes) -> CompactRange:
     """Store the accepted events as leaves head.size.. and every node they complete; move the head."""
     new, nodes = head.append(leaf_hashes)
-    rows = [(a.envelope.event_id, a.envelope.stream_id, a.envelope.version, a.envelope.event_type, a.raw,
-             a.source.topic, a.source.partition, a.source.offset, head.size + i) for i, a in enumerate(accepted)]
+    rows = [(e.event_id, e.stream_id, e.version, e.event_type, a.raw, a.source.topic, a.source.partition,
+             a.source.offset, head.size + i, instant(e.occurred_at), instant(e.recorded_at))
+            for i, a in enumerate(accepted) for e in (a.envelope,)]
     await conn.copy_records_to_table(
         "recorded_events", schema_name=schema, records=rows,
         columns=["event_id", "stream_id", "version", "event_type", "envelope", "topic", "partition", "offset",
-                 "leaf_index"])
+                 "leaf_index", "occurred_at", "recorded_at"])
     return await _integrate(conn, schema, new, nodes)
 
 
@@ -100,6 +105,18 @@ async def backfill(conn, schema: str) -> int:
                            f"$2::bigint[]) AS u(seq, leaf) WHERE r.seq = u.seq", [r["seq"] for r in rows],
                            list(range(head.size, head.size + len(rows))))
         await _integrate(conn, schema, new, nodes)
+    return len(rows)
+
+
+async def backfill_times(conn, schema: str) -> int:
+    """Give rows recorded before the times were kept beside the envelope their times; how many."""
+    rows = await conn.fetch(f"SELECT seq, envelope FROM {schema}.recorded_events WHERE recorded_at IS NULL")
+    if rows:
+        envs = [parse(bytes(r["envelope"])) for r in rows]
+        await conn.execute(f"UPDATE {schema}.recorded_events r SET occurred_at = u.o, recorded_at = u.r FROM unnest("
+                           f"$1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u(seq, o, r) WHERE r.seq = u.seq",
+                           [r["seq"] for r in rows], [instant(e.occurred_at) for e in envs],
+                           [instant(e.recorded_at) for e in envs])
     return len(rows)
 
 

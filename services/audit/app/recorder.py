@@ -34,6 +34,7 @@ class Recorder:
         async with self.store.pool.acquire() as conn:
             await ledger.migrate(conn, self.store.schema)
             made = await ledger.backfill(conn, self.store.schema)
+            await ledger.backfill_times(conn, self.store.schema)
             await projections.migrate(conn, self.store.schema)
             indexed = await projections.catch_up(conn, self.store.schema)
         if made:

@@ -2,7 +2,8 @@
 
 A story is the set of subjects (clues, cases, decisions) joined by links the events carry, and
 every event that belongs to one of them. Pure rules, used alike by live ingest and by a rebuild
-from the ledger, so both give the same index:
+from the ledger, so both give the same index (of links only: an event's own stream is on its
+ledger row already):
 
 * An event belongs to its own stream's subject (a `clue-<uuid>` stream's events to that clue)
   and to every subject it links to (a timer's warning to the clue it warns about).
@@ -23,7 +24,6 @@ from typing import Iterable
 
 STORY_KINDS = ("clue", "case", "decision")
 _SUBJECT = re.compile(r"(clue|case|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-OWN = ""   # relation of an event to its own stream's subject
 
 
 def subject_kind(stream_id: str) -> str | None:
@@ -32,28 +32,15 @@ def subject_kind(stream_id: str) -> str | None:
     return m.group(1) if m else None
 
 
-@dataclass(frozen=True, order=True)
-class LinkRow:
-    """One (subject, event) membership: `joins` when the event is on a subject's own stream, so
-    that the subjects it belongs to are one story."""
-    kind: str
-    id: str
-    relation: str
-    joins: bool
-
-
-def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[LinkRow]:
-    """The index rows of one event on `stream_id` carrying `links` (kind, id, relation): its own
-    subject and the subjects it links, without repeats, in a fixed order. (On every ingested
-    event: kept lean.)"""
-    own = subject_kind(stream_id)
-    joins = own is not None
+def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str, bool]]:
+    """(kind, id, relation, joins) for each subject an event on `stream_id` links to, without
+    repeats, in a fixed order; `joins` when the event is on a subject's own stream, so that the
+    subjects it belongs to are one story. (On every ingested event: kept lean.)"""
     rows = {(kind, ident, relation) for kind, ident, relation in links if kind in STORY_KINDS and ident}
-    if own:
-        if not rows:                    # most events: only their own subject (and persons)
-            return [LinkRow(own, stream_id, OWN, True)]
-        rows.add((own, stream_id, OWN))
-    return [LinkRow(kind, ident, relation, joins) for kind, ident, relation in sorted(rows)]
+    if not rows:                     # most events: their own subject (and persons) only
+        return []
+    joins = subject_kind(stream_id) is not None
+    return [(kind, ident, relation, joins) for kind, ident, relation in sorted(rows)]
 
 
 @dataclass(frozen=True, order=True)
