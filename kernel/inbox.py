@@ -61,46 +61,29 @@ class Inbox:
         self.schema, self.consumer = schema, consumer
 
     async def receive(self, conn, raw: bytes, source: Source) -> Outcome:
-        """Decide what to apply now, in version order; call inside the consumer's transaction."""
+        """Decide what to apply now, in version order; call inside the consumer's transaction.
+        One delivery is a batch of one: the decisions are `receive_batch`'s."""
         env = env_mod.parse(raw)
-        digest = hashlib.sha256(raw).digest()
-        # One delivery per (consumer, stream) at a time, until the caller's transaction ends.
-        # Without it concurrent deliveries race past the checks below: unique violations, an
-        # identical redelivery flagged as a conflict, a held successor stranded behind a version
-        # applied at the same moment. Needs READ COMMITTED (the default): the statements after
-        # the lock must see what the previous holder committed.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                           f"inbox:{self.schema}:{self.consumer}:{env.stream_id}")
-        seen = await conn.fetchval(
-            f"SELECT digest FROM {self.schema}.inbox WHERE consumer = $1 AND event_id = $2::uuid",
-            self.consumer, env.event_id)
-        if seen is not None:
-            return Outcome(duplicate=True, conflict=bytes(seen) != digest)
-        last = await conn.fetchval(
-            f"SELECT version FROM {self.schema}.inbox_streams WHERE consumer = $1 AND stream_id = $2 FOR UPDATE",
-            self.consumer, env.stream_id) or 0
-        if env.version <= last:
-            return Outcome(duplicate=True, conflict=True)   # a different event at a version we have
-        if env.version > last + 1:
-            await conn.execute(
-                f"INSERT INTO {self.schema}.inbox_held (consumer, stream_id, version, envelope, source) "
-                f"VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                self.consumer, env.stream_id, env.version, raw, json.dumps(source.__dict__))
-            return Outcome(gap=(env.stream_id, last + 1, env.version - 1))
-        out = Outcome(accepted=[Accepted(env, raw, source)])
-        await self._record(conn, env, digest)
-        await self._release_held(conn, env.stream_id, env.version, out)
-        await conn.execute(
-            f"INSERT INTO {self.schema}.inbox_streams (consumer, stream_id, version) VALUES ($1, $2, $3) "
-            f"ON CONFLICT (consumer, stream_id) DO UPDATE SET version = EXCLUDED.version",
-            self.consumer, env.stream_id, out.accepted[-1].envelope.version)
-        return out
+        out = await self.receive_batch(conn, [(env, raw, source)])
+        held = not (out.accepted or out.duplicates or out.conflicts)
+        return Outcome(accepted=out.accepted, duplicate=bool(out.duplicates or out.conflicts),
+                       conflict=bool(out.conflicts), gap=out.gaps[0] if held and out.gaps else None)
 
     async def receive_batch(self, conn, items: list[tuple[Envelope, bytes, Source]]) -> BatchOutcome:
-        """`receive` for many deliveries at once, set-based (a handful of statements for the whole
-        batch): the same decisions, in arrival order. Call inside the consumer's transaction."""
+        """Decide what to apply now for many deliveries at once, set-based (a handful of
+        statements for the whole batch), in arrival order; call inside the consumer's transaction.
+
+        A duplicate is skipped; the same event id with other bytes, or another event at a version
+        already taken, is a conflict; a version ahead of the stream is held (stored) and reported
+        as a gap (stream, first missing, last missing) until its predecessors arrive, when it is
+        released in order."""
         streams = sorted({env.stream_id for env, _, _ in items})
-        await conn.execute(   # the same per-stream locks as `receive`, taken in one order
+        # One batch per (consumer, stream) at a time, until the caller's transaction ends, taken
+        # in one order (no deadlocks). Without it concurrent deliveries race past the checks:
+        # unique violations, an identical redelivery flagged as a conflict, a held successor
+        # stranded behind a version applied at the same moment. Needs READ COMMITTED (the
+        # default): what follows must see what the previous holder committed.
+        await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM "
             "(SELECT $1 || s AS k FROM unnest($2::text[]) s ORDER BY 1) t",
             f"inbox:{self.schema}:{self.consumer}:", streams)
@@ -109,25 +92,6 @@ class Inbox:
             state.take(*item)
         await state.write(conn, self)
         return state.out
-
-    async def _record(self, conn, env: Envelope, digest: bytes) -> None:
-        await conn.execute(
-            f"INSERT INTO {self.schema}.inbox (consumer, event_id, stream_id, version, digest) "
-            f"VALUES ($1, $2::uuid, $3, $4, $5)", self.consumer, env.event_id, env.stream_id, env.version, digest)
-
-    async def _release_held(self, conn, stream_id: str, version: int, out: Outcome) -> None:
-        """Apply held successors of the version just accepted, as long as they are contiguous."""
-        while True:
-            row = await conn.fetchrow(
-                f"DELETE FROM {self.schema}.inbox_held WHERE consumer = $1 AND stream_id = $2 AND version = $3 "
-                f"RETURNING envelope, source", self.consumer, stream_id, version + 1)
-            if row is None:
-                return
-            raw = bytes(row["envelope"])
-            env = env_mod.parse(raw)
-            await self._record(conn, env, hashlib.sha256(raw).digest())
-            out.accepted.append(Accepted(env, raw, Source(**json.loads(row["source"]))))
-            version += 1
 
     async def held_gaps(self, conn) -> list[tuple[str, int, int]]:
         """Streams currently held behind a gap: (stream, first missing, last missing)."""

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from kernel.errors import NotFound, Validation
 from services.audit.app import ledger, story
-from services.audit.domain.story import StepKey, subject_kind
+from services.audit.domain.story import StepKey, subject_kind, tell
 
 MAX_PAGE = 1000
 EVERYTHING = datetime(9999, 12, 31, tzinfo=timezone.utc)
@@ -19,7 +19,7 @@ class Page:
     subject: str
     as_of: datetime
     subjects: list[story.Subject]
-    rows: list                 # story.steps rows
+    rows: list                 # story.recorded rows, in story order
     first_position: int        # 1-based position of rows[0] in the story
     total: int
     next_token: str
@@ -67,20 +67,15 @@ class Replay:
             raise Validation("page_size", f"at most {MAX_PAGE}")
         cursor = _decode(subject, token) if token else None
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
-            when = cursor.as_of if cursor else as_of or EVERYTHING
-            subjects = await story.subjects(conn, self.schema, subject, when)
-            ids = [s.id for s in subjects]
-            if when is EVERYTHING:
-                when = await story.latest_recorded(conn, self.schema, ids)
-            total = await story.count_steps(conn, self.schema, ids, when) if when else 0
-            if not total:
+            when = cursor.as_of if cursor else as_of
+            subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING)
+            told = tell(await story.members(conn, self.schema, [s.id for s in subjects]), when,
+                        cursor.after if cursor else None, page_size or MAX_PAGE)
+            if not told.total:
                 raise NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
-            limit = page_size or MAX_PAGE
-            rows = await story.steps(conn, self.schema, ids, when, cursor.after if cursor else None, limit)
+            rows = await story.recorded(conn, self.schema, told.leaves)
             tree_size = await ledger.size(conn, self.schema)
-        done = (cursor.position if cursor else 0) + len(rows)
-        last = rows[-1] if rows else None
-        more = done < total and last is not None
-        token = _encode(subject, _Cursor(when, StepKey(last["occurred_at"], last["recorded_at"], last["stream_id"],
-                                                       last["version"]), done)) if more else ""
-        return Page(subject, when, subjects, rows, (cursor.position if cursor else 0) + 1, total, token, tree_size)
+        before = cursor.position if cursor else 0
+        done = before + len(rows)
+        token = _encode(subject, _Cursor(told.as_of, told.keys[-1], done)) if rows and done < told.total else ""
+        return Page(subject, told.as_of, subjects, rows, before + 1, told.total, token, tree_size)

@@ -9,7 +9,7 @@ the ingest transaction, beside the leaf, and can be rebuilt from the leaves alon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from kernel.envelope import Envelope
 from kernel.errors import IllegalState
@@ -45,8 +45,9 @@ def rows_of(env: Envelope, leaf_index: int) -> list[tuple]:
 async def index(conn, schema: str, events: list[tuple[Envelope, int]], table: str = TABLE) -> int:
     """Write the rows of (envelope, leaf index) pairs; how many rows."""
     rows = [row for env, leaf in events for row in rows_of(env, leaf)]
-    if rows:
-        await conn.copy_records_to_table(table, schema_name=schema, columns=COLUMNS, records=rows)
+    if rows:   # a few rows per batch: a prepared INSERT beats COPY's per-call type lookup
+        await conn.execute(f"INSERT INTO {schema}.{table} ({', '.join(COLUMNS)}) SELECT * FROM unnest("
+                           f"$1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[])", *map(list, zip(*rows)))
     return len(rows)
 
 
@@ -98,27 +99,20 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime) -> list[Sub
     return list(found.values())
 
 
-def _steps_sql(schema: str, select: str, tail: str = "") -> str:
-    return (f"SELECT {select} FROM {schema}.recorded_events e WHERE e.leaf_index IN ("
-            f"SELECT leaf_index FROM {schema}.recorded_events WHERE stream_id = ANY($1::text[]) UNION "
-            f"SELECT leaf_index FROM {schema}.{TABLE} WHERE id = ANY($1::text[])) AND e.recorded_at <= $2 {tail}")
+async def members(conn, schema: str, ids: list[str]) -> list[tuple[StepKey, int]]:
+    """(key, leaf index) of every event on the subjects' own streams or linking them (a story
+    is hundreds or thousands of steps: ordered and paged by `domain.story.tell`)."""
+    rows = await conn.fetch(
+        f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.recorded_events e "
+        f"WHERE e.stream_id = ANY($1::text[]) UNION "
+        f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.{TABLE} l "
+        f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[])", ids)
+    return [(StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"]) for r in rows]
 
 
-async def count_steps(conn, schema: str, ids: list[str], as_of: datetime) -> int:
-    return await conn.fetchval(_steps_sql(schema, "count(*)"), ids, as_of)
-
-
-async def latest_recorded(conn, schema: str, ids: list[str]) -> datetime | None:
-    return await conn.fetchval(_steps_sql(schema, "max(e.recorded_at)"), ids, datetime.max.replace(
-        tzinfo=timezone.utc))
-
-
-async def steps(conn, schema: str, ids: list[str], as_of: datetime, after: StepKey | None, limit: int):
-    """Up to `limit` steps of the story of `ids` as of `as_of`, in story order, after `after`."""
-    key = '(e.occurred_at, e.recorded_at, e.stream_id COLLATE "C", e.version)'
-    where = f"AND {key} > ($3, $4, $5, $6)" if after else ""
-    args = [after.occurred_at, after.recorded_at, after.stream_id, after.version] if after else []
-    return await conn.fetch(
-        _steps_sql(schema, 'e.leaf_index, e.envelope, e.topic, e.partition, e."offset", e.ingested_at, '
-                           'e.occurred_at, e.recorded_at, e.stream_id, e.version',
-                   f"{where} ORDER BY {key} LIMIT {int(limit)}"), ids, as_of, *args)
+async def recorded(conn, schema: str, leaves: list[int]) -> list:
+    """The recorded rows of these leaves, in the order given."""
+    rows = await conn.fetch(f'SELECT leaf_index, envelope, topic, partition, "offset", ingested_at '
+                            f"FROM {schema}.recorded_events WHERE leaf_index = ANY($1::bigint[])", leaves)
+    by_leaf = {r["leaf_index"]: r for r in rows}
+    return [by_leaf[leaf] for leaf in leaves]

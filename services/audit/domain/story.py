@@ -52,5 +52,21 @@ class StepKey:
     version: int
 
 
-def in_story_order(keys: Iterable[StepKey]) -> list[StepKey]:
-    return sorted(keys)
+@dataclass(frozen=True)
+class Told:
+    """One page of a story: its steps' leaf indices and keys in story order, how many steps the
+    whole story has, and the moment it is told as of."""
+    leaves: list[int]
+    keys: list[StepKey]
+    total: int
+    as_of: datetime | None
+
+
+def tell(members: Iterable[tuple[StepKey, int]], as_of: datetime | None, after: StepKey | None,
+         limit: int) -> Told:
+    """The story's steps (key, leaf index) recorded by `as_of` (None: all of them, and the story
+    is then told as of its latest recorded step), in story order: the `limit` steps after `after`."""
+    visible = sorted(m for m in members if as_of is None or m[0].recorded_at <= as_of)
+    when = as_of if as_of is not None or not visible else max(k.recorded_at for k, _ in visible)
+    page = [m for m in visible if after is None or m[0] > after][:limit]
+    return Told([leaf for _, leaf in page], [k for k, _ in page], len(visible), when)

@@ -1,7 +1,7 @@
 """Which events make up a story, and in which order: the pure rules of replay (复盘)."""
 from datetime import datetime, timedelta, timezone
 
-from services.audit.domain.story import StepKey, in_story_order, link_rows, subject_kind
+from services.audit.domain.story import StepKey, link_rows, subject_kind, tell
 
 CLUE = "clue-0f6c9a2e-0000-4000-8000-000000000001"
 CASE = "case-0f6c9a2e-0000-4000-8000-000000000002"
@@ -39,6 +39,23 @@ def test_steps_go_by_domain_time_then_recorded_time_stream_and_version():
     late_fact = StepKey(T0, T0 + timedelta(days=5), CLUE, 7)          # happened first, recorded later
     keys = [StepKey(T0 + timedelta(hours=1), T0 + timedelta(hours=1), CLUE, 2),
             StepKey(T0, T0, CLUE, 2), StepKey(T0, T0, CLUE, 1), late_fact, StepKey(T0, T0, CASE, 9)]
-    assert in_story_order(keys) == [StepKey(T0, T0, CASE, 9), StepKey(T0, T0, CLUE, 1), StepKey(T0, T0, CLUE, 2),
-                                    late_fact, keys[0]]
-    assert in_story_order(reversed(keys)) == in_story_order(keys)
+    members = [(k, leaf) for leaf, k in enumerate(keys)]
+    told = tell(members, None, None, 100)
+    assert told.keys == [StepKey(T0, T0, CASE, 9), StepKey(T0, T0, CLUE, 1), StepKey(T0, T0, CLUE, 2), late_fact,
+                         keys[0]]
+    assert told.leaves == [4, 2, 1, 3, 0] and told.total == 5
+    assert told.as_of == T0 + timedelta(days=5)                       # all of it: as of its latest record
+    assert tell(list(reversed(members)), None, None, 100) == told      # whatever order they come in
+
+
+def test_as_of_keeps_what_was_recorded_by_then_and_pages_follow_the_key():
+    keys = [StepKey(T0 + timedelta(days=d), T0 + timedelta(days=r), CLUE, v)
+            for v, (d, r) in enumerate([(0, 0), (1, 1), (2, 9), (3, 3), (4, 4)], 1)]
+    members = [(k, 10 + i) for i, k in enumerate(keys)]
+    then = tell(members, T0 + timedelta(days=4), None, 100)
+    assert then.leaves == [10, 11, 13, 14] and then.total == 4 and then.as_of == T0 + timedelta(days=4)
+    first = tell(members, None, None, 2)
+    second = tell(members, first.as_of, first.keys[-1], 2)
+    third = tell(members, first.as_of, second.keys[-1], 2)
+    assert (first.leaves, second.leaves, third.leaves) == ([10, 11], [12, 13], [14])
+    assert tell(members, T0 - timedelta(days=1), None, 10).total == 0 == tell([], None, None, 10).total
