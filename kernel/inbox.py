@@ -93,14 +93,40 @@ class Inbox:
         await state.write(conn, self)
         return state.out
 
+    async def remembered(self, conn, event_ids: list[str], streams: list[str]) -> tuple[dict, dict]:
+        """What this consumer accepted before: {event id: digest} of these ids, {stream: last
+        version} of these streams."""
+        s, c = self.schema, self.consumer
+        seen = {str(r[0]): bytes(r[1]) for r in await conn.fetch(
+            f"SELECT event_id, digest FROM {s}.inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", c, event_ids)}
+        last = {r[0]: r[1] for r in await conn.fetch(
+            f"SELECT stream_id, version FROM {s}.inbox_streams WHERE consumer = $1 AND stream_id = ANY($2::text[])",
+            c, streams)}
+        return seen, last
+
+    async def remember(self, conn, accepted: list[tuple], last: dict[str, int]) -> None:
+        """Keep the accepted (event id, stream, version, digest) rows and the streams' new last
+        versions, in the caller's transaction."""
+        s, c = self.schema, self.consumer
+        if accepted:
+            await conn.execute(
+                f"INSERT INTO {s}.inbox (consumer, event_id, stream_id, version, digest) "
+                f"SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bytea[])",
+                c, *map(list, zip(*accepted)))
+        if last:
+            await conn.execute(
+                f"INSERT INTO {s}.inbox_streams (consumer, stream_id, version) "
+                f"SELECT $1, * FROM unnest($2::text[], $3::bigint[]) "
+                f"ON CONFLICT (consumer, stream_id) DO UPDATE SET version = EXCLUDED.version",
+                c, list(last), list(last.values()))
+
     async def held_gaps(self, conn) -> list[tuple[str, int, int]]:
         """Streams currently held behind a gap: (stream, first missing, last missing)."""
-        rows = await conn.fetch(
-            f"SELECT h.stream_id, COALESCE(s.version, 0) + 1 AS first, min(h.version) - 1 AS last "
-            f"FROM {self.schema}.inbox_held h LEFT JOIN {self.schema}.inbox_streams s "
-            f"ON s.consumer = h.consumer AND s.stream_id = h.stream_id WHERE h.consumer = $1 "
-            f"GROUP BY h.stream_id, s.version", self.consumer)
-        return [(r["stream_id"], r["first"], r["last"]) for r in rows]
+        held = {r[0]: r[1] for r in await conn.fetch(
+            f"SELECT stream_id, min(version) FROM {self.schema}.inbox_held WHERE consumer = $1 GROUP BY stream_id",
+            self.consumer)}
+        _, last = await self.remembered(conn, [], sorted(held))
+        return [(st, last.get(st, 0) + 1, v - 1) for st, v in sorted(held.items())]
 
 
 class _BatchState:
@@ -117,12 +143,7 @@ class _BatchState:
     @classmethod
     async def load(cls, conn, inbox: "Inbox", items, streams) -> "_BatchState":
         s, c = inbox.schema, inbox.consumer
-        ids = list({env.event_id for env, _, _ in items})
-        seen = {str(r[0]): bytes(r[1]) for r in await conn.fetch(
-            f"SELECT event_id, digest FROM {s}.inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", c, ids)}
-        last = {r[0]: r[1] for r in await conn.fetch(
-            f"SELECT stream_id, version FROM {s}.inbox_streams WHERE consumer = $1 AND stream_id = ANY($2::text[])",
-            c, streams)}
+        seen, last = await inbox.remembered(conn, list({env.event_id for env, _, _ in items}), streams)
         held = {(r[0], r[1]): (bytes(r[2]), Source(**json.loads(r[3]))) for r in await conn.fetch(
             f"SELECT stream_id, version, envelope, source FROM {s}.inbox_held "
             f"WHERE consumer = $1 AND stream_id = ANY($2::text[])", c, streams)}
@@ -162,11 +183,7 @@ class _BatchState:
 
     async def write(self, conn, inbox: "Inbox") -> None:
         s, c = inbox.schema, inbox.consumer
-        if self.new_rows:
-            await conn.execute(
-                f"INSERT INTO {s}.inbox (consumer, event_id, stream_id, version, digest) "
-                f"SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::bigint[], $5::bytea[])",
-                c, *map(list, zip(*self.new_rows)))
+        await inbox.remember(conn, self.new_rows, {x: self.last[x] for x in sorted(self.advanced)})
         new_held = [h for h in self.new_held if (h[0], h[1]) in self.held]   # not released in this batch
         if new_held:
             await conn.execute(
@@ -179,13 +196,6 @@ class _BatchState:
                 f"DELETE FROM {s}.inbox_held h USING unnest($2::text[], $3::bigint[]) r(stream_id, version) "
                 f"WHERE h.consumer = $1 AND h.stream_id = r.stream_id AND h.version = r.version",
                 c, *map(list, zip(*self.released)))
-        if self.advanced:
-            streams = sorted(self.advanced)
-            await conn.execute(
-                f"INSERT INTO {s}.inbox_streams (consumer, stream_id, version) "
-                f"SELECT $1, * FROM unnest($2::text[], $3::bigint[]) "
-                f"ON CONFLICT (consumer, stream_id) DO UPDATE SET version = EXCLUDED.version",
-                c, streams, [self.last[x] for x in streams])
         gaps: dict[str, int] = {}
         for stream_id, version in self.held:
             gaps[stream_id] = min(version, gaps.get(stream_id, version))

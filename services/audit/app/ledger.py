@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from kernel.envelope import instant, parse
-from kernel.inbox import Accepted, Conflict
+from kernel.inbox import Accepted, Conflict, Inbox
 from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
 TABLES_SQL = """
@@ -59,6 +59,24 @@ CREATE TABLE IF NOT EXISTS {s}.quarantine (
     UNIQUE (event_id, digest)
 );
 """
+
+
+class LedgerInbox(Inbox):
+    """The inbox of the ledger's recorder: what was accepted is what the ledger holds, so the
+    ledger's rows are its memory (no second copy of every event id). Duplicates, contradictions,
+    gaps and held deliveries are decided as by any inbox."""
+
+    async def remembered(self, conn, event_ids: list[str], streams: list[str]) -> tuple[dict, dict]:
+        s = self.schema
+        seen = {str(r[0]): hashlib.sha256(r[1]).digest() for r in await conn.fetch(
+            f"SELECT event_id, envelope FROM {s}.recorded_events WHERE event_id = ANY($1::uuid[])", event_ids)}
+        last = {r[0]: r[1] for r in await conn.fetch(
+            f"SELECT stream_id, max(version) FROM {s}.recorded_events WHERE stream_id = ANY($1::text[]) "
+            f"GROUP BY stream_id", streams)}
+        return seen, last
+
+    async def remember(self, conn, accepted: list[tuple], last: dict[str, int]) -> None:
+        """Nothing: the recorder writes the accepted events as leaves in the same transaction."""
 
 
 async def migrate(conn, schema: str) -> None:

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 from kernel import envelope as env_mod, log as klog
 from kernel.envelope import principal_of
 from kernel.errors import Validation
-from kernel.inbox import BatchOutcome, Inbox, Source
+from kernel.inbox import BatchOutcome, Source
 from kernel.store import EventStore
 from services.audit.app import ledger, projections
 from services.audit.domain.merkle import leaf_hash
@@ -26,7 +26,7 @@ class Recorder:
         `RepublishRequester.request`; its failures are logged, never raised."""
         self.store = store
         self.on_gap = on_gap
-        self.inbox = Inbox(store.schema, consumer)
+        self.inbox = ledger.LedgerInbox(store.schema, consumer)
         self.log = klog.get("audit.recorder")
         self.gaps: list[tuple[str, int, int]] = []
 
