@@ -57,7 +57,7 @@ bench: install
 	$(PIP) install -q -r bench/requirements.txt
 	$(PY) -m bench.append $(ARGS)
 
-## Audit ledger benchmark: ingest events/s, proof p50/p99 at 100k and 1M leaves; ARGS="--quick|--help".
+## Audit ledger benchmark: ingest events/s, proof and replay p50/p99, rebuild time at 100k and 1M leaves; ARGS="--quick|--help".
 bench-ledger: install
 	$(PY) -m bench.ledger $(ARGS)
 

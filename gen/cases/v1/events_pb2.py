@@ -22,18 +22,90 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
+from common.v1 import recording_pb2 as common_dot_v1_dot_recording__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61ses/v1/events.proto\x12\x08\x63\x61ses.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"[\n\tCaseFiled\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63lue_id\x18\x02 \x01(\t\x12,\n\x08\x66iled_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x0e\x46ilingRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x0brejected_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63\x61ses/v1/events.proto\x12\x08\x63\x61ses.v1\x1a\x18\x63ommon/v1/identity.proto\x1a\x19\x63ommon/v1/recording.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n\x07Outcome\x12#\n\x04kind\x18\x01 \x01(\x0e\x32\x15.cases.v1.OutcomeKind\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12(\n\x08sanction\x18\x03 \x01(\x0e\x32\x16.cases.v1.SanctionType\x12\x0f\n\x07\x61rticle\x18\x04 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\"1\n\x10TransferDocument\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0e\n\x06sha256\x18\x02 \x01(\t\"U\n\tCriterion\x12-\n\tcriterion\x18\x01 \x01(\x0e\x32\x1a.cases.v1.QualityCriterion\x12\x0b\n\x03met\x18\x02 \x01(\x08\x12\x0c\n\x04note\x18\x03 \x01(\t\"\xc5\x01\n\x0c\x46ilingOpened\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63lue_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63lue_number\x18\x03 \x01(\t\x12&\n\x08subjects\x18\x04 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x10\n\x08\x66indings\x18\x05 \x01(\t\x12\x17\n\x0fhandling_office\x18\x06 \x01(\t\x12\x13\n\x0bproposed_by\x18\x07 \x01(\t\x12\x16\n\x0eorigin_case_id\x18\x08 \x01(\t\"\x7f\n\x0e\x46ilingApproved\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\"\n\x04side\x18\x02 \x01(\x0e\x32\x14.cases.v1.FilingSide\x12\x15\n\rapprover_role\x18\x03 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x04 \x01(\t\x12\x0c\n\x04plan\x18\x05 \x01(\t\"\xc4\x01\n\tCaseFiled\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63lue_id\x18\x02 \x01(\t\x12,\n\x08\x66iled_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x08subjects\x18\x04 \x03(\x0b\x32\x14.common.v1.PersonRef\x12\x17\n\x0fhandling_office\x18\x05 \x01(\t\x12\x0e\n\x06simple\x18\x06 \x01(\x08\x12\x16\n\x0eorigin_case_id\x18\x07 \x01(\t\"\x88\x01\n\x0e\x46ilingRejected\x12\x0f\n\x07\x63lue_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12/\n\x0brejected_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x63\x61se_id\x18\x04 \x01(\t\x12\x13\n\x0brejected_by\x18\x05 \x01(\t\"\xa3\x01\n\x14InvestigationStarted\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x30\n\x0c\x61nnounced_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10unit_notified_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nstarted_by\x18\x04 \x01(\t\"\x9f\x01\n\x11SentToTrialReview\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06report\x18\x02 \x01(\t\x12\x0f\n\x07sent_by\x18\x03 \x01(\t\x12/\n\x0b\x61\x63\x63\x65pted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\'\n\x03\x64ue\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\x13TrialReviewReturned\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\"\n\x02to\x18\x02 \x01(\x0e\x32\x16.cases.v1.ReturnTarget\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x13\n\x0breturned_by\x18\x04 \x01(\t\"t\n\x13TrialReviewExtended\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\'\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x04 \x01(\t\"N\n\x12TrialReviewOverdue\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\'\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x14TrialReviewConcluded\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12$\n\tproposals\x18\x02 \x03(\x0b\x32\x11.cases.v1.Outcome\x12\x13\n\x0breviewed_by\x18\x03 \x01(\t\"}\n\x0cSubjectHeard\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x11\n\tstatement\x18\x03 \x01(\t\x12\x10\n\x08heard_by\x18\x04 \x01(\t\x12$\n\tproposals\x18\x05 \x03(\x0b\x32\x11.cases.v1.Outcome\"\xb6\x01\n\x0c\x43\x61seDisposed\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12#\n\x08outcomes\x18\x02 \x03(\x0b\x32\x11.cases.v1.Outcome\x12\x12\n\ndecided_by\x18\x03 \x01(\t\x12.\n\ndecided_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08transfer\x18\x05 \x03(\x0b\x32\x1a.cases.v1.TransferDocument\"x\n\rCaseWithdrawn\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x14\n\x0cwithdrawn_by\x18\x03 \x01(\t\x12\x30\n\x0cunit_told_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x18\x41\x63\x63ountabilityCaseOpened\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x1e\n\x16\x61\x63\x63ountability_case_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x11\n\topened_by\x18\x04 \x01(\t\"\xa6\x01\n\x10\x41\x63tivityRecorded\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12,\n\x08\x61\x63tivity\x18\x02 \x01(\x0e\x32\x1a.cases.v1.RecordedActivity\x12*\n\trecording\x18\x03 \x01(\x0b\x32\x17.common.v1.RecordingRef\x12\x13\n\x0brecorded_by\x18\x04 \x01(\t\x12\x12\n\nmeasure_id\x18\x05 \x01(\t\"\x85\x01\n\x0fQualityReviewed\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12%\n\x05grade\x18\x02 \x01(\x0e\x32\x16.cases.v1.QualityGrade\x12%\n\x08\x63riteria\x18\x03 \x03(\x0b\x32\x13.cases.v1.Criterion\x12\x13\n\x0breviewed_by\x18\x04 \x01(\t\"\xa5\x01\n\x10MeasureRequested\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12#\n\x04kind\x18\x03 \x01(\x0e\x32\x15.cases.v1.MeasureKind\x12\x11\n\tperson_id\x18\x04 \x01(\t\x12\x0e\n\x06office\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\x14\n\x0crequested_by\x18\x07 \x01(\t\"\xad\x01\n\x0fMeasureApproved\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x15\n\rapprover_role\x18\x02 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x03 \x01(\t\x12-\n\tstarts_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07\x65nds_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x0eMeasureRefused\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x12\n\nrefused_by\x18\x03 \x01(\t\"\xaa\x01\n\x14\x44\x65tentionNoticeGiven\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x34\n\x10unit_notified_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x36\n\x12\x66\x61mily_notified_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08given_by\x18\x04 \x01(\t\"U\n\x16\x44\x65tentionNoticeOverdue\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\'\n\x03\x64ue\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\x0fMeasureExtended\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12+\n\x07\x65nds_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x15\n\rapprover_role\x18\x04 \x01(\t\x12\x13\n\x0b\x61pproved_by\x18\x05 \x01(\t\x12\x0f\n\x07special\x18\x06 \x01(\x08\"R\n\x0fMeasureExpiring\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12+\n\x07\x65nds_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"Q\n\x0eMeasureExpired\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12+\n\x07\x65nds_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"o\n\x0cMeasureEnded\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12)\n\x07outcome\x18\x02 \x01(\x0e\x32\x18.cases.v1.MeasureOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x10\n\x08\x65nded_by\x18\x04 \x01(\t*u\n\nFilingSide\x12\x1b\n\x17\x46ILING_SIDE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46ILING_SIDE_PARTY\x10\x01\x12\x1b\n\x17\x46ILING_SIDE_SUPERVISION\x10\x02\x12\x16\n\x12\x46ILING_SIDE_SIMPLE\x10\x03*}\n\x0cReturnTarget\x12\x1d\n\x19RETURN_TARGET_UNSPECIFIED\x10\x00\x12\x1f\n\x1bRETURN_TARGET_REINVESTIGATE\x10\x01\x12-\n)RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION\x10\x02*\xaa\x02\n\x0bOutcomeKind\x12\x1c\n\x18OUTCOME_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bOUTCOME_KIND_LIGHT_HANDLING\x10\x01\x12\x1f\n\x1bOUTCOME_KIND_PARTY_SANCTION\x10\x02\x12$\n OUTCOME_KIND_GOVERNMENT_SANCTION\x10\x03\x12\x1f\n\x1bOUTCOME_KIND_ACCOUNTABILITY\x10\x04\x12)\n%OUTCOME_KIND_TRANSFER_FOR_PROSECUTION\x10\x05\x12+\n\'OUTCOME_KIND_SUPERVISION_RECOMMENDATION\x10\x06\x12\x1c\n\x18OUTCOME_KIND_NO_SANCTION\x10\x07*\xd6\x03\n\x0cSanctionType\x12\x1d\n\x19SANCTION_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bSANCTION_TYPE_PARTY_WARNING\x10\x01\x12\'\n#SANCTION_TYPE_PARTY_SERIOUS_WARNING\x10\x02\x12*\n&SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS\x10\x03\x12!\n\x1dSANCTION_TYPE_PARTY_PROBATION\x10\x04\x12!\n\x1dSANCTION_TYPE_PARTY_EXPULSION\x10\x05\x12$\n SANCTION_TYPE_GOVERNMENT_WARNING\x10\x0b\x12$\n SANCTION_TYPE_GOVERNMENT_DEMERIT\x10\x0c\x12*\n&SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT\x10\r\x12%\n!SANCTION_TYPE_GOVERNMENT_DEMOTION\x10\x0e\x12$\n SANCTION_TYPE_GOVERNMENT_REMOVAL\x10\x0f\x12&\n\"SANCTION_TYPE_GOVERNMENT_DISMISSAL\x10\x10*\xb6\x01\n\x10RecordedActivity\x12!\n\x1dRECORDED_ACTIVITY_UNSPECIFIED\x10\x00\x12#\n\x1fRECORDED_ACTIVITY_INTERROGATION\x10\x01\x12\x1c\n\x18RECORDED_ACTIVITY_SEARCH\x10\x02\x12\x1d\n\x19RECORDED_ACTIVITY_SEALING\x10\x03\x12\x1d\n\x19RECORDED_ACTIVITY_SEIZURE\x10\x04*\x94\x01\n\x0cQualityGrade\x12\x1d\n\x19QUALITY_GRADE_UNSPECIFIED\x10\x00\x12\x1b\n\x17QUALITY_GRADE_EXCELLENT\x10\x01\x12\x16\n\x12QUALITY_GRADE_PASS\x10\x02\x12\x18\n\x14QUALITY_GRADE_FLAWED\x10\x03\x12\x16\n\x12QUALITY_GRADE_FAIL\x10\x04*\xfc\x02\n\x10QualityCriterion\x12!\n\x1dQUALITY_CRITERION_UNSPECIFIED\x10\x00\x12!\n\x1dQUALITY_CRITERION_CLEAR_FACTS\x10\x01\x12$\n QUALITY_CRITERION_SOLID_EVIDENCE\x10\x02\x12.\n*QUALITY_CRITERION_CORRECT_CHARACTERISATION\x10\x03\x12*\n&QUALITY_CRITERION_APPROPRIATE_HANDLING\x10\x04\x12(\n$QUALITY_CRITERION_COMPLETE_PAPERWORK\x10\x05\x12\'\n#QUALITY_CRITERION_CORRECT_PROCEDURE\x10\x06\x12\'\n#QUALITY_CRITERION_PROPER_MANAGEMENT\x10\x07\x12$\n QUALITY_CRITERION_FULL_EXECUTION\x10\x08*\x98\x03\n\x0bMeasureKind\x12\x1c\n\x18MEASURE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16MEASURE_KIND_DETENTION\x10\x01\x12%\n!MEASURE_KIND_COMPELLED_APPEARANCE\x10\x02\x12 \n\x1cMEASURE_KIND_ORDERED_WAITING\x10\x03\x12#\n\x1fMEASURE_KIND_PROTECTIVE_CUSTODY\x10\x04\x12(\n$MEASURE_KIND_TECHNICAL_INVESTIGATION\x10\x05\x12\x19\n\x15MEASURE_KIND_EXIT_BAN\x10\x06\x12\x18\n\x14MEASURE_KIND_INQUIRY\x10\x07\x12\x19\n\x15MEASURE_KIND_FREEZING\x10\x08\x12\x17\n\x13MEASURE_KIND_SEARCH\x10\t\x12\x18\n\x14MEASURE_KIND_SEIZURE\x10\n\x12\x18\n\x14MEASURE_KIND_SEALING\x10\x0b\x12\x1a\n\x16MEASURE_KIND_APPRAISAL\x10\x0c*\xa9\x01\n\x0eMeasureOutcome\x12\x1f\n\x1bMEASURE_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18MEASURE_OUTCOME_RELEASED\x10\x01\x12\x1d\n\x19MEASURE_OUTCOME_CONVERTED\x10\x02\x12\x1a\n\x16MEASURE_OUTCOME_LIFTED\x10\x03\x12\x1d\n\x19MEASURE_OUTCOME_COMPLETED\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cases.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CASEFILED']._serialized_start=68
-  _globals['_CASEFILED']._serialized_end=159
-  _globals['_FILINGREJECTED']._serialized_start=161
-  _globals['_FILINGREJECTED']._serialized_end=259
+  _globals['_FILINGSIDE']._serialized_start=3779
+  _globals['_FILINGSIDE']._serialized_end=3896
+  _globals['_RETURNTARGET']._serialized_start=3898
+  _globals['_RETURNTARGET']._serialized_end=4023
+  _globals['_OUTCOMEKIND']._serialized_start=4026
+  _globals['_OUTCOMEKIND']._serialized_end=4324
+  _globals['_SANCTIONTYPE']._serialized_start=4327
+  _globals['_SANCTIONTYPE']._serialized_end=4797
+  _globals['_RECORDEDACTIVITY']._serialized_start=4800
+  _globals['_RECORDEDACTIVITY']._serialized_end=4982
+  _globals['_QUALITYGRADE']._serialized_start=4985
+  _globals['_QUALITYGRADE']._serialized_end=5133
+  _globals['_QUALITYCRITERION']._serialized_start=5136
+  _globals['_QUALITYCRITERION']._serialized_end=5516
+  _globals['_MEASUREKIND']._serialized_start=5519
+  _globals['_MEASUREKIND']._serialized_end=5927
+  _globals['_MEASUREOUTCOME']._serialized_start=5930
+  _globals['_MEASUREOUTCOME']._serialized_end=6099
+  _globals['_OUTCOME']._serialized_start=122
+  _globals['_OUTCOME']._serialized_end=262
+  _globals['_TRANSFERDOCUMENT']._serialized_start=264
+  _globals['_TRANSFERDOCUMENT']._serialized_end=313
+  _globals['_CRITERION']._serialized_start=315
+  _globals['_CRITERION']._serialized_end=400
+  _globals['_FILINGOPENED']._serialized_start=403
+  _globals['_FILINGOPENED']._serialized_end=600
+  _globals['_FILINGAPPROVED']._serialized_start=602
+  _globals['_FILINGAPPROVED']._serialized_end=729
+  _globals['_CASEFILED']._serialized_start=732
+  _globals['_CASEFILED']._serialized_end=928
+  _globals['_FILINGREJECTED']._serialized_start=931
+  _globals['_FILINGREJECTED']._serialized_end=1067
+  _globals['_INVESTIGATIONSTARTED']._serialized_start=1070
+  _globals['_INVESTIGATIONSTARTED']._serialized_end=1233
+  _globals['_SENTTOTRIALREVIEW']._serialized_start=1236
+  _globals['_SENTTOTRIALREVIEW']._serialized_end=1395
+  _globals['_TRIALREVIEWRETURNED']._serialized_start=1397
+  _globals['_TRIALREVIEWRETURNED']._serialized_end=1508
+  _globals['_TRIALREVIEWEXTENDED']._serialized_start=1510
+  _globals['_TRIALREVIEWEXTENDED']._serialized_end=1626
+  _globals['_TRIALREVIEWOVERDUE']._serialized_start=1628
+  _globals['_TRIALREVIEWOVERDUE']._serialized_end=1706
+  _globals['_TRIALREVIEWCONCLUDED']._serialized_start=1708
+  _globals['_TRIALREVIEWCONCLUDED']._serialized_end=1806
+  _globals['_SUBJECTHEARD']._serialized_start=1808
+  _globals['_SUBJECTHEARD']._serialized_end=1933
+  _globals['_CASEDISPOSED']._serialized_start=1936
+  _globals['_CASEDISPOSED']._serialized_end=2118
+  _globals['_CASEWITHDRAWN']._serialized_start=2120
+  _globals['_CASEWITHDRAWN']._serialized_end=2240
+  _globals['_ACCOUNTABILITYCASEOPENED']._serialized_start=2242
+  _globals['_ACCOUNTABILITYCASEOPENED']._serialized_end=2352
+  _globals['_ACTIVITYRECORDED']._serialized_start=2355
+  _globals['_ACTIVITYRECORDED']._serialized_end=2521
+  _globals['_QUALITYREVIEWED']._serialized_start=2524
+  _globals['_QUALITYREVIEWED']._serialized_end=2657
+  _globals['_MEASUREREQUESTED']._serialized_start=2660
+  _globals['_MEASUREREQUESTED']._serialized_end=2825
+  _globals['_MEASUREAPPROVED']._serialized_start=2828
+  _globals['_MEASUREAPPROVED']._serialized_end=3001
+  _globals['_MEASUREREFUSED']._serialized_start=3003
+  _globals['_MEASUREREFUSED']._serialized_end=3075
+  _globals['_DETENTIONNOTICEGIVEN']._serialized_start=3078
+  _globals['_DETENTIONNOTICEGIVEN']._serialized_end=3248
+  _globals['_DETENTIONNOTICEOVERDUE']._serialized_start=3250
+  _globals['_DETENTIONNOTICEOVERDUE']._serialized_end=3335
+  _globals['_MEASUREEXTENDED']._serialized_start=3338
+  _globals['_MEASUREEXTENDED']._serialized_end=3497
+  _globals['_MEASUREEXPIRING']._serialized_start=3499
+  _globals['_MEASUREEXPIRING']._serialized_end=3581
+  _globals['_MEASUREEXPIRED']._serialized_start=3583
+  _globals['_MEASUREEXPIRED']._serialized_end=3664
+  _globals['_MEASUREENDED']._serialized_start=3666
+  _globals['_MEASUREENDED']._serialized_end=3777
 # @@protoc_insertion_point(module_scope)

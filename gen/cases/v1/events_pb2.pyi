@@ -1,29 +1,518 @@
 import datetime
 
+from common.v1 import identity_pb2 as _identity_pb2
+from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
-from collections.abc import Mapping as _Mapping
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class FilingSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FILING_SIDE_UNSPECIFIED: _ClassVar[FilingSide]
+    FILING_SIDE_PARTY: _ClassVar[FilingSide]
+    FILING_SIDE_SUPERVISION: _ClassVar[FilingSide]
+    FILING_SIDE_SIMPLE: _ClassVar[FilingSide]
+
+class ReturnTarget(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RETURN_TARGET_UNSPECIFIED: _ClassVar[ReturnTarget]
+    RETURN_TARGET_REINVESTIGATE: _ClassVar[ReturnTarget]
+    RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION: _ClassVar[ReturnTarget]
+
+class OutcomeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    OUTCOME_KIND_UNSPECIFIED: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_LIGHT_HANDLING: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_PARTY_SANCTION: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_GOVERNMENT_SANCTION: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_ACCOUNTABILITY: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_TRANSFER_FOR_PROSECUTION: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_SUPERVISION_RECOMMENDATION: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_NO_SANCTION: _ClassVar[OutcomeKind]
+
+class SanctionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SANCTION_TYPE_UNSPECIFIED: _ClassVar[SanctionType]
+    SANCTION_TYPE_PARTY_WARNING: _ClassVar[SanctionType]
+    SANCTION_TYPE_PARTY_SERIOUS_WARNING: _ClassVar[SanctionType]
+    SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS: _ClassVar[SanctionType]
+    SANCTION_TYPE_PARTY_PROBATION: _ClassVar[SanctionType]
+    SANCTION_TYPE_PARTY_EXPULSION: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_WARNING: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_DEMERIT: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_DEMOTION: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_REMOVAL: _ClassVar[SanctionType]
+    SANCTION_TYPE_GOVERNMENT_DISMISSAL: _ClassVar[SanctionType]
+
+class RecordedActivity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECORDED_ACTIVITY_UNSPECIFIED: _ClassVar[RecordedActivity]
+    RECORDED_ACTIVITY_INTERROGATION: _ClassVar[RecordedActivity]
+    RECORDED_ACTIVITY_SEARCH: _ClassVar[RecordedActivity]
+    RECORDED_ACTIVITY_SEALING: _ClassVar[RecordedActivity]
+    RECORDED_ACTIVITY_SEIZURE: _ClassVar[RecordedActivity]
+
+class QualityGrade(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUALITY_GRADE_UNSPECIFIED: _ClassVar[QualityGrade]
+    QUALITY_GRADE_EXCELLENT: _ClassVar[QualityGrade]
+    QUALITY_GRADE_PASS: _ClassVar[QualityGrade]
+    QUALITY_GRADE_FLAWED: _ClassVar[QualityGrade]
+    QUALITY_GRADE_FAIL: _ClassVar[QualityGrade]
+
+class QualityCriterion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUALITY_CRITERION_UNSPECIFIED: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_CLEAR_FACTS: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_SOLID_EVIDENCE: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_CORRECT_CHARACTERISATION: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_APPROPRIATE_HANDLING: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_COMPLETE_PAPERWORK: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_CORRECT_PROCEDURE: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_PROPER_MANAGEMENT: _ClassVar[QualityCriterion]
+    QUALITY_CRITERION_FULL_EXECUTION: _ClassVar[QualityCriterion]
+
+class MeasureKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_KIND_UNSPECIFIED: _ClassVar[MeasureKind]
+    MEASURE_KIND_DETENTION: _ClassVar[MeasureKind]
+    MEASURE_KIND_COMPELLED_APPEARANCE: _ClassVar[MeasureKind]
+    MEASURE_KIND_ORDERED_WAITING: _ClassVar[MeasureKind]
+    MEASURE_KIND_PROTECTIVE_CUSTODY: _ClassVar[MeasureKind]
+    MEASURE_KIND_TECHNICAL_INVESTIGATION: _ClassVar[MeasureKind]
+    MEASURE_KIND_EXIT_BAN: _ClassVar[MeasureKind]
+    MEASURE_KIND_INQUIRY: _ClassVar[MeasureKind]
+    MEASURE_KIND_FREEZING: _ClassVar[MeasureKind]
+    MEASURE_KIND_SEARCH: _ClassVar[MeasureKind]
+    MEASURE_KIND_SEIZURE: _ClassVar[MeasureKind]
+    MEASURE_KIND_SEALING: _ClassVar[MeasureKind]
+    MEASURE_KIND_APPRAISAL: _ClassVar[MeasureKind]
+
+class MeasureOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEASURE_OUTCOME_UNSPECIFIED: _ClassVar[MeasureOutcome]
+    MEASURE_OUTCOME_RELEASED: _ClassVar[MeasureOutcome]
+    MEASURE_OUTCOME_CONVERTED: _ClassVar[MeasureOutcome]
+    MEASURE_OUTCOME_LIFTED: _ClassVar[MeasureOutcome]
+    MEASURE_OUTCOME_COMPLETED: _ClassVar[MeasureOutcome]
+FILING_SIDE_UNSPECIFIED: FilingSide
+FILING_SIDE_PARTY: FilingSide
+FILING_SIDE_SUPERVISION: FilingSide
+FILING_SIDE_SIMPLE: FilingSide
+RETURN_TARGET_UNSPECIFIED: ReturnTarget
+RETURN_TARGET_REINVESTIGATE: ReturnTarget
+RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION: ReturnTarget
+OUTCOME_KIND_UNSPECIFIED: OutcomeKind
+OUTCOME_KIND_LIGHT_HANDLING: OutcomeKind
+OUTCOME_KIND_PARTY_SANCTION: OutcomeKind
+OUTCOME_KIND_GOVERNMENT_SANCTION: OutcomeKind
+OUTCOME_KIND_ACCOUNTABILITY: OutcomeKind
+OUTCOME_KIND_TRANSFER_FOR_PROSECUTION: OutcomeKind
+OUTCOME_KIND_SUPERVISION_RECOMMENDATION: OutcomeKind
+OUTCOME_KIND_NO_SANCTION: OutcomeKind
+SANCTION_TYPE_UNSPECIFIED: SanctionType
+SANCTION_TYPE_PARTY_WARNING: SanctionType
+SANCTION_TYPE_PARTY_SERIOUS_WARNING: SanctionType
+SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS: SanctionType
+SANCTION_TYPE_PARTY_PROBATION: SanctionType
+SANCTION_TYPE_PARTY_EXPULSION: SanctionType
+SANCTION_TYPE_GOVERNMENT_WARNING: SanctionType
+SANCTION_TYPE_GOVERNMENT_DEMERIT: SanctionType
+SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT: SanctionType
+SANCTION_TYPE_GOVERNMENT_DEMOTION: SanctionType
+SANCTION_TYPE_GOVERNMENT_REMOVAL: SanctionType
+SANCTION_TYPE_GOVERNMENT_DISMISSAL: SanctionType
+RECORDED_ACTIVITY_UNSPECIFIED: RecordedActivity
+RECORDED_ACTIVITY_INTERROGATION: RecordedActivity
+RECORDED_ACTIVITY_SEARCH: RecordedActivity
+RECORDED_ACTIVITY_SEALING: RecordedActivity
+RECORDED_ACTIVITY_SEIZURE: RecordedActivity
+QUALITY_GRADE_UNSPECIFIED: QualityGrade
+QUALITY_GRADE_EXCELLENT: QualityGrade
+QUALITY_GRADE_PASS: QualityGrade
+QUALITY_GRADE_FLAWED: QualityGrade
+QUALITY_GRADE_FAIL: QualityGrade
+QUALITY_CRITERION_UNSPECIFIED: QualityCriterion
+QUALITY_CRITERION_CLEAR_FACTS: QualityCriterion
+QUALITY_CRITERION_SOLID_EVIDENCE: QualityCriterion
+QUALITY_CRITERION_CORRECT_CHARACTERISATION: QualityCriterion
+QUALITY_CRITERION_APPROPRIATE_HANDLING: QualityCriterion
+QUALITY_CRITERION_COMPLETE_PAPERWORK: QualityCriterion
+QUALITY_CRITERION_CORRECT_PROCEDURE: QualityCriterion
+QUALITY_CRITERION_PROPER_MANAGEMENT: QualityCriterion
+QUALITY_CRITERION_FULL_EXECUTION: QualityCriterion
+MEASURE_KIND_UNSPECIFIED: MeasureKind
+MEASURE_KIND_DETENTION: MeasureKind
+MEASURE_KIND_COMPELLED_APPEARANCE: MeasureKind
+MEASURE_KIND_ORDERED_WAITING: MeasureKind
+MEASURE_KIND_PROTECTIVE_CUSTODY: MeasureKind
+MEASURE_KIND_TECHNICAL_INVESTIGATION: MeasureKind
+MEASURE_KIND_EXIT_BAN: MeasureKind
+MEASURE_KIND_INQUIRY: MeasureKind
+MEASURE_KIND_FREEZING: MeasureKind
+MEASURE_KIND_SEARCH: MeasureKind
+MEASURE_KIND_SEIZURE: MeasureKind
+MEASURE_KIND_SEALING: MeasureKind
+MEASURE_KIND_APPRAISAL: MeasureKind
+MEASURE_OUTCOME_UNSPECIFIED: MeasureOutcome
+MEASURE_OUTCOME_RELEASED: MeasureOutcome
+MEASURE_OUTCOME_CONVERTED: MeasureOutcome
+MEASURE_OUTCOME_LIFTED: MeasureOutcome
+MEASURE_OUTCOME_COMPLETED: MeasureOutcome
+
+class Outcome(_message.Message):
+    __slots__ = ("kind", "person_id", "sanction", "article", "detail")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    SANCTION_FIELD_NUMBER: _ClassVar[int]
+    ARTICLE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    kind: OutcomeKind
+    person_id: str
+    sanction: SanctionType
+    article: str
+    detail: str
+    def __init__(self, kind: _Optional[_Union[OutcomeKind, str]] = ..., person_id: _Optional[str] = ..., sanction: _Optional[_Union[SanctionType, str]] = ..., article: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class TransferDocument(_message.Message):
+    __slots__ = ("title", "sha256")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    sha256: str
+    def __init__(self, title: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class Criterion(_message.Message):
+    __slots__ = ("criterion", "met", "note")
+    CRITERION_FIELD_NUMBER: _ClassVar[int]
+    MET_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    criterion: QualityCriterion
+    met: bool
+    note: str
+    def __init__(self, criterion: _Optional[_Union[QualityCriterion, str]] = ..., met: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class FilingOpened(_message.Message):
+    __slots__ = ("case_id", "clue_id", "clue_number", "subjects", "findings", "handling_office", "proposed_by", "origin_case_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    FINDINGS_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    clue_id: str
+    clue_number: str
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    findings: str
+    handling_office: str
+    proposed_by: str
+    origin_case_id: str
+    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., origin_case_id: _Optional[str] = ...) -> None: ...
+
+class FilingApproved(_message.Message):
+    __slots__ = ("case_id", "side", "approver_role", "approved_by", "plan")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    side: FilingSide
+    approver_role: str
+    approved_by: str
+    plan: str
+    def __init__(self, case_id: _Optional[str] = ..., side: _Optional[_Union[FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., plan: _Optional[str] = ...) -> None: ...
+
 class CaseFiled(_message.Message):
-    __slots__ = ("case_id", "clue_id", "filed_at")
+    __slots__ = ("case_id", "clue_id", "filed_at", "subjects", "handling_office", "simple", "origin_case_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    SIMPLE_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     clue_id: str
     filed_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    handling_office: str
+    simple: bool
+    origin_case_id: str
+    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., simple: _Optional[bool] = ..., origin_case_id: _Optional[str] = ...) -> None: ...
 
 class FilingRejected(_message.Message):
-    __slots__ = ("clue_id", "reason", "rejected_at")
+    __slots__ = ("clue_id", "reason", "rejected_at", "case_id", "rejected_by")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REJECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     reason: str
     rejected_at: _timestamp_pb2.Timestamp
-    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    case_id: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
+
+class InvestigationStarted(_message.Message):
+    __slots__ = ("case_id", "announced_at", "unit_notified_at", "started_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ANNOUNCED_AT_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    STARTED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    announced_at: _timestamp_pb2.Timestamp
+    unit_notified_at: _timestamp_pb2.Timestamp
+    started_by: str
+    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_by: _Optional[str] = ...) -> None: ...
+
+class SentToTrialReview(_message.Message):
+    __slots__ = ("case_id", "report", "sent_by", "accepted_at", "due")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    SENT_BY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    report: str
+    sent_by: str
+    accepted_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., report: _Optional[str] = ..., sent_by: _Optional[str] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TrialReviewReturned(_message.Message):
+    __slots__ = ("case_id", "to", "reason", "returned_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to: ReturnTarget
+    reason: str
+    returned_by: str
+    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., returned_by: _Optional[str] = ...) -> None: ...
+
+class TrialReviewExtended(_message.Message):
+    __slots__ = ("case_id", "due", "reason", "approved_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    due: _timestamp_pb2.Timestamp
+    reason: str
+    approved_by: str
+    def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class TrialReviewOverdue(_message.Message):
+    __slots__ = ("case_id", "due")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class TrialReviewConcluded(_message.Message):
+    __slots__ = ("case_id", "proposals", "reviewed_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    proposals: _containers.RepeatedCompositeFieldContainer[Outcome]
+    reviewed_by: str
+    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
+
+class SubjectHeard(_message.Message):
+    __slots__ = ("case_id", "person_id", "statement", "heard_by", "proposals")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    HEARD_BY_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    statement: str
+    heard_by: str
+    proposals: _containers.RepeatedCompositeFieldContainer[Outcome]
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., heard_by: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ...) -> None: ...
+
+class CaseDisposed(_message.Message):
+    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    outcomes: _containers.RepeatedCompositeFieldContainer[Outcome]
+    decided_by: str
+    decided_at: _timestamp_pb2.Timestamp
+    transfer: _containers.RepeatedCompositeFieldContainer[TransferDocument]
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ...) -> None: ...
+
+class CaseWithdrawn(_message.Message):
+    __slots__ = ("case_id", "reason", "withdrawn_by", "unit_told_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    WITHDRAWN_BY_FIELD_NUMBER: _ClassVar[int]
+    UNIT_TOLD_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    withdrawn_by: str
+    unit_told_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., withdrawn_by: _Optional[str] = ..., unit_told_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AccountabilityCaseOpened(_message.Message):
+    __slots__ = ("case_id", "accountability_case_id", "reason", "opened_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABILITY_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    OPENED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    accountability_case_id: str
+    reason: str
+    opened_by: str
+    def __init__(self, case_id: _Optional[str] = ..., accountability_case_id: _Optional[str] = ..., reason: _Optional[str] = ..., opened_by: _Optional[str] = ...) -> None: ...
+
+class ActivityRecorded(_message.Message):
+    __slots__ = ("case_id", "activity", "recording", "recorded_by", "measure_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    activity: RecordedActivity
+    recording: _recording_pb2.RecordingRef
+    recorded_by: str
+    measure_id: str
+    def __init__(self, case_id: _Optional[str] = ..., activity: _Optional[_Union[RecordedActivity, str]] = ..., recording: _Optional[_Union[_recording_pb2.RecordingRef, _Mapping]] = ..., recorded_by: _Optional[str] = ..., measure_id: _Optional[str] = ...) -> None: ...
+
+class QualityReviewed(_message.Message):
+    __slots__ = ("case_id", "grade", "criteria", "reviewed_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    grade: QualityGrade
+    criteria: _containers.RepeatedCompositeFieldContainer[Criterion]
+    reviewed_by: str
+    def __init__(self, case_id: _Optional[str] = ..., grade: _Optional[_Union[QualityGrade, str]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
+
+class MeasureRequested(_message.Message):
+    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    case_id: str
+    kind: MeasureKind
+    person_id: str
+    office: str
+    reason: str
+    requested_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ...) -> None: ...
+
+class MeasureApproved(_message.Message):
+    __slots__ = ("measure_id", "approver_role", "approved_by", "starts_at", "ends_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    approver_role: str
+    approved_by: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureRefused(_message.Message):
+    __slots__ = ("measure_id", "reason", "refused_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REFUSED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    refused_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., refused_by: _Optional[str] = ...) -> None: ...
+
+class DetentionNoticeGiven(_message.Message):
+    __slots__ = ("measure_id", "unit_notified_at", "family_notified_at", "given_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    unit_notified_at: _timestamp_pb2.Timestamp
+    family_notified_at: _timestamp_pb2.Timestamp
+    given_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_by: _Optional[str] = ...) -> None: ...
+
+class DetentionNoticeOverdue(_message.Message):
+    __slots__ = ("measure_id", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureExtended(_message.Message):
+    __slots__ = ("measure_id", "ends_at", "reason", "approver_role", "approved_by", "special")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    SPECIAL_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    ends_at: _timestamp_pb2.Timestamp
+    reason: str
+    approver_role: str
+    approved_by: str
+    special: bool
+    def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., special: _Optional[bool] = ...) -> None: ...
+
+class MeasureExpiring(_message.Message):
+    __slots__ = ("measure_id", "ends_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureExpired(_message.Message):
+    __slots__ = ("measure_id", "ends_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    ends_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureEnded(_message.Message):
+    __slots__ = ("measure_id", "outcome", "reason", "ended_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    outcome: MeasureOutcome
+    reason: str
+    ended_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,323 @@
+"""Events of cases (立案审查调查) and their investigation measures (调查措施), domain.md §3.
+Past tense; pure data. Names and field names are those of `proto/cases/v1/events.proto`.
+
+A case is the stream `case-<uuid>`; a measure is its own stream `measure-<uuid>` (its own
+approvals and timers), linked to its case. Approvals and refusals carry the acting user (and the
+role the approval was given in), so a replay shows who proposed and who approved each step.
+Words (kinds, sides, grades) are upper-case domain words; the proto enums add their prefix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A person the case is about; `person_id` is the personnel system's id (one across services)."""
+    person_id: str
+    name: str
+    post: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome for one person. `kind`: LIGHT_HANDLING, PARTY_SANCTION, GOVERNMENT_SANCTION,
+    ACCOUNTABILITY, TRANSFER_FOR_PROSECUTION, SUPERVISION_RECOMMENDATION, NO_SANCTION.
+    `sanction` (sanction kinds only): PARTY_WARNING, PARTY_SERIOUS_WARNING,
+    PARTY_REMOVAL_FROM_POSTS, PARTY_PROBATION, PARTY_EXPULSION; GOVERNMENT_WARNING,
+    GOVERNMENT_DEMERIT, GOVERNMENT_MAJOR_DEMERIT, GOVERNMENT_DEMOTION, GOVERNMENT_REMOVAL,
+    GOVERNMENT_DISMISSAL. `article`: the legal basis, e.g. "纪律处分条例 art. 98"."""
+    kind: str
+    person_id: str
+    sanction: str = ""
+    article: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    """One item of a transfer-for-prosecution package (移送审查起诉), by content hash."""
+    title: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Recording:
+    """An audio/video recording by content hash (`common.v1.RecordingRef`)."""
+    sha256: str
+    duration_seconds: int
+    kind: str
+    archive_ref: str = ""
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One of the eight quality criteria (案件质量评查): CLEAR_FACTS, SOLID_EVIDENCE,
+    CORRECT_CHARACTERISATION, APPROPRIATE_HANDLING, COMPLETE_PAPERWORK, CORRECT_PROCEDURE,
+    PROPER_MANAGEMENT, FULL_EXECUTION."""
+    criterion: str
+    met: bool
+    note: str = ""
+
+
+# --- filing (立案) -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FilingOpened:
+    """A filing awaits its approvals: proposed from a clue (`clue_id`), or opened as the
+    accountability case of a serious case (一案双查, `origin_case_id`)."""
+    case_id: str
+    clue_id: str
+    clue_number: str
+    subjects: tuple[Subject, ...]
+    findings: str
+    handling_office: str
+    proposed_by: str
+    origin_case_id: str = ""
+
+
+@dataclass(frozen=True)
+class FilingApproved:
+    """One filing approval. `side`: PARTY (commission head, then the same-level Party committee
+    head), SUPERVISION (the head, who chairs the meeting that sets the plan and measures), or
+    SIMPLE (a simple case with clear facts: one approval files it and sends it to trial review)."""
+    case_id: str
+    side: str
+    approver_role: str
+    approved_by: str
+    plan: str = ""
+
+
+@dataclass(frozen=True)
+class FilingRejected:
+    """The filing was refused; the clue goes back to REPORTED (published to the clues service)."""
+    case_id: str
+    clue_id: str
+    reason: str
+    rejected_by: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseFiled:
+    """Every filing approval is in: the case is FILED (published to the clues service)."""
+    case_id: str
+    clue_id: str
+    filed_at: datetime
+    subjects: tuple[Subject, ...]
+    handling_office: str
+    simple: bool = False
+    origin_case_id: str = ""
+
+
+# --- investigation and trial review (审查调查, 案件审理) ----------------------------------------
+
+@dataclass(frozen=True)
+class InvestigationStarted:
+    """FILED -> INVESTIGATING: the filing announced to the subject and notified to the unit."""
+    case_id: str
+    announced_at: datetime
+    unit_notified_at: datetime
+    started_by: str
+
+
+@dataclass(frozen=True)
+class SentToTrialReview:
+    """-> UNDER_TRIAL_REVIEW with the investigation report; the review is due by `due`."""
+    case_id: str
+    report: str
+    sent_by: str
+    accepted_at: datetime
+    due: datetime
+
+
+@dataclass(frozen=True)
+class TrialReviewReturned:
+    """UNDER_TRIAL_REVIEW -> `to`: REINVESTIGATE (main facts unclear) or
+    SUPPLEMENTARY_INVESTIGATION (evidence needs strengthening)."""
+    case_id: str
+    to: str
+    reason: str
+    returned_by: str
+
+
+@dataclass(frozen=True)
+class TrialReviewExtended:
+    """The trial review's time limit was extended, with approval (Rules art. 55-56)."""
+    case_id: str
+    due: datetime
+    reason: str
+    approved_by: str
+
+
+@dataclass(frozen=True)
+class TrialReviewOverdue:
+    """Raised by a timer: the trial review passed its time limit undecided."""
+    case_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class TrialReviewConcluded:
+    """UNDER_TRIAL_REVIEW -> DELIBERATION with the proposed outcomes."""
+    case_id: str
+    proposals: tuple[Outcome, ...]
+    reviewed_by: str
+
+
+@dataclass(frozen=True)
+class SubjectHeard:
+    """The subject heard the facts and the planned sanction and was heard in defence; the
+    proposals after hearing are never heavier than before it."""
+    case_id: str
+    person_id: str
+    statement: str
+    heard_by: str
+    proposals: tuple[Outcome, ...]
+
+
+@dataclass(frozen=True)
+class CaseDisposed:
+    """DELIBERATION -> DISPOSED: the outcomes decided, with the transfer package if any."""
+    case_id: str
+    outcomes: tuple[Outcome, ...]
+    decided_by: str
+    decided_at: datetime
+    transfer: tuple[Document, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseWithdrawn:
+    """Any open state -> WITHDRAWN (no evidence of wrongdoing); the unit is told."""
+    case_id: str
+    reason: str
+    withdrawn_by: str
+    unit_told_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountabilityCaseOpened:
+    """一案双查: this serious case opened an accountability case on those who failed to supervise."""
+    case_id: str
+    accountability_case_id: str
+    reason: str
+    opened_by: str
+
+
+@dataclass(frozen=True)
+class ActivityRecorded:
+    """An interrogation, search, sealing or seizure (`activity`) was recorded on audio and video."""
+    case_id: str
+    activity: str
+    recording: Recording
+    recorded_by: str
+    measure_id: str = ""
+
+
+@dataclass(frozen=True)
+class QualityReviewed:
+    """A closed case was graded (EXCELLENT, PASS, FLAWED, FAIL) against the eight criteria."""
+    case_id: str
+    grade: str
+    criteria: tuple[Criterion, ...]
+    reviewed_by: str
+
+
+CaseEvent = (FilingOpened | FilingApproved | FilingRejected | CaseFiled | InvestigationStarted | SentToTrialReview
+             | TrialReviewReturned | TrialReviewExtended | TrialReviewOverdue | TrialReviewConcluded | SubjectHeard
+             | CaseDisposed | CaseWithdrawn | AccountabilityCaseOpened | ActivityRecorded | QualityReviewed)
+
+
+# --- measures (调查措施) -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MeasureRequested:
+    """A measure on a person in a case was requested for approval. `kind`: DETENTION,
+    COMPELLED_APPEARANCE, ORDERED_WAITING, PROTECTIVE_CUSTODY, TECHNICAL_INVESTIGATION, EXIT_BAN,
+    INQUIRY, FREEZING, SEARCH, SEIZURE, SEALING, APPRAISAL."""
+    measure_id: str
+    case_id: str
+    kind: str
+    person_id: str
+    office: str
+    reason: str
+    requested_by: str
+
+
+@dataclass(frozen=True)
+class MeasureApproved:
+    """Approved: the measure runs from `starts_at` to `ends_at` (None: until lifted, or no limit)."""
+    measure_id: str
+    approver_role: str
+    approved_by: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MeasureRefused:
+    measure_id: str
+    reason: str
+    refused_by: str
+
+
+@dataclass(frozen=True)
+class DetentionNoticeGiven:
+    """The unit and the family were told of a detention (due within 24 hours of its start)."""
+    measure_id: str
+    unit_notified_at: datetime
+    family_notified_at: datetime
+    given_by: str
+
+
+@dataclass(frozen=True)
+class DetentionNoticeOverdue:
+    """Raised by a timer: 24 hours passed without the detention notice."""
+    measure_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class MeasureExtended:
+    """The measure's end moved to `ends_at`, with the approval its rule requires (`special`: the
+    extra extension of a detention in special cases, national approval)."""
+    measure_id: str
+    ends_at: datetime
+    reason: str
+    approver_role: str
+    approved_by: str
+    special: bool = False
+
+
+@dataclass(frozen=True)
+class MeasureExpiring:
+    """Raised by a timer ahead of the end (lead time is configuration)."""
+    measure_id: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureExpired:
+    """Raised by a timer at the end: the measure may not go on; it stays EXPIRED (and shows
+    so in the office's ledger) until ended."""
+    measure_id: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureEnded:
+    """`outcome`: RELEASED, CONVERTED (e.g. custody into detention), LIFTED, COMPLETED."""
+    measure_id: str
+    outcome: str
+    reason: str
+    ended_by: str
+
+
+MeasureEvent = (MeasureRequested | MeasureApproved | MeasureRefused | DetentionNoticeGiven | DetentionNoticeOverdue
+                | MeasureExtended | MeasureExpiring | MeasureExpired | MeasureEnded)
+
+CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]
+MEASURE_EVENTS = MeasureEvent.__args__  # type: ignore[attr-defined]
+ALL_EVENTS = CASE_EVENTS + MEASURE_EVENTS

@@ -1,0 +1,64 @@
+"""Every cases event survives domain -> protobuf bytes -> domain unchanged, field by field."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cases.v1 import events_pb2
+from services.cases.adapters import mapping
+from services.cases.domain import events as ev
+
+AT = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
+CASE, CLUE, MEASURE = "case-1", "clue-1", "measure-1"
+SUBJECTS = (ev.Subject("P-1", "Zhou Ba", "county head", "county government"), ev.Subject("P-2", "Wu Jiu"))
+OUTCOMES = (ev.Outcome("PARTY_SANCTION", "P-1", "PARTY_SERIOUS_WARNING", "纪律处分条例 art. 98", "gifts"),
+            ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2"))
+SAMPLES = {
+    ev.FilingOpened: ev.FilingOpened(CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp"),
+    ev.FilingApproved: ev.FilingApproved(CASE, "SUPERVISION", "commission_head", "u-head", "plan: interviews"),
+    ev.FilingRejected: ev.FilingRejected(CASE, CLUE, "facts unclear", "u-head", AT),
+    ev.CaseFiled: ev.CaseFiled(CASE, "", AT, SUBJECTS, "supervision_1", True, "case-0"),
+    ev.InvestigationStarted: ev.InvestigationStarted(CASE, AT, AT + timedelta(hours=2), "u-insp"),
+    ev.SentToTrialReview: ev.SentToTrialReview(CASE, "report", "u-insp", AT, AT + timedelta(days=30)),
+    ev.TrialReviewReturned: ev.TrialReviewReturned(CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", "u-trial"),
+    ev.TrialReviewExtended: ev.TrialReviewExtended(CASE, AT, "complex", "u-head"),
+    ev.TrialReviewOverdue: ev.TrialReviewOverdue(CASE, AT),
+    ev.TrialReviewConcluded: ev.TrialReviewConcluded(CASE, OUTCOMES, "u-trial"),
+    ev.SubjectHeard: ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", OUTCOMES[:1]),
+    ev.CaseDisposed: ev.CaseDisposed(CASE, OUTCOMES, "u-head", AT, (ev.Document("indictment file", "ab" * 32),)),
+    ev.CaseWithdrawn: ev.CaseWithdrawn(CASE, "no evidence", "u-head", AT),
+    ev.AccountabilityCaseOpened: ev.AccountabilityCaseOpened(CASE, "case-2", "oversight failed", "u-head"),
+    ev.ActivityRecorded: ev.ActivityRecorded(CASE, "INTERROGATION", ev.Recording("cd" * 32, 5400, "interrogation",
+                                                                                 "archive/7"), "u-insp", MEASURE),
+    ev.QualityReviewed: ev.QualityReviewed(CASE, "PASS", (ev.Criterion("CLEAR_FACTS", True, "ok"),
+                                                          ev.Criterion("FULL_EXECUTION", False)), "u-cm"),
+    ev.MeasureRequested: ev.MeasureRequested(MEASURE, CASE, "DETENTION", "P-1", "supervision_1", "flight risk", "u-i"),
+    ev.MeasureApproved: ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92)),
+    ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup"),
+    ev.DetentionNoticeGiven: ev.DetentionNoticeGiven(MEASURE, AT, AT, "u-i"),
+    ev.DetentionNoticeOverdue: ev.DetentionNoticeOverdue(MEASURE, AT),
+    ev.MeasureExtended: ev.MeasureExtended(MEASURE, AT, "more time", "national_head", "u-nat", True),
+    ev.MeasureExpiring: ev.MeasureExpiring(MEASURE, AT),
+    ev.MeasureExpired: ev.MeasureExpired(MEASURE, AT),
+    ev.MeasureEnded: ev.MeasureEnded(MEASURE, "RELEASED", "cleared", "u-i"),
+}
+
+
+def test_every_published_event_has_a_sample():
+    assert set(SAMPLES) == set(ev.ALL_EVENTS)
+
+
+@pytest.mark.parametrize("cls", list(SAMPLES), ids=lambda c: c.__name__)
+def test_round_trip_through_bytes(cls):
+    event = SAMPLES[cls]
+    msg = mapping.event_to_pb(event)
+    assert msg.DESCRIPTOR.full_name == f"cases.v1.{cls.__name__}"
+    assert mapping.event_from_pb(type(msg).FromString(msg.SerializeToString())) == event
+
+
+def test_an_unset_end_is_none_and_words_become_enum_values():
+    open_ended = ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, None)
+    msg = mapping.event_to_pb(open_ended)
+    assert not msg.HasField("ends_at") and mapping.event_from_pb(msg) == open_ended
+    disposed = mapping.event_to_pb(SAMPLES[ev.CaseDisposed])
+    assert disposed.outcomes[0].sanction == events_pb2.SANCTION_TYPE_PARTY_SERIOUS_WARNING
+    assert disposed.outcomes[1].kind == events_pb2.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION
