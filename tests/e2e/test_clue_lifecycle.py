@@ -187,35 +187,30 @@ async def test_clue_numbers_are_unique_per_office_and_year_under_concurrency(pla
     assert seq == list(range(seq[0], seq[0] + 12))        # gap-free
 
 
-async def audit_history(audit, stream_id, expect, seconds=60):
+async def _audit(audit, rpc, request, count, expect, what, seconds=60):
+    """`rpc(request)` on the audit service, once its answer holds at least `expect` items."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
         for _ in range(seconds * 4):
             try:
-                history = await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
-                                                      metadata=call_metadata(audit.settings))
-                if len(history.events) >= expect:
-                    return history
+                answer = await getattr(stub, rpc)(request, metadata=call_metadata(audit.settings))
+                if count(answer) >= expect:
+                    return answer
             except grpc.aio.AioRpcError as e:
                 assert e.code() == grpc.StatusCode.NOT_FOUND
             await asyncio.sleep(0.25)
-    raise AssertionError(f"audit never held {stream_id}'s history")
+    raise AssertionError(f"audit never held {expect} of {what}")
 
 
-async def replay(audit, subject, expect, as_of=None, seconds=60):
-    """GetHistory of `subject`, once audit holds at least `expect` steps of it."""
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
-        stub = audit_grpc.AuditServiceStub(ch)
-        for _ in range(seconds * 4):
-            try:
-                story = await stub.GetHistory(audit_pb2.GetHistoryRequest(subject=subject, as_of=as_of),
-                                              metadata=call_metadata(audit.settings))
-                if len(story.steps) >= expect:
-                    return story
-            except grpc.aio.AioRpcError as e:
-                assert e.code() == grpc.StatusCode.NOT_FOUND
-            await asyncio.sleep(0.25)
-    raise AssertionError(f"audit never told {expect} steps of {subject}")
+async def audit_history(audit, stream_id, expect):
+    return await _audit(audit, "GetStreamHistory", audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
+                        lambda h: len(h.events), expect, f"{stream_id}'s events")
+
+
+async def replay(audit, subject, expect, as_of=None):
+    """GetHistory of `subject`, once audit tells at least `expect` steps of it."""
+    return await _audit(audit, "GetHistory", audit_pb2.GetHistoryRequest(subject=subject, as_of=as_of),
+                        lambda h: len(h.steps), expect, f"{subject}'s story")
 
 
 async def test_a_tour_round_registers_all_its_clues_or_none(platform):

@@ -8,14 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class Subject:
-    """A person the clue is about; `person_id` is the personnel system's id (one across services)."""
-    person_id: str
-    name: str
-    post: str = ""
-    unit: str = ""
+from kernel.person import Subject
 
 
 @dataclass(frozen=True)
