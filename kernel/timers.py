@@ -104,6 +104,21 @@ async def timers_with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, str]:
     return {r["timer_id"]: r["status"] for r in rows}
 
 
+async def sync(uow: UnitOfWork, prefix: str, wanted: dict[str, tuple[datetime, Message]], stream_id: str, *,
+               correlation_id: str, causation_id: str = "", links: tuple[Link, ...] = ()) -> None:
+    """Make the pending timers whose ids start with `prefix` exactly `wanted` (timer id -> (due,
+    payload) on `stream_id`): cancel the pending ones no longer wanted, schedule the missing ones.
+    Fired and cancelled timers stay as they are (a timer fires once)."""
+    existing = await timers_with_prefix(uow, prefix)
+    for timer_id, status in existing.items():
+        if status == "pending" and timer_id not in wanted:
+            await cancel(uow, timer_id)
+    for timer_id, (at, payload) in wanted.items():
+        if timer_id not in existing:
+            await schedule(uow, timer_id, at, stream_id, payload, correlation_id=correlation_id,
+                           causation_id=causation_id, links=links)
+
+
 @dataclass(frozen=True)
 class Fired:
     timer_id: str

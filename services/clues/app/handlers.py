@@ -130,14 +130,9 @@ class ClueHandlers:
                    for n, _, _, due in state.notices}
         links = (Link("clue", clue_id, "warned"),) + links_of(state, state.registered)
         for prefix, wanted in ((f"warn:{clue_id}:", warnings), (f"notice:{clue_id}:", notices)):
-            existing = await timers.timers_with_prefix(uow, prefix)
-            for timer_id, status in existing.items():
-                if status == "pending" and timer_id not in wanted:
-                    await timers.cancel(uow, timer_id)
-            for timer_id, (at, event) in wanted.items():
-                if timer_id not in existing:
-                    await timers.schedule(uow, timer_id, at, timer_stream_id(clue_id), mapping.event_to_pb(event),
-                                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=links)
+            await timers.sync(uow, prefix, {k: (at, mapping.event_to_pb(e)) for k, (at, e) in wanted.items()},
+                              timer_stream_id(clue_id), correlation_id=ctx.correlation_id,
+                              causation_id=ctx.request_id, links=links)
 
     async def read_informant(self, cmd: c.ReadInformant, correlation_id: str, now: datetime) -> dict:
         """The sealed identity, and on the record who read it and why (in the same transaction)."""
