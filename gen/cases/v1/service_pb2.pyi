@@ -1,0 +1,557 @@
+import datetime
+
+from cases.v1 import events_pb2 as _events_pb2
+from common.v1 import identity_pb2 as _identity_pb2
+from common.v1 import recording_pb2 as _recording_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ApproveFilingRequest(_message.Message):
+    __slots__ = ("case_id", "side", "plan", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    side: _events_pb2.FilingSide
+    plan: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., plan: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveFilingResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class FastTrackFilingRequest(_message.Message):
+    __slots__ = ("case_id", "report", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    report: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., report: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class FastTrackFilingResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectFilingRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RejectFilingResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class StartInvestigationRequest(_message.Message):
+    __slots__ = ("case_id", "announced_at", "unit_notified_at", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ANNOUNCED_AT_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    announced_at: _timestamp_pb2.Timestamp
+    unit_notified_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class StartInvestigationResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class SendToTrialReviewRequest(_message.Message):
+    __slots__ = ("case_id", "report", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    report: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., report: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class SendToTrialReviewResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ReturnFromTrialReviewRequest(_message.Message):
+    __slots__ = ("case_id", "to", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to: _events_pb2.ReturnTarget
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ReturnFromTrialReviewResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ExtendTrialReviewRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ExtendTrialReviewResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ConcludeTrialReviewRequest(_message.Message):
+    __slots__ = ("case_id", "proposals", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    proposals: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ConcludeTrialReviewResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class HearSubjectRequest(_message.Message):
+    __slots__ = ("case_id", "person_id", "statement", "proposals", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    statement: str
+    proposals: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class HearSubjectResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class DisposeCaseRequest(_message.Message):
+    __slots__ = ("case_id", "outcomes", "transfer", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
+    transfer: _containers.RepeatedCompositeFieldContainer[_events_pb2.TransferDocument]
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class DisposeCaseResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class WithdrawCaseRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "unit_told_at", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    UNIT_TOLD_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    unit_told_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., unit_told_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class WithdrawCaseResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class OpenAccountabilityCaseRequest(_message.Message):
+    __slots__ = ("case_id", "subjects", "reason", "handling_office", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    reason: str
+    handling_office: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., reason: _Optional[str] = ..., handling_office: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class OpenAccountabilityCaseResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state", "accountability_case_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABILITY_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    accountability_case_id: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., accountability_case_id: _Optional[str] = ...) -> None: ...
+
+class RecordActivityRequest(_message.Message):
+    __slots__ = ("case_id", "activity", "recording", "measure_id", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVITY_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    activity: _events_pb2.RecordedActivity
+    recording: _recording_pb2.RecordingRef
+    measure_id: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., activity: _Optional[_Union[_events_pb2.RecordedActivity, str]] = ..., recording: _Optional[_Union[_recording_pb2.RecordingRef, _Mapping]] = ..., measure_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecordActivityResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class GradeQualityRequest(_message.Message):
+    __slots__ = ("case_id", "grade", "criteria", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    CRITERIA_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    grade: _events_pb2.QualityGrade
+    criteria: _containers.RepeatedCompositeFieldContainer[_events_pb2.Criterion]
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., criteria: _Optional[_Iterable[_Union[_events_pb2.Criterion, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class GradeQualityResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RequestMeasureRequest(_message.Message):
+    __slots__ = ("case_id", "kind", "person_id", "reason")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    kind: _events_pb2.MeasureKind
+    person_id: str
+    reason: str
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RequestMeasureResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveMeasureRequest(_message.Message):
+    __slots__ = ("measure_id", "starts_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    starts_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveMeasureResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RefuseMeasureRequest(_message.Message):
+    __slots__ = ("measure_id", "reason", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RefuseMeasureResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class GiveDetentionNoticeRequest(_message.Message):
+    __slots__ = ("measure_id", "unit_notified_at", "family_notified_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    unit_notified_at: _timestamp_pb2.Timestamp
+    family_notified_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class GiveDetentionNoticeResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ExtendMeasureRequest(_message.Message):
+    __slots__ = ("measure_id", "reason", "special", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SPECIAL_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    special: bool
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., special: _Optional[bool] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ExtendMeasureResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class EndMeasureRequest(_message.Message):
+    __slots__ = ("measure_id", "outcome", "reason", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    outcome: _events_pb2.MeasureOutcome
+    reason: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class EndMeasureResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class GetCaseRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class FilingApproval(_message.Message):
+    __slots__ = ("side", "approver_role", "approved_by")
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    side: _events_pb2.FilingSide
+    approver_role: str
+    approved_by: str
+    def __init__(self, side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class GetCaseResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVALS_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    TRIAL_REVIEW_DUE_FIELD_NUMBER: _ClassVar[int]
+    PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    HEARD_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNTABILITY_CASE_IDS_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_GRADE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    clue_id: str
+    clue_number: str
+    origin_case_id: str
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    handling_office: str
+    proposed_by: str
+    approvals: _containers.RepeatedCompositeFieldContainer[FilingApproval]
+    filed_at: _timestamp_pb2.Timestamp
+    trial_review_due: _timestamp_pb2.Timestamp
+    proposals: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
+    heard: _containers.RepeatedScalarFieldContainer[str]
+    outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
+    accountability_case_ids: _containers.RepeatedScalarFieldContainer[str]
+    quality_grade: _events_pb2.QualityGrade
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ...) -> None: ...
+
+class GetMeasureRequest(_message.Message):
+    __slots__ = ("measure_id",)
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    def __init__(self, measure_id: _Optional[str] = ...) -> None: ...
+
+class MeasureLine(_message.Message):
+    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STARTS_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    EXTENSIONS_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_GIVEN_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_NOT_ENDED_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    case_id: str
+    office: str
+    kind: _events_pb2.MeasureKind
+    person_id: str
+    state: str
+    starts_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    extensions: int
+    notice_given: bool
+    notice_overdue: bool
+    expired_not_ended: bool
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ...) -> None: ...
+
+class GetMeasureResponse(_message.Message):
+    __slots__ = ("measure", "version")
+    MEASURE_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure: MeasureLine
+    version: int
+    def __init__(self, measure: _Optional[_Union[MeasureLine, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class ListMeasuresRequest(_message.Message):
+    __slots__ = ("office", "open_only")
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    office: str
+    open_only: bool
+    def __init__(self, office: _Optional[str] = ..., open_only: _Optional[bool] = ...) -> None: ...
+
+class ListMeasuresResponse(_message.Message):
+    __slots__ = ("measures",)
+    MEASURES_FIELD_NUMBER: _ClassVar[int]
+    measures: _containers.RepeatedCompositeFieldContainer[MeasureLine]
+    def __init__(self, measures: _Optional[_Iterable[_Union[MeasureLine, _Mapping]]] = ...) -> None: ...
