@@ -57,17 +57,19 @@ class EventMapping:
         return tuple(self.domain_of)
 
     def to_pb(self, event):
-        return self._message(self.pb_of[type(event)], event)
+        return self.message(self.pb_of[type(event)], event)
 
     def from_pb(self, msg, **skipped):
-        return self._dataclass(self.domain_of[msg.DESCRIPTOR.full_name], msg, **skipped)
+        return self.dataclass_of(self.domain_of[msg.DESCRIPTOR.full_name], msg, **skipped)
 
-    def _message(self, pb, value):
+    def message(self, pb, value):
+        """The `pb` message of a domain dataclass (an event, or a value nested in one)."""
         fields, skip = pb.DESCRIPTOR.fields_by_name, self.skip.get(type(value), ())
         return pb(**{f.name: self._to(fields[f.name], getattr(value, f.name)) for f in dataclasses.fields(value)
                      if f.name not in skip})
 
-    def _dataclass(self, cls, msg, **skipped):
+    def dataclass_of(self, cls, msg, **skipped):
+        """The `cls` dataclass of a message (an event, or a value nested in one)."""
         fields, skip = msg.DESCRIPTOR.fields_by_name, self.skip.get(cls, ())
         return cls(**skipped, **{f.name: self._from(fields[f.name], msg) for f in dataclasses.fields(cls)
                                  if f.name not in skip})
@@ -85,7 +87,7 @@ class EventMapping:
             return timestamp(value)
         if fd.message_type is not None and fd.message_type.full_name in self.nested:
             pb, _ = self.nested[fd.message_type.full_name]
-            return [self._message(pb, v) for v in value] if fd.is_repeated else self._message(pb, value)
+            return [self.message(pb, v) for v in value] if fd.is_repeated else self.message(pb, value)
         return list(value) if isinstance(value, tuple) else value
 
     def _from(self, fd: FieldDescriptor, msg):
@@ -98,5 +100,5 @@ class EventMapping:
             return instant(value)
         if fd.message_type is not None and fd.message_type.full_name in self.nested:
             _, cls = self.nested[fd.message_type.full_name]
-            return tuple(self._dataclass(cls, v) for v in value) if fd.is_repeated else self._dataclass(cls, value)
+            return tuple(self.dataclass_of(cls, v) for v in value) if fd.is_repeated else self.dataclass_of(cls, value)
         return tuple(value) if fd.is_repeated else value

@@ -1,0 +1,68 @@
+"""The filing process manager: a clue's `FilingProposed` (on `clues.events.v1`) opens a case's
+filing, which then awaits its human approvals (Party side, supervision side).
+
+It acts as `system:cases-filing`; the approvers are recorded on the approvals themselves. Each
+delivery passes the inbox in the same transaction as the filing it opens, and the case id and
+event ids derive from the proposal's event id: a redelivery, a restart between the two, or a
+second instance racing it never opens a second filing. A refused filing followed by a new
+proposal from the same clue opens a new case.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import timezone
+
+from clues.v1 import events_pb2 as clues_pb2
+from kernel import log as klog
+from kernel.commands import CommandContext
+from kernel.envelope import Envelope, unpack
+from kernel.errors import IllegalState, Validation
+from kernel.inbox import Inbox, Source
+from kernel.person import Subject
+from kernel.principal import Principal
+from services.cases.app.handlers import CaseHandlers, Loaded
+from services.cases.domain import commands as c
+
+COMPONENT = "cases-filing"
+
+
+def case_id_for(proposal_event_id: str) -> str:
+    return f"case-{uuid.uuid5(uuid.NAMESPACE_URL, f'filing/{proposal_event_id}')}"
+
+
+class FilingOpener:
+    def __init__(self, handlers: CaseHandlers):
+        self.handlers, self.store = handlers, handlers.store
+        self.inbox = Inbox(self.store.schema, COMPONENT)
+        self.on_gap = None
+        self.principal = Principal.system(COMPONENT)
+        self.log = klog.get(COMPONENT)
+
+    async def record(self, raw: bytes, source: Source) -> None:
+        async with self.store.unit_of_work() as uow:
+            outcome = await self.inbox.receive(uow.conn, raw, source)
+            for accepted in outcome.accepted:
+                await self._open(uow, accepted.envelope)
+        if outcome.gap and self.on_gap:
+            try:
+                await self.on_gap(source.topic, *outcome.gap)
+            except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
+                self.log.warning("filings.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
+
+    async def _open(self, uow, env: Envelope) -> None:
+        if env.event_type != clues_pb2.FilingProposed.DESCRIPTOR.full_name:
+            return
+        msg = unpack(env, clues_pb2.FilingProposed)
+        case_id = case_id_for(env.event_id)
+        command = c.OpenFiling(case_id=case_id, clue_id=msg.clue_id, clue_number=msg.clue_number,
+                               subjects=tuple(Subject(s.person_id, s.name, s.post, s.unit) for s in msg.subjects),
+                               findings=msg.findings, handling_office=msg.handling_office,
+                               proposed_by=msg.proposed_by, by=self.principal)
+        ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
+        try:
+            result = await self.handlers.apply_case(uow, ctx, case_id, Loaded([], 0), command,
+                                                    env.occurred_at.ToDatetime(tzinfo=timezone.utc))
+        except (Validation, IllegalState) as e:   # a proposal no filing can be made of: say so, go on
+            self.log.error("filings.proposal_refused", clue_id=msg.clue_id, event_id=env.event_id, problem=str(e))
+            return
+        self.log.info("filings.opened", case_id=case_id, clue_id=msg.clue_id, state=result["state"])

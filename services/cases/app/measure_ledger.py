@@ -1,0 +1,56 @@
+"""Each office's measure ledger (调查措施台账): one row per measure, kept by the command that moved
+it, in the same transaction. Time-dependent flags (expired and not ended, notice overdue) are
+computed when read, so a measure passing its end shows as expired without any write."""
+from __future__ import annotations
+
+from datetime import datetime
+
+TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
+    measure_id   text PRIMARY KEY,
+    case_id      text        NOT NULL,
+    office       text        NOT NULL,
+    kind         text        NOT NULL,
+    person_id    text        NOT NULL,
+    status       text        NOT NULL,
+    starts_at    timestamptz,
+    ends_at      timestamptz,
+    extensions   int         NOT NULL,
+    notice_due   timestamptz,              -- a detention's notice deadline; NULL once given, or none due
+    notice_given boolean     NOT NULL,
+    version      bigint      NOT NULL
+);
+CREATE INDEX IF NOT EXISTS measure_ledger_office ON {s}.measure_ledger (office);
+"""
+COLUMNS = ("measure_id", "case_id", "office", "kind", "person_id", "status", "starts_at", "ends_at", "extensions",
+           "notice_due", "notice_given")
+OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
+
+
+async def migrate(conn, schema: str) -> None:
+    await conn.execute(TABLE_SQL.format(s=schema))
+
+
+async def upsert(conn, schema: str, row: dict, version: int) -> None:
+    values = [row[c] for c in COLUMNS] + [version]
+    placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:] + ("version",))
+    await conn.execute(f"INSERT INTO {schema}.measure_ledger ({', '.join(COLUMNS)}, version) VALUES ({placeholders}) "
+                       f"ON CONFLICT (measure_id) DO UPDATE SET {updates}", *values)
+
+
+def flags(row, now: datetime) -> dict:
+    """The time-dependent view of a ledger row at `now`."""
+    open_ = row["status"] in ("ACTIVE", "EXPIRED")
+    return {"expired_not_ended": open_ and row["ends_at"] is not None and row["ends_at"] <= now,
+            "notice_overdue": row["notice_due"] is not None and row["notice_due"] <= now}
+
+
+async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, limit: int = 1000) -> list:
+    """The office's measures, those past their end and not ended first, then by end and start."""
+    found = await pool.fetch(
+        f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
+        f"ORDER BY (status = ANY($4::text[]) AND ends_at <= $5) DESC, ends_at NULLS LAST, starts_at NULLS LAST, "
+        f"measure_id LIMIT $6", office, open_only, list(OPEN), ["ACTIVE", "EXPIRED"], now, limit)
+    return [dict(r, **flags(r, now)) for r in found]
+

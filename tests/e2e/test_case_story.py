@@ -1,0 +1,188 @@
+"""From a clue registered in the clues service to a disposed case, through Kafka: the cases
+service's process manager opens the filing from the clue's proposal, the approvals file it (and
+move the clue), a detention is approved, notified and extended once, an interrogation recording
+is referenced, the trial review proposes, the subject is heard, the head decides. The audit
+replay of the case then lists every step from the clue's receipt to the disposal, in order, each
+with its principal. The process manager survives a restart mid-saga without losing or doubling a
+step; bad input is refused by field and leaves nothing behind."""
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import grpc
+import pytest
+
+from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
+from clues.v1 import events_pb2 as clue_ev
+from common.v1 import identity_pb2, recording_pb2
+from kernel.inbox import Source
+from kernel.principal import Principal
+from services.audit.main import build as build_audit
+from services.cases.app.filings import case_id_for
+from services.cases.main import build as build_cases
+from services.clues.main import build as build_clues
+from tests.e2e.test_clue_lifecycle import HEAD, COMMITTEE, Client, replay, to_report, wait_state
+from tests.factories import call_metadata, service_settings
+
+INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")
+REVIEWER = Principal("commission", "trial_review", "trial_reviewer", "u-trial")
+SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
+RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    prefix, data = f"cs{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cases")
+    hosts = [await build(service_settings(name, database_url, bootstrap, prefix, data,
+                                          database_schema=f"{name}_{prefix}")).start()
+             for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))]
+    yield hosts
+    for host in hosts:
+        await host.stop()
+
+
+class Cases:
+    def __init__(self, host, channel):
+        self.host, self.stub = host, cases_grpc.CaseServiceStub(channel)
+
+    async def __call__(self, rpc: str, who: Principal, **fields):
+        request = getattr(cpb, f"{rpc}Request")(**fields)
+        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-case")
+        return await getattr(self.stub, rpc)(request, metadata=md)
+
+    async def refused(self, rpc: str, who: Principal, **fields) -> grpc.aio.AioRpcError:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await self(rpc, who, **fields)
+        return err.value
+
+    async def case(self, case_id):
+        return await self.stub.GetCase(cpb.GetCaseRequest(case_id=case_id), metadata=call_metadata(self.host.settings))
+
+    async def wait_case(self, case_id, seconds=60):
+        for _ in range(seconds * 4):
+            try:
+                return await self.case(case_id)
+            except grpc.aio.AioRpcError as e:
+                assert e.code() == grpc.StatusCode.NOT_FOUND
+            await asyncio.sleep(0.25)
+        raise AssertionError(f"the cases service never opened {case_id}")
+
+
+async def proposal_of(clues, clue_id) -> str:
+    """The case id the filing process manager derives from the clue's FilingProposed."""
+    for e in await clues.store.read_stream(clue_id):
+        if e.event_type == clue_ev.FilingProposed.DESCRIPTOR.full_name:
+            proposed = e.event_id
+    return case_id_for(proposed)
+
+
+def ts(at: datetime):
+    from kernel.mapping import timestamp
+    return timestamp(at)
+
+
+async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(platform):
+    clues, cases, audit = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1, \
+            grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
+        client, api = Client(clues, ch1), Cases(cases, ch2)
+        cid = await to_report(client)
+        await client("ApproveReport", HEAD, clue_id=cid)
+        case_id = await proposal_of(clues, cid)
+        opened = await api.wait_case(case_id)
+        assert (opened.state, opened.clue_id) == ("FILING", cid)
+        await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+        await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION,
+                  plan="interviews, bank records, detention if needed")
+        await wait_state(client, cid, "CASE_FILED")                      # the clue followed, over Kafka
+        now = datetime.now(timezone.utc)
+        await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now))
+        measure = await api("RequestMeasure", INVESTIGATOR, case_id=case_id, kind=cev.MEASURE_KIND_DETENTION,
+                            person_id="P-77", reason="risk of collusion")
+        mid = measure.measure_id
+        approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid)
+        assert approved.state == "ACTIVE"
+        told = ts(datetime.now(timezone.utc))
+        await api("GiveDetentionNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
+        await api("ExtendMeasure", SUPERIOR, measure_id=mid, reason="accounts abroad")
+        err = await api.refused("ExtendMeasure", SUPERIOR, measure_id=mid, reason="again")   # special needs national
+        assert err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.FAILED_PRECONDITION,
+                              grpc.StatusCode.INVALID_ARGUMENT)
+        await api("RecordActivity", INVESTIGATOR, case_id=case_id, activity=cev.RECORDED_ACTIVITY_INTERROGATION,
+                  recording=RECORDING, measure_id=mid)
+        await api("EndMeasure", INVESTIGATOR, measure_id=mid, outcome=cev.MEASURE_OUTCOME_RELEASED,
+                  reason="investigation complete")
+        await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7")
+        proposed = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
+                                sanction=cev.SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT, article="政务处分法 art. 33")]
+        await api("ConcludeTrialReview", REVIEWER, case_id=case_id, proposals=proposed)
+        heavier = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
+                               sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMOTION, article="政务处分法 art. 33")]
+        err = await api.refused("HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I object",
+                                proposals=heavier)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "proposals" in err.details()
+        lighter = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
+                               sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMERIT, article="政务处分法 art. 32")]
+        await api("HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I returned it all",
+                  proposals=lighter)
+        disposed = await api("DisposeCase", HEAD, case_id=case_id, outcomes=lighter)
+        assert disposed.state == "DISPOSED"
+        ledger = await api.stub.ListMeasures(cpb.ListMeasuresRequest(office="supervision_1"),
+                                             metadata=call_metadata(cases.settings))
+        assert [(m.measure_id, m.state, m.extensions) for m in ledger.measures] == [(mid, "ENDED", 1)]
+    story = await replay(audit, case_id, expect=28)
+    told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
+    assert told == [
+        ("ClueRegistered", "u-alice"), ("RegistrationProposed", "u-alice"), ("RegistrationApproved", "u-head"),
+        ("DisposalProposed", "u-alice"), ("DisposalApproved", "u-head"), ("PrelimCheckPlanSubmitted", "u-insp"),
+        ("PrelimCheckPlanApproved", "u-head"), ("PrelimCheckPlanApproved", "u-party"),
+        ("PrelimCheckReported", "u-insp"), ("ReportApproved", "u-head"), ("FilingProposed", "u-head"),
+        ("FilingOpened", "system:cases-filing"), ("FilingApproved", "u-head"), ("FilingApproved", "u-party"),
+        ("FilingApproved", "u-head"), ("CaseFiled", "u-head"), ("ClueCaseFiled", "system:clues-filings"),
+        ("InvestigationStarted", "u-inv"), ("MeasureRequested", "u-inv"), ("MeasureApproved", "u-sup"),
+        ("DetentionNoticeGiven", "u-inv"), ("MeasureExtended", "u-sup"), ("ActivityRecorded", "u-inv"),
+        ("MeasureEnded", "u-inv"), ("SentToTrialReview", "u-inv"), ("TrialReviewConcluded", "u-trial"),
+        ("SubjectHeard", "u-trial"), ("CaseDisposed", "u-head")]
+    assert [s.id for s in story.subjects] == [case_id, cid]
+    recorded = [s for s in story.steps if s.recordings]
+    assert [r.recordings[0].sha256 for r in recorded] == [RECORDING.sha256]
+
+
+async def restart(platform) -> object:
+    """Stop the cases service and start it again on the same data (the fixture stops the new one)."""
+    await platform[1].stop()
+    platform[1] = await build_cases(platform[1].settings).start()
+    return platform[1]
+
+
+async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
+    clues = platform[0]
+    await platform[1].stop()                                             # down when the proposal comes
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1:
+        client = Client(clues, ch1)
+        cid = await to_report(client)
+        await client("ApproveReport", HEAD, clue_id=cid)
+        platform[1] = await build_cases(platform[1].settings).start()
+        case_id = await proposal_of(clues, cid)
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{platform[1].port}") as ch2:
+            api = Cases(platform[1], ch2)
+            assert (await api.wait_case(case_id)).state == "FILING"
+            await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+        cases = await restart(platform)                                  # between two approvals
+        raw = [e for e in await clues.store.read_stream(cid)
+               if e.event_type == clue_ev.FilingProposed.DESCRIPTOR.full_name][0].envelope
+        await cases.extras["consumer"].handler.record(raw, Source("redelivery", 0, 0))   # and redelivered
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
+            api = Cases(cases, ch2)
+            err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=0)
+            assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "side" in err.details()
+            await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+            await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION, plan="interviews")
+        await wait_state(client, cid, "CASE_FILED")
+    assert [e.event_type.split(".")[-1] for e in await cases.store.read_stream(case_id)] == \
+        ["FilingOpened", "FilingApproved", "FilingApproved", "FilingApproved", "CaseFiled"]
+    await restart(platform)                                              # the clue's answer is not redone
+    await asyncio.sleep(2)
+    moved = [e for e in await clues.store.read_stream(cid) if e.event_type.endswith("ClueCaseFiled")]
+    assert len(moved) == 1

@@ -1,0 +1,119 @@
+"""The cases service's filing on a real PostgreSQL: a clue's FilingProposed opens one filing however
+it is redelivered or raced; the approvals file the case; refused commands leave nothing behind;
+一案双查 opens the accountability case's filing in the same transaction."""
+import asyncio
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+
+from clues.v1 import events_pb2 as clues_pb2
+from common.v1 import identity_pb2
+from kernel import envelope as env_mod
+from kernel.commands import CommandContext
+from kernel.envelope import NewEvent
+from kernel.errors import Concurrency, Forbidden, IllegalState, Validation
+from kernel.inbox import Source
+from kernel.person import Subject
+from kernel.principal import Principal
+from services.cases.app import measure_ledger
+from services.cases.app.filings import FilingOpener, case_id_for
+from services.cases.app.handlers import CaseHandlers
+from services.cases.app.measure_rules import load_measure_rules
+from services.cases.domain import commands as c
+from services.cases.domain.decide import DEFAULT_POLICY
+
+AT = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+CLUE = f"clue-{uuid.UUID(int=7)}"
+INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
+HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
+
+
+def proposal(event_id: str | None = None, version: int = 1) -> bytes:
+    payload = clues_pb2.FilingProposed(clue_id=CLUE, findings="money traced", handling_office="supervision_1",
+                                       clue_number="cm-2026-7", proposed_by="u-insp", subjects=[
+                                           identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")])
+    event = NewEvent(event_id or str(uuid.uuid4()), payload, AT, HEAD, "corr-f")
+    return env_mod.seal(env_mod.build(event, CLUE, version, AT))
+
+
+@pytest.fixture
+async def handlers(store):
+    async with store.pool.acquire() as conn:
+        await measure_ledger.migrate(conn, store.schema)
+        from kernel import commands, timers
+        await commands.migrate(conn, store.schema)
+        await timers.migrate_timers(conn, store.schema)
+    return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules())
+
+
+def ctx(by: Principal) -> CommandContext:
+    return CommandContext(by, "corr-f", "test", str(uuid.uuid4()))
+
+
+async def run(handlers, case_id, command, expected_version=0):
+    async def make(uow, state):
+        return command
+    return await handlers.handle(ctx(command.by), case_id, expected_version, AT, make)
+
+
+async def types(store, stream):
+    return [e.event_type.split(".")[-1] for e in await store.read_stream(stream)]
+
+
+async def test_a_proposal_opens_one_filing_however_delivered(store, handlers):
+    raw, event_id = proposal(), None
+    event_id = env_mod.parse(raw).event_id
+    opener = FilingOpener(handlers)
+    await asyncio.gather(*(FilingOpener(handlers).record(raw, Source("t", 0, k)) for k in range(5)))
+    await opener.record(raw, Source("t", 0, 9))                        # redelivered after a restart
+    case_id = case_id_for(event_id)
+    assert await types(store, case_id) == ["FilingOpened"]
+    state, version = await handlers.get_case(case_id)
+    assert (state.status, version, state.clue_id, [s.person_id for s in state.subjects]) == \
+        ("FILING", 1, CLUE, ["P-77"])
+    again = proposal(version=2)                                        # a new proposal after a refusal
+    await opener.record(again, Source("t", 0, 10))
+    assert await types(store, case_id_for(env_mod.parse(again).event_id)) == ["FilingOpened"]
+
+
+async def test_the_approvals_file_the_case_and_refusals_leave_nothing(store, handlers):
+    raw = proposal()
+    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    case_id = case_id_for(env_mod.parse(raw).event_id)
+    proposer = Principal("commission", "leadership", "commission_head", "u-insp")
+    with pytest.raises(Forbidden):
+        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, proposer))
+    with pytest.raises(IllegalState, match="FILING"):
+        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))   # the head comes first
+    with pytest.raises(Validation, match="plan"):
+        await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", " ", AT, HEAD))
+    with pytest.raises(Concurrency):
+        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD), expected_version=5)
+    assert await types(store, case_id) == ["FilingOpened"]              # nothing refused left a trace
+    await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD))
+    await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))
+    result = await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", "interviews; detention", AT, HEAD))
+    assert result["state"] == "FILED"
+    assert await types(store, case_id) == ["FilingOpened", "FilingApproved", "FilingApproved", "FilingApproved",
+                                           "CaseFiled"]
+
+
+async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(store, handlers):
+    raw = proposal()
+    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    case_id = case_id_for(env_mod.parse(raw).event_id)
+    await run(handlers, case_id, c.FastTrackFiling(case_id, "report", AT, HEAD))
+    other = f"case-{uuid.uuid4()}"
+    opening = c.OpenAccountabilityCase(case_id, other, "oversight failed", (Subject("P-90", "Qian Shi"),),
+                                       "supervision_2", HEAD)
+    with pytest.raises(Validation):            # a bad subject: neither case changes
+        await run(handlers, case_id, c.OpenAccountabilityCase(case_id, other, "x", (Subject("", ""),),
+                                                              "supervision_2", HEAD))
+    assert await store.read_stream(other) == []
+    await run(handlers, case_id, opening)
+    accountability, _ = await handlers.get_case(other)
+    assert (accountability.status, accountability.origin_case_id, accountability.opened.handling_office) == \
+        ("FILING", case_id, "supervision_2")
+    assert (await handlers.get_case(case_id))[0].accountability_case_ids == (other,)
