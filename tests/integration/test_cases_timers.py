@@ -1,0 +1,123 @@
+"""Measure and trial-review timers on a real PostgreSQL, the clock moved: the detention notice
+falls overdue at 24 hours, the expiry is warned ahead and raised at the end, an expired detention
+is never extended and leads the office's ledger, an extension moves the timers with the end, and
+a trial review past its time limit is raised as overdue."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kernel import commands, timers
+from kernel.clock import FixedClock
+from kernel.commands import CommandContext
+from kernel.errors import IllegalState
+from kernel.person import Subject
+from kernel.principal import Principal
+from kernel.timers import TimerScheduler
+from services.cases.app import measure_ledger
+from services.cases.app.handlers import CaseHandlers, Loaded
+from services.cases.app.measure_rules import load_measure_rules
+from services.cases.domain import commands as c, measures as m
+from services.cases.domain.decide import DEFAULT_POLICY
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+INV = Principal("commission", "investigation_1", "investigator", "u-inv")
+SUP = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
+
+
+@pytest.fixture
+async def handlers(store):
+    async with store.pool.acquire() as conn:
+        await measure_ledger.migrate(conn, store.schema)
+        await commands.migrate(conn, store.schema)
+        await timers.migrate_timers(conn, store.schema)
+    return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules())
+
+
+def ctx(by):
+    return CommandContext(by, "corr-t", "test", str(uuid.uuid4()))
+
+
+async def case_under_investigation(handlers) -> str:
+    case_id = f"case-{uuid.uuid4()}"
+    opening = c.OpenFiling(case_id, f"clue-{uuid.uuid4()}", "cm-1", (Subject("P-1", "Zhou Ba"),), "findings",
+                           "investigation_1", "u-insp", HEAD)
+    async with handlers.store.unit_of_work() as uow:
+        await handlers.apply_case(uow, ctx(HEAD), case_id, Loaded([], 0), opening, T0)
+    committee = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
+    for side, by, plan in (("PARTY", HEAD, ""), ("PARTY", committee, ""), ("SUPERVISION", HEAD, "plan")):
+        await on_case(handlers, case_id, c.ApproveFiling(case_id, side, plan, T0, by), T0)
+    await on_case(handlers, case_id, c.StartInvestigation(case_id, T0, T0, INV), T0)
+    return case_id
+
+
+async def on_case(handlers, case_id, command, now):
+    async def make(uow, state):
+        return command
+    return await handlers.handle(ctx(command.by), case_id, 0, now, make)
+
+
+async def on_measure(handlers, measure_id, command, now):
+    async def make(uow, state):
+        return command
+    return await handlers.handle_measure(ctx(command.by), measure_id, 0, now, make)
+
+
+async def fire(store, at) -> int:
+    clock = FixedClock(at)
+    return await TimerScheduler(store, clock).fire_due()
+
+
+async def events_of(store, stream):
+    return [e.event_type.split(".")[-1] for e in await store.read_stream(stream)]
+
+
+async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(store, handlers):
+    case_id = await case_under_investigation(handlers)
+    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
+        f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV), T0)
+    mid = made["measure_id"]
+    await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
+    timers_stream = f"measure-timers-{mid.removeprefix('measure-')}"
+    assert await fire(store, T0 + timedelta(hours=23)) == 0
+    assert await fire(store, T0 + timedelta(hours=24)) == 1
+    assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue"]
+    ends = datetime(2026, 6, 2, 9, tzinfo=timezone.utc)
+    assert await fire(store, ends - timedelta(days=14)) == 1               # warned ahead of the end
+    assert await fire(store, ends) == 1
+    assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue", "MeasureExpiring", "MeasureExpired"]
+    state, _ = await handlers.get_measure(mid)
+    assert (state.status, state.notice_overdue) == ("EXPIRED", True)
+    with pytest.raises(IllegalState, match="EXPIRED"):
+        await on_measure(handlers, mid, m.ExtendMeasure(mid, "too late", False, SUP), ends)
+    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends)
+    assert [(r["measure_id"], r["expired_not_ended"], r["notice_overdue"]) for r in rows] == [(mid, True, True)]
+    await on_measure(handlers, mid, m.EndMeasure(mid, "RELEASED", "released at the end", ends, INV), ends)
+    assert await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends) == []
+
+
+async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
+    case_id = await case_under_investigation(handlers)
+    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
+        f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV), T0)
+    mid = made["measure_id"]
+    await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
+    await on_measure(handlers, mid, m.GiveDetentionNotice(mid, T0, T0, INV), T0)
+    await on_measure(handlers, mid, m.ExtendMeasure(mid, "accounts abroad", False, SUP), T0 + timedelta(days=30))
+    old_end, new_end = datetime(2026, 6, 2, 9, tzinfo=timezone.utc), datetime(2026, 9, 2, 9, tzinfo=timezone.utc)
+    assert await fire(store, old_end) == 0                                  # the old end's timers were cancelled
+    assert await fire(store, new_end) == 2                                  # warning and expiry of the new end
+    assert (await handlers.get_measure(mid))[0].status == "EXPIRED"
+
+
+async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handlers):
+    case_id = await case_under_investigation(handlers)
+    await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
+    due = (await handlers.get_case(case_id))[0].trial_review_due
+    assert due == datetime(2026, 4, 2, 9, tzinfo=timezone.utc)
+    assert await fire(store, due - timedelta(seconds=1)) == 0
+    assert await fire(store, due) == 1 and await fire(store, due + timedelta(days=1)) == 0
+    assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
+    state, _ = await handlers.get_case(case_id)
+    assert state.overdue
