@@ -186,3 +186,22 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
     await asyncio.sleep(2)
     moved = [e for e in await clues.store.read_stream(cid) if e.event_type.endswith("ClueCaseFiled")]
     assert len(moved) == 1
+
+
+async def test_a_refused_filing_sends_the_clue_back_to_reported(platform):
+    clues, cases = platform[0], platform[1]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1, \
+            grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
+        client, api = Client(clues, ch1), Cases(cases, ch2)
+        cid = await to_report(client, lower_committee=False)
+        await client("ApproveReport", HEAD, clue_id=cid)
+        case_id = await proposal_of(clues, cid)
+        await api.wait_case(case_id)
+        err = await api.refused("RejectFiling", HEAD, case_id=case_id, reason=" ")
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "reason" in err.details()
+        refused = await api("RejectFiling", HEAD, case_id=case_id, reason="facts unclear")
+        assert refused.state == "FILING_REJECTED"
+        back = await wait_state(client, cid, "REPORTED")
+        assert back.pending_kind == ""
+        err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "FILING_REJECTED" in err.details()

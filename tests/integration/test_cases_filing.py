@@ -9,7 +9,7 @@ import pytest
 
 from clues.v1 import events_pb2 as clues_pb2
 from common.v1 import identity_pb2
-from kernel import envelope as env_mod
+from kernel import commands, envelope as env_mod, timers
 from kernel.commands import CommandContext
 from kernel.envelope import NewEvent
 from kernel.errors import Concurrency, Forbidden, IllegalState, Validation
@@ -40,11 +40,10 @@ def proposal(event_id: str | None = None, version: int = 1) -> bytes:
 
 @pytest.fixture
 async def handlers(store):
+    """The cases service's handlers on the test's store, its tables made."""
     async with store.pool.acquire() as conn:
-        await measure_ledger.migrate(conn, store.schema)
-        from kernel import commands, timers
-        await commands.migrate(conn, store.schema)
-        await timers.migrate_timers(conn, store.schema)
+        for migrate in (measure_ledger.migrate, commands.migrate, timers.migrate_timers):
+            await migrate(conn, store.schema)
     return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules())
 
 

@@ -7,36 +7,20 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel import commands, timers
 from kernel.clock import FixedClock
-from kernel.commands import CommandContext
 from kernel.errors import IllegalState
 from kernel.person import Subject
 from kernel.principal import Principal
 from kernel.timers import TimerScheduler
 from services.cases.app import measure_ledger
-from services.cases.app.handlers import CaseHandlers, Loaded
-from services.cases.app.measure_rules import load_measure_rules
+from services.cases.app.handlers import Loaded
 from services.cases.domain import commands as c, measures as m
-from services.cases.domain.decide import DEFAULT_POLICY
+from tests.integration.test_cases_filing import ctx, handlers  # noqa: F401 - the fixture
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INV = Principal("commission", "investigation_1", "investigator", "u-inv")
 SUP = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
-
-
-@pytest.fixture
-async def handlers(store):
-    async with store.pool.acquire() as conn:
-        await measure_ledger.migrate(conn, store.schema)
-        await commands.migrate(conn, store.schema)
-        await timers.migrate_timers(conn, store.schema)
-    return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules())
-
-
-def ctx(by):
-    return CommandContext(by, "corr-t", "test", str(uuid.uuid4()))
 
 
 async def case_under_investigation(handlers) -> str:

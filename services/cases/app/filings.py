@@ -13,13 +13,11 @@ import uuid
 from datetime import timezone
 
 from clues.v1 import events_pb2 as clues_pb2
-from kernel import log as klog
 from kernel.commands import CommandContext
 from kernel.envelope import Envelope, unpack
 from kernel.errors import IllegalState, Validation
-from kernel.inbox import Inbox, Source
+from kernel.follower import Follower
 from kernel.person import Subject
-from kernel.principal import Principal
 from services.cases.app.handlers import CaseHandlers, Loaded
 from services.cases.domain import commands as c
 
@@ -30,26 +28,12 @@ def case_id_for(proposal_event_id: str) -> str:
     return f"case-{uuid.uuid5(uuid.NAMESPACE_URL, f'filing/{proposal_event_id}')}"
 
 
-class FilingOpener:
+class FilingOpener(Follower):
     def __init__(self, handlers: CaseHandlers):
-        self.handlers, self.store = handlers, handlers.store
-        self.inbox = Inbox(self.store.schema, COMPONENT)
-        self.on_gap = None
-        self.principal = Principal.system(COMPONENT)
-        self.log = klog.get(COMPONENT)
+        super().__init__(handlers.store, COMPONENT)
+        self.handlers = handlers
 
-    async def record(self, raw: bytes, source: Source) -> None:
-        async with self.store.unit_of_work() as uow:
-            outcome = await self.inbox.receive(uow.conn, raw, source)
-            for accepted in outcome.accepted:
-                await self._open(uow, accepted.envelope)
-        if outcome.gap and self.on_gap:
-            try:
-                await self.on_gap(source.topic, *outcome.gap)
-            except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
-                self.log.warning("filings.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
-
-    async def _open(self, uow, env: Envelope) -> None:
+    async def apply(self, uow, env: Envelope) -> None:
         if env.event_type != clues_pb2.FilingProposed.DESCRIPTOR.full_name:
             return
         msg = unpack(env, clues_pb2.FilingProposed)

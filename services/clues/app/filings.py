@@ -10,46 +10,22 @@ from __future__ import annotations
 from datetime import timezone
 
 from cases.v1 import events_pb2 as cases_pb2
-from kernel import log as klog
 from kernel.commands import CommandContext
 from kernel.envelope import Envelope, unpack
-from kernel.errors import Concurrency
-from kernel.inbox import Inbox, Source
-from kernel.principal import Principal
+from kernel.follower import Follower
 from services.clues.app.handlers import ClueHandlers, decode_timed
 from services.clues.domain import commands as c
 from services.clues.domain.state import AWAITING_FILING, fold
 
 COMPONENT = "clues-filings"
-ATTEMPTS = 5
 
 
-class FilingFollower:
+class FilingFollower(Follower):
     def __init__(self, handlers: ClueHandlers):
-        self.handlers, self.store = handlers, handlers.store
-        self.inbox = Inbox(self.store.schema, COMPONENT)
-        self.on_gap = None
-        self.principal = Principal.system(COMPONENT)
-        self.log = klog.get(COMPONENT)
+        super().__init__(handlers.store, COMPONENT)
+        self.handlers = handlers
 
-    async def record(self, raw: bytes, source: Source) -> None:
-        for attempt in range(ATTEMPTS):
-            try:
-                async with self.store.unit_of_work() as uow:
-                    outcome = await self.inbox.receive(uow.conn, raw, source)
-                    for accepted in outcome.accepted:
-                        await self._apply(uow, accepted.envelope)
-                break
-            except Concurrency:   # a user's command moved the clue meanwhile: read it again
-                if attempt == ATTEMPTS - 1:
-                    raise
-        if outcome.gap and self.on_gap:
-            try:
-                await self.on_gap(source.topic, *outcome.gap)
-            except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
-                self.log.warning("filings.gap_request_failed", stream_id=outcome.gap[0], error=repr(e))
-
-    async def _apply(self, uow, env: Envelope) -> None:
+    async def apply(self, uow, env: Envelope) -> None:
         command = self._command(env)
         if command is None:
             return
@@ -68,6 +44,8 @@ class FilingFollower:
     def _command(env: Envelope):
         if env.event_type == cases_pb2.CaseFiled.DESCRIPTOR.full_name:
             msg = unpack(env, cases_pb2.CaseFiled)
+            if not msg.clue_id:          # an accountability case (一案双查): no clue to move
+                return None
             return c.RecordCaseFiled(msg.clue_id, msg.case_id, msg.filed_at.ToDatetime(tzinfo=timezone.utc))
         if env.event_type == cases_pb2.FilingRejected.DESCRIPTOR.full_name:
             msg = unpack(env, cases_pb2.FilingRejected)
