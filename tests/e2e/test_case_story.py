@@ -128,10 +128,18 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
                   proposals=lighter)
         disposed = await api("DisposeCase", HEAD, case_id=case_id, outcomes=lighter)
         assert disposed.state == "DISPOSED"
+        criteria = [cev.Criterion(criterion=k, met=True) for k in range(1, 9)]
+        err = await api.refused("GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT,
+                                criteria=criteria[:7])
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "criteria" in err.details()
+        await api("GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT, criteria=criteria)
+        graded = await api.case(case_id)
+        assert (graded.quality_grade, [o.sanction for o in graded.outcomes]) == \
+            (cev.QUALITY_GRADE_EXCELLENT, [cev.SANCTION_TYPE_GOVERNMENT_DEMERIT])
         ledger = await api.stub.ListMeasures(cpb.ListMeasuresRequest(office="supervision_1"),
                                              metadata=call_metadata(cases.settings))
         assert [(m.measure_id, m.state, m.extensions) for m in ledger.measures] == [(mid, "ENDED", 1)]
-    story = await replay(audit, case_id, expect=28)
+    story = await replay(audit, case_id, expect=29)
     told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
     assert told == [
         ("ClueRegistered", "u-alice"), ("RegistrationProposed", "u-alice"), ("RegistrationApproved", "u-head"),
@@ -143,7 +151,7 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("InvestigationStarted", "u-inv"), ("MeasureRequested", "u-inv"), ("MeasureApproved", "u-sup"),
         ("DetentionNoticeGiven", "u-inv"), ("MeasureExtended", "u-sup"), ("ActivityRecorded", "u-inv"),
         ("MeasureEnded", "u-inv"), ("SentToTrialReview", "u-inv"), ("TrialReviewConcluded", "u-trial"),
-        ("SubjectHeard", "u-trial"), ("CaseDisposed", "u-head")]
+        ("SubjectHeard", "u-trial"), ("CaseDisposed", "u-head"), ("QualityReviewed", "u-trial")]
     assert [s.id for s in story.subjects] == [case_id, cid]
     recorded = [s for s in story.steps if s.recordings]
     assert [r.recordings[0].sha256 for r in recorded] == [RECORDING.sha256]
