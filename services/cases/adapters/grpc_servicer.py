@@ -78,21 +78,19 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             raise Validation(field, f"unknown office {code!r}: not in the catalogue" if code else "must not be empty")
         return code
 
-    async def _case(self, request, call, response, command):
-        """Run `command` (a function of the current state and now) on the request's case."""
+    async def _run(self, handle, stream_id: str, request, call, response, command):
+        """Run `command` (a function of the current state and now) on the aggregate `stream_id`."""
         now = self.clock.now()
 
         async def make(uow, state):
             return command(state, now)
-        return response(**await self.handlers.handle(call, request.case_id, request.expected_version, now, make))
+        return response(**await handle(call, stream_id, request.expected_version, now, make))
 
-    async def _measure(self, request, call, response, command):
-        now = self.clock.now()
+    def _case(self, request, call, response, command):
+        return self._run(self.handlers.handle, request.case_id, request, call, response, command)
 
-        async def make(uow, state):
-            return command(state, now)
-        return response(**await self.handlers.handle_measure(call, request.measure_id, request.expected_version,
-                                                             now, make))
+    def _measure(self, request, call, response, command):
+        return self._run(self.handlers.handle_measure, request.measure_id, request, call, response, command)
 
     @rpc("cases.read")
     async def GetCase(self, request, context, call):

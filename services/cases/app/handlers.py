@@ -82,13 +82,17 @@ class CaseHandlers:
                      make: Callable[[UnitOfWork, Case], Awaitable[object]]) -> dict:
         """Run the command `make(uow, state)` builds against the case, once per request id."""
         case_id = check_stream_id(case_id, "case", "case_id")
+        return await self._handle(ctx, case_id, "case", expected_version, make, fold,
+                                  lambda uow, loaded, command: self.apply_case(uow, ctx, case_id, loaded, command,
+                                                                               now))
 
+    async def _handle(self, ctx: CommandContext, stream_id: str, kind: str, expected_version: int, make, fold_,
+                      apply) -> dict:
         async def work(uow: UnitOfWork):
-            loaded = await self._load_case(uow, case_id)
+            loaded = await _load(uow, stream_id, kind)
             if expected_version and expected_version != loaded.version:
-                raise Concurrency(case_id, expected_version, loaded.version)
-            command = await make(uow, fold(loaded.events))
-            return await self.apply_case(uow, ctx, case_id, loaded, command, now)
+                raise Concurrency(stream_id, expected_version, loaded.version)
+            return await apply(uow, loaded, await make(uow, fold_(loaded.events)))
         return await run_once(self.store, ctx, work)
 
     async def _load_case(self, uow: UnitOfWork, case_id: str) -> Loaded:
@@ -136,15 +140,11 @@ class CaseHandlers:
 
     async def handle_measure(self, ctx: CommandContext, measure_id: str, expected_version: int, now: datetime,
                              make: Callable[[UnitOfWork, m.Measure], Awaitable[object]]) -> dict:
+        """Run the command `make(uow, state)` builds against the measure, once per request id."""
         measure_id = check_stream_id(measure_id, "measure", "measure_id")
-
-        async def work(uow: UnitOfWork):
-            loaded = await self._load_measure(uow, measure_id)
-            if expected_version and expected_version != loaded.version:
-                raise Concurrency(measure_id, expected_version, loaded.version)
-            command = await make(uow, m.fold(loaded.events))
-            return await self._apply_measure(uow, ctx, measure_id, loaded, command, now)
-        return await run_once(self.store, ctx, work)
+        return await self._handle(ctx, measure_id, "measure", expected_version, make, m.fold,
+                                  lambda uow, loaded, command: self._apply_measure(
+                                      uow, ctx, measure_id, loaded, command, now))
 
     async def request_measure(self, ctx: CommandContext, case_id: str, make: Callable[[Case], object],
                               now: datetime) -> dict:
