@@ -444,14 +444,16 @@ class MeasureApproved(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MeasureRefused(_message.Message):
-    __slots__ = ("measure_id", "reason", "refused_by")
+    __slots__ = ("measure_id", "reason", "refused_by", "approver_role")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REFUSED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     reason: str
     refused_by: str
-    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., refused_by: _Optional[str] = ...) -> None: ...
+    approver_role: str
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., refused_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
 
 class DetentionNoticeGiven(_message.Message):
     __slots__ = ("measure_id", "unit_notified_at", "family_notified_at", "given_by")
@@ -506,13 +508,15 @@ class MeasureExpired(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MeasureEnded(_message.Message):
-    __slots__ = ("measure_id", "outcome", "reason", "ended_by")
+    __slots__ = ("measure_id", "outcome", "reason", "ended_by", "ended_at")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     outcome: MeasureOutcome
     reason: str
     ended_by: str
-    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ...) -> None: ...
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -254,6 +254,7 @@ class MeasureRefused:
     measure_id: str
     reason: str
     refused_by: str
+    approver_role: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,7 @@ class MeasureEnded:
     outcome: str
     reason: str
     ended_by: str
+    ended_at: datetime | None = None
 
 
 MeasureEvent = (MeasureRequested | MeasureApproved | MeasureRefused | DetentionNoticeGiven | DetentionNoticeOverdue

@@ -17,13 +17,13 @@ from kernel.calendar import add_months
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.principal import Principal
 from services.cases.domain import events as ev
+from services.cases.domain.outcomes import text as _text
 
 KINDS = ("DETENTION", "COMPELLED_APPEARANCE", "ORDERED_WAITING", "PROTECTIVE_CUSTODY", "TECHNICAL_INVESTIGATION",
          "EXIT_BAN", "INQUIRY", "FREEZING", "SEARCH", "SEIZURE", "SEALING", "APPRAISAL")
 OUTCOMES = ("RELEASED", "CONVERTED", "LIFTED", "COMPLETED")
 NONE, REQUESTED, ACTIVE, EXPIRED, REFUSED, ENDED = "NONE", "REQUESTED", "ACTIVE", "EXPIRED", "REFUSED", "ENDED"
 RUNNING = (ACTIVE, EXPIRED)     # approved and not ended: an expired measure still awaits its end
-MAX_TEXT = 4000
 
 
 # -- rules (configuration: deploy/config/measures.toml) -------------------------------------------
@@ -202,15 +202,6 @@ def _require(state: Measure, statuses: tuple[str, ...], operation: str) -> None:
         raise IllegalState(state.status, operation)
 
 
-def _text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise Validation(field, "must not be empty")
-    if len(value) > MAX_TEXT:
-        raise Validation(field, f"longer than {MAX_TEXT} characters")
-    return value
-
-
 def _moment(value: datetime | None, field: str, not_before: datetime | None = None) -> datetime:
     """`value` if it is a time-zone-aware instant, not before `not_before` (the measure's start)."""
     if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
@@ -249,7 +240,7 @@ def approve(cmd: ApproveMeasure, state: Measure, rules: MeasureRules):
 def refuse(cmd: RefuseMeasure, state: Measure, rules: MeasureRules):
     _require(state, (REQUESTED,), "refuse the measure")
     _approver(state, cmd.by, rules.of(state.requested.kind).approvers, "refuse")
-    return [ev.MeasureRefused(cmd.measure_id, _text(cmd.reason, "reason"), cmd.by.user)]
+    return [ev.MeasureRefused(cmd.measure_id, _text(cmd.reason, "reason"), cmd.by.user, cmd.by.role)]
 
 
 def give_notice(cmd: GiveDetentionNotice, state: Measure, rules: MeasureRules):
@@ -299,8 +290,8 @@ def end(cmd: EndMeasure, state: Measure, rules: MeasureRules):
     _require(state, RUNNING, "end the measure")
     if cmd.outcome not in OUTCOMES:
         raise Validation("outcome", f"must be one of {', '.join(OUTCOMES)}")
-    _moment(cmd.at, "at", state.starts_at)
-    return [ev.MeasureEnded(cmd.measure_id, cmd.outcome, _text(cmd.reason, "reason"), cmd.by.user)]
+    ended = _moment(cmd.at, "at", state.starts_at)
+    return [ev.MeasureEnded(cmd.measure_id, cmd.outcome, _text(cmd.reason, "reason"), cmd.by.user, ended)]
 
 
 _DECIDE = {RequestMeasure: request, ApproveMeasure: approve, RefuseMeasure: refuse, GiveDetentionNotice: give_notice,

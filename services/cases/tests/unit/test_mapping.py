@@ -33,13 +33,13 @@ SAMPLES = {
                                                           ev.Criterion("FULL_EXECUTION", False)), "u-cm"),
     ev.MeasureRequested: ev.MeasureRequested(MEASURE, CASE, "DETENTION", "P-1", "supervision_1", "flight risk", "u-i"),
     ev.MeasureApproved: ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92)),
-    ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup"),
+    ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup", "superior_head"),
     ev.DetentionNoticeGiven: ev.DetentionNoticeGiven(MEASURE, AT, AT, "u-i"),
     ev.DetentionNoticeOverdue: ev.DetentionNoticeOverdue(MEASURE, AT),
     ev.MeasureExtended: ev.MeasureExtended(MEASURE, AT, "more time", "national_head", "u-nat", True),
     ev.MeasureExpiring: ev.MeasureExpiring(MEASURE, AT),
     ev.MeasureExpired: ev.MeasureExpired(MEASURE, AT),
-    ev.MeasureEnded: ev.MeasureEnded(MEASURE, "RELEASED", "cleared", "u-i"),
+    ev.MeasureEnded: ev.MeasureEnded(MEASURE, "RELEASED", "cleared", "u-i", AT),
 }
 
 

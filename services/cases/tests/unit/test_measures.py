@@ -201,7 +201,7 @@ def test_extensions_beyond_the_allowance_are_refused(given, command, error):
 @pytest.mark.parametrize("given", [NOTIFIED, EXPIRED])
 def test_an_active_or_expired_measure_ends(given, outcome):
     spec.given(given).when(m.EndMeasure(ID, outcome, "done", LATER, INVESTIGATOR)).then(
-        [ev.MeasureEnded(ID, outcome, "done", "u-inv")])
+        [ev.MeasureEnded(ID, outcome, "done", "u-inv", LATER)])
     assert m.fold(given + [ev.MeasureEnded(ID, outcome, "done", "u-inv")]).status == m.ENDED
 
 
@@ -338,3 +338,8 @@ BASE = {"measure_id": ID, "case_id": CASE, "office": "supervision_1", "kind": "D
 ])
 def test_ledger_row(given, row):
     assert m.ledger_row(m.fold(given), RULES) == {**BASE, **row}
+
+
+def test_a_refusal_records_who_refused_and_in_which_role():
+    spec.given(requested()).when(m.RefuseMeasure(ID, "not proportionate", SUPERIOR)).then(
+        [ev.MeasureRefused(ID, "not proportionate", SUPERIOR.user, SUPERIOR.role)])
