@@ -21,7 +21,7 @@ from kernel.ids import check_stream_id, timer_stream_id
 from kernel.store import EventStore, UnitOfWork
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
-from services.cases.domain import events as ev, measures as m
+from services.cases.domain import commands as c, events as ev, measures as m
 from services.cases.domain.decide import CasePolicy, decide
 from services.cases.domain.state import OPEN, Case, fold
 
@@ -95,9 +95,6 @@ class CaseHandlers:
             return await apply(uow, loaded, await make(uow, fold_(loaded.events)))
         return await run_once(self.store, ctx, work)
 
-    async def _load_case(self, uow: UnitOfWork, case_id: str) -> Loaded:
-        return await _load(uow, case_id, "case")
-
     async def apply_case(self, uow: UnitOfWork, ctx: CommandContext, case_id: str, loaded: Loaded, command,
                          now: datetime) -> dict:
         """Decide on the folded case and append; keep the trial review timer in step."""
@@ -123,7 +120,6 @@ class CaseHandlers:
     async def _open_accountability(self, uow: UnitOfWork, ctx: CommandContext, origin: Case,
                                    event: ev.AccountabilityCaseOpened, command, now: datetime) -> None:
         """一案双查: the accountability case's filing opens in the same transaction."""
-        from services.cases.domain import commands as c
         opening = c.OpenFiling(case_id=event.accountability_case_id, clue_id="", clue_number="",
                                subjects=command.subjects, findings=event.reason,
                                handling_office=command.handling_office, proposed_by=event.opened_by,
@@ -133,7 +129,7 @@ class CaseHandlers:
     async def get_case(self, case_id: str) -> tuple[Case, int]:
         case_id = check_stream_id(case_id, "case", "case_id")
         async with self.store.unit_of_work() as uow:
-            loaded = await self._load_case(uow, case_id)
+            loaded = await _load(uow, case_id, "case")
         return fold(loaded.events), loaded.version
 
     # -- measures ------------------------------------------------------------------------------
@@ -152,7 +148,7 @@ class CaseHandlers:
         case_id = check_stream_id(case_id, "case", "case_id")
 
         async def work(uow: UnitOfWork):
-            case = fold((await self._load_case(uow, case_id)).events)
+            case = fold((await _load(uow, case_id, "case")).events)
             if case.status not in OPEN:
                 raise IllegalState(case.status, "use an investigation measure (the case is not open)")
             command = make(case)
@@ -160,9 +156,6 @@ class CaseHandlers:
                 raise Validation("person_id", f"must be one of the case's subjects: {command.person_id!r} is not")
             return await self._apply_measure(uow, ctx, command.measure_id, Loaded([], 0), command, now)
         return await run_once(self.store, ctx, work)
-
-    async def _load_measure(self, uow: UnitOfWork, measure_id: str) -> Loaded:
-        return await _load(uow, measure_id, "measure")
 
     async def _apply_measure(self, uow: UnitOfWork, ctx: CommandContext, measure_id: str, loaded: Loaded, command,
                              now: datetime) -> dict:
@@ -184,5 +177,5 @@ class CaseHandlers:
     async def get_measure(self, measure_id: str) -> tuple[m.Measure, int]:
         measure_id = check_stream_id(measure_id, "measure", "measure_id")
         async with self.store.unit_of_work() as uow:
-            loaded = await self._load_measure(uow, measure_id)
+            loaded = await _load(uow, measure_id, "measure")
         return m.fold(loaded.events), loaded.version
