@@ -105,3 +105,40 @@ async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handl
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
     state, _ = await handlers.get_case(case_id)
     assert state.overdue
+
+
+async def new_measure(handlers, case_id, kind, by=SUP, at=T0) -> str:
+    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
+        f"measure-{uuid.uuid4()}", case.case_id, kind, "P-1", "investigation_1", "needed", INV), at)
+    if by is not None:
+        await on_measure(handlers, made["measure_id"], m.ApproveMeasure(made["measure_id"], at, by), at)
+    return made["measure_id"]
+
+
+async def test_a_case_is_not_closed_over_a_running_measure_nor_a_measure_run_on_a_closed_case(store, handlers):
+    case_id = await case_under_investigation(handlers)
+    running = await new_measure(handlers, case_id, "DETENTION")
+    pending = await new_measure(handlers, case_id, "DETENTION", by=None)
+    withdraw = c.WithdrawCase(case_id, "no evidence", T0, HEAD)
+    with pytest.raises(IllegalState, match=running):
+        await on_case(handlers, case_id, withdraw, T0)
+    await on_measure(handlers, running, m.EndMeasure(running, "RELEASED", "cleared", T0, INV), T0)
+    assert (await on_case(handlers, case_id, withdraw, T0))["state"] == "WITHDRAWN"
+    with pytest.raises(IllegalState, match="case WITHDRAWN"):
+        await on_measure(handlers, pending, m.ApproveMeasure(pending, T0, SUP), T0)
+    assert (await handlers.get_measure(pending))[0].status == "REQUESTED"
+
+
+async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_first(store, handlers):
+    case_id = await case_under_investigation(handlers)
+    ban = await new_measure(handlers, case_id, "EXIT_BAN")                       # no end at all
+    appearance = await new_measure(handlers, case_id, "COMPELLED_APPEARANCE", by=HEAD)
+    detention = await new_measure(handlers, case_id, "DETENTION")
+    late = T0 + timedelta(hours=25)
+    assert await fire(store, late) >= 2                  # the appearance expired; the notice fell overdue
+    await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)
+    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late)
+    assert [r["measure_id"] for r in rows][0] == appearance
+    by_id = {r["measure_id"]: r for r in rows}
+    assert by_id[detention]["notice_overdue"] and by_id[detention]["notice_given"]
+    assert not by_id[ban]["expired_not_ended"] and by_id[appearance]["expired_not_ended"]

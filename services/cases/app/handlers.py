@@ -62,6 +62,15 @@ class Loaded:
     version: int
 
 
+CLOSING = (c.WithdrawCase, c.DisposeCase)
+
+
+async def lock_case(uow: UnitOfWork, case_id: str) -> None:
+    """Serialises closing a case with starting or extending its measures (two streams)."""
+    await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                           f"case:{uow.store.schema}:{case_id}")
+
+
 async def _load(uow: UnitOfWork, stream_id: str, kind: str) -> Loaded:
     """The aggregate's events and those its timers raised, in the order they were stored."""
     streams = await uow.read_streams([stream_id, timer_stream_id(stream_id)])
@@ -99,6 +108,8 @@ class CaseHandlers:
                          now: datetime) -> dict:
         """Decide on the folded case and append; keep the trial review timer in step."""
         state = fold(loaded.events)
+        if isinstance(command, CLOSING):
+            await self._no_running_measures(uow, case_id)
         events = decide(command, state, self.policy)
         new = [ctx.new_event(i, mapping.event_to_pb(e), now, case_links(state, e)) for i, e in enumerate(events)]
         stored = await uow.append(case_id, loaded.version, new)
@@ -108,6 +119,14 @@ class CaseHandlers:
             if isinstance(event, ev.AccountabilityCaseOpened):
                 await self._open_accountability(uow, ctx, state, event, command, now)
         return {"case_id": case_id, "version": stored[-1].version, "state": state.status}
+
+    async def _no_running_measures(self, uow: UnitOfWork, case_id: str) -> None:
+        """A case is not closed over a running measure: each must be ended first (its timers, and
+        the person's liberty, depend on it)."""
+        await lock_case(uow, case_id)
+        running = await measure_ledger.running(uow.conn, self.store.schema, case_id)
+        if running:
+            raise IllegalState(f"measures still running: {', '.join(running)}", "close the case (end them first)")
 
     async def _sync_case_timers(self, uow: UnitOfWork, ctx: CommandContext, state: Case) -> None:
         case_id = state.opened.case_id
@@ -148,18 +167,26 @@ class CaseHandlers:
         case_id = check_stream_id(case_id, "case", "case_id")
 
         async def work(uow: UnitOfWork):
-            case = fold((await _load(uow, case_id, "case")).events)
-            if case.status not in OPEN:
-                raise IllegalState(case.status, "use an investigation measure (the case is not open)")
+            case = await self._open_case(uow, case_id)
             command = make(case)
             if command.person_id not in {s.person_id for s in case.subjects}:
                 raise Validation("person_id", f"must be one of the case's subjects: {command.person_id!r} is not")
             return await self._apply_measure(uow, ctx, command.measure_id, Loaded([], 0), command, now)
         return await run_once(self.store, ctx, work)
 
+    async def _open_case(self, uow: UnitOfWork, case_id: str) -> Case:
+        """The measure's case, locked against closing until the transaction ends, if it is open."""
+        await lock_case(uow, case_id)
+        case = fold((await _load(uow, case_id, "case")).events)
+        if case.status not in OPEN:
+            raise IllegalState(f"case {case.status}", "use an investigation measure (the case is not open)")
+        return case
+
     async def _apply_measure(self, uow: UnitOfWork, ctx: CommandContext, measure_id: str, loaded: Loaded, command,
                              now: datetime) -> dict:
         state = m.fold(loaded.events)
+        if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):
+            await self._open_case(uow, state.requested.case_id)
         events = m.decide(command, state, self.rules)
         new = [ctx.new_event(i, mapping.event_to_pb(e), now, measure_links(state, e)) for i, e in enumerate(events)]
         stored = await uow.append(measure_id, loaded.version, new)

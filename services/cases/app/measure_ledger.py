@@ -18,12 +18,13 @@ CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
     extensions   int         NOT NULL,
     notice_due   timestamptz,              -- a detention's notice deadline; NULL once given, or none due
     notice_given boolean     NOT NULL,
+    notice_overdue boolean   NOT NULL,     -- the overdue timer fired (stays true if given late)
     version      bigint      NOT NULL
 );
 CREATE INDEX IF NOT EXISTS measure_ledger_office ON {s}.measure_ledger (office);
 """
 COLUMNS = ("measure_id", "case_id", "office", "kind", "person_id", "status", "starts_at", "ends_at", "extensions",
-           "notice_due", "notice_given")
+           "notice_due", "notice_given", "notice_overdue")
 OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
 
 
@@ -39,18 +40,29 @@ async def upsert(conn, schema: str, row: dict, version: int) -> None:
                        f"ON CONFLICT (measure_id) DO UPDATE SET {updates}", *values)
 
 
+async def running(conn, schema: str, case_id: str) -> list[str]:
+    """The case's measures approved and not ended (active, or expired awaiting their end)."""
+    rows = await conn.fetch(f"SELECT measure_id FROM {schema}.measure_ledger WHERE case_id = $1 "
+                            f"AND status = ANY($2::text[]) ORDER BY measure_id", case_id, ["ACTIVE", "EXPIRED"])
+    return [r["measure_id"] for r in rows]
+
+
 def flags(row, now: datetime) -> dict:
-    """The time-dependent view of a ledger row at `now`."""
+    """The time-dependent view of a ledger row at `now`: what the timers recorded, or what the
+    clock says before they fire."""
     open_ = row["status"] in ("ACTIVE", "EXPIRED")
-    return {"expired_not_ended": open_ and row["ends_at"] is not None and row["ends_at"] <= now,
-            "notice_overdue": row["notice_due"] is not None and row["notice_due"] <= now}
+    return {"expired_not_ended": row["status"] == "EXPIRED" or (open_ and row["ends_at"] is not None
+                                                                and row["ends_at"] <= now),
+            "notice_overdue": bool(row["notice_overdue"]) or (row["notice_due"] is not None
+                                                              and row["notice_due"] <= now)}
 
 
 async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, limit: int = 1000) -> list:
     """The office's measures, those past their end and not ended first, then by end and start."""
     found = await pool.fetch(
         f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
-        f"ORDER BY (status = ANY($4::text[]) AND ends_at <= $5) DESC, ends_at NULLS LAST, starts_at NULLS LAST, "
+        f"ORDER BY (status = 'EXPIRED' OR (status = ANY($4::text[]) AND ends_at IS NOT NULL AND ends_at <= $5)) DESC, "
+        f"ends_at NULLS LAST, starts_at NULLS LAST, "
         f"measure_id LIMIT $6", office, open_only, list(OPEN), ["ACTIVE", "EXPIRED"], now, limit)
     return [dict(r, **flags(r, now)) for r in found]
 
