@@ -30,8 +30,8 @@ HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
 
 
-def proposal(event_id: str | None = None, version: int = 1) -> bytes:
-    payload = clues_pb2.FilingProposed(clue_id=CLUE, findings="money traced", handling_office="supervision_1",
+def proposal(event_id: str | None = None, version: int = 1, findings: str = "money traced") -> bytes:
+    payload = clues_pb2.FilingProposed(clue_id=CLUE, findings=findings, handling_office="supervision_1",
                                        clue_number="cm-2026-7", proposed_by="u-insp", subjects=[
                                            identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")])
     event = NewEvent(event_id or str(uuid.uuid4()), payload, AT, HEAD, "corr-f")
@@ -116,3 +116,15 @@ async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(s
     assert (accountability.status, accountability.origin_case_id, accountability.opened.handling_office) == \
         ("FILING", case_id, "supervision_2")
     assert (await handlers.get_case(case_id))[0].accountability_case_ids == (other,)
+
+
+async def test_a_proposal_no_filing_can_be_made_of_is_refused_at_once_so_the_clue_never_waits(store, handlers):
+    raw = proposal(findings=" ")                                       # no findings: no filing
+    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    case_id = case_id_for(env_mod.parse(raw).event_id)
+    [refused] = await store.read_stream(case_id)
+    assert refused.event_type == "cases.v1.FilingRejected"
+    state, _ = await handlers.get_case(case_id)
+    assert state.status == "FILING_REJECTED"
+    await FilingOpener(handlers).record(raw, Source("t", 0, 1))          # redelivered: refused once
+    assert len(await store.read_stream(case_id)) == 1

@@ -39,8 +39,10 @@ def _subjects(msgs) -> tuple[Subject, ...]:
     return tuple(Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip()) for s in msgs)
 
 
-def case_to_pb(state: Case, version: int) -> pb.GetCaseResponse:
+def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
     opened = state.opened
+    if opened is None:          # a proposal refused on arrival: nothing but the refusal
+        return pb.GetCaseResponse(case_id=case_id, version=version, state=state.status)
     return pb.GetCaseResponse(
         case_id=opened.case_id, version=version, state=state.status, clue_id=opened.clue_id,
         clue_number=opened.clue_number, origin_case_id=opened.origin_case_id,
@@ -94,7 +96,8 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.read")
     async def GetCase(self, request, context, call):
-        return case_to_pb(*await self.handlers.get_case(request.case_id))
+        state, version = await self.handlers.get_case(request.case_id)
+        return case_to_pb(state, version, request.case_id.strip())
 
     @rpc("cases.read")
     async def GetMeasure(self, request, context, call):

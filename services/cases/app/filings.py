@@ -10,16 +10,15 @@ proposal from the same clue opens a new case.
 from __future__ import annotations
 
 import uuid
-from datetime import timezone
-
 from clues.v1 import events_pb2 as clues_pb2
 from kernel.commands import CommandContext
-from kernel.envelope import Envelope, unpack
+from kernel.envelope import Envelope, Link, instant, unpack
 from kernel.errors import IllegalState, Validation
 from kernel.follower import Follower
 from kernel.person import Subject
+from services.cases.adapters import mapping
 from services.cases.app.handlers import CaseHandlers, Loaded
-from services.cases.domain import commands as c
+from services.cases.domain import commands as c, events as ev
 
 COMPONENT = "cases-filing"
 
@@ -43,10 +42,18 @@ class FilingOpener(Follower):
                                findings=msg.findings, handling_office=msg.handling_office,
                                proposed_by=msg.proposed_by, by=self.principal)
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
+        at = instant(env.occurred_at)
         try:
-            result = await self.handlers.apply_case(uow, ctx, case_id, Loaded([], 0), command,
-                                                    env.occurred_at.ToDatetime(tzinfo=timezone.utc))
-        except (Validation, IllegalState) as e:   # a proposal no filing can be made of: say so, go on
+            result = await self.handlers.apply_case(uow, ctx, case_id, Loaded([], 0), command, at)
+        except (Validation, IllegalState) as e:   # a proposal no filing can be made of: refuse it, go on
+            await self._refuse(uow, ctx, case_id, msg.clue_id, f"the proposal cannot be filed: {e}", at)
             self.log.error("filings.proposal_refused", clue_id=msg.clue_id, event_id=env.event_id, problem=str(e))
             return
         self.log.info("filings.opened", case_id=case_id, clue_id=msg.clue_id, state=result["state"])
+
+    async def _refuse(self, uow, ctx: CommandContext, case_id: str, clue_id: str, reason: str, at) -> None:
+        """The clue must not wait forever: its filing is refused at once, with the reason, so the
+        clues service sends it back to REPORTED for a corrected proposal."""
+        refused = ev.FilingRejected(case_id, clue_id, reason, self.principal.user, at)
+        await uow.append(case_id, 0, [ctx.new_event(0, mapping.event_to_pb(refused), at,
+                                                    (Link("clue", clue_id, "origin"),))])

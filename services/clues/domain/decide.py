@@ -55,9 +55,13 @@ def register(cmd: c.RegisterClue, state: Clue):
     _one_of(cmd.source, SOURCES, "source")
     if not cmd.subjects:
         raise Validation("subjects", "at least one subject is required")
+    seen = set()
     for i, s in enumerate(cmd.subjects):
-        _text(s.person_id, f"subjects[{i}].person_id")
+        person = _text(s.person_id, f"subjects[{i}].person_id")
         _text(s.name, f"subjects[{i}].name")
+        if person in seen:     # one person once: a case filed from the clue names each subject once
+            raise Validation(f"subjects[{i}].person_id", f"{person} is listed twice")
+        seen.add(person)
     return [ev.ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, _text(cmd.summary, "summary"), cmd.by.agency,
                               cmd.by.office, cmd.received_at, cmd.has_informant, cmd.batch_reference.strip(),
                               _one_of(cmd.priority, ("", *PRIORITIES), "priority"))]

@@ -148,6 +148,8 @@ def test_a_plan_about_a_lower_committee_head_needs_the_party_committee_too():
     ([], c.RegisterClue(ID, "PETITION", (), "x", AT, False, CASE_MANAGER), "subjects"),
     ([], c.RegisterClue(ID, "PETITION", (ev.Subject(" ", "n"),), "x", AT, False, CASE_MANAGER), "subjects[0].person_id"),
     ([], c.RegisterClue(ID, "PETITION", (ev.Subject("p", ""),), "x", AT, False, CASE_MANAGER), "subjects[0].name"),
+    ([], c.RegisterClue(ID, "PETITION", (ev.Subject("p", "n"), ev.Subject(" p", "m")), "x", AT, False, CASE_MANAGER),
+     "subjects[1].person_id"),
     ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "  ", AT, False, CASE_MANAGER), "summary"),
     ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "x" * 4001, AT, False, CASE_MANAGER), "summary"),
     (REG, c.ForwardClue(ID, "", "why", CASE_MANAGER), "to_agency"),
