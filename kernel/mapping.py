@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 from google.protobuf import timestamp_pb2
 from google.protobuf.descriptor import FieldDescriptor
 
 from kernel.envelope import instant
+from kernel.errors import Validation
 
 TIMESTAMP = "google.protobuf.Timestamp"
 
@@ -32,6 +33,14 @@ def enum_value(enum_type, word: str) -> int:
 def enum_word(enum_descriptor, number: int) -> str:
     value = enum_descriptor.values_by_number.get(number)
     return value.name.removeprefix(_enum_prefix(enum_descriptor)) if value and number else ""
+
+
+def datetime_of(ts: timestamp_pb2.Timestamp, field: str, tz=timezone.utc) -> datetime:
+    """A request's Timestamp as an aware datetime; Validation naming `field` if it is out of range."""
+    try:
+        return ts.ToDatetime(tzinfo=tz)
+    except (ValueError, OverflowError) as e:
+        raise Validation(field, f"is not a valid time: {e}") from e
 
 
 def timestamp(at: datetime) -> timestamp_pb2.Timestamp:

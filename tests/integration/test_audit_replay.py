@@ -1,6 +1,8 @@
 """Replay (复盘) on a real PostgreSQL: the linked story of a clue, its case, an accountability case
 and a decision, from the audit store alone; as of a moment; the same whatever the ingest order;
 paged without loss; bad requests refused by field."""
+import base64
+import json
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -164,6 +166,9 @@ async def test_pages_follow_each_other_without_loss_or_repeat_and_keep_their_as_
     (f"clue-timers-{uuid.UUID(int=1)}", None, 0, "", "subject"),
     (CLUE, None, 1001, "", "page_size"),
     (CLUE, None, 0, "garbage", "page_token"),
+    (CLUE, None, 0, base64.urlsafe_b64encode(json.dumps({     # well formed, but naive times
+        "s": CLUE, "a": "2026-03-02T09:00:00", "p": 1, "k": ["2026-03-02T09:00:00", "2026-03-02T09:00:00", CLUE, 1]
+    }).encode()).decode(), "page_token"),
 ])
 async def test_bad_requests_are_refused_by_field(replay, subject, as_of, size, token, field):
     with pytest.raises(Validation) as e:

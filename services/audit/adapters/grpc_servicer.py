@@ -1,12 +1,11 @@
 """Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
-from datetime import timezone
-
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
 
 from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
+from kernel.mapping import datetime_of
 from kernel.store import check_identifier
 from services.audit.adapters.steps import recorded, step, ts as _ts
 from services.audit.app import bundles, ledger
@@ -84,7 +83,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
 
     @rpc("audit.read")
     async def GetHistory(self, request, context, call):
-        as_of = request.as_of.ToDatetime(tzinfo=timezone.utc) if request.HasField("as_of") else None
+        as_of = datetime_of(request.as_of, "as_of") if request.HasField("as_of") else None
         page = await self.replay.page(request.subject, as_of, request.page_size, request.page_token)
         return pb.GetHistoryResponse(
             subject=page.subject, as_of=_ts(page.as_of), total_steps=page.total, next_page_token=page.next_token,

@@ -1,8 +1,8 @@
 """Recorded rows to `audit.v1` messages: events, and replay steps with their approvals and recordings.
 
 Payloads are read by reflection over the published contracts (imported below so that their types
-are known), never through another service's code: an approval is a payload naming `approved_by`
-or `rejected_by` (and `approver_role` where several are needed), a recording reference is any
+are known), never through another service's code: an approval is a payload naming `approved_by`,
+or `rejected_by` / `refused_by` (and `approver_role` where several are needed or it is recorded), a recording reference is any
 `common.v1.RecordingRef` at any depth. A payload of a type this build does not know still makes a
 step, without those two.
 """
@@ -47,7 +47,8 @@ def approval_of(msg: Message | None, env: Envelope) -> pb.Approval | None:
         return None
     fields = msg.DESCRIPTOR.fields_by_name
     for name, decision in (("approved_by", pb.APPROVAL_DECISION_APPROVED),
-                           ("rejected_by", pb.APPROVAL_DECISION_REJECTED)):
+                           ("rejected_by", pb.APPROVAL_DECISION_REJECTED),
+                           ("refused_by", pb.APPROVAL_DECISION_REJECTED)):
         if name in fields and getattr(msg, name):
             role = getattr(msg, "approver_role", "") if "approver_role" in fields else ""
             return pb.Approval(decision=decision, user=getattr(msg, name), role=role or env.principal.role)

@@ -47,6 +47,8 @@ def _decode(subject: str, token: str) -> _Cursor:
         cursor = _Cursor(datetime.fromisoformat(body["a"]), StepKey(
             datetime.fromisoformat(occurred), datetime.fromisoformat(recorded), str(stream_id), int(version)),
             int(body["p"]))
+        if any(t.tzinfo is None for t in (cursor.as_of, cursor.after.occurred_at, cursor.after.recorded_at)):
+            raise ValueError("naive time")
     except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
         raise Validation("page_token", "is not a token this service issued; start again without one") from e
     if body.get("s") != subject:

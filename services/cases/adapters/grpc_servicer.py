@@ -9,7 +9,7 @@ from common.v1 import identity_pb2
 from kernel.clock import Clock
 from kernel.errors import Validation
 from kernel.grpc_server import rpc
-from kernel.mapping import enum_word, timestamp
+from kernel.mapping import datetime_of, enum_word, timestamp
 from kernel.person import Subject
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
@@ -28,7 +28,7 @@ def _at(request, field: str, clock: Clock):
     """A required timestamp of the request, as an aware datetime."""
     if not request.HasField(field):
         raise Validation(field, "required")
-    return getattr(request, field).ToDatetime(tzinfo=clock.now().tzinfo)
+    return datetime_of(getattr(request, field), field, clock.now().tzinfo)
 
 
 def _nested(cls, msgs) -> tuple:
@@ -218,8 +218,8 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def ApproveMeasure(self, request, context, call):
-        starts = request.starts_at.ToDatetime(tzinfo=self.clock.now().tzinfo) if request.HasField("starts_at") \
-            else None
+        starts = datetime_of(request.starts_at, "starts_at", self.clock.now().tzinfo) \
+            if request.HasField("starts_at") else None
         return await self._measure(request, call, pb.ApproveMeasureResponse, lambda s, now: m.ApproveMeasure(
             request.measure_id.strip(), starts or now, call.principal))
 

@@ -29,6 +29,9 @@ def test_an_approval_names_its_approver_and_the_role_given_or_the_principals():
     assert approval_of(payload_of(plan), plan).role == "party_committee_head"
     refused = envelope(clues.ReportRejected(clue_id="clue-x", rejected_by="u-head"))
     assert approval_of(payload_of(refused), refused).decision == pb.APPROVAL_DECISION_REJECTED
+    measure = envelope(cases.MeasureRefused(measure_id="measure-x", refused_by="u-sup", approver_role="superior_head"))
+    assert approval_of(payload_of(measure), measure) == pb.Approval(
+        decision=pb.APPROVAL_DECISION_REJECTED, user="u-sup", role="superior_head")
 
 
 def test_a_step_that_is_no_approval_has_none():
