@@ -145,7 +145,7 @@ async def test_the_same_events_ingested_in_any_order_give_the_same_story(replay,
     assert first.subjects == second.subjects
 
 
-async def test_pages_follow_each_other_without_loss_or_repeat_and_keep_their_as_of(replay, store):
+async def test_pages_follow_each_other_without_loss_or_repeat_and_keep_their_snapshot(replay, store):
     pages, token = [], ""
     while True:
         page = await replay.page(DECISION, None, 3, token)
@@ -153,11 +153,14 @@ async def test_pages_follow_each_other_without_loss_or_repeat_and_keep_their_as_
         if not page.next_token:
             break
         token = page.next_token
-        await ingest(store, [ev(CASE, 4, cases.CaseFiled(case_id=CASE), INTAKE, 60)])   # recorded after as_of
+        # arriving late, though recorded long before as_of and sorting before the cursor
+        await ingest(store, [ev(CASE, 4, cases.CaseFiled(case_id=CASE), INTAKE, 0, recorded_day=1)])
     assert [len(p.rows) for p in pages] == [3, 3, 3, 1]
     assert sum((told(p) for p in pages), []) == TOLD
     assert [p.first_position for p in pages] == [1, 4, 7, 10] and {p.total for p in pages} == {len(TOLD)}
-    assert len(told(await replay.page(DECISION, None, 0, ""))) == len(TOLD) + 1     # a new chain sees it
+    assert len({p.tree_size for p in pages}) == 1
+    fresh = await replay.page(DECISION, None, 0, "")                   # a new chain sees it, second
+    assert told(fresh)[:2] == ["received", "?"] and len(told(fresh)) == len(TOLD) + 1
 
 
 @pytest.mark.parametrize("subject, as_of, size, token, field", [

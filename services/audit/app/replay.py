@@ -31,11 +31,12 @@ class _Cursor:
     as_of: datetime
     after: StepKey
     position: int             # steps already returned
+    tree_size: int            # the ledger the chain is told from: later deliveries never shift it
 
 
 def _encode(subject: str, c: _Cursor) -> str:
     k = c.after
-    body = {"s": subject, "a": c.as_of.isoformat(), "p": c.position,
+    body = {"s": subject, "a": c.as_of.isoformat(), "p": c.position, "t": c.tree_size,
             "k": [k.occurred_at.isoformat(), k.recorded_at.isoformat(), k.stream_id, k.version]}
     return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
 
@@ -46,7 +47,7 @@ def _decode(subject: str, token: str) -> _Cursor:
         occurred, recorded, stream_id, version = body["k"]
         cursor = _Cursor(datetime.fromisoformat(body["a"]), StepKey(
             datetime.fromisoformat(occurred), datetime.fromisoformat(recorded), str(stream_id), int(version)),
-            int(body["p"]))
+            int(body["p"]), int(body["t"]))
         if any(t.tzinfo is None for t in (cursor.as_of, cursor.after.occurred_at, cursor.after.recorded_at)):
             raise ValueError("naive time")
     except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
@@ -70,14 +71,15 @@ class Replay:
         cursor = _decode(subject, token) if token else None
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             when = cursor.as_of if cursor else as_of
-            subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING)
-            told = tell(await story.members(conn, self.schema, [s.id for s in subjects]), when,
+            tree_size = cursor.tree_size if cursor else await ledger.size(conn, self.schema)
+            subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING, tree_size)
+            told = tell(await story.members(conn, self.schema, [s.id for s in subjects], tree_size), when,
                         cursor.after if cursor else None, page_size or MAX_PAGE)
             if not told.total:
                 raise NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
             rows = await story.recorded(conn, self.schema, told.leaves)
-            tree_size = await ledger.size(conn, self.schema)
         before = cursor.position if cursor else 0
         done = before + len(rows)
-        token = _encode(subject, _Cursor(told.as_of, told.keys[-1], done)) if rows and done < told.total else ""
+        token = _encode(subject, _Cursor(told.as_of, told.keys[-1], done, tree_size)) \
+            if rows and done < told.total else ""
         return Page(subject, told.as_of, subjects, rows, before + 1, told.total, token, tree_size)

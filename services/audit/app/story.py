@@ -64,10 +64,10 @@ class Subject:
 _JOINED = """
 WITH j AS (
     SELECT e.leaf_index, e.stream_id AS via, '' AS via_rel FROM {s}.recorded_events e
-     WHERE e.stream_id = ANY($1::text[]) AND e.recorded_at <= $2
+     WHERE e.stream_id = ANY($1::text[]) AND e.recorded_at <= $2 AND e.leaf_index < $5
     UNION ALL
     SELECT l.leaf_index, l.id, l.relation FROM {s}.{t} l JOIN {s}.recorded_events e USING (leaf_index)
-     WHERE l.id = ANY($1::text[]) AND l.joins AND e.recorded_at <= $2
+     WHERE l.id = ANY($1::text[]) AND l.joins AND e.recorded_at <= $2 AND e.leaf_index < $5
 )
 SELECT DISTINCT n.id, n.kind, j.via AS linked_from, j.via_rel = '' AS named,
        COALESCE(NULLIF(n.relation, ''), j.via_rel) AS rel
@@ -80,13 +80,14 @@ SELECT DISTINCT n.id, n.kind, j.via AS linked_from, j.via_rel = '' AS named,
 """
 
 
-async def subjects(conn, schema: str, subject: str, as_of: datetime) -> list[Subject]:
+async def subjects(conn, schema: str, subject: str, as_of: datetime, below: int) -> list[Subject]:
     """The subject and every clue, case and decision linked to it, breadth first, as of `as_of`
-    (links carried by events recorded later do not count yet)."""
+    (links carried by events recorded later, or ledgered at `below` or after, do not count)."""
     found = {subject: Subject(subject, subject_kind(subject) or "")}
     frontier = [subject]
     while frontier:
-        rows = await conn.fetch(_JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), list(found))
+        rows = await conn.fetch(_JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), list(found),
+                                below)
         frontier = []
         # first way found wins, preferring how a known subject's own events name the new one
         for r in sorted(rows, key=lambda r: (r["id"], not r["named"], r["linked_from"], r["rel"])):
@@ -99,14 +100,15 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime) -> list[Sub
     return list(found.values())
 
 
-async def members(conn, schema: str, ids: list[str]) -> list[tuple[StepKey, int]]:
-    """(key, leaf index) of every event on the subjects' own streams or linking them (a story
-    is hundreds or thousands of steps: ordered and paged by `domain.story.tell`)."""
+async def members(conn, schema: str, ids: list[str], below: int) -> list[tuple[StepKey, int]]:
+    """(key, leaf index) of every event below leaf `below` on the subjects' own streams or linking
+    them (a story is hundreds or thousands of steps: ordered and paged by `domain.story.tell`)."""
     rows = await conn.fetch(
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.recorded_events e "
-        f"WHERE e.stream_id = ANY($1::text[]) UNION "
+        f"WHERE e.stream_id = ANY($1::text[]) AND e.leaf_index < $2 UNION "
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.{TABLE} l "
-        f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[])", ids)
+        f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[]) AND e.leaf_index < $2",
+        ids, below)
     return [(StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"]) for r in rows]
 
 
