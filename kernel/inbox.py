@@ -160,9 +160,12 @@ class _BatchState:
         if env.version <= last:
             self.out.conflicts.append(Conflict(env, raw, source, "version"))
         elif env.version > last + 1:
-            if (env.stream_id, env.version) not in self.held:
+            held = self.held.get((env.stream_id, env.version))
+            if held is None:
                 self.held[(env.stream_id, env.version)] = (raw, source)
                 self.new_held.append((env.stream_id, env.version, raw, json.dumps(source.__dict__)))
+            elif hashlib.sha256(held[0]).digest() != digest:   # another event where one is held
+                self.out.conflicts.append(Conflict(env, raw, source, "version"))
         else:
             self._accept(env, raw, digest, source)
             self._release(env.stream_id)

@@ -47,7 +47,8 @@ def model(items):
         elif env.version <= last.get(env.stream_id, 0):
             conflicts.add(digest)
         elif env.version > last.get(env.stream_id, 0) + 1:
-            held.setdefault((env.stream_id, env.version), raw)
+            if held.setdefault((env.stream_id, env.version), raw) != raw:
+                conflicts.add(digest)           # another event where one is already held
         else:
             while raw is not None:        # accept, then release held successors in order
                 env = env_mod.parse(raw)
