@@ -120,6 +120,17 @@ async def test_a_projection_new_to_a_running_ledger_catches_up_at_start_up(store
         assert await dump(conn, store.schema) == live
 
 
+async def test_a_projection_left_behind_by_an_older_replica_catches_up_at_the_next_batch(store, recorder):
+    async with store.pool.acquire() as conn:
+        live = await dump(conn, store.schema)
+        await conn.execute(f"DELETE FROM {store.schema}.{story.TABLE} WHERE leaf_index >= 100; "
+                           f"UPDATE {store.schema}.projection_positions SET position = 100")
+    await ingest(recorder, many(4, 5))                 # 4 more leaves, after 32 the index missed
+    async with store.pool.acquire() as conn:
+        assert (await dump(conn, store.schema))[:len(live)] == live
+        assert (await projections.rebuild(conn, store.schema, STORY_P, replace=False)).equal
+
+
 async def test_the_command_checks_rebuilds_and_says_what_it_did(store, recorder, database_url):
     def run(*args):
         return subprocess.run([sys.executable, "-m", "services.audit.rebuild", "--database-url", database_url,

@@ -45,7 +45,17 @@ async def migrate(conn, schema: str) -> None:
 
 
 async def apply(conn, schema: str, events: list[tuple[Envelope, int]], new_size: int) -> None:
-    """Index freshly appended leaves into every live projection (in the ingest transaction)."""
+    """Index freshly appended leaves into every live projection (in the ingest transaction, under
+    the head lock). A projection behind the leaves before these (an older replica ingested without
+    it) first catches up, so none is ever skipped."""
+    first = events[0][1] if events else new_size
+    behind = await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position <> $1",
+                              first)
+    known = {p.name: p for p in PROJECTIONS}
+    for row in behind:
+        if row["name"] in known:
+            p = known[row["name"]]
+            await fill(conn, schema, p, p.table, row["position"], first, Progress())
     for p in PROJECTIONS:
         await p.index(conn, schema, events, p.table)
     await conn.execute(f"UPDATE {schema}.projection_positions SET position = $1", new_size)
