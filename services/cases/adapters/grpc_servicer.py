@@ -154,7 +154,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.trial_review", act="approve", mutating=True)
     async def ExtendTrialReview(self, request, context, call):
         return await self._case(request, call, pb.ExtendTrialReviewResponse, lambda s, now: c.ExtendTrialReview(
-            request.case_id.strip(), request.reason, call.principal))
+            request.case_id.strip(), request.reason, call.principal, at=now))
 
     @rpc("cases.trial_review", mutating=True)
     async def ConcludeTrialReview(self, request, context, call):

@@ -78,6 +78,7 @@ class ExtendTrialReview:
     case_id: str
     reason: str
     by: Principal
+    at: datetime | None = None     # when approved: at or past the due it is too late
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,8 @@ def extend_review(cmd: c.ExtendTrialReview, state: Case, policy: CasePolicy):
     if state.extensions >= policy.max_extensions:
         raise IllegalState(f"{state.status} (already extended {state.extensions} of {policy.max_extensions} "
                            "times allowed)", operation)
+    if cmd.at is not None and _moment(cmd.at, "at") >= state.trial_review_due:   # approved in time, or not at all
+        raise IllegalState(f"{state.status} (overdue since {state.trial_review_due.isoformat()})", operation)
     return [ev.TrialReviewExtended(state.case_id, plus_months(state.trial_review_due, policy.extension_months),
                                    text(cmd.reason, "reason"), cmd.by.user)]
 

@@ -80,7 +80,7 @@ _EVOLVE = {
     ev.TrialReviewReturned: lambda s, e: replace(s, status=e.to, trial_review_due=None),
     ev.TrialReviewExtended: lambda s, e: replace(s, trial_review_due=e.due, extensions=s.extensions + 1,
                                                  overdue=False),
-    ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True),
+    ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True) if e.due == s.trial_review_due else s,   # stale
     ev.TrialReviewConcluded: lambda s, e: replace(s, status=DELIBERATION, trial_review_due=None,
                                                   proposals=e.proposals, heard=()),
     ev.SubjectHeard: _heard,

@@ -453,3 +453,13 @@ def test_folding_every_event_reproduces_the_state_built_step_by_step():
     assert (state.status, state.filed_at, state.heard, state.outcomes, state.accountability_case_ids,
             state.quality_grade, len(state.approvals)) == ("DISPOSED", FILED_AT, ("P-1",), PROPOSALS, (ACC,), "PASS", 3)
     assert [type(e) for e in history].count(ev.CaseFiled) == 1
+
+
+def test_a_trial_review_is_extended_in_time_or_not_at_all_and_a_stale_overdue_changes_nothing():
+    before = DUE - timedelta(minutes=1)
+    [extended] = decide(c.ExtendTrialReview(CASE, "complex", HEAD, at=before), fold(REVIEW))
+    assert extended.due > DUE
+    with pytest.raises(IllegalState, match="overdue since"):
+        decide(c.ExtendTrialReview(CASE, "complex", HEAD, at=DUE), fold(REVIEW))
+    assert not fold(REVIEW + [extended, ev.TrialReviewOverdue(CASE, DUE)]).overdue     # the old due's timer
+    assert fold(REVIEW + [ev.TrialReviewOverdue(CASE, DUE)]).overdue
