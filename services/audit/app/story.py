@@ -64,10 +64,10 @@ class Subject:
 _JOINED = """
 WITH j AS (
     SELECT e.leaf_index, e.stream_id AS via, '' AS via_rel FROM {s}.recorded_events e
-     WHERE e.stream_id = ANY($1::text[]) AND e.recorded_at <= $2 AND e.leaf_index < $5
+     WHERE e.stream_id = ANY($1::text[]) AND e.recorded_at <= $2 AND e.leaf_index + 0 < $5
     UNION ALL
     SELECT l.leaf_index, l.id, l.relation FROM {s}.{t} l JOIN {s}.recorded_events e USING (leaf_index)
-     WHERE l.id = ANY($1::text[]) AND l.joins AND e.recorded_at <= $2 AND e.leaf_index < $5
+     WHERE l.id = ANY($1::text[]) AND l.joins AND e.recorded_at <= $2 AND e.leaf_index + 0 < $5
 )
 SELECT DISTINCT n.id, n.kind, j.via AS linked_from, j.via_rel = '' AS named,
        COALESCE(NULLIF(n.relation, ''), j.via_rel) AS rel
@@ -105,9 +105,9 @@ async def members(conn, schema: str, ids: list[str], below: int) -> list[tuple[S
     them (a story is hundreds or thousands of steps: ordered and paged by `domain.story.tell`)."""
     rows = await conn.fetch(
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.recorded_events e "
-        f"WHERE e.stream_id = ANY($1::text[]) AND e.leaf_index < $2 UNION "
+        f"WHERE e.stream_id = ANY($1::text[]) AND e.leaf_index + 0 < $2 UNION "
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.{TABLE} l "
-        f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[]) AND e.leaf_index < $2",
+        f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[]) AND e.leaf_index + 0 < $2",
         ids, below)
     return [(StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"]) for r in rows]
 
