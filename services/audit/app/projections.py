@@ -29,12 +29,12 @@ CREATE TABLE IF NOT EXISTS {s}.projection_positions (
 class Projection:
     name: str
     table: str
-    key: tuple[str, ...]                  # the primary key: a table's canonical order
     migrate: Callable[..., Awaitable[None]]        # (conn, schema, table)
     index: Callable[..., Awaitable[int]]           # (conn, schema, [(envelope, leaf)], table) -> rows
 
 
-PROJECTIONS = (Projection("story", story.TABLE, story.KEY, story.migrate, story.index),)
+PROJECTIONS = (Projection("story", story.TABLE, story.migrate, story.index),)
+BY_NAME = {p.name: p for p in PROJECTIONS}
 
 
 async def migrate(conn, schema: str) -> None:
@@ -48,17 +48,23 @@ async def apply(conn, schema: str, events: list[tuple[Envelope, int]], new_size:
     """Index freshly appended leaves into every live projection (in the ingest transaction, under
     the head lock). A projection behind the leaves before these (an older replica ingested without
     it) first catches up, so none is ever skipped."""
-    first = events[0][1] if events else new_size
-    behind = await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position <> $1",
-                              first)
-    known = {p.name: p for p in PROJECTIONS}
-    for row in behind:
-        if row["name"] in known:
-            p = known[row["name"]]
-            await fill(conn, schema, p, p.table, row["position"], first, Progress())
+    await _bring_up(conn, schema, events[0][1] if events else new_size)
     for p in PROJECTIONS:
         await p.index(conn, schema, events, p.table)
     await conn.execute(f"UPDATE {schema}.projection_positions SET position = $1", new_size)
+
+
+async def _bring_up(conn, schema: str, upto: int) -> int:
+    """Fill every live projection behind leaf `upto` up to it (the caller holds the head lock);
+    how many leaves were indexed."""
+    total = 0
+    for row in await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position < $1",
+                                upto):
+        if p := BY_NAME.get(row["name"]):
+            done = Progress()
+            await fill(conn, schema, p, p.table, row["position"], upto, done)
+            total += done.leaves
+    return total
 
 
 @dataclass
@@ -103,17 +109,10 @@ async def fill(conn, schema: str, p: Projection, table: str, start: int, end: in
 async def catch_up(conn, schema: str) -> int:
     """Bring every live projection up to the ledger (one new to this ledger, or left behind), with
     ingest held off meanwhile; how many leaves were indexed."""
-    total = 0
     async with conn.transaction():
         size = (await ledger.lock_head(conn, schema)).size
-        for p in PROJECTIONS:
-            position = await conn.fetchval(f"SELECT position FROM {schema}.projection_positions WHERE name = $1",
-                                           p.name)
-            done = Progress()
-            await fill(conn, schema, p, p.table, position, size, done)
-            await conn.execute(f"UPDATE {schema}.projection_positions SET position = $2 WHERE name = $1",
-                               p.name, size)
-            total += done.leaves
+        total = await _bring_up(conn, schema, size)
+        await conn.execute(f"UPDATE {schema}.projection_positions SET position = $1", size)
     return total
 
 
