@@ -16,6 +16,7 @@ from google.protobuf.descriptor import FieldDescriptor
 
 from kernel.envelope import instant
 from kernel.errors import Validation
+from kernel.person import Subject
 
 TIMESTAMP = "google.protobuf.Timestamp"
 
@@ -30,9 +31,17 @@ def enum_value(enum_type, word: str) -> int:
     return value.number if value else 0
 
 
-def enum_word(enum_descriptor, number: int) -> str:
-    value = enum_descriptor.values_by_number.get(number)
-    return value.name.removeprefix(_enum_prefix(enum_descriptor)) if value and number else ""
+def enum_word(enum, number: int) -> str:
+    """Enum number -> domain word ("" for UNSPECIFIED or unknown); `enum` is the generated enum or
+    its descriptor."""
+    descriptor = getattr(enum, "DESCRIPTOR", enum)
+    value = descriptor.values_by_number.get(number)
+    return value.name.removeprefix(_enum_prefix(descriptor)) if value and number else ""
+
+
+def persons_from_pb(refs) -> tuple[Subject, ...]:
+    """`common.v1.PersonRef`s of a request as the domain's subjects, stripped."""
+    return tuple(Subject(r.person_id.strip(), r.name.strip(), r.post.strip(), r.unit.strip()) for r in refs)
 
 
 def datetime_of(ts: timestamp_pb2.Timestamp, field: str, tz=timezone.utc) -> datetime:

@@ -5,9 +5,9 @@ from audit.v1 import service_pb2 as pb, service_pb2_grpc
 
 from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
-from kernel.mapping import datetime_of
+from kernel.mapping import datetime_of, timestamp as _ts
 from kernel.store import check_identifier
-from services.audit.adapters.steps import recorded, step, ts as _ts
+from services.audit.adapters.steps import recorded, step
 from services.audit.app import bundles, ledger
 from services.audit.app.checkpoints import Checkpointer, Signed
 from services.audit.app.proofs import Proofs

@@ -2,8 +2,8 @@
 
 Payloads are read by reflection over the published contracts (imported below so that their types
 are known), never through another service's code: an approval is a payload naming `approved_by`,
-or `rejected_by` / `refused_by` (and `approver_role` where several are needed or it is recorded), a recording reference is any
-`common.v1.RecordingRef` at any depth. A payload of a type this build does not know still makes a
+or `rejected_by` / `refused_by` (and `approver_role` where several are needed or it is recorded); a
+recording reference is any `common.v1.RecordingRef` at any depth. A payload of a type this build does not know still makes a
 step, without those two.
 """
 from __future__ import annotations
@@ -12,25 +12,20 @@ from audit.v1 import service_pb2 as pb
 from cases.v1 import events_pb2 as _cases  # noqa: F401 - registers the cases contract's types
 from clues.v1 import events_pb2 as _clues  # noqa: F401 - registers the clues contract's types
 from common.v1 import recording_pb2
-from google.protobuf import descriptor_pool, message_factory, timestamp_pb2
+from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from kernel.envelope import Envelope, parse
+from kernel.mapping import timestamp
 
 RECORDING = recording_pb2.RecordingRef.DESCRIPTOR.full_name
-
-
-def ts(at) -> timestamp_pb2.Timestamp:
-    out = timestamp_pb2.Timestamp()
-    out.FromDatetime(at)
-    return out
 
 
 def recorded(row) -> pb.RecordedEvent:
     raw = bytes(row["envelope"])
     return pb.RecordedEvent(envelope=parse(raw), envelope_bytes=raw, topic=row["topic"], partition=row["partition"],
-                            offset=row["offset"], ingested_at=ts(row["ingested_at"]))
+                            offset=row["offset"], ingested_at=timestamp(row["ingested_at"]))
 
 
 def payload_of(env: Envelope) -> Message | None:

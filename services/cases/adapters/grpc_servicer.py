@@ -9,8 +9,7 @@ from common.v1 import identity_pb2
 from kernel.clock import Clock
 from kernel.errors import Validation
 from kernel.grpc_server import rpc
-from kernel.mapping import datetime_of, enum_word, timestamp
-from kernel.person import Subject
+from kernel.mapping import datetime_of, enum_word, persons_from_pb, timestamp
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
 from services.cases.app.handlers import CaseHandlers
@@ -18,10 +17,6 @@ from services.cases.domain import commands as c, events as ev, measures as m
 from services.cases.domain.state import Case
 
 MAX_LIST = 1000
-
-
-def _word(enum_type, number: int) -> str:
-    return enum_word(enum_type.DESCRIPTOR, number)
 
 
 def _at(request, field: str, clock: Clock):
@@ -33,10 +28,6 @@ def _at(request, field: str, clock: Clock):
 
 def _nested(cls, msgs) -> tuple:
     return tuple(mapping.EVENTS.dataclass_of(cls, msg) for msg in msgs)
-
-
-def _subjects(msgs) -> tuple[Subject, ...]:
-    return tuple(Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip()) for s in msgs)
 
 
 def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
@@ -117,7 +108,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.filing", act="approve", mutating=True)
     async def ApproveFiling(self, request, context, call):
-        side = _word(events_pb2.FilingSide, request.side)
+        side = enum_word(events_pb2.FilingSide, request.side)
         return await self._case(request, call, pb.ApproveFilingResponse, lambda s, now: c.ApproveFiling(
             request.case_id.strip(), side, request.plan, now, call.principal))
 
@@ -146,7 +137,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.trial_review", mutating=True)
     async def ReturnFromTrialReview(self, request, context, call):
-        to = _word(events_pb2.ReturnTarget, request.to)
+        to = enum_word(events_pb2.ReturnTarget, request.to)
         return await self._case(request, call, pb.ReturnFromTrialReviewResponse,
                                 lambda s, now: c.ReturnFromTrialReview(request.case_id.strip(), to, request.reason,
                                                                        call.principal))
@@ -188,12 +179,12 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
         new_id = call.derived_id("case")
         office = self._office(request.handling_office, "handling_office")
         result = await self._case(request, call, dict, lambda s, now: c.OpenAccountabilityCase(
-            request.case_id.strip(), new_id, request.reason, _subjects(request.subjects), office, call.principal))
+            request.case_id.strip(), new_id, request.reason, persons_from_pb(request.subjects), office, call.principal))
         return pb.OpenAccountabilityCaseResponse(**result, accountability_case_id=new_id)
 
     @rpc("cases.investigate", mutating=True)
     async def RecordActivity(self, request, context, call):
-        activity = _word(events_pb2.RecordedActivity, request.activity)
+        activity = enum_word(events_pb2.RecordedActivity, request.activity)
         if not request.HasField("recording"):
             raise Validation("recording", "required")
         recording = mapping.EVENTS.dataclass_of(ev.Recording, request.recording)
@@ -202,7 +193,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.quality", mutating=True)
     async def GradeQuality(self, request, context, call):
-        grade, criteria = _word(events_pb2.QualityGrade, request.grade), _nested(ev.Criterion, request.criteria)
+        grade, criteria = enum_word(events_pb2.QualityGrade, request.grade), _nested(ev.Criterion, request.criteria)
         return await self._case(request, call, pb.GradeQualityResponse, lambda s, now: c.GradeQuality(
             request.case_id.strip(), grade, criteria, call.principal))
 
@@ -210,7 +201,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.measure", mutating=True)
     async def RequestMeasure(self, request, context, call):
-        measure_id, kind = call.derived_id("measure"), _word(events_pb2.MeasureKind, request.kind)
+        measure_id, kind = call.derived_id("measure"), enum_word(events_pb2.MeasureKind, request.kind)
         return pb.RequestMeasureResponse(**await self.handlers.request_measure(
             call, request.case_id, lambda case: m.RequestMeasure(
                 measure_id, case.case_id, kind, request.person_id.strip(), case.opened.handling_office,
@@ -242,6 +233,6 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.measure", mutating=True)
     async def EndMeasure(self, request, context, call):
-        outcome = _word(events_pb2.MeasureOutcome, request.outcome)
+        outcome = enum_word(events_pb2.MeasureOutcome, request.outcome)
         return await self._measure(request, call, pb.EndMeasureResponse, lambda s, now: m.EndMeasure(
             request.measure_id.strip(), outcome, request.reason, now, call.principal))

@@ -15,7 +15,7 @@ from kernel.commands import CommandContext
 from kernel.envelope import Envelope, Link, instant, unpack
 from kernel.errors import IllegalState, Validation
 from kernel.follower import Follower
-from kernel.person import Subject
+from kernel.mapping import persons_from_pb
 from services.cases.adapters import mapping
 from services.cases.app.handlers import CaseHandlers, Loaded
 from services.cases.domain import commands as c, events as ev
@@ -38,7 +38,7 @@ class FilingOpener(Follower):
         msg = unpack(env, clues_pb2.FilingProposed)
         case_id = case_id_for(env.event_id)
         command = c.OpenFiling(case_id=case_id, clue_id=msg.clue_id, clue_number=msg.clue_number,
-                               subjects=tuple(Subject(s.person_id, s.name, s.post, s.unit) for s in msg.subjects),
+                               subjects=persons_from_pb(msg.subjects),
                                findings=msg.findings, handling_office=msg.handling_office,
                                proposed_by=msg.proposed_by, by=self.principal)
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)

@@ -19,10 +19,6 @@ MAX_LIST = 1000
 FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
-def _word(enum_type, number: int) -> str:
-    return mapping.enum_word(enum_type.DESCRIPTOR, number)
-
-
 class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     def __init__(self, handlers: ClueHandlers, clock: Clock, offices: Mapping[str, object]):
         """`offices`: the catalogue's offices, by code; an office named in a request must be one."""
@@ -45,7 +41,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             clue_id=call.derived_id("clue", k), source=mapping.source_from_pb(request.source),
             subjects=mapping.subjects_from_pb(request.subjects), summary=request.summary,
             received_at=received, has_informant=request.HasField("informant"), by=call.principal,
-            batch_reference=batch_reference, priority=_word(events_pb2.CluePriority, request.priority))
+            batch_reference=batch_reference, priority=mapping.enum_word(events_pb2.CluePriority, request.priority))
         informant = ({"name": request.informant.name, "contact": request.informant.contact,
                       "details": request.informant.details} if request.HasField("informant") else None)
         return cmd, informant
@@ -80,10 +76,10 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         limit = request.limit or MAX_LIST
         if limit > MAX_LIST:
             raise Validation("limit", f"at most {MAX_LIST}")
-        wanted = _word(events_pb2.WarningColour, request.colour)
+        wanted = mapping.enum_word(events_pb2.WarningColour, request.colour)
         rows = await self.handlers.ledger_rows(office=self._office(request.office, "office", optional=True),
                                                stage=request.stage.strip(),
-                                               priority=_word(events_pb2.CluePriority, request.priority),
+                                               priority=mapping.enum_word(events_pb2.CluePriority, request.priority),
                                                limit=MAX_LIST * 10)
         now, h = self.clock.now(), self.handlers
         lines = [(row, colour(h.scheme, timeline_of(row), now, h.calendar)) for row in rows]
@@ -130,7 +126,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.disposal", mutating=True)
     async def ProposeDisposal(self, request, context, call):
-        method = _word(events_pb2.DisposalMethod, request.method)
+        method = mapping.enum_word(events_pb2.DisposalMethod, request.method)
         return await self._simple(request, call, pb.ProposeDisposalResponse,
                                   c.ProposeDisposal(request.clue_id.strip(), method, request.reason, call.principal))
 
@@ -146,7 +142,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.talk_or_letter", mutating=True)
     async def ConcludeTalkOrLetter(self, request, context, call):
-        outcome = _word(events_pb2.TalkOutcome, request.outcome)
+        outcome = mapping.enum_word(events_pb2.TalkOutcome, request.outcome)
         return await self._simple(request, call, pb.ConcludeTalkOrLetterResponse,
                                   c.ConcludeTalkOrLetter(request.clue_id.strip(), outcome, request.summary,
                                                          call.principal))
@@ -165,7 +161,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.prelim_check_report", mutating=True)
     async def ReportPrelimCheck(self, request, context, call):
-        proposal = _word(events_pb2.ReportProposal, request.proposal)
+        proposal = mapping.enum_word(events_pb2.ReportProposal, request.proposal)
         return await self._simple(request, call, pb.ReportPrelimCheckResponse,
                                   c.ReportPrelimCheck(request.clue_id.strip(), request.findings, proposal,
                                                       call.principal))
@@ -182,7 +178,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.prelim_check_report", mutating=True)
     async def ReviseReportProposal(self, request, context, call):
-        proposal = _word(events_pb2.ReportProposal, request.proposal)
+        proposal = mapping.enum_word(events_pb2.ReportProposal, request.proposal)
         return await self._simple(request, call, pb.ReviseReportProposalResponse,
                                   c.ReviseReportProposal(request.clue_id.strip(), proposal, request.reason,
                                                          call.principal))

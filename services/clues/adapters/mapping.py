@@ -9,7 +9,7 @@ from datetime import datetime
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from kernel.mapping import EventMapping, enum_value, enum_word, timestamp as _ts
+from kernel.mapping import EventMapping, enum_value, enum_word, persons_from_pb as subjects_from_pb, timestamp as _ts
 from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Warning
@@ -22,15 +22,11 @@ OFFICE = ("receiving_agency", "receiving_office")    # one OfficeRef in the mess
 EVENTS = EventMapping(events_pb2, PUBLISHED, NESTED, skip={ev.ClueRegistered: OFFICE})
 PB_OF_NAME = EVENTS.pb_of_name
 EVENT_TYPES = EVENTS.event_types
-__all__ = ["enum_value", "enum_word"]
+__all__ = ["enum_value", "enum_word", "subjects_from_pb"]
 
 
 def source_from_pb(value: int) -> str:
-    return enum_word(events_pb2.ClueSource.DESCRIPTOR, value)
-
-
-def subjects_from_pb(subjects) -> tuple[ev.Subject, ...]:
-    return tuple(ev.Subject(s.person_id.strip(), s.name.strip(), s.post.strip(), s.unit.strip()) for s in subjects)
+    return enum_word(events_pb2.ClueSource, value)
 
 
 def event_to_pb(event):
