@@ -81,6 +81,12 @@ def add_months(start: date, n: int) -> date:
     return date(year, month, min(start.day, _cal.monthrange(year, month)[1]))
 
 
+def plus_months(moment: datetime, n: int) -> datetime:
+    """Same time of day, n months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
+    d = add_months(moment.date(), n)
+    return moment.replace(year=d.year, month=d.month, day=d.day)
+
+
 def default_calendar_path() -> Path:
     """HOLIDAY_CALENDAR_FILE if set, else `deploy/config/calendar.toml` of this checkout."""
     return Path(os.environ.get("HOLIDAY_CALENDAR_FILE") or DEFAULT_FILE)

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.calendar import add_months
+from kernel.calendar import plus_months
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.ids import check_stream_id
 from kernel.person import Subject
@@ -39,12 +39,6 @@ class CasePolicy:
 
 
 DEFAULT_POLICY = CasePolicy()
-
-
-def plus_months(moment: datetime, n: int) -> datetime:
-    """Same time of day, n months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
-    d = add_months(moment.date(), n)
-    return moment.replace(year=d.year, month=d.month, day=d.day)
 
 
 # --- checks --------------------------------------------------------------------------------------

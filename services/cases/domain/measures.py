@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from kernel.calendar import add_months
+from kernel.calendar import plus_months
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.principal import Principal
 from services.cases.domain import events as ev
@@ -36,12 +36,10 @@ class Span:
     hours: int = 0
 
     def after(self, moment: datetime) -> datetime:
-        day = add_months(moment.date(), self.months)
-        return datetime.combine(day, moment.timetz()) + timedelta(days=self.days, hours=self.hours)
+        return plus_months(moment, self.months) + timedelta(days=self.days, hours=self.hours)
 
     def before(self, moment: datetime) -> datetime:
-        day = add_months(moment.date(), -self.months)
-        return datetime.combine(day, moment.timetz()) - timedelta(days=self.days, hours=self.hours)
+        return plus_months(moment, -self.months) - timedelta(days=self.days, hours=self.hours)
 
 
 @dataclass(frozen=True)

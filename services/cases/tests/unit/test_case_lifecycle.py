@@ -9,7 +9,8 @@ from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.person import Subject
 from kernel.principal import Principal
 from services.cases.domain import commands as c, events as ev
-from services.cases.domain.decide import CRITERIA, CasePolicy, decide, plus_months
+from kernel.calendar import plus_months
+from services.cases.domain.decide import CRITERIA, CasePolicy, decide
 from services.cases.domain.state import OPEN, fold, fold_from
 
 CASE = "case-00000000-0000-4000-8000-000000000001"
