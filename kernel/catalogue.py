@@ -8,10 +8,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Mapping
 
 from kernel.config import read_toml
-from kernel.errors import Forbidden, Unauthenticated
+from kernel.errors import Forbidden, Unauthenticated, Validation
 from kernel.principal import Principal
 
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "deploy" / "config" / "catalogue.toml"
@@ -90,6 +90,17 @@ class Catalogue:
         """Raise Forbidden (PERMISSION_DENIED) unless the principal's role may `act` on `operation`."""
         if not self.may(p, operation, act):
             raise Forbidden(f"role {p.role!r} may not {act} {operation}")
+
+
+def office_code(offices: Mapping[str, object], value: str, field: str, optional: bool = False) -> str:
+    """`value` stripped, if it names a catalogued office (or is empty and `optional`); else
+    Validation naming `field`."""
+    code = value.strip()
+    if optional and not code:
+        return code
+    if code not in offices:
+        raise Validation(field, f"unknown office {code!r}: not in the catalogue" if code else "must not be empty")
+    return code
 
 
 def load(path: Path | str | None = None) -> Catalogue:

@@ -6,10 +6,11 @@ from typing import Mapping
 from cases.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from common.v1 import identity_pb2
 
+from kernel.catalogue import office_code
 from kernel.clock import Clock
 from kernel.errors import Validation
 from kernel.grpc_server import rpc
-from kernel.mapping import datetime_of, enum_word, persons_from_pb, timestamp
+from kernel.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
 from services.cases.app.handlers import CaseHandlers
@@ -40,21 +41,20 @@ def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
         subjects=[mapping.EVENTS.message(identity_pb2.PersonRef, s) for s in opened.subjects],
         handling_office=opened.handling_office,
         proposed_by=opened.proposed_by, approvals=[pb.FilingApproval(
-            side=mapping.event_to_pb(a).side, approver_role=a.approver_role, approved_by=a.approved_by)
+            side=enum_value(events_pb2.FilingSide, a.side), approver_role=a.approver_role, approved_by=a.approved_by)
             for a in state.approvals],
         filed_at=timestamp(state.filed_at) if state.filed_at else None,
         trial_review_due=timestamp(state.trial_review_due) if state.trial_review_due else None,
         proposals=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.proposals], heard=state.heard,
         outcomes=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.outcomes],
         accountability_case_ids=state.accountability_case_ids,
-        quality_grade=events_pb2.QualityGrade.Value(f"QUALITY_GRADE_{state.quality_grade}") if state.quality_grade
-        else 0)
+        quality_grade=enum_value(events_pb2.QualityGrade, state.quality_grade))
 
 
 def line_to_pb(row: dict) -> pb.MeasureLine:
     return pb.MeasureLine(
         measure_id=row["measure_id"], case_id=row["case_id"], office=row["office"],
-        kind=events_pb2.MeasureKind.Value(f"MEASURE_KIND_{row['kind']}"), person_id=row["person_id"],
+        kind=enum_value(events_pb2.MeasureKind, row["kind"]), person_id=row["person_id"],
         state=row["status"], starts_at=timestamp(row["starts_at"]) if row["starts_at"] else None,
         ends_at=timestamp(row["ends_at"]) if row["ends_at"] else None, extensions=row["extensions"],
         notice_given=row["notice_given"], notice_overdue=row["notice_overdue"],
@@ -65,11 +65,8 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     def __init__(self, handlers: CaseHandlers, clock: Clock, offices: Mapping[str, object]):
         self.handlers, self.clock, self.offices = handlers, clock, offices
 
-    def _office(self, value: str, field: str) -> str:
-        code = value.strip()
-        if code not in self.offices:
-            raise Validation(field, f"unknown office {code!r}: not in the catalogue" if code else "must not be empty")
-        return code
+    def _office(self, value: str, field: str, optional: bool = False) -> str:
+        return office_code(self.offices, value, field, optional)
 
     async def _run(self, handle, stream_id: str, request, call, response, command):
         """Run `command` (a function of the current state and now) on the aggregate `stream_id`."""

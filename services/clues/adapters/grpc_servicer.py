@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from typing import Mapping
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
+from kernel.catalogue import office_code
 from kernel.clock import Clock
 from kernel.errors import Forbidden, Validation
 from kernel.grpc_server import rpc
@@ -26,12 +27,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         self.reconciler = Reconciler(handlers)
 
     def _office(self, value: str, field: str, optional: bool = False) -> str:
-        code = value.strip()
-        if optional and not code:
-            return code
-        if code not in self.offices:
-            raise Validation(field, f"unknown office {code!r}: not in the catalogue" if code else "must not be empty")
-        return code
+        return office_code(self.offices, value, field, optional)
 
     def _registration(self, request, call, k: int = 0, batch_reference: str = ""):
         """A RegisterClue command and the informant to seal, from one request item."""
