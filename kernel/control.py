@@ -1,4 +1,5 @@
-"""`control.v1.ControlService`, offered by every service: read, and in test mode move, its clock."""
+"""`control.v1.ControlService`, offered by every service: its status, and its clock (read; moved
+in test mode only)."""
 from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
@@ -8,13 +9,14 @@ from kernel.clock import ServiceClock
 from kernel.errors import Validation
 from kernel import log as klog
 from kernel.grpc_server import rpc
+from kernel.status import StatusBoard
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ControlService"].full_name
 
 
 class ControlServicer(pb_grpc.ControlServiceServicer):
-    def __init__(self, clock: ServiceClock):
-        self.clock = clock
+    def __init__(self, clock: ServiceClock, board: StatusBoard):
+        self.clock, self.board = clock, board
 
     def _state(self) -> pb.ClockState:
         now = timestamp_pb2.Timestamp()
@@ -42,5 +44,12 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         return pb.ResetClockResponse(clock=self._state())
 
 
-def register(server, clock: ServiceClock) -> None:
-    pb_grpc.add_ControlServiceServicer_to_server(ControlServicer(clock), server)
+    @rpc("control.status.read")
+    async def GetStatus(self, request, context, call):
+        return pb.GetStatusResponse(service=self.board.service, components=[
+            pb.ComponentStatus(name=c.name, state=c.state, counters=c.counters, problems=list(c.problems))
+            for c in await self.board.read()])
+
+
+def register(server, clock: ServiceClock, board: StatusBoard) -> None:
+    pb_grpc.add_ControlServiceServicer_to_server(ControlServicer(clock, board), server)

@@ -21,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kernel import envelope as env_mod
 from kernel import log as klog
 from kernel import topics
+from kernel.status import Component
 from kernel.store import Cursor, EventStore, StoredEvent
 
 MARKER_KEY = b"__relay_marker__"
@@ -103,6 +104,10 @@ class OutboxRelay:
                     await asyncio.wait_for(client.stop(), timeout=5)
                 except Exception:  # noqa: BLE001
                     pass
+
+    async def status(self) -> Component:
+        return Component(name=f"relay {self.spec.name}",
+                         counters={"published": self.published, "republishes": self.republishes})
 
     # -- cursor ------------------------------------------------------------------------------
     async def _cursor(self) -> tuple[Cursor, str]:

@@ -20,6 +20,7 @@ from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
 from kernel.relay import OutboxRelay
 from kernel.republish import RepublishServer
 from kernel.settings import ServiceSettings, republish_topic
+from kernel.status import StatusBoard
 from kernel.store import EventStore, create_pool
 from kernel.topics import TopicSpec
 
@@ -48,6 +49,7 @@ class ServiceHost:
     async def start(self) -> "ServiceHost":
         s = self.settings
         self.log = klog.get(s.service)
+        self.status = StatusBoard(s.service)
         self.clock = ServiceClock(s.time_zone, settable=s.test_mode)
         self.authenticator = authenticator_for(s)
         tls = tls_for(s)
@@ -73,6 +75,7 @@ class ServiceHost:
             self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
                                      poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds)
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
+            self.status.register(self.relay.status)
             self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
         names = (*self.wiring.service_names, control.SERVICE_NAME)
@@ -86,7 +89,7 @@ class ServiceHost:
         return self
 
     def _register(self, server: grpc.aio.Server) -> None:
-        control.register(server, self.clock)
+        control.register(server, self.clock, self.status)
         self.wiring.register(self, server)
 
     async def stop(self) -> None:

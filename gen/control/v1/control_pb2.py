@@ -25,27 +25,37 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ontrol/v1/control.proto\x12\ncontrol.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"y\n\nClockState\x12\'\n\x03now\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x10\n\x08settable\x18\x03 \x01(\x08\x12\r\n\x05moved\x18\x04 \x01(\x08\x12\x0e\n\x06\x66rozen\x18\x05 \x01(\x08\"\x11\n\x0fGetClockRequest\"9\n\x10GetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"I\n\x0fSetClockRequest\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x66reeze\x18\x02 \x01(\x08\"9\n\x10SetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"\x13\n\x11ResetClockRequest\";\n\x12ResetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState2\xeb\x01\n\x0e\x43ontrolService\x12\x45\n\x08GetClock\x12\x1b.control.v1.GetClockRequest\x1a\x1c.control.v1.GetClockResponse\x12\x45\n\x08SetClock\x12\x1b.control.v1.SetClockRequest\x1a\x1c.control.v1.SetClockResponse\x12K\n\nResetClock\x12\x1d.control.v1.ResetClockRequest\x1a\x1e.control.v1.ResetClockResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ontrol/v1/control.proto\x12\ncontrol.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n\x10GetStatusRequest\"\xae\x01\n\x0f\x43omponentStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12;\n\x08\x63ounters\x18\x03 \x03(\x0b\x32).control.v1.ComponentStatus.CountersEntry\x12\x10\n\x08problems\x18\x04 \x03(\t\x1a/\n\rCountersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"U\n\x11GetStatusResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12/\n\ncomponents\x18\x02 \x03(\x0b\x32\x1b.control.v1.ComponentStatus\"y\n\nClockState\x12\'\n\x03now\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x10\n\x08settable\x18\x03 \x01(\x08\x12\r\n\x05moved\x18\x04 \x01(\x08\x12\x0e\n\x06\x66rozen\x18\x05 \x01(\x08\"\x11\n\x0fGetClockRequest\"9\n\x10GetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"I\n\x0fSetClockRequest\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x66reeze\x18\x02 \x01(\x08\"9\n\x10SetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"\x13\n\x11ResetClockRequest\";\n\x12ResetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState2\xb5\x02\n\x0e\x43ontrolService\x12\x45\n\x08GetClock\x12\x1b.control.v1.GetClockRequest\x1a\x1c.control.v1.GetClockResponse\x12\x45\n\x08SetClock\x12\x1b.control.v1.SetClockRequest\x1a\x1c.control.v1.SetClockResponse\x12K\n\nResetClock\x12\x1d.control.v1.ResetClockRequest\x1a\x1e.control.v1.ResetClockResponse\x12H\n\tGetStatus\x12\x1c.control.v1.GetStatusRequest\x1a\x1d.control.v1.GetStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'control.v1.control_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CLOCKSTATE']._serialized_start=73
-  _globals['_CLOCKSTATE']._serialized_end=194
-  _globals['_GETCLOCKREQUEST']._serialized_start=196
-  _globals['_GETCLOCKREQUEST']._serialized_end=213
-  _globals['_GETCLOCKRESPONSE']._serialized_start=215
-  _globals['_GETCLOCKRESPONSE']._serialized_end=272
-  _globals['_SETCLOCKREQUEST']._serialized_start=274
-  _globals['_SETCLOCKREQUEST']._serialized_end=347
-  _globals['_SETCLOCKRESPONSE']._serialized_start=349
-  _globals['_SETCLOCKRESPONSE']._serialized_end=406
-  _globals['_RESETCLOCKREQUEST']._serialized_start=408
-  _globals['_RESETCLOCKREQUEST']._serialized_end=427
-  _globals['_RESETCLOCKRESPONSE']._serialized_start=429
-  _globals['_RESETCLOCKRESPONSE']._serialized_end=488
-  _globals['_CONTROLSERVICE']._serialized_start=491
-  _globals['_CONTROLSERVICE']._serialized_end=726
+  _globals['_COMPONENTSTATUS_COUNTERSENTRY']._loaded_options = None
+  _globals['_COMPONENTSTATUS_COUNTERSENTRY']._serialized_options = b'8\001'
+  _globals['_GETSTATUSREQUEST']._serialized_start=73
+  _globals['_GETSTATUSREQUEST']._serialized_end=91
+  _globals['_COMPONENTSTATUS']._serialized_start=94
+  _globals['_COMPONENTSTATUS']._serialized_end=268
+  _globals['_COMPONENTSTATUS_COUNTERSENTRY']._serialized_start=221
+  _globals['_COMPONENTSTATUS_COUNTERSENTRY']._serialized_end=268
+  _globals['_GETSTATUSRESPONSE']._serialized_start=270
+  _globals['_GETSTATUSRESPONSE']._serialized_end=355
+  _globals['_CLOCKSTATE']._serialized_start=357
+  _globals['_CLOCKSTATE']._serialized_end=478
+  _globals['_GETCLOCKREQUEST']._serialized_start=480
+  _globals['_GETCLOCKREQUEST']._serialized_end=497
+  _globals['_GETCLOCKRESPONSE']._serialized_start=499
+  _globals['_GETCLOCKRESPONSE']._serialized_end=556
+  _globals['_SETCLOCKREQUEST']._serialized_start=558
+  _globals['_SETCLOCKREQUEST']._serialized_end=631
+  _globals['_SETCLOCKRESPONSE']._serialized_start=633
+  _globals['_SETCLOCKRESPONSE']._serialized_end=690
+  _globals['_RESETCLOCKREQUEST']._serialized_start=692
+  _globals['_RESETCLOCKREQUEST']._serialized_end=711
+  _globals['_RESETCLOCKRESPONSE']._serialized_start=713
+  _globals['_RESETCLOCKRESPONSE']._serialized_end=772
+  _globals['_CONTROLSERVICE']._serialized_start=775
+  _globals['_CONTROLSERVICE']._serialized_end=1084
 # @@protoc_insertion_point(module_scope)

@@ -50,6 +50,11 @@ class ControlServiceStub:
                 request_serializer=control_dot_v1_dot_control__pb2.ResetClockRequest.SerializeToString,
                 response_deserializer=control_dot_v1_dot_control__pb2.ResetClockResponse.FromString,
                 _registered_method=True)
+        self.GetStatus = channel.unary_unary(
+                '/control.v1.ControlService/GetStatus',
+                request_serializer=control_dot_v1_dot_control__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=control_dot_v1_dot_control__pb2.GetStatusResponse.FromString,
+                _registered_method=True)
 
 
 class ControlServiceServicer:
@@ -79,6 +84,15 @@ class ControlServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetStatus(self, request, context):
+        """What the service's moving parts are doing: its relay (published, stuck on an event the
+        broker refuses), its consumers (retrying a store outage, records kept in quarantine, streams
+        held behind a gap). Operation `control.status.read` (operators and auditors). Read only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ControlServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +110,11 @@ def add_ControlServiceServicer_to_server(servicer, server):
                     servicer.ResetClock,
                     request_deserializer=control_dot_v1_dot_control__pb2.ResetClockRequest.FromString,
                     response_serializer=control_dot_v1_dot_control__pb2.ResetClockResponse.SerializeToString,
+            ),
+            'GetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatus,
+                    request_deserializer=control_dot_v1_dot_control__pb2.GetStatusRequest.FromString,
+                    response_serializer=control_dot_v1_dot_control__pb2.GetStatusResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -180,6 +199,33 @@ class ControlService:
             '/control.v1.ControlService/ResetClock',
             control_dot_v1_dot_control__pb2.ResetClockRequest.SerializeToString,
             control_dot_v1_dot_control__pb2.ResetClockResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/control.v1.ControlService/GetStatus',
+            control_dot_v1_dot_control__pb2.GetStatusRequest.SerializeToString,
+            control_dot_v1_dot_control__pb2.GetStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
