@@ -14,6 +14,7 @@ SERVICES = ("clues", "cases", "sanctions", "audit")
 DEFAULT_PORTS = {"clues": 50051, "cases": 50052, "sanctions": 50053, "audit": 50054}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 PRODUCERS = ("clues", "cases", "sanctions")  # services that own an event topic
+KAFKA_HEADROOM_BYTES = 65_536
 
 
 def topic_name(service: str, prefix: str = "") -> str:
@@ -58,11 +59,21 @@ class ServiceSettings:
     # PostgreSQL schema of the service's tables; default the service's name. Several platforms
     # may share one database under different schemas.
     database_schema: str = ""
+    # Largest envelope an append may store, in bytes (MAX_EVENT_BYTES). Every Kafka limit on the
+    # path (relay max_request_size, topic max.message.bytes, consumer fetch sizes) is
+    # `kafka_message_bytes`, above it, so no stored event can be refused downstream.
+    max_event_bytes: int = 262_144
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not _SCHEMA.match(self.schema):
             raise ValueError(f"{self.service}: database schema {self.schema!r} must match {_SCHEMA.pattern}")
+
+    @property
+    def kafka_message_bytes(self) -> int:
+        """What every Kafka limit on the path allows: the largest envelope plus room for its key
+        (a stream id of at most 200 characters), its headers and the record batch's framing."""
+        return self.max_event_bytes + KAFKA_HEADROOM_BYTES
 
     @property
     def signing_key_file(self) -> Path:
@@ -121,7 +132,15 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         test_mode=_env(env, "PLATFORM_TEST_MODE") in ("1", "true", "yes"),
         timer_poll_seconds=float(_env(env, "TIMER_POLL_SECONDS", default="0.5")),
         database_schema=_env(env, f"{up}_DATABASE_SCHEMA"),
+        max_event_bytes=_positive(env, "MAX_EVENT_BYTES", 262_144),
     )
+
+
+def _positive(env: dict, name: str, default: int) -> int:
+    raw = _env(env, name, default=str(default))
+    if not raw.isdigit() or int(raw) < 1024:
+        raise SystemExit(f"{name}={raw!r}: expected a whole number of bytes, at least 1024")
+    return int(raw)
 
 
 def _path(env: dict, *names: str) -> Path | None:
