@@ -1,0 +1,46 @@
+"""The runner's restart policy: backoff, its reset, and giving up on a child that keeps failing."""
+import pytest
+
+from kernel.supervisor import ChildHistory, RestartPolicy
+
+
+def test_backoff_doubles_up_to_the_cap():
+    h = ChildHistory(RestartPolicy(max_restarts=100, window=1000, first_delay=0.5, max_delay=4), 0)
+    delays = [h.failed(t).delay for t in range(1, 7)]
+    assert delays == [0.5, 1, 2, 4, 4, 4]
+    assert h.restarts == 6
+
+
+def test_backoff_starts_over_after_a_stable_run():
+    h = ChildHistory(RestartPolicy(max_restarts=100, window=10, stable_after=30), 0)
+    assert [h.failed(t).delay for t in (1, 2, 3)] == [0.5, 1, 2]
+    h.started(3)
+    assert h.failed(40).delay == 0.5
+
+
+def test_gives_up_on_the_failure_after_max_restarts_within_the_window():
+    h = ChildHistory(RestartPolicy(max_restarts=5, window=60), 0)
+    verdicts = [h.failed(t) for t in (1, 2, 3, 4, 5)]
+    assert not any(v.give_up for v in verdicts)
+    assert [v.failures for v in verdicts] == [1, 2, 3, 4, 5]
+    last = h.failed(6)
+    assert last.give_up and last.failures == 6 and last.restarts == 5
+
+
+def test_failures_older_than_the_window_are_forgotten():
+    h = ChildHistory(RestartPolicy(max_restarts=2, window=60), 0)
+    h.failed(0.5)
+    h.failed(1)
+    v = h.failed(61)    # the first two slid out of the window
+    assert not v.give_up and v.failures == 1
+
+
+def test_zero_restarts_gives_up_at_once():
+    assert ChildHistory(RestartPolicy(max_restarts=0), 0).failed(1).give_up
+
+
+def test_nonsense_policy_is_refused():
+    with pytest.raises(ValueError):
+        RestartPolicy(max_restarts=-1)
+    with pytest.raises(ValueError):
+        RestartPolicy(window=0)
