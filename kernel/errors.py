@@ -18,6 +18,21 @@ class Validation(PlatformError):
         return Validation(f"{prefix}.{self.field}", self.problem)
 
 
+class TooLarge(Validation):
+    """An event whose sealed envelope exceeds the store's bound (INVALID_ARGUMENT): the broker
+    could never take it, so it is refused at append. `field` is "" or the item of a batch."""
+
+    def __init__(self, event_type: str, size: int, limit: int, field: str = ""):
+        self.event_type, self.size, self.limit = event_type, size, limit
+        self.field = field
+        self.problem = (f"the event {event_type} would be {size:,} bytes, over the limit of {limit:,} "
+                        f"(MAX_EVENT_BYTES); shorten the request's text fields")
+        PlatformError.__init__(self, f"{field}: {self.problem}" if field else self.problem)
+
+    def within(self, prefix: str) -> "TooLarge":
+        return TooLarge(self.event_type, self.size, self.limit, f"{prefix}.{self.field}" if self.field else prefix)
+
+
 class IllegalState(PlatformError):
     """The operation is not allowed in the current state (FAILED_PRECONDITION)."""
 

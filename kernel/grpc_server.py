@@ -1,7 +1,8 @@
 """gRPC bootstrap: server with health and reflection, authentication, error mapping, TLS.
 
 The error family of `kernel.errors` is mapped to status codes here and nowhere else. Callers
-never see a stack trace: unexpected errors are logged and answered INTERNAL.
+never see a stack trace: unexpected errors are logged and answered INTERNAL, except a store
+failure that escaped as a raw driver error, which is UNAVAILABLE like every other one.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from kernel.auth import Authenticator
 from kernel.catalogue import Act
 from kernel.commands import REQUEST_ID_HEADER, CommandContext, check_request_id, fingerprint
 from kernel.principal import Principal
+from kernel.store import is_store_down, store_unavailable
 
 CODES = {
     errors.Validation: grpc.StatusCode.INVALID_ARGUMENT,
@@ -130,11 +132,15 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
                 logger.info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
                 return result
             except errors.PlatformError as e:
-                logger.info("rpc.refused", code=status_of(e).name, reason=str(e))
-                await context.abort(status_of(e), str(e))
+                reason = _reason(func.__name__, e)
+                logger.info("rpc.refused", code=status_of(e).name, reason=reason)
+                await context.abort(status_of(e), reason)
             except grpc.aio.AbortError:
                 raise
-            except Exception:  # noqa: BLE001 - never leak a stack trace to the caller
+            except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
+                if is_store_down(e):   # a driver error from a query outside the store's own paths
+                    logger.warning("rpc.store_down", error=f"{type(e).__name__}: {e}")
+                    await context.abort(grpc.StatusCode.UNAVAILABLE, str(store_unavailable(e)))
                 logger.exception("rpc.failed")
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
             finally:
@@ -142,6 +148,12 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
         wrapper.operation = operation  # type: ignore[attr-defined]
         return wrapper
     return decorate
+
+
+def _reason(rpc_name: str, error: errors.PlatformError) -> str:
+    """The caller's message. An oversized event names the RPC: the caller may not know which of
+    its requests made which event."""
+    return f"{rpc_name}: {error}" if isinstance(error, errors.TooLarge) else str(error)
 
 
 def _call_context(request, context, method: str, operation: str, act: Act, mutating: bool,

@@ -54,7 +54,7 @@ class ServiceHost:
         self.authenticator = authenticator_for(s)
         tls = tls_for(s)
         self.pool = await create_pool(s.database_url, min_size=1, max_size=10)
-        self.store = EventStore(self.pool, s.schema, self.clock)
+        self.store = EventStore(self.pool, s.schema, self.clock, max_event_bytes=s.max_event_bytes)
         await self.store.migrate()
         async with self.pool.acquire() as conn:
             await commands.migrate(conn, s.schema)

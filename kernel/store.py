@@ -24,7 +24,7 @@ import asyncpg
 from kernel import envelope as env_mod
 from kernel.clock import Clock
 from kernel.envelope import NewEvent
-from kernel.errors import Concurrency, NotFound, Unavailable, Validation
+from kernel.errors import Concurrency, NotFound, TooLarge, Unavailable, Validation
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.events (
@@ -101,10 +101,49 @@ ORDER BY order_key, position
 LIMIT $3
 """
 
-DRIVER_DOWN = (OSError, asyncpg.exceptions.CannotConnectNowError,
-               asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.InterfaceError,
-               asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.OperatorInterventionError,
-               asyncpg.exceptions.PostgresConnectionError)
+# What the store being down looks like to the driver: a socket error (ConnectionError and
+# TimeoutError are OSErrors),
+# a connection closed or torn mid-operation (InterfaceError; InternalClientError, e.g. "cannot
+# switch to state 15; another operation is in progress" after a backend was killed mid-query), or
+# the server's own word (below). Kept as a tuple for `except` clauses; `is_store_down` is the test.
+DRIVER_DOWN = (OSError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
+               asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
+               asyncpg.exceptions.InsufficientResourcesError)
+# SQLSTATE classes that say the server cannot serve now: 08 connection exception, 53 insufficient
+# resources (too many connections, disk or memory full), 57 operator intervention (admin or
+# crash shutdown, cannot connect now, query cancelled). Any of them leaves nothing committed
+# that the caller's retry with the same request id would not find.
+DOWN_SQLSTATE_CLASSES = ("08", "53", "57")
+
+# Largest sealed envelope an append stores unless told otherwise: ServiceSettings.max_event_bytes'
+# default, well under Kafka's 1 MiB so key, headers and batch framing still fit.
+DEFAULT_MAX_EVENT_BYTES = 262_144
+
+
+def is_store_down(error: BaseException) -> bool:
+    """True if `error` means the store could not be reached or dropped the connection: the
+    operation's outcome is unknown, and a retry (with the same request id) is the answer."""
+    if isinstance(error, DRIVER_DOWN):
+        return True
+    sqlstate = getattr(error, "sqlstate", None) if isinstance(error, asyncpg.PostgresError) else None
+    return bool(sqlstate) and sqlstate[:2] in DOWN_SQLSTATE_CLASSES
+
+
+def store_unavailable(error: BaseException) -> Unavailable:
+    """The one message a caller sees for a store failure (safe to show: no driver detail)."""
+    return Unavailable(f"event store unreachable ({type(error).__name__}); retry, a command with the "
+                       f"same x-request-id: it takes effect at most once")
+
+
+@asynccontextmanager
+async def store_errors() -> AsyncIterator[None]:
+    """Re-raise a store failure inside the block as `Unavailable`; anything else unchanged."""
+    try:
+        yield
+    except Exception as e:
+        if is_store_down(e):
+            raise store_unavailable(e) from e
+        raise
 
 
 async def _keep_session(conn) -> None:
@@ -214,7 +253,11 @@ class _Batch:
             raise Validation("expected_version", "must be >= 0")
         envelopes = [env_mod.build(e, stream_id, expected_version + i + 1, recorded_at)
                      for i, e in enumerate(events)]
-        return cls(stream_id, expected_version, envelopes, [env_mod.seal(e) for e in envelopes])
+        sealed = [env_mod.seal(e) for e in envelopes]
+        for env, raw in zip(envelopes, sealed):
+            if len(raw) > store.max_event_bytes:
+                raise TooLarge(env.event_type.rsplit(".", 1)[-1], len(raw), store.max_event_bytes)
+        return cls(stream_id, expected_version, envelopes, sealed)
 
     @property
     def args(self) -> tuple:
@@ -227,10 +270,17 @@ class _Batch:
 
 
 class EventStore:
-    def __init__(self, pool: asyncpg.Pool, schema: str, clock: Clock):
+    """`max_event_bytes` bounds each sealed envelope: a larger one could never be published (the
+    relay would retry it forever and publish nothing after it), so the append refuses it."""
+
+    def __init__(self, pool: asyncpg.Pool, schema: str, clock: Clock, *,
+                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES):
         if not schema.isidentifier():
             raise ValueError(f"bad schema name {schema!r}")
+        if max_event_bytes < 1:
+            raise ValueError(f"max_event_bytes must be positive, not {max_event_bytes}")
         self.pool, self.schema, self.clock = pool, schema, clock
+        self.max_event_bytes = max_event_bytes
 
     async def migrate(self) -> None:
         """Create the schema and tables (idempotent; serialised across processes by a lock)."""
@@ -240,32 +290,34 @@ class EventStore:
             await conn.execute(SCHEMA_SQL.format(s=self.schema))
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """Commit when the block ends normally, roll back on any exception."""
-        try:
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection; a store failure anywhere in the block is `Unavailable`."""
+        async with store_errors():
             async with self.pool.acquire() as conn:
-                async with conn.transaction():
-                    yield UnitOfWork(self, conn)
-        except DRIVER_DOWN as e:
-            raise Unavailable(f"event store unreachable: {type(e).__name__}") from e
+                yield conn
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Commit when the block ends normally, roll back on any exception. A failure at commit
+        leaves the outcome unknown to the caller: `Unavailable`, retried with the same request id."""
+        async with self._connection() as conn:
+            async with conn.transaction():
+                yield UnitOfWork(self, conn)
 
     async def append(self, stream_id: str, expected_version: int,
                      events: Sequence[NewEvent]) -> list[StoredEvent]:
         """`UnitOfWork.append` without a caller's transaction: one autocommit statement, which a
         conflict fails whole (so no partial batch can commit); then the same diagnosis."""
         batch = _Batch.of(self, stream_id, expected_version, events, self.clock.now())
-        try:
-            async with self.pool.acquire() as conn:
-                try:
-                    rows = await conn.fetch(INSERT_SQL.format(s=self.schema, conflict=""), *batch.args)
-                except asyncpg.UniqueViolationError:
-                    rows = []
-                except asyncpg.DataError as e:
-                    raise Validation("event_id", f"not a UUID: {e}") from e
-                if len(rows) < len(batch.envelopes):
-                    return await self._diagnose(conn, batch)
-        except DRIVER_DOWN as e:
-            raise Unavailable(f"event store unreachable: {type(e).__name__}") from e
+        async with self._connection() as conn:
+            try:
+                rows = await conn.fetch(INSERT_SQL.format(s=self.schema, conflict=""), *batch.args)
+            except asyncpg.UniqueViolationError:
+                rows = []
+            except asyncpg.DataError as e:
+                raise Validation("event_id", f"not a UUID: {e}") from e
+            if len(rows) < len(batch.envelopes):
+                return await self._diagnose(conn, batch)
         return batch.stored(rows)
 
     async def _diagnose(self, conn, batch: _Batch) -> list[StoredEvent]:
@@ -294,11 +346,8 @@ class EventStore:
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         check_identifier(stream_id, "stream_id")
-        try:
-            async with self.pool.acquire() as conn:
-                return await self._read_stream(conn, stream_id)
-        except DRIVER_DOWN as e:
-            raise Unavailable(f"event store unreachable: {type(e).__name__}") from e
+        async with self._connection() as conn:
+            return await self._read_stream(conn, stream_id)
 
     async def load(self, stream_id: str, kind: str) -> list[StoredEvent]:
         events = await self.read_stream(stream_id)
@@ -314,7 +363,7 @@ class EventStore:
 
     async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         """Several whole streams in one query: {stream id: its events}; absent streams are left out."""
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             return await self._read_streams(conn, stream_ids)
 
     async def _read_streams(self, conn, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
@@ -329,13 +378,13 @@ class EventStore:
 
     async def read_all(self, after: Cursor = Cursor(), limit: int = 500) -> list[StoredEvent]:
         """Committed events after `after`, gap-free, per-stream ordered (see module docstring)."""
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             rows = await conn.fetch(READ_VISIBLE_SQL.format(s=self.schema),
                                     after.order_key, after.position, limit)
         return [_row_event(r) for r in rows]
 
     async def read_range(self, stream_id: str, first: int, last: int | None) -> list[StoredEvent]:
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             rows = await conn.fetch(
                 f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
                 f"FROM {self.schema}.events WHERE stream_id = $1 AND version >= $2 "
