@@ -1,0 +1,104 @@
+"""The envelope size bound at append: an event the broker could never take is refused before it
+is stored, so it can never stall a relay. Store level, timers, and RegisterClue over gRPC."""
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+
+from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
+from common.v1 import identity_pb2
+from kernel import timers
+from kernel.clock import FixedClock
+from kernel.envelope import build, seal
+from kernel.errors import TooLarge
+from kernel.store import DEFAULT_MAX_EVENT_BYTES, EventStore
+from kernel.timers import TimerScheduler
+from services.clues.main import build as build_clues
+from tests.factories import call_metadata, clue_event, service_settings
+
+MiB = 1024 * 1024
+
+
+def sealed_size(store: EventStore, stream_id: str, event) -> int:
+    """The bytes the store would keep for `event` as version 1 of `stream_id`."""
+    return len(seal(build(event, stream_id, 1, store.clock.now())))
+
+
+def bounded(store: EventStore, limit: int) -> EventStore:
+    """The same schema and clock, another bound."""
+    return EventStore(store.pool, store.schema, store.clock, max_event_bytes=limit)
+
+
+async def test_the_default_bound_is_the_settings_default_and_well_under_a_mebibyte(store):
+    assert store.max_event_bytes == DEFAULT_MAX_EVENT_BYTES == 262_144
+
+
+async def test_exactly_at_the_limit_is_stored_one_byte_over_is_refused_and_stores_nothing(store):
+    event = clue_event("clue-edge", summary="s" * 5000)
+    size = sealed_size(store, "clue-edge", event)
+    with pytest.raises(TooLarge) as refused:
+        await bounded(store, size - 1).append("clue-edge", 0, [event])
+    assert (refused.value.event_type, refused.value.size, refused.value.limit) == ("ClueRegistered", size, size - 1)
+    assert f"{size:,} bytes" in str(refused.value) and f"{size - 1:,}" in str(refused.value)
+    assert await store.read_stream("clue-edge") == []
+    [stored] = await bounded(store, size).append("clue-edge", 0, [event])
+    assert len(stored.envelope) == size
+
+
+async def test_an_oversized_event_in_a_unit_of_work_rolls_back_everything_before_it(store):
+    small = bounded(store, 4096)
+    with pytest.raises(TooLarge):
+        async with small.unit_of_work() as uow:
+            await uow.append("clue-fine", 0, [clue_event("clue-fine")])
+            await uow.append("clue-big", 0, [clue_event("clue-big"), clue_event("clue-big", summary="x" * 5000)])
+    assert await store.read_stream("clue-fine") == [] and await store.read_stream("clue-big") == []
+
+
+async def test_a_timer_firing_an_oversized_event_appends_nothing(store, pool):
+    """Timers append through the same path, so the same bound holds for them."""
+    async with pool.acquire() as conn:
+        await timers.migrate_timers(conn, store.schema)
+    due = datetime(2026, 5, 6, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    small = EventStore(pool, store.schema, FixedClock(due), max_event_bytes=4096)
+    async with small.unit_of_work() as uow:
+        await timers.schedule(uow, "t-big", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 5000),
+                              correlation_id="corr-t")
+    with pytest.raises(TooLarge):
+        await TimerScheduler(small, small.clock).fire_due()
+    assert await store.read_stream("timer-clue-x") == []
+
+
+def registration(unit: str) -> clues_pb2.RegisterClueRequest:
+    return clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_AUDIT, summary="a report",
+        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Zhang San", unit=unit)])
+
+
+async def test_register_clue_of_a_mebibyte_is_invalid_argument_naming_the_rpc_size_and_limit(
+        database_url, bootstrap, unique, tmp_path):
+    """MAX_EVENT_BYTES set below its default shows the service's store takes it from the settings."""
+    settings = service_settings("clues", database_url, bootstrap, f"size{unique}", tmp_path,
+                                topic_partitions=1, database_schema=f"size_{unique}", max_event_bytes=200_000)
+    clues = await build_clues(settings).start()
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+            stub = clues_grpc.ClueServiceStub(ch)
+            refused_id = str(uuid.uuid4())
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.RegisterClue(registration("u" * MiB), metadata=call_metadata(settings, request_id=refused_id))
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            details = err.value.details()
+            assert details.startswith("RegisterClue: the event ClueRegistered would be 1,0")
+            assert "over the limit of 200,000 (MAX_EVENT_BYTES)" in details
+            size = int(details.split(" would be ")[1].split(" bytes")[0].replace(",", ""))
+            assert MiB < size < MiB + 4096
+            assert await clues.pool.fetchval(f"SELECT count(*) FROM {settings.schema}.events") == 0
+            assert await clues.pool.fetchval(
+                f"SELECT count(*) FROM {settings.schema}.requests WHERE request_id = $1", refused_id) == 0
+            ok = await stub.RegisterClue(registration("Office 3"), metadata=call_metadata(settings, request_id=str(uuid.uuid4())))
+            assert ok.clue_id.startswith("clue-") and ok.version >= 1
+            assert await clues.pool.fetchval(
+                f"SELECT count(*) FROM {settings.schema}.events WHERE stream_id = $1", ok.clue_id) >= 1
+    finally:
+        await clues.stop()
