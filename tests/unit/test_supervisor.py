@@ -44,3 +44,52 @@ def test_nonsense_policy_is_refused():
         RestartPolicy(max_restarts=-1)
     with pytest.raises(ValueError):
         RestartPolicy(window=0)
+
+
+class FakeChild:
+    """A child that is dead whenever `dead` says so; start() revives it unless it `fails_to_start`."""
+
+    def __init__(self, name, fails_to_start=False):
+        self.name, self.pid, self.dead, self.starts, self.fails_to_start = name, 1, False, 0, fails_to_start
+
+    def start(self):
+        self.starts += 1
+        if self.fails_to_start:
+            raise RuntimeError("no")
+        self.dead, self.pid = False, self.pid + 1
+
+    def death(self):
+        return "killed by SIGKILL" if self.dead else None
+
+
+def run_ticks(supervisor, clock, seconds, step=0.25):
+    for _ in range(int(seconds / step)):
+        clock[0] += step
+        if (culprit := supervisor.tick()) is not None:
+            return culprit
+    return None
+
+
+def test_supervisor_restarts_only_the_dead_child_after_its_backoff(capsys):
+    from kernel.runner import Supervisor
+    clock = [0.0]
+    a, b = FakeChild("clues"), FakeChild("postgres")
+    sup = Supervisor([a, b], RestartPolicy(), clock=lambda: clock[0])
+    a.dead = True
+    assert run_ticks(sup, clock, 0.25) is None and a.starts == 0     # waiting out the 0.5 s backoff
+    assert run_ticks(sup, clock, 0.5) is None and a.starts == 1 and b.starts == 0
+    assert sup.restarts() == {"clues": 1}
+    err = capsys.readouterr().err
+    assert "[run] clues (pid 1) died: killed by SIGKILL; restart 1 in 0.5 s" in err
+    assert "[run] clues restarted (pid 2; restart 1)" in err
+
+
+def test_supervisor_gives_up_on_a_child_that_keeps_failing(capsys):
+    from kernel.runner import Supervisor
+    clock = [0.0]
+    child = FakeChild("broker", fails_to_start=True)
+    child.dead = True
+    sup = Supervisor([child], RestartPolicy(max_restarts=5, window=60), clock=lambda: clock[0])
+    assert run_ticks(sup, clock, 59) == "broker"
+    assert child.starts == 5      # five restarts tried (0.5+1+2+4+8 s of backoff), the sixth failure gives up
+    assert "giving up, stopping everything" in capsys.readouterr().err
