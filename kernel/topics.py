@@ -5,7 +5,9 @@ closes its own admin client: nothing connects at import time.
 
 An event topic is a publication of the event store: partitioned by stream id (so the partition
 count must never change under a topic), kept forever and never compacted (consumers rebuild
-from the earliest offset). `verify_topic` checks what the broker reports against that.
+from the earliest offset), and it takes every record the relay may send: `max.message.bytes`
+is set at creation to the spec's limit (`ServiceSettings.kafka_message_bytes`). `verify_topic`
+checks what the broker reports against that.
 
 Broker facts (kafka-python 3.0.12 against the embedded tansu 0.6.0, measured):
 * `describe_configs` must be asked with `config_filter="all"`: tansu labels every config it
@@ -14,11 +16,17 @@ Broker facts (kafka-python 3.0.12 against the embedded tansu 0.6.0, measured):
   nothing for a topic created without configs (e.g. auto-created on first produce).
 * Naming config keys in the request makes tansu drop the connection: never name them.
 * tansu accepts a topic with 0 partitions, hence the check in `TopicSpec`.
+* tansu reports no broker configs at all (describe_configs of the BROKER resource answers an
+  empty set) and does not enforce `max.message.bytes`: on tansu the limit is "not verified".
+
+Which limit applies (Kafka semantics): a topic's `max.message.bytes` overrides the broker's
+`message.max.bytes`; a real Kafka reports the topic's effective value (inherited or set). So the
+topic's reported value decides, and the broker's only where the topic reports none.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
@@ -27,7 +35,9 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kernel import log as klog
 
 REQUIRED_CONFIGS = {"retention.ms": "-1", "retention.bytes": "-1", "cleanup.policy": "delete"}
+TOPIC_LIMIT, BROKER_LIMIT = "max.message.bytes", "message.max.bytes"
 UNVERIFIABLE_WARNING = "broker reports no topic configuration; retention and cleanup policy not verified"
+LIMIT_UNVERIFIED = "limit not verified"
 READY_TIMEOUT_S = 10.0
 _UNKNOWN_TOPIC = 3  # UNKNOWN_TOPIC_OR_PARTITION
 
@@ -37,16 +47,33 @@ class TopicSpec:
     name: str
     partitions: int
     replication_factor: int = 1
+    # Largest record the topic must take (its max.message.bytes); None: the broker's default,
+    # and nothing to check (control topics).
+    max_message_bytes: int | None = None
 
     def __post_init__(self) -> None:
         # A broker may accept 0 partitions (tansu does); such a topic can never take an event.
         if self.partitions < 1 or self.replication_factor < 1:
             raise ValueError(f"topic {self.name!r}: partitions and replication factor must be >= 1")
+        if self.max_message_bytes is not None and self.max_message_bytes < 1:
+            raise ValueError(f"topic {self.name!r}: max_message_bytes must be positive")
 
     @property
     def configs(self) -> dict[str, str]:
-        """Retention forever, never compacted: the topic must keep every event of every stream."""
-        return dict(REQUIRED_CONFIGS)
+        """Retention forever, never compacted: the topic must keep every event of every stream;
+        and it must take the largest record the relay may send."""
+        configs = dict(REQUIRED_CONFIGS)
+        if self.max_message_bytes is not None:
+            configs[TOPIC_LIMIT] = str(self.max_message_bytes)
+        return configs
+
+
+@dataclass(frozen=True)
+class TopicCheck:
+    """What `verify_topic` found: problems are logged as errors, the topic stays usable; a refusal
+    (its message limit is too small) means nothing may be published to it until fixed."""
+    problems: list[str] = field(default_factory=list)
+    refusal: str | None = None
 
 
 def _admin(bootstrap: str) -> KafkaAdminClient:
@@ -162,6 +189,58 @@ def describe_topic_configs(bootstrap: str, name: str) -> dict[str, str] | None:
     return parse_describe_configs(response, name)
 
 
+def parse_broker_limit(response: Any) -> int | None:
+    """The smallest `message.max.bytes` any broker reports in a BROKER describe_configs answer
+    ({"broker": {id: {key: {"value": ...}}}}), or None where no broker reports one (tansu)."""
+    if not isinstance(response, dict):
+        return None
+    limits = [_as_int(((entries or {}).get(BROKER_LIMIT) or {}).get("value"))
+              for entries in (response.get("broker") or {}).values() if isinstance(entries, dict)]
+    limits = [n for n in limits if n is not None]
+    return min(limits) if limits else None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def describe_broker_limit(bootstrap: str) -> int | None:
+    """The brokers' `message.max.bytes` (smallest), or None (not reported, or any error).
+
+    Describes every broker of the cluster with filter "all" and without naming keys (see the
+    module notes on tansu).
+    """
+    try:
+        with _admin(bootstrap) as admin:
+            brokers = admin.describe_cluster()["brokers"]
+            response = admin.describe_configs(
+                [ConfigResource(ConfigResourceType.BROKER, str(b["broker_id"])) for b in brokers],
+                config_filter="all")
+    except Exception:  # noqa: BLE001 - by contract: any failure means "not reported"
+        return None
+    return parse_broker_limit(response)
+
+
+def check_message_limit(spec: TopicSpec, topic_configs: dict[str, str] | None,
+                        broker_limit: int | None) -> str | None:
+    """A refusal sentence if the limit that applies to the topic is below the spec's; else None.
+    Pure. The topic's reported `max.message.bytes` decides; the broker's `message.max.bytes`
+    only where the topic reports none (a topic's setting overrides the broker's default)."""
+    needed = spec.max_message_bytes
+    topic_limit = _as_int((topic_configs or {}).get(TOPIC_LIMIT))
+    found, key, where = ((topic_limit, TOPIC_LIMIT, f"topic {spec.name!r}") if topic_limit is not None
+                         else (broker_limit, BROKER_LIMIT, "the broker"))
+    if needed is None or found is None or found >= needed:
+        return None
+    return (f"{where} reports {key}={found}, below the {needed} bytes a stored event may need: "
+            f"raise {key} to at least {needed} (topic: kafka-configs --alter --entity-type topics "
+            f"--entity-name {spec.name} --add-config {TOPIC_LIMIT}={needed}); "
+            f"nothing is published to {spec.name!r} until then, and no event is lost")
+
+
 def check_topic_config(spec: TopicSpec, partitions_reported: int | None,
                        reported_configs: dict[str, str] | None) -> list[str]:
     """Problems with the topic as reported; [] if none. Pure.
@@ -175,7 +254,7 @@ def check_topic_config(spec: TopicSpec, partitions_reported: int | None,
     if partitions_reported != spec.partitions:
         problems.append(f"topic {spec.name!r} has {partitions_reported} partitions, expected "
                         f"{spec.partitions}: partitioning by stream id must never change under a topic")
-    for key, wanted in spec.configs.items():
+    for key, wanted in REQUIRED_CONFIGS.items():  # the message limit is a minimum: check_message_limit
         found = (reported_configs or {}).get(key)
         if found is not None and found != wanted:
             problems.append(f"topic {spec.name!r} has {key}={found!r}, expected {wanted!r}")
@@ -187,16 +266,24 @@ def unverifiable(reported_configs: dict[str, str] | None) -> bool:
     return not reported_configs
 
 
-def verify_topic(bootstrap: str, spec: TopicSpec) -> list[str]:
-    """Problems with the live topic ([] if none) for the caller to report.
+def verify_topic(bootstrap: str, spec: TopicSpec) -> TopicCheck:
+    """What is wrong with the live topic, for the caller to report and act on.
 
-    Logs UNVERIFIABLE_WARNING itself when the topic exists but the broker reports no configs,
-    so that an empty list is never silently read as "retention and cleanup policy checked".
+    Logs itself what could not be checked, so that "no problem" is never silently read as
+    "checked": UNVERIFIABLE_WARNING when the broker reports no topic configs, LIMIT_UNVERIFIED
+    (with the limit needed) when the broker reports no `message.max.bytes`.
     """
     count = partition_count(bootstrap, spec.name)
     if count is None:
-        return check_topic_config(spec, None, None)
+        return TopicCheck(check_topic_config(spec, None, None))
     configs = describe_topic_configs(bootstrap, spec.name)
+    log = klog.get("topics")
     if unverifiable(configs):
-        klog.get("topics").warning(UNVERIFIABLE_WARNING, topic=spec.name)
-    return check_topic_config(spec, count, configs)
+        log.warning(UNVERIFIABLE_WARNING, topic=spec.name)
+    broker_limit = describe_broker_limit(bootstrap) if spec.max_message_bytes is not None else None
+    if spec.max_message_bytes is not None and broker_limit is None:
+        log.warning(LIMIT_UNVERIFIED, topic=spec.name, needed=spec.max_message_bytes,
+                    topic_reports=(configs or {}).get(TOPIC_LIMIT),
+                    reason=f"the broker reports no {BROKER_LIMIT}")
+    return TopicCheck(check_topic_config(spec, count, configs),
+                      check_message_limit(spec, configs, broker_limit))

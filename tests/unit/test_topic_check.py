@@ -3,7 +3,8 @@
 Shapes are what kafka-python 3.0.12's `KafkaAdminClient.describe_configs(..., config_filter="all")`
 returns: {"topic": {name: {key: {"value", "read_only", "config_source", ...}}}}.
 
-* TANSU_* answers were captured from the embedded tansu 0.6.0 broker.
+* TANSU_* answers were captured from the embedded tansu 0.6.0 broker (broker resource 111 is its
+  node id: it answers an empty config set for a broker).
 * KAFKA_* answers stand for an Apache Kafka 3.x broker. No real Kafka is reachable offline, so
   they are not captures: they follow the protocol's DescribeConfigs v4 shape with Kafka's
   documented defaults (7-day retention, delete policy, 1 GiB segments) for keys the topic did
@@ -13,8 +14,8 @@ import pytest
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsResponse
 
-from kernel.topics import (TopicSpec, check_topic_config, parse_describe_configs,
-                           unverifiable)
+from kernel.topics import (TopicSpec, check_message_limit, check_topic_config, parse_broker_limit,
+                           parse_describe_configs, unverifiable)
 
 SPEC = TopicSpec("events.clues", partitions=3)
 
@@ -189,3 +190,73 @@ def test_spec_configs_and_validation():
     assert spec.configs["cleanup.policy"] == "delete"
     with pytest.raises(ValueError):
         TopicSpec("t", 0)
+
+
+# -- message limit: topic max.message.bytes, else broker message.max.bytes ----------------------
+
+NEEDED = 327_680
+LIMITED = TopicSpec("events.clues", partitions=3, max_message_bytes=NEEDED)
+TANSU_BROKER = {"broker": {"111": {}}}
+
+
+def _broker(*limits):
+    """A real Kafka's BROKER answer (one entry per broker), with message.max.bytes as given."""
+    return {"broker": {str(i): {"message.max.bytes": _entry(str(n), "STATIC_BROKER_CONFIG", "INT"),
+                                "num.io.threads": _entry("8", "DEFAULT_CONFIG", "INT")}
+                       for i, n in enumerate(limits, start=1)}}
+
+
+def _limit_check(topic_answer, broker_answer, spec=LIMITED):
+    return check_message_limit(spec, parse_describe_configs(topic_answer, "events.clues"),
+                               parse_broker_limit(broker_answer))
+
+
+def test_limited_spec_creates_the_topic_with_its_limit():
+    assert LIMITED.configs == {**SPEC.configs, "max.message.bytes": str(NEEDED)}
+    assert "max.message.bytes" not in SPEC.configs
+    with pytest.raises(ValueError):
+        TopicSpec("t", 1, max_message_bytes=0)
+
+
+def test_kafka_default_limit_is_enough():
+    assert _limit_check(KAFKA_CORRECT, _broker(1048588)) is None
+
+
+def test_topic_reporting_a_smaller_limit_is_refused_naming_found_needed_and_remedy():
+    refusal = _limit_check(_kafka(**{"max.message.bytes": _entry("100000", type_="INT")}), _broker(1048588))
+    assert "topic 'events.clues' reports max.message.bytes=100000" in refusal
+    assert f"{NEEDED} bytes" in refusal and f"max.message.bytes={NEEDED}" in refusal
+    assert "nothing is published" in refusal
+
+
+def test_broker_limit_applies_where_the_topic_reports_none():
+    refusal = _limit_check(TANSU_EMPTY, _broker(1048588, 200000))
+    assert "the broker reports message.max.bytes=200000" in refusal and f"at least {NEEDED}" in refusal
+    assert _limit_check(TANSU_EMPTY, _broker(NEEDED)) is None
+
+
+def test_a_topic_setting_overrides_a_smaller_broker_default():
+    assert _limit_check(KAFKA_CORRECT, _broker(200000)) is None
+
+
+def test_tansu_reports_no_broker_limit_and_echoes_the_topic_limit():
+    assert parse_broker_limit(TANSU_BROKER) is None
+    echoed = {"topic": {"events.clues": {
+        key: {"value": value, "config_source": "DEFAULT_CONFIG"} for key, value in LIMITED.configs.items()}}}
+    assert _limit_check(echoed, TANSU_BROKER) is None
+    assert _limit_check(TANSU_EMPTY, TANSU_BROKER) is None      # nothing reported: not verified, not refused
+
+
+def test_a_larger_topic_limit_is_not_a_config_problem():
+    configs = parse_describe_configs(KAFKA_CORRECT, "events.clues")   # 1048588 > NEEDED
+    assert check_topic_config(LIMITED, 3, configs) == []
+
+
+def test_spec_without_a_limit_checks_none():
+    assert _limit_check(_kafka(**{"max.message.bytes": _entry("10", type_="INT")}), _broker(10), SPEC) is None
+
+
+@pytest.mark.parametrize("answer", [None, [], {"broker": {}}, {"broker": {"1": None}},
+                                    {"broker": {"1": {"message.max.bytes": _entry("many")}}}])
+def test_unusable_broker_answers_give_no_limit(answer):
+    assert parse_broker_limit(answer) is None
