@@ -1,10 +1,16 @@
-"""Consuming other services' topics: a Faust agent per consumer, held gaps asked for again.
+"""Consuming other services' topics: a Faust agent per consumer that never moves past what its
+store does not hold; held gaps asked for again.
 
-Every record goes to `handle(raw, source)` (which runs the inbox and the consumer's effects in
-one transaction), or, for a handler with `record_batch`, up to BATCH records at a time to it (one
-transaction per batch: the audit ledger's ingest). Relay markers are skipped and a malformed
-record is logged and skipped, so it never blocks its partition. A gap the inbox holds is asked
-for from the producing relay at once (`on_gap`) and again by a sweeper while it stays held.
+Records are taken without acknowledgement (`noack_take`), up to BATCH at a time, and handed to
+`kernel.delivery.Delivery`, which returns only when each is durably in the consumer's store
+(applied, held, a duplicate, or kept in quarantine with its error); only then are they
+acknowledged, so Kafka offsets are committed only for stored records. A crash, a cancellation or
+a rebalance in between acknowledges nothing: the records come again and the inbox makes the
+repeat harmless. (Faust's `take_events` acknowledges a batch even when its processing raised:
+that is how the ledger lost events when PostgreSQL restarted.)
+
+A handler with `record_batch` gets a whole batch in one transaction (the audit ledger's ingest);
+otherwise each record is delivered alone through `record`. Relay markers are acknowledged unread.
 """
 from __future__ import annotations
 
@@ -13,67 +19,67 @@ from typing import Awaitable, Callable, Protocol
 
 import faust
 
-from kernel import log as klog, topics as topics_mod
-from kernel.errors import Validation
+from kernel import topics as topics_mod
+from kernel.delivery import Delivery, Policy, Record
 from kernel.inbox import Inbox, Source
 from kernel.relay import MARKER_KEY
 from kernel.republish import HeldGapSweeper, RepublishRequester
 from kernel.settings import ServiceSettings, republish_topic
+from kernel.status import StatusBoard
 
-Handle = Callable[[bytes, Source], Awaitable[object]]
-HandleBatch = Callable[[list[tuple[bytes, Source]]], Awaitable[object]]
 BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
 
 
 class Handler(Protocol):
     """What a consumer feeds: `record(raw, source)` runs its inbox (`inbox`) and effects in one
-    transaction and calls `on_gap(topic, stream, first, last)` after a held delivery committed."""
+    transaction and calls `on_gap(topic, stream, first, last)` after a held delivery committed;
+    optionally `record_batch(records)` does the same for many in one transaction."""
     inbox: Inbox
     on_gap: Callable[[str, str, int, int], Awaitable[object]] | None
 
     async def record(self, raw: bytes, source: Source) -> object: ...
 
 
-def faust_app(settings: ServiceSettings, topic_names: list[str], handle: Handle, name: str,
-              handle_batch: HandleBatch | None = None) -> faust.App:
-    """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`."""
+def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Delivery, name: str,
+              batched: bool) -> faust.App:
+    """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
+    Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
     group = f"{settings.consumer_group}-{name}"
     datadir = settings.data_dir / "faust" / group
     datadir.mkdir(parents=True, exist_ok=True)
+    extra = settings.extra
     app = faust.App(
         group, broker=f"kafka://{settings.kafka_bootstrap}", web_enabled=False, autodiscover=False,
-        datadir=str(datadir), broker_session_timeout=6.0, broker_heartbeat_interval=1.0,
-        consumer_auto_offset_reset="earliest", topic_allow_declare=False, topic_disable_leader=True)
+        datadir=str(datadir), broker_session_timeout=float(extra.get("consumer_session_seconds", 6.0)),
+        broker_heartbeat_interval=1.0, broker_max_poll_interval=float(extra.get("consumer_max_poll_seconds", 300.0)),
+        consumer_auto_offset_reset="earliest", topic_allow_declare=False, topic_disable_leader=True,
+        consumer_max_fetch_size=max(settings.kafka_message_bytes, 1024 ** 2),
+        # Never wait at a rebalance or stop for records still being stored: they are not
+        # acknowledged, so they come again after it.
+        stream_wait_empty=False)
     topic = app.topic(*topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
-    log = klog.get(f"{settings.service}.consumer")
-
-    async def ingest_batches(stream):
-        async for events in stream.take_events(BATCH, within=BATCH_WITHIN_SECONDS):
-            await handle_batch([(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
-                                for e in events if e.message.key != MARKER_KEY])
 
     @app.agent(topic, name=f"{group}-ingest")
     async def ingest(stream):
-        if handle_batch is not None:
-            return await ingest_batches(stream)
-        async for event in stream.events():
-            message = event.message
-            if message.key == MARKER_KEY:
-                continue
-            source = Source(message.topic, message.partition, message.offset)
-            try:
-                await handle(message.value, source)
-            except Validation as e:
-                log.error("consumer.malformed_record", consumer=name, topic=source.topic,
-                          partition=source.partition, offset=source.offset, problem=str(e))
+        async for events in stream.noack_take(BATCH, within=BATCH_WITHIN_SECONDS):
+            records = [(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
+                       for e in events if e.message.key != MARKER_KEY]
+            if batched:
+                await delivery.deliver(records)
+            else:
+                for record in records:
+                    await delivery.deliver([record])
+            for e in events:     # only now: every record is in the store
+                await stream.ack(e)
     return app
 
 
 class Consumer:
     """Lifecycle of one consumer in a service: topics ensured, gap requests, sweeper, Faust app."""
 
-    def __init__(self, settings: ServiceSettings, pool, producers: list[str], name: str, handler: Handler):
-        self.settings, self.pool, self.name, self.handler = settings, pool, name, handler
+    def __init__(self, settings: ServiceSettings, pool, producers: list[str], name: str, handler: Handler,
+                 status: StatusBoard | None = None):
+        self.settings, self.pool, self.name, self.handler, self.board = settings, pool, name, handler, status
         self.topics = [settings.topic_of(p) for p in producers]
         self.requester = RepublishRequester(settings.kafka_bootstrap, republish_topic(settings.topic_prefix),
                                             requested_by=f"{settings.consumer_group}-{name}")
@@ -84,11 +90,16 @@ class Consumer:
         for topic in self.topics:  # consumers wait for topics; creating them with the owner's spec is equivalent
             await asyncio.to_thread(topics_mod.ensure_topic, s.kafka_bootstrap,
                                     topics_mod.TopicSpec(topic, s.topic_partitions, s.replication_factor))
+        batch = getattr(self.handler, "record_batch", None)
+        self.delivery = Delivery(self.handler.inbox.consumer, self.pool, self.handler.inbox.schema,
+                                 batch or _one_at_a_time(self.handler.record), _policy(s))
+        await self.delivery.retry_kept()
+        if self.board is not None:
+            self.board.register(self.delivery.status)
         self.sweeper = HeldGapSweeper(self.handler.inbox, self.pool, self.requester,   # and again while held
                                       interval_seconds=float(s.extra.get("held_sweep_seconds", 5.0)))
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
-        self.app = faust_app(s, self.topics, self.handler.record, self.name,
-                             getattr(self.handler, "record_batch", None))
+        self.app = faust_app(s, self.topics, self.delivery, self.name, batched=batch is not None)
         await self.app.start()
         return self
 
@@ -97,3 +108,15 @@ class Consumer:
         self.sweeper.stop()
         await asyncio.gather(self._sweeper_task, return_exceptions=True)
         await self.requester.close()
+
+
+def _one_at_a_time(record: Callable[[bytes, Source], Awaitable[object]]):
+    async def handle(records: list[Record]) -> None:
+        for raw, source in records:
+            await record(raw, source)
+    return handle
+
+
+def _policy(s: ServiceSettings) -> Policy:
+    return Policy(attempts=int(s.extra.get("consumer_attempts", 5)),
+                  max_backoff=float(s.extra.get("consumer_max_backoff_seconds", 5.0)))

@@ -28,7 +28,7 @@ async def _on_start(host: ServiceHost) -> None:
         await measure_ledger.migrate(conn, s.schema)
     rules = load_measure_rules(os.environ.get("CASES_MEASURE_RULES_FILE") or None)
     handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules)
-    consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers)).start()
+    consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
 

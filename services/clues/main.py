@@ -30,7 +30,7 @@ async def _on_start(host: ServiceHost) -> None:
     scheme = load_scheme()
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz)
-    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers)).start()
+    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
 
 

@@ -4,13 +4,14 @@ A batch of deliveries is one transaction: the inbox decides (duplicates skipped,
 contradictions quarantined), the accepted envelopes become leaves of the Merkle ledger over
 exactly the bytes received (Kafka coordinates kept beside them), and the tree's head moves.
 A delivery contradicting what was recorded (same event id, other bytes; or another event at a
-taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition.
+taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition;
+a delivery that is not an envelope at all is kept in the consumer's quarantine (`kernel.quarantine`).
 """
 from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from kernel import envelope as env_mod, log as klog
+from kernel import envelope as env_mod, log as klog, quarantine as kept
 from kernel.envelope import principal_of
 from kernel.errors import Validation
 from kernel.inbox import BatchOutcome, Source
@@ -33,6 +34,7 @@ class Recorder:
     async def migrate(self) -> None:
         async with self.store.pool.acquire() as conn:
             await ledger.migrate(conn, self.store.schema)
+            await kept.migrate(conn, self.store.schema)
             made = await ledger.backfill(conn, self.store.schema)
             await ledger.backfill_times(conn, self.store.schema)
             await projections.migrate(conn, self.store.schema)
@@ -49,17 +51,20 @@ class Recorder:
 
     async def record_batch(self, deliveries: list[tuple[bytes, Source]]) -> int:
         """Store many deliveries in one transaction; returns how many events became leaves.
-        A malformed delivery is logged and skipped (it never blocks the batch)."""
-        items = []
+        A malformed delivery is kept in quarantine in the same transaction (it never blocks the batch)."""
+        items, malformed = [], []
         for raw, source in deliveries:
             try:
                 items.append((env_mod.parse(raw), raw, source))
             except Validation as e:
-                self.log.error("audit.malformed_record", topic=source.topic, partition=source.partition,
-                               offset=source.offset, problem=str(e))
-        if not items:
-            return 0
+                malformed.append((raw, source, str(e)))
         async with self.store.unit_of_work() as uow:
+            for raw, source, problem in malformed:
+                await kept.keep(uow.conn, self.store.schema, self.inbox.consumer, raw, source, problem, 1)
+                self.log.error("audit.malformed_record", topic=source.topic, partition=source.partition,
+                               offset=source.offset, problem=problem, effect="kept in quarantine")
+            if not items:
+                return 0
             head = await ledger.lock_head(uow.conn, self.store.schema)
             outcome = await self.inbox.receive_batch(uow.conn, items)
             if outcome.accepted:
