@@ -54,6 +54,7 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
         broker_heartbeat_interval=1.0, broker_max_poll_interval=float(extra.get("consumer_max_poll_seconds", 300.0)),
         consumer_auto_offset_reset="earliest", topic_allow_declare=False, topic_disable_leader=True,
         consumer_max_fetch_size=max(settings.kafka_message_bytes, 1024 ** 2),
+        broker_commit_interval=settings.consumer_commit_seconds,
         # Never wait at a rebalance or stop for records still being stored: they are not
         # acknowledged, so they come again after it.
         stream_wait_empty=False)

@@ -72,7 +72,8 @@ class ServiceHost:
             await self.wiring.on_start(self)
         if self.wiring.produces:
             spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor)
-            self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec, max_request_size=s.kafka_message_bytes,
+            self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
+                                     max_request_size=s.relay_max_request_bytes or s.kafka_message_bytes,
                                      poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds)
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
             self.status.register(self.relay.status)

@@ -63,6 +63,12 @@ class ServiceSettings:
     # path (relay max_request_size, topic max.message.bytes, consumer fetch sizes) is
     # `kafka_message_bytes`, above it, so no stored event can be refused downstream.
     max_event_bytes: int = 262_144
+    # The relay's producer max_request_size (RELAY_MAX_REQUEST_BYTES); None = kafka_message_bytes.
+    # Lower only to match a broker that cannot take more: events over it leave the relay stuck.
+    relay_max_request_bytes: int | None = None
+    # How often consumers commit acknowledged offsets (CONSUMER_COMMIT_SECONDS). Correctness never
+    # depends on it (offsets cover only stored records); longer means more redelivery after a crash.
+    consumer_commit_seconds: float = 2.8
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -132,12 +138,16 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         test_mode=_env(env, "PLATFORM_TEST_MODE") in ("1", "true", "yes"),
         timer_poll_seconds=float(_env(env, "TIMER_POLL_SECONDS", default="0.5")),
         database_schema=_env(env, f"{up}_DATABASE_SCHEMA"),
-        max_event_bytes=_positive(env, "MAX_EVENT_BYTES", 262_144),
+        max_event_bytes=_bytes(env, "MAX_EVENT_BYTES", 262_144),
+        relay_max_request_bytes=_bytes(env, "RELAY_MAX_REQUEST_BYTES", None),
+        consumer_commit_seconds=float(_env(env, "CONSUMER_COMMIT_SECONDS", default="2.8")),
     )
 
 
-def _positive(env: dict, name: str, default: int) -> int:
-    raw = _env(env, name, default=str(default))
+def _bytes(env: dict, name: str, default: int | None) -> int | None:
+    raw = _env(env, name)
+    if not raw:
+        return default
     if not raw.isdigit() or int(raw) < 1024:
         raise SystemExit(f"{name}={raw!r}: expected a whole number of bytes, at least 1024")
     return int(raw)
