@@ -7,6 +7,7 @@ copy of the install is placed under a world-readable runtime folder, and we say 
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
@@ -128,7 +129,8 @@ class EmbeddedPostgres:
         target = self.data_dir.resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
         if not _user_can_reach(target.parent, uid):
-            alt = runtime_root() / ("pg-" + str(abs(hash(str(target)))))
+            # a stable name (not hash(), which is salted per process) so the next run finds its data
+            alt = runtime_root() / ("pg-" + hashlib.sha256(str(target).encode()).hexdigest()[:16])
             _say(f"{target} is not reachable by user {PG_USER}; PostgreSQL data goes to {alt}")
             target = alt
         target.mkdir(parents=True, exist_ok=True)

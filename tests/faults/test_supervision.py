@@ -1,5 +1,5 @@
-"""`make run` supervises itself: a SIGKILLed service or PostgreSQL postmaster comes back and serves
-again (PostgreSQL with its data), the restart is logged, and Ctrl-C still stops everything.
+"""`make run` supervises itself: a SIGKILLed service, PostgreSQL postmaster or broker comes back and
+serves again (PostgreSQL with its data), the restart is logged, and Ctrl-C still stops everything.
 
 One runner for the whole module: its start-up is the expensive part.
 """
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -157,6 +159,9 @@ def runner(tmp_path_factory):
         yield r
     finally:
         r.stop()
+        print(r.log())   # shown by pytest when a test failed
+        if found := re.search(r"\(data (\S+);", r.log()):   # placed outside tmp when `nobody` cannot reach tmp
+            shutil.rmtree(found[1], ignore_errors=True)
 
 
 def test_a_killed_service_is_restarted_and_serves_again(runner):
@@ -183,6 +188,16 @@ def test_a_killed_postgres_is_restarted_with_its_data(runner):
     runner.wait_log(r"^\[run\] postgres restarted \(pid \d+")
     assert eventually(lambda: register_clue(runner))
     assert eventually(lambda: get_clue(runner, kept)).clue_id == kept   # the data survived
+
+
+def test_a_killed_broker_is_restarted_empty_on_its_port(runner):
+    pid = runner.pid("broker")
+    port = int(re.search(r"embedded broker +127\.0\.0\.1:(\d+)", runner.log())[1])
+    os.kill(pid, signal.SIGKILL)
+    runner.wait_log(rf"^\[run\] broker \(pid {pid}\) died: killed by SIGKILL; restart 1 in ")
+    runner.wait_log(r"^\[run\] broker restarted \(pid \d+")
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    assert eventually(lambda: register_clue(runner))   # a command never needed the broker
 
 
 def test_ctrl_c_stops_everything_and_leaves_nothing_behind(runner):
