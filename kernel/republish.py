@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from kernel import log as klog
 from kernel import topics
+from kernel.relay import NotReady, Stuck
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,10 @@ class RepublishServer:
                 return
             except asyncio.CancelledError:
                 raise
+            except (NotReady, Stuck) as e:  # not soon better: the consumer asks again later
+                self.log.warning("republish.not_served", stream_id=req.stream_id, first=req.first,
+                                 last=req.last, reason=f"{type(e).__name__}: {e}")
+                return
             except Exception as e:  # noqa: BLE001 - the consumer asks again if this is lost
                 self.log.warning("republish.serve_failed", stream_id=req.stream_id, first=req.first,
                                  last=req.last, attempt=attempt, error=f"{type(e).__name__}: {e}")

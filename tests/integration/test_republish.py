@@ -21,7 +21,7 @@ from kernel import topics
 from kernel.clock import FixedClock
 from kernel.embedded import EmbeddedBroker, free_port
 from kernel.inbox import Source
-from kernel.relay import MARKER_KEY, OutboxRelay
+from kernel.relay import MARKER_KEY, NotReady, OutboxRelay
 from kernel.republish import (HeldGapSweeper, RepublishRequest, RepublishRequester, RepublishServer,
                               rerequest_held)
 from kernel.settings import republish_topic, topic_name
@@ -291,3 +291,21 @@ async def test_server_keeps_serving_after_the_broker_restarts_empty(pool, unique
 
 async def _true(value) -> bool:
     return bool(value)
+
+
+@pytest.mark.parametrize("error", [NotReady("relay not connected"), RuntimeError("broker hiccup")])
+async def test_a_relay_not_ready_is_not_asked_again_at_once(error):
+    """NotReady already waited for the relay: the consumer's next ask is the retry. Other errors
+    are retried right away. (No broker: the server's serving step alone.)"""
+    calls = []
+
+    class Relay:
+        spec = topics.TopicSpec("t.events.v1", 1)
+
+        async def republish(self, *args):
+            calls.append(args)
+            raise error
+
+    server = RepublishServer(Relay(), "127.0.0.1:1", "t.relay.republish.v1")
+    await server._republish(RepublishRequest("t.events.v1", "clue-1", 2, 3, "test"))
+    assert len(calls) == (1 if isinstance(error, NotReady) else server.attempts) and server.served == 0
