@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token install run test test-unit test-integration test-e2e proto proto-check lint-proto bench bench-ledger clean
+.PHONY: token install run test test-unit test-integration test-e2e test-faults proto proto-check lint-proto bench bench-ledger clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -33,7 +33,7 @@ lint-proto: node_modules/.bin/buf
 
 ## Start embedded PostgreSQL, the embedded broker and all four services; Ctrl-C stops all.
 run: install
-	$(PY) -m kernel.runner
+	$(PY) -m kernel.runner $(ARGS)
 
 ## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
 token: $(STAMP)
@@ -51,6 +51,11 @@ test-integration: install
 
 test-e2e: install
 	$(PYTEST) -q -m e2e
+
+## Fault scenarios (tests/faults: PostgreSQL, services and the broker killed under load), REPEAT times.
+REPEAT ?= 1
+test-faults: install
+	for i in $$(seq $(REPEAT)); do echo "== fault run $$i of $(REPEAT)"; $(PYTEST) -q -s -m faults tests/faults || exit 1; done
 
 ## Benchmarks (their own pinned deps in bench/requirements.txt); ARGS="--help" for options.
 bench: install

@@ -90,7 +90,8 @@ class Consumer:
         s = self.settings
         for topic in self.topics:  # consumers wait for topics; creating them with the owner's spec is equivalent
             await asyncio.to_thread(topics_mod.ensure_topic, s.kafka_bootstrap,
-                                    topics_mod.TopicSpec(topic, s.topic_partitions, s.replication_factor))
+                                    topics_mod.TopicSpec(topic, s.topic_partitions, s.replication_factor,
+                                                         max_message_bytes=s.kafka_message_bytes))
         batch = getattr(self.handler, "record_batch", None)
         self.delivery = Delivery(self.handler.inbox.consumer, self.pool, self.handler.inbox.schema,
                                  batch or _one_at_a_time(self.handler.record), _policy(s))

@@ -71,7 +71,7 @@ class ServiceHost:
         if self.wiring.on_start:
             await self.wiring.on_start(self)
         if self.wiring.produces:
-            spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor)
+            spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor, max_message_bytes=s.kafka_message_bytes)
             self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
                                      max_request_size=s.relay_max_request_bytes or s.kafka_message_bytes,
                                      poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds)
