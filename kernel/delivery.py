@@ -73,7 +73,9 @@ class Delivery:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # noqa: BLE001 - every failure is waited out, retried or kept
-                if store_down(e):
+                # A driver error nobody classified is still an outage if the store does not answer:
+                # never count it towards keeping a good record aside.
+                if store_down(e) or not await self._store_answers():
                     await self._wait_for_store(e)
                     continue
                 self._store_back()
@@ -85,6 +87,14 @@ class Delivery:
                 self.log.warning("consumer.retrying", records=len(records), attempt=tries, error=_text(e),
                                  first=_where(records[0][1]))
                 await asyncio.sleep(self.policy.backoff(tries))
+
+    async def _store_answers(self) -> bool:
+        try:
+            async with self.pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+            return True
+        except Exception:  # noqa: BLE001 - any failure to answer is the answer
+            return False
 
     async def _wait_for_store(self, error: BaseException) -> None:
         loop = asyncio.get_running_loop()
