@@ -9,10 +9,13 @@ from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as c
 from kernel.embedded import EmbeddedPostgres
 from services.clues.main import build as build_clues
 from tests.factories import call_metadata, service_settings
+from tests.integration.test_store_unavailable import spawned_without_fork
 
 
-async def test_register_clue_with_store_down_is_unavailable(bootstrap, unique, tmp_path):
-    pg = EmbeddedPostgres(tmp_path / "pg").start()
+async def test_store_down_is_unavailable_for_store_paths_and_raw_queries_alike(bootstrap, unique, tmp_path):
+    """RegisterClue goes through the store's unit of work; ListClues queries the pool itself, so
+    its driver error reaches the rpc decorator raw and is classified there."""
+    pg = spawned_without_fork(EmbeddedPostgres(tmp_path / "pg")).start()
     settings = service_settings("clues", pg.url, bootstrap, f"down{unique}", tmp_path, topic_partitions=1)
     clues = await build_clues(settings).start()
     try:
@@ -20,11 +23,14 @@ async def test_register_clue_with_store_down_is_unavailable(bootstrap, unique, t
         req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
                                             subjects=[identity_pb2.PersonRef(person_id="p", name="n")])
         async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
-            with pytest.raises(grpc.aio.AioRpcError) as err:
-                await clues_grpc.ClueServiceStub(ch).RegisterClue(
-                    req, metadata=call_metadata(settings, request_id=str(uuid.uuid4())))
-        assert err.value.code() == grpc.StatusCode.UNAVAILABLE
-        assert "Traceback" not in err.value.details()
+            stub = clues_grpc.ClueServiceStub(ch)
+            for call in (stub.RegisterClue(req, metadata=call_metadata(settings, request_id=str(uuid.uuid4()))),
+                         stub.ListClues(clues_pb2.ListCluesRequest(), metadata=call_metadata(settings))):
+                with pytest.raises(grpc.aio.AioRpcError) as err:
+                    await call
+                assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()
+                assert "unreachable" in err.value.details() and "x-request-id" in err.value.details()
+                assert "Traceback" not in err.value.details()
     finally:
         await clues.stop()
         pg.stop()
