@@ -101,18 +101,18 @@ ORDER BY order_key, position
 LIMIT $3
 """
 
-# What the store being down looks like to the driver: a socket error (ConnectionError and
-# TimeoutError are OSErrors),
-# a connection closed or torn mid-operation (InterfaceError; InternalClientError, e.g. "cannot
-# switch to state 15; another operation is in progress" after a backend was killed mid-query), or
-# the server's own word (below). Kept as a tuple for `except` clauses; `is_store_down` is the test.
+# What the store being down looks like to the driver: a socket error (ConnectionError and, since
+# Python 3.11, asyncio's TimeoutError are OSErrors), a connection closed or torn mid-operation
+# (InterfaceError; InternalClientError, e.g. "cannot switch to state 15; another operation is in
+# progress" after a backend was killed mid-query), or the server's own word (below). A tuple for
+# `except` clauses; `is_store_down` is the full test.
 DRIVER_DOWN = (OSError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
                asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
                asyncpg.exceptions.InsufficientResourcesError)
 # SQLSTATE classes that say the server cannot serve now: 08 connection exception, 53 insufficient
 # resources (too many connections, disk or memory full), 57 operator intervention (admin or
-# crash shutdown, cannot connect now, query cancelled). Any of them leaves nothing committed
-# that the caller's retry with the same request id would not find.
+# crash shutdown, cannot connect now, query cancelled). The caller cannot know whether its
+# command committed; its retry with the same request id settles it (kernel.commands).
 DOWN_SQLSTATE_CLASSES = ("08", "53", "57")
 
 # Largest sealed envelope an append stores unless told otherwise: ServiceSettings.max_event_bytes'
