@@ -15,11 +15,13 @@ otherwise each record is delivered alone through `record`. Relay markers are ack
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from typing import Awaitable, Callable, Protocol
 
 import faust
 
-from kernel import topics as topics_mod
+from kernel import log as klog, topics as topics_mod
 from kernel.delivery import Delivery, Policy, Record
 from kernel.inbox import Inbox, Source
 from kernel.relay import MARKER_KEY
@@ -41,7 +43,7 @@ class Handler(Protocol):
 
 
 def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Delivery, name: str,
-              batched: bool) -> faust.App:
+              batched: bool, on_fatal: Callable[[], object]) -> faust.App:
     """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
     Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
     group = f"{settings.consumer_group}-{name}"
@@ -62,16 +64,24 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
 
     @app.agent(topic, name=f"{group}-ingest")
     async def ingest(stream):
-        async for events in stream.noack_take(BATCH, within=BATCH_WITHIN_SECONDS):
-            records = [(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
-                       for e in events if e.message.key != MARKER_KEY]
-            if batched:
-                await delivery.deliver(records)
-            else:
-                for record in records:
-                    await delivery.deliver([record])
-            for e in events:     # only now: every record is in the store
-                await stream.ack(e)
+        try:
+            async for events in stream.noack_take(BATCH, within=BATCH_WITHIN_SECONDS):
+                records = [(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
+                           for e in events if e.message.key != MARKER_KEY]
+                if batched:
+                    await delivery.deliver(records)
+                else:
+                    for record in records:
+                        await delivery.deliver([record])
+                for e in events:     # only now: every record is in the store
+                    await stream.ack(e)
+        except Exception as e:  # noqa: BLE001 - `deliver` raises nothing else: this is a bug
+            # Faust would restart the agent past its lost buffer, and acks out of offset order let
+            # it commit past unstored records: stop the service instead (the runner restarts it;
+            # it resumes from committed offsets, which cover stored records only).
+            klog.get("consumer").critical("consumer.agent_failed", consumer=name, error=f"{type(e).__name__}: {e}",
+                                          action="stopping the service")
+            on_fatal()
     return app
 
 
@@ -79,8 +89,9 @@ class Consumer:
     """Lifecycle of one consumer in a service: topics ensured, gap requests, sweeper, Faust app."""
 
     def __init__(self, settings: ServiceSettings, pool, producers: list[str], name: str, handler: Handler,
-                 status: StatusBoard | None = None):
+                 status: StatusBoard | None = None, on_fatal: Callable[[], object] | None = None):
         self.settings, self.pool, self.name, self.handler, self.board = settings, pool, name, handler, status
+        self.on_fatal = on_fatal or (lambda: os.kill(os.getpid(), signal.SIGTERM))
         self.topics = [settings.topic_of(p) for p in producers]
         self.requester = RepublishRequester(settings.kafka_bootstrap, republish_topic(settings.topic_prefix),
                                             requested_by=f"{settings.consumer_group}-{name}")
@@ -101,7 +112,8 @@ class Consumer:
         self.sweeper = HeldGapSweeper(self.handler.inbox, self.pool, self.requester,   # and again while held
                                       interval_seconds=float(s.extra.get("held_sweep_seconds", 5.0)))
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
-        self.app = faust_app(s, self.topics, self.delivery, self.name, batched=batch is not None)
+        self.app = faust_app(s, self.topics, self.delivery, self.name, batched=batch is not None,
+                             on_fatal=self.on_fatal)
         await self.app.start()
         return self
 

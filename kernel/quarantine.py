@@ -54,7 +54,16 @@ def _identity(record: bytes, source: Source) -> tuple[str, str | None, str | Non
         env = env_mod.parse(record)
     except Validation:
         return f"{source.topic}/{source.partition}/{source.offset}", None, None, None
-    return env.event_id, env.event_id, env.stream_id, env.version
+    return _text(env.event_id), _text(env.event_id), _text(env.stream_id), env.version
+
+
+def key_of(record: bytes, source: Source) -> str:
+    return _identity(record, source)[0]
+
+
+def _text(value: str) -> str:
+    """PostgreSQL text takes no NUL: a record that carries one must still be keepable."""
+    return value.replace("\x00", "\\0")
 
 
 async def keep(conn, schema: str, consumer: str, record: bytes, source: Source, error: str, attempts: int) -> None:
@@ -64,8 +73,8 @@ async def keep(conn, schema: str, consumer: str, record: bytes, source: Source, 
         f'"offset", record, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) '
         f"ON CONFLICT (consumer, key) DO UPDATE SET error = EXCLUDED.error, last_at = now(), "
         f"attempts = {schema}.consumer_quarantine.attempts + EXCLUDED.attempts",
-        consumer, *_identity(record, source), source.topic, source.partition, source.offset, record, error[:2000],
-        attempts)
+        consumer, *_identity(record, source), source.topic, source.partition, source.offset, record,
+        _text(error[:2000]), attempts)
 
 
 async def release(conn, schema: str, consumer: str, record: bytes, source: Source) -> None:

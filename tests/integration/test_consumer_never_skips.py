@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from kafka import KafkaAdminClient
 
 from kernel import envelope as env_mod
 from kernel.consumer import Consumer
@@ -31,13 +32,31 @@ class Faults:
         self.poison: set[str] = set()
         self.calls = 0
 
+    def down(self) -> bool:
+        return asyncio.get_running_loop().time() < self.down_until
+
     def check(self, raws: list[bytes]) -> None:
         self.calls += 1
-        if asyncio.get_running_loop().time() < self.down_until:
+        if self.down():
             raise Unavailable("event store unreachable: injected outage")
         for raw in raws:
             if env_mod.parse(raw).event_id in self.poison:
                 raise RuntimeError("injected bug: this event cannot be applied")
+
+
+class FlakyPool:
+    """The consumer's view of the pool: unreachable while the injected outage lasts."""
+
+    def __init__(self, pool, faults: Faults):
+        self.pool, self.faults = pool, faults
+
+    def acquire(self):
+        if self.faults.down():
+            raise ConnectionRefusedError("injected outage")
+        return self.pool.acquire()
+
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
 
 
 class FlakyRecorder(Recorder):
@@ -100,7 +119,8 @@ def settings_for(store, bootstrap, unique, tmp_path):
 
 
 async def start_consumer(store, bootstrap, unique, tmp_path, handler, board=None):
-    return await Consumer(settings_for(store, bootstrap, unique, tmp_path), store.pool, ["clues"], "c", handler,
+    pool = FlakyPool(store.pool, handler.faults) if hasattr(handler, "faults") else store.pool
+    return await Consumer(settings_for(store, bootstrap, unique, tmp_path), pool, ["clues"], "c", handler,
                           status=board).start()
 
 
@@ -109,7 +129,8 @@ async def applied_table(store):
     await store.pool.execute(f"CREATE TABLE {store.schema}.applied (event_id uuid PRIMARY KEY)")
 
 
-async def test_ledger_waits_out_an_outage_longer_than_the_poll_interval(store, bootstrap, unique, tmp_path):
+async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalance(store, bootstrap, unique,
+                                                                                     tmp_path):
     faults = Faults()
     recorder = FlakyRecorder(store, faults)
     await recorder.migrate()
@@ -118,24 +139,47 @@ async def test_ledger_waits_out_an_outage_longer_than_the_poll_interval(store, b
     topic = consumer.topics[0]
     streams = [f"clue-{uuid.uuid4()}" for _ in range(6)]
     first, second = envelopes(streams, 10)[:30], envelopes(streams, 10)[30:]
+    joiner = await start_consumer(store, bootstrap, unique, tmp_path, FlakyRecorder(store, faults))
     try:
         await publish(bootstrap, topic, first)
         recorded = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.recorded_events")  # noqa: E731
-        await until(lambda: _at_least(recorded, 1))
+        await until(lambda: _at_least(recorded, 30))
+        assert joiner.app.consumer.assignment(), "the second member never took a partition"
         faults.down_until = asyncio.get_running_loop().time() + OUTAGE_SECONDS
         await publish(bootstrap, topic, second)
         await asyncio.sleep(POLL_SECONDS)
         [status] = await board.read()
         assert status.state == RETRYING and status.counters["store_retries"] > 0
+        # the second member leaves while both are stuck mid-delivery: its partitions move to the first
+        await joiner.stop()
+        joiner = None
         await until(lambda: _at_least(recorded, 60))
-        rows = await store.pool.fetch(f"SELECT event_id, stream_id, version FROM {store.schema}.recorded_events")
+        rows = await store.pool.fetch(f'SELECT event_id, stream_id, version, partition, "offset" '
+                                      f"FROM {store.schema}.recorded_events")
         assert len(rows) == 60 == len({r["event_id"] for r in rows}), "an event was lost or recorded twice"
         for s in streams:
             assert sorted(r["version"] for r in rows if r["stream_id"] == s) == list(range(1, 11))
         [status] = await board.read()
         assert status.state == OK and status.counters["kept_total"] == 0
+        await asyncio.sleep(2 * 2.8)              # two commit intervals
+        last = {r["partition"]: r["offset"] for r in rows}
+        for r in rows:
+            last[r["partition"]] = max(last[r["partition"]], r["offset"])
+        committed = await asyncio.to_thread(_committed, bootstrap, f"ns{unique}-audit-c", topic)
+        assert committed and all(committed[p] <= last[p] + 1 for p in committed), (committed, last)
     finally:
         await consumer.stop()
+        if joiner is not None:
+            await joiner.stop()
+
+
+def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset >= 0}
 
 
 async def test_follower_keeps_a_failing_record_and_holds_its_stream(store, bootstrap, unique, tmp_path,

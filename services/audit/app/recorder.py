@@ -4,8 +4,10 @@ A batch of deliveries is one transaction: the inbox decides (duplicates skipped,
 contradictions quarantined), the accepted envelopes become leaves of the Merkle ledger over
 exactly the bytes received (Kafka coordinates kept beside them), and the tree's head moves.
 A delivery contradicting what was recorded (same event id, other bytes; or another event at a
-taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition;
-a delivery that is not an envelope at all is kept in the consumer's quarantine (`kernel.quarantine`).
+taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition.
+A delivery that is not an envelope at all fails its batch with `Validation` before anything is
+written: the consumer then delivers the batch record by record and keeps that one aside
+(`kernel.delivery`), so it is neither recorded nor lost.
 """
 from __future__ import annotations
 
@@ -51,20 +53,14 @@ class Recorder:
 
     async def record_batch(self, deliveries: list[tuple[bytes, Source]]) -> int:
         """Store many deliveries in one transaction; returns how many events became leaves.
-        A malformed delivery is kept in quarantine in the same transaction (it never blocks the batch)."""
-        items, malformed = [], []
+        A delivery that is not an envelope raises `Validation` naming where it came from."""
+        items = []
         for raw, source in deliveries:
             try:
                 items.append((env_mod.parse(raw), raw, source))
             except Validation as e:
-                malformed.append((raw, source, str(e)))
+                raise e.within(f"{source.topic}[{source.partition}]@{source.offset}") from e
         async with self.store.unit_of_work() as uow:
-            for raw, source, problem in malformed:
-                await kept.keep(uow.conn, self.store.schema, self.inbox.consumer, raw, source, problem, 1)
-                self.log.error("audit.malformed_record", topic=source.topic, partition=source.partition,
-                               offset=source.offset, problem=problem, effect="kept in quarantine")
-            if not items:
-                return 0
             head = await ledger.lock_head(uow.conn, self.store.schema)
             outcome = await self.inbox.receive_batch(uow.conn, items)
             if outcome.accepted:
