@@ -205,7 +205,3 @@ class Load:
                 self.outcomes[e.code().name.lower()] += 1
                 await asyncio.sleep(0.2)
 
-
-def stop_postgres(pg: EmbeddedPostgres, mode: str = "immediate") -> None:
-    """`immediate`: every backend dies at once, as in a crash; the next start recovers from WAL."""
-    pg._run(pg._bin, ["pg_ctl", "-D", str(pg.data_dir / "pgdata"), "-m", mode, "-w", "stop"], pg._uid, pg._gid)

@@ -13,7 +13,7 @@ import asyncio
 import pytest
 from kafka import KafkaAdminClient
 
-from tests.faults.stack import Load, Stack, SERVICES, stop_postgres
+from tests.faults.stack import Load, Stack, SERVICES
 
 pytestmark = pytest.mark.faults
 STEP = 40         # acknowledged calls between the phases of a scenario
@@ -48,7 +48,7 @@ async def settle(load: Load, stack: Stack) -> None:
 
 async def test_postgres_stopped_and_started_under_load(stack, load):
     await load.until(STEP)
-    await asyncio.to_thread(stop_postgres, stack.pg)     # every backend gone at once, mid-batch
+    await asyncio.to_thread(stack.pg.stop, "immediate")   # every backend gone at once, mid-batch
     await asyncio.sleep(3)
     await asyncio.to_thread(stack.pg.start)
     await settle(load, stack)

@@ -9,13 +9,12 @@ from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as c
 from kernel.embedded import EmbeddedPostgres
 from services.clues.main import build as build_clues
 from tests.factories import call_metadata, service_settings
-from tests.integration.test_store_unavailable import spawned_without_fork
 
 
 async def test_store_down_is_unavailable_for_store_paths_and_raw_queries_alike(bootstrap, unique, tmp_path):
     """RegisterClue goes through the store's unit of work; ListClues queries the pool itself, so
     its driver error reaches the rpc decorator raw and is classified there."""
-    pg = spawned_without_fork(EmbeddedPostgres(tmp_path / "pg")).start()
+    pg = EmbeddedPostgres(tmp_path / "pg").start()
     settings = service_settings("clues", pg.url, bootstrap, f"down{unique}", tmp_path, topic_partitions=1)
     clues = await build_clues(settings).start()
     try:

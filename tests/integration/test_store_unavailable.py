@@ -9,7 +9,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -155,21 +154,8 @@ async def stop_immediately(pg: EmbeddedPostgres) -> None:
     raise AssertionError("PostgreSQL did not stop within 10 s of SIGQUIT")
 
 
-def spawned_without_fork(pg: EmbeddedPostgres) -> EmbeddedPostgres:
-    """`pg` running its pg_ctl calls through setpriv. Python forks (not vforks) to change user, and
-    in a process with live gRPC threads the forked child sometimes died of SIGSEGV (gRPC's fork
-    handlers) before pg_ctl ran; without a user change the child is vforked, which runs none."""
-    def run(bin_dir, args, uid, gid):
-        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "HOME": str(pg.data_dir.parent)}
-        subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", str(bin_dir / args[0]),
-                        *args[1:]], check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=120)
-    pg._run = run
-    return pg
-
-
 async def test_postgres_killed_under_load_is_unavailable_and_retries_apply_once(bootstrap, unique, tmp_path):
-    pg = spawned_without_fork(EmbeddedPostgres(tmp_path / "pg")).start()
+    pg = EmbeddedPostgres(tmp_path / "pg").start()
     settings = service_settings("clues", pg.url, bootstrap, f"kill{unique}", tmp_path, topic_partitions=1)
     clues = await build_clues(settings).start()
 
