@@ -139,6 +139,11 @@ async def test_malformed_record_does_not_block_audit(platform, bootstrap):
         stub = audit_grpc.AuditServiceStub(ch)
         history = await wait_for_history(stub, resp.clue_id, audit)
         assert len(history.events) == 1
+    kept = await audit.pool.fetchval(f"SELECT count(*) FROM {audit.settings.schema}.consumer_quarantine "
+                                     f"WHERE topic = $1 AND event_id IS NULL", clues.settings.topic)
+    assert kept == 3, "each malformed record is kept aside, not skipped"
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stub = audit_grpc.AuditServiceStub(ch)
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=" "), metadata=metadata(audit))
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "stream_id" in err.value.details()

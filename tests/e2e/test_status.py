@@ -12,7 +12,8 @@ from tests.factories import ALICE, OPERATOR, call_metadata, service_settings
 @pytest.fixture
 async def platform(database_url, bootstrap, unique, tmp_path):
     def settings(service):
-        return service_settings(service, database_url, bootstrap, f"st{unique}", tmp_path)
+        return service_settings(service, database_url, bootstrap, f"st{unique}", tmp_path,
+                                database_schema=f"{service}_{unique}")   # nothing kept by earlier tests
     clues = await build_clues(settings("clues")).start()
     audit = await build_audit(settings("audit")).start()
     yield clues, audit
