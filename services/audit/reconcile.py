@@ -43,7 +43,7 @@ from tqdm import tqdm
 
 from kernel.settings import PRODUCERS
 from kernel.store import is_store_down
-from services.audit.domain.reconciliation import DIFFERS, MISSING, Entry, Finding, Reconciliation, producer_of_topic
+from services.audit.domain.reconciliation import MISSING, Entry, Finding, Reconciliation, producer_of_topic
 
 CHUNK = 10_000
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -80,6 +80,10 @@ def _check_url(url: str, option: str) -> str:
     u = urlsplit(url)
     if u.scheme not in ("postgresql", "postgres"):
         raise UsageError(f"{option}: {url.split('://')[0]!r} is not a PostgreSQL URL; give postgresql://host:port/db")
+    try:
+        u.port
+    except ValueError as e:
+        raise UsageError(f"{option}: a bad port ({e}); give postgresql://host:port/db") from e
     if ":" in u.path:
         raise UsageError(f"{option}: a colon in the database name {u.path!r}; a schema goes before the URL: "
                          f"--producer NAME:SCHEMA=postgresql://…")

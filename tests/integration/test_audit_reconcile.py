@@ -154,6 +154,7 @@ async def test_an_exact_ledger_exits_0(platform, database_url):
     (["--ledger-url", "postgresql://127.0.0.1:1/x", "--producer", "clues=postgresql://127.0.0.1:1/x"],
      "cannot reach the ledger at 127.0.0.1:1/x"),
     (["--ledger-url", "postgresql://127.0.0.1:1/x", "--producer", "clues=mysql://h/db"], "not a PostgreSQL URL"),
+    (["--ledger-url", "postgresql://127.0.0.1:port/x", "--producer", "clues=postgresql://h/db"], "a bad port"),
     (["--ledger-url", "postgresql://127.0.0.1:1/x", "--producer", "Clues!"], "expected NAME[:SCHEMA][=URL]"),
     (["--ledger-url", "postgresql://127.0.0.1:1/x", "--producer", "clues=postgresql://h:5432/db:t_clues"],
      "--producer NAME:SCHEMA=postgresql://"),
