@@ -28,7 +28,7 @@ from google.protobuf.message import Message
 
 from kernel import log as klog
 from kernel.envelope import Link, NewEvent, derived_event_id
-from kernel.errors import PlatformError, Validation
+from kernel.errors import PlatformError, TooLarge, Validation
 from kernel.principal import Principal
 from kernel.store import DRIVER_DOWN, EventStore, UnitOfWork, check_identifier
 
@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS {s}.timers (
 CREATE INDEX IF NOT EXISTS timers_pending_due ON {s}.timers (due_at) WHERE status = 'pending';
 """
 
+# What a timer's envelope adds around its payload (ids, times, principal, links), generously: a
+# payload that fits with it can always be appended when the timer fires.
+ENVELOPE_ALLOWANCE = 4096
 _COLUMNS = ("stream_id", "due_at", "event_type", "payload", "links", "correlation_id", "causation_id")
 
 
@@ -72,7 +75,10 @@ async def schedule(uow: UnitOfWork, timer_id: str, due_at: datetime, stream_id: 
     check_identifier(stream_id, "stream_id")
     if due_at.tzinfo is None:
         raise Validation("due_at", "must carry a time zone")
-    row = (stream_id, due_at, payload.DESCRIPTOR.full_name, payload.SerializeToString(deterministic=True),
+    data = payload.SerializeToString(deterministic=True)
+    if len(data) + ENVELOPE_ALLOWANCE > uow.store.max_event_bytes:   # refused now, not when it fires
+        raise TooLarge(payload.DESCRIPTOR.name, len(data) + ENVELOPE_ALLOWANCE, uow.store.max_event_bytes)
+    row = (stream_id, due_at, payload.DESCRIPTOR.full_name, data,
            json.dumps([[l.kind, l.id, l.relation] for l in links]), correlation_id, causation_id)
     s = uow.store.schema
     inserted = await uow.conn.fetchval(

@@ -55,18 +55,24 @@ async def test_an_oversized_event_in_a_unit_of_work_rolls_back_everything_before
     assert await store.read_stream("clue-fine") == [] and await store.read_stream("clue-big") == []
 
 
-async def test_a_timer_firing_an_oversized_event_appends_nothing(store, pool):
-    """Timers append through the same path, so the same bound holds for them."""
+async def test_a_timer_whose_event_could_not_fit_is_refused_when_scheduled(store, pool):
+    """Refused by the command that schedules it, not when it fires (where it would block every
+    other due timer of its batch on each pass)."""
     async with pool.acquire() as conn:
         await timers.migrate_timers(conn, store.schema)
     due = datetime(2026, 5, 6, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-    small = EventStore(pool, store.schema, FixedClock(due), max_event_bytes=4096)
-    async with small.unit_of_work() as uow:
-        await timers.schedule(uow, "t-big", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 5000),
+    small = EventStore(pool, store.schema, FixedClock(due), max_event_bytes=8192)
+    with pytest.raises(TooLarge) as refused:
+        async with small.unit_of_work() as uow:
+            await timers.schedule(uow, "t-big", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 5000),
+                                  correlation_id="corr-t")
+    assert "8,192" in str(refused.value)
+    assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.timers") == 0
+    async with small.unit_of_work() as uow:          # one that fits is scheduled and fires
+        await timers.schedule(uow, "t-small", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 1000),
                               correlation_id="corr-t")
-    with pytest.raises(TooLarge):
-        await TimerScheduler(small, small.clock).fire_due()
-    assert await store.read_stream("timer-clue-x") == []
+    assert await TimerScheduler(small, small.clock).fire_due() == 1
+    assert len(await store.read_stream("timer-clue-x")) == 1
 
 
 def registration(unit: str) -> clues_pb2.RegisterClueRequest:
