@@ -23,6 +23,10 @@
   drop, topic rebuild) and every send, so `republish` (another task) waits for run()'s checked
   producer and never sends through one being dropped or rebuilt. `stop()` does not wait for the
   lock (it closes the clients under whatever is in progress); once it ran, no client is opened.
+* Positions and watermarks (`kernel.watermark`): every record carries its store position in the
+  header `store-position`; the relay counts what it published in the epoch and writes watermarks
+  to every partition, periodically and on demand (`kernel.watermarks_pub`). `republish_positions`
+  sends a range of the store again (a consumer that found events missing below a watermark).
 """
 from __future__ import annotations
 
@@ -41,6 +45,8 @@ from kernel import topics
 from kernel.settings import KAFKA_HEADROOM_BYTES
 from kernel.status import STUCK, Component
 from kernel.store import DEFAULT_MAX_EVENT_BYTES, Cursor, EventStore, StoredEvent
+from kernel.watermark import POSITION_HEADER, Position, Watermark
+from kernel.watermarks_pub import WatermarkPublisher, ensure_count
 
 MARKER_KEY = b"__relay_marker__"
 # ServiceSettings.kafka_message_bytes at the default envelope bound.
@@ -83,10 +89,18 @@ class _StuckState:
     counters: dict = field(default_factory=dict)
 
 
+def store_position(e: StoredEvent) -> Position:
+    return Position(e.order_key, e.position)
+
+
+def record_headers(e: StoredEvent) -> list[tuple[str, bytes]]:
+    """The envelope's headers plus the event's store position."""
+    return env_mod.kafka_headers(env_mod.parse(e.envelope)) + [(POSITION_HEADER, store_position(e).encode().encode())]
+
+
 def record_size(e: StoredEvent) -> int:
     """The event's size as a one-record batch: what aiokafka compares with max_request_size."""
-    headers = env_mod.kafka_headers(env_mod.parse(e.envelope))
-    return DefaultRecordBatchBuilder.estimate_size_in_bytes(e.stream_id.encode(), e.envelope, headers)
+    return DefaultRecordBatchBuilder.estimate_size_in_bytes(e.stream_id.encode(), e.envelope, record_headers(e))
 
 
 async def _stop_quietly(client) -> None:
@@ -102,7 +116,8 @@ class OutboxRelay:
     def __init__(self, store: EventStore, bootstrap: str, spec: "topics.TopicSpec", *,
                  max_request_size: int = DEFAULT_MAX_REQUEST_SIZE, poll_seconds: float = 0.05,
                  marker_check_seconds: float = 2.0, batch_size: int = 500, stuck_retry_seconds: float = 5.0,
-                 stuck_log_seconds: float = 60.0, ready_wait_seconds: float = 10.0):
+                 stuck_log_seconds: float = 60.0, ready_wait_seconds: float = 10.0,
+                 watermark_seconds: float = 5.0):
         # The topic must take whatever this relay may send, unless the caller says more.
         if spec.max_message_bytes is None:
             spec = replace(spec, max_message_bytes=max_request_size)
@@ -123,12 +138,14 @@ class OutboxRelay:
         self.published = 0
         self.republishes = 0
         self._verified = False
+        self._watermarks = WatermarkPublisher(self, watermark_seconds)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         await self.store.pool.execute(
             f"INSERT INTO {self.store.schema}.relay_cursor (topic) VALUES ($1) ON CONFLICT DO NOTHING",
             self.spec.name)
+        await ensure_count(self.store, self.spec.name)
 
     async def stop(self) -> None:
         """Close the clients now, under whatever is in progress; nothing is opened afterwards."""
@@ -150,6 +167,7 @@ class OutboxRelay:
                 break
             except Stuck as stuck:
                 self._report_stuck(stuck)
+                await self._watermarks.periodic()   # what was published before it still counts
                 await self._sleep(self.stuck_retry_seconds)
             except Exception as e:  # noqa: BLE001 - broker trouble: reconnect, re-check the marker
                 if self._stopping.is_set():
@@ -162,12 +180,15 @@ class OutboxRelay:
 
     async def _step(self) -> None:
         await self._connect()
+        if self._watermarks.due():
+            self._next_marker_check = 0.0   # a periodic watermark follows a marker found just now
         if time.monotonic() >= self._next_marker_check:
             await self.check_marker()
         if self._refusal:
             raise Stuck("topic-limit", "relay.topic_refused", self._refusal, needed=self.spec.max_message_bytes)
         published = await self.publish_batch()
         self._unstick()
+        await self._watermarks.periodic()
         if not published:
             await self._sleep(self.poll_seconds)
 
@@ -226,7 +247,8 @@ class OutboxRelay:
 
     # -- status: stuck on an event or a refused topic --------------------------------------
     async def status(self) -> Component:
-        counters = {"published": self.published, "republishes": self.republishes}
+        counters = {"published": self.published, "republishes": self.republishes,
+                    "watermarks": self._watermarks.sent}
         stuck = self._stuck
         if stuck is None:
             return Component(name=f"relay {self.spec.name}", counters=counters)
@@ -280,7 +302,8 @@ class OutboxRelay:
     async def _save_cursor(self, cursor: Cursor, count: int) -> None:
         await self.store.pool.execute(
             f"UPDATE {self.store.schema}.relay_cursor SET order_key = $2, position = $3, "
-            f"published = published + $4, updated_at = now() WHERE topic = $1",
+            f"published = published + $4, through_count = through_count + $4, updated_at = now() "
+            f"WHERE topic = $1",
             self.spec.name, cursor.order_key, cursor.position, count)
 
     # -- publishing --------------------------------------------------------------------------
@@ -318,10 +341,9 @@ class OutboxRelay:
         raises _Refused: nothing after it is handed to the producer."""
         futures = []
         for i, e in enumerate(events):
-            headers = env_mod.kafka_headers(env_mod.parse(e.envelope))
             try:
                 futures.append(await producer.send(
-                    self.spec.name, value=e.envelope, key=e.stream_id.encode(), headers=headers))
+                    self.spec.name, value=e.envelope, key=e.stream_id.encode(), headers=record_headers(e)))
             except TOO_LARGE as error:
                 await self._settle(futures)
                 raise _Refused(i, error) from error
@@ -348,7 +370,36 @@ class OutboxRelay:
         self.log.info("relay.republished", stream_id=stream_id, first=first, last=last, count=len(events))
         return len(events)
 
+    async def republish_positions(self, after: Position, through: Position) -> int:
+        """Publish again, in order and in chunks of `batch_size`, every event with
+        after < (order_key, position) <= through, capped at the cursor (what this epoch published;
+        the rest comes anyway). Same send path and headers as `republish`."""
+        cursor, _ = await self._cursor()
+        through = min(through, Position(cursor.order_key, cursor.position))
+        at, sent = Cursor(after.order_key, after.position), 0
+        while Position(at.order_key, at.position) < through:
+            events = [e for e in await self.store.read_all(at, self.batch_size) if store_position(e) <= through]
+            if not events:
+                break
+            try:
+                await self._send_when_ready(events)
+            except _Refused as refused:
+                raise self._too_large(events[refused.index], refused.error) from refused.error
+            sent += len(events)
+            at = events[-1].cursor
+        self.log.info("relay.republished_positions", after=after.encode(), through=through.encode(), count=sent)
+        return sent
+
+    async def publish_watermark(self) -> Watermark | None:
+        """Send a watermark now (None if the topic has no marker yet), once run() has a connected,
+        checked producer: NotReady after `ready_wait_seconds`, RelayStopped after stop()."""
+        return await self._when_ready(self._watermarks.send)
+
     async def _send_when_ready(self, events: list[StoredEvent]) -> None:
+        await self._when_ready(lambda: self._send(self._current_producer(), events))
+
+    async def _when_ready(self, action):
+        """`action()` under the lock, with run()'s checked producer."""
         deadline = time.monotonic() + self.ready_wait_seconds
         while True:
             self._check_running()
@@ -360,7 +411,7 @@ class OutboxRelay:
                                    f"{self.ready_wait_seconds} s") from None
             async with self._lock:
                 if self._ready.is_set():   # not dropped or rebuilt while we waited for the lock
-                    return await self._send(self._current_producer(), events)
+                    return await action()
 
     # -- broker-loss detection ---------------------------------------------------------------
     async def check_marker(self) -> bool:
@@ -430,7 +481,7 @@ class OutboxRelay:
             self._check_running()
             await self.store.pool.execute(
                 f"UPDATE {self.store.schema}.relay_cursor SET order_key = '0', position = 0, epoch = $2, "
-                f"updated_at = now() WHERE topic = $1", self.spec.name, f"{marker_id}@{meta.offset}")
+                f"through_count = 0, updated_at = now() WHERE topic = $1", self.spec.name, f"{marker_id}@{meta.offset}")
             self._set_ready()
         if lost:
             self.republishes += 1

@@ -11,13 +11,19 @@ missing versions again, and the producer's relay serves the request from its sto
   its inbox skips, so asking twice is harmless.
 * `RepublishRequester.request` never raises on broker trouble: it logs a warning and returns
   False, so a consumer's unit of work is never failed by the control path.
+* Three kinds of request, one JSON shape: a stream's version range (`stream_id`, `first..last`:
+  the original kind, encoded exactly as before), a store-position range (`stream_id` "" with
+  `after` < `through`, encoded `kernel.watermark.Position`s; served by `republish_positions`) and a
+  watermark (`stream_id` "" with `"watermark": true`; served by `publish_watermark`). A server
+  that predates the new kinds refuses them as malformed (no stream id), so they are never
+  mistaken for something else.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -25,6 +31,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kernel import log as klog
 from kernel import topics
 from kernel.relay import NotReady, Stuck
+from kernel.watermark import Position
+
+STREAM, POSITIONS, WATERMARK = "stream", "positions", "watermark"
 
 
 @dataclass(frozen=True)
@@ -34,27 +43,74 @@ class RepublishRequest:
     first: int          # first missing version
     last: int           # last missing version (inclusive)
     requested_by: str   # consumer name, for the logs
+    after: Position | None = None     # a position range: after < position <= through
+    through: Position | None = None
+    watermark: bool = False           # a watermark now
+
+    @classmethod
+    def positions(cls, topic: str, after: Position, through: Position, requested_by: str) -> "RepublishRequest":
+        return cls(topic, "", 0, 0, requested_by, after=after, through=through)
+
+    @classmethod
+    def for_watermark(cls, topic: str, requested_by: str) -> "RepublishRequest":
+        return cls(topic, "", 0, 0, requested_by, watermark=True)
+
+    @property
+    def kind(self) -> str:
+        return WATERMARK if self.watermark else POSITIONS if self.after is not None else STREAM
 
     @property
     def key(self) -> bytes:
         return self.topic.encode()
 
+    @property
+    def what(self) -> tuple:
+        """What is asked for (the same ask twice is served once)."""
+        return (self.kind, self.stream_id, self.first, self.last, self.after, self.through)
+
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True).encode()
+        data = {"topic": self.topic, "stream_id": self.stream_id, "first": self.first, "last": self.last,
+                "requested_by": self.requested_by}
+        if self.after is not None or self.through is not None:
+            data.update(after=self.after.encode(), through=self.through.encode())
+        if self.watermark:
+            data["watermark"] = True
+        return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
     def decode(cls, raw: bytes) -> "RepublishRequest":
         """Parse and check a request; ValueError for anything malformed."""
         try:
             data = json.loads(raw)
-            req = cls(topic=data["topic"], stream_id=data["stream_id"], first=data["first"],
-                      last=data["last"], requested_by=data.get("requested_by", ""))
-        except (TypeError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            after, through = data.get("after"), data.get("through")
+            req = cls(topic=data["topic"], stream_id=data["stream_id"], first=data.get("first", 0),
+                      last=data.get("last", 0), requested_by=data.get("requested_by", ""),
+                      after=None if after is None else Position.decode(after),
+                      through=None if through is None else Position.decode(through),
+                      watermark=data.get("watermark", False))
+            if req.stream_id and not {"first", "last"} <= data.keys():   # required for a stream, as ever
+                raise KeyError("first/last")
+        except (TypeError, KeyError, AttributeError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ValueError(f"malformed republish request: {e}") from e
-        if not (isinstance(req.topic, str) and req.topic and isinstance(req.stream_id, str) and req.stream_id):
+        if not (isinstance(req.topic, str) and req.topic and isinstance(req.stream_id, str)
+                and isinstance(req.requested_by, str) and isinstance(req.watermark, bool)):
             raise ValueError("republish request without topic or stream id")
-        if not (isinstance(req.first, int) and isinstance(req.last, int) and 1 <= req.first <= req.last):
-            raise ValueError(f"bad version range {req.first!r}..{req.last!r}")
+        if req.stream_id:
+            if req.after is not None or req.through is not None or req.watermark:
+                raise ValueError("a stream's republish request with positions or a watermark")
+            if not (isinstance(req.first, int) and isinstance(req.last, int) and 1 <= req.first <= req.last):
+                raise ValueError(f"bad version range {req.first!r}..{req.last!r}")
+            return req
+        if req.first != 0 or req.last != 0 or type(req.first) is not int or type(req.last) is not int:
+            raise ValueError("a version range without a stream id")
+        if req.watermark:
+            if req.after is not None or req.through is not None:
+                raise ValueError("a watermark request with positions")
+            return req
+        if req.after is None or req.through is None:
+            raise ValueError("republish request without topic or stream id (or positions, or watermark)")
+        if not req.after < req.through:
+            raise ValueError(f"bad position range {req.after.encode()}..{req.through.encode()}")
         return req
 
 
@@ -78,28 +134,46 @@ class RepublishRequester:
 
     async def request(self, topic: str, stream_id: str, first: int, last: int) -> bool:
         """Ask for versions first..last of a stream of `topic`; True if the broker took it."""
-        if not topic or last < first:
+        if not topic or not stream_id or last < first:
             self.log.warning("republish.request_skipped", topic=topic, stream_id=stream_id, first=first, last=last)
             return False
-        key = (topic, stream_id, first, last)
+        return await self._ask(RepublishRequest(topic, stream_id, first, last, self.requested_by),
+                               stream_id=stream_id, first=first, last=last)
+
+    async def request_positions(self, topic: str, after: Position, through: Position) -> bool:
+        """Ask for every event of `topic`'s store with after < position <= through; never raises."""
+        if not topic or not after < through:
+            self.log.warning("republish.request_skipped", topic=topic, after=after.encode(), through=through.encode())
+            return False
+        return await self._ask(RepublishRequest.positions(topic, after, through, self.requested_by),
+                               after=after.encode(), through=through.encode())
+
+    async def request_watermark(self, topic: str) -> bool:
+        """Ask `topic`'s relay for a watermark now; never raises."""
+        if not topic:
+            self.log.warning("republish.request_skipped", topic=topic, watermark=True)
+            return False
+        return await self._ask(RepublishRequest.for_watermark(topic, self.requested_by), watermark=True)
+
+    async def _ask(self, req: RepublishRequest, **fields) -> bool:
+        """Send `req` unless the same was sent within `repeat_after_seconds`; True if the broker took it."""
+        key = (req.topic, *req.what)
         now = time.monotonic()
         if now - self._recent.get(key, float("-inf")) < self.repeat_after_seconds:
             return False
-        req = RepublishRequest(topic, stream_id, first, last, self.requested_by)
         try:
             await asyncio.wait_for(self._send(req), timeout=self.timeout_seconds)
         except asyncio.CancelledError:
             raise
         except Exception as e:  # noqa: BLE001 - broker trouble: the held gap is re-requested later
             self.failed += 1
-            self.log.warning("republish.request_failed", topic=topic, stream_id=stream_id, first=first, last=last,
-                             error=f"{type(e).__name__}: {e}")
+            self.log.warning("republish.request_failed", topic=req.topic, **fields, error=f"{type(e).__name__}: {e}")
             await self._drop()
             return False
         self._recent = {k: t for k, t in self._recent.items() if now - t < self.repeat_after_seconds}
         self._recent[key] = now
         self.sent += 1
-        self.log.info("republish.requested", topic=topic, stream_id=stream_id, first=first, last=last)
+        self.log.info("republish.requested", topic=req.topic, **fields)
         return True
 
     async def _send(self, req: RepublishRequest) -> None:
@@ -206,29 +280,44 @@ class RepublishServer:
             if req.topic != self.topic:
                 self.ignored += 1
                 continue
-            if (req.stream_id, req.first, req.last) in seen:   # the same ask twice in one batch
+            if req.what in seen:   # the same ask twice in one batch
                 continue
-            seen.add((req.stream_id, req.first, req.last))
+            seen.add(req.what)
             await self._republish(req)
+
+    async def _serve_one(self, req: RepublishRequest):
+        if req.kind == WATERMARK:
+            mark = await self.relay.publish_watermark()
+            return None if mark is None else mark.encode().decode()
+        if req.kind == POSITIONS:
+            return await self.relay.republish_positions(req.after, req.through)
+        return await self.relay.republish(req.stream_id, req.first, req.last)
+
+    @staticmethod
+    def _fields(req: RepublishRequest) -> dict:
+        if req.kind == WATERMARK:
+            return {"watermark": True}
+        if req.kind == POSITIONS:
+            return {"after": req.after.encode(), "through": req.through.encode()}
+        return {"stream_id": req.stream_id, "first": req.first, "last": req.last}
 
     async def _republish(self, req: RepublishRequest) -> None:
         delay = 0.2
+        fields = self._fields(req)
         for attempt in range(1, self.attempts + 1):
             try:
-                count = await self.relay.republish(req.stream_id, req.first, req.last)
+                result = await self._serve_one(req)
                 self.served += 1
-                self.log.info("republish.served", stream_id=req.stream_id, first=req.first, last=req.last,
-                              count=count, requested_by=req.requested_by)
+                self.log.info("republish.served", **fields, result=result, requested_by=req.requested_by)
                 return
             except asyncio.CancelledError:
                 raise
             except (NotReady, Stuck) as e:  # not soon better: the consumer asks again later
-                self.log.warning("republish.not_served", stream_id=req.stream_id, first=req.first,
-                                 last=req.last, reason=f"{type(e).__name__}: {e}")
+                self.log.warning("republish.not_served", **fields, reason=f"{type(e).__name__}: {e}")
                 return
             except Exception as e:  # noqa: BLE001 - the consumer asks again if this is lost
-                self.log.warning("republish.serve_failed", stream_id=req.stream_id, first=req.first,
-                                 last=req.last, attempt=attempt, error=f"{type(e).__name__}: {e}")
+                self.log.warning("republish.serve_failed", **fields, attempt=attempt,
+                                 error=f"{type(e).__name__}: {e}")
                 if attempt < self.attempts:
                     await self._sleep(delay)
                     delay *= 2

@@ -26,6 +26,7 @@ from kernel.republish import (HeldGapSweeper, RepublishRequest, RepublishRequest
                               rerequest_held)
 from kernel.settings import republish_topic, topic_name
 from kernel.store import EventStore
+from kernel.watermark import WATERMARK_KEY
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event
 
@@ -63,12 +64,12 @@ class TopicReader:
         await self.consumer.stop()
 
     async def until(self, predicate, seconds: float = 20.0) -> list:
-        """Records (markers skipped) read until `predicate(all records so far)` holds."""
+        """Records (markers and watermarks skipped) read until `predicate(all records so far)` holds."""
         got: list = []
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             batch = await self.consumer.getmany(timeout_ms=200)
-            got += [r for recs in batch.values() for r in recs if r.key != MARKER_KEY]
+            got += [r for recs in batch.values() for r in recs if r.key not in (MARKER_KEY, WATERMARK_KEY)]
             if predicate(got):
                 return got
         raise AssertionError(f"{self.topic}: condition not met in {seconds} s; read {len(got)} records")
