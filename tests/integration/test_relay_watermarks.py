@@ -28,6 +28,7 @@ from kernel.embedded import EmbeddedBroker
 from kernel.relay import MARKER_KEY, OutboxRelay
 from kernel.republish import RepublishRequester, RepublishServer
 from kernel.settings import republish_topic, topic_name
+from kernel.status import STUCK
 from kernel.store import EventStore
 from kernel.watermark import POSITION_HEADER, WATERMARK_KEY, Position, Watermark
 from tests.factories import clue_event
@@ -228,6 +229,25 @@ async def test_an_existing_deployment_gets_its_count_computed_once(store, bootst
         mark = await relay.publish_watermark()
         stored = await positions(store)
         assert (mark.count, mark.through) == (13, max(stored.values()))
+    finally:
+        await stop(relay, task)
+
+
+async def test_a_stuck_relay_still_says_what_it_published_before_the_stuck_event(store, bootstrap, spec):
+    await append(store, "clue-a", 2)
+    async with store.unit_of_work() as uow:
+        await uow.append("clue-big", 0, [clue_event("clue-big", summary="x" * 20_000)])
+    await append(store, "clue-c", 1)
+    relay = OutboxRelay(store, bootstrap, spec, max_request_size=8_192, poll_seconds=0.02,
+                        stuck_retry_seconds=0.1, watermark_seconds=INTERVAL)
+    task = asyncio.create_task(relay.run())
+    try:
+        stored = await positions(store)
+        records = await read(bootstrap, spec.name, complete(2))
+        check_watermarks(records, stored, spec.name)
+        big = (await store.read_range("clue-big", 1, 1))[0]
+        assert all(r.mark.through < Position(big.order_key, big.position) for r in marks(records))
+        assert (await relay.status()).state == STUCK
     finally:
         await stop(relay, task)
 
