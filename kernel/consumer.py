@@ -28,6 +28,7 @@ from kernel.relay import MARKER_KEY
 from kernel.republish import HeldGapSweeper, RepublishRequester
 from kernel.settings import ServiceSettings, republish_topic
 from kernel.status import StatusBoard
+from kernel.watermark import WATERMARK_KEY, position_of
 
 BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
 
@@ -35,7 +36,9 @@ BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
 class Handler(Protocol):
     """What a consumer feeds: `record(raw, source)` runs its inbox (`inbox`) and effects in one
     transaction and calls `on_gap(topic, stream, first, last)` after a held delivery committed;
-    optionally `record_batch(records)` does the same for many in one transaction."""
+    optionally `record_batch(records)` does the same for many in one transaction, and
+    `on_watermark(raw, source)` takes a relay's watermark (`kernel.watermark`) once the records
+    before it on its partition are stored; it must not raise."""
     inbox: Inbox
     on_gap: Callable[[str, str, int, int], Awaitable[object]] | None
 
@@ -43,7 +46,8 @@ class Handler(Protocol):
 
 
 def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Delivery, name: str,
-              batched: bool, on_fatal: Callable[[], object]) -> faust.App:
+              batched: bool, on_fatal: Callable[[], object],
+              on_watermark: Callable[[bytes, Source], Awaitable[object]] | None = None) -> faust.App:
     """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
     Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
     group = f"{settings.consumer_group}-{name}"
@@ -66,13 +70,16 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
     async def ingest(stream):
         try:
             async for events in stream.noack_take(BATCH, within=BATCH_WITHIN_SECONDS):
-                records = [(e.message.value, Source(e.message.topic, e.message.partition, e.message.offset))
-                           for e in events if e.message.key != MARKER_KEY]
+                records = [(e.message.value, _source(e.message)) for e in events
+                           if e.message.key not in (MARKER_KEY, WATERMARK_KEY)]
                 if batched:
                     await delivery.deliver(records)
                 else:
                     for record in records:
                         await delivery.deliver([record])
+                for e in events:     # after the events before them on their partition are stored
+                    if e.message.key == WATERMARK_KEY and on_watermark is not None:
+                        await on_watermark(e.message.value, _source(e.message))
                 for e in events:     # only now: every record is in the store
                     await stream.ack(e)
         except Exception as e:  # noqa: BLE001 - `deliver` raises nothing else: this is a bug
@@ -83,6 +90,11 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
                                           action="stopping the service")
             on_fatal()
     return app
+
+
+def _source(message) -> Source:
+    position = position_of(message.headers)
+    return Source(message.topic, message.partition, message.offset, position.encode() if position else "")
 
 
 class Consumer:
@@ -96,6 +108,8 @@ class Consumer:
         self.requester = RepublishRequester(settings.kafka_bootstrap, republish_topic(settings.topic_prefix),
                                             requested_by=f"{settings.consumer_group}-{name}")
         handler.on_gap = self.requester.request   # ask for a gap as soon as it is held
+        if hasattr(handler, "requester"):          # a handler that asks producers for more
+            handler.requester = self.requester
 
     async def start(self) -> "Consumer":
         s = self.settings
@@ -113,7 +127,7 @@ class Consumer:
                                       interval_seconds=float(s.extra.get("held_sweep_seconds", 5.0)))
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
         self.app = faust_app(s, self.topics, self.delivery, self.name, batched=batch is not None,
-                             on_fatal=self.on_fatal)
+                             on_fatal=self.on_fatal, on_watermark=getattr(self.handler, "on_watermark", None))
         await self.app.start()
         return self
 

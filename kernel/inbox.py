@@ -21,6 +21,7 @@ class Source:
     topic: str = ""
     partition: int = -1
     offset: int = -1
+    position: str = ""      # the producer's store position ("<order_key>:<position>"), where it says
 
 
 @dataclass(frozen=True)

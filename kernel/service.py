@@ -74,7 +74,8 @@ class ServiceHost:
             spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor, max_message_bytes=s.kafka_message_bytes)
             self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
                                      max_request_size=s.relay_max_request_bytes or s.kafka_message_bytes,
-                                     poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds)
+                                     poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds,
+                                     watermark_seconds=s.relay_watermark_seconds)
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
             self.status.register(self.relay.status)
             self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))

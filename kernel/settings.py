@@ -69,6 +69,9 @@ class ServiceSettings:
     # How often consumers commit acknowledged offsets (CONSUMER_COMMIT_SECONDS). Correctness never
     # depends on it (offsets cover only stored records); longer means more redelivery after a crash.
     consumer_commit_seconds: float = 2.8
+    # How often a relay says what it has published (RELAY_WATERMARK_SECONDS, kernel.watermark):
+    # the longest a loss stays unnoticed by the ledger while the producer is busy.
+    relay_watermark_seconds: float = 5.0
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -141,6 +144,7 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         max_event_bytes=_bytes(env, "MAX_EVENT_BYTES", 262_144),
         relay_max_request_bytes=_bytes(env, "RELAY_MAX_REQUEST_BYTES", None),
         consumer_commit_seconds=float(_env(env, "CONSUMER_COMMIT_SECONDS", default="2.8")),
+        relay_watermark_seconds=float(_env(env, "RELAY_WATERMARK_SECONDS", default="5.0")),
     )
 
 

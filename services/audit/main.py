@@ -42,11 +42,13 @@ async def _on_start(host: ServiceHost) -> None:
     recorder = Recorder(host.store)
     await recorder.migrate()
     checkpoints = checkpointer_for(host)
+    checkpoints.completeness = recorder.completeness
     await checkpoints.migrate()
     interval = float(_setting(host.settings, "AUDIT_CHECKPOINT_SECONDS", "10"))
     signing = asyncio.create_task(checkpoints.run(interval), name="audit-checkpoints")
     consumer = await Consumer(host.settings, host.pool, list(PRODUCERS), "ledger", recorder,
                               status=host.status).start()
+    host.status.register(recorder.completeness.status)
     host.extras.update(recorder=recorder, consumer=consumer, checkpoints=checkpoints, signing=signing,
                        proofs=Proofs(host.pool, host.settings.schema, checkpoints),
                        replay=Replay(host.pool, host.settings.schema))

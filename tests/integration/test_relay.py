@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kernel import envelope as env_mod
 from kernel.embedded import EmbeddedBroker
 from kernel.relay import MARKER_KEY, OutboxRelay
+from kernel.watermark import WATERMARK_KEY
 from kernel.store import Cursor, EventStore
 from kernel.topics import TopicSpec
 from tests.factories import clue_event
@@ -133,7 +134,7 @@ async def read_topic(bootstrap: str, topic: str, expect: set[str], *, quiet: flo
             batch = await consumer.getmany(*tps, timeout_ms=200)
             for tp, msgs in batch.items():
                 for m in msgs:
-                    if m.key == MARKER_KEY:
+                    if m.key in (MARKER_KEY, WATERMARK_KEY):
                         markers += 1
                         continue
                     rec = Record(tp.partition, m.offset, m.key, m.value, dict(m.headers))

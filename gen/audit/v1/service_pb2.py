@@ -27,17 +27,17 @@ from common.v1 import recording_pb2 as common_dot_v1_dot_recording__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61udit/v1/service.proto\x12\x08\x61udit.v1\x1a\x18\x63ommon/v1/envelope.proto\x1a\x19\x63ommon/v1/recording.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x17GetStreamHistoryRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"\xb1\x01\n\rRecordedEvent\x12%\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x13.common.v1.Envelope\x12\x16\n\x0e\x65nvelope_bytes\x18\x02 \x01(\x0c\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x03\x12/\n\x0bingested_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x18GetStreamHistoryResponse\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\'\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x17.audit.v1.RecordedEvent\"?\n\x18GetInclusionProofRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"\x8c\x01\n\x19GetInclusionProofResponse\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x11\n\troot_hash\x18\x04 \x01(\x0c\x12\x11\n\tleaf_data\x18\x05 \x01(\x0c\x12\x12\n\ncheckpoint\x18\x06 \x01(\x0c\"E\n\x1aGetConsistencyProofRequest\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\"\x7f\n\x1bGetConsistencyProofResponse\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x12\n\nfirst_root\x18\x04 \x01(\x0c\x12\x13\n\x0bsecond_root\x18\x05 \x01(\x0c\"\x16\n\x14GetCheckpointRequest\"\x8a\x01\n\x15GetCheckpointResponse\x12\x0c\n\x04note\x18\x01 \x01(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x0e\n\x06origin\x18\x04 \x01(\t\x12-\n\tsigned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15SignCheckpointRequest\"M\n\x16SignCheckpointResponse\x12\x33\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x1f.audit.v1.GetCheckpointResponse\"\x1b\n\x19GetLedgerPublicKeyRequest\"V\n\x1aGetLedgerPublicKeyResponse\x12\x14\n\x0cverifier_key\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\"\'\n\x16ListQuarantinedRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"\xee\x01\n\x13QuarantinedDelivery\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tstream_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12&\n\x04kind\x18\x04 \x01(\x0e\x32\x18.audit.v1.QuarantineKind\x12\x16\n\x0e\x65nvelope_bytes\x18\x05 \x01(\x0c\x12\r\n\x05topic\x18\x06 \x01(\t\x12\x11\n\tpartition\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x03\x12/\n\x0b\x64\x65tected_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x17ListQuarantinedResponse\x12\x31\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1d.audit.v1.QuarantinedDelivery\"/\n\x1a\x45xportHistoryBundleRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"P\n\x1b\x45xportHistoryBundleResponse\x12\x0e\n\x06\x62undle\x18\x01 \x01(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06\x65vents\x18\x03 \x01(\r\"v\n\x11GetHistoryRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x03 \x01(\r\x12\x12\n\npage_token\x18\x04 \x01(\t\"O\n\x0cStorySubject\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0blinked_from\x18\x03 \x01(\t\x12\x10\n\x08relation\x18\x04 \x01(\t\"T\n\x08\x41pproval\x12,\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x1a.audit.v1.ApprovalDecision\x12\x0c\n\x04user\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"\xf1\x02\n\x0bHistoryStep\x12\x10\n\x08position\x18\x01 \x01(\x04\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x11\n\tstream_id\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x04\x12\'\n\tprincipal\x18\x06 \x01(\x0b\x32\x14.common.v1.Principal\x12/\n\x0boccurred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\x08\x61pproval\x18\t \x01(\x0b\x32\x12.audit.v1.Approval\x12+\n\nrecordings\x18\n \x03(\x0b\x32\x17.common.v1.RecordingRef\x12&\n\x05\x65vent\x18\x0b \x01(\x0b\x32\x17.audit.v1.RecordedEvent\"\xe1\x01\n\x12GetHistoryResponse\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x08subjects\x18\x03 \x03(\x0b\x32\x16.audit.v1.StorySubject\x12$\n\x05steps\x18\x04 \x03(\x0b\x32\x15.audit.v1.HistoryStep\x12\x13\n\x0btotal_steps\x18\x05 \x01(\x04\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\x12\x11\n\ttree_size\x18\x07 \x01(\x04*j\n\x0eQuarantineKind\x12\x1f\n\x1bQUARANTINE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16QUARANTINE_KIND_DIGEST\x10\x01\x12\x1b\n\x17QUARANTINE_KIND_VERSION\x10\x02*u\n\x10\x41pprovalDecision\x12!\n\x1d\x41PPROVAL_DECISION_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x41PPROVAL_DECISION_APPROVED\x10\x01\x12\x1e\n\x1a\x41PPROVAL_DECISION_REJECTED\x10\x02\x32\xb8\x06\n\x0c\x41uditService\x12Y\n\x10GetStreamHistory\x12!.audit.v1.GetStreamHistoryRequest\x1a\".audit.v1.GetStreamHistoryResponse\x12\\\n\x11GetInclusionProof\x12\".audit.v1.GetInclusionProofRequest\x1a#.audit.v1.GetInclusionProofResponse\x12\x62\n\x13GetConsistencyProof\x12$.audit.v1.GetConsistencyProofRequest\x1a%.audit.v1.GetConsistencyProofResponse\x12P\n\rGetCheckpoint\x12\x1e.audit.v1.GetCheckpointRequest\x1a\x1f.audit.v1.GetCheckpointResponse\x12S\n\x0eSignCheckpoint\x12\x1f.audit.v1.SignCheckpointRequest\x1a .audit.v1.SignCheckpointResponse\x12_\n\x12GetLedgerPublicKey\x12#.audit.v1.GetLedgerPublicKeyRequest\x1a$.audit.v1.GetLedgerPublicKeyResponse\x12\x62\n\x13\x45xportHistoryBundle\x12$.audit.v1.ExportHistoryBundleRequest\x1a%.audit.v1.ExportHistoryBundleResponse\x12V\n\x0fListQuarantined\x12 .audit.v1.ListQuarantinedRequest\x1a!.audit.v1.ListQuarantinedResponse\x12G\n\nGetHistory\x12\x1b.audit.v1.GetHistoryRequest\x1a\x1c.audit.v1.GetHistoryResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16\x61udit/v1/service.proto\x12\x08\x61udit.v1\x1a\x18\x63ommon/v1/envelope.proto\x1a\x19\x63ommon/v1/recording.proto\x1a\x1fgoogle/protobuf/timestamp.proto\",\n\x17GetStreamHistoryRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"\xb1\x01\n\rRecordedEvent\x12%\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32\x13.common.v1.Envelope\x12\x16\n\x0e\x65nvelope_bytes\x18\x02 \x01(\x0c\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\x05\x12\x0e\n\x06offset\x18\x05 \x01(\x03\x12/\n\x0bingested_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x18GetStreamHistoryResponse\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\'\n\x06\x65vents\x18\x02 \x03(\x0b\x32\x17.audit.v1.RecordedEvent\"?\n\x18GetInclusionProofRequest\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\ttree_size\x18\x02 \x01(\x04\"\x8c\x01\n\x19GetInclusionProofResponse\x12\x12\n\nleaf_index\x18\x01 \x01(\x04\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x11\n\troot_hash\x18\x04 \x01(\x0c\x12\x11\n\tleaf_data\x18\x05 \x01(\x0c\x12\x12\n\ncheckpoint\x18\x06 \x01(\x0c\"E\n\x1aGetConsistencyProofRequest\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\"\x7f\n\x1bGetConsistencyProofResponse\x12\x12\n\nfirst_size\x18\x01 \x01(\x04\x12\x13\n\x0bsecond_size\x18\x02 \x01(\x04\x12\x0e\n\x06hashes\x18\x03 \x03(\x0c\x12\x12\n\nfirst_root\x18\x04 \x01(\x0c\x12\x13\n\x0bsecond_root\x18\x05 \x01(\x0c\"\x16\n\x14GetCheckpointRequest\"\xc0\x01\n\x15GetCheckpointResponse\x12\x0c\n\x04note\x18\x01 \x01(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x11\n\troot_hash\x18\x03 \x01(\x0c\x12\x0e\n\x06origin\x18\x04 \x01(\t\x12-\n\tsigned_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x0c\x63ompleteness\x18\x06 \x03(\x0b\x32\x1e.audit.v1.ProducerCompleteness\"\x9b\x01\n\x14ProducerCompleteness\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x18\n\x10\x63omplete_through\x18\x02 \x01(\t\x12\x16\n\x0e\x63omplete_count\x18\x03 \x01(\x04\x12\x0f\n\x07missing\x18\x04 \x01(\x04\x12\x31\n\rmissing_since\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x17\n\x15SignCheckpointRequest\"M\n\x16SignCheckpointResponse\x12\x33\n\ncheckpoint\x18\x01 \x01(\x0b\x32\x1f.audit.v1.GetCheckpointResponse\"\x1b\n\x19GetLedgerPublicKeyRequest\"V\n\x1aGetLedgerPublicKeyResponse\x12\x14\n\x0cverifier_key\x18\x01 \x01(\t\x12\x0e\n\x06origin\x18\x02 \x01(\t\x12\x12\n\npublic_key\x18\x03 \x01(\x0c\"\'\n\x16ListQuarantinedRequest\x12\r\n\x05limit\x18\x01 \x01(\r\"\xee\x01\n\x13QuarantinedDelivery\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12\x11\n\tstream_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x04\x12&\n\x04kind\x18\x04 \x01(\x0e\x32\x18.audit.v1.QuarantineKind\x12\x16\n\x0e\x65nvelope_bytes\x18\x05 \x01(\x0c\x12\r\n\x05topic\x18\x06 \x01(\t\x12\x11\n\tpartition\x18\x07 \x01(\x05\x12\x0e\n\x06offset\x18\x08 \x01(\x03\x12/\n\x0b\x64\x65tected_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x17ListQuarantinedResponse\x12\x31\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1d.audit.v1.QuarantinedDelivery\"/\n\x1a\x45xportHistoryBundleRequest\x12\x11\n\tstream_id\x18\x01 \x01(\t\"P\n\x1b\x45xportHistoryBundleResponse\x12\x0e\n\x06\x62undle\x18\x01 \x01(\x0c\x12\x11\n\ttree_size\x18\x02 \x01(\x04\x12\x0e\n\x06\x65vents\x18\x03 \x01(\r\"v\n\x11GetHistoryRequest\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x03 \x01(\r\x12\x12\n\npage_token\x18\x04 \x01(\t\"O\n\x0cStorySubject\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0blinked_from\x18\x03 \x01(\t\x12\x10\n\x08relation\x18\x04 \x01(\t\"T\n\x08\x41pproval\x12,\n\x08\x64\x65\x63ision\x18\x01 \x01(\x0e\x32\x1a.audit.v1.ApprovalDecision\x12\x0c\n\x04user\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"\xf1\x02\n\x0bHistoryStep\x12\x10\n\x08position\x18\x01 \x01(\x04\x12\x12\n\nleaf_index\x18\x02 \x01(\x04\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12\x11\n\tstream_id\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x04\x12\'\n\tprincipal\x18\x06 \x01(\x0b\x32\x14.common.v1.Principal\x12/\n\x0boccurred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12$\n\x08\x61pproval\x18\t \x01(\x0b\x32\x12.audit.v1.Approval\x12+\n\nrecordings\x18\n \x03(\x0b\x32\x17.common.v1.RecordingRef\x12&\n\x05\x65vent\x18\x0b \x01(\x0b\x32\x17.audit.v1.RecordedEvent\"\xe1\x01\n\x12GetHistoryResponse\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12)\n\x05\x61s_of\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12(\n\x08subjects\x18\x03 \x03(\x0b\x32\x16.audit.v1.StorySubject\x12$\n\x05steps\x18\x04 \x03(\x0b\x32\x15.audit.v1.HistoryStep\x12\x13\n\x0btotal_steps\x18\x05 \x01(\x04\x12\x17\n\x0fnext_page_token\x18\x06 \x01(\t\x12\x11\n\ttree_size\x18\x07 \x01(\x04*j\n\x0eQuarantineKind\x12\x1f\n\x1bQUARANTINE_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16QUARANTINE_KIND_DIGEST\x10\x01\x12\x1b\n\x17QUARANTINE_KIND_VERSION\x10\x02*u\n\x10\x41pprovalDecision\x12!\n\x1d\x41PPROVAL_DECISION_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x41PPROVAL_DECISION_APPROVED\x10\x01\x12\x1e\n\x1a\x41PPROVAL_DECISION_REJECTED\x10\x02\x32\xb8\x06\n\x0c\x41uditService\x12Y\n\x10GetStreamHistory\x12!.audit.v1.GetStreamHistoryRequest\x1a\".audit.v1.GetStreamHistoryResponse\x12\\\n\x11GetInclusionProof\x12\".audit.v1.GetInclusionProofRequest\x1a#.audit.v1.GetInclusionProofResponse\x12\x62\n\x13GetConsistencyProof\x12$.audit.v1.GetConsistencyProofRequest\x1a%.audit.v1.GetConsistencyProofResponse\x12P\n\rGetCheckpoint\x12\x1e.audit.v1.GetCheckpointRequest\x1a\x1f.audit.v1.GetCheckpointResponse\x12S\n\x0eSignCheckpoint\x12\x1f.audit.v1.SignCheckpointRequest\x1a .audit.v1.SignCheckpointResponse\x12_\n\x12GetLedgerPublicKey\x12#.audit.v1.GetLedgerPublicKeyRequest\x1a$.audit.v1.GetLedgerPublicKeyResponse\x12\x62\n\x13\x45xportHistoryBundle\x12$.audit.v1.ExportHistoryBundleRequest\x1a%.audit.v1.ExportHistoryBundleResponse\x12V\n\x0fListQuarantined\x12 .audit.v1.ListQuarantinedRequest\x1a!.audit.v1.ListQuarantinedResponse\x12G\n\nGetHistory\x12\x1b.audit.v1.GetHistoryRequest\x1a\x1c.audit.v1.GetHistoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'audit.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_QUARANTINEKIND']._serialized_start=2608
-  _globals['_QUARANTINEKIND']._serialized_end=2714
-  _globals['_APPROVALDECISION']._serialized_start=2716
-  _globals['_APPROVALDECISION']._serialized_end=2833
+  _globals['_QUARANTINEKIND']._serialized_start=2820
+  _globals['_QUARANTINEKIND']._serialized_end=2926
+  _globals['_APPROVALDECISION']._serialized_start=2928
+  _globals['_APPROVALDECISION']._serialized_end=3045
   _globals['_GETSTREAMHISTORYREQUEST']._serialized_start=122
   _globals['_GETSTREAMHISTORYREQUEST']._serialized_end=166
   _globals['_RECORDEDEVENT']._serialized_start=169
@@ -55,35 +55,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCHECKPOINTREQUEST']._serialized_start=844
   _globals['_GETCHECKPOINTREQUEST']._serialized_end=866
   _globals['_GETCHECKPOINTRESPONSE']._serialized_start=869
-  _globals['_GETCHECKPOINTRESPONSE']._serialized_end=1007
-  _globals['_SIGNCHECKPOINTREQUEST']._serialized_start=1009
-  _globals['_SIGNCHECKPOINTREQUEST']._serialized_end=1032
-  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_start=1034
-  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_end=1111
-  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_start=1113
-  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_end=1140
-  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_start=1142
-  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_end=1228
-  _globals['_LISTQUARANTINEDREQUEST']._serialized_start=1230
-  _globals['_LISTQUARANTINEDREQUEST']._serialized_end=1269
-  _globals['_QUARANTINEDDELIVERY']._serialized_start=1272
-  _globals['_QUARANTINEDDELIVERY']._serialized_end=1510
-  _globals['_LISTQUARANTINEDRESPONSE']._serialized_start=1512
-  _globals['_LISTQUARANTINEDRESPONSE']._serialized_end=1588
-  _globals['_EXPORTHISTORYBUNDLEREQUEST']._serialized_start=1590
-  _globals['_EXPORTHISTORYBUNDLEREQUEST']._serialized_end=1637
-  _globals['_EXPORTHISTORYBUNDLERESPONSE']._serialized_start=1639
-  _globals['_EXPORTHISTORYBUNDLERESPONSE']._serialized_end=1719
-  _globals['_GETHISTORYREQUEST']._serialized_start=1721
-  _globals['_GETHISTORYREQUEST']._serialized_end=1839
-  _globals['_STORYSUBJECT']._serialized_start=1841
-  _globals['_STORYSUBJECT']._serialized_end=1920
-  _globals['_APPROVAL']._serialized_start=1922
-  _globals['_APPROVAL']._serialized_end=2006
-  _globals['_HISTORYSTEP']._serialized_start=2009
-  _globals['_HISTORYSTEP']._serialized_end=2378
-  _globals['_GETHISTORYRESPONSE']._serialized_start=2381
-  _globals['_GETHISTORYRESPONSE']._serialized_end=2606
-  _globals['_AUDITSERVICE']._serialized_start=2836
-  _globals['_AUDITSERVICE']._serialized_end=3660
+  _globals['_GETCHECKPOINTRESPONSE']._serialized_end=1061
+  _globals['_PRODUCERCOMPLETENESS']._serialized_start=1064
+  _globals['_PRODUCERCOMPLETENESS']._serialized_end=1219
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_start=1221
+  _globals['_SIGNCHECKPOINTREQUEST']._serialized_end=1244
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_start=1246
+  _globals['_SIGNCHECKPOINTRESPONSE']._serialized_end=1323
+  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_start=1325
+  _globals['_GETLEDGERPUBLICKEYREQUEST']._serialized_end=1352
+  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_start=1354
+  _globals['_GETLEDGERPUBLICKEYRESPONSE']._serialized_end=1440
+  _globals['_LISTQUARANTINEDREQUEST']._serialized_start=1442
+  _globals['_LISTQUARANTINEDREQUEST']._serialized_end=1481
+  _globals['_QUARANTINEDDELIVERY']._serialized_start=1484
+  _globals['_QUARANTINEDDELIVERY']._serialized_end=1722
+  _globals['_LISTQUARANTINEDRESPONSE']._serialized_start=1724
+  _globals['_LISTQUARANTINEDRESPONSE']._serialized_end=1800
+  _globals['_EXPORTHISTORYBUNDLEREQUEST']._serialized_start=1802
+  _globals['_EXPORTHISTORYBUNDLEREQUEST']._serialized_end=1849
+  _globals['_EXPORTHISTORYBUNDLERESPONSE']._serialized_start=1851
+  _globals['_EXPORTHISTORYBUNDLERESPONSE']._serialized_end=1931
+  _globals['_GETHISTORYREQUEST']._serialized_start=1933
+  _globals['_GETHISTORYREQUEST']._serialized_end=2051
+  _globals['_STORYSUBJECT']._serialized_start=2053
+  _globals['_STORYSUBJECT']._serialized_end=2132
+  _globals['_APPROVAL']._serialized_start=2134
+  _globals['_APPROVAL']._serialized_end=2218
+  _globals['_HISTORYSTEP']._serialized_start=2221
+  _globals['_HISTORYSTEP']._serialized_end=2590
+  _globals['_GETHISTORYRESPONSE']._serialized_start=2593
+  _globals['_GETHISTORYRESPONSE']._serialized_end=2818
+  _globals['_AUDITSERVICE']._serialized_start=3048
+  _globals['_AUDITSERVICE']._serialized_end=3872
 # @@protoc_insertion_point(module_scope)

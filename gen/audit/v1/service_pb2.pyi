@@ -111,18 +111,34 @@ class GetCheckpointRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetCheckpointResponse(_message.Message):
-    __slots__ = ("note", "tree_size", "root_hash", "origin", "signed_at")
+    __slots__ = ("note", "tree_size", "root_hash", "origin", "signed_at", "completeness")
     NOTE_FIELD_NUMBER: _ClassVar[int]
     TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
     ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_FIELD_NUMBER: _ClassVar[int]
     SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETENESS_FIELD_NUMBER: _ClassVar[int]
     note: bytes
     tree_size: int
     root_hash: bytes
     origin: str
     signed_at: _timestamp_pb2.Timestamp
-    def __init__(self, note: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., origin: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    completeness: _containers.RepeatedCompositeFieldContainer[ProducerCompleteness]
+    def __init__(self, note: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., origin: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completeness: _Optional[_Iterable[_Union[ProducerCompleteness, _Mapping]]] = ...) -> None: ...
+
+class ProducerCompleteness(_message.Message):
+    __slots__ = ("topic", "complete_through", "complete_count", "missing", "missing_since")
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_THROUGH_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_COUNT_FIELD_NUMBER: _ClassVar[int]
+    MISSING_FIELD_NUMBER: _ClassVar[int]
+    MISSING_SINCE_FIELD_NUMBER: _ClassVar[int]
+    topic: str
+    complete_through: str
+    complete_count: int
+    missing: int
+    missing_since: _timestamp_pb2.Timestamp
+    def __init__(self, topic: _Optional[str] = ..., complete_through: _Optional[str] = ..., complete_count: _Optional[int] = ..., missing: _Optional[int] = ..., missing_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SignCheckpointRequest(_message.Message):
     __slots__ = ()

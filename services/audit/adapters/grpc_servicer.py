@@ -7,6 +7,7 @@ from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
 from kernel.mapping import datetime_of, timestamp as _ts
 from kernel.store import check_identifier
+from kernel.watermark import Position
 from services.audit.adapters.steps import recorded, step
 from services.audit.app import bundles, ledger
 from services.audit.app.checkpoints import Checkpointer, Signed
@@ -41,20 +42,22 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         return pb.GetConsistencyProofResponse(first_size=p.first_size, second_size=p.second_size, hashes=p.hashes,
                                               first_root=p.first_root, second_root=p.second_root)
 
-    def _checkpoint(self, s: Signed) -> pb.GetCheckpointResponse:
+    async def _checkpoint(self, s: Signed) -> pb.GetCheckpointResponse:
         return pb.GetCheckpointResponse(note=s.note, tree_size=s.tree_size, root_hash=s.root,
-                                        origin=self.checkpoints.origin, signed_at=_ts(s.signed_at))
+                                        origin=self.checkpoints.origin, signed_at=_ts(s.signed_at),
+                                        completeness=[_completeness(r) for r in
+                                                      await self.recorder.completeness.known()])
 
     @rpc("audit.verify")
     async def GetCheckpoint(self, request, context, call):
         latest = await self.checkpoints.latest()
         if latest is None:
             raise NotFound("checkpoint", "latest")
-        return self._checkpoint(latest)
+        return await self._checkpoint(latest)
 
     @rpc("audit.checkpoint")
     async def SignCheckpoint(self, request, context, call):
-        return pb.SignCheckpointResponse(checkpoint=self._checkpoint(await self.checkpoints.sign()))
+        return pb.SignCheckpointResponse(checkpoint=await self._checkpoint(await self.checkpoints.sign()))
 
     @rpc("audit.verify")
     async def GetLedgerPublicKey(self, request, context, call):
@@ -90,3 +93,11 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
             tree_size=page.tree_size, subjects=[pb.StorySubject(id=s.id, kind=s.kind, linked_from=s.linked_from,
                                                                 relation=s.relation) for s in page.subjects],
             steps=[step(r, page.first_position + i) for i, r in enumerate(page.rows)])
+
+
+def _completeness(row) -> pb.ProducerCompleteness:
+    missing = max(row["missing"], 0)
+    return pb.ProducerCompleteness(
+        topic=row["topic"], complete_through=Position(row["verified_ok"], row["verified_at"]).encode(),
+        complete_count=row["verified_count"], missing=missing,
+        missing_since=_ts(row["gap_since"]) if missing and row["gap_since"] else None)

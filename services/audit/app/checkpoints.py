@@ -42,8 +42,11 @@ class CheckpointRefused(Exception):
 
 
 class Checkpointer:
-    def __init__(self, pool, schema: str, signer: NoteSigner, origin: str):
+    def __init__(self, pool, schema: str, signer: NoteSigner, origin: str, completeness=None):
+        """`completeness` (`app.completeness.Completeness`): what is known missing goes into each
+        checkpoint as extension lines."""
         self.pool, self.schema, self.signer, self.origin = pool, schema, signer, origin
+        self.completeness = completeness
         self.log = klog.get("audit.checkpoints")
 
     async def migrate(self) -> None:
@@ -74,7 +77,8 @@ class Checkpointer:
             root = await ledger.root_at(conn, self.schema, size)
             if last:
                 await self._check_extends(conn, last, size, root)
-            note = self.signer.sign(Checkpoint(self.origin, size, root).body())
+            extensions = await self.completeness.extension_lines(conn) if self.completeness else ()
+            note = self.signer.sign(Checkpoint(self.origin, size, root, extensions).body())
             row = await conn.fetchrow(
                 f"INSERT INTO {self.schema}.checkpoints (tree_size, root, note) VALUES ($1, $2, $3) RETURNING signed_at",
                 size, root, note)

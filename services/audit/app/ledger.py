@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 
 from kernel.envelope import instant, parse
-from kernel.inbox import Accepted, Conflict, Inbox
+from kernel.inbox import Accepted, Conflict, Inbox, Source
+from kernel.watermark import Position
 from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
 TABLES_SQL = """
@@ -32,6 +33,10 @@ ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS leaf_index bigint UNIQU
 -- the envelope's domain and log times, beside it like its stream and version (replay orders by them)
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
+-- the producer's store position (kernel.watermark), from the record's header: what completeness counts by
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_order_key bigint;
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;
+CREATE INDEX IF NOT EXISTS recorded_events_store_position ON {s}.recorded_events (topic, store_order_key, store_position);
 CREATE TABLE IF NOT EXISTS {s}.ledger_head (
     one   boolean PRIMARY KEY DEFAULT true CHECK (one),
     size  bigint  NOT NULL,
@@ -93,13 +98,31 @@ async def append(conn, schema: str, head: CompactRange, accepted: list[Accepted]
     """Store the accepted events as leaves head.size.. and every node they complete; move the head."""
     new, nodes = head.append(leaf_hashes)
     rows = [(e.event_id, e.stream_id, e.version, e.event_type, a.raw, a.source.topic, a.source.partition,
-             a.source.offset, head.size + i, instant(e.occurred_at), instant(e.recorded_at))
+             a.source.offset, head.size + i, instant(e.occurred_at), instant(e.recorded_at), *_store_position(a.source))
             for i, a in enumerate(accepted) for e in (a.envelope,)]
     await conn.copy_records_to_table(
         "recorded_events", schema_name=schema, records=rows,
         columns=["event_id", "stream_id", "version", "event_type", "envelope", "topic", "partition", "offset",
-                 "leaf_index", "occurred_at", "recorded_at"])
+                 "leaf_index", "occurred_at", "recorded_at", "store_order_key", "store_position"])
     return await _integrate(conn, schema, new, nodes)
+
+
+def _store_position(source: Source) -> tuple[int | None, int | None]:
+    if not source.position:
+        return None, None
+    at = Position.decode(source.position)
+    return at.order_key, at.position
+
+
+async def remember_positions(conn, schema: str, items: list[tuple[str, Source]]) -> None:
+    """Give leaves recorded without their store position (before producers sent it) the one a
+    redelivery carries, so completeness can count them."""
+    known = [(event_id, *_store_position(src)) for event_id, src in items if src.position]
+    if known:
+        await conn.execute(
+            f"UPDATE {schema}.recorded_events r SET store_order_key = u.k, store_position = u.p FROM "
+            f"unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(id, k, p) WHERE r.event_id = u.id "
+            f"AND r.store_position IS NULL", *map(list, zip(*known)))
 
 
 async def _integrate(conn, schema: str, new: CompactRange, nodes) -> CompactRange:

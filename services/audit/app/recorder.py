@@ -19,6 +19,7 @@ from kernel.errors import Validation
 from kernel.inbox import BatchOutcome, Source
 from kernel.store import EventStore
 from services.audit.app import ledger, projections
+from services.audit.app.completeness import Completeness
 from services.audit.domain.merkle import leaf_hash
 
 
@@ -30,6 +31,7 @@ class Recorder:
         self.store = store
         self.on_gap = on_gap
         self.inbox = ledger.LedgerInbox(store.schema, consumer)
+        self.completeness = Completeness(store.pool, store.schema, partitions=1)
         self.log = klog.get("audit.recorder")
         self.gaps: list[tuple[str, int, int]] = []
 
@@ -37,6 +39,7 @@ class Recorder:
         async with self.store.pool.acquire() as conn:
             await ledger.migrate(conn, self.store.schema)
             await kept.migrate(conn, self.store.schema)
+            await self.completeness.migrate(conn)
             made = await ledger.backfill(conn, self.store.schema)
             await ledger.backfill_times(conn, self.store.schema)
             await projections.migrate(conn, self.store.schema)
@@ -69,8 +72,24 @@ class Recorder:
                 await projections.apply(uow.conn, self.store.schema, [
                     (a.envelope, head.size + i) for i, a in enumerate(outcome.accepted)], new.size)
             quarantined = await ledger.quarantine(uow.conn, self.store.schema, outcome.conflicts)
+            if outcome.duplicates:
+                taken = {a.envelope.event_id for a in outcome.accepted}
+                await ledger.remember_positions(uow.conn, self.store.schema, [
+                    (env.event_id, src) for env, _, src in items if env.event_id not in taken])
         await self._report(outcome, head.size, quarantined, {env.stream_id: src.topic for env, _, src in items})
         return len(outcome.accepted)
+
+    @property
+    def requester(self):
+        return self.completeness.requester
+
+    @requester.setter
+    def requester(self, requester) -> None:
+        """The consumer's republish requester: completeness asks producers for missing ranges."""
+        self.completeness.requester = requester
+
+    async def on_watermark(self, raw: bytes, source: Source) -> None:
+        await self.completeness.on_watermark(raw, source)
 
     async def _report(self, outcome: BatchOutcome, first_leaf: int, quarantined: int, topics: dict) -> None:
         if outcome.accepted:   # one line per unit of work (a batch), not per event
