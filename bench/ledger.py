@@ -102,8 +102,9 @@ async def run(url: str, args) -> None:
             while len(ids) < size:
                 batch = [sealed(i) for i in range(len(ids), min(size, len(ids) + args.batch))]
                 t = time.perf_counter()
-                await recorder.record_batch([(raw, Source("bench", 0, len(ids) + k)) for k, (raw, _) in
-                                             enumerate(batch)])
+                # each record carries its producer's store position, as a relay sends it
+                await recorder.record_batch([(raw, Source("bench", 0, len(ids) + k, f"{len(ids) + k + 1}:"
+                                                          f"{len(ids) + k + 1}")) for k, (raw, _) in enumerate(batch)])
                 ingest_seconds += time.perf_counter() - t
                 ids += [event_id for _, event_id in batch]
                 if len(ids) % (args.batch * 50) == 0:

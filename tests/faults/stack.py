@@ -41,7 +41,7 @@ class Stack:
         self.env = {**{k: v for k, v in os.environ.items() if not k.endswith(("DATABASE_URL", "_GRPC_PORT"))},
                     "DATABASE_URL": self.pg.url, "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
                     "DATA_DIR": str(tmp / "data"), "TOPIC_PREFIX": "", "TOPIC_PARTITIONS": "3",
-                    "RELAY_MARKER_CHECK_SECONDS": "1", "PYTHONUNBUFFERED": "1", "AUDIT_CHECKPOINT_SECONDS": "2",
+                    "RELAY_MARKER_CHECK_SECONDS": "1", "PYTHONUNBUFFERED": "1", "AUDIT_CHECKPOINT_SECONDS": "2", "RELAY_WATERMARK_SECONDS": "1",
                     **{f"{s.upper()}_GRPC_PORT": str(p) for s, p in self.ports.items()}}
         self.settings = service_settings("clues", self.pg.url, self.broker.bootstrap, "", tmp / "data")
         tokens.load_or_create_private_key(self.settings.signing_key_file)
@@ -111,6 +111,7 @@ class Stack:
             assert not lost, f"{len(lost)} acknowledged RegisterClue calls have no clue in the store"
             assert len(registered) == len(self.acknowledged), "a retried call registered a second clue"
             await _tree_whole(conn)
+            await _judged_complete(conn, deadline)
             return Counter(events=len(produced), acknowledged=len(load.acknowledged), **load.outcomes)
         finally:
             await conn.close()
@@ -138,6 +139,23 @@ async def _tree_whole(conn) -> None:
     rows = await conn.fetch("SELECT leaf_index, envelope FROM audit.recorded_events ORDER BY leaf_index")
     assert [r["leaf_index"] for r in rows] == list(range(size)), "leaf indices are not 0..size-1"
     assert await root_at(conn, "audit", size) == root_of([leaf_hash(bytes(r["envelope"])) for r in rows])
+
+
+async def _judged_complete(conn, deadline: float) -> None:
+    """The ledger itself, from the relays' watermarks, finds every producer complete through all
+    it stored: no loss unnoticed, and (with the log) no false gap raised by any fault."""
+    for schema in PRODUCERS:
+        produced = await conn.fetchval(f"SELECT count(*) FROM {schema}.events") \
+            if await conn.fetchval("SELECT to_regclass($1)", f"{schema}.events") else 0
+        if not produced:
+            continue
+        while True:
+            row = await conn.fetchrow("SELECT verified_count, missing FROM audit.completeness WHERE topic = $1",
+                                      f"{schema}.events.v1")
+            if row is not None and row["verified_count"] == produced and row["missing"] == 0:
+                break
+            assert time.monotonic() < deadline, f"{schema}: judged complete {dict(row or {})}, stored {produced}"
+            await asyncio.sleep(0.5)
 
 
 def wait_serving(address: str, proc: subprocess.Popen, seconds: float = 60) -> None:

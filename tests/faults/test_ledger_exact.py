@@ -43,6 +43,7 @@ async def settle(load: Load, stack: Stack) -> None:
     await load.until(len(load.acknowledged) + STEP)
     await load.stop()
     counts = await stack.converged(load)
+    assert "audit.gap_found" not in stack.log("audit"), "a fault raised a false gap"
     print(f"\n{counts}")
 
 

@@ -61,7 +61,7 @@ async def until(predicate, seconds: float = 60.0):
 
 
 async def test_a_lost_first_event_is_found_from_the_watermark_and_repaired(store, producer, bootstrap, unique,
-                                                                           tmp_path):
+                                                                           tmp_path, capsys):
     settings = service_settings("audit", "postgresql://unused", bootstrap, f"cm{unique}", tmp_path,
                                 database_schema=store.schema, topic_partitions=PARTITIONS)
     topic = settings.topic_of("clues")
@@ -101,6 +101,8 @@ async def test_a_lost_first_event_is_found_from_the_watermark_and_repaired(store
                                          f"WHERE stream_id = $1", lost) == 1
         status = {c.name: c for c in await board.read()}
         assert status["ledger completeness"].state == OK
+        [repaired] = [line for line in capsys.readouterr().out.splitlines() if "audit.gap_repaired" in line]
+        assert f"{lost} v1" in repaired and "missing=1" in repaired
         await append(producer, f"clue-{uuid.uuid4()}")
         await asyncio.sleep(1)
         assert not (await checkpoints.sign()).note.count(b"incomplete")

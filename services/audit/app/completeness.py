@@ -104,7 +104,8 @@ class Completeness:
             if row["missing"]:
                 self.log.warning("audit.gap_repaired", topic=topic, missing=row["missing"],
                                  after=verdict.after.encode(), through=verdict.through.encode(),
-                                 open_seconds=round((_now() - row["gap_since"]).total_seconds(), 1))
+                                 open_seconds=round((_now() - row["gap_since"]).total_seconds(), 1),
+                                 events=await self._repaired(conn, topic, verdict, row["gap_since"]))
             await conn.execute(
                 f"UPDATE {s}.completeness SET verified_ok = $2, verified_at = $3, verified_count = $4, missing = 0, "
                 f"gap_through_ok = NULL, gap_through_at = NULL, gap_since = NULL, requested_at = NULL, "
@@ -124,6 +125,17 @@ class Completeness:
             f"UPDATE {s}.completeness SET missing = $2, gap_through_ok = $3, gap_through_at = $4, "
             f"gap_since = COALESCE(gap_since, now()), checked_at = now() WHERE topic = $1",
             topic, verdict.missing, verdict.through.order_key, verdict.through.position)
+
+    async def _repaired(self, conn, topic: str, verdict: Verdict, since) -> list[str]:
+        """The events of the range recorded after the gap was found: the ones that were missing
+        (everything else of the range had been read before it was judged)."""
+        rows = await conn.fetch(
+            f"SELECT stream_id, version, store_order_key, store_position FROM {self.schema}.recorded_events "
+            f"WHERE topic = $1 AND (store_order_key, store_position) > ($2, $3) AND (store_order_key, "
+            f"store_position) <= ($4, $5) AND ingested_at >= $6 ORDER BY store_order_key, store_position LIMIT 20",
+            topic, verdict.after.order_key, verdict.after.position, verdict.through.order_key,
+            verdict.through.position, since)
+        return [f"{r['stream_id']} v{r['version']} at {r['store_order_key']}:{r['store_position']}" for r in rows]
 
     async def _act(self, mark: Watermark, verdict: Verdict) -> None:
         """Ask for a missing range again (not more often than every few seconds), then for a
