@@ -1,12 +1,15 @@
 """control.v1.GetStatus over gRPC: operators see each service's relay and consumers; an officer
-is refused."""
+is refused. GetCheckpoint says through where the ledger is complete for each producer."""
+import asyncio
+
 import grpc
 import pytest
 
+from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from control.v1 import control_pb2, control_pb2_grpc
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
-from tests.factories import ALICE, OPERATOR, call_metadata, service_settings
+from tests.factories import ALICE, OPERATOR, call_metadata, clue_event, service_settings
 
 
 @pytest.fixture
@@ -37,9 +40,10 @@ async def test_operators_read_each_part_of_a_service(platform):
     assert consumer.name.startswith("consumer ") and consumer.state == "ok"
     assert relay.state == "ok" and "published" in relay.counters
     got = await status(audit, OPERATOR)
-    [ledger] = got.components          # audit owns no topic: its one part is the ledger's consumer
+    ledger, completeness = got.components     # audit owns no topic: the ledger's consumer, its completeness
     assert ledger.name.startswith("consumer ") and ledger.state == "ok"
     assert {"kept_total", "held_streams", "store_retries"} <= set(ledger.counters)
+    assert completeness.name == "ledger completeness" and completeness.state == "ok"
 
 
 async def test_an_officer_may_not_read_the_status(platform):
@@ -47,3 +51,30 @@ async def test_an_officer_may_not_read_the_status(platform):
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await status(clues, ALICE)
     assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_get_checkpoint_says_through_where_each_producer_is_complete(database_url, bootstrap, unique, tmp_path):
+    def settings(service):
+        return service_settings(service, database_url, bootstrap, f"cc{unique}", tmp_path, relay_watermark_seconds=0.3,
+                                database_schema=f"{service}_cc{unique}")
+    clues = await build_clues(settings("clues")).start()
+    audit = await build_audit(settings("audit")).start()
+    try:
+        for i in range(3):
+            async with clues.store.unit_of_work() as uow:
+                await uow.append(f"clue-cc{unique}-{i}", 0, [clue_event(f"clue-cc{unique}-{i}")])
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+            stub = audit_grpc.AuditServiceStub(ch)
+            md = call_metadata(audit.settings, OPERATOR)
+            for _ in range(240):
+                signed = (await stub.SignCheckpoint(audit_pb2.SignCheckpointRequest(), metadata=md)).checkpoint
+                done = [c for c in signed.completeness if c.topic == clues.settings.topic and c.complete_count == 3]
+                if done:
+                    break
+                await asyncio.sleep(0.25)
+        [complete] = done
+        assert complete.missing == 0 and not complete.HasField("missing_since")
+        assert complete.complete_through.count(":") == 1 and b"incomplete" not in signed.note
+    finally:
+        await clues.stop()
+        await audit.stop()
