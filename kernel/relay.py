@@ -103,7 +103,8 @@ def record_size(e: StoredEvent) -> int:
     return DefaultRecordBatchBuilder.estimate_size_in_bytes(e.stream_id.encode(), e.envelope, record_headers(e))
 
 
-async def _stop_quietly(client) -> None:
+async def stop_quietly(client) -> None:
+    """Stop a Kafka client, bounded, ignoring a dead broker's errors."""
     if client is None:
         return
     try:
@@ -222,10 +223,10 @@ class OutboxRelay:
         try:
             await client.start()
         except BaseException:
-            await _stop_quietly(client)
+            await stop_quietly(client)
             raise
         if self._stopping.is_set():     # stop() ran during start() and could not see this client
-            await _stop_quietly(client)
+            await stop_quietly(client)
             raise RelayStopped()
         return client
 
@@ -237,7 +238,7 @@ class OutboxRelay:
         self._ready.clear()
         producer, consumer, self._producer, self._consumer = self._producer, self._consumer, None, None
         for client in (producer, consumer):
-            await _stop_quietly(client)
+            await stop_quietly(client)
 
     def _set_ready(self) -> None:
         if self._refusal is None and self._producer is not None and not self._stopping.is_set():

@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from kernel import log as klog
 from kernel import topics
-from kernel.relay import NotReady, Stuck
+from kernel.relay import NotReady, Stuck, stop_quietly
 from kernel.watermark import Position
 
 STREAM, POSITIONS, WATERMARK = "stream", "positions", "watermark"
@@ -185,7 +185,7 @@ class RepublishRequester:
                 try:
                     await producer.start()
                 except BaseException:
-                    await _stop_quietly(producer)
+                    await stop_quietly(producer)
                     raise
                 self._producer = producer
             producer = self._producer
@@ -196,7 +196,7 @@ class RepublishRequester:
 
     async def _drop(self) -> None:
         producer, self._producer = self._producer, None
-        await _stop_quietly(producer)
+        await stop_quietly(producer)
 
     async def close(self) -> None:
         await self._drop()
@@ -263,7 +263,7 @@ class RepublishServer:
             for tp in partitions:               # resolve the positions now, so `ready` means it
                 await consumer.position(tp)
         except BaseException:
-            await _stop_quietly(consumer)
+            await stop_quietly(consumer)
             raise
         self._consumer = consumer
         self.ready.set()
@@ -325,7 +325,7 @@ class RepublishServer:
     async def _drop(self) -> None:
         consumer, self._consumer = self._consumer, None
         self.ready.clear()
-        await _stop_quietly(consumer)
+        await stop_quietly(consumer)
 
     async def _sleep(self, seconds: float) -> None:
         try:
@@ -398,11 +398,3 @@ class HeldGapSweeper:
     def stop(self) -> None:
         self._stopping.set()
 
-
-async def _stop_quietly(client) -> None:
-    if client is None:
-        return
-    try:
-        await asyncio.wait_for(client.stop(), timeout=5)
-    except Exception:  # noqa: BLE001 - stopping a client on a dead broker
-        pass

@@ -1,6 +1,8 @@
 """Small builders shared by tests."""
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -48,3 +50,11 @@ def ts(at: datetime) -> timestamp_pb2.Timestamp:
     out = timestamp_pb2.Timestamp()
     out.FromDatetime(at)
     return out
+
+
+async def wait_until(predicate, seconds: float = 20.0, what: str = "condition") -> None:
+    """Poll an async `predicate()` until it holds; fail naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not await predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)

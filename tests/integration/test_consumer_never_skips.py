@@ -17,11 +17,15 @@ from kernel.errors import Unavailable
 from kernel.follower import Follower
 from kernel.status import DEGRADED, OK, RETRYING, StatusBoard
 from services.audit.app.recorder import Recorder
-from tests.factories import clue_event, service_settings
+from tests.factories import clue_event, service_settings, wait_until
 
 AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
 POLL_SECONDS = 2.0          # the consumer's max poll interval in these tests
 OUTAGE_SECONDS = 3 * POLL_SECONDS
+
+
+def until(predicate):
+    return wait_until(predicate, 60)
 
 
 class Faults:
@@ -102,11 +106,6 @@ async def publish(bootstrap: str, topic: str, items: list[tuple[str, bytes]]) ->
         await producer.stop()
 
 
-async def until(predicate, seconds: float = 60.0):
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.2)
 
 
 def settings_for(store, bootstrap, unique, tmp_path):

@@ -21,9 +21,13 @@ from kernel.store import EventStore
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.recorder import Recorder
 from services.audit.domain.checkpoint import NoteSigner, parse_checkpoint
-from tests.factories import clue_event, service_settings
+from tests.factories import clue_event, service_settings, wait_until
 
 PARTITIONS = 3
+
+
+def until(predicate):
+    return wait_until(predicate, 60)
 
 
 class LossyRelay(OutboxRelay):
@@ -53,11 +57,6 @@ async def append(store: EventStore, stream_id: str, n: int = 1) -> None:
         await uow.append(stream_id, await uow.stream_version(stream_id), [clue_event(stream_id) for _ in range(n)])
 
 
-async def until(predicate, seconds: float = 60.0):
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.2)
 
 
 async def test_a_lost_first_event_is_found_from_the_watermark_and_repaired(store, producer, bootstrap, unique,

@@ -31,7 +31,7 @@ from kernel.settings import republish_topic, topic_name
 from kernel.status import STUCK
 from kernel.store import EventStore
 from kernel.watermark import POSITION_HEADER, WATERMARK_KEY, Position, Watermark
-from tests.factories import clue_event
+from tests.factories import clue_event, wait_until
 
 PARTITIONS = 3
 INTERVAL = 0.3
@@ -143,13 +143,6 @@ async def relay_row(store: EventStore, spec) -> dict:
         spec.name))
 
 
-async def wait_until(predicate, seconds: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def caught_up(store: EventStore, spec, not_epoch: str | None = None):

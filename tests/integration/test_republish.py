@@ -28,7 +28,7 @@ from kernel.settings import republish_topic, topic_name
 from kernel.store import EventStore
 from kernel.watermark import WATERMARK_KEY
 from services.audit.app.recorder import Recorder
-from tests.factories import clue_event
+from tests.factories import clue_event, wait_until
 
 PARTITIONS = 3
 needs_private_broker = pytest.mark.skipif(
@@ -36,13 +36,6 @@ needs_private_broker = pytest.mark.skipif(
     reason="restarts a private embedded broker; not possible against a real Kafka")
 
 
-async def wait_until(predicate, seconds: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if await predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class TopicReader:
