@@ -28,7 +28,7 @@ from kernel.relay import MARKER_KEY
 from kernel.republish import HeldGapSweeper, RepublishRequester
 from kernel.settings import ServiceSettings, republish_topic
 from kernel.status import StatusBoard
-from kernel.watermark import WATERMARK_KEY, position_of
+from kernel.watermark import WATERMARK_KEY, Watermark, position_of
 
 BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
 
@@ -66,6 +66,8 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
         stream_wait_empty=False)
     topic = app.topic(*topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
+    epochs: dict = {}        # partition -> the relay epochs its watermarks said
+
     @app.agent(topic, name=f"{group}-ingest")
     async def ingest(stream):
         try:
@@ -78,7 +80,9 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
                     for record in records:
                         await delivery.deliver([record])
                 for e in events:     # after the events before them on their partition are stored
-                    if e.message.key == WATERMARK_KEY and on_watermark is not None:
+                    if e.message.key != WATERMARK_KEY or await _rewound(app, epochs, e.message):
+                        continue
+                    if on_watermark is not None:
                         await on_watermark(e.message.value, _source(e.message))
                 for e in events:     # only now: every record is in the store
                     await stream.ack(e)
@@ -90,6 +94,26 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
                                           action="stopping the service")
             on_fatal()
     return app
+
+
+async def _rewound(app: faust.App, epochs: dict, message) -> bool:
+    """Read a partition again from its start when its watermarks say a new relay epoch: the broker
+    lost the topic and the relay wrote it anew from offset 0, so the fetch position this consumer
+    kept lies inside the new log, above records it never read. Nothing is lost by reading again:
+    the inbox skips what is stored."""
+    try:
+        epoch = Watermark.decode(message.value).epoch
+    except ValueError:
+        return False
+    seen = epochs.setdefault(message.tp, set())
+    if epoch in seen or not seen:            # a first epoch is where reading started: nothing above it
+        seen.add(epoch)
+        return False
+    seen.add(epoch)                          # once per epoch: a log holding two epochs is read twice, not forever
+    klog.get("consumer").warning("consumer.partition_rewound", topic=message.tp.topic, partition=message.tp.partition,
+                                 offset=message.offset, reason="a new relay epoch: the topic was written anew")
+    await app.consumer.seek(message.tp, 0)
+    return True
 
 
 def _source(message) -> Source:
