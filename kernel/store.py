@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS {s}.relay_cursor (
     published  bigint NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
+-- events published up to the cursor in this epoch (kernel.watermarks_pub); NULL until the relay
+-- counts them once, for a deployment that had a cursor before watermarks
+ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint;
 CREATE TABLE IF NOT EXISTS {s}.inbox (
     consumer   text   NOT NULL,
     event_id   uuid   NOT NULL,

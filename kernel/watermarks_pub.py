@@ -19,9 +19,6 @@ from kernel.watermark import WATERMARK_KEY, Position, Watermark
 
 WATERMARK_HEADERS = [("relay-watermark", b"1")]
 
-ADD_COLUMN_SQL = "ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint"
-HAS_COLUMN_SQL = ("SELECT 1 FROM information_schema.columns WHERE table_schema = $1 "
-                  "AND table_name = 'relay_cursor' AND column_name = 'through_count'")
 # Rows at or below the cursor never change (see kernel.store): counting them once is exact.
 INIT_COUNT_SQL = """
 UPDATE {s}.relay_cursor c SET through_count = (
@@ -31,9 +28,8 @@ WHERE c.topic = $1 AND c.through_count IS NULL
 
 
 async def ensure_count(store, topic: str) -> None:
-    """Add the column if this deployment predates it, and compute a missing count once."""
-    if not await store.pool.fetchval(HAS_COLUMN_SQL, store.schema):
-        await store.pool.execute(ADD_COLUMN_SQL.format(s=store.schema))
+    """Compute a missing count once (a new cursor, or one from before watermarks); the column
+    itself comes with the store's migration (`kernel.store`)."""
     await store.pool.execute(INIT_COUNT_SQL.format(s=store.schema), topic)
 
 
