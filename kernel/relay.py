@@ -364,10 +364,7 @@ class OutboxRelay:
         Sends through run()'s producer once it is connected and the topic checked."""
         events = await self.store.read_range(stream_id, first, last)
         if events:
-            try:
-                await self._send_when_ready(events)
-            except _Refused as refused:
-                raise self._too_large(events[refused.index], refused.error) from refused.error
+            await self._send_when_ready(events)
         self.log.info("relay.republished", stream_id=stream_id, first=first, last=last, count=len(events))
         return len(events)
 
@@ -382,10 +379,7 @@ class OutboxRelay:
             events = [e for e in await self.store.read_all(at, self.batch_size) if store_position(e) <= through]
             if not events:
                 break
-            try:
-                await self._send_when_ready(events)
-            except _Refused as refused:
-                raise self._too_large(events[refused.index], refused.error) from refused.error
+            await self._send_when_ready(events)
             sent += len(events)
             at = events[-1].cursor
         self.log.info("relay.republished_positions", after=after.encode(), through=through.encode(), count=sent)
@@ -397,7 +391,11 @@ class OutboxRelay:
         return await self._when_ready(self._watermarks.send)
 
     async def _send_when_ready(self, events: list[StoredEvent]) -> None:
-        await self._when_ready(lambda: self._send(self._current_producer(), events))
+        """Send again (a republish): an event refused as too large is Stuck, naming it."""
+        try:
+            await self._when_ready(lambda: self._send(self._current_producer(), events))
+        except _Refused as refused:
+            raise self._too_large(events[refused.index], refused.error) from refused.error
 
     async def _when_ready(self, action):
         """`action()` under the lock, with run()'s checked producer."""

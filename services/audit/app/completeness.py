@@ -47,9 +47,9 @@ ASK_AGAIN_SECONDS = 5.0
 
 
 class Completeness:
-    def __init__(self, pool, schema: str, partitions: int, requester=None):
+    def __init__(self, pool, schema: str, requester=None):
         """`requester`: a `kernel.republish.RepublishRequester` (set by the consumer's wiring)."""
-        self.pool, self.schema, self.partitions, self.requester = pool, schema, partitions, requester
+        self.pool, self.schema, self.requester = pool, schema, requester
         self.log = klog.get("audit.completeness")
 
     async def migrate(self, conn) -> None:
@@ -80,7 +80,7 @@ class Completeness:
                 mark.count)
             seen = [Seen(r["partition"], r["epoch"], Position(r["through_ok"], r["through_at"]), r["count"])
                     for r in await conn.fetch(f"SELECT * FROM {s}.watermarks WHERE topic = $1", mark.topic)]
-            judged = judgeable(seen, max(mark.partitions, self.partitions), mark.epoch)
+            judged = judgeable(seen, mark.partitions, mark.epoch)
             if judged is None:
                 return None
             row = await self._state(conn, mark.topic)

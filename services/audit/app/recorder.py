@@ -31,7 +31,7 @@ class Recorder:
         self.store = store
         self.on_gap = on_gap
         self.inbox = ledger.LedgerInbox(store.schema, consumer)
-        self.completeness = Completeness(store.pool, store.schema, partitions=1)
+        self.completeness = Completeness(store.pool, store.schema)
         self.log = klog.get("audit.recorder")
         self.gaps: list[tuple[str, int, int]] = []
 
