@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from kafka import KafkaAdminClient
 
+from tests.factories import committed_offsets
 from tests.faults.stack import Load, Stack, SERVICES
 
 pytestmark = pytest.mark.faults
@@ -134,7 +134,7 @@ async def _recorded_beyond_committed(stack: Stack) -> None:
         for _ in range(100):
             recorded = {(r["topic"], r["partition"]): r["last"] for r in await conn.fetch(
                 'SELECT topic, partition, max("offset") AS last FROM audit.recorded_events GROUP BY 1, 2')}
-            committed = await asyncio.to_thread(_committed, stack.broker.bootstrap, "audit-ledger")
+            committed = await asyncio.to_thread(committed_offsets, stack.broker.bootstrap, "audit-ledger")
             if any(last >= committed.get(tp, 0) for tp, last in recorded.items()):
                 return
             await asyncio.sleep(0.1)
@@ -142,11 +142,3 @@ async def _recorded_beyond_committed(stack: Stack) -> None:
     finally:
         await conn.close()
 
-
-def _committed(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    try:
-        return {(tp.topic, tp.partition): meta.offset
-                for tp, meta in admin.list_group_offsets(group).get(group, {}).items()}
-    finally:
-        admin.close()

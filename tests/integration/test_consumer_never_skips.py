@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from kafka import KafkaAdminClient
 
 from kernel import envelope as env_mod
 from kernel.consumer import Consumer
@@ -17,7 +16,7 @@ from kernel.errors import Unavailable
 from kernel.follower import Follower
 from kernel.status import DEGRADED, OK, RETRYING, StatusBoard
 from services.audit.app.recorder import Recorder
-from tests.factories import clue_event, service_settings, wait_until
+from tests.factories import clue_event, committed_offsets, service_settings, wait_until
 
 AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
 POLL_SECONDS = 2.0          # the consumer's max poll interval in these tests
@@ -161,24 +160,17 @@ async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalan
         [status] = await board.read()
         assert status.state == OK and status.counters["kept_total"] == 0
         await asyncio.sleep(2 * 2.8)              # two commit intervals
-        last = {r["partition"]: r["offset"] for r in rows}
+        last: dict[int, int] = {}
         for r in rows:
-            last[r["partition"]] = max(last[r["partition"]], r["offset"])
-        committed = await asyncio.to_thread(_committed, bootstrap, f"ns{unique}-audit-c", topic)
+            last[r["partition"]] = max(last.get(r["partition"], -1), r["offset"])
+        committed = {p: o for (t, p), o in (await asyncio.to_thread(
+            committed_offsets, bootstrap, f"ns{unique}-audit-c")).items() if t == topic}
         assert committed and all(committed[p] <= last[p] + 1 for p in committed), (committed, last)
     finally:
         await consumer.stop()
         if joiner is not None:
             await joiner.stop()
 
-
-def _committed(bootstrap: str, group: str, topic: str) -> dict[int, int]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
-    try:
-        offsets = admin.list_group_offsets(group).get(group, {})
-    finally:
-        admin.close()
-    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic and meta.offset >= 0}
 
 
 async def test_follower_keeps_a_failing_record_and_holds_its_stream(store, bootstrap, unique, tmp_path,
