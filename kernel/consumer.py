@@ -10,7 +10,8 @@ repeat harmless. (Faust's `take_events` acknowledges a batch even when its proce
 that is how the ledger lost events when PostgreSQL restarted.)
 
 A handler with `record_batch` gets a whole batch in one transaction (the audit ledger's ingest);
-otherwise each record is delivered alone through `record`. Relay markers are acknowledged unread.
+otherwise each record is delivered alone through `record`. Relay markers are acknowledged unread;
+watermarks go to `on_watermark` (and a new relay epoch on a partition makes it read again).
 """
 from __future__ import annotations
 
@@ -106,10 +107,10 @@ async def _rewound(app: faust.App, epochs: dict, message) -> bool:
     except ValueError:
         return False
     seen = epochs.setdefault(message.tp, set())
-    if epoch in seen or not seen:            # a first epoch is where reading started: nothing above it
-        seen.add(epoch)
-        return False
+    new = bool(seen) and epoch not in seen   # a first epoch is where reading started: nothing above it
     seen.add(epoch)                          # once per epoch: a log holding two epochs is read twice, not forever
+    if not new:
+        return False
     klog.get("consumer").warning("consumer.partition_rewound", topic=message.tp.topic, partition=message.tp.partition,
                                  offset=message.offset, reason="a new relay epoch: the topic was written anew")
     await app.consumer.seek(message.tp, 0)
