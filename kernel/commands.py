@@ -28,7 +28,8 @@ from kernel.errors import Validation
 from kernel.principal import Principal
 
 REQUEST_ID_HEADER = "x-request-id"
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}$")
+CORRELATION_HEADER = "x-correlation-id"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
 
 REQUESTS_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.requests (
@@ -73,8 +74,16 @@ def check_request_id(value: str) -> str:
     if not value:
         raise Validation(REQUEST_ID_HEADER, "required on every mutating call: send a new UUID per intended "
                                             "operation and the same one on each retry")
-    if not _REQUEST_ID.match(value):
+    if not _REQUEST_ID.fullmatch(value):
         raise Validation(REQUEST_ID_HEADER, "must be 1-128 characters of letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
+def check_correlation_id(value: str) -> str:
+    """A caller's correlation id ("" when none was sent): the request id's format, since it is
+    copied into every event, Kafka header and log line of the conversation."""
+    if value and not _REQUEST_ID.fullmatch(value):
+        raise Validation(CORRELATION_HEADER, "must be 1-128 characters of letters, digits, '.', '_', ':' or '-'")
     return value
 
 

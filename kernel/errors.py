@@ -18,6 +18,11 @@ class Validation(PlatformError):
         return Validation(f"{prefix}.{self.field}", self.problem)
 
 
+class RuleBroken(Validation):
+    """A request field breaks the rule its contract declares (`kernel.contract`): INVALID_ARGUMENT
+    whose details carry the ErrorInfo reason REQUEST_FIELD_RULE."""
+
+
 class TooLarge(Validation):
     """An event whose sealed envelope exceeds the store's bound (INVALID_ARGUMENT): the broker
     could never take it, so it is refused at append. `field` is "" or the item of a batch."""

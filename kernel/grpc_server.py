@@ -16,13 +16,17 @@ from typing import Callable, Iterable
 
 import grpc
 import structlog
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
 from grpc_reflection.v1alpha import reflection
 
 from kernel import errors, log as klog
 from kernel.auth import Authenticator
 from kernel.catalogue import Act
-from kernel.commands import REQUEST_ID_HEADER, CommandContext, check_request_id, fingerprint
+from kernel.commands import (CORRELATION_HEADER, REQUEST_ID_HEADER, CommandContext, check_correlation_id,
+                             check_request_id, fingerprint)
+from kernel.contract import Contract
 from kernel.principal import Principal
 from kernel.store import is_store_down, store_unavailable
 
@@ -35,10 +39,12 @@ CODES = {
     errors.Forbidden: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
+RULE_BROKEN = "REQUEST_FIELD_RULE"   # ErrorInfo.reason of a refusal by the request's contract
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
-# The authenticated caller of the RPC being served, and the authenticator that vouched for it.
-_caller: contextvars.ContextVar[tuple[Principal, Authenticator]] = contextvars.ContextVar("caller")
+# The authenticated caller of the RPC being served, the authenticator that vouched for it and the
+# contract its request is checked against.
+_caller: contextvars.ContextVar[tuple[Principal, Authenticator, Contract]] = contextvars.ContextVar("caller")
 
 
 def status_of(error: errors.PlatformError) -> grpc.StatusCode:
@@ -49,10 +55,12 @@ def status_of(error: errors.PlatformError) -> grpc.StatusCode:
 
 
 class AuthInterceptor(grpc.aio.ServerInterceptor):
-    """Authenticates every call except health and reflection; refusals are UNAUTHENTICATED."""
+    """Authenticates every call except health and reflection, before the body is decoded:
+    refusals are UNAUTHENTICATED whatever the bytes; an undecodable body from an authenticated
+    caller is INVALID_ARGUMENT. The servicer then checks the role and the contract (`rpc`)."""
 
-    def __init__(self, authenticator: Authenticator):
-        self.auth = authenticator
+    def __init__(self, authenticator: Authenticator, contract: Contract):
+        self.auth, self.contract = authenticator, contract
 
     async def intercept_service(self, continuation, details):
         handler = await continuation(details)
@@ -63,20 +71,22 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         except errors.Unauthenticated as e:
             klog.get("rpc").info("rpc.unauthenticated", method=details.method, reason=str(e))
             return _refusing(handler, str(e))
-        return _as_caller(handler, (principal, self.auth))
+        return _as_caller(handler, details.method, (principal, self.auth, self.contract))
 
 
 def _refusing(handler, message: str):
-    async def refuse(request, context):
+    async def refuse(raw, context):
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
     return _same_kind(handler, refuse)
 
 
-def _as_caller(handler, caller):
-    """The same handler, run with `caller` bound for the servicer (set inside the RPC's own task)."""
-    behaviour = _behaviour(handler)
+def _as_caller(handler, method: str, caller):
+    """The same handler, decoding the body itself and run with `caller` bound for the servicer
+    (set inside the RPC's own task)."""
+    behaviour, decode = _behaviour(handler), handler.request_deserializer
     if handler.response_streaming:
-        async def streamed(request, context):
+        async def streamed(raw, context):
+            request = await _decoded(raw, decode, method, context)
             token = _caller.set(caller)
             try:
                 async for item in behaviour(request, context):
@@ -85,7 +95,8 @@ def _as_caller(handler, caller):
                 _caller.reset(token)
         return _same_kind(handler, streamed)
 
-    async def unary(request, context):
+    async def unary(raw, context):
+        request = await _decoded(raw, decode, method, context)
         token = _caller.set(caller)
         try:
             return await behaviour(request, context)
@@ -94,17 +105,27 @@ def _as_caller(handler, caller):
     return _same_kind(handler, unary)
 
 
+async def _decoded(raw: bytes, decode, method: str, context):
+    try:
+        return decode(raw) if decode else raw
+    except Exception as e:  # noqa: BLE001 - the decoder's text is not the caller's business
+        klog.get("rpc").info("rpc.undecodable", method=method, size=len(raw), error=type(e).__name__)
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                            f"the request body is not a valid {method.rsplit('/', 1)[-1]} request message: "
+                            "send the serialised request message of this RPC (see its .proto)")
+
+
 def _behaviour(handler):
     return (handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream)
 
 
 def _same_kind(handler, behaviour):
+    """A handler like `handler` running `behaviour` on the raw request bytes (decoded by us)."""
     make = {(False, False): grpc.unary_unary_rpc_method_handler,
             (False, True): grpc.unary_stream_rpc_method_handler,
             (True, False): grpc.stream_unary_rpc_method_handler,
             (True, True): grpc.stream_stream_rpc_method_handler}[(handler.request_streaming, handler.response_streaming)]
-    return make(behaviour, request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+    return make(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
 
 
 def metadata_value(context, key: str) -> str:
@@ -117,16 +138,19 @@ def metadata_value(context, key: str) -> str:
 def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
     """Wrap a unary servicer method `(self, request, context, call: CommandContext)`.
 
-    Checks the caller's role against `operation` in the catalogue (PERMISSION_DENIED), binds the
-    correlation id, requires a request id on mutating calls, logs one line and maps errors.
+    Checks the caller's role against `operation` in the catalogue (PERMISSION_DENIED), then the
+    request against its contract (`kernel.contract`, INVALID_ARGUMENT), binds the correlation id,
+    requires a request id on mutating calls, logs one line and maps errors.
     """
     def decorate(func: Callable):
         @functools.wraps(func)
         async def wrapper(self, request, context):
-            correlation = metadata_value(context, "x-correlation-id") or str(uuid.uuid4())
-            structlog.contextvars.bind_contextvars(correlation_id=correlation, rpc=func.__name__)
+            correlation = metadata_value(context, CORRELATION_HEADER)
+            structlog.contextvars.bind_contextvars(rpc=func.__name__)
             logger = klog.get("rpc")
             try:
+                correlation = check_correlation_id(correlation) or str(uuid.uuid4())
+                structlog.contextvars.bind_contextvars(correlation_id=correlation)
                 call = _call_context(request, context, func.__qualname__, operation, act, mutating, correlation)
                 result = await func(self, request, context, call)
                 logger.info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
@@ -134,7 +158,7 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
             except errors.PlatformError as e:
                 reason = _reason(func.__name__, e)
                 logger.info("rpc.refused", code=status_of(e).name, reason=reason)
-                await context.abort(status_of(e), reason)
+                await context.abort(status_of(e), reason, _details(e, reason))
             except grpc.aio.AbortError:
                 raise
             except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
@@ -145,9 +169,25 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
             finally:
                 structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
-        wrapper.operation = operation  # type: ignore[attr-defined]
+        wrapper.operation, wrapper.mutating = operation, mutating  # type: ignore[attr-defined]
         return wrapper
     return decorate
+
+
+def _details(error: errors.PlatformError, message: str) -> tuple:
+    """Trailing metadata of a refusal: for bad input, the standard `google.rpc.BadRequest` naming
+    the field, and `ErrorInfo` REQUEST_FIELD_RULE when it broke its declared rule."""
+    if not isinstance(error, errors.Validation):
+        return ()
+    details = [error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.problem)])]
+    if isinstance(error, errors.RuleBroken):
+        details.append(error_details_pb2.ErrorInfo(reason=RULE_BROKEN, domain="jjjc.platform",
+                                                   metadata={"field": error.field}))
+    status = status_pb2.Status(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message=message)
+    for detail in details:
+        status.details.add().Pack(detail)
+    return rpc_status.to_status(status).trailing_metadata
 
 
 def _reason(rpc_name: str, error: errors.PlatformError) -> str:
@@ -161,8 +201,9 @@ def _call_context(request, context, method: str, operation: str, act: Act, mutat
     caller = _caller.get(None)
     if caller is None:   # served without the interceptor: refuse rather than act anonymously
         raise errors.Unauthenticated("no authenticated caller")
-    principal, auth = caller
+    principal, auth, contract = caller
     auth.catalogue.authorize(principal, operation, act)
+    contract.check(request)
     if not mutating:
         return CommandContext(principal, correlation, operation)
     request_id = check_request_id(metadata_value(context, REQUEST_ID_HEADER).strip())
@@ -194,10 +235,14 @@ def is_loopback(host: str) -> bool:
 
 
 def create_server(host: str, port: int, register: Callable[[grpc.aio.Server], None],
-                  service_names: Iterable[str], authenticator: Authenticator,
-                  tls: Tls | None = None) -> tuple[grpc.aio.Server, int]:
-    """Build (not start) a server on host:port (port 0 picks one); returns (server, bound port)."""
-    server = grpc.aio.server(interceptors=[AuthInterceptor(authenticator)])
+                  service_names: Iterable[str], authenticator: Authenticator, contract: Contract,
+                  tls: Tls | None = None, max_request_bytes: int = 8 << 20) -> tuple[grpc.aio.Server, int]:
+    """Build (not start) a server on host:port (port 0 picks one); returns (server, bound port).
+
+    A request body over `max_request_bytes` is refused by gRPC itself (RESOURCE_EXHAUSTED) before
+    it is read in full: the largest valid request of every RPC but a batch fits well under it."""
+    server = grpc.aio.server(interceptors=[AuthInterceptor(authenticator, contract)],
+                             options=[("grpc.max_receive_message_length", max_request_bytes)])
     register(server)
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -16,6 +16,7 @@ import grpc
 from kernel import calendar, commands, control, log as klog, timers, tokens
 from kernel.auth import Authenticator
 from kernel.clock import ServiceClock
+from kernel.contract import Contract
 from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
 from kernel.relay import OutboxRelay
 from kernel.republish import RepublishServer
@@ -82,7 +83,8 @@ class ServiceHost:
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
         names = (*self.wiring.service_names, control.SERVICE_NAME)
         self.server, self.port = create_server(s.grpc_host, s.grpc_port, self._register, names,
-                                               self.authenticator, tls)
+                                               self.authenticator, Contract(self.clock, s.request_limits),
+                                               tls, s.request_max_bytes)
         await self.server.start()
         await mark_serving(self.server, names)
         self.log.info("service.listening", service=s.service, address=f"{s.grpc_host}:{self.port}",

@@ -8,7 +8,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from kernel.contract import Limits
 
 SERVICES = ("clues", "cases", "sanctions", "audit")
 DEFAULT_PORTS = {"clues": 50051, "cases": 50052, "sanctions": 50053, "audit": 50054}
@@ -72,6 +75,11 @@ class ServiceSettings:
     # How often a relay says what it has published (RELAY_WATERMARK_SECONDS, kernel.watermark):
     # the longest a loss stays unnoticed by the ledger while the producer is busy.
     relay_watermark_seconds: float = 5.0
+    # The windows and sizes request fields are checked against (REQUEST_*, kernel.contract).
+    request_limits: Limits = Limits()
+    # The largest request body the gRPC server reads (REQUEST_MAX_BYTES); larger ones are refused
+    # RESOURCE_EXHAUSTED unread.
+    request_max_bytes: int = 8 << 20
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -145,7 +153,29 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         relay_max_request_bytes=_bytes(env, "RELAY_MAX_REQUEST_BYTES", None),
         consumer_commit_seconds=float(_env(env, "CONSUMER_COMMIT_SECONDS", default="2.8")),
         relay_watermark_seconds=float(_env(env, "RELAY_WATERMARK_SECONDS", default="5.0")),
+        request_limits=request_limits(env),
+        request_max_bytes=_bytes(env, "REQUEST_MAX_BYTES", 8 << 20),
     )
+
+
+def request_limits(env: dict) -> Limits:
+    """The contract's configurable limits; a malformed value stops the service naming it."""
+    try:
+        earliest = datetime.fromisoformat(_env(env, "REQUEST_EARLIEST_DATE", default="2000-01-01"))
+        return Limits(earliest=earliest if earliest.tzinfo else earliest.replace(tzinfo=timezone.utc),
+                      clock_skew=timedelta(seconds=_whole(env, "REQUEST_CLOCK_SKEW_SECONDS", 300)),
+                      horizon=timedelta(days=_whole(env, "REQUEST_HORIZON_DAYS", 3660)),
+                      max_span=timedelta(days=_whole(env, "REQUEST_MAX_SPAN_DAYS", 3660)),
+                      max_page=_whole(env, "REQUEST_MAX_PAGE", 1000, most=1000))
+    except ValueError as e:
+        raise SystemExit(f"REQUEST_EARLIEST_DATE: expected a date such as 2000-01-01 ({e})") from e
+
+
+def _whole(env: dict, name: str, default: int, most: int | None = None) -> int:
+    raw = _env(env, name, default=str(default))
+    if not raw.isdigit() or (most is not None and not 1 <= int(raw) <= most):
+        raise SystemExit(f"{name}={raw!r}: expected a whole number" + (f" from 1 to {most}" if most else ""))
+    return int(raw)
 
 
 def _bytes(env: dict, name: str, default: int | None) -> int | None:

@@ -75,30 +75,36 @@ async def test_a_timer_whose_event_could_not_fit_is_refused_when_scheduled(store
     assert len(await store.read_stream("timer-clue-x")) == 1
 
 
-def registration(unit: str) -> clues_pb2.RegisterClueRequest:
+def registration(unit: str, subjects: int = 1) -> clues_pb2.RegisterClueRequest:
     return clues_pb2.RegisterClueRequest(
         source=events_pb2.CLUE_SOURCE_AUDIT, summary="a report",
-        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Zhang San", unit=unit)])
+        subjects=[identity_pb2.PersonRef(person_id=f"p-{k}", name="Zhang San", unit=unit) for k in range(subjects)])
 
 
-async def test_register_clue_of_a_mebibyte_is_invalid_argument_naming_the_rpc_size_and_limit(
+async def test_a_valid_clue_over_a_lowered_bound_is_invalid_argument_naming_the_rpc_size_and_limit(
         database_url, bootstrap, unique, tmp_path):
-    """MAX_EVENT_BYTES set below its default shows the service's store takes it from the settings."""
+    """MAX_EVENT_BYTES set below its default shows the service's store takes it from the settings; a
+    mebibyte of text never gets that far: the contract refuses it by field."""
     settings = service_settings("clues", database_url, bootstrap, f"size{unique}", tmp_path,
-                                topic_partitions=1, database_schema=f"size_{unique}", max_event_bytes=200_000)
+                                topic_partitions=1, database_schema=f"size_{unique}", max_event_bytes=8192)
     clues = await build_clues(settings).start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
             stub = clues_grpc.ClueServiceStub(ch)
+            with pytest.raises(grpc.aio.AioRpcError) as err:
+                await stub.RegisterClue(registration("u" * MiB), metadata=call_metadata(settings, request_id=str(uuid.uuid4())))
+            assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert err.value.details() == "subjects[0].unit: at most 200 characters, got 1048576"
             refused_id = str(uuid.uuid4())
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await stub.RegisterClue(registration("u" * MiB), metadata=call_metadata(settings, request_id=refused_id))
+                await stub.RegisterClue(registration("单" * 200, subjects=20),
+                                        metadata=call_metadata(settings, request_id=refused_id))
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             details = err.value.details()
-            assert details.startswith("RegisterClue: the event ClueRegistered would be 1,0")
-            assert "over the limit of 200,000 (MAX_EVENT_BYTES)" in details
+            assert details.startswith("RegisterClue: the event ClueRegistered would be ")
+            assert "over the limit of 8,192 (MAX_EVENT_BYTES)" in details
             size = int(details.split(" would be ")[1].split(" bytes")[0].replace(",", ""))
-            assert MiB < size < MiB + 4096
+            assert 20 * 600 < size < 20 * 600 + 4096
             assert await clues.pool.fetchval(f"SELECT count(*) FROM {settings.schema}.events") == 0
             assert await clues.pool.fetchval(
                 f"SELECT count(*) FROM {settings.schema}.requests WHERE request_id = $1", refused_id) == 0

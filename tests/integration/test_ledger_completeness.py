@@ -88,7 +88,9 @@ async def test_a_lost_first_event_is_found_from_the_watermark_and_repaired(store
 
         signed = await checkpoints.sign()             # signed during the gap: it says so
         body = parse_checkpoint(signed.note.split(b"\n\n")[0] + b"\n")
-        assert body.extensions == (f"incomplete {topic} missing 1 complete-through 0:0",)
+        [extension] = body.extensions   # complete through the last watermark before the loss: timing decides which
+        prefix = f"incomplete {topic} missing 1 complete-through "
+        assert extension.startswith(prefix) and int(extension.removeprefix(prefix).split(":")[1]) <= 8
         status = {c.name: c for c in await board.read()}
         assert status["ledger completeness"].state == DEGRADED
         assert "1 event(s) missing" in status["ledger completeness"].problems[0]

@@ -1,5 +1,6 @@
 import datetime
 
+from common.v1 import rules_pb2 as _rules_pb2
 from cases.v1 import events_pb2 as _events_pb2
 from common.v1 import identity_pb2 as _identity_pb2
 from common.v1 import recording_pb2 as _recording_pb2

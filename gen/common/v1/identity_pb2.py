@@ -22,19 +22,28 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from common.v1 import rules_pb2 as common_dot_v1_dot_rules__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ommon/v1/identity.proto\x12\tcommon.v1\",\n\tAgencyRef\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\tOfficeRef\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"H\n\tPersonRef\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04post\x18\x03 \x01(\t\x12\x0c\n\x04unit\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ommon/v1/identity.proto\x12\tcommon.v1\x1a\x15\x63ommon/v1/rules.proto\",\n\tAgencyRef\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"?\n\tOfficeRef\x12\x11\n\tagency_id\x18\x01 \x01(\t\x12\x11\n\toffice_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"n\n\tPersonRef\x12\x1b\n\tperson_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x16\n\x04name\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01\x18\x64\x12\x15\n\x04post\x18\x03 \x01(\tB\x07\xe2\x92\x19\x03\x18\xc8\x01\x12\x15\n\x04unit\x18\x04 \x01(\tB\x07\xe2\x92\x19\x03\x18\xc8\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'common.v1.identity_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AGENCYREF']._serialized_start=39
-  _globals['_AGENCYREF']._serialized_end=83
-  _globals['_OFFICEREF']._serialized_start=85
-  _globals['_OFFICEREF']._serialized_end=148
-  _globals['_PERSONREF']._serialized_start=150
-  _globals['_PERSONREF']._serialized_end=222
+  _globals['_PERSONREF'].fields_by_name['person_id']._loaded_options = None
+  _globals['_PERSONREF'].fields_by_name['person_id']._serialized_options = b'\342\222\031\004\010\001(\005'
+  _globals['_PERSONREF'].fields_by_name['name']._loaded_options = None
+  _globals['_PERSONREF'].fields_by_name['name']._serialized_options = b'\342\222\031\004\010\001\030d'
+  _globals['_PERSONREF'].fields_by_name['post']._loaded_options = None
+  _globals['_PERSONREF'].fields_by_name['post']._serialized_options = b'\342\222\031\003\030\310\001'
+  _globals['_PERSONREF'].fields_by_name['unit']._loaded_options = None
+  _globals['_PERSONREF'].fields_by_name['unit']._serialized_options = b'\342\222\031\003\030\310\001'
+  _globals['_AGENCYREF']._serialized_start=62
+  _globals['_AGENCYREF']._serialized_end=106
+  _globals['_OFFICEREF']._serialized_start=108
+  _globals['_OFFICEREF']._serialized_end=171
+  _globals['_PERSONREF']._serialized_start=173
+  _globals['_PERSONREF']._serialized_end=283
 # @@protoc_insertion_point(module_scope)

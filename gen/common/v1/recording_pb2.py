@@ -22,15 +22,24 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from common.v1 import rules_pb2 as common_dot_v1_dot_rules__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63ommon/v1/recording.proto\x12\tcommon.v1\"[\n\x0cRecordingRef\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x18\n\x10\x64uration_seconds\x18\x02 \x01(\r\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x13\n\x0b\x61rchive_ref\x18\x04 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x63ommon/v1/recording.proto\x12\tcommon.v1\x1a\x15\x63ommon/v1/rules.proto\"\x86\x01\n\x0cRecordingRef\x12\x18\n\x06sha256\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x07\x12&\n\x10\x64uration_seconds\x18\x02 \x01(\rB\x0c\xe2\x92\x19\x08\x42\x06\x08\x01\x10\x80\xc6\n\x12\x16\n\x04kind\x18\x03 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01\x18\x64\x12\x1c\n\x0b\x61rchive_ref\x18\x04 \x01(\tB\x07\xe2\x92\x19\x03\x18\xc8\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'common.v1.recording_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECORDINGREF']._serialized_start=40
-  _globals['_RECORDINGREF']._serialized_end=131
+  _globals['_RECORDINGREF'].fields_by_name['sha256']._loaded_options = None
+  _globals['_RECORDINGREF'].fields_by_name['sha256']._serialized_options = b'\342\222\031\004\010\001(\007'
+  _globals['_RECORDINGREF'].fields_by_name['duration_seconds']._loaded_options = None
+  _globals['_RECORDINGREF'].fields_by_name['duration_seconds']._serialized_options = b'\342\222\031\010B\006\010\001\020\200\306\n'
+  _globals['_RECORDINGREF'].fields_by_name['kind']._loaded_options = None
+  _globals['_RECORDINGREF'].fields_by_name['kind']._serialized_options = b'\342\222\031\004\010\001\030d'
+  _globals['_RECORDINGREF'].fields_by_name['archive_ref']._loaded_options = None
+  _globals['_RECORDINGREF'].fields_by_name['archive_ref']._serialized_options = b'\342\222\031\003\030\310\001'
+  _globals['_RECORDINGREF']._serialized_start=64
+  _globals['_RECORDINGREF']._serialized_end=198
 # @@protoc_insertion_point(module_scope)

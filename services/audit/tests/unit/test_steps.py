@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from audit.v1 import service_pb2 as pb
 from cases.v1 import events_pb2 as cases
 from clues.v1 import events_pb2 as clues
-from common.v1 import recording_pb2
+from common.v1 import recording_pb2, rules_pb2
 from google.protobuf import any_pb2, struct_pb2
 
 from kernel import envelope as env_mod
@@ -53,7 +53,8 @@ def nested_type():
     """A payload type a future contract might publish: recordings inside repeated sub-messages."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
     pool = descriptor_pool.DescriptorPool()
-    pool.AddSerializedFile(recording_pb2.DESCRIPTOR.serialized_pb)
+    for dependency in (descriptor_pb2.DESCRIPTOR, rules_pb2.DESCRIPTOR, recording_pb2.DESCRIPTOR):
+        pool.AddSerializedFile(dependency.serialized_pb)
     f = descriptor_pb2.FileDescriptorProto(name="t/nested.proto", package="t", dependency=["common/v1/recording.proto"])
     step = f.message_type.add(name="Step")
     step.field.add(name="recording", number=1, type=11, type_name=".common.v1.RecordingRef", label=1)
