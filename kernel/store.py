@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Sequence
 
 import asyncpg
@@ -157,8 +158,65 @@ async def _keep_session(conn) -> None:
     SET, LISTEN or cursor outlives a transaction (tests/unit/test_no_session_state.py)."""
 
 
+# PostgreSQL's binary timestamptz: microseconds since 2000-01-01 UTC; the int64 ends mean ±infinity.
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
+_LATEST = datetime.max.replace(tzinfo=timezone.utc)
+_EARLIEST_US = (_EARLIEST - _PG_EPOCH) // timedelta(microseconds=1)
+_LATEST_US = (_LATEST - _PG_EPOCH) // timedelta(microseconds=1)
+
+
+def _encode_timestamptz(at: datetime) -> tuple[int]:
+    """An aware datetime, in any zone, as the instant PostgreSQL stores. Refused: a naive datetime
+    or a bare date (which instant it means depends on the zone of the process that writes it, and
+    reads are aware, so it could not read back equal), and an instant outside Python's UTC range
+    (datetime.min in UTC+8 is in year 0 UTC: stored, it could not read back at all)."""
+    try:
+        d = at - _PG_EPOCH
+    except TypeError:
+        raise TypeError(f"a timestamptz takes an aware datetime, not {at!r}") from None
+    us = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+    if not _EARLIEST_US <= us <= _LATEST_US:
+        raise ValueError(f"{at.isoformat()} lies outside the years 1-9999 in UTC")
+    return (us,)
+
+
+def _decode_timestamptz(value: tuple[int]) -> datetime:
+    """The stored instant as an aware UTC datetime; outside Python's range, the nearer end."""
+    us = value[0]
+    if _EARLIEST_US <= us <= _LATEST_US:
+        return _PG_EPOCH + timedelta(0, 0, us)
+    return _EARLIEST if us < 0 else _LATEST
+
+
+async def _utc_times(conn: asyncpg.Connection) -> None:
+    """Every timestamptz a connection reads is an aware UTC datetime; what it writes is the exact
+    instant given. asyncpg's own codec writes an aware datetime equal to datetime.min or .max as
+    -infinity/infinity and reads the infinities back as *naive* datetime.min/.max, so a clue received
+    "0001-01-01T00:00:00Z" broke every query that compared it ("can't compare offset-naive and
+    offset-aware datetimes"). Here:
+
+    * datetime.min and .max (UTC) are stored as the finite instants they are (PostgreSQL's range
+      runs from 4713 BC to 294276 AD), not as infinities: SQL comparisons and arithmetic on them
+      stay exact, and they read back equal.
+    * An infinity, or a finite value beyond Python's years 1-9999, can only come from SQL typed by
+      hand ('infinity'::timestamptz); it reads as aware datetime.min/.max UTC, the nearest time
+      Python holds, rather than failing the whole query. Refusing it on the way in is not
+      possible (the store never sends it) and failing on the way out would make a row unreadable.
+
+    Cost: asyncpg's own decoder also builds each datetime in Python (epoch + timedelta), so this
+    one adds little more than a call: fetching 10,000 rows of three timestamptz took 18.9 ms
+    instead of 17.9; writing 20,000 through arrays, 11.1 ms instead of 17.4 (no astimezone). The
+    event table has no timestamptz: event reads are unchanged. Set once per connection with no
+    round trip (timestamptz is a built-in type); `_keep_session` leaves it in place."""
+    await conn.set_type_codec("timestamptz", schema="pg_catalog", encoder=_encode_timestamptz,
+                              decoder=_decode_timestamptz, format="tuple")
+
+
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session)
+    """The pool of every service (see `_utc_times`, `_keep_session`)."""
+    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session,
+                                     init=_utc_times)
 
 
 @dataclass(frozen=True)
