@@ -164,8 +164,8 @@ class Contract:
         if not (msg.HasField(first) and msg.HasField(span.to)):
             return
         start, end = instant(getattr(msg, first)), instant(getattr(msg, span.to))
-        if end < start:
-            raise Validation(f"{prefix}{span.to}", f"must not be before {prefix}{first}")
+        if end <= start:
+            raise Validation(f"{prefix}{span.to}", f"must be after {prefix}{first}")
         if end - start > self.limits.max_span:
             raise Validation(f"{prefix}{span.to}", f"the period may span at most {self.limits.max_span.days} days "
                                                    "(REQUEST_MAX_SPAN_DAYS); ask in several periods")

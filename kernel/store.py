@@ -213,6 +213,13 @@ async def _utc_times(conn: asyncpg.Connection) -> None:
                               decoder=_decode_timestamptz, format="tuple")
 
 
+async def connect(url: str, **kw) -> asyncpg.Connection:
+    """One connection outside a pool (the audit tools), reading times as the pool does."""
+    conn = await asyncpg.connect(url, **kw)
+    await _utc_times(conn)
+    return conn
+
+
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """The pool of every service (see `_utc_times`, `_keep_session`)."""
     return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session,

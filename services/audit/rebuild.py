@@ -21,9 +21,9 @@ import os
 import sys
 import time
 
-import asyncpg
 from tqdm import tqdm
 
+from kernel import store
 from services.audit.app import ledger, projections
 
 
@@ -66,7 +66,7 @@ async def _main(args) -> int:
     if not args.database_url:
         print("rebuild: give --database-url (or set DATABASE_URL)", file=sys.stderr)
         return 2
-    conn = await asyncpg.connect(args.database_url)
+    conn = await store.connect(args.database_url)
     try:
         if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{args.schema}.ledger_head"):
             print(f"rebuild: no audit ledger in schema {args.schema!r} (start the audit service once, or give "

@@ -42,6 +42,7 @@ import asyncpg
 from tqdm import tqdm
 
 from kernel.settings import PRODUCERS
+from kernel import store
 from kernel.store import is_store_down
 from services.audit.domain.reconciliation import MISSING, Entry, Finding, Reconciliation, producer_of_topic
 
@@ -119,7 +120,7 @@ def producers(texts: list[str] | None, env: dict) -> list[Producer]:
 
 async def connect(url: str, what: str, option: str) -> asyncpg.Connection:
     try:
-        return await asyncpg.connect(url, timeout=15)
+        return await store.connect(url, timeout=15)
     except Exception as e:   # any failure to connect is the operator's to fix: say what and where
         raise UsageError(f"cannot reach the {what} at {where(url)} ({type(e).__name__}: {e}); check {option} "
                          f"and that PostgreSQL is up") from e

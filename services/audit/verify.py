@@ -24,8 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncpg
-
+from kernel import store
 from services.audit.domain.checkpoint import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import CompactRange, leaf_hash
 from services.audit.domain.tamper import Finding, StoredLeaf, locate
@@ -144,7 +143,7 @@ async def _main(args) -> int:
         print("verify: give --database-url (or set DATABASE_URL)", file=sys.stderr)
         return 2
     verifier = NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
-    conn = await asyncpg.connect(args.database_url)
+    conn = await store.connect(args.database_url)
     try:
         report = await verify_ledger(conn, args.schema, verifier, args.origin,
                                      progress=lambda n: print(f"  read {n} leaves…", file=sys.stderr))
