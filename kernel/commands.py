@@ -23,8 +23,10 @@ from typing import Awaitable, Callable
 
 from google.protobuf.message import Message
 
+from kernel import migrations
 from kernel.envelope import Link, NewEvent, derived_event_id
 from kernel.errors import Validation
+from kernel.migrations import Migration
 from kernel.principal import Principal
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -40,6 +42,7 @@ CREATE TABLE IF NOT EXISTS {s}.requests (
     user_id     text  NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now()
 )"""
+MIGRATIONS = (Migration("requests", 1, "request ids answered once", REQUESTS_SQL),)
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def fingerprint(method: str, principal: Principal, request: bytes) -> bytes:
 
 
 async def migrate(conn, schema: str) -> None:
-    await conn.execute(REQUESTS_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 async def run_once(store, ctx: CommandContext, work: Callable[[object], Awaitable[dict]]) -> dict:

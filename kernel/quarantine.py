@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernel import envelope as env_mod
+from kernel import envelope as env_mod, migrations
 from kernel.errors import Validation
 from kernel.inbox import Source
+from kernel.migrations import Migration
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.consumer_quarantine (
@@ -33,6 +34,7 @@ CREATE TABLE IF NOT EXISTS {s}.consumer_quarantine (
     PRIMARY KEY (consumer, key)
 );
 """
+MIGRATIONS = (Migration("quarantine", 1, "deliveries a consumer could not apply", TABLE_SQL),)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Kept:
 
 
 async def migrate(conn, schema: str) -> None:
-    await conn.execute(TABLE_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 def _identity(record: bytes, source: Source) -> tuple[str, str | None, str | None, int | None]:

@@ -13,17 +13,21 @@ from typing import Awaitable, Callable
 import asyncpg
 import grpc
 
-from kernel import calendar, commands, control, log as klog, timers, tokens
+from kernel import calendar, commands, control, log as klog, migrations, quarantine, store, timers, tokens
 from kernel.auth import Authenticator
 from kernel.clock import ServiceClock
 from kernel.contract import Contract
 from kernel.grpc_server import Tls, create_server, is_loopback, mark_serving
+from kernel.migrations import Migration
 from kernel.relay import OutboxRelay
 from kernel.republish import RepublishServer
 from kernel.settings import ServiceSettings, republish_topic
 from kernel.status import StatusBoard
 from kernel.store import EventStore, create_pool
 from kernel.topics import TopicSpec
+
+# what every service's schema holds, numbered per component (kernel.migrations)
+KERNEL_MIGRATIONS = (*store.MIGRATIONS, *commands.MIGRATIONS, *timers.MIGRATIONS, *quarantine.MIGRATIONS)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Wiring:
     produces: bool = True
     on_start: Callable[["ServiceHost"], Awaitable[None]] | None = None
     on_stop: Callable[["ServiceHost"], Awaitable[None]] | None = None
+    migrations: tuple[Migration, ...] = ()     # the service's own, applied after the kernel's
 
 
 @dataclass
@@ -56,10 +61,7 @@ class ServiceHost:
         tls = tls_for(s)
         self.pool = await create_pool(s.database_url, min_size=1, max_size=10)
         self.store = EventStore(self.pool, s.schema, self.clock, max_event_bytes=s.max_event_bytes)
-        await self.store.migrate()
-        async with self.pool.acquire() as conn:
-            await commands.migrate(conn, s.schema)
-            await timers.migrate_timers(conn, s.schema)
+        await migrations.apply(self.pool, s.schema, (*KERNEL_MIGRATIONS, *self.wiring.migrations), self.log)
         self.calendar = calendar.load_calendar(s.holiday_calendar_file)
         if not self.calendar.covers(self.clock.now().date()):
             self.log.warning("calendar.year_not_covered", year=self.clock.now().year,

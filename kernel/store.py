@@ -22,10 +22,11 @@ from typing import AsyncIterator, Sequence
 
 import asyncpg
 
-from kernel import envelope as env_mod
+from kernel import envelope as env_mod, migrations
 from kernel.clock import Clock
 from kernel.envelope import NewEvent
 from kernel.errors import Concurrency, NotFound, TooLarge, Unavailable, Validation
+from kernel.migrations import Migration
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.events (
@@ -48,9 +49,6 @@ CREATE TABLE IF NOT EXISTS {s}.relay_cursor (
     published  bigint NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
--- events published up to the cursor in this epoch (kernel.watermarks_pub); NULL until the relay
--- counts them once, for a deployment that had a cursor before watermarks
-ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint;
 CREATE TABLE IF NOT EXISTS {s}.inbox (
     consumer   text   NOT NULL,
     event_id   uuid   NOT NULL,
@@ -75,6 +73,11 @@ CREATE TABLE IF NOT EXISTS {s}.inbox_held (
     PRIMARY KEY (consumer, stream_id, version)
 );
 """
+# events published up to the cursor in this epoch (kernel.watermarks_pub); NULL until the relay
+# counts them once, for a deployment that had a cursor before watermarks
+THROUGH_COUNT_SQL = "ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint"
+MIGRATIONS = (Migration("store", 1, "events, relay cursor and inbox", SCHEMA_SQL),
+              Migration("store", 2, "relay cursor counts what it published", THROUGH_COUNT_SQL))
 
 # One statement per append. The WHERE clause inserts nothing unless the stream stands exactly at
 # $2 (no row yet for 0, else row $2 present); a row already at $2+1 — or an event id already
@@ -351,11 +354,8 @@ class EventStore:
         self.max_event_bytes = max_event_bytes
 
     async def migrate(self) -> None:
-        """Create the schema and tables (idempotent; serialised across processes by a lock)."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{self.schema}")
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            await conn.execute(SCHEMA_SQL.format(s=self.schema))
+        """Create the schema and the store's tables (`kernel.migrations`)."""
+        await migrations.apply(self.pool, self.schema, MIGRATIONS)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:

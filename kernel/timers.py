@@ -26,9 +26,10 @@ from datetime import datetime
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
-from kernel import log as klog
+from kernel import log as klog, migrations
 from kernel.envelope import Link, NewEvent, derived_event_id
 from kernel.errors import PlatformError, TooLarge, Validation
+from kernel.migrations import Migration
 from kernel.principal import Principal
 from kernel.store import DRIVER_DOWN, EventStore, UnitOfWork, check_identifier
 
@@ -49,6 +50,7 @@ CREATE TABLE IF NOT EXISTS {s}.timers (
 );
 CREATE INDEX IF NOT EXISTS timers_pending_due ON {s}.timers (due_at) WHERE status = 'pending';
 """
+MIGRATIONS = (Migration("timers", 1, "durable timers", TIMERS_SQL),)
 
 # What a timer's envelope adds around its payload (ids, times, principal, links), generously: a
 # payload that fits with it can always be appended when the timer fires.
@@ -57,7 +59,7 @@ _COLUMNS = ("stream_id", "due_at", "event_type", "payload", "links", "correlatio
 
 
 async def migrate_timers(conn, schema: str) -> None:
-    await conn.execute(TIMERS_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 def timer_event_id(timer_id: str) -> str:

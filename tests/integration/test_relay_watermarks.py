@@ -210,9 +210,10 @@ async def test_an_existing_deployment_gets_its_count_computed_once(store, bootst
         await caught_up(store, spec)
     finally:
         await stop(relay, task)
-    # As before the column existed: drop it, migrate as a new release starts, and let events wait
-    # behind the cursor.
-    await store.pool.execute(f"ALTER TABLE {store.schema}.relay_cursor DROP COLUMN through_count")
+    # As before the column existed (and its migration with it): drop it, migrate as a new release
+    # starts, and let events wait behind the cursor.
+    await store.pool.execute(f"ALTER TABLE {store.schema}.relay_cursor DROP COLUMN through_count; DELETE FROM "
+                             f"{store.schema}.schema_migrations WHERE component = 'store' AND number = 2")
     await store.migrate()
     await append(store, "clue-late", 3)
     relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.02, watermark_seconds=60)
