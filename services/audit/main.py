@@ -16,15 +16,16 @@ from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import PRODUCERS, ServiceSettings, from_env
 from kernel.tokens import load_or_create_private_key
 from services.audit.adapters.grpc_servicer import AuditServicer
-from services.audit.app.checkpoints import Checkpointer
+from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.proofs import Proofs
-from services.audit.app.recorder import Recorder
+from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
 from services.audit.domain.checkpoint import NoteSigner
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,)
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"     # under the data folder, unless AUDIT_LEDGER_KEY_FILE
+MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS)
 
 
 def _setting(s: ServiceSettings, name: str, default: str) -> str:
@@ -40,10 +41,9 @@ def checkpointer_for(host: ServiceHost) -> Checkpointer:
 
 async def _on_start(host: ServiceHost) -> None:
     recorder = Recorder(host.store)
-    await recorder.migrate()
+    await recorder.migrate()      # the host applied the migrations: this backfills and catches up projections
     checkpoints = checkpointer_for(host)
     checkpoints.completeness = recorder.completeness
-    await checkpoints.migrate()
     interval = float(_setting(host.settings, "AUDIT_CHECKPOINT_SECONDS", "10"))
     signing = asyncio.create_task(checkpoints.run(interval), name="audit-checkpoints")
     consumer = await Consumer(host.settings, host.pool, list(PRODUCERS), "ledger", recorder,
@@ -70,7 +70,7 @@ def _register(host: ServiceHost, server) -> None:
 
 def build(settings: ServiceSettings) -> ServiceHost:
     return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, produces=False,
-                                        on_start=_on_start, on_stop=_on_stop))
+                                        on_start=_on_start, on_stop=_on_stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":

@@ -24,8 +24,6 @@ SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_nam
 
 async def _on_start(host: ServiceHost) -> None:
     s = host.settings
-    async with host.pool.acquire() as conn:
-        await measure_ledger.migrate(conn, s.schema)
     rules = load_measure_rules(os.environ.get("CASES_MEASURE_RULES_FILE") or None)
     handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules)
     consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers), status=host.status).start()
@@ -44,7 +42,7 @@ def _register(host: ServiceHost, server) -> None:
 
 def build(settings: ServiceSettings) -> ServiceHost:
     return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
-                                        on_stop=_on_stop))
+                                        on_stop=_on_stop, migrations=measure_ledger.MIGRATIONS))
 
 
 if __name__ == "__main__":

@@ -113,7 +113,8 @@ async def test_leaves_that_fail_their_stored_hash_are_never_rebuilt_from(store, 
 async def test_a_projection_new_to_a_running_ledger_catches_up_at_start_up(store, recorder):
     async with store.pool.acquire() as conn:
         live = await dump(conn, store.schema)
-        await conn.execute(f"DROP TABLE {store.schema}.{story.TABLE}; DELETE FROM {store.schema}.projection_positions")
+        await conn.execute(f"DROP TABLE {store.schema}.{story.TABLE}; DELETE FROM {store.schema}.projection_positions; "
+                           f"DELETE FROM {store.schema}.schema_migrations WHERE component = 'audit.projections'")
     restarted = Recorder(store, consumer="rebuild-test")
     await restarted.migrate()
     async with store.pool.acquire() as conn:

@@ -11,7 +11,8 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel import log as klog
+from kernel import log as klog, migrations
+from kernel.migrations import Migration
 from services.audit.app import ledger
 from services.audit.domain.checkpoint import Checkpoint, NoteSigner
 from services.audit.domain.merkle import ProofError, consistency_proof_nodes, verify_consistency
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS {s}.checkpoints (
     note      bytea  NOT NULL,
     signed_at timestamptz NOT NULL DEFAULT now()
 )"""
+MIGRATIONS = (Migration("audit.checkpoints", 1, "signed checkpoints", TABLE_SQL),)
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,7 @@ class Checkpointer:
         self.log = klog.get("audit.checkpoints")
 
     async def migrate(self) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(TABLE_SQL.format(s=self.schema))
+        await migrations.apply(self.pool, self.schema, MIGRATIONS)
 
     async def latest(self, conn=None) -> Signed | None:
         query = f"SELECT * FROM {self.schema}.checkpoints ORDER BY tree_size DESC LIMIT 1"

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 from kernel import log as klog
 from kernel.inbox import Source
+from kernel.migrations import Migration
 from kernel.status import DEGRADED, OK, Component
 from kernel.watermark import Position, Watermark
 from services.audit.domain.completeness import Seen, Verdict, judge, judgeable
@@ -43,6 +44,7 @@ CREATE TABLE IF NOT EXISTS {s}.completeness (
     checked_at     timestamptz
 );
 """
+MIGRATIONS = (Migration("audit.completeness", 1, "watermarks and what they prove complete", TABLES_SQL),)
 ASK_AGAIN_SECONDS = 5.0
 
 
@@ -51,9 +53,6 @@ class Completeness:
         """`requester`: a `kernel.republish.RepublishRequester` (set by the consumer's wiring)."""
         self.pool, self.schema, self.requester = pool, schema, requester
         self.log = klog.get("audit.completeness")
-
-    async def migrate(self, conn) -> None:
-        await conn.execute(TABLES_SQL.format(s=self.schema))
 
     async def on_watermark(self, raw: bytes, source: Source) -> None:
         """Keep and judge a watermark; never raises (a watermark is advisory: the next one judges)."""

@@ -12,10 +12,11 @@ import hashlib
 
 from kernel.envelope import instant, parse
 from kernel.inbox import Accepted, Conflict, Inbox, Source
+from kernel.migrations import Migration
 from kernel.watermark import Position
 from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
-TABLES_SQL = """
+RECORDED_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.recorded_events (
     seq         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     event_id    uuid   NOT NULL UNIQUE,
@@ -29,14 +30,9 @@ CREATE TABLE IF NOT EXISTS {s}.recorded_events (
     ingested_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (stream_id, version)
 );
+"""
+TREE_SQL = """
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS leaf_index bigint UNIQUE;
--- the envelope's domain and log times, beside it like its stream and version (replay orders by them)
-ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
-ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
--- the producer's store position (kernel.watermark), from the record's header: what completeness counts by
-ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_order_key bigint;
-ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;
-CREATE INDEX IF NOT EXISTS recorded_events_store_position ON {s}.recorded_events (topic, store_order_key, store_position);
 CREATE TABLE IF NOT EXISTS {s}.ledger_head (
     one   boolean PRIMARY KEY DEFAULT true CHECK (one),
     size  bigint  NOT NULL,
@@ -64,6 +60,22 @@ CREATE TABLE IF NOT EXISTS {s}.quarantine (
     UNIQUE (event_id, digest)
 );
 """
+# the envelope's domain and log times, beside it like its stream and version (replay orders by them)
+TIMES_SQL = """
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
+"""
+# the producer's store position (kernel.watermark), from the record's header: what completeness counts by
+STORE_POSITION_SQL = """
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_order_key bigint;
+ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;
+CREATE INDEX IF NOT EXISTS recorded_events_store_position ON {s}.recorded_events (topic, store_order_key, store_position);
+"""
+# rows recorded before 2 and 3 get their leaves and times at start-up (`backfill`, `backfill_times`)
+MIGRATIONS = (Migration("audit.ledger", 1, "recorded events", RECORDED_SQL),
+              Migration("audit.ledger", 2, "leaves, tree head, nodes and quarantine", TREE_SQL),
+              Migration("audit.ledger", 3, "event times beside the envelope", TIMES_SQL),
+              Migration("audit.ledger", 4, "producers' store positions", STORE_POSITION_SQL))
 
 
 class LedgerInbox(Inbox):
@@ -82,10 +94,6 @@ class LedgerInbox(Inbox):
 
     async def remember(self, conn, accepted: list[tuple], last: dict[str, int]) -> None:
         """Nothing: the recorder writes the accepted events as leaves in the same transaction."""
-
-
-async def migrate(conn, schema: str) -> None:
-    await conn.execute(TABLES_SQL.format(s=schema))
 
 
 async def lock_head(conn, schema: str) -> CompactRange:

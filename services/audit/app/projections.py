@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from kernel import migrations
 from kernel.envelope import Envelope, parse
+from kernel.migrations import Migration
 from services.audit.app import ledger, story
 from services.audit.domain.merkle import leaf_hash
 
@@ -29,19 +31,31 @@ CREATE TABLE IF NOT EXISTS {s}.projection_positions (
 class Projection:
     name: str
     table: str
-    migrate: Callable[..., Awaitable[None]]        # (conn, schema, table)
+    create: Callable[..., Awaitable[None]]         # (conn, schema, table)
     index: Callable[..., Awaitable[int]]           # (conn, schema, [(envelope, leaf)], table) -> rows
 
 
-PROJECTIONS = (Projection("story", story.TABLE, story.migrate, story.index),)
+PROJECTIONS = (Projection("story", story.TABLE, story.create, story.index),)
 BY_NAME = {p.name: p for p in PROJECTIONS}
 
 
-async def migrate(conn, schema: str) -> None:
+async def _add(conn, schema: str, p: Projection) -> None:
+    """A projection's live table, empty, at position 0: `catch_up` fills it from the leaves."""
+    await p.create(conn, schema, p.table)
+    await conn.execute(f"INSERT INTO {schema}.projection_positions VALUES ($1, 0) ON CONFLICT DO NOTHING", p.name)
+
+
+async def _positions_and_story(conn, schema: str) -> None:
     await conn.execute(POSITIONS_SQL.format(s=schema))
-    for p in PROJECTIONS:
-        await p.migrate(conn, schema, p.table)
-        await conn.execute(f"INSERT INTO {schema}.projection_positions VALUES ($1, 0) ON CONFLICT DO NOTHING", p.name)
+    await _add(conn, schema, BY_NAME["story"])
+
+
+# a projection added later is a migration of its own that calls `_add`
+MIGRATIONS = (Migration("audit.projections", 1, "projection positions and the story index", _positions_and_story),)
+
+
+async def migrate(conn, schema: str) -> None:
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 async def apply(conn, schema: str, events: list[tuple[Envelope, int]], new_size: int) -> None:
@@ -124,7 +138,7 @@ async def rebuild(conn, schema: str, p: Projection, *, replace: bool, tick=lambd
     bytes fail their stored hash (`mismatched`): that is tampering, for `verify` to locate."""
     shadow = f"{p.table}_rebuild"
     await conn.execute(f"DROP TABLE IF EXISTS {schema}.{shadow}")
-    await p.migrate(conn, schema, shadow)
+    await p.create(conn, schema, shadow)
     done = Progress(mismatched=[])
     start = await ledger.size(conn, schema)
     await fill(conn, schema, p, shadow, 0, start, done, tick, chunk_size)

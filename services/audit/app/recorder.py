@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable
 
-from kernel import envelope as env_mod, log as klog, quarantine as kept
+from kernel import envelope as env_mod, log as klog, migrations, quarantine as kept
 from kernel.envelope import principal_of
 from kernel.errors import Validation
 from kernel.inbox import BatchOutcome, Source
 from kernel.store import EventStore
-from services.audit.app import ledger, projections
+from services.audit.app import completeness, ledger, projections
 from services.audit.app.completeness import Completeness
 from services.audit.domain.merkle import leaf_hash
+
+# everything the recorder writes (checkpoints are `app.checkpoints`')
+MIGRATIONS = (*ledger.MIGRATIONS, *kept.MIGRATIONS, *completeness.MIGRATIONS, *projections.MIGRATIONS)
 
 
 class Recorder:
@@ -37,12 +40,9 @@ class Recorder:
 
     async def migrate(self) -> None:
         async with self.store.pool.acquire() as conn:
-            await ledger.migrate(conn, self.store.schema)
-            await kept.migrate(conn, self.store.schema)
-            await self.completeness.migrate(conn)
+            await migrations.apply(conn, self.store.schema, MIGRATIONS)
             made = await ledger.backfill(conn, self.store.schema)
             await ledger.backfill_times(conn, self.store.schema)
-            await projections.migrate(conn, self.store.schema)
             indexed = await projections.catch_up(conn, self.store.schema)
         if made:
             self.log.warning("audit.ledger_backfilled", leaves=made,

@@ -33,7 +33,8 @@ CREATE INDEX IF NOT EXISTS {t}_subject ON {s}.{t} (id);
 """
 
 
-async def migrate(conn, schema: str, table: str = TABLE) -> None:
+async def create(conn, schema: str, table: str = TABLE) -> None:
+    """The live table (by `projections`' migration) or a rebuild's shadow."""
     await conn.execute(TABLE_SQL.format(s=schema, t=table))
 
 

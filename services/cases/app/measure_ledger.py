@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kernel import migrations
+from kernel.migrations import Migration
+
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
     measure_id   text PRIMARY KEY,
@@ -23,13 +26,14 @@ CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
 );
 CREATE INDEX IF NOT EXISTS measure_ledger_office ON {s}.measure_ledger (office);
 """
+MIGRATIONS = (Migration("cases.measure_ledger", 1, "each office's measure ledger", TABLE_SQL),)
 COLUMNS = ("measure_id", "case_id", "office", "kind", "person_id", "status", "starts_at", "ends_at", "extensions",
            "notice_due", "notice_given", "notice_overdue")
 OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
 
 
 async def migrate(conn, schema: str) -> None:
-    await conn.execute(TABLE_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 async def upsert(conn, schema: str, row: dict, version: int) -> None:

@@ -12,12 +12,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from kernel import migrations
+from kernel.migrations import Migration
+
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.informants (
     clue_id   text PRIMARY KEY,
     nonce     bytea NOT NULL,
     sealed    bytea NOT NULL
 )"""
+MIGRATIONS = (Migration("clues.informants", 1, "sealed informant identities", TABLE_SQL),)
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -36,7 +40,7 @@ class InformantVault:
         self.schema, self._aead = schema, AESGCM(key)
 
     async def migrate(self, conn) -> None:
-        await conn.execute(TABLE_SQL.format(s=self.schema))
+        await migrations.apply(conn, self.schema, MIGRATIONS)
 
     async def seal(self, conn, clue_id: str, informant: dict[str, str]) -> None:
         nonce = os.urandom(12)

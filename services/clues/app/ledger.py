@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from kernel import migrations
+from kernel.migrations import Migration
 from services.clues.domain import events as ev
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Timeline
@@ -47,11 +49,12 @@ CREATE TABLE IF NOT EXISTS {s}.holders (
     PRIMARY KEY (office, clue_id)
 );
 """
+MIGRATIONS = (Migration("clues.ledger", 1, "clue ledger, notices and holders", TABLE_SQL),)
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
 
 
 async def migrate(conn, schema: str) -> None:
-    await conn.execute(TABLE_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int) -> None:

@@ -5,6 +5,9 @@ refused command gives its number back (the transaction rolls back) and no two cl
 """
 from __future__ import annotations
 
+from kernel import migrations
+from kernel.migrations import Migration
+
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.clue_numbers (
     office  text NOT NULL,
@@ -12,10 +15,11 @@ CREATE TABLE IF NOT EXISTS {s}.clue_numbers (
     last    int  NOT NULL,
     PRIMARY KEY (office, year)
 )"""
+MIGRATIONS = (Migration("clues.numbers", 1, "clue number counters", TABLE_SQL),)
 
 
 async def migrate(conn, schema: str) -> None:
-    await conn.execute(TABLE_SQL.format(s=schema))
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 async def next_number(conn, schema: str, office: str, year: int) -> str:
