@@ -91,7 +91,10 @@ async def _step(conn, schema: str, plan: dict[str, list[Migration]]) -> Migratio
         # the key the store's migration took before migrations were numbered: a replica of that
         # version starting beside this one waits too
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        # CREATE SCHEMA wants the right to create in the database even when the schema exists, and
+        # an operator may give a service's role its schema and nothing more
+        if await conn.fetchval("SELECT to_regnamespace($1) IS NULL", schema):
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         await conn.execute(TABLE_SQL.format(s=schema))
         recorded = await _recorded(conn, schema, list(plan))
         for component, ms in plan.items():       # all checked before anything is applied

@@ -142,7 +142,7 @@ async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lo
         await numbering.next_number(uow.conn, schema, "office-a", 2026)
         await InformantVault(schema, AESGCM.generate_key(bit_length=256)).seal(uow.conn, clue, {"name": "x"})
         await uow.conn.execute(
-            f"INSERT INTO {schema}.requests (request_id, operation, fingerprint, user_id) VALUES ('r1', 'op', '', 'u'); "
+            f"INSERT INTO {schema}.requests (request_id, operation, fingerprint, user_id) VALUES ('r', 'op', '', 'u'); "
             f"INSERT INTO {schema}.relay_cursor (topic, published, through_count) VALUES ('clues.events.v1', 1, 1); "
             f"INSERT INTO {schema}.ledger VALUES ('{clue}', 'office-a-2026-0001', 'REGISTERED', 'office-a', "
             f"'office-a', '', now(), now(), 1, 's', '[]', '', 1); "
