@@ -9,6 +9,7 @@ from clues.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
+from services.clues.adapters import mapping
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
@@ -29,7 +30,7 @@ async def _on_start(host: ServiceHost) -> None:
         await ledger.migrate(conn, s.schema)
     scheme = load_scheme()
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
-    handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz)
+    handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
     consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
 

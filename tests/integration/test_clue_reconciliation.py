@@ -15,6 +15,7 @@ from kernel.commands import CommandContext
 from kernel.errors import NotFound, Validation
 from kernel.principal import Principal
 from kernel.store import EventStore
+from services.clues.adapters import mapping
 from services.clues.adapters.vault import InformantVault
 from services.clues.app import ledger, numbering
 from services.clues.app.handlers import ClueHandlers
@@ -39,7 +40,7 @@ async def app(pool, unique):
         for migrate in (commands.migrate, timers.migrate_timers, numbering.migrate, ledger.migrate):
             await migrate(conn, store.schema)
         await vault.migrate(conn)
-    handlers = ClueHandlers(store, vault, load_scheme(), load_calendar(), CST)
+    handlers = ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC)
     return handlers, Reconciler(handlers), clock
 
 

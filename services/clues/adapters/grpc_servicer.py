@@ -57,8 +57,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
     @rpc("clues.read_informant")
     async def GetInformant(self, request, context, call):
         informant = await self.handlers.read_informant(
-            c.ReadInformant(request.clue_id.strip(), request.purpose, call.principal), call.correlation_id,
-            self.clock.now())
+            c.ReadInformant(request.clue_id.strip(), request.purpose, call.principal), call, self.clock.now())
         return pb.GetInformantResponse(informant=pb.Informant(**informant))
 
     @rpc("clues.read")
@@ -83,18 +82,10 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         lines.sort(key=lambda x: (PRIORITY_RANK[x[0]["priority"]], x[1].deadline or FAR, x[0]["received_at"]))
         return pb.ListCluesResponse(clues=[mapping.summary_to_pb(row, w) for row, w in lines[:limit]])
 
-    async def _run(self, request, call, response, build):
-        """Run the command `build(uow, now)` makes; answer with the clue's new version and state."""
-        now = self.clock.now()
-
-        async def make(uow, state):
-            return await build(uow, now)
-        return response(**await self.handlers.handle(call, request.clue_id, request.expected_version, now, make))
-
-    def _simple(self, request, call, response, command):
-        async def build(uow, now):
-            return command
-        return self._run(request, call, response, build)
+    async def _simple(self, request, call, response, command, now: datetime | None = None):
+        """Run `command` (or what it builds) on the request's clue; answer with its version and state."""
+        return response(**await self.handlers.handle(call, request.clue_id, request.expected_version,
+                                                     now or self.clock.now(), command))
 
     @rpc("clues.forward", mutating=True)
     async def ForwardClue(self, request, context, call):
@@ -103,12 +94,12 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.registration", mutating=True)
     async def ProposeRegistration(self, request, context, call):
-        office = self._office(request.handling_office, "handling_office")
+        office, now = self._office(request.handling_office, "handling_office"), self.clock.now()
 
-        async def build(uow, now):
+        async def numbered(uow, state):     # the number is taken in the command's own transaction
             number = await self.handlers.next_number(uow, call.principal.office, now)
             return c.ProposeRegistration(request.clue_id.strip(), number, office, call.principal)
-        return await self._run(request, call, pb.ProposeRegistrationResponse, build)
+        return await self._simple(request, call, pb.ProposeRegistrationResponse, numbered, now)
 
     @rpc("clues.registration", act="approve", mutating=True)
     async def ApproveRegistration(self, request, context, call):

@@ -82,3 +82,17 @@ def stock_take_to_pb(take) -> service_pb2.GetStockTakeResponse:
         disposed_by_method=dict(take.disposed_by_method), concluded_by_status=dict(take.concluded_by_status),
         open_by_stage=dict(take.open_by_stage), open_by_colour=dict(take.open_by_colour), overdue=take.overdue,
         notices_issued=take.notices_issued, notices_met=take.notices_met, notices_overdue=take.notices_overdue)
+
+
+class ClueCodec:
+    """The clue events' codec for the kernel's command runner."""
+
+    to_pb = staticmethod(event_to_pb)
+    from_pb = staticmethod(event_from_pb)
+
+    @staticmethod
+    def message_of(type_name: str):
+        return PB_OF_NAME[type_name]()
+
+
+CODEC = ClueCodec()

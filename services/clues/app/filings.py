@@ -11,11 +11,11 @@ from datetime import timezone
 
 from cases.v1 import events_pb2 as cases_pb2
 from kernel.commands import CommandContext
-from kernel.envelope import Envelope, unpack
+from kernel.envelope import Envelope, instant, unpack
 from kernel.follower import Follower
-from services.clues.app.handlers import ClueHandlers, decode_timed
+from services.clues.app.handlers import ClueHandlers
 from services.clues.domain import commands as c
-from services.clues.domain.state import AWAITING_FILING, fold
+from services.clues.domain.state import AWAITING_FILING
 
 COMPONENT = "clues-filings"
 
@@ -29,16 +29,15 @@ class FilingFollower(Follower):
         command = self._command(env)
         if command is None:
             return
-        timed = decode_timed(await uow.read_stream(command.clue_id))
-        state = fold(e for e, _, _ in timed)
-        if state.status != AWAITING_FILING:   # unknown clue, or already moved: record and go on
-            self.log.warning("filings.clue_not_awaiting_filing", clue_id=command.clue_id, state=state.status,
+        history = await self.handlers.load(uow, command.clue_id)
+        if history.state.status != AWAITING_FILING:   # unknown clue, or already moved: record and go on
+            self.log.warning("filings.clue_not_awaiting_filing", clue_id=command.clue_id, state=history.state.status,
                              event_type=env.event_type, event_id=env.event_id)
             return
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
-        result = await self.handlers.apply(uow, ctx, command.clue_id, timed, command,
-                                           env.occurred_at.ToDatetime(tzinfo=timezone.utc))
-        self.log.info("filings.clue_moved", clue_id=command.clue_id, state=result["state"], cause=env.event_type)
+        change = await self.handlers.clues.execute(uow, ctx, command.clue_id, command, instant(env.occurred_at),
+                                                   history=history)
+        self.log.info("filings.clue_moved", clue_id=command.clue_id, state=change.state.status, cause=env.event_type)
 
     @staticmethod
     def _command(env: Envelope):

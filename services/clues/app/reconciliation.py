@@ -14,9 +14,8 @@ from kernel.commands import CommandContext, run_once
 from kernel.envelope import Link
 from kernel.errors import NotFound, Validation
 from kernel.store import UnitOfWork
-from services.clues.adapters import mapping
 from services.clues.app import ledger
-from services.clues.app.handlers import ClueHandlers, decode_timed
+from services.clues.app.handlers import ClueHandlers
 from services.clues.domain import reconciliation as rec
 from services.clues.domain.state import STATUSES, TERMINAL, Clue, fold
 from services.clues.domain.stocktake import StockTake
@@ -87,7 +86,7 @@ class Reconciler:
             links = tuple(Link("clue", cid, "reconciled") for cid in sorted({d.clue_id for d in event.differences
                                                                              if d.clue_id}))
             stored = await uow.append(stream, await uow.stream_version(stream),
-                                      [ctx.new_event(0, mapping.event_to_pb(event), now, links)])
+                                      [ctx.new_event(0, self.h.codec.to_pb(event), now, links)])
             return {"version": stored[0].version}
         result = await run_once(self.h.store, ctx, work)
         return await self._read(stream, result["version"])
@@ -101,7 +100,7 @@ class Reconciler:
         return await self._read(stream, stored[-1].version)
 
     async def _read(self, stream: str, version: int) -> tuple[rec.OfficeLedgerReconciled, int]:
-        [(event, _, _)] = decode_timed(await self.h.store.read_range(stream, version, version))
+        [(event, _, _)] = self.h.decode(await self.h.store.read_range(stream, version, version))
         return event, version
 
     async def _holdings(self, read_streams, clue_ids: list[str], month_start: datetime, as_of: datetime):
@@ -129,7 +128,7 @@ class Reconciler:
         for k in range(0, len(clue_ids), PAGE):
             streams = await read_streams(clue_ids[k:k + PAGE])
             for clue_id in clue_ids[k:k + PAGE]:
-                timed = [x for x in decode_timed(streams.get(clue_id, [])) if x[1] <= as_of]
+                timed = [x for x in self.h.decode(streams.get(clue_id, [])) if x.at <= as_of]
                 if timed:
                     yield timed, fold(e for e, _, _ in timed), self.h.timeline(timed)
 

@@ -1,0 +1,71 @@
+"""The clue (问题线索) as the kernel's command runner sees it: the pure decider of `domain/`, how its
+events are linked, and what every command keeps in step in the same transaction.
+
+Every command keeps the clue's ledger row and its warning timers in step: entering a stage
+schedules the yellow and red instants of the scheme's rules (durable timers, so warnings survive
+restarts and fire once) and cancels those that no longer apply; an open supervision notice has
+its overdue timer.
+"""
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from kernel import timers
+from kernel.aggregate import Change, Codec, Recorded
+from kernel.calendar import WorkingCalendar
+from kernel.commands import CommandContext
+from kernel.envelope import Link
+from kernel.ids import timer_stream_id
+from kernel.store import UnitOfWork
+from services.clues.app import ledger
+from services.clues.domain import events as ev
+from services.clues.domain.decide import decide
+from services.clues.domain.state import TERMINAL, Clue, evolve
+from services.clues.domain.warnings import Scheme, Timeline, marks, timeline
+
+
+def links_of(state: Clue, event) -> tuple[Link, ...]:
+    """Every step names the clue's subjects (person dossiers) and any case it led to."""
+    registered = state.registered or event
+    links = tuple(Link("person", s.person_id, "subject") for s in registered.subjects)
+    case_id = getattr(event, "case_id", "")
+    return links + ((Link("case", case_id, "filed-as"),) if case_id else ())
+
+
+class ClueAggregate:
+    kind = "clue"
+    folds_timer_stream = False       # warnings and overdue notices inform; they change no rule
+    initial = staticmethod(Clue)
+    evolve = staticmethod(evolve)
+    decide = staticmethod(decide)
+    links = staticmethod(links_of)
+
+    def __init__(self, schema: str, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec: Codec):
+        self.schema, self.scheme, self.calendar, self.tz, self.codec = schema, scheme, calendar, tz, codec
+
+    def result(self, change: Change[Clue]) -> dict:
+        return {"clue_id": change.stream_id, "version": change.version, "state": change.state.status}
+
+    def timeline(self, records: list[Recorded]) -> Timeline:
+        return timeline([(r.event, r.at.astimezone(self.tz), r.version) for r in records], evolve, Clue())
+
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Clue]) -> None:
+        t = self.timeline(change.records)
+        await ledger.upsert(uow.conn, self.schema, change.state, t, change.version)
+        await ledger.record_notices(uow.conn, self.schema, change.events, change.now)
+        await self._sync_timers(uow, ctx, change.state, t)
+
+    async def _sync_timers(self, uow: UnitOfWork, ctx: CommandContext, state: Clue, t: Timeline) -> None:
+        """Warning timers for the scheme's marks of the current stage, overdue timers for open notices."""
+        clue_id = state.registered.clue_id
+        open_ = state.status not in TERMINAL
+        warnings = {f"warn:{clue_id}:{m.key}": (m.at, ev.ClueWarningRaised(clue_id, m.colour, t.status, m.rule,
+                                                                            m.deadline))
+                    for m in (marks(self.scheme, t, self.calendar) if open_ else ())}
+        notices = {f"notice:{clue_id}:{n}": (due, ev.SupervisionNoticeOverdue(clue_id, n, due))
+                   for n, _, _, due in state.notices}
+        links = (Link("clue", clue_id, "warned"),) + links_of(state, state.registered)
+        for prefix, wanted in ((f"warn:{clue_id}:", warnings), (f"notice:{clue_id}:", notices)):
+            await timers.sync(uow, prefix, {k: (at, self.codec.to_pb(e)) for k, (at, e) in wanted.items()},
+                              timer_stream_id(clue_id), correlation_id=ctx.correlation_id,
+                              causation_id=ctx.request_id, links=links)
