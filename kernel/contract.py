@@ -47,7 +47,8 @@ FORMATS: dict[int, tuple[re.Pattern, str]] = {
     F.ID_FORMAT_REFERENCE: (re.compile(r"[\w.:/()#\-](?:[\w .:/()#\-]{0,126}[\w.:/()#\-])?"),
                             "a reference: 1-128 letters, digits, spaces or . _ : / - ( ) #, "
                             "no leading or trailing space"),
-    F.ID_FORMAT_CLUE_REF: (re.compile(f"clue-{_UUID}|[\\w\\-.\\/()\\[\\]〔〕]{{1,40}}"),
+    F.ID_FORMAT_CLUE_REF: (re.compile(f"clue-{_UUID}|[a-z][a-z0-9_]{{0,63}}-[0-9]{{4}}-[0-9]{{4,9}}"
+                                      f"|[\\w\\-.\\/()\\[\\]〔〕]{{1,40}}"),
                            "a clue id (clue-<uuid>) or a clue number of 1-40 letters, digits or - _ . / ( ) [ ] 〔 〕"),
     F.ID_FORMAT_PAGE_TOKEN: (re.compile(r"[A-Za-z0-9_=\-]{1,512}"), "a page token as the service gave it"),
 }
@@ -131,6 +132,8 @@ class Contract:
             _text(value, rule, kind, path)
         elif kind == "id":
             _id(value, rule, path)
+            if value and rule.id == F.ID_FORMAT_MONTH:
+                self._month(value, path, now)
         elif kind == "word":
             _word(value, rule, path)
         elif kind == "choice":
@@ -158,6 +161,12 @@ class Contract:
                     if window == rules_pb2.TIME_WINDOW_PAST else
                     f"is more than {self.limits.horizon.days} days ahead (REQUEST_HORIZON_DAYS)")
             raise Validation(path, f"{at.isoformat()} {what}")
+
+    def _month(self, value: str, path: str, now: datetime) -> None:
+        first, last = self.limits.earliest, now + self.limits.horizon
+        if not f"{first:%Y-%m}" <= value <= f"{last:%Y-%m}":
+            raise Validation(path, f"must be a month from {first:%Y-%m} (REQUEST_EARLIEST_DATE) to {last:%Y-%m} "
+                                   "(REQUEST_HORIZON_DAYS ahead)")
 
     def _span(self, msg, span: rules_pb2.Span, prefix: str) -> None:
         first = getattr(span, "from")   # a Python keyword

@@ -26,7 +26,7 @@ import base64
 import json
 import string
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
 from google.protobuf import timestamp_pb2
@@ -68,6 +68,12 @@ class Frame:
     repeat_cap: int = 3
     full_lists: bool = False
     known: Mapping[str, Sequence[str]] = field(default_factory=dict, repr=False)
+
+
+def _months(frame: Frame) -> tuple[int, int]:
+    """The first and last month a month field accepts (the query window), as year * 12 + month - 1."""
+    first, last = frame.limits.earliest, frame.now() + frame.limits.horizon - timedelta(days=1)
+    return first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
 
 
 def rule_of(fd: FieldDescriptor) -> rules_pb2.FieldRule:
@@ -187,8 +193,8 @@ def _id(fd: FieldDescriptor, rule, frame: Frame) -> st.SearchStrategy[str]:
     elif fmt == F.ID_FORMAT_UUID:
         s = UUIDS
     elif fmt == F.ID_FORMAT_MONTH:
-        s = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.one_of(st.integers(1995, 2040), st.integers(0, 9999)),
-                      st.integers(1, 12))
+        first, last = _months(frame)
+        s = st.integers(first, last).map(lambda k: f"{k // 12:04d}-{k % 12 + 1:02d}")
     elif fmt == F.ID_FORMAT_REFERENCE:
         s = _reference()
     elif fmt == F.ID_FORMAT_PAGE_TOKEN:
@@ -354,7 +360,8 @@ def _edge_id(fd: FieldDescriptor, rule, frame: Frame, side: str) -> str:
     if fmt == F.ID_FORMAT_UUID:
         return u
     if fmt == F.ID_FORMAT_MONTH:
-        return "0000-01" if low else "9999-12"
+        k = _months(frame)[0 if low else 1]
+        return f"{k // 12:04d}-{k % 12 + 1:02d}"
     if fmt == F.ID_FORMAT_REFERENCE:
         return "0" if low else "字" + " " * 126 + "#"
     if fmt == F.ID_FORMAT_PAGE_TOKEN:
@@ -467,7 +474,7 @@ def _bad_ids(fmt: int, u: str, required: bool) -> list[str]:
         own = [u.upper(), u.replace("-", ""), "{" + u + "}", "urn:uuid:" + u, u + "\n", u[:-1], u + "0"]
     elif fmt == F.ID_FORMAT_MONTH:
         own = ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "2026-01-01", "２０２６-０１", "-001-01",
-               "2026-01\n", "202601", "99999-01"]
+               "2026-01\n", "202601", "99999-01", "0000-01", "1999-12", "9999-12"]
     elif fmt == F.ID_FORMAT_REFERENCE:
         own = [" lead", "trail ", "a" * 129, "a<b>", "a;b", "a\nb", "a\tb", "a|b", "a*b", "'; DROP TABLE x; --",
                "a\u202eb", "a\x00b", "  "]

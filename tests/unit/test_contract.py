@@ -141,3 +141,18 @@ def test_the_message_says_what_is_allowed():
     assert "RECEIVED" in message and "CASE_FILED" in message
     assert "U+0000" in str(refused(clue(summary="a\x00")))
     assert "4000" in str(refused(clue(summary="y" * 5000)))
+
+
+@pytest.mark.parametrize("month", ["0000-01", "1999-12", "2037-01", "9999-12"])
+def test_a_month_lies_in_the_query_window(month):
+    request = clues_pb.GetReconciliationRequest(office="complaints", month=month)
+    assert "REQUEST_EARLIEST_DATE" in str(refused(request))
+
+
+def test_months_and_clue_numbers_at_their_edges_pass():
+    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2000-01"))
+    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2036-12"))
+    long_office = "o" * 64
+    contract.check(clues_pb.SubmitOfficeLedgerRequest(office="complaints", month="2026-11", entries=[
+        clues_pb.OfficeLedgerEntry(clue=f"{long_office}-2026-0042", status="REGISTERED"),
+        clues_pb.OfficeLedgerEntry(clue="京纪〔2026〕12", status="CLOSED")]))
