@@ -39,7 +39,12 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Canonical unpadded base64url only: a token has one spelling, so nothing keyed on its text (a
+    deny-list, a log search) is sidestepped by another spelling of the same bytes."""
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:
+        raise binascii.Error("not canonical base64url")
+    return data
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,16 @@ def test_cli_issues_a_token_the_verifier_accepts_and_refuses_uncatalogued_roles(
     assert "unknown role 'head'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         tokens_cli.main([*args[:-2], "--ttl", "forever"])
+
+
+def test_a_token_has_one_spelling():
+    """The signature's last character carries unused bits: another spelling of the same bytes is
+    refused, so a token's text identifies it."""
+    prefix, body, sig = GOOD.split(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    same = [c for c in alphabet if c != sig[-1]
+            and base64.urlsafe_b64decode(sig[:-1] + c + "==") == base64.urlsafe_b64decode(sig + "==")]
+    assert same
+    with pytest.raises(Unauthenticated, match="malformed"):
+        verifier().verify(f"{prefix}.{body}.{sig[:-1]}{same[0]}")
+    assert verifier().verify(GOOD).principal == ALICE
