@@ -15,27 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Generic, NamedTuple, Protocol, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
 
-from google.protobuf.message import Message
 
 from kernel.commands import CommandContext, run_once
+from kernel.mapping import Codec
 from kernel.envelope import Link, instant, parse
 from kernel.errors import Concurrency, NotFound
 from kernel.ids import check_stream_id, timer_stream_id
 from kernel.store import EventStore, StoredEvent, UnitOfWork
 
 S = TypeVar("S")
-
-
-class Codec(Protocol):
-    """Domain events <-> payload messages (a service's adapters/mapping)."""
-
-    def to_pb(self, event) -> Message: ...
-
-    def from_pb(self, msg: Message): ...
-
-    def message_of(self, type_name: str) -> Message: ...
 
 
 class Recorded(NamedTuple):
@@ -65,6 +55,7 @@ class Change(Generic[S]):
     state: S
     records: list[Recorded] = field(default_factory=list)
     now: datetime | None = None
+    command: Any = None
 
     @property
     def stream_id(self) -> str:
@@ -75,22 +66,35 @@ class Change(Generic[S]):
         return self.stored[-1].version if self.stored else self.before.version
 
 
-class Aggregate(Protocol[S]):
-    """The decider and its needs; `kind` names its streams (`<kind>-<uuid>`) and NOT_FOUND."""
-    kind: str
-    folds_timer_stream: bool
+class Aggregate(Generic[S]):
+    """The decider and its needs; `kind` names its streams (`<kind>-<uuid>`) and NOT_FOUND. A
+    subclass gives `initial`, `evolve` and `decide` (its domain's pure functions); the rest has
+    defaults: no links, nothing to admit, nothing kept in step, its id, version and status."""
+    kind: str = ""
+    folds_timer_stream: bool = False     # fold `<kind>-timers-<uuid>` too (timer events change the state)
 
-    def initial(self) -> S: ...
+    def initial(self) -> S:
+        raise NotImplementedError
 
-    def evolve(self, state: S, event) -> S: ...
+    def evolve(self, state: S, event) -> S:
+        raise NotImplementedError
 
-    def decide(self, command, state: S) -> list: ...
+    def decide(self, command, state: S) -> list:
+        raise NotImplementedError
 
-    def links(self, state: S, event) -> tuple[Link, ...]: ...
+    def links(self, state: S, event) -> tuple[Link, ...]:
+        return ()
 
-    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[S]) -> None: ...
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: S) -> None:
+        """Checks that need the store (another aggregate's state, a lock) before `decide`; the seam
+        where an access policy joins the path."""
 
-    def result(self, change: Change[S]) -> dict: ...
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[S]) -> None:
+        """The aggregate's own rows and timers, in the command's transaction."""
+
+    def result(self, change: Change[S]) -> dict:
+        return {f"{self.kind}_id": change.stream_id, "version": change.version,
+                "state": getattr(change.state, "status", "")}
 
 
 # A command, or how to build it once the state is known (e.g. numbering inside the transaction).
@@ -124,6 +128,7 @@ class CommandRunner(Generic[S]):
         if callable(command):
             command = await command(uow, before.state)
         a = self.aggregate
+        await a.admit(uow, ctx, command, before.state)
         events = a.decide(command, before.state)
         payloads = [ctx.new_event(i, self.codec.to_pb(e), now, a.links(before.state, e)) for i, e in enumerate(events)]
         stored = await uow.append(stream_id, before.version, payloads) if events else []
@@ -131,7 +136,7 @@ class CommandRunner(Generic[S]):
         for event in events:
             state = a.evolve(state, event)
         records = before.records + [Recorded(e, now, s.version) for e, s in zip(events, stored)]
-        change = Change(before, events, stored, state, records, now)
+        change = Change(before, events, stored, state, records, now, command)
         await a.keep_in_step(uow, ctx, change)
         return change
 

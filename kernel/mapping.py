@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
+from typing import Callable, Mapping
 from datetime import datetime, timezone
 
 from google.protobuf import timestamp_pb2
@@ -56,6 +58,17 @@ def timestamp(at: datetime) -> timestamp_pb2.Timestamp:
     ts = timestamp_pb2.Timestamp()
     ts.FromDatetime(at)
     return ts
+
+
+@dataclass(frozen=True)
+class Codec:
+    """A service's events <-> payloads, as the kernel's command runner uses them."""
+    to_pb: Callable
+    from_pb: Callable
+    pb_of_name: Mapping[str, type]
+
+    def message_of(self, type_name: str):
+        return self.pb_of_name[type_name]()
 
 
 class EventMapping:

@@ -16,6 +16,7 @@ from kernel.errors import Concurrency, Forbidden, IllegalState, Validation
 from kernel.inbox import Source
 from kernel.person import Subject
 from kernel.principal import Principal
+from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
 from services.cases.app.filings import FilingOpener, case_id_for
 from services.cases.app.handlers import CaseHandlers
@@ -44,7 +45,7 @@ async def handlers(store):
     async with store.pool.acquire() as conn:
         for migrate in (measure_ledger.migrate, commands.migrate, timers.migrate_timers):
             await migrate(conn, store.schema)
-    return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules())
+    return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules(), mapping.CODEC)
 
 
 def ctx(by: Principal) -> CommandContext:

@@ -13,7 +13,6 @@ from kernel.person import Subject
 from kernel.principal import Principal
 from kernel.timers import TimerScheduler
 from services.cases.app import measure_ledger
-from services.cases.app.handlers import Loaded
 from services.cases.domain import commands as c, measures as m
 from tests.integration.test_cases_filing import ctx, handlers  # noqa: F401 - the fixture
 
@@ -28,7 +27,7 @@ async def case_under_investigation(handlers) -> str:
     opening = c.OpenFiling(case_id, f"clue-{uuid.uuid4()}", "cm-1", (Subject("P-1", "Zhou Ba"),), "findings",
                            "investigation_1", "u-insp", HEAD)
     async with handlers.store.unit_of_work() as uow:
-        await handlers.apply_case(uow, ctx(HEAD), case_id, Loaded([], 0), opening, T0)
+        await handlers.cases.execute(uow, ctx(HEAD), case_id, opening, T0, new=True)
     committee = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
     for side, by, plan in (("PARTY", HEAD, ""), ("PARTY", committee, ""), ("SUPERVISION", HEAD, "plan")):
         await on_case(handlers, case_id, c.ApproveFiling(case_id, side, plan, T0, by), T0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from cases.v1 import events_pb2
 from common.v1 import identity_pb2, recording_pb2
-from kernel.mapping import EventMapping
+from kernel.mapping import Codec, EventMapping
 from services.cases.domain import events as ev
 
 NESTED = {identity_pb2.PersonRef.DESCRIPTOR.full_name: (identity_pb2.PersonRef, ev.Subject),
@@ -15,3 +15,6 @@ EVENTS = EventMapping(events_pb2, ev.ALL_EVENTS, NESTED)
 PB_OF_NAME = EVENTS.pb_of_name
 event_to_pb = EVENTS.to_pb
 event_from_pb = EVENTS.from_pb
+
+
+CODEC = Codec(event_to_pb, event_from_pb, PB_OF_NAME)

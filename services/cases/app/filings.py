@@ -16,8 +16,7 @@ from kernel.envelope import Envelope, Link, instant, unpack
 from kernel.errors import IllegalState, Validation
 from kernel.follower import Follower
 from kernel.mapping import persons_from_pb
-from services.cases.adapters import mapping
-from services.cases.app.handlers import CaseHandlers, Loaded
+from services.cases.app.handlers import CaseHandlers
 from services.cases.domain import commands as c, events as ev
 
 COMPONENT = "cases-filing"
@@ -44,16 +43,16 @@ class FilingOpener(Follower):
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
         at = instant(env.occurred_at)
         try:
-            result = await self.handlers.apply_case(uow, ctx, case_id, Loaded([], 0), command, at)
+            change = await self.handlers.cases.execute(uow, ctx, case_id, command, at, new=True)
         except (Validation, IllegalState) as e:   # a proposal no filing can be made of: refuse it, go on
             await self._refuse(uow, ctx, case_id, msg.clue_id, f"the proposal cannot be filed: {e}", at)
             self.log.error("filings.proposal_refused", clue_id=msg.clue_id, event_id=env.event_id, problem=str(e))
             return
-        self.log.info("filings.opened", case_id=case_id, clue_id=msg.clue_id, state=result["state"])
+        self.log.info("filings.opened", case_id=case_id, clue_id=msg.clue_id, state=change.state.status)
 
     async def _refuse(self, uow, ctx: CommandContext, case_id: str, clue_id: str, reason: str, at) -> None:
         """The clue must not wait forever: its filing is refused at once, with the reason, so the
         clues service sends it back to REPORTED for a corrected proposal."""
         refused = ev.FilingRejected(case_id, clue_id, reason, self.principal.user, at)
-        await uow.append(case_id, 0, [ctx.new_event(0, mapping.event_to_pb(refused), at,
+        await uow.append(case_id, 0, [ctx.new_event(0, self.handlers.cases.codec.to_pb(refused), at,
                                                     (Link("clue", clue_id, "origin"),))])

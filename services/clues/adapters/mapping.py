@@ -9,7 +9,7 @@ from datetime import datetime
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from kernel.mapping import EventMapping, enum_value, enum_word, persons_from_pb as subjects_from_pb, timestamp as _ts
+from kernel.mapping import Codec, EventMapping, enum_value, enum_word, persons_from_pb as subjects_from_pb, timestamp as _ts
 from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Warning
@@ -84,15 +84,4 @@ def stock_take_to_pb(take) -> service_pb2.GetStockTakeResponse:
         notices_issued=take.notices_issued, notices_met=take.notices_met, notices_overdue=take.notices_overdue)
 
 
-class ClueCodec:
-    """The clue events' codec for the kernel's command runner."""
-
-    to_pb = staticmethod(event_to_pb)
-    from_pb = staticmethod(event_from_pb)
-
-    @staticmethod
-    def message_of(type_name: str):
-        return PB_OF_NAME[type_name]()
-
-
-CODEC = ClueCodec()
+CODEC = Codec(event_to_pb, event_from_pb, PB_OF_NAME)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from kernel import timers
-from kernel.aggregate import Change, Codec, Recorded
+from kernel.aggregate import Aggregate, Change, Codec, Recorded
 from kernel.calendar import WorkingCalendar
 from kernel.commands import CommandContext
 from kernel.envelope import Link
@@ -32,9 +32,8 @@ def links_of(state: Clue, event) -> tuple[Link, ...]:
     return links + ((Link("case", case_id, "filed-as"),) if case_id else ())
 
 
-class ClueAggregate:
-    kind = "clue"
-    folds_timer_stream = False       # warnings and overdue notices inform; they change no rule
+class ClueAggregate(Aggregate[Clue]):
+    kind = "clue"                    # warnings and overdue notices inform: its timer stream is not folded
     initial = staticmethod(Clue)
     evolve = staticmethod(evolve)
     decide = staticmethod(decide)
@@ -42,9 +41,6 @@ class ClueAggregate:
 
     def __init__(self, schema: str, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec: Codec):
         self.schema, self.scheme, self.calendar, self.tz, self.codec = schema, scheme, calendar, tz, codec
-
-    def result(self, change: Change[Clue]) -> dict:
-        return {"clue_id": change.stream_id, "version": change.version, "state": change.state.status}
 
     def timeline(self, records: list[Recorded]) -> Timeline:
         return timeline([(r.event, r.at.astimezone(self.tz), r.version) for r in records], evolve, Clue())

@@ -1,0 +1,129 @@
+"""The case (立案审查调查) and its measures (调查措施) as the kernel's command runner sees them: the
+pure deciders of `domain/`, how their events are linked, what they admit and keep in step.
+
+A case's timer (trial review overdue) writes to `case-timers-<uuid>`, a measure's (expiring,
+expired, detention notice overdue) to `measure-timers-<uuid>`; both fold their timer streams, so an
+expiry a timer raised is part of what the next command is decided on. Every event links its case
+and the case's origin clue (and the subjects as persons), so the audit replay tells one story from
+the clue's receipt to the disposal.
+"""
+from __future__ import annotations
+
+from kernel import timers
+from kernel.aggregate import Aggregate, Change, CommandRunner, Codec
+from kernel.commands import CommandContext
+from kernel.envelope import Link
+from kernel.errors import IllegalState
+from kernel.ids import timer_stream_id
+from kernel.store import UnitOfWork
+from services.cases.app import measure_ledger
+from services.cases.domain import commands as c, events as ev, measures as m
+from services.cases.domain.decide import CasePolicy, decide
+from services.cases.domain.state import OPEN, Case, evolve
+
+CLOSING = (c.WithdrawCase, c.DisposeCase)
+
+
+def case_links(state: Case, event=None) -> tuple[Link, ...]:
+    """What every event of a case names: the case, its origin clue or case, its subjects."""
+    opened = state.opened or event
+    links = [Link("case", opened.case_id, "case")]
+    if opened.clue_id:
+        links.append(Link("clue", opened.clue_id, "origin"))
+    if opened.origin_case_id:
+        links.append(Link("case", opened.origin_case_id, "accountability-of"))
+    if isinstance(event, ev.AccountabilityCaseOpened):
+        links.append(Link("case", event.accountability_case_id, "accountability"))
+    return tuple(links) + tuple(Link("person", s.person_id, "subject") for s in opened.subjects)
+
+
+def measure_links(state: m.Measure, event=None) -> tuple[Link, ...]:
+    requested = state.requested or event
+    return (Link("case", requested.case_id, "measure-of"), Link("person", requested.person_id, "subject"))
+
+
+async def lock_case(uow: UnitOfWork, case_id: str) -> None:
+    """Serialises closing a case with starting or extending its measures (two streams)."""
+    await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                           f"case:{uow.store.schema}:{case_id}")
+
+
+class CaseAggregate(Aggregate[Case]):
+    kind = "case"
+    folds_timer_stream = True
+    initial = staticmethod(Case)
+    evolve = staticmethod(evolve)
+    links = staticmethod(case_links)
+
+    def __init__(self, policy: CasePolicy, codec: Codec):
+        self.policy, self.codec = policy, codec
+        self.runner: CommandRunner[Case] | None = None      # set by CommandRunner's owner: 一案双查 opens a case
+
+    def decide(self, command, state: Case) -> list:
+        return decide(command, state, self.policy)
+
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: Case) -> None:
+        """A case is not closed over a running measure: each must be ended first (its timers, and the
+        person's liberty, depend on it)."""
+        if isinstance(command, CLOSING):
+            await lock_case(uow, command.case_id)
+            running = await measure_ledger.running(uow.conn, uow.store.schema, command.case_id)
+            if running:
+                raise IllegalState(f"measures still running: {', '.join(running)}", "close the case (end them first)")
+
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case]) -> None:
+        state = change.state
+        case_id = state.opened.case_id
+        due = state.trial_review_due if state.status == "UNDER_TRIAL_REVIEW" else None
+        wanted = {f"review:{case_id}:{due.isoformat()}": (due, self.codec.to_pb(ev.TrialReviewOverdue(case_id, due)))
+                  } if due else {}
+        await timers.sync(uow, f"review:{case_id}:", wanted, timer_stream_id(case_id),
+                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=case_links(state))
+        for event in change.events:
+            if isinstance(event, ev.AccountabilityCaseOpened):
+                await self._open_accountability(uow, ctx, change, event)
+
+    async def _open_accountability(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case],
+                                   event: ev.AccountabilityCaseOpened) -> None:
+        """一案双查: the accountability case's filing opens in the same transaction."""
+        command: c.OpenAccountabilityCase = change.command
+        opening = c.OpenFiling(case_id=event.accountability_case_id, clue_id="", clue_number="",
+                               subjects=command.subjects, findings=event.reason,
+                               handling_office=command.handling_office, proposed_by=event.opened_by,
+                               origin_case_id=change.state.opened.case_id, by=command.by)
+        await self.runner.execute(uow, ctx.item(1), event.accountability_case_id, opening, change.now, new=True)
+
+
+class MeasureAggregate(Aggregate[m.Measure]):
+    kind = "measure"
+    folds_timer_stream = True
+    initial = staticmethod(m.Measure)
+    evolve = staticmethod(m.evolve)
+    links = staticmethod(measure_links)
+
+    def __init__(self, rules: m.MeasureRules, codec: Codec, cases: CommandRunner[Case]):
+        self.rules, self.codec, self.cases = rules, codec, cases
+
+    def decide(self, command, state: m.Measure) -> list:
+        return m.decide(command, state, self.rules)
+
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
+        if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):
+            await open_case(uow, self.cases, state.requested.case_id)
+
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
+        state, measure_id = change.state, change.stream_id
+        wanted = {f"measure:{measure_id}:{k}": (at, self.codec.to_pb(e))
+                  for k, (at, e) in m.timers_for(state, self.rules).items()}
+        await timers.sync(uow, f"measure:{measure_id}:", wanted, timer_stream_id(measure_id),
+                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=measure_links(state))
+        await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
+
+
+async def open_case(uow: UnitOfWork, cases: CommandRunner[Case], case_id: str) -> Case:
+    """A measure's case, locked against closing until the transaction ends, if it is open."""
+    await lock_case(uow, case_id)
+    case = (await cases.load(uow, case_id)).state
+    if case.status not in OPEN:
+        raise IllegalState(f"case {case.status}", "use an investigation measure (the case is not open)")
+    return case
