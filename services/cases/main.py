@@ -21,6 +21,7 @@ from services.cases.app.measure_rules import load_measure_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,)
+MIGRATIONS = measure_ledger.MIGRATIONS
 
 
 async def _on_start(host: ServiceHost) -> None:
@@ -43,7 +44,7 @@ def _register(host: ServiceHost, server) -> None:
 
 def build(settings: ServiceSettings) -> ServiceHost:
     return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
-                                        on_stop=_on_stop, migrations=measure_ledger.MIGRATIONS))
+                                        on_stop=_on_stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":

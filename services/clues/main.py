@@ -11,23 +11,20 @@ from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
 from services.clues.adapters import mapping
 from services.clues.adapters.grpc_servicer import ClueServicer
-from services.clues.adapters.vault import InformantVault, load_or_create_key
+from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
 from services.clues.app.schemes import load_scheme
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,)
+MIGRATIONS = (*INFORMANTS_MIGRATIONS, *numbering.MIGRATIONS, *ledger.MIGRATIONS)
 
 
 async def _on_start(host: ServiceHost) -> None:
     s = host.settings
     key_file = Path(os.environ.get("CLUES_INFORMANT_KEY_FILE", s.data_dir / "keys" / "informant.key"))
     vault = InformantVault(s.schema, load_or_create_key(key_file))
-    async with host.pool.acquire() as conn:
-        await vault.migrate(conn)
-        await numbering.migrate(conn, s.schema)
-        await ledger.migrate(conn, s.schema)
     scheme = load_scheme()
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
@@ -46,7 +43,7 @@ def _register(host: ServiceHost, server) -> None:
 
 def build(settings: ServiceSettings) -> ServiceHost:
     return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
-                                        on_stop=_on_stop))
+                                        on_stop=_on_stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ from kernel.store import EventStore
 from services.audit.app import ledger as audit_ledger
 from services.audit.app.recorder import Recorder
 from services.audit.main import MIGRATIONS as AUDIT_MIGRATIONS
-from services.cases.app import measure_ledger
-from services.clues.adapters.vault import MIGRATIONS as VAULT_MIGRATIONS, InformantVault
-from services.clues.app import ledger as clue_ledger, numbering
+from services.cases.main import MIGRATIONS as CASES_MIGRATIONS
+from services.clues.adapters.vault import InformantVault
+from services.clues.app import numbering
+from services.clues.main import MIGRATIONS as CLUES_MIGRATIONS
 from tests.factories import clue_event
 from tests.integration import previous_schema as previous
 from tests.integration.test_inbox import raw_event
@@ -34,9 +35,9 @@ TOY = (Migration("toy", 1, "entries", "CREATE TABLE {s}.entries (n int PRIMARY K
        Migration("toy", 2, "first entry", "INSERT INTO {s}.entries VALUES (1)"),
        Migration("toy", 3, "a note on each entry", _third))
 OTHER = (Migration("other", 1, "others", "CREATE TABLE {s}.others (n int PRIMARY KEY)"),)
-CLUES = (*KERNEL_MIGRATIONS, *VAULT_MIGRATIONS, *numbering.MIGRATIONS, *clue_ledger.MIGRATIONS)
+CLUES = (*KERNEL_MIGRATIONS, *CLUES_MIGRATIONS)
 AUDIT = (*KERNEL_MIGRATIONS, *AUDIT_MIGRATIONS)
-EVERYTHING = (*CLUES, *measure_ledger.MIGRATIONS, *AUDIT_MIGRATIONS)
+EVERYTHING = (*CLUES, *CASES_MIGRATIONS, *AUDIT_MIGRATIONS)
 
 
 class Log:
