@@ -1,0 +1,153 @@
+"""A new aggregate needs only its decider, its mapping and a registration line: a small one on
+the kernel's one command path (`kernel.aggregate`), against a real PostgreSQL."""
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+import pytest
+from google.protobuf import empty_pb2, wrappers_pb2
+
+from kernel import commands
+from kernel.aggregate import Aggregate, CommandRunner
+from kernel.commands import CommandContext
+from kernel.errors import Concurrency, IllegalState, NotFound
+from kernel.ids import timer_stream_id
+from kernel.mapping import Codec
+from tests.factories import ALICE
+
+NOW = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
+
+
+# -- the decider (what a service's domain/ holds) ----------------------------------------------
+@dataclass(frozen=True)
+class Opened:
+    title: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    pass
+
+
+@dataclass(frozen=True)
+class Open:
+    title: str
+
+
+@dataclass(frozen=True)
+class Close:
+    pass
+
+
+@dataclass(frozen=True)
+class Note:
+    status: str = "NONE"
+    title: str = ""
+
+
+def evolve(state: Note, event) -> Note:
+    return replace(state, status="OPEN", title=event.title) if isinstance(event, Opened) else replace(state, status="CLOSED")
+
+
+def decide(command, state: Note) -> list:
+    wanted = "NONE" if isinstance(command, Open) else "OPEN"
+    if state.status != wanted:
+        raise IllegalState(state.status, type(command).__name__.lower())
+    return [Opened(command.title)] if isinstance(command, Open) else [Closed()]
+
+
+# -- its mapping (what a service's adapters/ hold) ----------------------------------------------
+CODEC = Codec(to_pb=lambda e: wrappers_pb2.StringValue(value=e.title) if isinstance(e, Opened) else empty_pb2.Empty(),
+              from_pb=lambda m: Opened(m.value) if isinstance(m, wrappers_pb2.StringValue) else Closed(),
+              pb_of_name={"google.protobuf.StringValue": wrappers_pb2.StringValue,
+                          "google.protobuf.Empty": empty_pb2.Empty})
+
+
+class NoteAggregate(Aggregate[Note]):
+    kind = "note"
+    initial = staticmethod(Note)
+    evolve = staticmethod(evolve)
+    decide = staticmethod(decide)
+
+
+@pytest.fixture
+async def notes(store):
+    async with store.pool.acquire() as conn:
+        await commands.migrate(conn, store.schema)
+    return CommandRunner(store, NoteAggregate(), CODEC)      # the registration line
+
+
+def ctx(request_id: str | None = None) -> CommandContext:
+    rid = request_id or str(uuid.uuid4())
+    return CommandContext(ALICE, "corr", "notes.test", rid, rid.encode())
+
+
+async def requests(store) -> int:
+    return await store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.requests")
+
+
+async def test_commands_run_on_the_folded_state_and_answer_id_version_and_state(notes, store):
+    note = f"note-{uuid.uuid4()}"
+    assert await notes.run(ctx(), note, Open("minutes"), NOW, new=True) == {"note_id": note, "version": 1,
+                                                                           "state": "OPEN"}
+    assert (await notes.run(ctx(), note, Close(), NOW))["state"] == "CLOSED"
+    history = await notes.load(store, note)
+    assert history.state == Note("CLOSED", "minutes") and history.version == 2
+    assert [r.event for r in history.records] == [Opened("minutes"), Closed()] and history.records[0].at == NOW
+
+
+async def test_a_retry_answers_the_first_result_and_appends_nothing(notes, store):
+    note, first = f"note-{uuid.uuid4()}", ctx()
+    once = await notes.run(first, note, Open("a"), NOW, new=True)
+    assert await notes.run(first, note, Open("a"), NOW, new=True) == once
+    assert len(await store.read_stream(note)) == 1
+
+
+async def test_refusals_leave_nothing(notes, store):
+    note = f"note-{uuid.uuid4()}"
+    with pytest.raises(NotFound, match="note"):
+        await notes.run(ctx(), note, Close(), NOW)
+    await notes.run(ctx(), note, Open("a"), NOW, new=True)
+    with pytest.raises(IllegalState):
+        await notes.run(ctx(), note, Open("again"), NOW)
+    with pytest.raises(Concurrency):
+        await notes.run(ctx(), note, Close(), NOW, expected_version=7)
+    assert len(await store.read_stream(note)) == 1 and await requests(store) == 1
+
+
+async def test_what_is_kept_in_step_commits_with_the_events_or_not_at_all(store, notes):
+    class Failing(NoteAggregate):
+        async def keep_in_step(self, uow, ctx_, change):
+            assert change.state.status == "OPEN" and change.version == 1
+            raise IllegalState("a projection refused", "keep in step")
+    failing = CommandRunner(store, Failing(), CODEC)
+    note = f"note-{uuid.uuid4()}"
+    with pytest.raises(IllegalState):
+        await failing.run(ctx(), note, Open("a"), NOW, new=True)
+    assert await store.read_stream(note) == [] and await requests(store) == 0
+
+
+async def test_a_builder_makes_the_command_inside_the_transaction(notes):
+    note = f"note-{uuid.uuid4()}"
+    await notes.run(ctx(), note, Open("a"), NOW, new=True)
+
+    async def close_if_open(uow, state: Note):
+        assert uow.conn is not None and state.status == "OPEN"
+        return Close()
+    assert (await notes.run(ctx(), note, close_if_open, NOW))["version"] == 2
+
+
+async def test_an_aggregate_that_folds_its_timer_stream_sees_what_a_timer_raised(store):
+    class TimedNote(NoteAggregate):
+        folds_timer_stream = True
+    timed = CommandRunner(store, TimedNote(), CODEC)
+    async with store.pool.acquire() as conn:
+        await commands.migrate(conn, store.schema)
+    note = f"note-{uuid.uuid4()}"
+    await timed.run(ctx(), note, Open("a"), NOW, new=True)
+    async with store.unit_of_work() as uow:        # a timer closes it (as the scheduler would append)
+        await uow.append(timer_stream_id(note), 0, [ctx().new_event(0, empty_pb2.Empty(), NOW)])
+    history = await timed.load(store, note)
+    assert history.state.status == "CLOSED" and history.version == 1   # the own stream's version
+    with pytest.raises(IllegalState):
+        await timed.run(ctx(), note, Close(), NOW)
