@@ -12,7 +12,7 @@ from cases.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
-from services.cases.adapters import mapping
+from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.app import measure_ledger
 from services.cases.app.filings import FilingOpener
@@ -28,7 +28,7 @@ async def _on_start(host: ServiceHost) -> None:
     s = host.settings
     rules = load_measure_rules(os.environ.get("CASES_MEASURE_RULES_FILE") or None)
     handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers), status=host.status).start()
+    consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers, translators.from_clues), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
 

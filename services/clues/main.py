@@ -9,7 +9,7 @@ from clues.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
-from services.clues.adapters import mapping
+from services.clues.adapters import mapping, translators
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
@@ -28,7 +28,7 @@ async def _on_start(host: ServiceHost) -> None:
     scheme = load_scheme()
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers), status=host.status).start()
+    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers, translators.from_cases), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
 
 

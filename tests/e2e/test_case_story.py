@@ -18,7 +18,7 @@ from common.v1 import identity_pb2, recording_pb2
 from kernel.inbox import Source
 from kernel.principal import Principal
 from services.audit.main import build as build_audit
-from services.cases.app.filings import case_id_for
+from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, COMMITTEE, Client, replay, to_report, wait_state

@@ -18,7 +18,8 @@ from kernel.person import Subject
 from kernel.principal import Principal
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
-from services.cases.app.filings import FilingOpener, case_id_for
+from services.cases.adapters.translators import case_id_for, from_clues
+from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
 from services.cases.app.measure_rules import load_measure_rules
 from services.cases.domain import commands as c
@@ -65,8 +66,8 @@ async def types(store, stream):
 async def test_a_proposal_opens_one_filing_however_delivered(store, handlers):
     raw, event_id = proposal(), None
     event_id = env_mod.parse(raw).event_id
-    opener = FilingOpener(handlers)
-    await asyncio.gather(*(FilingOpener(handlers).record(raw, Source("t", 0, k)) for k in range(5)))
+    opener = FilingOpener(handlers, from_clues)
+    await asyncio.gather(*(FilingOpener(handlers, from_clues).record(raw, Source("t", 0, k)) for k in range(5)))
     await opener.record(raw, Source("t", 0, 9))                        # redelivered after a restart
     case_id = case_id_for(event_id)
     assert await types(store, case_id) == ["FilingOpened"]
@@ -80,7 +81,7 @@ async def test_a_proposal_opens_one_filing_however_delivered(store, handlers):
 
 async def test_the_approvals_file_the_case_and_refusals_leave_nothing(store, handlers):
     raw = proposal()
-    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
     proposer = Principal("commission", "leadership", "commission_head", "u-insp")
     with pytest.raises(Forbidden):
@@ -102,7 +103,7 @@ async def test_the_approvals_file_the_case_and_refusals_leave_nothing(store, han
 
 async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(store, handlers):
     raw = proposal()
-    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
     await run(handlers, case_id, c.FastTrackFiling(case_id, "report", AT, HEAD))
     other = f"case-{uuid.uuid4()}"
@@ -121,11 +122,11 @@ async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(s
 
 async def test_a_proposal_no_filing_can_be_made_of_is_refused_at_once_so_the_clue_never_waits(store, handlers):
     raw = proposal(findings=" ")                                       # no findings: no filing
-    await FilingOpener(handlers).record(raw, Source("t", 0, 0))
+    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
     [refused] = await store.read_stream(case_id)
     assert refused.event_type == "cases.v1.FilingRejected"
     state, _ = await handlers.get_case(case_id)
     assert state.status == "FILING_REJECTED"
-    await FilingOpener(handlers).record(raw, Source("t", 0, 1))          # redelivered: refused once
+    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 1))          # redelivered: refused once
     assert len(await store.read_stream(case_id)) == 1
