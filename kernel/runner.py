@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kernel import tokens
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
-from kernel.settings import DEFAULT_PORTS, SERVICES
+from kernel.platform import ServiceEntry, load_platform, platform_file
 from kernel.supervisor import ChildHistory, RestartPolicy
 
 STOP_TIMEOUT = 15.0   # seconds a service gets between SIGTERM and SIGKILL
@@ -63,15 +63,15 @@ def _exit_text(rc: int) -> str:
 
 
 class ServiceChild:
-    def __init__(self, service: str, env: dict):
-        self.name, self.env, self.proc = service, env, None
+    def __init__(self, entry: ServiceEntry, env: dict):
+        self.entry, self.name, self.env, self.proc = entry, entry.name, env, None
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", f"services.{self.name}.main"], env=self.env)
+        self.proc = subprocess.Popen([sys.executable, "-m", self.entry.module], env=self.env)
 
     def death(self) -> str | None:
         """None while it runs, else how it ended."""
@@ -160,7 +160,8 @@ class Supervisor:
 def start_dependencies(args, data: Path, env: dict) -> list:
     """Embedded PostgreSQL and broker, unless the environment names real ones."""
     children = []
-    if not env.get("DATABASE_URL") and not any(env.get(f"{s.upper()}_DATABASE_URL") for s in SERVICES):
+    names = load_platform(platform_file(env)).names
+    if not env.get("DATABASE_URL") and not any(env.get(f"{s.upper()}_DATABASE_URL") for s in names):
         pg = EmbeddedPostgres(data / "postgres", port=args.pg_port).start()
         env["DATABASE_URL"] = pg.url
         children.append(PostgresChild(pg))
@@ -182,10 +183,10 @@ def prepare_platform_key(env: dict, data: Path) -> None:
 
 
 def start_services(env: dict) -> list[ServiceChild]:
-    services = [ServiceChild(s, env) for s in SERVICES]
+    services = [ServiceChild(s, env) for s in load_platform(platform_file(env)).services]
     for c in services:
         c.start()
-        port = env.get(f"{c.name.upper()}_GRPC_PORT", DEFAULT_PORTS[c.name])
+        port = env.get(f"{c.name.upper()}_GRPC_PORT", c.entry.port)
         say(f"{c.name:<10} gRPC  {env.get('GRPC_HOST', '127.0.0.1')}:{port}  (pid {c.pid})")
     return services
 

@@ -12,11 +12,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from kernel.contract import Limits
+from kernel.platform import DEFAULT_FILE as DEFAULT_PLATFORM_FILE, load_platform, platform_file
 
-SERVICES = ("clues", "cases", "sanctions", "audit")
-DEFAULT_PORTS = {"clues": 50051, "cases": 50052, "sanctions": 50053, "audit": 50054}
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-PRODUCERS = ("clues", "cases", "sanctions")  # services that own an event topic
 KAFKA_HEADROOM_BYTES = 65_536
 
 
@@ -80,6 +78,8 @@ class ServiceSettings:
     # The largest request body the gRPC server reads (REQUEST_MAX_BYTES); larger ones are refused
     # RESOURCE_EXHAUSTED unread.
     request_max_bytes: int = 8 << 20
+    # The platform file (PLATFORM_FILE): the topics this service follows come from it.
+    platform_file: Path = DEFAULT_PLATFORM_FILE
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -103,6 +103,11 @@ class ServiceSettings:
     @property
     def topic(self) -> str:
         return topic_name(self.service, self.topic_prefix)
+
+    @property
+    def consumes(self) -> tuple[str, ...]:
+        """The producers whose topics this service follows (the platform file's `consumes`)."""
+        return load_platform(self.platform_file).service(self.service).consumes
 
     def topic_of(self, service: str) -> str:
         return topic_name(service, self.topic_prefix)
@@ -130,7 +135,8 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         database_url=database_url,
         kafka_bootstrap=kafka,
         grpc_host=_env(env, f"{up}_GRPC_HOST", "GRPC_HOST", default="127.0.0.1"),
-        grpc_port=int(_env(env, f"{up}_GRPC_PORT", default=str(DEFAULT_PORTS[service]))),
+        grpc_port=int(_env(env, f"{up}_GRPC_PORT", default=str(load_platform(platform_file(env)).service(service).port))),
+        platform_file=platform_file(env),
         topic_prefix=prefix,
         topic_partitions=int(_env(env, "TOPIC_PARTITIONS", default="6")),
         replication_factor=int(_env(env, "TOPIC_REPLICATION_FACTOR", default="1")),

@@ -13,7 +13,7 @@ from pathlib import Path
 from audit.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import PRODUCERS, ServiceSettings, from_env
+from kernel.settings import ServiceSettings, from_env
 from kernel.tokens import load_or_create_private_key
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
@@ -46,7 +46,7 @@ async def _on_start(host: ServiceHost) -> None:
     checkpoints.completeness = recorder.completeness
     interval = float(_setting(host.settings, "AUDIT_CHECKPOINT_SECONDS", "10"))
     signing = asyncio.create_task(checkpoints.run(interval), name="audit-checkpoints")
-    consumer = await Consumer(host.settings, host.pool, list(PRODUCERS), "ledger", recorder,
+    consumer = await Consumer(host.settings, host.pool, list(host.settings.consumes), "ledger", recorder,
                               status=host.status).start()
     host.status.register(recorder.completeness.status)
     host.extras.update(recorder=recorder, consumer=consumer, checkpoints=checkpoints, signing=signing,

@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import asyncpg
 from tqdm import tqdm
 
-from kernel.settings import PRODUCERS
+from kernel.platform import load_platform, platform_file
 from kernel import store
 from kernel.store import is_store_down
 from services.audit.domain.reconciliation import MISSING, Entry, Finding, Reconciliation, producer_of_topic
@@ -111,7 +111,7 @@ def parse_producer(text: str, env: dict) -> Producer:
 
 
 def producers(texts: list[str] | None, env: dict) -> list[Producer]:
-    out = [parse_producer(t, env) for t in (texts or PRODUCERS)]
+    out = [parse_producer(t, env) for t in (texts or load_platform(platform_file(env)).producers)]
     twice = [n for n, k in Counter(p.name for p in out).items() if k > 1]
     if twice:
         raise UsageError(f"--producer {twice[0]} given twice; give each producer once")
@@ -300,7 +300,7 @@ async def run(ledger_url: str, ledger_schema: str, wanted: list[Producer], limit
         if not opened:
             raise UsageError("no producer store to compare (" + "; ".join(
                 f"{n}: {why}" for n, why in skipped.items()) + "); check --producer")
-        report = Report(Reconciliation(tuple(opened), PRODUCERS), limit, skipped, stores)
+        report = Report(Reconciliation(tuple(opened), load_platform(platform_file()).producers), limit, skipped, stores)
         ledger = Side(ledger_conn, LEDGER_SQL.format(s=ledger_schema), (), lambda r: Entry(
             r["stream_id"], r["version"], r["event_id"], bytes(r["digest"]), r["topic"]))
         await ledger.open()

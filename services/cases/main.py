@@ -28,7 +28,7 @@ async def _on_start(host: ServiceHost) -> None:
     s = host.settings
     rules = load_measure_rules(os.environ.get("CASES_MEASURE_RULES_FILE") or None)
     handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, ["clues"], "filings", FilingOpener(handlers, translators.from_clues), status=host.status).start()
+    consumer = await Consumer(s, host.pool, list(s.consumes), "filings", FilingOpener(handlers, translators.from_clues), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
 

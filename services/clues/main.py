@@ -28,7 +28,7 @@ async def _on_start(host: ServiceHost) -> None:
     scheme = load_scheme()
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, ["cases"], "filings", FilingFollower(handlers, translators.from_cases), status=host.status).start()
+    consumer = await Consumer(s, host.pool, list(s.consumes), "filings", FilingFollower(handlers, translators.from_cases), status=host.status).start()
     host.extras.update(handlers=handlers, consumer=consumer)
 
 
