@@ -19,7 +19,6 @@ moves a period ending on a rest day to the next working day applies `next_workin
 from __future__ import annotations
 
 import calendar as _cal
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -88,8 +87,8 @@ def plus_months(moment: datetime, n: int) -> datetime:
 
 
 def default_calendar_path() -> Path:
-    """HOLIDAY_CALENDAR_FILE if set, else `deploy/config/calendar.toml` of this checkout."""
-    return Path(os.environ.get("HOLIDAY_CALENDAR_FILE") or DEFAULT_FILE)
+    """`deploy/config/calendar.toml` of this checkout (settings name another: HOLIDAY_CALENDAR_FILE)."""
+    return DEFAULT_FILE
 
 
 def load_calendar(path: Path | str | None = None) -> WorkingCalendar:

@@ -5,7 +5,6 @@ CATALOGUE_FILE for your own). Pure lookups after loading; no I/O.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Mapping
@@ -104,7 +103,7 @@ def office_code(offices: Mapping[str, object], value: str, field: str, optional:
 
 
 def load(path: Path | str | None = None) -> Catalogue:
-    path = Path(path or os.environ.get("CATALOGUE_FILE") or DEFAULT_FILE)
+    path = Path(path or DEFAULT_FILE)       # settings name another (CATALOGUE_FILE)
     return parse(read_toml(path, CatalogueError), str(path))
 
 

@@ -54,11 +54,10 @@ def faust_app(settings: ServiceSettings, topic_names: list[str], delivery: Deliv
     group = f"{settings.consumer_group}-{name}"
     datadir = settings.data_dir / "faust" / group
     datadir.mkdir(parents=True, exist_ok=True)
-    extra = settings.extra
     app = faust.App(
         group, broker=f"kafka://{settings.kafka_bootstrap}", web_enabled=False, autodiscover=False,
-        datadir=str(datadir), broker_session_timeout=float(extra.get("consumer_session_seconds", 6.0)),
-        broker_heartbeat_interval=1.0, broker_max_poll_interval=float(extra.get("consumer_max_poll_seconds", 300.0)),
+        datadir=str(datadir), broker_session_timeout=settings.consumer_session_seconds,
+        broker_heartbeat_interval=1.0, broker_max_poll_interval=settings.consumer_max_poll_seconds,
         consumer_auto_offset_reset="earliest", topic_allow_declare=False, topic_disable_leader=True,
         consumer_max_fetch_size=max(settings.kafka_message_bytes, 1024 ** 2),
         broker_commit_interval=settings.consumer_commit_seconds,
@@ -149,7 +148,7 @@ class Consumer:
         if self.board is not None:
             self.board.register(self.delivery.status)
         self.sweeper = HeldGapSweeper(self.handler.inbox, self.pool, self.requester,   # and again while held
-                                      interval_seconds=float(s.extra.get("held_sweep_seconds", 5.0)))
+                                      interval_seconds=s.held_sweep_seconds)
         self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
         self.app = faust_app(s, self.topics, self.delivery, self.name, batched=batch is not None,
                              on_fatal=self.on_fatal, on_watermark=getattr(self.handler, "on_watermark", None))
@@ -171,5 +170,4 @@ def _one_at_a_time(record: Callable[[bytes, Source], Awaitable[object]]):
 
 
 def _policy(s: ServiceSettings) -> Policy:
-    return Policy(attempts=int(s.extra.get("consumer_attempts", 5)),
-                  max_backoff=float(s.extra.get("consumer_max_backoff_seconds", 5.0)))
+    return Policy(attempts=s.consumer_attempts, max_backoff=s.consumer_max_backoff_seconds)

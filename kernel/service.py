@@ -1,14 +1,17 @@
-"""The shell every service runs in: pool -> store -> relay -> gRPC server -> (Faust agents).
+"""The shell every service runs in: pool -> migrations -> store -> timers -> the service's own
+parts -> relay -> gRPC server.
 
-`main.py` of each service builds a `ServiceHost` with its own wiring; nothing connects until
-`start()`. `serve()` runs one host until SIGINT/SIGTERM and stops it cleanly.
+`main.py` of each service builds a `ServiceHost` with its `Wiring`: the function that builds its
+parts (a typed object of the service's own: handlers, consumers...) once the store is ready, the
+function that registers its gRPC servicers from those parts, and the one that stops them. Nothing
+connects until `start()`. `serve()` runs one host until SIGINT/SIGTERM and stops it cleanly.
 """
 from __future__ import annotations
 
 import asyncio
 import signal
-from dataclasses import dataclass, field
-from typing import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Generic, TypeVar
 
 import asyncpg
 import grpc
@@ -30,27 +33,35 @@ from kernel.topics import TopicSpec
 KERNEL_MIGRATIONS = (*store.MIGRATIONS, *commands.MIGRATIONS, *timers.MIGRATIONS, *quarantine.MIGRATIONS)
 
 
+P = TypeVar("P")
+
+
+async def _nothing(*_) -> None:
+    return None
+
+
 @dataclass
-class Wiring:
-    """What a service adds to the shell."""
-    register: Callable[["ServiceHost", grpc.aio.Server], None]
+class Wiring(Generic[P]):
+    """What a service adds to the shell: `build` makes its parts once the store is ready,
+    `register` adds its servicers from them, `stop` stops them (before the shell's own)."""
     service_names: tuple[str, ...]
+    build: Callable[["ServiceHost[P]"], Awaitable[P]] = _nothing
+    register: Callable[["ServiceHost[P]", P, grpc.aio.Server], None] = lambda host, parts, server: None
+    stop: Callable[[P], Awaitable[None]] = _nothing
     produces: bool = True
-    on_start: Callable[["ServiceHost"], Awaitable[None]] | None = None
-    on_stop: Callable[["ServiceHost"], Awaitable[None]] | None = None
     migrations: tuple[Migration, ...] = ()     # the service's own, applied after the kernel's
 
 
 @dataclass
-class ServiceHost:
+class ServiceHost(Generic[P]):
     settings: ServiceSettings
-    wiring: Wiring
+    wiring: Wiring[P]
     port: int = 0
     pool: asyncpg.Pool | None = None
     store: EventStore | None = None
     relay: OutboxRelay | None = None
     republish_server: RepublishServer | None = None
-    extras: dict = field(default_factory=dict)
+    parts: P | None = None
 
     async def start(self) -> "ServiceHost":
         s = self.settings
@@ -71,8 +82,7 @@ class ServiceHost:
                                             component=f"{s.service}-timers")
         self.clock.on_change(self.timers.wake)
         self._timer_task = asyncio.create_task(self.timers.run(), name=f"{s.service}-timers")
-        if self.wiring.on_start:
-            await self.wiring.on_start(self)
+        self.parts = await self.wiring.build(self)
         if self.wiring.produces:
             spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor, max_message_bytes=s.kafka_message_bytes)
             self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
@@ -96,14 +106,13 @@ class ServiceHost:
 
     def _register(self, server: grpc.aio.Server) -> None:
         control.register(server, self.clock, self.status)
-        self.wiring.register(self, server)
+        self.wiring.register(self, self.parts, server)
 
     async def stop(self) -> None:
         await self.server.stop(grace=2)
         self.timers.stop()
         await asyncio.gather(self._timer_task, return_exceptions=True)
-        if self.wiring.on_stop:
-            await self.wiring.on_stop(self)
+        await self.wiring.stop(self.parts)
         if self.republish_server:
             await self.republish_server.stop()
             self._republish_task.cancel()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
+from typing import TypeVar
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -80,7 +81,13 @@ class ServiceSettings:
     request_max_bytes: int = 8 << 20
     # The platform file (PLATFORM_FILE): the topics this service follows come from it.
     platform_file: Path = DEFAULT_PLATFORM_FILE
-    extra: dict = field(default_factory=dict)
+    # Consumers (CONSUMER_*): a failing record's attempts before it is kept aside and the longest
+    # pause between them; the broker session and poll limits; how often held gaps are asked again.
+    consumer_attempts: int = 5
+    consumer_max_backoff_seconds: float = 5.0
+    consumer_session_seconds: float = 6.0
+    consumer_max_poll_seconds: float = 300.0
+    held_sweep_seconds: float = 5.0
 
     def __post_init__(self):
         if not _SCHEMA.match(self.schema):
@@ -111,6 +118,23 @@ class ServiceSettings:
 
     def topic_of(self, service: str) -> str:
         return topic_name(service, self.topic_prefix)
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def extend(cls: type[S], base: ServiceSettings, **own) -> S:
+    """`base` as a service's own settings class (a subclass adding the service's fields)."""
+    return cls(**{f.name: getattr(base, f.name) for f in fields(ServiceSettings)}, **own)
+
+
+def env_path(env: dict | None, *names: str) -> Path | None:
+    """The first of `names` set in `env` (default: the process environment), as a path."""
+    return _path(dict(os.environ if env is None else env), *names)
+
+
+def env_text(env: dict | None, *names: str, default: str = "") -> str:
+    return _env(dict(os.environ if env is None else env), *names, default=default)
 
 
 def _env(env: dict, *names: str, default: str = "") -> str:
@@ -159,6 +183,11 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         relay_max_request_bytes=_bytes(env, "RELAY_MAX_REQUEST_BYTES", None),
         consumer_commit_seconds=float(_env(env, "CONSUMER_COMMIT_SECONDS", default="2.8")),
         relay_watermark_seconds=float(_env(env, "RELAY_WATERMARK_SECONDS", default="5.0")),
+        consumer_attempts=_whole(env, "CONSUMER_ATTEMPTS", 5),
+        consumer_max_backoff_seconds=float(_env(env, "CONSUMER_MAX_BACKOFF_SECONDS", default="5.0")),
+        consumer_session_seconds=float(_env(env, "CONSUMER_SESSION_SECONDS", default="6.0")),
+        consumer_max_poll_seconds=float(_env(env, "CONSUMER_MAX_POLL_SECONDS", default="300.0")),
+        held_sweep_seconds=float(_env(env, "HELD_SWEEP_SECONDS", default="5.0")),
         request_limits=request_limits(env),
         request_max_bytes=_bytes(env, "REQUEST_MAX_BYTES", 8 << 20),
     )

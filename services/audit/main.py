@@ -1,19 +1,20 @@
 """Composition root of the audit service: `python -m services.audit.main`.
 
-Ledger configuration (environment): AUDIT_LEDGER_ORIGIN (the checkpoints' origin line and key
-name; default `jjjc.local/audit-ledger`), AUDIT_LEDGER_KEY_FILE (Ed25519 PEM; default
-`DATA_DIR/keys/ledger-signing.key`, generated on first run), AUDIT_CHECKPOINT_SECONDS (default 10).
+What it runs, beside the kernel's shell (pool, migrations, store, durable timers, gRPC server with
+ControlService; it owns no topic): the ledger's recorder consuming every producer's topic into the
+verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
+servicer. Its own settings: `AuditSettings`.
 """
 from __future__ import annotations
 
 import asyncio
-import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from audit.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, from_env
+from kernel.settings import ServiceSettings, env_path, env_text, extend, from_env
 from kernel.tokens import load_or_create_private_key
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
@@ -28,50 +29,73 @@ KEY_FILE = Path("keys") / "ledger-signing.key"     # under the data folder, unle
 MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS)
 
 
-def _setting(s: ServiceSettings, name: str, default: str) -> str:
-    return str(s.extra.get(name.lower()) or os.environ.get(name) or default)
+@dataclass(frozen=True)
+class AuditSettings(ServiceSettings):
+    """The kernel's settings and the audit service's own."""
+    # The checkpoints' origin line and key name (AUDIT_LEDGER_ORIGIN).
+    ledger_origin: str = DEFAULT_ORIGIN
+    # The Ed25519 key signing checkpoints (AUDIT_LEDGER_KEY_FILE); None: DATA_DIR/keys/ledger-signing.key,
+    # generated on first run.
+    ledger_key_file: Path | None = None
+    # How often a checkpoint is signed when the ledger grew (AUDIT_CHECKPOINT_SECONDS).
+    checkpoint_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "AuditSettings":
+        return extend(cls, from_env("audit", env), ledger_origin=env_text(env, "AUDIT_LEDGER_ORIGIN",
+                                                                          default=DEFAULT_ORIGIN),
+                      ledger_key_file=env_path(env, "AUDIT_LEDGER_KEY_FILE"),
+                      checkpoint_seconds=float(env_text(env, "AUDIT_CHECKPOINT_SECONDS", default="10")))
+
+    @property
+    def ledger_key(self) -> Path:
+        return self.ledger_key_file or self.data_dir / KEY_FILE
 
 
-def checkpointer_for(host: ServiceHost) -> Checkpointer:
-    s = host.settings
-    origin = _setting(s, "AUDIT_LEDGER_ORIGIN", DEFAULT_ORIGIN)
-    key_file = Path(_setting(s, "AUDIT_LEDGER_KEY_FILE", str(s.data_dir / KEY_FILE)))
-    return Checkpointer(host.pool, s.schema, NoteSigner(origin, load_or_create_private_key(key_file)), origin)
+@dataclass
+class Audit:
+    """What the audit service runs beside the shell."""
+    recorder: Recorder
+    ledger: Consumer
+    checkpoints: Checkpointer
+    signing: asyncio.Task
+    proofs: Proofs
+    replay: Replay
 
 
-async def _on_start(host: ServiceHost) -> None:
+async def build_parts(host: ServiceHost[Audit]) -> Audit:
+    s: AuditSettings = host.settings
     recorder = Recorder(host.store)
     await recorder.migrate()      # the host applied the migrations: this backfills and catches up projections
-    checkpoints = checkpointer_for(host)
+    signer = NoteSigner(s.ledger_origin, load_or_create_private_key(s.ledger_key))
+    checkpoints = Checkpointer(host.pool, s.schema, signer, s.ledger_origin)
     checkpoints.completeness = recorder.completeness
-    interval = float(_setting(host.settings, "AUDIT_CHECKPOINT_SECONDS", "10"))
-    signing = asyncio.create_task(checkpoints.run(interval), name="audit-checkpoints")
-    consumer = await Consumer(host.settings, host.pool, list(host.settings.consumes), "ledger", recorder,
-                              status=host.status).start()
+    signing = asyncio.create_task(checkpoints.run(s.checkpoint_seconds), name="audit-checkpoints")
+    ledger = await Consumer(s, host.pool, list(s.consumes), "ledger", recorder, status=host.status).start()
     host.status.register(recorder.completeness.status)
-    host.extras.update(recorder=recorder, consumer=consumer, checkpoints=checkpoints, signing=signing,
-                       proofs=Proofs(host.pool, host.settings.schema, checkpoints),
-                       replay=Replay(host.pool, host.settings.schema))
     host.log.info("audit.ledger", origin=checkpoints.origin, verifier_key=checkpoints.signer.verifier_key,
-                  checkpoint_seconds=interval)
+                  checkpoint_seconds=s.checkpoint_seconds)
+    return Audit(recorder, ledger, checkpoints, signing, Proofs(host.pool, s.schema, checkpoints),
+                 Replay(host.pool, s.schema))
 
 
-async def _on_stop(host: ServiceHost) -> None:
-    host.extras["signing"].cancel()
-    await asyncio.gather(host.extras["signing"], return_exceptions=True)
-    await host.extras["consumer"].stop()
+def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
+    servicer = AuditServicer(parts.recorder, parts.checkpoints, parts.proofs, parts.replay)
+    service_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server)
 
 
-def _register(host: ServiceHost, server) -> None:
-    x = host.extras
-    service_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(x["recorder"], x["checkpoints"], x["proofs"],
-                                                                      x["replay"]), server)
+async def stop(parts: Audit) -> None:
+    parts.signing.cancel()
+    await asyncio.gather(parts.signing, return_exceptions=True)
+    await parts.ledger.stop()
 
 
-def build(settings: ServiceSettings) -> ServiceHost:
-    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, produces=False,
-                                        on_start=_on_start, on_stop=_on_stop, migrations=MIGRATIONS))
+def build(settings: ServiceSettings) -> ServiceHost[Audit]:
+    """The service on `settings` (plain kernel settings get the audit service's defaults)."""
+    own = settings if isinstance(settings, AuditSettings) else extend(AuditSettings, settings)
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, produces=False,
+                                   migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(build(from_env("audit"))))
+    asyncio.run(serve(build(AuditSettings.from_env())))

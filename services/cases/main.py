@@ -1,17 +1,20 @@
-"""Composition root of the cases service: `python -m services.cases.main`.
+"""Composition root of the cases service (立案审查调查): `python -m services.cases.main`.
 
-Configuration (environment): CASES_MEASURE_RULES_FILE (the measures' approvals, limits and
-warning leads; default deploy/config/measures.toml).
+What it runs, beside the kernel's shell (pool, migrations, store, durable timers, relay to
+`cases.events.v1`, gRPC server with ControlService): the case and measure handlers on the one
+command path, with the measure rules of local practice; the filing process manager following the
+clues service's proposals; the CaseService servicer.
 """
 from __future__ import annotations
 
 import asyncio
-import os
+from dataclasses import dataclass
+from pathlib import Path
 
 from cases.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, from_env
+from kernel.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.app import measure_ledger
@@ -24,28 +27,49 @@ SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_nam
 MIGRATIONS = measure_ledger.MIGRATIONS
 
 
-async def _on_start(host: ServiceHost) -> None:
-    s = host.settings
-    rules = load_measure_rules(os.environ.get("CASES_MEASURE_RULES_FILE") or None)
-    handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, list(s.consumes), "filings", FilingOpener(handlers, translators.from_clues), status=host.status).start()
-    host.extras.update(handlers=handlers, consumer=consumer)
+@dataclass(frozen=True)
+class CasesSettings(ServiceSettings):
+    """The kernel's settings and the cases service's own."""
+    # The measures' approvals, limits and warning leads (CASES_MEASURE_RULES_FILE); None:
+    # deploy/config/measures.toml.
+    measure_rules_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "CasesSettings":
+        return extend(cls, from_env("cases", env), measure_rules_file=env_path(env, "CASES_MEASURE_RULES_FILE"))
+
+
+@dataclass
+class Cases:
+    """What the cases service runs beside the shell."""
+    handlers: CaseHandlers
+    filings: Consumer
+
+
+async def build_parts(host: ServiceHost[Cases]) -> Cases:
+    s: CasesSettings = host.settings
+    rules = load_measure_rules(s.measure_rules_file)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
+    handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
+    opener = FilingOpener(handlers, translators.from_clues)
+    filings = await Consumer(s, host.pool, list(s.consumes), "filings", opener, status=host.status).start()
+    return Cases(handlers, filings)
 
 
-async def _on_stop(host: ServiceHost) -> None:
-    await host.extras["consumer"].stop()
+def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
+    servicer = CaseServicer(parts.handlers, host.clock, host.authenticator.catalogue.offices)
+    service_pb2_grpc.add_CaseServiceServicer_to_server(servicer, server)
 
 
-def _register(host: ServiceHost, server) -> None:
-    service_pb2_grpc.add_CaseServiceServicer_to_server(
-        CaseServicer(host.extras["handlers"], host.clock, host.authenticator.catalogue.offices), server)
+async def stop(parts: Cases) -> None:
+    await parts.filings.stop()
 
 
-def build(settings: ServiceSettings) -> ServiceHost:
-    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
-                                        on_stop=_on_stop, migrations=MIGRATIONS))
+def build(settings: ServiceSettings) -> ServiceHost[Cases]:
+    """The service on `settings` (plain kernel settings get the cases service's defaults)."""
+    own = settings if isinstance(settings, CasesSettings) else extend(CasesSettings, settings)
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(build(from_env("cases"))))
+    asyncio.run(serve(build(CasesSettings.from_env())))

@@ -1,50 +1,85 @@
-"""Composition root of the clues service: `python -m services.clues.main`."""
+"""Composition root of the clues service (问题线索): `python -m services.clues.main`.
+
+What it runs, beside the kernel's shell (pool, migrations, store, durable timers, relay to
+`clues.events.v1`, gRPC server with ControlService): the clue handlers on the one command path,
+with the sealed-informant vault and the warning scheme; the follower of the cases service's
+answers to filing proposals; the ClueService servicer.
+"""
 from __future__ import annotations
 
 import asyncio
-import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from clues.v1 import service_pb2, service_pb2_grpc
 from kernel.consumer import Consumer
 from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, from_env
+from kernel.settings import ServiceSettings, env_path, env_text, extend, from_env
 from services.clues.adapters import mapping, translators
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
-from services.clues.app.schemes import load_scheme
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
+from services.clues.app.schemes import load_scheme
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,)
 MIGRATIONS = (*INFORMANTS_MIGRATIONS, *numbering.MIGRATIONS, *ledger.MIGRATIONS)
 
 
-async def _on_start(host: ServiceHost) -> None:
-    s = host.settings
-    key_file = Path(os.environ.get("CLUES_INFORMANT_KEY_FILE", s.data_dir / "keys" / "informant.key"))
-    vault = InformantVault(s.schema, load_or_create_key(key_file))
-    scheme = load_scheme()
+@dataclass(frozen=True)
+class CluesSettings(ServiceSettings):
+    """The kernel's settings and the clues service's own."""
+    # The key sealing informant identities (CLUES_INFORMANT_KEY_FILE); None: DATA_DIR/keys/informant.key.
+    informant_key_file: Path | None = None
+    # The warning schemes (CLUE_WARNINGS_FILE) and the one in force (CLUE_WARNING_SCHEME); None:
+    # deploy/config/clue_warnings.toml and the scheme it names.
+    warnings_file: Path | None = None
+    warning_scheme: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "CluesSettings":
+        return extend(cls, from_env("clues", env), informant_key_file=env_path(env, "CLUES_INFORMANT_KEY_FILE"),
+                      warnings_file=env_path(env, "CLUE_WARNINGS_FILE"),
+                      warning_scheme=env_text(env, "CLUE_WARNING_SCHEME") or None)
+
+    @property
+    def informant_key(self) -> Path:
+        return self.informant_key_file or self.data_dir / "keys" / "informant.key"
+
+
+@dataclass
+class Clues:
+    """What the clues service runs beside the shell."""
+    handlers: ClueHandlers
+    filings: Consumer
+
+
+async def build_parts(host: ServiceHost[Clues]) -> Clues:
+    s: CluesSettings = host.settings
+    vault = InformantVault(s.schema, load_or_create_key(s.informant_key))
+    scheme = load_scheme(s.warnings_file, s.warning_scheme)
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
-    consumer = await Consumer(s, host.pool, list(s.consumes), "filings", FilingFollower(handlers, translators.from_cases), status=host.status).start()
-    host.extras.update(handlers=handlers, consumer=consumer)
+    follower = FilingFollower(handlers, translators.from_cases)
+    filings = await Consumer(s, host.pool, list(s.consumes), "filings", follower, status=host.status).start()
+    return Clues(handlers, filings)
 
 
-async def _on_stop(host: ServiceHost) -> None:
-    await host.extras["consumer"].stop()
+def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
+    servicer = ClueServicer(parts.handlers, host.clock, host.authenticator.catalogue.offices)
+    service_pb2_grpc.add_ClueServiceServicer_to_server(servicer, server)
 
 
-def _register(host: ServiceHost, server) -> None:
-    service_pb2_grpc.add_ClueServiceServicer_to_server(ClueServicer(host.extras["handlers"], host.clock,
-                                                                   host.authenticator.catalogue.offices), server)
+async def stop(parts: Clues) -> None:
+    await parts.filings.stop()
 
 
-def build(settings: ServiceSettings) -> ServiceHost:
-    return ServiceHost(settings, Wiring(register=_register, service_names=SERVICE_NAMES, on_start=_on_start,
-                                        on_stop=_on_stop, migrations=MIGRATIONS))
+def build(settings: ServiceSettings) -> ServiceHost[Clues]:
+    """The service on `settings` (plain kernel settings get the clues service's defaults)."""
+    own = settings if isinstance(settings, CluesSettings) else extend(CluesSettings, settings)
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(build(from_env("clues"))))
+    asyncio.run(serve(build(CluesSettings.from_env())))

@@ -1,4 +1,8 @@
-"""Composition root of the sanctions service (a shell for now: store, relay, health): `python -m services.sanctions.main`."""
+"""Composition root of the sanctions service (处分决定执行): `python -m services.sanctions.main`.
+
+A shell for now: the kernel's pool, migrations, store, timers, relay to `sanctions.events.v1` and
+gRPC server with ControlService; its decisions and execution ledger come with the next issues.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -7,8 +11,8 @@ from kernel.service import ServiceHost, Wiring, serve
 from kernel.settings import ServiceSettings, from_env
 
 
-def build(settings: ServiceSettings) -> ServiceHost:
-    return ServiceHost(settings, Wiring(register=lambda host, server: None, service_names=()))
+def build(settings: ServiceSettings) -> ServiceHost[None]:
+    return ServiceHost(settings, Wiring(service_names=()))
 
 
 if __name__ == "__main__":

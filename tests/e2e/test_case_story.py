@@ -180,7 +180,7 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
         cases = await restart(platform)                                  # between two approvals
         raw = [e for e in await clues.store.read_stream(cid)
                if e.event_type == clue_ev.FilingProposed.DESCRIPTOR.full_name][0].envelope
-        await cases.extras["consumer"].handler.record(raw, Source("redelivery", 0, 0))   # and redelivered
+        await cases.parts.filings.handler.record(raw, Source("redelivery", 0, 0))   # and redelivered
         async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
             api = Cases(cases, ch2)
             err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=0)

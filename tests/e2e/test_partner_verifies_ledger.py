@@ -13,7 +13,8 @@ from kernel.envelope import parse
 from kernel.principal import Principal
 from services.audit.domain import merkle
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
-from services.audit.main import build as build_audit
+from kernel.settings import extend
+from services.audit.main import AuditSettings, build as build_audit
 from services.audit.verify_bundle import verify_bundle
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, Client, audit_history
@@ -28,9 +29,9 @@ async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"al{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("ledger")
     clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data,
                                                database_schema=f"clues_{prefix}")).start()
-    audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data,
-                                               database_schema=f"audit_{prefix}",
-                                               extra={"audit_checkpoint_seconds": "3600"})).start()
+    audit = await build_audit(extend(AuditSettings, service_settings("audit", database_url, bootstrap, prefix, data,
+                                                                     database_schema=f"audit_{prefix}"),
+                                     checkpoint_seconds=3600)).start()
     yield clues, audit
     await clues.stop()
     await audit.stop()

@@ -111,9 +111,8 @@ def settings_for(store, bootstrap, unique, tmp_path):
     # the consumer works through the store's pool; the URL is never dialled
     return service_settings("audit", "postgresql://unused", bootstrap, f"ns{unique}",
                             tmp_path, database_schema=store.schema, topic_partitions=2,
-                            extra={"consumer_max_poll_seconds": POLL_SECONDS, "consumer_session_seconds": 6.0,
-                                   "consumer_attempts": 3, "consumer_max_backoff_seconds": 0.5,
-                                   "held_sweep_seconds": 1.0})
+                            consumer_max_poll_seconds=POLL_SECONDS, consumer_session_seconds=6.0,
+                            consumer_attempts=3, consumer_max_backoff_seconds=0.5, held_sweep_seconds=1.0)
 
 
 async def start_consumer(store, bootstrap, unique, tmp_path, handler, board=None):

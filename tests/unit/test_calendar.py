@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from kernel.settings import from_env
 from kernel.calendar import (CalendarError, WorkingCalendar, add_calendar_days, add_months, default_calendar_path,
                              load_calendar, parse_calendar)
 
@@ -115,16 +116,16 @@ def test_loader_errors_name_the_file_and_the_date(tmp_path):
         load_calendar(bad)
 
 
-def test_native_toml_dates_and_the_environment_override(tmp_path, monkeypatch):
+def test_native_toml_dates_and_the_environment_override(tmp_path):
     own = tmp_path / "own.toml"
     own.write_text("[years.2030]\nholidays = [2030-10-01, \"2030-10-02..2030-10-03\"]\nworkdays = [2030-09-29]\n")
-    monkeypatch.setenv("HOLIDAY_CALENDAR_FILE", str(own))
-    assert default_calendar_path() == own
-    cal = load_calendar()
+    settings = from_env("clues", {"DATABASE_URL": "postgresql://db/x", "KAFKA_BOOTSTRAP_SERVERS": "k:1",
+                                  "HOLIDAY_CALENDAR_FILE": str(own)})
+    assert settings.holiday_calendar_file == own
+    cal = load_calendar(settings.holiday_calendar_file)
     assert cal.covered_years == {2030} and not cal.covers(D("2026-10-01"))
     assert sorted(cal.holidays) == [D("2030-10-01"), D("2030-10-02"), D("2030-10-03")]
     assert cal.is_working_day(D("2030-09-29")) and not cal.is_working_day(D("2030-10-02"))
-    monkeypatch.delenv("HOLIDAY_CALENDAR_FILE")
     assert default_calendar_path().parts[-3:] == ("deploy", "config", "calendar.toml")
 
 

@@ -3,7 +3,6 @@ Every mistake is a MeasureRulesError naming the file and the key, so a bad file 
 at start rather than a measure at approval."""
 from __future__ import annotations
 
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +23,7 @@ class MeasureRulesError(ValueError):
 
 
 def load_measure_rules(path: Path | str | None = None) -> MeasureRules:
-    path = Path(path or os.environ.get("CASES_MEASURE_RULES_FILE") or DEFAULT_FILE)
+    path = Path(path or DEFAULT_FILE)
     return parse_measure_rules(read_toml(path, MeasureRulesError), str(path))
 
 

@@ -1,7 +1,6 @@
 """Loads the warning schemes (`deploy/config/clue_warnings.toml`; CLUE_WARNINGS_FILE for your own)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from kernel.config import read_toml
@@ -16,11 +15,11 @@ class SchemeError(ValueError):
 
 
 def load_scheme(path: Path | str | None = None, name: str | None = None) -> Scheme:
-    """The scheme in force (or the one named) from the configuration file."""
-    path = Path(path or os.environ.get("CLUE_WARNINGS_FILE") or DEFAULT_FILE)
+    """The scheme in force (or the one named) from the configuration file (default: the shipped one)."""
+    path = Path(path or DEFAULT_FILE)
     data = read_toml(path, SchemeError)
     schemes = parse_schemes(data, str(path))
-    chosen = name or os.environ.get("CLUE_WARNING_SCHEME") or data.get("scheme")
+    chosen = name or data.get("scheme")
     if chosen not in schemes:
         raise SchemeError(f"{path}: scheme: {chosen!r} is not one of {', '.join(sorted(schemes))}")
     return schemes[chosen]

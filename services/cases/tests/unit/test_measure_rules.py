@@ -5,6 +5,7 @@ import tomllib
 
 import pytest
 
+from services.cases.main import CasesSettings
 from services.cases.app.measure_rules import DEFAULT_FILE, MeasureRulesError, load_measure_rules, \
     parse_measure_rules, span
 from services.cases.domain.measures import KINDS, Span
@@ -18,13 +19,14 @@ def test_the_shipped_file_holds_the_defaults_of_domain_md():
     assert set(RULES.kinds) == set(KINDS)
 
 
-def test_a_local_copy_is_found_by_path_or_environment(tmp_path, monkeypatch):
+def test_a_local_copy_is_found_by_path_or_environment(tmp_path):
     local = tmp_path / "measures.toml"
     local.write_text(DEFAULT_FILE.read_text(encoding="utf-8").replace('warn_before = "14 days"',
                                                                       'warn_before = "10 days"'), encoding="utf-8")
     assert load_measure_rules(local).of("DETENTION").warn_before == Span(days=10)
-    monkeypatch.setenv("CASES_MEASURE_RULES_FILE", str(local))
-    assert load_measure_rules().of("DETENTION").warn_before == Span(days=10)
+    settings = CasesSettings.from_env({"DATABASE_URL": "postgresql://db/x", "KAFKA_BOOTSTRAP_SERVERS": "k:1",
+                                       "CASES_MEASURE_RULES_FILE": str(local)})
+    assert load_measure_rules(settings.measure_rules_file).of("DETENTION").warn_before == Span(days=10)
 
 
 @pytest.mark.parametrize("text, expected", [
