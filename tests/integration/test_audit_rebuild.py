@@ -59,7 +59,7 @@ async def test_a_rebuild_ends_byte_for_byte_equal_to_what_live_ingest_built(stor
         live = await dump(conn, store.schema)
         assert len(live) == 97           # 132 events: a row per clue, case or decision each links
         check = await projections.rebuild(conn, store.schema, STORY_P, replace=False, chunk_size=17)
-        assert (check.equal, check.replaced, check.leaves, check.rows) == (True, False, 132, len(live))
+        assert (check.equal, check.replaced, check.read, check.rows) == (True, False, 132, len(live))
         done = await projections.rebuild(conn, store.schema, STORY_P, replace=True, chunk_size=17)
         assert done.equal and done.replaced and not done.mismatched
         assert await dump(conn, store.schema) == live
@@ -79,7 +79,7 @@ async def test_ingest_going_on_during_a_rebuild_is_neither_lost_nor_doubled(stor
     async with store.pool.acquire() as conn:
         done = await projections.rebuild(conn, store.schema, STORY_P, replace=True, tick=ingest_meanwhile,
                                          chunk_size=10)
-        assert done.equal and done.replaced and len(fed) == 60 and done.leaves == 132 + 60
+        assert done.equal and done.replaced and len(fed) == 60 and done.read == 132 + 60
         assert (await projections.rebuild(conn, store.schema, STORY_P, replace=False)).equal
         await ingest(recorder, many(8, 3))                                   # the swapped table is live
         assert (await projections.rebuild(conn, store.schema, STORY_P, replace=False)).equal
