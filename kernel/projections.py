@@ -63,7 +63,7 @@ class Log:
     """Entries 0..size-1 that only grow, and how one projection indexes some of them."""
     size: Callable[..., Awaitable[int]]      # (conn, schema)
     lock: Callable[..., Awaitable[int]]      # (conn, schema): appends held off until the transaction ends; the size
-    read: Callable[..., AsyncIterator]       # (conn, schema, start, end, chunk, check) -> ([(entry, position)], [failing])
+    read: Callable[..., AsyncIterator]       # (conn, schema, start, end, chunk, check) -> ([(entry, pos)], [failing])
     index: Callable[..., Awaitable[int]]     # (conn, schema, [(entry, position)], table) -> rows written
     requires: str                            # a table the log keeps: without it, no log in the schema
     unit: str = "entry"

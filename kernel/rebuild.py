@@ -1,18 +1,12 @@
 """Rebuild a service's projections from their source events, and compare them with the live ones.
 
-    python -m kernel.rebuild --service clues|cases|audit [--check] [--projection NAME]
+    python -m kernel.rebuild --service SERVICE [--check] [--projection NAME]
                              [--database-url postgresql://…] [--schema NAME] [--quiet]
 
 Each projection is rebuilt into a shadow table from its source alone, then compared row for row
 with the live table. Without `--check` the rebuilt table replaces the live one; with it, nothing
-changes. What each service rebuilds (its `<package>.rebuild` module names them):
-
-  clues   the clue ledger (ledger), who ever held each clue (holders), supervision notices
-          (notices): each clue's stream folded as its commands fold it
-  cases   each office's measure ledger (measure_ledger): each measure's stream and timer stream
-  audit   the replay index (story_links): the ledger's leaves, in leaf order, each checked
-          against its stored hash (leaves that fail are never rebuilt from: run
-          python -m services.audit.verify)
+changes. A service's projections are named by the module `rebuild` beside its composition root
+(the platform file's `module`): `projections(env)` and the `MIGRATIONS` of their live tables.
 
 The service may keep running: only what was written during the rebuild, the comparison and the
 swap hold its writers off. The database URL defaults to <SERVICE>_DATABASE_URL or DATABASE_URL,
@@ -28,6 +22,7 @@ import asyncio
 import importlib
 import os
 import sys
+import textwrap
 import time
 
 from tqdm import tqdm
@@ -37,11 +32,11 @@ from kernel.platform import PlatformError, load_platform, platform_file
 from kernel.projections import Progress, Projection, rebuild
 
 
-def _parser(names: tuple[str, ...]) -> argparse.ArgumentParser:
+def _parser(hooks: dict) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m kernel.rebuild", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n\n", 1)[1])
-    p.add_argument("--service", required=True, choices=names, help="whose projections (the platform file's services)")
+                                epilog=__doc__.split("\n\n", 1)[1] + "\n\n" + _services(hooks))
+    p.add_argument("--service", required=True, choices=list(hooks), help="whose projections (see below)")
     p.add_argument("--projection", action="append", metavar="NAME",
                    help="only this projection (repeatable; default: all of the service's)")
     p.add_argument("--database-url", help="the service's PostgreSQL (default: <SERVICE>_DATABASE_URL or DATABASE_URL)")
@@ -49,6 +44,15 @@ def _parser(names: tuple[str, ...]) -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="compare only; leave the live tables as they are")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def _services(hooks: dict) -> str:
+    """What each service rebuilds: the first paragraph of its hook's docstring."""
+    lines = ["services:"]
+    for name, hook in hooks.items():
+        about = " ".join((hook.__doc__ or "").split("\n\n")[0].split()) if hook else "keeps no projections"
+        lines += textwrap.wrap(about, 96, initial_indent=f"  {name:<10}", subsequent_indent=" " * 12)
+    return "\n".join(lines)
 
 
 def plural(unit: str, n: int) -> str:
@@ -124,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         platform = load_platform(platform_file())
     except PlatformError as e:
         return _usage(str(e))
-    args = _parser(platform.names).parse_args(argv)
-    hook = _hook(platform.service(args.service).module)
+    hooks = {s.name: _hook(s.module) for s in platform.services}
+    args = _parser(hooks).parse_args(argv)
+    hook = hooks[args.service]
     if hook is None:
         return _usage(f"{args.service} keeps no projections to rebuild")
     return asyncio.run(_main(args, hook))

@@ -1,12 +1,11 @@
-"""The audit service's projections for `python -m kernel.rebuild --service audit`, and that command
-under its old name:
+"""The replay index (story), from the ledger's leaves in leaf order, each checked against its
+stored hash: leaves that fail are tampering, never rebuilt from (locate it with
+python -m services.audit.verify).
+
+The audit service's projections for `python -m kernel.rebuild --service audit`, which the older
+name runs too:
 
     python -m services.audit.rebuild --database-url postgresql://… [--schema audit] [--check]
-
-Every projection (today: `story_links`, the replay index) is rebuilt from the leaves alone, in leaf
-order, and compared row for row with the live table; leaves whose bytes no longer match the
-ledger's stored hashes are tampering: the rebuild refuses to replace from them and names them
-(locate it with `python -m services.audit.verify`). See `kernel.rebuild` for the rest.
 """
 from __future__ import annotations
 

@@ -1,15 +1,25 @@
 """Each office's measure ledger (调查措施台账): one row per measure, kept by the command that moved
 it, in the same transaction. Time-dependent flags (expired and not ended, notice overdue) are
-computed when read, so a measure passing its end shows as expired without any write."""
+computed when read, so a measure passing its end shows as expired without any write.
+
+A row is `measures.ledger_row` of the measure folded from its stream and its timer stream, so
+`python -m kernel.rebuild --service cases` makes the table again from the events (`projections`).
+What the timers recorded (expired, notice overdue) enters the row when the measure's command path
+next folds it; a rebuild folds every event of both streams. `notice_due` follows the measure
+rules: a rebuild is given the rules the service runs with."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from kernel import migrations
+from kernel.aggregate import History
 from kernel.migrations import Migration
+from kernel.projections import Fold, Projection, Streams
+from services.cases.domain import measures as m
 
+TABLE = "measure_ledger"
 TABLE_SQL = """
-CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
+CREATE TABLE IF NOT EXISTS {s}.{t} (
     measure_id   text PRIMARY KEY,
     case_id      text        NOT NULL,
     office       text        NOT NULL,
@@ -24,24 +34,35 @@ CREATE TABLE IF NOT EXISTS {s}.measure_ledger (
     notice_overdue boolean   NOT NULL,     -- the overdue timer fired (stays true if given late)
     version      bigint      NOT NULL
 );
-CREATE INDEX IF NOT EXISTS measure_ledger_office ON {s}.measure_ledger (office);
+CREATE INDEX IF NOT EXISTS {t}_office ON {s}.{t} (office);
 """
-MIGRATIONS = (Migration("cases.measure_ledger", 1, "each office's measure ledger", TABLE_SQL),)
 COLUMNS = ("measure_id", "case_id", "office", "kind", "person_id", "status", "starts_at", "ends_at", "extensions",
            "notice_due", "notice_given", "notice_overdue")
 OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
+
+
+async def create(conn, schema: str, table: str = TABLE) -> None:
+    """The live table (by the migration) or a rebuild's shadow."""
+    await conn.execute(TABLE_SQL.format(s=schema, t=table))
+
+
+MIGRATIONS = (Migration("cases.measure_ledger", 1, "each office's measure ledger", create),)
 
 
 async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
+def values(row: dict, version: int) -> tuple:
+    """A `measures.ledger_row` as the table's columns, in order."""
+    return tuple(row[c] for c in COLUMNS) + (version,)
+
+
 async def upsert(conn, schema: str, row: dict, version: int) -> None:
-    values = [row[c] for c in COLUMNS] + [version]
-    placeholders = ", ".join(f"${i}" for i in range(1, len(values) + 1))
+    placeholders = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 2))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:] + ("version",))
     await conn.execute(f"INSERT INTO {schema}.measure_ledger ({', '.join(COLUMNS)}, version) VALUES ({placeholders}) "
-                       f"ON CONFLICT (measure_id) DO UPDATE SET {updates}", *values)
+                       f"ON CONFLICT (measure_id) DO UPDATE SET {updates}", *values(row, version))
 
 
 async def running(conn, schema: str, case_id: str) -> list[str]:
@@ -70,3 +91,10 @@ async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, l
         f"measure_id LIMIT $6", office, open_only, list(OPEN), ["ACTIVE", "EXPIRED"], now, limit)
     return [dict(r, **flags(r, now)) for r in found]
 
+
+def projections(fold: Fold, rules: m.MeasureRules) -> tuple[Projection, ...]:
+    """The ledger as a projection of the measure streams (`fold`: the measure aggregate's, with the
+    service's codec), each row made as its commands make it."""
+    def rows(h: History) -> list[tuple]:
+        return [values(m.ledger_row(h.state, rules), h.version)]
+    return (Projection(TABLE, TABLE, create, Streams(fold, rows, "measure_id")),)

@@ -1,0 +1,25 @@
+"""The clue ledger (ledger), every office that held each clue (holders) and the supervision notices
+(notices), from each clue's stream folded as its commands fold it.
+
+The clues service's projections for `python -m kernel.rebuild --service clues`, which
+`python -m services.clues.rebuild [--check] …` runs too.
+"""
+from __future__ import annotations
+
+import sys
+
+from kernel import rebuild
+from kernel.projections import Fold
+from services.clues.adapters.mapping import CODEC
+from services.clues.app import ledger
+from services.clues.app.clue import ClueAggregate
+
+MIGRATIONS = ledger.MIGRATIONS
+
+
+def projections(env) -> tuple:
+    return ledger.projections(Fold.of(ClueAggregate, CODEC))
+
+
+if __name__ == "__main__":
+    sys.exit(rebuild.main(["--service", "clues", *sys.argv[1:]]))
