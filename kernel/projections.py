@@ -88,7 +88,7 @@ class Log:
         return start
 
     async def rest(self, conn, schema: str, live: str, shadow: str, done: Progress, tick: Tick, chunk: int,
-                   start: int) -> int:
+                   start: int, replace: bool) -> int:
         size = await self.lock(conn, schema)
         await self.fill(conn, schema, shadow, start, size, done, tick, chunk)
         return size
@@ -157,12 +157,14 @@ class Streams:
         return int(horizon)
 
     async def rest(self, conn, schema: str, live: str, shadow: str, done: Progress, tick: Tick, chunk: int,
-                   horizon: int) -> None:
+                   horizon: int, replace: bool) -> None:
         """With the live table's writers held off, fold again every aggregate written since the
         first pass began. A writer unfinished then has an xid at or above the horizon, so its events'
         order_key is too (`kernel.store`); a writer still running now has not written the live table
-        (the lock waited for those that had) and writes it after the swap, on top of the rebuild."""
-        await conn.execute(f"LOCK TABLE {schema}.{live} IN EXCLUSIVE MODE")
+        (the lock waited for those that had) and writes it after the swap, on top of the rebuild.
+        A swap takes the lock it needs now: upgrading later would deadlock with a command that read
+        the table and waits to write it."""
+        await conn.execute(f"LOCK TABLE {schema}.{live} IN {'ACCESS EXCLUSIVE' if replace else 'EXCLUSIVE'} MODE")
         kind = self.fold.kind
         written = await conn.fetch(f"SELECT DISTINCT stream_id FROM {schema}.events "
                                    f"WHERE order_key >= $1::xid8 AND starts_with(stream_id, $2)", horizon, f"{kind}-")
@@ -205,7 +207,7 @@ async def rebuild(conn, schema: str, p: Projection, *, replace: bool, tick: Tick
     done = Progress(mismatched=[])
     mark = await p.source.first(conn, schema, shadow, done, tick, chunk_size)
     async with conn.transaction():
-        size = await p.source.rest(conn, schema, p.table, shadow, done, tick, chunk_size, mark)
+        size = await p.source.rest(conn, schema, p.table, shadow, done, tick, chunk_size, mark, replace)
         done.missing, done.extra = await _differences(conn, schema, shadow, p.table)
         done.replaced = replace and not done.mismatched
         if done.replaced:
