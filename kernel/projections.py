@@ -168,7 +168,8 @@ class Streams:
         kind = self.fold.kind
         written = await conn.fetch(f"SELECT DISTINCT stream_id FROM {schema}.events "
                                    f"WHERE order_key >= $1::xid8 AND starts_with(stream_id, $2)", horizon, f"{kind}-")
-        ids = sorted({r[0].replace(f"{kind}-timers-", f"{kind}-", 1) for r in written})
+        own = re.compile(self._own)
+        ids = sorted({i for r in written if own.match(i := r[0].replace(f"{kind}-timers-", f"{kind}-", 1))})
         status = await conn.execute(f"DELETE FROM {schema}.{shadow} WHERE {self.key} = ANY($1::text[])", ids)
         done.rows -= int(status.split()[-1])
         for k in range(0, len(ids), chunk):
