@@ -13,7 +13,7 @@ payloads and back.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
 
@@ -21,9 +21,11 @@ from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, Type
 from kernel.commands import CommandContext, run_once
 from kernel.mapping import Codec
 from kernel.envelope import Link, instant, parse
-from kernel.errors import Concurrency, NotFound
-from kernel.ids import check_stream_id, timer_stream_id
+from kernel.errors import Concurrency, IllegalState, NotFound
+from kernel.ids import aggregate_of, check_stream_id, timer_stream_id
+from kernel.principal import Principal
 from kernel.store import EventStore, StoredEvent, UnitOfWork
+from kernel.timers import DueTimer
 
 S = TypeVar("S")
 
@@ -85,6 +87,11 @@ class Aggregate(Generic[S]):
     def links(self, state: S, event) -> tuple[Link, ...]:
         return ()
 
+    def timer_command(self, event):
+        """The command a due timer of this aggregate stands for (its event as scheduled), judged
+        by `decide` like any other: a stale timer changes nothing because the rules say so."""
+        return None
+
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: S) -> None:
         """Checks that need the store (another aggregate's state, a lock) before `decide`; the seam
         where an access policy joins the path."""
@@ -121,6 +128,8 @@ class CommandRunner(Generic[S]):
                       expected_version: int = 0, new: bool = False, history: History[S] | None = None) -> Change[S]:
         """Decide `command` (or what a `Builder` makes) on the aggregate and append, in `uow`. A
         `new` stream is not read: its append at version 0 conflicts if it exists after all."""
+        if not new:
+            await self._lock(uow, stream_id)
         before = history or (History(stream_id, [], self.aggregate.initial(), 0) if new
                              else await self.load(uow, stream_id))
         if expected_version and expected_version != before.version:
@@ -139,6 +148,38 @@ class CommandRunner(Generic[S]):
         change = Change(before, events, stored, state, records, now, command)
         await a.keep_in_step(uow, ctx, change)
         return change
+
+    async def fire(self, uow: UnitOfWork, timer: DueTimer, principal: Principal, now: datetime) -> list[StoredEvent]:
+        """A due timer as the aggregate's command, decided on the state folded from both streams
+        and appended to the timer stream (so a firing never makes a person's command fail). The
+        aggregate's lock orders it with commands: one that committed first is in the state."""
+        a, aggregate_id = self.aggregate, aggregate_of(timer.stream_id)
+        await self._lock(uow, aggregate_id)
+        before = await self.load(uow, aggregate_id)
+        command = a.timer_command(self.codec.from_pb(timer.payload))
+        if command is None:
+            raise IllegalState(f"{a.kind} {aggregate_id}", f"fire a {timer.payload.DESCRIPTOR.name} timer "
+                                                          "(not one of the aggregate's timer commands)")
+        ctx = CommandContext(principal, timer.correlation_id, "timer", timer.timer_id)
+        await a.admit(uow, ctx, command, before.state)
+        events = a.decide(command, before.state)
+        payloads = [replace(ctx.new_event(i, self.codec.to_pb(e), timer.due_at, timer.links),
+                            causation_id=timer.causation_id) for i, e in enumerate(events)]
+        stored = await uow.append(timer.stream_id, await uow.stream_version(timer.stream_id), payloads) \
+            if events else []
+        state, records = before.state, before.records
+        if a.folds_timer_stream:
+            for event in events:
+                state = a.evolve(state, event)
+            records = records + [Recorded(e, timer.due_at, s.version) for e, s in zip(events, stored)]
+        await a.keep_in_step(uow, ctx, Change(before, events, [], state, records, now, command))
+        return stored
+
+    async def _lock(self, uow: UnitOfWork, stream_id: str) -> None:
+        """Commands and timer firings on one aggregate, one at a time (a firing writes to another
+        stream, so the append's version check alone would not order them)."""
+        await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                               f"aggregate:{uow.store.schema}:{stream_id}")
 
     async def load(self, reader: UnitOfWork | EventStore, stream_id: str, *, new: bool = False) -> History[S]:
         """The aggregate's history; NOT_FOUND unless it exists or `new` allows an empty one."""

@@ -30,6 +30,12 @@ def check_stream_id(value: str, context: str, field: str) -> str:
     return value
 
 
+def aggregate_of(timer_stream: str) -> str:
+    """The aggregate a timer stream belongs to: `clue-timers-<uuid>` -> `clue-<uuid>`."""
+    context, _, ident = timer_stream.partition("-timers-")
+    return f"{context}-{ident}"
+
+
 def timer_stream_id(aggregate_stream_id: str) -> str:
     """The stream a timer of this aggregate writes to: `<context>-timers-<uuid>`."""
     context, _, ident = aggregate_stream_id.partition("-")

@@ -22,6 +22,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Awaitable, Callable
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
@@ -133,7 +134,29 @@ class Fired:
     stream_id: str
     event_type: str
     due_at: datetime
-    event_id: str
+    event_id: str | None        # None: the aggregate's rules said the timer changes nothing now
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    """A timer being fired: where its event goes, the event as scheduled, and what it carries."""
+    timer_id: str
+    stream_id: str
+    due_at: datetime
+    payload: Message
+    links: tuple[Link, ...]
+    correlation_id: str
+    causation_id: str
+
+    @classmethod
+    def of(cls, row) -> "DueTimer":
+        return cls(row["timer_id"], row["stream_id"], row["due_at"], _message(row["event_type"], bytes(row["payload"])),
+                   tuple(Link(*l) for l in json.loads(row["links"])), row["correlation_id"],
+                   row["causation_id"] or row["timer_id"])
+
+
+# An aggregate's way of firing its timers (kernel.aggregate.CommandRunner.fire): the events it appended.
+Route = Callable[[UnitOfWork, DueTimer, Principal, datetime], Awaitable[list]]
 
 
 class TimerScheduler:
@@ -148,6 +171,12 @@ class TimerScheduler:
         self._wake = asyncio.Event()
         self._stopping = False
         self.fired = 0
+        self.routes: dict[str, Route] = {}
+
+    def route(self, kind: str, fire: Route) -> None:
+        """Timers on `<kind>-timers-<uuid>` streams fire through `fire` (their aggregate's command
+        path); timers on other streams append their event as scheduled."""
+        self.routes[kind] = fire
 
     def wake(self) -> None:
         """Check at once (the clock was moved, or a timer was scheduled)."""
@@ -193,8 +222,9 @@ class TimerScheduler:
             if fired:
                 count += 1
                 self.fired += 1
-                self.log.info("timer.fired", timer_id=fired.timer_id, stream_id=fired.stream_id,
-                              event_type=fired.event_type, due_at=fired.due_at.isoformat(), event_id=fired.event_id)
+                self.log.info("timer.fired" if fired.event_id else "timer.changed_nothing", timer_id=fired.timer_id,
+                              stream_id=fired.stream_id, event_type=fired.event_type,
+                              due_at=fired.due_at.isoformat(), event_id=fired.event_id)
         return count
 
     async def _fire(self, timer_id: str, now: datetime) -> Fired | None:
@@ -206,23 +236,34 @@ class TimerScheduler:
             if t is None:   # another scheduler has it, or it fired or was cancelled meanwhile
                 return None
             await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"timers:{s}:{t['stream_id']}")
-            event = self._event(t)
-            await self._append(uow, t["stream_id"], event)
+            event_id = await self._fire_once(uow, t, now)
             await self.before_marking(t)
             await uow.conn.execute(
                 f"UPDATE {s}.timers SET status = 'fired', fired_event_id = $2::uuid, fired_at = $3 WHERE timer_id = $1",
-                timer_id, event.event_id, now)
-        return Fired(timer_id, t["stream_id"], t["event_type"], t["due_at"], event.event_id)
+                timer_id, event_id, now)
+        return Fired(timer_id, t["stream_id"], t["event_type"], t["due_at"], event_id)
+
+    async def _fire_once(self, uow: UnitOfWork, t, now: datetime) -> str | None:
+        """The timer's first event id, appended now or (a lost status update) before."""
+        first = timer_event_id(t["timer_id"])
+        if await uow.conn.fetchval(f"SELECT true FROM {uow.store.schema}.events WHERE event_id = $1::uuid", first):
+            return first
+        kind, _, _ = t["stream_id"].partition("-timers-")
+        route = self.routes.get(kind) if "-timers-" in t["stream_id"] else None
+        if route is None:
+            event = self._event(t)
+            await uow.append(t["stream_id"], await uow.stream_version(t["stream_id"]), [event])
+            return event.event_id
+        try:
+            async with uow.conn.transaction():      # a refusal undoes only what the firing did
+                stored = await route(uow, DueTimer.of(t), self.principal, now)
+        except PlatformError as e:    # the aggregate is gone or refuses it: a timer must not block the others
+            self.log.error("timer.refused", timer_id=t["timer_id"], stream_id=t["stream_id"], reason=str(e))
+            return None
+        return stored[0].event_id if stored else None
 
     async def before_marking(self, timer_row) -> None:
         """Test seam: runs after the append, before the timer is marked fired (same transaction)."""
-
-    @staticmethod
-    async def _append(uow: UnitOfWork, stream_id: str, event: NewEvent) -> None:
-        already = await uow.conn.fetchval(
-            f"SELECT true FROM {uow.store.schema}.events WHERE event_id = $1::uuid", event.event_id)
-        if not already:   # a lost status update: the event stands, only the mark is missing
-            await uow.append(stream_id, await uow.stream_version(stream_id), [event])
 
     def _event(self, t) -> NewEvent:
         return NewEvent(event_id=timer_event_id(t["timer_id"]), payload=_message(t["event_type"], bytes(t["payload"])),

@@ -51,6 +51,8 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     rules = load_measure_rules(s.measure_rules_file)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
     handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
+    host.timers.route("case", handlers.cases.fire)
+    host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)
     filings = await Consumer(s, host.pool, list(s.consumes), "filings", opener, status=host.status).start()
     return Cases(handlers, filings)

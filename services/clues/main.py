@@ -61,6 +61,7 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
     scheme = load_scheme(s.warnings_file, s.warning_scheme)
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
+    host.timers.route("clue", handlers.clues.fire)
     follower = FilingFollower(handlers, translators.from_cases)
     filings = await Consumer(s, host.pool, list(s.consumes), "filings", follower, status=host.status).start()
     return Clues(handlers, filings)

@@ -163,7 +163,7 @@ async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
     from kernel.ids import timer_stream_id
     clues, audit = platform["clues"], platform["audit"]
     clue = f"clue-{uuid.uuid4()}"
-    stream = timer_stream_id(clue)
+    stream = timer_stream_id(f"notice-{uuid.uuid4()}")    # a stream no aggregate routes: the event as scheduled
     due = clues.clock.now() + dt.timedelta(days=30)
     async with clues.store.unit_of_work() as uow:
         await timers.schedule(uow, f"deadline:{clue}", due, stream,

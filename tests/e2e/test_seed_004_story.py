@@ -25,7 +25,7 @@ from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, audit_history
 from tests.e2e.test_clue_warnings import set_clock, warnings_of
-from tests.factories import call_metadata, service_settings, ts
+from tests.factories import wait_until, call_metadata, service_settings, ts
 
 CST = timezone(timedelta(hours=8))
 RESIDENT = Principal("commission", "resident_group_1", "resident_officer", "u-res")
@@ -185,6 +185,11 @@ async def test_bad_input_is_refused_by_name_and_leaves_nothing(platform):
     async def written():
         return (await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.events"),
                 await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.requests"))
+
+    async def timers_settled():       # the earlier story's warnings, due at once when the clock moved
+        return not await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.timers WHERE status = 'pending' "
+                                             f"AND due_at <= $1", clues.clock.now())
+    await wait_until(timers_settled, what="the timers due at the moved clock to fire")
     before = await written()
     refusals = [
         ("RegisterClue", dict(source=ev_pb2.CLUE_SOURCE_PETITION, summary="s", subjects=[]), "subjects"),

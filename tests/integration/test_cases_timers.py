@@ -47,9 +47,12 @@ async def on_measure(handlers, measure_id, command, now):
     return await handlers.handle_measure(ctx(command.by), measure_id, 0, now, make)
 
 
-async def fire(store, at) -> int:
-    clock = FixedClock(at)
-    return await TimerScheduler(store, clock).fire_due()
+async def fire(handlers, at) -> int:
+    """One pass of the scheduler as the cases service runs it: timers fire through their aggregate."""
+    scheduler = TimerScheduler(handlers.store, FixedClock(at))
+    scheduler.route("case", handlers.cases.fire)
+    scheduler.route("measure", handlers.measures.fire)
+    return await scheduler.fire_due()
 
 
 async def events_of(store, stream):
@@ -63,12 +66,12 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
     mid = made["measure_id"]
     await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
     timers_stream = f"measure-timers-{mid.removeprefix('measure-')}"
-    assert await fire(store, T0 + timedelta(hours=23)) == 0
-    assert await fire(store, T0 + timedelta(hours=24)) == 1
+    assert await fire(handlers, T0 + timedelta(hours=23)) == 0
+    assert await fire(handlers, T0 + timedelta(hours=24)) == 1
     assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue"]
     ends = datetime(2026, 6, 2, 9, tzinfo=timezone.utc)
-    assert await fire(store, ends - timedelta(days=14)) == 1               # warned ahead of the end
-    assert await fire(store, ends) == 1
+    assert await fire(handlers, ends - timedelta(days=14)) == 1               # warned ahead of the end
+    assert await fire(handlers, ends) == 1
     assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue", "MeasureExpiring", "MeasureExpired"]
     state, _ = await handlers.get_measure(mid)
     assert (state.status, state.notice_overdue) == ("EXPIRED", True)
@@ -89,8 +92,8 @@ async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
     await on_measure(handlers, mid, m.GiveDetentionNotice(mid, T0, T0, INV), T0)
     await on_measure(handlers, mid, m.ExtendMeasure(mid, "accounts abroad", False, SUP), T0 + timedelta(days=30))
     old_end, new_end = datetime(2026, 6, 2, 9, tzinfo=timezone.utc), datetime(2026, 9, 2, 9, tzinfo=timezone.utc)
-    assert await fire(store, old_end) == 0                                  # the old end's timers were cancelled
-    assert await fire(store, new_end) == 2                                  # warning and expiry of the new end
+    assert await fire(handlers, old_end) == 0                                  # the old end's timers were cancelled
+    assert await fire(handlers, new_end) == 2                                  # warning and expiry of the new end
     assert (await handlers.get_measure(mid))[0].status == "EXPIRED"
 
 
@@ -99,8 +102,8 @@ async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handl
     await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
     due = (await handlers.get_case(case_id))[0].trial_review_due
     assert due == datetime(2026, 4, 2, 9, tzinfo=timezone.utc)
-    assert await fire(store, due - timedelta(seconds=1)) == 0
-    assert await fire(store, due) == 1 and await fire(store, due + timedelta(days=1)) == 0
+    assert await fire(handlers, due - timedelta(seconds=1)) == 0
+    assert await fire(handlers, due) == 1 and await fire(handlers, due + timedelta(days=1)) == 0
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
     state, _ = await handlers.get_case(case_id)
     assert state.overdue
@@ -134,10 +137,46 @@ async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_fir
     appearance = await new_measure(handlers, case_id, "COMPELLED_APPEARANCE", by=HEAD)
     detention = await new_measure(handlers, case_id, "DETENTION")
     late = T0 + timedelta(hours=25)
-    assert await fire(store, late) >= 2                  # the appearance expired; the notice fell overdue
+    assert await fire(handlers, late) >= 2                  # the appearance expired; the notice fell overdue
     await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)
     rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late)
     assert [r["measure_id"] for r in rows][0] == appearance
     by_id = {r["measure_id"]: r for r in rows}
     assert by_id[detention]["notice_overdue"] and by_id[detention]["notice_given"]
     assert not by_id[ban]["expired_not_ended"] and by_id[appearance]["expired_not_ended"]
+
+
+async def test_a_stale_timer_changes_nothing_because_the_rules_say_so(store, handlers):
+    """A timer left behind (here scheduled by hand for a limit the review no longer has) fires as
+    the aggregate's command and `decide` finds nothing to record: marked fired, no event."""
+    from kernel import timers
+    from services.cases.adapters import mapping
+    from services.cases.domain import events as ev
+    case_id = await case_under_investigation(handlers)
+    await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
+    stale = T0 + timedelta(days=3)                     # not the review's limit
+    async with store.unit_of_work() as uow:
+        await timers.schedule(uow, f"stale:{case_id}", stale, f"case-timers-{case_id.removeprefix('case-')}",
+                              mapping.event_to_pb(ev.TrialReviewOverdue(case_id, stale)), correlation_id="c")
+    assert await fire(handlers, stale) == 1
+    assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == []
+    assert not (await handlers.get_case(case_id))[0].overdue
+    row = await store.pool.fetchrow(f"SELECT status, fired_event_id FROM {store.schema}.timers WHERE timer_id = $1",
+                                    f"stale:{case_id}")
+    assert row["status"] == "fired" and row["fired_event_id"] is None
+
+
+async def test_a_timer_its_aggregate_refuses_never_blocks_the_others(store, handlers):
+    from kernel import timers
+    from services.cases.adapters import mapping
+    from services.cases.domain import events as ev
+    case_id = await case_under_investigation(handlers)
+    await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
+    due = (await handlers.get_case(case_id))[0].trial_review_due
+    gone = f"case-{uuid.uuid4()}"                      # no such case: its firing is refused
+    async with store.unit_of_work() as uow:
+        await timers.schedule(uow, f"orphan:{gone}", due - timedelta(hours=1), f"case-timers-{gone.removeprefix('case-')}",
+                              mapping.event_to_pb(ev.TrialReviewOverdue(gone, due)), correlation_id="c")
+    assert await fire(handlers, due) == 2
+    assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
+    assert await events_of(store, f"case-timers-{gone.removeprefix('case-')}") == []

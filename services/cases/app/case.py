@@ -62,6 +62,9 @@ class CaseAggregate(Aggregate[Case]):
     def decide(self, command, state: Case) -> list:
         return decide(command, state, self.policy)
 
+    def timer_command(self, event):
+        return c.RecordTrialReviewOverdue(event.case_id, event.due) if isinstance(event, ev.TrialReviewOverdue) else None
+
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: Case) -> None:
         """A case is not closed over a running measure: each must be ended first (its timers, and the
         person's liberty, depend on it)."""
@@ -106,6 +109,12 @@ class MeasureAggregate(Aggregate[m.Measure]):
 
     def decide(self, command, state: m.Measure) -> list:
         return m.decide(command, state, self.rules)
+
+    def timer_command(self, event):
+        if isinstance(event, ev.DetentionNoticeOverdue):
+            return m.RecordNoticeOverdue(event.measure_id, event.due)
+        kind = {ev.MeasureExpiring: m.RecordExpiring, ev.MeasureExpired: m.RecordExpired}.get(type(event))
+        return kind(event.measure_id, event.ends_at) if kind else None
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
         if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):

@@ -18,7 +18,7 @@ from kernel.envelope import Link
 from kernel.ids import timer_stream_id
 from kernel.store import UnitOfWork
 from services.clues.app import ledger
-from services.clues.domain import events as ev
+from services.clues.domain import commands as c, events as ev
 from services.clues.domain.decide import decide
 from services.clues.domain.state import TERMINAL, Clue, evolve
 from services.clues.domain.warnings import Scheme, Timeline, marks, timeline
@@ -41,6 +41,13 @@ class ClueAggregate(Aggregate[Clue]):
 
     def __init__(self, schema: str, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec: Codec):
         self.schema, self.scheme, self.calendar, self.tz, self.codec = schema, scheme, calendar, tz, codec
+
+    def timer_command(self, event):
+        if isinstance(event, ev.ClueWarningRaised):
+            return c.RecordWarning(event.clue_id, event.colour, event.stage, event.rule, event.deadline)
+        if isinstance(event, ev.SupervisionNoticeOverdue):
+            return c.RecordNoticeOverdue(event.clue_id, event.notice_id, event.due_at)
+        return None
 
     def timeline(self, records: list[Recorded]) -> Timeline:
         return timeline([(r.event, r.at.astimezone(self.tz), r.version) for r in records], evolve, Clue())

@@ -167,3 +167,21 @@ class EscalateClue:
     to_office: str
     reason: str
     by: Principal
+
+
+@dataclass(frozen=True)
+class RecordWarning:
+    """A warning timer fires (三色预警): the clue turned `colour` in `stage` under `rule`."""
+    clue_id: str
+    colour: str
+    stage: str
+    rule: str
+    deadline: datetime
+
+
+@dataclass(frozen=True)
+class RecordNoticeOverdue:
+    """A supervision notice's timer fires: its due date passed."""
+    clue_id: str
+    notice_id: str
+    due_at: datetime

@@ -228,6 +228,22 @@ def escalate(cmd: c.EscalateClue, state: Clue):
     return [ev.ClueEscalated(cmd.clue_id, state.handling_office, to, _text(cmd.reason, "reason"), cmd.by.user)]
 
 
+def warning(cmd: c.RecordWarning, state: Clue) -> list:
+    """A warning stands only while the clue is still open in the stage it was set for: a timer
+    left from an earlier stage changes nothing (the rules say so, whatever the timer table holds)."""
+    if state.status in TERMINAL or state.status != cmd.stage:
+        return []
+    return [ev.ClueWarningRaised(cmd.clue_id, cmd.colour, cmd.stage, cmd.rule, cmd.deadline)]
+
+
+def notice_overdue(cmd: c.RecordNoticeOverdue, state: Clue) -> list:
+    """Overdue only if the notice is still open (not satisfied meanwhile)."""
+    if cmd.notice_id not in {n[0] for n in state.notices}:
+        return []
+    return [ev.SupervisionNoticeOverdue(cmd.clue_id, cmd.notice_id, cmd.due_at)]
+
+
+_FROM_TIMER = {c.RecordWarning: warning, c.RecordNoticeOverdue: notice_overdue}
 _DECIDE = {
     c.RegisterClue: register, c.ReadInformant: read_informant, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
     c.ApproveRegistration: approve_registration, c.RejectRegistration: reject_registration,
@@ -241,7 +257,10 @@ _DECIDE = {
 
 
 def decide(command, state: Clue) -> list:
-    """The command's events, then a SupervisionNoticeSatisfied for each open notice they fulfil."""
+    """The command's events, then a SupervisionNoticeSatisfied for each open notice they fulfil.
+    A timer's command changes no status, so it fulfils nothing."""
+    if type(command) in _FROM_TIMER:
+        return _FROM_TIMER[type(command)](command, state)
     events = _DECIDE[type(command)](command, state)
     after = fold_from(state, events)
     return events + [ev.SupervisionNoticeSatisfied(after.registered.clue_id, notice_id, after.status)

@@ -191,3 +191,17 @@ def test_a_notice_needs_a_due_date_ahead_and_escalation_a_new_office():
     spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_1", "x", HEAD)).raises(Validation, field="to_office")
     escalated = REGISTERED + spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", HEAD)).run()
     assert fold(escalated).handling_office == "supervision_2"
+
+
+def test_a_timer_is_a_command_the_rules_judge():
+    """A warning stands while the clue is open in the stage it was set for; a notice falls overdue
+    only while open. A timer left from an earlier stage, or for a met notice, records nothing."""
+    warn = c.RecordWarning(ID, "RED", "REGISTERED", "registered-1m", LATER)
+    spec.given(REGISTERED).when(warn).then([ev.ClueWarningRaised(ID, "RED", "REGISTERED", "registered-1m", LATER)])
+    spec.given(disposed("PRELIM_CHECK")).when(warn).then([])
+    spec.given(REG + [ev.ClueForwarded(ID, "procuratorate", "jurisdiction", "u-cm")]).when(
+        c.RecordWarning(ID, "RED", "FORWARDED", "r", LATER)).then([])
+    noticed = REGISTERED + [ev.SupervisionNoticeIssued(ID, "N-1", "supervision_1", LATER, "DISPOSED", "u-cm")]
+    overdue = c.RecordNoticeOverdue(ID, "N-1", LATER)
+    spec.given(noticed).when(overdue).then([ev.SupervisionNoticeOverdue(ID, "N-1", LATER)])
+    spec.given(noticed + [ev.SupervisionNoticeSatisfied(ID, "N-1", "CLOSED")]).when(overdue).then([])
