@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kernel.calendar import plus_months
+from kernel.checks import moment as _moment, one_of as _one_of, require as _require
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.ids import check_stream_id
 from kernel.person import Subject
@@ -42,25 +43,6 @@ DEFAULT_POLICY = CasePolicy()
 
 
 # --- checks --------------------------------------------------------------------------------------
-
-def _require(state: Case, statuses: tuple[str, ...], operation: str) -> None:
-    if state.status not in statuses:
-        raise IllegalState(state.status, operation)
-
-
-def _one_of(value: str, allowed: tuple[str, ...], field: str) -> str:
-    if value not in allowed:
-        raise Validation(field, f"must be one of {', '.join(allowed)}")
-    return value
-
-
-def _moment(value: datetime | None, field: str) -> datetime:
-    if value is None:
-        raise Validation(field, "is required")
-    if value.utcoffset() is None:
-        raise Validation(field, "must carry a time zone")
-    return value
-
 
 def _role(by, roles: tuple[str, ...], operation: str) -> None:
     if by.role not in roles:

@@ -10,10 +10,12 @@ is stale and changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime, timedelta
 from typing import Mapping
 
 from kernel.calendar import plus_months
+from kernel.checks import moment, require as _require
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.principal import Principal
 from services.cases.domain import events as ev
@@ -195,18 +197,7 @@ def fold(events) -> Measure:
 
 # -- decide --------------------------------------------------------------------------------------
 
-def _require(state: Measure, statuses: tuple[str, ...], operation: str) -> None:
-    if state.status not in statuses:
-        raise IllegalState(state.status, operation)
-
-
-def _moment(value: datetime | None, field: str, not_before: datetime | None = None) -> datetime:
-    """`value` if it is a time-zone-aware instant, not before `not_before` (the measure's start)."""
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise Validation(field, "required, with a time zone")
-    if not_before is not None and value < not_before:
-        raise Validation(field, f"is before the measure started ({not_before.isoformat()})")
-    return value
+_moment = partial(moment, since="the measure started")
 
 
 def _approver(state: Measure, by: Principal, roles: tuple[str, ...], act: str) -> None:

@@ -1,6 +1,9 @@
 """decide(command, clue) -> events: the rules of domain.md §2 and nothing else (no I/O, no clock)."""
 from __future__ import annotations
 
+from functools import partial
+
+from kernel.checks import MAX_TEXT, one_of as _one_of, require as _require, text
 from kernel.errors import Forbidden, IllegalState, Validation
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.state import (AWAITING_FILING, DISPOSAL_PROPOSED, NONE, PRELIM_CHECK, RECEIVED,
@@ -14,26 +17,9 @@ TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
 REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
 NOTICE_RESULTS = ("DISPOSED", "CONCLUDED")
 PRIORITIES = ("SAME_LEVEL_COMMITTEE_CADRE", "IMPORTANT_POST", "YOUNG_RESERVE_CADRE")
-MAX_TEXT = 4000
 
 
-def _require(state: Clue, statuses: tuple[str, ...], operation: str) -> None:
-    if state.status not in statuses:
-        raise IllegalState(state.status, operation)
-
-
-def _text(value: str, field: str) -> str:
-    if not value or not value.strip():
-        raise Validation(field, "must not be empty")
-    if len(value) > MAX_TEXT:
-        raise Validation(field, f"longer than {MAX_TEXT} characters")
-    return value.strip()
-
-
-def _one_of(value: str, allowed: tuple[str, ...], field: str) -> str:
-    if value not in allowed:
-        raise Validation(field, f"must be one of {', '.join(allowed)}")
-    return value
+_text = partial(text, limit=4000)     # a clue's texts; plans and findings may be longer (MAX_TEXT)
 
 
 def _pending(state: Clue, kind: str, operation: str):
@@ -132,7 +118,7 @@ def submit_plan(cmd: c.SubmitPrelimCheckPlan, state: Clue):
     team = tuple(t.strip() for t in cmd.team if t.strip())
     if len(team) < 2:
         raise Validation("team", "a preliminary check needs a team of at least two people")
-    return [ev.PrelimCheckPlanSubmitted(cmd.clue_id, _text(cmd.work_plan, "work_plan"), team,
+    return [ev.PrelimCheckPlanSubmitted(cmd.clue_id, _text(cmd.work_plan, "work_plan", limit=MAX_TEXT), team,
                                         cmd.subject_heads_lower_committee, cmd.by.user)]
 
 
@@ -159,7 +145,7 @@ def report(cmd: c.ReportPrelimCheck, state: Clue):
     if state.plan is None or not state.plan.complete:
         missing = sorted(state.plan.needs - state.plan.approved) if state.plan else ["a submitted plan"]
         raise IllegalState(f"{state.status} (plan lacks approval: {', '.join(missing)})", operation)
-    return [ev.PrelimCheckReported(cmd.clue_id, _text(cmd.findings, "findings"),
+    return [ev.PrelimCheckReported(cmd.clue_id, _text(cmd.findings, "findings", limit=MAX_TEXT),
                                    _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"), cmd.by.user)]
 
 
