@@ -10,7 +10,6 @@ import shutil
 import uuid
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from kernel.clock import FixedClock

@@ -13,16 +13,16 @@ payloads and back.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Generic, NamedTuple, Sequence, TypeVar
-
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from kernel.commands import CommandContext, run_once
-from kernel.mapping import Codec
 from kernel.envelope import Link, instant, parse
 from kernel.errors import Concurrency, IllegalState, NotFound
 from kernel.ids import aggregate_of, check_stream_id, timer_stream_id
+from kernel.mapping import Codec
 from kernel.principal import Principal
 from kernel.store import EventStore, StoredEvent, UnitOfWork
 from kernel.timers import DueTimer

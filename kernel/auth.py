@@ -19,6 +19,6 @@ class Authenticator:
         return self.catalogue.check_principal(claims.principal)
 
     @classmethod
-    def from_files(cls, public_keys: tuple[Path, ...], catalogue_file: Path | None) -> "Authenticator":
+    def from_files(cls, public_keys: tuple[Path, ...], catalogue_file: Path | None) -> Authenticator:
         verifier = TokenVerifier([tokens.load_public_key(p) for p in public_keys])
         return cls(verifier, catalogue_mod.load(catalogue_file))

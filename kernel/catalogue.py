@@ -5,9 +5,10 @@ CATALOGUE_FILE for your own). Pure lookups after loading; no I/O.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from kernel.config import read_toml
 from kernel.errors import Forbidden, Unauthenticated, Validation

@@ -6,8 +6,9 @@ test deployment (and only a test deployment) may move through `control.v1.Contro
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from kernel.errors import IllegalState, Validation

@@ -17,9 +17,9 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable
 
 from google.protobuf.message import Message
 
@@ -54,7 +54,7 @@ class CommandContext:
     request_id: str = ""
     fingerprint: bytes = b""
 
-    def item(self, k: int) -> "CommandContext":
+    def item(self, k: int) -> CommandContext:
         """The context of the k-th command of a batch request: same request, its own event ids."""
         return dataclasses.replace(self, operation=f"{self.operation}#{k}")
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import faust
 
@@ -135,7 +136,7 @@ class Consumer:
         if hasattr(handler, "requester"):          # a handler that asks producers for more
             handler.requester = self.requester
 
-    async def start(self) -> "Consumer":
+    async def start(self) -> Consumer:
         s = self.settings
         for topic in self.topics:  # consumers wait for topics; creating them with the owner's spec is equivalent
             await asyncio.to_thread(topics_mod.ensure_topic, s.kafka_bootstrap,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from functools import cache
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
@@ -71,7 +71,7 @@ def rule_of(fd: FieldDescriptor) -> rules_pb2.FieldRule | None:
     return options.Extensions[rules_pb2.rule] if options.HasExtension(rules_pb2.rule) else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def rules_of(message: Descriptor) -> tuple[tuple[FieldDescriptor, rules_pb2.FieldRule], ...]:
     """The (field, rule) pairs of a message type; a field without a rule is a contract defect."""
     pairs = []

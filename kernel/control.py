@@ -5,9 +5,9 @@ from __future__ import annotations
 from google.protobuf import timestamp_pb2
 
 from control.v1 import control_pb2 as pb, control_pb2_grpc as pb_grpc
+from kernel import log as klog
 from kernel.clock import ServiceClock
 from kernel.errors import Validation
-from kernel import log as klog
 from kernel.grpc_server import rpc
 from kernel.status import StatusBoard
 

@@ -6,8 +6,8 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class DeciderSpec:
     decide: Callable
     fold: Callable
 
-    def given(self, events: list) -> "_When":
+    def given(self, events: list) -> _When:
         return _When(self, list(events))
 
 
@@ -24,7 +24,7 @@ class _When:
     spec: DeciderSpec
     events: list
 
-    def when(self, command) -> "_Then":
+    def when(self, command) -> _Then:
         return _Then(self.spec, self.events, command)
 
 

@@ -17,8 +17,8 @@ transaction) or kept in the consumer's quarantine with its error:
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from kernel import log as klog, quarantine
 from kernel.errors import Validation

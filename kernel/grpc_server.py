@@ -10,22 +10,28 @@ import contextvars
 import functools
 import ipaddress
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import grpc
 import structlog
 from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
 from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
 
 from kernel import errors, log as klog
 from kernel.auth import Authenticator
 from kernel.catalogue import Act
-from kernel.commands import (CORRELATION_HEADER, REQUEST_ID_HEADER, CommandContext, check_correlation_id,
-                             check_request_id, fingerprint)
+from kernel.commands import (
+    CORRELATION_HEADER,
+    REQUEST_ID_HEADER,
+    CommandContext,
+    check_correlation_id,
+    check_request_id,
+    fingerprint,
+)
 from kernel.contract import Contract
 from kernel.principal import Principal
 from kernel.store import is_store_down, store_unavailable

@@ -142,7 +142,7 @@ class _BatchState:
         self.advanced: set[str] = set()
 
     @classmethod
-    async def load(cls, conn, inbox: "Inbox", items, streams) -> "_BatchState":
+    async def load(cls, conn, inbox: Inbox, items, streams) -> _BatchState:
         s, c = inbox.schema, inbox.consumer
         seen, last = await inbox.remembered(conn, list({env.event_id for env, _, _ in items}), streams)
         held = {(r[0], r[1]): (bytes(r[2]), Source(**json.loads(r[3]))) for r in await conn.fetch(
@@ -185,7 +185,7 @@ class _BatchState:
             self.released.append((stream_id, version))
             self._accept(env_mod.parse(raw), raw, hashlib.sha256(raw).digest(), source)
 
-    async def write(self, conn, inbox: "Inbox") -> None:
+    async def write(self, conn, inbox: Inbox) -> None:
         s, c = inbox.schema, inbox.consumer
         await inbox.remember(conn, self.new_rows, {x: self.last[x] for x in sorted(self.advanced)})
         new_held = [h for h in self.new_held if (h[0], h[1]) in self.held]   # not released in this batch

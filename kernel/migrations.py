@@ -10,9 +10,9 @@ that ran unrecorded before migrations were numbered, so a schema made then is ad
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable, Sequence
 
 import asyncpg
 

@@ -13,6 +13,6 @@ class Principal:
     user: str
 
     @classmethod
-    def system(cls, component: str) -> "Principal":
+    def system(cls, component: str) -> Principal:
         """The principal of a process acting on its own (scheduler, relay, process manager)."""
         return cls(agency="commission", office="system", role="system", user=f"system:{component}")

@@ -19,8 +19,9 @@ table and, when asked, swaps it in. `python -m kernel.rebuild` runs it for any s
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from kernel.aggregate import Aggregate, CommandRunner, History
 from kernel.clock import SystemClock
@@ -105,7 +106,7 @@ class Fold:
     folds_timer_stream: bool = False
 
     @classmethod
-    def of(cls, aggregate, codec: Codec) -> "Fold":
+    def of(cls, aggregate, codec: Codec) -> Fold:
         """From an `Aggregate` or its class (what folding needs are class attributes)."""
         return cls(aggregate.kind, aggregate.initial, aggregate.evolve, codec, aggregate.folds_timer_stream)
 

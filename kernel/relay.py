@@ -39,9 +39,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from kernel import envelope as env_mod
-from kernel import log as klog
-from kernel import topics
+from kernel import envelope as env_mod, log as klog, topics
 from kernel.settings import KAFKA_HEADROOM_BYTES
 from kernel.status import STUCK, Component
 from kernel.store import DEFAULT_MAX_EVENT_BYTES, Cursor, EventStore, StoredEvent
@@ -114,7 +112,7 @@ async def stop_quietly(client) -> None:
 
 
 class OutboxRelay:
-    def __init__(self, store: EventStore, bootstrap: str, spec: "topics.TopicSpec", *,
+    def __init__(self, store: EventStore, bootstrap: str, spec: topics.TopicSpec, *,
                  max_request_size: int = DEFAULT_MAX_REQUEST_SIZE, poll_seconds: float = 0.05,
                  marker_check_seconds: float = 2.0, batch_size: int = 500, stuck_retry_seconds: float = 5.0,
                  stuck_log_seconds: float = 60.0, ready_wait_seconds: float = 10.0,
@@ -196,7 +194,7 @@ class OutboxRelay:
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _check_running(self) -> None:
@@ -405,7 +403,7 @@ class OutboxRelay:
             if not self._ready.is_set():
                 try:
                     await asyncio.wait_for(self._ready.wait(), timeout=max(deadline - time.monotonic(), 0.001))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     raise NotReady(f"relay for {self.spec.name!r} not connected with a checked topic after "
                                    f"{self.ready_wait_seconds} s") from None
             async with self._lock:

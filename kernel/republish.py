@@ -23,13 +23,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from kernel import log as klog
-from kernel import topics
+from kernel import log as klog, topics
 from kernel.relay import NotReady, Stuck, stop_quietly
 from kernel.watermark import Position
 
@@ -48,11 +47,11 @@ class RepublishRequest:
     watermark: bool = False           # a watermark now
 
     @classmethod
-    def positions(cls, topic: str, after: Position, through: Position, requested_by: str) -> "RepublishRequest":
+    def positions(cls, topic: str, after: Position, through: Position, requested_by: str) -> RepublishRequest:
         return cls(topic, "", 0, 0, requested_by, after=after, through=through)
 
     @classmethod
-    def for_watermark(cls, topic: str, requested_by: str) -> "RepublishRequest":
+    def for_watermark(cls, topic: str, requested_by: str) -> RepublishRequest:
         return cls(topic, "", 0, 0, requested_by, watermark=True)
 
     @property
@@ -78,7 +77,7 @@ class RepublishRequest:
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
     @classmethod
-    def decode(cls, raw: bytes) -> "RepublishRequest":
+    def decode(cls, raw: bytes) -> RepublishRequest:
         """Parse and check a request; ValueError for anything malformed."""
         try:
             data = json.loads(raw)
@@ -330,7 +329,7 @@ class RepublishServer:
     async def _sleep(self, seconds: float) -> None:
         try:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -385,7 +384,7 @@ class HeldGapSweeper:
             try:
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.interval_seconds)
                 return
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             try:
                 await rerequest_held(self.inbox, self.pool, self.requester, self.topic_of_stream)

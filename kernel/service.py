@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import asyncpg
 import grpc
@@ -45,8 +46,8 @@ class Wiring(Generic[P]):
     """What a service adds to the shell: `build` makes its parts once the store is ready,
     `register` adds its servicers from them, `stop` stops them (before the shell's own)."""
     service_names: tuple[str, ...]
-    build: Callable[["ServiceHost[P]"], Awaitable[P]] = _nothing
-    register: Callable[["ServiceHost[P]", P, grpc.aio.Server], None] = lambda host, parts, server: None
+    build: Callable[[ServiceHost[P]], Awaitable[P]] = _nothing
+    register: Callable[[ServiceHost[P], P, grpc.aio.Server], None] = lambda host, parts, server: None
     stop: Callable[[P], Awaitable[None]] = _nothing
     produces: bool = True
     migrations: tuple[Migration, ...] = ()     # the service's own, applied after the kernel's
@@ -63,7 +64,7 @@ class ServiceHost(Generic[P]):
     republish_server: RepublishServer | None = None
     parts: P | None = None
 
-    async def start(self) -> "ServiceHost":
+    async def start(self) -> ServiceHost:
         s = self.settings
         self.log = klog.get(s.service)
         self.status = StatusBoard(s.service)

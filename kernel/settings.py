@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, fields
-from typing import TypeVar
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 from kernel.contract import Limits
 from kernel.platform import DEFAULT_FILE as DEFAULT_PLATFORM_FILE, load_platform, platform_file

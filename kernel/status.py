@@ -6,8 +6,8 @@ when the status is read, so nothing here caches or polls.
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 OK, RETRYING, STUCK, DEGRADED = "ok", "retrying", "stuck", "degraded"
 

@@ -15,10 +15,10 @@ Ordering rule for readers (the subtlest lines of the system, read before changin
 """
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Sequence
 
 import asyncpg
 
@@ -267,7 +267,7 @@ def check_identifier(value: str, field: str) -> str:
 class UnitOfWork:
     """One transaction the caller owns: appends to any streams plus the caller's own rows (`conn`)."""
 
-    def __init__(self, store: "EventStore", conn: asyncpg.Connection):
+    def __init__(self, store: EventStore, conn: asyncpg.Connection):
         self.store, self.conn = store, conn
         self.recorded_at = store.clock.now()
         self.appended: list[StoredEvent] = []
@@ -315,8 +315,8 @@ class _Batch:
     sealed: list[bytes]
 
     @classmethod
-    def of(cls, store: "EventStore", stream_id: str, expected_version: int, events: Sequence[NewEvent],
-           recorded_at) -> "_Batch":
+    def of(cls, store: EventStore, stream_id: str, expected_version: int, events: Sequence[NewEvent],
+           recorded_at) -> _Batch:
         check_identifier(stream_id, "stream_id")
         if not events:
             raise Validation("events", "nothing to append")

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Awaitable, Callable
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
@@ -149,7 +149,7 @@ class DueTimer:
     causation_id: str
 
     @classmethod
-    def of(cls, row) -> "DueTimer":
+    def of(cls, row) -> DueTimer:
         return cls(row["timer_id"], row["stream_id"], row["due_at"], _message(row["event_type"], bytes(row["payload"])),
                    tuple(Link(*l) for l in json.loads(row["links"])), row["correlation_id"],
                    row["causation_id"] or row["timer_id"])
@@ -198,7 +198,7 @@ class TimerScheduler:
             self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), pause)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _seconds_to_next(self) -> float:

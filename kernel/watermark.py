@@ -26,14 +26,14 @@ class Position:
     order_key: int = 0
     position: int = 0
 
-    def __lt__(self, other: "Position") -> bool:
+    def __lt__(self, other: Position) -> bool:
         return (self.order_key, self.position) < (other.order_key, other.position)
 
     def encode(self) -> str:
         return f"{self.order_key}:{self.position}"
 
     @classmethod
-    def decode(cls, text: str) -> "Position":
+    def decode(cls, text: str) -> Position:
         """ValueError for anything but "<int>:<int>" of non-negative numbers."""
         order_key, sep, position = text.partition(":")
         if not sep or not order_key.isdigit() or not position.isdigit():
@@ -65,7 +65,7 @@ class Watermark:
                            "count": self.count, "partitions": self.partitions}, separators=(",", ":")).encode()
 
     @classmethod
-    def decode(cls, raw: bytes) -> "Watermark":
+    def decode(cls, raw: bytes) -> Watermark:
         """ValueError for anything malformed."""
         try:
             data = json.loads(raw)

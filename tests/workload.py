@@ -10,8 +10,8 @@ import asyncio
 import random
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from kernel.errors import Concurrency
 from kernel.store import EventStore, StoredEvent, UnitOfWork

@@ -41,7 +41,7 @@ class AuditSettings(ServiceSettings):
     checkpoint_seconds: float = 10.0
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "AuditSettings":
+    def from_env(cls, env: dict | None = None) -> AuditSettings:
         return extend(cls, from_env("audit", env), ledger_origin=env_text(env, "AUDIT_LEDGER_ORIGIN",
                                                                           default=DEFAULT_ORIGIN),
                       ledger_key_file=env_path(env, "AUDIT_LEDGER_KEY_FILE"),

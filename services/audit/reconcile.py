@@ -41,8 +41,8 @@ from urllib.parse import urlsplit
 import asyncpg
 from tqdm import tqdm
 
-from kernel.platform import load_platform, platform_file
 from kernel import store
+from kernel.platform import load_platform, platform_file
 from kernel.store import is_store_down
 from services.audit.domain.reconciliation import MISSING, Entry, Finding, Reconciliation, producer_of_topic
 
@@ -82,7 +82,7 @@ def _check_url(url: str, option: str) -> str:
     if u.scheme not in ("postgresql", "postgres"):
         raise UsageError(f"{option}: {url.split('://')[0]!r} is not a PostgreSQL URL; give postgresql://host:port/db")
     try:
-        u.port
+        _ = u.port            # urlsplit checks the port only when asked
     except ValueError as e:
         raise UsageError(f"{option}: a bad port ({e}); give postgresql://host:port/db") from e
     if ":" in u.path:

@@ -35,7 +35,7 @@ class CasesSettings(ServiceSettings):
     measure_rules_file: Path | None = None
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "CasesSettings":
+    def from_env(cls, env: dict | None = None) -> CasesSettings:
         return extend(cls, from_env("cases", env), measure_rules_file=env_path(env, "CASES_MEASURE_RULES_FILE"))
 
 

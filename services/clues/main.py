@@ -38,7 +38,7 @@ class CluesSettings(ServiceSettings):
     warning_scheme: str | None = None
 
     @classmethod
-    def from_env(cls, env: dict | None = None) -> "CluesSettings":
+    def from_env(cls, env: dict | None = None) -> CluesSettings:
         return extend(cls, from_env("clues", env), informant_key_file=env_path(env, "CLUES_INFORMANT_KEY_FILE"),
                       warnings_file=env_path(env, "CLUE_WARNINGS_FILE"),
                       warning_scheme=env_text(env, "CLUE_WARNING_SCHEME") or None)

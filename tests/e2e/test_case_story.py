@@ -21,7 +21,7 @@ from services.audit.main import build as build_audit
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
-from tests.e2e.test_clue_lifecycle import HEAD, COMMITTEE, Client, replay, to_report, wait_state
+from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay, to_report, wait_state
 from tests.factories import call_metadata, service_settings
 
 INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")

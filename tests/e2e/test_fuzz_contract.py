@@ -62,8 +62,20 @@ from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.main import build as build_clues
-from tests.contract_strategies import (GARBAGE_AUTHORIZATION, HIGH, LOW, Frame, edge_message, forged, hostile_message,
-                                       message_breakable, message_class, raw_body, tampered, valid_message)
+from tests.contract_strategies import (
+    GARBAGE_AUTHORIZATION,
+    HIGH,
+    LOW,
+    Frame,
+    edge_message,
+    forged,
+    hostile_message,
+    message_breakable,
+    message_class,
+    raw_body,
+    tampered,
+    valid_message,
+)
 from tests.contract_walk import rpc_methods
 from tests.factories import service_settings, token_for
 
@@ -248,7 +260,7 @@ class Platform:
     async def rows(self) -> dict[str, int]:
         """Rows of every service's `events` and `requests` tables."""
         counts = {}
-        for name, host in self.hosts.items():
+        for _name, host in self.hosts.items():
             s = host.settings.schema
             async with host.pool.acquire() as conn:
                 for table in ("events", "requests"):

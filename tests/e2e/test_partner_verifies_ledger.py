@@ -11,9 +11,9 @@ from clues.v1 import events_pb2 as ev_pb2
 from common.v1 import identity_pb2
 from kernel.envelope import parse
 from kernel.principal import Principal
+from kernel.settings import extend
 from services.audit.domain import merkle
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
-from kernel.settings import extend
 from services.audit.main import AuditSettings, build as build_audit
 from services.audit.verify_bundle import verify_bundle
 from services.clues.main import build as build_clues

@@ -25,7 +25,7 @@ from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, audit_history
 from tests.e2e.test_clue_warnings import set_clock, warnings_of
-from tests.factories import wait_until, call_metadata, service_settings, ts
+from tests.factories import call_metadata, service_settings, ts, wait_until
 
 CST = timezone(timedelta(hours=8))
 RESIDENT = Principal("commission", "resident_group_1", "resident_officer", "u-res")

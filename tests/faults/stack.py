@@ -18,8 +18,8 @@ import asyncpg
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from common.v1 import identity_pb2
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
+from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
 from kernel import tokens
 from kernel.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
@@ -88,7 +88,7 @@ class Stack:
                 control_pb2.GetStatusRequest(), metadata=call_metadata(self.settings, OPERATOR), timeout=10)
 
     # -- the exact count ------------------------------------------------------------------------
-    async def converged(self, load: "Load", seconds: float = 120) -> Counter:
+    async def converged(self, load: Load, seconds: float = 120) -> Counter:
         """Wait until the ledger holds every producer event, then check it exactly: each once,
         nothing held or kept aside, every acknowledged command stored, the tree whole."""
         conn = await asyncpg.connect(self.pg.url)
@@ -184,7 +184,7 @@ class Load:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
-    def start(self) -> "Load":
+    def start(self) -> Load:
         self._stop.clear()
         self._tasks = [asyncio.create_task(self._client(i)) for i in range(self.clients)]
         return self

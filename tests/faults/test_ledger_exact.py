@@ -13,7 +13,7 @@ import asyncio
 import pytest
 
 from tests.factories import committed_offsets
-from tests.faults.stack import Load, Stack, SERVICES
+from tests.faults.stack import SERVICES, Load, Stack
 
 pytestmark = pytest.mark.faults
 STEP = 40         # acknowledged calls between the phases of a scenario

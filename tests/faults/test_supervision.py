@@ -20,13 +20,13 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from common.v1 import identity_pb2
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
+from common.v1 import identity_pb2
 from kernel.embedded import free_port
 from kernel.platform import load_platform
+from tests.factories import call_metadata, service_settings
 
 SERVICES = load_platform().names
-from tests.factories import call_metadata, service_settings
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]

@@ -98,7 +98,7 @@ class Platform:
         self.env = {**env, "PYTHONPATH": f"{code}{os.pathsep}{code / 'gen'}"}
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self) -> "Platform":
+    def start(self) -> Platform:
         for s in SERVICES:
             with open(self.log_path(s), "ab") as out:
                 self.procs[s] = subprocess.Popen([sys.executable, "-m", f"services.{s}.main"], cwd=self.code,

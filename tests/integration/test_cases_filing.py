@@ -17,8 +17,8 @@ from kernel.inbox import Source
 from kernel.person import Subject
 from kernel.principal import Principal
 from services.cases.adapters import mapping
-from services.cases.app import measure_ledger
 from services.cases.adapters.translators import case_id_for, from_clues
+from services.cases.app import measure_ledger
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
 from services.cases.app.measure_rules import load_measure_rules

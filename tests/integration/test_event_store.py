@@ -3,9 +3,9 @@ import asyncio
 
 import pytest
 
-from kernel.errors import Concurrency, Validation
 from clues.v1 import events_pb2
 from kernel.envelope import parse, unpack
+from kernel.errors import Concurrency, Validation
 from kernel.store import UnitOfWork
 from tests.factories import clue_event
 

@@ -19,7 +19,6 @@ import random
 import time
 from collections import Counter, defaultdict
 
-
 from kernel.store import Cursor, EventStore, StoredEvent, UnitOfWork
 from tests.factories import clue_event
 from tests.workload import Mix, random_writer, write_inbox_row
@@ -230,10 +229,12 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
     open_txs = []
     try:
         poller.start()
-        await tx_a.start(); open_txs.append(tx_a)
+        await tx_a.start()
+        open_txs.append(tx_a)
         await write_inbox_row(store, conn_a, S)         # A takes its xid first ...
         xid_a = await xact_id(conn_a)
-        await tx_c.start(); open_txs.append(tx_c)
+        await tx_c.start()
+        open_txs.append(tx_c)
         await write_inbox_row(store, conn_c, "elsewhere")  # ... then C ...
         xid_c = await xact_id(conn_c)
         async with store.unit_of_work() as uow_b:      # ... then B, which appends S v1 and commits
@@ -247,7 +248,8 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
         uow_a = UnitOfWork(store, conn_a)
         assert await uow_a.stream_version(S) == 1
         await uow_a.append(S, 1, [clue_event(S)])
-        await tx_a.commit(); open_txs.remove(tx_a)
+        await tx_a.commit()
+        open_txs.remove(tx_a)
 
         await poller.settle()
         async with pool.acquire() as conn:
@@ -264,7 +266,9 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
         assert await store.read_all() == []
         assert keys == {1: xid_b, 2: xid_b}
 
-        await tx_c.commit(); open_txs.remove(tx_c)
+        await tx_c.commit()
+
+        open_txs.remove(tx_c)
         await poller.settle()
         out = await store.read_all()
         assert [(e.stream_id, e.version) for e in out] == [(S, 1), (S, 2)]

@@ -233,7 +233,7 @@ async def test_concurrent_v1_and_held_v2_of_a_new_stream_do_not_strand_v2(store)
         v1, v2 = stream_of(stream, 2)
         barrier = asyncio.Barrier(2)
 
-        async def deliver(raw, offset):
+        async def deliver(raw, offset, barrier=barrier):
             async with store.unit_of_work() as uow:
                 await barrier.wait()            # both transactions open before either decides
                 out = await inbox.receive(uow.conn, raw, src(offset))

@@ -78,7 +78,7 @@ async def test_a_lost_first_event_is_found_from_the_watermark_and_repaired(store
     checkpoints = Checkpointer(store.pool, store.schema, _signer(), "test/ledger", completeness=recorder.completeness)
     await checkpoints.migrate()
     try:
-        for i in range(4):
+        for _i in range(4):
             await append(producer, f"clue-{uuid.uuid4()}", 2)
         await append(producer, lost)                  # a new stream's first and only event, lost
         await append(producer, f"clue-{uuid.uuid4()}")

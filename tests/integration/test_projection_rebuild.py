@@ -17,6 +17,7 @@ from kernel.clock import FixedClock
 from kernel.projections import rebuild
 from kernel.timers import TimerScheduler
 from services.cases import rebuild as cases_hook
+from services.cases.domain import measures as m
 from services.clues import rebuild as clues_hook
 from services.clues.adapters import mapping
 from services.clues.adapters.vault import InformantVault
@@ -25,7 +26,6 @@ from services.clues.app.handlers import ClueHandlers
 from services.clues.app.schemes import load_scheme
 from services.clues.domain import commands as c
 from services.clues.domain.events import Subject
-from services.cases.domain import measures as m
 from tests.integration.test_cases_filing import handlers  # noqa: F401 - the cases fixture, on `store`
 from tests.integration.test_cases_timers import INV, T0, case_under_investigation, new_measure, on_measure
 from tests.integration.test_clue_reconciliation import CM, CST, HEAD, RES, ctx as clue_ctx, registered, step

@@ -32,9 +32,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from kernel import envelope as env_mod
 from kernel.embedded import EmbeddedBroker
 from kernel.relay import MARKER_KEY, OutboxRelay
-from kernel.watermark import WATERMARK_KEY
 from kernel.store import Cursor, EventStore
 from kernel.topics import TopicSpec
+from kernel.watermark import WATERMARK_KEY
 from tests.factories import clue_event
 from tests.workload import Mix, random_writer
 

@@ -24,8 +24,15 @@ from kernel.status import OK, STUCK
 from kernel.store import EventStore
 from kernel.topics import TopicSpec
 from tests.factories import clue_event
-from tests.integration.test_relay import (PARTITIONS, check_records, read_topic, relay_state, stop_relay,
-                                          stored_events, wait_caught_up)
+from tests.integration.test_relay import (
+    PARTITIONS,
+    check_records,
+    read_topic,
+    relay_state,
+    stop_relay,
+    stored_events,
+    wait_caught_up,
+)
 
 BOUND = 327_680          # kafka_message_bytes at the default envelope bound
 LOW = 8_192              # a relay configured below it

@@ -24,8 +24,15 @@ import kernel.relay as relay_mod
 from kernel import topics
 from kernel.relay import OutboxRelay
 from kernel.topics import TopicSpec
-from tests.integration.test_relay import (PARTITIONS, append, read_topic, relay_state, stop_relay,
-                                          stored_events, wait_caught_up)
+from tests.integration.test_relay import (
+    PARTITIONS,
+    append,
+    read_topic,
+    relay_state,
+    stop_relay,
+    stored_events,
+    wait_caught_up,
+)
 
 
 class Clients:
@@ -152,7 +159,7 @@ async def test_drop_waits_for_a_republish_in_flight(store, bootstrap, spec, clie
         try:                                          # run() drops its clients now, or waits to
             await asyncio.wait_for(dropping.wait(), 1.0)
             await asyncio.sleep(0.3)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         clients.send_gate.set()
         assert await asyncio.wait_for(republish, 20) == 3

@@ -16,14 +16,12 @@ from contextlib import asynccontextmanager
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from kernel import envelope as env_mod
-from kernel import topics
+from kernel import envelope as env_mod, topics
 from kernel.clock import FixedClock
 from kernel.embedded import EmbeddedBroker, free_port
 from kernel.inbox import Source
 from kernel.relay import MARKER_KEY, NotReady, OutboxRelay
-from kernel.republish import (HeldGapSweeper, RepublishRequest, RepublishRequester, RepublishServer,
-                              rerequest_held)
+from kernel.republish import HeldGapSweeper, RepublishRequest, RepublishRequester, RepublishServer, rerequest_held
 from kernel.settings import republish_topic, topic_name
 from kernel.store import EventStore
 from kernel.watermark import WATERMARK_KEY

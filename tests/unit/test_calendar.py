@@ -4,9 +4,16 @@ from datetime import date
 
 import pytest
 
+from kernel.calendar import (
+    CalendarError,
+    WorkingCalendar,
+    add_calendar_days,
+    add_months,
+    default_calendar_path,
+    load_calendar,
+    parse_calendar,
+)
 from kernel.settings import from_env
-from kernel.calendar import (CalendarError, WorkingCalendar, add_calendar_days, add_months, default_calendar_path,
-                             load_calendar, parse_calendar)
 
 CAL = load_calendar()
 D = date.fromisoformat

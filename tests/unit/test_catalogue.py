@@ -104,6 +104,6 @@ def test_every_operation_a_servicer_checks_is_catalogued():
     from kernel.control import ControlServicer
     from services.audit.adapters.grpc_servicer import AuditServicer
     from services.clues.adapters.grpc_servicer import ClueServicer
-    operations = {getattr(m, "operation") for cls in (ClueServicer, AuditServicer, ControlServicer)
+    operations = {m.operation for cls in (ClueServicer, AuditServicer, ControlServicer)
                   for m in vars(cls).values() if hasattr(m, "operation")}
     assert operations and operations <= set(CAT.operations)

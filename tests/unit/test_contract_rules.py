@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 
 def test_every_request_field_declares_a_rule():
     missing = []
-    for message, fd in request_fields():
+    for message, _fd in request_fields():
         try:
             rules_of(message)
         except LookupError as e:

@@ -1,9 +1,9 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from clues.v1 import events_pb2
-from google.protobuf.timestamp_pb2 import Timestamp
 from kernel import envelope
 from kernel.errors import Validation
 from tests.factories import clue_event
@@ -57,6 +57,7 @@ def test_derived_event_ids_are_stable_per_request_and_index():
     datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)])
 def test_fast_timestamps_equal_protobufs_own_conversion(at):
     from google.protobuf import timestamp_pb2
+
     from kernel.envelope import _ts
     expected = timestamp_pb2.Timestamp()
     expected.FromDatetime(at)
@@ -65,10 +66,12 @@ def test_fast_timestamps_equal_protobufs_own_conversion(at):
 
 def test_build_gives_the_bytes_of_the_plain_construction():
     """`build` is tuned for speed; its sealed bytes must equal the obvious construction's."""
+    from dataclasses import replace
+
     from google.protobuf import any_pb2, timestamp_pb2
+
     from common.v1 import envelope_pb2
     from kernel.envelope import Link
-    from dataclasses import replace
     event = replace(clue_event("clue-b"), links=(Link("person", "P-1", "subject"), Link("clue", "clue-a")),
                     causation_id="req-1", request_id="req-1")
     recorded = datetime(2026, 5, 6, 9, 0, 1, 5, tzinfo=timezone(timedelta(hours=8)))

@@ -19,7 +19,7 @@ def server_error(sqlstate: str) -> PostgresError:
     ConnectionResetError(104, "Connection reset by peer"),
     ConnectionRefusedError(111, "Connection refused"),
     OSError(113, "No route to host"),
-    asyncio.TimeoutError(),
+    TimeoutError(),
     asyncpg.InterfaceError("cannot perform operation: connection is closed"),
     asyncpg.exceptions.InternalClientError("cannot switch to state 15; another operation (2) is in progress"),
     asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed in the middle of operation"),

@@ -14,8 +14,14 @@ import pytest
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsResponse
 
-from kernel.topics import (TopicSpec, check_message_limit, check_topic_config, parse_broker_limit,
-                           parse_describe_configs, unverifiable)
+from kernel.topics import (
+    TopicSpec,
+    check_message_limit,
+    check_topic_config,
+    parse_broker_limit,
+    parse_describe_configs,
+    unverifiable,
+)
 
 SPEC = TopicSpec("events.clues", partitions=3)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
-
 from kernel.errors import NotFound, Validation
 from kernel.grpc_server import rpc
 from kernel.mapping import datetime_of, timestamp as _ts

@@ -8,14 +8,14 @@ step, without those two.
 """
 from __future__ import annotations
 
-from audit.v1 import service_pb2 as pb
-from cases.v1 import events_pb2 as _cases  # noqa: F401 - registers the cases contract's types
-from clues.v1 import events_pb2 as _clues  # noqa: F401 - registers the clues contract's types
-from common.v1 import recording_pb2
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from audit.v1 import service_pb2 as pb
+from cases.v1 import events_pb2 as _cases  # noqa: F401 - registers the cases contract's types
+from clues.v1 import events_pb2 as _clues  # noqa: F401 - registers the clues contract's types
+from common.v1 import recording_pb2
 from kernel.envelope import Envelope, parse
 from kernel.mapping import timestamp
 

@@ -93,7 +93,7 @@ class Checkpointer:
         except ProofError as e:
             self.log.error("audit.checkpoint_refused", last_size=last.tree_size, size=size, problem=str(e),
                            action="run `python -m services.audit.verify` to locate the alteration")
-            raise CheckpointRefused(f"the stored tree of {size} does not extend checkpoint {last.tree_size}: {e}")
+            raise CheckpointRefused(f"the stored tree of {size} does not extend checkpoint {last.tree_size}: {e}") from e
 
     async def run(self, interval_seconds: float) -> None:
         """Sign at an interval until cancelled; a refusal is logged each time, never swallowed silently."""

@@ -11,7 +11,7 @@ written: the consumer then delivers the batch record by record and keeps that on
 """
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from kernel import envelope as env_mod, log as klog, migrations, quarantine as kept
 from kernel.envelope import principal_of

@@ -164,7 +164,7 @@ class NoteSigner:
         (UTF-8, ends in newline, no control character but newline), e.g. Checkpoint.body()."""
         _note_text(body, "note text")
         signature = base64.b64encode(self.key_hash + self._key.sign(bytes(body))).decode("ascii")
-        return bytes(body) + f"\n{_DASH}{self.name} {signature}\n".encode("utf-8")
+        return bytes(body) + f"\n{_DASH}{self.name} {signature}\n".encode()
 
     @property
     def public_key_bytes(self) -> bytes:

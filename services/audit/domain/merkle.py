@@ -7,8 +7,8 @@ root_of / inclusion_proof / consistency_proof are naive references over all leaf
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()

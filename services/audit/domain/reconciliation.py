@@ -16,8 +16,8 @@ Envelopes are compared by digest (the caller hashes them), so no side holds more
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Mapping
 
 MISSING, EXTRA, DIFFERS = "MISSING", "EXTRA", "DIFFERS"
 UNKNOWN = "unknown"          # the producer of a ledger row whose topic and stream name none

@@ -1,11 +1,10 @@
 """Thin gRPC edge of the cases service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from cases.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from common.v1 import identity_pb2
-
 from kernel.catalogue import office_code
 from kernel.clock import Clock
 from kernel.errors import Validation

@@ -10,7 +10,7 @@ the clue's receipt to the disposal.
 from __future__ import annotations
 
 from kernel import timers
-from kernel.aggregate import Aggregate, Change, CommandRunner, Codec
+from kernel.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.commands import CommandContext
 from kernel.envelope import Link
 from kernel.errors import IllegalState

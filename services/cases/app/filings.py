@@ -10,7 +10,7 @@ command, is the inbound translator's business (adapters/translators.py).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from kernel.commands import CommandContext
 from kernel.envelope import Envelope, Link, instant

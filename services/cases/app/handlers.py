@@ -5,8 +5,8 @@ only a new measure, which needs its open case read (and locked) in the same tran
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 
 from kernel.aggregate import Builder, CommandRunner
 from kernel.commands import CommandContext, run_once

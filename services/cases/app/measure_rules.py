@@ -57,7 +57,7 @@ class _Bad(ValueError):
         self.problem, self.key = problem, key
         super().__init__(f"{key}: {problem}" if key else problem)
 
-    def under(self, key: str) -> "_Bad":
+    def under(self, key: str) -> _Bad:
         return _Bad(self.problem, key + ("" if not self.key or self.key.startswith("[") else ".") + self.key)
 
 

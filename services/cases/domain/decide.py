@@ -12,9 +12,20 @@ from kernel.ids import check_stream_id
 from kernel.person import Subject
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.outcomes import check_not_heavier, text, validate_outcomes
-from services.cases.domain.state import (DELIBERATION, DISPOSED, FILED, FILING, INVESTIGATING, NONE, OPEN,
-                                         REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION, UNDER_TRIAL_REVIEW,
-                                         WITHDRAWN, Case)
+from services.cases.domain.state import (
+    DELIBERATION,
+    DISPOSED,
+    FILED,
+    FILING,
+    INVESTIGATING,
+    NONE,
+    OPEN,
+    REINVESTIGATE,
+    SUPPLEMENTARY_INVESTIGATION,
+    UNDER_TRIAL_REVIEW,
+    WITHDRAWN,
+    Case,
+)
 
 HEAD, COMMITTEE_HEAD = "commission_head", "party_committee_head"
 # Filing approvals per side, in the order they must come (domain.md §3): both sides file the case.

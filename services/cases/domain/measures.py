@@ -9,10 +9,10 @@ is stale and changes nothing.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import datetime, timedelta
-from typing import Mapping
+from functools import partial
 
 from kernel.calendar import plus_months
 from kernel.checks import moment, require as _require

@@ -1,8 +1,8 @@
 """Thin gRPC edge of the clues service: translate, delegate, map errors (in kernel.grpc_server)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Mapping
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from kernel.catalogue import office_code

@@ -9,7 +9,14 @@ from datetime import datetime
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from kernel.mapping import Codec, EventMapping, enum_value, enum_word, persons_from_pb as subjects_from_pb, timestamp as _ts
+from kernel.mapping import (
+    Codec,
+    EventMapping,
+    enum_value,
+    enum_word,
+    persons_from_pb as subjects_from_pb,
+    timestamp as _ts,
+)
 from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Warning

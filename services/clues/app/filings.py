@@ -7,7 +7,7 @@ their ids from the cases event's id and act as `system:clues-filings`.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from kernel.commands import CommandContext
 from kernel.envelope import Envelope, instant

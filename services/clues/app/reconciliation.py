@@ -104,7 +104,7 @@ class Reconciler:
         return event, version
 
     async def _holdings(self, read_streams, clue_ids: list[str], month_start: datetime, as_of: datetime):
-        async for timed, state, t in self._folded(read_streams, clue_ids, as_of):
+        async for _timed, state, t in self._folded(read_streams, clue_ids, as_of):
             r = state.registered
             yield rec.Holding(r.clue_id, state.clue_number, state.status, _holder(state), r.source,
                               self._colour(t, as_of).colour, state.status in TERMINAL and t.stage_since >= month_start)

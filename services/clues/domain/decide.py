@@ -6,9 +6,21 @@ from functools import partial
 from kernel.checks import MAX_TEXT, one_of as _one_of, require as _require, text
 from kernel.errors import Forbidden, IllegalState, Validation
 from services.clues.domain import commands as c, events as ev
-from services.clues.domain.state import (AWAITING_FILING, DISPOSAL_PROPOSED, NONE, PRELIM_CHECK, RECEIVED,
-                                         REGISTERED, REPORTED, SHELVED, TALK_OR_LETTER, TERMINAL, Clue, fold_from,
-                                         satisfies)
+from services.clues.domain.state import (
+    AWAITING_FILING,
+    DISPOSAL_PROPOSED,
+    NONE,
+    PRELIM_CHECK,
+    RECEIVED,
+    REGISTERED,
+    REPORTED,
+    SHELVED,
+    TALK_OR_LETTER,
+    TERMINAL,
+    Clue,
+    fold_from,
+    satisfies,
+)
 
 SOURCES = ("PETITION", "INSPECTION_TOUR", "SUPERIOR_ASSIGNMENT", "REPORTING_PLATFORM", "AUDIT",
            "OTHER_AGENCY", "SELF_DISCOVERED")

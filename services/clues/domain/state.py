@@ -54,7 +54,7 @@ def _pending(kind: str):
 
 
 def _value(e) -> str:
-    return getattr(e, "handling_office", None) or getattr(e, "method", None) or getattr(e, "proposal")
+    return getattr(e, "handling_office", None) or getattr(e, "method", None) or e.proposal
 
 
 def _by(e) -> str:

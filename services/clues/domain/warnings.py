@@ -25,7 +25,7 @@ class Duration:
     unit: str   # "days" | "working_days" | "months"
 
     @classmethod
-    def parse(cls, text: str) -> "Duration":
+    def parse(cls, text: str) -> Duration:
         m = _DURATION.match(text or "")
         if not m:
             raise ValueError(f"{text!r}: write e.g. '5 working days', '15 days' or '3 months'")

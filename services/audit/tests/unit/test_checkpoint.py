@@ -5,8 +5,15 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.audit.domain.checkpoint import (Checkpoint, NoteError, NoteSigner, NoteVerifier, open_checkpoint,
-                                              parse_checkpoint, signer_from_key)
+from services.audit.domain.checkpoint import (
+    Checkpoint,
+    NoteError,
+    NoteSigner,
+    NoteVerifier,
+    open_checkpoint,
+    parse_checkpoint,
+    signer_from_key,
+)
 
 # golang.org/x/mod sumdb/note/note_test.go (TestNewSigner, TestSign, TestOpen) and the package doc of note.go.
 PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

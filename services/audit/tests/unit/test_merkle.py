@@ -10,13 +10,24 @@ import random
 from functools import cache
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from services.audit.domain.merkle import (
-    EMPTY_ROOT, CompactRange, Node, ProofError, consistency_proof, consistency_proof_nodes,
-    decompose, inclusion_proof, inclusion_proof_nodes, leaf_hash, node_hash, range_hash, root_of,
-    verify_consistency, verify_inclusion,
+    EMPTY_ROOT,
+    CompactRange,
+    Node,
+    ProofError,
+    consistency_proof,
+    consistency_proof_nodes,
+    decompose,
+    inclusion_proof,
+    inclusion_proof_nodes,
+    leaf_hash,
+    node_hash,
+    range_hash,
+    root_of,
+    verify_consistency,
+    verify_inclusion,
 )
 
 # --- published Certificate Transparency vectors ------------------------------------------

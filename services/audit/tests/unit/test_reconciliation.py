@@ -4,7 +4,15 @@ import hashlib
 import pytest
 
 from services.audit.domain.reconciliation import (
-    DIFFERS, EXTRA, MISSING, UNKNOWN, Entry, Reconciliation, producer_of_topic, reconcile)
+    DIFFERS,
+    EXTRA,
+    MISSING,
+    UNKNOWN,
+    Entry,
+    Reconciliation,
+    producer_of_topic,
+    reconcile,
+)
 
 TOPIC = {"clues": "t1.clues.events.v1", "cases": "t1.cases.events.v1", "sanctions": "t1.sanctions.events.v1"}
 
@@ -95,7 +103,7 @@ def test_windows_cut_at_the_same_key_give_what_one_pass_gives():
     whole, _ = reconcile({"clues": clues}, rows)
     rec, windowed = Reconciliation(("clues",)), []
     for lo, hi in [(("", 0), ("clue-2", 3)), (("clue-2", 3), ("clue-7", 1)), (("clue-7", 1), ("~", 0))]:
-        cut = lambda side: [e for e in side if lo < e.key <= hi]   # noqa: E731
+        cut = lambda side, lo=lo, hi=hi: [e for e in side if lo < e.key <= hi]   # noqa: E731
         windowed += rec.compare({"clues": cut(clues)}, cut(rows))
     assert windowed == whole and rec.tallies["clues"].missing == len(whole)
 

@@ -1,12 +1,12 @@
 """Replay steps read approvals and recording references out of any published payload."""
 from datetime import datetime, timezone
 
+from google.protobuf import any_pb2, struct_pb2
+
 from audit.v1 import service_pb2 as pb
 from cases.v1 import events_pb2 as cases
 from clues.v1 import events_pb2 as clues
 from common.v1 import recording_pb2, rules_pb2
-from google.protobuf import any_pb2, struct_pb2
-
 from kernel import envelope as env_mod
 from kernel.envelope import NewEvent
 from kernel.principal import Principal

@@ -4,12 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from kernel.calendar import plus_months
 from kernel.decider_spec import DeciderSpec
 from kernel.errors import Forbidden, IllegalState, Validation
 from kernel.person import Subject
 from kernel.principal import Principal
 from services.cases.domain import commands as c, events as ev
-from kernel.calendar import plus_months
 from services.cases.domain.decide import CRITERIA, CasePolicy, decide
 from services.cases.domain.state import OPEN, fold, fold_from
 

@@ -5,10 +5,15 @@ import tomllib
 
 import pytest
 
-from services.cases.main import CasesSettings
-from services.cases.app.measure_rules import DEFAULT_FILE, MeasureRulesError, load_measure_rules, \
-    parse_measure_rules, span
+from services.cases.app.measure_rules import (
+    DEFAULT_FILE,
+    MeasureRulesError,
+    load_measure_rules,
+    parse_measure_rules,
+    span,
+)
 from services.cases.domain.measures import KINDS, Span
+from services.cases.main import CasesSettings
 from services.cases.tests.unit.test_measures import RULES
 
 SHIPPED = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))

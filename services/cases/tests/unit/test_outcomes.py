@@ -4,8 +4,14 @@ import pytest
 from kernel.errors import Validation
 from kernel.person import Subject
 from services.cases.domain.events import Outcome
-from services.cases.domain.outcomes import (GOVERNMENT_SANCTIONS, PARTY_SANCTIONS, check_not_heavier, heavier,
-                                            not_heavier, validate_outcomes)
+from services.cases.domain.outcomes import (
+    GOVERNMENT_SANCTIONS,
+    PARTY_SANCTIONS,
+    check_not_heavier,
+    heavier,
+    not_heavier,
+    validate_outcomes,
+)
 
 SUBJECTS = (Subject("P-1", "Zhou Ba"), Subject("P-2", "Wu Jiu"))
 

@@ -5,7 +5,7 @@ import pytest
 
 from kernel.calendar import load_calendar
 from services.clues.app.schemes import SchemeError, load_scheme, parse_schemes
-from services.clues.domain.state import evolve, Clue
+from services.clues.domain.state import Clue, evolve
 from services.clues.domain.warnings import GREEN, RED, YELLOW, Duration, Timeline, colour, marks, timeline
 from services.clues.tests.unit.test_lifecycle import REGISTERED
 
