@@ -3,6 +3,7 @@
 Tests isolate themselves with unique schemas, topic prefixes and consumer groups. Set
 DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS to run the same tests against real servers.
 """
+
 from __future__ import annotations
 
 import os

@@ -15,6 +15,7 @@ Prints events/s for both and a line `ratio: N` (kernel / eventsourcing) per case
   make bench                          # embedded PostgreSQL started for the run
   DATABASE_URL=postgresql://... make bench ARGS="--events 20000"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,19 +80,23 @@ class Bare(Kernel):
     """The floor under any PostgreSQL event store here: one asyncpg INSERT ... unnest of sealed
     envelopes of the same size (one per row) into a table with nothing but a primary key: no
     envelope built, no checks, one index."""
+
     name = "bare asyncpg"
 
     async def open(self) -> None:
         await super().open()
         self.raw = env_mod.seal(env_mod.build(new_event(0), "clue-x", 1, AT))
-        await self.pool.execute(f"CREATE TABLE {self.store.schema}.bare (stream_id text, version bigint, "
-                                f"envelope bytea, PRIMARY KEY (stream_id, version))")
+        await self.pool.execute(
+            f"CREATE TABLE {self.store.schema}.bare (stream_id text, version bigint, "
+            f"envelope bytea, PRIMARY KEY (stream_id, version))"
+        )
 
     async def _write(self, work) -> int:
         sql = f"INSERT INTO {self.store.schema}.bare SELECT $1, v, e FROM unnest($2::bigint[], $3::bytea[]) AS u(v, e)"
         for stream, expected, events in work:
-            await self.pool.execute(sql, stream, list(range(expected + 1, expected + 1 + len(events))),
-                                    [self.raw] * len(events))
+            await self.pool.execute(
+                sql, stream, list(range(expected + 1, expected + 1 + len(events))), [self.raw] * len(events)
+            )
         return sum(len(events) for _, _, events in work)
 
     async def count(self) -> int:
@@ -106,17 +111,23 @@ class Library:
         self.url, self.writers = url, writers
 
     def open(self) -> None:
-        os.environ.setdefault("POSTGRES_PASSWORD", "")   # the library insists on the variable
+        os.environ.setdefault("POSTGRES_PASSWORD", "")  # the library insists on the variable
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
         u = urlparse(self.url)
         self.datastore = PostgresDatastore(
-            dbname=(u.path or "/postgres").lstrip("/") or "postgres", host=u.hostname or "127.0.0.1",
-            port=u.port or 5432, user=u.username or "postgres", password=u.password or "",
-            pool_size=self.writers, max_overflow=0)
+            dbname=(u.path or "/postgres").lstrip("/") or "postgres",
+            host=u.hostname or "127.0.0.1",
+            port=u.port or 5432,
+            user=u.username or "postgres",
+            password=u.password or "",
+            pool_size=self.writers,
+            max_overflow=0,
+        )
         self.table = f"bench_{uuid.uuid4().hex[:8]}"
         self.recorder = PostgresApplicationRecorder(self.datastore, events_table_name=self.table)
         self.recorder.create_table()
-        self.state = env_mod.seal(env_mod.build(new_event(0), "clue-x", 1, AT))   # same bytes per row
+        self.state = env_mod.seal(env_mod.build(new_event(0), "clue-x", 1, AT))  # same bytes per row
 
     def close(self) -> None:
         with self.datastore.get_connection() as conn:
@@ -125,8 +136,10 @@ class Library:
 
     def _stored(self, originator, version):
         from eventsourcing.persistence import StoredEvent
-        return StoredEvent(originator_id=originator, originator_version=version,
-                           topic="clues.v1:ClueRegistered", state=self.state)
+
+        return StoredEvent(
+            originator_id=originator, originator_version=version, topic="clues.v1:ClueRegistered", state=self.state
+        )
 
     def prepare(self, case: str, amount: int):
         if case == "batch":
@@ -184,7 +197,7 @@ async def run(url: str, args) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, list[float]]] = {c: {s.name: [] for s in sides} for c in CASES}
     try:
         for case in CASES:
-            for side in sides:                                          # warm up every side
+            for side in sides:  # warm up every side
                 await timed(side, case, max(1, amounts[case] // 10))
             for r in range(args.repeat):
                 for side in sides if r % 2 == 0 else sides[::-1]:
@@ -202,34 +215,53 @@ async def run(url: str, args) -> dict[str, dict[str, float]]:
 
 def report(figures: dict[str, dict[str, float]], args) -> None:
     from importlib.metadata import version
-    print(f"append benchmark: kernel (asyncpg {version('asyncpg')}) vs eventsourcing {version('eventsourcing')} "
-          f"PostgresApplicationRecorder (psycopg binary); median of {args.repeat} runs; "
-          f"{os.cpu_count()} cores; Python {platform.python_version()}")
+
+    print(
+        f"append benchmark: kernel (asyncpg {version('asyncpg')}) vs eventsourcing {version('eventsourcing')} "
+        f"PostgresApplicationRecorder (psycopg binary); median of {args.repeat} runs; "
+        f"{os.cpu_count()} cores; Python {platform.python_version()}"
+    )
     for case, title in CASES.items():
         k, e = figures[case]["kernel"], figures[case]["eventsourcing"]
         print(f"{title:<22} kernel {k:>10,.0f} events/s | eventsourcing {e:>10,.0f} events/s")
         if "bare asyncpg" in figures[case]:
             b = figures[case]["bare asyncpg"]
-            print(f"{'':<22} bare asyncpg insert {b:>10,.0f} events/s (ceiling: {b / e:.2f}x eventsourcing; "
-                  f"kernel at {100 * k / b:.0f}% of it)")
+            print(
+                f"{'':<22} bare asyncpg insert {b:>10,.0f} events/s (ceiling: {b / e:.2f}x eventsourcing; "
+                f"kernel at {100 * k / b:.0f}% of it)"
+            )
         print(f"ratio: {k / e:.2f}")
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bench.append", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=4000, help="events per run in the single and concurrent cases "
-                   "(default %(default)s)")
+    p = argparse.ArgumentParser(
+        prog="python -m bench.append", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--events",
+        type=int,
+        default=4000,
+        help="events per run in the single and concurrent cases (default %(default)s)",
+    )
     p.add_argument("--batches", type=int, default=200, help=f"{BATCH}-event batches per run (default %(default)s)")
-    p.add_argument("--writers", type=int, default=8, help="concurrent writers, and pool size of both sides "
-                   "(default %(default)s)")
-    p.add_argument("--repeat", type=int, default=3, help="runs per case and side; the median is reported "
-                   "(default %(default)s)")
-    p.add_argument("--bare", action="store_true", help="also time a bare asyncpg insert of the same bytes "
-                   "(no envelope, no checks, one index): the ceiling for the kernel")
+    p.add_argument(
+        "--writers", type=int, default=8, help="concurrent writers, and pool size of both sides (default %(default)s)"
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="runs per case and side; the median is reported (default %(default)s)"
+    )
+    p.add_argument(
+        "--bare",
+        action="store_true",
+        help="also time a bare asyncpg insert of the same bytes "
+        "(no envelope, no checks, one index): the ceiling for the kernel",
+    )
     p.add_argument("--quick", action="store_true", help="a fast smoke run (400 events, 4 batches, 1 run)")
-    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                   help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.events, args.batches, args.repeat = 400, 4, 1

@@ -1,4 +1,5 @@
 """What the benchmarks share: realistic events, progress lines, a PostgreSQL to run on."""
+
 from __future__ import annotations
 
 import sys
@@ -24,13 +25,27 @@ def say(msg: str) -> None:
 def new_event(i: int) -> NewEvent:
     """A realistic event: ~200 bytes of payload, links, principal, correlation."""
     payload = events_pb2.ClueRegistered(
-        clue_id=f"clue-{uuid.UUID(int=i)}", source=events_pb2.CLUE_SOURCE_PETITION,
-        subjects=[identity_pb2.PersonRef(person_id=f"P-{i:08d}", name="Zhang San", post="deputy director",
-                                         unit="city housing and construction bureau")],
+        clue_id=f"clue-{uuid.UUID(int=i)}",
+        source=events_pb2.CLUE_SOURCE_PETITION,
+        subjects=[
+            identity_pb2.PersonRef(
+                person_id=f"P-{i:08d}",
+                name="Zhang San",
+                post="deputy director",
+                unit="city housing and construction bureau",
+            )
+        ],
         summary="Alleged acceptance of gifts from a property developer during permit approvals, 2024-2025.",
-        receiving_office=identity_pb2.OfficeRef(agency_id="commission", office_id="complaints"))
-    return NewEvent(event_id=str(uuid.uuid4()), payload=payload, occurred_at=AT, principal=BY,
-                    correlation_id=str(uuid.uuid4()), request_id=str(uuid.uuid4()))
+        receiving_office=identity_pb2.OfficeRef(agency_id="commission", office_id="complaints"),
+    )
+    return NewEvent(
+        event_id=str(uuid.uuid4()),
+        payload=payload,
+        occurred_at=AT,
+        principal=BY,
+        correlation_id=str(uuid.uuid4()),
+        request_id=str(uuid.uuid4()),
+    )
 
 
 @contextmanager
@@ -40,6 +55,7 @@ def postgres(url: str):
         yield url
         return
     from kernel.embedded import EmbeddedPostgres
+
     pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="bench-pg-"))).start()
     say(f"embedded PostgreSQL at {pg.url}")
     try:

@@ -18,6 +18,7 @@ at 1,000,000 leaves).
   make bench-ledger ARGS="--quick"                   # 10,000 and 50,000
   DATABASE_URL=postgresql://... make bench-ledger ARGS="--sizes 100000"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,7 @@ PER_STREAM = 10
 def sealed(i: int) -> tuple[bytes, str]:
     """The i-th event: stream i // PER_STREAM at version i % PER_STREAM + 1; its bytes and id."""
     links = (Link("person", f"P-{i // PER_STREAM:08d}", "subject"),)
-    if i % PER_STREAM == PER_STREAM - 1:      # each clue's last step: filed as a case
+    if i % PER_STREAM == PER_STREAM - 1:  # each clue's last step: filed as a case
         links += (Link("case", f"case-{uuid.UUID(int=i // PER_STREAM)}", "filed-as"),)
     event = replace(new_event(i), links=links)
     raw = env_mod.seal(env_mod.build(event, f"clue-{uuid.UUID(int=i // PER_STREAM)}", i % PER_STREAM + 1, AT))
@@ -63,9 +64,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 async def timed_reads(proofs: Proofs, replay: Replay, ids: list[str], size: int, samples: int) -> dict[str, tuple]:
     rnd, out = random.Random(size), {"inclusion": [], "consistency": [], "replay": []}
-    reads = {"inclusion": lambda: proofs.inclusion(ids[rnd.randrange(size)], size),
-             "consistency": lambda: proofs.consistency(rnd.randint(1, size), size),
-             "replay": lambda: replay.page(f"clue-{uuid.UUID(int=rnd.randrange(size // PER_STREAM))}", None, 0, "")}
+    reads = {
+        "inclusion": lambda: proofs.inclusion(ids[rnd.randrange(size)], size),
+        "consistency": lambda: proofs.consistency(rnd.randint(1, size), size),
+        "replay": lambda: replay.page(f"clue-{uuid.UUID(int=rnd.randrange(size // PER_STREAM))}", None, 0, ""),
+    }
     for _ in range(samples):
         for name, read in reads.items():
             t = time.perf_counter()
@@ -92,8 +95,10 @@ async def run(url: str, args) -> None:
     recorder = Recorder(store, consumer="bench")
     await recorder.migrate()
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    checkpoints = Checkpointer(pool, store.schema, NoteSigner("bench/ledger", Ed25519PrivateKey.generate()),
-                               "bench/ledger")
+
+    checkpoints = Checkpointer(
+        pool, store.schema, NoteSigner("bench/ledger", Ed25519PrivateKey.generate()), "bench/ledger"
+    )
     await checkpoints.migrate()
     proofs, ids, ingest_seconds = Proofs(pool, store.schema, checkpoints), [], 0.0
     replay = Replay(pool, store.schema)
@@ -103,8 +108,12 @@ async def run(url: str, args) -> None:
                 batch = [sealed(i) for i in range(len(ids), min(size, len(ids) + args.batch))]
                 t = time.perf_counter()
                 # each record carries its producer's store position, as a relay sends it
-                await recorder.record_batch([(raw, Source("bench", 0, len(ids) + k, f"{len(ids) + k + 1}:"
-                                                          f"{len(ids) + k + 1}")) for k, (raw, _) in enumerate(batch)])
+                await recorder.record_batch(
+                    [
+                        (raw, Source("bench", 0, len(ids) + k, f"{len(ids) + k + 1}:{len(ids) + k + 1}"))
+                        for k, (raw, _) in enumerate(batch)
+                    ]
+                )
                 ingest_seconds += time.perf_counter() - t
                 ids += [event_id for _, event_id in batch]
                 if len(ids) % (args.batch * 50) == 0:
@@ -112,25 +121,40 @@ async def run(url: str, args) -> None:
             figures = await timed_reads(proofs, replay, ids, size, args.samples)
             say(f"rebuilding the projections from {size:,} leaves")
             rebuild = await timed_rebuild(pool, store.schema)
-            print(f"{size:>10,} leaves  ingest {len(ids) / ingest_seconds:>8,.0f} events/s   "
-                  + "   ".join(f"{k} p50 {p50:.2f} ms p99 {p99:.2f} ms" for k, (p50, p99) in figures.items())
-                  + f"   rebuild {rebuild:.1f} s ({rebuild * 100_000 / size:.1f} s per 100k events)", flush=True)
+            print(
+                f"{size:>10,} leaves  ingest {len(ids) / ingest_seconds:>8,.0f} events/s   "
+                + "   ".join(f"{k} p50 {p50:.2f} ms p99 {p99:.2f} ms" for k, (p50, p99) in figures.items())
+                + f"   rebuild {rebuild:.1f} s ({rebuild * 100_000 / size:.1f} s per 100k events)",
+                flush=True,
+            )
     finally:
         await pool.execute(f"DROP SCHEMA {store.schema} CASCADE")
         await pool.close()
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m bench.ledger", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[100_000, 1_000_000],
-                   help="tree sizes to time proofs at, comma-separated (default 100000,1000000)")
-    p.add_argument("--batch", type=int, default=1000, help="events per ingest transaction (default %(default)s; "
-                   "the audit consumer takes up to 1000)")
+    p = argparse.ArgumentParser(
+        prog="python -m bench.ledger", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[100_000, 1_000_000],
+        help="tree sizes to time proofs at, comma-separated (default 100000,1000000)",
+    )
+    p.add_argument(
+        "--batch",
+        type=int,
+        default=1000,
+        help="events per ingest transaction (default %(default)s; the audit consumer takes up to 1000)",
+    )
     p.add_argument("--samples", type=int, default=1000, help="proofs of each kind per size (default %(default)s)")
     p.add_argument("--quick", action="store_true", help="a fast smoke run (10,000 and 50,000 leaves, 200 samples)")
-    p.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""),
-                   help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)")
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.sizes, args.samples = [10_000, 50_000], 200

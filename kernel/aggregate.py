@@ -11,6 +11,7 @@ evolves only the new events and runs the aggregate's hooks, inside the caller's 
 The runner never sees protobuf: a `Codec` from the service's adapters turns domain events into
 payloads and back.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,6 +33,7 @@ S = TypeVar("S")
 
 class Recorded(NamedTuple):
     """A stored domain event: the event, its domain time, its version in its own stream."""
+
     event: Any
     at: datetime
     version: int
@@ -41,6 +43,7 @@ class Recorded(NamedTuple):
 class History(Generic[S]):
     """What was loaded: the records (own and timer stream, in store order), the folded state, and
     the own stream's version (0 for a stream not yet written)."""
+
     stream_id: str
     records: list[Recorded]
     state: S
@@ -51,6 +54,7 @@ class History(Generic[S]):
 class Change(Generic[S]):
     """What one command did: the history it was decided on, the new events, their stored rows and
     the state and records after them."""
+
     before: History[S]
     events: list
     stored: list[StoredEvent]
@@ -72,8 +76,9 @@ class Aggregate(Generic[S]):
     """The decider and its needs; `kind` names its streams (`<kind>-<uuid>`) and NOT_FOUND. A
     subclass gives `initial`, `evolve` and `decide` (its domain's pure functions); the rest has
     defaults: no links, nothing to admit, nothing kept in step, its id, version and status."""
+
     kind: str = ""
-    folds_timer_stream: bool = False     # fold `<kind>-timers-<uuid>` too (timer events change the state)
+    folds_timer_stream: bool = False  # fold `<kind>-timers-<uuid>` too (timer events change the state)
 
     def initial(self) -> S:
         raise NotImplementedError
@@ -100,8 +105,11 @@ class Aggregate(Generic[S]):
         """The aggregate's own rows and timers, in the command's transaction."""
 
     def result(self, change: Change[S]) -> dict:
-        return {f"{self.kind}_id": change.stream_id, "version": change.version,
-                "state": getattr(change.state, "status", "")}
+        return {
+            f"{self.kind}_id": change.stream_id,
+            "version": change.version,
+            "state": getattr(change.state, "status", ""),
+        }
 
 
 # A command, or how to build it once the state is known (e.g. numbering inside the transaction).
@@ -116,22 +124,43 @@ class CommandRunner(Generic[S]):
         """`value` as this aggregate's stream id, or Validation naming `field_name`."""
         return check_stream_id(value, self.aggregate.kind, field_name)
 
-    async def run(self, ctx: CommandContext, stream_id: str, command, now: datetime, *,
-                  expected_version: int = 0, new: bool = False) -> dict:
+    async def run(
+        self,
+        ctx: CommandContext,
+        stream_id: str,
+        command,
+        now: datetime,
+        *,
+        expected_version: int = 0,
+        new: bool = False,
+    ) -> dict:
         """`execute` in a transaction of its own, once per request id; the aggregate's result."""
+
         async def work(uow: UnitOfWork) -> dict:
             change = await self.execute(uow, ctx, stream_id, command, now, expected_version=expected_version, new=new)
             return self.aggregate.result(change)
+
         return await run_once(self.store, ctx, work)
 
-    async def execute(self, uow: UnitOfWork, ctx: CommandContext, stream_id: str, command, now: datetime, *,
-                      expected_version: int = 0, new: bool = False, history: History[S] | None = None) -> Change[S]:
+    async def execute(
+        self,
+        uow: UnitOfWork,
+        ctx: CommandContext,
+        stream_id: str,
+        command,
+        now: datetime,
+        *,
+        expected_version: int = 0,
+        new: bool = False,
+        history: History[S] | None = None,
+    ) -> Change[S]:
         """Decide `command` (or what a `Builder` makes) on the aggregate and append, in `uow`. A
         `new` stream is not read: its append at version 0 conflicts if it exists after all."""
         if not new:
             await self._lock(uow, stream_id)
-        before = history or (History(stream_id, [], self.aggregate.initial(), 0) if new
-                             else await self.load(uow, stream_id))
+        before = history or (
+            History(stream_id, [], self.aggregate.initial(), 0) if new else await self.load(uow, stream_id)
+        )
         if expected_version and expected_version != before.version:
             raise Concurrency(stream_id, expected_version, before.version)
         if callable(command):
@@ -158,15 +187,20 @@ class CommandRunner(Generic[S]):
         before = await self.load(uow, aggregate_id)
         command = a.timer_command(self.codec.from_pb(timer.payload))
         if command is None:
-            raise IllegalState(f"{a.kind} {aggregate_id}", f"fire a {timer.payload.DESCRIPTOR.name} timer "
-                                                          "(not one of the aggregate's timer commands)")
+            raise IllegalState(
+                f"{a.kind} {aggregate_id}",
+                f"fire a {timer.payload.DESCRIPTOR.name} timer (not one of the aggregate's timer commands)",
+            )
         ctx = CommandContext(principal, timer.correlation_id, "timer", timer.timer_id)
         await a.admit(uow, ctx, command, before.state)
         events = a.decide(command, before.state)
-        payloads = [replace(ctx.new_event(i, self.codec.to_pb(e), timer.due_at, timer.links),
-                            causation_id=timer.causation_id) for i, e in enumerate(events)]
-        stored = await uow.append(timer.stream_id, await uow.stream_version(timer.stream_id), payloads) \
-            if events else []
+        payloads = [
+            replace(ctx.new_event(i, self.codec.to_pb(e), timer.due_at, timer.links), causation_id=timer.causation_id)
+            for i, e in enumerate(events)
+        ]
+        stored = (
+            await uow.append(timer.stream_id, await uow.stream_version(timer.stream_id), payloads) if events else []
+        )
         state, records = before.state, before.records
         if a.folds_timer_stream:
             for event in events:
@@ -178,8 +212,9 @@ class CommandRunner(Generic[S]):
     async def _lock(self, uow: UnitOfWork, stream_id: str) -> None:
         """Commands and timer firings on one aggregate, one at a time (a firing writes to another
         stream, so the append's version check alone would not order them)."""
-        await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                               f"aggregate:{uow.store.schema}:{stream_id}")
+        await uow.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"aggregate:{uow.store.schema}:{stream_id}"
+        )
 
     async def load(self, reader: UnitOfWork | EventStore, stream_id: str, *, new: bool = False) -> History[S]:
         """The aggregate's history; NOT_FOUND unless it exists or `new` allows an empty one."""

@@ -1,4 +1,5 @@
 """Who is calling: verify the bearer token, then check its principal against the catalogue."""
+
 from __future__ import annotations
 
 from pathlib import Path

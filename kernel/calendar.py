@@ -16,6 +16,7 @@ Sat 14 (worked), Tue 24, Wed 25, Thu 26, Fri 27 February. One received on Thursd
 Limits in calendar days or months (`add_calendar_days`, `add_months`) ignore holidays; a rule that
 moves a period ending on a rest day to the next working day applies `next_working_day` to it.
 """
+
 from __future__ import annotations
 
 import calendar as _cal
@@ -35,7 +36,7 @@ class CalendarError(ValueError):
 @dataclass(frozen=True)
 class WorkingCalendar:
     holidays: frozenset[date] = frozenset()
-    workdays: frozenset[date] = frozenset()       # weekend days that are worked (调休上班)
+    workdays: frozenset[date] = frozenset()  # weekend days that are worked (调休上班)
     covered_years: frozenset[int] = frozenset()
     weekend: frozenset[int] = frozenset({5, 6})  # Saturday, Sunday
 
@@ -120,8 +121,10 @@ def parse_calendar(data: dict, source: str = "calendar") -> WorkingCalendar:
             raise CalendarError(f"{source}: years.{key}: {min(both)} is both a holiday and a workday")
         weekdays = sorted(d for d in work if d.weekday() < 5)
         if weekdays:
-            raise CalendarError(f"{source}: years.{key}.workdays: {weekdays[0]} is a weekday; list only "
-                                "the Saturdays and Sundays worked in exchange for a holiday")
+            raise CalendarError(
+                f"{source}: years.{key}.workdays: {weekdays[0]} is a weekday; list only "
+                "the Saturdays and Sundays worked in exchange for a holiday"
+            )
         holidays |= hol
         workdays |= work
     if not years:
@@ -145,7 +148,9 @@ def _dates(items, key: str, year: int, source: str) -> set[date]:
         except ValueError:
             raise CalendarError(f"{source}: {key}: {item!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD") from None
         if b < a or a < date(year - 1, 12, 1) or b > date(year + 1, 1, 31):
-            raise CalendarError(f"{source}: {key}: {item!r} must lie in {year} (or the December before or "
-                                "January after), first date first")
+            raise CalendarError(
+                f"{source}: {key}: {item!r} must lie in {year} (or the December before or "
+                "January after), first date first"
+            )
         out |= {a + timedelta(days=i) for i in range((b - a).days + 1)}
     return out

@@ -3,6 +3,7 @@
 Loaded from a TOML file (schema in `deploy/config/catalogue.toml`, the shipped default; set
 CATALOGUE_FILE for your own). Pure lookups after loading; no I/O.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -104,7 +105,7 @@ def office_code(offices: Mapping[str, object], value: str, field: str, optional:
 
 
 def load(path: Path | str | None = None) -> Catalogue:
-    path = Path(path or DEFAULT_FILE)       # settings name another (CATALOGUE_FILE)
+    path = Path(path or DEFAULT_FILE)  # settings name another (CATALOGUE_FILE)
     return parse(read_toml(path, CatalogueError), str(path))
 
 
@@ -114,20 +115,34 @@ def parse(data: dict, source: str = "catalogue") -> Catalogue:
 
     if data.get("schema_version") != 1:
         fail("schema_version", "must be 1")
-    agencies = {c: Agency(c, _text(v, f"agencies.{c}.name", fail), v.get("name_zh", ""))
-                for c, v in _table(data, "agencies", fail).items()}
-    roles = {c: Role(c, _text(v, f"roles.{c}.name", fail), v.get("name_zh", ""), bool(v.get("system", False)))
-             for c, v in _table(data, "roles", fail).items()}
+    agencies = {
+        c: Agency(c, _text(v, f"agencies.{c}.name", fail), v.get("name_zh", ""))
+        for c, v in _table(data, "agencies", fail).items()
+    }
+    roles = {
+        c: Role(c, _text(v, f"roles.{c}.name", fail), v.get("name_zh", ""), bool(v.get("system", False)))
+        for c, v in _table(data, "roles", fail).items()
+    }
     offices = {}
     for c, v in _table(data, "offices", fail).items():
         if v.get("agency") not in agencies:
             fail(f"offices.{c}.agency", f"unknown agency {v.get('agency')!r}")
-        offices[c] = Office(c, v["agency"], _text(v, f"offices.{c}.name", fail), v.get("name_zh", ""),
-                            _roles(v.get("roles"), f"offices.{c}.roles", roles, fail, allow_any=False))
-    operations = {n: Operation(n, v.get("description", ""),
-                               _roles(v.get("perform"), f"operations.{n}.perform", roles, fail),
-                               _roles(v.get("approve", []), f"operations.{n}.approve", roles, fail, allow_empty=True))
-                  for n, v in _table(data, "operations", fail).items()}
+        offices[c] = Office(
+            c,
+            v["agency"],
+            _text(v, f"offices.{c}.name", fail),
+            v.get("name_zh", ""),
+            _roles(v.get("roles"), f"offices.{c}.roles", roles, fail, allow_any=False),
+        )
+    operations = {
+        n: Operation(
+            n,
+            v.get("description", ""),
+            _roles(v.get("perform"), f"operations.{n}.perform", roles, fail),
+            _roles(v.get("approve", []), f"operations.{n}.approve", roles, fail, allow_empty=True),
+        )
+        for n, v in _table(data, "operations", fail).items()
+    }
     return Catalogue(agencies, offices, roles, operations)
 
 

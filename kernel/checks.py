@@ -3,6 +3,7 @@
 Each raises the platform's own errors, naming the field or the state, so a decider reads as its
 rules: `require(state, (REGISTERED,), "propose a disposal")`, `text(cmd.reason, "reason")`.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

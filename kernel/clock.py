@@ -4,6 +4,7 @@
 test deployment (and only a test deployment) may move through `control.v1.ControlService`.
 `FixedClock` is for unit tests.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -68,8 +69,10 @@ class ServiceClock(SystemClock):
 
     def _check_settable(self, operation: str) -> None:
         if not self.settable:
-            raise IllegalState("PRODUCTION_MODE", f"{operation} (only a service started with "
-                                                  "PLATFORM_TEST_MODE=1 lets its clock be moved)")
+            raise IllegalState(
+                "PRODUCTION_MODE",
+                f"{operation} (only a service started with PLATFORM_TEST_MODE=1 lets its clock be moved)",
+            )
 
     def _changed(self) -> None:
         for listener in self._listeners:

@@ -10,6 +10,7 @@ serialised by the primary key: the second INSERT waits for the first transaction
 Event ids (and new stream ids) derive from the request id, so even a command re-run after a lost
 `requests` row could only produce the same events, which the store's event-id idempotency absorbs.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -48,6 +49,7 @@ MIGRATIONS = (Migration("requests", 1, "request ids answered once", REQUESTS_SQL
 @dataclass(frozen=True)
 class CommandContext:
     """Who asks, under which correlation, with which idempotency key, for which operation."""
+
     principal: Principal
     correlation_id: str
     operation: str
@@ -65,18 +67,26 @@ class CommandContext:
         """A new stream id (`<context>-<uuid>`) that a retry of this request names again."""
         return f"{context}-{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.operation}/{self.request_id}/{index}')}"
 
-    def new_event(self, index: int, payload: Message, occurred_at: datetime,
-                  links: tuple[Link, ...] = ()) -> NewEvent:
+    def new_event(self, index: int, payload: Message, occurred_at: datetime, links: tuple[Link, ...] = ()) -> NewEvent:
         """The index-th event of this command, stamped with its principal and ids."""
-        return NewEvent(event_id=self.event_id(index), payload=payload, occurred_at=occurred_at,
-                        principal=self.principal, correlation_id=self.correlation_id,
-                        causation_id=self.request_id, request_id=self.request_id, links=links)
+        return NewEvent(
+            event_id=self.event_id(index),
+            payload=payload,
+            occurred_at=occurred_at,
+            principal=self.principal,
+            correlation_id=self.correlation_id,
+            causation_id=self.request_id,
+            request_id=self.request_id,
+            links=links,
+        )
 
 
 def check_request_id(value: str) -> str:
     if not value:
-        raise Validation(REQUEST_ID_HEADER, "required on every mutating call: send a new UUID per intended "
-                                            "operation and the same one on each retry")
+        raise Validation(
+            REQUEST_ID_HEADER,
+            "required on every mutating call: send a new UUID per intended operation and the same one on each retry",
+        )
     if not _REQUEST_ID.fullmatch(value):
         raise Validation(REQUEST_ID_HEADER, "must be 1-128 characters of letters, digits, '.', '_', ':' or '-'")
     return value
@@ -110,15 +120,22 @@ async def run_once(store, ctx: CommandContext, work: Callable[[object], Awaitabl
         claimed = await uow.conn.fetchval(
             f"INSERT INTO {s}.requests (request_id, operation, fingerprint, user_id) VALUES ($1, $2, $3, $4) "
             f"ON CONFLICT (request_id) DO NOTHING RETURNING true",
-            ctx.request_id, ctx.operation, ctx.fingerprint, ctx.principal.user)
+            ctx.request_id,
+            ctx.operation,
+            ctx.fingerprint,
+            ctx.principal.user,
+        )
         if not claimed:
             row = await uow.conn.fetchrow(
-                f"SELECT fingerprint, result FROM {s}.requests WHERE request_id = $1", ctx.request_id)
+                f"SELECT fingerprint, result FROM {s}.requests WHERE request_id = $1", ctx.request_id
+            )
             if bytes(row["fingerprint"]) != ctx.fingerprint:
-                raise Validation(REQUEST_ID_HEADER, "already used for a different request; "
-                                                    "use a new request id for a new operation")
+                raise Validation(
+                    REQUEST_ID_HEADER, "already used for a different request; use a new request id for a new operation"
+                )
             return json.loads(row["result"])
         result = await work(uow)
-        await uow.conn.execute(f"UPDATE {s}.requests SET result = $2::jsonb WHERE request_id = $1",
-                               ctx.request_id, json.dumps(result))
+        await uow.conn.execute(
+            f"UPDATE {s}.requests SET result = $2::jsonb WHERE request_id = $1", ctx.request_id, json.dumps(result)
+        )
         return result

@@ -1,4 +1,5 @@
 """Configuration files of local practice (catalogue, holiday calendar): TOML read in one place."""
+
 from __future__ import annotations
 
 import tomllib

@@ -6,6 +6,7 @@ handler runs. A violation is `Validation` naming the field path and the rule it 
 caller gets INVALID_ARGUMENT and nothing is recorded. Times are judged against the service's
 clock; the windows, the largest page and the longest query span are configuration (`Limits`).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,33 +33,45 @@ _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _CONTEXT = "|".join(CONTEXTS)
 F = rules_pb2.IdFormat
 FORMATS: dict[int, tuple[re.Pattern, str]] = {
-    F.ID_FORMAT_STREAM: (re.compile(f"(?:{_CONTEXT})-(?:timers-)?{_UUID}"),
-                         "a stream id, <context>-<uuid>, e.g. clue-00000000-0000-0000-0000-000000000000"),
+    F.ID_FORMAT_STREAM: (
+        re.compile(f"(?:{_CONTEXT})-(?:timers-)?{_UUID}"),
+        "a stream id, <context>-<uuid>, e.g. clue-00000000-0000-0000-0000-000000000000",
+    ),
     F.ID_FORMAT_CLUE: (re.compile(f"clue-{_UUID}"), "a clue id, clue-<uuid>"),
     F.ID_FORMAT_CASE: (re.compile(f"case-{_UUID}"), "a case id, case-<uuid>"),
     F.ID_FORMAT_MEASURE: (re.compile(f"measure-{_UUID}"), "a measure id, measure-<uuid>"),
-    F.ID_FORMAT_PERSON: (re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"),
-                         "a person id: 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit"),
-    F.ID_FORMAT_CODE: (re.compile(r"[a-z][a-z0-9_]{0,63}"),
-                       "a catalogue code: 1-64 lowercase letters, digits or '_', starting with a letter"),
+    F.ID_FORMAT_PERSON: (
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"),
+        "a person id: 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",
+    ),
+    F.ID_FORMAT_CODE: (
+        re.compile(r"[a-z][a-z0-9_]{0,63}"),
+        "a catalogue code: 1-64 lowercase letters, digits or '_', starting with a letter",
+    ),
     F.ID_FORMAT_SHA256: (re.compile(r"[0-9a-f]{64}"), "a SHA-256 digest: 64 lowercase hexadecimal digits"),
     F.ID_FORMAT_UUID: (re.compile(_UUID), "a UUID in lowercase canonical form"),
     F.ID_FORMAT_MONTH: (re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])"), "a month, YYYY-MM"),
-    F.ID_FORMAT_REFERENCE: (re.compile(r"[\w.:/()#\-](?:[\w .:/()#\-]{0,126}[\w.:/()#\-])?"),
-                            "a reference: 1-128 letters, digits, spaces or . _ : / - ( ) #, "
-                            "no leading or trailing space"),
-    F.ID_FORMAT_CLUE_REF: (re.compile(f"clue-{_UUID}|[a-z][a-z0-9_]{{0,63}}-[0-9]{{4}}-[0-9]{{4,9}}"
-                                      f"|[\\w\\-.\\/()\\[\\]〔〕]{{1,40}}"),
-                           "a clue id (clue-<uuid>) or a clue number of 1-40 letters, digits or - _ . / ( ) [ ] 〔 〕"),
+    F.ID_FORMAT_REFERENCE: (
+        re.compile(r"[\w.:/()#\-](?:[\w .:/()#\-]{0,126}[\w.:/()#\-])?"),
+        "a reference: 1-128 letters, digits, spaces or . _ : / - ( ) #, no leading or trailing space",
+    ),
+    F.ID_FORMAT_CLUE_REF: (
+        re.compile(f"clue-{_UUID}|[a-z][a-z0-9_]{{0,63}}-[0-9]{{4}}-[0-9]{{4,9}}|[\\w\\-.\\/()\\[\\]〔〕]{{1,40}}"),
+        "a clue id (clue-<uuid>) or a clue number of 1-40 letters, digits or - _ . / ( ) [ ] 〔 〕",
+    ),
     F.ID_FORMAT_PAGE_TOKEN: (re.compile(r"[A-Za-z0-9_=\-]{1,512}"), "a page token as the service gave it"),
 }
-WINDOWS = {rules_pb2.TIME_WINDOW_PAST: "past", rules_pb2.TIME_WINDOW_PLANNED: "planned",
-           rules_pb2.TIME_WINDOW_QUERY: "query"}
+WINDOWS = {
+    rules_pb2.TIME_WINDOW_PAST: "past",
+    rules_pb2.TIME_WINDOW_PLANNED: "planned",
+    rules_pb2.TIME_WINDOW_QUERY: "query",
+}
 
 
 @dataclass(frozen=True)
 class Limits:
     """Local practice, so configuration (REQUEST_* variables, `kernel.settings`)."""
+
     earliest: datetime = datetime(2000, 1, 1, tzinfo=timezone.utc)
     clock_skew: timedelta = timedelta(seconds=300)
     horizon: timedelta = timedelta(days=3660)
@@ -153,31 +166,42 @@ class Contract:
         at = valid_time(ts, path)
         latest = now + (self.limits.clock_skew if window == rules_pb2.TIME_WINDOW_PAST else self.limits.horizon)
         if at < self.limits.earliest:
-            raise Validation(path, f"{at.isoformat()} is before the earliest date accepted, "
-                                   f"{self.limits.earliest.date().isoformat()} (REQUEST_EARLIEST_DATE)")
+            raise Validation(
+                path,
+                f"{at.isoformat()} is before the earliest date accepted, "
+                f"{self.limits.earliest.date().isoformat()} (REQUEST_EARLIEST_DATE)",
+            )
         if at > latest:
-            what = ("lies in the future: a time that happened may be at most "
-                    f"{int(self.limits.clock_skew.total_seconds())} s ahead of the service clock"
-                    if window == rules_pb2.TIME_WINDOW_PAST else
-                    f"is more than {self.limits.horizon.days} days ahead (REQUEST_HORIZON_DAYS)")
+            what = (
+                "lies in the future: a time that happened may be at most "
+                f"{int(self.limits.clock_skew.total_seconds())} s ahead of the service clock"
+                if window == rules_pb2.TIME_WINDOW_PAST
+                else f"is more than {self.limits.horizon.days} days ahead (REQUEST_HORIZON_DAYS)"
+            )
             raise Validation(path, f"{at.isoformat()} {what}")
 
     def _month(self, value: str, path: str, now: datetime) -> None:
         first, last = self.limits.earliest, now + self.limits.horizon
         if not f"{first:%Y-%m}" <= value <= f"{last:%Y-%m}":
-            raise Validation(path, f"must be a month from {first:%Y-%m} (REQUEST_EARLIEST_DATE) to {last:%Y-%m} "
-                                   "(REQUEST_HORIZON_DAYS ahead)")
+            raise Validation(
+                path,
+                f"must be a month from {first:%Y-%m} (REQUEST_EARLIEST_DATE) to {last:%Y-%m} "
+                "(REQUEST_HORIZON_DAYS ahead)",
+            )
 
     def _span(self, msg, span: rules_pb2.Span, prefix: str) -> None:
-        first = getattr(span, "from")   # a Python keyword
+        first = getattr(span, "from")  # a Python keyword
         if not (msg.HasField(first) and msg.HasField(span.to)):
             return
         start, end = instant(getattr(msg, first)), instant(getattr(msg, span.to))
         if end <= start:
             raise Validation(f"{prefix}{span.to}", f"must be after {prefix}{first}")
         if end - start > self.limits.max_span:
-            raise Validation(f"{prefix}{span.to}", f"the period may span at most {self.limits.max_span.days} days "
-                                                   "(REQUEST_MAX_SPAN_DAYS); ask in several periods")
+            raise Validation(
+                f"{prefix}{span.to}",
+                f"the period may span at most {self.limits.max_span.days} days "
+                "(REQUEST_MAX_SPAN_DAYS); ask in several periods",
+            )
 
 
 def valid_time(ts, path: str) -> datetime:
@@ -198,8 +222,9 @@ def _text(value: str, rule, kind: str, path: str) -> None:
     bad = (_LINE_BAD if kind == "line" else _TEXT_BAD).search(value)
     if bad:
         allowed = "one line of text" if kind == "line" else "text with newlines and tabs"
-        raise Validation(path, f"must be {allowed}: control character U+{ord(bad.group()):04X} "
-                               f"at position {bad.start()}")
+        raise Validation(
+            path, f"must be {allowed}: control character U+{ord(bad.group()):04X} at position {bad.start()}"
+        )
 
 
 def _id(value: str, rule, path: str) -> None:

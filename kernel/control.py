@@ -1,5 +1,6 @@
 """`control.v1.ControlService`, offered by every service: its status, and its clock (read; moved
 in test mode only)."""
+
 from __future__ import annotations
 
 from google.protobuf import timestamp_pb2
@@ -21,8 +22,13 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
     def _state(self) -> pb.ClockState:
         now = timestamp_pb2.Timestamp()
         now.FromDatetime(self.clock.now())
-        return pb.ClockState(now=now, time_zone=str(self.clock.tz), settable=self.clock.settable,
-                             moved=self.clock.moved, frozen=self.clock.frozen)
+        return pb.ClockState(
+            now=now,
+            time_zone=str(self.clock.tz),
+            settable=self.clock.settable,
+            moved=self.clock.moved,
+            frozen=self.clock.frozen,
+        )
 
     @rpc("control.clock.read")
     async def GetClock(self, request, context, call):
@@ -33,8 +39,9 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         if not request.HasField("at"):
             raise Validation("at", "required: the instant the clock should show")
         self.clock.set(request.at.ToDatetime(tzinfo=self.clock.tz), freeze=request.freeze)
-        klog.get("control").warning("clock.moved", now=self.clock.now().isoformat(), frozen=self.clock.frozen,
-                                    by=call.principal.user)
+        klog.get("control").warning(
+            "clock.moved", now=self.clock.now().isoformat(), frozen=self.clock.frozen, by=call.principal.user
+        )
         return pb.SetClockResponse(clock=self._state())
 
     @rpc("control.clock.set")
@@ -43,12 +50,15 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
         klog.get("control").warning("clock.reset", now=self.clock.now().isoformat(), by=call.principal.user)
         return pb.ResetClockResponse(clock=self._state())
 
-
     @rpc("control.status.read")
     async def GetStatus(self, request, context, call):
-        return pb.GetStatusResponse(service=self.board.service, components=[
-            pb.ComponentStatus(name=c.name, state=c.state, counters=c.counters, problems=list(c.problems))
-            for c in await self.board.read()])
+        return pb.GetStatusResponse(
+            service=self.board.service,
+            components=[
+                pb.ComponentStatus(name=c.name, state=c.state, counters=c.counters, problems=list(c.problems))
+                for c in await self.board.read()
+            ],
+        )
 
 
 def register(server, clock: ServiceClock, board: StatusBoard) -> None:

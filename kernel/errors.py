@@ -1,4 +1,5 @@
 """The one closed error family of the platform; `kernel.grpc_server` maps it to status codes."""
+
 from __future__ import annotations
 
 
@@ -30,8 +31,10 @@ class TooLarge(Validation):
     def __init__(self, event_type: str, size: int, limit: int, field: str = ""):
         self.event_type, self.size, self.limit = event_type, size, limit
         self.field = field
-        self.problem = (f"the event {event_type} would be {size:,} bytes, over the limit of {limit:,} "
-                        f"(MAX_EVENT_BYTES); shorten the request's text fields")
+        self.problem = (
+            f"the event {event_type} would be {size:,} bytes, over the limit of {limit:,} "
+            f"(MAX_EVENT_BYTES); shorten the request's text fields"
+        )
         PlatformError.__init__(self, f"{field}: {self.problem}" if field else self.problem)
 
     def within(self, prefix: str) -> TooLarge:

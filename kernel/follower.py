@@ -6,6 +6,7 @@ event in the same unit of work, so an event's effect and its being remembered co
 redelivery, restarts and racing instances change nothing twice. A version conflict with a user's
 concurrent command is retried from the start.
 """
+
 from __future__ import annotations
 
 from kernel import log as klog
@@ -22,7 +23,7 @@ class Follower:
     def __init__(self, store: EventStore, component: str):
         self.store, self.component = store, component
         self.inbox = Inbox(store.schema, component)
-        self.on_gap = None          # set by the consumer: asks the producer to republish a range
+        self.on_gap = None  # set by the consumer: asks the producer to republish a range
         self.principal = Principal.system(component)
         self.log = klog.get(component)
 
@@ -37,12 +38,13 @@ class Follower:
                     for accepted in outcome.accepted:
                         await self.apply(uow, accepted.envelope)
                 break
-            except Concurrency:   # a user's command moved the aggregate meanwhile: read it again
+            except Concurrency:  # a user's command moved the aggregate meanwhile: read it again
                 if attempt == ATTEMPTS - 1:
                     raise
         if outcome.gap and self.on_gap:
             try:
                 await self.on_gap(source.topic, *outcome.gap)
             except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
-                self.log.warning("follower.gap_request_failed", component=self.component, stream_id=outcome.gap[0],
-                                 error=repr(e))
+                self.log.warning(
+                    "follower.gap_request_failed", component=self.component, stream_id=outcome.gap[0], error=repr(e)
+                )

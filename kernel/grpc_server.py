@@ -4,6 +4,7 @@ The error family of `kernel.errors` is mapped to status codes here and nowhere e
 never see a stack trace: unexpected errors are logged and answered INTERNAL, except a store
 failure that escaped as a raw driver error, which is UNAVAILABLE like every other one.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -45,7 +46,7 @@ CODES = {
     errors.Forbidden: grpc.StatusCode.PERMISSION_DENIED,
     errors.Unavailable: grpc.StatusCode.UNAVAILABLE,
 }
-RULE_BROKEN = "REQUEST_FIELD_RULE"   # ErrorInfo.reason of a refusal by the request's contract
+RULE_BROKEN = "REQUEST_FIELD_RULE"  # ErrorInfo.reason of a refusal by the request's contract
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 # The authenticated caller of the RPC being served, the authenticator that vouched for it and the
@@ -83,6 +84,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 def _refusing(handler, message: str):
     async def refuse(raw, context):
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+
     return _same_kind(handler, refuse)
 
 
@@ -91,6 +93,7 @@ def _as_caller(handler, method: str, caller):
     (set inside the RPC's own task)."""
     behaviour, decode = _behaviour(handler), handler.request_deserializer
     if handler.response_streaming:
+
         async def streamed(raw, context):
             request = await _decoded(raw, decode, method, context)
             token = _caller.set(caller)
@@ -99,6 +102,7 @@ def _as_caller(handler, method: str, caller):
                     yield item
             finally:
                 _caller.reset(token)
+
         return _same_kind(handler, streamed)
 
     async def unary(raw, context):
@@ -108,6 +112,7 @@ def _as_caller(handler, method: str, caller):
             return await behaviour(request, context)
         finally:
             _caller.reset(token)
+
     return _same_kind(handler, unary)
 
 
@@ -116,21 +121,25 @@ async def _decoded(raw: bytes, decode, method: str, context):
         return decode(raw) if decode else raw
     except Exception as e:  # noqa: BLE001 - the decoder's text is not the caller's business
         klog.get("rpc").info("rpc.undecodable", method=method, size=len(raw), error=type(e).__name__)
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
-                            f"the request body is not a valid {method.rsplit('/', 1)[-1]} request message: "
-                            "send the serialised request message of this RPC (see its .proto)")
+        await context.abort(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"the request body is not a valid {method.rsplit('/', 1)[-1]} request message: "
+            "send the serialised request message of this RPC (see its .proto)",
+        )
 
 
 def _behaviour(handler):
-    return (handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream)
+    return handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
 
 
 def _same_kind(handler, behaviour):
     """A handler like `handler` running `behaviour` on the raw request bytes (decoded by us)."""
-    make = {(False, False): grpc.unary_unary_rpc_method_handler,
-            (False, True): grpc.unary_stream_rpc_method_handler,
-            (True, False): grpc.stream_unary_rpc_method_handler,
-            (True, True): grpc.stream_stream_rpc_method_handler}[(handler.request_streaming, handler.response_streaming)]
+    make = {
+        (False, False): grpc.unary_unary_rpc_method_handler,
+        (False, True): grpc.unary_stream_rpc_method_handler,
+        (True, False): grpc.stream_unary_rpc_method_handler,
+        (True, True): grpc.stream_stream_rpc_method_handler,
+    }[(handler.request_streaming, handler.response_streaming)]
     return make(behaviour, request_deserializer=None, response_serializer=handler.response_serializer)
 
 
@@ -148,6 +157,7 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
     request against its contract (`kernel.contract`, INVALID_ARGUMENT), binds the correlation id,
     requires a request id on mutating calls, logs one line and maps errors.
     """
+
     def decorate(func: Callable):
         @functools.wraps(func)
         async def wrapper(self, request, context):
@@ -168,15 +178,17 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
             except grpc.aio.AbortError:
                 raise
             except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
-                if is_store_down(e):   # a driver error from a query outside the store's own paths
+                if is_store_down(e):  # a driver error from a query outside the store's own paths
                     logger.warning("rpc.store_down", error=f"{type(e).__name__}: {e}")
                     await context.abort(grpc.StatusCode.UNAVAILABLE, str(store_unavailable(e)))
                 logger.exception("rpc.failed")
                 await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
             finally:
                 structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
+
         wrapper.operation, wrapper.mutating = operation, mutating  # type: ignore[attr-defined]
         return wrapper
+
     return decorate
 
 
@@ -185,11 +197,15 @@ def _details(error: errors.PlatformError, message: str) -> tuple:
     the field, and `ErrorInfo` REQUEST_FIELD_RULE when it broke its declared rule."""
     if not isinstance(error, errors.Validation):
         return ()
-    details = [error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.problem)])]
+    details = [
+        error_details_pb2.BadRequest(
+            field_violations=[error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.problem)]
+        )
+    ]
     if isinstance(error, errors.RuleBroken):
-        details.append(error_details_pb2.ErrorInfo(reason=RULE_BROKEN, domain="jjjc.platform",
-                                                   metadata={"field": error.field}))
+        details.append(
+            error_details_pb2.ErrorInfo(reason=RULE_BROKEN, domain="jjjc.platform", metadata={"field": error.field})
+        )
     status = status_pb2.Status(code=grpc.StatusCode.INVALID_ARGUMENT.value[0], message=message)
     for detail in details:
         status.details.add().Pack(detail)
@@ -202,10 +218,11 @@ def _reason(rpc_name: str, error: errors.PlatformError) -> str:
     return f"{rpc_name}: {error}" if isinstance(error, errors.TooLarge) else str(error)
 
 
-def _call_context(request, context, method: str, operation: str, act: Act, mutating: bool,
-                  correlation: str) -> CommandContext:
+def _call_context(
+    request, context, method: str, operation: str, act: Act, mutating: bool, correlation: str
+) -> CommandContext:
     caller = _caller.get(None)
-    if caller is None:   # served without the interceptor: refuse rather than act anonymously
+    if caller is None:  # served without the interceptor: refuse rather than act anonymously
         raise errors.Unauthenticated("no authenticated caller")
     principal, auth, contract = caller
     auth.catalogue.authorize(principal, operation, act)
@@ -213,22 +230,28 @@ def _call_context(request, context, method: str, operation: str, act: Act, mutat
     if not mutating:
         return CommandContext(principal, correlation, operation)
     request_id = check_request_id(metadata_value(context, REQUEST_ID_HEADER).strip())
-    return CommandContext(principal, correlation, operation, request_id,
-                          fingerprint(f"{method}/{operation}/{act}", principal,
-                                      request.SerializeToString(deterministic=True)))
+    return CommandContext(
+        principal,
+        correlation,
+        operation,
+        request_id,
+        fingerprint(f"{method}/{operation}/{act}", principal, request.SerializeToString(deterministic=True)),
+    )
 
 
 @dataclass(frozen=True)
 class Tls:
     """Server TLS material (PEM files). With `client_ca`, clients must present a certificate."""
+
     cert: Path
     key: Path
     client_ca: Path | None = None
 
     def credentials(self) -> grpc.ServerCredentials:
         ca = self.client_ca.read_bytes() if self.client_ca else None
-        return grpc.ssl_server_credentials([(self.key.read_bytes(), self.cert.read_bytes())],
-                                           root_certificates=ca, require_client_auth=ca is not None)
+        return grpc.ssl_server_credentials(
+            [(self.key.read_bytes(), self.cert.read_bytes())], root_certificates=ca, require_client_auth=ca is not None
+        )
 
 
 def is_loopback(host: str) -> bool:
@@ -240,15 +263,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def create_server(host: str, port: int, register: Callable[[grpc.aio.Server], None],
-                  service_names: Iterable[str], authenticator: Authenticator, contract: Contract,
-                  tls: Tls | None = None, max_request_bytes: int = 8 << 20) -> tuple[grpc.aio.Server, int]:
+def create_server(
+    host: str,
+    port: int,
+    register: Callable[[grpc.aio.Server], None],
+    service_names: Iterable[str],
+    authenticator: Authenticator,
+    contract: Contract,
+    tls: Tls | None = None,
+    max_request_bytes: int = 8 << 20,
+) -> tuple[grpc.aio.Server, int]:
     """Build (not start) a server on host:port (port 0 picks one); returns (server, bound port).
 
     A request body over `max_request_bytes` is refused by gRPC itself (RESOURCE_EXHAUSTED) before
     it is read in full: the largest valid request of every RPC but a batch fits well under it."""
-    server = grpc.aio.server(interceptors=[AuthInterceptor(authenticator, contract)],
-                             options=[("grpc.max_receive_message_length", max_request_bytes)])
+    server = grpc.aio.server(
+        interceptors=[AuthInterceptor(authenticator, contract)],
+        options=[("grpc.max_receive_message_length", max_request_bytes)],
+    )
     register(server)
     health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

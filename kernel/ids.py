@@ -7,6 +7,7 @@
 * A person is one id everywhere: the personnel system's stable person id (`common.v1.PersonRef`).
 * Agencies, offices and roles are catalogue codes (`kernel.catalogue`).
 """
+
 from __future__ import annotations
 
 import re

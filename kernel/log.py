@@ -1,4 +1,5 @@
 """structlog JSON logging: one line per unit of work, correlation id bound at every entry point."""
+
 from __future__ import annotations
 
 import logging

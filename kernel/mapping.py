@@ -5,6 +5,7 @@ of functions maps them all: datetimes <-> Timestamps (None <-> unset), domain wo
 values (`TALK_OR_LETTER` <-> `DISPOSAL_METHOD_TALK_OR_LETTER`), nested dataclasses <-> nested
 messages (repeated as tuples, singular as one value or None), repeated scalars <-> tuples.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -63,6 +64,7 @@ def timestamp(at: datetime) -> timestamp_pb2.Timestamp:
 @dataclass(frozen=True)
 class Codec:
     """A service's events <-> payloads, as the kernel's command runner uses them."""
+
     to_pb: Callable
     from_pb: Callable
     pb_of_name: Mapping[str, type]
@@ -76,8 +78,13 @@ class EventMapping:
     (same name); `nested` maps nested message full names to (message class, dataclass); `skip`
     names dataclass fields a service maps itself (its wrapper passes them to `from_pb`)."""
 
-    def __init__(self, pb_module, published: tuple[type, ...], nested: dict[str, tuple[type, type]],
-                 skip: dict[type, tuple[str, ...]] | None = None):
+    def __init__(
+        self,
+        pb_module,
+        published: tuple[type, ...],
+        nested: dict[str, tuple[type, type]],
+        skip: dict[type, tuple[str, ...]] | None = None,
+    ):
         self.published, self.nested, self.skip = published, nested, skip or {}
         self.pb_of = {cls: getattr(pb_module, cls.__name__) for cls in published}
         self.domain_of = {pb.DESCRIPTOR.full_name: cls for cls, pb in self.pb_of.items()}
@@ -96,14 +103,21 @@ class EventMapping:
     def message(self, pb, value):
         """The `pb` message of a domain dataclass (an event, or a value nested in one)."""
         fields, skip = pb.DESCRIPTOR.fields_by_name, self.skip.get(type(value), ())
-        return pb(**{f.name: self._to(fields[f.name], getattr(value, f.name)) for f in dataclasses.fields(value)
-                     if f.name not in skip})
+        return pb(
+            **{
+                f.name: self._to(fields[f.name], getattr(value, f.name))
+                for f in dataclasses.fields(value)
+                if f.name not in skip
+            }
+        )
 
     def dataclass_of(self, cls, msg, **skipped):
         """The `cls` dataclass of a message (an event, or a value nested in one)."""
         fields, skip = msg.DESCRIPTOR.fields_by_name, self.skip.get(cls, ())
-        return cls(**skipped, **{f.name: self._from(fields[f.name], msg) for f in dataclasses.fields(cls)
-                                 if f.name not in skip})
+        return cls(
+            **skipped,
+            **{f.name: self._from(fields[f.name], msg) for f in dataclasses.fields(cls) if f.name not in skip},
+        )
 
     def _to(self, fd: FieldDescriptor, value):
         if fd.enum_type is not None:
@@ -124,7 +138,9 @@ class EventMapping:
     def _from(self, fd: FieldDescriptor, msg):
         value = getattr(msg, fd.name)
         if fd.enum_type is not None:
-            return tuple(enum_word(fd.enum_type, v) for v in value) if fd.is_repeated else enum_word(fd.enum_type, value)
+            return (
+                tuple(enum_word(fd.enum_type, v) for v in value) if fd.is_repeated else enum_word(fd.enum_type, value)
+            )
         if fd.message_type is not None and not fd.is_repeated and not msg.HasField(fd.name):
             return None
         if fd.message_type is not None and fd.message_type.full_name == TIMESTAMP:

@@ -8,6 +8,7 @@ take turns, and a later one finds the records and applies nothing again.
 Every migration stays idempotent (`IF NOT EXISTS`): migration 1 of each component is the DDL
 that ran unrecorded before migrations were numbered, so a schema made then is adopted as it is.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -29,6 +30,7 @@ CREATE TABLE IF NOT EXISTS {s}.schema_migrations (
 @dataclass(frozen=True)
 class Migration:
     """`change` is SQL with `{s}` for the schema, or an async function of (conn, schema)."""
+
     component: str
     number: int
     name: str
@@ -57,15 +59,17 @@ async def apply(db, schema: str, migrations: Iterable[Migration], log=None) -> l
         while (m := await _step(conn, schema, plan)) is not None:
             applied.append(m)
         if log is not None:
-            log.info("schema.migrated", schema=schema, applied=len(applied),
-                     versions=await versions(conn, schema, plan))
+            log.info(
+                "schema.migrated", schema=schema, applied=len(applied), versions=await versions(conn, schema, plan)
+            )
     return applied
 
 
 async def versions(conn, schema: str, components: Iterable[str] | None = None) -> dict[str, int]:
     """Each component's highest recorded number (all recorded components by default)."""
-    rows = await conn.fetch(f"SELECT component, max(number) AS v FROM {schema}.schema_migrations "
-                            f"GROUP BY component ORDER BY component")
+    rows = await conn.fetch(
+        f"SELECT component, max(number) AS v FROM {schema}.schema_migrations GROUP BY component ORDER BY component"
+    )
     wanted = None if components is None else set(components)
     return {r["component"]: r["v"] for r in rows if wanted is None or r["component"] in wanted}
 
@@ -78,8 +82,9 @@ def _plan(migrations: Iterable[Migration]) -> dict[str, list[Migration]]:
         plan.setdefault(m.component, []).append(m)
     for component, ms in plan.items():
         if [m.number for m in ms] != list(range(1, len(ms) + 1)):
-            raise ValueError(f"migrations of {component} must be numbered 1, 2, … in order, "
-                             f"not {[m.number for m in ms]}")
+            raise ValueError(
+                f"migrations of {component} must be numbered 1, 2, … in order, not {[m.number for m in ms]}"
+            )
     return plan
 
 
@@ -97,21 +102,28 @@ async def _step(conn, schema: str, plan: dict[str, list[Migration]]) -> Migratio
             await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         await conn.execute(TABLE_SQL.format(s=schema))
         recorded = await _recorded(conn, schema, list(plan))
-        for component, ms in plan.items():       # all checked before anything is applied
+        for component, ms in plan.items():  # all checked before anything is applied
             _check(schema, component, recorded.get(component, []), len(ms))
         pending = [ms[len(recorded.get(c, []))] for c, ms in plan.items() if len(recorded.get(c, [])) < len(ms)]
         if not pending:
             return None
         m = pending[0]
         await m.run(conn, schema)
-        await conn.execute(f"INSERT INTO {schema}.schema_migrations (component, number, name) VALUES ($1, $2, $3)",
-                           m.component, m.number, m.name)
+        await conn.execute(
+            f"INSERT INTO {schema}.schema_migrations (component, number, name) VALUES ($1, $2, $3)",
+            m.component,
+            m.number,
+            m.name,
+        )
         return m
 
 
 async def _recorded(conn, schema: str, components: list[str]) -> dict[str, list[int]]:
-    rows = await conn.fetch(f"SELECT component, number FROM {schema}.schema_migrations "
-                            f"WHERE component = ANY($1::text[]) ORDER BY component, number", components)
+    rows = await conn.fetch(
+        f"SELECT component, number FROM {schema}.schema_migrations "
+        f"WHERE component = ANY($1::text[]) ORDER BY component, number",
+        components,
+    )
     found: dict[str, list[int]] = {}
     for r in rows:
         found.setdefault(r["component"], []).append(r["number"])
@@ -123,11 +135,13 @@ def _check(schema: str, component: str, recorded: Sequence[int], known: int) -> 
     if unknown:
         raise MigrationRefused(
             f"schema {schema}: {component} records migration(s) {unknown} that this code does not know "
-            f"(it knows 1..{known}): a newer version ran on this schema; refusing to start")
+            f"(it knows 1..{known}): a newer version ran on this schema; refusing to start"
+        )
     if list(recorded) != list(range(1, len(recorded) + 1)):
         raise MigrationRefused(
             f"schema {schema}: {component} records migrations {list(recorded)}, not 1..{len(recorded)} "
-            f"without a gap; refusing to start")
+            f"without a gap; refusing to start"
+        )
 
 
 @asynccontextmanager

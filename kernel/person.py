@@ -1,4 +1,5 @@
 """The person an event is about, as every service's domain holds it (`common.v1.PersonRef`)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 class Subject:
     """`person_id` is the personnel system's id, one across services; the rest is display data
     copied at the time of the event."""
+
     person_id: str
     name: str
     post: str = ""

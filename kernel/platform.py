@@ -1,5 +1,6 @@
 """The platform file (deploy/config/platform.toml): the services, their default ports, who
 produces and who consumes whom. The kernel names no service; it reads them here."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Who is acting: taken from a verified token (kernel.auth), written into every event it causes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Principal:
     """Agency, office and role are catalogue codes; user is the personnel-system id."""
+
     agency: str
     office: str
     role: str

@@ -16,6 +16,7 @@ source, which says how its rows are computed:
 entries, or the aggregates written since it began), compares the shadow row for row with the live
 table and, when asked, swaps it in. `python -m kernel.rebuild` runs it for any service.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,11 +43,11 @@ CREATE TABLE IF NOT EXISTS {s}.projection_positions (
 
 @dataclass
 class Progress:
-    read: int = 0                            # entries, or aggregates, read
-    rows: int = 0                            # rows written to the shadow
-    mismatched: list[int] | None = None      # entries failing the source's own check: never replaced from
-    missing: int = 0                         # rebuilt rows the live table lacked
-    extra: int = 0                           # live rows the rebuild does not make
+    read: int = 0  # entries, or aggregates, read
+    rows: int = 0  # rows written to the shadow
+    mismatched: list[int] | None = None  # entries failing the source's own check: never replaced from
+    missing: int = 0  # rebuilt rows the live table lacked
+    extra: int = 0  # live rows the rebuild does not make
     replaced: bool = False
 
     @property
@@ -62,19 +63,29 @@ async def _ticked(tick: Tick, n: int) -> None:
 @dataclass(frozen=True)
 class Log:
     """Entries 0..size-1 that only grow, and how one projection indexes some of them."""
-    size: Callable[..., Awaitable[int]]      # (conn, schema)
-    lock: Callable[..., Awaitable[int]]      # (conn, schema): appends held off until the transaction ends; the size
-    read: Callable[..., AsyncIterator]       # (conn, schema, start, end, chunk, check) -> ([(entry, pos)], [failing])
-    index: Callable[..., Awaitable[int]]     # (conn, schema, [(entry, position)], table) -> rows written
-    requires: str                            # a table the log keeps: without it, no log in the schema
+
+    size: Callable[..., Awaitable[int]]  # (conn, schema)
+    lock: Callable[..., Awaitable[int]]  # (conn, schema): appends held off until the transaction ends; the size
+    read: Callable[..., AsyncIterator]  # (conn, schema, start, end, chunk, check) -> ([(entry, pos)], [failing])
+    index: Callable[..., Awaitable[int]]  # (conn, schema, [(entry, position)], table) -> rows written
+    requires: str  # a table the log keeps: without it, no log in the schema
     unit: str = "entry"
-    on_mismatch: str = ""                    # what to do about entries failing their check
+    on_mismatch: str = ""  # what to do about entries failing their check
 
     async def count(self, conn, schema: str) -> int:
         return await self.size(conn, schema)
 
-    async def fill(self, conn, schema: str, table: str, start: int, end: int, done: Progress,
-                   tick: Tick = lambda n: None, chunk: int = CHUNK) -> None:
+    async def fill(
+        self,
+        conn,
+        schema: str,
+        table: str,
+        start: int,
+        end: int,
+        done: Progress,
+        tick: Tick = lambda n: None,
+        chunk: int = CHUNK,
+    ) -> None:
         """Index entries start..end-1 into `table`, noting failing ones if `done` collects them."""
         async for entries, failing in self.read(conn, schema, start, end, chunk, done.mismatched is not None):
             if done.mismatched is not None:
@@ -88,8 +99,18 @@ class Log:
         await self.fill(conn, schema, shadow, 0, start, done, tick, chunk)
         return start
 
-    async def rest(self, conn, schema: str, live: str, shadow: str, done: Progress, tick: Tick, chunk: int,
-                   start: int, replace: bool) -> int:
+    async def rest(
+        self,
+        conn,
+        schema: str,
+        live: str,
+        shadow: str,
+        done: Progress,
+        tick: Tick,
+        chunk: int,
+        start: int,
+        replace: bool,
+    ) -> int:
         size = await self.lock(conn, schema)
         await self.fill(conn, schema, shadow, start, size, done, tick, chunk)
         return size
@@ -99,6 +120,7 @@ class Log:
 class Fold:
     """How an aggregate's streams fold: what `CommandRunner.load` needs of the aggregate, and the
     codec its events are stored with."""
+
     kind: str
     initial: Callable[[], Any]
     evolve: Callable[[Any, Any], Any]
@@ -131,6 +153,7 @@ class _Fetched:
 class Streams:
     """One aggregate's streams; `rows(history)` are one aggregate's rows (in the table's column
     order), `key` the column holding its stream id."""
+
     fold: Fold
     rows: Callable[[History], list[tuple]]
     key: str
@@ -139,26 +162,44 @@ class Streams:
     on_mismatch: str = ""
 
     @property
-    def _own(self) -> str:     # `<kind>-<uuid>`, not `<kind>-timers-<uuid>`
+    def _own(self) -> str:  # `<kind>-<uuid>`, not `<kind>-timers-<uuid>`
         return f"^{re.escape(self.fold.kind)}-[0-9a-f]{{8}}-"
 
     async def count(self, conn, schema: str) -> int:
-        return await conn.fetchval(f"SELECT count(DISTINCT stream_id) FROM {schema}.events WHERE stream_id ~ $1",
-                                   self._own)
+        return await conn.fetchval(
+            f"SELECT count(DISTINCT stream_id) FROM {schema}.events WHERE stream_id ~ $1", self._own
+        )
 
     async def first(self, conn, schema: str, shadow: str, done: Progress, tick: Tick, chunk: int) -> int:
         """Fold every aggregate, a page at a time; the horizon: every transaction below it had ended."""
         horizon = await conn.fetchval("SELECT pg_snapshot_xmin(pg_current_snapshot())")
         last = ""
-        while ids := [r[0] for r in await conn.fetch(
+        while ids := [
+            r[0]
+            for r in await conn.fetch(
                 f"SELECT DISTINCT stream_id FROM {schema}.events WHERE stream_id > $1 AND stream_id ~ $2 "
-                f"ORDER BY stream_id LIMIT $3", last, self._own, chunk)]:
+                f"ORDER BY stream_id LIMIT $3",
+                last,
+                self._own,
+                chunk,
+            )
+        ]:
             await self._fold_into(conn, schema, shadow, ids, done, tick)
             last = ids[-1]
         return int(horizon)
 
-    async def rest(self, conn, schema: str, live: str, shadow: str, done: Progress, tick: Tick, chunk: int,
-                   horizon: int, replace: bool) -> None:
+    async def rest(
+        self,
+        conn,
+        schema: str,
+        live: str,
+        shadow: str,
+        done: Progress,
+        tick: Tick,
+        chunk: int,
+        horizon: int,
+        replace: bool,
+    ) -> None:
         """With the live table's writers held off, fold again every aggregate written since the
         first pass began. A writer unfinished then has an xid at or above the horizon, so its events'
         order_key is too (`kernel.store`); a writer still running now has not written the live table
@@ -167,14 +208,18 @@ class Streams:
         the table and waits to write it."""
         await conn.execute(f"LOCK TABLE {schema}.{live} IN {'ACCESS EXCLUSIVE' if replace else 'EXCLUSIVE'} MODE")
         kind = self.fold.kind
-        written = await conn.fetch(f"SELECT DISTINCT stream_id FROM {schema}.events "
-                                   f"WHERE order_key >= $1::xid8 AND starts_with(stream_id, $2)", horizon, f"{kind}-")
+        written = await conn.fetch(
+            f"SELECT DISTINCT stream_id FROM {schema}.events "
+            f"WHERE order_key >= $1::xid8 AND starts_with(stream_id, $2)",
+            horizon,
+            f"{kind}-",
+        )
         own = re.compile(self._own)
         ids = sorted({i for r in written if own.match(i := r[0].replace(f"{kind}-timers-", f"{kind}-", 1))})
         status = await conn.execute(f"DELETE FROM {schema}.{shadow} WHERE {self.key} = ANY($1::text[])", ids)
         done.rows -= int(status.split()[-1])
         for k in range(0, len(ids), chunk):
-            await self._fold_into(conn, schema, shadow, ids[k:k + chunk], done, tick)
+            await self._fold_into(conn, schema, shadow, ids[k : k + chunk], done, tick)
 
     async def _fold_into(self, conn, schema: str, table: str, ids: list[str], done: Progress, tick: Tick) -> None:
         timers = [timer_stream_id(i) for i in ids] if self.fold.folds_timer_stream else []
@@ -182,8 +227,9 @@ class Streams:
         runner = CommandRunner(None, _Folder(self.fold), self.fold.codec)
         rows = [row for i in ids if i in found for row in self.rows(await runner.load(_Fetched(found), i))]
         if rows:
-            await conn.executemany(f"INSERT INTO {schema}.{table} VALUES "
-                                   f"({', '.join(f'${k + 1}' for k in range(len(rows[0])))})", rows)
+            await conn.executemany(
+                f"INSERT INTO {schema}.{table} VALUES ({', '.join(f'${k + 1}' for k in range(len(rows[0])))})", rows
+            )
         done.read += len(ids)
         done.rows += len(rows)
         await _ticked(tick, len(ids))
@@ -192,13 +238,14 @@ class Streams:
 @dataclass(frozen=True)
 class Projection:
     name: str
-    table: str                                       # the live table
-    create: Callable[..., Awaitable[None]]           # (conn, schema, table): a table like the live one
+    table: str  # the live table
+    create: Callable[..., Awaitable[None]]  # (conn, schema, table): a table like the live one
     source: Log | Streams
 
 
-async def rebuild(conn, schema: str, p: Projection, *, replace: bool, tick: Tick = lambda n: None,
-                  chunk_size: int = CHUNK) -> Progress:
+async def rebuild(
+    conn, schema: str, p: Projection, *, replace: bool, tick: Tick = lambda n: None, chunk_size: int = CHUNK
+) -> Progress:
     """Rebuild `p` from its source into a shadow table and compare it with the live one; with
     `replace`, the shadow becomes the live table. Writers go on meanwhile: only the rest, the
     comparison and the swap hold them off. Never replaces from entries failing the source's own
@@ -228,8 +275,9 @@ async def _differences(conn, schema: str, rebuilt: str, live: str) -> tuple[int,
 async def _swap(conn, schema: str, p: Projection, shadow: str, size: int | None) -> None:
     await conn.execute(f"DROP TABLE {schema}.{p.table}")
     await conn.execute(f"ALTER TABLE {schema}.{shadow} RENAME TO {p.table}")
-    for name in await conn.fetch("SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2",
-                                 schema, p.table):   # named after the shadow: the next rebuild needs the names
+    for name in await conn.fetch(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2", schema, p.table
+    ):  # named after the shadow: the next rebuild needs the names
         renamed = name["indexname"].replace(shadow, p.table, 1)
         await conn.execute(f'ALTER INDEX {schema}."{name["indexname"]}" RENAME TO "{renamed}"')
     if size is not None:
@@ -237,6 +285,7 @@ async def _swap(conn, schema: str, p: Projection, shadow: str, size: int | None)
 
 
 # -- a log's live projections: indexed at append, caught up ---------------------------------------
+
 
 def _logs(registry) -> list[Projection]:
     return [p for p in registry if isinstance(p.source, Log)]
@@ -276,8 +325,7 @@ async def catch_up(conn, schema: str, registry) -> int:
 
 async def _bring_up(conn, schema: str, logs: list[Projection], upto: int) -> int:
     by_name, total = {p.name: p for p in logs}, 0
-    for row in await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position < $1",
-                                upto):
+    for row in await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position < $1", upto):
         if p := by_name.get(row["name"]):
             done = Progress()
             await p.source.fill(conn, schema, p.table, row["position"], upto, done)
@@ -286,5 +334,8 @@ async def _bring_up(conn, schema: str, logs: list[Projection], upto: int) -> int
 
 
 async def _moved(conn, schema: str, logs: list[Projection], size: int) -> None:
-    await conn.execute(f"UPDATE {schema}.projection_positions SET position = $1 WHERE name = ANY($2::text[])",
-                       size, [p.name for p in logs])
+    await conn.execute(
+        f"UPDATE {schema}.projection_positions SET position = $1 WHERE name = ANY($2::text[])",
+        size,
+        [p.name for p in logs],
+    )

@@ -7,6 +7,7 @@ wait in `inbox_held`). Kept records are tried once more at every start of the co
 fixed cause (a new release, a corrected configuration) releases them without an operator
 touching a table; a kept record that now goes through leaves the table.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -71,26 +72,40 @@ def _text(value: str) -> str:
 async def keep(conn, schema: str, consumer: str, record: bytes, source: Source, error: str, attempts: int) -> None:
     """Keep (or, kept before, update) one record with its error."""
     await conn.execute(
-        f'INSERT INTO {schema}.consumer_quarantine (consumer, key, event_id, stream_id, version, topic, partition, '
+        f"INSERT INTO {schema}.consumer_quarantine (consumer, key, event_id, stream_id, version, topic, partition, "
         f'"offset", record, error, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) '
         f"ON CONFLICT (consumer, key) DO UPDATE SET error = EXCLUDED.error, last_at = now(), "
         f"attempts = {schema}.consumer_quarantine.attempts + EXCLUDED.attempts",
-        consumer, *_identity(record, source), source.topic, source.partition, source.offset, record,
-        _text(error[:2000]), attempts)
+        consumer,
+        *_identity(record, source),
+        source.topic,
+        source.partition,
+        source.offset,
+        record,
+        _text(error[:2000]),
+        attempts,
+    )
 
 
 async def release(conn, schema: str, consumer: str, record: bytes, source: Source) -> None:
     """Forget a kept record that has now gone through."""
-    await conn.execute(f"DELETE FROM {schema}.consumer_quarantine WHERE consumer = $1 AND key = $2",
-                       consumer, _identity(record, source)[0])
+    await conn.execute(
+        f"DELETE FROM {schema}.consumer_quarantine WHERE consumer = $1 AND key = $2",
+        consumer,
+        _identity(record, source)[0],
+    )
 
 
 async def kept(conn, schema: str, consumer: str) -> list[Kept]:
-    rows = await conn.fetch(f'SELECT topic, partition, "offset", record, error, attempts FROM '
-                            f'{schema}.consumer_quarantine WHERE consumer = $1 ORDER BY topic, partition, "offset"',
-                            consumer)
-    return [Kept(Source(r["topic"], r["partition"], r["offset"]), bytes(r["record"]), r["error"], r["attempts"])
-            for r in rows]
+    rows = await conn.fetch(
+        f'SELECT topic, partition, "offset", record, error, attempts FROM '
+        f'{schema}.consumer_quarantine WHERE consumer = $1 ORDER BY topic, partition, "offset"',
+        consumer,
+    )
+    return [
+        Kept(Source(r["topic"], r["partition"], r["offset"]), bytes(r["record"]), r["error"], r["attempts"])
+        for r in rows
+    ]
 
 
 async def count(conn, schema: str, consumer: str) -> int:

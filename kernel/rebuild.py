@@ -15,6 +15,7 @@ the schema to <SERVICE>_DATABASE_SCHEMA or the service's name, as the service it
 Exit status 0 when every projection was equal (or was replaced), 1 when `--check` found a
 difference or a replacement was refused, 2 on usage errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,12 +34,19 @@ from kernel.projections import Progress, Projection, rebuild
 
 
 def _parser(hooks: dict) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m kernel.rebuild", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog=__doc__.split("\n\n", 1)[1] + "\n\n" + _services(hooks))
+    p = argparse.ArgumentParser(
+        prog="python -m kernel.rebuild",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1] + "\n\n" + _services(hooks),
+    )
     p.add_argument("--service", required=True, choices=list(hooks), help="whose projections (see below)")
-    p.add_argument("--projection", action="append", metavar="NAME",
-                   help="only this projection (repeatable; default: all of the service's)")
+    p.add_argument(
+        "--projection",
+        action="append",
+        metavar="NAME",
+        help="only this projection (repeatable; default: all of the service's)",
+    )
     p.add_argument("--database-url", help="the service's PostgreSQL (default: <SERVICE>_DATABASE_URL or DATABASE_URL)")
     p.add_argument("--schema", help="the service's schema (default: <SERVICE>_DATABASE_SCHEMA or the service's name)")
     p.add_argument("--check", action="store_true", help="compare only; leave the live tables as they are")
@@ -61,13 +69,20 @@ def plural(unit: str, n: int) -> str:
 
 def summary(p: Projection, done: Progress, seconds: float, check: bool) -> str:
     unit, rate = p.source.unit, done.read / seconds if seconds else 0
-    head = (f"{p.name}: {done.read:,} {plural(unit, done.read)} read, {done.rows:,} rows rebuilt in {seconds:.1f} s "
-            f"({rate:,.0f} {plural(unit, 2)}/s); ")
-    live = ("live table equal, byte for byte" if done.equal else
-            f"live table differed: {done.missing:,} rows missing from it, {done.extra:,} rows it should not hold")
+    head = (
+        f"{p.name}: {done.read:,} {plural(unit, done.read)} read, {done.rows:,} rows rebuilt in {seconds:.1f} s "
+        f"({rate:,.0f} {plural(unit, 2)}/s); "
+    )
+    live = (
+        "live table equal, byte for byte"
+        if done.equal
+        else f"live table differed: {done.missing:,} rows missing from it, {done.extra:,} rows it should not hold"
+    )
     if done.mismatched:
-        return (head + live + f"; NOT replaced: {len(done.mismatched)} {plural(unit, 2)} fail their check "
-                f"(first {done.mismatched[:5]}), {p.source.on_mismatch}")
+        return (
+            head + live + f"; NOT replaced: {len(done.mismatched)} {plural(unit, 2)} fail their check "
+            f"(first {done.mismatched[:5]}), {p.source.on_mismatch}"
+        )
     return head + live + ("" if check or done.equal else "; replaced by the rebuild")
 
 
@@ -75,8 +90,7 @@ async def run(conn, schema: str, chosen, check: bool, quiet: bool = False) -> in
     failed = False
     for p in chosen:
         total = await p.source.count(conn, schema)
-        with tqdm(total=total, unit=p.source.unit, unit_scale=True, desc=p.name, file=sys.stderr,
-                  disable=quiet) as bar:
+        with tqdm(total=total, unit=p.source.unit, unit_scale=True, desc=p.name, file=sys.stderr, disable=quiet) as bar:
             started = time.perf_counter()
             done = await rebuild(conn, schema, p, replace=not check, tick=bar.update)
         print(summary(p, done, time.perf_counter() - started, check), flush=True)
@@ -98,15 +112,18 @@ async def _main(args, hook) -> int:
     found = hook.projections(env)
     chosen = [p for p in found if not args.projection or p.name in args.projection]
     if unknown := set(args.projection or ()) - {p.name for p in found}:
-        return _usage(f"{args.service} has no projection {', '.join(sorted(unknown))} "
-                      f"(it has {', '.join(p.name for p in found)})")
+        return _usage(
+            f"{args.service} has no projection {', '.join(sorted(unknown))} (it has {', '.join(p.name for p in found)})"
+        )
     conn = await store.connect(url)
     try:
         for needed in {p.source.requires for p in chosen}:
             if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.{needed}"):
-                return _usage(f"no {schema}.{needed}: no {args.service} store in schema {schema!r} (start the "
-                              f"{args.service} service once, or give --schema)")
-        await migrations.apply(conn, schema, hook.MIGRATIONS)    # the live tables, on a store older than them
+                return _usage(
+                    f"no {schema}.{needed}: no {args.service} store in schema {schema!r} (start the "
+                    f"{args.service} service once, or give --schema)"
+                )
+        await migrations.apply(conn, schema, hook.MIGRATIONS)  # the live tables, on a store older than them
         return await run(conn, schema, chosen, args.check, args.quiet)
     finally:
         await conn.close()

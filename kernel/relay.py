@@ -28,6 +28,7 @@
   to every partition, periodically and on demand (`kernel.watermarks_pub`). `republish_positions`
   sends a range of the store again (a consumer that found events missing below a watermark).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,8 +82,8 @@ class _Refused(Exception):
 class _StuckState:
     key: str
     problem: str
-    since: float                  # wall clock, for status
-    logged_at: float              # monotonic; -inf: log at once
+    since: float  # wall clock, for status
+    logged_at: float  # monotonic; -inf: log at once
     attempts: int = 0
     counters: dict = field(default_factory=dict)
 
@@ -112,11 +113,21 @@ async def stop_quietly(client) -> None:
 
 
 class OutboxRelay:
-    def __init__(self, store: EventStore, bootstrap: str, spec: topics.TopicSpec, *,
-                 max_request_size: int = DEFAULT_MAX_REQUEST_SIZE, poll_seconds: float = 0.05,
-                 marker_check_seconds: float = 2.0, batch_size: int = 500, stuck_retry_seconds: float = 5.0,
-                 stuck_log_seconds: float = 60.0, ready_wait_seconds: float = 10.0,
-                 watermark_seconds: float = 5.0):
+    def __init__(
+        self,
+        store: EventStore,
+        bootstrap: str,
+        spec: topics.TopicSpec,
+        *,
+        max_request_size: int = DEFAULT_MAX_REQUEST_SIZE,
+        poll_seconds: float = 0.05,
+        marker_check_seconds: float = 2.0,
+        batch_size: int = 500,
+        stuck_retry_seconds: float = 5.0,
+        stuck_log_seconds: float = 60.0,
+        ready_wait_seconds: float = 10.0,
+        watermark_seconds: float = 5.0,
+    ):
         # The topic must take whatever this relay may send, unless the caller says more.
         if spec.max_message_bytes is None:
             spec = replace(spec, max_message_bytes=max_request_size)
@@ -128,8 +139,8 @@ class OutboxRelay:
         self.log = klog.get("relay").bind(topic=spec.name, schema=store.schema)
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
-        self._lock = asyncio.Lock()       # client lifecycle and sending
-        self._ready = asyncio.Event()     # producer connected, topic checked and not refused
+        self._lock = asyncio.Lock()  # client lifecycle and sending
+        self._ready = asyncio.Event()  # producer connected, topic checked and not refused
         self._next_marker_check = 0.0
         self._stopping = asyncio.Event()
         self._refusal: str | None = None  # the topic's limit is too small: publish nothing
@@ -142,8 +153,8 @@ class OutboxRelay:
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         await self.store.pool.execute(
-            f"INSERT INTO {self.store.schema}.relay_cursor (topic) VALUES ($1) ON CONFLICT DO NOTHING",
-            self.spec.name)
+            f"INSERT INTO {self.store.schema}.relay_cursor (topic) VALUES ($1) ON CONFLICT DO NOTHING", self.spec.name
+        )
         await ensure_count(self.store, self.spec.name)
 
     async def stop(self) -> None:
@@ -166,7 +177,7 @@ class OutboxRelay:
                 break
             except Stuck as stuck:
                 self._report_stuck(stuck)
-                await self._watermarks.periodic()   # what was published before it still counts
+                await self._watermarks.periodic()  # what was published before it still counts
                 await self._sleep(self.stuck_retry_seconds)
             except Exception as e:  # noqa: BLE001 - broker trouble: reconnect, re-check the marker
                 if self._stopping.is_set():
@@ -180,7 +191,7 @@ class OutboxRelay:
     async def _step(self) -> None:
         await self._connect()
         if self._watermarks.due():
-            self._next_marker_check = 0.0   # a periodic watermark follows a marker found just now
+            self._next_marker_check = 0.0  # a periodic watermark follows a marker found just now
         if time.monotonic() >= self._next_marker_check:
             await self.check_marker()
         if self._refusal:
@@ -209,13 +220,22 @@ class OutboxRelay:
         """Open the missing clients; the lock is held. Refused after stop(): they would leak."""
         self._check_running()
         if self._producer is None:
-            self._producer = await self._started(AIOKafkaProducer(
-                bootstrap_servers=self.bootstrap, acks="all", linger_ms=2, enable_idempotence=False,
-                request_timeout_ms=10000, max_request_size=self.max_request_size))
+            self._producer = await self._started(
+                AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    acks="all",
+                    linger_ms=2,
+                    enable_idempotence=False,
+                    request_timeout_ms=10000,
+                    max_request_size=self.max_request_size,
+                )
+            )
         if self._consumer is None:
-            self._consumer = await self._started(AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                auto_offset_reset="none"))
+            self._consumer = await self._started(
+                AIOKafkaConsumer(
+                    bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="none"
+                )
+            )
 
     async def _started(self, client):
         try:
@@ -223,7 +243,7 @@ class OutboxRelay:
         except BaseException:
             await stop_quietly(client)
             raise
-        if self._stopping.is_set():     # stop() ran during start() and could not see this client
+        if self._stopping.is_set():  # stop() ran during start() and could not see this client
             await stop_quietly(client)
             raise RelayStopped()
         return client
@@ -246,14 +266,12 @@ class OutboxRelay:
 
     # -- status: stuck on an event or a refused topic --------------------------------------
     async def status(self) -> Component:
-        counters = {"published": self.published, "republishes": self.republishes,
-                    "watermarks": self._watermarks.sent}
+        counters = {"published": self.published, "republishes": self.republishes, "watermarks": self._watermarks.sent}
         stuck = self._stuck
         if stuck is None:
             return Component(name=f"relay {self.spec.name}", counters=counters)
         counters.update(stuck_since=int(stuck.since), stuck_attempts=stuck.attempts, **stuck.counters)
-        return Component(name=f"relay {self.spec.name}", state=STUCK, counters=counters,
-                         problems=(stuck.problem,))
+        return Component(name=f"relay {self.spec.name}", state=STUCK, counters=counters, problems=(stuck.problem,))
 
     def _report_stuck(self, stuck: Stuck) -> None:
         """Count the attempt; log at once when newly stuck, then at most once per stuck_log_seconds."""
@@ -266,36 +284,59 @@ class OutboxRelay:
         now = time.monotonic()
         if now - state.logged_at >= self.stuck_log_seconds:
             state.logged_at = now
-            self.log.error(stuck.log_event, problem=stuck.problem, attempts=state.attempts,
-                           stuck_for_seconds=round(time.time() - state.since, 1), **stuck.fields)
+            self.log.error(
+                stuck.log_event,
+                problem=stuck.problem,
+                attempts=state.attempts,
+                stuck_for_seconds=round(time.time() - state.since, 1),
+                **stuck.fields,
+            )
 
     def _unstick(self) -> None:
         if self._stuck is not None:
-            self.log.info("relay.unstuck", stuck_on=self._stuck.key, attempts=self._stuck.attempts,
-                          stuck_for_seconds=round(time.time() - self._stuck.since, 1))
+            self.log.info(
+                "relay.unstuck",
+                stuck_on=self._stuck.key,
+                attempts=self._stuck.attempts,
+                stuck_for_seconds=round(time.time() - self._stuck.since, 1),
+            )
             self._stuck = None
 
     def _too_large(self, e: StoredEvent, error: Exception) -> Stuck:
         size = record_size(e)
-        mine = size > self.max_request_size    # aiokafka refused it before sending
+        mine = size > self.max_request_size  # aiokafka refused it before sending
         refused_by = "the relay's max_request_size" if mine else "the broker (topic or broker limit)"
         needed = max(size, self.spec.max_message_bytes or 0)
-        remedy = (f"raise the broker/topic limit (message.max.bytes / max.message.bytes) or the relay's "
-                  f"max request size (MAX_EVENT_BYTES + {KAFKA_HEADROOM_BYTES}) to at least {needed} bytes; "
-                  f"the event is kept and will be published once it fits")
-        problem = (f"stuck on event {e.event_id} (stream {e.stream_id} version {e.version}, position "
-                   f"{e.position}, {size} bytes): refused by {refused_by}"
-                   f"{f' of {self.max_request_size} bytes' if mine else ''}; {remedy}")
-        return Stuck(e.event_id, "relay.stuck", problem, event_id=e.event_id, stream_id=e.stream_id,
-                     version=e.version, position=e.position, size=size,
-                     limit=self.max_request_size if mine else None, refused_by=refused_by, remedy=remedy,
-                     error=f"{type(error).__name__}: {error}")
+        remedy = (
+            f"raise the broker/topic limit (message.max.bytes / max.message.bytes) or the relay's "
+            f"max request size (MAX_EVENT_BYTES + {KAFKA_HEADROOM_BYTES}) to at least {needed} bytes; "
+            f"the event is kept and will be published once it fits"
+        )
+        problem = (
+            f"stuck on event {e.event_id} (stream {e.stream_id} version {e.version}, position "
+            f"{e.position}, {size} bytes): refused by {refused_by}"
+            f"{f' of {self.max_request_size} bytes' if mine else ''}; {remedy}"
+        )
+        return Stuck(
+            e.event_id,
+            "relay.stuck",
+            problem,
+            event_id=e.event_id,
+            stream_id=e.stream_id,
+            version=e.version,
+            position=e.position,
+            size=size,
+            limit=self.max_request_size if mine else None,
+            refused_by=refused_by,
+            remedy=remedy,
+            error=f"{type(error).__name__}: {error}",
+        )
 
     # -- cursor ------------------------------------------------------------------------------
     async def _cursor(self) -> tuple[Cursor, str]:
         row = await self.store.pool.fetchrow(
-            f"SELECT order_key, position, epoch FROM {self.store.schema}.relay_cursor WHERE topic = $1",
-            self.spec.name)
+            f"SELECT order_key, position, epoch FROM {self.store.schema}.relay_cursor WHERE topic = $1", self.spec.name
+        )
         return Cursor(int(row["order_key"]), row["position"]), row["epoch"]
 
     async def _save_cursor(self, cursor: Cursor, count: int) -> None:
@@ -303,7 +344,11 @@ class OutboxRelay:
             f"UPDATE {self.store.schema}.relay_cursor SET order_key = $2, position = $3, "
             f"published = published + $4, through_count = through_count + $4, updated_at = now() "
             f"WHERE topic = $1",
-            self.spec.name, cursor.order_key, cursor.position, count)
+            self.spec.name,
+            cursor.order_key,
+            cursor.position,
+            count,
+        )
 
     # -- publishing --------------------------------------------------------------------------
     async def publish_batch(self) -> int:
@@ -317,7 +362,7 @@ class OutboxRelay:
             async with self._lock:
                 await self._send(self._current_producer(), events)
         except _Refused as refused:
-            await self._advance(events[:refused.index])
+            await self._advance(events[: refused.index])
             raise self._too_large(events[refused.index], refused.error) from refused.error
         await self._advance(events)
         return len(events)
@@ -341,8 +386,11 @@ class OutboxRelay:
         futures = []
         for i, e in enumerate(events):
             try:
-                futures.append(await producer.send(
-                    self.spec.name, value=e.envelope, key=e.stream_id.encode(), headers=record_headers(e)))
+                futures.append(
+                    await producer.send(
+                        self.spec.name, value=e.envelope, key=e.stream_id.encode(), headers=record_headers(e)
+                    )
+                )
             except TOO_LARGE as error:
                 await self._settle(futures)
                 raise _Refused(i, error) from error
@@ -404,10 +452,12 @@ class OutboxRelay:
                 try:
                     await asyncio.wait_for(self._ready.wait(), timeout=max(deadline - time.monotonic(), 0.001))
                 except TimeoutError:
-                    raise NotReady(f"relay for {self.spec.name!r} not connected with a checked topic after "
-                                   f"{self.ready_wait_seconds} s") from None
+                    raise NotReady(
+                        f"relay for {self.spec.name!r} not connected with a checked topic after "
+                        f"{self.ready_wait_seconds} s"
+                    ) from None
             async with self._lock:
-                if self._ready.is_set():   # not dropped or rebuilt while we waited for the lock
+                if self._ready.is_set():  # not dropped or rebuilt while we waited for the lock
                     return await action()
 
     # -- broker-loss detection ---------------------------------------------------------------
@@ -416,7 +466,7 @@ class OutboxRelay:
         self._next_marker_check = time.monotonic() + self.marker_check_seconds
         _, epoch = await self._cursor()
         if epoch and await self._marker_present(epoch):
-            if not self._verified:   # start-up check of an existing topic's configuration
+            if not self._verified:  # start-up check of an existing topic's configuration
                 await self._verify_topic()
             self._set_ready()
             return True
@@ -434,7 +484,7 @@ class OutboxRelay:
         if count != self.spec.partitions:
             return False
         consumer = self._consumer
-        if consumer is None:   # stop() closed it
+        if consumer is None:  # stop() closed it
             raise RelayStopped()
         tp = TopicPartition(self.spec.name, 0)
         consumer.assign([tp])
@@ -450,7 +500,7 @@ class OutboxRelay:
         check = await asyncio.to_thread(topics.verify_topic, self.bootstrap, self.spec)
         for problem in check.problems:
             self.log.error("relay.topic_misconfigured", problem=problem)
-        self._refusal = check.refusal   # reported by run() as stuck, re-checked at each marker check
+        self._refusal = check.refusal  # reported by run() as stuck, re-checked at each marker check
         self._verified = check.refusal is None
 
     async def _rebuild_topic(self, lost: bool) -> None:
@@ -473,12 +523,16 @@ class OutboxRelay:
             await self._verify_topic()
             await self._open_clients()
             marker_id = uuid.uuid4().hex
-            meta = await self._producer.send_and_wait(self.spec.name, value=marker_id.encode(), key=MARKER_KEY,
-                                                      partition=0, headers=[("relay-marker", b"1")])
+            meta = await self._producer.send_and_wait(
+                self.spec.name, value=marker_id.encode(), key=MARKER_KEY, partition=0, headers=[("relay-marker", b"1")]
+            )
             self._check_running()
             await self.store.pool.execute(
                 f"UPDATE {self.store.schema}.relay_cursor SET order_key = '0', position = 0, epoch = $2, "
-                f"through_count = 0, updated_at = now() WHERE topic = $1", self.spec.name, f"{marker_id}@{meta.offset}")
+                f"through_count = 0, updated_at = now() WHERE topic = $1",
+                self.spec.name,
+                f"{marker_id}@{meta.offset}",
+            )
             self._set_ready()
         if lost:
             self.republishes += 1

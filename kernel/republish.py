@@ -18,6 +18,7 @@ missing versions again, and the producer's relay serves the request from its sto
   that predates the new kinds refuses them as malformed (no stream id), so they are never
   mistaken for something else.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,14 +38,14 @@ STREAM, POSITIONS, WATERMARK = "stream", "positions", "watermark"
 
 @dataclass(frozen=True)
 class RepublishRequest:
-    topic: str          # the producing topic whose relay should serve this
+    topic: str  # the producing topic whose relay should serve this
     stream_id: str
-    first: int          # first missing version
-    last: int           # last missing version (inclusive)
-    requested_by: str   # consumer name, for the logs
-    after: Position | None = None     # a position range: after < position <= through
+    first: int  # first missing version
+    last: int  # last missing version (inclusive)
+    requested_by: str  # consumer name, for the logs
+    after: Position | None = None  # a position range: after < position <= through
     through: Position | None = None
-    watermark: bool = False           # a watermark now
+    watermark: bool = False  # a watermark now
 
     @classmethod
     def positions(cls, topic: str, after: Position, through: Position, requested_by: str) -> RepublishRequest:
@@ -68,8 +69,13 @@ class RepublishRequest:
         return (self.kind, self.stream_id, self.first, self.last, self.after, self.through)
 
     def encode(self) -> bytes:
-        data = {"topic": self.topic, "stream_id": self.stream_id, "first": self.first, "last": self.last,
-                "requested_by": self.requested_by}
+        data = {
+            "topic": self.topic,
+            "stream_id": self.stream_id,
+            "first": self.first,
+            "last": self.last,
+            "requested_by": self.requested_by,
+        }
         if self.after is not None or self.through is not None:
             data.update(after=self.after.encode(), through=self.through.encode())
         if self.watermark:
@@ -82,17 +88,27 @@ class RepublishRequest:
         try:
             data = json.loads(raw)
             after, through = data.get("after"), data.get("through")
-            req = cls(topic=data["topic"], stream_id=data["stream_id"], first=data.get("first", 0),
-                      last=data.get("last", 0), requested_by=data.get("requested_by", ""),
-                      after=None if after is None else Position.decode(after),
-                      through=None if through is None else Position.decode(through),
-                      watermark=data.get("watermark", False))
-            if req.stream_id and not {"first", "last"} <= data.keys():   # required for a stream, as ever
+            req = cls(
+                topic=data["topic"],
+                stream_id=data["stream_id"],
+                first=data.get("first", 0),
+                last=data.get("last", 0),
+                requested_by=data.get("requested_by", ""),
+                after=None if after is None else Position.decode(after),
+                through=None if through is None else Position.decode(through),
+                watermark=data.get("watermark", False),
+            )
+            if req.stream_id and not {"first", "last"} <= data.keys():  # required for a stream, as ever
                 raise KeyError("first/last")
         except (TypeError, KeyError, AttributeError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ValueError(f"malformed republish request: {e}") from e
-        if not (isinstance(req.topic, str) and req.topic and isinstance(req.stream_id, str)
-                and isinstance(req.requested_by, str) and isinstance(req.watermark, bool)):
+        if not (
+            isinstance(req.topic, str)
+            and req.topic
+            and isinstance(req.stream_id, str)
+            and isinstance(req.requested_by, str)
+            and isinstance(req.watermark, bool)
+        ):
             raise ValueError("republish request without topic or stream id")
         if req.stream_id:
             if req.after is not None or req.through is not None or req.watermark:
@@ -120,8 +136,15 @@ class RepublishRequester:
     every delivery behind one gap reports it, and the sweeper re-asks anyway.
     """
 
-    def __init__(self, bootstrap: str, control_topic: str, requested_by: str, *,
-                 timeout_seconds: float = 10.0, repeat_after_seconds: float = 1.0):
+    def __init__(
+        self,
+        bootstrap: str,
+        control_topic: str,
+        requested_by: str,
+        *,
+        timeout_seconds: float = 10.0,
+        repeat_after_seconds: float = 1.0,
+    ):
         self.bootstrap, self.control_topic, self.requested_by = bootstrap, control_topic, requested_by
         self.timeout_seconds, self.repeat_after_seconds = timeout_seconds, repeat_after_seconds
         self.log = klog.get("republish.requester").bind(control_topic=control_topic, requested_by=requested_by)
@@ -136,16 +159,23 @@ class RepublishRequester:
         if not topic or not stream_id or last < first:
             self.log.warning("republish.request_skipped", topic=topic, stream_id=stream_id, first=first, last=last)
             return False
-        return await self._ask(RepublishRequest(topic, stream_id, first, last, self.requested_by),
-                               stream_id=stream_id, first=first, last=last)
+        return await self._ask(
+            RepublishRequest(topic, stream_id, first, last, self.requested_by),
+            stream_id=stream_id,
+            first=first,
+            last=last,
+        )
 
     async def request_positions(self, topic: str, after: Position, through: Position) -> bool:
         """Ask for every event of `topic`'s store with after < position <= through; never raises."""
         if not topic or not after < through:
             self.log.warning("republish.request_skipped", topic=topic, after=after.encode(), through=through.encode())
             return False
-        return await self._ask(RepublishRequest.positions(topic, after, through, self.requested_by),
-                               after=after.encode(), through=through.encode())
+        return await self._ask(
+            RepublishRequest.positions(topic, after, through, self.requested_by),
+            after=after.encode(),
+            through=through.encode(),
+        )
 
     async def request_watermark(self, topic: str) -> bool:
         """Ask `topic`'s relay for a watermark now; never raises."""
@@ -179,8 +209,13 @@ class RepublishRequester:
         async with self._lock:
             if self._producer is None:
                 await asyncio.to_thread(topics.ensure_topic, self.bootstrap, topics.TopicSpec(self.control_topic, 1))
-                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=0,
-                                            enable_idempotence=False, request_timeout_ms=10000)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    acks="all",
+                    linger_ms=0,
+                    enable_idempotence=False,
+                    request_timeout_ms=10000,
+                )
                 try:
                     await producer.start()
                 except BaseException:
@@ -209,8 +244,7 @@ class RepublishServer:
     once the consumer is positioned (requests sent after that are seen).
     """
 
-    def __init__(self, relay, bootstrap: str, control_topic: str, *,
-                 attempts: int = 3, poll_timeout_ms: int = 500):
+    def __init__(self, relay, bootstrap: str, control_topic: str, *, attempts: int = 3, poll_timeout_ms: int = 500):
         self.relay, self.bootstrap, self.control_topic = relay, bootstrap, control_topic
         self.attempts, self.poll_timeout_ms = attempts, poll_timeout_ms
         self.topic = relay.spec.name
@@ -252,14 +286,19 @@ class RepublishServer:
             raise RuntimeError(f"control topic {self.control_topic!r} has no partitions")
         # "earliest" only applies when a position falls out of range, i.e. the broker lost the
         # topic and it was created again: read the new log from its start.
-        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False,
-                                    auto_offset_reset="earliest", request_timeout_ms=10000)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=10000,
+        )
         try:
             await consumer.start()
             partitions = [TopicPartition(self.control_topic, p) for p in range(count)]
             consumer.assign(partitions)
             await consumer.seek_to_end(*partitions)
-            for tp in partitions:               # resolve the positions now, so `ready` means it
+            for tp in partitions:  # resolve the positions now, so `ready` means it
                 await consumer.position(tp)
         except BaseException:
             await stop_quietly(consumer)
@@ -279,7 +318,7 @@ class RepublishServer:
             if req.topic != self.topic:
                 self.ignored += 1
                 continue
-            if req.what in seen:   # the same ask twice in one batch
+            if req.what in seen:  # the same ask twice in one batch
                 continue
             seen.add(req.what)
             await self._republish(req)
@@ -315,8 +354,7 @@ class RepublishServer:
                 self.log.warning("republish.not_served", **fields, reason=f"{type(e).__name__}: {e}")
                 return
             except Exception as e:  # noqa: BLE001 - the consumer asks again if this is lost
-                self.log.warning("republish.serve_failed", **fields, attempt=attempt,
-                                 error=f"{type(e).__name__}: {e}")
+                self.log.warning("republish.serve_failed", **fields, attempt=attempt, error=f"{type(e).__name__}: {e}")
                 if attempt < self.attempts:
                     await self._sleep(delay)
                     delay *= 2
@@ -335,16 +373,20 @@ class RepublishServer:
 
 # -- consumer side: re-ask for gaps still held ------------------------------------------------
 
+
 async def held_topics(inbox, conn) -> dict[str, str]:
     """{stream: topic} for the streams `inbox` holds, from the stored source of each held event."""
     rows = await conn.fetch(
         f"SELECT DISTINCT ON (stream_id) stream_id, source->>'topic' AS topic FROM {inbox.schema}.inbox_held "
-        f"WHERE consumer = $1 ORDER BY stream_id, version", inbox.consumer)
+        f"WHERE consumer = $1 ORDER BY stream_id, version",
+        inbox.consumer,
+    )
     return {r["stream_id"]: r["topic"] for r in rows if r["topic"]}
 
 
-async def rerequest_held(inbox, pool, requester: RepublishRequester,
-                         topic_of_stream: Callable[[str], str | None] | None = None) -> int:
+async def rerequest_held(
+    inbox, pool, requester: RepublishRequester, topic_of_stream: Callable[[str], str | None] | None = None
+) -> int:
     """Ask again for every gap `inbox` holds; returns how many requests the broker took.
 
     The topic of a stream comes from `topic_of_stream` if given, else from the source of its held
@@ -371,8 +413,15 @@ async def rerequest_held(inbox, pool, requester: RepublishRequester,
 class HeldGapSweeper:
     """Every `interval_seconds`, `rerequest_held`; errors are logged and the loop goes on."""
 
-    def __init__(self, inbox, pool, requester: RepublishRequester, *, interval_seconds: float = 5.0,
-                 topic_of_stream: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        inbox,
+        pool,
+        requester: RepublishRequester,
+        *,
+        interval_seconds: float = 5.0,
+        topic_of_stream: Callable[[str], str | None] | None = None,
+    ):
         self.inbox, self.pool, self.requester = inbox, pool, requester
         self.interval_seconds, self.topic_of_stream = interval_seconds, topic_of_stream
         self.log = klog.get("republish.sweeper").bind(consumer=inbox.consumer)
@@ -396,4 +445,3 @@ class HeldGapSweeper:
 
     def stop(self) -> None:
         self._stopping.set()
-

@@ -15,6 +15,7 @@ the runner says so, stops everything and exits with status 1.
 Ctrl-C (or SIGTERM) stops everything: the services (SIGTERM, SIGKILL after 15 s), then the
 broker, then PostgreSQL.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,24 +31,40 @@ from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
 from kernel.platform import ServiceEntry, load_platform, platform_file
 from kernel.supervisor import ChildHistory, RestartPolicy
 
-STOP_TIMEOUT = 15.0   # seconds a service gets between SIGTERM and SIGKILL
-TICK = 0.25           # seconds between looks at the children
+STOP_TIMEOUT = 15.0  # seconds a service gets between SIGTERM and SIGKILL
+TICK = 0.25  # seconds between looks at the children
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="make run", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="make run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ".data"), help="data folder (default .data)")
-    p.add_argument("--pg-port", type=int, default=int(os.environ.get("EMBEDDED_PG_PORT", "55432")),
-                   help="embedded PostgreSQL port (default 55432)")
-    p.add_argument("--kafka-port", type=int, default=int(os.environ.get("EMBEDDED_KAFKA_PORT", "59092")),
-                   help="embedded broker port (default 59092)")
-    p.add_argument("--max-restarts", type=int, default=int(os.environ.get("RUN_MAX_RESTARTS", "5")),
-                   help="failures of one child tolerated within the window; one more stops everything "
-                        "(env RUN_MAX_RESTARTS, default 5; 0 = stop at the first failure)")
-    p.add_argument("--restart-window", type=float,
-                   default=float(os.environ.get("RUN_RESTART_WINDOW_SECONDS", "60")),
-                   help="the window in seconds (env RUN_RESTART_WINDOW_SECONDS, default 60)")
+    p.add_argument(
+        "--pg-port",
+        type=int,
+        default=int(os.environ.get("EMBEDDED_PG_PORT", "55432")),
+        help="embedded PostgreSQL port (default 55432)",
+    )
+    p.add_argument(
+        "--kafka-port",
+        type=int,
+        default=int(os.environ.get("EMBEDDED_KAFKA_PORT", "59092")),
+        help="embedded broker port (default 59092)",
+    )
+    p.add_argument(
+        "--max-restarts",
+        type=int,
+        default=int(os.environ.get("RUN_MAX_RESTARTS", "5")),
+        help="failures of one child tolerated within the window; one more stops everything "
+        "(env RUN_MAX_RESTARTS, default 5; 0 = stop at the first failure)",
+    )
+    p.add_argument(
+        "--restart-window",
+        type=float,
+        default=float(os.environ.get("RUN_RESTART_WINDOW_SECONDS", "60")),
+        help="the window in seconds (env RUN_RESTART_WINDOW_SECONDS, default 60)",
+    )
     args = p.parse_args(argv)
     if args.max_restarts < 0 or args.restart_window <= 0:
         p.error("--max-restarts must be >= 0 and --restart-window > 0")
@@ -81,6 +98,7 @@ class ServiceChild:
 
 class PostgresChild:
     """pg_ctl daemonises the postmaster: not our child, so no exit code, only its absence."""
+
     name = "postgres"
 
     def __init__(self, pg: EmbeddedPostgres):
@@ -118,7 +136,7 @@ class Supervisor:
     def __init__(self, children: list, policy: RestartPolicy, clock=time.monotonic):
         self.children, self.policy, self.clock = children, policy, clock
         self.history = {c.name: ChildHistory(policy, clock()) for c in children}
-        self.due: dict[str, float] = {}   # child name -> when its pending restart is due
+        self.due: dict[str, float] = {}  # child name -> when its pending restart is due
 
     def tick(self) -> str | None:
         """One look at every child; returns the name of one that keeps failing, if any."""
@@ -135,11 +153,15 @@ class Supervisor:
         v = self.history[c.name].failed(now)
         p = self.policy
         if v.give_up:
-            say(f"{c.name} {what}; {v.failures} failures within {p.window:g} s (more than "
-                f"--max-restarts {p.max_restarts}): giving up, stopping everything")
+            say(
+                f"{c.name} {what}; {v.failures} failures within {p.window:g} s (more than "
+                f"--max-restarts {p.max_restarts}): giving up, stopping everything"
+            )
             return False
-        say(f"{c.name} {what}; restart {v.restarts} in {v.delay:g} s "
-            f"(failure {v.failures} of {p.max_restarts} tolerated within {p.window:g} s)")
+        say(
+            f"{c.name} {what}; restart {v.restarts} in {v.delay:g} s "
+            f"(failure {v.failures} of {p.max_restarts} tolerated within {p.window:g} s)"
+        )
         self.due[c.name] = now + v.delay
         return True
 
@@ -170,13 +192,15 @@ def start_dependencies(args, data: Path, env: dict) -> list:
         broker = EmbeddedBroker(port=args.kafka_port).start(log_path=data / "broker.log")
         env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
         children.append(BrokerChild(broker))
-        say(f"embedded broker      {broker.bootstrap}  (memory only; the relays republish from PostgreSQL; "
-            f"pid {broker.proc.pid})")
+        say(
+            f"embedded broker      {broker.bootstrap}  (memory only; the relays republish from PostgreSQL; "
+            f"pid {broker.proc.pid})"
+        )
     return children
 
 
 def prepare_platform_key(env: dict, data: Path) -> None:
-    if not env.get("TOKEN_PUBLIC_KEY_FILES"):   # create the platform key once, before the services race for it
+    if not env.get("TOKEN_PUBLIC_KEY_FILES"):  # create the platform key once, before the services race for it
         key_file = Path(env.get("TOKEN_SIGNING_KEY_FILE") or data / "keys" / "token-signing.key")
         tokens.load_or_create_private_key(key_file)
         say(f"token signing key    {key_file}  (public half: {key_file.with_suffix('.pub')})")
@@ -228,10 +252,14 @@ def main(argv=None) -> int:
         if env.get("PLATFORM_TEST_MODE") in ("1", "true", "yes"):
             say("TEST MODE: service clocks may be moved through control.v1.ControlService; never in production")
         children += start_services(env)
-        say("get a token: make token ARGS='issue --agency commission --office case_management "
-            "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)")
-        say(f"supervising: a child that dies is restarted; more than {policy.max_restarts} failures "
-            f"of one within {policy.window:g} s stops everything. Ctrl-C stops everything")
+        say(
+            "get a token: make token ARGS='issue --agency commission --office case_management "
+            "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"
+        )
+        say(
+            f"supervising: a child that dies is restarted; more than {policy.max_restarts} failures "
+            f"of one within {policy.window:g} s stops everything. Ctrl-C stops everything"
+        )
         supervisor = Supervisor(children, policy)
         while not stopping and culprit is None:
             time.sleep(TICK)
@@ -241,8 +269,11 @@ def main(argv=None) -> int:
         say("stopping")
         stop_all(children)
     counts = supervisor.restarts()
-    say("stopped" + (f"; restarts: {', '.join(f'{n} {k}' for n, k in counts.items())}" if counts else "")
-        + (f"; {culprit} kept failing" if culprit else ""))
+    say(
+        "stopped"
+        + (f"; restarts: {', '.join(f'{n} {k}' for n, k in counts.items())}" if counts else "")
+        + (f"; {culprit} kept failing" if culprit else "")
+    )
     return 1 if culprit else 0
 
 

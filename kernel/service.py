@@ -6,6 +6,7 @@ parts (a typed object of the service's own: handlers, consumers...) once the sto
 function that registers its gRPC servicers from those parts, and the one that stops them. Nothing
 connects until `start()`. `serve()` runs one host until SIGINT/SIGTERM and stops it cleanly.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,12 +46,13 @@ async def _nothing(*_) -> None:
 class Wiring(Generic[P]):
     """What a service adds to the shell: `build` makes its parts once the store is ready,
     `register` adds its servicers from them, `stop` stops them (before the shell's own)."""
+
     service_names: tuple[str, ...]
     build: Callable[[ServiceHost[P]], Awaitable[P]] = _nothing
     register: Callable[[ServiceHost[P], P, grpc.aio.Server], None] = lambda host, parts, server: None
     stop: Callable[[P], Awaitable[None]] = _nothing
     produces: bool = True
-    migrations: tuple[Migration, ...] = ()     # the service's own, applied after the kernel's
+    migrations: tuple[Migration, ...] = ()  # the service's own, applied after the kernel's
 
 
 @dataclass
@@ -76,33 +78,55 @@ class ServiceHost(Generic[P]):
         await migrations.apply(self.pool, s.schema, (*KERNEL_MIGRATIONS, *self.wiring.migrations), self.log)
         self.calendar = calendar.load_calendar(s.holiday_calendar_file)
         if not self.calendar.covers(self.clock.now().date()):
-            self.log.warning("calendar.year_not_covered", year=self.clock.now().year,
-                             file=str(s.holiday_calendar_file or calendar.default_calendar_path()),
-                             effect="only weekends count as rest days until the year is added")
-        self.timers = timers.TimerScheduler(self.store, self.clock, poll_seconds=s.timer_poll_seconds,
-                                            component=f"{s.service}-timers")
+            self.log.warning(
+                "calendar.year_not_covered",
+                year=self.clock.now().year,
+                file=str(s.holiday_calendar_file or calendar.default_calendar_path()),
+                effect="only weekends count as rest days until the year is added",
+            )
+        self.timers = timers.TimerScheduler(
+            self.store, self.clock, poll_seconds=s.timer_poll_seconds, component=f"{s.service}-timers"
+        )
         self.clock.on_change(self.timers.wake)
         self._timer_task = asyncio.create_task(self.timers.run(), name=f"{s.service}-timers")
         self.parts = await self.wiring.build(self)
         if self.wiring.produces:
             spec = TopicSpec(s.topic, s.topic_partitions, s.replication_factor, max_message_bytes=s.kafka_message_bytes)
-            self.relay = OutboxRelay(self.store, s.kafka_bootstrap, spec,
-                                     max_request_size=s.relay_max_request_bytes or s.kafka_message_bytes,
-                                     poll_seconds=s.relay_poll_seconds, marker_check_seconds=s.marker_check_seconds,
-                                     watermark_seconds=s.relay_watermark_seconds)
+            self.relay = OutboxRelay(
+                self.store,
+                s.kafka_bootstrap,
+                spec,
+                max_request_size=s.relay_max_request_bytes or s.kafka_message_bytes,
+                poll_seconds=s.relay_poll_seconds,
+                marker_check_seconds=s.marker_check_seconds,
+                watermark_seconds=s.relay_watermark_seconds,
+            )
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
             self.status.register(self.relay.status)
             self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
         names = (*self.wiring.service_names, control.SERVICE_NAME)
-        self.server, self.port = create_server(s.grpc_host, s.grpc_port, self._register, names,
-                                               self.authenticator, Contract(self.clock, s.request_limits),
-                                               tls, s.request_max_bytes)
+        self.server, self.port = create_server(
+            s.grpc_host,
+            s.grpc_port,
+            self._register,
+            names,
+            self.authenticator,
+            Contract(self.clock, s.request_limits),
+            tls,
+            s.request_max_bytes,
+        )
         await self.server.start()
         await mark_serving(self.server, names)
-        self.log.info("service.listening", service=s.service, address=f"{s.grpc_host}:{self.port}",
-                      tls=tls is not None, test_mode=s.test_mode, time_zone=s.time_zone,
-                      topic=s.topic if self.wiring.produces else None)
+        self.log.info(
+            "service.listening",
+            service=s.service,
+            address=f"{s.grpc_host}:{self.port}",
+            tls=tls is not None,
+            test_mode=s.test_mode,
+            time_zone=s.time_zone,
+            topic=s.topic if self.wiring.produces else None,
+        )
         return self
 
     def _register(self, server: grpc.aio.Server) -> None:
@@ -142,8 +166,10 @@ def tls_for(s: ServiceSettings) -> Tls | None:
     if s.tls_cert_file or s.tls_key_file:
         raise SystemExit(f"{s.service}: set both TLS_CERT_FILE and TLS_KEY_FILE, or neither")
     if not is_loopback(s.grpc_host) and not s.allow_plaintext:
-        raise SystemExit(f"{s.service}: refusing plaintext gRPC on {s.grpc_host}: set TLS_CERT_FILE and "
-                         "TLS_KEY_FILE, or GRPC_ALLOW_PLAINTEXT=1 behind a TLS-terminating proxy")
+        raise SystemExit(
+            f"{s.service}: refusing plaintext gRPC on {s.grpc_host}: set TLS_CERT_FILE and "
+            "TLS_KEY_FILE, or GRPC_ALLOW_PLAINTEXT=1 behind a TLS-terminating proxy"
+        )
     return None
 
 

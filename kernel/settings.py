@@ -3,6 +3,7 @@
 Embedded defaults: with no DATABASE_URL and no KAFKA_BOOTSTRAP_SERVERS the runner starts the
 embedded PostgreSQL and broker and fills these in for the services it launches.
 """
+
 from __future__ import annotations
 
 import os
@@ -151,15 +152,19 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
     database_url = _env(env, f"{up}_DATABASE_URL", "DATABASE_URL")
     kafka = _env(env, "KAFKA_BOOTSTRAP_SERVERS")
     if not database_url or not kafka:
-        raise SystemExit(f"{service}: set DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS "
-                         "(or start through `make run`, which provides embedded ones)")
+        raise SystemExit(
+            f"{service}: set DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS "
+            "(or start through `make run`, which provides embedded ones)"
+        )
     prefix = _env(env, "TOPIC_PREFIX")
     return ServiceSettings(
         service=service,
         database_url=database_url,
         kafka_bootstrap=kafka,
         grpc_host=_env(env, f"{up}_GRPC_HOST", "GRPC_HOST", default="127.0.0.1"),
-        grpc_port=int(_env(env, f"{up}_GRPC_PORT", default=str(load_platform(platform_file(env)).service(service).port))),
+        grpc_port=int(
+            _env(env, f"{up}_GRPC_PORT", default=str(load_platform(platform_file(env)).service(service).port))
+        ),
         platform_file=platform_file(env),
         topic_prefix=prefix,
         topic_partitions=int(_env(env, "TOPIC_PARTITIONS", default="6")),
@@ -197,11 +202,13 @@ def request_limits(env: dict) -> Limits:
     """The contract's configurable limits; a malformed value stops the service naming it."""
     try:
         earliest = datetime.fromisoformat(_env(env, "REQUEST_EARLIEST_DATE", default="2000-01-01"))
-        return Limits(earliest=earliest if earliest.tzinfo else earliest.replace(tzinfo=timezone.utc),
-                      clock_skew=timedelta(seconds=_whole(env, "REQUEST_CLOCK_SKEW_SECONDS", 300)),
-                      horizon=timedelta(days=_whole(env, "REQUEST_HORIZON_DAYS", 3660)),
-                      max_span=timedelta(days=_whole(env, "REQUEST_MAX_SPAN_DAYS", 3660)),
-                      max_page=_whole(env, "REQUEST_MAX_PAGE", 1000, most=1000))
+        return Limits(
+            earliest=earliest if earliest.tzinfo else earliest.replace(tzinfo=timezone.utc),
+            clock_skew=timedelta(seconds=_whole(env, "REQUEST_CLOCK_SKEW_SECONDS", 300)),
+            horizon=timedelta(days=_whole(env, "REQUEST_HORIZON_DAYS", 3660)),
+            max_span=timedelta(days=_whole(env, "REQUEST_MAX_SPAN_DAYS", 3660)),
+            max_page=_whole(env, "REQUEST_MAX_PAGE", 1000, most=1000),
+        )
     except ValueError as e:
         raise SystemExit(f"REQUEST_EARLIEST_DATE: expected a date such as 2000-01-01 ({e})") from e
 

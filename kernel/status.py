@@ -4,6 +4,7 @@ Each part that can fall behind or get stuck (the relay, each consumer) is regist
 service's `StatusBoard` with a function returning its `Component`; the board asks every part
 when the status is read, so nothing here caches or polls.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ class Component:
     """One part's state: `ok`, `retrying` (waits for a dependency, loses nothing), `stuck`
     (needs an operator) or `degraded` (goes on, something kept aside). Each problem is a sentence
     saying what is wrong and what an operator can do."""
+
     name: str
     state: str = OK
     counters: dict[str, int] = field(default_factory=dict)
@@ -40,6 +42,11 @@ class StatusBoard:
             try:
                 out.append(await probe())
             except Exception as e:  # noqa: BLE001 - a part that cannot say is itself a problem
-                out.append(Component(name=getattr(probe, "__qualname__", "component"), state=RETRYING,
-                                     problems=(f"status unreadable ({type(e).__name__}); the store may be down",)))
+                out.append(
+                    Component(
+                        name=getattr(probe, "__qualname__", "component"),
+                        state=RETRYING,
+                        problems=(f"status unreadable ({type(e).__name__}); the store may be down",),
+                    )
+                )
         return out

@@ -13,6 +13,7 @@ Ordering rule for readers (the subtlest lines of the system, read before changin
   predecessor's key keeps per-stream order, and stays safe: own xid <= order_key, so
   order_key < xmin still implies the writer has ended.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
@@ -76,8 +77,10 @@ CREATE TABLE IF NOT EXISTS {s}.inbox_held (
 # events published up to the cursor in this epoch (kernel.watermarks_pub); NULL until the relay
 # counts them once, for a deployment that had a cursor before watermarks
 THROUGH_COUNT_SQL = "ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint"
-MIGRATIONS = (Migration("store", 1, "events, relay cursor and inbox", SCHEMA_SQL),
-              Migration("store", 2, "relay cursor counts what it published", THROUGH_COUNT_SQL))
+MIGRATIONS = (
+    Migration("store", 1, "events, relay cursor and inbox", SCHEMA_SQL),
+    Migration("store", 2, "relay cursor counts what it published", THROUGH_COUNT_SQL),
+)
 
 # One statement per append. The WHERE clause inserts nothing unless the stream stands exactly at
 # $2 (no row yet for 0, else row $2 present); a row already at $2+1 — or an event id already
@@ -113,9 +116,14 @@ LIMIT $3
 # (InterfaceError; InternalClientError, e.g. "cannot switch to state 15; another operation is in
 # progress" after a backend was killed mid-query), or the server's own word (below). A tuple for
 # `except` clauses; `is_store_down` is the full test.
-DRIVER_DOWN = (OSError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
-               asyncpg.exceptions.PostgresConnectionError, asyncpg.exceptions.OperatorInterventionError,
-               asyncpg.exceptions.InsufficientResourcesError)
+DRIVER_DOWN = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+)
 # SQLSTATE classes that say the server cannot serve now: 08 connection exception, 53 insufficient
 # resources (too many connections, disk or memory full), 57 operator intervention (admin or
 # crash shutdown, cannot connect now, query cancelled). The caller cannot know whether its
@@ -138,8 +146,10 @@ def is_store_down(error: BaseException) -> bool:
 
 def store_unavailable(error: BaseException) -> Unavailable:
     """The one message a caller sees for a store failure (safe to show: no driver detail)."""
-    return Unavailable(f"event store unreachable ({type(error).__name__}); retry, a command with the "
-                       f"same x-request-id: it takes effect at most once")
+    return Unavailable(
+        f"event store unreachable ({type(error).__name__}); retry, a command with the "
+        f"same x-request-id: it takes effect at most once"
+    )
 
 
 @asynccontextmanager
@@ -212,8 +222,9 @@ async def _utc_times(conn: asyncpg.Connection) -> None:
     instead of 17.9; writing 20,000 through arrays, 11.1 ms instead of 17.4 (no astimezone). The
     event table has no timestamptz: event reads are unchanged. Set once per connection with no
     round trip (timestamptz is a built-in type); `_keep_session` leaves it in place."""
-    await conn.set_type_codec("timestamptz", schema="pg_catalog", encoder=_encode_timestamptz,
-                              decoder=_decode_timestamptz, format="tuple")
+    await conn.set_type_codec(
+        "timestamptz", schema="pg_catalog", encoder=_encode_timestamptz, decoder=_decode_timestamptz, format="tuple"
+    )
 
 
 async def connect(url: str, **kw) -> asyncpg.Connection:
@@ -225,13 +236,13 @@ async def connect(url: str, **kw) -> asyncpg.Connection:
 
 async def create_pool(url: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
     """The pool of every service (see `_utc_times`, `_keep_session`)."""
-    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session,
-                                     init=_utc_times)
+    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, reset=_keep_session, init=_utc_times)
 
 
 @dataclass(frozen=True)
 class Cursor:
     """A reader's place in the log: last (order_key, position) it has taken."""
+
     order_key: int = 0
     position: int = 0
 
@@ -252,8 +263,15 @@ class StoredEvent:
 
 
 def _row_event(r) -> StoredEvent:
-    return StoredEvent(r["stream_id"], r["version"], str(r["event_id"]), r["event_type"],
-                       bytes(r["envelope"]), r["position"], int(r["order_key"]))
+    return StoredEvent(
+        r["stream_id"],
+        r["version"],
+        str(r["event_id"]),
+        r["event_type"],
+        bytes(r["envelope"]),
+        r["position"],
+        int(r["order_key"]),
+    )
 
 
 def check_identifier(value: str, field: str) -> str:
@@ -274,8 +292,8 @@ class UnitOfWork:
 
     async def stream_version(self, stream_id: str) -> int:
         return await self.conn.fetchval(
-            f"SELECT COALESCE(max(version), 0) FROM {self.store.schema}.events WHERE stream_id = $1",
-            stream_id)
+            f"SELECT COALESCE(max(version), 0) FROM {self.store.schema}.events WHERE stream_id = $1", stream_id
+        )
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
         return await self.store._read_stream(self.conn, stream_id)
@@ -283,8 +301,7 @@ class UnitOfWork:
     async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         return await self.store._read_streams(self.conn, stream_ids)
 
-    async def append(self, stream_id: str, expected_version: int,
-                     events: Sequence[NewEvent]) -> list[StoredEvent]:
+    async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> list[StoredEvent]:
         """Append `events` after `expected_version` (0 = new stream), in one statement.
 
         Idempotent on event id: when every event id is already stored with the same content (all
@@ -295,8 +312,9 @@ class UnitOfWork:
         """
         batch = _Batch.of(self.store, stream_id, expected_version, events, self.recorded_at)
         try:
-            rows = await self.conn.fetch(INSERT_SQL.format(s=self.store.schema, conflict="ON CONFLICT DO NOTHING"),
-                                         *batch.args)
+            rows = await self.conn.fetch(
+                INSERT_SQL.format(s=self.store.schema, conflict="ON CONFLICT DO NOTHING"), *batch.args
+            )
         except asyncpg.DataError as e:
             raise Validation("event_id", f"not a UUID: {e}") from e
         if len(rows) < len(batch.envelopes):
@@ -309,21 +327,22 @@ class UnitOfWork:
 @dataclass
 class _Batch:
     """An append's envelopes, sealed once, and the statement's arguments."""
+
     stream_id: str
     expected_version: int
     envelopes: list
     sealed: list[bytes]
 
     @classmethod
-    def of(cls, store: EventStore, stream_id: str, expected_version: int, events: Sequence[NewEvent],
-           recorded_at) -> _Batch:
+    def of(
+        cls, store: EventStore, stream_id: str, expected_version: int, events: Sequence[NewEvent], recorded_at
+    ) -> _Batch:
         check_identifier(stream_id, "stream_id")
         if not events:
             raise Validation("events", "nothing to append")
         if expected_version < 0:
             raise Validation("expected_version", "must be >= 0")
-        envelopes = [env_mod.build(e, stream_id, expected_version + i + 1, recorded_at)
-                     for i, e in enumerate(events)]
+        envelopes = [env_mod.build(e, stream_id, expected_version + i + 1, recorded_at) for i, e in enumerate(events)]
         sealed = [env_mod.seal(e) for e in envelopes]
         for env, raw in zip(envelopes, sealed):
             if len(raw) > store.max_event_bytes:
@@ -332,20 +351,31 @@ class _Batch:
 
     @property
     def args(self) -> tuple:
-        return (self.stream_id, self.expected_version, [e.version for e in self.envelopes],
-                [e.event_id for e in self.envelopes], [e.event_type for e in self.envelopes], self.sealed)
+        return (
+            self.stream_id,
+            self.expected_version,
+            [e.version for e in self.envelopes],
+            [e.event_id for e in self.envelopes],
+            [e.event_type for e in self.envelopes],
+            self.sealed,
+        )
 
     def stored(self, rows) -> list[StoredEvent]:
-        return [StoredEvent(self.stream_id, env.version, env.event_id, env.event_type, raw, r["position"],
-                            int(r["order_key"])) for env, raw, r in zip(self.envelopes, self.sealed, rows)]
+        return [
+            StoredEvent(
+                self.stream_id, env.version, env.event_id, env.event_type, raw, r["position"], int(r["order_key"])
+            )
+            for env, raw, r in zip(self.envelopes, self.sealed, rows)
+        ]
 
 
 class EventStore:
     """`max_event_bytes` bounds each sealed envelope: a larger one could never be published (the
     relay would retry it forever and publish nothing after it), so the append refuses it."""
 
-    def __init__(self, pool: asyncpg.Pool, schema: str, clock: Clock, *,
-                 max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES):
+    def __init__(
+        self, pool: asyncpg.Pool, schema: str, clock: Clock, *, max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    ):
         if not schema.isidentifier():
             raise ValueError(f"bad schema name {schema!r}")
         if max_event_bytes < 1:
@@ -372,8 +402,7 @@ class EventStore:
             async with conn.transaction():
                 yield UnitOfWork(self, conn)
 
-    async def append(self, stream_id: str, expected_version: int,
-                     events: Sequence[NewEvent]) -> list[StoredEvent]:
+    async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> list[StoredEvent]:
         """`UnitOfWork.append` without a caller's transaction: one autocommit statement, which a
         conflict fails whole (so no partial batch can commit); then the same diagnosis."""
         batch = _Batch.of(self, stream_id, expected_version, events, self.clock.now())
@@ -398,18 +427,25 @@ class EventStore:
         ids = [e.event_id for e in batch.envelopes]
         rows = await conn.fetch(
             f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
-            f"FROM {self.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY version", ids)
+            f"FROM {self.schema}.events WHERE event_id = ANY($1::uuid[]) ORDER BY version",
+            ids,
+        )
         by_id = {str(r["event_id"]): r for r in rows}
         for env in batch.envelopes:
             row = by_id.get(env.event_id)
-            if row is not None and (row["stream_id"] != batch.stream_id or env_mod.content_bytes(
-                    env_mod.parse(bytes(row["envelope"]))) != env_mod.content_bytes(env)):
+            if row is not None and (
+                row["stream_id"] != batch.stream_id
+                or env_mod.content_bytes(env_mod.parse(bytes(row["envelope"]))) != env_mod.content_bytes(env)
+            ):
                 raise Validation("event_id", f"{env.event_id} already stored with other content")
-        if len(by_id) == len(ids):   # every id was stored before, with this content: a retry
+        if len(by_id) == len(ids):  # every id was stored before, with this content: a retry
             return [_row_event(r) for r in rows]
         actual = await conn.fetchval(
             f"SELECT COALESCE(max(version), 0) FROM {self.schema}.events WHERE stream_id = $1 "
-            f"AND event_id <> ALL($2::uuid[])", batch.stream_id, ids)
+            f"AND event_id <> ALL($2::uuid[])",
+            batch.stream_id,
+            ids,
+        )
         raise Concurrency(batch.stream_id, batch.expected_version, actual)
 
     async def read_stream(self, stream_id: str) -> list[StoredEvent]:
@@ -426,7 +462,9 @@ class EventStore:
     async def _read_stream(self, conn, stream_id: str) -> list[StoredEvent]:
         rows = await conn.fetch(
             f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
-            f"FROM {self.schema}.events WHERE stream_id = $1 ORDER BY version", stream_id)
+            f"FROM {self.schema}.events WHERE stream_id = $1 ORDER BY version",
+            stream_id,
+        )
         return [_row_event(r) for r in rows]
 
     async def read_streams(self, stream_ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
@@ -438,7 +476,8 @@ class EventStore:
         rows = await conn.fetch(
             f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
             f"FROM {self.schema}.events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, version",
-            list(stream_ids))
+            list(stream_ids),
+        )
         out: dict[str, list[StoredEvent]] = {}
         for r in rows:
             out.setdefault(r["stream_id"], []).append(_row_event(r))
@@ -447,8 +486,7 @@ class EventStore:
     async def read_all(self, after: Cursor = Cursor(), limit: int = 500) -> list[StoredEvent]:
         """Committed events after `after`, gap-free, per-stream ordered (see module docstring)."""
         async with self._connection() as conn:
-            rows = await conn.fetch(READ_VISIBLE_SQL.format(s=self.schema),
-                                    after.order_key, after.position, limit)
+            rows = await conn.fetch(READ_VISIBLE_SQL.format(s=self.schema), after.order_key, after.position, limit)
         return [_row_event(r) for r in rows]
 
     async def read_range(self, stream_id: str, first: int, last: int | None) -> list[StoredEvent]:
@@ -456,5 +494,9 @@ class EventStore:
             rows = await conn.fetch(
                 f"SELECT stream_id, version, event_id, event_type, envelope, position, order_key "
                 f"FROM {self.schema}.events WHERE stream_id = $1 AND version >= $2 "
-                f"AND ($3::bigint IS NULL OR version <= $3) ORDER BY version", stream_id, first, last)
+                f"AND ($3::bigint IS NULL OR version <= $3) ORDER BY version",
+                stream_id,
+                first,
+                last,
+            )
         return [_row_event(r) for r in rows]

@@ -6,6 +6,7 @@ runner then stops everything: a child that keeps dying is a fault to fix, not to
 The backoff doubles from `first_delay` up to `max_delay` and starts over once the child has
 run `stable_after` seconds without failing.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -28,9 +29,9 @@ class RestartPolicy:
 @dataclass(frozen=True)
 class Verdict:
     give_up: bool
-    delay: float          # seconds to wait before the restart (0 when giving up)
-    failures: int         # failures within the window, this one included
-    restarts: int         # restarts of this child so far, the one now decided included
+    delay: float  # seconds to wait before the restart (0 when giving up)
+    failures: int  # failures within the window, this one included
+    restarts: int  # restarts of this child so far, the one now decided included
 
 
 class ChildHistory:
@@ -41,7 +42,7 @@ class ChildHistory:
         self.started_at = started_at
         self.restarts = 0
         self._failures: deque[float] = deque()
-        self._streak = 0   # quick failures in a row: the backoff exponent
+        self._streak = 0  # quick failures in a row: the backoff exponent
 
     def started(self, now: float) -> None:
         self.started_at = now
@@ -56,7 +57,7 @@ class ChildHistory:
             return Verdict(True, 0.0, count, self.restarts)
         if now - self.started_at >= p.stable_after:
             self._streak = 0
-        delay = min(p.max_delay, p.first_delay * 2 ** self._streak)
+        delay = min(p.max_delay, p.first_delay * 2**self._streak)
         self._streak += 1
         self.restarts += 1
         return Verdict(False, delay, count, self.restarts)

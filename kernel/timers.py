@@ -16,6 +16,7 @@ Timer events go on their own stream (`kernel.ids.timer_stream_id`: `<context>-ti
 never on the aggregate's command stream, so a timer firing never makes a user's command fail with
 a version conflict. Appends to one timer stream are serialised by an advisory lock.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,8 +68,17 @@ def timer_event_id(timer_id: str) -> str:
     return derived_event_id(timer_id, 0, "timer")
 
 
-async def schedule(uow: UnitOfWork, timer_id: str, due_at: datetime, stream_id: str, payload: Message, *,
-                   correlation_id: str, causation_id: str = "", links: tuple[Link, ...] = ()) -> None:
+async def schedule(
+    uow: UnitOfWork,
+    timer_id: str,
+    due_at: datetime,
+    stream_id: str,
+    payload: Message,
+    *,
+    correlation_id: str,
+    causation_id: str = "",
+    links: tuple[Link, ...] = (),
+) -> None:
     """Schedule `payload` on `stream_id` at `due_at`. Idempotent on `timer_id`: the same content
     again is a no-op; other content under the same id raises Validation naming `timer_id`.
 
@@ -79,14 +89,24 @@ async def schedule(uow: UnitOfWork, timer_id: str, due_at: datetime, stream_id: 
     if due_at.tzinfo is None:
         raise Validation("due_at", "must carry a time zone")
     data = payload.SerializeToString(deterministic=True)
-    if len(data) + ENVELOPE_ALLOWANCE > uow.store.max_event_bytes:   # refused now, not when it fires
+    if len(data) + ENVELOPE_ALLOWANCE > uow.store.max_event_bytes:  # refused now, not when it fires
         raise TooLarge(payload.DESCRIPTOR.name, len(data) + ENVELOPE_ALLOWANCE, uow.store.max_event_bytes)
-    row = (stream_id, due_at, payload.DESCRIPTOR.full_name, data,
-           json.dumps([[l.kind, l.id, l.relation] for l in links]), correlation_id, causation_id)
+    row = (
+        stream_id,
+        due_at,
+        payload.DESCRIPTOR.full_name,
+        data,
+        json.dumps([[l.kind, l.id, l.relation] for l in links]),
+        correlation_id,
+        causation_id,
+    )
     s = uow.store.schema
     inserted = await uow.conn.fetchval(
         f"INSERT INTO {s}.timers (timer_id, {', '.join(_COLUMNS)}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, "
-        f"$7, $8) ON CONFLICT (timer_id) DO NOTHING RETURNING true", timer_id, *row)
+        f"$7, $8) ON CONFLICT (timer_id) DO NOTHING RETURNING true",
+        timer_id,
+        *row,
+    )
     if inserted:
         return
     existing = await uow.conn.fetchrow(f"SELECT {', '.join(_COLUMNS)} FROM {s}.timers WHERE timer_id = $1", timer_id)
@@ -101,20 +121,33 @@ def _comparable(row: tuple) -> tuple:
 
 async def cancel(uow: UnitOfWork, timer_id: str) -> bool:
     """Cancel a pending timer; False (and nothing changed) if it already fired, was cancelled or is unknown."""
-    return bool(await uow.conn.fetchval(
-        f"UPDATE {uow.store.schema}.timers SET status = 'cancelled' WHERE timer_id = $1 AND status = 'pending' "
-        f"RETURNING true", timer_id))
+    return bool(
+        await uow.conn.fetchval(
+            f"UPDATE {uow.store.schema}.timers SET status = 'cancelled' WHERE timer_id = $1 AND status = 'pending' "
+            f"RETURNING true",
+            timer_id,
+        )
+    )
 
 
 async def timers_with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, str]:
     """Timer id -> status of every timer whose id starts with `prefix` (e.g. one aggregate's)."""
     rows = await uow.conn.fetch(
-        f"SELECT timer_id, status FROM {uow.store.schema}.timers WHERE starts_with(timer_id, $1)", prefix)
+        f"SELECT timer_id, status FROM {uow.store.schema}.timers WHERE starts_with(timer_id, $1)", prefix
+    )
     return {r["timer_id"]: r["status"] for r in rows}
 
 
-async def sync(uow: UnitOfWork, prefix: str, wanted: dict[str, tuple[datetime, Message]], stream_id: str, *,
-               correlation_id: str, causation_id: str = "", links: tuple[Link, ...] = ()) -> None:
+async def sync(
+    uow: UnitOfWork,
+    prefix: str,
+    wanted: dict[str, tuple[datetime, Message]],
+    stream_id: str,
+    *,
+    correlation_id: str,
+    causation_id: str = "",
+    links: tuple[Link, ...] = (),
+) -> None:
     """Make the pending timers whose ids start with `prefix` exactly `wanted` (timer id -> (due,
     payload) on `stream_id`): cancel the pending ones no longer wanted, schedule the missing ones.
     Fired and cancelled timers stay as they are (a timer fires once)."""
@@ -124,8 +157,16 @@ async def sync(uow: UnitOfWork, prefix: str, wanted: dict[str, tuple[datetime, M
             await cancel(uow, timer_id)
     for timer_id, (at, payload) in wanted.items():
         if timer_id not in existing:
-            await schedule(uow, timer_id, at, stream_id, payload, correlation_id=correlation_id,
-                           causation_id=causation_id, links=links)
+            await schedule(
+                uow,
+                timer_id,
+                at,
+                stream_id,
+                payload,
+                correlation_id=correlation_id,
+                causation_id=causation_id,
+                links=links,
+            )
 
 
 @dataclass(frozen=True)
@@ -134,12 +175,13 @@ class Fired:
     stream_id: str
     event_type: str
     due_at: datetime
-    event_id: str | None        # None: the aggregate's rules said the timer changes nothing now
+    event_id: str | None  # None: the aggregate's rules said the timer changes nothing now
 
 
 @dataclass(frozen=True)
 class DueTimer:
     """A timer being fired: where its event goes, the event as scheduled, and what it carries."""
+
     timer_id: str
     stream_id: str
     due_at: datetime
@@ -150,9 +192,15 @@ class DueTimer:
 
     @classmethod
     def of(cls, row) -> DueTimer:
-        return cls(row["timer_id"], row["stream_id"], row["due_at"], _message(row["event_type"], bytes(row["payload"])),
-                   tuple(Link(*l) for l in json.loads(row["links"])), row["correlation_id"],
-                   row["causation_id"] or row["timer_id"])
+        return cls(
+            row["timer_id"],
+            row["stream_id"],
+            row["due_at"],
+            _message(row["event_type"], bytes(row["payload"])),
+            tuple(Link(*l) for l in json.loads(row["links"])),
+            row["correlation_id"],
+            row["causation_id"] or row["timer_id"],
+        )
 
 
 # An aggregate's way of firing its timers (kernel.aggregate.CommandRunner.fire): the events it appended.
@@ -162,8 +210,9 @@ Route = Callable[[UnitOfWork, DueTimer, Principal, datetime], Awaitable[list]]
 class TimerScheduler:
     """Fires due timers. `fire_due()` is one pass; `run()` loops until `stop()`."""
 
-    def __init__(self, store: EventStore, clock, *, poll_seconds: float = 0.5, batch: int = 100,
-                 component: str = "timers"):
+    def __init__(
+        self, store: EventStore, clock, *, poll_seconds: float = 0.5, batch: int = 100, component: str = "timers"
+    ):
         self.store, self.clock = store, clock
         self.poll_seconds, self.batch = poll_seconds, batch
         self.principal = Principal.system(component)
@@ -204,7 +253,8 @@ class TimerScheduler:
     async def _seconds_to_next(self) -> float:
         """Until the earliest pending timer by the clock, at most one poll interval (the clock may jump)."""
         due = await self.store.pool.fetchval(
-            f"SELECT min(due_at) FROM {self.store.schema}.timers WHERE status = 'pending'")
+            f"SELECT min(due_at) FROM {self.store.schema}.timers WHERE status = 'pending'"
+        )
         if due is None:
             return self.poll_seconds
         return max(0.0, min(self.poll_seconds, (due - self.clock.now()).total_seconds()))
@@ -215,16 +265,24 @@ class TimerScheduler:
         async with self.store.pool.acquire() as conn:
             ids = await conn.fetch(
                 f"SELECT timer_id FROM {self.store.schema}.timers WHERE status = 'pending' AND due_at <= $1 "
-                f"ORDER BY due_at, timer_id LIMIT $2", now, self.batch)
+                f"ORDER BY due_at, timer_id LIMIT $2",
+                now,
+                self.batch,
+            )
         count = 0
         for row in ids:
             fired = await self._fire(row["timer_id"], now)
             if fired:
                 count += 1
                 self.fired += 1
-                self.log.info("timer.fired" if fired.event_id else "timer.changed_nothing", timer_id=fired.timer_id,
-                              stream_id=fired.stream_id, event_type=fired.event_type,
-                              due_at=fired.due_at.isoformat(), event_id=fired.event_id)
+                self.log.info(
+                    "timer.fired" if fired.event_id else "timer.changed_nothing",
+                    timer_id=fired.timer_id,
+                    stream_id=fired.stream_id,
+                    event_type=fired.event_type,
+                    due_at=fired.due_at.isoformat(),
+                    event_id=fired.event_id,
+                )
         return count
 
     async def _fire(self, timer_id: str, now: datetime) -> Fired | None:
@@ -232,15 +290,23 @@ class TimerScheduler:
         async with self.store.unit_of_work() as uow:
             t = await uow.conn.fetchrow(
                 f"SELECT * FROM {s}.timers WHERE timer_id = $1 AND status = 'pending' AND due_at <= $2 "
-                f"FOR UPDATE SKIP LOCKED", timer_id, now)
-            if t is None:   # another scheduler has it, or it fired or was cancelled meanwhile
+                f"FOR UPDATE SKIP LOCKED",
+                timer_id,
+                now,
+            )
+            if t is None:  # another scheduler has it, or it fired or was cancelled meanwhile
                 return None
-            await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"timers:{s}:{t['stream_id']}")
+            await uow.conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"timers:{s}:{t['stream_id']}"
+            )
             event_id = await self._fire_once(uow, t, now)
             await self.before_marking(t)
             await uow.conn.execute(
                 f"UPDATE {s}.timers SET status = 'fired', fired_event_id = $2::uuid, fired_at = $3 WHERE timer_id = $1",
-                timer_id, event_id, now)
+                timer_id,
+                event_id,
+                now,
+            )
         return Fired(timer_id, t["stream_id"], t["event_type"], t["due_at"], event_id)
 
     async def _fire_once(self, uow: UnitOfWork, t, now: datetime) -> str | None:
@@ -255,9 +321,9 @@ class TimerScheduler:
             await uow.append(t["stream_id"], await uow.stream_version(t["stream_id"]), [event])
             return event.event_id
         try:
-            async with uow.conn.transaction():      # a refusal undoes only what the firing did
+            async with uow.conn.transaction():  # a refusal undoes only what the firing did
                 stored = await route(uow, DueTimer.of(t), self.principal, now)
-        except PlatformError as e:    # the aggregate is gone or refuses it: a timer must not block the others
+        except PlatformError as e:  # the aggregate is gone or refuses it: a timer must not block the others
             self.log.error("timer.refused", timer_id=t["timer_id"], stream_id=t["stream_id"], reason=str(e))
             return None
         return stored[0].event_id if stored else None
@@ -266,10 +332,15 @@ class TimerScheduler:
         """Test seam: runs after the append, before the timer is marked fired (same transaction)."""
 
     def _event(self, t) -> NewEvent:
-        return NewEvent(event_id=timer_event_id(t["timer_id"]), payload=_message(t["event_type"], bytes(t["payload"])),
-                        occurred_at=t["due_at"], principal=self.principal, correlation_id=t["correlation_id"],
-                        causation_id=t["causation_id"] or t["timer_id"],
-                        links=tuple(Link(*l) for l in json.loads(t["links"])))
+        return NewEvent(
+            event_id=timer_event_id(t["timer_id"]),
+            payload=_message(t["event_type"], bytes(t["payload"])),
+            occurred_at=t["due_at"],
+            principal=self.principal,
+            correlation_id=t["correlation_id"],
+            causation_id=t["causation_id"] or t["timer_id"],
+            links=tuple(Link(*l) for l in json.loads(t["links"])),
+        )
 
 
 def _message(type_name: str, data: bytes) -> Message:

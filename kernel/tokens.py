@@ -10,6 +10,7 @@ public half to verify; the embedded default generates the pair into `DATA_DIR/ke
 Expiry is checked against the wall clock, never the settable domain clock: moving a test
 service's clock to June must not expire or revive anyone's credentials.
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,8 +63,11 @@ class TokenSigner:
         if ttl_seconds <= 0:
             raise ValueError("ttl must be positive")
         iat = int(time.time() if now is None else now)
-        body = {**dict(zip(CLAIMS, (principal.agency, principal.office, principal.role, principal.user))),
-                "iat": iat, "exp": iat + int(ttl_seconds)}
+        body = {
+            **dict(zip(CLAIMS, (principal.agency, principal.office, principal.role, principal.user))),
+            "iat": iat,
+            "exp": iat + int(ttl_seconds),
+        }
         signed = f"{PREFIX}.{_b64(json.dumps(body, separators=(',', ':'), sort_keys=True).encode())}"
         return f"{signed}.{_b64(self._key.sign(signed.encode()))}"
 
@@ -104,8 +108,9 @@ class TokenVerifier:
             raise Unauthenticated("token claims must carry integer iat and exp")
         now = self._now()
         if now >= exp:
-            raise Unauthenticated(f"token expired at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(exp))}; "
-                                  "ask for a new one")
+            raise Unauthenticated(
+                f"token expired at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(exp))}; ask for a new one"
+            )
         if iat > now + CLOCK_SKEW_SECONDS:
             raise Unauthenticated("token issued in the future; check the issuer's clock")
         return Claims(Principal(*(body[k] for k in CLAIMS)), iat, exp)
@@ -119,8 +124,10 @@ def bearer_token(metadata) -> str:
             if scheme.lower() == "bearer" and token.strip():
                 return token.strip()
             raise Unauthenticated("authorization metadata must be `Bearer <token>`")
-    raise Unauthenticated("missing credentials: send metadata `authorization: Bearer <token>` "
-                          "(issue one with `python -m kernel.tokens_cli issue --help`)")
+    raise Unauthenticated(
+        "missing credentials: send metadata `authorization: Bearer <token>` "
+        "(issue one with `python -m kernel.tokens_cli issue --help`)"
+    )
 
 
 # -- key files ---------------------------------------------------------------------------------
@@ -133,8 +140,11 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
     data = Path(path).read_bytes()
-    key = (serialization.load_pem_private_key(data, password=None).public_key() if b"PRIVATE KEY" in data
-           else serialization.load_pem_public_key(data))
+    key = (
+        serialization.load_pem_private_key(data, password=None).public_key()
+        if b"PRIVATE KEY" in data
+        else serialization.load_pem_public_key(data)
+    )
     if not isinstance(key, Ed25519PublicKey):
         raise SystemExit(f"{path}: not an Ed25519 key")
     return key
@@ -154,8 +164,9 @@ def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
         try:
             os.write(fd, pem)

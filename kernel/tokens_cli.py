@@ -11,6 +11,7 @@ The principal is checked against the catalogue before a token is issued. The sig
 TOKEN_SIGNING_KEY_FILE, or DATA_DIR/keys/token-signing.key (created on first use: the embedded
 default). Send the token as gRPC metadata `authorization: Bearer <token>`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,22 +38,36 @@ def ttl_seconds(text: str) -> int:
 
 
 def default_key_file() -> Path:
-    return Path(os.environ.get("TOKEN_SIGNING_KEY_FILE")
-                or Path(os.environ.get("DATA_DIR", ".data")) / "keys" / "token-signing.key").resolve()
+    return Path(
+        os.environ.get("TOKEN_SIGNING_KEY_FILE")
+        or Path(os.environ.get("DATA_DIR", ".data")) / "keys" / "token-signing.key"
+    ).resolve()
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m kernel.tokens_cli", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--key-file", type=Path, default=None, help="signing key (default: "
-                   "TOKEN_SIGNING_KEY_FILE or DATA_DIR/keys/token-signing.key)")
-    p.add_argument("--catalogue", type=Path, default=None, help="catalogue file (default CATALOGUE_FILE or "
-                   "deploy/config/catalogue.toml)")
+    p = argparse.ArgumentParser(
+        prog="python -m kernel.tokens_cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--key-file",
+        type=Path,
+        default=None,
+        help="signing key (default: TOKEN_SIGNING_KEY_FILE or DATA_DIR/keys/token-signing.key)",
+    )
+    p.add_argument(
+        "--catalogue",
+        type=Path,
+        default=None,
+        help="catalogue file (default CATALOGUE_FILE or deploy/config/catalogue.toml)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     issue = sub.add_parser("issue", help="issue a token for a user or a partner system")
-    for name, what in (("agency", "agency code, e.g. commission"), ("office", "office code, e.g. case_management"),
-                       ("role", "role code, e.g. case_manager"),
-                       ("user", "personnel-system user id, or a partner system's name")):
+    for name, what in (
+        ("agency", "agency code, e.g. commission"),
+        ("office", "office code, e.g. case_management"),
+        ("role", "role code, e.g. case_manager"),
+        ("user", "personnel-system user id, or a partner system's name"),
+    ):
         issue.add_argument(f"--{name}", required=True, help=what)
     issue.add_argument("--ttl", type=ttl_seconds, default=ttl_seconds("8h"), help="lifetime, e.g. 8h, 30d (default 8h)")
     inspect = sub.add_parser("inspect", help="verify a token and print its principal and expiry")
@@ -70,13 +85,18 @@ def main(argv=None) -> int:
         if args.command == "issue":
             principal = cat.check_principal(Principal(args.agency, args.office, args.role, args.user))
             print(tokens.TokenSigner(key).issue(principal, args.ttl))
-            print(f"issued for {principal.user} ({principal.role} in {principal.office}, {principal.agency}); "
-                  f"expires in {args.ttl} s; signed with {key_file}", file=sys.stderr)
+            print(
+                f"issued for {principal.user} ({principal.role} in {principal.office}, {principal.agency}); "
+                f"expires in {args.ttl} s; signed with {key_file}",
+                file=sys.stderr,
+            )
         elif args.command == "inspect":
             claims = tokens.TokenVerifier([key.public_key()]).verify(args.token)
             cat.check_principal(claims.principal)
-            print(f"valid: {claims.principal}\nexpires: "
-                  f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(claims.expires_at))}")
+            print(
+                f"valid: {claims.principal}\nexpires: "
+                f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(claims.expires_at))}"
+            )
         else:
             sys.stdout.write(tokens.public_pem(key.public_key()).decode())
     except (Unauthenticated, CatalogueError, OSError) as e:

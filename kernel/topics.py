@@ -23,6 +23,7 @@ Which limit applies (Kafka semantics): a topic's `max.message.bytes` overrides t
 `message.max.bytes`; a real Kafka reports the topic's effective value (inherited or set). So the
 topic's reported value decides, and the broker's only where the topic reports none.
 """
+
 from __future__ import annotations
 
 import time
@@ -72,14 +73,16 @@ class TopicSpec:
 class TopicCheck:
     """What `verify_topic` found: problems are logged as errors, the topic stays usable; a refusal
     (its message limit is too small) means nothing may be published to it until fixed."""
+
     problems: list[str] = field(default_factory=list)
     refusal: str | None = None
 
 
 def _admin(bootstrap: str) -> KafkaAdminClient:
     """A fresh client; bounded so an unreachable broker fails in 10 s, not the default 30 s."""
-    return KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kernel-topics",
-                            request_timeout_ms=10_000, bootstrap_timeout_ms=10_000)
+    return KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="kernel-topics", request_timeout_ms=10_000, bootstrap_timeout_ms=10_000
+    )
 
 
 def _describe(admin: KafkaAdminClient, name: str) -> dict[str, Any]:
@@ -90,9 +93,12 @@ def _describe(admin: KafkaAdminClient, name: str) -> dict[str, Any]:
 def _ready(topic: dict[str, Any], expected: int | None) -> bool:
     """Present, with `expected` partitions (any number if None), every one led by a broker."""
     parts = topic.get("partitions") or []
-    return (topic.get("error_code") == 0 and bool(parts)
-            and (expected is None or len(parts) == expected)
-            and all(p.get("error_code") == 0 and p.get("leader_id", -1) >= 0 for p in parts))
+    return (
+        topic.get("error_code") == 0
+        and bool(parts)
+        and (expected is None or len(parts) == expected)
+        and all(p.get("error_code") == 0 and p.get("leader_id", -1) >= 0 for p in parts)
+    )
 
 
 def _wait_ready(admin: KafkaAdminClient, name: str, expected: int | None) -> None:
@@ -118,9 +124,15 @@ def ensure_topic(bootstrap: str, spec: TopicSpec) -> bool:
     """
     with _admin(bootstrap) as admin:
         try:
-            admin.create_topics({spec.name: {"num_partitions": spec.partitions,
-                                             "replication_factor": spec.replication_factor,
-                                             "configs": spec.configs}})
+            admin.create_topics(
+                {
+                    spec.name: {
+                        "num_partitions": spec.partitions,
+                        "replication_factor": spec.replication_factor,
+                        "configs": spec.configs,
+                    }
+                }
+            )
             created = True
         except TopicAlreadyExistsError:
             created = False
@@ -168,8 +180,11 @@ def parse_describe_configs(response: Any, name: str) -> dict[str, str] | None:
     if not isinstance(response, dict):
         return None
     entries = (response.get("topic") or {}).get(name) or {}
-    configs = {key: entry["value"] for key, entry in entries.items()
-               if isinstance(entry, dict) and entry.get("value") is not None}
+    configs = {
+        key: entry["value"]
+        for key, entry in entries.items()
+        if isinstance(entry, dict) and entry.get("value") is not None
+    }
     return configs or None
 
 
@@ -182,8 +197,7 @@ def describe_topic_configs(bootstrap: str, name: str) -> dict[str, str] | None:
     """
     try:
         with _admin(bootstrap) as admin:
-            response = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)],
-                                              config_filter="all")
+            response = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)], config_filter="all")
     except Exception:  # noqa: BLE001 - by contract: any failure means "not reported"
         return None
     return parse_describe_configs(response, name)
@@ -194,8 +208,11 @@ def parse_broker_limit(response: Any) -> int | None:
     ({"broker": {id: {key: {"value": ...}}}}), or None where no broker reports one (tansu)."""
     if not isinstance(response, dict):
         return None
-    limits = [_as_int(((entries or {}).get(BROKER_LIMIT) or {}).get("value"))
-              for entries in (response.get("broker") or {}).values() if isinstance(entries, dict)]
+    limits = [
+        _as_int(((entries or {}).get(BROKER_LIMIT) or {}).get("value"))
+        for entries in (response.get("broker") or {}).values()
+        if isinstance(entries, dict)
+    ]
     limits = [n for n in limits if n is not None]
     return min(limits) if limits else None
 
@@ -217,32 +234,37 @@ def describe_broker_limit(bootstrap: str) -> int | None:
         with _admin(bootstrap) as admin:
             brokers = admin.describe_cluster()["brokers"]
             response = admin.describe_configs(
-                [ConfigResource(ConfigResourceType.BROKER, str(b["broker_id"])) for b in brokers],
-                config_filter="all")
+                [ConfigResource(ConfigResourceType.BROKER, str(b["broker_id"])) for b in brokers], config_filter="all"
+            )
     except Exception:  # noqa: BLE001 - by contract: any failure means "not reported"
         return None
     return parse_broker_limit(response)
 
 
-def check_message_limit(spec: TopicSpec, topic_configs: dict[str, str] | None,
-                        broker_limit: int | None) -> str | None:
+def check_message_limit(spec: TopicSpec, topic_configs: dict[str, str] | None, broker_limit: int | None) -> str | None:
     """A refusal sentence if the limit that applies to the topic is below the spec's; else None.
     Pure. The topic's reported `max.message.bytes` decides; the broker's `message.max.bytes`
     only where the topic reports none (a topic's setting overrides the broker's default)."""
     needed = spec.max_message_bytes
     topic_limit = _as_int((topic_configs or {}).get(TOPIC_LIMIT))
-    found, key, where = ((topic_limit, TOPIC_LIMIT, f"topic {spec.name!r}") if topic_limit is not None
-                         else (broker_limit, BROKER_LIMIT, "the broker"))
+    found, key, where = (
+        (topic_limit, TOPIC_LIMIT, f"topic {spec.name!r}")
+        if topic_limit is not None
+        else (broker_limit, BROKER_LIMIT, "the broker")
+    )
     if needed is None or found is None or found >= needed:
         return None
-    return (f"{where} reports {key}={found}, below the {needed} bytes a stored event may need: "
-            f"raise {key} to at least {needed} (topic: kafka-configs --alter --entity-type topics "
-            f"--entity-name {spec.name} --add-config {TOPIC_LIMIT}={needed}); "
-            f"nothing is published to {spec.name!r} until then, and no event is lost")
+    return (
+        f"{where} reports {key}={found}, below the {needed} bytes a stored event may need: "
+        f"raise {key} to at least {needed} (topic: kafka-configs --alter --entity-type topics "
+        f"--entity-name {spec.name} --add-config {TOPIC_LIMIT}={needed}); "
+        f"nothing is published to {spec.name!r} until then, and no event is lost"
+    )
 
 
-def check_topic_config(spec: TopicSpec, partitions_reported: int | None,
-                       reported_configs: dict[str, str] | None) -> list[str]:
+def check_topic_config(
+    spec: TopicSpec, partitions_reported: int | None, reported_configs: dict[str, str] | None
+) -> list[str]:
     """Problems with the topic as reported; [] if none. Pure.
 
     Only configs the broker reports are judged: a broker that reports none (tansu for topics
@@ -252,8 +274,10 @@ def check_topic_config(spec: TopicSpec, partitions_reported: int | None,
         return [f"topic {spec.name!r} is missing"]
     problems = []
     if partitions_reported != spec.partitions:
-        problems.append(f"topic {spec.name!r} has {partitions_reported} partitions, expected "
-                        f"{spec.partitions}: partitioning by stream id must never change under a topic")
+        problems.append(
+            f"topic {spec.name!r} has {partitions_reported} partitions, expected "
+            f"{spec.partitions}: partitioning by stream id must never change under a topic"
+        )
     for key, wanted in REQUIRED_CONFIGS.items():  # the message limit is a minimum: check_message_limit
         found = (reported_configs or {}).get(key)
         if found is not None and found != wanted:
@@ -282,8 +306,11 @@ def verify_topic(bootstrap: str, spec: TopicSpec) -> TopicCheck:
         log.warning(UNVERIFIABLE_WARNING, topic=spec.name)
     broker_limit = describe_broker_limit(bootstrap) if spec.max_message_bytes is not None else None
     if spec.max_message_bytes is not None and broker_limit is None:
-        log.warning(LIMIT_UNVERIFIED, topic=spec.name, needed=spec.max_message_bytes,
-                    topic_reports=(configs or {}).get(TOPIC_LIMIT),
-                    reason=f"the broker reports no {BROKER_LIMIT}")
-    return TopicCheck(check_topic_config(spec, count, configs),
-                      check_message_limit(spec, configs, broker_limit))
+        log.warning(
+            LIMIT_UNVERIFIED,
+            topic=spec.name,
+            needed=spec.max_message_bytes,
+            topic_reports=(configs or {}).get(TOPIC_LIMIT),
+            reason=f"the broker reports no {BROKER_LIMIT}",
+        )
+    return TopicCheck(check_topic_config(spec, count, configs), check_message_limit(spec, configs, broker_limit))

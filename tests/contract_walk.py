@@ -1,17 +1,26 @@
 """The RPCs of every service and the request fields they reach, read from the descriptors."""
+
 from __future__ import annotations
 
 import importlib
 
 SERVICE_MODULES = ("clues.v1.service_pb2", "cases.v1.service_pb2", "audit.v1.service_pb2", "control.v1.control_pb2")
-FIELD_KINDS = {"string": {"line", "text", "id", "word"}, "timestamp": {"time"}, "message": {"message"},
-               "enum": {"choice"}, "bool": {"flag"}, "number": {"number", "page"}}
+FIELD_KINDS = {
+    "string": {"line", "text", "id", "word"},
+    "timestamp": {"time"},
+    "message": {"message"},
+    "enum": {"choice"},
+    "bool": {"flag"},
+    "number": {"number", "page"},
+}
 
 
-SERVICERS = {"clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
-             "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
-             "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
-             "control.v1.ControlService": "kernel.control.ControlServicer"}
+SERVICERS = {
+    "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
+    "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
+    "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
+    "control.v1.ControlService": "kernel.control.ControlServicer",
+}
 
 
 def servicer_method(method):

@@ -1,4 +1,5 @@
 """Small builders shared by tests."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,9 +21,17 @@ OPERATOR = Principal("commission", "platform_operations", "platform_operator", "
 
 def service_settings(service: str, database_url: str, bootstrap: str, prefix: str, data_dir, **kw) -> ServiceSettings:
     """Settings of one service under test: port 0, its own topic prefix and consumer group."""
-    base = dict(service=service, database_url=database_url, kafka_bootstrap=bootstrap, grpc_port=0,
-                topic_prefix=f"{prefix}.", topic_partitions=3, consumer_group=f"{prefix}-{service}",
-                data_dir=data_dir, marker_check_seconds=1.0)
+    base = dict(
+        service=service,
+        database_url=database_url,
+        kafka_bootstrap=bootstrap,
+        grpc_port=0,
+        topic_prefix=f"{prefix}.",
+        topic_partitions=3,
+        consumer_group=f"{prefix}-{service}",
+        data_dir=data_dir,
+        marker_check_seconds=1.0,
+    )
     return ServiceSettings(**{**base, **kw})
 
 
@@ -31,8 +40,13 @@ def token_for(settings: ServiceSettings, principal: Principal = ALICE, ttl: int 
     return tokens.TokenSigner(tokens.load_or_create_private_key(settings.signing_key_file)).issue(principal, ttl)
 
 
-def call_metadata(settings: ServiceSettings, principal: Principal = ALICE, *, request_id: str | None = None,
-                  correlation: str | None = None) -> list[tuple[str, str]]:
+def call_metadata(
+    settings: ServiceSettings,
+    principal: Principal = ALICE,
+    *,
+    request_id: str | None = None,
+    correlation: str | None = None,
+) -> list[tuple[str, str]]:
     md = [("authorization", f"Bearer {token_for(settings, principal)}")]
     md += [("x-correlation-id", correlation)] if correlation else []
     return md + ([("x-request-id", request_id)] if request_id else [])
@@ -40,9 +54,13 @@ def call_metadata(settings: ServiceSettings, principal: Principal = ALICE, *, re
 
 def clue_event(stream_id: str = "", summary: str = "s", event_id: str | None = None) -> NewEvent:
     payload = events_pb2.ClueRegistered(clue_id=stream_id, summary=summary)
-    return NewEvent(event_id=event_id or str(uuid.uuid4()), payload=payload,
-                    occurred_at=datetime(2026, 3, 1, tzinfo=timezone.utc), principal=ALICE,
-                    correlation_id="corr-1")
+    return NewEvent(
+        event_id=event_id or str(uuid.uuid4()),
+        payload=payload,
+        occurred_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        principal=ALICE,
+        correlation_id="corr-1",
+    )
 
 
 def ts(at: datetime) -> timestamp_pb2.Timestamp:
@@ -63,6 +81,7 @@ async def wait_until(predicate, seconds: float = 20.0, what: str = "condition") 
 def committed_offsets(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
     """The consumer group's committed offsets, {(topic, partition): offset} (blocking)."""
     from kafka import KafkaAdminClient
+
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     try:
         offsets = admin.list_group_offsets(group).get(group, {})

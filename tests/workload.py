@@ -4,6 +4,7 @@ Writers append to streams shared with each other (and now and then to one of the
 random delays inside their transactions, some transactions writing an inbox row first (so they
 take their xid early) and some rolling back on purpose.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,13 +41,24 @@ async def write_inbox_row(store: EventStore, conn, stream_id: str, consumer: str
     """A row in the store's inbox: the transaction takes its xid before it appends."""
     await conn.execute(
         f"INSERT INTO {store.schema}.inbox (consumer, event_id, stream_id, version, digest) "
-        f"VALUES ($1, $2, $3, 0, '\\x00'::bytea)", consumer, uuid.uuid4(), stream_id)
+        f"VALUES ($1, $2, $3, 0, '\\x00'::bytea)",
+        consumer,
+        uuid.uuid4(),
+        stream_id,
+    )
 
 
-async def random_writer(store: EventStore, w: int, seed: int, mix: Mix, stats: Counter, *,
-                        on_commit: Callable[[list[StoredEvent], object], None],
-                        on_rollback: Callable[[list], None] = lambda events: None,
-                        inside: Callable[[UnitOfWork], Awaitable[object]] | None = None) -> None:
+async def random_writer(
+    store: EventStore,
+    w: int,
+    seed: int,
+    mix: Mix,
+    stats: Counter,
+    *,
+    on_commit: Callable[[list[StoredEvent], object], None],
+    on_rollback: Callable[[list], None] = lambda events: None,
+    inside: Callable[[UnitOfWork], Awaitable[object]] | None = None,
+) -> None:
     """One writer's transactions. `inside(uow)` runs after the append, before the late commit;
     its result goes to `on_commit(stored, result)`. Counts committed_tx, rolled_back_tx,
     conflicts, inbox_first_committed and writers_finished in `stats`."""
@@ -65,7 +77,7 @@ async def random_writer(store: EventStore, w: int, seed: int, mix: Mix, stats: C
                 await asyncio.sleep(rng.uniform(0, 0.003))
                 stored = await uow.append(stream, version, events)
                 seen = await inside(uow) if inside else None
-                await asyncio.sleep(rng.uniform(0, 0.015))          # position taken, commit late
+                await asyncio.sleep(rng.uniform(0, 0.015))  # position taken, commit late
                 if roll_back:
                     raise Rollback()
         except Rollback:

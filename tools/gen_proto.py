@@ -3,6 +3,7 @@
 Run as `make proto`. The output package is never edited by hand; a unit test regenerates into a
 temporary folder and fails when the committed gen/ is stale.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -24,8 +25,15 @@ def generate(out: Path) -> None:
     """Compile every .proto under proto/ into `out`, with __init__.py in every package folder."""
     out.mkdir(parents=True, exist_ok=True)
     include = Path(protoc.__file__).parent / "_proto"
-    args = ["protoc", f"-I{PROTO}", f"-I{include}", f"--python_out={out}", f"--pyi_out={out}",
-            f"--grpc_python_out={out}", *[str(p.relative_to(PROTO)) for p in proto_files()]]
+    args = [
+        "protoc",
+        f"-I{PROTO}",
+        f"-I{include}",
+        f"--python_out={out}",
+        f"--pyi_out={out}",
+        f"--grpc_python_out={out}",
+        *[str(p.relative_to(PROTO)) for p in proto_files()],
+    ]
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed; see the messages above")
     for folder in [p for p in out.rglob("*") if p.is_dir()]:

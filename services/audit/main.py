@@ -5,6 +5,7 @@ ControlService; it owns no topic): the ledger's recorder consuming every produce
 verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
 servicer. Its own settings: `AuditSettings`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,13 +26,14 @@ from services.audit.domain.checkpoint import NoteSigner
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,)
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
-KEY_FILE = Path("keys") / "ledger-signing.key"     # under the data folder, unless AUDIT_LEDGER_KEY_FILE
+KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
 MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS)
 
 
 @dataclass(frozen=True)
 class AuditSettings(ServiceSettings):
     """The kernel's settings and the audit service's own."""
+
     # The checkpoints' origin line and key name (AUDIT_LEDGER_ORIGIN).
     ledger_origin: str = DEFAULT_ORIGIN
     # The Ed25519 key signing checkpoints (AUDIT_LEDGER_KEY_FILE); None: DATA_DIR/keys/ledger-signing.key,
@@ -42,10 +44,13 @@ class AuditSettings(ServiceSettings):
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
-        return extend(cls, from_env("audit", env), ledger_origin=env_text(env, "AUDIT_LEDGER_ORIGIN",
-                                                                          default=DEFAULT_ORIGIN),
-                      ledger_key_file=env_path(env, "AUDIT_LEDGER_KEY_FILE"),
-                      checkpoint_seconds=float(env_text(env, "AUDIT_CHECKPOINT_SECONDS", default="10")))
+        return extend(
+            cls,
+            from_env("audit", env),
+            ledger_origin=env_text(env, "AUDIT_LEDGER_ORIGIN", default=DEFAULT_ORIGIN),
+            ledger_key_file=env_path(env, "AUDIT_LEDGER_KEY_FILE"),
+            checkpoint_seconds=float(env_text(env, "AUDIT_CHECKPOINT_SECONDS", default="10")),
+        )
 
     @property
     def ledger_key(self) -> Path:
@@ -55,6 +60,7 @@ class AuditSettings(ServiceSettings):
 @dataclass
 class Audit:
     """What the audit service runs beside the shell."""
+
     recorder: Recorder
     ledger: Consumer
     checkpoints: Checkpointer
@@ -66,17 +72,22 @@ class Audit:
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
     s: AuditSettings = host.settings
     recorder = Recorder(host.store)
-    await recorder.migrate()      # the host applied the migrations: this backfills and catches up projections
+    await recorder.migrate()  # the host applied the migrations: this backfills and catches up projections
     signer = NoteSigner(s.ledger_origin, load_or_create_private_key(s.ledger_key))
     checkpoints = Checkpointer(host.pool, s.schema, signer, s.ledger_origin)
     checkpoints.completeness = recorder.completeness
     signing = asyncio.create_task(checkpoints.run(s.checkpoint_seconds), name="audit-checkpoints")
     ledger = await Consumer(s, host.pool, list(s.consumes), "ledger", recorder, status=host.status).start()
     host.status.register(recorder.completeness.status)
-    host.log.info("audit.ledger", origin=checkpoints.origin, verifier_key=checkpoints.signer.verifier_key,
-                  checkpoint_seconds=s.checkpoint_seconds)
-    return Audit(recorder, ledger, checkpoints, signing, Proofs(host.pool, s.schema, checkpoints),
-                 Replay(host.pool, s.schema))
+    host.log.info(
+        "audit.ledger",
+        origin=checkpoints.origin,
+        verifier_key=checkpoints.signer.verifier_key,
+        checkpoint_seconds=s.checkpoint_seconds,
+    )
+    return Audit(
+        recorder, ledger, checkpoints, signing, Proofs(host.pool, s.schema, checkpoints), Replay(host.pool, s.schema)
+    )
 
 
 def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
@@ -93,8 +104,7 @@ async def stop(parts: Audit) -> None:
 def build(settings: ServiceSettings) -> ServiceHost[Audit]:
     """The service on `settings` (plain kernel settings get the audit service's defaults)."""
     own = settings if isinstance(settings, AuditSettings) else extend(AuditSettings, settings)
-    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, produces=False,
-                                   migrations=MIGRATIONS))
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, produces=False, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ name runs too:
 
     python -m services.audit.rebuild --database-url postgresql://… [--schema audit] [--check]
 """
+
 from __future__ import annotations
 
 import sys

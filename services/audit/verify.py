@@ -15,6 +15,7 @@ Rows recorded after the last checkpoint are covered by nothing: their truncation
 by design (checkpoint often). Exit status 0 when intact, 1 when tampering was found, 2 on usage
 errors.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,8 @@ CHUNK = 10_000
 @dataclass
 class Report:
     checkpoints: int = 0
-    covered: int = 0                 # leaves the last checkpoint covers
-    uncovered: int = 0               # rows recorded after it
+    covered: int = 0  # leaves the last checkpoint covers
+    uncovered: int = 0  # rows recorded after it
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -44,13 +45,16 @@ class Report:
         return not self.findings
 
     def lines(self) -> list[str]:
-        head = (f"{self.checkpoints} checkpoints, {self.covered} leaves covered, "
-                f"{self.uncovered} recorded after the last checkpoint (not covered: their truncation "
-                f"cannot be detected)")
+        head = (
+            f"{self.checkpoints} checkpoints, {self.covered} leaves covered, "
+            f"{self.uncovered} recorded after the last checkpoint (not covered: their truncation "
+            f"cannot be detected)"
+        )
         if self.intact:
             return [head, "INTACT: every covered leaf is the one signed"]
         return [head, f"TAMPERED: {len(self.findings)} finding(s)"] + [
-            f"  {f.kind:<9} leaf {f.position}: {f.detail}" for f in self.findings]
+            f"  {f.kind:<9} leaf {f.position}: {f.detail}" for f in self.findings
+        ]
 
 
 async def _checkpoints(conn, schema: str, verifier: NoteVerifier, origin: str | None, report: Report):
@@ -85,20 +89,29 @@ async def _rows(conn, query: str, *args):
             yield row
 
 
-async def verify_ledger(conn, schema: str, verifier: NoteVerifier, origin: str | None = None,
-                        progress=None) -> Report:
+async def verify_ledger(conn, schema: str, verifier: NoteVerifier, origin: str | None = None, progress=None) -> Report:
     report = Report()
     signed = await _checkpoints(conn, schema, verifier, origin, report)
     report.checkpoints = len(signed)
     report.covered = max((cp.size for cp in signed), default=0)
     sizes = {cp.size for cp in signed}
-    authentic = [bytes(r["hash"]) async for r in _rows(
-        conn, f"SELECT hash FROM {schema}.merkle_nodes WHERE level = 0 AND idx < $1 ORDER BY idx", report.covered)]
+    authentic = [
+        bytes(r["hash"])
+        async for r in _rows(
+            conn, f"SELECT hash FROM {schema}.merkle_nodes WHERE level = 0 AND idx < $1 ORDER BY idx", report.covered
+        )
+    ]
     stored = []
-    async for r in _rows(conn, f"SELECT leaf_index, envelope, event_id::text AS id, stream_id, version "
-                               f"FROM {schema}.recorded_events WHERE leaf_index IS NOT NULL ORDER BY leaf_index"):
-        stored.append(StoredLeaf(r["leaf_index"], leaf_hash(bytes(r["envelope"])),
-                                 f"event {r['id']} ({r['stream_id']} v{r['version']})"))
+    async for r in _rows(
+        conn,
+        f"SELECT leaf_index, envelope, event_id::text AS id, stream_id, version "
+        f"FROM {schema}.recorded_events WHERE leaf_index IS NOT NULL ORDER BY leaf_index",
+    ):
+        stored.append(
+            StoredLeaf(
+                r["leaf_index"], leaf_hash(bytes(r["envelope"])), f"event {r['id']} ({r['stream_id']} v{r['version']})"
+            )
+        )
         if progress and len(stored) % CHUNK == 0:
             progress(len(stored))
     report.uncovered = sum(1 for s in stored if s.leaf_index >= report.covered)
@@ -107,24 +120,46 @@ async def verify_ledger(conn, schema: str, verifier: NoteVerifier, origin: str |
     if not broken:
         report.findings += locate(stored, authentic)
         return report
-    report.findings.append(Finding("NODES_ALTERED", broken[0].size, "the stored leaf hashes do not rebuild the "
-                                   "signed root at this size; checking the data against the signed roots"))
+    report.findings.append(
+        Finding(
+            "NODES_ALTERED",
+            broken[0].size,
+            "the stored leaf hashes do not rebuild the "
+            "signed root at this size; checking the data against the signed roots",
+        )
+    )
     data_roots = _roots_at([s.hash for s in stored], sizes)
-    report.findings += [Finding("ROOT_MISMATCH", cp.size, "the stored leaves do not rebuild this signed root")
-                        for cp in signed if data_roots.get(cp.size) != cp.root]
+    report.findings += [
+        Finding("ROOT_MISMATCH", cp.size, "the stored leaves do not rebuild this signed root")
+        for cp in signed
+        if data_roots.get(cp.size) != cp.root
+    ]
     return report
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m services.audit.verify", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    p.add_argument("--database-url", default=os.environ.get("AUDIT_DATABASE_URL") or os.environ.get("DATABASE_URL"),
-                   help="the audit service's PostgreSQL (default: AUDIT_DATABASE_URL or DATABASE_URL)")
+    p = argparse.ArgumentParser(
+        prog="python -m services.audit.verify",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("AUDIT_DATABASE_URL") or os.environ.get("DATABASE_URL"),
+        help="the audit service's PostgreSQL (default: AUDIT_DATABASE_URL or DATABASE_URL)",
+    )
     p.add_argument("--schema", default=os.environ.get("AUDIT_DATABASE_SCHEMA") or "audit")
-    p.add_argument("--verifier-key", help="the C2SP verifier key (GetLedgerPublicKey); default: derived from "
-                                          "the signing key file AUDIT_LEDGER_KEY_FILE or DATA_DIR/keys/ledger-signing.key")
-    p.add_argument("--origin", default=os.environ.get("AUDIT_LEDGER_ORIGIN"),
-                   help="require this origin line (default: AUDIT_LEDGER_ORIGIN, else any)")
+    p.add_argument(
+        "--verifier-key",
+        help="the C2SP verifier key (GetLedgerPublicKey); default: derived from "
+        "the signing key file AUDIT_LEDGER_KEY_FILE or DATA_DIR/keys/ledger-signing.key",
+    )
+    p.add_argument(
+        "--origin",
+        default=os.environ.get("AUDIT_LEDGER_ORIGIN"),
+        help="require this origin line (default: AUDIT_LEDGER_ORIGIN, else any)",
+    )
     return p
 
 
@@ -132,6 +167,7 @@ def _default_verifier(origin: str | None) -> NoteVerifier:
     from kernel.tokens import load_private_key
     from services.audit.domain.checkpoint import NoteSigner
     from services.audit.main import DEFAULT_ORIGIN, KEY_FILE
+
     key_file = Path(os.environ.get("AUDIT_LEDGER_KEY_FILE") or Path(os.environ.get("DATA_DIR", ".data")) / KEY_FILE)
     if not key_file.exists():
         raise SystemExit(f"no --verifier-key and no signing key at {key_file}")
@@ -145,8 +181,9 @@ async def _main(args) -> int:
     verifier = NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
     conn = await store.connect(args.database_url)
     try:
-        report = await verify_ledger(conn, args.schema, verifier, args.origin,
-                                     progress=lambda n: print(f"  read {n} leaves…", file=sys.stderr))
+        report = await verify_ledger(
+            conn, args.schema, verifier, args.origin, progress=lambda n: print(f"  read {n} leaves…", file=sys.stderr)
+        )
     finally:
         await conn.close()
     print("\n".join(report.lines()))

@@ -8,6 +8,7 @@ Checks the checkpoint's signature, then that every event's exact bytes are a lea
 tree (RFC 6962 inclusion proof), and lists the events: stream, version, type, who, when. Exit
 status 0 when everything verifies, 1 when anything does not (the line says what), 2 on usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,7 @@ def verify_bundle(data: bytes, verifier_key: str, origin: str | None = None) -> 
         checkpoint = open_checkpoint(bundle["checkpoint"].encode(), NoteVerifier(verifier_key), origin)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise BundleError(f"checkpoint: {e}") from None
-    lines = [f"checkpoint {checkpoint.origin}: {checkpoint.size} leaves, root "
-             f"{checkpoint.root.hex()} — signature OK"]
+    lines = [f"checkpoint {checkpoint.origin}: {checkpoint.size} leaves, root {checkpoint.root.hex()} — signature OK"]
     for k, event in enumerate(bundle.get("events", [])):
         try:
             raw = base64.b64decode(event["envelope"], validate=True)
@@ -48,15 +48,21 @@ def verify_bundle(data: bytes, verifier_key: str, origin: str | None = None) -> 
             raise BundleError(f"events[{k}]: {e}") from None
         if env.stream_id != bundle.get("subject"):
             raise BundleError(f"events[{k}]: belongs to {env.stream_id}, not {bundle.get('subject')}")
-        lines.append(f"leaf {event['leaf_index']:>8}  {env.stream_id} v{env.version}  "
-                     f"{env.event_type.split('.')[-1]:<28} {principal_of(env).user:<20} "
-                     f"{env.occurred_at.ToDatetime().isoformat()}Z  OK")
+        lines.append(
+            f"leaf {event['leaf_index']:>8}  {env.stream_id} v{env.version}  "
+            f"{env.event_type.split('.')[-1]:<28} {principal_of(env).user:<20} "
+            f"{env.occurred_at.ToDatetime().isoformat()}Z  OK"
+        )
     return lines + [f"{len(lines) - 1} events of {bundle.get('subject')} verified against the signed checkpoint"]
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m services.audit.verify_bundle", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    p = argparse.ArgumentParser(
+        prog="python -m services.audit.verify_bundle",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__,
+    )
     p.add_argument("bundle", type=Path, help="the bundle file (ExportHistoryBundle)")
     p.add_argument("--key", required=True, help="the verifier key string, or a file that holds it")
     p.add_argument("--origin", help="require this origin line")

@@ -5,6 +5,7 @@ What it runs, beside the kernel's shell (pool, migrations, store, durable timers
 command path, with the measure rules of local practice; the filing process manager following the
 clues service's proposals; the CaseService servicer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +31,7 @@ MIGRATIONS = measure_ledger.MIGRATIONS
 @dataclass(frozen=True)
 class CasesSettings(ServiceSettings):
     """The kernel's settings and the cases service's own."""
+
     # The measures' approvals, limits and warning leads (CASES_MEASURE_RULES_FILE); None:
     # deploy/config/measures.toml.
     measure_rules_file: Path | None = None
@@ -42,6 +44,7 @@ class CasesSettings(ServiceSettings):
 @dataclass
 class Cases:
     """What the cases service runs beside the shell."""
+
     handlers: CaseHandlers
     filings: Consumer
 

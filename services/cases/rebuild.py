@@ -5,6 +5,7 @@ folded as its commands fold them, under the measure rules the service reads
 The cases service's projections for `python -m kernel.rebuild --service cases`, which
 `python -m services.cases.rebuild [--check] …` runs too.
 """
+
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,7 @@ MIGRATIONS = measure_ledger.MIGRATIONS
 
 
 def projections(env) -> tuple:
-    rules = load_measure_rules(env_path(dict(env), "CASES_MEASURE_RULES_FILE"))     # as CasesSettings reads it
+    rules = load_measure_rules(env_path(dict(env), "CASES_MEASURE_RULES_FILE"))  # as CasesSettings reads it
     return measure_ledger.projections(Fold.of(MeasureAggregate, CODEC), rules)
 
 

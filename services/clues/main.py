@@ -5,6 +5,7 @@ What it runs, beside the kernel's shell (pool, migrations, store, durable timers
 with the sealed-informant vault and the warning scheme; the follower of the cases service's
 answers to filing proposals; the ClueService servicer.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +31,7 @@ MIGRATIONS = (*INFORMANTS_MIGRATIONS, *numbering.MIGRATIONS, *ledger.MIGRATIONS)
 @dataclass(frozen=True)
 class CluesSettings(ServiceSettings):
     """The kernel's settings and the clues service's own."""
+
     # The key sealing informant identities (CLUES_INFORMANT_KEY_FILE); None: DATA_DIR/keys/informant.key.
     informant_key_file: Path | None = None
     # The warning schemes (CLUE_WARNINGS_FILE) and the one in force (CLUE_WARNING_SCHEME); None:
@@ -39,9 +41,13 @@ class CluesSettings(ServiceSettings):
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> CluesSettings:
-        return extend(cls, from_env("clues", env), informant_key_file=env_path(env, "CLUES_INFORMANT_KEY_FILE"),
-                      warnings_file=env_path(env, "CLUE_WARNINGS_FILE"),
-                      warning_scheme=env_text(env, "CLUE_WARNING_SCHEME") or None)
+        return extend(
+            cls,
+            from_env("clues", env),
+            informant_key_file=env_path(env, "CLUES_INFORMANT_KEY_FILE"),
+            warnings_file=env_path(env, "CLUE_WARNINGS_FILE"),
+            warning_scheme=env_text(env, "CLUE_WARNING_SCHEME") or None,
+        )
 
     @property
     def informant_key(self) -> Path:
@@ -51,6 +57,7 @@ class CluesSettings(ServiceSettings):
 @dataclass
 class Clues:
     """What the clues service runs beside the shell."""
+
     handlers: ClueHandlers
     filings: Consumer
 

@@ -4,6 +4,7 @@
 The clues service's projections for `python -m kernel.rebuild --service clues`, which
 `python -m services.clues.rebuild [--check] …` runs too.
 """
+
 from __future__ import annotations
 
 import sys

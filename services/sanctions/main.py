@@ -3,6 +3,7 @@
 A shell for now: the kernel's pool, migrations, store, timers, relay to `sanctions.events.v1` and
 gRPC server with ControlService; its decisions and execution ledger come with the next issues.
 """
+
 from __future__ import annotations
 
 import asyncio

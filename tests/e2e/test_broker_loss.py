@@ -1,5 +1,6 @@
 """The broker is lost, not the data: restart the (memory-only) broker empty while writers run and
 the audit consumer is behind; afterwards audit holds every event exactly once, in order per stream."""
+
 import asyncio
 import random
 
@@ -18,10 +19,12 @@ async def private_platform(database_url, unique, tmp_path):
     broker = EmbeddedBroker().start()
 
     def settings(service):
-        return service_settings(service, database_url, broker.bootstrap, f"loss{unique}", tmp_path,
-                                marker_check_seconds=0.5)
+        return service_settings(
+            service, database_url, broker.bootstrap, f"loss{unique}", tmp_path, marker_check_seconds=0.5
+        )
+
     clues = await build_clues(settings("clues")).start()
-    audit = build_audit(settings("audit"))   # started late: the consumer is behind when the broker goes
+    audit = build_audit(settings("audit"))  # started late: the consumer is behind when the broker goes
     try:
         yield broker, clues, audit
     finally:
@@ -51,7 +54,7 @@ async def test_broker_restarted_empty_loses_nothing(private_platform, unique):
             await asyncio.sleep(rnd.random() * 0.05)
 
     async def lose_broker():
-        while clues.relay.published < 30:   # lose events that were already published
+        while clues.relay.published < 30:  # lose events that were already published
             await asyncio.sleep(0.05)
         await asyncio.to_thread(broker.restart_empty)
         await audit.start()
@@ -64,7 +67,9 @@ async def test_broker_restarted_empty_loses_nothing(private_platform, unique):
     for _ in range(360):
         rows = await audit.pool.fetch(
             "SELECT event_id::text, stream_id, version FROM audit.recorded_events "
-            "WHERE stream_id = ANY($1::text[]) ORDER BY seq", streams)
+            "WHERE stream_id = ANY($1::text[]) ORDER BY seq",
+            streams,
+        )
         if {r["event_id"] for r in rows} >= expected:
             break
         await asyncio.sleep(0.25)

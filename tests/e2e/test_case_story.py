@@ -5,6 +5,7 @@ is referenced, the trial review proposes, the subject is heard, the head decides
 replay of the case then lists every step from the clue's receipt to the disposal, in order, each
 with its principal. The process manager survives a restart mid-saga without losing or doubling a
 step; bad input is refused by field and leaves nothing behind."""
+
 import asyncio
 import uuid
 from datetime import datetime, timezone
@@ -33,9 +34,12 @@ RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, 
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"cs{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cases")
-    hosts = [await build(service_settings(name, database_url, bootstrap, prefix, data,
-                                          database_schema=f"{name}_{prefix}")).start()
-             for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))]
+    hosts = [
+        await build(
+            service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
+        ).start()
+        for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))
+    ]
     yield hosts
     for host in hosts:
         await host.stop()
@@ -78,13 +82,16 @@ async def proposal_of(clues, clue_id) -> str:
 
 def ts(at: datetime):
     from kernel.mapping import timestamp
+
     return timestamp(at)
 
 
 async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(platform):
     clues, cases, audit = platform
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1, \
-            grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+    ):
         client, api = Client(clues, ch1), Cases(cases, ch2)
         cid = await to_report(client)
         await client("ApproveReport", HEAD, clue_id=cid)
@@ -93,65 +100,134 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         assert (opened.state, opened.clue_id) == ("FILING", cid)
         await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
         await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-        await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION,
-                  plan="interviews, bank records, detention if needed")
-        await wait_state(client, cid, "CASE_FILED")                      # the clue followed, over Kafka
+        await api(
+            "ApproveFiling",
+            HEAD,
+            case_id=case_id,
+            side=cev.FILING_SIDE_SUPERVISION,
+            plan="interviews, bank records, detention if needed",
+        )
+        await wait_state(client, cid, "CASE_FILED")  # the clue followed, over Kafka
         now = datetime.now(timezone.utc)
         await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now))
-        measure = await api("RequestMeasure", INVESTIGATOR, case_id=case_id, kind=cev.MEASURE_KIND_DETENTION,
-                            person_id="P-77", reason="risk of collusion")
+        measure = await api(
+            "RequestMeasure",
+            INVESTIGATOR,
+            case_id=case_id,
+            kind=cev.MEASURE_KIND_DETENTION,
+            person_id="P-77",
+            reason="risk of collusion",
+        )
         mid = measure.measure_id
         approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid)
         assert approved.state == "ACTIVE"
         told = ts(datetime.now(timezone.utc))
         await api("GiveDetentionNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
         await api("ExtendMeasure", SUPERIOR, measure_id=mid, reason="accounts abroad")
-        err = await api.refused("ExtendMeasure", SUPERIOR, measure_id=mid, reason="again")   # special needs national
-        assert err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.FAILED_PRECONDITION,
-                              grpc.StatusCode.INVALID_ARGUMENT)
-        await api("RecordActivity", INVESTIGATOR, case_id=case_id, activity=cev.RECORDED_ACTIVITY_INTERROGATION,
-                  recording=RECORDING, measure_id=mid)
-        await api("EndMeasure", INVESTIGATOR, measure_id=mid, outcome=cev.MEASURE_OUTCOME_RELEASED,
-                  reason="investigation complete")
+        err = await api.refused("ExtendMeasure", SUPERIOR, measure_id=mid, reason="again")  # special needs national
+        assert err.code() in (
+            grpc.StatusCode.PERMISSION_DENIED,
+            grpc.StatusCode.FAILED_PRECONDITION,
+            grpc.StatusCode.INVALID_ARGUMENT,
+        )
+        await api(
+            "RecordActivity",
+            INVESTIGATOR,
+            case_id=case_id,
+            activity=cev.RECORDED_ACTIVITY_INTERROGATION,
+            recording=RECORDING,
+            measure_id=mid,
+        )
+        await api(
+            "EndMeasure",
+            INVESTIGATOR,
+            measure_id=mid,
+            outcome=cev.MEASURE_OUTCOME_RELEASED,
+            reason="investigation complete",
+        )
         await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7")
-        proposed = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
-                                sanction=cev.SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT, article="政务处分法 art. 33")]
+        proposed = [
+            cev.Outcome(
+                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
+                person_id="P-77",
+                sanction=cev.SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT,
+                article="政务处分法 art. 33",
+            )
+        ]
         await api("ConcludeTrialReview", REVIEWER, case_id=case_id, proposals=proposed)
-        heavier = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
-                               sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMOTION, article="政务处分法 art. 33")]
-        err = await api.refused("HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I object",
-                                proposals=heavier)
+        heavier = [
+            cev.Outcome(
+                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
+                person_id="P-77",
+                sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMOTION,
+                article="政务处分法 art. 33",
+            )
+        ]
+        err = await api.refused(
+            "HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I object", proposals=heavier
+        )
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "proposals" in err.details()
-        lighter = [cev.Outcome(kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION, person_id="P-77",
-                               sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMERIT, article="政务处分法 art. 32")]
-        await api("HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I returned it all",
-                  proposals=lighter)
+        lighter = [
+            cev.Outcome(
+                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
+                person_id="P-77",
+                sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMERIT,
+                article="政务处分法 art. 32",
+            )
+        ]
+        await api(
+            "HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I returned it all", proposals=lighter
+        )
         disposed = await api("DisposeCase", HEAD, case_id=case_id, outcomes=lighter)
         assert disposed.state == "DISPOSED"
         criteria = [cev.Criterion(criterion=k, met=True) for k in range(1, 9)]
-        err = await api.refused("GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT,
-                                criteria=criteria[:7])
+        err = await api.refused(
+            "GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT, criteria=criteria[:7]
+        )
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "criteria" in err.details()
         await api("GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT, criteria=criteria)
         graded = await api.case(case_id)
-        assert (graded.quality_grade, [o.sanction for o in graded.outcomes]) == \
-            (cev.QUALITY_GRADE_EXCELLENT, [cev.SANCTION_TYPE_GOVERNMENT_DEMERIT])
-        ledger = await api.stub.ListMeasures(cpb.ListMeasuresRequest(office="supervision_1"),
-                                             metadata=call_metadata(cases.settings))
+        assert (graded.quality_grade, [o.sanction for o in graded.outcomes]) == (
+            cev.QUALITY_GRADE_EXCELLENT,
+            [cev.SANCTION_TYPE_GOVERNMENT_DEMERIT],
+        )
+        ledger = await api.stub.ListMeasures(
+            cpb.ListMeasuresRequest(office="supervision_1"), metadata=call_metadata(cases.settings)
+        )
         assert [(m.measure_id, m.state, m.extensions) for m in ledger.measures] == [(mid, "ENDED", 1)]
     story = await replay(audit, case_id, expect=29)
     told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
     assert told == [
-        ("ClueRegistered", "u-alice"), ("RegistrationProposed", "u-alice"), ("RegistrationApproved", "u-head"),
-        ("DisposalProposed", "u-alice"), ("DisposalApproved", "u-head"), ("PrelimCheckPlanSubmitted", "u-insp"),
-        ("PrelimCheckPlanApproved", "u-head"), ("PrelimCheckPlanApproved", "u-party"),
-        ("PrelimCheckReported", "u-insp"), ("ReportApproved", "u-head"), ("FilingProposed", "u-head"),
-        ("FilingOpened", "system:cases-filing"), ("FilingApproved", "u-head"), ("FilingApproved", "u-party"),
-        ("FilingApproved", "u-head"), ("CaseFiled", "u-head"), ("ClueCaseFiled", "system:clues-filings"),
-        ("InvestigationStarted", "u-inv"), ("MeasureRequested", "u-inv"), ("MeasureApproved", "u-sup"),
-        ("DetentionNoticeGiven", "u-inv"), ("MeasureExtended", "u-sup"), ("ActivityRecorded", "u-inv"),
-        ("MeasureEnded", "u-inv"), ("SentToTrialReview", "u-inv"), ("TrialReviewConcluded", "u-trial"),
-        ("SubjectHeard", "u-trial"), ("CaseDisposed", "u-head"), ("QualityReviewed", "u-trial")]
+        ("ClueRegistered", "u-alice"),
+        ("RegistrationProposed", "u-alice"),
+        ("RegistrationApproved", "u-head"),
+        ("DisposalProposed", "u-alice"),
+        ("DisposalApproved", "u-head"),
+        ("PrelimCheckPlanSubmitted", "u-insp"),
+        ("PrelimCheckPlanApproved", "u-head"),
+        ("PrelimCheckPlanApproved", "u-party"),
+        ("PrelimCheckReported", "u-insp"),
+        ("ReportApproved", "u-head"),
+        ("FilingProposed", "u-head"),
+        ("FilingOpened", "system:cases-filing"),
+        ("FilingApproved", "u-head"),
+        ("FilingApproved", "u-party"),
+        ("FilingApproved", "u-head"),
+        ("CaseFiled", "u-head"),
+        ("ClueCaseFiled", "system:clues-filings"),
+        ("InvestigationStarted", "u-inv"),
+        ("MeasureRequested", "u-inv"),
+        ("MeasureApproved", "u-sup"),
+        ("DetentionNoticeGiven", "u-inv"),
+        ("MeasureExtended", "u-sup"),
+        ("ActivityRecorded", "u-inv"),
+        ("MeasureEnded", "u-inv"),
+        ("SentToTrialReview", "u-inv"),
+        ("TrialReviewConcluded", "u-trial"),
+        ("SubjectHeard", "u-trial"),
+        ("CaseDisposed", "u-head"),
+        ("QualityReviewed", "u-trial"),
+    ]
     assert [s.id for s in story.subjects] == [case_id, cid]
     recorded = [s for s in story.steps if s.recordings]
     assert [r.recordings[0].sha256 for r in recorded] == [RECORDING.sha256]
@@ -166,7 +242,7 @@ async def restart(platform) -> object:
 
 async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
     clues = platform[0]
-    await platform[1].stop()                                             # down when the proposal comes
+    await platform[1].stop()  # down when the proposal comes
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1:
         client = Client(clues, ch1)
         cid = await to_report(client)
@@ -177,10 +253,11 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
             api = Cases(platform[1], ch2)
             assert (await api.wait_case(case_id)).state == "FILING"
             await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-        cases = await restart(platform)                                  # between two approvals
-        raw = [e for e in await clues.store.read_stream(cid)
-               if e.event_type == clue_ev.FilingProposed.DESCRIPTOR.full_name][0].envelope
-        await cases.parts.filings.handler.record(raw, Source("redelivery", 0, 0))   # and redelivered
+        cases = await restart(platform)  # between two approvals
+        raw = [
+            e for e in await clues.store.read_stream(cid) if e.event_type == clue_ev.FilingProposed.DESCRIPTOR.full_name
+        ][0].envelope
+        await cases.parts.filings.handler.record(raw, Source("redelivery", 0, 0))  # and redelivered
         async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
             api = Cases(cases, ch2)
             err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=0)
@@ -188,9 +265,14 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
             await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
             await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION, plan="interviews")
         await wait_state(client, cid, "CASE_FILED")
-    assert [e.event_type.split(".")[-1] for e in await cases.store.read_stream(case_id)] == \
-        ["FilingOpened", "FilingApproved", "FilingApproved", "FilingApproved", "CaseFiled"]
-    await restart(platform)                                              # the clue's answer is not redone
+    assert [e.event_type.split(".")[-1] for e in await cases.store.read_stream(case_id)] == [
+        "FilingOpened",
+        "FilingApproved",
+        "FilingApproved",
+        "FilingApproved",
+        "CaseFiled",
+    ]
+    await restart(platform)  # the clue's answer is not redone
     await asyncio.sleep(2)
     moved = [e for e in await clues.store.read_stream(cid) if e.event_type.endswith("ClueCaseFiled")]
     assert len(moved) == 1
@@ -198,8 +280,10 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
 
 async def test_a_refused_filing_sends_the_clue_back_to_reported(platform):
     clues, cases = platform[0], platform[1]
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1, \
-            grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2:
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+    ):
         client, api = Client(clues, ch1), Cases(cases, ch2)
         cid = await to_report(client, lower_committee=False)
         await client("ApproveReport", HEAD, clue_id=cid)

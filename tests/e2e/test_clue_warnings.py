@@ -1,6 +1,7 @@
 """Three-colour warnings in a running service whose clock the test moves: a registered clue left
 alone turns yellow, then red, on schedule; each warning is raised once, also across a restart; the
 work queue shows the colour."""
+
 import asyncio
 import datetime as dt
 import uuid
@@ -23,17 +24,24 @@ CST = dt.timezone(dt.timedelta(hours=8))
 T0 = dt.datetime.now(CST).replace(second=0, microsecond=0)
 
 
-
 @pytest.fixture(scope="module")
 async def settings(database_url, bootstrap, tmp_path_factory):
-    return service_settings("clues", database_url, bootstrap, f"cw{uuid.uuid4().hex[:8]}",
-                            tmp_path_factory.mktemp("warnings"), test_mode=True, timer_poll_seconds=0.2)
+    return service_settings(
+        "clues",
+        database_url,
+        bootstrap,
+        f"cw{uuid.uuid4().hex[:8]}",
+        tmp_path_factory.mktemp("warnings"),
+        test_mode=True,
+        timer_poll_seconds=0.2,
+    )
 
 
 async def set_clock(host, at):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         await control_pb2_grpc.ControlServiceStub(ch).SetClock(
-            control_pb2.SetClockRequest(at=ts(at), freeze=True), metadata=call_metadata(host.settings, OPERATOR))
+            control_pb2.SetClockRequest(at=ts(at), freeze=True), metadata=call_metadata(host.settings, OPERATOR)
+        )
 
 
 async def warnings_of(host, clue_id, count, seconds=30):
@@ -51,34 +59,44 @@ async def test_a_clue_left_alone_turns_yellow_then_red_once(settings):
         await set_clock(host, T0)
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
             client = Client(host, ch)
-            reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, summary="assigned",
-                               subjects=[identity_pb2.PersonRef(person_id="P-5", name="Han Yi")],
-                               priority=ev_pb2.CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE)
+            reg = await client(
+                "RegisterClue",
+                source=ev_pb2.CLUE_SOURCE_SUPERIOR_ASSIGNMENT,
+                summary="assigned",
+                subjects=[identity_pb2.PersonRef(person_id="P-5", name="Han Yi")],
+                priority=ev_pb2.CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE,
+            )
             cid = reg.clue_id
             await client("ProposeRegistration", clue_id=cid, handling_office="resident_group_1")
             await client("ApproveRegistration", HEAD, clue_id=cid)
-            got = await client.get(cid)        # disposal due 15 days after registration
+            got = await client.get(cid)  # disposal due 15 days after registration
             assert got.colour == ev_pb2.WARNING_COLOUR_GREEN
             assert got.deadline.ToDatetime(tzinfo=CST) == T0 + dt.timedelta(days=15)
             await set_clock(host, T0 + dt.timedelta(days=12))
             [yellow] = await warnings_of(host, cid, 1)
-            assert (yellow.colour, yellow.stage, yellow.rule) == (ev_pb2.WARNING_COLOUR_YELLOW, "REGISTERED",
-                                                                   "propose-disposal")
-            queue = await client.stub.ListClues(pb.ListCluesRequest(office="resident_group_1",
-                                                                    colour=ev_pb2.WARNING_COLOUR_YELLOW),
-                                                metadata=call_metadata(host.settings))
+            assert (yellow.colour, yellow.stage, yellow.rule) == (
+                ev_pb2.WARNING_COLOUR_YELLOW,
+                "REGISTERED",
+                "propose-disposal",
+            )
+            queue = await client.stub.ListClues(
+                pb.ListCluesRequest(office="resident_group_1", colour=ev_pb2.WARNING_COLOUR_YELLOW),
+                metadata=call_metadata(host.settings),
+            )
             assert [c.clue_id for c in queue.clues] == [cid]
             await set_clock(host, T0 + dt.timedelta(days=15, minutes=1))
             await warnings_of(host, cid, 2)
     finally:
         await host.stop()
-    host = await build_clues(settings).start()      # restarted: nothing is raised twice
+    host = await build_clues(settings).start()  # restarted: nothing is raised twice
     try:
         await set_clock(host, T0 + dt.timedelta(days=16))
         await asyncio.sleep(1.0)
         warnings = await warnings_of(host, cid, 2)
-        assert [(w.colour, w.rule) for w in warnings] == [(ev_pb2.WARNING_COLOUR_YELLOW, "propose-disposal"),
-                                                          (ev_pb2.WARNING_COLOUR_RED, "propose-disposal")]
+        assert [(w.colour, w.rule) for w in warnings] == [
+            (ev_pb2.WARNING_COLOUR_YELLOW, "propose-disposal"),
+            (ev_pb2.WARNING_COLOUR_RED, "propose-disposal"),
+        ]
         async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
             client = Client(host, ch)
             assert (await client.get(cid)).colour == ev_pb2.WARNING_COLOUR_RED
@@ -87,6 +105,6 @@ async def test_a_clue_left_alone_turns_yellow_then_red_once(settings):
             await client("ApproveDisposal", HEAD, clue_id=cid)
         await set_clock(host, T0 + dt.timedelta(days=70))
         await asyncio.sleep(1.0)
-        assert len(await host.store.read_stream(timer_stream_id(cid))) == 2   # the undisposed rule was cancelled
+        assert len(await host.store.read_stream(timer_stream_id(cid))) == 2  # the undisposed rule was cancelled
     finally:
         await host.stop()

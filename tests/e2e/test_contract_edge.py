@@ -1,5 +1,6 @@
 """The edge of every service (issue 15): authentication before decoding, the contract before any
 handler, refusals that name the field in the standard error details, and nothing recorded."""
+
 import uuid
 from datetime import datetime, timezone
 
@@ -16,20 +17,24 @@ from services.clues.main import build as build_clues
 from tests.factories import OPERATOR, call_metadata, service_settings, ts
 
 REGISTER = "/clues.v1.ClueService/RegisterClue"
-CORRUPT = b"\x0a\xff\xff\xff\xff\x0f"   # a length prefix far past the end of the body
+CORRUPT = b"\x0a\xff\xff\xff\xff\x0f"  # a length prefix far past the end of the body
 
 
 @pytest.fixture(scope="module")
 async def clues(database_url, bootstrap, tmp_path_factory):
-    host = await build_clues(service_settings("clues", database_url, bootstrap, f"ce{uuid.uuid4().hex[:8]}",
-                                              tmp_path_factory.mktemp("ce"))).start()
+    host = await build_clues(
+        service_settings("clues", database_url, bootstrap, f"ce{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("ce"))
+    ).start()
     yield host
     await host.stop()
 
 
 def register(**kw) -> clues_pb2.RegisterClueRequest:
-    base = dict(source=events_pb2.CLUE_SOURCE_PETITION, summary="gifts at the festival",
-                subjects=[identity_pb2.PersonRef(person_id="p-9", name="Zhou Jiu")])
+    base = dict(
+        source=events_pb2.CLUE_SOURCE_PETITION,
+        summary="gifts at the festival",
+        subjects=[identity_pb2.PersonRef(person_id="p-9", name="Zhou Jiu")],
+    )
     return clues_pb2.RegisterClueRequest(**{**base, **kw})
 
 
@@ -45,8 +50,10 @@ async def call(host, method: str, body: bytes, metadata=()):
 async def counts(host) -> tuple[int, int]:
     s = host.settings.schema
     async with host.pool.acquire() as conn:
-        return (await conn.fetchval(f"SELECT count(*) FROM {s}.events"),
-                await conn.fetchval(f"SELECT count(*) FROM {s}.requests"))
+        return (
+            await conn.fetchval(f"SELECT count(*) FROM {s}.events"),
+            await conn.fetchval(f"SELECT count(*) FROM {s}.requests"),
+        )
 
 
 async def test_an_undecodable_body_without_credentials_is_unauthenticated(clues):
@@ -66,8 +73,9 @@ async def test_an_undecodable_body_with_credentials_is_invalid_and_says_nothing_
 async def test_a_broken_rule_names_the_field_in_the_standard_details_and_leaves_nothing(clues):
     before = await counts(clues)
     early = register(received_at=ts(datetime(1, 1, 1, tzinfo=timezone.utc)))
-    refused = await call(clues, REGISTER, early.SerializeToString(),
-                         call_metadata(clues.settings, request_id=str(uuid.uuid4())))
+    refused = await call(
+        clues, REGISTER, early.SerializeToString(), call_metadata(clues.settings, request_id=str(uuid.uuid4()))
+    )
     assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert refused.details().startswith("received_at: ")
     status = rpc_status.from_call(refused)
@@ -86,11 +94,15 @@ async def test_the_queue_stays_readable_for_everyone(clues):
     assert listed.clues
 
 
-@pytest.mark.parametrize("correlation", ["c" * 1_000, "two words", "{\"json\": 1}"])
+@pytest.mark.parametrize("correlation", ["c" * 1_000, "two words", '{"json": 1}'])
 async def test_a_hostile_correlation_id_is_refused_by_name(clues, correlation):
     before = await counts(clues)
-    refused = await call(clues, REGISTER, register().SerializeToString(),
-                         call_metadata(clues.settings, request_id=str(uuid.uuid4())) + [("x-correlation-id", correlation)])
+    refused = await call(
+        clues,
+        REGISTER,
+        register().SerializeToString(),
+        call_metadata(clues.settings, request_id=str(uuid.uuid4())) + [("x-correlation-id", correlation)],
+    )
     assert refused.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert refused.details().startswith("x-correlation-id: ")
     assert await counts(clues) == before
@@ -98,8 +110,12 @@ async def test_a_hostile_correlation_id_is_refused_by_name(clues, correlation):
 
 async def test_a_role_is_checked_before_the_contract(clues):
     early = register(received_at=ts(datetime(1970, 1, 1, tzinfo=timezone.utc)))
-    refused = await call(clues, REGISTER, early.SerializeToString(),
-                         call_metadata(clues.settings, OPERATOR, request_id=str(uuid.uuid4())))
+    refused = await call(
+        clues,
+        REGISTER,
+        early.SerializeToString(),
+        call_metadata(clues.settings, OPERATOR, request_id=str(uuid.uuid4())),
+    )
     assert refused.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
@@ -107,7 +123,9 @@ async def test_setting_the_clock_out_of_range_is_invalid_even_where_the_clock_ma
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
         with pytest.raises(grpc.aio.AioRpcError) as refused:
-            await stub.SetClock(control_pb2.SetClockRequest(at={"seconds": 253_402_300_799, "nanos": 999_999_999}),
-                                metadata=call_metadata(clues.settings, OPERATOR))
+            await stub.SetClock(
+                control_pb2.SetClockRequest(at={"seconds": 253_402_300_799, "nanos": 999_999_999}),
+                metadata=call_metadata(clues.settings, OPERATOR),
+            )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert refused.value.details().startswith("at: ")

@@ -28,6 +28,7 @@ examples per RPC and per wire test (the in-process tests run 5 times as many); r
 deeper run, e.g. `FUZZ_EXAMPLES=200 .venv/bin/python -m pytest -q -s tests/e2e/test_fuzz_contract.py`.
 With `-s` the module ends by printing how many calls it tried.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,26 +81,35 @@ from tests.contract_walk import rpc_methods
 from tests.factories import service_settings, token_for
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
-TIMEOUT = 10.0   # seconds per call: generous, so a DEADLINE_EXCEEDED means a hang
+TIMEOUT = 10.0  # seconds per call: generous, so a DEADLINE_EXCEEDED means a hang
 NEVER = (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED)
 RULE_BROKEN = "REQUEST_FIELD_RULE"
 STREAM_ID = re.compile(r"(clue|case|measure)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-FUZZ = settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, print_blob=False,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=list(HealthCheck),
+)
 FUZZ_LOCAL = settings(FUZZ, max_examples=EXAMPLES * 5)
 
 # Services' Kafka clients draw from `random` in their own threads while Hypothesis draws here.
 pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module inside strategies")
 
-SERVICES = {"clues.v1.ClueService": ("clues", ClueServicer), "cases.v1.CaseService": ("cases", CaseServicer),
-            "audit.v1.AuditService": ("audit", AuditServicer)}
+SERVICES = {
+    "clues.v1.ClueService": ("clues", ClueServicer),
+    "cases.v1.CaseService": ("cases", CaseServicer),
+    "audit.v1.AuditService": ("audit", AuditServicer),
+}
 BUILDERS = {"clues": build_clues, "cases": build_cases, "audit": build_audit}
 CATALOGUE = catalogue_mod.load()
 LIMITS = Limits()
-TRIED: Counter = Counter()                                  # calls over the wire, by phase
-CHECKED: Counter = Counter()                                # requests checked in-process, by kind
-UNSENDABLE: Counter = Counter()                             # hostile headers gRPC's client would not send
-VALID_CODES: dict[str, Counter] = defaultdict(Counter)      # valid phase: status codes by RPC
+TRIED: Counter = Counter()  # calls over the wire, by phase
+CHECKED: Counter = Counter()  # requests checked in-process, by kind
+UNSENDABLE: Counter = Counter()  # hostile headers gRPC's client would not send
+VALID_CODES: dict[str, Counter] = defaultdict(Counter)  # valid phase: status codes by RPC
 
 
 def _declared(fn, name: str):
@@ -122,8 +132,9 @@ def principal_for(operation: str, act: str) -> Principal:
 @dataclass(frozen=True)
 class Target:
     """One RPC as served by one host."""
+
     host: str
-    method: object            # MethodDescriptor
+    method: object  # MethodDescriptor
     operation: str
     act: str
     mutating: bool
@@ -148,8 +159,11 @@ def targets() -> list[Target]:
     out = []
     for method in rpc_methods():
         service = method.containing_service.full_name
-        hosts, servicer = ((("clues", "cases", "audit"), ControlServicer) if service.startswith("control.")
-                           else ((SERVICES[service][0],), SERVICES[service][1]))
+        hosts, servicer = (
+            (("clues", "cases", "audit"), ControlServicer)
+            if service.startswith("control.")
+            else ((SERVICES[service][0],), SERVICES[service][1])
+        )
         fn = getattr(servicer, method.name)
         for host in hosts:
             out.append(Target(host, method, fn.operation, _declared(fn, "act"), _declared(fn, "mutating")))
@@ -166,7 +180,7 @@ LOCAL = Frame(now=SystemClock().now, limits=LIMITS, catalogue=CATALOGUE, full_li
 class Outcome:
     code: grpc.StatusCode
     details: str
-    reason: str = ""          # ErrorInfo.reason, if any
+    reason: str = ""  # ErrorInfo.reason, if any
     field: str | None = None  # the BadRequest field violation, if any
 
     def __str__(self) -> str:
@@ -191,12 +205,13 @@ def outcome_of(error: grpc.aio.AioRpcError) -> Outcome:
 class Platform:
     def __init__(self, hosts: dict, channels: dict):
         self.hosts, self.channels, self._tokens = hosts, channels, {}
-        self.known: dict[str, list[str]] = defaultdict(list)     # ids the services handed out, by context
+        self.known: dict[str, list[str]] = defaultdict(list)  # ids the services handed out, by context
 
     def frame(self, target: Target, **kw) -> Frame:
         host = self.hosts[target.host]
-        return Frame(now=host.clock.now, limits=host.settings.request_limits, catalogue=CATALOGUE,
-                     known=self.known, **kw)
+        return Frame(
+            now=host.clock.now, limits=host.settings.request_limits, catalogue=CATALOGUE, known=self.known, **kw
+        )
 
     def learn(self, target: Target, response: bytes) -> None:
         """Keep the stream ids an answer names, for later requests to name."""
@@ -204,7 +219,7 @@ class Platform:
         for fd in answer.DESCRIPTOR.fields:
             if fd.type == fd.TYPE_STRING:
                 values = getattr(answer, fd.name)
-                for value in (values if fd.is_repeated else [values]):
+                for value in values if fd.is_repeated else [values]:
                     match = STREAM_ID.fullmatch(value)
                     if match and value not in self.known[match.group(1)]:
                         self.known[match.group(1)].append(value)
@@ -277,10 +292,12 @@ def summary():
     detail = ", ".join(f"{k} {v}" for k, v in sorted(TRIED.items()))
     answers = sum(VALID_CODES.values(), Counter())
     local = ", ".join(f"{k} {v}" for k, v in sorted(CHECKED.items()))
-    print(f"\nfuzz_contract: FUZZ_EXAMPLES={EXAMPLES}: {wire} calls over the wire ({detail}) "
-          f"on {len(TARGETS)} RPC targets (and {sum(UNSENDABLE.values())} calls with a header gRPC's client "
-          f"would not send); valid requests answered {dict(answers.most_common())}; "
-          f"{sum(CHECKED.values())} requests checked in-process ({local}); {time.monotonic() - started:.0f} s")
+    print(
+        f"\nfuzz_contract: FUZZ_EXAMPLES={EXAMPLES}: {wire} calls over the wire ({detail}) "
+        f"on {len(TARGETS)} RPC targets (and {sum(UNSENDABLE.values())} calls with a header gRPC's client "
+        f"would not send); valid requests answered {dict(answers.most_common())}; "
+        f"{sum(CHECKED.values())} requests checked in-process ({local}); {time.monotonic() - started:.0f} s"
+    )
     if os.environ.get("FUZZ_VERBOSE"):
         for target, codes in sorted(VALID_CODES.items()):
             print(f"  {target}: {dict(codes)}")
@@ -293,8 +310,9 @@ async def platform(database_url, bootstrap, tmp_path_factory):
     hosts, channels = {}, {}
     try:
         for name, build in BUILDERS.items():
-            hosts[name] = await build(service_settings(name, database_url, bootstrap, prefix, data,
-                                                       database_schema=f"{name}_{prefix}")).start()
+            hosts[name] = await build(
+                service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
+            ).start()
             channels[name] = grpc.aio.insecure_channel(f"127.0.0.1:{hosts[name].port}")
         yield Platform(hosts, channels)
     finally:
@@ -319,6 +337,7 @@ def local_refusal(request) -> RuleBroken | None:
 
 
 # -- in-process: the generators against the validator -----------------------------------------
+
 
 @pytest.mark.parametrize("method", METHODS, ids=lambda m: m.full_name)
 @FUZZ_LOCAL
@@ -351,6 +370,7 @@ def test_the_validator_refuses_every_hostile_request_drawn_naming_a_broken_field
 
 # -- over the wire: the hostile phase ----------------------------------------------------------
 
+
 @pytest.mark.parametrize("target", BREAKABLE, ids=str)
 @FUZZ
 @given(data=st.data())
@@ -360,13 +380,15 @@ async def test_hostile_fields_are_refused_naming_the_field(platform, baseline, t
     assert expected is not None and expected.field in broken
     body = request.SerializeToString()
     got = await platform.call(target, body, platform.metadata(target), "hostile fields")
-    if len(body) > platform.hosts[target.host].settings.request_max_bytes:    # too many items, each large
+    if len(body) > platform.hosts[target.host].settings.request_max_bytes:  # too many items, each large
         assert got.code == grpc.StatusCode.RESOURCE_EXHAUSTED, f"{target}: {len(body)} bytes: {got}"
         return
-    assert (got.code, got.reason, got.field) == (grpc.StatusCode.INVALID_ARGUMENT, RULE_BROKEN, expected.field), \
+    assert (got.code, got.reason, got.field) == (grpc.StatusCode.INVALID_ARGUMENT, RULE_BROKEN, expected.field), (
         f"{target} broke {broken}: {got}"
-    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in got.details), \
+    )
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in got.details), (
         f"the refusal echoes a control character: {got.details!r}"
+    )
 
 
 def decoded(target: Target, body: bytes):
@@ -377,8 +399,18 @@ def decoded(target: Target, body: bytes):
 
 
 DECODER_TEXT = ("DecodeError", "Error parsing", "Traceback", "Wire format", "UTF-8", "Exception")
-CREDENTIALS = ("valid", "valid", "valid", "none", "garbage", "forged", "tampered", "expired", "uncatalogued",
-               "other role")
+CREDENTIALS = (
+    "valid",
+    "valid",
+    "valid",
+    "none",
+    "garbage",
+    "forged",
+    "tampered",
+    "expired",
+    "uncatalogued",
+    "other role",
+)
 
 
 def other_role(operation: str, act: str) -> Principal | None:
@@ -386,9 +418,14 @@ def other_role(operation: str, act: str) -> Principal | None:
     allowed = getattr(CATALOGUE.operation(operation), act)
     if catalogue_mod.ANY_ROLE in allowed:
         return None
-    return next(p for p in (Principal("procuratorate", "prosecution_intake", "partner_officer", "u-fuzz-partner"),
-                            Principal("commission", "complaints", "complaints_officer", "u-fuzz-complaints"))
-                if p.role not in allowed)
+    return next(
+        p
+        for p in (
+            Principal("procuratorate", "prosecution_intake", "partner_officer", "u-fuzz-partner"),
+            Principal("commission", "complaints", "complaints_officer", "u-fuzz-complaints"),
+        )
+        if p.role not in allowed
+    )
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=str)
@@ -405,26 +442,40 @@ async def test_raw_bodies_are_refused_whatever_the_bytes(platform, baseline, tar
     request = decoded(target, body)
     refused = local_refusal(request) if request is not None else None
     if request is not None and refused is None and target.mutating and credentials == "valid":
-        reject()   # a valid mutating request would be carried out: not for this phase
-    got = await platform.call(target, body, platform.metadata(target, platform.authorization(
-        credentials, target, outsider, data)), "raw bodies")
+        reject()  # a valid mutating request would be carried out: not for this phase
+    got = await platform.call(
+        target,
+        body,
+        platform.metadata(target, platform.authorization(credentials, target, outsider, data)),
+        "raw bodies",
+    )
     if credentials not in ("valid", "other role"):
         assert got.code == grpc.StatusCode.UNAUTHENTICATED, f"{target} ({credentials} credentials): {got}"
     elif request is None:
         assert got.code == grpc.StatusCode.INVALID_ARGUMENT, f"{target}: {got}"
-        assert got.details.startswith("the request body is not a valid") and \
-            not any(leak in got.details for leak in DECODER_TEXT), f"{target}: {got}"
+        assert got.details.startswith("the request body is not a valid") and not any(
+            leak in got.details for leak in DECODER_TEXT
+        ), f"{target}: {got}"
     elif credentials == "other role":
         assert got.code == grpc.StatusCode.PERMISSION_DENIED, f"{target} ({outsider.role}): {got}"
     elif refused is not None:
-        assert (got.code, got.reason, got.field) == (grpc.StatusCode.INVALID_ARGUMENT, RULE_BROKEN, refused.field), \
+        assert (got.code, got.reason, got.field) == (grpc.StatusCode.INVALID_ARGUMENT, RULE_BROKEN, refused.field), (
             f"{target}: {got}"
+        )
     else:
         assert got.reason != RULE_BROKEN, f"{target}: a valid request refused by its contract: {got}"
 
 
-HOSTILE_CORRELATION = ("c" * 10_000, "../../etc/passwd", "corr id", "c" * 129, "{\"forged\":true}", "é-accent",
-                       "abc\ndef", "\x1b[31mred")
+HOSTILE_CORRELATION = (
+    "c" * 10_000,
+    "../../etc/passwd",
+    "corr id",
+    "c" * 129,
+    '{"forged":true}',
+    "é-accent",
+    "abc\ndef",
+    "\x1b[31mred",
+)
 HOSTILE_REQUEST_ID = ("", "../../etc/passwd", "r" * 129, "r" * 10_000, "req id", "abc\ndef", "ü")
 PROBES = {"clues": "RegisterClue", "cases": "RequestMeasure", "audit": "GetStreamHistory"}
 
@@ -441,14 +492,14 @@ def sendable(value: str) -> bool:
 async def _metadata_refused(platform, target: Target, header: str, value: str) -> None:
     body = VALID_PROBE_BODIES[target.method.name]
     metadata = platform.metadata(target, **{header.replace("-", "_"): value})
-    if not sendable(value):          # the client library refuses it before anything is sent
+    if not sendable(value):  # the client library refuses it before anything is sent
         with pytest.raises(Exception) as refused:
             await platform.channels[target.host].unary_unary(target.path)(body, metadata=metadata, timeout=TIMEOUT)
         assert not isinstance(refused.value, grpc.aio.AioRpcError), refused.value
         UNSENDABLE[header] += 1
         return
     got = await platform.call(target, body, metadata, "hostile metadata")
-    if got.code == grpc.StatusCode.RESOURCE_EXHAUSTED:   # gRPC's own limit on metadata size
+    if got.code == grpc.StatusCode.RESOURCE_EXHAUSTED:  # gRPC's own limit on metadata size
         assert len(value) > 4096, got
         return
     assert got.code == grpc.StatusCode.INVALID_ARGUMENT and got.field == header, f"{target} {header}={value!r}: {got}"
@@ -457,12 +508,19 @@ async def _metadata_refused(platform, target: Target, header: str, value: str) -
 def _valid_probe_bodies() -> dict[str, bytes]:
     """A valid request of each probe, serialised: only the metadata is hostile."""
     subject = identity_pb2.PersonRef(person_id="P-1042", name="Wang Xiaoming")
-    requests = [clues_pb2.RegisterClueRequest(source=clue_events.CLUE_SOURCE_PETITION, subjects=[subject],
-                                              summary="fuzz probe"),
-                cases_pb2.RequestMeasureRequest(case_id=f"case-{uuid.UUID(int=1)}", person_id="P-1042",
-                                                kind=case_events.MEASURE_KIND_DETENTION, reason="probe"),
-                audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}"),
-                control_pb2.GetClockRequest()]
+    requests = [
+        clues_pb2.RegisterClueRequest(
+            source=clue_events.CLUE_SOURCE_PETITION, subjects=[subject], summary="fuzz probe"
+        ),
+        cases_pb2.RequestMeasureRequest(
+            case_id=f"case-{uuid.UUID(int=1)}",
+            person_id="P-1042",
+            kind=case_events.MEASURE_KIND_DETENTION,
+            reason="probe",
+        ),
+        audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}"),
+        control_pb2.GetClockRequest(),
+    ]
     return {r.DESCRIPTOR.name.removesuffix("Request"): r.SerializeToString() for r in requests}
 
 
@@ -482,7 +540,7 @@ async def test_hostile_correlation_and_request_ids_are_refused(platform, baselin
 
 async def test_an_oversized_body_is_refused_unread(platform, baseline):
     target = probe("clues", "RegisterClueBatch")
-    body = b"\x0a" + b"\xff" * 4 + b"\x7f" + b"x" * (9 << 20)       # 9 MiB, over REQUEST_MAX_BYTES
+    body = b"\x0a" + b"\xff" * 4 + b"\x7f" + b"x" * (9 << 20)  # 9 MiB, over REQUEST_MAX_BYTES
     for authorization in ("valid", None):
         got = await platform.call(target, body, platform.metadata(target, authorization), "oversized")
         assert got.code == grpc.StatusCode.RESOURCE_EXHAUSTED, got

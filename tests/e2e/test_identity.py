@@ -1,5 +1,6 @@
 """Identity on every call of every service, walked through reflection; roles from the catalogue;
 TLS; the settable clock. The four services run in-process as `make run` builds them."""
+
 import asyncio
 import datetime as dt
 import uuid
@@ -29,8 +30,9 @@ async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"id{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("identity")
     hosts = {}
     for name, build in BUILDERS.items():
-        hosts[name] = await build(service_settings(name, database_url, bootstrap, prefix, data,
-                                                   test_mode=(name == "clues"))).start()
+        hosts[name] = await build(
+            service_settings(name, database_url, bootstrap, prefix, data, test_mode=(name == "clues"))
+        ).start()
     yield hosts
     for host in hosts.values():
         await host.stop()
@@ -41,6 +43,7 @@ def _methods(port: int) -> list[tuple[str, bool, bool]]:
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         db = ProtoReflectionDescriptorDatabase(channel)
         from google.protobuf.descriptor_pool import DescriptorPool
+
         pool = DescriptorPool(db)
         found = []
         for name in db.get_services():
@@ -76,8 +79,12 @@ def _bad_credentials(settings):
         "forged": [("authorization", f"Bearer {forged}")],
         "expired": [("authorization", f"Bearer {expired}")],
         "unknown role": [("authorization", f"Bearer {unknown_role}")],
-        "plain principal headers": [("x-agency", "commission"), ("x-office", "case_management"),
-                                    ("x-role", "case_manager"), ("x-user", "u-alice")],
+        "plain principal headers": [
+            ("x-agency", "commission"),
+            ("x-office", "case_management"),
+            ("x-role", "case_manager"),
+            ("x-user", "u-alice"),
+        ],
     }
 
 
@@ -91,7 +98,7 @@ async def test_every_rpc_of_every_service_refuses_bad_credentials(platform):
                 code = await asyncio.to_thread(_call, host.port, path, server_streaming, md)
                 assert code == grpc.StatusCode.UNAUTHENTICATED, f"{path} with {kind} credentials: {code}"
             walked += 1
-    assert walked >= 4 + 3 + 1   # every service has at least the control service
+    assert walked >= 4 + 3 + 1  # every service has at least the control service
 
 
 async def test_a_valid_token_passes_authentication_on_every_rpc(platform):
@@ -106,19 +113,24 @@ async def test_a_valid_token_passes_authentication_on_every_rpc(platform):
 async def test_a_role_the_catalogue_does_not_allow_is_permission_denied(platform):
     clues = platform["clues"]
     partner = Principal("procuratorate", "prosecution_intake", "partner_system", "gw-1")
-    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
-                                        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Li Si")])
+    req = clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="x",
+        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Li Si")],
+    )
     request_id = str(uuid.uuid4())
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await clues_grpc.ClueServiceStub(ch).RegisterClue(
-                req, metadata=call_metadata(clues.settings, partner, request_id=request_id))
+                req, metadata=call_metadata(clues.settings, partner, request_id=request_id)
+            )
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
         assert "partner_system" in err.value.details() and "clues.register" in err.value.details()
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await control_pb2_grpc.ControlServiceStub(ch).SetClock(
                 control_pb2.SetClockRequest(at=ts(dt.datetime(2026, 5, 6, tzinfo=dt.timezone.utc))),
-                metadata=call_metadata(clues.settings))
+                metadata=call_metadata(clues.settings),
+            )
         assert err.value.code() == grpc.StatusCode.PERMISSION_DENIED
     async with clues.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM clues.requests WHERE request_id = $1", request_id) == 0
@@ -130,25 +142,35 @@ async def test_clock_is_settable_in_test_mode_only(platform):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
         try:
-            set_ = await stub.SetClock(control_pb2.SetClockRequest(at=ts(may), freeze=True),
-                                       metadata=call_metadata(clues.settings, OPERATOR))
+            set_ = await stub.SetClock(
+                control_pb2.SetClockRequest(at=ts(may), freeze=True), metadata=call_metadata(clues.settings, OPERATOR)
+            )
             assert set_.clock.frozen and set_.clock.time_zone == "Asia/Shanghai"
             assert set_.clock.now.ToDatetime(tzinfo=dt.timezone.utc) == may
             # a command that takes its time from the clock sees the moved clock
-            req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_PETITION, summary="in May",
-                                                subjects=[identity_pb2.PersonRef(person_id="p-9", name="Qian")])
+            req = clues_pb2.RegisterClueRequest(
+                source=events_pb2.CLUE_SOURCE_PETITION,
+                summary="in May",
+                subjects=[identity_pb2.PersonRef(person_id="p-9", name="Qian")],
+            )
             resp = await clues_grpc.ClueServiceStub(ch).RegisterClue(
-                req, metadata=call_metadata(clues.settings, request_id=str(uuid.uuid4())))
+                req, metadata=call_metadata(clues.settings, request_id=str(uuid.uuid4()))
+            )
             got = await clues_grpc.ClueServiceStub(ch).GetClue(
-                clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=call_metadata(clues.settings))
+                clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=call_metadata(clues.settings)
+            )
             assert got.received_at.ToDatetime(tzinfo=dt.timezone.utc) == may
         finally:
-            reset = await stub.ResetClock(control_pb2.ResetClockRequest(), metadata=call_metadata(clues.settings, OPERATOR))
+            reset = await stub.ResetClock(
+                control_pb2.ResetClockRequest(), metadata=call_metadata(clues.settings, OPERATOR)
+            )
         assert not reset.clock.moved
     async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.SetClock(control_pb2.SetClockRequest(at=ts(may)), metadata=call_metadata(cases.settings, OPERATOR))
+            await stub.SetClock(
+                control_pb2.SetClockRequest(at=ts(may)), metadata=call_metadata(cases.settings, OPERATOR)
+            )
         assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         assert "PRODUCTION_MODE" in err.value.details() and "PLATFORM_TEST_MODE" in err.value.details()
         got = await stub.GetClock(control_pb2.GetClockRequest(), metadata=call_metadata(cases.settings))
@@ -161,26 +183,36 @@ async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
     from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
     from kernel import timers
     from kernel.ids import timer_stream_id
+
     clues, audit = platform["clues"], platform["audit"]
     clue = f"clue-{uuid.uuid4()}"
-    stream = timer_stream_id(f"notice-{uuid.uuid4()}")    # a stream no aggregate routes: the event as scheduled
+    stream = timer_stream_id(f"notice-{uuid.uuid4()}")  # a stream no aggregate routes: the event as scheduled
     due = clues.clock.now() + dt.timedelta(days=30)
     async with clues.store.unit_of_work() as uow:
-        await timers.schedule(uow, f"deadline:{clue}", due, stream,
-                              events_pb2.ClueRegistered(clue_id=clue, summary="stage deadline"), correlation_id="corr-tm")
+        await timers.schedule(
+            uow,
+            f"deadline:{clue}",
+            due,
+            stream,
+            events_pb2.ClueRegistered(clue_id=clue, summary="stage deadline"),
+            correlation_id="corr-tm",
+        )
     await asyncio.sleep(0.3)
-    assert await clues.store.read_stream(stream) == []          # not due yet: nothing fires
+    assert await clues.store.read_stream(stream) == []  # not due yet: nothing fires
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = control_pb2_grpc.ControlServiceStub(ch)
-        await stub.SetClock(control_pb2.SetClockRequest(at=ts(due + dt.timedelta(minutes=1))),
-                            metadata=call_metadata(clues.settings, OPERATOR))
+        await stub.SetClock(
+            control_pb2.SetClockRequest(at=ts(due + dt.timedelta(minutes=1))),
+            metadata=call_metadata(clues.settings, OPERATOR),
+        )
         try:
             async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ach:
                 history = None
                 for _ in range(240):
                     try:
                         history = await audit_grpc.AuditServiceStub(ach).GetStreamHistory(
-                            audit_pb2.GetStreamHistoryRequest(stream_id=stream), metadata=call_metadata(audit.settings))
+                            audit_pb2.GetStreamHistoryRequest(stream_id=stream), metadata=call_metadata(audit.settings)
+                        )
                         break
                     except grpc.aio.AioRpcError as e:
                         assert e.code() == grpc.StatusCode.NOT_FOUND

@@ -2,6 +2,7 @@
 name, contact and details is found nowhere after a whole lifecycle — not on any topic (raw or
 decoded), not in any log line, not in the audit store, not in plain text in the clues store —
 while the complaints office can read it, and each read is itself on the record."""
+
 import logging
 import time
 import uuid
@@ -81,13 +82,19 @@ async def test_the_informant_canary_is_found_nowhere(platform):
 async def run_lifecycle_with_canary(clues, audit) -> str:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         client = Client(clues, ch)
-        reg = await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_PETITION, summary="kickbacks on road works",
-                           subjects=[identity_pb2.PersonRef(person_id="P-90", name="Zheng Shi")],
-                           informant=pb.Informant(name=CANARY, contact=f"tel {CANARY}", details=f"neighbour {CANARY}"))
-        err = await client.refused("GetInformant", clue_id=reg.clue_id, purpose="curious")   # case manager: no
+        reg = await client(
+            "RegisterClue",
+            source=ev_pb2.CLUE_SOURCE_PETITION,
+            summary="kickbacks on road works",
+            subjects=[identity_pb2.PersonRef(person_id="P-90", name="Zheng Shi")],
+            informant=pb.Informant(name=CANARY, contact=f"tel {CANARY}", details=f"neighbour {CANARY}"),
+        )
+        err = await client.refused("GetInformant", clue_id=reg.clue_id, purpose="curious")  # case manager: no
         assert err.code() == grpc.StatusCode.PERMISSION_DENIED
-        got = await client.stub.GetInformant(pb.GetInformantRequest(clue_id=reg.clue_id, purpose="verify the account"),
-                                             metadata=call_metadata(clues.settings, COMPLAINTS))
+        got = await client.stub.GetInformant(
+            pb.GetInformantRequest(clue_id=reg.clue_id, purpose="verify the account"),
+            metadata=call_metadata(clues.settings, COMPLAINTS),
+        )
         assert got.informant.name == CANARY
         cid = await to_report(client, registered=reg)
         await client("ApproveReport", HEAD, clue_id=cid)
@@ -101,8 +108,9 @@ async def run_lifecycle_with_canary(clues, audit) -> str:
 
 
 async def read_every_topic(bootstrap: str, prefix: str, quiet: float = 2.0, timeout: float = 30.0) -> list[bytes]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         names = [t for t in await consumer.topics() if t.startswith(f"{prefix}.")]
@@ -113,8 +121,9 @@ async def read_every_topic(bootstrap: str, prefix: str, quiet: float = 2.0, time
         while time.monotonic() - last_new < quiet and time.monotonic() < deadline:
             for msgs in (await consumer.getmany(timeout_ms=200)).values():
                 for m in msgs:
-                    values.append((m.key or b"") + b"|" + (m.value or b"") + b"|" +
-                                  b"".join(k.encode() + v for k, v in m.headers))
+                    values.append(
+                        (m.key or b"") + b"|" + (m.value or b"") + b"|" + b"".join(k.encode() + v for k, v in m.headers)
+                    )
                     last_new = time.monotonic()
         return values
     finally:
@@ -136,5 +145,3 @@ def decoded_text(raw: bytes) -> str:
     except KeyError:
         pass
     return text
-
-

@@ -1,5 +1,6 @@
 """RegisterClue -> clues store -> relay -> clues.events.v1 -> Faust agent in audit -> audit store
 -> GetStreamHistory, over real gRPC, against the embedded PostgreSQL and broker."""
+
 import asyncio
 import uuid
 
@@ -23,6 +24,7 @@ CANARY = "INFORMANT-CANARY-" + uuid.uuid4().hex
 async def platform(database_url, bootstrap, unique, tmp_path):
     def settings(service):
         return service_settings(service, database_url, bootstrap, f"t{unique}", tmp_path)
+
     clues = await build_clues(settings("clues")).start()
     audit = await build_audit(settings("audit")).start()
     yield clues, audit
@@ -33,8 +35,9 @@ async def platform(database_url, bootstrap, unique, tmp_path):
 async def wait_for_history(stub, stream_id, host, seconds=60):
     for _ in range(int(seconds * 4)):
         try:
-            return await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
-                                               metadata=metadata(host))
+            return await stub.GetStreamHistory(
+                audit_pb2.GetStreamHistoryRequest(stream_id=stream_id), metadata=metadata(host)
+            )
         except grpc.aio.AioRpcError as e:
             assert e.code() == grpc.StatusCode.NOT_FOUND
         await asyncio.sleep(0.25)
@@ -50,9 +53,11 @@ async def test_registered_clue_reaches_audit_history(platform):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = clues_grpc.ClueServiceStub(ch)
         req = clues_pb2.RegisterClueRequest(
-            source=events_pb2.CLUE_SOURCE_PETITION, summary="took bribes for permits",
+            source=events_pb2.CLUE_SOURCE_PETITION,
+            summary="took bribes for permits",
             subjects=[identity_pb2.PersonRef(person_id="p-100", name="Zhang San", post="bureau chief")],
-            informant=clues_pb2.Informant(name=CANARY, contact=CANARY, details=CANARY))
+            informant=clues_pb2.Informant(name=CANARY, contact=CANARY, details=CANARY),
+        )
         request_id = str(uuid.uuid4())
         resp = await stub.RegisterClue(req, metadata=metadata(clues, request_id))
         again = await stub.RegisterClue(req, metadata=metadata(clues, request_id))  # retry: same clue, nothing appended
@@ -70,20 +75,25 @@ async def test_registered_clue_reaches_audit_history(platform):
         assert recorded.envelope.request_id == request_id
         assert unpack(recorded.envelope, events_pb2.ClueRegistered).summary == "took bribes for permits"
         stored = (await clues.store.read_stream(resp.clue_id))[0].envelope
-        assert recorded.envelope_bytes == stored   # published unchanged
+        assert recorded.envelope_bytes == stored  # published unchanged
         assert CANARY.encode() not in stored
 
 
-@pytest.mark.parametrize("mutate,code,field", [
-    (lambda r: r.ClearField("subjects"), grpc.StatusCode.INVALID_ARGUMENT, "subjects"),
-    (lambda r: setattr(r, "summary", " "), grpc.StatusCode.INVALID_ARGUMENT, "summary"),
-    (lambda r: setattr(r, "source", 0), grpc.StatusCode.INVALID_ARGUMENT, "source"),
-])
+@pytest.mark.parametrize(
+    "mutate,code,field",
+    [
+        (lambda r: r.ClearField("subjects"), grpc.StatusCode.INVALID_ARGUMENT, "subjects"),
+        (lambda r: setattr(r, "summary", " "), grpc.StatusCode.INVALID_ARGUMENT, "summary"),
+        (lambda r: setattr(r, "source", 0), grpc.StatusCode.INVALID_ARGUMENT, "source"),
+    ],
+)
 async def test_bad_input_is_refused_and_leaves_nothing(platform, mutate, code, field):
     clues, _ = platform
     req = clues_pb2.RegisterClueRequest(
-        source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
-        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Li Si")])
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="x",
+        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Li Si")],
+    )
     mutate(req)
     request_id = str(uuid.uuid4())
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
@@ -109,8 +119,11 @@ async def test_missing_principal_is_unauthenticated_and_unknown_clue_not_found(p
 async def test_same_request_id_with_other_content_is_refused(platform):
     clues, _ = platform
     request_id = str(uuid.uuid4())
-    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="first",
-                                        subjects=[identity_pb2.PersonRef(person_id="p-2", name="Wang Wu")])
+    req = clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="first",
+        subjects=[identity_pb2.PersonRef(person_id="p-2", name="Wang Wu")],
+    )
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = clues_grpc.ClueServiceStub(ch)
         first = await stub.RegisterClue(req, metadata=metadata(clues, request_id))
@@ -126,21 +139,25 @@ async def test_malformed_record_does_not_block_audit(platform, bootstrap):
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        for partition in range(3):   # garbage ahead of real events on every partition
-            await producer.send_and_wait(clues.settings.topic, b"\xff not an envelope", key=b"k",
-                                         partition=partition)
+        for partition in range(3):  # garbage ahead of real events on every partition
+            await producer.send_and_wait(clues.settings.topic, b"\xff not an envelope", key=b"k", partition=partition)
     finally:
         await producer.stop()
-    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="after garbage",
-                                        subjects=[identity_pb2.PersonRef(person_id="p-3", name="Zhao Liu")])
+    req = clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="after garbage",
+        subjects=[identity_pb2.PersonRef(person_id="p-3", name="Zhao Liu")],
+    )
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         resp = await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=metadata(clues, str(uuid.uuid4())))
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
         history = await wait_for_history(stub, resp.clue_id, audit)
         assert len(history.events) == 1
-    kept = await audit.pool.fetchval(f"SELECT count(*) FROM {audit.settings.schema}.consumer_quarantine "
-                                     f"WHERE topic = $1 AND event_id IS NULL", clues.settings.topic)
+    kept = await audit.pool.fetchval(
+        f"SELECT count(*) FROM {audit.settings.schema}.consumer_quarantine WHERE topic = $1 AND event_id IS NULL",
+        clues.settings.topic,
+    )
     assert kept == 3, "each malformed record is kept aside, not skipped"
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)

@@ -1,4 +1,5 @@
 """Commands are idempotent by request id, proven over gRPC with retries racing each other."""
+
 import asyncio
 import uuid
 
@@ -16,20 +17,24 @@ RACERS = 16
 
 @pytest.fixture(scope="module")
 async def clues(database_url, bootstrap, tmp_path_factory):
-    host = await build_clues(service_settings("clues", database_url, bootstrap, f"rq{uuid.uuid4().hex[:8]}",
-                                              tmp_path_factory.mktemp("rq"))).start()
+    host = await build_clues(
+        service_settings("clues", database_url, bootstrap, f"rq{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("rq"))
+    ).start()
     yield host
     await host.stop()
 
 
 def request(summary: str) -> clues_pb2.RegisterClueRequest:
-    return clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_PETITION, summary=summary,
-                                         subjects=[identity_pb2.PersonRef(person_id="p-7", name="Sun Qi")])
+    return clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_PETITION,
+        summary=summary,
+        subjects=[identity_pb2.PersonRef(person_id="p-7", name="Sun Qi")],
+    )
 
 
 async def _register(host, req, request_id, principal=None):
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:   # a channel per racer
-        md = call_metadata(host.settings, *( [principal] if principal else []), request_id=request_id)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:  # a channel per racer
+        md = call_metadata(host.settings, *([principal] if principal else []), request_id=request_id)
         try:
             return await clues_grpc.ClueServiceStub(ch).RegisterClue(req, metadata=md)
         except grpc.aio.AioRpcError as e:

@@ -9,6 +9,7 @@ its clock moved by the test through 2026, with audit recording what is published
 - the half-year stock-take;
 - bad input refused with a clear error and nothing left behind.
 """
+
 import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -36,13 +37,22 @@ def at(month, day, hour=9, minute=0):
     return datetime(2026, month, day, hour, minute, tzinfo=CST)
 
 
-
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"s4{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("seed004")
     # a schema of its own: the stock-take counts every clue in it
-    clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data, test_mode=True,
-                                               timer_poll_seconds=0.2, database_schema=f"clues_{prefix}")).start()
+    clues = await build_clues(
+        service_settings(
+            "clues",
+            database_url,
+            bootstrap,
+            prefix,
+            data,
+            test_mode=True,
+            timer_poll_seconds=0.2,
+            database_schema=f"clues_{prefix}",
+        )
+    ).start()
     audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         yield clues, audit, Client(clues, ch)
@@ -51,8 +61,12 @@ async def platform(database_url, bootstrap, tmp_path_factory):
 
 
 async def clue(client, office, source=ev_pb2.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, name="Zheng", summary="loans"):
-    reg = await client("RegisterClue", source=source, summary=summary,
-                       subjects=[identity_pb2.PersonRef(person_id=f"P-{uuid.uuid4().hex[:6]}", name=name)])
+    reg = await client(
+        "RegisterClue",
+        source=source,
+        summary=summary,
+        subjects=[identity_pb2.PersonRef(person_id=f"P-{uuid.uuid4().hex[:6]}", name=name)],
+    )
     await client("ProposeRegistration", clue_id=reg.clue_id, handling_office=office)
     await client("ApproveRegistration", HEAD, clue_id=reg.clue_id)
     return reg.clue_id, (await client.get(reg.clue_id)).clue_number
@@ -64,16 +78,20 @@ async def dispose(client, clue_id, method):
 
 
 async def notices(client, **filters):
-    got = await client.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(**filters),
-                                                   metadata=call_metadata(client.host.settings))
+    got = await client.stub.ListSupervisionNotices(
+        pb.ListSupervisionNoticesRequest(**filters), metadata=call_metadata(client.host.settings)
+    )
     return {n.notice_id: n for n in got.notices}
 
 
 async def overdue_of(host, clue_id, seconds=30):
     for _ in range(seconds * 10):
         stored = await host.store.read_stream(timer_stream_id(clue_id))
-        found = [unpack(parse(s.envelope), ev_pb2.SupervisionNoticeOverdue) for s in stored
-                 if s.event_type.endswith("SupervisionNoticeOverdue")]
+        found = [
+            unpack(parse(s.envelope), ev_pb2.SupervisionNoticeOverdue)
+            for s in stored
+            if s.event_type.endswith("SupervisionNoticeOverdue")
+        ]
         if found:
             return found
         await asyncio.sleep(0.1)
@@ -86,26 +104,36 @@ async def test_seed_004(platform):
     await set_clock(clues, at(4, 1))
     planted = [await clue(client, "resident_group_1", name=f"Planted {i}") for i in range(4)]
     in_time, in_time_no = await clue(client, "resident_group_1", name="Handled")
-    platform_clue, _ = await clue(client, "supervision_1", ev_pb2.CLUE_SOURCE_REPORTING_PLATFORM,
-                                  "Zheng Mouomou", "police officer borrowing from people he serves")
+    platform_clue, _ = await clue(
+        client,
+        "supervision_1",
+        ev_pb2.CLUE_SOURCE_REPORTING_PLATFORM,
+        "Zheng Mouomou",
+        "police officer borrowing from people he serves",
+    )
     await set_clock(clues, at(4, 8))
     await dispose(client, in_time, ev_pb2.DISPOSAL_METHOD_TALK_OR_LETTER)
-    await dispose(client, platform_clue, ev_pb2.DISPOSAL_METHOD_PRELIM_CHECK)   # then left to lie
+    await dispose(client, platform_clue, ev_pb2.DISPOSAL_METHOD_PRELIM_CHECK)  # then left to lie
 
     # 6 May (after the Labour Day holiday): a petition reaches the resident group and is left alone
     await set_clock(clues, at(5, 6))
     alone, alone_no = await clue(client, "resident_group_1", ev_pb2.CLUE_SOURCE_PETITION, "Left Alone")
     unmet, _ = await clue(client, "supervision_2", ev_pb2.CLUE_SOURCE_PETITION, "Unmet")
     assert (await client.get(alone)).colour == ev_pb2.WARNING_COLOUR_GREEN
-    await set_clock(clues, at(5, 18, 9, 1))                # 3 days before the 15-day deadline
+    await set_clock(clues, at(5, 18, 9, 1))  # 3 days before the 15-day deadline
     [yellow] = await warnings_of(clues, alone, 1)
     assert (yellow.colour, yellow.rule) == (ev_pb2.WARNING_COLOUR_YELLOW, "propose-disposal")
 
     # 20 May: case management's supervision notices, due 15 June
     await set_clock(clues, at(5, 20))
     for cid, notice in ((platform_clue, "DB-2026-07"), (unmet, "DB-2026-08")):
-        await client("IssueSupervisionNotice", clue_id=cid, notice_id=notice, due_at=ts(at(6, 15, 18)),
-                     required="CONCLUDED" if cid == platform_clue else "DISPOSED")
+        await client(
+            "IssueSupervisionNotice",
+            clue_id=cid,
+            notice_id=notice,
+            due_at=ts(at(6, 15, 18)),
+            required="CONCLUDED" if cid == platform_clue else "DISPOSED",
+        )
     await set_clock(clues, at(5, 21, 9, 1))
     warnings = await warnings_of(clues, alone, 2)
     assert [w.colour for w in warnings] == [ev_pb2.WARNING_COLOUR_YELLOW, ev_pb2.WARNING_COLOUR_RED]
@@ -113,12 +141,22 @@ async def test_seed_004(platform):
 
     # fast-tracked: a joint team verifies, reports, the clue is closed (admonishment) in half a month
     await set_clock(clues, at(5, 25))
-    await client("SubmitPrelimCheckPlan", INSPECTOR, clue_id=platform_clue, work_plan="joint team: talks, evidence",
-                 team=["u-insp", "u-insp2"])
+    await client(
+        "SubmitPrelimCheckPlan",
+        INSPECTOR,
+        clue_id=platform_clue,
+        work_plan="joint team: talks, evidence",
+        team=["u-insp", "u-insp2"],
+    )
     await client("ApprovePrelimCheckPlan", HEAD, clue_id=platform_clue)
     await set_clock(clues, at(6, 4))
-    await client("ReportPrelimCheck", INSPECTOR, clue_id=platform_clue, findings="borrowed from clients",
-                 proposal=ev_pb2.REPORT_PROPOSAL_CLOSE)
+    await client(
+        "ReportPrelimCheck",
+        INSPECTOR,
+        clue_id=platform_clue,
+        findings="borrowed from clients",
+        proposal=ev_pb2.REPORT_PROPOSAL_CLOSE,
+    )
     closed = await client("ApproveReport", HEAD, clue_id=platform_clue)
     assert closed.state == "CLOSED"
     assert (await notices(client, office="supervision_1"))["DB-2026-07"].satisfied_at.ToDatetime(CST) == at(6, 4)
@@ -126,10 +164,13 @@ async def test_seed_004(platform):
     # 3 June: the resident group submits its May ledger
     await set_clock(clues, at(6, 3))
     entries = [pb.OfficeLedgerEntry(clue=number, status="REGISTERED") for _, number in planted]
-    entries += [pb.OfficeLedgerEntry(clue=in_time_no, status="CLOSED"),      # it believes the talk is over
-                pb.OfficeLedgerEntry(clue="RG1-2026-099", status="REGISTERED")]   # its own number, unknown
-    err = await client.refused("SubmitOfficeLedger", OTHER_RESIDENT, office="resident_group_1", month="2026-05",
-                               entries=entries)
+    entries += [
+        pb.OfficeLedgerEntry(clue=in_time_no, status="CLOSED"),  # it believes the talk is over
+        pb.OfficeLedgerEntry(clue="RG1-2026-099", status="REGISTERED"),
+    ]  # its own number, unknown
+    err = await client.refused(
+        "SubmitOfficeLedger", OTHER_RESIDENT, office="resident_group_1", month="2026-05", entries=entries
+    )
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "resident_group_2" in err.details()
     result = await client("SubmitOfficeLedger", RESIDENT, office="resident_group_1", month="2026-05", entries=entries)
     report = result.reconciliation
@@ -142,9 +183,10 @@ async def test_seed_004(platform):
     assert set(kinds) == {"ASSIGNED_NOT_DISPOSED", "MISSING_FROM_OFFICE", "STATUS_DIFFERS", "UNKNOWN_TO_CENTRAL"}
     assert (report.listed, report.held, result.submission) == (6, 6, 1)
     assert report.as_of.ToDatetime(CST) == at(6, 1, 0) - timedelta(microseconds=1)
-    stored = await client.stub.GetReconciliation(pb.GetReconciliationRequest(office="resident_group_1",
-                                                                             month="2026-05"),
-                                                 metadata=call_metadata(clues.settings, RESIDENT))
+    stored = await client.stub.GetReconciliation(
+        pb.GetReconciliationRequest(office="resident_group_1", month="2026-05"),
+        metadata=call_metadata(clues.settings, RESIDENT),
+    )
     assert stored.reconciliation == report
 
     # 16 June: the unmet notice is overdue, the met one is not
@@ -155,8 +197,9 @@ async def test_seed_004(platform):
 
     # 1 July: the half-year stock-take
     await set_clock(clues, at(7, 1))
-    take = await client.stub.GetStockTake(pb.GetStockTakeRequest(start=ts(at(1, 1, 0)), end=ts(at(6, 30, 23, 59))),
-                                          metadata=call_metadata(clues.settings))
+    take = await client.stub.GetStockTake(
+        pb.GetStockTakeRequest(start=ts(at(1, 1, 0)), end=ts(at(6, 30, 23, 59))), metadata=call_metadata(clues.settings)
+    )
     assert take.received == 8
     assert dict(take.disposed_by_method) == {"TALK_OR_LETTER": 1, "PRELIM_CHECK": 1}
     assert dict(take.concluded_by_status) == {"CLOSED": 1}
@@ -178,33 +221,61 @@ async def test_bad_input_is_refused_by_name_and_leaves_nothing(platform):
     clues, _, client = platform
     await set_clock(clues, at(8, 3))
     cid, _ = await clue(client, "resident_group_2")
-    fresh = (await client("RegisterClue", source=ev_pb2.CLUE_SOURCE_PETITION, summary="new",
-                          subjects=[identity_pb2.PersonRef(person_id="P-2", name="Qian")])).clue_id
+    fresh = (
+        await client(
+            "RegisterClue",
+            source=ev_pb2.CLUE_SOURCE_PETITION,
+            summary="new",
+            subjects=[identity_pb2.PersonRef(person_id="P-2", name="Qian")],
+        )
+    ).clue_id
     schema = clues.store.schema
 
     async def written():
-        return (await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.events"),
-                await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.requests"))
+        return (
+            await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.events"),
+            await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.requests"),
+        )
 
-    async def timers_settled():       # the earlier story's warnings, due at once when the clock moved
-        return not await clues.pool.fetchval(f"SELECT count(*) FROM {schema}.timers WHERE status = 'pending' "
-                                             f"AND due_at <= $1", clues.clock.now())
+    async def timers_settled():  # the earlier story's warnings, due at once when the clock moved
+        return not await clues.pool.fetchval(
+            f"SELECT count(*) FROM {schema}.timers WHERE status = 'pending' AND due_at <= $1", clues.clock.now()
+        )
+
     await wait_until(timers_settled, what="the timers due at the moved clock to fire")
     before = await written()
     refusals = [
         ("RegisterClue", dict(source=ev_pb2.CLUE_SOURCE_PETITION, summary="s", subjects=[]), "subjects"),
-        ("RegisterClue", dict(source=ev_pb2.CLUE_SOURCE_PETITION, summary="s",
-                              subjects=[identity_pb2.PersonRef(person_id="P-1", name=" ")]), "subjects[0].name"),
+        (
+            "RegisterClue",
+            dict(
+                source=ev_pb2.CLUE_SOURCE_PETITION,
+                summary="s",
+                subjects=[identity_pb2.PersonRef(person_id="P-1", name=" ")],
+            ),
+            "subjects[0].name",
+        ),
         ("ProposeRegistration", dict(clue_id=fresh, handling_office="nowhere"), "handling_office"),
         ("EscalateClue", dict(clue_id=cid, to_office="nowhere", reason="r"), "to_office"),
-        ("IssueSupervisionNotice", dict(clue_id=cid, notice_id="DB-9", due_at=ts(at(8, 2)), required="DISPOSED"),
-         "due_at"),
-        ("IssueSupervisionNotice", dict(clue_id=cid, notice_id="DB-9", to_office="nowhere", due_at=ts(at(9, 2)),
-                                        required="DISPOSED"), "to_office"),
+        (
+            "IssueSupervisionNotice",
+            dict(clue_id=cid, notice_id="DB-9", due_at=ts(at(8, 2)), required="DISPOSED"),
+            "due_at",
+        ),
+        (
+            "IssueSupervisionNotice",
+            dict(clue_id=cid, notice_id="DB-9", to_office="nowhere", due_at=ts(at(9, 2)), required="DISPOSED"),
+            "to_office",
+        ),
         ("SubmitOfficeLedger", dict(office="nowhere", month="2026-07"), "office"),
         ("SubmitOfficeLedger", dict(office="resident_group_2", month="2026-09"), "month"),
-        ("SubmitOfficeLedger", dict(office="resident_group_2", month="2026-07",
-                                    entries=[pb.OfficeLedgerEntry(clue=cid, status="FINISHED")]), "entries[0].status"),
+        (
+            "SubmitOfficeLedger",
+            dict(
+                office="resident_group_2", month="2026-07", entries=[pb.OfficeLedgerEntry(clue=cid, status="FINISHED")]
+            ),
+            "entries[0].status",
+        ),
     ]
     for rpc, fields, field in refusals:
         err = await client.refused(rpc, **fields)
@@ -213,10 +284,12 @@ async def test_bad_input_is_refused_by_name_and_leaves_nothing(platform):
     assert await written() == before
     # a request id reused with other content
     md = call_metadata(clues.settings, request_id="seed004-reused")
-    await client.stub.EscalateClue(pb.EscalateClueRequest(clue_id=cid, to_office="supervision_1", reason="lead"),
-                                   metadata=md)
+    await client.stub.EscalateClue(
+        pb.EscalateClueRequest(clue_id=cid, to_office="supervision_1", reason="lead"), metadata=md
+    )
     with pytest.raises(grpc.aio.AioRpcError) as reused:
-        await client.stub.EscalateClue(pb.EscalateClueRequest(clue_id=fresh, to_office="supervision_1", reason="x"),
-                                       metadata=md)
+        await client.stub.EscalateClue(
+            pb.EscalateClueRequest(clue_id=fresh, to_office="supervision_1", reason="x"), metadata=md
+        )
     assert reused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in reused.value.details()
-    assert await written() == (before[0] + 1, before[1] + 1)   # the first escalation only
+    assert await written() == (before[0] + 1, before[1] + 1)  # the first escalation only

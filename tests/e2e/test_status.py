@@ -1,5 +1,6 @@
 """control.v1.GetStatus over gRPC: operators see each service's relay and consumers; an officer
 is refused. GetCheckpoint says through where the ledger is complete for each producer."""
+
 import asyncio
 
 import grpc
@@ -15,8 +16,10 @@ from tests.factories import ALICE, OPERATOR, call_metadata, clue_event, service_
 @pytest.fixture
 async def platform(database_url, bootstrap, unique, tmp_path):
     def settings(service):
-        return service_settings(service, database_url, bootstrap, f"st{unique}", tmp_path,
-                                database_schema=f"{service}_{unique}")   # nothing kept by earlier tests
+        return service_settings(
+            service, database_url, bootstrap, f"st{unique}", tmp_path, database_schema=f"{service}_{unique}"
+        )  # nothing kept by earlier tests
+
     clues = await build_clues(settings("clues")).start()
     audit = await build_audit(settings("audit")).start()
     yield clues, audit
@@ -27,7 +30,8 @@ async def platform(database_url, bootstrap, unique, tmp_path):
 async def status(host, principal):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         return await control_pb2_grpc.ControlServiceStub(ch).GetStatus(
-            control_pb2.GetStatusRequest(), metadata=call_metadata(host.settings, principal))
+            control_pb2.GetStatusRequest(), metadata=call_metadata(host.settings, principal)
+        )
 
 
 async def test_operators_read_each_part_of_a_service(platform):
@@ -36,11 +40,11 @@ async def test_operators_read_each_part_of_a_service(platform):
     assert got.service == "clues"
     parts = {c.name: c for c in got.components}
     relay = parts.pop(f"relay {clues.settings.topic}")
-    [consumer] = parts.values()            # the follower of the cases service's answers
+    [consumer] = parts.values()  # the follower of the cases service's answers
     assert consumer.name.startswith("consumer ") and consumer.state == "ok"
     assert relay.state == "ok" and "published" in relay.counters
     got = await status(audit, OPERATOR)
-    ledger, completeness = got.components     # audit owns no topic: the ledger's consumer, its completeness
+    ledger, completeness = got.components  # audit owns no topic: the ledger's consumer, its completeness
     assert ledger.name.startswith("consumer ") and ledger.state == "ok"
     assert {"kept_total", "held_streams", "store_retries"} <= set(ledger.counters)
     assert completeness.name == "ledger completeness" and completeness.state == "ok"
@@ -55,8 +59,16 @@ async def test_an_officer_may_not_read_the_status(platform):
 
 async def test_get_checkpoint_says_through_where_each_producer_is_complete(database_url, bootstrap, unique, tmp_path):
     def settings(service):
-        return service_settings(service, database_url, bootstrap, f"cc{unique}", tmp_path, relay_watermark_seconds=0.3,
-                                database_schema=f"{service}_cc{unique}")
+        return service_settings(
+            service,
+            database_url,
+            bootstrap,
+            f"cc{unique}",
+            tmp_path,
+            relay_watermark_seconds=0.3,
+            database_schema=f"{service}_cc{unique}",
+        )
+
     clues = await build_clues(settings("clues")).start()
     audit = await build_audit(settings("audit")).start()
     try:

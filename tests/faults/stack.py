@@ -1,6 +1,7 @@
 """A private platform for fault scenarios: its own PostgreSQL and broker, the clues, cases and
 audit services as real processes (so they can be SIGKILLed), a load of concurrent gRPC clients,
 and the exact count every scenario ends with."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,21 +39,34 @@ class Stack:
         self.pg = EmbeddedPostgres(tmp / "pg", port=free_port()).start()
         self.broker = EmbeddedBroker(port=free_port()).start(log_path=tmp / "broker.log")
         self.ports = {s: free_port() for s in SERVICES}
-        self.env = {**{k: v for k, v in os.environ.items() if not k.endswith(("DATABASE_URL", "_GRPC_PORT"))},
-                    "DATABASE_URL": self.pg.url, "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
-                    "DATA_DIR": str(tmp / "data"), "TOPIC_PREFIX": "", "TOPIC_PARTITIONS": "3",
-                    "RELAY_MARKER_CHECK_SECONDS": "1", "PYTHONUNBUFFERED": "1", "AUDIT_CHECKPOINT_SECONDS": "2", "RELAY_WATERMARK_SECONDS": "1",
-                    **{f"{s.upper()}_GRPC_PORT": str(p) for s, p in self.ports.items()}}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.endswith(("DATABASE_URL", "_GRPC_PORT"))},
+            "DATABASE_URL": self.pg.url,
+            "KAFKA_BOOTSTRAP_SERVERS": self.broker.bootstrap,
+            "DATA_DIR": str(tmp / "data"),
+            "TOPIC_PREFIX": "",
+            "TOPIC_PARTITIONS": "3",
+            "RELAY_MARKER_CHECK_SECONDS": "1",
+            "PYTHONUNBUFFERED": "1",
+            "AUDIT_CHECKPOINT_SECONDS": "2",
+            "RELAY_WATERMARK_SECONDS": "1",
+            **{f"{s.upper()}_GRPC_PORT": str(p) for s, p in self.ports.items()},
+        }
         self.settings = service_settings("clues", self.pg.url, self.broker.bootstrap, "", tmp / "data")
         tokens.load_or_create_private_key(self.settings.signing_key_file)
         self.procs: dict[str, subprocess.Popen] = {}
-        self.acknowledged: set[str] = set()     # clue ids answered to any load on this stack
+        self.acknowledged: set[str] = set()  # clue ids answered to any load on this stack
 
     # -- processes ----------------------------------------------------------------------------
     def start(self, service: str, **env: str) -> None:
         with open(self.tmp / f"{service}.log", "ab") as out:
-            self.procs[service] = subprocess.Popen([sys.executable, "-m", f"services.{service}.main"], cwd=ROOT,
-                                                   env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT)
+            self.procs[service] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{service}.main"],
+                cwd=ROOT,
+                env={**self.env, **env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         wait_serving(self.address(service), self.procs[service])
 
     def kill(self, service: str) -> None:
@@ -77,7 +91,7 @@ class Stack:
             self.stop(service)
         self.broker.stop()
         self.pg.stop()
-        shutil.rmtree(self.pg.data_dir, ignore_errors=True)   # it may live outside tmp (see kernel.embedded)
+        shutil.rmtree(self.pg.data_dir, ignore_errors=True)  # it may live outside tmp (see kernel.embedded)
 
     def log(self, service: str) -> str:
         return (self.tmp / f"{service}.log").read_text(errors="replace")
@@ -85,7 +99,8 @@ class Stack:
     async def status(self, service: str) -> control_pb2.GetStatusResponse:
         async with grpc.aio.insecure_channel(self.address(service)) as ch:
             return await control_pb2_grpc.ControlServiceStub(ch).GetStatus(
-                control_pb2.GetStatusRequest(), metadata=call_metadata(self.settings, OPERATOR), timeout=10)
+                control_pb2.GetStatusRequest(), metadata=call_metadata(self.settings, OPERATOR), timeout=10
+            )
 
     # -- the exact count ------------------------------------------------------------------------
     async def converged(self, load: Load, seconds: float = 120) -> Counter:
@@ -105,8 +120,12 @@ class Stack:
             assert not set(recorded) - produced, "the ledger holds an event no producer stored"
             for table in ("quarantine", "consumer_quarantine", "inbox_held"):
                 assert await conn.fetchval(f"SELECT count(*) FROM audit.{table}") == 0, f"audit.{table} not empty"
-            registered = {r[0] for r in await conn.fetch(
-                "SELECT stream_id FROM clues.events WHERE event_type = 'clues.v1.ClueRegistered'")}
+            registered = {
+                r[0]
+                for r in await conn.fetch(
+                    "SELECT stream_id FROM clues.events WHERE event_type = 'clues.v1.ClueRegistered'"
+                )
+            }
             lost = self.acknowledged - registered
             assert not lost, f"{len(lost)} acknowledged RegisterClue calls have no clue in the store"
             assert len(registered) == len(self.acknowledged), "a retried call registered a second clue"
@@ -135,6 +154,7 @@ async def _tree_whole(conn) -> None:
     """The head's size is the leaf count, leaves are 0..size-1, and the root stored as nodes is
     the root of the stored envelopes' hashes."""
     from services.audit.app.ledger import root_at
+
     size = await conn.fetchval("SELECT size FROM audit.ledger_head")
     rows = await conn.fetch("SELECT leaf_index, envelope FROM audit.recorded_events ORDER BY leaf_index")
     assert [r["leaf_index"] for r in rows] == list(range(size)), "leaf indices are not 0..size-1"
@@ -145,13 +165,17 @@ async def _judged_complete(conn, deadline: float) -> None:
     """The ledger itself, from the relays' watermarks, finds every producer complete through all
     it stored: no loss unnoticed, and (with the log) no false gap raised by any fault."""
     for schema in PRODUCERS:
-        produced = await conn.fetchval(f"SELECT count(*) FROM {schema}.events") \
-            if await conn.fetchval("SELECT to_regclass($1)", f"{schema}.events") else 0
+        produced = (
+            await conn.fetchval(f"SELECT count(*) FROM {schema}.events")
+            if await conn.fetchval("SELECT to_regclass($1)", f"{schema}.events")
+            else 0
+        )
         if not produced:
             continue
         while True:
-            row = await conn.fetchrow("SELECT verified_count, missing FROM audit.completeness WHERE topic = $1",
-                                      f"{schema}.events.v1")
+            row = await conn.fetchrow(
+                "SELECT verified_count, missing FROM audit.completeness WHERE topic = $1", f"{schema}.events.v1"
+            )
             if row is not None and row["verified_count"] == produced and row["missing"] == 0:
                 break
             assert time.monotonic() < deadline, f"{schema}: judged complete {dict(row or {})}, stored {produced}"
@@ -210,10 +234,12 @@ class Load:
 
     async def _register(self, stub, request_id: str) -> str:
         request = clues_pb2.RegisterClueRequest(
-            source=events_pb2.CLUE_SOURCE_AUDIT, summary=self.summary,
-            subjects=[identity_pb2.PersonRef(person_id="p-1", name="n")])
+            source=events_pb2.CLUE_SOURCE_AUDIT,
+            summary=self.summary,
+            subjects=[identity_pb2.PersonRef(person_id="p-1", name="n")],
+        )
         metadata = call_metadata(self.stack.settings, request_id=request_id)
-        while True:   # an unanswered call is retried as it is: same request id, same content
+        while True:  # an unanswered call is retried as it is: same request id, same content
             try:
                 reply = await stub.RegisterClue(request, metadata=metadata, timeout=5)
                 self.outcomes["ok"] += 1
@@ -222,4 +248,3 @@ class Load:
                 assert e.code() in RETRYABLE, f"RegisterClue answered {e.code().name}: {e.details()}"
                 self.outcomes[e.code().name.lower()] += 1
                 await asyncio.sleep(0.2)
-

@@ -6,6 +6,7 @@ ends with the exact count of `Stack.converged`: every event of every producer st
 in the ledger, nothing held or kept aside, every acknowledged command stored (once), the tree
 whole. `make test-faults REPEAT=5` runs them five times.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,7 @@ from tests.factories import committed_offsets
 from tests.faults.stack import SERVICES, Load, Stack
 
 pytestmark = pytest.mark.faults
-STEP = 40         # acknowledged calls between the phases of a scenario
+STEP = 40  # acknowledged calls between the phases of a scenario
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ async def settle(load: Load, stack: Stack, *, broker_lost: bool = False) -> None
 
 async def test_postgres_stopped_and_started_under_load(stack, load):
     await load.until(STEP)
-    await asyncio.to_thread(stack.pg.stop, "immediate")   # every backend gone at once, mid-batch
+    await asyncio.to_thread(stack.pg.stop, "immediate")  # every backend gone at once, mid-batch
     await asyncio.sleep(3)
     await asyncio.to_thread(stack.pg.start)
     await settle(load, stack)
@@ -73,7 +74,7 @@ async def test_postgres_stopped_and_started_under_load(stack, load):
 @pytest.mark.parametrize("service", ["clues", "audit", "cases"])
 async def test_service_killed_during_appends_and_relay(stack, load, service):
     await load.until(STEP)
-    await asyncio.to_thread(stack.kill, service)        # appends, relay and ingest all in flight
+    await asyncio.to_thread(stack.kill, service)  # appends, relay and ingest all in flight
     await asyncio.sleep(0.5)
     await asyncio.to_thread(stack.start, service)
     await settle(load, stack)
@@ -88,7 +89,7 @@ async def test_broker_restarted_empty_under_load(stack, load):
 
 async def test_consumer_killed_after_its_effect_before_its_offset_commit(stack, load):
     await asyncio.to_thread(stack.stop, "audit")
-    await asyncio.to_thread(stack.start, "audit", CONSUMER_COMMIT_SECONDS="600")   # no commit before the kill
+    await asyncio.to_thread(stack.start, "audit", CONSUMER_COMMIT_SECONDS="600")  # no commit before the kill
     await load.until(len(load.acknowledged) + STEP)
     await _recorded_beyond_committed(stack)
     await asyncio.to_thread(stack.kill, "audit")
@@ -99,8 +100,8 @@ async def test_consumer_killed_after_its_effect_before_its_offset_commit(stack, 
 async def test_stored_event_the_broker_refuses(stack, load):
     await load.stop()
     await asyncio.to_thread(stack.stop, "clues")
-    await asyncio.to_thread(stack.start, "clues", RELAY_MAX_REQUEST_BYTES="2048")   # a broker that takes less
-    load.summary = "y" * 4000                         # stored (under MAX_EVENT_BYTES), refused downstream
+    await asyncio.to_thread(stack.start, "clues", RELAY_MAX_REQUEST_BYTES="2048")  # a broker that takes less
+    load.summary = "y" * 4000  # stored (under MAX_EVENT_BYTES), refused downstream
     load.start()
     await load.until(len(load.acknowledged) + 5)
     await load.stop()
@@ -109,7 +110,7 @@ async def test_stored_event_the_broker_refuses(stack, load):
     assert any("event_id" in p or "event" in p for p in relay.problems), relay.problems
     assert "relay.stuck" in stack.log("clues")
     await asyncio.to_thread(stack.stop, "clues")
-    await asyncio.to_thread(stack.start, "clues")        # the limit raised: the stuck event goes out, in order
+    await asyncio.to_thread(stack.start, "clues")  # the limit raised: the stuck event goes out, in order
     load.summary = "x" * 40
     load.start()
     await settle(load, stack)
@@ -129,11 +130,16 @@ async def _recorded_beyond_committed(stack: Stack) -> None:
     """The ledger recorded events past the audit group's committed offsets: the kill that follows
     falls between the effect and its offset commit."""
     import asyncpg
+
     conn = await asyncpg.connect(stack.pg.url)
     try:
         for _ in range(100):
-            recorded = {(r["topic"], r["partition"]): r["last"] for r in await conn.fetch(
-                'SELECT topic, partition, max("offset") AS last FROM audit.recorded_events GROUP BY 1, 2')}
+            recorded = {
+                (r["topic"], r["partition"]): r["last"]
+                for r in await conn.fetch(
+                    'SELECT topic, partition, max("offset") AS last FROM audit.recorded_events GROUP BY 1, 2'
+                )
+            }
             committed = await asyncio.to_thread(committed_offsets, stack.broker.bootstrap, "audit-ledger")
             if any(last >= committed.get(tp, 0) for tp, last in recorded.items()):
                 return
@@ -141,4 +147,3 @@ async def _recorded_beyond_committed(stack: Stack) -> None:
         raise AssertionError(f"nothing recorded beyond the committed offsets {committed}")
     finally:
         await conn.close()
-

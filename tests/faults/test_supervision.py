@@ -3,6 +3,7 @@ serves again (PostgreSQL with its data), the restart is logged, and Ctrl-C still
 
 One runner for the whole module: its start-up is the expensive part.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,15 @@ SERVICES = load_platform().names
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
 # Anything that would point the runner at servers other than its own embedded ones.
-FOREIGN_ENV = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "TOPIC_PREFIX", "TOKEN_PUBLIC_KEY_FILES",
-               "TOKEN_SIGNING_KEY_FILE", "DATA_DIR", *(f"{s.upper()}_DATABASE_URL" for s in SERVICES))
+FOREIGN_ENV = (
+    "DATABASE_URL",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "TOPIC_PREFIX",
+    "TOKEN_PUBLIC_KEY_FILES",
+    "TOKEN_SIGNING_KEY_FILE",
+    "DATA_DIR",
+    *(f"{s.upper()}_DATABASE_URL" for s in SERVICES),
+)
 
 
 class Runner:
@@ -46,14 +54,26 @@ class Runner:
         env.update(RUN_MAX_RESTARTS="5", RUN_RESTART_WINDOW_SECONDS="60", PYTHONUNBUFFERED="1")
         with open(self.err, "wb") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "kernel.runner", "--data-dir", str(self.data),
-                 "--pg-port", str(free_port()), "--kafka-port", str(free_port())],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
+                [
+                    sys.executable,
+                    "-m",
+                    "kernel.runner",
+                    "--data-dir",
+                    str(self.data),
+                    "--pg-port",
+                    str(free_port()),
+                    "--kafka-port",
+                    str(free_port()),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         self.settings = service_settings("clues", "", "", "sup", self.data)
 
     def log(self) -> str:
-        return "\n".join(line for line in self.err.read_text(errors="replace").splitlines()
-                         if line.startswith("[run]"))
+        return "\n".join(line for line in self.err.read_text(errors="replace").splitlines() if line.startswith("[run]"))
 
     def pid(self, child: str) -> int:
         """The child's pid as the runner last announced it (start line or restart line)."""
@@ -89,18 +109,23 @@ def serving(address: str) -> bool:
 
 
 def register_clue(runner: Runner) -> str:
-    req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="supervised",
-                                        subjects=[identity_pb2.PersonRef(person_id="p-sup", name="n")])
+    req = clues_pb2.RegisterClueRequest(
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="supervised",
+        subjects=[identity_pb2.PersonRef(person_id="p-sup", name="n")],
+    )
     with grpc.insecure_channel(runner.clues) as ch:
         resp = clues_grpc.ClueServiceStub(ch).RegisterClue(
-            req, metadata=call_metadata(runner.settings, request_id=str(uuid.uuid4())), timeout=10)
+            req, metadata=call_metadata(runner.settings, request_id=str(uuid.uuid4())), timeout=10
+        )
     return resp.clue_id
 
 
 def get_clue(runner: Runner, clue_id: str):
     with grpc.insecure_channel(runner.clues) as ch:
-        return clues_grpc.ClueServiceStub(ch).GetClue(clues_pb2.GetClueRequest(clue_id=clue_id),
-                                                      metadata=call_metadata(runner.settings), timeout=10)
+        return clues_grpc.ClueServiceStub(ch).GetClue(
+            clues_pb2.GetClueRequest(clue_id=clue_id), metadata=call_metadata(runner.settings), timeout=10
+        )
 
 
 def wait_serving(address: str, seconds: float = 90) -> None:
@@ -139,7 +164,7 @@ def descendants(pid: int) -> set[int]:
                 stat = (d / "stat").read_text()
             except OSError:
                 continue
-            parent[int(d.name)] = int(stat[stat.rindex(")") + 2:].split()[1])
+            parent[int(d.name)] = int(stat[stat.rindex(")") + 2 :].split()[1])
     tree, todo = set(), [pid]
     while todo:
         p = todo.pop()
@@ -161,8 +186,8 @@ def runner(tmp_path_factory):
         yield r
     finally:
         r.stop()
-        print(r.log())   # shown by pytest when a test failed
-        if found := re.search(r"\(data (\S+);", r.log()):   # placed outside tmp when `nobody` cannot reach tmp
+        print(r.log())  # shown by pytest when a test failed
+        if found := re.search(r"\(data (\S+);", r.log()):  # placed outside tmp when `nobody` cannot reach tmp
             shutil.rmtree(found[1], ignore_errors=True)
 
 
@@ -189,7 +214,7 @@ def test_a_killed_postgres_is_restarted_with_its_data(runner):
     runner.wait_log(rf"^\[run\] postgres \(pid {pid}\) died: postmaster gone")
     runner.wait_log(r"^\[run\] postgres restarted \(pid \d+")
     assert eventually(lambda: register_clue(runner))
-    assert eventually(lambda: get_clue(runner, kept)).clue_id == kept   # the data survived
+    assert eventually(lambda: get_clue(runner, kept)).clue_id == kept  # the data survived
 
 
 def test_a_killed_broker_is_restarted_empty_on_its_port(runner):
@@ -199,7 +224,7 @@ def test_a_killed_broker_is_restarted_empty_on_its_port(runner):
     runner.wait_log(rf"^\[run\] broker \(pid {pid}\) died: killed by SIGKILL; restart 1 in ")
     runner.wait_log(r"^\[run\] broker restarted \(pid \d+")
     socket.create_connection(("127.0.0.1", port), timeout=5).close()
-    assert eventually(lambda: register_clue(runner))   # a command never needed the broker
+    assert eventually(lambda: register_clue(runner))  # a command never needed the broker
 
 
 def test_ctrl_c_stops_everything_and_leaves_nothing_behind(runner):
@@ -208,8 +233,8 @@ def test_ctrl_c_stops_everything_and_leaves_nothing_behind(runner):
     assert len(tree) >= 6
     assert runner.stop() == 0, runner.log()
     assert re.search(r"^\[run\] stopped", runner.log(), re.M), runner.log()
-    if "clues restarted" in runner.log():   # the restarts are counted in the closing line
+    if "clues restarted" in runner.log():  # the restarts are counted in the closing line
         assert re.search(r"^\[run\] stopped; restarts: .*clues \d", runner.log(), re.M), runner.log()
-    time.sleep(1)   # PostgreSQL's backends and the reaper finish after the postmaster
+    time.sleep(1)  # PostgreSQL's backends and the reaper finish after the postmaster
     left = [p for p in tree if running(p)]
     assert not left, f"left behind: {left}"

@@ -20,6 +20,7 @@ start on the same data:
 - the ledger takes the new events, each once, its tree whole, judged complete against the
   producers' watermarks; the projections rebuild equal again.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,10 +57,10 @@ from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, ts
 
 pytestmark = pytest.mark.faults
 ROOT = Path(__file__).resolve().parents[2]
-PREVIOUS = "249011d"              # the last commit before issue 16's refactoring began
+PREVIOUS = "249011d"  # the last commit before issue 16's refactoring began
 SERVICES = ("clues", "cases", "audit")
 PRODUCERS = ("clues", "cases")
-AHEAD = timedelta(days=17)        # past every pending due date of the story (the furthest: 15 days)
+AHEAD = timedelta(days=17)  # past every pending due date of the story (the furthest: 15 days)
 
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
@@ -68,11 +69,19 @@ INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
 RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
 # what could point a service at anything but this test's database, broker, schemas and data
-FOREIGN = ("PYTHONPATH", "TOPIC_PREFIX", "DATA_DIR", "KAFKA_BOOTSTRAP_SERVERS", "TOKEN_PUBLIC_KEY_FILES",
-           "TOKEN_SIGNING_KEY_FILE", "PLATFORM_FILE")
+FOREIGN = (
+    "PYTHONPATH",
+    "TOPIC_PREFIX",
+    "DATA_DIR",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "TOKEN_PUBLIC_KEY_FILES",
+    "TOKEN_SIGNING_KEY_FILE",
+    "PLATFORM_FILE",
+)
 
 
 # -- the old code and the processes --------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def previous_code():
@@ -80,8 +89,9 @@ def previous_code():
     known = subprocess.run(["git", "cat-file", "-e", f"{PREVIOUS}^{{commit}}"], cwd=ROOT, capture_output=True)
     assert known.returncode == 0, f"commit {PREVIOUS} is not in this clone's history (a shallow clone? fetch it)"
     where = Path(tempfile.mkdtemp(prefix="upgrade-old-")) / "code"
-    subprocess.run(["git", "worktree", "add", "--detach", str(where), PREVIOUS], cwd=ROOT, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(where), PREVIOUS], cwd=ROOT, check=True, capture_output=True
+    )
     try:
         yield where
     finally:
@@ -101,8 +111,13 @@ class Platform:
     def start(self) -> Platform:
         for s in SERVICES:
             with open(self.log_path(s), "ab") as out:
-                self.procs[s] = subprocess.Popen([sys.executable, "-m", f"services.{s}.main"], cwd=self.code,
-                                                 env=self.env, stdout=out, stderr=subprocess.STDOUT)
+                self.procs[s] = subprocess.Popen(
+                    [sys.executable, "-m", f"services.{s}.main"],
+                    cwd=self.code,
+                    env=self.env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
         for s in SERVICES:
             self._wait_serving(s)
         return self
@@ -141,8 +156,14 @@ class Platform:
         """The ERROR lines and tracebacks of every log, for a failure's message."""
         out = []
         for s in SERVICES:
-            bad = [l for l in self.log(s).splitlines() if '"level": "error"' in l or "Traceback" in l
-                   or l.startswith(("  File", "    ")) or re.match(r"^\w+(Error|Exception|Refused)\b", l)]
+            bad = [
+                l
+                for l in self.log(s).splitlines()
+                if '"level": "error"' in l
+                or "Traceback" in l
+                or l.startswith(("  File", "    "))
+                or re.match(r"^\w+(Error|Exception|Refused)\b", l)
+            ]
             out += [f"[{self.tag} {s}] {l}" for l in bad[-30:]]
         return "\n".join(out)
 
@@ -153,8 +174,9 @@ class Platform:
         deadline = time.monotonic() + seconds
         while True:
             proc = self.procs[service]
-            assert proc.poll() is None, \
+            assert proc.poll() is None, (
                 f"{self.tag} {service} exited with {proc.returncode}:\n{self.log(service)[-4000:]}"
+            )
             try:
                 with grpc.insecure_channel(self.address(service)) as ch:
                     reply = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=1)
@@ -167,6 +189,7 @@ class Platform:
 
 
 # -- calls ---------------------------------------------------------------------------------------
+
 
 class Calls:
     """gRPC calls on one platform, with tokens signed by the data folder's key."""
@@ -183,16 +206,22 @@ class Calls:
             await ch.close()
 
     def md(self, who: Principal = ALICE, command: bool = False):
-        return call_metadata(self.settings, who, request_id=str(uuid.uuid4()) if command else None,
-                             correlation="corr-upgrade" if command else None)
+        return call_metadata(
+            self.settings,
+            who,
+            request_id=str(uuid.uuid4()) if command else None,
+            correlation="corr-upgrade" if command else None,
+        )
 
     async def clue(self, rpc: str, who: Principal = ALICE, **fields):
-        return await getattr(self.clues, rpc)(getattr(pb, f"{rpc}Request")(**fields), metadata=self.md(who, True),
-                                              timeout=20)
+        return await getattr(self.clues, rpc)(
+            getattr(pb, f"{rpc}Request")(**fields), metadata=self.md(who, True), timeout=20
+        )
 
     async def case(self, rpc: str, who: Principal, **fields):
-        return await getattr(self.cases, rpc)(getattr(cpb, f"{rpc}Request")(**fields), metadata=self.md(who, True),
-                                              timeout=20)
+        return await getattr(self.cases, rpc)(
+            getattr(cpb, f"{rpc}Request")(**fields), metadata=self.md(who, True), timeout=20
+        )
 
     async def get_clue(self, clue_id):
         return await self.clues.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=self.md(), timeout=10)
@@ -201,24 +230,26 @@ class Calls:
         return await self.cases.GetCase(cpb.GetCaseRequest(case_id=case_id), metadata=self.md(), timeout=10)
 
     async def get_measure(self, measure_id):
-        return await self.cases.GetMeasure(cpb.GetMeasureRequest(measure_id=measure_id), metadata=self.md(),
-                                           timeout=10)
+        return await self.cases.GetMeasure(cpb.GetMeasureRequest(measure_id=measure_id), metadata=self.md(), timeout=10)
 
     async def list_clues(self):
         return await self.clues.ListClues(pb.ListCluesRequest(), metadata=self.md(), timeout=10)
 
     async def notices(self):
-        return await self.clues.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(), metadata=self.md(),
-                                                       timeout=10)
+        return await self.clues.ListSupervisionNotices(
+            pb.ListSupervisionNoticesRequest(), metadata=self.md(), timeout=10
+        )
 
     async def measures(self):
-        return await self.cases.ListMeasures(cpb.ListMeasuresRequest(office="supervision_1"), metadata=self.md(),
-                                             timeout=10)
+        return await self.cases.ListMeasures(
+            cpb.ListMeasuresRequest(office="supervision_1"), metadata=self.md(), timeout=10
+        )
 
     async def history(self, stream_id):
         try:
-            return await self.audit.GetStreamHistory(apb.GetStreamHistoryRequest(stream_id=stream_id),
-                                                     metadata=self.md(), timeout=10)
+            return await self.audit.GetStreamHistory(
+                apb.GetStreamHistoryRequest(stream_id=stream_id), metadata=self.md(), timeout=10
+            )
         except grpc.aio.AioRpcError as e:
             if e.code() != grpc.StatusCode.NOT_FOUND:
                 raise
@@ -230,7 +261,8 @@ class Calls:
     async def set_clock(self, at: datetime) -> None:
         for s in PRODUCERS:
             await control_pb2_grpc.ControlServiceStub(self.channels[s]).SetClock(
-                control_pb2.SetClockRequest(at=ts(at), freeze=True), metadata=self.md(OPERATOR), timeout=10)
+                control_pb2.SetClockRequest(at=ts(at), freeze=True), metadata=self.md(OPERATOR), timeout=10
+            )
 
 
 async def eventually(check, what: str, seconds: float = 30, every: float = 0.25):
@@ -250,15 +282,16 @@ async def eventually(check, what: str, seconds: float = 30, every: float = 0.25)
 
 # -- the database, read directly -------------------------------------------------------------
 
+
 class Data:
     def __init__(self, conn, schemas: dict[str, str]):
         self.conn, self.schemas = conn, schemas
 
     async def events(self, service: str) -> dict[str, tuple]:
-        rows = await self.conn.fetch(f"SELECT event_id, stream_id, version, event_type, envelope "
-                                     f"FROM {self.schemas[service]}.events")
-        return {str(r["event_id"]): (r["stream_id"], r["version"], r["event_type"], bytes(r["envelope"]))
-                for r in rows}
+        rows = await self.conn.fetch(
+            f"SELECT event_id, stream_id, version, event_type, envelope FROM {self.schemas[service]}.events"
+        )
+        return {str(r["event_id"]): (r["stream_id"], r["version"], r["event_type"], bytes(r["envelope"])) for r in rows}
 
     async def produced(self) -> set[str]:
         ids: set[str] = set()
@@ -267,21 +300,25 @@ class Data:
         return ids
 
     async def recorded(self) -> list[tuple[int, str, bytes]]:
-        rows = await self.conn.fetch(f"SELECT leaf_index, event_id, envelope FROM {self.schemas['audit']}"
-                                     f".recorded_events ORDER BY leaf_index")
+        rows = await self.conn.fetch(
+            f"SELECT leaf_index, event_id, envelope FROM {self.schemas['audit']}.recorded_events ORDER BY leaf_index"
+        )
         return [(r["leaf_index"], str(r["event_id"]), bytes(r["envelope"])) for r in rows]
 
     async def timers(self, service: str) -> dict[str, dict]:
-        rows = await self.conn.fetch(f"SELECT timer_id, stream_id, due_at, event_type, status, fired_event_id "
-                                     f"FROM {self.schemas[service]}.timers")
+        rows = await self.conn.fetch(
+            f"SELECT timer_id, stream_id, due_at, event_type, status, fired_event_id "
+            f"FROM {self.schemas[service]}.timers"
+        )
         return {r["timer_id"]: dict(r) for r in rows}
 
     async def has_table(self, service: str, table: str) -> bool:
         return await self.conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{self.schemas[service]}.{table}")
 
     async def migrations(self, service: str) -> dict[str, int]:
-        rows = await self.conn.fetch(f"SELECT component, max(number) AS v FROM {self.schemas[service]}"
-                                     f".schema_migrations GROUP BY component")
+        rows = await self.conn.fetch(
+            f"SELECT component, max(number) AS v FROM {self.schemas[service]}.schema_migrations GROUP BY component"
+        )
         return {r["component"]: r["v"] for r in rows}
 
     async def ledger_holds_everything(self) -> bool:
@@ -295,6 +332,7 @@ def expected_migrations() -> dict[str, dict[str, int]]:
     from services.audit.main import MIGRATIONS as AUDIT
     from services.cases.main import MIGRATIONS as CASES
     from services.clues.main import MIGRATIONS as CLUES
+
     out = {}
     for service, own in (("clues", CLUES), ("cases", CASES), ("audit", AUDIT)):
         versions: dict[str, int] = {}
@@ -306,41 +344,68 @@ def expected_migrations() -> dict[str, dict[str, int]]:
 
 # -- the story told to the old code --------------------------------------------------------------
 
+
 async def old_story(api: Calls, t0: datetime) -> dict:
     """Three clues in three stages, a notice, a case under investigation with a detention whose
     notice is never given; what it made, by name."""
     subjects = [identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba", post="county head")]
-    received = (await api.clue("RegisterClue", source=ev.CLUE_SOURCE_PETITION, summary="left as received",
-                               subjects=[identity_pb2.PersonRef(person_id="P-70", name="Qian Yi")])).clue_id
-    registered = (await api.clue("RegisterClue", source=ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT,
-                                 summary="registered, under a notice",
-                                 subjects=[identity_pb2.PersonRef(person_id="P-71", name="Sun Er")])).clue_id
+    received = (
+        await api.clue(
+            "RegisterClue",
+            source=ev.CLUE_SOURCE_PETITION,
+            summary="left as received",
+            subjects=[identity_pb2.PersonRef(person_id="P-70", name="Qian Yi")],
+        )
+    ).clue_id
+    registered = (
+        await api.clue(
+            "RegisterClue",
+            source=ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT,
+            summary="registered, under a notice",
+            subjects=[identity_pb2.PersonRef(person_id="P-71", name="Sun Er")],
+        )
+    ).clue_id
     await api.clue("ProposeRegistration", clue_id=registered, handling_office="supervision_1")
     await api.clue("ApproveRegistration", HEAD, clue_id=registered)
-    await api.clue("IssueSupervisionNotice", clue_id=registered, notice_id="DB-UPG-01",
-                   due_at=ts(t0 + timedelta(days=10)), required="DISPOSED")
+    await api.clue(
+        "IssueSupervisionNotice",
+        clue_id=registered,
+        notice_id="DB-UPG-01",
+        due_at=ts(t0 + timedelta(days=10)),
+        required="DISPOSED",
+    )
 
-    filed = (await api.clue("RegisterClue", source=ev.CLUE_SOURCE_PETITION, summary="bribes for permits",
-                            subjects=subjects)).clue_id
+    filed = (
+        await api.clue("RegisterClue", source=ev.CLUE_SOURCE_PETITION, summary="bribes for permits", subjects=subjects)
+    ).clue_id
     await api.clue("ProposeRegistration", clue_id=filed, handling_office="supervision_1")
     await api.clue("ApproveRegistration", HEAD, clue_id=filed)
     await api.clue("ProposeDisposal", clue_id=filed, method=ev.DISPOSAL_METHOD_PRELIM_CHECK, reason="specific")
     await api.clue("ApproveDisposal", HEAD, clue_id=filed)
-    await api.clue("SubmitPrelimCheckPlan", INSPECTOR, clue_id=filed, work_plan="interview, bank records",
-                   team=["u-insp", "u-insp2"], subject_heads_lower_committee=True)
+    await api.clue(
+        "SubmitPrelimCheckPlan",
+        INSPECTOR,
+        clue_id=filed,
+        work_plan="interview, bank records",
+        team=["u-insp", "u-insp2"],
+        subject_heads_lower_committee=True,
+    )
     await api.clue("ApprovePrelimCheckPlan", HEAD, clue_id=filed)
     await api.clue("ApprovePrelimCheckPlan", COMMITTEE, clue_id=filed)
-    await api.clue("ReportPrelimCheck", INSPECTOR, clue_id=filed, findings="money traced",
-                   proposal=ev.REPORT_PROPOSAL_FILE_CASE)
+    await api.clue(
+        "ReportPrelimCheck", INSPECTOR, clue_id=filed, findings="money traced", proposal=ev.REPORT_PROPOSAL_FILE_CASE
+    )
     assert (await api.clue("ApproveReport", HEAD, clue_id=filed)).state == "AWAITING_FILING"
 
-    async def opened():     # the cases service's filing process manager, over Kafka
+    async def opened():  # the cases service's filing process manager, over Kafka
         history = await api.history(filed)
         for e in history.events:
             if e.envelope.event_type.endswith(".FilingProposed"):
                 from services.cases.adapters.translators import case_id_for
+
                 case_id = case_id_for(e.envelope.event_id)
                 return (await api.get_case(case_id)).case_id
+
     case_id = await eventually(opened, "the cases service to open the filing", seconds=40)
     await api.case("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
     await api.case("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
@@ -348,12 +413,20 @@ async def old_story(api: Calls, t0: datetime) -> dict:
 
     async def clue_filed():
         return (await api.get_clue(filed)).state == "CASE_FILED"
+
     await eventually(clue_filed, "the clue to follow its case to CASE_FILED", seconds=40)
     now = datetime.now(timezone.utc)
-    await api.case("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now),
-                   unit_notified_at=ts(now))
-    measure_id = (await api.case("RequestMeasure", INVESTIGATOR, case_id=case_id, kind=cev.MEASURE_KIND_DETENTION,
-                                 person_id="P-77", reason="risk of collusion")).measure_id
+    await api.case("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now))
+    measure_id = (
+        await api.case(
+            "RequestMeasure",
+            INVESTIGATOR,
+            case_id=case_id,
+            kind=cev.MEASURE_KIND_DETENTION,
+            person_id="P-77",
+            reason="risk of collusion",
+        )
+    ).measure_id
     assert (await api.case("ApproveMeasure", SUPERIOR, measure_id=measure_id)).state == "ACTIVE"
     return dict(received=received, registered=registered, filed=filed, case=case_id, measure=measure_id)
 
@@ -361,8 +434,13 @@ async def old_story(api: Calls, t0: datetime) -> dict:
 async def answers(api: Calls, made: dict) -> dict:
     """Everything the story made, as the services answer it."""
     out = {name: await api.get_clue(made[name]) for name in ("received", "registered", "filed")}
-    out.update(case=await api.get_case(made["case"]), measure=await api.get_measure(made["measure"]),
-               list=await api.list_clues(), notices=await api.notices(), measures=await api.measures())
+    out.update(
+        case=await api.get_case(made["case"]),
+        measure=await api.get_measure(made["measure"]),
+        list=await api.list_clues(),
+        notices=await api.notices(),
+        measures=await api.measures(),
+    )
     return out
 
 
@@ -372,34 +450,62 @@ def _problem(what: str, platform: Platform | None = None) -> str:
 
 # -- the test ------------------------------------------------------------------------------------
 
+
 async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_with_nothing_lost(
-        previous_code, database_url, bootstrap, tmp_path):
+    previous_code, database_url, bootstrap, tmp_path
+):
     started = time.monotonic()
     prefix = f"up{uuid.uuid4().hex[:8]}"
     schemas = {s: f"{s}_{prefix}" for s in SERVICES}
     data_dir = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items()
-           if not (k in FOREIGN or k.endswith(("DATABASE_URL", "_GRPC_PORT", "_DATABASE_SCHEMA", "_CONSUMER_GROUP")))}
-    env.update({"DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATA_DIR": str(data_dir),
-                "TOPIC_PREFIX": f"{prefix}.", "TOPIC_PARTITIONS": "3", "PLATFORM_TEST_MODE": "1",
-                "TIMER_POLL_SECONDS": "0.2", "RELAY_MARKER_CHECK_SECONDS": "1", "RELAY_WATERMARK_SECONDS": "1",
-                "AUDIT_CHECKPOINT_SECONDS": "2", "CONSUMER_COMMIT_SECONDS": "0.5", "PYTHONUNBUFFERED": "1",
-                **{f"{s.upper()}_GRPC_PORT": str(free_port()) for s in SERVICES},
-                **{f"{s.upper()}_DATABASE_SCHEMA": schema for s, schema in schemas.items()}})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not (k in FOREIGN or k.endswith(("DATABASE_URL", "_GRPC_PORT", "_DATABASE_SCHEMA", "_CONSUMER_GROUP")))
+    }
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "DATA_DIR": str(data_dir),
+            "TOPIC_PREFIX": f"{prefix}.",
+            "TOPIC_PARTITIONS": "3",
+            "PLATFORM_TEST_MODE": "1",
+            "TIMER_POLL_SECONDS": "0.2",
+            "RELAY_MARKER_CHECK_SECONDS": "1",
+            "RELAY_WATERMARK_SECONDS": "1",
+            "AUDIT_CHECKPOINT_SECONDS": "2",
+            "CONSUMER_COMMIT_SECONDS": "0.5",
+            "PYTHONUNBUFFERED": "1",
+            **{f"{s.upper()}_GRPC_PORT": str(free_port()) for s in SERVICES},
+            **{f"{s.upper()}_DATABASE_SCHEMA": schema for s, schema in schemas.items()},
+        }
+    )
     settings = service_settings("clues", database_url, bootstrap, prefix, data_dir)
-    tokens.load_or_create_private_key(settings.signing_key_file)       # as `make run` makes it on first start
+    tokens.load_or_create_private_key(settings.signing_key_file)  # as `make run` makes it on first start
     conn = await asyncpg.connect(database_url)
     db = Data(conn, schemas)
     old = Platform(previous_code, env, tmp_path, "old")
     new = Platform(ROOT, env, tmp_path, "new")
     try:
         # -- the previous commit writes the data folder -----------------------------------------
-        probe = subprocess.run([sys.executable, "-c", "import kernel, services.clues.main, clues.v1.service_pb2 as p;"
-                                "print(kernel.__file__); print(p.__file__)"],
-                               cwd=previous_code, env=old.env, capture_output=True, text=True, timeout=60)
+        probe = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import kernel, services.clues.main, clues.v1.service_pb2 as p;"
+                "print(kernel.__file__); print(p.__file__)",
+            ],
+            cwd=previous_code,
+            env=old.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert probe.returncode == 0, probe.stderr
-        assert all(line.startswith(str(previous_code)) for line in probe.stdout.split()), \
+        assert all(line.startswith(str(previous_code)) for line in probe.stdout.split()), (
             f"the old services would not run the old code: {probe.stdout}"
+        )
         old.start()
         print(f"\n[upgrade] old services serving after {time.monotonic() - started:.1f} s")
         t0 = datetime.now(timezone.utc)
@@ -408,8 +514,10 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             made = await old_story(api, t0)
             await eventually(db.ledger_holds_everything, "the old ledger to hold every event", seconds=40)
             before = await answers(api, made)
-            old_histories = {sid: await api.history(sid) for sid in
-                             (*(made[k] for k in ("received", "registered", "filed", "case", "measure")),)}
+            old_histories = {
+                sid: await api.history(sid)
+                for sid in (*(made[k] for k in ("received", "registered", "filed", "case", "measure")),)
+            }
         finally:
             await api.close()
         codes = old.stop()
@@ -419,18 +527,25 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
         old_events = {s: await db.events(s) for s in PRODUCERS}
         old_recorded = await db.recorded()
         pending = {s: {k: t for k, t in (await db.timers(s)).items() if t["status"] == "pending"} for s in PRODUCERS}
-        assert not [s for s in SERVICES if await db.has_table(s, "schema_migrations")], \
+        assert not [s for s in SERVICES if await db.has_table(s, "schema_migrations")], (
             "the previous commit recorded no migrations"
+        )
         timer_streams = {t["stream_id"] for ts_ in pending.values() for t in ts_.values()}
-        assert timer_streams >= {timer_stream_id(made["received"]), timer_stream_id(made["registered"]),
-                                 timer_stream_id(made["measure"])}, f"pending timers: {pending}"
+        assert timer_streams >= {
+            timer_stream_id(made["received"]),
+            timer_stream_id(made["registered"]),
+            timer_stream_id(made["measure"]),
+        }, f"pending timers: {pending}"
         assert any(t["event_type"].endswith("SupervisionNoticeOverdue") for t in pending["clues"].values())
         assert any(t["event_type"].endswith("DetentionNoticeOverdue") for t in pending["cases"].values())
         due = t0 + AHEAD
         to_fire = {s: {k for k, t in ts_.items() if t["due_at"] <= due} for s, ts_ in pending.items()}
-        assert {k for s in PRODUCERS for k, t in pending[s].items()
-                if t["event_type"].endswith(("SupervisionNoticeOverdue", "DetentionNoticeOverdue"))} <= \
-            to_fire["clues"] | to_fire["cases"]
+        assert {
+            k
+            for s in PRODUCERS
+            for k, t in pending[s].items()
+            if t["event_type"].endswith(("SupervisionNoticeOverdue", "DetentionNoticeOverdue"))
+        } <= to_fire["clues"] | to_fire["cases"]
 
         # -- the new code starts on it --------------------------------------------------------
         new.start()
@@ -441,21 +556,23 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             assert lines, _problem(f"{s}: no schema.migrated line", new)
             assert lines[-1]["schema"] == schemas[s]
             assert lines[-1]["versions"] == wanted[s], lines[-1]
-            assert lines[-1]["applied"] == sum(wanted[s].values())      # every migration recorded, none refused
+            assert lines[-1]["applied"] == sum(wanted[s].values())  # every migration recorded, none refused
             assert await db.migrations(s) == wanted[s]
-        for s in PRODUCERS:                       # every event the old code stored, byte for byte
+        for s in PRODUCERS:  # every event the old code stored, byte for byte
             now_held = await db.events(s)
             lost = {e: row for e, row in old_events[s].items() if now_held.get(e) != row}
             assert not lost, f"{s}: {len(lost)} old events lost or changed"
-        assert (await db.recorded())[:len(old_recorded)] == old_recorded, "the old ledger's leaves changed"
+        assert (await db.recorded())[: len(old_recorded)] == old_recorded, "the old ledger's leaves changed"
 
-        rebuilt_equal(new.env, schemas, "as adopted")     # the old code's projections, as the new code builds them
+        rebuilt_equal(new.env, schemas, "as adopted")  # the old code's projections, as the new code builds them
 
         api = Calls(new, settings)
         try:
             after = await answers(api, made)
-            for name in before:                   # read back exactly as the old code answered
-                assert after[name] == before[name], f"{name} reads back differently:\nold {before[name]}\nnew {after[name]}"
+            for name in before:  # read back exactly as the old code answered
+                assert after[name] == before[name], (
+                    f"{name} reads back differently:\nold {before[name]}\nnew {after[name]}"
+                )
             assert {c.clue_id for c in after["list"].clues} == {made[k] for k in ("received", "registered", "filed")}
             for sid, h in old_histories.items():
                 assert list((await api.history(sid)).events) == list(h.events), f"{sid}: audit history differs"
@@ -466,22 +583,31 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             async def fired():
                 now_timers = {s: await db.timers(s) for s in PRODUCERS}
                 return all(now_timers[s][k]["status"] == "fired" for s in PRODUCERS for k in to_fire[s]) and now_timers
+
             timers_now = await eventually(fired, "every pending timer due to fire", seconds=30)
             for s in PRODUCERS:
                 events_now = await db.events(s)
                 fired_ids = [str(timers_now[s][k]["fired_event_id"]) for k in to_fire[s]]
                 assert len(set(fired_ids)) == len(fired_ids) and all(e in events_now for e in fired_ids)
                 assert not [k for k, t in timers_now[s].items() if t["status"] == "pending" and t["due_at"] <= due]
-            print("[upgrade] old timers fired on the new code: " + "; ".join(
-                f"{s} {sorted(pending[s][k]['event_type'].split('.')[-1] for k in to_fire[s])}" for s in PRODUCERS))
+            print(
+                "[upgrade] old timers fired on the new code: "
+                + "; ".join(
+                    f"{s} {sorted(pending[s][k]['event_type'].split('.')[-1] for k in to_fire[s])}" for s in PRODUCERS
+                )
+            )
 
-            warned = {name: {("ClueWarningRaised", rule, c) for c in ("YELLOW", "RED")}
-                      for name, rule in (("received", "forward-or-register"), ("registered", "propose-disposal"))}
-            at_due = {timer_stream_id(made["received"]): warned["received"],
-                      timer_stream_id(made["registered"]): warned["registered"] |
-                      {("SupervisionNoticeOverdue", "DB-UPG-01", "")},
-                      timer_stream_id(made["measure"]): {("DetentionNoticeOverdue", "", "")}}
-            for stream, wanted_there in at_due.items():          # in the ledger, each once
+            warned = {
+                name: {("ClueWarningRaised", rule, c) for c in ("YELLOW", "RED")}
+                for name, rule in (("received", "forward-or-register"), ("registered", "propose-disposal"))
+            }
+            at_due = {
+                timer_stream_id(made["received"]): warned["received"],
+                timer_stream_id(made["registered"]): warned["registered"]
+                | {("SupervisionNoticeOverdue", "DB-UPG-01", "")},
+                timer_stream_id(made["measure"]): {("DetentionNoticeOverdue", "", "")},
+            }
+            for stream, wanted_there in at_due.items():  # in the ledger, each once
                 await raised_exactly(api, stream, wanted_there)
             for name in ("received", "registered"):
                 assert (await api.get_clue(made[name])).colour == ev.WARNING_COLOUR_RED
@@ -491,30 +617,56 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
 
             # -- new commands go on from the old versions ----------------------------------------
             reg = before["registered"]
-            moved = await api.clue("ProposeDisposal", clue_id=made["registered"], expected_version=reg.version,
-                                   method=ev.DISPOSAL_METHOD_TALK_OR_LETTER, reason="after the upgrade")
+            moved = await api.clue(
+                "ProposeDisposal",
+                clue_id=made["registered"],
+                expected_version=reg.version,
+                method=ev.DISPOSAL_METHOD_TALK_OR_LETTER,
+                reason="after the upgrade",
+            )
             assert moved.version == reg.version + 1
             assert (await api.clue("ApproveDisposal", HEAD, clue_id=made["registered"])).state == "TALK_OR_LETTER"
-            numbered = await api.clue("ProposeRegistration", clue_id=made["received"],
-                                      expected_version=before["received"].version, handling_office="supervision_1")
+            numbered = await api.clue(
+                "ProposeRegistration",
+                clue_id=made["received"],
+                expected_version=before["received"].version,
+                handling_office="supervision_1",
+            )
             assert numbered.version == before["received"].version + 1
             number = (await api.get_clue(made["received"])).clue_number
             old_numbers = {before[k].clue_number for k in ("registered", "filed")}
             assert number and number not in old_numbers
             same_year = [n for n in old_numbers if n.rsplit("-", 1)[0] == number.rsplit("-", 1)[0]]
-            if same_year:                        # the office's sequence goes on where the old code left it
+            if same_year:  # the office's sequence goes on where the old code left it
                 assert int(number.rsplit("-", 1)[1]) == max(int(n.rsplit("-", 1)[1]) for n in same_year) + 1
             told = ts(due)
-            notified = await api.case("GiveDetentionNotice", INVESTIGATOR, measure_id=made["measure"],
-                                      unit_notified_at=told, family_notified_at=told,
-                                      expected_version=before["measure"].version)
+            notified = await api.case(
+                "GiveDetentionNotice",
+                INVESTIGATOR,
+                measure_id=made["measure"],
+                unit_notified_at=told,
+                family_notified_at=told,
+                expected_version=before["measure"].version,
+            )
             assert notified.version == before["measure"].version + 1
-            recorded = await api.case("RecordActivity", INVESTIGATOR, case_id=made["case"],
-                                      activity=cev.RECORDED_ACTIVITY_INTERROGATION, recording=RECORDING,
-                                      measure_id=made["measure"], expected_version=before["case"].version)
+            recorded = await api.case(
+                "RecordActivity",
+                INVESTIGATOR,
+                case_id=made["case"],
+                activity=cev.RECORDED_ACTIVITY_INTERROGATION,
+                recording=RECORDING,
+                measure_id=made["measure"],
+                expected_version=before["case"].version,
+            )
             assert recorded.version == before["case"].version + 1
-            fresh = (await api.clue("RegisterClue", source=ev.CLUE_SOURCE_AUDIT, summary="after the upgrade",
-                                    subjects=[identity_pb2.PersonRef(person_id="P-72", name="Li Si")])).clue_id
+            fresh = (
+                await api.clue(
+                    "RegisterClue",
+                    source=ev.CLUE_SOURCE_AUDIT,
+                    summary="after the upgrade",
+                    subjects=[identity_pb2.PersonRef(person_id="P-72", name="Li Si")],
+                )
+            ).clue_id
 
             # -- the timers further ahead fire too (or were cancelled by the new commands) ---------
             last = max(t["due_at"] for ts_ in pending.values() for t in ts_.values()) + timedelta(minutes=1)
@@ -522,15 +674,23 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
 
             async def settled():
                 now_timers = {s: await db.timers(s) for s in PRODUCERS}
-                return not [k for s in PRODUCERS for k in pending[s] if now_timers[s][k]["status"] == "pending"] \
+                return (
+                    not [k for s in PRODUCERS for k in pending[s] if now_timers[s][k]["status"] == "pending"]
                     and now_timers
+                )
+
             timers_now = await eventually(settled, "every old timer fired or cancelled", seconds=30)
             # each raised once: the old timers, or (a measure's expiry) the ones its command rescheduled
-            at_last = {**at_due,
-                       timer_stream_id(made["received"]): at_due[timer_stream_id(made["received"])] |
-                       {("ClueWarningRaised", "undisposed", c) for c in ("YELLOW", "RED")},
-                       timer_stream_id(made["measure"]): {("DetentionNoticeOverdue", "", ""),
-                                                          ("MeasureExpiring", "", ""), ("MeasureExpired", "", "")}}
+            at_last = {
+                **at_due,
+                timer_stream_id(made["received"]): at_due[timer_stream_id(made["received"])]
+                | {("ClueWarningRaised", "undisposed", c) for c in ("YELLOW", "RED")},
+                timer_stream_id(made["measure"]): {
+                    ("DetentionNoticeOverdue", "", ""),
+                    ("MeasureExpiring", "", ""),
+                    ("MeasureExpired", "", ""),
+                },
+            }
             for stream, wanted_there in at_last.items():
                 await raised_exactly(api, stream, wanted_there)
             print(f"[upgrade] clock at {last:%Y-%m-%d}: every old timer fired once or was rescheduled")
@@ -540,12 +700,29 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
                 assert len(set(fired_ids)) == len(fired_ids) and set(fired_ids) <= set(events_now)
             listed = {c.clue_id: c for c in (await api.list_clues()).clues}
             assert set(listed) == {fresh, *(made[k] for k in ("received", "registered", "filed"))}
-            for clue_id, line in listed.items():   # the list (a projection) agrees with each clue's events
+            for clue_id, line in listed.items():  # the list (a projection) agrees with each clue's events
                 got = await api.get_clue(clue_id)
-                assert (line.clue_number, line.state, line.handling_office, line.receiving_office, line.priority,
-                        line.colour, line.deadline, line.received_at, line.summary) == \
-                    (got.clue_number, got.state, got.handling_office, got.receiving_office.office_id, got.priority,
-                     got.colour, got.deadline, got.received_at, got.summary), f"{clue_id}: listed {line}, read {got}"
+                assert (
+                    line.clue_number,
+                    line.state,
+                    line.handling_office,
+                    line.receiving_office,
+                    line.priority,
+                    line.colour,
+                    line.deadline,
+                    line.received_at,
+                    line.summary,
+                ) == (
+                    got.clue_number,
+                    got.state,
+                    got.handling_office,
+                    got.receiving_office.office_id,
+                    got.priority,
+                    got.colour,
+                    got.deadline,
+                    got.received_at,
+                    got.summary,
+                ), f"{clue_id}: listed {line}, read {got}"
             [line] = [m for m in (await api.measures()).measures if m.measure_id == made["measure"]]
             assert line == (await api.get_measure(made["measure"])).measure
 
@@ -555,6 +732,7 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             assert [i for i, _, _ in leaves] == list(range(len(leaves))), "leaf indices are not 0..n-1"
             assert len({e for _, e, _ in leaves}) == len(leaves) == len(produced), "an event recorded twice"
             from services.audit.app.ledger import root_at
+
             size = await conn.fetchval(f"SELECT size FROM {schemas['audit']}.ledger_head")
             assert size == len(leaves)
             assert await root_at(conn, schemas["audit"], size) == root_of([leaf_hash(b) for _, _, b in leaves])
@@ -565,11 +743,15 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
 
             async def complete():
                 got = {c.topic: c for c in (await api.checkpoint()).completeness}
-                return all(t in got and got[t].complete_count == n and got[t].missing == 0
-                           for t, n in counts.items()) and got
+                return (
+                    all(t in got and got[t].complete_count == n and got[t].missing == 0 for t, n in counts.items())
+                    and got
+                )
+
             judged = await eventually(complete, f"the ledger judged complete through {counts}", seconds=30)
-            assert {t: (judged[t].complete_count, judged[t].missing) for t in counts} == \
-                {t: (n, 0) for t, n in counts.items()}
+            assert {t: (judged[t].complete_count, judged[t].missing) for t in counts} == {
+                t: (n, 0) for t, n in counts.items()
+            }
         finally:
             await api.close()
 
@@ -588,10 +770,12 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
 
 async def raised_exactly(api: Calls, stream: str, wanted: set[tuple[str, str, str]]) -> None:
     """The ledger holds exactly `wanted` of the timer stream, each once."""
+
     async def enough():
         return len((await api.history(stream)).events) >= len(wanted)
+
     await eventually(enough, f"{len(wanted)} timer events of {stream} in the ledger")
-    await asyncio.sleep(0.5)                                # and nothing more comes
+    await asyncio.sleep(0.5)  # and nothing more comes
     said = [_timer_event(e) for e in (await api.history(stream)).events]
     assert sorted(said) == sorted(wanted), f"{stream}: raised {said}"
 
@@ -615,8 +799,9 @@ async def _all_recorded(db: Data):
 
 def rebuilt_equal(env: dict, schemas: dict[str, str], when: str) -> None:
     for command in rebuild_commands(schemas):
-        done = subprocess.run([sys.executable, "-m", *command], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", *command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, f"{' '.join(command)} {when} found a difference:\n{done.stdout}\n{done.stderr}"
         print(f"[upgrade] {when}, {' '.join(command[:3])}: " + "; ".join(done.stdout.split("\n")).strip("; "))
 

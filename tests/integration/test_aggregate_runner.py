@@ -1,5 +1,6 @@
 """A new aggregate needs only its decider, its mapping and a registration line: a small one on
 the kernel's one command path (`kernel.aggregate`), against a real PostgreSQL."""
+
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -46,7 +47,11 @@ class Note:
 
 
 def evolve(state: Note, event) -> Note:
-    return replace(state, status="OPEN", title=event.title) if isinstance(event, Opened) else replace(state, status="CLOSED")
+    return (
+        replace(state, status="OPEN", title=event.title)
+        if isinstance(event, Opened)
+        else replace(state, status="CLOSED")
+    )
 
 
 def decide(command, state: Note) -> list:
@@ -57,10 +62,11 @@ def decide(command, state: Note) -> list:
 
 
 # -- its mapping (what a service's adapters/ hold) ----------------------------------------------
-CODEC = Codec(to_pb=lambda e: wrappers_pb2.StringValue(value=e.title) if isinstance(e, Opened) else empty_pb2.Empty(),
-              from_pb=lambda m: Opened(m.value) if isinstance(m, wrappers_pb2.StringValue) else Closed(),
-              pb_of_name={"google.protobuf.StringValue": wrappers_pb2.StringValue,
-                          "google.protobuf.Empty": empty_pb2.Empty})
+CODEC = Codec(
+    to_pb=lambda e: wrappers_pb2.StringValue(value=e.title) if isinstance(e, Opened) else empty_pb2.Empty(),
+    from_pb=lambda m: Opened(m.value) if isinstance(m, wrappers_pb2.StringValue) else Closed(),
+    pb_of_name={"google.protobuf.StringValue": wrappers_pb2.StringValue, "google.protobuf.Empty": empty_pb2.Empty},
+)
 
 
 class NoteAggregate(Aggregate[Note]):
@@ -74,7 +80,7 @@ class NoteAggregate(Aggregate[Note]):
 async def notes(store):
     async with store.pool.acquire() as conn:
         await commands.migrate(conn, store.schema)
-    return CommandRunner(store, NoteAggregate(), CODEC)      # the registration line
+    return CommandRunner(store, NoteAggregate(), CODEC)  # the registration line
 
 
 def ctx(request_id: str | None = None) -> CommandContext:
@@ -88,8 +94,11 @@ async def requests(store) -> int:
 
 async def test_commands_run_on_the_folded_state_and_answer_id_version_and_state(notes, store):
     note = f"note-{uuid.uuid4()}"
-    assert await notes.run(ctx(), note, Open("minutes"), NOW, new=True) == {"note_id": note, "version": 1,
-                                                                           "state": "OPEN"}
+    assert await notes.run(ctx(), note, Open("minutes"), NOW, new=True) == {
+        "note_id": note,
+        "version": 1,
+        "state": "OPEN",
+    }
     assert (await notes.run(ctx(), note, Close(), NOW))["state"] == "CLOSED"
     history = await notes.load(store, note)
     assert history.state == Note("CLOSED", "minutes") and history.version == 2
@@ -120,6 +129,7 @@ async def test_what_is_kept_in_step_commits_with_the_events_or_not_at_all(store,
         async def keep_in_step(self, uow, ctx_, change):
             assert change.state.status == "OPEN" and change.version == 1
             raise IllegalState("a projection refused", "keep in step")
+
     failing = CommandRunner(store, Failing(), CODEC)
     note = f"note-{uuid.uuid4()}"
     with pytest.raises(IllegalState):
@@ -134,20 +144,22 @@ async def test_a_builder_makes_the_command_inside_the_transaction(notes):
     async def close_if_open(uow, state: Note):
         assert uow.conn is not None and state.status == "OPEN"
         return Close()
+
     assert (await notes.run(ctx(), note, close_if_open, NOW))["version"] == 2
 
 
 async def test_an_aggregate_that_folds_its_timer_stream_sees_what_a_timer_raised(store):
     class TimedNote(NoteAggregate):
         folds_timer_stream = True
+
     timed = CommandRunner(store, TimedNote(), CODEC)
     async with store.pool.acquire() as conn:
         await commands.migrate(conn, store.schema)
     note = f"note-{uuid.uuid4()}"
     await timed.run(ctx(), note, Open("a"), NOW, new=True)
-    async with store.unit_of_work() as uow:        # a timer closes it (as the scheduler would append)
+    async with store.unit_of_work() as uow:  # a timer closes it (as the scheduler would append)
         await uow.append(timer_stream_id(note), 0, [ctx().new_event(0, empty_pb2.Empty(), NOW)])
     history = await timed.load(store, note)
-    assert history.state.status == "CLOSED" and history.version == 1   # the own stream's version
+    assert history.state.status == "CLOSED" and history.version == 1  # the own stream's version
     with pytest.raises(IllegalState):
         await timed.run(ctx(), note, Close(), NOW)

@@ -1,6 +1,7 @@
 """Signed checkpoints, proofs and tamper detection on a real PostgreSQL: the signer never signs
 a tree that does not extend its last checkpoint; `verify` names the position and kind of every
 alteration, deletion, insertion, swap and truncation of what a checkpoint covers."""
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -34,26 +35,27 @@ async def grow(recorder, raws):
 async def test_checkpoints_open_under_the_public_key_and_proofs_verify_against_them(ledger):
     recorder, checkpoints, proofs, verifier = ledger
     with pytest.raises(IllegalState):
-        await proofs.consistency(1, 0)           # nothing signed yet
+        await proofs.consistency(1, 0)  # nothing signed yet
     raws = events(4, 5, "p")
     await grow(recorder, raws[:13])
     first = await checkpoints.sign()
     await grow(recorder, raws[13:])
     second = await checkpoints.sign()
     assert (first.tree_size, second.tree_size) == (13, 20)
-    assert (await checkpoints.sign()).tree_size == 20          # unchanged tree: the same checkpoint
+    assert (await checkpoints.sign()).tree_size == 20  # unchanged tree: the same checkpoint
     cp = open_checkpoint(second.note, verifier, ORIGIN)
     assert (cp.size, cp.root) == (20, second.root)
     from kernel import envelope as env_mod
+
     event_id = env_mod.parse(raws[5]).event_id
-    p = await proofs.inclusion(event_id, 0)                      # 0: the latest signed size
+    p = await proofs.inclusion(event_id, 0)  # 0: the latest signed size
     assert (p.leaf_index, p.tree_size, p.leaf_data, p.checkpoint) == (5, 20, raws[5], second.note)
     merkle.verify_inclusion(merkle.leaf_hash(p.leaf_data), p.leaf_index, p.tree_size, p.hashes, cp.root)
     c = await proofs.consistency(13, 0)
     merkle.verify_consistency(13, 20, c.hashes, first.root, cp.root)
     late = env_mod.parse(raws[15]).event_id
     with pytest.raises(IllegalState):
-        await proofs.inclusion(late, 13)                          # recorded after that tree
+        await proofs.inclusion(late, 13)  # recorded after that tree
     with pytest.raises(Validation, match="tree_size"):
         await proofs.inclusion(event_id, 21)
     with pytest.raises(NotFound):
@@ -67,8 +69,9 @@ async def test_the_signer_refuses_a_tree_that_does_not_extend_its_last_checkpoin
     raws = events(3, 4, "f")
     await grow(recorder, raws[:8])
     await checkpoints.sign()
-    await store.pool.execute(f"UPDATE {store.schema}.merkle_nodes SET hash = $1 WHERE level = 3 AND idx = 0",
-                             b"\x07" * 32)
+    await store.pool.execute(
+        f"UPDATE {store.schema}.merkle_nodes SET hash = $1 WHERE level = 3 AND idx = 0", b"\x07" * 32
+    )
     await grow(recorder, raws[8:])
     with pytest.raises(CheckpointRefused):
         await checkpoints.sign()
@@ -77,30 +80,50 @@ async def test_the_signer_refuses_a_tree_that_does_not_extend_its_last_checkpoin
 
 def shift_from(schema, k):
     """Make room at leaf k (indices are unique: move the tail out of the way, then back)."""
-    return [f"UPDATE {schema}.recorded_events SET leaf_index = -leaf_index - 1000 WHERE leaf_index >= {k}",
-            f"UPDATE {schema}.recorded_events SET leaf_index = -leaf_index - 999 WHERE leaf_index < 0"]
+    return [
+        f"UPDATE {schema}.recorded_events SET leaf_index = -leaf_index - 1000 WHERE leaf_index >= {k}",
+        f"UPDATE {schema}.recorded_events SET leaf_index = -leaf_index - 999 WHERE leaf_index < 0",
+    ]
 
 
 def tampering(s):
     other = f"(SELECT envelope FROM {s}.recorded_events WHERE leaf_index = 4)"
     return {
-        "altered": ([f"UPDATE {s}.recorded_events SET envelope = envelope || '\\x00'::bytea WHERE leaf_index = 7"],
-                    [("ALTERED", 7)]),
+        "altered": (
+            [f"UPDATE {s}.recorded_events SET envelope = envelope || '\\x00'::bytea WHERE leaf_index = 7"],
+            [("ALTERED", 7)],
+        ),
         "deleted": ([f"DELETE FROM {s}.recorded_events WHERE leaf_index = 12"], [("DELETED", 12)]),
-        "inserted": (shift_from(s, 20) + [
-            f"INSERT INTO {s}.recorded_events (event_id, stream_id, version, event_type, envelope, topic, partition, "
-            f"\"offset\", leaf_index) VALUES ('11111111-1111-1111-1111-111111111111', 'clue-x', 1, 'forged', "
-            f"'\\xdeadbeef'::bytea, 't', 0, 0, 20)"], [("INSERTED", 20)]),
-        "swapped": ([f"UPDATE {s}.recorded_events SET leaf_index = -1 WHERE leaf_index = 3",
-                     f"UPDATE {s}.recorded_events SET leaf_index = 3 WHERE leaf_index = 4",
-                     f"UPDATE {s}.recorded_events SET leaf_index = 4 WHERE leaf_index = -1"], [("SWAPPED", 3)]),
+        "inserted": (
+            shift_from(s, 20)
+            + [
+                f"INSERT INTO {s}.recorded_events (event_id, stream_id, version, event_type, envelope, topic, partition, "
+                f"\"offset\", leaf_index) VALUES ('11111111-1111-1111-1111-111111111111', 'clue-x', 1, 'forged', "
+                f"'\\xdeadbeef'::bytea, 't', 0, 0, 20)"
+            ],
+            [("INSERTED", 20)],
+        ),
+        "swapped": (
+            [
+                f"UPDATE {s}.recorded_events SET leaf_index = -1 WHERE leaf_index = 3",
+                f"UPDATE {s}.recorded_events SET leaf_index = 3 WHERE leaf_index = 4",
+                f"UPDATE {s}.recorded_events SET leaf_index = 4 WHERE leaf_index = -1",
+            ],
+            [("SWAPPED", 3)],
+        ),
         "truncated": ([f"DELETE FROM {s}.recorded_events WHERE leaf_index >= 25"], [("TRUNCATED", 25)]),
         "truncated after the last checkpoint (undetectable by design)": (
-            [f"DELETE FROM {s}.recorded_events WHERE leaf_index >= 30"], []),
+            [f"DELETE FROM {s}.recorded_events WHERE leaf_index >= 30"],
+            [],
+        ),
         "bytes and leaf hash both rewritten": (
-            [f"UPDATE {s}.recorded_events SET envelope = {other} WHERE leaf_index = 9",
-             f"UPDATE {s}.merkle_nodes SET hash = (SELECT hash FROM {s}.merkle_nodes WHERE level = 0 AND idx = 4) "
-             f"WHERE level = 0 AND idx = 9"], [("NODES_ALTERED", 30), ("ROOT_MISMATCH", 30)]),
+            [
+                f"UPDATE {s}.recorded_events SET envelope = {other} WHERE leaf_index = 9",
+                f"UPDATE {s}.merkle_nodes SET hash = (SELECT hash FROM {s}.merkle_nodes WHERE level = 0 AND idx = 4) "
+                f"WHERE level = 0 AND idx = 9",
+            ],
+            [("NODES_ALTERED", 30), ("ROOT_MISMATCH", 30)],
+        ),
     }
 
 
@@ -139,6 +162,7 @@ async def test_a_history_bundle_verifies_offline_and_any_change_to_it_is_caught(
 
     from services.audit.app import bundles
     from services.audit.verify_bundle import BundleError, verify_bundle
+
     recorder, checkpoints, _, verifier = ledger
     raws = events(3, 6, "b")
     await grow(recorder, raws)
@@ -152,12 +176,15 @@ async def test_a_history_bundle_verifies_offline_and_any_change_to_it_is_caught(
         bundle = json.loads(data)
         edit(bundle)
         return json.dumps(bundle).encode()
+
     forged = base64.b64encode(raws[0]).decode()
-    for edit in (lambda b: b["events"][2].update(envelope=forged),                    # another event's bytes
-                 lambda b: b["events"][2]["proof"].pop(),                              # a proof truncated
-                 lambda b: b["events"][2].update(leaf_index=b["events"][2]["leaf_index"] + 1),
-                 lambda b: b.update(checkpoint=b["checkpoint"].replace("\n18\n", "\n17\n")),
-                 lambda b: b.update(subject="clue-b2")):
+    for edit in (
+        lambda b: b["events"][2].update(envelope=forged),  # another event's bytes
+        lambda b: b["events"][2]["proof"].pop(),  # a proof truncated
+        lambda b: b["events"][2].update(leaf_index=b["events"][2]["leaf_index"] + 1),
+        lambda b: b.update(checkpoint=b["checkpoint"].replace("\n18\n", "\n17\n")),
+        lambda b: b.update(subject="clue-b2"),
+    ):
         with pytest.raises(BundleError):
             verify_bundle(changed(edit), key, ORIGIN)
     stranger = NoteSigner(ORIGIN, Ed25519PrivateKey.generate()).verifier_key
@@ -165,10 +192,10 @@ async def test_a_history_bundle_verifies_offline_and_any_change_to_it_is_caught(
         verify_bundle(data, stranger)
 
 
-
 async def test_the_bundle_verifier_command_needs_only_the_file_and_the_key(ledger, store, tmp_path, capsys):
     from services.audit.app import bundles
     from services.audit.verify_bundle import main
+
     recorder, checkpoints, _, _ = ledger
     await grow(recorder, events(2, 3, "c"))
     data, _, _ = await bundles.export(store.pool, store.schema, checkpoints, "clue-c0")

@@ -1,6 +1,7 @@
 """Replay (复盘) on a real PostgreSQL: the linked story of a clue, its case, an accountability case
 and a decision, from the audit store alone; as of a moment; the same whatever the ingest order;
 paged without loss; bad requests refused by field."""
+
 import base64
 import json
 import random
@@ -24,8 +25,9 @@ from services.audit.app.replay import Replay
 from services.audit.domain import merkle
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
-CLUE, CASE, ACCOUNTABILITY, DECISION, OTHER = (f"{k}-{uuid.UUID(int=i)}" for i, k in enumerate(
-    ("clue", "case", "case", "decision", "clue"), 1))
+CLUE, CASE, ACCOUNTABILITY, DECISION, OTHER = (
+    f"{k}-{uuid.UUID(int=i)}" for i, k in enumerate(("clue", "case", "case", "decision", "clue"), 1)
+)
 INTAKE = Principal("commission", "complaints", "intake_officer", "u-intake")
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 CASES = Principal("commission", "case_management", "system", "system:cases-filing")
@@ -36,40 +38,90 @@ def ev(stream, version, payload, by, day, links=(), recorded_day=None):
     """Sealed envelope bytes: happened on day `day` after T0, recorded on `recorded_day` (default same)."""
     occurred = T0 + timedelta(days=day)
     recorded = T0 + timedelta(days=day if recorded_day is None else recorded_day)
-    event = NewEvent(str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stream}/{version}")), payload, occurred, by, "corr-1",
-                     links=tuple(links))
+    event = NewEvent(
+        str(uuid.uuid5(uuid.NAMESPACE_URL, f"{stream}/{version}")), payload, occurred, by, "corr-1", links=tuple(links)
+    )
     return env_mod.seal(env_mod.build(event, stream, version, recorded))
 
 
 RECORDING = recording_pb2.RecordingRef(sha256="5e" * 32, duration_seconds=5400, kind="interrogation")
-STORY = [   # (label, bytes) in the order a replay must tell them
+STORY = [  # (label, bytes) in the order a replay must tell them
     ("received", ev(CLUE, 1, clues.ClueRegistered(clue_id=CLUE, summary="bribes"), INTAKE, 0, [PERSON])),
     ("approved", ev(CLUE, 2, clues.RegistrationApproved(clue_id=CLUE, approved_by="u-head"), HEAD, 1, [PERSON])),
-    ("warned", ev(f"clue-timers-{uuid.UUID(int=1)}", 1, clues.ClueWarningRaised(clue_id=CLUE), CASES, 2,
-                  [Link("clue", CLUE, "warned"), PERSON])),
-    ("reconciled", ev(f"reconciliation-{uuid.UUID(int=9)}", 1, clues.OfficeLedgerReconciled(office="complaints"),
-                      INTAKE, 3, [Link("clue", CLUE, "reconciled"), Link("clue", OTHER, "reconciled")])),
+    (
+        "warned",
+        ev(
+            f"clue-timers-{uuid.UUID(int=1)}",
+            1,
+            clues.ClueWarningRaised(clue_id=CLUE),
+            CASES,
+            2,
+            [Link("clue", CLUE, "warned"), PERSON],
+        ),
+    ),
+    (
+        "reconciled",
+        ev(
+            f"reconciliation-{uuid.UUID(int=9)}",
+            1,
+            clues.OfficeLedgerReconciled(office="complaints"),
+            INTAKE,
+            3,
+            [Link("clue", CLUE, "reconciled"), Link("clue", OTHER, "reconciled")],
+        ),
+    ),
     ("filed", ev(CASE, 1, cases.CaseFiled(case_id=CASE, clue_id=CLUE), CASES, 10, [Link("clue", CLUE, "origin")])),
-    ("clue-filed", ev(CLUE, 3, clues.ClueCaseFiled(clue_id=CLUE, case_id=CASE), CASES, 10,
-                      [PERSON, Link("case", CASE, "filed-as")], recorded_day=11)),
+    (
+        "clue-filed",
+        ev(
+            CLUE,
+            3,
+            clues.ClueCaseFiled(clue_id=CLUE, case_id=CASE),
+            CASES,
+            10,
+            [PERSON, Link("case", CASE, "filed-as")],
+            recorded_day=11,
+        ),
+    ),
     ("interrogated", ev(CASE, 2, RECORDING, INTAKE, 20)),
     ("late-fact", ev(CASE, 3, cases.CaseFiled(case_id=CASE), INTAKE, 15, recorded_day=30)),
-    ("accountability", ev(ACCOUNTABILITY, 1, cases.CaseFiled(case_id=ACCOUNTABILITY), CASES, 40,
-                          [Link("case", CASE, "accountability")])),
+    (
+        "accountability",
+        ev(
+            ACCOUNTABILITY,
+            1,
+            cases.CaseFiled(case_id=ACCOUNTABILITY),
+            CASES,
+            40,
+            [Link("case", CASE, "accountability")],
+        ),
+    ),
     ("decided", ev(DECISION, 1, clues.ReportApproved(approved_by="u-head"), HEAD, 50, [Link("case", CASE, "decides")])),
 ]
-UNRELATED = [ev(OTHER, 1, clues.ClueRegistered(clue_id=OTHER), INTAKE, 5, [PERSON]),   # same person: not joined
-             ev(OTHER, 2, clues.ClueCaseFiled(clue_id=OTHER), INTAKE, 6, [PERSON])]
+UNRELATED = [
+    ev(OTHER, 1, clues.ClueRegistered(clue_id=OTHER), INTAKE, 5, [PERSON]),  # same person: not joined
+    ev(OTHER, 2, clues.ClueCaseFiled(clue_id=OTHER), INTAKE, 6, [PERSON]),
+]
 LABEL = {env_mod.parse(raw).event_id: label for label, raw in STORY}
-TOLD = ["received", "approved", "warned", "reconciled", "filed", "clue-filed", "late-fact", "interrogated",
-        "accountability", "decided"]
+TOLD = [
+    "received",
+    "approved",
+    "warned",
+    "reconciled",
+    "filed",
+    "clue-filed",
+    "late-fact",
+    "interrogated",
+    "accountability",
+    "decided",
+]
 
 
 async def ingest(store, raws, batch=3):
     recorder = Recorder(store, consumer="replay-test")
     await recorder.migrate()
     for k in range(0, len(raws), batch):
-        await recorder.record_batch([(r, Source("t", 0, k + i)) for i, r in enumerate(raws[k:k + batch])])
+        await recorder.record_batch([(r, Source("t", 0, k + i)) for i, r in enumerate(raws[k : k + batch])])
 
 
 @pytest.fixture
@@ -87,15 +139,19 @@ def told(page) -> list[str]:
 async def test_every_linked_subject_tells_the_same_story_in_domain_time_order(replay, subject):
     page = await replay.page(subject, None, 0, "")
     assert told(page) == TOLD and page.total == len(TOLD) and not page.next_token
-    assert {s.id for s in page.subjects} == {CLUE, CASE, ACCOUNTABILITY, DECISION}   # OTHER: not through P-77
+    assert {s.id for s in page.subjects} == {CLUE, CASE, ACCOUNTABILITY, DECISION}  # OTHER: not through P-77
     assert page.subjects[0].id == subject and page.subjects[0].linked_from == ""
-    assert page.as_of == T0 + timedelta(days=50)           # unset: the latest recorded step
+    assert page.as_of == T0 + timedelta(days=50)  # unset: the latest recorded step
 
 
 async def test_subjects_say_how_they_joined(replay):
     joined = {s.id: (s.kind, s.linked_from, s.relation) for s in (await replay.page(CLUE, None, 0, "")).subjects}
-    assert joined == {CLUE: ("clue", "", ""), CASE: ("case", CLUE, "filed-as"),
-                      ACCOUNTABILITY: ("case", CASE, "accountability"), DECISION: ("decision", CASE, "decides")}
+    assert joined == {
+        CLUE: ("clue", "", ""),
+        CASE: ("case", CLUE, "filed-as"),
+        ACCOUNTABILITY: ("case", CASE, "accountability"),
+        DECISION: ("decision", CASE, "decides"),
+    }
 
 
 async def test_a_step_carries_who_when_which_approval_and_recordings_and_proves_in_the_ledger(replay, store):
@@ -104,13 +160,18 @@ async def test_a_step_carries_who_when_which_approval_and_recordings_and_proves_
     by_label = {LABEL[s.event.envelope.event_id]: s for s in steps}
     assert [s.position for s in steps] == list(range(1, len(TOLD) + 1))
     approved = by_label["approved"]
-    assert (approved.principal.user, approved.approval.user, approved.approval.role) == \
-        ("u-head", "u-head", "commission_head")
+    assert (approved.principal.user, approved.approval.user, approved.approval.role) == (
+        "u-head",
+        "u-head",
+        "commission_head",
+    )
     assert by_label["filed"].approval.decision == 0 and by_label["filed"].principal.user == "system:cases-filing"
     assert list(by_label["interrogated"].recordings) == [RECORDING]
-    late = by_label["late-fact"]                            # domain time and log time kept apart
-    assert (late.occurred_at.ToDatetime(timezone.utc), late.recorded_at.ToDatetime(timezone.utc)) == \
-        (T0 + timedelta(days=15), T0 + timedelta(days=30))
+    late = by_label["late-fact"]  # domain time and log time kept apart
+    assert (late.occurred_at.ToDatetime(timezone.utc), late.recorded_at.ToDatetime(timezone.utc)) == (
+        T0 + timedelta(days=15),
+        T0 + timedelta(days=30),
+    )
     async with store.pool.acquire() as conn:
         size = await ledger.size(conn, store.schema)
         root = await ledger.root_at(conn, store.schema, size)
@@ -122,6 +183,7 @@ async def test_a_step_carries_who_when_which_approval_and_recordings_and_proves_
 async def test_as_of_tells_the_story_as_it_stood_then(replay):
     def at(day):
         return T0 + timedelta(days=day)
+
     assert told(await replay.page(CLUE, at(5), 0, "")) == ["received", "approved", "warned", "reconciled"]
     # the case recorded its filing (linking the clue) on day 10; the clue learnt of it on day 11
     then = await replay.page(CLUE, at(10), 0, "")
@@ -135,6 +197,7 @@ async def test_as_of_tells_the_story_as_it_stood_then(replay):
 async def test_the_same_events_ingested_in_any_order_give_the_same_story(replay, pool, unique):
     from kernel.clock import FixedClock
     from kernel.store import EventStore
+
     other = EventStore(pool, f"t_{unique}_b", FixedClock())
     await other.migrate()
     raws = [raw for _, raw in STORY] + UNRELATED
@@ -159,20 +222,36 @@ async def test_pages_follow_each_other_without_loss_or_repeat_and_keep_their_sna
     assert sum((told(p) for p in pages), []) == TOLD
     assert [p.first_position for p in pages] == [1, 4, 7, 10] and {p.total for p in pages} == {len(TOLD)}
     assert len({p.tree_size for p in pages}) == 1
-    fresh = await replay.page(DECISION, None, 0, "")                   # a new chain sees it, second
+    fresh = await replay.page(DECISION, None, 0, "")  # a new chain sees it, second
     assert told(fresh)[:2] == ["received", "?"] and len(told(fresh)) == len(TOLD) + 1
 
 
-@pytest.mark.parametrize("subject, as_of, size, token, field", [
-    ("", None, 0, "", "subject"),
-    ("person-P-77", None, 0, "", "subject"),
-    (f"clue-timers-{uuid.UUID(int=1)}", None, 0, "", "subject"),
-    (CLUE, None, 1001, "", "page_size"),
-    (CLUE, None, 0, "garbage", "page_token"),
-    (CLUE, None, 0, base64.urlsafe_b64encode(json.dumps({     # well formed, but naive times
-        "s": CLUE, "a": "2026-03-02T09:00:00", "p": 1, "k": ["2026-03-02T09:00:00", "2026-03-02T09:00:00", CLUE, 1]
-    }).encode()).decode(), "page_token"),
-])
+@pytest.mark.parametrize(
+    "subject, as_of, size, token, field",
+    [
+        ("", None, 0, "", "subject"),
+        ("person-P-77", None, 0, "", "subject"),
+        (f"clue-timers-{uuid.UUID(int=1)}", None, 0, "", "subject"),
+        (CLUE, None, 1001, "", "page_size"),
+        (CLUE, None, 0, "garbage", "page_token"),
+        (
+            CLUE,
+            None,
+            0,
+            base64.urlsafe_b64encode(
+                json.dumps(
+                    {  # well formed, but naive times
+                        "s": CLUE,
+                        "a": "2026-03-02T09:00:00",
+                        "p": 1,
+                        "k": ["2026-03-02T09:00:00", "2026-03-02T09:00:00", CLUE, 1],
+                    }
+                ).encode()
+            ).decode(),
+            "page_token",
+        ),
+    ],
+)
 async def test_bad_requests_are_refused_by_field(replay, subject, as_of, size, token, field):
     with pytest.raises(Validation) as e:
         await replay.page(subject, as_of, size, token)

@@ -1,4 +1,5 @@
 """The append benchmark's sides do the work they claim (a smoke run; no timing is asserted)."""
+
 import asyncio
 
 import pytest

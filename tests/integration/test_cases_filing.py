@@ -1,6 +1,7 @@
 """The cases service's filing on a real PostgreSQL: a clue's FilingProposed opens one filing however
 it is redelivered or raced; the approvals file the case; refused commands leave nothing behind;
 一案双查 opens the accountability case's filing in the same transaction."""
+
 import asyncio
 import uuid
 from datetime import datetime, timezone
@@ -33,9 +34,14 @@ COMMITTEE = Principal("party_committee", "committee_leadership", "party_committe
 
 
 def proposal(event_id: str | None = None, version: int = 1, findings: str = "money traced") -> bytes:
-    payload = clues_pb2.FilingProposed(clue_id=CLUE, findings=findings, handling_office="supervision_1",
-                                       clue_number="cm-2026-7", proposed_by="u-insp", subjects=[
-                                           identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")])
+    payload = clues_pb2.FilingProposed(
+        clue_id=CLUE,
+        findings=findings,
+        handling_office="supervision_1",
+        clue_number="cm-2026-7",
+        proposed_by="u-insp",
+        subjects=[identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")],
+    )
     event = NewEvent(event_id or str(uuid.uuid4()), payload, AT, HEAD, "corr-f")
     return env_mod.seal(env_mod.build(event, CLUE, version, AT))
 
@@ -56,6 +62,7 @@ def ctx(by: Principal) -> CommandContext:
 async def run(handlers, case_id, command, expected_version=0):
     async def make(uow, state):
         return command
+
     return await handlers.handle(ctx(command.by), case_id, expected_version, AT, make)
 
 
@@ -68,13 +75,17 @@ async def test_a_proposal_opens_one_filing_however_delivered(store, handlers):
     event_id = env_mod.parse(raw).event_id
     opener = FilingOpener(handlers, from_clues)
     await asyncio.gather(*(FilingOpener(handlers, from_clues).record(raw, Source("t", 0, k)) for k in range(5)))
-    await opener.record(raw, Source("t", 0, 9))                        # redelivered after a restart
+    await opener.record(raw, Source("t", 0, 9))  # redelivered after a restart
     case_id = case_id_for(event_id)
     assert await types(store, case_id) == ["FilingOpened"]
     state, version = await handlers.get_case(case_id)
-    assert (state.status, version, state.clue_id, [s.person_id for s in state.subjects]) == \
-        ("FILING", 1, CLUE, ["P-77"])
-    again = proposal(version=2)                                        # a new proposal after a refusal
+    assert (state.status, version, state.clue_id, [s.person_id for s in state.subjects]) == (
+        "FILING",
+        1,
+        CLUE,
+        ["P-77"],
+    )
+    again = proposal(version=2)  # a new proposal after a refusal
     await opener.record(again, Source("t", 0, 10))
     assert await types(store, case_id_for(env_mod.parse(again).event_id)) == ["FilingOpened"]
 
@@ -87,18 +98,23 @@ async def test_the_approvals_file_the_case_and_refusals_leave_nothing(store, han
     with pytest.raises(Forbidden):
         await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, proposer))
     with pytest.raises(IllegalState, match="FILING"):
-        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))   # the head comes first
+        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))  # the head comes first
     with pytest.raises(Validation, match="plan"):
         await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", " ", AT, HEAD))
     with pytest.raises(Concurrency):
         await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD), expected_version=5)
-    assert await types(store, case_id) == ["FilingOpened"]              # nothing refused left a trace
+    assert await types(store, case_id) == ["FilingOpened"]  # nothing refused left a trace
     await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD))
     await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))
     result = await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", "interviews; detention", AT, HEAD))
     assert result["state"] == "FILED"
-    assert await types(store, case_id) == ["FilingOpened", "FilingApproved", "FilingApproved", "FilingApproved",
-                                           "CaseFiled"]
+    assert await types(store, case_id) == [
+        "FilingOpened",
+        "FilingApproved",
+        "FilingApproved",
+        "FilingApproved",
+        "CaseFiled",
+    ]
 
 
 async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(store, handlers):
@@ -107,26 +123,31 @@ async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(s
     case_id = case_id_for(env_mod.parse(raw).event_id)
     await run(handlers, case_id, c.FastTrackFiling(case_id, "report", AT, HEAD))
     other = f"case-{uuid.uuid4()}"
-    opening = c.OpenAccountabilityCase(case_id, other, "oversight failed", (Subject("P-90", "Qian Shi"),),
-                                       "supervision_2", HEAD)
-    with pytest.raises(Validation):            # a bad subject: neither case changes
-        await run(handlers, case_id, c.OpenAccountabilityCase(case_id, other, "x", (Subject("", ""),),
-                                                              "supervision_2", HEAD))
+    opening = c.OpenAccountabilityCase(
+        case_id, other, "oversight failed", (Subject("P-90", "Qian Shi"),), "supervision_2", HEAD
+    )
+    with pytest.raises(Validation):  # a bad subject: neither case changes
+        await run(
+            handlers, case_id, c.OpenAccountabilityCase(case_id, other, "x", (Subject("", ""),), "supervision_2", HEAD)
+        )
     assert await store.read_stream(other) == []
     await run(handlers, case_id, opening)
     accountability, _ = await handlers.get_case(other)
-    assert (accountability.status, accountability.origin_case_id, accountability.opened.handling_office) == \
-        ("FILING", case_id, "supervision_2")
+    assert (accountability.status, accountability.origin_case_id, accountability.opened.handling_office) == (
+        "FILING",
+        case_id,
+        "supervision_2",
+    )
     assert (await handlers.get_case(case_id))[0].accountability_case_ids == (other,)
 
 
 async def test_a_proposal_no_filing_can_be_made_of_is_refused_at_once_so_the_clue_never_waits(store, handlers):
-    raw = proposal(findings=" ")                                       # no findings: no filing
+    raw = proposal(findings=" ")  # no findings: no filing
     await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
     [refused] = await store.read_stream(case_id)
     assert refused.event_type == "cases.v1.FilingRejected"
     state, _ = await handlers.get_case(case_id)
     assert state.status == "FILING_REJECTED"
-    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 1))          # redelivered: refused once
+    await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 1))  # redelivered: refused once
     assert len(await store.read_stream(case_id)) == 1

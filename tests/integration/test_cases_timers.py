@@ -2,6 +2,7 @@
 falls overdue at 24 hours, the expiry is warned ahead and raised at the end, an expired detention
 is never extended and leads the office's ledger, an extension moves the timers with the end, and
 a trial review past its time limit is raised as overdue."""
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -24,8 +25,16 @@ SUP = Principal("superior_commission", "superior_leadership", "superior_head", "
 
 async def case_under_investigation(handlers) -> str:
     case_id = f"case-{uuid.uuid4()}"
-    opening = c.OpenFiling(case_id, f"clue-{uuid.uuid4()}", "cm-1", (Subject("P-1", "Zhou Ba"),), "findings",
-                           "investigation_1", "u-insp", HEAD)
+    opening = c.OpenFiling(
+        case_id,
+        f"clue-{uuid.uuid4()}",
+        "cm-1",
+        (Subject("P-1", "Zhou Ba"),),
+        "findings",
+        "investigation_1",
+        "u-insp",
+        HEAD,
+    )
     async with handlers.store.unit_of_work() as uow:
         await handlers.cases.execute(uow, ctx(HEAD), case_id, opening, T0, new=True)
     committee = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
@@ -38,12 +47,14 @@ async def case_under_investigation(handlers) -> str:
 async def on_case(handlers, case_id, command, now):
     async def make(uow, state):
         return command
+
     return await handlers.handle(ctx(command.by), case_id, 0, now, make)
 
 
 async def on_measure(handlers, measure_id, command, now):
     async def make(uow, state):
         return command
+
     return await handlers.handle_measure(ctx(command.by), measure_id, 0, now, make)
 
 
@@ -61,8 +72,14 @@ async def events_of(store, stream):
 
 async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(store, handlers):
     case_id = await case_under_investigation(handlers)
-    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
-        f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV), T0)
+    made = await handlers.request_measure(
+        ctx(INV),
+        case_id,
+        lambda case: m.RequestMeasure(
+            f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV
+        ),
+        T0,
+    )
     mid = made["measure_id"]
     await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
     timers_stream = f"measure-timers-{mid.removeprefix('measure-')}"
@@ -70,7 +87,7 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
     assert await fire(handlers, T0 + timedelta(hours=24)) == 1
     assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue"]
     ends = datetime(2026, 6, 2, 9, tzinfo=timezone.utc)
-    assert await fire(handlers, ends - timedelta(days=14)) == 1               # warned ahead of the end
+    assert await fire(handlers, ends - timedelta(days=14)) == 1  # warned ahead of the end
     assert await fire(handlers, ends) == 1
     assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue", "MeasureExpiring", "MeasureExpired"]
     state, _ = await handlers.get_measure(mid)
@@ -85,15 +102,21 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
 
 async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
     case_id = await case_under_investigation(handlers)
-    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
-        f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV), T0)
+    made = await handlers.request_measure(
+        ctx(INV),
+        case_id,
+        lambda case: m.RequestMeasure(
+            f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV
+        ),
+        T0,
+    )
     mid = made["measure_id"]
     await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
     await on_measure(handlers, mid, m.GiveDetentionNotice(mid, T0, T0, INV), T0)
     await on_measure(handlers, mid, m.ExtendMeasure(mid, "accounts abroad", False, SUP), T0 + timedelta(days=30))
     old_end, new_end = datetime(2026, 6, 2, 9, tzinfo=timezone.utc), datetime(2026, 9, 2, 9, tzinfo=timezone.utc)
-    assert await fire(handlers, old_end) == 0                                  # the old end's timers were cancelled
-    assert await fire(handlers, new_end) == 2                                  # warning and expiry of the new end
+    assert await fire(handlers, old_end) == 0  # the old end's timers were cancelled
+    assert await fire(handlers, new_end) == 2  # warning and expiry of the new end
     assert (await handlers.get_measure(mid))[0].status == "EXPIRED"
 
 
@@ -110,8 +133,14 @@ async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handl
 
 
 async def new_measure(handlers, case_id, kind, by=SUP, at=T0) -> str:
-    made = await handlers.request_measure(ctx(INV), case_id, lambda case: m.RequestMeasure(
-        f"measure-{uuid.uuid4()}", case.case_id, kind, "P-1", "investigation_1", "needed", INV), at)
+    made = await handlers.request_measure(
+        ctx(INV),
+        case_id,
+        lambda case: m.RequestMeasure(
+            f"measure-{uuid.uuid4()}", case.case_id, kind, "P-1", "investigation_1", "needed", INV
+        ),
+        at,
+    )
     if by is not None:
         await on_measure(handlers, made["measure_id"], m.ApproveMeasure(made["measure_id"], at, by), at)
     return made["measure_id"]
@@ -133,11 +162,11 @@ async def test_a_case_is_not_closed_over_a_running_measure_nor_a_measure_run_on_
 
 async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_first(store, handlers):
     case_id = await case_under_investigation(handlers)
-    ban = await new_measure(handlers, case_id, "EXIT_BAN")                       # no end at all
+    ban = await new_measure(handlers, case_id, "EXIT_BAN")  # no end at all
     appearance = await new_measure(handlers, case_id, "COMPELLED_APPEARANCE", by=HEAD)
     detention = await new_measure(handlers, case_id, "DETENTION")
     late = T0 + timedelta(hours=25)
-    assert await fire(handlers, late) >= 2                  # the appearance expired; the notice fell overdue
+    assert await fire(handlers, late) >= 2  # the appearance expired; the notice fell overdue
     await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)
     rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late)
     assert [r["measure_id"] for r in rows][0] == appearance
@@ -152,17 +181,25 @@ async def test_a_stale_timer_changes_nothing_because_the_rules_say_so(store, han
     from kernel import timers
     from services.cases.adapters import mapping
     from services.cases.domain import events as ev
+
     case_id = await case_under_investigation(handlers)
     await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
-    stale = T0 + timedelta(days=3)                     # not the review's limit
+    stale = T0 + timedelta(days=3)  # not the review's limit
     async with store.unit_of_work() as uow:
-        await timers.schedule(uow, f"stale:{case_id}", stale, f"case-timers-{case_id.removeprefix('case-')}",
-                              mapping.event_to_pb(ev.TrialReviewOverdue(case_id, stale)), correlation_id="c")
+        await timers.schedule(
+            uow,
+            f"stale:{case_id}",
+            stale,
+            f"case-timers-{case_id.removeprefix('case-')}",
+            mapping.event_to_pb(ev.TrialReviewOverdue(case_id, stale)),
+            correlation_id="c",
+        )
     assert await fire(handlers, stale) == 1
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == []
     assert not (await handlers.get_case(case_id))[0].overdue
-    row = await store.pool.fetchrow(f"SELECT status, fired_event_id FROM {store.schema}.timers WHERE timer_id = $1",
-                                    f"stale:{case_id}")
+    row = await store.pool.fetchrow(
+        f"SELECT status, fired_event_id FROM {store.schema}.timers WHERE timer_id = $1", f"stale:{case_id}"
+    )
     assert row["status"] == "fired" and row["fired_event_id"] is None
 
 
@@ -170,13 +207,20 @@ async def test_a_timer_its_aggregate_refuses_never_blocks_the_others(store, hand
     from kernel import timers
     from services.cases.adapters import mapping
     from services.cases.domain import events as ev
+
     case_id = await case_under_investigation(handlers)
     await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
     due = (await handlers.get_case(case_id))[0].trial_review_due
-    gone = f"case-{uuid.uuid4()}"                      # no such case: its firing is refused
+    gone = f"case-{uuid.uuid4()}"  # no such case: its firing is refused
     async with store.unit_of_work() as uow:
-        await timers.schedule(uow, f"orphan:{gone}", due - timedelta(hours=1), f"case-timers-{gone.removeprefix('case-')}",
-                              mapping.event_to_pb(ev.TrialReviewOverdue(gone, due)), correlation_id="c")
+        await timers.schedule(
+            uow,
+            f"orphan:{gone}",
+            due - timedelta(hours=1),
+            f"case-timers-{gone.removeprefix('case-')}",
+            mapping.event_to_pb(ev.TrialReviewOverdue(gone, due)),
+            correlation_id="c",
+        )
     assert await fire(handlers, due) == 2
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
     assert await events_of(store, f"case-timers-{gone.removeprefix('case-')}") == []

@@ -1,6 +1,7 @@
 """Monthly reconciliation and stock-take on a real PostgreSQL: the central ledger as it stood at
 the month's end (not as it stands now), one recorded result per submission, retries and racing
 submissions neither lost nor doubled, and refused input leaving nothing behind."""
+
 import asyncio
 import os
 import uuid
@@ -52,14 +53,18 @@ def ctx(who=CM, op="clues.test", request_id=None, content=b""):
 async def step(handlers, clock, clue_id, command):
     async def make(uow, state):
         return command
+
     return await handlers.handle(ctx(), clue_id, 0, clock.now(), make)
 
 
 async def registered(handlers, clock, office="resident_group_1", source="SUPERIOR_ASSIGNMENT", n=1):
     """A clue received now and registered with `office` handling it; its id and number."""
     cid = f"clue-{uuid.uuid4()}"
-    await handlers.register(c.RegisterClue(cid, source, (Subject(f"P-{n}", "Zheng"),), "loans from clients",
-                                           clock.now(), False, CM), None, ctx())
+    await handlers.register(
+        c.RegisterClue(cid, source, (Subject(f"P-{n}", "Zheng"),), "loans from clients", clock.now(), False, CM),
+        None,
+        ctx(),
+    )
     number = f"CM-2026-{n:04d}-{cid[-4:]}"
     await step(handlers, clock, cid, c.ProposeRegistration(cid, number, office, CM))
     await step(handlers, clock, cid, c.ApproveRegistration(cid, HEAD))
@@ -68,31 +73,41 @@ async def registered(handlers, clock, office="resident_group_1", source="SUPERIO
 
 async def test_the_month_is_judged_as_it_stood_at_its_end(app):
     handlers, reconciler, clock = app
-    late, late_no = await registered(handlers, clock, n=1)              # 1 April, never disposed
-    moved, moved_no = await registered(handlers, clock, n=2)            # escalated in June
-    done, done_no = await registered(handlers, clock, source="PETITION", n=3)   # disposed in June
+    late, late_no = await registered(handlers, clock, n=1)  # 1 April, never disposed
+    moved, moved_no = await registered(handlers, clock, n=2)  # escalated in June
+    done, done_no = await registered(handlers, clock, source="PETITION", n=3)  # disposed in June
     clock.set(datetime(2026, 6, 3, 10, tzinfo=CST))
     await step(handlers, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", CM))
     await step(handlers, clock, done, c.ProposeDisposal(done, "TALK_OR_LETTER", "specific", RES))
     await step(handlers, clock, done, c.ApproveDisposal(done, HEAD))
 
-    may, number = await reconciler.submit(ctx(RES), "resident_group_1", "2026-05",
-                                          [(late_no, "REGISTERED"), (done, "TALK_OR_LETTER")], clock.now())
+    may, number = await reconciler.submit(
+        ctx(RES), "resident_group_1", "2026-05", [(late_no, "REGISTERED"), (done, "TALK_OR_LETTER")], clock.now()
+    )
     assert number == 1 and may.held == 3 and may.listed == 2
     assert may.as_of == datetime(2026, 6, 1, tzinfo=CST) - timedelta(microseconds=1)
     assert [(d.kind, d.clue_id) for d in may.differences] == [
-        (rec.MISSING_FROM_OFFICE, moved), (rec.STATUS_DIFFERS, done),
-        (rec.ASSIGNED_NOT_DISPOSED, late), (rec.ASSIGNED_NOT_DISPOSED, moved)]
-    assert may.differences[1].central_status == "REGISTERED"     # the June disposal is not May's
+        (rec.MISSING_FROM_OFFICE, moved),
+        (rec.STATUS_DIFFERS, done),
+        (rec.ASSIGNED_NOT_DISPOSED, late),
+        (rec.ASSIGNED_NOT_DISPOSED, moved),
+    ]
+    assert may.differences[1].central_status == "REGISTERED"  # the June disposal is not May's
 
-    june, _ = await reconciler.submit(ctx(RES), "resident_group_1", "2026-06",
-                                      [(late_no, "REGISTERED"), (moved_no, "REGISTERED"), (done_no, "TALK_OR_LETTER")],
-                                      clock.now())
-    assert june.as_of == clock.now()             # the running month: as of the submission
+    june, _ = await reconciler.submit(
+        ctx(RES),
+        "resident_group_1",
+        "2026-06",
+        [(late_no, "REGISTERED"), (moved_no, "REGISTERED"), (done_no, "TALK_OR_LETTER")],
+        clock.now(),
+    )
+    assert june.as_of == clock.now()  # the running month: as of the submission
     assert [(d.kind, d.clue_id) for d in june.differences] == [
-        (rec.HELD_BY_ANOTHER_OFFICE, moved), (rec.ASSIGNED_NOT_DISPOSED, late)]
+        (rec.HELD_BY_ANOTHER_OFFICE, moved),
+        (rec.ASSIGNED_NOT_DISPOSED, late),
+    ]
     other, _ = await reconciler.submit(ctx(CM), "supervision_2", "2026-06", [(moved_no, "REGISTERED")], clock.now())
-    assert [d.kind for d in other.differences] == [rec.ASSIGNED_NOT_DISPOSED]   # red still, whoever holds it
+    assert [d.kind for d in other.differences] == [rec.ASSIGNED_NOT_DISPOSED]  # red still, whoever holds it
 
 
 async def test_retries_return_the_first_report_and_racing_submissions_each_count_once(app):
@@ -104,8 +119,12 @@ async def test_retries_return_the_first_report_and_racing_submissions_each_count
     clock.advance(timedelta(hours=1))
     again = await reconciler.submit(first, "resident_group_1", "2026-04", [(number, "CLOSED")], clock.now())
     assert again == (report, n) == (report, 1)
-    racers = [reconciler.submit(ctx(RES, "clues.reconcile"), "resident_group_1", "2026-04", [(number, "REGISTERED")],
-                                clock.now()) for _ in range(8)]
+    racers = [
+        reconciler.submit(
+            ctx(RES, "clues.reconcile"), "resident_group_1", "2026-04", [(number, "REGISTERED")], clock.now()
+        )
+        for _ in range(8)
+    ]
     results = await asyncio.gather(*racers)
     assert sorted(n for _, n in results) == list(range(2, 10))
     assert all(r.differences == () for r, _ in results)
@@ -115,11 +134,18 @@ async def test_retries_return_the_first_report_and_racing_submissions_each_count
     assert version == 9 and latest.differences == ()
 
 
-@pytest.mark.parametrize("month,entries,field", [
-    ("2026-4", [], "month"), ("2026-13", [], "month"), ("", [], "month"), ("2026-08", [], "month"),
-    ("2026-04", [("CM-1", "OPEN")], "entries[0].status"), ("2026-04", [("", "CLOSED")], "entries[0].clue"),
-    ("2026-04", [("CM-1", "CLOSED"), ("CM-2", "CLOSED"), ("CM-1", "RECEIVED")], "entries[2].clue"),
-])
+@pytest.mark.parametrize(
+    "month,entries,field",
+    [
+        ("2026-4", [], "month"),
+        ("2026-13", [], "month"),
+        ("", [], "month"),
+        ("2026-08", [], "month"),
+        ("2026-04", [("CM-1", "OPEN")], "entries[0].status"),
+        ("2026-04", [("", "CLOSED")], "entries[0].clue"),
+        ("2026-04", [("CM-1", "CLOSED"), ("CM-2", "CLOSED"), ("CM-1", "RECEIVED")], "entries[2].clue"),
+    ],
+)
 async def test_refused_submissions_leave_nothing_behind(app, month, entries, field):
     handlers, reconciler, clock = app
     clock.set(datetime(2026, 7, 15, tzinfo=CST))
@@ -137,29 +163,31 @@ async def test_refused_submissions_leave_nothing_behind(app, month, entries, fie
 async def test_stock_take_of_a_half_year(app):
     handlers, reconciler, clock = app
     clock.set(datetime(2025, 12, 20, tzinfo=CST))
-    before, _ = await registered(handlers, clock, source="PETITION", n=1)     # received before the period
+    before, _ = await registered(handlers, clock, source="PETITION", n=1)  # received before the period
     clock.set(datetime(2026, 1, 10, tzinfo=CST))
     closed, _ = await registered(handlers, clock, source="PETITION", n=2)
     await step(handlers, clock, closed, c.ProposeDisposal(closed, "CLOSED", "unfounded", RES))
     await step(handlers, clock, closed, c.ApproveDisposal(closed, HEAD))
     clock.set(datetime(2026, 5, 1, tzinfo=CST))
     fresh, _ = await registered(handlers, clock, office="supervision_1", n=3)
-    clock.set(datetime(2026, 7, 20, tzinfo=CST))        # after the period: does not count
+    clock.set(datetime(2026, 7, 20, tzinfo=CST))  # after the period: does not count
     await step(handlers, clock, before, c.ProposeDisposal(before, "SHELVED", "hold", RES))
     await step(handlers, clock, before, c.ApproveDisposal(before, HEAD))
 
-    take = await reconciler.stock_take(datetime(2026, 1, 1, tzinfo=CST), datetime(2026, 6, 30, 23, 59, tzinfo=CST),
-                                       "", clock.now())
+    take = await reconciler.stock_take(
+        datetime(2026, 1, 1, tzinfo=CST), datetime(2026, 6, 30, 23, 59, tzinfo=CST), "", clock.now()
+    )
     assert take.received == 2
     assert dict(take.disposed_by_method) == {"CLOSED": 1}
     assert dict(take.concluded_by_status) == {"CLOSED": 1}
     assert dict(take.open_by_stage) == {"REGISTERED": 2}
     assert dict(take.open_by_colour) == {"RED": 2} and take.overdue == 2
-    mine = await reconciler.stock_take(datetime(2026, 1, 1, tzinfo=CST), datetime(2026, 6, 30, tzinfo=CST),
-                                       "supervision_1", clock.now())
+    mine = await reconciler.stock_take(
+        datetime(2026, 1, 1, tzinfo=CST), datetime(2026, 6, 30, tzinfo=CST), "supervision_1", clock.now()
+    )
     assert (mine.received, dict(mine.open_by_stage)) == (1, {"REGISTERED": 1})
     with pytest.raises(Validation) as err:
-        await reconciler.stock_take(datetime(2026, 6, 30, tzinfo=CST), datetime(2026, 1, 1, tzinfo=CST), "",
-                                    clock.now())
+        await reconciler.stock_take(
+            datetime(2026, 6, 30, tzinfo=CST), datetime(2026, 1, 1, tzinfo=CST), "", clock.now()
+        )
     assert err.value.field == "end"
-

@@ -3,6 +3,7 @@ interval is waited out, a record that keeps failing is kept in quarantine with i
 behind it, and a restart with the cause fixed releases it. Real broker, real PostgreSQL, both the
 batch path (the audit ledger) and the per-event path (a follower).
 """
+
 import asyncio
 import uuid
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from services.audit.app.recorder import Recorder
 from tests.factories import clue_event, committed_offsets, service_settings, wait_until
 
 AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
-POLL_SECONDS = 2.0          # the consumer's max poll interval in these tests
+POLL_SECONDS = 2.0  # the consumer's max poll interval in these tests
 OUTAGE_SECONDS = 3 * POLL_SECONDS
 
 
@@ -105,20 +106,29 @@ async def publish(bootstrap: str, topic: str, items: list[tuple[str, bytes]]) ->
         await producer.stop()
 
 
-
-
 def settings_for(store, bootstrap, unique, tmp_path):
     # the consumer works through the store's pool; the URL is never dialled
-    return service_settings("audit", "postgresql://unused", bootstrap, f"ns{unique}",
-                            tmp_path, database_schema=store.schema, topic_partitions=2,
-                            consumer_max_poll_seconds=POLL_SECONDS, consumer_session_seconds=6.0,
-                            consumer_attempts=3, consumer_max_backoff_seconds=0.5, held_sweep_seconds=1.0)
+    return service_settings(
+        "audit",
+        "postgresql://unused",
+        bootstrap,
+        f"ns{unique}",
+        tmp_path,
+        database_schema=store.schema,
+        topic_partitions=2,
+        consumer_max_poll_seconds=POLL_SECONDS,
+        consumer_session_seconds=6.0,
+        consumer_attempts=3,
+        consumer_max_backoff_seconds=0.5,
+        held_sweep_seconds=1.0,
+    )
 
 
 async def start_consumer(store, bootstrap, unique, tmp_path, handler, board=None):
     pool = FlakyPool(store.pool, handler.faults) if hasattr(handler, "faults") else store.pool
-    return await Consumer(settings_for(store, bootstrap, unique, tmp_path), pool, ["clues"], "c", handler,
-                          status=board).start()
+    return await Consumer(
+        settings_for(store, bootstrap, unique, tmp_path), pool, ["clues"], "c", handler, status=board
+    ).start()
 
 
 @pytest.fixture
@@ -126,8 +136,7 @@ async def applied_table(store):
     await store.pool.execute(f"CREATE TABLE {store.schema}.applied (event_id uuid PRIMARY KEY)")
 
 
-async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalance(store, bootstrap, unique,
-                                                                                     tmp_path):
+async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalance(store, bootstrap, unique, tmp_path):
     faults = Faults()
     recorder = FlakyRecorder(store, faults)
     await recorder.migrate()
@@ -148,26 +157,34 @@ async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalan
         await asyncio.sleep(POLL_SECONDS)
         # each member waits out the outage on the partitions it holds (which one gets records of the
         # second batch depends on the streams' keys): at least one is retrying, past the poll interval
-        retrying = [s for b in (board, joiner_board) for s in await b.read()
-                    if s.state == RETRYING and s.counters.get("store_retries", 0) > 0]
+        retrying = [
+            s
+            for b in (board, joiner_board)
+            for s in await b.read()
+            if s.state == RETRYING and s.counters.get("store_retries", 0) > 0
+        ]
         assert retrying, "no member was waiting out the outage"
         # the second member leaves while both are stuck mid-delivery: its partitions move to the first
         await joiner.stop()
         joiner = None
         await until(lambda: _at_least(recorded, 60))
-        rows = await store.pool.fetch(f'SELECT event_id, stream_id, version, partition, "offset" '
-                                      f"FROM {store.schema}.recorded_events")
+        rows = await store.pool.fetch(
+            f'SELECT event_id, stream_id, version, partition, "offset" FROM {store.schema}.recorded_events'
+        )
         assert len(rows) == 60 == len({r["event_id"] for r in rows}), "an event was lost or recorded twice"
         for s in streams:
             assert sorted(r["version"] for r in rows if r["stream_id"] == s) == list(range(1, 11))
         [status] = await board.read()
         assert status.state == OK and status.counters["kept_total"] == 0
-        await asyncio.sleep(2 * 2.8)              # two commit intervals
+        await asyncio.sleep(2 * 2.8)  # two commit intervals
         last: dict[int, int] = {}
         for r in rows:
             last[r["partition"]] = max(last.get(r["partition"], -1), r["offset"])
-        committed = {p: o for (t, p), o in (await asyncio.to_thread(
-            committed_offsets, bootstrap, f"ns{unique}-audit-c")).items() if t == topic}
+        committed = {
+            p: o
+            for (t, p), o in (await asyncio.to_thread(committed_offsets, bootstrap, f"ns{unique}-audit-c")).items()
+            if t == topic
+        }
         assert committed and all(committed[p] <= last[p] + 1 for p in committed), (committed, last)
     finally:
         await consumer.stop()
@@ -175,36 +192,35 @@ async def test_ledger_waits_out_an_outage_across_the_poll_interval_and_a_rebalan
             await joiner.stop()
 
 
-
-async def test_follower_keeps_a_failing_record_and_holds_its_stream(store, bootstrap, unique, tmp_path,
-                                                                    applied_table):
+async def test_follower_keeps_a_failing_record_and_holds_its_stream(store, bootstrap, unique, tmp_path, applied_table):
     faults = Faults()
     follower = FlakyFollower(store, faults)
     board = StatusBoard("cases")
     bad_stream, good_stream = f"clue-{uuid.uuid4()}", f"clue-{uuid.uuid4()}"
     items = envelopes([bad_stream, good_stream], 3)
-    bad = env_mod.parse([raw for s, raw in items if s == bad_stream][1])      # version 2 of the bad stream
+    bad = env_mod.parse([raw for s, raw in items if s == bad_stream][1])  # version 2 of the bad stream
     faults.poison.add(bad.event_id)
     consumer = await start_consumer(store, bootstrap, unique, tmp_path, follower, board)
     applied = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.applied")  # noqa: E731
     try:
-        faults.down_until = asyncio.get_running_loop().time() + OUTAGE_SECONDS   # per-event path waits too
+        faults.down_until = asyncio.get_running_loop().time() + OUTAGE_SECONDS  # per-event path waits too
         await publish(bootstrap, consumer.topics[0], items)
-        await until(lambda: _at_least(applied, 4))       # good 1..3, bad 1; bad 2 kept, bad 3 held behind it
+        await until(lambda: _at_least(applied, 4))  # good 1..3, bad 1; bad 2 kept, bad 3 held behind it
         await until(lambda: _kept(board, 1))
         assert await applied() == 4
         held = await store.pool.fetch(f"SELECT stream_id, version FROM {store.schema}.inbox_held")
         assert [(r["stream_id"], r["version"]) for r in held] == [(bad_stream, 3)]
         [status] = await board.read()
         assert status.state == DEGRADED and "consumer_quarantine" in status.problems[0]
-        kept = await store.pool.fetchrow(f"SELECT event_id, stream_id, version, error FROM "
-                                         f"{store.schema}.consumer_quarantine")
+        kept = await store.pool.fetchrow(
+            f"SELECT event_id, stream_id, version, error FROM {store.schema}.consumer_quarantine"
+        )
         assert (kept["event_id"], kept["stream_id"], kept["version"]) == (bad.event_id, bad_stream, 2)
         assert "injected bug" in kept["error"]
     finally:
         await consumer.stop()
 
-    faults.poison.clear()          # the cause is fixed: a restart tries kept records again
+    faults.poison.clear()  # the cause is fixed: a restart tries kept records again
     board = StatusBoard("cases")
     consumer = await start_consumer(store, bootstrap, unique, tmp_path, FlakyFollower(store, faults), board)
     try:

@@ -1,5 +1,6 @@
 """The envelope size bound at append: an event the broker could never take is refused before it
 is stored, so it can never stall a relay. Store level, timers, and RegisterClue over gRPC."""
+
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -64,41 +65,62 @@ async def test_a_timer_whose_event_could_not_fit_is_refused_when_scheduled(store
     small = EventStore(pool, store.schema, FixedClock(due), max_event_bytes=8192)
     with pytest.raises(TooLarge) as refused:
         async with small.unit_of_work() as uow:
-            await timers.schedule(uow, "t-big", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 5000),
-                                  correlation_id="corr-t")
+            await timers.schedule(
+                uow,
+                "t-big",
+                due,
+                "timer-clue-x",
+                events_pb2.ClueRegistered(summary="x" * 5000),
+                correlation_id="corr-t",
+            )
     assert "8,192" in str(refused.value)
     assert await pool.fetchval(f"SELECT count(*) FROM {store.schema}.timers") == 0
-    async with small.unit_of_work() as uow:          # one that fits is scheduled and fires
-        await timers.schedule(uow, "t-small", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 1000),
-                              correlation_id="corr-t")
+    async with small.unit_of_work() as uow:  # one that fits is scheduled and fires
+        await timers.schedule(
+            uow, "t-small", due, "timer-clue-x", events_pb2.ClueRegistered(summary="x" * 1000), correlation_id="corr-t"
+        )
     assert await TimerScheduler(small, small.clock).fire_due() == 1
     assert len(await store.read_stream("timer-clue-x")) == 1
 
 
 def registration(unit: str, subjects: int = 1) -> clues_pb2.RegisterClueRequest:
     return clues_pb2.RegisterClueRequest(
-        source=events_pb2.CLUE_SOURCE_AUDIT, summary="a report",
-        subjects=[identity_pb2.PersonRef(person_id=f"p-{k}", name="Zhang San", unit=unit) for k in range(subjects)])
+        source=events_pb2.CLUE_SOURCE_AUDIT,
+        summary="a report",
+        subjects=[identity_pb2.PersonRef(person_id=f"p-{k}", name="Zhang San", unit=unit) for k in range(subjects)],
+    )
 
 
 async def test_a_valid_clue_over_a_lowered_bound_is_invalid_argument_naming_the_rpc_size_and_limit(
-        database_url, bootstrap, unique, tmp_path):
+    database_url, bootstrap, unique, tmp_path
+):
     """MAX_EVENT_BYTES set below its default shows the service's store takes it from the settings; a
     mebibyte of text never gets that far: the contract refuses it by field."""
-    settings = service_settings("clues", database_url, bootstrap, f"size{unique}", tmp_path,
-                                topic_partitions=1, database_schema=f"size_{unique}", max_event_bytes=8192)
+    settings = service_settings(
+        "clues",
+        database_url,
+        bootstrap,
+        f"size{unique}",
+        tmp_path,
+        topic_partitions=1,
+        database_schema=f"size_{unique}",
+        max_event_bytes=8192,
+    )
     clues = await build_clues(settings).start()
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
             stub = clues_grpc.ClueServiceStub(ch)
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await stub.RegisterClue(registration("u" * MiB), metadata=call_metadata(settings, request_id=str(uuid.uuid4())))
+                await stub.RegisterClue(
+                    registration("u" * MiB), metadata=call_metadata(settings, request_id=str(uuid.uuid4()))
+                )
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert err.value.details() == "subjects[0].unit: at most 200 characters, got 1048576"
             refused_id = str(uuid.uuid4())
             with pytest.raises(grpc.aio.AioRpcError) as err:
-                await stub.RegisterClue(registration("单" * 200, subjects=20),
-                                        metadata=call_metadata(settings, request_id=refused_id))
+                await stub.RegisterClue(
+                    registration("单" * 200, subjects=20), metadata=call_metadata(settings, request_id=refused_id)
+                )
             assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             details = err.value.details()
             assert details.startswith("RegisterClue: the event ClueRegistered would be ")
@@ -106,11 +128,21 @@ async def test_a_valid_clue_over_a_lowered_bound_is_invalid_argument_naming_the_
             size = int(details.split(" would be ")[1].split(" bytes")[0].replace(",", ""))
             assert 20 * 600 < size < 20 * 600 + 4096
             assert await clues.pool.fetchval(f"SELECT count(*) FROM {settings.schema}.events") == 0
-            assert await clues.pool.fetchval(
-                f"SELECT count(*) FROM {settings.schema}.requests WHERE request_id = $1", refused_id) == 0
-            ok = await stub.RegisterClue(registration("Office 3"), metadata=call_metadata(settings, request_id=str(uuid.uuid4())))
+            assert (
+                await clues.pool.fetchval(
+                    f"SELECT count(*) FROM {settings.schema}.requests WHERE request_id = $1", refused_id
+                )
+                == 0
+            )
+            ok = await stub.RegisterClue(
+                registration("Office 3"), metadata=call_metadata(settings, request_id=str(uuid.uuid4()))
+            )
             assert ok.clue_id.startswith("clue-") and ok.version >= 1
-            assert await clues.pool.fetchval(
-                f"SELECT count(*) FROM {settings.schema}.events WHERE stream_id = $1", ok.clue_id) >= 1
+            assert (
+                await clues.pool.fetchval(
+                    f"SELECT count(*) FROM {settings.schema}.events WHERE stream_id = $1", ok.clue_id
+                )
+                >= 1
+            )
     finally:
         await clues.stop()

@@ -1,4 +1,5 @@
 """Event store against a real PostgreSQL: concurrency, idempotency, atomicity, reads."""
+
 import asyncio
 
 import pytest
@@ -38,6 +39,7 @@ async def test_racing_writers_one_wins(store):
             return True
         except Concurrency:
             return False
+
     results = await asyncio.gather(*(write(i) for i in range(10)))
     assert results.count(True) == 1
     assert len(await store.read_stream("clue-race")) == 1
@@ -110,8 +112,9 @@ async def test_a_batch_that_meets_a_concurrent_writer_midway_commits_nothing(sto
                 return await store.append("clue-mid", 1, batch)
             async with store.unit_of_work() as uow:
                 return await uow.append("clue-mid", 1, batch)
+
         task = asyncio.create_task(ours())
-        await asyncio.sleep(0.3)          # ours is now waiting on the rival's version 2
+        await asyncio.sleep(0.3)  # ours is now waiting on the rival's version 2
         assert not task.done()
         await rival.commit()
     with pytest.raises(Concurrency) as err:
@@ -147,4 +150,5 @@ async def test_racing_standalone_appends_one_wins(store):
             return True
         except Concurrency:
             return False
+
     assert (await asyncio.gather(*(write(i) for i in range(10)))).count(True) == 1

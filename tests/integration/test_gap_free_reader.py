@@ -11,6 +11,7 @@ to it run naive readers that get it wrong, to show the set-up really produces th
   took its xid early (it wrote another row first) appends a stream's next version after a
   younger transaction wrote the version before it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,11 +28,11 @@ from tests.workload import Mix, random_writer, write_inbox_row
 # the contention, and so the naive readers' losses.
 WRITERS = 24
 TX_PER_WRITER = 60
-SHARED_STREAMS = 8            # every writer writes to these ...
-OWN_STREAM_SHARE = 0.2        # ... and now and then to a stream of its own
-INBOX_FIRST_SHARE = 0.3       # transactions that write an inbox row and wait before appending
-ROLLBACK_SHARE = 0.07         # transactions that append and then raise
-SAFE_READ_LIMIT = 50          # small pages, so the reader's cursor is exercised
+SHARED_STREAMS = 8  # every writer writes to these ...
+OWN_STREAM_SHARE = 0.2  # ... and now and then to a stream of its own
+INBOX_FIRST_SHARE = 0.3  # transactions that write an inbox row and wait before appending
+ROLLBACK_SHARE = 0.07  # transactions that append and then raise
+SAFE_READ_LIMIT = 50  # small pages, so the reader's cursor is exercised
 MIN_COMMITTED = 500
 MIX = Mix(WRITERS, TX_PER_WRITER, SHARED_STREAMS, OWN_STREAM_SHARE, INBOX_FIRST_SHARE, ROLLBACK_SHARE)
 
@@ -49,10 +50,11 @@ async def snapshot_xmin(conn) -> int:
 # Concurrent run: 24 writers, a safe reader and a naive reader, then the books are balanced.
 # --------------------------------------------------------------------------------------------
 
+
 async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, pool):
     seed = int(os.environ.get("GAP_TEST_SEED", random.randrange(1 << 30)))
-    committed: dict[str, tuple[str, int]] = {}           # event id -> (stream, version)
-    tx_xids: dict[tuple[str, int], int] = {}              # (stream, first version) -> writer's xid
+    committed: dict[str, tuple[str, int]] = {}  # event id -> (stream, version)
+    tx_xids: dict[tuple[str, int], int] = {}  # (stream, first version) -> writer's xid
     stats = Counter()
     writers_done = asyncio.Event()
 
@@ -75,8 +77,7 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
             polls += 1
             for e in batch:
                 if e.version != last_version[e.stream_id] + 1:
-                    safe_violations.append(
-                        f"{e.stream_id} v{e.version} after v{last_version[e.stream_id]}")
+                    safe_violations.append(f"{e.stream_id} v{e.version} after v{last_version[e.stream_id]}")
                 last_version[e.stream_id] = max(last_version[e.stream_id], e.version)
             safe_seen.extend(batch)
             if not done_before_read:
@@ -97,8 +98,8 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
             while True:
                 done_before_read = writers_done.is_set()
                 rows = await conn.fetch(
-                    f"SELECT position, event_id FROM {store.schema}.events "
-                    f"WHERE position > $1 ORDER BY position", last)
+                    f"SELECT position, event_id FROM {store.schema}.events WHERE position > $1 ORDER BY position", last
+                )
                 polls += 1
                 if rows:
                     naive_seen.extend(str(r["event_id"]) for r in rows)
@@ -123,7 +124,8 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             f"SELECT stream_id, version, event_id, order_key::text::bigint AS order_key "
-            f"FROM {store.schema}.events ORDER BY stream_id, version")
+            f"FROM {store.schema}.events ORDER BY stream_id, version"
+        )
     by_stream = defaultdict(list)
     for r in rows:
         by_stream[r["stream_id"]].append(r)
@@ -135,16 +137,18 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
         xids = [tx_xids[k] for k in sorted(k for k in tx_xids if k[0] == stream)]
         inversions += sum(1 for a, b in zip(xids, xids[1:]) if b < a)
     naive_lost = set(committed) - set(naive_seen)
-    print(f"\n[gap-free reader] seed={seed} writers={WRITERS} tx={WRITERS * TX_PER_WRITER} "
-          f"committed_tx={stats['committed_tx']} committed_events={len(committed)} "
-          f"rolled_back={stats['rolled_back_tx']} conflicts={stats['conflicts']} "
-          f"inbox_first_committed={stats['inbox_first_committed']} "
-          f"bare_xid_inversions={inversions}\n"
-          f"[gap-free reader] safe reader: {len(safe_seen)} events read "
-          f"({stats['safe_read_while_writing']} while writers ran), {safe_polls} polls | "
-          f"naive reader: lost {len(naive_lost)} of {len(committed)} "
-          f"({100 * len(naive_lost) / max(1, len(committed)):.1f}%), {naive_polls} polls | "
-          f"writing {writing:.2f}s, total {elapsed:.2f}s")
+    print(
+        f"\n[gap-free reader] seed={seed} writers={WRITERS} tx={WRITERS * TX_PER_WRITER} "
+        f"committed_tx={stats['committed_tx']} committed_events={len(committed)} "
+        f"rolled_back={stats['rolled_back_tx']} conflicts={stats['conflicts']} "
+        f"inbox_first_committed={stats['inbox_first_committed']} "
+        f"bare_xid_inversions={inversions}\n"
+        f"[gap-free reader] safe reader: {len(safe_seen)} events read "
+        f"({stats['safe_read_while_writing']} while writers ran), {safe_polls} polls | "
+        f"naive reader: lost {len(naive_lost)} of {len(committed)} "
+        f"({100 * len(naive_lost) / max(1, len(committed)):.1f}%), {naive_polls} polls | "
+        f"writing {writing:.2f}s, total {elapsed:.2f}s"
+    )
 
     # Writers ran as intended, and the store holds exactly what they say they committed.
     assert stats["writers_finished"] == WRITERS
@@ -157,8 +161,8 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
     dupes = [i for i, n in Counter(ids).items() if n > 1]
     assert not dupes, f"safe reader saw {len(dupes)} events more than once"
     assert set(ids) == set(committed), (
-        f"safe reader missed {len(set(committed) - set(ids))}, "
-        f"saw {len(set(ids) - set(committed))} not committed")
+        f"safe reader missed {len(set(committed) - set(ids))}, saw {len(set(ids) - set(committed))} not committed"
+    )
     assert not safe_violations, safe_violations[:10]
     assert stats["safe_read_while_writing"] > len(committed) // 2  # it followed the writers live
     seen_versions = defaultdict(list)
@@ -181,6 +185,7 @@ async def test_read_all_is_gap_free_and_stream_ordered_under_concurrency(store, 
 # --------------------------------------------------------------------------------------------
 # Deterministic cases, with transactions ordered by hand.
 # --------------------------------------------------------------------------------------------
+
 
 class Poller:
     """Follows `read_all` in the background and records what it yields, in order."""
@@ -231,19 +236,19 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
         poller.start()
         await tx_a.start()
         open_txs.append(tx_a)
-        await write_inbox_row(store, conn_a, S)         # A takes its xid first ...
+        await write_inbox_row(store, conn_a, S)  # A takes its xid first ...
         xid_a = await xact_id(conn_a)
         await tx_c.start()
         open_txs.append(tx_c)
         await write_inbox_row(store, conn_c, "elsewhere")  # ... then C ...
         xid_c = await xact_id(conn_c)
-        async with store.unit_of_work() as uow_b:      # ... then B, which appends S v1 and commits
+        async with store.unit_of_work() as uow_b:  # ... then B, which appends S v1 and commits
             await uow_b.append(S, 0, [clue_event(S)])
             xid_b = await xact_id(uow_b.conn)
         assert xid_a < xid_c < xid_b
 
         await poller.settle()
-        assert await store.read_all() == []            # v1 waits for A and C (xmin = xid_A)
+        assert await store.read_all() == []  # v1 waits for A and C (xmin = xid_A)
 
         uow_a = UnitOfWork(store, conn_a)
         assert await uow_a.stream_version(S) == 1
@@ -254,9 +259,14 @@ async def test_older_xid_appending_next_version_does_not_overtake(store, pool):
         await poller.settle()
         async with pool.acquire() as conn:
             xmin = await snapshot_xmin(conn)
-            keys = {r["version"]: r["order_key"] for r in await conn.fetch(
-                f"SELECT version, order_key::text::bigint AS order_key "
-                f"FROM {store.schema}.events WHERE stream_id = $1", S)}
+            keys = {
+                r["version"]: r["order_key"]
+                for r in await conn.fetch(
+                    f"SELECT version, order_key::text::bigint AS order_key "
+                    f"FROM {store.schema}.events WHERE stream_id = $1",
+                    S,
+                )
+            }
         # Control: with bare xids, v2 (xid_A) is below xmin and v1 (xid_B) is not.
         assert xid_a < xmin <= xid_c < xid_b
         bare = {1: xid_b, 2: xid_a}
@@ -298,7 +308,7 @@ async def test_late_commit_is_not_skipped(store, pool):
             first = await conn.fetch(naive.format(s=store.schema), 0)
             assert [r["stream_id"] for r in first] == ["clue-early"]
             last = first[-1]["position"]
-        assert await store.read_all() == []            # B waits behind A's open transaction
+        assert await store.read_all() == []  # B waits behind A's open transaction
     except BaseException:
         await tx_a.rollback()
         raise

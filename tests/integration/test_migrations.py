@@ -1,6 +1,7 @@
 """Numbered migrations on a real PostgreSQL: applied in order and recorded, once, by replicas
 starting at once; a schema recording what the code does not know refuses to start; a schema made
 before migrations were numbered is adopted with nothing lost."""
+
 import asyncio
 import uuid
 from datetime import datetime, timezone
@@ -30,10 +31,13 @@ from tests.integration.test_inbox import raw_event
 async def _third(conn, schema: str) -> None:
     await conn.execute(f"ALTER TABLE {schema}.entries ADD COLUMN note text")
 
+
 # none of these may run twice: a second run fails (table exists, key taken, column exists)
-TOY = (Migration("toy", 1, "entries", "CREATE TABLE {s}.entries (n int PRIMARY KEY)"),
-       Migration("toy", 2, "first entry", "INSERT INTO {s}.entries VALUES (1)"),
-       Migration("toy", 3, "a note on each entry", _third))
+TOY = (
+    Migration("toy", 1, "entries", "CREATE TABLE {s}.entries (n int PRIMARY KEY)"),
+    Migration("toy", 2, "first entry", "INSERT INTO {s}.entries VALUES (1)"),
+    Migration("toy", 3, "a note on each entry", _third),
+)
 OTHER = (Migration("other", 1, "others", "CREATE TABLE {s}.others (n int PRIMARY KEY)"),)
 CLUES = (*KERNEL_MIGRATIONS, *CLUES_MIGRATIONS)
 AUDIT = (*KERNEL_MIGRATIONS, *AUDIT_MIGRATIONS)
@@ -49,16 +53,24 @@ class Log:
 
 
 async def recorded(pool, schema):
-    return [tuple(r) for r in await pool.fetch(
-        f"SELECT component, number, name FROM {schema}.schema_migrations ORDER BY component, number")]
+    return [
+        tuple(r)
+        for r in await pool.fetch(
+            f"SELECT component, number, name FROM {schema}.schema_migrations ORDER BY component, number"
+        )
+    ]
 
 
 async def test_applied_in_order_recorded_and_logged(pool, unique):
     schema, log = f"m_{unique}", Log()
     applied = await migrations.apply(pool, schema, (*TOY, *OTHER), log)
     assert [(m.component, m.number) for m in applied] == [("toy", 1), ("toy", 2), ("toy", 3), ("other", 1)]
-    assert await recorded(pool, schema) == [("other", 1, "others"), ("toy", 1, "entries"), ("toy", 2, "first entry"),
-                                            ("toy", 3, "a note on each entry")]
+    assert await recorded(pool, schema) == [
+        ("other", 1, "others"),
+        ("toy", 1, "entries"),
+        ("toy", 2, "first entry"),
+        ("toy", 3, "a note on each entry"),
+    ]
     assert [tuple(r) for r in await pool.fetch(f"SELECT n, note FROM {schema}.entries")] == [(1, None)]
     assert log.lines == [("schema.migrated", {"schema": schema, "applied": 4, "versions": {"other": 1, "toy": 3}})]
 
@@ -76,8 +88,12 @@ async def test_replicas_starting_at_once_apply_each_migration_once(pool, unique)
     for attempt in range(3):
         schema = f"m_{unique}_{attempt}"
         replicas = await asyncio.gather(*(migrations.apply(pool, schema, (*TOY, *OTHER)) for _ in range(8)))
-        assert sorted((m.component, m.number) for applied in replicas for m in applied) == \
-            [("other", 1), ("toy", 1), ("toy", 2), ("toy", 3)]
+        assert sorted((m.component, m.number) for applied in replicas for m in applied) == [
+            ("other", 1),
+            ("toy", 1),
+            ("toy", 2),
+            ("toy", 3),
+        ]
         assert len(await recorded(pool, schema)) == 4
 
 
@@ -88,9 +104,19 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
     assert sum(len(applied) for applied in replicas) == len(set(EVERYTHING))
     async with pool.acquire() as conn:
         assert await migrations.versions(conn, schema) == {
-            "audit.checkpoints": 1, "audit.completeness": 1, "audit.ledger": 4, "audit.projections": 1,
-            "cases.measure_ledger": 1, "clues.informants": 1, "clues.ledger": 1, "clues.numbers": 1,
-            "quarantine": 1, "requests": 1, "store": 2, "timers": 1}
+            "audit.checkpoints": 1,
+            "audit.completeness": 1,
+            "audit.ledger": 4,
+            "audit.projections": 1,
+            "cases.measure_ledger": 1,
+            "clues.informants": 1,
+            "clues.ledger": 1,
+            "clues.numbers": 1,
+            "quarantine": 1,
+            "requests": 1,
+            "store": 2,
+            "timers": 1,
+        }
 
 
 async def test_a_schema_recording_an_unknown_migration_refuses_to_start(pool, unique):
@@ -99,7 +125,7 @@ async def test_a_schema_recording_an_unknown_migration_refuses_to_start(pool, un
     await pool.execute(f"INSERT INTO {schema}.schema_migrations VALUES ('toy', 4, 'from a newer version')")
     with pytest.raises(MigrationRefused, match=rf"schema {schema}: toy records migration\(s\) \[4\] .* knows 1\.\.3"):
         await migrations.apply(pool, schema, (*OTHER, *TOY))
-    assert ("other", 1, "others") not in await recorded(pool, schema)      # refused before applying anything
+    assert ("other", 1, "others") not in await recorded(pool, schema)  # refused before applying anything
     await pool.execute(f"DELETE FROM {schema}.schema_migrations WHERE component = 'toy' AND number IN (2, 4)")
     with pytest.raises(MigrationRefused, match=r"toy records migrations \[1, 3\], not 1\.\.2 without a gap"):
         await migrations.apply(pool, schema, TOY)
@@ -114,6 +140,7 @@ async def test_code_numbering_each_component_from_one_in_order(pool, unique):
 
 # -- adoption of a schema made before migrations were numbered ------------------------------
 
+
 async def make_previous(pool, schema, *parts):
     async with pool.acquire() as conn:
         await conn.execute(f"CREATE SCHEMA {schema}")
@@ -123,23 +150,44 @@ async def make_previous(pool, schema, *parts):
 
 async def snapshot(pool, schema) -> dict:
     """Every row of every table but the migration records, in a comparable form."""
-    tables = [r[0] for r in await pool.fetch(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> "
-        "'schema_migrations'", schema)]
-    return {t: sorted((tuple(r.items()) for r in await pool.fetch(f"SELECT * FROM {schema}.{t}")), key=repr)
-            for t in tables}
+    tables = [
+        r[0]
+        for r in await pool.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name <> "
+            "'schema_migrations'",
+            schema,
+        )
+    ]
+    return {
+        t: sorted((tuple(r.items()) for r in await pool.fetch(f"SELECT * FROM {schema}.{t}")), key=repr) for t in tables
+    }
 
 
 async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lost(pool, unique):
     schema = f"old_clues_{unique}"
-    await make_previous(pool, schema, previous.STORE, previous.REQUESTS, previous.TIMERS, previous.QUARANTINE,
-                        previous.CLUE_LEDGER, previous.CLUE_NUMBERS, previous.INFORMANTS)
+    await make_previous(
+        pool,
+        schema,
+        previous.STORE,
+        previous.REQUESTS,
+        previous.TIMERS,
+        previous.QUARANTINE,
+        previous.CLUE_LEDGER,
+        previous.CLUE_NUMBERS,
+        previous.INFORMANTS,
+    )
     store = EventStore(pool, schema, FixedClock())
     clue = f"clue-{uuid.uuid4()}"
     await store.append(clue, 0, [clue_event(clue, "before the upgrade")])
     async with store.unit_of_work() as uow:
-        await timers.schedule(uow, "t-old", datetime(2026, 2, 1, tzinfo=timezone.utc), clue,
-                              events_pb2.ClueRegistered(clue_id=clue), correlation_id="corr-old")
+        await timers.schedule(
+            uow,
+            "t-old",
+            datetime(2026, 2, 1, tzinfo=timezone.utc),
+            clue,
+            events_pb2.ClueRegistered(clue_id=clue),
+            correlation_id="corr-old",
+        )
         await numbering.next_number(uow.conn, schema, "office-a", 2026)
         await InformantVault(schema, AESGCM.generate_key(bit_length=256)).seal(uow.conn, clue, {"name": "x"})
         await uow.conn.execute(
@@ -147,34 +195,56 @@ async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lo
             f"INSERT INTO {schema}.relay_cursor (topic, published, through_count) VALUES ('clues.events.v1', 1, 1); "
             f"INSERT INTO {schema}.ledger VALUES ('{clue}', 'office-a-2026-0001', 'REGISTERED', 'office-a', "
             f"'office-a', '', now(), now(), 1, 's', '[]', '', 1); "
-            f"INSERT INTO {schema}.holders VALUES ('office-a', '{clue}')")
+            f"INSERT INTO {schema}.holders VALUES ('office-a', '{clue}')"
+        )
     before = await snapshot(pool, schema)
     log = Log()
     await migrations.apply(pool, schema, CLUES, log)
     assert await snapshot(pool, schema) == before
-    assert log.lines[0][1]["versions"] == {"clues.informants": 1, "clues.ledger": 1, "clues.numbers": 1,
-                                           "quarantine": 1, "requests": 1, "store": 2, "timers": 1}
-    await store.append(clue, 1, [clue_event(clue, "after the upgrade")])     # the stream goes on
+    assert log.lines[0][1]["versions"] == {
+        "clues.informants": 1,
+        "clues.ledger": 1,
+        "clues.numbers": 1,
+        "quarantine": 1,
+        "requests": 1,
+        "store": 2,
+        "timers": 1,
+    }
+    await store.append(clue, 1, [clue_event(clue, "after the upgrade")])  # the stream goes on
     assert [e.version for e in await store.read_stream(clue)] == [1, 2]
 
 
 async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_lost(pool, unique):
     schema = f"old_audit_{unique}"
-    await make_previous(pool, schema, previous.STORE, previous.REQUESTS, previous.TIMERS, previous.QUARANTINE,
-                        previous.AUDIT_LEDGER, previous.COMPLETENESS, previous.PROJECTION_POSITIONS, previous.STORY,
-                        "INSERT INTO {s}.projection_positions VALUES ('story', 0) ON CONFLICT DO NOTHING",
-                        previous.CHECKPOINTS)
+    await make_previous(
+        pool,
+        schema,
+        previous.STORE,
+        previous.REQUESTS,
+        previous.TIMERS,
+        previous.QUARANTINE,
+        previous.AUDIT_LEDGER,
+        previous.COMPLETENESS,
+        previous.PROJECTION_POSITIONS,
+        previous.STORY,
+        "INSERT INTO {s}.projection_positions VALUES ('story', 0) ON CONFLICT DO NOTHING",
+        previous.CHECKPOINTS,
+    )
     recorder = Recorder(EventStore(pool, schema, FixedClock()), consumer="old-ledger")
     raws = [raw_event(f"clue-old{s}", v) for v in (1, 2) for s in range(3)]
     assert await recorder.record_batch([(r, Source("t", 0, k)) for k, r in enumerate(raws)]) == len(raws)
     before = await snapshot(pool, schema)
     await migrations.apply(pool, schema, AUDIT)
-    await recorder.migrate()                        # what the audit service runs next at start
+    await recorder.migrate()  # what the audit service runs next at start
     assert await snapshot(pool, schema) == before
     async with pool.acquire() as conn:
         versions = await migrations.versions(conn, schema)
         assert {c: v for c, v in versions.items() if c.startswith("audit.")} == {
-            "audit.checkpoints": 1, "audit.completeness": 1, "audit.ledger": 4, "audit.projections": 1}
+            "audit.checkpoints": 1,
+            "audit.completeness": 1,
+            "audit.ledger": 4,
+            "audit.projections": 1,
+        }
         more = raw_event("clue-old0", 3)
         assert await recorder.record(more, Source("t", 0, 9)) == 1
         assert await audit_ledger.size(conn, schema) == len(raws) + 1
@@ -183,9 +253,15 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
 async def test_a_cursor_from_before_published_counts_gains_its_column(pool, unique):
     """A store older still (relay cursor without `through_count`): migration 2 of the store adds it."""
     schema = f"older_{unique}"
-    await make_previous(pool, schema, previous.STORE.replace(
-        "ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint;", ""))
+    await make_previous(
+        pool,
+        schema,
+        previous.STORE.replace("ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint;", ""),
+    )
     await pool.execute(f"INSERT INTO {schema}.relay_cursor (topic, published) VALUES ('t', 5)")
     await EventStore(pool, schema, FixedClock()).migrate()
-    assert tuple(await pool.fetchrow(f"SELECT topic, published, through_count FROM {schema}.relay_cursor")) == \
-        ("t", 5, None)
+    assert tuple(await pool.fetchrow(f"SELECT topic, published, through_count FROM {schema}.relay_cursor")) == (
+        "t",
+        5,
+        None,
+    )

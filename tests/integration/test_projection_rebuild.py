@@ -2,6 +2,7 @@
 services' own events on a real PostgreSQL: equal row for row to what the commands kept; damage
 found by a check and mended by a rebuild, from the code and from `python -m kernel.rebuild`;
 commands going on during a rebuild neither lost nor doubled."""
+
 import os
 import subprocess
 import sys
@@ -31,8 +32,12 @@ from tests.integration.test_cases_timers import INV, T0, case_under_investigatio
 from tests.integration.test_clue_reconciliation import CM, CST, HEAD, RES, ctx as clue_ctx, registered, step
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYS = {"ledger": "clue_id", "holders": "office, clue_id", "notices": "clue_id, notice_id",
-        "measure_ledger": "measure_id"}
+KEYS = {
+    "ledger": "clue_id",
+    "holders": "office, clue_id",
+    "notices": "clue_id, notice_id",
+    "measure_ledger": "measure_id",
+}
 
 
 @pytest.fixture
@@ -52,24 +57,35 @@ async def kept(store, clues, handlers):
     """Clues and measures in several states, kept by their commands; their ids."""
     h, clock = clues
     moved, _ = await registered(h, clock, n=1)
-    await step(h, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", CM))      # two holders
+    await step(h, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", CM))  # two holders
     met, _ = await registered(h, clock, n=2)
     clock.set(clock.now() + timedelta(days=1))
-    await step(h, clock, met, c.IssueSupervisionNotice(met, "N-1", "", clock.now() + timedelta(days=9), "DISPOSED",
-                                                       clock.now(), CM))
+    await step(
+        h,
+        clock,
+        met,
+        c.IssueSupervisionNotice(met, "N-1", "", clock.now() + timedelta(days=9), "DISPOSED", clock.now(), CM),
+    )
     await step(h, clock, met, c.ProposeDisposal(met, "TALK_OR_LETTER", "specific", RES))
-    await step(h, clock, met, c.ApproveDisposal(met, HEAD))                                  # the notice met
+    await step(h, clock, met, c.ApproveDisposal(met, HEAD))  # the notice met
     open_, _ = await registered(h, clock, n=3)
-    await step(h, clock, open_, c.IssueSupervisionNotice(open_, "N-2", "", clock.now() + timedelta(days=5),
-                                                         "DISPOSED", clock.now(), CM))
-    received = f"clue-{uuid.uuid4()}"                                                        # not yet registered
-    await h.register(c.RegisterClue(received, "PETITION", (Subject("P-4", "Wu"),), "a letter", clock.now(), False, CM),
-                     None, clue_ctx())
+    await step(
+        h,
+        clock,
+        open_,
+        c.IssueSupervisionNotice(open_, "N-2", "", clock.now() + timedelta(days=5), "DISPOSED", clock.now(), CM),
+    )
+    received = f"clue-{uuid.uuid4()}"  # not yet registered
+    await h.register(
+        c.RegisterClue(received, "PETITION", (Subject("P-4", "Wu"),), "a letter", clock.now(), False, CM),
+        None,
+        clue_ctx(),
+    )
     case_id = await case_under_investigation(handlers)
     detention = await new_measure(handlers, case_id, "DETENTION")
-    assert await TimerScheduler(store, FixedClock(T0 + timedelta(hours=25))).fire_due() == 1   # the notice overdue
+    assert await TimerScheduler(store, FixedClock(T0 + timedelta(hours=25))).fire_due() == 1  # the notice overdue
     late = T0 + timedelta(hours=26)
-    await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)   # folds it
+    await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)  # folds it
     ban = await new_measure(handlers, case_id, "EXIT_BAN")
     await on_measure(handlers, ban, m.EndMeasure(ban, "LIFTED", "no longer needed", late, INV), late)
     requested = await new_measure(handlers, case_id, "DETENTION", by=None)
@@ -104,27 +120,37 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
         detention, ban, _ = kept["measures"]
         await conn.execute(f"DELETE FROM {s}.ledger WHERE clue_id = $1", open_)
         await conn.execute(f"UPDATE {s}.ledger SET status = 'CLOSED' WHERE clue_id = $1", moved)
-        await conn.execute(f"INSERT INTO {s}.ledger SELECT 'clue-stray', clue_number, status, receiving_office, "
-                           f"handling_office, priority, received_at, stage_since, stage_version, summary, subjects, "
-                           f"batch_reference, version FROM {s}.ledger WHERE clue_id = $1", met)
+        await conn.execute(
+            f"INSERT INTO {s}.ledger SELECT 'clue-stray', clue_number, status, receiving_office, "
+            f"handling_office, priority, received_at, stage_since, stage_version, summary, subjects, "
+            f"batch_reference, version FROM {s}.ledger WHERE clue_id = $1",
+            met,
+        )
         await conn.execute(f"DELETE FROM {s}.holders WHERE clue_id = $1 AND office = 'supervision_2'", moved)
         await conn.execute(f"UPDATE {s}.notices SET satisfied_at = NULL WHERE clue_id = $1", met)
         await conn.execute(f"DELETE FROM {s}.measure_ledger WHERE measure_id = $1", ban)
         await conn.execute(f"UPDATE {s}.measure_ledger SET notice_overdue = false WHERE measure_id = $1", detention)
-        await conn.execute(f"INSERT INTO {s}.measure_ledger SELECT 'measure-stray', case_id, office, kind, person_id, "
-                           f"status, starts_at, ends_at, extensions, notice_due, notice_given, notice_overdue, version "
-                           f"FROM {s}.measure_ledger WHERE measure_id = $1", detention)
+        await conn.execute(
+            f"INSERT INTO {s}.measure_ledger SELECT 'measure-stray', case_id, office, kind, person_id, "
+            f"status, starts_at, ends_at, extensions, notice_due, notice_given, notice_overdue, version "
+            f"FROM {s}.measure_ledger WHERE measure_id = $1",
+            detention,
+        )
         damaged = {p.table: await dump(conn, s, p.table) for p in projections()}
         found = {p.name: await rebuild(conn, s, p, replace=False) for p in projections()}
         assert {name: (d.missing, d.extra) for name, d in found.items()} == {
-            "ledger": (2, 2), "holders": (1, 0), "notices": (1, 1), "measure_ledger": (2, 2)}
-        assert {p.table: await dump(conn, s, p.table) for p in projections()} == damaged   # a check changes nothing
+            "ledger": (2, 2),
+            "holders": (1, 0),
+            "notices": (1, 1),
+            "measure_ledger": (2, 2),
+        }
+        assert {p.table: await dump(conn, s, p.table) for p in projections()} == damaged  # a check changes nothing
     assert cli(database_url, "clues", s, "--check").returncode == 1
     mended = cli(database_url, "clues", s)
     assert mended.returncode == 0, mended.stderr
     assert "ledger: " in mended.stdout and "streams read" in mended.stdout
     assert "replaced by the rebuild" in mended.stdout
-    assert "stream" in mended.stderr                                           # the progress bar
+    assert "stream" in mended.stderr  # the progress bar
     assert cli(database_url, "cases", s, "--check", "--projection", "measure_ledger").returncode == 1
     assert cli(database_url, "cases", s, "--quiet").returncode == 0
     checked = cli(database_url, "cases", s, "--check")
@@ -136,19 +162,23 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
 async def test_commands_going_on_during_a_rebuild_are_neither_lost_nor_doubled(store, clues, kept):
     h, clock = clues
     p = next(p for p in projections() if p.name == "ledger")
-    first = min(kept["clues"][:3])          # a registered clue among the two read first (one page each)
-    meanwhile = [None, lambda: step(h, clock, first, c.EscalateClue(first, "supervision_3", "again", CM)),
-                 lambda: registered(h, clock, n=9)]
+    first = min(kept["clues"][:3])  # a registered clue among the two read first (one page each)
+    meanwhile = [
+        None,
+        lambda: step(h, clock, first, c.EscalateClue(first, "supervision_3", "again", CM)),
+        lambda: registered(h, clock, n=9),
+    ]
 
     async with store.pool.acquire() as conn:
-        async def command_meanwhile(n):                 # after pages 2 and 3, a command commits
+
+        async def command_meanwhile(n):  # after pages 2 and 3, a command commits
             if meanwhile and not conn.is_in_transaction() and (command := meanwhile.pop(0)):
                 await command()
 
         done = await rebuild(conn, store.schema, p, replace=True, tick=command_meanwhile, chunk_size=1)
         assert done.equal and done.replaced and not meanwhile
         assert (await rebuild(conn, store.schema, p, replace=False)).equal
-        await registered(h, clock, n=10)                                       # the swapped table is live
+        await registered(h, clock, n=10)  # the swapped table is live
         assert (await rebuild(conn, store.schema, p, replace=False)).equal
         assert len(await dump(conn, store.schema, "ledger")) == 6
 
@@ -156,13 +186,29 @@ async def test_commands_going_on_during_a_rebuild_are_neither_lost_nor_doubled(s
 def cli(database_url, *args):
     """`python -m kernel.rebuild --service SERVICE --schema SCHEMA …` on the test's database."""
     service, schema, *rest = args
-    return subprocess.run([sys.executable, "-m", "kernel.rebuild", "--database-url", database_url,
-                           "--service", service, "--schema", schema, *rest], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'gen'}"}, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kernel.rebuild",
+            "--database-url",
+            database_url,
+            "--service",
+            service,
+            "--schema",
+            schema,
+            *rest,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}:{ROOT / 'gen'}"},
+        timeout=120,
+    )
 
 
 async def test_the_command_says_what_it_cannot_do(store, database_url):
-    assert cli(database_url, "sanctions", store.schema).returncode == 2        # keeps no projections
+    assert cli(database_url, "sanctions", store.schema).returncode == 2  # keeps no projections
     assert cli(database_url, "clues", store.schema, "--projection", "nothing").returncode == 2
     assert cli(database_url, "clues", "nowhere").returncode == 2
     helped = cli(database_url, "clues", store.schema, "--help")

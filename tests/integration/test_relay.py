@@ -17,6 +17,7 @@ Topics are read with group-less consumers (assign + seek_to_beginning): tansu ho
 for seconds and misreports end offsets, so a read ends when every expected event was seen and
 the topic then stayed quiet for a while.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,8 @@ from tests.workload import Mix, random_writer
 
 ON_TANSU = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
 needs_private_broker = pytest.mark.skipif(
-    not ON_TANSU, reason="restarts a private embedded broker; not possible against a real Kafka")
+    not ON_TANSU, reason="restarts a private embedded broker; not possible against a real Kafka"
+)
 
 # Tuning of the concurrent run (a few seconds on 2 cores).
 WRITERS = 24
@@ -49,7 +51,7 @@ SHARED_STREAMS = 6
 OWN_STREAM_SHARE = 0.25
 INBOX_FIRST_SHARE = 0.3
 ROLLBACK_SHARE = 0.05
-RELAY_BATCH = 25              # small batches, so the relay's cursor moves many times
+RELAY_BATCH = 25  # small batches, so the relay's cursor moves many times
 PARTITIONS = 3
 MIX = Mix(WRITERS, TX_PER_WRITER, SHARED_STREAMS, OWN_STREAM_SHARE, INBOX_FIRST_SHARE, ROLLBACK_SHARE)
 
@@ -76,6 +78,7 @@ class Record:
 # Helpers
 # --------------------------------------------------------------------------------------------
 
+
 async def append(store: EventStore, stream_id: str, n: int = 1) -> list:
     async with store.unit_of_work() as uow:
         version = await uow.stream_version(stream_id)
@@ -90,14 +93,16 @@ async def stored_events(store: EventStore) -> dict[str, tuple[str, int, bytes]]:
 
 async def relay_state(store: EventStore, spec: TopicSpec) -> tuple[Cursor, str]:
     row = await store.pool.fetchrow(
-        f"SELECT order_key, position, epoch FROM {store.schema}.relay_cursor WHERE topic = $1", spec.name)
+        f"SELECT order_key, position, epoch FROM {store.schema}.relay_cursor WHERE topic = $1", spec.name
+    )
     if row is None:
         return Cursor(), ""
     return Cursor(int(row["order_key"]), row["position"]), row["epoch"]
 
 
-async def wait_caught_up(store: EventStore, spec: TopicSpec, relay_task: asyncio.Task,
-                         timeout: float = 20.0, not_epoch: str | None = None) -> str:
+async def wait_caught_up(
+    store: EventStore, spec: TopicSpec, relay_task: asyncio.Task, timeout: float = 20.0, not_epoch: str | None = None
+) -> str:
     """Until the relay has a marker (an epoch other than `not_epoch`) and its cursor is at the end
     of the store. Call only when no writer is open, so 'at the end' cannot change under us."""
     deadline = time.monotonic() + timeout
@@ -111,15 +116,17 @@ async def wait_caught_up(store: EventStore, spec: TopicSpec, relay_task: asyncio
         await asyncio.sleep(0.05)
 
 
-async def read_topic(bootstrap: str, topic: str, expect: set[str], *, quiet: float = 1.0,
-                     timeout: float = 20.0) -> tuple[list[Record], int]:
+async def read_topic(
+    bootstrap: str, topic: str, expect: set[str], *, quiet: float = 1.0, timeout: float = 20.0
+) -> tuple[list[Record], int]:
     """Every record of every partition from the beginning (markers separated out).
 
     Reads until every event id in `expect` was seen and nothing new arrived for `quiet` seconds
     (end offsets are not trusted on tansu). Returns (event records in fetch order, marker count).
     """
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     records: list[Record] = []
     markers = 0
@@ -134,7 +141,7 @@ async def read_topic(bootstrap: str, topic: str, expect: set[str], *, quiet: flo
             batch = await consumer.getmany(*tps, timeout_ms=200)
             for tp, msgs in batch.items():
                 for m in msgs:
-                    if m.key == WATERMARK_KEY:      # what the relay published: tested in test_relay_watermarks
+                    if m.key == WATERMARK_KEY:  # what the relay published: tested in test_relay_watermarks
                         continue
                     if m.key == MARKER_KEY:
                         markers += 1
@@ -148,8 +155,10 @@ async def read_topic(bootstrap: str, topic: str, expect: set[str], *, quiet: flo
                 return records, markers
             if now > deadline:
                 missing = expect - seen
-                raise AssertionError(f"topic {topic}: {len(missing)} of {len(expect)} events not seen "
-                                     f"after {timeout} s (e.g. {sorted(missing)[:3]})")
+                raise AssertionError(
+                    f"topic {topic}: {len(missing)} of {len(expect)} events not seen "
+                    f"after {timeout} s (e.g. {sorted(missing)[:3]})"
+                )
     finally:
         await consumer.stop()
 
@@ -175,12 +184,13 @@ def check_records(records: list[Record], stored: dict[str, tuple[str, int, bytes
         seen[r.event_id] += 1
     for partition, recs in per_partition.items():
         recs.sort(key=lambda r: r.offset)
-        prev: dict[str, int] = defaultdict(int)   # version of the stream's previous record here
+        prev: dict[str, int] = defaultdict(int)  # version of the stream's previous record here
         for r in recs:
             stream, version, _ = stored[r.event_id]
             # Next version, or a jump back (a resend restarting at a version already sent).
             assert version <= prev[stream] + 1, (
-                f"p{partition}@{r.offset}: {stream} v{version} follows v{prev[stream]}: skipped ahead")
+                f"p{partition}@{r.offset}: {stream} v{version} follows v{prev[stream]}: skipped ahead"
+            )
             prev[stream] = version
     return seen
 
@@ -197,6 +207,7 @@ async def stop_relay(relay: OutboxRelay, task: asyncio.Task | None) -> None:
 # 1. Concurrent writers while the relay publishes
 # --------------------------------------------------------------------------------------------
 
+
 async def test_relay_publishes_every_committed_event_once_in_stream_order(store, bootstrap, spec):
     seed = int(os.environ.get("RELAY_TEST_SEED", random.randrange(1 << 30)))
     committed: set[str] = set()
@@ -204,12 +215,17 @@ async def test_relay_publishes_every_committed_event_once_in_stream_order(store,
     stats = Counter()
 
     async def writer(w: int) -> None:
-        await random_writer(store, w, seed, MIX, stats,
-                            on_commit=lambda stored, _: committed.update(e.event_id for e in stored),
-                            on_rollback=lambda events: rolled_back.update(e.event_id for e in events))
+        await random_writer(
+            store,
+            w,
+            seed,
+            MIX,
+            stats,
+            on_commit=lambda stored, _: committed.update(e.event_id for e in stored),
+            on_rollback=lambda events: rolled_back.update(e.event_id for e in events),
+        )
 
-    relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.01, marker_check_seconds=1.0,
-                        batch_size=RELAY_BATCH)
+    relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.01, marker_check_seconds=1.0, batch_size=RELAY_BATCH)
     await relay.start()
     task = asyncio.create_task(relay.run())
     started = time.monotonic()
@@ -227,19 +243,21 @@ async def test_relay_publishes_every_committed_event_once_in_stream_order(store,
 
     seen = check_records(records, stored)
     dupes = sum(n - 1 for n in seen.values())
-    print(f"\n[relay] seed={seed} committed_tx={stats['committed_tx']} events={len(committed)} "
-          f"rolled_back_tx={stats['rolled_back_tx']} conflicts={stats['conflicts']} "
-          f"inbox_first_committed={stats['inbox_first_committed']} "
-          f"published_while_writing={published_while_writing} records={len(records)} "
-          f"duplicates={dupes} markers={markers} republishes={relay.republishes} | "
-          f"writing {writing:.2f}s, caught up {caught_up:.2f}s, total {elapsed:.2f}s")
+    print(
+        f"\n[relay] seed={seed} committed_tx={stats['committed_tx']} events={len(committed)} "
+        f"rolled_back_tx={stats['rolled_back_tx']} conflicts={stats['conflicts']} "
+        f"inbox_first_committed={stats['inbox_first_committed']} "
+        f"published_while_writing={published_while_writing} records={len(records)} "
+        f"duplicates={dupes} markers={markers} republishes={relay.republishes} | "
+        f"writing {writing:.2f}s, caught up {caught_up:.2f}s, total {elapsed:.2f}s"
+    )
 
-    assert set(stored) == committed                       # the store holds what writers committed
+    assert set(stored) == committed  # the store holds what writers committed
     assert len(committed) >= 100 and stats["rolled_back_tx"] > 0 and stats["inbox_first_committed"] > 0
-    assert set(seen) == committed                          # all committed, at least once
-    assert not set(seen) & rolled_back                     # nothing rolled back
+    assert set(seen) == committed  # all committed, at least once
+    assert not set(seen) & rolled_back  # nothing rolled back
     assert markers >= 1 and relay.republishes == 0
-    assert published_while_writing > 0                     # it followed the writers live
+    assert published_while_writing > 0  # it followed the writers live
     # Each stream, in its partition, reached its last stored version.
     last_version = defaultdict(int)
     for stream, version, _ in stored.values():
@@ -250,6 +268,7 @@ async def test_relay_publishes_every_committed_event_once_in_stream_order(store,
 # --------------------------------------------------------------------------------------------
 # 2. Broker down: commands commit, the relay republishes once the broker is back
 # --------------------------------------------------------------------------------------------
+
 
 @needs_private_broker
 async def test_broker_outage_never_fails_a_command_and_the_relay_catches_up(store, spec):
@@ -266,16 +285,16 @@ async def test_broker_outage_never_fails_a_command_and_the_relay_catches_up(stor
         broker.stop()
         t0 = time.monotonic()
         during = [e for i in range(5) for e in await append(store, f"during-{i}", 2)]
-        during += await append(store, "before-0", 1)               # a stream with events published earlier
+        during += await append(store, "before-0", 1)  # a stream with events published earlier
         append_seconds = time.monotonic() - t0
         assert append_seconds < 2, "appending waited on the broker"
-        await asyncio.sleep(1.5)                                   # the relay fails meanwhile, and retries
+        await asyncio.sleep(1.5)  # the relay fails meanwhile, and retries
         assert not task.done()
         cursor, epoch = await relay_state(store, spec)
-        assert epoch == first_epoch and relay.published == len(before)   # nothing claimed as sent ...
-        assert len(await store.read_all(cursor)) == len(during)          # ... and nothing skipped
+        assert epoch == first_epoch and relay.published == len(before)  # nothing claimed as sent ...
+        assert len(await store.read_all(cursor)) == len(during)  # ... and nothing skipped
 
-        broker.start()                                             # same port, empty (memory only)
+        broker.start()  # same port, empty (memory only)
         t1 = time.monotonic()
         await wait_caught_up(store, spec, task, timeout=30, not_epoch=first_epoch)
         recovered = time.monotonic() - t1
@@ -284,10 +303,12 @@ async def test_broker_outage_never_fails_a_command_and_the_relay_catches_up(stor
         assert set(stored) == {e.event_id for e in before + during}
         records, markers = await read_topic(broker.bootstrap, spec.name, set(stored))
         seen = check_records(records, stored)
-        print(f"\n[relay outage] appends while down {append_seconds * 1000:.0f} ms, "
-              f"recovered {recovered:.2f}s after restart, republishes={relay.republishes}, "
-              f"records={len(records)}, markers={markers}")
-        assert set(seen) == set(stored)                            # the old events came back too
+        print(
+            f"\n[relay outage] appends while down {append_seconds * 1000:.0f} ms, "
+            f"recovered {recovered:.2f}s after restart, republishes={relay.republishes}, "
+            f"records={len(records)}, markers={markers}"
+        )
+        assert set(seen) == set(stored)  # the old events came back too
         assert relay.republishes == 1
         assert markers == 1
     finally:
@@ -298,6 +319,7 @@ async def test_broker_outage_never_fails_a_command_and_the_relay_catches_up(stor
 # --------------------------------------------------------------------------------------------
 # 3. Broker restarted empty while the relay is idle
 # --------------------------------------------------------------------------------------------
+
 
 @needs_private_broker
 async def test_broker_restarted_empty_gets_everything_back_byte_identical(store, spec):
@@ -325,7 +347,7 @@ async def test_broker_restarted_empty_gets_everything_back_byte_identical(store,
         assert {r.event_id: r.value for r in after} == {r.event_id: r.value for r in before}
         assert markers == 1
 
-        await asyncio.sleep(3 * relay.marker_check_seconds)     # the new marker is found: no more rebuilds
+        await asyncio.sleep(3 * relay.marker_check_seconds)  # the new marker is found: no more rebuilds
         assert relay.republishes == 1
         print(f"\n[relay restart] {len(stored)} events back {recovered:.2f}s after the restart")
     finally:
@@ -336,6 +358,7 @@ async def test_broker_restarted_empty_gets_everything_back_byte_identical(store,
 # --------------------------------------------------------------------------------------------
 # 4. Republishing a range
 # --------------------------------------------------------------------------------------------
+
 
 async def test_republish_sends_exactly_the_range_again(store, bootstrap, spec):
     relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.02, marker_check_seconds=1.0)
@@ -349,7 +372,7 @@ async def test_republish_sends_exactly_the_range_again(store, bootstrap, spec):
         await wait_caught_up(store, spec, task)
         stored = await stored_events(store)
         first, _ = await read_topic(bootstrap, spec.name, set(stored), quiet=0.5)
-        assert Counter(r.event_id for r in first) == Counter(set(stored))     # once each
+        assert Counter(r.event_id for r in first) == Counter(set(stored))  # once each
         high = defaultdict(lambda: -1)
         for r in first:
             high[r.partition] = max(high[r.partition], r.offset)
@@ -364,7 +387,7 @@ async def test_republish_sends_exactly_the_range_again(store, bootstrap, spec):
         assert {r.partition for r in again} == {r.partition for r in first if r.key == target.encode()}
         check_records(records, stored)
 
-        assert await relay.republish(target, 7, None) == 0               # beyond the stream: nothing
+        assert await relay.republish(target, 7, None) == 0  # beyond the stream: nothing
         assert await relay.republish("no-such-stream", 1, None) == 0
     finally:
         await stop_relay(relay, task)
@@ -373,6 +396,7 @@ async def test_republish_sends_exactly_the_range_again(store, bootstrap, spec):
 # --------------------------------------------------------------------------------------------
 # 5. Stopping the relay in the middle of a marker check
 # --------------------------------------------------------------------------------------------
+
 
 async def test_stop_during_marker_check_is_not_taken_for_a_lost_topic(store, bootstrap, spec):
     """stop() closes the consumer under the marker read, which then comes back empty. That must
@@ -383,7 +407,7 @@ async def test_stop_during_marker_check_is_not_taken_for_a_lost_topic(store, boo
     try:
         await first.start()
         await first._connect()
-        assert await first.check_marker() is False                 # no epoch yet: creates the topic
+        assert await first.check_marker() is False  # no epoch yet: creates the topic
         assert await first.check_marker() is True
         assert await first.publish_batch() == 2
     finally:
@@ -394,7 +418,7 @@ async def test_stop_during_marker_check_is_not_taken_for_a_lost_topic(store, boo
         try:
             await relay._connect()
             check = asyncio.create_task(relay.check_marker())
-            while not relay._consumer.assignment():                 # assigned: the read is under way
+            while not relay._consumer.assignment():  # assigned: the read is under way
                 await asyncio.sleep(0)
             await relay.stop()
             await asyncio.gather(check, return_exceptions=True)

@@ -10,6 +10,7 @@ so each window is entered deterministically:
    the send to finish, not stop the producer under it.
 3. `stop()` while run() is rebuilding the topic: nothing may be opened, sent or written after it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -108,13 +109,13 @@ async def until(predicate, timeout=10.0, what="condition"):
 async def test_republish_during_connect_waits_for_runs_producer(store, bootstrap, spec, clients):
     await append(store, "clue-r", 2)
     relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.02, marker_check_seconds=0.5)
-    clients.start_gate.clear()                        # run() will stop inside _connect()
+    clients.start_gate.clear()  # run() will stop inside _connect()
     task = asyncio.create_task(relay.run())
     republish = None
     try:
         await until(lambda: clients.starts_waiting == 1, what="run() inside _connect")
         republish = asyncio.create_task(relay.republish("clue-r"))
-        await asyncio.sleep(0.3)                      # republish meets the half-open relay
+        await asyncio.sleep(0.3)  # republish meets the half-open relay
         clients.start_gate.set()
         await asyncio.wait({republish}, timeout=20)
         assert clients.max_open["producer"] == 1, "two producers open at once"
@@ -141,7 +142,7 @@ async def test_drop_waits_for_a_republish_in_flight(store, bootstrap, spec, clie
         dropping.set()
         await drop()
 
-    async def failing_publish_batch():               # one broker error, once republish is sending
+    async def failing_publish_batch():  # one broker error, once republish is sending
         if inject.is_set() and not failures:
             failures.append(1)
             raise RuntimeError("injected broker error")
@@ -156,7 +157,7 @@ async def test_drop_waits_for_a_republish_in_flight(store, bootstrap, spec, clie
         republish = asyncio.create_task(relay.republish("clue-r"))
         await until(lambda: clients.sends_waiting == 1, what="republish sending")
         inject.set()
-        try:                                          # run() drops its clients now, or waits to
+        try:  # run() drops its clients now, or waits to
             await asyncio.wait_for(dropping.wait(), 1.0)
             await asyncio.sleep(0.3)
         except TimeoutError:
@@ -164,9 +165,9 @@ async def test_drop_waits_for_a_republish_in_flight(store, bootstrap, spec, clie
         clients.send_gate.set()
         assert await asyncio.wait_for(republish, 20) == 3
         records, _ = await read_topic(bootstrap, spec.name, set(stored), quiet=0.5)
-        assert Counter(r.event_id for r in records) == {eid: 2 for eid in stored}   # sent, then again
+        assert Counter(r.event_id for r in records) == {eid: 2 for eid in stored}  # sent, then again
         await until(lambda: failures and dropping.is_set(), what="the injected error handled")
-        await wait_caught_up(store, spec, task)        # run() reconnected and goes on
+        await wait_caught_up(store, spec, task)  # run() reconnected and goes on
     finally:
         if republish:
             republish.cancel()
@@ -180,7 +181,7 @@ async def test_stop_during_rebuild_opens_and_writes_nothing(store, bootstrap, sp
     entered, release = threading.Event(), threading.Event()
     ensure = topics.ensure_topic
 
-    def held_ensure(bootstrap_, spec_):               # runs in a thread: hold the rebuild there
+    def held_ensure(bootstrap_, spec_):  # runs in a thread: hold the rebuild there
         entered.set()
         release.wait(20)
         return ensure(bootstrap_, spec_)

@@ -12,6 +12,7 @@ embedded broker:
 
 Topics are read with group-less consumers (assign + seek): tansu holds group joins for seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -37,7 +38,8 @@ PARTITIONS = 3
 INTERVAL = 0.3
 needs_private_broker = pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")),
-    reason="restarts a private embedded broker; not possible against a real Kafka")
+    reason="restarts a private embedded broker; not possible against a real Kafka",
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,9 @@ async def positions(store: EventStore) -> dict[str, Position]:
 async def read(bootstrap: str, topic: str, until, *, quiet: float = 0.5, timeout: float = 20.0) -> list[Rec]:
     """Every record of every partition from the start, until `until(records)` holds and nothing new
     came for `quiet` seconds (end offsets are not trusted on tansu)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
@@ -106,8 +109,9 @@ def marks(records: list[Rec], epoch: str | None = None) -> list[Rec]:
 
 def complete(count: int, epoch: str | None = None):
     """Until a watermark with `count` was read on every partition."""
-    return lambda records: {r.partition for r in marks(records, epoch) if r.mark.count == count} == set(
-        range(PARTITIONS))
+    return lambda records: (
+        {r.partition for r in marks(records, epoch) if r.mark.count == count} == set(range(PARTITIONS))
+    )
 
 
 def check_positions(records: list[Rec], stored: dict[str, Position]) -> None:
@@ -131,24 +135,32 @@ def check_watermarks(records: list[Rec], stored: dict[str, Position], topic: str
             if e.partition == w.partition and stored[e.headers["event-id"].decode()] <= m.through:
                 covered.setdefault(e.headers["event-id"].decode(), []).append(e.offset)
         for eid, offsets in covered.items():
-            assert (max(offsets) if strict else min(offsets)) < w.offset, f"{m} at p{w.partition}@{w.offset} before {eid}"
-        on_partition = {eid for eid in stored if stored[eid] <= m.through
-                        and any(e.partition == w.partition and e.headers["event-id"].decode() == eid for e in events)}
+            assert (max(offsets) if strict else min(offsets)) < w.offset, (
+                f"{m} at p{w.partition}@{w.offset} before {eid}"
+            )
+        on_partition = {
+            eid
+            for eid in stored
+            if stored[eid] <= m.through
+            and any(e.partition == w.partition and e.headers["event-id"].decode() == eid for e in events)
+        }
         assert on_partition == set(covered)
 
 
 async def relay_row(store: EventStore, spec) -> dict:
-    return dict(await store.pool.fetchrow(
-        f"SELECT order_key, position, epoch, through_count FROM {store.schema}.relay_cursor WHERE topic = $1",
-        spec.name))
-
-
+    return dict(
+        await store.pool.fetchrow(
+            f"SELECT order_key, position, epoch, through_count FROM {store.schema}.relay_cursor WHERE topic = $1",
+            spec.name,
+        )
+    )
 
 
 async def caught_up(store: EventStore, spec, not_epoch: str | None = None):
     async def check():
         row = await relay_row(store, spec)
-        return (row["epoch"] and row["epoch"] != not_epoch and row["through_count"] == len(await positions(store)))
+        return row["epoch"] and row["epoch"] != not_epoch and row["through_count"] == len(await positions(store))
+
     await wait_until(check, 30, "relay caught up")
     return (await relay_row(store, spec))["epoch"]
 
@@ -163,9 +175,11 @@ async def stop(relay: OutboxRelay, *tasks: asyncio.Task) -> None:
 
 # --------------------------------------------------------------------------------------------
 
+
 async def test_positions_in_headers_and_watermarks_after_what_they_cover(store, bootstrap, spec):
-    relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.02, marker_check_seconds=1.0, batch_size=7,
-                        watermark_seconds=INTERVAL)
+    relay = OutboxRelay(
+        store, bootstrap, spec, poll_seconds=0.02, marker_check_seconds=1.0, batch_size=7, watermark_seconds=INTERVAL
+    )
     task = asyncio.create_task(relay.run())
     try:
         for i in range(12):
@@ -212,13 +226,15 @@ async def test_an_existing_deployment_gets_its_count_computed_once(store, bootst
         await stop(relay, task)
     # As before the column existed (and its migration with it): drop it, migrate as a new release
     # starts, and let events wait behind the cursor.
-    await store.pool.execute(f"ALTER TABLE {store.schema}.relay_cursor DROP COLUMN through_count; DELETE FROM "
-                             f"{store.schema}.schema_migrations WHERE component = 'store' AND number = 2")
+    await store.pool.execute(
+        f"ALTER TABLE {store.schema}.relay_cursor DROP COLUMN through_count; DELETE FROM "
+        f"{store.schema}.schema_migrations WHERE component = 'store' AND number = 2"
+    )
     await store.migrate()
     await append(store, "clue-late", 3)
     relay = OutboxRelay(store, bootstrap, spec, poll_seconds=0.02, watermark_seconds=60)
     await relay.start()
-    assert (await relay_row(store, spec))["through_count"] == 10      # up to the cursor, not beyond
+    assert (await relay_row(store, spec))["through_count"] == 10  # up to the cursor, not beyond
     task = asyncio.create_task(relay.run())
     try:
         await caught_up(store, spec)
@@ -234,8 +250,15 @@ async def test_a_stuck_relay_still_says_what_it_published_before_the_stuck_event
     async with store.unit_of_work() as uow:
         await uow.append("clue-big", 0, [clue_event("clue-big", summary="x" * 20_000)])
     await append(store, "clue-c", 1)
-    relay = OutboxRelay(store, bootstrap, spec, max_request_size=8_192, poll_seconds=0.02,
-                        stuck_retry_seconds=0.1, watermark_seconds=INTERVAL)
+    relay = OutboxRelay(
+        store,
+        bootstrap,
+        spec,
+        max_request_size=8_192,
+        poll_seconds=0.02,
+        stuck_retry_seconds=0.1,
+        watermark_seconds=INTERVAL,
+    )
     task = asyncio.create_task(relay.run())
     try:
         stored = await positions(store)
@@ -251,8 +274,15 @@ async def test_a_stuck_relay_still_says_what_it_published_before_the_stuck_event
 @needs_private_broker
 async def test_watermarks_of_the_new_epoch_count_the_republish_after_a_broker_restart(store, spec):
     broker = EmbeddedBroker().start()
-    relay = OutboxRelay(store, broker.bootstrap, spec, poll_seconds=0.02, marker_check_seconds=0.5,
-                        batch_size=4, watermark_seconds=INTERVAL)
+    relay = OutboxRelay(
+        store,
+        broker.bootstrap,
+        spec,
+        poll_seconds=0.02,
+        marker_check_seconds=0.5,
+        batch_size=4,
+        watermark_seconds=INTERVAL,
+    )
     task = asyncio.create_task(relay.run())
     try:
         for i in range(6):
@@ -263,15 +293,15 @@ async def test_watermarks_of_the_new_epoch_count_the_republish_after_a_broker_re
         await read(broker.bootstrap, spec.name, complete(n, first.partition("@")[0]))
 
         await asyncio.to_thread(broker.restart_empty)
-        await append(store, "clue-after", 2)                    # while the relay rebuilds
+        await append(store, "clue-after", 2)  # while the relay rebuilds
         second = await caught_up(store, spec, not_epoch=first)
         assert second.partition("@")[0] != first.partition("@")[0]
         stored = await positions(store)
         epoch = second.partition("@")[0]
         records = await read(broker.bootstrap, spec.name, complete(n + 2, epoch))
-        assert {r.mark.epoch for r in marks(records)} == {epoch}   # nothing of the lost epoch
+        assert {r.mark.epoch for r in marks(records)} == {epoch}  # nothing of the lost epoch
         check_positions(records, stored)
-        check_watermarks(records, stored, spec.name)                # counts from the republish
+        check_watermarks(records, stored, spec.name)  # counts from the republish
         assert relay.republishes == 1
     finally:
         await stop(relay, task)
@@ -294,32 +324,34 @@ async def test_requests_for_a_position_range_and_for_a_watermark(pool, bootstrap
         await asyncio.wait_for(server.ready.wait(), 20)
         stored = await positions(store)
         first = await read(bootstrap, spec.name, lambda rs: sum(r.is_event for r in rs) == 12)
-        assert marks(first) == []                                    # the interval is long
+        assert marks(first) == []  # the interval is long
         high = {p: max((r.offset for r in first if r.partition == p), default=-1) for p in range(PARTITIONS)}
 
         # Positions 3..9 of 12 in store order (after the 2nd, through the 9th): 7 events, 3 chunks.
         order = sorted(stored, key=stored.get)
         after, through = stored[order[1]], stored[order[8]]
         assert await requester.request_positions(spec.name, after, through)
-        records = await read(bootstrap, spec.name, lambda rs: sum(
-            r.is_event and r.offset > high[r.partition] for r in rs) >= 7)
+        records = await read(
+            bootstrap, spec.name, lambda rs: sum(r.is_event and r.offset > high[r.partition] for r in rs) >= 7
+        )
         again = [r for r in records if r.is_event and r.offset > high[r.partition]]
         assert sorted(r.headers["event-id"].decode() for r in again) == sorted(order[2:9])
-        for p in range(PARTITIONS):                                   # in store order on each partition
+        for p in range(PARTITIONS):  # in store order on each partition
             ids = [r.headers["event-id"].decode() for r in sorted(again, key=lambda r: r.offset) if r.partition == p]
             assert ids == [e for e in order[2:9] if e in ids]
         check_positions(records, stored)
 
         async def served():
             return server.served == 1
+
         await wait_until(served, 5, "served")
 
         # A watermark at once, on request (and the same range again is the requester's repeat).
         assert await requester.request_watermark(spec.name)
         records = await read(bootstrap, spec.name, complete(12, epoch), timeout=10)
         assert len(marks(records)) == PARTITIONS
-        check_watermarks(records, stored, spec.name, strict=False)    # the republished copies come after
-        assert await relay.republish_positions(stored[order[-1]], Position(1 << 62, 0)) == 0   # beyond the cursor
+        check_watermarks(records, stored, spec.name, strict=False)  # the republished copies come after
+        assert await relay.republish_positions(stored[order[-1]], Position(1 << 62, 0)) == 0  # beyond the cursor
         assert await relay.republish_positions(Position(), stored[order[0]]) == 1
     finally:
         await server.stop()

@@ -5,6 +5,7 @@ RepublishServer -> OutboxRelay.republish -> event topic -> consumer fills the ga
 
 Topics are read with group-less consumers (assign + seek): tansu holds group joins for seconds.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,9 +32,8 @@ from tests.factories import clue_event, wait_until
 PARTITIONS = 3
 needs_private_broker = pytest.mark.skipif(
     bool(os.environ.get("KAFKA_BOOTSTRAP_SERVERS")),
-    reason="restarts a private embedded broker; not possible against a real Kafka")
-
-
+    reason="restarts a private embedded broker; not possible against a real Kafka",
+)
 
 
 class TopicReader:
@@ -43,8 +43,9 @@ class TopicReader:
         self.bootstrap, self.topic, self.partitions = bootstrap, topic, partitions
 
     async def __aenter__(self):
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None,
-                                         enable_auto_commit=False, auto_offset_reset="earliest")
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+        )
         await self.consumer.start()
         tps = [TopicPartition(self.topic, p) for p in range(self.partitions)]
         self.consumer.assign(tps)
@@ -83,8 +84,13 @@ async def producer_side(pool, bootstrap, unique, prefix, *, start_server: bool =
     """A producing service's store with an OutboxRelay and (optionally) a RepublishServer."""
     store = EventStore(pool, f"p_{unique}", FixedClock())
     await store.migrate()
-    relay = OutboxRelay(store, bootstrap, topics.TopicSpec(topic_name("clues", prefix), PARTITIONS),
-                        poll_seconds=0.05, marker_check_seconds=1.0)
+    relay = OutboxRelay(
+        store,
+        bootstrap,
+        topics.TopicSpec(topic_name("clues", prefix), PARTITIONS),
+        poll_seconds=0.05,
+        marker_check_seconds=1.0,
+    )
     server = RepublishServer(relay, bootstrap, republish_topic(prefix))
     calls = []
     real = relay.republish
@@ -92,6 +98,7 @@ async def producer_side(pool, bootstrap, unique, prefix, *, start_server: bool =
     async def spy(stream_id, first=1, last=None):
         calls.append((stream_id, first, last))
         return await real(stream_id, first, last)
+
     relay.republish = spy
     tasks = [asyncio.create_task(relay.run())]
     if start_server:
@@ -127,30 +134,45 @@ async def recorded_versions(recorder, stream_id):
 
 async def held_versions(recorder, stream_id):
     rows = await recorder.store.pool.fetch(
-        f"SELECT version FROM {recorder.store.schema}.inbox_held WHERE stream_id = $1 ORDER BY version", stream_id)
+        f"SELECT version FROM {recorder.store.schema}.inbox_held WHERE stream_id = $1 ORDER BY version", stream_id
+    )
     return [r["version"] for r in rows]
 
 
 # -- the request ---------------------------------------------------------------------------
 
+
 def test_request_round_trips_as_json_keyed_by_topic():
     req = RepublishRequest("t.clues.events.v1", "clue-1", 2, 4, "audit")
-    assert json.loads(req.encode()) == {"topic": "t.clues.events.v1", "stream_id": "clue-1", "first": 2,
-                                        "last": 4, "requested_by": "audit"}
+    assert json.loads(req.encode()) == {
+        "topic": "t.clues.events.v1",
+        "stream_id": "clue-1",
+        "first": 2,
+        "last": 4,
+        "requested_by": "audit",
+    }
     assert req.key == b"t.clues.events.v1"
     assert RepublishRequest.decode(req.encode()) == req
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"[]", b'{"topic": "t"}',
-                                 b'{"topic": "t", "stream_id": "s", "first": 3, "last": 2}',
-                                 b'{"topic": "t", "stream_id": "s", "first": 0, "last": 2}',
-                                 b'{"topic": "", "stream_id": "s", "first": 1, "last": 2}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"[]",
+        b'{"topic": "t"}',
+        b'{"topic": "t", "stream_id": "s", "first": 3, "last": 2}',
+        b'{"topic": "t", "stream_id": "s", "first": 0, "last": 2}',
+        b'{"topic": "", "stream_id": "s", "first": 1, "last": 2}',
+    ],
+)
 def test_malformed_requests_are_refused(raw):
     with pytest.raises(ValueError):
         RepublishRequest.decode(raw)
 
 
 # -- end to end ----------------------------------------------------------------------------
+
 
 async def test_gap_is_requested_and_the_republished_version_fills_it(pool, bootstrap, unique):
     prefix = f"t{unique}."
@@ -164,7 +186,7 @@ async def test_gap_is_requested_and_the_republished_version_fills_it(pool, boots
 
         async with TopicReader(bootstrap, topic, PARTITIONS) as reader:
             first_pass = of_stream(await reader.until(lambda rs: len(of_stream(rs, stream)) >= 3), stream)
-            assert [r.value for r in first_pass] == [v1, v2, v3]       # published unchanged, in order
+            assert [r.value for r in first_pass] == [v1, v2, v3]  # published unchanged, in order
             r1, _, r3 = first_pass
 
             # The consumer gets v1 and then v3: v2 never reached it.
@@ -172,7 +194,7 @@ async def test_gap_is_requested_and_the_republished_version_fills_it(pool, boots
             assert await recorder.record(r3.value, source(r3)) == 0
             assert await held_versions(recorder, stream) == [3]
             assert recorder.gaps == [(stream, 2, 2)]
-            assert requester.sent == 1                                 # asked at once, by the recorder
+            assert requester.sent == 1  # asked at once, by the recorder
 
             # The producer's relay serves the request: v2 comes again, after v3, in the same partition.
             again = of_stream(await reader.until(lambda rs: of_stream(rs, stream)), stream)
@@ -182,7 +204,7 @@ async def test_gap_is_requested_and_the_republished_version_fills_it(pool, boots
             assert republished.offset > r3.offset
             assert calls == [(stream, 2, 2)] and server.served == 1
 
-            assert await recorder.record(republished.value, source(republished)) == 2   # v2 and the held v3
+            assert await recorder.record(republished.value, source(republished)) == 2  # v2 and the held v3
 
         assert await recorded_versions(recorder, stream) == [1, 2, 3]
         assert [bytes(r["envelope"]) for r in await recorder.stream_history(stream)] == [v1, v2, v3]
@@ -206,8 +228,13 @@ async def test_gap_held_before_the_server_started_is_asked_again_by_the_sweeper(
     topic, control = topic_name("clues", prefix), republish_topic(prefix)
     stream = f"clue-{unique}"
     requester = RepublishRequester(bootstrap, control, requested_by="test-audit", repeat_after_seconds=0)
-    async with producer_side(pool, bootstrap, unique, prefix, start_server=False) as (store, relay, server, calls,
-                                                                                     tasks):
+    async with producer_side(pool, bootstrap, unique, prefix, start_server=False) as (
+        store,
+        relay,
+        server,
+        calls,
+        tasks,
+    ):
         await append_stream(store, stream, 4)
         _, recorder = await consumer_side(pool, unique, requester)
         async with TopicReader(bootstrap, topic, PARTITIONS) as reader:
@@ -215,13 +242,13 @@ async def test_gap_held_before_the_server_started_is_asked_again_by_the_sweeper(
             await recorder.record(r1.value, source(r1))
             await recorder.record(r3.value, source(r3))
             await recorder.record(r4.value, source(r4))
-            assert requester.sent == 2                      # (2, 2) then (2, 3): nobody listening yet
+            assert requester.sent == 2  # (2, 2) then (2, 3): nobody listening yet
 
             tasks.append(asyncio.create_task(server.run()))
             await asyncio.wait_for(server.ready.wait(), 20)
             await asyncio.sleep(0.5)
-            assert calls == []                              # the earlier requests are not served
-            assert await requester.request("t-other.events.v1", stream, 2, 2)   # not this relay's topic
+            assert calls == []  # the earlier requests are not served
+            assert await requester.request("t-other.events.v1", stream, 2, 2)  # not this relay's topic
 
             sweeper = HeldGapSweeper(recorder.inbox, pool, requester, interval_seconds=0.2)
             sweep = asyncio.create_task(sweeper.run())
@@ -231,19 +258,20 @@ async def test_gap_held_before_the_server_started_is_asked_again_by_the_sweeper(
                 sweeper.stop()
                 await sweep
             assert version(again[0]) == 2 and again[0].value == r2.value
-            assert calls[0] == (stream, 2, 2)               # the held gap from the inbox: v3, v4 are held
+            assert calls[0] == (stream, 2, 2)  # the held gap from the inbox: v3, v4 are held
             assert server.ignored >= 1
             assert await recorder.record(again[0].value, source(again[0])) == 3
 
         assert await recorded_versions(recorder, stream) == [1, 2, 3, 4]
         assert await held_versions(recorder, stream) == []
-        assert await rerequest_held(recorder.inbox, pool, requester) == 0     # nothing left to ask
+        assert await rerequest_held(recorder.inbox, pool, requester) == 0  # nothing left to ask
     await requester.close()
 
 
 async def test_requester_never_raises_when_the_broker_is_unreachable(unique):
-    requester = RepublishRequester(f"127.0.0.1:{free_port()}", f"t{unique}.relay.republish.v1", "test",
-                                   timeout_seconds=1.0)
+    requester = RepublishRequester(
+        f"127.0.0.1:{free_port()}", f"t{unique}.relay.republish.v1", "test", timeout_seconds=1.0
+    )
     started = time.monotonic()
     assert await requester.request("t.clues.events.v1", "clue-x", 2, 2) is False
     assert time.monotonic() - started < 5
@@ -258,21 +286,23 @@ async def test_server_keeps_serving_after_the_broker_restarts_empty(pool, unique
         bootstrap, prefix = broker.bootstrap, f"t{unique}."
         topic, control = topic_name("clues", prefix), republish_topic(prefix)
         stream = f"clue-{unique}"
-        requester = RepublishRequester(bootstrap, control, requested_by="test-audit", timeout_seconds=5,
-                                       repeat_after_seconds=0)
+        requester = RepublishRequester(
+            bootstrap, control, requested_by="test-audit", timeout_seconds=5, repeat_after_seconds=0
+        )
         async with producer_side(pool, bootstrap, unique, prefix) as (store, relay, server, calls, _):
             await append_stream(store, stream, 2)
             await asyncio.wait_for(server.ready.wait(), 20)
             assert await requester.request(topic, stream, 1, 1)
             await wait_until(lambda: _true(calls), what="a first request served")
 
-            await asyncio.to_thread(broker.restart_empty)          # every topic and offset is gone
+            await asyncio.to_thread(broker.restart_empty)  # every topic and offset is gone
             calls.clear()
 
             async def served_again():
-                await requester.request(topic, stream, 2, 2)           # never raises, may fail for a while
+                await requester.request(topic, stream, 2, 2)  # never raises, may fail for a while
                 await asyncio.sleep(0.3)
                 return (stream, 2, 2) in calls
+
             await wait_until(served_again, seconds=60, what="a request served after the broker restart")
             async with TopicReader(bootstrap, topic, PARTITIONS) as reader:
                 await reader.until(lambda rs: 2 in [version(r) for r in of_stream(rs, stream)])

@@ -1,4 +1,5 @@
 """The store going down is UNAVAILABLE for a command, never a stack trace or a half-written state."""
+
 import uuid
 
 import grpc
@@ -19,12 +20,15 @@ async def test_store_down_is_unavailable_for_store_paths_and_raw_queries_alike(b
     clues = await build_clues(settings).start()
     try:
         pg.stop()
-        req = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="x",
-                                            subjects=[identity_pb2.PersonRef(person_id="p", name="n")])
+        req = clues_pb2.RegisterClueRequest(
+            source=events_pb2.CLUE_SOURCE_AUDIT, summary="x", subjects=[identity_pb2.PersonRef(person_id="p", name="n")]
+        )
         async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
             stub = clues_grpc.ClueServiceStub(ch)
-            for call in (stub.RegisterClue(req, metadata=call_metadata(settings, request_id=str(uuid.uuid4()))),
-                         stub.ListClues(clues_pb2.ListCluesRequest(), metadata=call_metadata(settings))):
+            for call in (
+                stub.RegisterClue(req, metadata=call_metadata(settings, request_id=str(uuid.uuid4()))),
+                stub.ListClues(clues_pb2.ListCluesRequest(), metadata=call_metadata(settings)),
+            ):
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     await call
                 assert err.value.code() == grpc.StatusCode.UNAVAILABLE, err.value.details()

@@ -4,6 +4,7 @@ commit whose reply never arrives. And a command whose outcome the caller could n
 retried with its request id: exactly one clue, one event, the original result.
 
 RegisterClue runs against a clues service built as `make run` builds it, over real gRPC."""
+
 import asyncio
 import json
 import os
@@ -24,8 +25,11 @@ from services.clues.main import build as build_clues
 from tests.factories import call_metadata, service_settings
 
 OK, UNAVAILABLE = grpc.StatusCode.OK, grpc.StatusCode.UNAVAILABLE
-REQUEST = clues_pb2.RegisterClueRequest(source=events_pb2.CLUE_SOURCE_AUDIT, summary="a report",
-                                        subjects=[identity_pb2.PersonRef(person_id="p-1", name="Zhang San")])
+REQUEST = clues_pb2.RegisterClueRequest(
+    source=events_pb2.CLUE_SOURCE_AUDIT,
+    summary="a report",
+    subjects=[identity_pb2.PersonRef(person_id="p-1", name="Zhang San")],
+)
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,7 @@ class Outcome:
 
 async def register(stub, settings, request_id: str) -> Outcome:
     try:
-        response = await stub.RegisterClue(REQUEST, metadata=call_metadata(settings, request_id=request_id),
-                                           timeout=30)
+        response = await stub.RegisterClue(REQUEST, metadata=call_metadata(settings, request_id=request_id), timeout=30)
         return Outcome(request_id, OK, response=response)
     except grpc.aio.AioRpcError as e:
         return Outcome(request_id, e.code(), e.details())
@@ -55,7 +58,7 @@ async def under_load(stub, settings, fault, workers: int = 8) -> list[Outcome]:
             outcome = await register(stub, settings, str(uuid.uuid4()))
             outcomes.append(outcome)
             if outcome.code != OK:
-                await asyncio.sleep(0.02)   # the store is away: do not spin
+                await asyncio.sleep(0.02)  # the store is away: do not spin
 
     clients = [asyncio.create_task(client()) for _ in range(workers)]
     try:
@@ -90,10 +93,16 @@ async def assert_exactly_once(url: str, schema: str, answers: dict[str, clues_pb
     """One request row, one clue stream and one event per request id; every answer is the stored result."""
     conn = await asyncpg.connect(url)
     try:
-        results = {r["request_id"]: json.loads(r["result"])
-                   for r in await conn.fetch(f"SELECT request_id, result FROM {schema}.requests")}
-        streams = {r["stream_id"]: r["n"] for r in await conn.fetch(
-            f"SELECT stream_id, count(*) AS n FROM {schema}.events WHERE stream_id LIKE 'clue-%' GROUP BY stream_id")}
+        results = {
+            r["request_id"]: json.loads(r["result"])
+            for r in await conn.fetch(f"SELECT request_id, result FROM {schema}.requests")
+        }
+        streams = {
+            r["stream_id"]: r["n"]
+            for r in await conn.fetch(
+                f"SELECT stream_id, count(*) AS n FROM {schema}.events WHERE stream_id LIKE 'clue-%' GROUP BY stream_id"
+            )
+        }
     finally:
         await conn.close()
     assert set(results) == set(answers)
@@ -109,11 +118,19 @@ def with_application_name(url: str, name: str) -> str:
 
 
 async def test_connections_torn_mid_operation_are_unavailable_and_retries_apply_once(
-        database_url, bootstrap, unique, tmp_path):
+    database_url, bootstrap, unique, tmp_path
+):
     """pg_terminate_backend of the service's connections, from outside, while calls are in flight."""
     victim = f"torn{unique}"
-    settings = service_settings("clues", with_application_name(database_url, victim), bootstrap, victim,
-                                tmp_path, topic_partitions=1, database_schema=f"torn_{unique}")
+    settings = service_settings(
+        "clues",
+        with_application_name(database_url, victim),
+        bootstrap,
+        victim,
+        tmp_path,
+        topic_partitions=1,
+        database_schema=f"torn_{unique}",
+    )
     clues = await build_clues(settings).start()
     admin = await asyncpg.connect(database_url)
     terminated = 0
@@ -124,8 +141,10 @@ async def test_connections_torn_mid_operation_are_unavailable_and_retries_apply_
             await asyncio.sleep(random.uniform(0.02, 0.08))
             terminated += await admin.fetchval(
                 "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = $1", victim)
-        await asyncio.sleep(0.3)   # calls after the last tear succeed: the service recovered by itself
+                "WHERE application_name = $1",
+                victim,
+            )
+        await asyncio.sleep(0.3)  # calls after the last tear succeed: the service recovered by itself
 
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
@@ -202,17 +221,17 @@ class CommitCutter:
 
         async def to_postgres():
             while data := await service_in.read(65536):
-                if self.request_id and self.request_id in data:   # bound as a parameter of the command
+                if self.request_id and self.request_id in data:  # bound as a parameter of the command
                     state["carried"] = True
                 if state["carried"] and b"COMMIT" in data:
                     state["committing"], self.request_id = True, b""
                 pg_out.write(data)
                 await pg_out.drain()
-            pg_out.close()   # each side's end reaches the other, or a closing pool waits forever
+            pg_out.close()  # each side's end reaches the other, or a closing pool waits forever
 
         async def to_service():
             while data := await pg_in.read(65536):
-                if state["committing"]:   # the server's reply to COMMIT: it has committed
+                if state["committing"]:  # the server's reply to COMMIT: it has committed
                     self.cut += 1
                     service_out.transport.abort()
                     pg_out.transport.abort()
@@ -225,13 +244,18 @@ class CommitCutter:
 
 
 async def test_a_commit_whose_reply_is_lost_is_unavailable_and_the_retry_returns_the_original_result(
-        database_url, bootstrap, unique, tmp_path):
+    database_url, bootstrap, unique, tmp_path
+):
     target = urlsplit(database_url)
     cutter = CommitCutter(target.hostname, target.port or 5432)
-    proxied = urlunsplit(target._replace(netloc=target.netloc.replace(
-        f"{target.hostname}:{target.port}", f"127.0.0.1:{await cutter.start()}")))
-    settings = service_settings("clues", proxied, bootstrap, f"cut{unique}", tmp_path, topic_partitions=1,
-                                database_schema=f"cut_{unique}")
+    proxied = urlunsplit(
+        target._replace(
+            netloc=target.netloc.replace(f"{target.hostname}:{target.port}", f"127.0.0.1:{await cutter.start()}")
+        )
+    )
+    settings = service_settings(
+        "clues", proxied, bootstrap, f"cut{unique}", tmp_path, topic_partitions=1, database_schema=f"cut_{unique}"
+    )
     clues = await build_clues(settings).start()
     request_id = str(uuid.uuid4())
     try:
@@ -242,9 +266,12 @@ async def test_a_commit_whose_reply_is_lost_is_unavailable_and_the_retry_returns
             assert cutter.cut == 1
             assert first.code == UNAVAILABLE and "x-request-id" in first.details, (first.code, first.details)
             conn = await asyncpg.connect(database_url)
-            try:   # committed all the same
-                stored = json.loads(await conn.fetchval(
-                    f"SELECT result FROM {settings.schema}.requests WHERE request_id = $1", request_id))
+            try:  # committed all the same
+                stored = json.loads(
+                    await conn.fetchval(
+                        f"SELECT result FROM {settings.schema}.requests WHERE request_id = $1", request_id
+                    )
+                )
             finally:
                 await conn.close()
             again = await register(stub, settings, request_id)

@@ -1,4 +1,5 @@
 """Durable timers against a real PostgreSQL: fire when due, once, across restarts, races and crashes."""
+
 import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -40,8 +41,7 @@ async def schedule(store, timer_id, due, stream=STREAM, text="deadline", **kw):
 
 
 async def test_fires_when_the_clock_reaches_the_due_time_not_before(store):
-    await schedule(store, "t-1", T0 + timedelta(days=15), causation_id="req-9",
-                   links=(Link("clue", CLUE, "deadline"),))
+    await schedule(store, "t-1", T0 + timedelta(days=15), causation_id="req-9", links=(Link("clue", CLUE, "deadline"),))
     scheduler = TimerScheduler(store, store.clock, component="clues-deadlines")
     store.clock.set(T0 + timedelta(days=15) - timedelta(seconds=1))
     assert await scheduler.fire_due() == 0 and await store.read_stream(STREAM) == []
@@ -61,7 +61,7 @@ async def test_fires_when_the_clock_reaches_the_due_time_not_before(store):
 async def test_survives_a_restart(store, database_url):
     await schedule(store, "t-restart", T0 + timedelta(hours=1))
     schema = store.schema
-    del store   # the process that scheduled it is gone; a new one with a new pool takes over
+    del store  # the process that scheduled it is gone; a new one with a new pool takes over
     pool2 = await asyncpg.create_pool(database_url, min_size=1, max_size=2)
     try:
         fresh = EventStore(pool2, schema, FixedClock(T0 + timedelta(hours=2)))
@@ -75,8 +75,9 @@ async def test_fires_once_under_contention_of_many_schedulers(store, database_ur
     streams = [timer_stream_id(f"case-{uuid.UUID(int=i)}") for i in range(5)]
     async with store.unit_of_work() as uow:
         for i in range(200):
-            await timers.schedule(uow, f"c-{i}", T0 - timedelta(minutes=i % 7), streams[i % 5], payload(str(i)),
-                                  correlation_id="c")
+            await timers.schedule(
+                uow, f"c-{i}", T0 - timedelta(minutes=i % 7), streams[i % 5], payload(str(i)), correlation_id="c"
+            )
     pools = [await asyncpg.create_pool(database_url, min_size=1, max_size=3) for _ in range(4)]
     try:
         schedulers = [TimerScheduler(EventStore(p, store.schema, store.clock), store.clock, batch=17) for p in pools]
@@ -84,6 +85,7 @@ async def test_fires_once_under_contention_of_many_schedulers(store, database_ur
         async def drain(s):
             while await s.fire_due():
                 pass
+
         await asyncio.gather(*(drain(s) for s in schedulers for _ in range(2)))
         assert sum(s.fired for s in schedulers) == 200
     finally:
@@ -106,9 +108,10 @@ async def test_a_crash_between_firing_and_recording_fires_once(store):
     class CrashingScheduler(TimerScheduler):
         async def before_marking(self, timer_row):
             raise Crash("process died after the append, before the mark")
+
     with pytest.raises(Crash):
         await CrashingScheduler(store, store.clock).fire_due()
-    assert await store.read_stream(STREAM) == []                          # nothing half-written
+    assert await store.read_stream(STREAM) == []  # nothing half-written
     assert await TimerScheduler(store, store.clock).fire_due() == 1
     assert len(await store.read_stream(STREAM)) == 1
 
@@ -118,8 +121,8 @@ async def test_a_lost_status_update_never_fires_twice(store):
     scheduler = TimerScheduler(store, store.clock)
     assert await scheduler.fire_due() == 1
     await store.pool.execute(f"UPDATE {store.schema}.timers SET status = 'pending' WHERE timer_id = 't-lost'")
-    assert await scheduler.fire_due() == 1          # handled again ...
-    assert len(await store.read_stream(STREAM)) == 1   # ... but the event stands once
+    assert await scheduler.fire_due() == 1  # handled again ...
+    assert len(await store.read_stream(STREAM)) == 1  # ... but the event stands once
     assert await store.pool.fetchval(f"SELECT status FROM {store.schema}.timers WHERE timer_id = 't-lost'") == "fired"
 
 
@@ -139,7 +142,7 @@ async def test_cancel_before_and_after_firing(store):
 
 async def test_rescheduling_an_id_with_other_content_is_refused_and_leaves_nothing(store):
     await schedule(store, "t-same", T0 + timedelta(days=3))
-    await schedule(store, "t-same", T0 + timedelta(days=3))        # same content: no-op
+    await schedule(store, "t-same", T0 + timedelta(days=3))  # same content: no-op
     with pytest.raises(Validation) as err:
         await schedule(store, "t-same", T0 + timedelta(days=4))
     assert err.value.field == "timer_id"
@@ -162,19 +165,20 @@ async def test_timers_never_make_a_users_command_conflict(store):
     async def user_commands():
         for i in range(60):
             async with store.unit_of_work() as uow:
-                await uow.append(CLUE, i, [clue_event(CLUE)])   # expects exactly the version it read
+                await uow.append(CLUE, i, [clue_event(CLUE)])  # expects exactly the version it read
             await asyncio.sleep(0)
 
     async def fire():
         while await scheduler.fire_due():
             await asyncio.sleep(0)
+
     await asyncio.gather(user_commands(), fire(), fire())
     assert len(await store.read_stream(CLUE)) == 60 and len(await store.read_stream(STREAM)) == 60
 
 
 async def test_run_loop_wakes_when_the_clock_moves(store):
     await schedule(store, "t-loop", T0 + timedelta(days=30))
-    scheduler = TimerScheduler(store, store.clock, poll_seconds=3600)   # only a wake can make it look again
+    scheduler = TimerScheduler(store, store.clock, poll_seconds=3600)  # only a wake can make it look again
     task = asyncio.create_task(scheduler.run())
     try:
         await asyncio.sleep(0.2)

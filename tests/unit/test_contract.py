@@ -1,4 +1,5 @@
 """The request validator (`kernel.contract`): each kind of rule, with the field path it names."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -44,49 +45,58 @@ def refused(request) -> RuleBroken:
 
 
 def test_a_valid_request_passes():
-    contract.check(clue(received_at=ts(NOW), priority=2,
-                        informant=clues_pb.Informant(name="Li", details="line one\nline two\ttab")))
+    contract.check(
+        clue(
+            received_at=ts(NOW), priority=2, informant=clues_pb.Informant(name="Li", details="line one\nline two\ttab")
+        )
+    )
 
 
-@pytest.mark.parametrize("request_, field", [
-    (clue(source=0), "source"),
-    (clue(source=999), "source"),
-    (clue(priority=-1), "priority"),
-    (clue(summary="  "), "summary"),
-    (clue(summary="x" * 4001), "summary"),
-    (clue(summary="a\x00b"), "summary"),
-    (clue(summary="\x1b[31mred"), "summary"),
-    (clue(summary="bidi \u202e"), "summary"),
-    (clue(subjects=[]), "subjects"),
-    (clue(subjects=[person()] * 51), "subjects"),
-    (clue(subjects=[person(), person(person_id="../../etc/passwd")]), "subjects[1].person_id"),
-    (clue(subjects=[person(name="two\nlines")]), "subjects[0].name"),
-    (clue(subjects=[person(post="p" * 201)]), "subjects[0].post"),
-    (clue(informant=clues_pb.Informant(name="\t")), "informant.name"),
-    (clues_pb.RegisterClueBatchRequest(batch_reference="r", clues=[clue(), clue(summary="")]), "clues[1].summary"),
-    (clues_pb.RegisterClueBatchRequest(batch_reference=" r", clues=[clue()]), "batch_reference"),
-    (clues_pb.ListCluesRequest(stage="NOT_A_STATE"), "stage"),
-    (clues_pb.ListCluesRequest(limit=1001), "limit"),
-    (clues_pb.ListCluesRequest(office="Case Management"), "office"),
-    (clues_pb.GetClueRequest(clue_id="case-0f6c2f7e-8a41-4b8e-9b7e-3c1d2a4b5c6d"), "clue_id"),
-    (clues_pb.ApproveDisposalRequest(clue_id=CLUE, expected_version=2 ** 64 - 1), "expected_version"),
-    (clues_pb.SubmitOfficeLedgerRequest(office="complaints", month="2026-13"), "month"),
-    (audit_pb.GetStreamHistoryRequest(stream_id="clue-\x00"), "stream_id"),
-    (cases_pb.RecordActivityRequest(case_id="case-0f6c2f7e-8a41-4b8e-9b7e-3c1d2a4b5c6d", activity=1), "recording"),
-])
+@pytest.mark.parametrize(
+    "request_, field",
+    [
+        (clue(source=0), "source"),
+        (clue(source=999), "source"),
+        (clue(priority=-1), "priority"),
+        (clue(summary="  "), "summary"),
+        (clue(summary="x" * 4001), "summary"),
+        (clue(summary="a\x00b"), "summary"),
+        (clue(summary="\x1b[31mred"), "summary"),
+        (clue(summary="bidi \u202e"), "summary"),
+        (clue(subjects=[]), "subjects"),
+        (clue(subjects=[person()] * 51), "subjects"),
+        (clue(subjects=[person(), person(person_id="../../etc/passwd")]), "subjects[1].person_id"),
+        (clue(subjects=[person(name="two\nlines")]), "subjects[0].name"),
+        (clue(subjects=[person(post="p" * 201)]), "subjects[0].post"),
+        (clue(informant=clues_pb.Informant(name="\t")), "informant.name"),
+        (clues_pb.RegisterClueBatchRequest(batch_reference="r", clues=[clue(), clue(summary="")]), "clues[1].summary"),
+        (clues_pb.RegisterClueBatchRequest(batch_reference=" r", clues=[clue()]), "batch_reference"),
+        (clues_pb.ListCluesRequest(stage="NOT_A_STATE"), "stage"),
+        (clues_pb.ListCluesRequest(limit=1001), "limit"),
+        (clues_pb.ListCluesRequest(office="Case Management"), "office"),
+        (clues_pb.GetClueRequest(clue_id="case-0f6c2f7e-8a41-4b8e-9b7e-3c1d2a4b5c6d"), "clue_id"),
+        (clues_pb.ApproveDisposalRequest(clue_id=CLUE, expected_version=2**64 - 1), "expected_version"),
+        (clues_pb.SubmitOfficeLedgerRequest(office="complaints", month="2026-13"), "month"),
+        (audit_pb.GetStreamHistoryRequest(stream_id="clue-\x00"), "stream_id"),
+        (cases_pb.RecordActivityRequest(case_id="case-0f6c2f7e-8a41-4b8e-9b7e-3c1d2a4b5c6d", activity=1), "recording"),
+    ],
+)
 def test_each_broken_rule_names_its_field(request_, field):
     assert refused(request_).field == field
 
 
-@pytest.mark.parametrize("at, nanos", [
-    (datetime(1, 1, 1, tzinfo=timezone.utc), None),
-    (datetime(1970, 1, 1, tzinfo=timezone.utc), None),
-    (datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone.utc), None),
-    (NOW + timedelta(seconds=301), None),
-    (datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc), 999_999_999),
-    (NOW, 1_000_000_000),
-    (NOW, -1),
-])
+@pytest.mark.parametrize(
+    "at, nanos",
+    [
+        (datetime(1, 1, 1, tzinfo=timezone.utc), None),
+        (datetime(1970, 1, 1, tzinfo=timezone.utc), None),
+        (datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone.utc), None),
+        (NOW + timedelta(seconds=301), None),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc), 999_999_999),
+        (NOW, 1_000_000_000),
+        (NOW, -1),
+    ],
+)
 def test_a_past_time_lies_between_the_earliest_date_and_now_plus_the_skew(at, nanos):
     assert refused(clue(received_at=ts(at, nanos))).field == "received_at"
 
@@ -97,14 +107,15 @@ def test_times_at_the_edges_pass():
 
 
 def test_seconds_outside_protobufs_range_are_refused_not_raised():
-    bad = timestamp_pb2.Timestamp(seconds=2 ** 62)
+    bad = timestamp_pb2.Timestamp(seconds=2**62)
     assert "outside the range" in str(refused(clue(received_at=bad)))
-    assert refused(control_pb2.SetClockRequest(at=timestamp_pb2.Timestamp(seconds=-2 ** 62))).field == "at"
+    assert refused(control_pb2.SetClockRequest(at=timestamp_pb2.Timestamp(seconds=-(2**62)))).field == "at"
 
 
 def test_planned_times_may_lie_ahead_within_the_horizon():
-    notice = clues_pb.IssueSupervisionNoticeRequest(clue_id=CLUE, notice_id="DOC 2026/17", required="DISPOSED",
-                                                    due_at=ts(NOW + timedelta(days=30)))
+    notice = clues_pb.IssueSupervisionNoticeRequest(
+        clue_id=CLUE, notice_id="DOC 2026/17", required="DISPOSED", due_at=ts(NOW + timedelta(days=30))
+    )
     contract.check(notice)
     notice.due_at.CopyFrom(ts(NOW + timedelta(days=3661)))
     assert refused(notice).field == "due_at"
@@ -132,8 +143,9 @@ def test_optional_fields_may_be_empty_and_required_ones_may_not():
     contract.check(clues_pb.ListCluesRequest())
     contract.check(audit_pb.GetHistoryRequest(subject=CLUE))
     assert refused(audit_pb.GetHistoryRequest()).field == "subject"
-    assert "required" in str(refused(clues_pb.IssueSupervisionNoticeRequest(clue_id=CLUE, notice_id="n",
-                                                                            required="DISPOSED")))
+    assert "required" in str(
+        refused(clues_pb.IssueSupervisionNoticeRequest(clue_id=CLUE, notice_id="n", required="DISPOSED"))
+    )
 
 
 def test_the_message_says_what_is_allowed():
@@ -153,6 +165,13 @@ def test_months_and_clue_numbers_at_their_edges_pass():
     contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2000-01"))
     contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2036-12"))
     long_office = "o" * 64
-    contract.check(clues_pb.SubmitOfficeLedgerRequest(office="complaints", month="2026-11", entries=[
-        clues_pb.OfficeLedgerEntry(clue=f"{long_office}-2026-0042", status="REGISTERED"),
-        clues_pb.OfficeLedgerEntry(clue="京纪〔2026〕12", status="CLOSED")]))
+    contract.check(
+        clues_pb.SubmitOfficeLedgerRequest(
+            office="complaints",
+            month="2026-11",
+            entries=[
+                clues_pb.OfficeLedgerEntry(clue=f"{long_office}-2026-0042", status="REGISTERED"),
+                clues_pb.OfficeLedgerEntry(clue="京纪〔2026〕12", status="CLOSED"),
+            ],
+        )
+    )

@@ -1,4 +1,5 @@
 """Every request field of every RPC declares its rule, and the rules are well formed (issue 15)."""
+
 from __future__ import annotations
 
 import pytest

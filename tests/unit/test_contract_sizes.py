@@ -6,6 +6,7 @@ its request's content plus what they copy from the aggregate (a filing copies th
 and the envelope's own fields, so each mutating RPC's worst request must stay within half of the
 append bound (MAX_EVENT_BYTES); a batch counts per item, since each item is its own event.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,10 +19,20 @@ from tests.contract_walk import rpc_methods, servicer_method
 
 pytestmark = pytest.mark.unit
 F = rules_pb2.IdFormat
-ID_BYTES = {F.ID_FORMAT_STREAM: 50, F.ID_FORMAT_CLUE: 41, F.ID_FORMAT_CASE: 41, F.ID_FORMAT_MEASURE: 44,
-            F.ID_FORMAT_PERSON: 64, F.ID_FORMAT_CODE: 64, F.ID_FORMAT_SHA256: 64, F.ID_FORMAT_UUID: 36,
-            F.ID_FORMAT_MONTH: 7, F.ID_FORMAT_REFERENCE: 128 * 4, F.ID_FORMAT_PAGE_TOKEN: 512,
-            F.ID_FORMAT_CLUE_REF: 40 * 4}
+ID_BYTES = {
+    F.ID_FORMAT_STREAM: 50,
+    F.ID_FORMAT_CLUE: 41,
+    F.ID_FORMAT_CASE: 41,
+    F.ID_FORMAT_MEASURE: 44,
+    F.ID_FORMAT_PERSON: 64,
+    F.ID_FORMAT_CODE: 64,
+    F.ID_FORMAT_SHA256: 64,
+    F.ID_FORMAT_UUID: 36,
+    F.ID_FORMAT_MONTH: 7,
+    F.ID_FORMAT_REFERENCE: 128 * 4,
+    F.ID_FORMAT_PAGE_TOKEN: 512,
+    F.ID_FORMAT_CLUE_REF: 40 * 4,
+}
 # Batches: the repeated field whose items each become one event.
 PER_ITEM = {"clues.v1.ClueService.RegisterClueBatch": "clues"}
 SETTINGS = ServiceSettings(service="clues", database_url="-", kafka_bootstrap="-")
@@ -33,7 +44,7 @@ def worst_bytes(message, skip: str = "") -> int:
     for fd, rule in rules_of(message):
         if fd.name == skip:
             continue
-        one = 2 + _value_bytes(fd, rule)       # tag and, for length-delimited values, their length
+        one = 2 + _value_bytes(fd, rule)  # tag and, for length-delimited values, their length
         total += one * (rule.max_items if fd.is_repeated else 1)
     return total
 
@@ -50,15 +61,16 @@ def _value_bytes(fd: FieldDescriptor, rule) -> int:
         return 1 + 11 + 5
     if kind == "message":
         return 3 + worst_bytes(fd.message_type)
-    return 10                                   # a varint: numbers, pages, enums, flags
+    return 10  # a varint: numbers, pages, enums, flags
 
 
 def test_the_id_table_covers_every_format():
     assert set(ID_BYTES) == set(F.values()) - {F.ID_FORMAT_UNSPECIFIED}
 
 
-@pytest.mark.parametrize("method", [m for m in rpc_methods() if getattr(servicer_method(m), "mutating", False)],
-                         ids=lambda m: m.full_name)
+@pytest.mark.parametrize(
+    "method", [m for m in rpc_methods() if getattr(servicer_method(m), "mutating", False)], ids=lambda m: m.full_name
+)
 def test_every_valid_command_fits_the_append_bound(method):
     item = PER_ITEM.get(method.full_name)
     size = worst_bytes(method.input_type, skip=item or "")
@@ -68,16 +80,16 @@ def test_every_valid_command_fits_the_append_bound(method):
     assert size <= SETTINGS.max_event_bytes // 2
 
 
-@pytest.mark.parametrize("method", [m for m in rpc_methods() if m.full_name not in PER_ITEM],
-                         ids=lambda m: m.full_name)
+@pytest.mark.parametrize("method", [m for m in rpc_methods() if m.full_name not in PER_ITEM], ids=lambda m: m.full_name)
 def test_every_valid_request_fits_the_grpc_receive_limit(method):
     assert worst_bytes(method.input_type) <= SETTINGS.request_max_bytes
 
 
 def test_a_batch_is_bounded_by_the_receive_limit_and_says_so():
     from clues.v1 import service_pb2
+
     batch = service_pb2.DESCRIPTOR.message_types_by_name["RegisterClueBatchRequest"]
     per_clue = worst_bytes(batch.fields_by_name["clues"].message_type)
-    assert per_clue * 1000 > SETTINGS.request_max_bytes   # so the byte limit, not the count, can bind
+    assert per_clue * 1000 > SETTINGS.request_max_bytes  # so the byte limit, not the count, can bind
     with open("proto/clues/v1/service.proto", encoding="utf-8") as f:
         assert "REQUEST_MAX_BYTES" in f.read()

@@ -50,15 +50,21 @@ def test_derived_event_ids_are_stable_per_request_and_index():
     assert a != envelope.derived_event_id("req-1", 1, "clues")
 
 
-@pytest.mark.parametrize("at", [
-    datetime(2026, 5, 6, 9, 30, 15, 123456, tzinfo=timezone.utc),
-    datetime(2026, 5, 6, 9, 30, tzinfo=timezone(timedelta(hours=8))),
-    datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=timezone.utc),
-    datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)])
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 5, 6, 9, 30, 15, 123456, tzinfo=timezone.utc),
+        datetime(2026, 5, 6, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=timezone.utc),
+        datetime(1, 1, 1, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    ],
+)
 def test_fast_timestamps_equal_protobufs_own_conversion(at):
     from google.protobuf import timestamp_pb2
 
     from kernel.envelope import _ts
+
     expected = timestamp_pb2.Timestamp()
     expected.FromDatetime(at)
     assert _ts(at) == expected
@@ -72,23 +78,38 @@ def test_build_gives_the_bytes_of_the_plain_construction():
 
     from common.v1 import envelope_pb2
     from kernel.envelope import Link
-    event = replace(clue_event("clue-b"), links=(Link("person", "P-1", "subject"), Link("clue", "clue-a")),
-                    causation_id="req-1", request_id="req-1")
+
+    event = replace(
+        clue_event("clue-b"),
+        links=(Link("person", "P-1", "subject"), Link("clue", "clue-a")),
+        causation_id="req-1",
+        request_id="req-1",
+    )
     recorded = datetime(2026, 5, 6, 9, 0, 1, 5, tzinfo=timezone(timedelta(hours=8)))
 
     def ts(at):
         t = timestamp_pb2.Timestamp()
         t.FromDatetime(at)
         return t
+
     payload = any_pb2.Any()
     payload.Pack(event.payload)
     p = event.principal
     plain = envelope_pb2.Envelope(
-        event_id=event.event_id, stream_id="clue-b", version=3, event_type=event.event_type, schema_version=1,
-        occurred_at=ts(event.occurred_at), recorded_at=ts(recorded),
+        event_id=event.event_id,
+        stream_id="clue-b",
+        version=3,
+        event_type=event.event_type,
+        schema_version=1,
+        occurred_at=ts(event.occurred_at),
+        recorded_at=ts(recorded),
         principal=envelope_pb2.Principal(agency=p.agency, office=p.office, role=p.role, user=p.user),
-        correlation_id=event.correlation_id, causation_id="req-1", request_id="req-1",
-        links=[envelope_pb2.Link(kind=l.kind, id=l.id, relation=l.relation) for l in event.links], payload=payload)
+        correlation_id=event.correlation_id,
+        causation_id="req-1",
+        request_id="req-1",
+        links=[envelope_pb2.Link(kind=l.kind, id=l.id, relation=l.relation) for l in event.links],
+        payload=payload,
+    )
     assert envelope.seal(envelope.build(event, "clue-b", 3, recorded)) == envelope.seal(plain)
 
 

@@ -1,4 +1,5 @@
 """gen/ is produced by `make proto` only: regenerating must reproduce the committed files."""
+
 import filecmp
 from pathlib import Path
 

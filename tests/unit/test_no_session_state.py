@@ -1,5 +1,6 @@
 """Pooled connections are reset without a query (kernel.store.create_pool), which is safe only
 while no code leaves session state behind. This test keeps it so."""
+
 import re
 from pathlib import Path
 
@@ -7,7 +8,10 @@ ROOT = Path(__file__).resolve().parents[2]
 SESSION_STATE = [
     (re.compile(r"pg_advisory_lock\(|pg_try_advisory_lock\("), "session advisory lock: use pg_advisory_xact_lock"),
     (re.compile(r"\bLISTEN\s+\"?\w+\"?\s*[;\"']|add_listener\("), "LISTEN outlives the transaction"),
-    (re.compile(r"^(?!.*UPDATE).*\bSET\s+(SESSION\s+)?[a-z_.]+\s*(=|TO\b)"), "session SET: use SET LOCAL in a transaction"),
+    (
+        re.compile(r"^(?!.*UPDATE).*\bSET\s+(SESSION\s+)?[a-z_.]+\s*(=|TO\b)"),
+        "session SET: use SET LOCAL in a transaction",
+    ),
     (re.compile(r"WITH HOLD"), "a held cursor outlives the transaction"),
 ]
 

@@ -1,4 +1,5 @@
 """The platform file: the services, their ports, who produces and who consumes whom."""
+
 import pytest
 
 from kernel.platform import PlatformError, load_platform
@@ -19,7 +20,10 @@ def test_settings_take_ports_and_consumers_from_it():
     assert from_env("cases", BASE).grpc_port == 50052
     assert from_env("cases", BASE | {"CASES_GRPC_PORT": "6000"}).grpc_port == 6000
     assert ServiceSettings(service="audit", database_url="-", kafka_bootstrap="-").consumes == (
-        "clues", "cases", "sanctions")
+        "clues",
+        "cases",
+        "sanctions",
+    )
 
 
 def write(tmp_path, text: str):
@@ -28,14 +32,19 @@ def write(tmp_path, text: str):
     return path
 
 
-@pytest.mark.parametrize("text, key", [
-    ('[services.a]\nport = 1\n', "services.a.module"),
-    ('[services.a]\nmodule = "m"\nport = "x"\n', "services.a.port"),
-    ('[services.a]\nmodule = "m"\nport = 1\nconsumes = ["b"]\n', "services.a.consumes"),
-    ('[services.a]\nmodule = "m"\nport = 1\n[services.b]\nmodule = "n"\nport = 2\nconsumes = ["a"]\n',
-     "services.b.consumes"),      # a is not a producer
-    ('[services.a]\nmodule = "m"\nport = 1\nproduces = "yes"\n', "services.a.produces"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[services.a]\nport = 1\n", "services.a.module"),
+        ('[services.a]\nmodule = "m"\nport = "x"\n', "services.a.port"),
+        ('[services.a]\nmodule = "m"\nport = 1\nconsumes = ["b"]\n', "services.a.consumes"),
+        (
+            '[services.a]\nmodule = "m"\nport = 1\n[services.b]\nmodule = "n"\nport = 2\nconsumes = ["a"]\n',
+            "services.b.consumes",
+        ),  # a is not a producer
+        ('[services.a]\nmodule = "m"\nport = 1\nproduces = "yes"\n', "services.a.produces"),
+    ],
+)
 def test_a_mistake_names_the_key(tmp_path, text, key):
     with pytest.raises(PlatformError, match=key.replace(".", r"\.")):
         load_platform(write(tmp_path, text))

@@ -1,4 +1,5 @@
 """Settings from the environment: per-service variables win, schema names are checked."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -27,15 +28,25 @@ def test_per_service_database_url_wins():
 
 
 def test_the_contracts_limits_are_read_from_the_environment():
-    s = from_env("clues", {**BASE, "REQUEST_EARLIEST_DATE": "2010-06-01", "REQUEST_MAX_PAGE": "50",
-                           "REQUEST_CLOCK_SKEW_SECONDS": "60", "REQUEST_MAX_BYTES": "1048576"})
+    s = from_env(
+        "clues",
+        {
+            **BASE,
+            "REQUEST_EARLIEST_DATE": "2010-06-01",
+            "REQUEST_MAX_PAGE": "50",
+            "REQUEST_CLOCK_SKEW_SECONDS": "60",
+            "REQUEST_MAX_BYTES": "1048576",
+        },
+    )
     assert s.request_limits.earliest == datetime(2010, 6, 1, tzinfo=timezone.utc)
     assert s.request_limits.max_page == 50 and s.request_limits.clock_skew == timedelta(seconds=60)
     assert s.request_max_bytes == 1 << 20
 
 
-@pytest.mark.parametrize("name, value", [("REQUEST_EARLIEST_DATE", "yesterday"), ("REQUEST_MAX_PAGE", "5000"),
-                                         ("REQUEST_HORIZON_DAYS", "-1")])
+@pytest.mark.parametrize(
+    "name, value",
+    [("REQUEST_EARLIEST_DATE", "yesterday"), ("REQUEST_MAX_PAGE", "5000"), ("REQUEST_HORIZON_DAYS", "-1")],
+)
 def test_a_malformed_limit_stops_the_service_naming_it(name, value):
     with pytest.raises(SystemExit, match=name):
         from_env("clues", {**BASE, name: value})

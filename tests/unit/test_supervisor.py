@@ -1,4 +1,5 @@
 """The runner's restart policy: backoff, its reset, and giving up on a child that keeps failing."""
+
 import pytest
 
 from kernel.supervisor import ChildHistory, RestartPolicy
@@ -31,7 +32,7 @@ def test_failures_older_than_the_window_are_forgotten():
     h = ChildHistory(RestartPolicy(max_restarts=2, window=60), 0)
     h.failed(0.5)
     h.failed(1)
-    v = h.failed(61)    # the first two slid out of the window
+    v = h.failed(61)  # the first two slid out of the window
     assert not v.give_up and v.failures == 1
 
 
@@ -72,11 +73,12 @@ def run_ticks(supervisor, clock, seconds, step=0.25):
 
 def test_supervisor_restarts_only_the_dead_child_after_its_backoff(capsys):
     from kernel.runner import Supervisor
+
     clock = [0.0]
     a, b = FakeChild("clues"), FakeChild("postgres")
     sup = Supervisor([a, b], RestartPolicy(), clock=lambda: clock[0])
     a.dead = True
-    assert run_ticks(sup, clock, 0.25) is None and a.starts == 0     # waiting out the 0.5 s backoff
+    assert run_ticks(sup, clock, 0.25) is None and a.starts == 0  # waiting out the 0.5 s backoff
     assert run_ticks(sup, clock, 0.5) is None and a.starts == 1 and b.starts == 0
     assert sup.restarts() == {"clues": 1}
     err = capsys.readouterr().err
@@ -86,10 +88,11 @@ def test_supervisor_restarts_only_the_dead_child_after_its_backoff(capsys):
 
 def test_supervisor_gives_up_on_a_child_that_keeps_failing(capsys):
     from kernel.runner import Supervisor
+
     clock = [0.0]
     child = FakeChild("broker", fails_to_start=True)
     child.dead = True
     sup = Supervisor([child], RestartPolicy(max_restarts=5, window=60), clock=lambda: clock[0])
     assert run_ticks(sup, clock, 59) == "broker"
-    assert child.starts == 5      # five restarts tried (0.5+1+2+4+8 s of backoff), the sixth failure gives up
+    assert child.starts == 5  # five restarts tried (0.5+1+2+4+8 s of backoff), the sixth failure gives up
     assert "giving up, stopping everything" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """Signed bearer tokens: round trip, and every way a token can be wrong."""
+
 import base64
 import json
 import threading
@@ -48,16 +49,21 @@ def _flip_signature_bit(token: str) -> str:
 GOOD = TokenSigner(KEY).issue(ALICE, 3600, now=NOW)
 
 
-@pytest.mark.parametrize("token,reason", [
-    (TokenSigner(OTHER).issue(ALICE, 3600, now=NOW), "signature"),          # forged: another key
-    (_tamper_claims(GOOD, role="commission_head"), "signature"),             # escalated role
-    (_tamper_claims(GOOD, exp=int(NOW) + 10**6), "signature"),               # extended expiry
-    (_flip_signature_bit(GOOD), "signature"),
-    (TokenSigner(KEY).issue(ALICE, 60, now=NOW - 61), "expired"),
-    (TokenSigner(KEY).issue(ALICE, 3600, now=NOW + 3600), "future"),
-    ("", "malformed"), ("jjjc1.abc", "malformed"), ("jwt.a.b", "malformed"),
-    ("jjjc1.!!!.???", "malformed"),
-])
+@pytest.mark.parametrize(
+    "token,reason",
+    [
+        (TokenSigner(OTHER).issue(ALICE, 3600, now=NOW), "signature"),  # forged: another key
+        (_tamper_claims(GOOD, role="commission_head"), "signature"),  # escalated role
+        (_tamper_claims(GOOD, exp=int(NOW) + 10**6), "signature"),  # extended expiry
+        (_flip_signature_bit(GOOD), "signature"),
+        (TokenSigner(KEY).issue(ALICE, 60, now=NOW - 61), "expired"),
+        (TokenSigner(KEY).issue(ALICE, 3600, now=NOW + 3600), "future"),
+        ("", "malformed"),
+        ("jjjc1.abc", "malformed"),
+        ("jwt.a.b", "malformed"),
+        ("jjjc1.!!!.???", "malformed"),
+    ],
+)
 def test_wrong_tokens_are_refused_with_a_reason(token, reason):
     with pytest.raises(Unauthenticated) as err:
         verifier().verify(token)
@@ -77,10 +83,18 @@ def test_claims_must_name_every_field():
         verifier().verify(f"{prefix}.{body}.{sig}")
 
 
-@pytest.mark.parametrize("metadata,ok", [
-    ([("authorization", "Bearer abc")], True), ([("authorization", "bearer  abc ")], True),
-    ([("authorization", "Basic abc")], False), ([("authorization", "Bearer ")], False),
-    ([], False), (None, False), ([("x-user", "u-alice")], False)])
+@pytest.mark.parametrize(
+    "metadata,ok",
+    [
+        ([("authorization", "Bearer abc")], True),
+        ([("authorization", "bearer  abc ")], True),
+        ([("authorization", "Basic abc")], False),
+        ([("authorization", "Bearer ")], False),
+        ([], False),
+        (None, False),
+        ([("x-user", "u-alice")], False),
+    ],
+)
 def test_bearer_token_from_metadata(metadata, ok):
     if ok:
         assert bearer_token(metadata) == "abc"
@@ -92,8 +106,7 @@ def test_bearer_token_from_metadata(metadata, ok):
 def test_key_created_once_even_when_processes_race(tmp_path):
     path = tmp_path / "keys" / "token-signing.key"
     keys = []
-    threads = [threading.Thread(target=lambda: keys.append(tokens.load_or_create_private_key(path)))
-               for _ in range(8)]
+    threads = [threading.Thread(target=lambda: keys.append(tokens.load_or_create_private_key(path))) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -106,9 +119,23 @@ def test_key_created_once_even_when_processes_race(tmp_path):
 
 def test_cli_issues_a_token_the_verifier_accepts_and_refuses_uncatalogued_roles(tmp_path, capsys):
     from kernel import tokens_cli
+
     key = tmp_path / "k.key"
-    args = ["--key-file", str(key), "issue", "--agency", "commission", "--office", "complaints",
-            "--role", "complaints_officer", "--user", "P-1", "--ttl", "2h"]
+    args = [
+        "--key-file",
+        str(key),
+        "issue",
+        "--agency",
+        "commission",
+        "--office",
+        "complaints",
+        "--role",
+        "complaints_officer",
+        "--user",
+        "P-1",
+        "--ttl",
+        "2h",
+    ]
     assert tokens_cli.main(args) == 0
     token = capsys.readouterr().out.strip()
     claims = TokenVerifier([tokens.load_private_key(key).public_key()]).verify(token)
@@ -125,8 +152,11 @@ def test_a_token_has_one_spelling():
     refused, so a token's text identifies it."""
     prefix, body, sig = GOOD.split(".")
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    same = [c for c in alphabet if c != sig[-1]
-            and base64.urlsafe_b64decode(sig[:-1] + c + "==") == base64.urlsafe_b64decode(sig + "==")]
+    same = [
+        c
+        for c in alphabet
+        if c != sig[-1] and base64.urlsafe_b64decode(sig[:-1] + c + "==") == base64.urlsafe_b64decode(sig + "==")
+    ]
     assert same
     with pytest.raises(Unauthenticated, match="malformed"):
         verifier().verify(f"{prefix}.{body}.{sig[:-1]}{same[0]}")

@@ -10,6 +10,7 @@ returns: {"topic": {name: {key: {"value", "read_only", "config_source", ...}}}}.
   documented defaults (7-day retention, delete policy, 1 GiB segments) for keys the topic did
   not set. Replace them with captures when a real cluster is available.
 """
+
 import pytest
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsResponse
@@ -27,8 +28,15 @@ SPEC = TopicSpec("events.clues", partitions=3)
 
 
 def _entry(value, source="DYNAMIC_TOPIC_CONFIG", type_="LONG"):
-    return {"value": value, "read_only": False, "config_source": source, "is_sensitive": False,
-            "synonyms": [], "config_type": type_, "documentation": None}
+    return {
+        "value": value,
+        "read_only": False,
+        "config_source": source,
+        "is_sensitive": False,
+        "synonyms": [],
+        "config_type": type_,
+        "documentation": None,
+    }
 
 
 def _kafka(**overrides):
@@ -56,10 +64,22 @@ KAFKA_SEVEN_DAYS = _kafka(**{"retention.ms": _entry("604800000", "DEFAULT_CONFIG
 KAFKA_MISSING = {"topic": {"events.clues": {}}}
 
 # tansu, topic created with SPEC.configs: it echoes them, each labelled DEFAULT_CONFIG.
-TANSU_CREATED_WITH_CONFIGS = {"topic": {"events.clues": {
-    key: {"value": value, "read_only": False, "config_source": "DEFAULT_CONFIG",
-          "is_sensitive": False, "synonyms": [], "config_type": "STRING", "documentation": ""}
-    for key, value in SPEC.configs.items()}}}
+TANSU_CREATED_WITH_CONFIGS = {
+    "topic": {
+        "events.clues": {
+            key: {
+                "value": value,
+                "read_only": False,
+                "config_source": "DEFAULT_CONFIG",
+                "is_sensitive": False,
+                "synonyms": [],
+                "config_type": "STRING",
+                "documentation": "",
+            }
+            for key, value in SPEC.configs.items()
+        }
+    }
+}
 # tansu, topic created without configs (or auto-created on produce), and missing topics.
 TANSU_EMPTY = {"topic": {"events.clues": {}}}
 
@@ -68,7 +88,8 @@ TANSU_EMPTY = {"topic": {"events.clues": {}}}
 TANSU_V4_BODY = bytes.fromhex(
     "000000000200000a4e6f206572726f722e020d6576656e74732e636c756573040d726574656e74696f6e2e6d73"
     "032d310005000102010010726574656e74696f6e2e6279746573032d31000500010201000f636c65616e7570"
-    "2e706f6c6963790764656c657465000500010201000000")
+    "2e706f6c6963790764656c657465000500010201000000"
+)
 
 
 def _check(answer, partitions=3):
@@ -81,8 +102,7 @@ def test_correct_topic_on_kafka_has_no_problem_and_is_verified():
     assert _check(KAFKA_CORRECT) == ([], False)
 
 
-@pytest.mark.parametrize("answer,policy", [(KAFKA_COMPACTED, "compact"),
-                                           (KAFKA_COMPACT_DELETE, "compact,delete")])
+@pytest.mark.parametrize("answer,policy", [(KAFKA_COMPACTED, "compact"), (KAFKA_COMPACT_DELETE, "compact,delete")])
 def test_any_compaction_is_a_problem(answer, policy):
     problems, unverified = _check(answer)
     assert len(problems) == 1 and "cleanup.policy" in problems[0] and repr(policy) in problems[0]
@@ -105,9 +125,12 @@ def test_wrong_partition_count_is_fatal_even_with_right_configs():
 
 
 def test_every_problem_is_listed():
-    problems, _ = _check(_kafka(**{"cleanup.policy": _entry("compact", type_="LIST"),
-                                   "retention.ms": _entry("604800000", "DEFAULT_CONFIG")}),
-                         partitions=1)
+    problems, _ = _check(
+        _kafka(
+            **{"cleanup.policy": _entry("compact", type_="LIST"), "retention.ms": _entry("604800000", "DEFAULT_CONFIG")}
+        ),
+        partitions=1,
+    )
     assert len(problems) == 3
 
 
@@ -132,10 +155,16 @@ def test_only_reported_configs_are_judged():
     assert _check(partial) == ([], False)
 
 
-@pytest.mark.parametrize("answer", [
-    None, [], "nonsense", {"topic": {"other.topic": KAFKA_CORRECT["topic"]["events.clues"]}},
-    {"topic": {"events.clues": {"retention.ms": _entry(None)}}},  # null values are "not reported"
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        None,
+        [],
+        "nonsense",
+        {"topic": {"other.topic": KAFKA_CORRECT["topic"]["events.clues"]}},
+        {"topic": {"events.clues": {"retention.ms": _entry(None)}}},  # null values are "not reported"
+    ],
+)
 def test_unusable_answers_parse_to_none(answer):
     assert parse_describe_configs(answer, "events.clues") is None
 
@@ -147,11 +176,31 @@ _Config = _Result.DescribeConfigsResourceResult
 
 
 def _raw(configs, error_code=0, name="events.clues"):
-    return DescribeConfigsResponse(version=4, throttle_time_ms=0, results=[_Result(
-        error_code=error_code, error_message=None, resource_type=2, resource_name=name,
-        configs=[_Config(name=k, value=v, read_only=False, config_source=source, is_sensitive=False,
-                         synonyms=[], config_type=0, documentation=None)
-                 for k, v, source in configs])])
+    return DescribeConfigsResponse(
+        version=4,
+        throttle_time_ms=0,
+        results=[
+            _Result(
+                error_code=error_code,
+                error_message=None,
+                resource_type=2,
+                resource_name=name,
+                configs=[
+                    _Config(
+                        name=k,
+                        value=v,
+                        read_only=False,
+                        config_source=source,
+                        is_sensitive=False,
+                        synonyms=[],
+                        config_type=0,
+                        documentation=None,
+                    )
+                    for k, v, source in configs
+                ],
+            )
+        ],
+    )
 
 
 def _as_admin_client_returns(raw, config_filter="all"):
@@ -172,8 +221,14 @@ def test_default_modified_filter_hides_everything_tansu_reports():
 
 
 def test_raw_kafka_compacted_response_is_a_problem():
-    raw = _raw([("cleanup.policy", "compact", 1), ("retention.ms", "-1", 1),
-                ("retention.bytes", "-1", 1), ("segment.bytes", "1073741824", 5)])
+    raw = _raw(
+        [
+            ("cleanup.policy", "compact", 1),
+            ("retention.ms", "-1", 1),
+            ("retention.bytes", "-1", 1),
+            ("segment.bytes", "1073741824", 5),
+        ]
+    )
     configs = parse_describe_configs(_as_admin_client_returns(raw), "events.clues")
     assert configs["segment.bytes"] == "1073741824"
     [problem] = check_topic_config(SPEC, 3, configs)
@@ -207,14 +262,21 @@ TANSU_BROKER = {"broker": {"111": {}}}
 
 def _broker(*limits):
     """A real Kafka's BROKER answer (one entry per broker), with message.max.bytes as given."""
-    return {"broker": {str(i): {"message.max.bytes": _entry(str(n), "STATIC_BROKER_CONFIG", "INT"),
-                                "num.io.threads": _entry("8", "DEFAULT_CONFIG", "INT")}
-                       for i, n in enumerate(limits, start=1)}}
+    return {
+        "broker": {
+            str(i): {
+                "message.max.bytes": _entry(str(n), "STATIC_BROKER_CONFIG", "INT"),
+                "num.io.threads": _entry("8", "DEFAULT_CONFIG", "INT"),
+            }
+            for i, n in enumerate(limits, start=1)
+        }
+    }
 
 
 def _limit_check(topic_answer, broker_answer, spec=LIMITED):
-    return check_message_limit(spec, parse_describe_configs(topic_answer, "events.clues"),
-                               parse_broker_limit(broker_answer))
+    return check_message_limit(
+        spec, parse_describe_configs(topic_answer, "events.clues"), parse_broker_limit(broker_answer)
+    )
 
 
 def test_limited_spec_creates_the_topic_with_its_limit():
@@ -247,14 +309,19 @@ def test_a_topic_setting_overrides_a_smaller_broker_default():
 
 def test_tansu_reports_no_broker_limit_and_echoes_the_topic_limit():
     assert parse_broker_limit(TANSU_BROKER) is None
-    echoed = {"topic": {"events.clues": {
-        key: {"value": value, "config_source": "DEFAULT_CONFIG"} for key, value in LIMITED.configs.items()}}}
+    echoed = {
+        "topic": {
+            "events.clues": {
+                key: {"value": value, "config_source": "DEFAULT_CONFIG"} for key, value in LIMITED.configs.items()
+            }
+        }
+    }
     assert _limit_check(echoed, TANSU_BROKER) is None
-    assert _limit_check(TANSU_EMPTY, TANSU_BROKER) is None      # nothing reported: not verified, not refused
+    assert _limit_check(TANSU_EMPTY, TANSU_BROKER) is None  # nothing reported: not verified, not refused
 
 
 def test_a_larger_topic_limit_is_not_a_config_problem():
-    configs = parse_describe_configs(KAFKA_CORRECT, "events.clues")   # 1048588 > NEEDED
+    configs = parse_describe_configs(KAFKA_CORRECT, "events.clues")  # 1048588 > NEEDED
     assert check_topic_config(LIMITED, 3, configs) == []
 
 
@@ -262,7 +329,9 @@ def test_spec_without_a_limit_checks_none():
     assert _limit_check(_kafka(**{"max.message.bytes": _entry("10", type_="INT")}), _broker(10), SPEC) is None
 
 
-@pytest.mark.parametrize("answer", [None, [], {"broker": {}}, {"broker": {"1": None}},
-                                    {"broker": {"1": {"message.max.bytes": _entry("many")}}}])
+@pytest.mark.parametrize(
+    "answer",
+    [None, [], {"broker": {}}, {"broker": {"1": None}}, {"broker": {"1": {"message.max.bytes": _entry("many")}}}],
+)
 def test_unusable_broker_answers_give_no_limit(answer):
     assert parse_broker_limit(answer) is None

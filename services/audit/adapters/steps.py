@@ -6,6 +6,7 @@ or `rejected_by` / `refused_by` (and `approver_role` where several are needed or
 recording reference is any `common.v1.RecordingRef` at any depth. A payload of a type this build does not know still makes a
 step, without those two.
 """
+
 from __future__ import annotations
 
 from google.protobuf import descriptor_pool, message_factory
@@ -24,8 +25,14 @@ RECORDING = recording_pb2.RecordingRef.DESCRIPTOR.full_name
 
 def recorded(row) -> pb.RecordedEvent:
     raw = bytes(row["envelope"])
-    return pb.RecordedEvent(envelope=parse(raw), envelope_bytes=raw, topic=row["topic"], partition=row["partition"],
-                            offset=row["offset"], ingested_at=timestamp(row["ingested_at"]))
+    return pb.RecordedEvent(
+        envelope=parse(raw),
+        envelope_bytes=raw,
+        topic=row["topic"],
+        partition=row["partition"],
+        offset=row["offset"],
+        ingested_at=timestamp(row["ingested_at"]),
+    )
 
 
 def payload_of(env: Envelope) -> Message | None:
@@ -41,9 +48,11 @@ def approval_of(msg: Message | None, env: Envelope) -> pb.Approval | None:
     if msg is None:
         return None
     fields = msg.DESCRIPTOR.fields_by_name
-    for name, decision in (("approved_by", pb.APPROVAL_DECISION_APPROVED),
-                           ("rejected_by", pb.APPROVAL_DECISION_REJECTED),
-                           ("refused_by", pb.APPROVAL_DECISION_REJECTED)):
+    for name, decision in (
+        ("approved_by", pb.APPROVAL_DECISION_APPROVED),
+        ("rejected_by", pb.APPROVAL_DECISION_REJECTED),
+        ("refused_by", pb.APPROVAL_DECISION_REJECTED),
+    ):
         if name in fields and getattr(msg, name):
             role = getattr(msg, "approver_role", "") if "approver_role" in fields else ""
             return pb.Approval(decision=decision, user=getattr(msg, name), role=role or env.principal.role)
@@ -60,7 +69,7 @@ def recordings_of(msg: Message | None) -> list[recording_pb2.RecordingRef]:
     for field, value in msg.ListFields():
         if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type.GetOptions().map_entry:
             continue
-        for item in (value if field.is_repeated else [value]):
+        for item in value if field.is_repeated else [value]:
             found += recordings_of(item)
     return found
 
@@ -69,7 +78,16 @@ def step(row, position: int) -> pb.HistoryStep:
     event = recorded(row)
     env = event.envelope
     msg = payload_of(env)
-    return pb.HistoryStep(position=position, leaf_index=row["leaf_index"], event_type=env.event_type,
-                          stream_id=env.stream_id, version=env.version, principal=env.principal,
-                          occurred_at=env.occurred_at, recorded_at=env.recorded_at, approval=approval_of(msg, env),
-                          recordings=recordings_of(msg), event=event)
+    return pb.HistoryStep(
+        position=position,
+        leaf_index=row["leaf_index"],
+        event_type=env.event_type,
+        stream_id=env.stream_id,
+        version=env.version,
+        principal=env.principal,
+        occurred_at=env.occurred_at,
+        recorded_at=env.recorded_at,
+        approval=approval_of(msg, env),
+        recordings=recordings_of(msg),
+        event=event,
+    )

@@ -5,6 +5,7 @@ network (`python -m services.audit.verify_bundle`).
     {"format": "jjjc-audit-bundle/v1", "subject": "clue-…", "checkpoint": "<signed note>",
      "events": [{"leaf_index": 5, "envelope": "<base64 bytes>", "proof": ["<base64 hash>", …]}, …]}
 """
+
 from __future__ import annotations
 
 import base64
@@ -27,8 +28,12 @@ async def export(pool, schema: str, checkpoints: Checkpointer, stream_id: str) -
     tree grew since the last one (so every recorded event of the stream is covered)."""
     signed = await checkpoints.sign()
     async with pool.acquire() as conn:
-        rows = await conn.fetch(f"SELECT leaf_index, envelope FROM {schema}.recorded_events WHERE stream_id = $1 "
-                                f"AND leaf_index < $2 ORDER BY version", stream_id, signed.tree_size)
+        rows = await conn.fetch(
+            f"SELECT leaf_index, envelope FROM {schema}.recorded_events WHERE stream_id = $1 "
+            f"AND leaf_index < $2 ORDER BY version",
+            stream_id,
+            signed.tree_size,
+        )
         if not rows:
             raise NotFound("recorded stream", stream_id)
         paths = [inclusion_proof_nodes(r["leaf_index"], signed.tree_size) for r in rows]
@@ -36,8 +41,13 @@ async def export(pool, schema: str, checkpoints: Checkpointer, stream_id: str) -
     events, k = [], 0
     for r, path in zip(rows, paths):
         n = len(path)
-        events.append({"leaf_index": r["leaf_index"], "envelope": _b64(bytes(r["envelope"])),
-                       "proof": [_b64(h) for h in proofs[k:k + n]]})
+        events.append(
+            {
+                "leaf_index": r["leaf_index"],
+                "envelope": _b64(bytes(r["envelope"])),
+                "proof": [_b64(h) for h in proofs[k : k + n]],
+            }
+        )
         k += n
     bundle = {"format": FORMAT, "subject": stream_id, "checkpoint": signed.note.decode(), "events": events}
     return json.dumps(bundle, indent=1).encode(), signed.tree_size, len(events)

@@ -5,6 +5,7 @@ Before signing size n2 after a signed (n1, r1), the signer proves from the store
 tree of n2 extends the tree of n1 and verifies that proof against r1: if the store was altered
 under a signed checkpoint, it refuses (and says so loudly) rather than sign a fork.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -82,7 +83,10 @@ class Checkpointer:
             note = self.signer.sign(Checkpoint(self.origin, size, root, extensions).body())
             row = await conn.fetchrow(
                 f"INSERT INTO {self.schema}.checkpoints (tree_size, root, note) VALUES ($1, $2, $3) RETURNING signed_at",
-                size, root, note)
+                size,
+                root,
+                note,
+            )
         self.log.info("audit.checkpoint_signed", tree_size=size, root=root.hex())
         return Signed(size, root, note, row["signed_at"])
 
@@ -91,9 +95,16 @@ class Checkpointer:
         try:
             verify_consistency(last.tree_size, size, proof, last.root, root)
         except ProofError as e:
-            self.log.error("audit.checkpoint_refused", last_size=last.tree_size, size=size, problem=str(e),
-                           action="run `python -m services.audit.verify` to locate the alteration")
-            raise CheckpointRefused(f"the stored tree of {size} does not extend checkpoint {last.tree_size}: {e}") from e
+            self.log.error(
+                "audit.checkpoint_refused",
+                last_size=last.tree_size,
+                size=size,
+                problem=str(e),
+                action="run `python -m services.audit.verify` to locate the alteration",
+            )
+            raise CheckpointRefused(
+                f"the stored tree of {size} does not extend checkpoint {last.tree_size}: {e}"
+            ) from e
 
     async def run(self, interval_seconds: float) -> None:
         """Sign at an interval until cancelled; a refusal is logged each time, never swallowed silently."""
@@ -101,7 +112,7 @@ class Checkpointer:
             try:
                 await self.sign()
             except CheckpointRefused:
-                pass   # logged as an error in _check_extends
+                pass  # logged as an error in _check_extends
             except Exception as e:  # noqa: BLE001 - keep signing later; the store may be back
                 self.log.warning("audit.checkpoint_failed", error=repr(e))
             await asyncio.sleep(interval_seconds)

@@ -6,6 +6,7 @@ is locked, the batch's leaves get the next indices, the compact range is extende
 perfect node it completes is stored, so any root or proof at any size is read from stored hashes
 (about 2 rows per leaf, O(log n) rows per proof) and never recomputed from leaves.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,10 +73,12 @@ ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;
 CREATE INDEX IF NOT EXISTS recorded_events_store_position ON {s}.recorded_events (topic, store_order_key, store_position);
 """
 # rows recorded before 2 and 3 get their leaves and times at start-up (`backfill`, `backfill_times`)
-MIGRATIONS = (Migration("audit.ledger", 1, "recorded events", RECORDED_SQL),
-              Migration("audit.ledger", 2, "leaves, tree head, nodes and quarantine", TREE_SQL),
-              Migration("audit.ledger", 3, "event times beside the envelope", TIMES_SQL),
-              Migration("audit.ledger", 4, "producers' store positions", STORE_POSITION_SQL))
+MIGRATIONS = (
+    Migration("audit.ledger", 1, "recorded events", RECORDED_SQL),
+    Migration("audit.ledger", 2, "leaves, tree head, nodes and quarantine", TREE_SQL),
+    Migration("audit.ledger", 3, "event times beside the envelope", TIMES_SQL),
+    Migration("audit.ledger", 4, "producers' store positions", STORE_POSITION_SQL),
+)
 
 
 class LedgerInbox(Inbox):
@@ -85,11 +88,20 @@ class LedgerInbox(Inbox):
 
     async def remembered(self, conn, event_ids: list[str], streams: list[str]) -> tuple[dict, dict]:
         s = self.schema
-        seen = {str(r[0]): hashlib.sha256(r[1]).digest() for r in await conn.fetch(
-            f"SELECT event_id, envelope FROM {s}.recorded_events WHERE event_id = ANY($1::uuid[])", event_ids)}
-        last = {r[0]: r[1] for r in await conn.fetch(
-            f"SELECT stream_id, max(version) FROM {s}.recorded_events WHERE stream_id = ANY($1::text[]) "
-            f"GROUP BY stream_id", streams)}
+        seen = {
+            str(r[0]): hashlib.sha256(r[1]).digest()
+            for r in await conn.fetch(
+                f"SELECT event_id, envelope FROM {s}.recorded_events WHERE event_id = ANY($1::uuid[])", event_ids
+            )
+        }
+        last = {
+            r[0]: r[1]
+            for r in await conn.fetch(
+                f"SELECT stream_id, max(version) FROM {s}.recorded_events WHERE stream_id = ANY($1::text[]) "
+                f"GROUP BY stream_id",
+                streams,
+            )
+        }
         return seen, last
 
     async def remember(self, conn, accepted: list[tuple], last: dict[str, int]) -> None:
@@ -105,13 +117,44 @@ async def lock_head(conn, schema: str) -> CompactRange:
 async def append(conn, schema: str, head: CompactRange, accepted: list[Accepted], leaf_hashes) -> CompactRange:
     """Store the accepted events as leaves head.size.. and every node they complete; move the head."""
     new, nodes = head.append(leaf_hashes)
-    rows = [(e.event_id, e.stream_id, e.version, e.event_type, a.raw, a.source.topic, a.source.partition,
-             a.source.offset, head.size + i, instant(e.occurred_at), instant(e.recorded_at), *_store_position(a.source))
-            for i, a in enumerate(accepted) for e in (a.envelope,)]
+    rows = [
+        (
+            e.event_id,
+            e.stream_id,
+            e.version,
+            e.event_type,
+            a.raw,
+            a.source.topic,
+            a.source.partition,
+            a.source.offset,
+            head.size + i,
+            instant(e.occurred_at),
+            instant(e.recorded_at),
+            *_store_position(a.source),
+        )
+        for i, a in enumerate(accepted)
+        for e in (a.envelope,)
+    ]
     await conn.copy_records_to_table(
-        "recorded_events", schema_name=schema, records=rows,
-        columns=["event_id", "stream_id", "version", "event_type", "envelope", "topic", "partition", "offset",
-                 "leaf_index", "occurred_at", "recorded_at", "store_order_key", "store_position"])
+        "recorded_events",
+        schema_name=schema,
+        records=rows,
+        columns=[
+            "event_id",
+            "stream_id",
+            "version",
+            "event_type",
+            "envelope",
+            "topic",
+            "partition",
+            "offset",
+            "leaf_index",
+            "occurred_at",
+            "recorded_at",
+            "store_order_key",
+            "store_position",
+        ],
+    )
     return await _integrate(conn, schema, new, nodes)
 
 
@@ -130,12 +173,18 @@ async def remember_positions(conn, schema: str, items: list[tuple[str, Source]])
         await conn.execute(
             f"UPDATE {schema}.recorded_events r SET store_order_key = u.k, store_position = u.p FROM "
             f"unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS u(id, k, p) WHERE r.event_id = u.id "
-            f"AND r.store_position IS NULL", *map(list, zip(*known)))
+            f"AND r.store_position IS NULL",
+            *map(list, zip(*known)),
+        )
 
 
 async def _integrate(conn, schema: str, new: CompactRange, nodes) -> CompactRange:
-    await conn.copy_records_to_table("merkle_nodes", schema_name=schema, columns=["level", "idx", "hash"],
-                                     records=[(n.level, n.index, h) for n, h in nodes])
+    await conn.copy_records_to_table(
+        "merkle_nodes",
+        schema_name=schema,
+        columns=["level", "idx", "hash"],
+        records=[(n.level, n.index, h) for n, h in nodes],
+    )
     await conn.execute(f"UPDATE {schema}.ledger_head SET size = $1, peaks = $2", new.size, list(new.peaks))
     return new
 
@@ -145,14 +194,18 @@ async def backfill(conn, schema: str) -> int:
     how many. Runs at start-up, in one transaction."""
     async with conn.transaction():
         head = await lock_head(conn, schema)
-        rows = await conn.fetch(f"SELECT seq, envelope FROM {schema}.recorded_events WHERE leaf_index IS NULL "
-                                f"ORDER BY seq")
+        rows = await conn.fetch(
+            f"SELECT seq, envelope FROM {schema}.recorded_events WHERE leaf_index IS NULL ORDER BY seq"
+        )
         if not rows:
             return 0
         new, nodes = head.append([leaf_hash(bytes(r["envelope"])) for r in rows])
-        await conn.execute(f"UPDATE {schema}.recorded_events r SET leaf_index = u.leaf FROM unnest($1::bigint[], "
-                           f"$2::bigint[]) AS u(seq, leaf) WHERE r.seq = u.seq", [r["seq"] for r in rows],
-                           list(range(head.size, head.size + len(rows))))
+        await conn.execute(
+            f"UPDATE {schema}.recorded_events r SET leaf_index = u.leaf FROM unnest($1::bigint[], "
+            f"$2::bigint[]) AS u(seq, leaf) WHERE r.seq = u.seq",
+            [r["seq"] for r in rows],
+            list(range(head.size, head.size + len(rows))),
+        )
         await _integrate(conn, schema, new, nodes)
     return len(rows)
 
@@ -162,10 +215,13 @@ async def backfill_times(conn, schema: str) -> int:
     rows = await conn.fetch(f"SELECT seq, envelope FROM {schema}.recorded_events WHERE recorded_at IS NULL")
     if rows:
         envs = [parse(bytes(r["envelope"])) for r in rows]
-        await conn.execute(f"UPDATE {schema}.recorded_events r SET occurred_at = u.o, recorded_at = u.r FROM unnest("
-                           f"$1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u(seq, o, r) WHERE r.seq = u.seq",
-                           [r["seq"] for r in rows], [instant(e.occurred_at) for e in envs],
-                           [instant(e.recorded_at) for e in envs])
+        await conn.execute(
+            f"UPDATE {schema}.recorded_events r SET occurred_at = u.o, recorded_at = u.r FROM unnest("
+            f"$1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS u(seq, o, r) WHERE r.seq = u.seq",
+            [r["seq"] for r in rows],
+            [instant(e.occurred_at) for e in envs],
+            [instant(e.recorded_at) for e in envs],
+        )
     return len(rows)
 
 
@@ -173,13 +229,26 @@ async def quarantine(conn, schema: str, conflicts: list[Conflict]) -> int:
     """Keep contradicting deliveries aside (once per distinct content); how many were new."""
     if not conflicts:
         return 0
-    rows = [(c.envelope.event_id, c.envelope.stream_id, c.envelope.version, c.kind, c.raw,
-             hashlib.sha256(c.raw).digest(), c.source.topic, c.source.partition, c.source.offset) for c in conflicts]
+    rows = [
+        (
+            c.envelope.event_id,
+            c.envelope.stream_id,
+            c.envelope.version,
+            c.kind,
+            c.raw,
+            hashlib.sha256(c.raw).digest(),
+            c.source.topic,
+            c.source.partition,
+            c.source.offset,
+        )
+        for c in conflicts
+    ]
     result = await conn.fetch(
-        f'INSERT INTO {schema}.quarantine (event_id, stream_id, version, kind, envelope, digest, topic, partition, '
+        f"INSERT INTO {schema}.quarantine (event_id, stream_id, version, kind, envelope, digest, topic, partition, "
         f'"offset") SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::bytea[], '
-        f'$6::bytea[], $7::text[], $8::int[], $9::bigint[]) ON CONFLICT DO NOTHING RETURNING id',
-        *map(list, zip(*rows)))
+        f"$6::bytea[], $7::text[], $8::int[], $9::bigint[]) ON CONFLICT DO NOTHING RETURNING id",
+        *map(list, zip(*rows)),
+    )
     return len(result)
 
 
@@ -191,7 +260,9 @@ async def node_hashes(conn, schema: str, nodes: list[Node]) -> dict[Node, bytes]
     rows = await conn.fetch(
         f"SELECT n.level, n.idx, n.hash FROM {schema}.merkle_nodes n "
         f"JOIN unnest($1::smallint[], $2::bigint[]) AS w(level, idx) ON n.level = w.level AND n.idx = w.idx",
-        [n.level for n in nodes], [n.index for n in nodes])
+        [n.level for n in nodes],
+        [n.index for n in nodes],
+    )
     return {Node(r["level"], r["idx"]): bytes(r["hash"]) for r in rows}
 
 
@@ -213,5 +284,8 @@ async def root_at(conn, schema: str, tree_size: int) -> bytes:
 
 
 async def quarantined(pool, schema: str, limit: int):
-    return await pool.fetch(f'SELECT event_id::text, stream_id, version, kind, envelope, topic, partition, "offset", '
-                            f"detected_at FROM {schema}.quarantine ORDER BY id DESC LIMIT $1", limit)
+    return await pool.fetch(
+        f'SELECT event_id::text, stream_id, version, kind, envelope, topic, partition, "offset", '
+        f"detected_at FROM {schema}.quarantine ORDER BY id DESC LIMIT $1",
+        limit,
+    )

@@ -7,6 +7,7 @@ against its stored leaf hash and never replaces from leaves that fail. The Merkl
 not a projection here: it is checked by `services.audit.verify`, never recomputed from the
 (possibly altered) leaves.
 """
+
 from __future__ import annotations
 
 from kernel import migrations, projections as kp
@@ -24,9 +25,15 @@ async def leaves(conn, schema: str, start: int, end: int, chunk: int = CHUNK, ch
         rows = await conn.fetch(
             f"SELECT e.leaf_index, e.envelope, n.hash FROM {schema}.recorded_events e "
             f"LEFT JOIN {schema}.merkle_nodes n ON n.level = 0 AND n.idx = e.leaf_index "
-            f"WHERE e.leaf_index >= $1 AND e.leaf_index < $2 ORDER BY e.leaf_index", low, min(low + chunk, end))
-        failing = [r["leaf_index"] for r in rows if check and (
-            r["hash"] is None or leaf_hash(bytes(r["envelope"])) != bytes(r["hash"]))]
+            f"WHERE e.leaf_index >= $1 AND e.leaf_index < $2 ORDER BY e.leaf_index",
+            low,
+            min(low + chunk, end),
+        )
+        failing = [
+            r["leaf_index"]
+            for r in rows
+            if check and (r["hash"] is None or leaf_hash(bytes(r["envelope"])) != bytes(r["hash"]))
+        ]
         yield [(parse(bytes(r["envelope"])), r["leaf_index"]) for r in rows], failing
 
 
@@ -36,8 +43,15 @@ async def _lock(conn, schema: str) -> int:
 
 def of_the_ledger(index) -> kp.Log:
     """The ledger as the source of a projection that `index`es its leaves."""
-    return kp.Log(ledger.size, _lock, leaves, index, requires="ledger_head", unit="leaf",
-                  on_mismatch="run python -m services.audit.verify")
+    return kp.Log(
+        ledger.size,
+        _lock,
+        leaves,
+        index,
+        requires="ledger_head",
+        unit="leaf",
+        on_mismatch="run python -m services.audit.verify",
+    )
 
 
 PROJECTIONS = (Projection("story", story.TABLE, story.create, of_the_ledger(story.index)),)

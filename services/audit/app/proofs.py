@@ -1,5 +1,6 @@
 """Inclusion and consistency proofs served from the stored perfect-subtree nodes: one indexed
 query of O(log n) rows per proof (root included), whatever the tree size."""
+
 from __future__ import annotations
 
 import uuid
@@ -52,15 +53,17 @@ class Proofs:
         except ValueError:
             raise Validation("event_id", "must be a UUID") from None
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(f"SELECT leaf_index, envelope FROM {self.schema}.recorded_events "
-                                      f"WHERE event_id = $1::uuid", event_id)
+            row = await conn.fetchrow(
+                f"SELECT leaf_index, envelope FROM {self.schema}.recorded_events WHERE event_id = $1::uuid", event_id
+            )
             if row is None or row["leaf_index"] is None:
                 raise NotFound("recorded event", event_id)
             size, index = await self._size(conn, tree_size, "tree_size"), row["leaf_index"]
             if index >= size:
                 raise IllegalState(f"tree size {size}", f"prove leaf {index} (recorded later; ask for a larger size)")
-            *path, root = await ledger.hashes_of(conn, self.schema,
-                                                 inclusion_proof_nodes(index, size) + [decompose(0, size)])
+            *path, root = await ledger.hashes_of(
+                conn, self.schema, inclusion_proof_nodes(index, size) + [decompose(0, size)]
+            )
         return InclusionProof(index, size, path, root, bytes(row["envelope"]), await self.checkpoints.at_size(size))
 
     async def consistency(self, first: int, second: int) -> ConsistencyProof:
@@ -71,5 +74,6 @@ class Proofs:
             if first > second:
                 raise Validation("first_size", f"{first} is larger than second_size {second}")
             *path, root1, root2 = await ledger.hashes_of(
-                conn, self.schema, consistency_proof_nodes(first, second) + [decompose(0, first), decompose(0, second)])
+                conn, self.schema, consistency_proof_nodes(first, second) + [decompose(0, first), decompose(0, second)]
+            )
         return ConsistencyProof(first, second, path, root1, root2)

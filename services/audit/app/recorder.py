@@ -9,6 +9,7 @@ A delivery that is not an envelope at all fails its batch with `Validation` befo
 written: the consumer then delivers the batch record by record and keeps that one aside
 (`kernel.delivery`), so it is neither recorded nor lost.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -27,8 +28,13 @@ MIGRATIONS = (*ledger.MIGRATIONS, *kept.MIGRATIONS, *completeness.MIGRATIONS, *p
 
 
 class Recorder:
-    def __init__(self, store: EventStore, consumer: str = "audit-recorder", *,
-                 on_gap: Callable[[str, str, int, int], Awaitable[object]] | None = None):
+    def __init__(
+        self,
+        store: EventStore,
+        consumer: str = "audit-recorder",
+        *,
+        on_gap: Callable[[str, str, int, int], Awaitable[object]] | None = None,
+    ):
         """`on_gap(topic, stream_id, first, last)` runs after a held delivery committed, e.g.
         `RepublishRequester.request`; its failures are logged, never raised."""
         self.store = store
@@ -45,8 +51,11 @@ class Recorder:
             await ledger.backfill_times(conn, self.store.schema)
             indexed = await projections.catch_up(conn, self.store.schema)
         if made:
-            self.log.warning("audit.ledger_backfilled", leaves=made,
-                             reason="rows recorded before the ledger existed became leaves, in recording order")
+            self.log.warning(
+                "audit.ledger_backfilled",
+                leaves=made,
+                reason="rows recorded before the ledger existed became leaves, in recording order",
+            )
         if indexed:
             self.log.info("audit.projections_caught_up", leaves=indexed)
 
@@ -67,15 +76,23 @@ class Recorder:
             head = await ledger.lock_head(uow.conn, self.store.schema)
             outcome = await self.inbox.receive_batch(uow.conn, items)
             if outcome.accepted:
-                new = await ledger.append(uow.conn, self.store.schema, head, outcome.accepted,
-                                          [leaf_hash(a.raw) for a in outcome.accepted])
-                await projections.apply(uow.conn, self.store.schema, [
-                    (a.envelope, head.size + i) for i, a in enumerate(outcome.accepted)], new.size)
+                new = await ledger.append(
+                    uow.conn, self.store.schema, head, outcome.accepted, [leaf_hash(a.raw) for a in outcome.accepted]
+                )
+                await projections.apply(
+                    uow.conn,
+                    self.store.schema,
+                    [(a.envelope, head.size + i) for i, a in enumerate(outcome.accepted)],
+                    new.size,
+                )
             quarantined = await ledger.quarantine(uow.conn, self.store.schema, outcome.conflicts)
             if outcome.duplicates:
                 taken = {a.envelope.event_id for a in outcome.accepted}
-                await ledger.remember_positions(uow.conn, self.store.schema, [
-                    (env.event_id, src) for env, _, src in items if env.event_id not in taken])
+                await ledger.remember_positions(
+                    uow.conn,
+                    self.store.schema,
+                    [(env.event_id, src) for env, _, src in items if env.event_id not in taken],
+                )
         await self._report(outcome, head.size, quarantined, {env.stream_id: src.topic for env, _, src in items})
         return len(outcome.accepted)
 
@@ -92,16 +109,30 @@ class Recorder:
         await self.completeness.on_watermark(raw, source)
 
     async def _report(self, outcome: BatchOutcome, first_leaf: int, quarantined: int, topics: dict) -> None:
-        if outcome.accepted:   # one line per unit of work (a batch), not per event
+        if outcome.accepted:  # one line per unit of work (a batch), not per event
             first = outcome.accepted[0].envelope
             last = first_leaf + len(outcome.accepted) - 1
-            self.log.info("audit.recorded", events=len(outcome.accepted), leaves=f"{first_leaf}..{last}",
-                          duplicates=outcome.duplicates, first_event_id=first.event_id,
-                          correlation_id=first.correlation_id, user=principal_of(first).user)
+            self.log.info(
+                "audit.recorded",
+                events=len(outcome.accepted),
+                leaves=f"{first_leaf}..{last}",
+                duplicates=outcome.duplicates,
+                first_event_id=first.event_id,
+                correlation_id=first.correlation_id,
+                user=principal_of(first).user,
+            )
         for c in outcome.conflicts:
-            self.log.error("audit.quarantined", kind=c.kind, event_id=c.envelope.event_id,
-                           stream_id=c.envelope.stream_id, version=c.envelope.version, topic=c.source.topic,
-                           partition=c.source.partition, offset=c.source.offset, new=quarantined > 0)
+            self.log.error(
+                "audit.quarantined",
+                kind=c.kind,
+                event_id=c.envelope.event_id,
+                stream_id=c.envelope.stream_id,
+                version=c.envelope.version,
+                topic=c.source.topic,
+                partition=c.source.partition,
+                offset=c.source.offset,
+                new=quarantined > 0,
+            )
         for gap in outcome.gaps:
             self.gaps.append(gap)
             self.log.warning("audit.gap_held", stream_id=gap[0], missing_from=gap[1], missing_to=gap[2])
@@ -114,4 +145,6 @@ class Recorder:
     async def stream_history(self, stream_id: str):
         return await self.store.pool.fetch(
             f'SELECT envelope, topic, partition, "offset", ingested_at FROM {self.store.schema}.recorded_events '
-            f"WHERE stream_id = $1 ORDER BY version", stream_id)
+            f"WHERE stream_id = $1 ORDER BY version",
+            stream_id,
+        )

@@ -1,4 +1,5 @@
 """Replay (复盘): the story of a clue, case or decision, page by page, from the audit store alone."""
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,8 @@ class Page:
     subject: str
     as_of: datetime
     subjects: list[story.Subject]
-    rows: list                 # story.recorded rows, in story order
-    first_position: int        # 1-based position of rows[0] in the story
+    rows: list  # story.recorded rows, in story order
+    first_position: int  # 1-based position of rows[0] in the story
     total: int
     next_token: str
     tree_size: int
@@ -30,14 +31,19 @@ class Page:
 class _Cursor:
     as_of: datetime
     after: StepKey
-    position: int             # steps already returned
-    tree_size: int            # the ledger the chain is told from: later deliveries never shift it
+    position: int  # steps already returned
+    tree_size: int  # the ledger the chain is told from: later deliveries never shift it
 
 
 def _encode(subject: str, c: _Cursor) -> str:
     k = c.after
-    body = {"s": subject, "a": c.as_of.isoformat(), "p": c.position, "t": c.tree_size,
-            "k": [k.occurred_at.isoformat(), k.recorded_at.isoformat(), k.stream_id, k.version]}
+    body = {
+        "s": subject,
+        "a": c.as_of.isoformat(),
+        "p": c.position,
+        "t": c.tree_size,
+        "k": [k.occurred_at.isoformat(), k.recorded_at.isoformat(), k.stream_id, k.version],
+    }
     return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
 
 
@@ -45,9 +51,12 @@ def _decode(subject: str, token: str) -> _Cursor:
     try:
         body = json.loads(base64.urlsafe_b64decode(token.encode()))
         occurred, recorded, stream_id, version = body["k"]
-        cursor = _Cursor(datetime.fromisoformat(body["a"]), StepKey(
-            datetime.fromisoformat(occurred), datetime.fromisoformat(recorded), str(stream_id), int(version)),
-            int(body["p"]), int(body["t"]))
+        cursor = _Cursor(
+            datetime.fromisoformat(body["a"]),
+            StepKey(datetime.fromisoformat(occurred), datetime.fromisoformat(recorded), str(stream_id), int(version)),
+            int(body["p"]),
+            int(body["t"]),
+        )
         if any(t.tzinfo is None for t in (cursor.as_of, cursor.after.occurred_at, cursor.after.recorded_at)):
             raise ValueError("naive time")
     except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
@@ -64,8 +73,9 @@ class Replay:
     async def page(self, subject: str, as_of: datetime | None, page_size: int, token: str) -> Page:
         subject = (subject or "").strip()
         if not subject_kind(subject):
-            raise Validation("subject", "must be a clue, case or decision stream id: clue-<uuid>, case-<uuid> "
-                                        "or decision-<uuid>")
+            raise Validation(
+                "subject", "must be a clue, case or decision stream id: clue-<uuid>, case-<uuid> or decision-<uuid>"
+            )
         if page_size > MAX_PAGE:
             raise Validation("page_size", f"at most {MAX_PAGE}")
         cursor = _decode(subject, token) if token else None
@@ -73,13 +83,18 @@ class Replay:
             when = cursor.as_of if cursor else as_of
             tree_size = cursor.tree_size if cursor else await ledger.size(conn, self.schema)
             subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING, tree_size)
-            told = tell(await story.members(conn, self.schema, [s.id for s in subjects], tree_size), when,
-                        cursor.after if cursor else None, page_size or MAX_PAGE)
+            told = tell(
+                await story.members(conn, self.schema, [s.id for s in subjects], tree_size),
+                when,
+                cursor.after if cursor else None,
+                page_size or MAX_PAGE,
+            )
             if not told.total:
                 raise NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
             rows = await story.recorded(conn, self.schema, told.leaves)
         before = cursor.position if cursor else 0
         done = before + len(rows)
-        token = _encode(subject, _Cursor(told.as_of, told.keys[-1], done, tree_size)) \
-            if rows and done < told.total else ""
+        token = (
+            _encode(subject, _Cursor(told.as_of, told.keys[-1], done, tree_size)) if rows and done < told.total else ""
+        )
         return Page(subject, told.as_of, subjects, rows, before + 1, told.total, token, tree_size)

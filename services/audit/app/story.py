@@ -6,6 +6,7 @@ An event's own stream, domain time and recorded time are on its ledger row (`rec
 the ingest transaction, beside the leaf, and can be rebuilt from the leaves alone
 (`services.audit.rebuild`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,9 +47,12 @@ def rows_of(env: Envelope, leaf_index: int) -> list[tuple]:
 async def index(conn, schema: str, events: list[tuple[Envelope, int]], table: str = TABLE) -> int:
     """Write the rows of (envelope, leaf index) pairs; how many rows."""
     rows = [row for env, leaf in events for row in rows_of(env, leaf)]
-    if rows:   # a few rows per batch: a prepared INSERT beats COPY's per-call type lookup
-        await conn.execute(f"INSERT INTO {schema}.{table} ({', '.join(COLUMNS)}) SELECT * FROM unnest("
-                           f"$1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[])", *map(list, zip(*rows)))
+    if rows:  # a few rows per batch: a prepared INSERT beats COPY's per-call type lookup
+        await conn.execute(
+            f"INSERT INTO {schema}.{table} ({', '.join(COLUMNS)}) SELECT * FROM unnest("
+            f"$1::bigint[], $2::text[], $3::text[], $4::text[], $5::boolean[])",
+            *map(list, zip(*rows)),
+        )
     return len(rows)
 
 
@@ -87,8 +91,9 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime, below: int)
     found = {subject: Subject(subject, subject_kind(subject) or "")}
     frontier = [subject]
     while frontier:
-        rows = await conn.fetch(_JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), list(found),
-                                below)
+        rows = await conn.fetch(
+            _JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), list(found), below
+        )
         frontier = []
         # first way found wins, preferring how a known subject's own events name the new one
         for r in sorted(rows, key=lambda r: (r["id"], not r["named"], r["linked_from"], r["rel"])):
@@ -96,8 +101,11 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime, below: int)
                 found[r["id"]] = Subject(r["id"], r["kind"], r["linked_from"], r["rel"])
                 frontier.append(r["id"])
         if len(found) > MAX_SUBJECTS:
-            raise IllegalState("story", f"links more than {MAX_SUBJECTS} clues, cases and decisions; "
-                                        f"ask about one of them with an earlier as_of")
+            raise IllegalState(
+                "story",
+                f"links more than {MAX_SUBJECTS} clues, cases and decisions; "
+                f"ask about one of them with an earlier as_of",
+            )
     return list(found.values())
 
 
@@ -109,13 +117,18 @@ async def members(conn, schema: str, ids: list[str], below: int) -> list[tuple[S
         f"WHERE e.stream_id = ANY($1::text[]) AND e.leaf_index + 0 < $2 UNION "
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.{TABLE} l "
         f"JOIN {schema}.recorded_events e USING (leaf_index) WHERE l.id = ANY($1::text[]) AND e.leaf_index + 0 < $2",
-        ids, below)
+        ids,
+        below,
+    )
     return [(StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"]) for r in rows]
 
 
 async def recorded(conn, schema: str, leaves: list[int]) -> list:
     """The recorded rows of these leaves, in the order given."""
-    rows = await conn.fetch(f'SELECT leaf_index, envelope, topic, partition, "offset", ingested_at '
-                            f"FROM {schema}.recorded_events WHERE leaf_index = ANY($1::bigint[])", leaves)
+    rows = await conn.fetch(
+        f'SELECT leaf_index, envelope, topic, partition, "offset", ingested_at '
+        f"FROM {schema}.recorded_events WHERE leaf_index = ANY($1::bigint[])",
+        leaves,
+    )
     by_leaf = {r["leaf_index"]: r for r in rows}
     return [by_leaf[leaf] for leaf in leaves]

@@ -3,6 +3,7 @@
 Pure: no I/O. Key hashes, key strings and notes are byte-compatible with golang.org/x/mod/sumdb/note.
 Everything malformed raises NoteError, whose message says what is wrong (never key material).
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-ED25519 = b"\x01"       # signature type byte (signed-note, "Signature types")
-MAX_SIGNATURES = 100    # the spec requires accepting at least 16
-MAX_SIZE = 2**63 - 1    # larger tree sizes would not interoperate with int64 implementations
-_DASH = "\u2014 "       # em dash and space open every signature line
+ED25519 = b"\x01"  # signature type byte (signed-note, "Signature types")
+MAX_SIGNATURES = 100  # the spec requires accepting at least 16
+MAX_SIZE = 2**63 - 1  # larger tree sizes would not interoperate with int64 implementations
+_DASH = "\u2014 "  # em dash and space open every signature line
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
 _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _HEX8 = re.compile(r"[0-9a-f]{8}")
@@ -91,6 +92,7 @@ class Checkpoint:
     """A log's tree head. Checked on construction: origin and each extension are non-empty single
     lines without control characters; 0 <= size <= 2**63-1; root is 32 bytes (bytes-like is copied
     to bytes); extensions is a tuple."""
+
     origin: str
     size: int
     root: bytes
@@ -219,7 +221,7 @@ def _signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
     """Split "— <name> <base64(key hash || signature)>" into name, key hash and signature."""
     if not line.startswith(_DASH):
         raise NoteError(f"signature line {number} does not start with an em dash and a space")
-    name, space, b64 = line[len(_DASH):].partition(" ")
+    name, space, b64 = line[len(_DASH) :].partition(" ")
     if not space:
         raise NoteError(f"signature line {number} has no space between key name and signature")
     _check_name(name)
@@ -239,7 +241,7 @@ def open_checkpoint(note: bytes, verifier: NoteVerifier, origin: str | None = No
         raise NoteError("note has no blank line between text and signatures")
     if split + 2 == len(text):
         raise NoteError("note has no signature lines after the blank line")
-    body, lines = text[:split + 1], text[split + 2:-1].split("\n")
+    body, lines = text[: split + 1], text[split + 2 : -1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"note has {len(lines)} signature lines, more than {MAX_SIGNATURES}")
     signatures = [_signature_line(line, number) for number, line in enumerate(lines, 1)]

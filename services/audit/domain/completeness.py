@@ -6,6 +6,7 @@ every event up to the smallest of their positions, and that watermark's count is
 producer's store holds up to there. Fewer recorded is a loss (never an event in flight: those
 come after the watermark); the missing ones lie after the position last found complete.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from kernel.watermark import Position
 @dataclass(frozen=True)
 class Seen:
     """The latest watermark read on one partition."""
+
     partition: int
     epoch: str
     through: Position
@@ -42,6 +44,7 @@ def judgeable(seen: list[Seen], partitions: int, epoch: str) -> Judgeable | None
 class Verdict:
     """`missing` events of the range (after, through]; 0 when complete, negative when the ledger
     holds more than the producer says it published (a store rolled back under the ledger)."""
+
     after: Position
     through: Position
     missing: int

@@ -4,6 +4,7 @@ Storage persists every (Node, hash) returned by CompactRange.append and serves a
 fetching the nodes named by *_proof_nodes, folding each element with range_hash.
 root_of / inclusion_proof / consistency_proof are naive references over all leaf hashes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -197,8 +198,11 @@ def _check_hashes(proof: Sequence[bytes], **named: bytes) -> None:
 
 def _match(calculated: bytes, expected: bytes, what: str) -> None:
     if calculated != expected:
-        raise ProofError(f"calculated {what} {calculated.hex()} != expected {expected.hex()}",
-                         expected=expected, calculated=calculated)
+        raise ProofError(
+            f"calculated {what} {calculated.hex()} != expected {expected.hex()}",
+            expected=expected,
+            calculated=calculated,
+        )
 
 
 def _inclusion_len(index: int, size: int) -> int:

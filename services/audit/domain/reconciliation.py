@@ -13,6 +13,7 @@ else to the producer whose store holds its stream. Rows of producers that were n
 store, or not asked for) are counted apart, never called EXTRA: nothing was compared for them.
 Envelopes are compared by digest (the caller hashes them), so no side holds more than one row.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 MISSING, EXTRA, DIFFERS = "MISSING", "EXTRA", "DIFFERS"
-UNKNOWN = "unknown"          # the producer of a ledger row whose topic and stream name none
+UNKNOWN = "unknown"  # the producer of a ledger row whose topic and stream name none
 TOPIC_SUFFIX = ".events.v1"
 
 
@@ -28,6 +29,7 @@ TOPIC_SUFFIX = ".events.v1"
 class Entry:
     """One event on either side. `origin` is the producer's name for a store row, the topic it
     came from for a ledger row."""
+
     stream_id: str
     version: int
     event_id: str
@@ -45,7 +47,7 @@ class Finding:
     producer: str
     stream_id: str
     version: int
-    event_id: str                     # the store's event (MISSING, DIFFERS) or the ledger's (EXTRA)
+    event_id: str  # the store's event (MISSING, DIFFERS) or the ledger's (EXTRA)
     ledger_event_id: str | None = None  # DIFFERS by id: the event the ledger holds there instead
     detail: str = ""
 
@@ -57,6 +59,7 @@ class Finding:
 @dataclass
 class Tally:
     """Per producer: events in its store, ledger rows belonging to it, and the departures."""
+
     store: int = 0
     ledger: int = 0
     missing: int = 0
@@ -86,10 +89,11 @@ class Reconciliation:
     topic may carry (read or not). Windows given to `compare` must cover consecutive, disjoint
     key ranges in order, each side complete within its window (the caller reads in chunks and
     cuts every side at the same key)."""
+
     compared: tuple[str, ...]
     known: tuple[str, ...] = ()
     tallies: dict[str, Tally] = field(default_factory=dict)
-    not_compared: dict[str, int] = field(default_factory=dict)   # ledger rows of producers not read
+    not_compared: dict[str, int] = field(default_factory=dict)  # ledger rows of producers not read
 
     def __post_init__(self):
         self.known = tuple(dict.fromkeys((*self.compared, *self.known)))
@@ -108,7 +112,7 @@ class Reconciliation:
         while merged.head is not None or rows.head is not None:
             key = min(x.key for x in (merged.head, rows.head) if x is not None)
             held = list(merged.take(key))
-            [row] = list(rows.take(key)) or [None]    # (stream, version) is unique in the ledger
+            [row] = list(rows.take(key)) or [None]  # (stream, version) is unique in the ledger
             yield from self._at(held, row, merged.head)
 
     def _at(self, held: list[Entry], row: Entry | None, next_held: Entry | None) -> Iterator[Finding]:
@@ -116,8 +120,11 @@ class Reconciliation:
             self.tallies[e.origin].store += 1
         if row is None:
             for e in held:
-                yield self._count(Finding(MISSING, e.origin, e.stream_id, e.version, e.event_id,
-                                          detail="in the store, not in the ledger"))
+                yield self._count(
+                    Finding(
+                        MISSING, e.origin, e.stream_id, e.version, e.event_id, detail="in the store, not in the ledger"
+                    )
+                )
             return
         if not held:
             yield from self._extra(row, next_held)
@@ -125,26 +132,51 @@ class Reconciliation:
         self.tallies[held[0].origin].ledger += 1
         for e in held:
             if e.event_id != row.event_id:
-                yield self._count(Finding(DIFFERS, e.origin, e.stream_id, e.version, e.event_id, row.event_id,
-                                          f"the store holds event {e.event_id}, the ledger event {row.event_id} "
-                                          f"at this version"))
+                yield self._count(
+                    Finding(
+                        DIFFERS,
+                        e.origin,
+                        e.stream_id,
+                        e.version,
+                        e.event_id,
+                        row.event_id,
+                        f"the store holds event {e.event_id}, the ledger event {row.event_id} at this version",
+                    )
+                )
             elif e.digest != row.digest:
-                yield self._count(Finding(DIFFERS, e.origin, e.stream_id, e.version, e.event_id, None,
-                                          f"the ledger's envelope bytes differ from the store's (sha256 "
-                                          f"{e.digest.hex()[:12]}… in the store, {row.digest.hex()[:12]}… "
-                                          f"in the ledger)"))
+                yield self._count(
+                    Finding(
+                        DIFFERS,
+                        e.origin,
+                        e.stream_id,
+                        e.version,
+                        e.event_id,
+                        None,
+                        f"the ledger's envelope bytes differ from the store's (sha256 "
+                        f"{e.digest.hex()[:12]}… in the store, {row.digest.hex()[:12]}… "
+                        f"in the ledger)",
+                    )
+                )
 
     def _extra(self, row: Entry, next_held: Entry | None) -> Iterator[Finding]:
         producer = producer_of_topic(row.origin, self.known)
         if producer is None and next_held is not None and next_held.stream_id == row.stream_id:
-            producer = next_held.origin                  # an unknown topic: the stream tells
+            producer = next_held.origin  # an unknown topic: the stream tells
         if producer is not None and producer not in self.compared:
             self.not_compared[producer] = self.not_compared.get(producer, 0) + 1
             return
         producer = producer or UNKNOWN
         self.tallies.setdefault(producer, Tally()).ledger += 1
-        yield self._count(Finding(EXTRA, producer, row.stream_id, row.version, row.event_id,
-                                  detail=f"in the ledger (from {row.origin or 'no topic'}), in no producer store"))
+        yield self._count(
+            Finding(
+                EXTRA,
+                producer,
+                row.stream_id,
+                row.version,
+                row.event_id,
+                detail=f"in the ledger (from {row.origin or 'no topic'}), in no producer store",
+            )
+        )
 
     def _count(self, f: Finding) -> Finding:
         t = self.tallies.setdefault(f.producer, Tally())
@@ -168,8 +200,9 @@ class _Peekable:
             yield out
 
 
-def reconcile(stores: Mapping[str, Iterable[Entry]], ledger: Iterable[Entry],
-              known: Iterable[str] = ()) -> tuple[list[Finding], Reconciliation]:
+def reconcile(
+    stores: Mapping[str, Iterable[Entry]], ledger: Iterable[Entry], known: Iterable[str] = ()
+) -> tuple[list[Finding], Reconciliation]:
     """Whole sides at once (tests, small stores): the findings and the tallies."""
     rec = Reconciliation(tuple(stores), tuple(known))
     return list(rec.compare(stores, ledger)), rec

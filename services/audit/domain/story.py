@@ -15,6 +15,7 @@ ledger row already):
 * Steps are ordered by domain time, then recorded time, stream id and version: all carried by
   the events, so the same events give the same story whatever order they were ingested in.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ _SUBJECT = re.compile(r"(clue|case|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}
 
 
 def subject_kind(stream_id: str) -> str | None:
-    """"clue", "case" or "decision" for a subject's own stream id; None for any other stream."""
+    """ "clue", "case" or "decision" for a subject's own stream id; None for any other stream."""
     m = _SUBJECT.fullmatch(stream_id)
     return m.group(1) if m else None
 
@@ -37,7 +38,7 @@ def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[tup
     repeats, in a fixed order; `joins` when the event is on a subject's own stream, so that the
     subjects it belongs to are one story. (On every ingested event: kept lean.)"""
     rows = {(kind, ident, relation) for kind, ident, relation in links if kind in STORY_KINDS and ident}
-    if not rows:                     # most events: their own subject (and persons) only
+    if not rows:  # most events: their own subject (and persons) only
         return []
     joins = subject_kind(stream_id) is not None
     return [(kind, ident, relation, joins) for kind, ident, relation in sorted(rows)]
@@ -46,6 +47,7 @@ def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[tup
 @dataclass(frozen=True, order=True)
 class StepKey:
     """Where a step stands in its story."""
+
     occurred_at: datetime
     recorded_at: datetime
     stream_id: str
@@ -56,14 +58,14 @@ class StepKey:
 class Told:
     """One page of a story: its steps' leaf indices and keys in story order, how many steps the
     whole story has, and the moment it is told as of."""
+
     leaves: list[int]
     keys: list[StepKey]
     total: int
     as_of: datetime | None
 
 
-def tell(members: Iterable[tuple[StepKey, int]], as_of: datetime | None, after: StepKey | None,
-         limit: int) -> Told:
+def tell(members: Iterable[tuple[StepKey, int]], as_of: datetime | None, after: StepKey | None, limit: int) -> Told:
     """The story's steps (key, leaf index) recorded by `as_of` (None: all of them, and the story
     is then told as of its latest recorded step), in story order: the `limit` steps after `after`."""
     visible = sorted(m for m in members if as_of is None or m[0].recorded_at <= as_of)

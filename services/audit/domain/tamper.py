@@ -7,6 +7,7 @@ Walking both in step names each departure: a row whose bytes changed (ALTERED), 
 rows missing at the end of what a checkpoint covers (TRUNCATED). Rows past the last checkpoint
 are not covered: their truncation cannot be detected, by design (checkpoint often). Pure.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ ALTERED, DELETED, INSERTED, SWAPPED, TRUNCATED = "ALTERED", "DELETED", "INSERTED
 @dataclass(frozen=True)
 class Finding:
     kind: str
-    position: int          # the leaf index in the signed tree where it happens
+    position: int  # the leaf index in the signed tree where it happens
     detail: str
 
 
@@ -25,14 +26,14 @@ class Finding:
 class StoredLeaf:
     leaf_index: int | None
     hash: bytes
-    label: str             # what a reader needs to find the row: event id, stream, version
+    label: str  # what a reader needs to find the row: event id, stream, version
 
 
 def locate(stored: list[StoredLeaf], authentic: list[bytes]) -> list[Finding]:
     """Every departure of `stored` from `authentic`, in leaf order (the first `len(authentic)`
     leaves are compared; stored rows beyond them are outside every checkpoint)."""
     out, i, j, n = [], 0, 0, len(authentic)
-    at = lambda k: stored[k].hash if k < len(stored) else None   # noqa: E731 - a short accessor
+    at = lambda k: stored[k].hash if k < len(stored) else None  # noqa: E731 - a short accessor
     while j < n:
         here = at(i)
         if here is None:
@@ -41,15 +42,15 @@ def locate(stored: list[StoredLeaf], authentic: list[bytes]) -> list[Finding]:
         if here == authentic[j]:
             i, j = i + 1, j + 1
         elif j + 1 < n and here == authentic[j + 1] and at(i + 1) == authentic[j]:
-            out.append(Finding(SWAPPED, j, f"leaves {j} and {j + 1} are exchanged ({stored[i + 1].label}, "
-                                           f"{stored[i].label})"))
+            out.append(
+                Finding(SWAPPED, j, f"leaves {j} and {j + 1} are exchanged ({stored[i + 1].label}, {stored[i].label})")
+            )
             i, j = i + 2, j + 2
         elif j + 1 < n and here == authentic[j + 1]:
             out.append(Finding(DELETED, j, f"leaf {j} is missing from the store"))
             j += 1
         elif at(i + 1) == authentic[j]:
-            out.append(Finding(INSERTED, j, f"a row not in the signed tree stands before leaf {j}: "
-                                            f"{stored[i].label}"))
+            out.append(Finding(INSERTED, j, f"a row not in the signed tree stands before leaf {j}: {stored[i].label}"))
             i += 1
         else:
             out.append(Finding(ALTERED, j, f"leaf {j}'s bytes differ from what was signed: {stored[i].label}"))

@@ -1,4 +1,5 @@
 """Thin gRPC edge of the cases service: translate, delegate, map errors (in kernel.grpc_server)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,32 +33,49 @@ def _nested(cls, msgs) -> tuple:
 
 def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
     opened = state.opened
-    if opened is None:          # a proposal refused on arrival: nothing but the refusal
+    if opened is None:  # a proposal refused on arrival: nothing but the refusal
         return pb.GetCaseResponse(case_id=case_id, version=version, state=state.status)
     return pb.GetCaseResponse(
-        case_id=opened.case_id, version=version, state=state.status, clue_id=opened.clue_id,
-        clue_number=opened.clue_number, origin_case_id=opened.origin_case_id,
+        case_id=opened.case_id,
+        version=version,
+        state=state.status,
+        clue_id=opened.clue_id,
+        clue_number=opened.clue_number,
+        origin_case_id=opened.origin_case_id,
         subjects=[mapping.EVENTS.message(identity_pb2.PersonRef, s) for s in opened.subjects],
         handling_office=opened.handling_office,
-        proposed_by=opened.proposed_by, approvals=[pb.FilingApproval(
-            side=enum_value(events_pb2.FilingSide, a.side), approver_role=a.approver_role, approved_by=a.approved_by)
-            for a in state.approvals],
+        proposed_by=opened.proposed_by,
+        approvals=[
+            pb.FilingApproval(
+                side=enum_value(events_pb2.FilingSide, a.side), approver_role=a.approver_role, approved_by=a.approved_by
+            )
+            for a in state.approvals
+        ],
         filed_at=timestamp(state.filed_at) if state.filed_at else None,
         trial_review_due=timestamp(state.trial_review_due) if state.trial_review_due else None,
-        proposals=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.proposals], heard=state.heard,
+        proposals=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.proposals],
+        heard=state.heard,
         outcomes=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.outcomes],
         accountability_case_ids=state.accountability_case_ids,
-        quality_grade=enum_value(events_pb2.QualityGrade, state.quality_grade))
+        quality_grade=enum_value(events_pb2.QualityGrade, state.quality_grade),
+    )
 
 
 def line_to_pb(row: dict) -> pb.MeasureLine:
     return pb.MeasureLine(
-        measure_id=row["measure_id"], case_id=row["case_id"], office=row["office"],
-        kind=enum_value(events_pb2.MeasureKind, row["kind"]), person_id=row["person_id"],
-        state=row["status"], starts_at=timestamp(row["starts_at"]) if row["starts_at"] else None,
-        ends_at=timestamp(row["ends_at"]) if row["ends_at"] else None, extensions=row["extensions"],
-        notice_given=row["notice_given"], notice_overdue=row["notice_overdue"],
-        expired_not_ended=row["expired_not_ended"])
+        measure_id=row["measure_id"],
+        case_id=row["case_id"],
+        office=row["office"],
+        kind=enum_value(events_pb2.MeasureKind, row["kind"]),
+        person_id=row["person_id"],
+        state=row["status"],
+        starts_at=timestamp(row["starts_at"]) if row["starts_at"] else None,
+        ends_at=timestamp(row["ends_at"]) if row["ends_at"] else None,
+        extensions=row["extensions"],
+        notice_given=row["notice_given"],
+        notice_overdue=row["notice_overdue"],
+        expired_not_ended=row["expired_not_ended"],
+    )
 
 
 class CaseServicer(service_pb2_grpc.CaseServiceServicer):
@@ -73,6 +91,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
         async def make(uow, state):
             return command(state, now)
+
         return response(**await handle(call, stream_id, request.expected_version, now, make))
 
     def _case(self, request, call, response, command):
@@ -96,8 +115,9 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.read")
     async def ListMeasures(self, request, context, call):
         office = self._office(request.office, "office")
-        found = await measure_ledger.rows(self.handlers.store.pool, self.handlers.store.schema, office,
-                                          request.open_only, self.clock.now(), MAX_LIST)
+        found = await measure_ledger.rows(
+            self.handlers.store.pool, self.handlers.store.schema, office, request.open_only, self.clock.now(), MAX_LIST
+        )
         return pb.ListMeasuresResponse(measures=[line_to_pb(r) for r in found])
 
     # -- filing --------------------------------------------------------------------------------
@@ -105,77 +125,132 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.filing", act="approve", mutating=True)
     async def ApproveFiling(self, request, context, call):
         side = enum_word(events_pb2.FilingSide, request.side)
-        return await self._case(request, call, pb.ApproveFilingResponse, lambda s, now: c.ApproveFiling(
-            request.case_id.strip(), side, request.plan, now, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.ApproveFilingResponse,
+            lambda s, now: c.ApproveFiling(request.case_id.strip(), side, request.plan, now, call.principal),
+        )
 
     @rpc("cases.filing", act="approve", mutating=True)
     async def FastTrackFiling(self, request, context, call):
-        return await self._case(request, call, pb.FastTrackFilingResponse, lambda s, now: c.FastTrackFiling(
-            request.case_id.strip(), request.report, now, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.FastTrackFilingResponse,
+            lambda s, now: c.FastTrackFiling(request.case_id.strip(), request.report, now, call.principal),
+        )
 
     @rpc("cases.filing", act="approve", mutating=True)
     async def RejectFiling(self, request, context, call):
-        return await self._case(request, call, pb.RejectFilingResponse, lambda s, now: c.RejectFiling(
-            request.case_id.strip(), request.reason, now, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.RejectFilingResponse,
+            lambda s, now: c.RejectFiling(request.case_id.strip(), request.reason, now, call.principal),
+        )
 
     # -- investigation and trial review --------------------------------------------------------
 
     @rpc("cases.investigate", mutating=True)
     async def StartInvestigation(self, request, context, call):
         announced, notified = _at(request, "announced_at", self.clock), _at(request, "unit_notified_at", self.clock)
-        return await self._case(request, call, pb.StartInvestigationResponse, lambda s, now: c.StartInvestigation(
-            request.case_id.strip(), announced, notified, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.StartInvestigationResponse,
+            lambda s, now: c.StartInvestigation(request.case_id.strip(), announced, notified, call.principal),
+        )
 
     @rpc("cases.investigate", mutating=True)
     async def SendToTrialReview(self, request, context, call):
-        return await self._case(request, call, pb.SendToTrialReviewResponse, lambda s, now: c.SendToTrialReview(
-            request.case_id.strip(), request.report, now, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.SendToTrialReviewResponse,
+            lambda s, now: c.SendToTrialReview(request.case_id.strip(), request.report, now, call.principal),
+        )
 
     @rpc("cases.trial_review", mutating=True)
     async def ReturnFromTrialReview(self, request, context, call):
         to = enum_word(events_pb2.ReturnTarget, request.to)
-        return await self._case(request, call, pb.ReturnFromTrialReviewResponse,
-                                lambda s, now: c.ReturnFromTrialReview(request.case_id.strip(), to, request.reason,
-                                                                       call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.ReturnFromTrialReviewResponse,
+            lambda s, now: c.ReturnFromTrialReview(request.case_id.strip(), to, request.reason, call.principal),
+        )
 
     @rpc("cases.trial_review", act="approve", mutating=True)
     async def ExtendTrialReview(self, request, context, call):
-        return await self._case(request, call, pb.ExtendTrialReviewResponse, lambda s, now: c.ExtendTrialReview(
-            request.case_id.strip(), request.reason, call.principal, at=now))
+        return await self._case(
+            request,
+            call,
+            pb.ExtendTrialReviewResponse,
+            lambda s, now: c.ExtendTrialReview(request.case_id.strip(), request.reason, call.principal, at=now),
+        )
 
     @rpc("cases.trial_review", mutating=True)
     async def ConcludeTrialReview(self, request, context, call):
         proposals = _nested(ev.Outcome, request.proposals)
-        return await self._case(request, call, pb.ConcludeTrialReviewResponse,
-                                lambda s, now: c.ConcludeTrialReview(request.case_id.strip(), proposals,
-                                                                     call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.ConcludeTrialReviewResponse,
+            lambda s, now: c.ConcludeTrialReview(request.case_id.strip(), proposals, call.principal),
+        )
 
     @rpc("cases.trial_review", mutating=True)
     async def HearSubject(self, request, context, call):
         proposals = _nested(ev.Outcome, request.proposals)
-        return await self._case(request, call, pb.HearSubjectResponse, lambda s, now: c.HearSubject(
-            request.case_id.strip(), request.person_id.strip(), request.statement, proposals, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.HearSubjectResponse,
+            lambda s, now: c.HearSubject(
+                request.case_id.strip(), request.person_id.strip(), request.statement, proposals, call.principal
+            ),
+        )
 
     # -- outcomes ------------------------------------------------------------------------------
 
     @rpc("cases.dispose", mutating=True)
     async def DisposeCase(self, request, context, call):
         outcomes, transfer = _nested(ev.Outcome, request.outcomes), _nested(ev.Document, request.transfer)
-        return await self._case(request, call, pb.DisposeCaseResponse, lambda s, now: c.DisposeCase(
-            request.case_id.strip(), outcomes, transfer, now, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.DisposeCaseResponse,
+            lambda s, now: c.DisposeCase(request.case_id.strip(), outcomes, transfer, now, call.principal),
+        )
 
     @rpc("cases.dispose", mutating=True)
     async def WithdrawCase(self, request, context, call):
         told = _at(request, "unit_told_at", self.clock)
-        return await self._case(request, call, pb.WithdrawCaseResponse, lambda s, now: c.WithdrawCase(
-            request.case_id.strip(), request.reason, told, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.WithdrawCaseResponse,
+            lambda s, now: c.WithdrawCase(request.case_id.strip(), request.reason, told, call.principal),
+        )
 
     @rpc("cases.dispose", mutating=True)
     async def OpenAccountabilityCase(self, request, context, call):
         new_id = call.derived_id("case")
         office = self._office(request.handling_office, "handling_office")
-        result = await self._case(request, call, dict, lambda s, now: c.OpenAccountabilityCase(
-            request.case_id.strip(), new_id, request.reason, persons_from_pb(request.subjects), office, call.principal))
+        result = await self._case(
+            request,
+            call,
+            dict,
+            lambda s, now: c.OpenAccountabilityCase(
+                request.case_id.strip(),
+                new_id,
+                request.reason,
+                persons_from_pb(request.subjects),
+                office,
+                call.principal,
+            ),
+        )
         return pb.OpenAccountabilityCaseResponse(**result, accountability_case_id=new_id)
 
     @rpc("cases.investigate", mutating=True)
@@ -184,51 +259,97 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
         if not request.HasField("recording"):
             raise Validation("recording", "required")
         recording = mapping.EVENTS.dataclass_of(ev.Recording, request.recording)
-        return await self._case(request, call, pb.RecordActivityResponse, lambda s, now: c.RecordActivity(
-            request.case_id.strip(), activity, recording, request.measure_id.strip(), call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.RecordActivityResponse,
+            lambda s, now: c.RecordActivity(
+                request.case_id.strip(), activity, recording, request.measure_id.strip(), call.principal
+            ),
+        )
 
     @rpc("cases.quality", mutating=True)
     async def GradeQuality(self, request, context, call):
         grade, criteria = enum_word(events_pb2.QualityGrade, request.grade), _nested(ev.Criterion, request.criteria)
-        return await self._case(request, call, pb.GradeQualityResponse, lambda s, now: c.GradeQuality(
-            request.case_id.strip(), grade, criteria, call.principal))
+        return await self._case(
+            request,
+            call,
+            pb.GradeQualityResponse,
+            lambda s, now: c.GradeQuality(request.case_id.strip(), grade, criteria, call.principal),
+        )
 
     # -- measures ------------------------------------------------------------------------------
 
     @rpc("cases.measure", mutating=True)
     async def RequestMeasure(self, request, context, call):
         measure_id, kind = call.derived_id("measure"), enum_word(events_pb2.MeasureKind, request.kind)
-        return pb.RequestMeasureResponse(**await self.handlers.request_measure(
-            call, request.case_id, lambda case: m.RequestMeasure(
-                measure_id, case.case_id, kind, request.person_id.strip(), case.opened.handling_office,
-                request.reason, call.principal), self.clock.now()))
+        return pb.RequestMeasureResponse(
+            **await self.handlers.request_measure(
+                call,
+                request.case_id,
+                lambda case: m.RequestMeasure(
+                    measure_id,
+                    case.case_id,
+                    kind,
+                    request.person_id.strip(),
+                    case.opened.handling_office,
+                    request.reason,
+                    call.principal,
+                ),
+                self.clock.now(),
+            )
+        )
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def ApproveMeasure(self, request, context, call):
-        starts = datetime_of(request.starts_at, "starts_at", self.clock.now().tzinfo) \
-            if request.HasField("starts_at") else None
-        return await self._measure(request, call, pb.ApproveMeasureResponse, lambda s, now: m.ApproveMeasure(
-            request.measure_id.strip(), starts or now, call.principal))
+        starts = (
+            datetime_of(request.starts_at, "starts_at", self.clock.now().tzinfo)
+            if request.HasField("starts_at")
+            else None
+        )
+        return await self._measure(
+            request,
+            call,
+            pb.ApproveMeasureResponse,
+            lambda s, now: m.ApproveMeasure(request.measure_id.strip(), starts or now, call.principal),
+        )
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def RefuseMeasure(self, request, context, call):
-        return await self._measure(request, call, pb.RefuseMeasureResponse, lambda s, now: m.RefuseMeasure(
-            request.measure_id.strip(), request.reason, call.principal))
+        return await self._measure(
+            request,
+            call,
+            pb.RefuseMeasureResponse,
+            lambda s, now: m.RefuseMeasure(request.measure_id.strip(), request.reason, call.principal),
+        )
 
     @rpc("cases.measure", mutating=True)
     async def GiveDetentionNotice(self, request, context, call):
         unit, family = _at(request, "unit_notified_at", self.clock), _at(request, "family_notified_at", self.clock)
-        return await self._measure(request, call, pb.GiveDetentionNoticeResponse,
-                                   lambda s, now: m.GiveDetentionNotice(request.measure_id.strip(), unit, family,
-                                                                        call.principal))
+        return await self._measure(
+            request,
+            call,
+            pb.GiveDetentionNoticeResponse,
+            lambda s, now: m.GiveDetentionNotice(request.measure_id.strip(), unit, family, call.principal),
+        )
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def ExtendMeasure(self, request, context, call):
-        return await self._measure(request, call, pb.ExtendMeasureResponse, lambda s, now: m.ExtendMeasure(
-            request.measure_id.strip(), request.reason, request.special, call.principal, at=now))
+        return await self._measure(
+            request,
+            call,
+            pb.ExtendMeasureResponse,
+            lambda s, now: m.ExtendMeasure(
+                request.measure_id.strip(), request.reason, request.special, call.principal, at=now
+            ),
+        )
 
     @rpc("cases.measure", mutating=True)
     async def EndMeasure(self, request, context, call):
         outcome = enum_word(events_pb2.MeasureOutcome, request.outcome)
-        return await self._measure(request, call, pb.EndMeasureResponse, lambda s, now: m.EndMeasure(
-            request.measure_id.strip(), outcome, request.reason, now, call.principal))
+        return await self._measure(
+            request,
+            call,
+            pb.EndMeasureResponse,
+            lambda s, now: m.EndMeasure(request.measure_id.strip(), outcome, request.reason, now, call.principal),
+        )

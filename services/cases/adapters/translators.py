@@ -2,6 +2,7 @@
 
 The only place in the cases service that knows the clues service's event types (`clues.events.v1`).
 """
+
 from __future__ import annotations
 
 import uuid
@@ -22,6 +23,13 @@ def from_clues(env: Envelope, by: Principal) -> c.OpenFiling | None:
     if env.event_type != clues_pb2.FilingProposed.DESCRIPTOR.full_name:
         return None
     msg = unpack(env, clues_pb2.FilingProposed)
-    return c.OpenFiling(case_id=case_id_for(env.event_id), clue_id=msg.clue_id, clue_number=msg.clue_number,
-                        subjects=persons_from_pb(msg.subjects), findings=msg.findings,
-                        handling_office=msg.handling_office, proposed_by=msg.proposed_by, by=by)
+    return c.OpenFiling(
+        case_id=case_id_for(env.event_id),
+        clue_id=msg.clue_id,
+        clue_number=msg.clue_number,
+        subjects=persons_from_pb(msg.subjects),
+        findings=msg.findings,
+        handling_office=msg.handling_office,
+        proposed_by=msg.proposed_by,
+        by=by,
+    )

@@ -7,6 +7,7 @@ expiry a timer raised is part of what the next command is decided on. Every even
 and the case's origin clue (and the subjects as persons), so the audit replay tells one story from
 the clue's receipt to the disposal.
 """
+
 from __future__ import annotations
 
 from kernel import timers
@@ -44,8 +45,9 @@ def measure_links(state: m.Measure, event=None) -> tuple[Link, ...]:
 
 async def lock_case(uow: UnitOfWork, case_id: str) -> None:
     """Serialises closing a case with starting or extending its measures (two streams)."""
-    await uow.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-                           f"case:{uow.store.schema}:{case_id}")
+    await uow.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"case:{uow.store.schema}:{case_id}"
+    )
 
 
 class CaseAggregate(Aggregate[Case]):
@@ -57,13 +59,15 @@ class CaseAggregate(Aggregate[Case]):
 
     def __init__(self, policy: CasePolicy, codec: Codec):
         self.policy, self.codec = policy, codec
-        self.runner: CommandRunner[Case] | None = None      # set by CommandRunner's owner: 一案双查 opens a case
+        self.runner: CommandRunner[Case] | None = None  # set by CommandRunner's owner: 一案双查 opens a case
 
     def decide(self, command, state: Case) -> list:
         return decide(command, state, self.policy)
 
     def timer_command(self, event):
-        return c.RecordTrialReviewOverdue(event.case_id, event.due) if isinstance(event, ev.TrialReviewOverdue) else None
+        return (
+            c.RecordTrialReviewOverdue(event.case_id, event.due) if isinstance(event, ev.TrialReviewOverdue) else None
+        )
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: Case) -> None:
         """A case is not closed over a running measure: each must be ended first (its timers, and the
@@ -78,22 +82,40 @@ class CaseAggregate(Aggregate[Case]):
         state = change.state
         case_id = state.opened.case_id
         due = state.trial_review_due if state.status == "UNDER_TRIAL_REVIEW" else None
-        wanted = {f"review:{case_id}:{due.isoformat()}": (due, self.codec.to_pb(ev.TrialReviewOverdue(case_id, due)))
-                  } if due else {}
-        await timers.sync(uow, f"review:{case_id}:", wanted, timer_stream_id(case_id),
-                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=case_links(state))
+        wanted = (
+            {f"review:{case_id}:{due.isoformat()}": (due, self.codec.to_pb(ev.TrialReviewOverdue(case_id, due)))}
+            if due
+            else {}
+        )
+        await timers.sync(
+            uow,
+            f"review:{case_id}:",
+            wanted,
+            timer_stream_id(case_id),
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.request_id,
+            links=case_links(state),
+        )
         for event in change.events:
             if isinstance(event, ev.AccountabilityCaseOpened):
                 await self._open_accountability(uow, ctx, change, event)
 
-    async def _open_accountability(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case],
-                                   event: ev.AccountabilityCaseOpened) -> None:
+    async def _open_accountability(
+        self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case], event: ev.AccountabilityCaseOpened
+    ) -> None:
         """一案双查: the accountability case's filing opens in the same transaction."""
         command: c.OpenAccountabilityCase = change.command
-        opening = c.OpenFiling(case_id=event.accountability_case_id, clue_id="", clue_number="",
-                               subjects=command.subjects, findings=event.reason,
-                               handling_office=command.handling_office, proposed_by=event.opened_by,
-                               origin_case_id=change.state.opened.case_id, by=command.by)
+        opening = c.OpenFiling(
+            case_id=event.accountability_case_id,
+            clue_id="",
+            clue_number="",
+            subjects=command.subjects,
+            findings=event.reason,
+            handling_office=command.handling_office,
+            proposed_by=event.opened_by,
+            origin_case_id=change.state.opened.case_id,
+            by=command.by,
+        )
         await self.runner.execute(uow, ctx.item(1), event.accountability_case_id, opening, change.now, new=True)
 
 
@@ -122,10 +144,19 @@ class MeasureAggregate(Aggregate[m.Measure]):
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
         state, measure_id = change.state, change.stream_id
-        wanted = {f"measure:{measure_id}:{k}": (at, self.codec.to_pb(e))
-                  for k, (at, e) in m.timers_for(state, self.rules).items()}
-        await timers.sync(uow, f"measure:{measure_id}:", wanted, timer_stream_id(measure_id),
-                          correlation_id=ctx.correlation_id, causation_id=ctx.request_id, links=measure_links(state))
+        wanted = {
+            f"measure:{measure_id}:{k}": (at, self.codec.to_pb(e))
+            for k, (at, e) in m.timers_for(state, self.rules).items()
+        }
+        await timers.sync(
+            uow,
+            f"measure:{measure_id}:",
+            wanted,
+            timer_stream_id(measure_id),
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.request_id,
+            links=measure_links(state),
+        )
         await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
 
 

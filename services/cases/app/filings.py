@@ -8,6 +8,7 @@ second instance racing it never opens a second filing. A refused filing followed
 proposal from the same clue opens a new case. Which events concern it, and how they read as its
 command, is the inbound translator's business (adapters/translators.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -36,7 +37,7 @@ class FilingOpener(Follower):
         at = instant(env.occurred_at)
         try:
             change = await self.handlers.cases.execute(uow, ctx, command.case_id, command, at, new=True)
-        except (Validation, IllegalState) as e:   # a proposal no filing can be made of: refuse it, go on
+        except (Validation, IllegalState) as e:  # a proposal no filing can be made of: refuse it, go on
             await self._refuse(uow, ctx, command, f"the proposal cannot be filed: {e}", at)
             self.log.error("filings.proposal_refused", clue_id=command.clue_id, event_id=env.event_id, problem=str(e))
             return
@@ -46,5 +47,12 @@ class FilingOpener(Follower):
         """The clue must not wait forever: its filing is refused at once, with the reason, so the
         clues service sends it back to REPORTED for a corrected proposal."""
         refused = ev.FilingRejected(command.case_id, command.clue_id, reason, self.principal.user, at)
-        await uow.append(command.case_id, 0, [ctx.new_event(0, self.handlers.cases.codec.to_pb(refused), at,
-                                                            (Link("clue", command.clue_id, "origin"),))])
+        await uow.append(
+            command.case_id,
+            0,
+            [
+                ctx.new_event(
+                    0, self.handlers.cases.codec.to_pb(refused), at, (Link("clue", command.clue_id, "origin"),)
+                )
+            ],
+        )

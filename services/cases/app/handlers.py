@@ -3,6 +3,7 @@
 Cases and measures each have their aggregate (`services.cases.app.case`); what is special here is
 only a new measure, which needs its open case read (and locked) in the same transaction.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -25,19 +26,24 @@ class CaseHandlers:
         self.cases = case.runner = CommandRunner(store, case, codec)
         self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases), codec)
 
-    async def handle(self, ctx: CommandContext, case_id: str, expected_version: int, now: datetime,
-                     command: object | Builder) -> dict:
+    async def handle(
+        self, ctx: CommandContext, case_id: str, expected_version: int, now: datetime, command: object | Builder
+    ) -> dict:
         """Run a command (or what `command(uow, state)` builds) on the case, once per request id."""
-        return await self.cases.run(ctx, self.cases.stream_id(case_id, "case_id"), command, now,
-                                    expected_version=expected_version)
+        return await self.cases.run(
+            ctx, self.cases.stream_id(case_id, "case_id"), command, now, expected_version=expected_version
+        )
 
-    async def handle_measure(self, ctx: CommandContext, measure_id: str, expected_version: int, now: datetime,
-                             command: object | Builder) -> dict:
-        return await self.measures.run(ctx, self.measures.stream_id(measure_id, "measure_id"), command, now,
-                                       expected_version=expected_version)
+    async def handle_measure(
+        self, ctx: CommandContext, measure_id: str, expected_version: int, now: datetime, command: object | Builder
+    ) -> dict:
+        return await self.measures.run(
+            ctx, self.measures.stream_id(measure_id, "measure_id"), command, now, expected_version=expected_version
+        )
 
-    async def request_measure(self, ctx: CommandContext, case_id: str, make: Callable[[Case], m.RequestMeasure],
-                              now: datetime) -> dict:
+    async def request_measure(
+        self, ctx: CommandContext, case_id: str, make: Callable[[Case], m.RequestMeasure], now: datetime
+    ) -> dict:
         """A new measure on a subject of an open case (the case read and locked in the same transaction)."""
         case_id = self.cases.stream_id(case_id, "case_id")
 
@@ -48,6 +54,7 @@ class CaseHandlers:
                 raise Validation("person_id", f"must be one of the case's subjects: {command.person_id!r} is not")
             change = await self.measures.execute(uow, ctx, command.measure_id, command, now, new=True)
             return self.measures.aggregate.result(change)
+
         return await run_once(self.store, ctx, work)
 
     def ledger_row(self, state: m.Measure) -> dict:

@@ -7,6 +7,7 @@ A row is `measures.ledger_row` of the measure folded from its stream and its tim
 What the timers recorded (expired, notice overdue) enters the row when the measure's command path
 next folds it; a rebuild folds every event of both streams. `notice_due` follows the measure
 rules: a rebuild is given the rules the service runs with."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,8 +37,20 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
 );
 CREATE INDEX IF NOT EXISTS {t}_office ON {s}.{t} (office);
 """
-COLUMNS = ("measure_id", "case_id", "office", "kind", "person_id", "status", "starts_at", "ends_at", "extensions",
-           "notice_due", "notice_given", "notice_overdue")
+COLUMNS = (
+    "measure_id",
+    "case_id",
+    "office",
+    "kind",
+    "person_id",
+    "status",
+    "starts_at",
+    "ends_at",
+    "extensions",
+    "notice_due",
+    "notice_given",
+    "notice_overdue",
+)
 OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
 
 
@@ -61,14 +74,21 @@ def values(row: dict, version: int) -> tuple:
 async def upsert(conn, schema: str, row: dict, version: int) -> None:
     placeholders = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 2))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:] + ("version",))
-    await conn.execute(f"INSERT INTO {schema}.measure_ledger ({', '.join(COLUMNS)}, version) VALUES ({placeholders}) "
-                       f"ON CONFLICT (measure_id) DO UPDATE SET {updates}", *values(row, version))
+    await conn.execute(
+        f"INSERT INTO {schema}.measure_ledger ({', '.join(COLUMNS)}, version) VALUES ({placeholders}) "
+        f"ON CONFLICT (measure_id) DO UPDATE SET {updates}",
+        *values(row, version),
+    )
 
 
 async def running(conn, schema: str, case_id: str) -> list[str]:
     """The case's measures approved and not ended (active, or expired awaiting their end)."""
-    rows = await conn.fetch(f"SELECT measure_id FROM {schema}.measure_ledger WHERE case_id = $1 "
-                            f"AND status = ANY($2::text[]) ORDER BY measure_id", case_id, ["ACTIVE", "EXPIRED"])
+    rows = await conn.fetch(
+        f"SELECT measure_id FROM {schema}.measure_ledger WHERE case_id = $1 "
+        f"AND status = ANY($2::text[]) ORDER BY measure_id",
+        case_id,
+        ["ACTIVE", "EXPIRED"],
+    )
     return [r["measure_id"] for r in rows]
 
 
@@ -76,10 +96,11 @@ def flags(row, now: datetime) -> dict:
     """The time-dependent view of a ledger row at `now`: what the timers recorded, or what the
     clock says before they fire."""
     open_ = row["status"] in ("ACTIVE", "EXPIRED")
-    return {"expired_not_ended": row["status"] == "EXPIRED" or (open_ and row["ends_at"] is not None
-                                                                and row["ends_at"] <= now),
-            "notice_overdue": bool(row["notice_overdue"]) or (row["notice_due"] is not None
-                                                              and row["notice_due"] <= now)}
+    return {
+        "expired_not_ended": row["status"] == "EXPIRED"
+        or (open_ and row["ends_at"] is not None and row["ends_at"] <= now),
+        "notice_overdue": bool(row["notice_overdue"]) or (row["notice_due"] is not None and row["notice_due"] <= now),
+    }
 
 
 async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, limit: int = 1000) -> list:
@@ -88,13 +109,22 @@ async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, l
         f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
         f"ORDER BY (status = 'EXPIRED' OR (status = ANY($4::text[]) AND ends_at IS NOT NULL AND ends_at <= $5)) DESC, "
         f"ends_at NULLS LAST, starts_at NULLS LAST, "
-        f"measure_id LIMIT $6", office, open_only, list(OPEN), ["ACTIVE", "EXPIRED"], now, limit)
+        f"measure_id LIMIT $6",
+        office,
+        open_only,
+        list(OPEN),
+        ["ACTIVE", "EXPIRED"],
+        now,
+        limit,
+    )
     return [dict(r, **flags(r, now)) for r in found]
 
 
 def projections(fold: Fold, rules: m.MeasureRules) -> tuple[Projection, ...]:
     """The ledger as a projection of the measure streams (`fold`: the measure aggregate's, with the
     service's codec), each row made as its commands make it."""
+
     def rows(h: History) -> list[tuple]:
         return [values(m.ledger_row(h.state, rules), h.version)]
+
     return (Projection(TABLE, TABLE, create, Streams(fold, rows, "measure_id")),)

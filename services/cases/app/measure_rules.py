@@ -1,6 +1,7 @@
 """Loads the measure rules (`deploy/config/measures.toml`; CASES_MEASURE_RULES_FILE for your own).
 Every mistake is a MeasureRulesError naming the file and the key, so a bad file stops the service
 at start rather than a measure at approval."""
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ SCHEMA_VERSION = 1
 _SPAN = re.compile(r"\s*(\d+)\s+(months?|days?|hours?)\s*")
 _RULE_KEYS = {"approvers", "limit", "extensions", "renewal", "notice_within", "warn_before"}
 _EXTENSION_KEYS = {"length", "approver", "special"}
-_REFERENCE = datetime(2001, 2, 28, tzinfo=timezone.utc)   # a short month: the tightest case for month spans
+_REFERENCE = datetime(2001, 2, 28, tzinfo=timezone.utc)  # a short month: the tightest case for month spans
 
 
 class MeasureRulesError(ValueError):
@@ -130,9 +131,14 @@ def _rule(spec) -> KindRule:
     for key in ("extensions", "renewal", "warn_before"):
         if key in spec and limit is None:
             raise _Bad("needs a limit (a measure without an end has nothing to extend or warn of)", key)
-    rule = KindRule(_at(spec, "approvers", _roles), limit, _at(spec, "extensions", _extensions) or (),
-                    _at(spec, "renewal", _extension), _at(spec, "notice_within", span),
-                    _at(spec, "warn_before", span))
+    rule = KindRule(
+        _at(spec, "approvers", _roles),
+        limit,
+        _at(spec, "extensions", _extensions) or (),
+        _at(spec, "renewal", _extension),
+        _at(spec, "notice_within", span),
+        _at(spec, "warn_before", span),
+    )
     if rule.warn_before and rule.warn_before.before(limit.after(_REFERENCE)) <= _REFERENCE:
         raise _Bad("must be shorter than the limit", "warn_before")
     return rule

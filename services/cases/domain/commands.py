@@ -1,4 +1,5 @@
 """Commands on a case: imperative, carrying who acts and when (the domain reads no clock)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,14 @@ from services.cases.domain.events import Criterion, Document, Outcome, Recording
 @dataclass(frozen=True)
 class OpenFiling:
     """From the filing process manager (a clue's FilingProposed) or an accountability case."""
+
     case_id: str
     clue_id: str
     clue_number: str
     subjects: tuple[Subject, ...]
     findings: str
     handling_office: str
-    proposed_by: str          # user id of the proposer, who may not approve the filing
+    proposed_by: str  # user id of the proposer, who may not approve the filing
     by: Principal
     origin_case_id: str = ""
 
@@ -26,15 +28,16 @@ class OpenFiling:
 @dataclass(frozen=True)
 class ApproveFiling:
     case_id: str
-    side: str                 # PARTY or SUPERVISION
-    plan: str                 # the supervision-side meeting's plan and measures; empty for PARTY
-    at: datetime              # when the last approval files the case
+    side: str  # PARTY or SUPERVISION
+    plan: str  # the supervision-side meeting's plan and measures; empty for PARTY
+    at: datetime  # when the last approval files the case
     by: Principal
 
 
 @dataclass(frozen=True)
 class FastTrackFiling:
     """A simple case with clear facts: one approval files it and sends it to trial review."""
+
     case_id: str
     report: str
     at: datetime
@@ -61,14 +64,14 @@ class StartInvestigation:
 class SendToTrialReview:
     case_id: str
     report: str
-    at: datetime              # the trial review office accepts it: the time limit runs from here
+    at: datetime  # the trial review office accepts it: the time limit runs from here
     by: Principal
 
 
 @dataclass(frozen=True)
 class ReturnFromTrialReview:
     case_id: str
-    to: str                   # REINVESTIGATE or SUPPLEMENTARY_INVESTIGATION
+    to: str  # REINVESTIGATE or SUPPLEMENTARY_INVESTIGATION
     reason: str
     by: Principal
 
@@ -78,12 +81,13 @@ class ExtendTrialReview:
     case_id: str
     reason: str
     by: Principal
-    at: datetime | None = None     # when approved: at or past the due it is too late
+    at: datetime | None = None  # when approved: at or past the due it is too late
 
 
 @dataclass(frozen=True)
 class RecordTrialReviewOverdue:
     """From the trial review timer; `due` is the limit the timer was set for."""
+
     case_id: str
     due: datetime
 
@@ -100,7 +104,7 @@ class HearSubject:
     case_id: str
     person_id: str
     statement: str
-    proposals: tuple[Outcome, ...]    # all subjects' proposals after hearing
+    proposals: tuple[Outcome, ...]  # all subjects' proposals after hearing
     by: Principal
 
 
@@ -124,8 +128,9 @@ class WithdrawCase:
 @dataclass(frozen=True)
 class OpenAccountabilityCase:
     """一案双查: `subjects` are those who failed to supervise, for the new case's filing."""
+
     case_id: str
-    accountability_case_id: str       # a fresh case-<uuid>, chosen by the application
+    accountability_case_id: str  # a fresh case-<uuid>, chosen by the application
     reason: str
     subjects: tuple[Subject, ...]
     handling_office: str
@@ -137,7 +142,7 @@ class RecordActivity:
     case_id: str
     activity: str
     recording: Recording
-    measure_id: str                   # empty when the activity belongs to no measure
+    measure_id: str  # empty when the activity belongs to no measure
     by: Principal
 
 

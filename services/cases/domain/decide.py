@@ -1,4 +1,5 @@
 """decide(command, case) -> events: the rules of domain.md §3 and nothing else (no I/O, no clock)."""
+
 from __future__ import annotations
 
 import re
@@ -33,14 +34,23 @@ FILING_STEPS = {"PARTY": (HEAD, COMMITTEE_HEAD), "SUPERVISION": (HEAD,)}
 RETURN_TARGETS = (REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION)
 ACTIVITIES = ("INTERROGATION", "SEARCH", "SEALING", "SEIZURE")
 GRADES = ("EXCELLENT", "PASS", "FLAWED", "FAIL")
-CRITERIA = ("CLEAR_FACTS", "SOLID_EVIDENCE", "CORRECT_CHARACTERISATION", "APPROPRIATE_HANDLING",
-            "COMPLETE_PAPERWORK", "CORRECT_PROCEDURE", "PROPER_MANAGEMENT", "FULL_EXECUTION")
+CRITERIA = (
+    "CLEAR_FACTS",
+    "SOLID_EVIDENCE",
+    "CORRECT_CHARACTERISATION",
+    "APPROPRIATE_HANDLING",
+    "COMPLETE_PAPERWORK",
+    "CORRECT_PROCEDURE",
+    "PROPER_MANAGEMENT",
+    "FULL_EXECUTION",
+)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class CasePolicy:
     """Time limits of the trial review (Rules art. 55-56); configuration, loaded by the app."""
+
     trial_review_months: int = 1
     extension_months: int = 1
     max_extensions: int = 1
@@ -54,6 +64,7 @@ DEFAULT_POLICY = CasePolicy()
 
 
 # --- checks --------------------------------------------------------------------------------------
+
 
 def _role(by, roles: tuple[str, ...], operation: str) -> None:
     if by.role not in roles:
@@ -75,8 +86,14 @@ def _subjects(subjects, field: str) -> tuple[Subject, ...]:
         if person_id in seen:
             raise Validation(f"{field}[{i}].person_id", f"{person_id} is listed twice")
         seen.add(person_id)
-        out.append(Subject(person_id, text(s.name, f"{field}[{i}].name"), text(s.post, f"{field}[{i}].post", False),
-                           text(s.unit, f"{field}[{i}].unit", False)))
+        out.append(
+            Subject(
+                person_id,
+                text(s.name, f"{field}[{i}].name"),
+                text(s.post, f"{field}[{i}].post", False),
+                text(s.unit, f"{field}[{i}].unit", False),
+            )
+        )
     return tuple(out)
 
 
@@ -88,17 +105,26 @@ def _sha256(value: str, field: str) -> str:
 
 # --- filing (立案) -------------------------------------------------------------------------------
 
+
 def open_filing(cmd: c.OpenFiling, state: Case, _: CasePolicy):
     _require(state, (NONE,), "open a filing for a case that exists")
     case_id = check_stream_id(cmd.case_id, "case", "case_id")
     origin = check_stream_id(cmd.origin_case_id, "case", "origin_case_id") if (cmd.origin_case_id or "").strip() else ""
-    clue_id = text(cmd.clue_id, "clue_id", required=not origin)   # a case comes from a clue or a case
+    clue_id = text(cmd.clue_id, "clue_id", required=not origin)  # a case comes from a clue or a case
     if origin == case_id:
         raise Validation("origin_case_id", "a case cannot be its own accountability case")
-    return [ev.FilingOpened(case_id, clue_id, text(cmd.clue_number, "clue_number", False),
-                            _subjects(cmd.subjects, "subjects"), text(cmd.findings, "findings"),
-                            text(cmd.handling_office, "handling_office"), text(cmd.proposed_by, "proposed_by"),
-                            origin)]
+    return [
+        ev.FilingOpened(
+            case_id,
+            clue_id,
+            text(cmd.clue_number, "clue_number", False),
+            _subjects(cmd.subjects, "subjects"),
+            text(cmd.findings, "findings"),
+            text(cmd.handling_office, "handling_office"),
+            text(cmd.proposed_by, "proposed_by"),
+            origin,
+        )
+    ]
 
 
 def _filed(state: Case, at: datetime, simple: bool = False) -> ev.CaseFiled:
@@ -108,8 +134,7 @@ def _filed(state: Case, at: datetime, simple: bool = False) -> ev.CaseFiled:
 
 def _awaited(state: Case) -> list[tuple[str, str]]:
     """(side, role) of every filing approval still missing, in order."""
-    return [(side, role) for side, steps in FILING_STEPS.items()
-            for role in steps[len(state.approved_roles(side)):]]
+    return [(side, role) for side, steps in FILING_STEPS.items() for role in steps[len(state.approved_roles(side)) :]]
 
 
 def approve_filing(cmd: c.ApproveFiling, state: Case, _: CasePolicy):
@@ -125,7 +150,7 @@ def approve_filing(cmd: c.ApproveFiling, state: Case, _: CasePolicy):
     if cmd.by.role != steps[len(given)]:
         raise IllegalState(f"{state.status} (awaiting {steps[len(given)]} on the {side} side first)", operation)
     if side == "SUPERVISION":
-        plan = text(cmd.plan, "plan")     # the meeting the head chairs sets the plan and measures
+        plan = text(cmd.plan, "plan")  # the meeting the head chairs sets the plan and measures
     elif (cmd.plan or "").strip():
         raise Validation("plan", "only the SUPERVISION side's approval carries a plan")
     else:
@@ -140,19 +165,24 @@ def fast_track(cmd: c.FastTrackFiling, state: Case, policy: CasePolicy):
     _role(cmd.by, (HEAD,), "fast-track a simple case")
     _not_proposer(state, cmd.by, "approve")
     report, at = text(cmd.report, "report"), _moment(cmd.at, "at")
-    return [ev.FilingApproved(state.case_id, "SIMPLE", cmd.by.role, cmd.by.user), _filed(state, at, simple=True),
-            ev.SentToTrialReview(state.case_id, report, cmd.by.user, at, plus_months(at, policy.trial_review_months))]
+    return [
+        ev.FilingApproved(state.case_id, "SIMPLE", cmd.by.role, cmd.by.user),
+        _filed(state, at, simple=True),
+        ev.SentToTrialReview(state.case_id, report, cmd.by.user, at, plus_months(at, policy.trial_review_months)),
+    ]
 
 
 def reject_filing(cmd: c.RejectFiling, state: Case, _: CasePolicy):
     _require(state, (FILING,), "reject the filing")
     _role(cmd.by, (HEAD, COMMITTEE_HEAD), "reject a filing")
     _not_proposer(state, cmd.by, "reject")
-    return [ev.FilingRejected(state.case_id, state.clue_id, text(cmd.reason, "reason"), cmd.by.user,
-                              _moment(cmd.at, "at"))]
+    return [
+        ev.FilingRejected(state.case_id, state.clue_id, text(cmd.reason, "reason"), cmd.by.user, _moment(cmd.at, "at"))
+    ]
 
 
 # --- investigation and trial review (审查调查, 案件审理) -------------------------------------------
+
 
 def start_investigation(cmd: c.StartInvestigation, state: Case, _: CasePolicy):
     _require(state, (FILED,), "start the investigation")
@@ -171,8 +201,11 @@ def send_to_review(cmd: c.SendToTrialReview, state: Case, policy: CasePolicy):
 
 def return_from_review(cmd: c.ReturnFromTrialReview, state: Case, _: CasePolicy):
     _require(state, (UNDER_TRIAL_REVIEW,), "return the case from trial review")
-    return [ev.TrialReviewReturned(state.case_id, _one_of(cmd.to, RETURN_TARGETS, "to"), text(cmd.reason, "reason"),
-                                   cmd.by.user)]
+    return [
+        ev.TrialReviewReturned(
+            state.case_id, _one_of(cmd.to, RETURN_TARGETS, "to"), text(cmd.reason, "reason"), cmd.by.user
+        )
+    ]
 
 
 def extend_review(cmd: c.ExtendTrialReview, state: Case, policy: CasePolicy):
@@ -180,12 +213,19 @@ def extend_review(cmd: c.ExtendTrialReview, state: Case, policy: CasePolicy):
     _require(state, (UNDER_TRIAL_REVIEW,), operation)
     _role(cmd.by, (HEAD,), operation)
     if state.extensions >= policy.max_extensions:
-        raise IllegalState(f"{state.status} (already extended {state.extensions} of {policy.max_extensions} "
-                           "times allowed)", operation)
-    if cmd.at is not None and _moment(cmd.at, "at") >= state.trial_review_due:   # approved in time, or not at all
+        raise IllegalState(
+            f"{state.status} (already extended {state.extensions} of {policy.max_extensions} times allowed)", operation
+        )
+    if cmd.at is not None and _moment(cmd.at, "at") >= state.trial_review_due:  # approved in time, or not at all
         raise IllegalState(f"{state.status} (overdue since {state.trial_review_due.isoformat()})", operation)
-    return [ev.TrialReviewExtended(state.case_id, plus_months(state.trial_review_due, policy.extension_months),
-                                   text(cmd.reason, "reason"), cmd.by.user)]
+    return [
+        ev.TrialReviewExtended(
+            state.case_id,
+            plus_months(state.trial_review_due, policy.extension_months),
+            text(cmd.reason, "reason"),
+            cmd.by.user,
+        )
+    ]
 
 
 def review_overdue(cmd: c.RecordTrialReviewOverdue, state: Case, _: CasePolicy):
@@ -197,11 +237,15 @@ def review_overdue(cmd: c.RecordTrialReviewOverdue, state: Case, _: CasePolicy):
 
 def conclude_review(cmd: c.ConcludeTrialReview, state: Case, _: CasePolicy):
     _require(state, (UNDER_TRIAL_REVIEW,), "conclude the trial review")
-    return [ev.TrialReviewConcluded(state.case_id, validate_outcomes(cmd.proposals, state.subjects, "proposals"),
-                                    cmd.by.user)]
+    return [
+        ev.TrialReviewConcluded(
+            state.case_id, validate_outcomes(cmd.proposals, state.subjects, "proposals"), cmd.by.user
+        )
+    ]
 
 
 # --- deliberation and disposal -------------------------------------------------------------------
+
 
 def hear_subject(cmd: c.HearSubject, state: Case, _: CasePolicy):
     _require(state, (DELIBERATION,), "hear a subject")
@@ -219,8 +263,10 @@ def _transfer(documents, transferring: bool) -> tuple[ev.Document, ...]:
         raise Validation("transfer", "a TRANSFER_FOR_PROSECUTION outcome needs the package manifest")
     if documents and not transferring:
         raise Validation("transfer", "a manifest is given only with a TRANSFER_FOR_PROSECUTION outcome")
-    return tuple(ev.Document(text(d.title, f"transfer[{i}].title"), _sha256(d.sha256, f"transfer[{i}].sha256"))
-                 for i, d in enumerate(documents))
+    return tuple(
+        ev.Document(text(d.title, f"transfer[{i}].title"), _sha256(d.sha256, f"transfer[{i}].sha256"))
+        for i, d in enumerate(documents)
+    )
 
 
 def dispose(cmd: c.DisposeCase, state: Case, _: CasePolicy):
@@ -230,7 +276,7 @@ def dispose(cmd: c.DisposeCase, state: Case, _: CasePolicy):
     outcomes = validate_outcomes(cmd.outcomes, state.subjects, "outcomes")
     check_not_heavier(state.proposals, outcomes, "outcomes")
     unheard = sorted({o.person_id for o in outcomes if o.kind == "GOVERNMENT_SANCTION"} - set(state.heard))
-    if unheard:   # the right to defend comes before any government sanction
+    if unheard:  # the right to defend comes before any government sanction
         raise IllegalState(f"{state.status} ({', '.join(unheard)} not yet heard)", "decide a government sanction")
     transfer = _transfer(cmd.transfer or (), any(o.kind == "TRANSFER_FOR_PROSECUTION" for o in outcomes))
     return [ev.CaseDisposed(state.case_id, outcomes, cmd.by.user, _moment(cmd.at, "at"), transfer)]
@@ -259,6 +305,7 @@ def open_accountability(cmd: c.OpenAccountabilityCase, state: Case, _: CasePolic
 
 # --- record and review ---------------------------------------------------------------------------
 
+
 def record_activity(cmd: c.RecordActivity, state: Case, _: CasePolicy):
     _require(state, OPEN, "record an activity")
     activity, r = _one_of(cmd.activity, ACTIVITIES, "activity"), cmd.recording
@@ -266,8 +313,12 @@ def record_activity(cmd: c.RecordActivity, state: Case, _: CasePolicy):
         raise Validation("recording", "is required")
     if not isinstance(r.duration_seconds, int) or r.duration_seconds <= 0:
         raise Validation("recording.duration_seconds", "must be a positive number of seconds")
-    recording = ev.Recording(_sha256(r.sha256, "recording.sha256"), r.duration_seconds,
-                             text(r.kind, "recording.kind"), text(r.archive_ref, "recording.archive_ref", False))
+    recording = ev.Recording(
+        _sha256(r.sha256, "recording.sha256"),
+        r.duration_seconds,
+        text(r.kind, "recording.kind"),
+        text(r.archive_ref, "recording.archive_ref", False),
+    )
     measure = check_stream_id(cmd.measure_id, "measure", "measure_id") if (cmd.measure_id or "").strip() else ""
     return [ev.ActivityRecorded(state.case_id, activity, recording, cmd.by.user, measure)]
 
@@ -280,8 +331,11 @@ def _criteria(criteria) -> tuple[ev.Criterion, ...]:
     named = [k.criterion for k in out]
     if sorted(named) != sorted(CRITERIA):
         missing, twice = set(CRITERIA) - set(named), {n for n in named if named.count(n) > 1}
-        raise Validation("criteria", "must list each of the eight criteria once (missing: "
-                         f"{', '.join(sorted(missing)) or '-'}; twice: {', '.join(sorted(twice)) or '-'})")
+        raise Validation(
+            "criteria",
+            "must list each of the eight criteria once (missing: "
+            f"{', '.join(sorted(missing)) or '-'}; twice: {', '.join(sorted(twice)) or '-'})",
+        )
     return tuple(out)
 
 
@@ -296,12 +350,22 @@ def grade_quality(cmd: c.GradeQuality, state: Case, _: CasePolicy):
 
 
 _DECIDE = {
-    c.OpenFiling: open_filing, c.ApproveFiling: approve_filing, c.FastTrackFiling: fast_track,
-    c.RejectFiling: reject_filing, c.StartInvestigation: start_investigation, c.SendToTrialReview: send_to_review,
-    c.ReturnFromTrialReview: return_from_review, c.ExtendTrialReview: extend_review,
-    c.RecordTrialReviewOverdue: review_overdue, c.ConcludeTrialReview: conclude_review, c.HearSubject: hear_subject,
-    c.DisposeCase: dispose, c.WithdrawCase: withdraw, c.OpenAccountabilityCase: open_accountability,
-    c.RecordActivity: record_activity, c.GradeQuality: grade_quality,
+    c.OpenFiling: open_filing,
+    c.ApproveFiling: approve_filing,
+    c.FastTrackFiling: fast_track,
+    c.RejectFiling: reject_filing,
+    c.StartInvestigation: start_investigation,
+    c.SendToTrialReview: send_to_review,
+    c.ReturnFromTrialReview: return_from_review,
+    c.ExtendTrialReview: extend_review,
+    c.RecordTrialReviewOverdue: review_overdue,
+    c.ConcludeTrialReview: conclude_review,
+    c.HearSubject: hear_subject,
+    c.DisposeCase: dispose,
+    c.WithdrawCase: withdraw,
+    c.OpenAccountabilityCase: open_accountability,
+    c.RecordActivity: record_activity,
+    c.GradeQuality: grade_quality,
 }
 
 

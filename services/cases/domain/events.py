@@ -6,6 +6,7 @@ approvals and timers), linked to its case. Approvals and refusals carry the acti
 role the approval was given in), so a replay shows who proposed and who approved each step.
 Words (kinds, sides, grades) are upper-case domain words; the proto enums add their prefix.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ class Outcome:
     PARTY_REMOVAL_FROM_POSTS, PARTY_PROBATION, PARTY_EXPULSION; GOVERNMENT_WARNING,
     GOVERNMENT_DEMERIT, GOVERNMENT_MAJOR_DEMERIT, GOVERNMENT_DEMOTION, GOVERNMENT_REMOVAL,
     GOVERNMENT_DISMISSAL. `article`: the legal basis, e.g. "纪律处分条例 art. 98"."""
+
     kind: str
     person_id: str
     sanction: str = ""
@@ -32,6 +34,7 @@ class Outcome:
 @dataclass(frozen=True)
 class Document:
     """One item of a transfer-for-prosecution package (移送审查起诉), by content hash."""
+
     title: str
     sha256: str
 
@@ -39,6 +42,7 @@ class Document:
 @dataclass(frozen=True)
 class Recording:
     """An audio/video recording by content hash (`common.v1.RecordingRef`)."""
+
     sha256: str
     duration_seconds: int
     kind: str
@@ -50,6 +54,7 @@ class Criterion:
     """One of the eight quality criteria (案件质量评查): CLEAR_FACTS, SOLID_EVIDENCE,
     CORRECT_CHARACTERISATION, APPROPRIATE_HANDLING, COMPLETE_PAPERWORK, CORRECT_PROCEDURE,
     PROPER_MANAGEMENT, FULL_EXECUTION."""
+
     criterion: str
     met: bool
     note: str = ""
@@ -57,10 +62,12 @@ class Criterion:
 
 # --- filing (立案) -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class FilingOpened:
     """A filing awaits its approvals: proposed from a clue (`clue_id`), or opened as the
     accountability case of a serious case (一案双查, `origin_case_id`)."""
+
     case_id: str
     clue_id: str
     clue_number: str
@@ -76,6 +83,7 @@ class FilingApproved:
     """One filing approval. `side`: PARTY (commission head, then the same-level Party committee
     head), SUPERVISION (the head, who chairs the meeting that sets the plan and measures), or
     SIMPLE (a simple case with clear facts: one approval files it and sends it to trial review)."""
+
     case_id: str
     side: str
     approver_role: str
@@ -86,6 +94,7 @@ class FilingApproved:
 @dataclass(frozen=True)
 class FilingRejected:
     """The filing was refused; the clue goes back to REPORTED (published to the clues service)."""
+
     case_id: str
     clue_id: str
     reason: str
@@ -96,6 +105,7 @@ class FilingRejected:
 @dataclass(frozen=True)
 class CaseFiled:
     """Every filing approval is in: the case is FILED (published to the clues service)."""
+
     case_id: str
     clue_id: str
     filed_at: datetime
@@ -107,9 +117,11 @@ class CaseFiled:
 
 # --- investigation and trial review (审查调查, 案件审理) ----------------------------------------
 
+
 @dataclass(frozen=True)
 class InvestigationStarted:
     """FILED -> INVESTIGATING: the filing announced to the subject and notified to the unit."""
+
     case_id: str
     announced_at: datetime
     unit_notified_at: datetime
@@ -119,6 +131,7 @@ class InvestigationStarted:
 @dataclass(frozen=True)
 class SentToTrialReview:
     """-> UNDER_TRIAL_REVIEW with the investigation report; the review is due by `due`."""
+
     case_id: str
     report: str
     sent_by: str
@@ -130,6 +143,7 @@ class SentToTrialReview:
 class TrialReviewReturned:
     """UNDER_TRIAL_REVIEW -> `to`: REINVESTIGATE (main facts unclear) or
     SUPPLEMENTARY_INVESTIGATION (evidence needs strengthening)."""
+
     case_id: str
     to: str
     reason: str
@@ -139,6 +153,7 @@ class TrialReviewReturned:
 @dataclass(frozen=True)
 class TrialReviewExtended:
     """The trial review's time limit was extended, with approval (Rules art. 55-56)."""
+
     case_id: str
     due: datetime
     reason: str
@@ -148,6 +163,7 @@ class TrialReviewExtended:
 @dataclass(frozen=True)
 class TrialReviewOverdue:
     """Raised by a timer: the trial review passed its time limit undecided."""
+
     case_id: str
     due: datetime
 
@@ -155,6 +171,7 @@ class TrialReviewOverdue:
 @dataclass(frozen=True)
 class TrialReviewConcluded:
     """UNDER_TRIAL_REVIEW -> DELIBERATION with the proposed outcomes."""
+
     case_id: str
     proposals: tuple[Outcome, ...]
     reviewed_by: str
@@ -164,6 +181,7 @@ class TrialReviewConcluded:
 class SubjectHeard:
     """The subject heard the facts and the planned sanction and was heard in defence; the
     proposals after hearing are never heavier than before it."""
+
     case_id: str
     person_id: str
     statement: str
@@ -174,6 +192,7 @@ class SubjectHeard:
 @dataclass(frozen=True)
 class CaseDisposed:
     """DELIBERATION -> DISPOSED: the outcomes decided, with the transfer package if any."""
+
     case_id: str
     outcomes: tuple[Outcome, ...]
     decided_by: str
@@ -184,6 +203,7 @@ class CaseDisposed:
 @dataclass(frozen=True)
 class CaseWithdrawn:
     """Any open state -> WITHDRAWN (no evidence of wrongdoing); the unit is told."""
+
     case_id: str
     reason: str
     withdrawn_by: str
@@ -193,6 +213,7 @@ class CaseWithdrawn:
 @dataclass(frozen=True)
 class AccountabilityCaseOpened:
     """一案双查: this serious case opened an accountability case on those who failed to supervise."""
+
     case_id: str
     accountability_case_id: str
     reason: str
@@ -202,6 +223,7 @@ class AccountabilityCaseOpened:
 @dataclass(frozen=True)
 class ActivityRecorded:
     """An interrogation, search, sealing or seizure (`activity`) was recorded on audio and video."""
+
     case_id: str
     activity: str
     recording: Recording
@@ -212,24 +234,42 @@ class ActivityRecorded:
 @dataclass(frozen=True)
 class QualityReviewed:
     """A closed case was graded (EXCELLENT, PASS, FLAWED, FAIL) against the eight criteria."""
+
     case_id: str
     grade: str
     criteria: tuple[Criterion, ...]
     reviewed_by: str
 
 
-CaseEvent = (FilingOpened | FilingApproved | FilingRejected | CaseFiled | InvestigationStarted | SentToTrialReview
-             | TrialReviewReturned | TrialReviewExtended | TrialReviewOverdue | TrialReviewConcluded | SubjectHeard
-             | CaseDisposed | CaseWithdrawn | AccountabilityCaseOpened | ActivityRecorded | QualityReviewed)
+CaseEvent = (
+    FilingOpened
+    | FilingApproved
+    | FilingRejected
+    | CaseFiled
+    | InvestigationStarted
+    | SentToTrialReview
+    | TrialReviewReturned
+    | TrialReviewExtended
+    | TrialReviewOverdue
+    | TrialReviewConcluded
+    | SubjectHeard
+    | CaseDisposed
+    | CaseWithdrawn
+    | AccountabilityCaseOpened
+    | ActivityRecorded
+    | QualityReviewed
+)
 
 
 # --- measures (调查措施) -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MeasureRequested:
     """A measure on a person in a case was requested for approval. `kind`: DETENTION,
     COMPELLED_APPEARANCE, ORDERED_WAITING, PROTECTIVE_CUSTODY, TECHNICAL_INVESTIGATION, EXIT_BAN,
     INQUIRY, FREEZING, SEARCH, SEIZURE, SEALING, APPRAISAL."""
+
     measure_id: str
     case_id: str
     kind: str
@@ -242,6 +282,7 @@ class MeasureRequested:
 @dataclass(frozen=True)
 class MeasureApproved:
     """Approved: the measure runs from `starts_at` to `ends_at` (None: until lifted, or no limit)."""
+
     measure_id: str
     approver_role: str
     approved_by: str
@@ -260,6 +301,7 @@ class MeasureRefused:
 @dataclass(frozen=True)
 class DetentionNoticeGiven:
     """The unit and the family were told of a detention (due within 24 hours of its start)."""
+
     measure_id: str
     unit_notified_at: datetime
     family_notified_at: datetime
@@ -269,6 +311,7 @@ class DetentionNoticeGiven:
 @dataclass(frozen=True)
 class DetentionNoticeOverdue:
     """Raised by a timer: 24 hours passed without the detention notice."""
+
     measure_id: str
     due: datetime
 
@@ -277,6 +320,7 @@ class DetentionNoticeOverdue:
 class MeasureExtended:
     """The measure's end moved to `ends_at`, with the approval its rule requires (`special`: the
     extra extension of a detention in special cases, national approval)."""
+
     measure_id: str
     ends_at: datetime
     reason: str
@@ -288,6 +332,7 @@ class MeasureExtended:
 @dataclass(frozen=True)
 class MeasureExpiring:
     """Raised by a timer ahead of the end (lead time is configuration)."""
+
     measure_id: str
     ends_at: datetime
 
@@ -296,6 +341,7 @@ class MeasureExpiring:
 class MeasureExpired:
     """Raised by a timer at the end: the measure may not go on; it stays EXPIRED (and shows
     so in the office's ledger) until ended."""
+
     measure_id: str
     ends_at: datetime
 
@@ -303,6 +349,7 @@ class MeasureExpired:
 @dataclass(frozen=True)
 class MeasureEnded:
     """`outcome`: RELEASED, CONVERTED (e.g. custody into detention), LIFTED, COMPLETED."""
+
     measure_id: str
     outcome: str
     reason: str
@@ -310,8 +357,17 @@ class MeasureEnded:
     ended_at: datetime | None = None
 
 
-MeasureEvent = (MeasureRequested | MeasureApproved | MeasureRefused | DetentionNoticeGiven | DetentionNoticeOverdue
-                | MeasureExtended | MeasureExpiring | MeasureExpired | MeasureEnded)
+MeasureEvent = (
+    MeasureRequested
+    | MeasureApproved
+    | MeasureRefused
+    | DetentionNoticeGiven
+    | DetentionNoticeOverdue
+    | MeasureExtended
+    | MeasureExpiring
+    | MeasureExpired
+    | MeasureEnded
+)
 
 CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]
 MEASURE_EVENTS = MeasureEvent.__args__  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ expired detention cannot continue silently. Timer events (expiring, expired, not
 arrive late; one whose moment has passed (the end moved, the measure ended, the notice was given)
 is stale and changes nothing.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -21,18 +22,32 @@ from kernel.principal import Principal
 from services.cases.domain import events as ev
 from services.cases.domain.outcomes import text as _text
 
-KINDS = ("DETENTION", "COMPELLED_APPEARANCE", "ORDERED_WAITING", "PROTECTIVE_CUSTODY", "TECHNICAL_INVESTIGATION",
-         "EXIT_BAN", "INQUIRY", "FREEZING", "SEARCH", "SEIZURE", "SEALING", "APPRAISAL")
+KINDS = (
+    "DETENTION",
+    "COMPELLED_APPEARANCE",
+    "ORDERED_WAITING",
+    "PROTECTIVE_CUSTODY",
+    "TECHNICAL_INVESTIGATION",
+    "EXIT_BAN",
+    "INQUIRY",
+    "FREEZING",
+    "SEARCH",
+    "SEIZURE",
+    "SEALING",
+    "APPRAISAL",
+)
 OUTCOMES = ("RELEASED", "CONVERTED", "LIFTED", "COMPLETED")
 NONE, REQUESTED, ACTIVE, EXPIRED, REFUSED, ENDED = "NONE", "REQUESTED", "ACTIVE", "EXPIRED", "REFUSED", "ENDED"
-RUNNING = (ACTIVE, EXPIRED)     # approved and not ended: an expired measure still awaits its end
+RUNNING = (ACTIVE, EXPIRED)  # approved and not ended: an expired measure still awaits its end
 
 
 # -- rules (configuration: deploy/config/measures.toml) -------------------------------------------
 
+
 @dataclass(frozen=True)
 class Span:
     """A length of time as the rules state it: calendar months (same time of day), days, hours."""
+
     months: int = 0
     days: int = 0
     hours: int = 0
@@ -47,6 +62,7 @@ class Span:
 @dataclass(frozen=True)
 class Extension:
     """One extension: its length, the role that grants it, whether it is the special one."""
+
     length: Span
     approver: str
     special: bool = False
@@ -54,12 +70,12 @@ class Extension:
 
 @dataclass(frozen=True)
 class KindRule:
-    approvers: tuple[str, ...]                # roles that may approve or refuse the request
-    limit: Span | None = None                 # None: until lifted, or no time limit
-    extensions: tuple[Extension, ...] = ()    # granted in this order, each at most once
-    renewal: Extension | None = None          # after those, further grants as often as approved
-    notice_within: Span | None = None         # the unit and family must be told within this
-    warn_before: Span | None = None           # the expiring warning's lead (local practice)
+    approvers: tuple[str, ...]  # roles that may approve or refuse the request
+    limit: Span | None = None  # None: until lifted, or no time limit
+    extensions: tuple[Extension, ...] = ()  # granted in this order, each at most once
+    renewal: Extension | None = None  # after those, further grants as often as approved
+    notice_within: Span | None = None  # the unit and family must be told within this
+    warn_before: Span | None = None  # the expiring warning's lead (local practice)
 
     def next_extension(self, used: int) -> Extension | None:
         return self.extensions[used] if used < len(self.extensions) else self.renewal
@@ -74,6 +90,7 @@ class MeasureRules:
 
 
 # -- commands ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RequestMeasure:
@@ -114,12 +131,13 @@ class ExtendMeasure:
     reason: str
     special: bool
     by: Principal
-    at: datetime | None = None    # when decided: at or past the end it is too late, even before the timer fires
+    at: datetime | None = None  # when decided: at or past the end it is too late, even before the timer fires
 
 
 @dataclass(frozen=True)
 class RecordNoticeOverdue:
     """From a timer: the detention notice was due at `due`."""
+
     measure_id: str
     due: datetime
 
@@ -127,6 +145,7 @@ class RecordNoticeOverdue:
 @dataclass(frozen=True)
 class RecordExpiring:
     """From a timer: the measure ending at `ends_at` is close to its end."""
+
     measure_id: str
     ends_at: datetime
 
@@ -134,6 +153,7 @@ class RecordExpiring:
 @dataclass(frozen=True)
 class RecordExpired:
     """From a timer: the measure's end `ends_at` has come."""
+
     measure_id: str
     ends_at: datetime
 
@@ -149,6 +169,7 @@ class EndMeasure:
 
 # -- state ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Measure:
     status: str = NONE
@@ -156,7 +177,7 @@ class Measure:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     extensions: int = 0
-    warned_for: datetime | None = None     # the end the expiring warning was raised for
+    warned_for: datetime | None = None  # the end the expiring warning was raised for
     notice_given: bool = False
     notice_overdue: bool = False
     outcome: str = ""
@@ -174,7 +195,7 @@ _EVOLVE = {
     ev.MeasureRequested: lambda s, e: Measure(status=REQUESTED, requested=e),
     ev.MeasureApproved: lambda s, e: replace(s, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at),
     ev.MeasureRefused: lambda s, e: replace(s, status=REFUSED),
-    ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),     # late stays on record as overdue
+    ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),  # late stays on record as overdue
     ev.DetentionNoticeOverdue: lambda s, e: replace(s, notice_overdue=True) if _notice_pending(s) else s,
     ev.MeasureExtended: lambda s, e: replace(s, ends_at=e.ends_at, extensions=s.extensions + 1),
     ev.MeasureExpiring: lambda s, e: replace(s, warned_for=e.ends_at) if _current_end(s, e.ends_at) else s,
@@ -212,9 +233,17 @@ def request(cmd: RequestMeasure, state: Measure, rules: MeasureRules):
     _require(state, (NONE,), "request a measure that exists")
     if cmd.kind not in rules.kinds:
         raise Validation("kind", f"must be one of {', '.join(k for k in KINDS if k in rules.kinds)}")
-    return [ev.MeasureRequested(_text(cmd.measure_id, "measure_id"), _text(cmd.case_id, "case_id"), cmd.kind,
-                                _text(cmd.person_id, "person_id"), _text(cmd.office, "office"),
-                                _text(cmd.reason, "reason"), cmd.by.user)]
+    return [
+        ev.MeasureRequested(
+            _text(cmd.measure_id, "measure_id"),
+            _text(cmd.case_id, "case_id"),
+            cmd.kind,
+            _text(cmd.person_id, "person_id"),
+            _text(cmd.office, "office"),
+            _text(cmd.reason, "reason"),
+            cmd.by.user,
+        )
+    ]
 
 
 def approve(cmd: ApproveMeasure, state: Measure, rules: MeasureRules):
@@ -246,19 +275,34 @@ def give_notice(cmd: GiveDetentionNotice, state: Measure, rules: MeasureRules):
 
 def extend(cmd: ExtendMeasure, state: Measure, rules: MeasureRules):
     operation = "extend the measure"
-    _require(state, (ACTIVE,), operation)     # EXPIRED included: an expired measure may only be ended
+    _require(state, (ACTIVE,), operation)  # EXPIRED included: an expired measure may only be ended
     step = rules.of(state.requested.kind).next_extension(state.extensions) if state.ends_at else None
     if step is None:
-        raise IllegalState(f"{state.status} ({state.requested.kind}: {state.extensions} extension(s) granted, "
-                           "no further extension allowed)", operation)
+        raise IllegalState(
+            f"{state.status} ({state.requested.kind}: {state.extensions} extension(s) granted, "
+            "no further extension allowed)",
+            operation,
+        )
     if cmd.special != step.special:
-        raise Validation("special", "the next extension is the special one (national approval)" if step.special
-                         else "the next extension is an ordinary one; a special one comes only after it")
+        raise Validation(
+            "special",
+            "the next extension is the special one (national approval)"
+            if step.special
+            else "the next extension is an ordinary one; a special one comes only after it",
+        )
     if cmd.at is not None and _moment(cmd.at, "at", state.starts_at) >= state.ends_at:
         raise IllegalState(f"{EXPIRED} (ended {state.ends_at.isoformat()})", operation)
     _approver(state, cmd.by, (step.approver,), "extend")
-    return [ev.MeasureExtended(cmd.measure_id, step.length.after(state.ends_at), _text(cmd.reason, "reason"),
-                               cmd.by.role, cmd.by.user, step.special)]
+    return [
+        ev.MeasureExtended(
+            cmd.measure_id,
+            step.length.after(state.ends_at),
+            _text(cmd.reason, "reason"),
+            cmd.by.role,
+            cmd.by.user,
+            step.special,
+        )
+    ]
 
 
 def notice_overdue(cmd: RecordNoticeOverdue, state: Measure, rules: MeasureRules):
@@ -283,9 +327,17 @@ def end(cmd: EndMeasure, state: Measure, rules: MeasureRules):
     return [ev.MeasureEnded(cmd.measure_id, cmd.outcome, _text(cmd.reason, "reason"), cmd.by.user, ended)]
 
 
-_DECIDE = {RequestMeasure: request, ApproveMeasure: approve, RefuseMeasure: refuse, GiveDetentionNotice: give_notice,
-           ExtendMeasure: extend, RecordNoticeOverdue: notice_overdue, RecordExpiring: expiring,
-           RecordExpired: expired, EndMeasure: end}
+_DECIDE = {
+    RequestMeasure: request,
+    ApproveMeasure: approve,
+    RefuseMeasure: refuse,
+    GiveDetentionNotice: give_notice,
+    ExtendMeasure: extend,
+    RecordNoticeOverdue: notice_overdue,
+    RecordExpiring: expiring,
+    RecordExpired: expired,
+    EndMeasure: end,
+}
 _FROM_TIMER = (RecordNoticeOverdue, RecordExpiring, RecordExpired)
 
 
@@ -299,6 +351,7 @@ def decide(command, state: Measure, rules: MeasureRules) -> list:
 
 
 # -- timers and the office's ledger --------------------------------------------------------------
+
 
 def notice_due(state: Measure, rules: MeasureRules) -> datetime | None:
     """When the unit and family must have been told, while they have not been (nor overdue recorded)."""
@@ -330,8 +383,18 @@ def ledger_row(state: Measure, rules: MeasureRules) -> dict:
     """The measure's line in its office's ledger (调查措施台账). `notice_due` is the deadline still
     open; the flags are what the events recorded (the app may recompute them against a clock)."""
     r = state.requested
-    return {"measure_id": r.measure_id, "case_id": r.case_id, "office": r.office, "kind": r.kind,
-            "person_id": r.person_id, "status": state.status, "starts_at": state.starts_at,
-            "ends_at": state.ends_at, "extensions": state.extensions, "notice_due": notice_due(state, rules),
-            "notice_given": state.notice_given, "notice_overdue": state.notice_overdue,
-            "expired_not_ended": state.status == EXPIRED}
+    return {
+        "measure_id": r.measure_id,
+        "case_id": r.case_id,
+        "office": r.office,
+        "kind": r.kind,
+        "person_id": r.person_id,
+        "status": state.status,
+        "starts_at": state.starts_at,
+        "ends_at": state.ends_at,
+        "extensions": state.extensions,
+        "notice_due": notice_due(state, rules),
+        "notice_given": state.notice_given,
+        "notice_overdue": state.notice_overdue,
+        "expired_not_ended": state.status == EXPIRED,
+    }

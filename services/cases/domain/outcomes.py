@@ -4,17 +4,36 @@ Sanctions are listed lightest first, so a sanction's index is its severity withi
 Party sanctions (纪律处分条例 2023) and government sanctions (公职人员政务处分法 2020, art. 7).
 The two families are never compared with each other: a person may receive one of each.
 """
+
 from __future__ import annotations
 
 from kernel.errors import Validation
 from services.cases.domain.events import Outcome
 
-OUTCOME_KINDS = ("LIGHT_HANDLING", "PARTY_SANCTION", "GOVERNMENT_SANCTION", "ACCOUNTABILITY",
-                 "TRANSFER_FOR_PROSECUTION", "SUPERVISION_RECOMMENDATION", "NO_SANCTION")
-PARTY_SANCTIONS = ("PARTY_WARNING", "PARTY_SERIOUS_WARNING", "PARTY_REMOVAL_FROM_POSTS", "PARTY_PROBATION",
-                   "PARTY_EXPULSION")
-GOVERNMENT_SANCTIONS = ("GOVERNMENT_WARNING", "GOVERNMENT_DEMERIT", "GOVERNMENT_MAJOR_DEMERIT",
-                        "GOVERNMENT_DEMOTION", "GOVERNMENT_REMOVAL", "GOVERNMENT_DISMISSAL")
+OUTCOME_KINDS = (
+    "LIGHT_HANDLING",
+    "PARTY_SANCTION",
+    "GOVERNMENT_SANCTION",
+    "ACCOUNTABILITY",
+    "TRANSFER_FOR_PROSECUTION",
+    "SUPERVISION_RECOMMENDATION",
+    "NO_SANCTION",
+)
+PARTY_SANCTIONS = (
+    "PARTY_WARNING",
+    "PARTY_SERIOUS_WARNING",
+    "PARTY_REMOVAL_FROM_POSTS",
+    "PARTY_PROBATION",
+    "PARTY_EXPULSION",
+)
+GOVERNMENT_SANCTIONS = (
+    "GOVERNMENT_WARNING",
+    "GOVERNMENT_DEMERIT",
+    "GOVERNMENT_MAJOR_DEMERIT",
+    "GOVERNMENT_DEMOTION",
+    "GOVERNMENT_REMOVAL",
+    "GOVERNMENT_DISMISSAL",
+)
 SANCTIONS = {"PARTY_SANCTION": PARTY_SANCTIONS, "GOVERNMENT_SANCTION": GOVERNMENT_SANCTIONS}
 MAX_TEXT = 4000
 
@@ -43,8 +62,11 @@ def validate_outcomes(outcomes, subjects, field: str) -> tuple[Outcome, ...]:
             raise e.within(f"{field}[{i}]") from None
         if o.kind in SANCTIONS:
             if (o.person_id, o.kind) in seen:
-                raise Validation(f"{field}[{i}].kind", f"{o.person_id} already has a {o.kind} in "
-                                 f"{field}[{seen[o.person_id, o.kind]}]; give only the heaviest")
+                raise Validation(
+                    f"{field}[{i}].kind",
+                    f"{o.person_id} already has a {o.kind} in "
+                    f"{field}[{seen[o.person_id, o.kind]}]; give only the heaviest",
+                )
             seen[o.person_id, o.kind] = i
         cleaned.append(o)
     return tuple(cleaned)
@@ -61,8 +83,13 @@ def _outcome(o: Outcome, persons: set[str]) -> Outcome:
         raise Validation("sanction", f"a {o.kind} must be one of {', '.join(family)}")
     if not family and o.sanction:
         raise Validation("sanction", "only a PARTY_SANCTION or GOVERNMENT_SANCTION carries a sanction")
-    return Outcome(o.kind, person_id, o.sanction, text(o.article, "article", required=bool(family)),
-                   text(o.detail, "detail", required=False))
+    return Outcome(
+        o.kind,
+        person_id,
+        o.sanction,
+        text(o.article, "article", required=bool(family)),
+        text(o.detail, "detail", required=False),
+    )
 
 
 def _severities(outcomes) -> dict[tuple[str, str], int]:

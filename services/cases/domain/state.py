@@ -1,4 +1,5 @@
 """The case as its events leave it: status plus what later rules need. Pure `evolve`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -11,8 +12,18 @@ NONE, FILING, FILING_REJECTED, FILED = "NONE", "FILING", "FILING_REJECTED", "FIL
 INVESTIGATING, UNDER_TRIAL_REVIEW = "INVESTIGATING", "UNDER_TRIAL_REVIEW"
 REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION = "REINVESTIGATE", "SUPPLEMENTARY_INVESTIGATION"
 DELIBERATION, DISPOSED, WITHDRAWN = "DELIBERATION", "DISPOSED", "WITHDRAWN"
-STATUSES = (FILING, FILING_REJECTED, FILED, INVESTIGATING, UNDER_TRIAL_REVIEW, REINVESTIGATE,
-            SUPPLEMENTARY_INVESTIGATION, DELIBERATION, DISPOSED, WITHDRAWN)
+STATUSES = (
+    FILING,
+    FILING_REJECTED,
+    FILED,
+    INVESTIGATING,
+    UNDER_TRIAL_REVIEW,
+    REINVESTIGATE,
+    SUPPLEMENTARY_INVESTIGATION,
+    DELIBERATION,
+    DISPOSED,
+    WITHDRAWN,
+)
 # Filed and not yet closed. A filing awaiting approvals is neither open nor closed: it is
 # rejected, never withdrawn.
 OPEN = (FILED, INVESTIGATING, UNDER_TRIAL_REVIEW, REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION, DELIBERATION)
@@ -23,18 +34,18 @@ TERMINAL = (FILING_REJECTED, DISPOSED, WITHDRAWN)
 class Case:
     status: str = NONE
     opened: ev.FilingOpened | None = None
-    approvals: tuple[ev.FilingApproved, ...] = ()      # side, approver_role, approved_by, plan
+    approvals: tuple[ev.FilingApproved, ...] = ()  # side, approver_role, approved_by, plan
     filed_at: datetime | None = None
     simple: bool = False
-    trial_review_due: datetime | None = None           # only while UNDER_TRIAL_REVIEW
-    extensions: int = 0                                # used in the current trial review
-    overdue: bool = False                              # the current due passed undecided
+    trial_review_due: datetime | None = None  # only while UNDER_TRIAL_REVIEW
+    extensions: int = 0  # used in the current trial review
+    overdue: bool = False  # the current due passed undecided
     proposals: tuple[ev.Outcome, ...] = ()
-    heard: tuple[str, ...] = ()                        # person ids heard in defence
+    heard: tuple[str, ...] = ()  # person ids heard in defence
     outcomes: tuple[ev.Outcome, ...] = ()
     transfer: tuple[ev.Document, ...] = ()
     accountability_case_ids: tuple[str, ...] = ()
-    quality_grade: str = ""                            # the latest review's
+    quality_grade: str = ""  # the latest review's
     quality_criteria: tuple[ev.Criterion, ...] = ()
 
     @property
@@ -78,17 +89,18 @@ _EVOLVE = {
     ev.InvestigationStarted: lambda s, e: replace(s, status=INVESTIGATING),
     ev.SentToTrialReview: _review,
     ev.TrialReviewReturned: lambda s, e: replace(s, status=e.to, trial_review_due=None),
-    ev.TrialReviewExtended: lambda s, e: replace(s, trial_review_due=e.due, extensions=s.extensions + 1,
-                                                 overdue=False),
-    ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True) if e.due == s.trial_review_due else s,   # stale
-    ev.TrialReviewConcluded: lambda s, e: replace(s, status=DELIBERATION, trial_review_due=None,
-                                                  proposals=e.proposals, heard=()),
+    ev.TrialReviewExtended: lambda s, e: replace(s, trial_review_due=e.due, extensions=s.extensions + 1, overdue=False),
+    ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True) if e.due == s.trial_review_due else s,  # stale
+    ev.TrialReviewConcluded: lambda s, e: replace(
+        s, status=DELIBERATION, trial_review_due=None, proposals=e.proposals, heard=()
+    ),
     ev.SubjectHeard: _heard,
     ev.CaseDisposed: lambda s, e: replace(s, status=DISPOSED, outcomes=e.outcomes, transfer=e.transfer),
     ev.CaseWithdrawn: lambda s, e: replace(s, status=WITHDRAWN, trial_review_due=None),
     ev.AccountabilityCaseOpened: lambda s, e: replace(
-        s, accountability_case_ids=s.accountability_case_ids + (e.accountability_case_id,)),
-    ev.ActivityRecorded: lambda s, e: s,          # a reference for the replay; no rule reads it
+        s, accountability_case_ids=s.accountability_case_ids + (e.accountability_case_id,)
+    ),
+    ev.ActivityRecorded: lambda s, e: s,  # a reference for the replay; no rule reads it
     ev.QualityReviewed: lambda s, e: replace(s, quality_grade=e.grade, quality_criteria=e.criteria),
 }
 

@@ -3,6 +3,7 @@
 Events map field by field through `kernel.mapping.EventMapping`; the one exception is
 `ClueRegistered`'s receiving office, an `OfficeRef` made of two domain fields.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,9 +24,11 @@ from services.clues.domain.warnings import Warning
 
 PUBLISHED = ev.ALL_EVENTS + (rec.OfficeLedgerReconciled,)
 # Messages nested in events, and the domain dataclasses they carry (same field names).
-NESTED = {identity_pb2.PersonRef.DESCRIPTOR.full_name: (identity_pb2.PersonRef, ev.Subject),
-          events_pb2.LedgerDifference.DESCRIPTOR.full_name: (events_pb2.LedgerDifference, rec.Difference)}
-OFFICE = ("receiving_agency", "receiving_office")    # one OfficeRef in the message
+NESTED = {
+    identity_pb2.PersonRef.DESCRIPTOR.full_name: (identity_pb2.PersonRef, ev.Subject),
+    events_pb2.LedgerDifference.DESCRIPTOR.full_name: (events_pb2.LedgerDifference, rec.Difference),
+}
+OFFICE = ("receiving_agency", "receiving_office")  # one OfficeRef in the message
 EVENTS = EventMapping(events_pb2, PUBLISHED, NESTED, skip={ev.ClueRegistered: OFFICE})
 PB_OF_NAME = EVENTS.pb_of_name
 EVENT_TYPES = EVENTS.event_types
@@ -39,8 +42,9 @@ def source_from_pb(value: int) -> str:
 def event_to_pb(event):
     msg = EVENTS.to_pb(event)
     if isinstance(event, ev.ClueRegistered):
-        msg.receiving_office.CopyFrom(identity_pb2.OfficeRef(agency_id=event.receiving_agency,
-                                                             office_id=event.receiving_office))
+        msg.receiving_office.CopyFrom(
+            identity_pb2.OfficeRef(agency_id=event.receiving_agency, office_id=event.receiving_office)
+        )
     return msg
 
 
@@ -55,40 +59,73 @@ def clue_to_pb(state: Clue, version: int, warning: Warning) -> service_pb2.GetCl
     r = event_to_pb(state.registered)
     pending = state.pending
     return service_pb2.GetClueResponse(
-        colour=enum_value(events_pb2.WarningColour, warning.colour), priority=r.priority,
+        colour=enum_value(events_pb2.WarningColour, warning.colour),
+        priority=r.priority,
         deadline=_ts(warning.deadline) if warning.deadline else None,
-        clue_id=r.clue_id, state=state.status, source=r.source, subjects=r.subjects, summary=r.summary,
-        receiving_office=r.receiving_office, received_at=r.received_at, version=version,
-        has_sealed_informant=r.has_sealed_informant, clue_number=state.clue_number,
-        handling_office=state.handling_office, pending_kind=pending.kind if pending else "",
-        pending_value=pending.value if pending else "", pending_proposed_by=pending.proposed_by if pending else "",
-        case_id=state.case_id, outcome=state.outcome)
+        clue_id=r.clue_id,
+        state=state.status,
+        source=r.source,
+        subjects=r.subjects,
+        summary=r.summary,
+        receiving_office=r.receiving_office,
+        received_at=r.received_at,
+        version=version,
+        has_sealed_informant=r.has_sealed_informant,
+        clue_number=state.clue_number,
+        handling_office=state.handling_office,
+        pending_kind=pending.kind if pending else "",
+        pending_value=pending.value if pending else "",
+        pending_proposed_by=pending.proposed_by if pending else "",
+        case_id=state.case_id,
+        outcome=state.outcome,
+    )
 
 
 def summary_to_pb(row, warning: Warning) -> service_pb2.ClueSummary:
     return service_pb2.ClueSummary(
-        clue_id=row["clue_id"], clue_number=row["clue_number"], state=row["status"],
-        handling_office=row["handling_office"], receiving_office=row["receiving_office"],
+        clue_id=row["clue_id"],
+        clue_number=row["clue_number"],
+        state=row["status"],
+        handling_office=row["handling_office"],
+        receiving_office=row["receiving_office"],
         priority=enum_value(events_pb2.CluePriority, row["priority"]),
         colour=enum_value(events_pb2.WarningColour, warning.colour),
-        deadline=_ts(warning.deadline) if warning.deadline else None, received_at=_ts(row["received_at"]),
-        stage_since=_ts(row["stage_since"]), summary=row["summary"])
+        deadline=_ts(warning.deadline) if warning.deadline else None,
+        received_at=_ts(row["received_at"]),
+        stage_since=_ts(row["stage_since"]),
+        summary=row["summary"],
+    )
 
 
 def notice_to_pb(row, now: datetime) -> service_pb2.SupervisionNotice:
     satisfied = row["satisfied_at"]
     return service_pb2.SupervisionNotice(
-        clue_id=row["clue_id"], notice_id=row["notice_id"], to_office=row["to_office"], due_at=_ts(row["due_at"]),
-        required=row["required"], issued_at=_ts(row["issued_at"]), satisfied_at=_ts(satisfied) if satisfied else None,
-        overdue=satisfied is None and row["due_at"] < now)
+        clue_id=row["clue_id"],
+        notice_id=row["notice_id"],
+        to_office=row["to_office"],
+        due_at=_ts(row["due_at"]),
+        required=row["required"],
+        issued_at=_ts(row["issued_at"]),
+        satisfied_at=_ts(satisfied) if satisfied else None,
+        overdue=satisfied is None and row["due_at"] < now,
+    )
 
 
 def stock_take_to_pb(take) -> service_pb2.GetStockTakeResponse:
     return service_pb2.GetStockTakeResponse(
-        start=_ts(take.start), end=_ts(take.end), office=take.office, received=take.received,
-        disposed_by_method=dict(take.disposed_by_method), concluded_by_status=dict(take.concluded_by_status),
-        open_by_stage=dict(take.open_by_stage), open_by_colour=dict(take.open_by_colour), overdue=take.overdue,
-        notices_issued=take.notices_issued, notices_met=take.notices_met, notices_overdue=take.notices_overdue)
+        start=_ts(take.start),
+        end=_ts(take.end),
+        office=take.office,
+        received=take.received,
+        disposed_by_method=dict(take.disposed_by_method),
+        concluded_by_status=dict(take.concluded_by_status),
+        open_by_stage=dict(take.open_by_stage),
+        open_by_colour=dict(take.open_by_colour),
+        overdue=take.overdue,
+        notices_issued=take.notices_issued,
+        notices_met=take.notices_met,
+        notices_overdue=take.notices_overdue,
+    )
 
 
 CODEC = Codec(event_to_pb, event_from_pb, PB_OF_NAME)

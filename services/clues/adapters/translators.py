@@ -2,6 +2,7 @@
 
 The only place in the clues service that knows the cases service's event types (`cases.events.v1`).
 """
+
 from __future__ import annotations
 
 from cases.v1 import events_pb2 as cases_pb2

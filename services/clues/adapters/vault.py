@@ -4,6 +4,7 @@ AES-256-GCM with a key file (generated into the data folder on first run for the
 default; point CLUES_INFORMANT_KEY_FILE at an operator-managed key elsewhere). The clue id is
 bound as associated data, so a sealed record cannot be moved to another clue.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,13 @@ class InformantVault:
     async def seal(self, conn, clue_id: str, informant: dict[str, str]) -> None:
         nonce = os.urandom(12)
         sealed = self._aead.encrypt(nonce, json.dumps(informant).encode(), clue_id.encode())
-        await conn.execute(f"INSERT INTO {self.schema}.informants (clue_id, nonce, sealed) VALUES ($1, $2, $3) "
-                           f"ON CONFLICT (clue_id) DO NOTHING", clue_id, nonce, sealed)
+        await conn.execute(
+            f"INSERT INTO {self.schema}.informants (clue_id, nonce, sealed) VALUES ($1, $2, $3) "
+            f"ON CONFLICT (clue_id) DO NOTHING",
+            clue_id,
+            nonce,
+            sealed,
+        )
 
     async def open(self, conn, clue_id: str) -> dict[str, str] | None:
         row = await conn.fetchrow(f"SELECT nonce, sealed FROM {self.schema}.informants WHERE clue_id = $1", clue_id)

@@ -6,6 +6,7 @@ schedules the yellow and red instants of the scheme's rules (durable timers, so 
 restarts and fire once) and cancels those that no longer apply; an open supervision notice has
 its overdue timer.
 """
+
 from __future__ import annotations
 
 from datetime import tzinfo
@@ -33,7 +34,7 @@ def links_of(state: Clue, event) -> tuple[Link, ...]:
 
 
 class ClueAggregate(Aggregate[Clue]):
-    kind = "clue"                    # warnings and overdue notices inform: its timer stream is not folded
+    kind = "clue"  # warnings and overdue notices inform: its timer stream is not folded
     initial = staticmethod(Clue)
     evolve = staticmethod(evolve)
     decide = staticmethod(decide)
@@ -62,13 +63,22 @@ class ClueAggregate(Aggregate[Clue]):
         """Warning timers for the scheme's marks of the current stage, overdue timers for open notices."""
         clue_id = state.registered.clue_id
         open_ = state.status not in TERMINAL
-        warnings = {f"warn:{clue_id}:{m.key}": (m.at, ev.ClueWarningRaised(clue_id, m.colour, t.status, m.rule,
-                                                                            m.deadline))
-                    for m in (marks(self.scheme, t, self.calendar) if open_ else ())}
-        notices = {f"notice:{clue_id}:{n}": (due, ev.SupervisionNoticeOverdue(clue_id, n, due))
-                   for n, _, _, due in state.notices}
+        warnings = {
+            f"warn:{clue_id}:{m.key}": (m.at, ev.ClueWarningRaised(clue_id, m.colour, t.status, m.rule, m.deadline))
+            for m in (marks(self.scheme, t, self.calendar) if open_ else ())
+        }
+        notices = {
+            f"notice:{clue_id}:{n}": (due, ev.SupervisionNoticeOverdue(clue_id, n, due))
+            for n, _, _, due in state.notices
+        }
         links = (Link("clue", clue_id, "warned"),) + links_of(state, state.registered)
         for prefix, wanted in ((f"warn:{clue_id}:", warnings), (f"notice:{clue_id}:", notices)):
-            await timers.sync(uow, prefix, {k: (at, self.codec.to_pb(e)) for k, (at, e) in wanted.items()},
-                              timer_stream_id(clue_id), correlation_id=ctx.correlation_id,
-                              causation_id=ctx.request_id, links=links)
+            await timers.sync(
+                uow,
+                prefix,
+                {k: (at, self.codec.to_pb(e)) for k, (at, e) in wanted.items()},
+                timer_stream_id(clue_id),
+                correlation_id=ctx.correlation_id,
+                causation_id=ctx.request_id,
+                links=links,
+            )

@@ -5,6 +5,7 @@ clues service never decides a filing itself. Each delivery passes the inbox in t
 transaction as its effect on the clue, so redelivery changes nothing; the clue's events take
 their ids from the cases event's id and act as `system:clues-filings`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,11 +30,17 @@ class FilingFollower(Follower):
         if command is None:
             return
         history = await self.handlers.load(uow, command.clue_id)
-        if history.state.status != AWAITING_FILING:   # unknown clue, or already moved: record and go on
-            self.log.warning("filings.clue_not_awaiting_filing", clue_id=command.clue_id, state=history.state.status,
-                             event_type=env.event_type, event_id=env.event_id)
+        if history.state.status != AWAITING_FILING:  # unknown clue, or already moved: record and go on
+            self.log.warning(
+                "filings.clue_not_awaiting_filing",
+                clue_id=command.clue_id,
+                state=history.state.status,
+                event_type=env.event_type,
+                event_id=env.event_id,
+            )
             return
         ctx = CommandContext(self.principal, env.correlation_id, COMPONENT, env.event_id)
-        change = await self.handlers.clues.execute(uow, ctx, command.clue_id, command, instant(env.occurred_at),
-                                                   history=history)
+        change = await self.handlers.clues.execute(
+            uow, ctx, command.clue_id, command, instant(env.occurred_at), history=history
+        )
         self.log.info("filings.clue_moved", clue_id=command.clue_id, state=change.state.status, cause=env.event_type)

@@ -5,6 +5,7 @@ ledger row and timers in step (`services.clues.app.clue`). What is special here 
 runner cannot know: registration seals the informant beside the first event, a batch is all or
 nothing, and reading the informant is itself recorded.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -35,10 +36,15 @@ class Vault(Protocol):
 
 
 class ClueHandlers:
-    def __init__(self, store: EventStore, vault: Vault, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo,
-                 codec):
-        self.store, self.vault, self.scheme, self.calendar, self.tz, self.codec = (store, vault, scheme, calendar,
-                                                                                   tz, codec)
+    def __init__(self, store: EventStore, vault: Vault, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec):
+        self.store, self.vault, self.scheme, self.calendar, self.tz, self.codec = (
+            store,
+            vault,
+            scheme,
+            calendar,
+            tz,
+            codec,
+        )
         self.aggregate = ClueAggregate(store.schema, scheme, calendar, tz, codec)
         self.clues = CommandRunner(store, self.aggregate, codec)
 
@@ -48,6 +54,7 @@ class ClueHandlers:
                 await self.vault.seal(uow.conn, cmd.clue_id, informant)
             change = await self.clues.execute(uow, ctx, cmd.clue_id, cmd, cmd.received_at, new=True)
             return self.aggregate.result(change)
+
         return await run_once(self.store, ctx, work)
 
     async def register_batch(self, items: list[tuple[c.RegisterClue, dict | None]], ctx: CommandContext) -> dict:
@@ -64,18 +71,21 @@ class ClueHandlers:
                 if informant:
                     await self.vault.seal(uow.conn, cmd.clue_id, informant)
             return {"clue_ids": [cmd.clue_id for cmd, _ in items]}
+
         return await run_once(self.store, ctx, work)
 
-    async def handle(self, ctx: CommandContext, clue_id: str, expected_version: int, now: datetime,
-                     command: object | Builder) -> dict:
+    async def handle(
+        self, ctx: CommandContext, clue_id: str, expected_version: int, now: datetime, command: object | Builder
+    ) -> dict:
         """Run a command (or what `command(uow, state)` builds) on the clue, once per request id."""
-        return await self.clues.run(ctx, self.clues.stream_id(clue_id, "clue_id"), command, now,
-                                    expected_version=expected_version)
+        return await self.clues.run(
+            ctx, self.clues.stream_id(clue_id, "clue_id"), command, now, expected_version=expected_version
+        )
 
     async def read_informant(self, cmd: c.ReadInformant, ctx: CommandContext, now: datetime) -> dict:
         """The sealed identity, and on the record who read it and why (in the same transaction)."""
         clue_id = self.clues.stream_id(cmd.clue_id, "clue_id")
-        ctx = replace(ctx, request_id=new_event_id())      # every read is a fact of its own
+        ctx = replace(ctx, request_id=new_event_id())  # every read is a fact of its own
         async with self.store.unit_of_work() as uow:
             await self.clues.execute(uow, ctx, clue_id, cmd, now)
             return await self.vault.open(uow.conn, clue_id)

@@ -6,6 +6,7 @@ clock or a setting: the ledger, its holders and its notices are functions of the
 stream, so `python -m kernel.rebuild --service clues` makes them again from the events
 (`projections`) with the functions the commands use.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,6 +66,7 @@ def _creator(sql: str):
     async def create(conn, schema: str, table: str) -> None:
         """The live table (by the migration) or a rebuild's shadow."""
         await conn.execute(sql.format(s=schema, t=table))
+
     return create
 
 
@@ -84,9 +86,21 @@ async def migrate(conn, schema: str) -> None:
 def ledger_row(state: Clue, t: Timeline, version: int) -> tuple:
     """The clue's ledger row, in the table's column order."""
     r = state.registered
-    return (r.clue_id, state.clue_number, state.status, r.receiving_office, state.handling_office, r.priority,
-            t.received_at, t.stage_since, t.stage_version, r.summary,
-            json.dumps([s.person_id for s in r.subjects]), r.batch_reference, version)
+    return (
+        r.clue_id,
+        state.clue_number,
+        state.status,
+        r.receiving_office,
+        state.handling_office,
+        r.priority,
+        t.received_at,
+        t.stage_since,
+        t.stage_version,
+        r.summary,
+        json.dumps([s.person_id for s in r.subjects]),
+        r.batch_reference,
+        version,
+    )
 
 
 def holder(state: Clue) -> str:
@@ -98,9 +112,12 @@ async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int) -> N
     await conn.execute(
         f"INSERT INTO {schema}.ledger VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) "
         f"ON CONFLICT (clue_id) DO UPDATE SET clue_number = $2, status = $3, handling_office = $5, priority = $6, "
-        f"stage_since = $8, stage_version = $9, version = $13", *ledger_row(state, t, version))
-    await conn.execute(f"INSERT INTO {schema}.holders VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                       holder(state), state.registered.clue_id)
+        f"stage_since = $8, stage_version = $9, version = $13",
+        *ledger_row(state, t, version),
+    )
+    await conn.execute(
+        f"INSERT INTO {schema}.holders VALUES ($1, $2) ON CONFLICT DO NOTHING", holder(state), state.registered.clue_id
+    )
 
 
 async def ever_held(conn, schema: str, office: str) -> list[str]:
@@ -109,16 +126,25 @@ async def ever_held(conn, schema: str, office: str) -> list[str]:
 
 async def received_until(conn, schema: str, at, office: str = "") -> list[str]:
     """Clues received up to `at` (of those `office` ever held, if given), oldest first."""
-    return [r[0] for r in await conn.fetch(
-        f"SELECT l.clue_id FROM {schema}.ledger l WHERE l.received_at <= $1 AND ($2 = '' OR EXISTS "
-        f"(SELECT 1 FROM {schema}.holders h WHERE h.office = $2 AND h.clue_id = l.clue_id)) "
-        f"ORDER BY l.received_at, l.clue_id", at, office)]
+    return [
+        r[0]
+        for r in await conn.fetch(
+            f"SELECT l.clue_id FROM {schema}.ledger l WHERE l.received_at <= $1 AND ($2 = '' OR EXISTS "
+            f"(SELECT 1 FROM {schema}.holders h WHERE h.office = $2 AND h.clue_id = l.clue_id)) "
+            f"ORDER BY l.received_at, l.clue_id",
+            at,
+            office,
+        )
+    ]
 
 
 async def resolve(conn, schema: str, references: list[str]) -> dict[str, str]:
     """{reference: clue id} for the references that are a known clue id or clue number."""
-    rows = await conn.fetch(f"SELECT clue_id, clue_number FROM {schema}.ledger "
-                            f"WHERE clue_id = ANY($1::text[]) OR clue_number = ANY($1::text[])", references)
+    rows = await conn.fetch(
+        f"SELECT clue_id, clue_number FROM {schema}.ledger "
+        f"WHERE clue_id = ANY($1::text[]) OR clue_number = ANY($1::text[])",
+        references,
+    )
     wanted, out = set(references), {}
     for r in rows:
         for ref in (r["clue_id"], r["clue_number"]):
@@ -131,7 +157,11 @@ async def rows(conn, schema: str, *, office: str = "", stage: str = "", priority
     return await conn.fetch(
         f"SELECT * FROM {schema}.ledger WHERE ($1 = '' OR handling_office = $1 OR receiving_office = $1) "
         f"AND ($2 = '' OR status = $2) AND ($3 = '' OR priority = $3) ORDER BY received_at LIMIT $4",
-        office, stage, priority, limit)
+        office,
+        stage,
+        priority,
+        limit,
+    )
 
 
 def timeline_of(row) -> Timeline:
@@ -149,18 +179,25 @@ async def record_notices(conn, schema: str, events, at) -> None:
         if isinstance(e, ev.SupervisionNoticeIssued):
             await conn.execute(f"INSERT INTO {schema}.notices VALUES ($1, $2, $3, $4, $5, $6, $7)", *notice_row(e, at))
         elif isinstance(e, ev.SupervisionNoticeSatisfied):
-            await conn.execute(f"UPDATE {schema}.notices SET satisfied_at = $3 WHERE clue_id = $1 AND notice_id = $2",
-                               e.clue_id, e.notice_id, at)
+            await conn.execute(
+                f"UPDATE {schema}.notices SET satisfied_at = $3 WHERE clue_id = $1 AND notice_id = $2",
+                e.clue_id,
+                e.notice_id,
+                at,
+            )
 
 
 async def notices(conn, schema: str, *, office: str = "", overdue_at=None):
     return await conn.fetch(
         f"SELECT * FROM {schema}.notices WHERE ($1 = '' OR to_office = $1) "
         f"AND ($2::timestamptz IS NULL OR (satisfied_at IS NULL AND due_at < $2)) ORDER BY due_at, clue_id",
-        office, overdue_at)
+        office,
+        overdue_at,
+    )
 
 
 # -- the same rows from a clue's stream, for a rebuild -------------------------------------------
+
 
 def _ledger_rows(h: History) -> list[tuple]:
     # the instants ClueAggregate.timeline sees (it shows them in the service's zone: same instants)
@@ -190,5 +227,6 @@ def projections(fold: Fold) -> tuple[Projection, ...]:
     """The ledger, its holders and its notices as projections of the clue streams (`fold`: the clue
     aggregate's, with the service's codec)."""
     rows = {"ledger": _ledger_rows, "notices": _notice_rows, "holders": _holder_rows}
-    return tuple(Projection(table, table, _creator(sql), Streams(fold, rows[table], "clue_id"))
-                 for table, sql in TABLES.items())
+    return tuple(
+        Projection(table, table, _creator(sql), Streams(fold, rows[table], "clue_id")) for table, sql in TABLES.items()
+    )

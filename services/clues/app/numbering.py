@@ -3,6 +3,7 @@
 `case_management-2026-0042`. The counter row is taken in the command's own transaction, so a
 refused command gives its number back (the transaction rolls back) and no two clues share one.
 """
+
 from __future__ import annotations
 
 from kernel import migrations
@@ -26,5 +27,7 @@ async def next_number(conn, schema: str, office: str, year: int) -> str:
     n = await conn.fetchval(
         f"INSERT INTO {schema}.clue_numbers (office, year, last) VALUES ($1, $2, 1) "
         f"ON CONFLICT (office, year) DO UPDATE SET last = {schema}.clue_numbers.last + 1 RETURNING last",
-        office, year)
+        office,
+        year,
+    )
     return f"{office}-{year}-{n:04d}"

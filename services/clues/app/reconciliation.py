@@ -4,6 +4,7 @@ Both fold each clue's own events up to an instant, so they answer for the past a
 (a clue escalated or closed since is counted where and how it was), whatever happened after.
 Every clue is read in pages of PAGE streams, so memory stays bounded on a long ledger.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,9 @@ class Reconciler:
     def __init__(self, handlers: ClueHandlers):
         self.h = handlers
 
-    async def submit(self, ctx: CommandContext, office: str, month: str, entries: list[tuple[str, str]],
-                     now: datetime) -> tuple[rec.OfficeLedgerReconciled, int]:
+    async def submit(
+        self, ctx: CommandContext, office: str, month: str, entries: list[tuple[str, str]], now: datetime
+    ) -> tuple[rec.OfficeLedgerReconciled, int]:
         """Reconcile the office's lines against the central ledger at the month's end; record the
         result; return it with its submission number. Once per request id."""
         start, end = month_bounds(month, self.h.tz)
@@ -81,13 +83,23 @@ class Reconciler:
             central = {h.clue_id: h async for h in self._holdings(uow.read_streams, sorted(ids), start, as_of)}
             listed = [rec.Listed(ref, resolved.get(ref, ""), status) for ref, status in lines]
             event = rec.OfficeLedgerReconciled(
-                stream, office, month, as_of, ctx.principal.user, len(lines),
-                sum(rec.expected(office, h) for h in central.values()), rec.reconcile(office, listed, central))
-            links = tuple(Link("clue", cid, "reconciled") for cid in sorted({d.clue_id for d in event.differences
-                                                                             if d.clue_id}))
-            stored = await uow.append(stream, await uow.stream_version(stream),
-                                      [ctx.new_event(0, self.h.codec.to_pb(event), now, links)])
+                stream,
+                office,
+                month,
+                as_of,
+                ctx.principal.user,
+                len(lines),
+                sum(rec.expected(office, h) for h in central.values()),
+                rec.reconcile(office, listed, central),
+            )
+            links = tuple(
+                Link("clue", cid, "reconciled") for cid in sorted({d.clue_id for d in event.differences if d.clue_id})
+            )
+            stored = await uow.append(
+                stream, await uow.stream_version(stream), [ctx.new_event(0, self.h.codec.to_pb(event), now, links)]
+            )
             return {"version": stored[0].version}
+
         result = await run_once(self.h.store, ctx, work)
         return await self._read(stream, result["version"])
 
@@ -106,8 +118,15 @@ class Reconciler:
     async def _holdings(self, read_streams, clue_ids: list[str], month_start: datetime, as_of: datetime):
         async for _timed, state, t in self._folded(read_streams, clue_ids, as_of):
             r = state.registered
-            yield rec.Holding(r.clue_id, state.clue_number, state.status, _holder(state), r.source,
-                              self._colour(t, as_of).colour, state.status in TERMINAL and t.stage_since >= month_start)
+            yield rec.Holding(
+                r.clue_id,
+                state.clue_number,
+                state.status,
+                _holder(state),
+                r.source,
+                self._colour(t, as_of).colour,
+                state.status in TERMINAL and t.stage_since >= month_start,
+            )
 
     async def stock_take(self, start: datetime, end: datetime, office: str, now: datetime) -> StockTake:
         if end <= start:
@@ -118,16 +137,17 @@ class Reconciler:
         take = StockTake(start, as_of, office)
         async for timed, state, t in self._folded(self.h.store.read_streams, ids, as_of):
             if not office or _holder(state) == office:
-                take.add(timed, state, self._colour(t, as_of).colour if state.status not in TERMINAL else "",
-                         t.stage_since)
+                take.add(
+                    timed, state, self._colour(t, as_of).colour if state.status not in TERMINAL else "", t.stage_since
+                )
         return take
 
     async def _folded(self, read_streams, clue_ids: list[str], as_of: datetime):
         """(timed events, state, timeline) of each clue as it stood at `as_of`; clues not yet
         received then are left out."""
         for k in range(0, len(clue_ids), PAGE):
-            streams = await read_streams(clue_ids[k:k + PAGE])
-            for clue_id in clue_ids[k:k + PAGE]:
+            streams = await read_streams(clue_ids[k : k + PAGE])
+            for clue_id in clue_ids[k : k + PAGE]:
                 timed = [x for x in self.h.decode(streams.get(clue_id, [])) if x.at <= as_of]
                 if timed:
                     yield timed, fold(e for e, _, _ in timed), self.h.timeline(timed)

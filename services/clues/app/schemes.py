@@ -1,4 +1,5 @@
 """Loads the warning schemes (`deploy/config/clue_warnings.toml`; CLUE_WARNINGS_FILE for your own)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Commands on a clue: imperative, carrying who acts and when (the domain reads no clock)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class ForwardClue:
 @dataclass(frozen=True)
 class ProposeRegistration:
     clue_id: str
-    clue_number: str          # assigned by the handler from the office's counter
+    clue_number: str  # assigned by the handler from the office's counter
     handling_office: str
     by: Principal
 
@@ -154,7 +155,7 @@ class ReopenClue:
 class IssueSupervisionNotice:
     clue_id: str
     notice_id: str
-    to_office: str          # empty: the handling office
+    to_office: str  # empty: the handling office
     due_at: datetime
     required: str
     issued_at: datetime
@@ -172,6 +173,7 @@ class EscalateClue:
 @dataclass(frozen=True)
 class RecordWarning:
     """A warning timer fires (三色预警): the clue turned `colour` in `stage` under `rule`."""
+
     clue_id: str
     colour: str
     stage: str
@@ -182,6 +184,7 @@ class RecordWarning:
 @dataclass(frozen=True)
 class RecordNoticeOverdue:
     """A supervision notice's timer fires: its due date passed."""
+
     clue_id: str
     notice_id: str
     due_at: datetime

@@ -1,4 +1,5 @@
 """decide(command, clue) -> events: the rules of domain.md §2 and nothing else (no I/O, no clock)."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -22,8 +23,15 @@ from services.clues.domain.state import (
     satisfies,
 )
 
-SOURCES = ("PETITION", "INSPECTION_TOUR", "SUPERIOR_ASSIGNMENT", "REPORTING_PLATFORM", "AUDIT",
-           "OTHER_AGENCY", "SELF_DISCOVERED")
+SOURCES = (
+    "PETITION",
+    "INSPECTION_TOUR",
+    "SUPERIOR_ASSIGNMENT",
+    "REPORTING_PLATFORM",
+    "AUDIT",
+    "OTHER_AGENCY",
+    "SELF_DISCOVERED",
+)
 DISPOSAL_METHODS = ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
 TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
 REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
@@ -31,7 +39,7 @@ NOTICE_RESULTS = ("DISPOSED", "CONCLUDED")
 PRIORITIES = ("SAME_LEVEL_COMMITTEE_CADRE", "IMPORTANT_POST", "YOUNG_RESERVE_CADRE")
 
 
-_text = partial(text, limit=4000)     # a clue's texts; plans and findings may be longer (MAX_TEXT)
+_text = partial(text, limit=4000)  # a clue's texts; plans and findings may be longer (MAX_TEXT)
 
 
 def _pending(state: Clue, kind: str, operation: str):
@@ -57,12 +65,23 @@ def register(cmd: c.RegisterClue, state: Clue):
     for i, s in enumerate(cmd.subjects):
         person = _text(s.person_id, f"subjects[{i}].person_id")
         _text(s.name, f"subjects[{i}].name")
-        if person in seen:     # one person once: a case filed from the clue names each subject once
+        if person in seen:  # one person once: a case filed from the clue names each subject once
             raise Validation(f"subjects[{i}].person_id", f"{person} is listed twice")
         seen.add(person)
-    return [ev.ClueRegistered(cmd.clue_id, cmd.source, cmd.subjects, _text(cmd.summary, "summary"), cmd.by.agency,
-                              cmd.by.office, cmd.received_at, cmd.has_informant, cmd.batch_reference.strip(),
-                              _one_of(cmd.priority, ("", *PRIORITIES), "priority"))]
+    return [
+        ev.ClueRegistered(
+            cmd.clue_id,
+            cmd.source,
+            cmd.subjects,
+            _text(cmd.summary, "summary"),
+            cmd.by.agency,
+            cmd.by.office,
+            cmd.received_at,
+            cmd.has_informant,
+            cmd.batch_reference.strip(),
+            _one_of(cmd.priority, ("", *PRIORITIES), "priority"),
+        )
+    ]
 
 
 def read_informant(cmd: c.ReadInformant, state: Clue):
@@ -75,16 +94,21 @@ def read_informant(cmd: c.ReadInformant, state: Clue):
 
 def forward(cmd: c.ForwardClue, state: Clue):
     _require(state, (RECEIVED,), "forward the clue")
-    return [ev.ClueForwarded(cmd.clue_id, _text(cmd.to_agency, "to_agency"), _text(cmd.reason, "reason"),
-                             cmd.by.user)]
+    return [ev.ClueForwarded(cmd.clue_id, _text(cmd.to_agency, "to_agency"), _text(cmd.reason, "reason"), cmd.by.user)]
 
 
 def propose_registration(cmd: c.ProposeRegistration, state: Clue):
     _require(state, (RECEIVED,), "propose registration")
     if state.pending:
         raise IllegalState(f"{state.status} (registration already proposed)", "propose registration")
-    return [ev.RegistrationProposed(cmd.clue_id, _text(cmd.clue_number, "clue_number"),
-                                    _text(cmd.handling_office, "handling_office"), cmd.by.user)]
+    return [
+        ev.RegistrationProposed(
+            cmd.clue_id,
+            _text(cmd.clue_number, "clue_number"),
+            _text(cmd.handling_office, "handling_office"),
+            cmd.by.user,
+        )
+    ]
 
 
 def approve_registration(cmd: c.ApproveRegistration, state: Clue):
@@ -101,8 +125,11 @@ def reject_registration(cmd: c.RejectRegistration, state: Clue):
 
 def propose_disposal(cmd: c.ProposeDisposal, state: Clue):
     _require(state, (REGISTERED,), "propose a disposal")
-    return [ev.DisposalProposed(cmd.clue_id, _one_of(cmd.method, DISPOSAL_METHODS, "method"),
-                                _text(cmd.reason, "reason"), cmd.by.user)]
+    return [
+        ev.DisposalProposed(
+            cmd.clue_id, _one_of(cmd.method, DISPOSAL_METHODS, "method"), _text(cmd.reason, "reason"), cmd.by.user
+        )
+    ]
 
 
 def approve_disposal(cmd: c.ApproveDisposal, state: Clue):
@@ -119,8 +146,11 @@ def reject_disposal(cmd: c.RejectDisposal, state: Clue):
 
 def conclude_talk(cmd: c.ConcludeTalkOrLetter, state: Clue):
     _require(state, (TALK_OR_LETTER,), "conclude a talk or letter inquiry")
-    return [ev.TalkOrLetterConcluded(cmd.clue_id, _one_of(cmd.outcome, TALK_OUTCOMES, "outcome"),
-                                     _text(cmd.summary, "summary"), cmd.by.user)]
+    return [
+        ev.TalkOrLetterConcluded(
+            cmd.clue_id, _one_of(cmd.outcome, TALK_OUTCOMES, "outcome"), _text(cmd.summary, "summary"), cmd.by.user
+        )
+    ]
 
 
 def submit_plan(cmd: c.SubmitPrelimCheckPlan, state: Clue):
@@ -130,8 +160,15 @@ def submit_plan(cmd: c.SubmitPrelimCheckPlan, state: Clue):
     team = tuple(t.strip() for t in cmd.team if t.strip())
     if len(team) < 2:
         raise Validation("team", "a preliminary check needs a team of at least two people")
-    return [ev.PrelimCheckPlanSubmitted(cmd.clue_id, _text(cmd.work_plan, "work_plan", limit=MAX_TEXT), team,
-                                        cmd.subject_heads_lower_committee, cmd.by.user)]
+    return [
+        ev.PrelimCheckPlanSubmitted(
+            cmd.clue_id,
+            _text(cmd.work_plan, "work_plan", limit=MAX_TEXT),
+            team,
+            cmd.subject_heads_lower_committee,
+            cmd.by.user,
+        )
+    ]
 
 
 def approve_plan(cmd: c.ApprovePrelimCheckPlan, state: Clue):
@@ -143,9 +180,11 @@ def approve_plan(cmd: c.ApprovePrelimCheckPlan, state: Clue):
     if cmd.by.user == plan.submitted_by:
         raise Forbidden(f"{cmd.by.user} submitted this plan; another principal must approve it")
     if cmd.by.role not in plan.needs:
-        raise Forbidden(f"this plan needs approval by {', '.join(sorted(plan.needs))}, not {cmd.by.role} "
-                        "(Rules art. 33: the same-level Party committee head only when the subject heads "
-                        "the next-lower committee)")
+        raise Forbidden(
+            f"this plan needs approval by {', '.join(sorted(plan.needs))}, not {cmd.by.role} "
+            "(Rules art. 33: the same-level Party committee head only when the subject heads "
+            "the next-lower committee)"
+        )
     if cmd.by.role in plan.approved:
         raise IllegalState(f"{state.status} (plan already approved by {cmd.by.role})", operation)
     return [ev.PrelimCheckPlanApproved(cmd.clue_id, cmd.by.role, cmd.by.user)]
@@ -157,8 +196,14 @@ def report(cmd: c.ReportPrelimCheck, state: Clue):
     if state.plan is None or not state.plan.complete:
         missing = sorted(state.plan.needs - state.plan.approved) if state.plan else ["a submitted plan"]
         raise IllegalState(f"{state.status} (plan lacks approval: {', '.join(missing)})", operation)
-    return [ev.PrelimCheckReported(cmd.clue_id, _text(cmd.findings, "findings", limit=MAX_TEXT),
-                                   _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"), cmd.by.user)]
+    return [
+        ev.PrelimCheckReported(
+            cmd.clue_id,
+            _text(cmd.findings, "findings", limit=MAX_TEXT),
+            _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"),
+            cmd.by.user,
+        )
+    ]
 
 
 def approve_report(cmd: c.ApproveReport, state: Clue):
@@ -167,8 +212,11 @@ def approve_report(cmd: c.ApproveReport, state: Clue):
     out = [ev.ReportApproved(cmd.clue_id, pending.value, cmd.by.user)]
     if pending.value == "FILE_CASE":
         r = state.registered
-        out.append(ev.FilingProposed(cmd.clue_id, r.subjects, state.findings, state.handling_office,
-                                     state.clue_number, pending.proposed_by))
+        out.append(
+            ev.FilingProposed(
+                cmd.clue_id, r.subjects, state.findings, state.handling_office, state.clue_number, pending.proposed_by
+            )
+        )
     return out
 
 
@@ -182,8 +230,11 @@ def revise_proposal(cmd: c.ReviseReportProposal, state: Clue):
     _require(state, (REPORTED,), "revise the report's proposal")
     if state.pending:
         raise IllegalState(f"{state.status} (a proposal is pending approval)", "revise the report's proposal")
-    return [ev.ReportProposalRevised(cmd.clue_id, _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"),
-                                     _text(cmd.reason, "reason"), cmd.by.user)]
+    return [
+        ev.ReportProposalRevised(
+            cmd.clue_id, _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"), _text(cmd.reason, "reason"), cmd.by.user
+        )
+    ]
 
 
 def case_filed(cmd: c.RecordCaseFiled, state: Clue):
@@ -213,13 +264,17 @@ def issue_notice(cmd: c.IssueSupervisionNotice, state: Clue):
     if cmd.due_at <= cmd.issued_at:
         raise Validation("due_at", "is not after the time of issue: a notice needs a date still ahead")
     office = (cmd.to_office or "").strip() or state.handling_office or state.registered.receiving_office
-    return [ev.SupervisionNoticeIssued(cmd.clue_id, _text(cmd.notice_id, "notice_id"), office, cmd.due_at,
-                                       required, cmd.by.user)]
+    return [
+        ev.SupervisionNoticeIssued(
+            cmd.clue_id, _text(cmd.notice_id, "notice_id"), office, cmd.due_at, required, cmd.by.user
+        )
+    ]
 
 
 def escalate(cmd: c.EscalateClue, state: Clue):
-    _require(state, (REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, REPORTED),
-             "escalate the clue")
+    _require(
+        state, (REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, REPORTED), "escalate the clue"
+    )
     to = _text(cmd.to_office, "to_office")
     if to == state.handling_office:
         raise Validation("to_office", f"the clue is already handled by {to}")
@@ -243,13 +298,26 @@ def notice_overdue(cmd: c.RecordNoticeOverdue, state: Clue) -> list:
 
 _FROM_TIMER = {c.RecordWarning: warning, c.RecordNoticeOverdue: notice_overdue}
 _DECIDE = {
-    c.RegisterClue: register, c.ReadInformant: read_informant, c.ForwardClue: forward, c.ProposeRegistration: propose_registration,
-    c.ApproveRegistration: approve_registration, c.RejectRegistration: reject_registration,
-    c.ProposeDisposal: propose_disposal, c.ApproveDisposal: approve_disposal, c.RejectDisposal: reject_disposal,
-    c.ConcludeTalkOrLetter: conclude_talk, c.SubmitPrelimCheckPlan: submit_plan,
-    c.ApprovePrelimCheckPlan: approve_plan, c.ReportPrelimCheck: report, c.ApproveReport: approve_report,
-    c.RejectReport: reject_report, c.ReviseReportProposal: revise_proposal, c.RecordCaseFiled: case_filed,
-    c.RecordFilingRejected: filing_rejected, c.ReopenClue: reopen, c.IssueSupervisionNotice: issue_notice,
+    c.RegisterClue: register,
+    c.ReadInformant: read_informant,
+    c.ForwardClue: forward,
+    c.ProposeRegistration: propose_registration,
+    c.ApproveRegistration: approve_registration,
+    c.RejectRegistration: reject_registration,
+    c.ProposeDisposal: propose_disposal,
+    c.ApproveDisposal: approve_disposal,
+    c.RejectDisposal: reject_disposal,
+    c.ConcludeTalkOrLetter: conclude_talk,
+    c.SubmitPrelimCheckPlan: submit_plan,
+    c.ApprovePrelimCheckPlan: approve_plan,
+    c.ReportPrelimCheck: report,
+    c.ApproveReport: approve_report,
+    c.RejectReport: reject_report,
+    c.ReviseReportProposal: revise_proposal,
+    c.RecordCaseFiled: case_filed,
+    c.RecordFilingRejected: filing_rejected,
+    c.ReopenClue: reopen,
+    c.IssueSupervisionNotice: issue_notice,
     c.EscalateClue: escalate,
 }
 
@@ -261,5 +329,8 @@ def decide(command, state: Clue) -> list:
         return _FROM_TIMER[type(command)](command, state)
     events = _DECIDE[type(command)](command, state)
     after = fold_from(state, events)
-    return events + [ev.SupervisionNoticeSatisfied(after.registered.clue_id, notice_id, after.status)
-                     for notice_id, required, _, _ in after.notices if satisfies(required, after.status)]
+    return events + [
+        ev.SupervisionNoticeSatisfied(after.registered.clue_id, notice_id, after.status)
+        for notice_id, required, _, _ in after.notices
+        if satisfies(required, after.status)
+    ]

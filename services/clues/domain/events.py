@@ -3,6 +3,7 @@
 Proposals and approvals are separate events carrying the acting user, so the state can refuse an
 approval by the proposer and a replay shows who proposed and who approved each step.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class ClueRegistered:
 @dataclass(frozen=True)
 class ClueWarningRaised:
     """Raised by a warning timer: the clue turned yellow or red (三色预警) under a scheme rule."""
+
     clue_id: str
     colour: str
     stage: str
@@ -38,6 +40,7 @@ class ClueWarningRaised:
 @dataclass(frozen=True)
 class InformantIdentityRead:
     """Someone read the sealed informant identity (self-supervision, 治权之权): who and why."""
+
     clue_id: str
     read_by: str
     purpose: str
@@ -46,6 +49,7 @@ class InformantIdentityRead:
 @dataclass(frozen=True)
 class ClueForwarded:
     """Another body has jurisdiction (Implementing Regulations art. 169/171)."""
+
     clue_id: str
     to_agency: str
     reason: str
@@ -55,6 +59,7 @@ class ClueForwarded:
 @dataclass(frozen=True)
 class RegistrationProposed:
     """Case management numbers the clue and proposes a handling office (Rules art. 23)."""
+
     clue_id: str
     clue_number: str
     handling_office: str
@@ -77,6 +82,7 @@ class RegistrationRejected:
 @dataclass(frozen=True)
 class DisposalProposed:
     """One of the four disposal methods (四种处置方式) proposed for the head's approval."""
+
     clue_id: str
     method: str
     reason: str
@@ -100,6 +106,7 @@ class DisposalRejected:
 @dataclass(frozen=True)
 class TalkOrLetterConcluded:
     """Outcome of a talk or letter inquiry (谈话函询)."""
+
     clue_id: str
     outcome: str
     summary: str
@@ -109,6 +116,7 @@ class TalkOrLetterConcluded:
 @dataclass(frozen=True)
 class PrelimCheckPlanSubmitted:
     """Work plan and team of a preliminary check (初步核实)."""
+
     clue_id: str
     work_plan: str
     team: tuple[str, ...]
@@ -156,6 +164,7 @@ class ReportProposalRevised:
 @dataclass(frozen=True)
 class FilingProposed:
     """Handed to the cases service, which holds the filing approvals (立案)."""
+
     clue_id: str
     subjects: tuple[Subject, ...]
     findings: str
@@ -167,6 +176,7 @@ class FilingProposed:
 @dataclass(frozen=True)
 class ClueCaseFiled:
     """The cases service filed a case from this clue (`cases.v1.CaseFiled`)."""
+
     clue_id: str
     case_id: str
     filed_at: datetime
@@ -175,6 +185,7 @@ class ClueCaseFiled:
 @dataclass(frozen=True)
 class ClueFilingRejected:
     """The cases service refused the filing (`cases.v1.FilingRejected`)."""
+
     clue_id: str
     reason: str
 
@@ -182,6 +193,7 @@ class ClueFilingRejected:
 @dataclass(frozen=True)
 class ClueReopened:
     """A shelved clue (暂存待查) reopened on new information, for preliminary check."""
+
     clue_id: str
     new_information: str
     reopened_by: str
@@ -191,11 +203,12 @@ class ClueReopened:
 class SupervisionNoticeIssued:
     """Supervision notice (督办通知书): case management orders the handling office to bring the
     clue to a result by a date (seed 004: "report the result to us before 15 June")."""
+
     clue_id: str
     notice_id: str
     to_office: str
     due_at: datetime
-    required: str          # "DISPOSED" | "CONCLUDED"
+    required: str  # "DISPOSED" | "CONCLUDED"
     issued_by: str
 
 
@@ -203,12 +216,13 @@ class SupervisionNoticeIssued:
 class SupervisionNoticeSatisfied:
     clue_id: str
     notice_id: str
-    result: str            # the clue's state that satisfied it
+    result: str  # the clue's state that satisfied it
 
 
 @dataclass(frozen=True)
 class SupervisionNoticeOverdue:
     """Raised by the notice's timer on the clue's timer stream when the due date passes unmet."""
+
     clue_id: str
     notice_id: str
     due_at: datetime
@@ -217,6 +231,7 @@ class SupervisionNoticeOverdue:
 @dataclass(frozen=True)
 class ClueEscalated:
     """Escalation (提级办理 / 领办): a higher office takes the clue over; the history stays."""
+
     clue_id: str
     from_office: str
     to_office: str
@@ -224,10 +239,32 @@ class ClueEscalated:
     escalated_by: str
 
 
-Event = (ClueRegistered | ClueWarningRaised | InformantIdentityRead | ClueForwarded | RegistrationProposed | RegistrationApproved | RegistrationRejected
-         | DisposalProposed | DisposalApproved | DisposalRejected | TalkOrLetterConcluded | PrelimCheckPlanSubmitted
-         | PrelimCheckPlanApproved | PrelimCheckReported | ReportApproved | ReportRejected | ReportProposalRevised
-         | FilingProposed | ClueCaseFiled | ClueFilingRejected | ClueReopened | SupervisionNoticeIssued
-         | SupervisionNoticeSatisfied | SupervisionNoticeOverdue | ClueEscalated)
+Event = (
+    ClueRegistered
+    | ClueWarningRaised
+    | InformantIdentityRead
+    | ClueForwarded
+    | RegistrationProposed
+    | RegistrationApproved
+    | RegistrationRejected
+    | DisposalProposed
+    | DisposalApproved
+    | DisposalRejected
+    | TalkOrLetterConcluded
+    | PrelimCheckPlanSubmitted
+    | PrelimCheckPlanApproved
+    | PrelimCheckReported
+    | ReportApproved
+    | ReportRejected
+    | ReportProposalRevised
+    | FilingProposed
+    | ClueCaseFiled
+    | ClueFilingRejected
+    | ClueReopened
+    | SupervisionNoticeIssued
+    | SupervisionNoticeSatisfied
+    | SupervisionNoticeOverdue
+    | ClueEscalated
+)
 
 ALL_EVENTS = Event.__args__  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
 """The clue as its events leave it: status plus what later rules need. Pure `evolve`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -9,22 +10,35 @@ NONE, RECEIVED, FORWARDED, REGISTERED = "NONE", "RECEIVED", "FORWARDED", "REGIST
 DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK = "DISPOSAL_PROPOSED", "TALK_OR_LETTER", "PRELIM_CHECK"
 SHELVED, CLOSED, REPORTED = "SHELVED", "CLOSED", "REPORTED"
 AWAITING_FILING, CASE_FILED = "AWAITING_FILING", "CASE_FILED"
-STATUSES = (RECEIVED, FORWARDED, REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, CLOSED,
-            REPORTED, AWAITING_FILING, CASE_FILED)
+STATUSES = (
+    RECEIVED,
+    FORWARDED,
+    REGISTERED,
+    DISPOSAL_PROPOSED,
+    TALK_OR_LETTER,
+    PRELIM_CHECK,
+    SHELVED,
+    CLOSED,
+    REPORTED,
+    AWAITING_FILING,
+    CASE_FILED,
+)
 TERMINAL = (FORWARDED, CLOSED, CASE_FILED)
 
 
 @dataclass(frozen=True)
 class Pending:
     """A proposal awaiting approval: what is proposed and by whom."""
-    kind: str          # "registration" | "disposal" | "report"
-    value: str         # handling office, disposal method, or report proposal
+
+    kind: str  # "registration" | "disposal" | "report"
+    value: str  # handling office, disposal method, or report proposal
     proposed_by: str
 
 
 @dataclass(frozen=True)
 class Plan:
     """A preliminary-check work plan and the approvals it still needs."""
+
     submitted_by: str
     needs: frozenset[str]
     approved: frozenset[str] = frozenset()
@@ -45,8 +59,8 @@ class Clue:
     findings: str = ""
     case_id: str = ""
     outcome: str = ""
-    notices: tuple[tuple, ...] = ()        # open supervision notices: (id, required, office, due_at)
-    notice_ids: frozenset[str] = frozenset()          # every notice ever issued on the clue
+    notices: tuple[tuple, ...] = ()  # open supervision notices: (id, required, office, due_at)
+    notice_ids: frozenset[str] = frozenset()  # every notice ever issued on the clue
 
 
 def _pending(kind: str):
@@ -83,7 +97,7 @@ def _plan(s: Clue, e: ev.PrelimCheckPlanSubmitted) -> Clue:
 _EVOLVE = {
     ev.ClueRegistered: lambda s, e: Clue(status=RECEIVED, registered=e),
     ev.InformantIdentityRead: lambda s, e: s,
-    ev.ClueWarningRaised: lambda s, e: s,      # lives on the clue's timer stream, not its own
+    ev.ClueWarningRaised: lambda s, e: s,  # lives on the clue's timer stream, not its own
     ev.ClueForwarded: lambda s, e: replace(s, status=FORWARDED, pending=None),
     ev.RegistrationProposed: lambda s, e: replace(_pending("registration")(s, e), clue_number=e.clue_number),
     ev.RegistrationApproved: lambda s, e: replace(s, status=REGISTERED, handling_office=s.pending.value, pending=None),
@@ -93,7 +107,9 @@ _EVOLVE = {
     ev.DisposalRejected: lambda s, e: replace(s, status=REGISTERED, pending=None),
     ev.TalkOrLetterConcluded: _after_talk,
     ev.PrelimCheckPlanSubmitted: _plan,
-    ev.PrelimCheckPlanApproved: lambda s, e: replace(s, plan=replace(s.plan, approved=s.plan.approved | {e.approver_role})),
+    ev.PrelimCheckPlanApproved: lambda s, e: replace(
+        s, plan=replace(s.plan, approved=s.plan.approved | {e.approver_role})
+    ),
     ev.PrelimCheckReported: lambda s, e: replace(_pending("report")(s, e), status=REPORTED, findings=e.findings),
     ev.ReportApproved: _after_report,
     ev.ReportRejected: lambda s, e: replace(s, status=PRELIM_CHECK, pending=None),
@@ -102,10 +118,13 @@ _EVOLVE = {
     ev.ClueCaseFiled: lambda s, e: replace(s, status=CASE_FILED, case_id=e.case_id),
     ev.ClueFilingRejected: lambda s, e: replace(s, status=REPORTED, pending=None),
     ev.ClueReopened: lambda s, e: replace(s, status=PRELIM_CHECK, plan=None),
-    ev.SupervisionNoticeIssued: lambda s, e: replace(s, notices=s.notices + ((e.notice_id, e.required, e.to_office, e.due_at),),
-                                                     notice_ids=s.notice_ids | {e.notice_id}),
+    ev.SupervisionNoticeIssued: lambda s, e: replace(
+        s,
+        notices=s.notices + ((e.notice_id, e.required, e.to_office, e.due_at),),
+        notice_ids=s.notice_ids | {e.notice_id},
+    ),
     ev.SupervisionNoticeSatisfied: lambda s, e: replace(s, notices=tuple(n for n in s.notices if n[0] != e.notice_id)),
-    ev.SupervisionNoticeOverdue: lambda s, e: s,    # lives on the clue's timer stream
+    ev.SupervisionNoticeOverdue: lambda s, e: s,  # lives on the clue's timer stream
     ev.ClueEscalated: lambda s, e: replace(s, handling_office=e.to_office),
 }
 

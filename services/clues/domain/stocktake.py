@@ -4,6 +4,7 @@ Counts what happened in [start, end] (received, disposals approved by method, co
 supervision notices issued and met) and where the open clues stand at `end` (stage, colour,
 overdue). The app folds each clue up to `end` and feeds it here with its colour at `end`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,7 +27,7 @@ class StockTake:
     open_by_colour: Counter = field(default_factory=Counter)
     notices_issued: int = 0
     notices_met: int = 0
-    notices_overdue: int = 0      # open at `end` and past their due date
+    notices_overdue: int = 0  # open at `end` and past their due date
 
     @property
     def overdue(self) -> int:

@@ -6,6 +6,7 @@ receipt, when the clue turns red, and when yellow (after a time, or some days be
 clue's colour at an instant is the worst colour any applicable rule gives; its deadline is the
 earliest red instant. Pure: the caller gives the time and the working-day calendar.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s+(working days?|days?|months?)\s*$")
 @dataclass(frozen=True)
 class Duration:
     amount: int
-    unit: str   # "days" | "working_days" | "months"
+    unit: str  # "days" | "working_days" | "months"
 
     @classmethod
     def parse(cls, text: str) -> Duration:
@@ -30,14 +31,19 @@ class Duration:
         if not m:
             raise ValueError(f"{text!r}: write e.g. '5 working days', '15 days' or '3 months'")
         unit = m.group(2)
-        return cls(int(m.group(1)), "working_days" if unit.startswith("working") else
-                   "months" if unit.startswith("month") else "days")
+        return cls(
+            int(m.group(1)),
+            "working_days" if unit.startswith("working") else "months" if unit.startswith("month") else "days",
+        )
 
     def after(self, start: datetime, calendar: WorkingCalendar) -> datetime:
         if self.unit == "days":
             return start + timedelta(days=self.amount)
-        day = calendar.add_working_days(start.date(), self.amount) if self.unit == "working_days" \
+        day = (
+            calendar.add_working_days(start.date(), self.amount)
+            if self.unit == "working_days"
             else add_months(start.date(), self.amount)
+        )
         return datetime.combine(day, start.timetz())
 
     def before(self, end: datetime) -> datetime:
@@ -50,10 +56,10 @@ class Duration:
 class Rule:
     name: str
     stages: frozenset[str]
-    start: str                            # "stage" | "receipt"
+    start: str  # "stage" | "receipt"
     red: Duration
-    yellow: Duration | None = None        # after the start ...
-    yellow_before_red: Duration | None = None   # ... or this long before red
+    yellow: Duration | None = None  # after the start ...
+    yellow_before_red: Duration | None = None  # ... or this long before red
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Scheme:
 @dataclass(frozen=True)
 class Timeline:
     """Where a clue stands: its status, since when (and at which stream version), received when."""
+
     status: str
     stage_since: datetime
     stage_version: int
@@ -75,6 +82,7 @@ class Timeline:
 @dataclass(frozen=True)
 class Mark:
     """An instant the clue turns a colour under a rule; `key` names it stably for a timer."""
+
     key: str
     colour: str
     at: datetime
@@ -97,8 +105,13 @@ def marks(scheme: Scheme, t: Timeline, calendar: WorkingCalendar) -> list[Mark]:
             continue
         start = t.stage_since if rule.start == "stage" else t.received_at
         red = rule.red.after(start, calendar)
-        yellow = (rule.yellow.after(start, calendar) if rule.yellow else
-                  rule.yellow_before_red.before(red) if rule.yellow_before_red else None)
+        yellow = (
+            rule.yellow.after(start, calendar)
+            if rule.yellow
+            else rule.yellow_before_red.before(red)
+            if rule.yellow_before_red
+            else None
+        )
         scope = f"v{t.stage_version}" if rule.start == "stage" else "receipt"
         out.append(Mark(f"{rule.name}:{scope}:{RED}", RED, red, rule.name, red))
         if yellow is not None and yellow < red:

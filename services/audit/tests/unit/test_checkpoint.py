@@ -1,4 +1,5 @@
 """C2SP checkpoints in signed notes: known answers from golang.org/x/mod and C2SP, every malformation refused."""
+
 import base64
 import hashlib
 
@@ -20,18 +21,22 @@ PETER_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx0
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 ENOCH_VKEY = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
 GO_TEXT = b"If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-PETER_SIG = ("\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="
-             "\n").encode()
-ENOCH_SIG = ("\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ="
-             "\n").encode()
+PETER_SIG = (
+    "\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+).encode()
+ENOCH_SIG = (
+    "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+).encode()
 # c2sp.org/signed-note, "Example".
 C2SP_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 C2SP_TEXT = b"This is an example message.\n"
-C2SP_SIG = ("Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=")
+C2SP_SIG = "Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM="
 # c2sp.org/tlog-checkpoint, the example checkpoint (its key is not published: a foreign signature to us).
 SOFA_BODY = b"example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
-SOFA_SIG = ("\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9n"
-            "To+zyWE+xeMcTOAYQ8=\n").encode()
+SOFA_SIG = (
+    "\u2014 example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9n"
+    "To+zyWE+xeMcTOAYQ8=\n"
+).encode()
 # golang.org/x/mod sumdb/tlog/note_test.go (TestFormatTree): RecordHash("hello world") at size 123456789012.
 TREE_BODY = b"go.sum database tree\n123456789012\nTszzRgjTG6xce+z2AG31kAXYKBgQVtCSCE40HmuwBb0=\n"
 TREE_ROOT = hashlib.sha256(b"\x00hello world").digest()
@@ -43,7 +48,7 @@ CP = Checkpoint(ORIGIN, 20852163, hashlib.sha256(b"root").digest(), ("ext one", 
 NOTE = SIGNER.sign(CP.body())
 BODY = CP.body()
 ROOT64 = base64.b64encode(CP.root)
-SIG_LINE = NOTE[len(BODY) + 1:]
+SIG_LINE = NOTE[len(BODY) + 1 :]
 
 
 def signed(body: bytes) -> bytes:
@@ -58,6 +63,7 @@ def refused(fragment: str, call, *args):
 
 # --- known answers -----------------------------------------------------------------------------------------
 
+
 def test_go_signer_key_signs_byte_for_byte_as_go():
     signer = signer_from_key(PETER_SKEY)
     assert (signer.name, signer.key_hash.hex()) == ("PeterNeumann", "c74f20a3")
@@ -67,11 +73,15 @@ def test_go_signer_key_signs_byte_for_byte_as_go():
     assert base64.b64encode(b"\x01" + signer.public_key_bytes).decode() == PETER_VKEY.split("+")[2]
 
 
-@pytest.mark.parametrize("vkey,name,hash_hex,text,sig_line", [
-    (PETER_VKEY, "PeterNeumann", "c74f20a3", GO_TEXT, PETER_SIG),
-    (ENOCH_VKEY, "EnochRoot", "af0cfe78", GO_TEXT, ENOCH_SIG),
-    (C2SP_VKEY, "example.com/foo", "530d903a", C2SP_TEXT, f"\u2014 example.com/foo {C2SP_SIG}\n".encode()),
-], ids=["go-peter", "go-enoch", "c2sp-example"])
+@pytest.mark.parametrize(
+    "vkey,name,hash_hex,text,sig_line",
+    [
+        (PETER_VKEY, "PeterNeumann", "c74f20a3", GO_TEXT, PETER_SIG),
+        (ENOCH_VKEY, "EnochRoot", "af0cfe78", GO_TEXT, ENOCH_SIG),
+        (C2SP_VKEY, "example.com/foo", "530d903a", C2SP_TEXT, f"\u2014 example.com/foo {C2SP_SIG}\n".encode()),
+    ],
+    ids=["go-peter", "go-enoch", "c2sp-example"],
+)
 def test_published_verifier_keys_verify_published_signatures(vkey, name, hash_hex, text, sig_line):
     verifier = NoteVerifier(vkey)
     assert (verifier.name, verifier.key_hash.hex()) == (name, hash_hex)
@@ -100,6 +110,7 @@ def test_c2sp_example_checkpoint_parses():
 
 # --- round trip and foreign signatures ----------------------------------------------------------------------
 
+
 def test_round_trip():
     assert open_checkpoint(NOTE, VERIFIER) == CP
     assert open_checkpoint(NOTE, VERIFIER, ORIGIN) == CP
@@ -121,12 +132,16 @@ def test_signer_key_round_trip():
     assert again.sign(BODY) == signer.sign(BODY)
 
 
-@pytest.mark.parametrize("note", [
-    SOFA_BODY + b"\n" + SOFA_SIG + signed(SOFA_BODY)[len(SOFA_BODY) + 1:],
-    signed(SOFA_BODY) + SOFA_SIG,
-    NOTE + ENOCH_SIG,
-    BODY + b"\n" + PETER_SIG + SIG_LINE + ENOCH_SIG,
-], ids=["c2sp-first", "c2sp-after", "enoch-after", "go-around"])
+@pytest.mark.parametrize(
+    "note",
+    [
+        SOFA_BODY + b"\n" + SOFA_SIG + signed(SOFA_BODY)[len(SOFA_BODY) + 1 :],
+        signed(SOFA_BODY) + SOFA_SIG,
+        NOTE + ENOCH_SIG,
+        BODY + b"\n" + PETER_SIG + SIG_LINE + ENOCH_SIG,
+    ],
+    ids=["c2sp-first", "c2sp-after", "enoch-after", "go-around"],
+)
 def test_signatures_by_unknown_keys_are_ignored(note):
     assert open_checkpoint(note, VERIFIER).size in (CP.size, 20852163)
 
@@ -137,8 +152,9 @@ def test_sixteen_signatures_accepted():
 
 # --- refusals -----------------------------------------------------------------------------------------------
 
+
 def test_note_by_another_key_refused():
-    stranger = NoteSigner(ORIGIN, Ed25519PrivateKey.generate())     # same name, other key hash
+    stranger = NoteSigner(ORIGIN, Ed25519PrivateKey.generate())  # same name, other key hash
     refused("no signature by", open_checkpoint, stranger.sign(BODY), VERIFIER)
     refused("no signature by", open_checkpoint, NOTE, NoteVerifier(PETER_VKEY))
     refused("no signature by", open_checkpoint, SOFA_BODY + b"\n" + SOFA_SIG, VERIFIER)
@@ -202,7 +218,7 @@ BODY_CASES = {
     "empty origin": (body(origin=""), "line 1 is empty"),
     "root 31 bytes": (body(root=base64.b64encode(bytes(31))), "31 bytes, not 32"),
     "root 33 bytes": (body(root=base64.b64encode(bytes(33))), "33 bytes, not 32"),
-    "root hex": (body(root=hashlib.sha256(b"").hexdigest().encode()), "48 bytes"),   # hex is valid base64
+    "root hex": (body(root=hashlib.sha256(b"").hexdigest().encode()), "48 bytes"),  # hex is valid base64
     "root bad base64": (body(root=b"!" * 44), "not valid base64"),
     "root unpadded": (body(root=ROOT64.rstrip(b"=")), "not valid base64"),
     "root non-canonical bits": (body(root=b"Tszz" + b"A" * 38 + b"B="), "not canonical"),
@@ -215,7 +231,7 @@ BODY_CASES = {
 @pytest.mark.parametrize("text,fragment", BODY_CASES.values(), ids=BODY_CASES.keys())
 def test_malformed_checkpoints_refused(text, fragment):
     refused(fragment, parse_checkpoint, text)
-    refused(fragment, open_checkpoint, signed(text), VERIFIER)      # validly signed, still refused
+    refused(fragment, open_checkpoint, signed(text), VERIFIER)  # validly signed, still refused
 
 
 def test_origin_mismatch_refused():
@@ -253,12 +269,15 @@ def test_invalid_key_names_refused(name):
         NoteSigner(name, Ed25519PrivateKey.generate())
 
 
-@pytest.mark.parametrize("text,fragment", [
-    (b"no final newline", "does not end with a newline"),
-    (b"\xff\n", "UTF-8"),
-    (b"a\r\n", "carriage return"),
-    ("a\n", "must be bytes"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        (b"no final newline", "does not end with a newline"),
+        (b"\xff\n", "UTF-8"),
+        (b"a\r\n", "carriage return"),
+        ("a\n", "must be bytes"),
+    ],
+)
 def test_signer_refuses_non_note_text(text, fragment):
     refused(fragment, SIGNER.sign, text)
 
@@ -271,14 +290,17 @@ def test_signer_refuses_other_keys():
 def manglings(key: str):
     """Every proper substring and every one-character increment (as golang.org/x/mod TestNewVerifier)."""
     subs = {key[i:j] for i in range(len(key) + 1) for j in range(i + 1, len(key) + 1)} - {key}
-    return subs | {key[:i] + chr(ord(key[i]) + 1) + key[i + 1:] for i in range(len(key))}
+    return subs | {key[:i] + chr(ord(key[i]) + 1) + key[i + 1 :] for i in range(len(key))}
 
 
 def test_mangled_verifier_keys_refused():
     bad = manglings(PETER_VKEY) | {
-        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",   # Go: wrong key length
-        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",           # Go: unknown algorithm
-        PETER_VKEY.replace("c74f20a3", "C74F20A3"), PETER_VKEY + "\n", None}
+        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",  # Go: wrong key length
+        "PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",  # Go: unknown algorithm
+        PETER_VKEY.replace("c74f20a3", "C74F20A3"),
+        PETER_VKEY + "\n",
+        None,
+    }
     for key in bad:
         with pytest.raises(NoteError):
             NoteVerifier(key)
@@ -290,14 +312,17 @@ def test_mangled_signer_keys_refused():
             signer_from_key(key)
 
 
-@pytest.mark.parametrize("key,fragment", [
-    ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"),
-    ("PeterNeumann+c74f20a3+AhpczQcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "signature type 02"),
-    ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T=", "not canonical"),
-    ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "spaces"),
-    ("PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 lowercase hex"),
-    ("PeterNeumann", "<name>+<hash>+<key>"),
-])
+@pytest.mark.parametrize(
+    "key,fragment",
+    [
+        ("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "does not match"),
+        ("PeterNeumann+c74f20a3+AhpczQcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "signature type 02"),
+        ("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T=", "not canonical"),
+        ("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "spaces"),
+        ("PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW", "8 lowercase hex"),
+        ("PeterNeumann", "<name>+<hash>+<key>"),
+    ],
+)
 def test_verifier_key_errors_say_what_is_wrong(key, fragment):
     refused(fragment, NoteVerifier, key)
 

@@ -1,4 +1,5 @@
 """When the ledger can judge a producer complete, and what it finds (issue 14)."""
+
 import pytest
 
 from kernel.watermark import Position, Watermark
@@ -21,15 +22,19 @@ def test_the_lowest_watermark_is_the_one_every_partition_covers():
     assert judgeable(marks, 3, "e1") == Judgeable(P(5, 9), 4)
 
 
-@pytest.mark.parametrize("verified, verified_count, mark, recorded, missing", [
-    (P(0, 0), 0, Judgeable(P(5, 9), 4), 4, 0),            # complete
-    (P(0, 0), 0, Judgeable(P(5, 9), 4), 3, 1),            # a new stream's first event lost
-    (P(5, 9), 4, Judgeable(P(8, 30), 10), 6, 0),          # complete again past what was verified
-    (P(5, 9), 4, Judgeable(P(8, 30), 10), 2, 4),
-    (P(5, 9), 4, Judgeable(P(8, 30), 10), 7, -1),         # more than the producer says: a rolled-back store
-])
-def test_the_verdict_counts_what_is_missing_after_the_verified_position(verified, verified_count, mark, recorded,
-                                                                       missing):
+@pytest.mark.parametrize(
+    "verified, verified_count, mark, recorded, missing",
+    [
+        (P(0, 0), 0, Judgeable(P(5, 9), 4), 4, 0),  # complete
+        (P(0, 0), 0, Judgeable(P(5, 9), 4), 3, 1),  # a new stream's first event lost
+        (P(5, 9), 4, Judgeable(P(8, 30), 10), 6, 0),  # complete again past what was verified
+        (P(5, 9), 4, Judgeable(P(8, 30), 10), 2, 4),
+        (P(5, 9), 4, Judgeable(P(8, 30), 10), 7, -1),  # more than the producer says: a rolled-back store
+    ],
+)
+def test_the_verdict_counts_what_is_missing_after_the_verified_position(
+    verified, verified_count, mark, recorded, missing
+):
     verdict = judge(verified, verified_count, mark, recorded)
     assert (verdict.after, verdict.through, verdict.missing) == (verified, mark.through, missing)
     assert verdict.complete == (missing == 0)
@@ -37,7 +42,7 @@ def test_the_verdict_counts_what_is_missing_after_the_verified_position(verified
 
 def test_a_watermark_at_or_before_the_verified_position_adds_nothing():
     assert judge(P(5, 9), 4, Judgeable(P(5, 9), 4), 0) is None
-    assert judge(P(5, 9), 4, Judgeable(P(4, 2), 1), 0) is None      # a new epoch replaying from the start
+    assert judge(P(5, 9), 4, Judgeable(P(4, 2), 1), 0) is None  # a new epoch replaying from the start
 
 
 def test_positions_order_by_order_key_then_position_and_round_trip():
@@ -51,7 +56,11 @@ def test_positions_order_by_order_key_then_position_and_round_trip():
 def test_watermarks_round_trip_and_refuse_malformed():
     mark = Watermark("clues.events.v1", "e1", P(3, 4), 7, 6)
     assert Watermark.decode(mark.encode()) == mark
-    for bad in (b"", b"{}", b'{"topic":"t","epoch":"e","through":"1:2","count":-1,"partitions":1}',
-                b'{"topic":"t","epoch":"e","through":"x","count":1,"partitions":1}'):
+    for bad in (
+        b"",
+        b"{}",
+        b'{"topic":"t","epoch":"e","through":"1:2","count":-1,"partitions":1}',
+        b'{"topic":"t","epoch":"e","through":"x","count":1,"partitions":1}',
+    ):
         with pytest.raises(ValueError):
             Watermark.decode(bad)

@@ -4,6 +4,7 @@ Known answers are the Certificate Transparency test leaves and the roots, node h
 proofs published with them (transparency-dev/merkle testonly/constants.go and
 proof/verify_test.go, from Google's certificate-transparency merkle_tree_test).
 """
+
 from __future__ import annotations
 
 import random
@@ -32,41 +33,61 @@ from services.audit.domain.merkle import (
 
 # --- published Certificate Transparency vectors ------------------------------------------
 
-CT_LEAVES = [bytes.fromhex(x) for x in (
-    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-    "606162636465666768696a6b6c6d6e6f")]
+CT_LEAVES = [
+    bytes.fromhex(x)
+    for x in ("", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f")
+]
 CT_HASHES = [leaf_hash(x) for x in CT_LEAVES]
-CT_ROOTS = [bytes.fromhex(x) for x in (  # indexed by tree size
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-    "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-    "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
-    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-    "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
-    "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
-    "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
-    "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")]
-CT_NODES = [[bytes.fromhex(x) for x in level] for level in (  # [level][index], 8-leaf tree
-    ("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
-     "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
-     "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
-     "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
-     "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-     "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
-     "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
-     "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"),
-    ("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
-     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-     "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
-    ("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-     "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"),
-    ("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",),
-)]
+CT_ROOTS = [
+    bytes.fromhex(x)
+    for x in (  # indexed by tree size
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+        "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+        "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+        "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+        "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+        "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+        "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+        "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",
+    )
+]
+CT_NODES = [
+    [bytes.fromhex(x) for x in level]
+    for level in (  # [level][index], 8-leaf tree
+        (
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7",
+            "07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7",
+            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            "4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658",
+            "b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f",
+            "46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1",
+        ),
+        (
+            "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+        ),
+        (
+            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+        ),
+        ("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328",),
+    )
+]
 H = {  # the proof hashes of the published proofs, by a short name
-    "96a2": CT_NODES[0][1], "5f08": CT_NODES[1][1], "6b47": CT_NODES[2][1],
-    "bc1a": CT_NODES[0][4], "ca85": CT_NODES[1][3], "d37e": CT_NODES[2][0],
-    "fac5": CT_NODES[1][0], "6e34": CT_NODES[0][0], "0ebc": CT_NODES[1][2],
+    "96a2": CT_NODES[0][1],
+    "5f08": CT_NODES[1][1],
+    "6b47": CT_NODES[2][1],
+    "bc1a": CT_NODES[0][4],
+    "ca85": CT_NODES[1][3],
+    "d37e": CT_NODES[2][0],
+    "fac5": CT_NODES[1][0],
+    "6e34": CT_NODES[0][0],
+    "0ebc": CT_NODES[1][2],
     "b086": CT_NODES[0][6],
 }
 CT_INCLUSION = [  # (0-based index, size, proof); the source numbers leaves from 1
@@ -147,7 +168,7 @@ def build(hashes, seed):
     rnd, rng, stored, at = random.Random(seed), CompactRange(), {}, 0
     while at < len(hashes):
         step = rnd.choice([1, 1, 2, 3, 5, 8, 13, 64])
-        rng, completed = rng.append(hashes[at:at + step])
+        rng, completed = rng.append(hashes[at : at + step])
         at = min(len(hashes), at + step)
         for node, h in completed:
             assert node not in stored, f"{node} returned twice"
@@ -206,7 +227,7 @@ def cons_shape(size1, size2):
 
 
 def flip(h, bit):
-    return h[:bit // 8] + bytes([h[bit // 8] ^ (1 << bit % 8)]) + h[bit // 8 + 1:]
+    return h[: bit // 8] + bytes([h[bit // 8] ^ (1 << bit % 8)]) + h[bit // 8 + 1 :]
 
 
 def fails(verify, *args):
@@ -221,7 +242,7 @@ def assert_inclusion_tampering_fails(leaf, index, size, proof, root, every_bit=T
     bits = range(256) if every_bit else random.Random(index * 1000 + size).sample(range(256), 4)
     for i in range(len(proof)):
         for b in bits:
-            bad = proof[:i] + [flip(proof[i], b)] + proof[i + 1:]
+            bad = proof[:i] + [flip(proof[i], b)] + proof[i + 1 :]
             assert fails(verify_inclusion, leaf, index, size, bad, root), (i, b)
     for b in bits:
         assert fails(verify_inclusion, leaf, index, size, proof, flip(root, b))
@@ -234,13 +255,22 @@ def assert_inclusion_tampering_fails(leaf, index, size, proof, root, every_bit=T
             same = other > index and incl_shape(index, other) == incl_shape(index, size)
             assert fails(verify_inclusion, leaf, index, other, proof, root) != same, other
     z = bytes(32)
-    for bad in [proof[:-1], proof + [z], proof + [root], [z] + proof, [root] + proof,
-                proof + proof[-1:], proof[:1] + proof, [], [z]]:
+    for bad in [
+        proof[:-1],
+        proof + [z],
+        proof + [root],
+        [z] + proof,
+        [root] + proof,
+        proof + proof[-1:],
+        proof[:1] + proof,
+        [],
+        [z],
+    ]:
         if bad != proof:
             assert fails(verify_inclusion, leaf, index, size, bad, root)
     for i in range(len(proof)):
         for short in [proof[i][:31], proof[i] + b"\0"]:
-            assert fails(verify_inclusion, leaf, index, size, proof[:i] + [short] + proof[i + 1:], root)
+            assert fails(verify_inclusion, leaf, index, size, proof[:i] + [short] + proof[i + 1 :], root)
     for bad_hash in [b"", leaf[:31], leaf + b"\0"]:
         assert fails(verify_inclusion, bad_hash, index, size, proof, root)
         assert fails(verify_inclusion, leaf, index, size, proof, bad_hash)
@@ -254,7 +284,7 @@ def assert_consistency_tampering_fails(size1, size2, proof, root1, root2, every_
     bits = range(256) if every_bit else random.Random(size1 * 1000 + size2).sample(range(256), 4)
     for i in range(len(proof)):
         for b in bits:
-            bad = proof[:i] + [flip(proof[i], b)] + proof[i + 1:]
+            bad = proof[:i] + [flip(proof[i], b)] + proof[i + 1 :]
             assert fails(verify_consistency, size1, size2, bad, root1, root2), (i, b)
     for b in bits:
         assert fails(verify_consistency, size1, size2, proof, flip(root1, b), root2)
@@ -263,23 +293,38 @@ def assert_consistency_tampering_fails(size1, size2, proof, root1, root2, every_
     assert fails(verify_consistency, size2, size1, proof, root1, root2)
     assert fails(verify_consistency, 0, size2, proof, root1, root2)
     for s1, s2 in {(size1 + d1, size2 + d2) for d1 in range(-2, 3) for d2 in range(-2, 3)} | {
-            (size1 ^ 2, size2), (size1, size2 * 2), (size1, size2 // 2), (size1 * 2, size2 * 2)}:
+        (size1 ^ 2, size2),
+        (size1, size2 * 2),
+        (size1, size2 // 2),
+        (size1 * 2, size2 * 2),
+    }:
         if (s1, s2) != (size1, size2):
             same = 0 < s1 < s2 and cons_shape(s1, s2) == cons_shape(size1, size2)
             assert fails(verify_consistency, s1, s2, proof, root1, root2) != same, (s1, s2)
     z = bytes(32)
-    for bad in [proof[:-1], proof + [z], proof + [root1], proof + [root2], [z] + proof,
-                [root1] + proof, [root2] + proof, proof[:1] + proof, [], proof[1:]]:
+    for bad in [
+        proof[:-1],
+        proof + [z],
+        proof + [root1],
+        proof + [root2],
+        [z] + proof,
+        [root1] + proof,
+        [root2] + proof,
+        proof[:1] + proof,
+        [],
+        proof[1:],
+    ]:
         assert fails(verify_consistency, size1, size2, bad, root1, root2)
     for i in range(len(proof)):
         for short in [proof[i][:31], proof[i] + b"\0"]:
-            assert fails(verify_consistency, size1, size2, proof[:i] + [short] + proof[i + 1:], root1, root2)
+            assert fails(verify_consistency, size1, size2, proof[:i] + [short] + proof[i + 1 :], root1, root2)
     for bad_hash in [b"", root1[:31], root1 + b"\0"]:
         assert fails(verify_consistency, size1, size2, proof, bad_hash, root2)
         assert fails(verify_consistency, size1, size2, proof, root1, bad_hash)
 
 
 # --- compact ranges and node addressing, exhaustively -------------------------------------
+
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_compact_range_every_size_by_random_chunks(seed):
@@ -292,7 +337,7 @@ def test_compact_range_every_size_by_random_chunks(seed):
         assert rng.peaks == tuple(stored[n] for n in decompose(0, size))
         # Resuming from a range rebuilt out of stored nodes carries on identically.
         resumed = CompactRange(size, tuple(stored[n] for n in decompose(0, size)))
-        assert resumed.append(LEAVES[size:size + 3])[0].root() == ROOTS[min(N, size + 3)]
+        assert resumed.append(LEAVES[size : size + 3])[0].root() == ROOTS[min(N, size + 3)]
 
 
 def test_compact_range_rejects_bad_state_and_leaves():
@@ -373,6 +418,7 @@ def test_proof_node_preconditions():
 
 # --- malformed proofs -----------------------------------------------------------------------
 
+
 def test_tampered_inclusion_proofs_fail():
     for size in range(1, 17):  # every bit of every hash
         for index in range(size):
@@ -392,8 +438,7 @@ def test_tampered_consistency_proofs_fail():
     for size2 in range(17, 70, 5):
         for size1 in range(1, size2, 3):
             proof = consistency_proof(size1, size2, LEAVES)
-            assert_consistency_tampering_fails(size1, size2, proof, ROOTS[size1], ROOTS[size2],
-                                               every_bit=False)
+            assert_consistency_tampering_fails(size1, size2, proof, ROOTS[size1], ROOTS[size2], every_bit=False)
 
 
 def test_degenerate_inclusion_and_consistency_cases():
@@ -441,10 +486,18 @@ def test_proof_error_carries_roots_and_says_what_is_wrong():
 
 leaves_st = st.lists(st.binary(max_size=24), min_size=1, max_size=80, unique=True)  # equal leaves make
 # some mutations legitimately verify (leaf 0 and leaf 1 of [x, x] share one proof)
-INCLUSION_MUTATIONS = ["proof bit", "root bit", "leaf bit", "index", "size", "drop", "append",
-                       "prepend", "short hash"]
-CONSISTENCY_MUTATIONS = ["proof bit", "root1 bit", "root2 bit", "swap roots", "sizes", "drop",
-                         "append", "prepend", "short hash"]
+INCLUSION_MUTATIONS = ["proof bit", "root bit", "leaf bit", "index", "size", "drop", "append", "prepend", "short hash"]
+CONSISTENCY_MUTATIONS = [
+    "proof bit",
+    "root1 bit",
+    "root2 bit",
+    "swap roots",
+    "sizes",
+    "drop",
+    "append",
+    "prepend",
+    "short hash",
+]
 
 
 @settings(max_examples=150, deadline=None)
@@ -472,8 +525,11 @@ def test_property_inclusion(leaves, data):
     elif kind == "index":
         args[1] = (index + 2 + pick % (size + 1)) % (size + 2) - 1  # any other in [-1, size]
     elif kind == "size":
-        others = [s for s in range(1, 2 * size + 3) if s != size and
-                  not (s > index and incl_shape(index, s) == incl_shape(index, size))]
+        others = [
+            s
+            for s in range(1, 2 * size + 3)
+            if s != size and not (s > index and incl_shape(index, s) == incl_shape(index, size))
+        ]
         args[2] = others[pick % len(others)]
     elif kind == "drop":
         del args[3][i]
@@ -511,8 +567,12 @@ def test_property_consistency(leaves, data):
     elif kind == "swap roots":
         args[3], args[4] = root2, root1
     elif kind == "sizes":
-        others = [(a, b) for b in range(0, 2 * size2 + 2) for a in range(0, b + 2) if (a, b) != (size1, size2)
-                  and not (0 < a < b and cons_shape(a, b) == cons_shape(size1, size2))]
+        others = [
+            (a, b)
+            for b in range(0, 2 * size2 + 2)
+            for a in range(0, b + 2)
+            if (a, b) != (size1, size2) and not (0 < a < b and cons_shape(a, b) == cons_shape(size1, size2))
+        ]
         args[0], args[1] = others[pick % len(others)]
     elif kind == "drop":
         del args[2][i]

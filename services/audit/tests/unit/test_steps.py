@@ -1,4 +1,5 @@
 """Replay steps read approvals and recording references out of any published payload."""
+
 from datetime import datetime, timezone
 
 from google.protobuf import any_pb2, struct_pb2
@@ -23,15 +24,18 @@ def envelope(payload):
 def test_an_approval_names_its_approver_and_the_role_given_or_the_principals():
     approved = envelope(clues.DisposalApproved(clue_id="clue-x", approved_by="u-head"))
     assert approval_of(payload_of(approved), approved) == pb.Approval(
-        decision=pb.APPROVAL_DECISION_APPROVED, user="u-head", role="commission_head")
-    plan = envelope(clues.PrelimCheckPlanApproved(clue_id="clue-x", approver_role="party_committee_head",
-                                                  approved_by="u-party"))
+        decision=pb.APPROVAL_DECISION_APPROVED, user="u-head", role="commission_head"
+    )
+    plan = envelope(
+        clues.PrelimCheckPlanApproved(clue_id="clue-x", approver_role="party_committee_head", approved_by="u-party")
+    )
     assert approval_of(payload_of(plan), plan).role == "party_committee_head"
     refused = envelope(clues.ReportRejected(clue_id="clue-x", rejected_by="u-head"))
     assert approval_of(payload_of(refused), refused).decision == pb.APPROVAL_DECISION_REJECTED
     measure = envelope(cases.MeasureRefused(measure_id="measure-x", refused_by="u-sup", approver_role="superior_head"))
     assert approval_of(payload_of(measure), measure) == pb.Approval(
-        decision=pb.APPROVAL_DECISION_REJECTED, user="u-sup", role="superior_head")
+        decision=pb.APPROVAL_DECISION_REJECTED, user="u-sup", role="superior_head"
+    )
 
 
 def test_a_step_that_is_no_approval_has_none():
@@ -52,6 +56,7 @@ def test_recordings_are_found_at_any_depth_and_an_unknown_payload_type_gives_not
 def nested_type():
     """A payload type a future contract might publish: recordings inside repeated sub-messages."""
     from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
     pool = descriptor_pool.DescriptorPool()
     for dependency in (descriptor_pb2.DESCRIPTOR, rules_pb2.DESCRIPTOR, recording_pb2.DESCRIPTOR):
         pool.AddSerializedFile(dependency.serialized_pb)
@@ -70,6 +75,6 @@ def test_recordings_nested_in_repeated_sub_messages_are_found_in_field_order():
     refs = [recording_pb2.RecordingRef(sha256=c * 64, duration_seconds=60 * i) for i, c in enumerate("abc", 1)]
     for r in refs[:2]:
         search.steps.add().recording.MergeFromString(r.SerializeToString())
-    search.steps.add()                                    # a step without a recording
+    search.steps.add()  # a step without a recording
     search.main.MergeFromString(refs[2].SerializeToString())
     assert [r.sha256[0] for r in recordings_of(search)] == ["a", "b", "c"]

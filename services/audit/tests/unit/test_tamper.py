@@ -1,4 +1,5 @@
 """Locating each kind of tampering from hashes alone: table-driven, pure."""
+
 import hashlib
 
 import pytest
@@ -40,8 +41,10 @@ CASES = {
     "last two swapped": (swapped(N - 2), [(SWAPPED, N - 2)]),
     "truncated": (AUTH[:8], [(TRUNCATED, 8)]),
     "everything gone": ([], [(TRUNCATED, 0)]),
-    "deleted and later altered": ((AUTH[:2] + AUTH[3:])[:6] + [b"z" * 32] + (AUTH[:2] + AUTH[3:])[7:],
-                                  [(DELETED, 2), (ALTERED, 7)]),
+    "deleted and later altered": (
+        (AUTH[:2] + AUTH[3:])[:6] + [b"z" * 32] + (AUTH[:2] + AUTH[3:])[7:],
+        [(DELETED, 2), (ALTERED, 7)],
+    ),
 }
 
 

@@ -1,4 +1,5 @@
 """Every cases event survives domain -> protobuf bytes -> domain unchanged, field by field."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -10,8 +11,10 @@ from services.cases.domain import events as ev
 AT = datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
 CASE, CLUE, MEASURE = "case-1", "clue-1", "measure-1"
 SUBJECTS = (ev.Subject("P-1", "Zhou Ba", "county head", "county government"), ev.Subject("P-2", "Wu Jiu"))
-OUTCOMES = (ev.Outcome("PARTY_SANCTION", "P-1", "PARTY_SERIOUS_WARNING", "纪律处分条例 art. 98", "gifts"),
-            ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2"))
+OUTCOMES = (
+    ev.Outcome("PARTY_SANCTION", "P-1", "PARTY_SERIOUS_WARNING", "纪律处分条例 art. 98", "gifts"),
+    ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2"),
+)
 SAMPLES = {
     ev.FilingOpened: ev.FilingOpened(CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp"),
     ev.FilingApproved: ev.FilingApproved(CASE, "SUPERVISION", "commission_head", "u-head", "plan: interviews"),
@@ -27,10 +30,12 @@ SAMPLES = {
     ev.CaseDisposed: ev.CaseDisposed(CASE, OUTCOMES, "u-head", AT, (ev.Document("indictment file", "ab" * 32),)),
     ev.CaseWithdrawn: ev.CaseWithdrawn(CASE, "no evidence", "u-head", AT),
     ev.AccountabilityCaseOpened: ev.AccountabilityCaseOpened(CASE, "case-2", "oversight failed", "u-head"),
-    ev.ActivityRecorded: ev.ActivityRecorded(CASE, "INTERROGATION", ev.Recording("cd" * 32, 5400, "interrogation",
-                                                                                 "archive/7"), "u-insp", MEASURE),
-    ev.QualityReviewed: ev.QualityReviewed(CASE, "PASS", (ev.Criterion("CLEAR_FACTS", True, "ok"),
-                                                          ev.Criterion("FULL_EXECUTION", False)), "u-cm"),
+    ev.ActivityRecorded: ev.ActivityRecorded(
+        CASE, "INTERROGATION", ev.Recording("cd" * 32, 5400, "interrogation", "archive/7"), "u-insp", MEASURE
+    ),
+    ev.QualityReviewed: ev.QualityReviewed(
+        CASE, "PASS", (ev.Criterion("CLEAR_FACTS", True, "ok"), ev.Criterion("FULL_EXECUTION", False)), "u-cm"
+    ),
     ev.MeasureRequested: ev.MeasureRequested(MEASURE, CASE, "DETENTION", "P-1", "supervision_1", "flight risk", "u-i"),
     ev.MeasureApproved: ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92)),
     ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup", "superior_head"),

@@ -1,5 +1,6 @@
 """The measure rules file (deploy/config/measures.toml): the shipped defaults are domain.md §3, and
 every mistake in a local copy is refused with the file and the key named."""
+
 import copy
 import tomllib
 
@@ -26,18 +27,28 @@ def test_the_shipped_file_holds_the_defaults_of_domain_md():
 
 def test_a_local_copy_is_found_by_path_or_environment(tmp_path):
     local = tmp_path / "measures.toml"
-    local.write_text(DEFAULT_FILE.read_text(encoding="utf-8").replace('warn_before = "14 days"',
-                                                                      'warn_before = "10 days"'), encoding="utf-8")
+    local.write_text(
+        DEFAULT_FILE.read_text(encoding="utf-8").replace('warn_before = "14 days"', 'warn_before = "10 days"'),
+        encoding="utf-8",
+    )
     assert load_measure_rules(local).of("DETENTION").warn_before == Span(days=10)
-    settings = CasesSettings.from_env({"DATABASE_URL": "postgresql://db/x", "KAFKA_BOOTSTRAP_SERVERS": "k:1",
-                                       "CASES_MEASURE_RULES_FILE": str(local)})
+    settings = CasesSettings.from_env(
+        {"DATABASE_URL": "postgresql://db/x", "KAFKA_BOOTSTRAP_SERVERS": "k:1", "CASES_MEASURE_RULES_FILE": str(local)}
+    )
     assert load_measure_rules(settings.measure_rules_file).of("DETENTION").warn_before == Span(days=10)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("3 months", Span(months=3)), ("1 month", Span(months=1)), ("7 days", Span(days=7)), ("1 day", Span(days=1)),
-    ("24 hours", Span(hours=24)), (" 12 hours ", Span(hours=12)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3 months", Span(months=3)),
+        ("1 month", Span(months=1)),
+        ("7 days", Span(days=7)),
+        ("1 day", Span(days=1)),
+        ("24 hours", Span(hours=24)),
+        (" 12 hours ", Span(hours=12)),
+    ],
+)
 def test_durations(text, expected):
     assert span(text) == expected
 
@@ -64,34 +75,37 @@ def _set(path: str, value):
     return data
 
 
-@pytest.mark.parametrize("data, key", [
-    (_set("schema_version", 2), "schema_version"),
-    (_set("schema_version", None), "schema_version"),
-    (_set("extra", 1), "extra"),
-    (_set("kinds", "all"), "kinds"),
-    (_set("kinds.HOUSE_ARREST", {"approvers": ["commission_head"]}), "kinds.HOUSE_ARREST"),
-    (_set("kinds.SEARCH", None), "kinds.SEARCH"),                       # every kind is configured
-    (_set("kinds.SEARCH", "commission_head"), "kinds.SEARCH"),
-    (_set("kinds.SEARCH.approvers", None), "kinds.SEARCH.approvers"),
-    (_set("kinds.SEARCH.approvers", []), "kinds.SEARCH.approvers"),
-    (_set("kinds.SEARCH.approvers", "commission_head"), "kinds.SEARCH.approvers"),
-    (_set("kinds.SEARCH.approvers", [""]), "kinds.SEARCH.approvers"),
-    (_set("kinds.SEARCH.aprovers", ["x"]), "kinds.SEARCH.aprovers"),     # a typo is not ignored
-    (_set("kinds.DETENTION.limit", "3 moons"), "kinds.DETENTION.limit"),
-    (_set("kinds.DETENTION.notice_within", "a day"), "kinds.DETENTION.notice_within"),
-    (_set("kinds.DETENTION.warn_before", "3 months"), "kinds.DETENTION.warn_before"),   # not before the end
-    (_set("kinds.DETENTION.extensions", {"length": "3 months"}), "kinds.DETENTION.extensions"),
-    (_set("kinds.DETENTION.extensions.0", "3 months"), "kinds.DETENTION.extensions[0]"),
-    (_set("kinds.DETENTION.extensions.0.approver", None), "kinds.DETENTION.extensions[0].approver"),
-    (_set("kinds.DETENTION.extensions.1.length", "2"), "kinds.DETENTION.extensions[1].length"),
-    (_set("kinds.DETENTION.extensions.1.special", "true"), "kinds.DETENTION.extensions[1].special"),
-    (_set("kinds.DETENTION.extensions.1.when", "later"), "kinds.DETENTION.extensions[1].when"),
-    (_set("kinds.TECHNICAL_INVESTIGATION.renewal.approver", 7), "kinds.TECHNICAL_INVESTIGATION.renewal.approver"),
-    (_set("kinds.TECHNICAL_INVESTIGATION.renewal.length", None), "kinds.TECHNICAL_INVESTIGATION.renewal.length"),
-    (_set("kinds.EXIT_BAN.warn_before", "7 days"), "kinds.EXIT_BAN.warn_before"),       # no end to warn of
-    (_set("kinds.EXIT_BAN.renewal", {"length": "1 month", "approver": "x"}), "kinds.EXIT_BAN.renewal"),
-    (_set("kinds.DETENTION.limit", None), "kinds.DETENTION.extensions"),               # nothing to extend
-])
+@pytest.mark.parametrize(
+    "data, key",
+    [
+        (_set("schema_version", 2), "schema_version"),
+        (_set("schema_version", None), "schema_version"),
+        (_set("extra", 1), "extra"),
+        (_set("kinds", "all"), "kinds"),
+        (_set("kinds.HOUSE_ARREST", {"approvers": ["commission_head"]}), "kinds.HOUSE_ARREST"),
+        (_set("kinds.SEARCH", None), "kinds.SEARCH"),  # every kind is configured
+        (_set("kinds.SEARCH", "commission_head"), "kinds.SEARCH"),
+        (_set("kinds.SEARCH.approvers", None), "kinds.SEARCH.approvers"),
+        (_set("kinds.SEARCH.approvers", []), "kinds.SEARCH.approvers"),
+        (_set("kinds.SEARCH.approvers", "commission_head"), "kinds.SEARCH.approvers"),
+        (_set("kinds.SEARCH.approvers", [""]), "kinds.SEARCH.approvers"),
+        (_set("kinds.SEARCH.aprovers", ["x"]), "kinds.SEARCH.aprovers"),  # a typo is not ignored
+        (_set("kinds.DETENTION.limit", "3 moons"), "kinds.DETENTION.limit"),
+        (_set("kinds.DETENTION.notice_within", "a day"), "kinds.DETENTION.notice_within"),
+        (_set("kinds.DETENTION.warn_before", "3 months"), "kinds.DETENTION.warn_before"),  # not before the end
+        (_set("kinds.DETENTION.extensions", {"length": "3 months"}), "kinds.DETENTION.extensions"),
+        (_set("kinds.DETENTION.extensions.0", "3 months"), "kinds.DETENTION.extensions[0]"),
+        (_set("kinds.DETENTION.extensions.0.approver", None), "kinds.DETENTION.extensions[0].approver"),
+        (_set("kinds.DETENTION.extensions.1.length", "2"), "kinds.DETENTION.extensions[1].length"),
+        (_set("kinds.DETENTION.extensions.1.special", "true"), "kinds.DETENTION.extensions[1].special"),
+        (_set("kinds.DETENTION.extensions.1.when", "later"), "kinds.DETENTION.extensions[1].when"),
+        (_set("kinds.TECHNICAL_INVESTIGATION.renewal.approver", 7), "kinds.TECHNICAL_INVESTIGATION.renewal.approver"),
+        (_set("kinds.TECHNICAL_INVESTIGATION.renewal.length", None), "kinds.TECHNICAL_INVESTIGATION.renewal.length"),
+        (_set("kinds.EXIT_BAN.warn_before", "7 days"), "kinds.EXIT_BAN.warn_before"),  # no end to warn of
+        (_set("kinds.EXIT_BAN.renewal", {"length": "1 month", "approver": "x"}), "kinds.EXIT_BAN.renewal"),
+        (_set("kinds.DETENTION.limit", None), "kinds.DETENTION.extensions"),  # nothing to extend
+    ],
+)
 def test_mistakes_name_the_file_and_the_key(data, key):
     with pytest.raises(MeasureRulesError) as e:
         parse_measure_rules(data, "local/measures.toml")

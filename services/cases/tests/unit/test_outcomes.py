@@ -1,4 +1,5 @@
 """Outcome vocabulary, validation and severity (domain.md §3-4)."""
+
 import pytest
 
 from kernel.errors import Validation
@@ -25,32 +26,48 @@ def gov(sanction, person="P-1"):
 
 
 def test_sanctions_are_listed_lightest_first():
-    assert PARTY_SANCTIONS == ("PARTY_WARNING", "PARTY_SERIOUS_WARNING", "PARTY_REMOVAL_FROM_POSTS",
-                               "PARTY_PROBATION", "PARTY_EXPULSION")
-    assert GOVERNMENT_SANCTIONS == ("GOVERNMENT_WARNING", "GOVERNMENT_DEMERIT", "GOVERNMENT_MAJOR_DEMERIT",
-                                    "GOVERNMENT_DEMOTION", "GOVERNMENT_REMOVAL", "GOVERNMENT_DISMISSAL")
+    assert PARTY_SANCTIONS == (
+        "PARTY_WARNING",
+        "PARTY_SERIOUS_WARNING",
+        "PARTY_REMOVAL_FROM_POSTS",
+        "PARTY_PROBATION",
+        "PARTY_EXPULSION",
+    )
+    assert GOVERNMENT_SANCTIONS == (
+        "GOVERNMENT_WARNING",
+        "GOVERNMENT_DEMERIT",
+        "GOVERNMENT_MAJOR_DEMERIT",
+        "GOVERNMENT_DEMOTION",
+        "GOVERNMENT_REMOVAL",
+        "GOVERNMENT_DISMISSAL",
+    )
 
 
 def test_valid_outcomes_come_back_cleaned():
     given = (Outcome("PARTY_SANCTION", " P-1 ", "PARTY_WARNING", " art. 1 ", " gifts "), Outcome("NO_SANCTION", "P-2"))
     assert validate_outcomes(given, SUBJECTS, "outcomes") == (
-        Outcome("PARTY_SANCTION", "P-1", "PARTY_WARNING", "art. 1", "gifts"), Outcome("NO_SANCTION", "P-2"))
+        Outcome("PARTY_SANCTION", "P-1", "PARTY_WARNING", "art. 1", "gifts"),
+        Outcome("NO_SANCTION", "P-2"),
+    )
 
 
-@pytest.mark.parametrize("outcomes,field", [
-    ((), "outcomes"),
-    ((Outcome("NO_SANCTION", "P-1"), Outcome("PARDON", "P-2")), "outcomes[1].kind"),
-    ((Outcome("NO_SANCTION", "P-3"),), "outcomes[0].person_id"),
-    ((Outcome("NO_SANCTION", " "),), "outcomes[0].person_id"),
-    ((Outcome("PARTY_SANCTION", "P-1", "", "art. 1"),), "outcomes[0].sanction"),
-    ((party("PARTY_WARNING"), Outcome("PARTY_SANCTION", "P-2", "GOVERNMENT_WARNING", "a")), "outcomes[1].sanction"),
-    ((Outcome("GOVERNMENT_SANCTION", "P-1", "PARTY_EXPULSION", "a"),), "outcomes[0].sanction"),
-    ((Outcome("LIGHT_HANDLING", "P-1", "PARTY_WARNING"),), "outcomes[0].sanction"),
-    ((Outcome("PARTY_SANCTION", "P-1", "PARTY_WARNING", " "),), "outcomes[0].article"),
-    ((Outcome("GOVERNMENT_SANCTION", "P-1", "GOVERNMENT_WARNING"),), "outcomes[0].article"),
-    ((Outcome("ACCOUNTABILITY", "P-1", detail="x" * 4001),), "outcomes[0].detail"),
-    ((party("PARTY_WARNING"), party("PARTY_EXPULSION")), "outcomes[1].kind"),     # one per family
-])
+@pytest.mark.parametrize(
+    "outcomes,field",
+    [
+        ((), "outcomes"),
+        ((Outcome("NO_SANCTION", "P-1"), Outcome("PARDON", "P-2")), "outcomes[1].kind"),
+        ((Outcome("NO_SANCTION", "P-3"),), "outcomes[0].person_id"),
+        ((Outcome("NO_SANCTION", " "),), "outcomes[0].person_id"),
+        ((Outcome("PARTY_SANCTION", "P-1", "", "art. 1"),), "outcomes[0].sanction"),
+        ((party("PARTY_WARNING"), Outcome("PARTY_SANCTION", "P-2", "GOVERNMENT_WARNING", "a")), "outcomes[1].sanction"),
+        ((Outcome("GOVERNMENT_SANCTION", "P-1", "PARTY_EXPULSION", "a"),), "outcomes[0].sanction"),
+        ((Outcome("LIGHT_HANDLING", "P-1", "PARTY_WARNING"),), "outcomes[0].sanction"),
+        ((Outcome("PARTY_SANCTION", "P-1", "PARTY_WARNING", " "),), "outcomes[0].article"),
+        ((Outcome("GOVERNMENT_SANCTION", "P-1", "GOVERNMENT_WARNING"),), "outcomes[0].article"),
+        ((Outcome("ACCOUNTABILITY", "P-1", detail="x" * 4001),), "outcomes[0].detail"),
+        ((party("PARTY_WARNING"), party("PARTY_EXPULSION")), "outcomes[1].kind"),  # one per family
+    ],
+)
 def test_bad_outcomes_name_the_field(outcomes, field):
     with pytest.raises(Validation) as e:
         validate_outcomes(outcomes, SUBJECTS, "outcomes")
@@ -69,21 +86,25 @@ def test_within_a_family_only_lighter_or_equal_is_not_heavier(family):
             assert not_heavier((make(before),), (make(after),)) == (j <= i), (before, after)
 
 
-@pytest.mark.parametrize("before,after,ok", [
-    ((party("PARTY_PROBATION"),), (), True),                                          # dropped
-    ((party("PARTY_PROBATION"),), (Outcome("NO_SANCTION", "P-1"),), True),
-    ((party("PARTY_WARNING"),), (party("PARTY_WARNING"), gov("GOVERNMENT_WARNING")), False),   # new family
-    ((gov("GOVERNMENT_DEMERIT"),), (gov("GOVERNMENT_DEMERIT"), party("PARTY_WARNING")), False),
-    ((party("PARTY_EXPULSION"),), (party("PARTY_WARNING", "P-2"),), False),          # new person
-    ((party("PARTY_WARNING"), gov("GOVERNMENT_DISMISSAL")), (gov("GOVERNMENT_WARNING"),), True),
-])
+@pytest.mark.parametrize(
+    "before,after,ok",
+    [
+        ((party("PARTY_PROBATION"),), (), True),  # dropped
+        ((party("PARTY_PROBATION"),), (Outcome("NO_SANCTION", "P-1"),), True),
+        ((party("PARTY_WARNING"),), (party("PARTY_WARNING"), gov("GOVERNMENT_WARNING")), False),  # new family
+        ((gov("GOVERNMENT_DEMERIT"),), (gov("GOVERNMENT_DEMERIT"), party("PARTY_WARNING")), False),
+        ((party("PARTY_EXPULSION"),), (party("PARTY_WARNING", "P-2"),), False),  # new person
+        ((party("PARTY_WARNING"), gov("GOVERNMENT_DISMISSAL")), (gov("GOVERNMENT_WARNING"),), True),
+    ],
+)
 def test_new_sanctions_are_heavier_dropped_ones_are_not(before, after, ok):
     assert not_heavier(before, after) is ok
 
 
 def test_the_refusal_names_the_field_and_says_what_got_heavier():
     assert heavier((party("PARTY_WARNING"),), (party("PARTY_PROBATION"),)) == [
-        "P-1 gets PARTY_PROBATION, heavier than PARTY_WARNING"]
+        "P-1 gets PARTY_PROBATION, heavier than PARTY_WARNING"
+    ]
     with pytest.raises(Validation) as e:
         check_not_heavier((), (gov("GOVERNMENT_WARNING", "P-2"),), "proposals")
     assert e.value.field == "proposals" and "P-2 gets GOVERNMENT_WARNING" in str(e.value)

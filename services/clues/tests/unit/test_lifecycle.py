@@ -1,4 +1,5 @@
 """The clue lifecycle of domain.md §2, table-driven: every command in every situation."""
+
 from datetime import datetime, timezone
 
 import pytest
@@ -33,17 +34,26 @@ def disposed(method):
 PLANNED = disposed("PRELIM_CHECK") + [ev.PrelimCheckPlanSubmitted(ID, "plan", ("a", "b"), False, "u-insp")]
 PLAN_OK = PLANNED + [ev.PrelimCheckPlanApproved(ID, "commission_head", "u-head")]
 REPORTED = PLAN_OK + [ev.PrelimCheckReported(ID, "findings", "FILE_CASE", "u-insp")]
-AWAITING = REPORTED + [ev.ReportApproved(ID, "FILE_CASE", "u-head"),
-                       ev.FilingProposed(ID, (SUBJECT,), "findings", "supervision_1", "CM-2026-0001", "u-insp")]
+AWAITING = REPORTED + [
+    ev.ReportApproved(ID, "FILE_CASE", "u-head"),
+    ev.FilingProposed(ID, (SUBJECT,), "findings", "supervision_1", "CM-2026-0001", "u-insp"),
+]
 
 SITUATIONS = {
-    "NONE": [], "RECEIVED": REG, "RECEIVED+proposed": PROPOSED,
+    "NONE": [],
+    "RECEIVED": REG,
+    "RECEIVED+proposed": PROPOSED,
     "FORWARDED": REG + [ev.ClueForwarded(ID, "procuratorate", "jurisdiction", "u-cm")],
     "REGISTERED": REGISTERED,
     "DISPOSAL_PROPOSED": REGISTERED + [ev.DisposalProposed(ID, "SHELVED", "why", "u-cm")],
-    "TALK_OR_LETTER": disposed("TALK_OR_LETTER"), "SHELVED": disposed("SHELVED"), "CLOSED": disposed("CLOSED"),
-    "PRELIM_CHECK": disposed("PRELIM_CHECK"), "PRELIM_CHECK+plan": PLANNED, "PRELIM_CHECK+plan approved": PLAN_OK,
-    "REPORTED": REPORTED, "AWAITING_FILING": AWAITING,
+    "TALK_OR_LETTER": disposed("TALK_OR_LETTER"),
+    "SHELVED": disposed("SHELVED"),
+    "CLOSED": disposed("CLOSED"),
+    "PRELIM_CHECK": disposed("PRELIM_CHECK"),
+    "PRELIM_CHECK+plan": PLANNED,
+    "PRELIM_CHECK+plan approved": PLAN_OK,
+    "REPORTED": REPORTED,
+    "AWAITING_FILING": AWAITING,
     "REPORTED after refused filing": AWAITING + [ev.ClueFilingRejected(ID, "insufficient")],
     "CASE_FILED": AWAITING + [ev.ClueCaseFiled(ID, "case-9", AT)],
 }
@@ -58,8 +68,10 @@ COMMANDS = {
     "approve disposal": (c.ApproveDisposal(ID, HEAD), {"DISPOSAL_PROPOSED"}),
     "reject disposal": (c.RejectDisposal(ID, "no", HEAD), {"DISPOSAL_PROPOSED"}),
     "conclude talk": (c.ConcludeTalkOrLetter(ID, "CLEARED", "cleared up", INSPECTOR), {"TALK_OR_LETTER"}),
-    "submit plan": (c.SubmitPrelimCheckPlan(ID, "plan", ("a", "b"), False, INSPECTOR),
-                    {"PRELIM_CHECK", "PRELIM_CHECK+plan"}),
+    "submit plan": (
+        c.SubmitPrelimCheckPlan(ID, "plan", ("a", "b"), False, INSPECTOR),
+        {"PRELIM_CHECK", "PRELIM_CHECK+plan"},
+    ),
     "approve plan": (c.ApprovePrelimCheckPlan(ID, HEAD), {"PRELIM_CHECK+plan"}),
     "report": (c.ReportPrelimCheck(ID, "findings", "CLOSE", INSPECTOR), {"PRELIM_CHECK+plan approved"}),
     "approve report": (c.ApproveReport(ID, HEAD), {"REPORTED"}),
@@ -69,11 +81,24 @@ COMMANDS = {
     "filing refused": (c.RecordFilingRejected(ID, "insufficient"), {"AWAITING_FILING"}),
     "reopen": (c.ReopenClue(ID, "new report", CASE_MANAGER), {"SHELVED"}),
     "read informant": (c.ReadInformant(ID, "verify the account", COMPLAINTS), set(SITUATIONS) - {"NONE"}),
-    "issue notice": (c.IssueSupervisionNotice(ID, "N-1", "", LATER, "DISPOSED", AT, CASE_MANAGER),
-                     {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "DISPOSAL_PROPOSED"}),
-    "escalate": (c.EscalateClue(ID, "supervision_2", "complex", HEAD),
-                 {"REGISTERED", "DISPOSAL_PROPOSED", "TALK_OR_LETTER", "SHELVED", "PRELIM_CHECK", "PRELIM_CHECK+plan",
-                  "PRELIM_CHECK+plan approved", "REPORTED", "REPORTED after refused filing"}),
+    "issue notice": (
+        c.IssueSupervisionNotice(ID, "N-1", "", LATER, "DISPOSED", AT, CASE_MANAGER),
+        {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "DISPOSAL_PROPOSED"},
+    ),
+    "escalate": (
+        c.EscalateClue(ID, "supervision_2", "complex", HEAD),
+        {
+            "REGISTERED",
+            "DISPOSAL_PROPOSED",
+            "TALK_OR_LETTER",
+            "SHELVED",
+            "PRELIM_CHECK",
+            "PRELIM_CHECK+plan",
+            "PRELIM_CHECK+plan approved",
+            "REPORTED",
+            "REPORTED after refused filing",
+        },
+    ),
 }
 
 
@@ -84,49 +109,77 @@ def test_every_command_in_every_situation(name, situation):
     when = spec.given(SITUATIONS[situation]).when(command)
     if situation in legal:
         assert when.run(), f"{name} in {situation} produced no event"
-        fold(SITUATIONS[situation] + when.run())      # and the events apply
+        fold(SITUATIONS[situation] + when.run())  # and the events apply
     else:
         err = when.raises(IllegalState)
         assert err.current_state.split(" ")[0] == fold(SITUATIONS[situation]).status
 
 
-@pytest.mark.parametrize("given,command,status", [
-    (REG, c.ForwardClue(ID, "court", "court's jurisdiction", CASE_MANAGER), "FORWARDED"),
-    (PROPOSED, c.ApproveRegistration(ID, HEAD), "REGISTERED"),
-    (PROPOSED, c.RejectRegistration(ID, "not ours", HEAD), "RECEIVED"),
-    *[(REGISTERED + [ev.DisposalProposed(ID, m, "why", "u-cm")], c.ApproveDisposal(ID, HEAD), m)
-      for m in ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")],
-    (REGISTERED + [ev.DisposalProposed(ID, "CLOSED", "why", "u-cm")], c.RejectDisposal(ID, "no", HEAD), "REGISTERED"),
-    *[(disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, o, "s", INSPECTOR), s)
-      for o, s in (("CLEARED", "CLOSED"), ("LIGHT_HANDLING", "CLOSED"), ("REPEAT", "TALK_OR_LETTER"),
-                   ("PRELIM_CHECK", "PRELIM_CHECK"))],
-    (PLAN_OK, c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR), "REPORTED"),
-    (REPORTED, c.ApproveReport(ID, HEAD), "AWAITING_FILING"),
-    (REPORTED, c.RejectReport(ID, "redo", HEAD), "PRELIM_CHECK"),
-    (PLAN_OK + [ev.PrelimCheckReported(ID, "f", "CLOSE", "u-insp")], c.ApproveReport(ID, HEAD), "CLOSED"),
-    (PLAN_OK + [ev.PrelimCheckReported(ID, "f", "TALK_OR_LETTER", "u-insp")], c.ApproveReport(ID, HEAD),
-     "TALK_OR_LETTER"),
-    (AWAITING, c.RecordCaseFiled(ID, "case-9", AT), "CASE_FILED"),
-    (AWAITING, c.RecordFilingRejected(ID, "weak"), "REPORTED"),
-    (disposed("SHELVED"), c.ReopenClue(ID, "new", CASE_MANAGER), "PRELIM_CHECK"),
-])
+@pytest.mark.parametrize(
+    "given,command,status",
+    [
+        (REG, c.ForwardClue(ID, "court", "court's jurisdiction", CASE_MANAGER), "FORWARDED"),
+        (PROPOSED, c.ApproveRegistration(ID, HEAD), "REGISTERED"),
+        (PROPOSED, c.RejectRegistration(ID, "not ours", HEAD), "RECEIVED"),
+        *[
+            (REGISTERED + [ev.DisposalProposed(ID, m, "why", "u-cm")], c.ApproveDisposal(ID, HEAD), m)
+            for m in ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
+        ],
+        (
+            REGISTERED + [ev.DisposalProposed(ID, "CLOSED", "why", "u-cm")],
+            c.RejectDisposal(ID, "no", HEAD),
+            "REGISTERED",
+        ),
+        *[
+            (disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, o, "s", INSPECTOR), s)
+            for o, s in (
+                ("CLEARED", "CLOSED"),
+                ("LIGHT_HANDLING", "CLOSED"),
+                ("REPEAT", "TALK_OR_LETTER"),
+                ("PRELIM_CHECK", "PRELIM_CHECK"),
+            )
+        ],
+        (PLAN_OK, c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR), "REPORTED"),
+        (REPORTED, c.ApproveReport(ID, HEAD), "AWAITING_FILING"),
+        (REPORTED, c.RejectReport(ID, "redo", HEAD), "PRELIM_CHECK"),
+        (PLAN_OK + [ev.PrelimCheckReported(ID, "f", "CLOSE", "u-insp")], c.ApproveReport(ID, HEAD), "CLOSED"),
+        (
+            PLAN_OK + [ev.PrelimCheckReported(ID, "f", "TALK_OR_LETTER", "u-insp")],
+            c.ApproveReport(ID, HEAD),
+            "TALK_OR_LETTER",
+        ),
+        (AWAITING, c.RecordCaseFiled(ID, "case-9", AT), "CASE_FILED"),
+        (AWAITING, c.RecordFilingRejected(ID, "weak"), "REPORTED"),
+        (disposed("SHELVED"), c.ReopenClue(ID, "new", CASE_MANAGER), "PRELIM_CHECK"),
+    ],
+)
 def test_each_transition_lands_in_its_state(given, command, status):
     assert fold(given + spec.given(given).when(command).run()).status == status
 
 
 def test_filing_proposal_carries_what_the_cases_service_needs():
-    out = spec.given(REPORTED).when(c.ApproveReport(ID, HEAD)).then([
-        ev.ReportApproved(ID, "FILE_CASE", "u-head"),
-        ev.FilingProposed(ID, (SUBJECT,), "findings", "supervision_1", "CM-2026-0001", "u-insp")])
+    out = (
+        spec.given(REPORTED)
+        .when(c.ApproveReport(ID, HEAD))
+        .then(
+            [
+                ev.ReportApproved(ID, "FILE_CASE", "u-head"),
+                ev.FilingProposed(ID, (SUBJECT,), "findings", "supervision_1", "CM-2026-0001", "u-insp"),
+            ]
+        )
+    )
     assert out[1].subjects[0].person_id == "P-1"
 
 
-@pytest.mark.parametrize("given,command", [
-    (PROPOSED, c.ApproveRegistration(ID, CASE_MANAGER)),
-    (REGISTERED + [ev.DisposalProposed(ID, "CLOSED", "why", "u-head")], c.ApproveDisposal(ID, HEAD)),
-    (REPORTED, c.ApproveReport(ID, INSPECTOR)),
-    (PLANNED, c.ApprovePrelimCheckPlan(ID, Principal("commission", "supervision_1", "commission_head", "u-insp"))),
-])
+@pytest.mark.parametrize(
+    "given,command",
+    [
+        (PROPOSED, c.ApproveRegistration(ID, CASE_MANAGER)),
+        (REGISTERED + [ev.DisposalProposed(ID, "CLOSED", "why", "u-head")], c.ApproveDisposal(ID, HEAD)),
+        (REPORTED, c.ApproveReport(ID, INSPECTOR)),
+        (PLANNED, c.ApprovePrelimCheckPlan(ID, Principal("commission", "supervision_1", "commission_head", "u-insp"))),
+    ],
+)
 def test_the_proposer_never_approves_their_own_proposal(given, command):
     spec.given(given).when(command).raises(Forbidden)
 
@@ -138,34 +191,47 @@ def test_a_plan_about_a_lower_committee_head_needs_the_party_committee_too():
     err = spec.given(head_ok).when(c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR)).raises(IllegalState)
     assert "party_committee_head" in str(err)
     both = head_ok + spec.given(head_ok).when(c.ApprovePrelimCheckPlan(ID, COMMITTEE)).run()
-    assert fold(both + spec.given(both).when(c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR)).run()).status == "REPORTED"
-    spec.given(PLANNED).when(c.ApprovePrelimCheckPlan(ID, COMMITTEE)).raises(Forbidden)   # not needed there
-    spec.given(head_ok).when(c.ApprovePrelimCheckPlan(ID, HEAD)).raises(IllegalState)    # twice
+    assert (
+        fold(both + spec.given(both).when(c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR)).run()).status == "REPORTED"
+    )
+    spec.given(PLANNED).when(c.ApprovePrelimCheckPlan(ID, COMMITTEE)).raises(Forbidden)  # not needed there
+    spec.given(head_ok).when(c.ApprovePrelimCheckPlan(ID, HEAD)).raises(IllegalState)  # twice
 
 
-@pytest.mark.parametrize("given,command,field", [
-    ([], c.RegisterClue(ID, "RUMOUR", (SUBJECT,), "x", AT, False, CASE_MANAGER), "source"),
-    ([], c.RegisterClue(ID, "PETITION", (), "x", AT, False, CASE_MANAGER), "subjects"),
-    ([], c.RegisterClue(ID, "PETITION", (ev.Subject(" ", "n"),), "x", AT, False, CASE_MANAGER), "subjects[0].person_id"),
-    ([], c.RegisterClue(ID, "PETITION", (ev.Subject("p", ""),), "x", AT, False, CASE_MANAGER), "subjects[0].name"),
-    ([], c.RegisterClue(ID, "PETITION", (ev.Subject("p", "n"), ev.Subject(" p", "m")), "x", AT, False, CASE_MANAGER),
-     "subjects[1].person_id"),
-    ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "  ", AT, False, CASE_MANAGER), "summary"),
-    ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "x" * 4001, AT, False, CASE_MANAGER), "summary"),
-    (REG, c.ForwardClue(ID, "", "why", CASE_MANAGER), "to_agency"),
-    (REG, c.ProposeRegistration(ID, "N-1", " ", CASE_MANAGER), "handling_office"),
-    (REGISTERED, c.ProposeDisposal(ID, "IGNORE", "why", CASE_MANAGER), "method"),
-    (disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, "MAYBE", "s", INSPECTOR), "outcome"),
-    (disposed("PRELIM_CHECK"), c.SubmitPrelimCheckPlan(ID, "plan", ("alone",), False, INSPECTOR), "team"),
-    (PLAN_OK, c.ReportPrelimCheck(ID, "f", "ARREST", INSPECTOR), "proposal"),
-])
+@pytest.mark.parametrize(
+    "given,command,field",
+    [
+        ([], c.RegisterClue(ID, "RUMOUR", (SUBJECT,), "x", AT, False, CASE_MANAGER), "source"),
+        ([], c.RegisterClue(ID, "PETITION", (), "x", AT, False, CASE_MANAGER), "subjects"),
+        (
+            [],
+            c.RegisterClue(ID, "PETITION", (ev.Subject(" ", "n"),), "x", AT, False, CASE_MANAGER),
+            "subjects[0].person_id",
+        ),
+        ([], c.RegisterClue(ID, "PETITION", (ev.Subject("p", ""),), "x", AT, False, CASE_MANAGER), "subjects[0].name"),
+        (
+            [],
+            c.RegisterClue(ID, "PETITION", (ev.Subject("p", "n"), ev.Subject(" p", "m")), "x", AT, False, CASE_MANAGER),
+            "subjects[1].person_id",
+        ),
+        ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "  ", AT, False, CASE_MANAGER), "summary"),
+        ([], c.RegisterClue(ID, "PETITION", (SUBJECT,), "x" * 4001, AT, False, CASE_MANAGER), "summary"),
+        (REG, c.ForwardClue(ID, "", "why", CASE_MANAGER), "to_agency"),
+        (REG, c.ProposeRegistration(ID, "N-1", " ", CASE_MANAGER), "handling_office"),
+        (REGISTERED, c.ProposeDisposal(ID, "IGNORE", "why", CASE_MANAGER), "method"),
+        (disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, "MAYBE", "s", INSPECTOR), "outcome"),
+        (disposed("PRELIM_CHECK"), c.SubmitPrelimCheckPlan(ID, "plan", ("alone",), False, INSPECTOR), "team"),
+        (PLAN_OK, c.ReportPrelimCheck(ID, "f", "ARREST", INSPECTOR), "proposal"),
+    ],
+)
 def test_bad_input_names_the_field(given, command, field):
     spec.given(given).when(command).raises(Validation, field=field)
 
 
 def test_reading_an_informant_is_recorded_and_needs_a_sealed_one_and_a_purpose():
     spec.given(REG).when(c.ReadInformant(ID, "verify", COMPLAINTS)).then(
-        [ev.InformantIdentityRead(ID, "u-complaints", "verify")])
+        [ev.InformantIdentityRead(ID, "u-complaints", "verify")]
+    )
     unsealed = [ev.ClueRegistered(ID, "AUDIT", (SUBJECT,), "x", "commission", "case_management", AT, False)]
     spec.given(unsealed).when(c.ReadInformant(ID, "verify", COMPLAINTS)).raises(IllegalState)
     spec.given(REG).when(c.ReadInformant(ID, " ", COMPLAINTS)).raises(Validation, field="purpose")
@@ -174,20 +240,23 @@ def test_reading_an_informant_is_recorded_and_needs_a_sealed_one_and_a_purpose()
 def test_a_supervision_notice_is_met_by_the_step_that_reaches_its_result():
     noticed = REGISTERED + [ev.SupervisionNoticeIssued(ID, "N-1", "supervision_1", LATER, "DISPOSED", "u-cm")]
     proposed = noticed + spec.given(noticed).when(c.ProposeDisposal(ID, "CLOSED", "why", CASE_MANAGER)).run()
-    assert fold(proposed).notices                       # proposing is not disposing
-    spec.given(proposed).when(c.ApproveDisposal(ID, HEAD)).then([
-        ev.DisposalApproved(ID, "CLOSED", "u-head"), ev.SupervisionNoticeSatisfied(ID, "N-1", "CLOSED")])
+    assert fold(proposed).notices  # proposing is not disposing
+    spec.given(proposed).when(c.ApproveDisposal(ID, HEAD)).then(
+        [ev.DisposalApproved(ID, "CLOSED", "u-head"), ev.SupervisionNoticeSatisfied(ID, "N-1", "CLOSED")]
+    )
     concluded = noticed[:-1] + [ev.SupervisionNoticeIssued(ID, "N-2", "supervision_1", LATER, "CONCLUDED", "u-cm")]
     talk = concluded + [ev.DisposalProposed(ID, "TALK_OR_LETTER", "w", "u-cm")]
     out = spec.given(talk).when(c.ApproveDisposal(ID, HEAD)).run()
-    assert [type(e) for e in out] == [ev.DisposalApproved]   # disposed, not yet concluded
+    assert [type(e) for e in out] == [ev.DisposalApproved]  # disposed, not yet concluded
 
 
 def test_a_notice_needs_a_due_date_ahead_and_escalation_a_new_office():
     spec.given(REGISTERED).when(c.IssueSupervisionNotice(ID, "N-1", "", AT, "DISPOSED", AT, CASE_MANAGER)).raises(
-        Validation, field="due_at")
+        Validation, field="due_at"
+    )
     spec.given(REGISTERED).when(c.IssueSupervisionNotice(ID, "N-1", "", LATER, "SOON", AT, CASE_MANAGER)).raises(
-        Validation, field="required")
+        Validation, field="required"
+    )
     spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_1", "x", HEAD)).raises(Validation, field="to_office")
     escalated = REGISTERED + spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", HEAD)).run()
     assert fold(escalated).handling_office == "supervision_2"
@@ -200,7 +269,8 @@ def test_a_timer_is_a_command_the_rules_judge():
     spec.given(REGISTERED).when(warn).then([ev.ClueWarningRaised(ID, "RED", "REGISTERED", "registered-1m", LATER)])
     spec.given(disposed("PRELIM_CHECK")).when(warn).then([])
     spec.given(REG + [ev.ClueForwarded(ID, "procuratorate", "jurisdiction", "u-cm")]).when(
-        c.RecordWarning(ID, "RED", "FORWARDED", "r", LATER)).then([])
+        c.RecordWarning(ID, "RED", "FORWARDED", "r", LATER)
+    ).then([])
     noticed = REGISTERED + [ev.SupervisionNoticeIssued(ID, "N-1", "supervision_1", LATER, "DISPOSED", "u-cm")]
     overdue = c.RecordNoticeOverdue(ID, "N-1", LATER)
     spec.given(noticed).when(overdue).then([ev.SupervisionNoticeOverdue(ID, "N-1", LATER)])

@@ -1,4 +1,5 @@
 """Every clue event survives domain -> protobuf bytes -> domain unchanged."""
+
 import pytest
 
 from clues.v1 import events_pb2
@@ -6,20 +7,48 @@ from services.clues.adapters import mapping
 from services.clues.domain import events as ev, reconciliation as rec
 from services.clues.tests.unit.test_lifecycle import AT, ID, SITUATIONS, SUBJECT
 
-SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {type(e): e for e in [
-    ev.RegistrationRejected(ID, "not ours", "u-head"), ev.DisposalRejected(ID, "no", "u-head"),
-    ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"), ev.ReportRejected(ID, "redo", "u-head"),
-    ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"), ev.ClueReopened(ID, "new report", "u-cm"),
-    ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
-    ev.ClueWarningRaised(ID, "YELLOW", "REGISTERED", "propose-disposal", AT),
-    ev.SupervisionNoticeIssued(ID, "N-2026-07", "resident_group_1", AT, "CONCLUDED", "u-cm"),
-    ev.SupervisionNoticeSatisfied(ID, "N-2026-07", "CLOSED"), ev.SupervisionNoticeOverdue(ID, "N-2026-07", AT),
-    ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-head"),
-    ev.ClueRegistered(ID, "SELF_DISCOVERED", (SUBJECT, ev.Subject("P-2", "Li Si")), "two", "commission",
-                      "case_management", AT, False, "2026 round 1", "YOUNG_RESERVE_CADRE"),
-    rec.OfficeLedgerReconciled("reconciliation-1", "resident_group_1", "2026-05", AT, "u-res", 3, 4, (
-        rec.Difference(ID, "case_management-2026-0001", rec.ASSIGNED_NOT_DISPOSED, "", "REGISTERED", "red"),
-        rec.Difference("", "RG1-17", rec.UNKNOWN_TO_CENTRAL, "CLOSED", "", "no such clue")))]}
+SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {
+    type(e): e
+    for e in [
+        ev.RegistrationRejected(ID, "not ours", "u-head"),
+        ev.DisposalRejected(ID, "no", "u-head"),
+        ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"),
+        ev.ReportRejected(ID, "redo", "u-head"),
+        ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"),
+        ev.ClueReopened(ID, "new report", "u-cm"),
+        ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
+        ev.ClueWarningRaised(ID, "YELLOW", "REGISTERED", "propose-disposal", AT),
+        ev.SupervisionNoticeIssued(ID, "N-2026-07", "resident_group_1", AT, "CONCLUDED", "u-cm"),
+        ev.SupervisionNoticeSatisfied(ID, "N-2026-07", "CLOSED"),
+        ev.SupervisionNoticeOverdue(ID, "N-2026-07", AT),
+        ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-head"),
+        ev.ClueRegistered(
+            ID,
+            "SELF_DISCOVERED",
+            (SUBJECT, ev.Subject("P-2", "Li Si")),
+            "two",
+            "commission",
+            "case_management",
+            AT,
+            False,
+            "2026 round 1",
+            "YOUNG_RESERVE_CADRE",
+        ),
+        rec.OfficeLedgerReconciled(
+            "reconciliation-1",
+            "resident_group_1",
+            "2026-05",
+            AT,
+            "u-res",
+            3,
+            4,
+            (
+                rec.Difference(ID, "case_management-2026-0001", rec.ASSIGNED_NOT_DISPOSED, "", "REGISTERED", "red"),
+                rec.Difference("", "RG1-17", rec.UNKNOWN_TO_CENTRAL, "CLOSED", "", "no such clue"),
+            ),
+        ),
+    ]
+}
 
 
 def test_samples_cover_every_event_type():

@@ -1,4 +1,5 @@
 """Stage deadlines and three-colour warnings under both shipped schemes (working days included)."""
+
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -22,25 +23,51 @@ def T(status, since, received=None, version=3):
     return Timeline(status, at(since), version, at(received or since))
 
 
-@pytest.mark.parametrize("scheme,t,now,expected,deadline", [
-    # received Thursday 30 April before Labour Day: 5 working days end Monday 11 May
-    (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-08 12:00", GREEN, "2026-05-11 09:00"),
-    (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-09 09:00", YELLOW, "2026-05-11 09:00"),
-    (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-11 09:00", RED, "2026-05-11 09:00"),
-    # registered 6 May: disposal due in 15 days (21 May), yellow 3 days before
-    (DEADLINE, T("REGISTERED", "2026-05-06 10:00", "2026-05-04 10:00"), "2026-05-17 10:00", GREEN, "2026-05-21 10:00"),
-    (DEADLINE, T("REGISTERED", "2026-05-06 10:00", "2026-05-04 10:00"), "2026-05-18 10:00", YELLOW, "2026-05-21 10:00"),
-    # left undisposed: the receipt rule turns it yellow at 1 month even in a fresh stage
-    (DEADLINE, T("DISPOSAL_PROPOSED", "2026-06-03 10:00", "2026-05-04 10:00"), "2026-06-04 10:00", YELLOW,
-     "2026-06-10 10:00"),   # approval due 5 working days after Wednesday 3 June
-    (DEADLINE, T("REGISTERED", "2026-06-20 10:00", "2026-05-04 10:00"), "2026-07-04 10:00", RED, "2026-07-04 10:00"),
-    # stage scheme: preliminary check yellow at 3 months, red at 6
-    (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-04-09 09:00", GREEN, "2026-07-10 09:00"),
-    (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-04-10 09:00", YELLOW, "2026-07-10 09:00"),
-    (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-07-10 09:00", RED, "2026-07-10 09:00"),
-    (STAGE, T("TALK_OR_LETTER", "2026-11-30 09:00"), "2027-01-30 09:00", YELLOW, "2027-02-28 09:00"),
-    (STAGE, T("SHELVED", "2026-01-10 09:00"), "2027-01-10 09:00", GREEN, None),   # no rule watches it
-])
+@pytest.mark.parametrize(
+    "scheme,t,now,expected,deadline",
+    [
+        # received Thursday 30 April before Labour Day: 5 working days end Monday 11 May
+        (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-08 12:00", GREEN, "2026-05-11 09:00"),
+        (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-09 09:00", YELLOW, "2026-05-11 09:00"),
+        (DEADLINE, T("RECEIVED", "2026-04-30 09:00"), "2026-05-11 09:00", RED, "2026-05-11 09:00"),
+        # registered 6 May: disposal due in 15 days (21 May), yellow 3 days before
+        (
+            DEADLINE,
+            T("REGISTERED", "2026-05-06 10:00", "2026-05-04 10:00"),
+            "2026-05-17 10:00",
+            GREEN,
+            "2026-05-21 10:00",
+        ),
+        (
+            DEADLINE,
+            T("REGISTERED", "2026-05-06 10:00", "2026-05-04 10:00"),
+            "2026-05-18 10:00",
+            YELLOW,
+            "2026-05-21 10:00",
+        ),
+        # left undisposed: the receipt rule turns it yellow at 1 month even in a fresh stage
+        (
+            DEADLINE,
+            T("DISPOSAL_PROPOSED", "2026-06-03 10:00", "2026-05-04 10:00"),
+            "2026-06-04 10:00",
+            YELLOW,
+            "2026-06-10 10:00",
+        ),  # approval due 5 working days after Wednesday 3 June
+        (
+            DEADLINE,
+            T("REGISTERED", "2026-06-20 10:00", "2026-05-04 10:00"),
+            "2026-07-04 10:00",
+            RED,
+            "2026-07-04 10:00",
+        ),
+        # stage scheme: preliminary check yellow at 3 months, red at 6
+        (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-04-09 09:00", GREEN, "2026-07-10 09:00"),
+        (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-04-10 09:00", YELLOW, "2026-07-10 09:00"),
+        (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-07-10 09:00", RED, "2026-07-10 09:00"),
+        (STAGE, T("TALK_OR_LETTER", "2026-11-30 09:00"), "2027-01-30 09:00", YELLOW, "2027-02-28 09:00"),
+        (STAGE, T("SHELVED", "2026-01-10 09:00"), "2027-01-10 09:00", GREEN, None),  # no rule watches it
+    ],
+)
 def test_colour_and_deadline(scheme, t, now, expected, deadline):
     w = colour(scheme, t, at(now), CAL)
     assert (w.colour, w.deadline) == (expected, at(deadline) if deadline else None)
@@ -48,8 +75,12 @@ def test_colour_and_deadline(scheme, t, now, expected, deadline):
 
 def test_marks_are_keyed_by_stage_entry_or_receipt():
     keys = {m.key for m in marks(DEADLINE, T("REGISTERED", "2026-05-06 10:00", "2026-05-04 10:00", 3), CAL)}
-    assert keys == {"propose-disposal:v3:RED", "propose-disposal:v3:YELLOW", "undisposed:receipt:RED",
-                    "undisposed:receipt:YELLOW"}
+    assert keys == {
+        "propose-disposal:v3:RED",
+        "propose-disposal:v3:YELLOW",
+        "undisposed:receipt:RED",
+        "undisposed:receipt:YELLOW",
+    }
 
 
 def test_timeline_knows_when_the_current_stage_began():
@@ -58,18 +89,31 @@ def test_timeline_knows_when_the_current_stage_began():
     assert (t.status, t.stage_since, t.stage_version, t.received_at) == ("REGISTERED", times[2], 3, times[0])
 
 
-@pytest.mark.parametrize("text,expected", [("5 working days", Duration(5, "working_days")), ("1 day", Duration(1, "days")),
-                                           ("3 months", Duration(3, "months")), ("1 month", Duration(1, "months"))])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("5 working days", Duration(5, "working_days")),
+        ("1 day", Duration(1, "days")),
+        ("3 months", Duration(3, "months")),
+        ("1 month", Duration(1, "months")),
+    ],
+)
 def test_durations(text, expected):
     assert Duration.parse(text) == expected
 
 
-@pytest.mark.parametrize("rule,named", [
-    ({"name": "x", "stages": ["LIMBO"], "from": "stage", "red": "1 day"}, "stages"),
-    ({"name": "x", "stages": ["RECEIVED"], "from": "when", "red": "1 day"}, "from"),
-    ({"name": "x", "stages": ["RECEIVED"], "from": "stage", "red": "soon"}, "soon"),
-    ({"name": "x", "stages": ["RECEIVED"], "from": "stage", "red": "3 days", "yellow_before_red": "1 month"}, "calendar"),
-])
+@pytest.mark.parametrize(
+    "rule,named",
+    [
+        ({"name": "x", "stages": ["LIMBO"], "from": "stage", "red": "1 day"}, "stages"),
+        ({"name": "x", "stages": ["RECEIVED"], "from": "when", "red": "1 day"}, "from"),
+        ({"name": "x", "stages": ["RECEIVED"], "from": "stage", "red": "soon"}, "soon"),
+        (
+            {"name": "x", "stages": ["RECEIVED"], "from": "stage", "red": "3 days", "yellow_before_red": "1 month"},
+            "calendar",
+        ),
+    ],
+)
 def test_bad_rules_are_named(rule, named):
     with pytest.raises(SchemeError, match=r"schemes\.s\.rules\[0\]") as err:
         parse_schemes({"schemes": {"s": {"rules": [rule]}}}, "w.toml")
