@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token install run test test-unit test-integration test-e2e test-faults proto proto-check lint-proto bench bench-ledger clean
+.PHONY: token install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -28,6 +28,16 @@ install: $(STAMP) node_modules/.bin/buf
 proto: $(STAMP)
 	$(PY) -m tools.gen_proto
 
+## Lint and format check of the Python tree (ruff, pinned; configuration in ruff.toml).
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## Rewrite the tree in ruff's format and apply its safe fixes.
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 lint-proto: node_modules/.bin/buf
 	cd proto && ../node_modules/.bin/buf lint
 
@@ -40,7 +50,7 @@ token: $(STAMP)
 	$(PY) -m kernel.tokens_cli $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
-test: install lint-proto
+test: install lint-proto lint
 	$(PYTEST) -q
 
 test-unit: $(STAMP)
