@@ -83,7 +83,7 @@ class CaseAggregate(Aggregate[Case]):
         case_id = state.opened.case_id
         due = state.trial_review_due if state.status == "UNDER_TRIAL_REVIEW" else None
         wanted = (
-            {f"review:{case_id}:{due.isoformat()}": (due, self.codec.to_pb(ev.TrialReviewOverdue(case_id, due)))}
+            {f"review:{case_id}:{m.utc_key(due)}": (due, self.codec.to_pb(ev.TrialReviewOverdue(case_id, due)))}
             if due
             else {}
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from kernel.calendar import plus_months
@@ -361,6 +361,12 @@ def notice_due(state: Measure, rules: MeasureRules) -> datetime | None:
     return within.after(state.starts_at) if within else None
 
 
+def utc_key(at: datetime) -> str:
+    """An instant as a timer key: the same text for the same instant, whatever zone it came in
+    (a time zone in the key renamed the timers when an approval's +08:00 end was read back in UTC)."""
+    return at.astimezone(timezone.utc).isoformat()
+
+
 def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime, object]]:
     """The timers an active measure needs: key -> (fire at, event to raise). The expiry keys name the
     end they watch, so an extension's new end is a new timer and the old ones are cancelled."""
@@ -368,7 +374,7 @@ def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime,
         return {}
     mid, out = state.requested.measure_id, {}
     if state.ends_at is not None:
-        end_key = f"{mid}:{state.ends_at.isoformat()}"
+        end_key = f"{mid}:{utc_key(state.ends_at)}"
         lead = rules.of(state.requested.kind).warn_before
         if lead:
             out[f"expiring:{end_key}"] = (lead.before(state.ends_at), ev.MeasureExpiring(mid, state.ends_at))

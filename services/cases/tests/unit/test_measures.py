@@ -349,7 +349,7 @@ HALF_DAY = AT + timedelta(hours=12)
 
 
 def _keys(end):
-    return f"expiring:{ID}:{end.isoformat()}", f"expired:{ID}:{end.isoformat()}"
+    return f"expiring:{ID}:{m.utc_key(end)}", f"expired:{ID}:{m.utc_key(end)}"
 
 
 @pytest.mark.parametrize(
@@ -511,3 +511,10 @@ def test_a_refusal_records_who_refused_and_in_which_role():
     spec.given(requested()).when(m.RefuseMeasure(ID, "not proportionate", SUPERIOR)).then(
         [ev.MeasureRefused(ID, "not proportionate", SUPERIOR.user, SUPERIOR.role)]
     )
+
+
+def test_timer_keys_name_the_instant_not_the_zone_it_came_in():
+    from zoneinfo import ZoneInfo
+
+    end = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
+    assert m.utc_key(end) == m.utc_key(end.astimezone(ZoneInfo("Asia/Shanghai"))) == "2026-06-01T09:00:00+00:00"
