@@ -43,11 +43,11 @@ lint-proto: node_modules/.bin/buf
 
 ## Start embedded PostgreSQL, the embedded broker and all four services; Ctrl-C stops all.
 run: install
-	$(PY) -m kernel.runner $(ARGS)
+	$(PY) -m kernel.runtime.runner $(ARGS)
 
 ## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
 token: $(STAMP)
-	$(PY) -m kernel.tokens_cli $(ARGS)
+	$(PY) -m kernel.edge.tokens_cli $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
 test: install lint-proto lint

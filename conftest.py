@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kernel.clock import FixedClock
-from kernel.embedded import EmbeddedBroker, EmbeddedPostgres
-from kernel.store import EventStore, create_pool
+from kernel.domain.clock import FixedClock
+from kernel.eventstore.store import EventStore, create_pool
+from kernel.runtime.embedded import EmbeddedBroker, EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parent
 

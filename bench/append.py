@@ -30,9 +30,9 @@ import uuid
 from urllib.parse import urlparse
 
 from bench.common import AT, new_event, postgres, say
-from kernel import envelope as env_mod
-from kernel.clock import SystemClock
-from kernel.store import EventStore, create_pool
+from kernel.domain.clock import SystemClock
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.store import EventStore, create_pool
 
 BATCH = 100
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from clues.v1 import events_pb2
 from common.v1 import identity_pb2
-from kernel.envelope import NewEvent
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.eventstore.envelope import NewEvent
 
 BY = Principal("commission", "case_management", "case_manager", "u-bench")
 AT = datetime(2026, 5, 6, 9, 0, tzinfo=timezone.utc)
@@ -54,7 +54,7 @@ def postgres(url: str):
     if url:
         yield url
         return
-    from kernel.embedded import EmbeddedPostgres
+    from kernel.runtime.embedded import EmbeddedPostgres
 
     pg = EmbeddedPostgres(Path(tempfile.mkdtemp(prefix="bench-pg-"))).start()
     say(f"embedded PostgreSQL at {pg.url}")

@@ -32,11 +32,11 @@ import uuid
 from dataclasses import replace
 
 from bench.common import AT, new_event, postgres, say
-from kernel import envelope as env_mod
-from kernel.clock import SystemClock
-from kernel.envelope import Link
-from kernel.inbox import Source
-from kernel.store import EventStore, create_pool
+from kernel.domain.clock import SystemClock
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.envelope import Link
+from kernel.eventstore.store import EventStore, create_pool
+from kernel.messaging.inbox import Source
 from services.audit.app import projections
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.proofs import Proofs

@@ -1,7 +1,7 @@
 """Hypothesis strategies drawn from the request contract: the `(common.v1.rule)` of every field.
 
 Written from the rules as `proto/common/v1/rules.proto` states them to partners, not from the
-validator (`kernel.contract`), so a test can hold each against the other:
+validator (`kernel.edge.contract`), so a test can hold each against the other:
 
 * `valid_message(descriptor, frame)`: requests every rule accepts: required fields present and
   not blank, text within its length and free of control characters and bidi overrides (but full
@@ -37,8 +37,8 @@ from google.protobuf.message_factory import GetMessageClass
 from hypothesis import strategies as st
 
 from common.v1 import rules_pb2
-from kernel.catalogue import Catalogue
-from kernel.contract import Limits
+from kernel.edge.catalogue import Catalogue
+from kernel.edge.contract import Limits
 
 TIMESTAMP = "google.protobuf.Timestamp"
 F = rules_pb2.IdFormat

@@ -19,7 +19,7 @@ SERVICERS = {
     "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
-    "control.v1.ControlService": "kernel.control.ControlServicer",
+    "control.v1.ControlService": "kernel.edge.control.ControlServicer",
 }
 
 

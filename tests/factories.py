@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from google.protobuf import timestamp_pb2
 
 from clues.v1 import events_pb2
-from kernel import tokens
-from kernel.envelope import NewEvent
-from kernel.principal import Principal
-from kernel.settings import ServiceSettings
+from kernel.domain.principal import Principal
+from kernel.edge import tokens
+from kernel.eventstore.envelope import NewEvent
+from kernel.runtime.settings import ServiceSettings
 
 ALICE = Principal("commission", "case_management", "case_manager", "u-alice")
 OPERATOR = Principal("commission", "platform_operations", "platform_operator", "u-ops")

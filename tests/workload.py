@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from kernel.errors import Concurrency
-from kernel.store import EventStore, StoredEvent, UnitOfWork
+from kernel.domain.errors import Concurrency
+from kernel.eventstore.store import EventStore, StoredEvent, UnitOfWork
 from tests.factories import clue_event
 
 

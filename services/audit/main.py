@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audit.v1 import service_pb2, service_pb2_grpc
-from kernel.consumer import Consumer
-from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, env_path, env_text, extend, from_env
-from kernel.tokens import load_or_create_private_key
+from kernel.edge.tokens import load_or_create_private_key
+from kernel.messaging.consumer import Consumer
+from kernel.runtime.service import ServiceHost, Wiring, serve
+from kernel.runtime.settings import ServiceSettings, env_path, env_text, extend, from_env
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.proofs import Proofs

@@ -2,7 +2,7 @@
 stored hash: leaves that fail are tampering, never rebuilt from (locate it with
 python -m services.audit.verify).
 
-The audit service's projections for `python -m kernel.rebuild --service audit`, which the older
+The audit service's projections for `python -m kernel.eventstore.rebuild --service audit`, which the older
 name runs too:
 
     python -m services.audit.rebuild --database-url postgresql://… [--schema audit] [--check]
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from kernel import rebuild
-from services.audit.app.projections import MIGRATIONS, PROJECTIONS  # noqa: F401 - what kernel.rebuild reads
+from kernel.eventstore import rebuild
+from services.audit.app.projections import MIGRATIONS, PROJECTIONS  # noqa: F401 - what kernel.eventstore.rebuild reads
 
 
 def projections(env) -> tuple:

@@ -42,9 +42,9 @@ from urllib.parse import urlsplit
 import asyncpg
 from tqdm import tqdm
 
-from kernel import store
-from kernel.platform import load_platform, platform_file
-from kernel.store import is_store_down
+from kernel.eventstore import store
+from kernel.eventstore.store import is_store_down
+from kernel.runtime.platform import load_platform, platform_file
 from services.audit.domain.reconciliation import MISSING, Entry, Finding, Reconciliation, producer_of_topic
 
 CHUNK = 10_000

@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernel import store
+from kernel.eventstore import store
 from services.audit.domain.checkpoint import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import CompactRange, leaf_hash
 from services.audit.domain.tamper import Finding, StoredLeaf, locate
@@ -164,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _default_verifier(origin: str | None) -> NoteVerifier:
-    from kernel.tokens import load_private_key
+    from kernel.edge.tokens import load_private_key
     from services.audit.domain.checkpoint import NoteSigner
     from services.audit.main import DEFAULT_ORIGIN, KEY_FILE
 

@@ -17,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from kernel.envelope import parse, principal_of
+from kernel.eventstore.envelope import parse, principal_of
 from services.audit.domain.checkpoint import NoteError, NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import ProofError, leaf_hash, verify_inclusion
 

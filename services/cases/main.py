@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cases.v1 import service_pb2, service_pb2_grpc
-from kernel.consumer import Consumer
-from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, env_path, extend, from_env
+from kernel.messaging.consumer import Consumer
+from kernel.runtime.service import ServiceHost, Wiring, serve
+from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.app import measure_ledger

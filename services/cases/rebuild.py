@@ -2,7 +2,7 @@
 folded as its commands fold them, under the measure rules the service reads
 (CASES_MEASURE_RULES_FILE).
 
-The cases service's projections for `python -m kernel.rebuild --service cases`, which
+The cases service's projections for `python -m kernel.eventstore.rebuild --service cases`, which
 `python -m services.cases.rebuild [--check] …` runs too.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import sys
 
-from kernel import rebuild
-from kernel.projections import Fold
-from kernel.settings import env_path
+from kernel.eventstore import rebuild
+from kernel.eventstore.projections import Fold
+from kernel.runtime.settings import env_path
 from services.cases.adapters.mapping import CODEC
 from services.cases.app import measure_ledger
 from services.cases.app.case import MeasureAggregate

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clues.v1 import service_pb2, service_pb2_grpc
-from kernel.consumer import Consumer
-from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, env_path, env_text, extend, from_env
+from kernel.messaging.consumer import Consumer
+from kernel.runtime.service import ServiceHost, Wiring, serve
+from kernel.runtime.settings import ServiceSettings, env_path, env_text, extend, from_env
 from services.clues.adapters import mapping, translators
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key

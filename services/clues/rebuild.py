@@ -1,7 +1,7 @@
 """The clue ledger (ledger), every office that held each clue (holders) and the supervision notices
 (notices), from each clue's stream folded as its commands fold it.
 
-The clues service's projections for `python -m kernel.rebuild --service clues`, which
+The clues service's projections for `python -m kernel.eventstore.rebuild --service clues`, which
 `python -m services.clues.rebuild [--check] …` runs too.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from kernel import rebuild
-from kernel.projections import Fold
+from kernel.eventstore import rebuild
+from kernel.eventstore.projections import Fold
 from services.clues.adapters.mapping import CODEC
 from services.clues.app import ledger
 from services.clues.app.clue import ClueAggregate

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 
-from kernel.service import ServiceHost, Wiring, serve
-from kernel.settings import ServiceSettings, from_env
+from kernel.runtime.service import ServiceHost, Wiring, serve
+from kernel.runtime.settings import ServiceSettings, from_env
 
 
 def build(settings: ServiceSettings) -> ServiceHost[None]:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from kernel.embedded import EmbeddedBroker
+from kernel.runtime.embedded import EmbeddedBroker
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import clue_event, service_settings

@@ -16,8 +16,8 @@ import pytest
 from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2, recording_pb2
-from kernel.inbox import Source
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.messaging.inbox import Source
 from services.audit.main import build as build_audit
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
@@ -81,7 +81,7 @@ async def proposal_of(clues, clue_id) -> str:
 
 
 def ts(at: datetime):
-    from kernel.mapping import timestamp
+    from kernel.edge.mapping import timestamp
 
     return timestamp(at)
 

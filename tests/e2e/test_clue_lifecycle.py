@@ -14,9 +14,9 @@ from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from cases.v1 import events_pb2 as cases_pb2
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel import envelope as env_mod
-from kernel.envelope import Link, NewEvent
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.envelope import Link, NewEvent
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import ALICE, call_metadata, service_settings, ts

@@ -12,8 +12,8 @@ import pytest
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel.envelope import parse, unpack
-from kernel.ids import timer_stream_id
+from kernel.domain.ids import timer_stream_id
+from kernel.eventstore.envelope import parse, unpack
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.factories import OPERATOR, call_metadata, service_settings, ts

@@ -12,7 +12,7 @@ from grpc_status import rpc_status
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel.grpc_server import RULE_BROKEN
+from kernel.edge.grpc_server import RULE_BROKEN
 from services.clues.main import build as build_clues
 from tests.factories import OPERATOR, call_metadata, service_settings, ts
 

@@ -38,9 +38,9 @@ from hypothesis import HealthCheck, Phase, example, given, settings, strategies 
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel.contract import Limits, rules_of
-from kernel.envelope import instant, parse, unpack
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.edge.contract import Limits, rules_of
+from kernel.eventstore.envelope import instant, parse, unpack
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import ALICE, call_metadata, service_settings

@@ -20,7 +20,7 @@ principal whose role the catalogue allows for the RPC's operation, so it reaches
   REQUEST_FIELD_RULE; the domain may still refuse them: NOT_FOUND, FAILED_PRECONDITION...), never
   INTERNAL, UNKNOWN or past their deadline, and most RPCs answer something other than
   INVALID_ARGUMENT (a validator refusing everything fails).
-* In-process, cheaply and with more examples: the validator (`kernel.contract.Contract`) accepts
+* In-process, cheaply and with more examples: the validator (`kernel.edge.contract.Contract`) accepts
   every valid request drawn and refuses every hostile one, naming a field that was broken.
 
 Examples are derandomised: the same requests every run. FUZZ_EXAMPLES (default 8) is the number of
@@ -50,13 +50,13 @@ from cases.v1 import events_pb2 as case_events, service_pb2 as cases_pb2
 from clues.v1 import events_pb2 as clue_events, service_pb2 as clues_pb2
 from common.v1 import identity_pb2
 from control.v1 import control_pb2
-from kernel import catalogue as catalogue_mod
-from kernel.clock import SystemClock
-from kernel.contract import Contract, Limits
-from kernel.control import ControlServicer
-from kernel.errors import RuleBroken
-from kernel.principal import Principal
-from kernel.tokens import TokenSigner, load_or_create_private_key
+from kernel.domain.clock import SystemClock
+from kernel.domain.errors import RuleBroken
+from kernel.domain.principal import Principal
+from kernel.edge import catalogue as catalogue_mod
+from kernel.edge.contract import Contract, Limits
+from kernel.edge.control import ControlServicer
+from kernel.edge.tokens import TokenSigner, load_or_create_private_key
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer

@@ -13,8 +13,8 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import ProtoRe
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel.principal import Principal
-from kernel.tokens import TokenSigner, load_or_create_private_key
+from kernel.domain.principal import Principal
+from kernel.edge.tokens import TokenSigner, load_or_create_private_key
 from services.audit.main import build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
@@ -181,8 +181,8 @@ async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
     """A deadline timer in the running clues service fires once the test moves its clock past it,
     and the timer's event travels like any other: store -> relay -> Kafka -> audit."""
     from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
-    from kernel import timers
-    from kernel.ids import timer_stream_id
+    from kernel.domain.ids import timer_stream_id
+    from kernel.eventstore import timers
 
     clues, audit = platform["clues"], platform["audit"]
     clue = f"clue-{uuid.uuid4()}"

@@ -16,8 +16,8 @@ from google.protobuf import descriptor_pool, message_factory, text_format
 from cases.v1 import events_pb2 as cases_pb2
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2
-from kernel import envelope as env_mod
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.eventstore import envelope as env_mod
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, Client, audit_history, publish_from_cases, to_report, wait_state

@@ -10,9 +10,9 @@ import pytest
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
 from clues.v1 import events_pb2 as ev_pb2
 from common.v1 import identity_pb2
-from kernel.envelope import parse
-from kernel.principal import Principal
-from kernel.settings import extend
+from kernel.domain.principal import Principal
+from kernel.eventstore.envelope import parse
+from kernel.runtime.settings import extend
 from services.audit.domain import merkle
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
 from services.audit.main import AuditSettings, build as build_audit

@@ -11,8 +11,8 @@ from aiokafka import AIOKafkaProducer
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel.commands import CommandContext
-from kernel.envelope import unpack
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import unpack
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import ALICE, call_metadata, service_settings

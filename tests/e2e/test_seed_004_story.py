@@ -19,9 +19,9 @@ import pytest
 
 from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2
-from kernel.envelope import parse, unpack
-from kernel.ids import timer_stream_id
-from kernel.principal import Principal
+from kernel.domain.ids import timer_stream_id
+from kernel.domain.principal import Principal
+from kernel.eventstore.envelope import parse, unpack
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, audit_history

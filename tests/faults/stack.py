@@ -22,8 +22,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel import tokens
-from kernel.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+from kernel.edge import tokens
+from kernel.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 from services.audit.domain.merkle import leaf_hash, root_of
 from tests.factories import OPERATOR, call_metadata, service_settings
 
@@ -91,7 +91,7 @@ class Stack:
             self.stop(service)
         self.broker.stop()
         self.pg.stop()
-        shutil.rmtree(self.pg.data_dir, ignore_errors=True)  # it may live outside tmp (see kernel.embedded)
+        shutil.rmtree(self.pg.data_dir, ignore_errors=True)  # it may live outside tmp (see kernel.runtime.embedded)
 
     def log(self, service: str) -> str:
         return (self.tmp / f"{service}.log").read_text(errors="replace")

@@ -23,8 +23,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel.embedded import free_port
-from kernel.platform import load_platform
+from kernel.runtime.embedded import free_port
+from kernel.runtime.platform import load_platform
 from tests.factories import call_metadata, service_settings
 
 SERVICES = load_platform().names
@@ -57,7 +57,7 @@ class Runner:
                 [
                     sys.executable,
                     "-m",
-                    "kernel.runner",
+                    "kernel.runtime.runner",
                     "--data-dir",
                     str(self.data),
                     "--pg-port",

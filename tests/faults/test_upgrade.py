@@ -47,11 +47,11 @@ from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as 
 from clues.v1 import events_pb2 as ev, service_pb2 as pb, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2, recording_pb2
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel import tokens
-from kernel.embedded import free_port
-from kernel.envelope import parse, unpack
-from kernel.ids import timer_stream_id
-from kernel.principal import Principal
+from kernel.domain.ids import timer_stream_id
+from kernel.domain.principal import Principal
+from kernel.edge import tokens
+from kernel.eventstore.envelope import parse, unpack
+from kernel.runtime.embedded import free_port
 from services.audit.domain.merkle import leaf_hash, root_of
 from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, ts
 
@@ -328,7 +328,7 @@ class Data:
 
 def expected_migrations() -> dict[str, dict[str, int]]:
     """Each service's components at the numbers the current code knows."""
-    from kernel.service import KERNEL_MIGRATIONS
+    from kernel.runtime.service import KERNEL_MIGRATIONS
     from services.audit.main import MIGRATIONS as AUDIT
     from services.cases.main import MIGRATIONS as CASES
     from services.clues.main import MIGRATIONS as CLUES
@@ -809,6 +809,4 @@ def rebuilt_equal(env: dict, schemas: dict[str, str], when: str) -> None:
 def rebuild_commands(schemas: dict[str, str]) -> list[list[str]]:
     """The projection rebuilds this code has, in their compare-only mode (each service's schema
     comes from the environment, <SERVICE>_DATABASE_SCHEMA, as the service reads it)."""
-    if (ROOT / "kernel" / "rebuild.py").exists():
-        return [["kernel.rebuild", "--service", s, "--check", "--quiet"] for s in SERVICES]
-    return [["services.audit.rebuild", "--check", "--quiet", "--schema", schemas["audit"]]]
+    return [["kernel.eventstore.rebuild", "--service", s, "--check", "--quiet"] for s in SERVICES]

@@ -2,7 +2,7 @@
 data folder made by that version holds, for `test_migrations` to adopt. Never edit to match
 today's migrations; that is the point."""
 
-# kernel/store.py SCHEMA_SQL
+# kernel/eventstore/store.py SCHEMA_SQL
 STORE = """
 CREATE TABLE IF NOT EXISTS {s}.events (
     position   bigint GENERATED ALWAYS AS IDENTITY,  -- unique by construction; no index to pay for
@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS {s}.relay_cursor (
     published  bigint NOT NULL DEFAULT 0,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
--- events published up to the cursor in this epoch (kernel.watermarks_pub); NULL until the relay
+-- events published up to the cursor in this epoch (kernel.messaging.watermarks_pub); NULL until the relay
 -- counts them once, for a deployment that had a cursor before watermarks
 ALTER TABLE {s}.relay_cursor ADD COLUMN IF NOT EXISTS through_count bigint;
 CREATE TABLE IF NOT EXISTS {s}.inbox (
@@ -52,7 +52,7 @@ CREATE TABLE IF NOT EXISTS {s}.inbox_held (
 );
 """
 
-# kernel/commands.py REQUESTS_SQL
+# kernel/eventstore/commands.py REQUESTS_SQL
 REQUESTS = """
 CREATE TABLE IF NOT EXISTS {s}.requests (
     request_id  text PRIMARY KEY,
@@ -63,7 +63,7 @@ CREATE TABLE IF NOT EXISTS {s}.requests (
     created_at  timestamptz NOT NULL DEFAULT now()
 )"""
 
-# kernel/timers.py TIMERS_SQL
+# kernel/eventstore/timers.py TIMERS_SQL
 TIMERS = """
 CREATE TABLE IF NOT EXISTS {s}.timers (
     timer_id       text PRIMARY KEY,
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS {s}.timers (
 CREATE INDEX IF NOT EXISTS timers_pending_due ON {s}.timers (due_at) WHERE status = 'pending';
 """
 
-# kernel/quarantine.py TABLE_SQL
+# kernel/messaging/quarantine.py TABLE_SQL
 QUARANTINE = """
 CREATE TABLE IF NOT EXISTS {s}.consumer_quarantine (
     consumer    text   NOT NULL,
@@ -176,7 +176,7 @@ ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS leaf_index bigint UNIQU
 -- the envelope's domain and log times, beside it like its stream and version (replay orders by them)
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
--- the producer's store position (kernel.watermark), from the record's header: what completeness counts by
+-- the producer's store position (kernel.messaging.watermark), from the record's header: what completeness counts by
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_order_key bigint;
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;
 CREATE INDEX IF NOT EXISTS recorded_events_store_position ON {s}.recorded_events (topic, store_order_key, store_position);

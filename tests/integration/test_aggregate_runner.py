@@ -1,5 +1,5 @@
 """A new aggregate needs only its decider, its mapping and a registration line: a small one on
-the kernel's one command path (`kernel.aggregate`), against a real PostgreSQL."""
+the kernel's one command path (`kernel.eventstore.aggregate`), against a real PostgreSQL."""
 
 import uuid
 from dataclasses import dataclass, replace
@@ -8,12 +8,12 @@ from datetime import datetime, timezone
 import pytest
 from google.protobuf import empty_pb2, wrappers_pb2
 
-from kernel import commands
-from kernel.aggregate import Aggregate, CommandRunner
-from kernel.commands import CommandContext
-from kernel.errors import Concurrency, IllegalState, NotFound
-from kernel.ids import timer_stream_id
-from kernel.mapping import Codec
+from kernel.domain.errors import Concurrency, IllegalState, NotFound
+from kernel.domain.ids import timer_stream_id
+from kernel.edge.mapping import Codec
+from kernel.eventstore import commands
+from kernel.eventstore.aggregate import Aggregate, CommandRunner
+from kernel.eventstore.commands import CommandContext
 from tests.factories import ALICE
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)

@@ -5,8 +5,8 @@ alteration, deletion, insertion, swap and truncation of what a checkpoint covers
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kernel.errors import IllegalState, NotFound, Validation
-from kernel.inbox import Source
+from kernel.domain.errors import IllegalState, NotFound, Validation
+from kernel.messaging.inbox import Source
 from services.audit.app.checkpoints import Checkpointer, CheckpointRefused
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
@@ -45,7 +45,7 @@ async def test_checkpoints_open_under_the_public_key_and_proofs_verify_against_t
     assert (await checkpoints.sign()).tree_size == 20  # unchanged tree: the same checkpoint
     cp = open_checkpoint(second.note, verifier, ORIGIN)
     assert (cp.size, cp.root) == (20, second.root)
-    from kernel import envelope as env_mod
+    from kernel.eventstore import envelope as env_mod
 
     event_id = env_mod.parse(raws[5]).event_id
     p = await proofs.inclusion(event_id, 0)  # 0: the latest signed size

@@ -8,8 +8,8 @@ from datetime import timezone
 
 import pytest
 
-from kernel import envelope as env_mod
-from kernel.inbox import Source
+from kernel.eventstore import envelope as env_mod
+from kernel.messaging.inbox import Source
 from services.audit.app import ledger
 from services.audit.app.recorder import Recorder
 from services.audit.domain import merkle

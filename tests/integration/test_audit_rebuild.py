@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cases.v1 import events_pb2 as cases
-from kernel.envelope import Link
-from kernel.inbox import Source
+from kernel.eventstore.envelope import Link
+from kernel.messaging.inbox import Source
 from services.audit.app import projections, story
 from services.audit.app.recorder import Recorder
 from tests.integration.test_audit_replay import CASE, CLUE, INTAKE, PERSON, STORY, UNRELATED, ev

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kernel import envelope as env_mod
-from kernel.clock import FixedClock
-from kernel.inbox import Source
-from kernel.store import EventStore
+from kernel.domain.clock import FixedClock
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.store import EventStore
+from kernel.messaging.inbox import Source
 from services.audit import reconcile
 from services.audit.app.recorder import Recorder
 from services.audit.domain.reconciliation import DIFFERS, EXTRA, MISSING

@@ -13,11 +13,11 @@ import pytest
 from cases.v1 import events_pb2 as cases
 from clues.v1 import events_pb2 as clues
 from common.v1 import recording_pb2
-from kernel import envelope as env_mod
-from kernel.envelope import Link, NewEvent
-from kernel.errors import NotFound, Validation
-from kernel.inbox import Source
-from kernel.principal import Principal
+from kernel.domain.errors import NotFound, Validation
+from kernel.domain.principal import Principal
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.envelope import Link, NewEvent
+from kernel.messaging.inbox import Source
 from services.audit.adapters.steps import step
 from services.audit.app import ledger
 from services.audit.app.recorder import Recorder
@@ -195,8 +195,8 @@ async def test_as_of_tells_the_story_as_it_stood_then(replay):
 
 
 async def test_the_same_events_ingested_in_any_order_give_the_same_story(replay, pool, unique):
-    from kernel.clock import FixedClock
-    from kernel.store import EventStore
+    from kernel.domain.clock import FixedClock
+    from kernel.eventstore.store import EventStore
 
     other = EventStore(pool, f"t_{unique}_b", FixedClock())
     await other.migrate()

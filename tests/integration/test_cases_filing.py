@@ -10,13 +10,13 @@ import pytest
 
 from clues.v1 import events_pb2 as clues_pb2
 from common.v1 import identity_pb2
-from kernel import commands, envelope as env_mod, timers
-from kernel.commands import CommandContext
-from kernel.envelope import NewEvent
-from kernel.errors import Concurrency, Forbidden, IllegalState, Validation
-from kernel.inbox import Source
-from kernel.person import Subject
-from kernel.principal import Principal
+from kernel.domain.errors import Concurrency, Forbidden, IllegalState, Validation
+from kernel.domain.person import Subject
+from kernel.domain.principal import Principal
+from kernel.eventstore import commands, envelope as env_mod, timers
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import NewEvent
+from kernel.messaging.inbox import Source
 from services.cases.adapters import mapping
 from services.cases.adapters.translators import case_id_for, from_clues
 from services.cases.app import measure_ledger

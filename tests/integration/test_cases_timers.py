@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel.clock import FixedClock
-from kernel.errors import IllegalState
-from kernel.person import Subject
-from kernel.principal import Principal
-from kernel.timers import TimerScheduler
+from kernel.domain.clock import FixedClock
+from kernel.domain.errors import IllegalState
+from kernel.domain.person import Subject
+from kernel.domain.principal import Principal
+from kernel.eventstore.timers import TimerScheduler
 from services.cases.app import measure_ledger
 from services.cases.domain import commands as c, measures as m
 from tests.integration.test_cases_filing import ctx, handlers  # noqa: F401 - the fixture
@@ -178,7 +178,7 @@ async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_fir
 async def test_a_stale_timer_changes_nothing_because_the_rules_say_so(store, handlers):
     """A timer left behind (here scheduled by hand for a limit the review no longer has) fires as
     the aggregate's command and `decide` finds nothing to record: marked fired, no event."""
-    from kernel import timers
+    from kernel.eventstore import timers
     from services.cases.adapters import mapping
     from services.cases.domain import events as ev
 
@@ -204,7 +204,7 @@ async def test_a_stale_timer_changes_nothing_because_the_rules_say_so(store, han
 
 
 async def test_a_timer_its_aggregate_refuses_never_blocks_the_others(store, handlers):
-    from kernel import timers
+    from kernel.eventstore import timers
     from services.cases.adapters import mapping
     from services.cases.domain import events as ev
 

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel import commands, timers
-from kernel.calendar import load_calendar
-from kernel.clock import FixedClock
-from kernel.commands import CommandContext
-from kernel.errors import NotFound, Validation
-from kernel.principal import Principal
-from kernel.store import EventStore
+from kernel.domain.calendar import load_calendar
+from kernel.domain.clock import FixedClock
+from kernel.domain.errors import NotFound, Validation
+from kernel.domain.principal import Principal
+from kernel.eventstore import commands, timers
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.store import EventStore
 from services.clues.adapters import mapping
 from services.clues.adapters.vault import InformantVault
 from services.clues.app import ledger, numbering

@@ -14,12 +14,12 @@ import uuid
 
 import pytest
 
-from kernel import topics
-from kernel.clock import FixedClock
-from kernel.consumer import Consumer
-from kernel.embedded import EmbeddedBroker
-from kernel.relay import OutboxRelay
-from kernel.store import EventStore
+from kernel.domain.clock import FixedClock
+from kernel.eventstore.store import EventStore
+from kernel.messaging import topics
+from kernel.messaging.consumer import Consumer
+from kernel.messaging.relay import OutboxRelay
+from kernel.runtime.embedded import EmbeddedBroker
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event, service_settings, wait_until
 

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from kernel import envelope as env_mod
-from kernel.consumer import Consumer
-from kernel.errors import Unavailable
-from kernel.follower import Follower
-from kernel.status import DEGRADED, OK, RETRYING, StatusBoard
+from kernel.domain.errors import Unavailable
+from kernel.edge.status import DEGRADED, OK, RETRYING, StatusBoard
+from kernel.eventstore import envelope as env_mod
+from kernel.messaging.consumer import Consumer
+from kernel.messaging.follower import Follower
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event, committed_offsets, service_settings, wait_until
 

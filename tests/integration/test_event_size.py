@@ -9,12 +9,12 @@ import pytest
 
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel import timers
-from kernel.clock import FixedClock
-from kernel.envelope import build, seal
-from kernel.errors import TooLarge
-from kernel.store import DEFAULT_MAX_EVENT_BYTES, EventStore
-from kernel.timers import TimerScheduler
+from kernel.domain.clock import FixedClock
+from kernel.domain.errors import TooLarge
+from kernel.eventstore import timers
+from kernel.eventstore.envelope import build, seal
+from kernel.eventstore.store import DEFAULT_MAX_EVENT_BYTES, EventStore
+from kernel.eventstore.timers import TimerScheduler
 from services.clues.main import build as build_clues
 from tests.factories import call_metadata, clue_event, service_settings
 

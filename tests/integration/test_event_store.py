@@ -5,9 +5,9 @@ import asyncio
 import pytest
 
 from clues.v1 import events_pb2
-from kernel.envelope import parse, unpack
-from kernel.errors import Concurrency, Validation
-from kernel.store import UnitOfWork
+from kernel.domain.errors import Concurrency, Validation
+from kernel.eventstore.envelope import parse, unpack
+from kernel.eventstore.store import UnitOfWork
 from tests.factories import clue_event
 
 

@@ -20,7 +20,7 @@ import random
 import time
 from collections import Counter, defaultdict
 
-from kernel.store import Cursor, EventStore, StoredEvent, UnitOfWork
+from kernel.eventstore.store import Cursor, EventStore, StoredEvent, UnitOfWork
 from tests.factories import clue_event
 from tests.workload import Mix, random_writer, write_inbox_row
 

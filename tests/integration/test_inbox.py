@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import asyncpg
 import pytest
 
-from kernel import envelope as env_mod
-from kernel.inbox import Inbox, Source
+from kernel.eventstore import envelope as env_mod
+from kernel.messaging.inbox import Inbox, Source
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event
 

@@ -7,8 +7,8 @@ import random
 
 import pytest
 
-from kernel import envelope as env_mod
-from kernel.inbox import Inbox, Source
+from kernel.eventstore import envelope as env_mod
+from kernel.messaging.inbox import Inbox, Source
 from tests.integration.test_inbox import raw_event
 
 

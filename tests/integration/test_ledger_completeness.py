@@ -11,14 +11,14 @@ import uuid
 
 import pytest
 
-from kernel import topics
-from kernel.clock import FixedClock
-from kernel.consumer import Consumer
-from kernel.relay import OutboxRelay
-from kernel.republish import RepublishServer
-from kernel.settings import republish_topic
-from kernel.status import DEGRADED, OK, StatusBoard
-from kernel.store import EventStore
+from kernel.domain.clock import FixedClock
+from kernel.edge.status import DEGRADED, OK, StatusBoard
+from kernel.eventstore.store import EventStore
+from kernel.messaging import topics
+from kernel.messaging.consumer import Consumer
+from kernel.messaging.relay import OutboxRelay
+from kernel.messaging.republish import RepublishServer
+from kernel.runtime.settings import republish_topic
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.recorder import Recorder
 from services.audit.domain.checkpoint import NoteSigner, parse_checkpoint

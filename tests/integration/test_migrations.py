@@ -10,12 +10,12 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clues.v1 import events_pb2
-from kernel import migrations, timers
-from kernel.clock import FixedClock
-from kernel.inbox import Source
-from kernel.migrations import Migration, MigrationRefused
-from kernel.service import KERNEL_MIGRATIONS
-from kernel.store import EventStore
+from kernel.domain.clock import FixedClock
+from kernel.eventstore import migrations, timers
+from kernel.eventstore.migrations import Migration, MigrationRefused
+from kernel.eventstore.store import EventStore
+from kernel.messaging.inbox import Source
+from kernel.runtime.service import KERNEL_MIGRATIONS
 from services.audit.app import ledger as audit_ledger
 from services.audit.app.recorder import Recorder
 from services.audit.main import MIGRATIONS as AUDIT_MIGRATIONS

@@ -1,6 +1,6 @@
 """Rebuilding the clue ledger (with its holders and notices) and the measure ledger from the
 services' own events on a real PostgreSQL: equal row for row to what the commands kept; damage
-found by a check and mended by a rebuild, from the code and from `python -m kernel.rebuild`;
+found by a check and mended by a rebuild, from the code and from `python -m kernel.eventstore.rebuild`;
 commands going on during a rebuild neither lost nor doubled."""
 
 import os
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from kernel import commands, timers
-from kernel.calendar import load_calendar
-from kernel.clock import FixedClock
-from kernel.projections import rebuild
-from kernel.timers import TimerScheduler
+from kernel.domain.calendar import load_calendar
+from kernel.domain.clock import FixedClock
+from kernel.eventstore import commands, timers
+from kernel.eventstore.projections import rebuild
+from kernel.eventstore.timers import TimerScheduler
 from services.cases import rebuild as cases_hook
 from services.cases.domain import measures as m
 from services.clues import rebuild as clues_hook
@@ -184,13 +184,13 @@ async def test_commands_going_on_during_a_rebuild_are_neither_lost_nor_doubled(s
 
 
 def cli(database_url, *args):
-    """`python -m kernel.rebuild --service SERVICE --schema SCHEMA …` on the test's database."""
+    """`python -m kernel.eventstore.rebuild --service SERVICE --schema SCHEMA …` on the test's database."""
     service, schema, *rest = args
     return subprocess.run(
         [
             sys.executable,
             "-m",
-            "kernel.rebuild",
+            "kernel.eventstore.rebuild",
             "--database-url",
             database_url,
             "--service",

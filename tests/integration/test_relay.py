@@ -30,12 +30,12 @@ from dataclasses import dataclass
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from kernel import envelope as env_mod
-from kernel.embedded import EmbeddedBroker
-from kernel.relay import MARKER_KEY, OutboxRelay
-from kernel.store import Cursor, EventStore
-from kernel.topics import TopicSpec
-from kernel.watermark import WATERMARK_KEY
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.store import Cursor, EventStore
+from kernel.messaging.relay import MARKER_KEY, OutboxRelay
+from kernel.messaging.topics import TopicSpec
+from kernel.messaging.watermark import WATERMARK_KEY
+from kernel.runtime.embedded import EmbeddedBroker
 from tests.factories import clue_event
 from tests.workload import Mix, random_writer
 

@@ -20,10 +20,10 @@ import pytest
 from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
 from structlog.testing import capture_logs
 
-from kernel.relay import NotReady, OutboxRelay
-from kernel.status import OK, STUCK
-from kernel.store import EventStore
-from kernel.topics import TopicSpec
+from kernel.edge.status import OK, STUCK
+from kernel.eventstore.store import EventStore
+from kernel.messaging.relay import NotReady, OutboxRelay
+from kernel.messaging.topics import TopicSpec
 from tests.factories import clue_event
 from tests.integration.test_relay import (
     PARTITIONS,

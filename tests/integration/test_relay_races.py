@@ -21,10 +21,10 @@ from collections import Counter
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-import kernel.relay as relay_mod
-from kernel import topics
-from kernel.relay import OutboxRelay
-from kernel.topics import TopicSpec
+import kernel.messaging.relay as relay_mod
+from kernel.messaging import topics
+from kernel.messaging.relay import OutboxRelay
+from kernel.messaging.topics import TopicSpec
 from tests.integration.test_relay import (
     PARTITIONS,
     append,

@@ -23,15 +23,15 @@ from dataclasses import dataclass
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from kernel import topics
-from kernel.clock import FixedClock
-from kernel.embedded import EmbeddedBroker
-from kernel.relay import MARKER_KEY, OutboxRelay
-from kernel.republish import RepublishRequester, RepublishServer
-from kernel.settings import republish_topic, topic_name
-from kernel.status import STUCK
-from kernel.store import EventStore
-from kernel.watermark import POSITION_HEADER, WATERMARK_KEY, Position, Watermark
+from kernel.domain.clock import FixedClock
+from kernel.edge.status import STUCK
+from kernel.eventstore.store import EventStore
+from kernel.messaging import topics
+from kernel.messaging.relay import MARKER_KEY, OutboxRelay
+from kernel.messaging.republish import RepublishRequester, RepublishServer
+from kernel.messaging.watermark import POSITION_HEADER, WATERMARK_KEY, Position, Watermark
+from kernel.runtime.embedded import EmbeddedBroker
+from kernel.runtime.settings import republish_topic, topic_name
 from tests.factories import clue_event, wait_until
 
 PARTITIONS = 3

@@ -17,15 +17,22 @@ from contextlib import asynccontextmanager
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from kernel import envelope as env_mod, topics
-from kernel.clock import FixedClock
-from kernel.embedded import EmbeddedBroker, free_port
-from kernel.inbox import Source
-from kernel.relay import MARKER_KEY, NotReady, OutboxRelay
-from kernel.republish import HeldGapSweeper, RepublishRequest, RepublishRequester, RepublishServer, rerequest_held
-from kernel.settings import republish_topic, topic_name
-from kernel.store import EventStore
-from kernel.watermark import WATERMARK_KEY
+from kernel.domain.clock import FixedClock
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.store import EventStore
+from kernel.messaging import topics
+from kernel.messaging.inbox import Source
+from kernel.messaging.relay import MARKER_KEY, NotReady, OutboxRelay
+from kernel.messaging.republish import (
+    HeldGapSweeper,
+    RepublishRequest,
+    RepublishRequester,
+    RepublishServer,
+    rerequest_held,
+)
+from kernel.messaging.watermark import WATERMARK_KEY
+from kernel.runtime.embedded import EmbeddedBroker, free_port
+from kernel.runtime.settings import republish_topic, topic_name
 from services.audit.app.recorder import Recorder
 from tests.factories import clue_event, wait_until
 

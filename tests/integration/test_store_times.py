@@ -1,4 +1,4 @@
-"""Every time the store reads is an aware UTC datetime equal to the one written (kernel.store's
+"""Every time the store reads is an aware UTC datetime equal to the one written (kernel.eventstore.store's
 timestamptz codec, set on every connection of `create_pool`).
 
 asyncpg alone writes an aware datetime.min/.max as -infinity/infinity and reads those back as
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
-from kernel.store import create_pool
+from kernel.eventstore.store import create_pool
 
 UTC = timezone.utc
 NOW = datetime.now(UTC)

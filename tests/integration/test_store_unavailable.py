@@ -20,7 +20,7 @@ import pytest
 
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
-from kernel.embedded import EmbeddedPostgres
+from kernel.runtime.embedded import EmbeddedPostgres
 from services.clues.main import build as build_clues
 from tests.factories import call_metadata, service_settings
 

@@ -8,13 +8,13 @@ import asyncpg
 import pytest
 
 from clues.v1 import events_pb2
-from kernel import timers
-from kernel.clock import FixedClock
-from kernel.envelope import Link, parse, unpack
-from kernel.errors import Validation
-from kernel.ids import timer_stream_id
-from kernel.store import EventStore
-from kernel.timers import TimerScheduler, timer_event_id
+from kernel.domain.clock import FixedClock
+from kernel.domain.errors import Validation
+from kernel.domain.ids import timer_stream_id
+from kernel.eventstore import timers
+from kernel.eventstore.envelope import Link, parse, unpack
+from kernel.eventstore.store import EventStore
+from kernel.eventstore.timers import TimerScheduler, timer_event_id
 from tests.factories import clue_event
 
 T0 = datetime(2026, 5, 6, 9, 0, tzinfo=timezone(timedelta(hours=8)))

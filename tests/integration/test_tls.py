@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from control.v1 import control_pb2, control_pb2_grpc
-from kernel.service import tls_for
+from kernel.runtime.service import tls_for
 from services.cases.main import build as build_cases
 from tests.factories import call_metadata, service_settings
 

@@ -16,8 +16,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from structlog.testing import capture_logs
 
-from kernel import topics
-from kernel.topics import TopicSpec
+from kernel.messaging import topics
+from kernel.messaging.topics import TopicSpec
 
 ON_TANSU = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
 

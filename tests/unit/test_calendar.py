@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from kernel.calendar import (
+from kernel.domain.calendar import (
     CalendarError,
     WorkingCalendar,
     add_calendar_days,
@@ -14,7 +14,7 @@ from kernel.calendar import (
     load_calendar,
     parse_calendar,
 )
-from kernel.settings import from_env
+from kernel.runtime.settings import from_env
 
 CAL = load_calendar()
 D = date.fromisoformat

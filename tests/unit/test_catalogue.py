@@ -5,10 +5,10 @@ import tomllib
 
 import pytest
 
-from kernel import catalogue
-from kernel.catalogue import CatalogueError
-from kernel.errors import Forbidden, Unauthenticated
-from kernel.principal import Principal
+from kernel.domain.errors import Forbidden, Unauthenticated
+from kernel.domain.principal import Principal
+from kernel.edge import catalogue
+from kernel.edge.catalogue import CatalogueError
 
 CAT = catalogue.load(catalogue.DEFAULT_FILE)
 RAW = tomllib.loads(catalogue.DEFAULT_FILE.read_text(encoding="utf-8"))
@@ -134,7 +134,7 @@ def test_a_broken_catalogue_names_the_key(path, value, named):
 
 
 def test_every_operation_a_servicer_checks_is_catalogued():
-    from kernel.control import ControlServicer
+    from kernel.edge.control import ControlServicer
     from services.audit.adapters.grpc_servicer import AuditServicer
     from services.clues.adapters.grpc_servicer import ClueServicer
 

@@ -1,4 +1,4 @@
-"""The request validator (`kernel.contract`): each kind of rule, with the field path it names."""
+"""The request validator (`kernel.edge.contract`): each kind of rule, with the field path it names."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from cases.v1 import service_pb2 as cases_pb
 from clues.v1 import service_pb2 as clues_pb
 from common.v1 import identity_pb2
 from control.v1 import control_pb2
-from kernel.clock import FixedClock
-from kernel.contract import Contract, Limits
-from kernel.errors import RuleBroken
+from kernel.domain.clock import FixedClock
+from kernel.domain.errors import RuleBroken
+from kernel.edge.contract import Contract, Limits
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)

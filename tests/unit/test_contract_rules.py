@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kernel.contract import FORMATS, rules_of
+from kernel.edge.contract import FORMATS, rules_of
 from tests.contract_walk import FIELD_KINDS, request_fields, rpc_methods
 
 pytestmark = pytest.mark.unit

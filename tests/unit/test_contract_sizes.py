@@ -13,8 +13,8 @@ import pytest
 from google.protobuf.descriptor import FieldDescriptor
 
 from common.v1 import rules_pb2
-from kernel.contract import rules_of
-from kernel.settings import ServiceSettings
+from kernel.edge.contract import rules_of
+from kernel.runtime.settings import ServiceSettings
 from tests.contract_walk import rpc_methods, servicer_method
 
 pytestmark = pytest.mark.unit

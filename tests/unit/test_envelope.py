@@ -4,8 +4,8 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from clues.v1 import events_pb2
-from kernel import envelope
-from kernel.errors import Validation
+from kernel.domain.errors import Validation
+from kernel.eventstore import envelope
 from tests.factories import clue_event
 
 AT = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -63,7 +63,7 @@ def test_derived_event_ids_are_stable_per_request_and_index():
 def test_fast_timestamps_equal_protobufs_own_conversion(at):
     from google.protobuf import timestamp_pb2
 
-    from kernel.envelope import _ts
+    from kernel.eventstore.envelope import _ts
 
     expected = timestamp_pb2.Timestamp()
     expected.FromDatetime(at)
@@ -77,7 +77,7 @@ def test_build_gives_the_bytes_of_the_plain_construction():
     from google.protobuf import any_pb2, timestamp_pb2
 
     from common.v1 import envelope_pb2
-    from kernel.envelope import Link
+    from kernel.eventstore.envelope import Link
 
     event = replace(
         clue_event("clue-b"),

@@ -2,8 +2,8 @@ import uuid
 
 import pytest
 
-from kernel.errors import Validation
-from kernel.ids import check_stream_id, stream_id, timer_stream_id
+from kernel.domain.errors import Validation
+from kernel.domain.ids import check_stream_id, stream_id, timer_stream_id
 
 U = uuid.UUID("0f6c2b0e-5a4d-4e43-9d53-2f0a8a1b9c01")
 

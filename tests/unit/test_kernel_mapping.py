@@ -1,12 +1,12 @@
-"""kernel.mapping's request times: an out-of-range Timestamp is bad input naming its field."""
+"""kernel.edge.mapping's request times: an out-of-range Timestamp is bad input naming its field."""
 
 from datetime import datetime, timezone
 
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from kernel.errors import Validation
-from kernel.mapping import datetime_of
+from kernel.domain.errors import Validation
+from kernel.edge.mapping import datetime_of
 
 
 def test_a_request_time_is_aware_and_an_impossible_one_names_its_field():

@@ -1,4 +1,4 @@
-"""Pooled connections are reset without a query (kernel.store.create_pool), which is safe only
+"""Pooled connections are reset without a query (kernel.eventstore.store.create_pool), which is safe only
 while no code leaves session state behind. This test keeps it so."""
 
 import re

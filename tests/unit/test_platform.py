@@ -2,8 +2,8 @@
 
 import pytest
 
-from kernel.platform import PlatformError, load_platform
-from kernel.settings import ServiceSettings, from_env
+from kernel.runtime.platform import PlatformError, load_platform
+from kernel.runtime.settings import ServiceSettings, from_env
 
 BASE = {"DATABASE_URL": "postgresql://db/jjjc", "KAFKA_BOOTSTRAP_SERVERS": "k:9092"}
 

@@ -7,8 +7,8 @@ import asyncpg
 import pytest
 from asyncpg.exceptions import PostgresError
 
-from kernel.errors import TooLarge, Unavailable, Validation
-from kernel.store import is_store_down, store_errors, store_unavailable
+from kernel.domain.errors import TooLarge, Unavailable, Validation
+from kernel.eventstore.store import is_store_down, store_errors, store_unavailable
 
 
 def server_error(sqlstate: str) -> PostgresError:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kernel.supervisor import ChildHistory, RestartPolicy
+from kernel.runtime.supervisor import ChildHistory, RestartPolicy
 
 
 def test_backoff_doubles_up_to_the_cap():
@@ -72,7 +72,7 @@ def run_ticks(supervisor, clock, seconds, step=0.25):
 
 
 def test_supervisor_restarts_only_the_dead_child_after_its_backoff(capsys):
-    from kernel.runner import Supervisor
+    from kernel.runtime.runner import Supervisor
 
     clock = [0.0]
     a, b = FakeChild("clues"), FakeChild("postgres")
@@ -87,7 +87,7 @@ def test_supervisor_restarts_only_the_dead_child_after_its_backoff(capsys):
 
 
 def test_supervisor_gives_up_on_a_child_that_keeps_failing(capsys):
-    from kernel.runner import Supervisor
+    from kernel.runtime.runner import Supervisor
 
     clock = [0.0]
     child = FakeChild("broker", fails_to_start=True)

@@ -7,9 +7,9 @@ import threading
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kernel import tokens
-from kernel.errors import Unauthenticated
-from kernel.tokens import TokenSigner, TokenVerifier, bearer_token
+from kernel.domain.errors import Unauthenticated
+from kernel.edge import tokens
+from kernel.edge.tokens import TokenSigner, TokenVerifier, bearer_token
 from tests.factories import ALICE
 
 NOW = 1_790_000_000.0
@@ -118,7 +118,7 @@ def test_key_created_once_even_when_processes_race(tmp_path):
 
 
 def test_cli_issues_a_token_the_verifier_accepts_and_refuses_uncatalogued_roles(tmp_path, capsys):
-    from kernel import tokens_cli
+    from kernel.edge import tokens_cli
 
     key = tmp_path / "k.key"
     args = [

@@ -15,7 +15,7 @@ import pytest
 from kafka.admin import KafkaAdminClient
 from kafka.protocol.admin import DescribeConfigsResponse
 
-from kernel.topics import (
+from kernel.messaging.topics import (
     TopicSpec,
     check_message_limit,
     check_topic_config,

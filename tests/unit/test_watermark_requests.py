@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from kernel.republish import POSITIONS, STREAM, WATERMARK, RepublishRequest
-from kernel.watermark import Position
+from kernel.messaging.republish import POSITIONS, STREAM, WATERMARK, RepublishRequest
+from kernel.messaging.watermark import Position
 
 
 def test_a_stream_request_is_encoded_exactly_as_before():

@@ -1,13 +1,13 @@
-"""Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.grpc_server)."""
+"""Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.edge.grpc_server)."""
 
 from __future__ import annotations
 
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
-from kernel.errors import NotFound, Validation
-from kernel.grpc_server import rpc
-from kernel.mapping import datetime_of, timestamp as _ts
-from kernel.store import check_identifier
-from kernel.watermark import Position
+from kernel.domain.errors import NotFound, Validation
+from kernel.edge.grpc_server import rpc
+from kernel.edge.mapping import datetime_of, timestamp as _ts
+from kernel.eventstore.store import check_identifier
+from kernel.messaging.watermark import Position
 from services.audit.adapters.steps import recorded, step
 from services.audit.app import bundles, ledger
 from services.audit.app.checkpoints import Checkpointer, Signed

@@ -17,8 +17,8 @@ from audit.v1 import service_pb2 as pb
 from cases.v1 import events_pb2 as _cases  # noqa: F401 - registers the cases contract's types
 from clues.v1 import events_pb2 as _clues  # noqa: F401 - registers the clues contract's types
 from common.v1 import recording_pb2
-from kernel.envelope import Envelope, parse
-from kernel.mapping import timestamp
+from kernel.edge.mapping import timestamp
+from kernel.eventstore.envelope import Envelope, parse
 
 RECORDING = recording_pb2.RecordingRef.DESCRIPTOR.full_name
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 
-from kernel.errors import NotFound
+from kernel.domain.errors import NotFound
 from services.audit.app import ledger
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.domain.merkle import inclusion_proof_nodes

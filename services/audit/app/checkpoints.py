@@ -12,8 +12,9 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel import log as klog, migrations
-from kernel.migrations import Migration
+from kernel.eventstore import migrations
+from kernel.eventstore.migrations import Migration
+from kernel.runtime import log as klog
 from services.audit.app import ledger
 from services.audit.domain.checkpoint import Checkpoint, NoteSigner
 from services.audit.domain.merkle import ProofError, consistency_proof_nodes, verify_consistency

@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timezone
 
-from kernel import log as klog
-from kernel.inbox import Source
-from kernel.migrations import Migration
-from kernel.status import DEGRADED, OK, Component
-from kernel.watermark import Position, Watermark
+from kernel.edge.status import DEGRADED, OK, Component
+from kernel.eventstore.migrations import Migration
+from kernel.messaging.inbox import Source
+from kernel.messaging.watermark import Position, Watermark
+from kernel.runtime import log as klog
 from services.audit.domain.completeness import Seen, Verdict, judge, judgeable
 
 TABLES_SQL = """
@@ -51,7 +51,7 @@ ASK_AGAIN_SECONDS = 5.0
 
 class Completeness:
     def __init__(self, pool, schema: str, requester=None):
-        """`requester`: a `kernel.republish.RepublishRequester` (set by the consumer's wiring)."""
+        """`requester`: a `kernel.messaging.republish.RepublishRequester` (set by the consumer's wiring)."""
         self.pool, self.schema, self.requester = pool, schema, requester
         self.log = klog.get("audit.completeness")
 

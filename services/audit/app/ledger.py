@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 
-from kernel.envelope import instant, parse
-from kernel.inbox import Accepted, Conflict, Inbox, Source
-from kernel.migrations import Migration
-from kernel.watermark import Position
+from kernel.eventstore.envelope import instant, parse
+from kernel.eventstore.migrations import Migration
+from kernel.messaging.inbox import Accepted, Conflict, Inbox, Source
+from kernel.messaging.watermark import Position
 from services.audit.domain.merkle import EMPTY_ROOT, CompactRange, Node, decompose, leaf_hash, range_hash
 
 RECORDED_SQL = """
@@ -66,7 +66,7 @@ TIMES_SQL = """
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS occurred_at timestamptz;
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS recorded_at timestamptz;
 """
-# the producer's store position (kernel.watermark), from the record's header: what completeness counts by
+# the producer's store position (kernel.messaging.watermark), from the record's header: what completeness counts by
 STORE_POSITION_SQL = """
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_order_key bigint;
 ALTER TABLE {s}.recorded_events ADD COLUMN IF NOT EXISTS store_position bigint;

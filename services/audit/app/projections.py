@@ -2,7 +2,7 @@
 
 Each projection is a table derived from the leaves alone (the envelope bytes in leaf order), so it
 can always be rebuilt from the ledger and compared with the live one; the machinery is the
-kernel's (`kernel.projections`), the ledger is a `Log` of it. A rebuild checks every leaf's bytes
+kernel's (`kernel.eventstore.projections`), the ledger is a `Log` of it. A rebuild checks every leaf's bytes
 against its stored leaf hash and never replaces from leaves that fail. The Merkle tree itself is
 not a projection here: it is checked by `services.audit.verify`, never recomputed from the
 (possibly altered) leaves.
@@ -10,10 +10,10 @@ not a projection here: it is checked by `services.audit.verify`, never recompute
 
 from __future__ import annotations
 
-from kernel import migrations, projections as kp
-from kernel.envelope import Envelope, parse
-from kernel.migrations import Migration
-from kernel.projections import CHUNK, Progress, Projection, rebuild  # noqa: F401 - the audit's callers' names
+from kernel.eventstore import migrations, projections as kp
+from kernel.eventstore.envelope import Envelope, parse
+from kernel.eventstore.migrations import Migration
+from kernel.eventstore.projections import CHUNK, Progress, Projection, rebuild  # noqa: F401 - the audit's callers' names
 from services.audit.app import ledger, story
 from services.audit.domain.merkle import leaf_hash
 
@@ -62,7 +62,7 @@ async def _positions_and_story(conn, schema: str) -> None:
     await kp.add(conn, schema, BY_NAME["story"])
 
 
-# a projection added later is a migration of its own that calls `kernel.projections.add`
+# a projection added later is a migration of its own that calls `kernel.eventstore.projections.add`
 MIGRATIONS = (Migration("audit.projections", 1, "projection positions and the story index", _positions_and_story),)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from kernel.errors import IllegalState, NotFound, Validation
+from kernel.domain.errors import IllegalState, NotFound, Validation
 from services.audit.app import ledger
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.domain.merkle import consistency_proof_nodes, decompose, inclusion_proof_nodes

@@ -7,18 +7,20 @@ A delivery contradicting what was recorded (same event id, other bytes; or anoth
 taken version) is kept aside in `quarantine`, logged as an error, and never blocks its partition.
 A delivery that is not an envelope at all fails its batch with `Validation` before anything is
 written: the consumer then delivers the batch record by record and keeps that one aside
-(`kernel.delivery`), so it is neither recorded nor lost.
+(`kernel.messaging.delivery`), so it is neither recorded nor lost.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from kernel import envelope as env_mod, log as klog, migrations, quarantine as kept
-from kernel.envelope import principal_of
-from kernel.errors import Validation
-from kernel.inbox import BatchOutcome, Source
-from kernel.store import EventStore
+from kernel.domain.errors import Validation
+from kernel.eventstore import envelope as env_mod, migrations
+from kernel.eventstore.envelope import principal_of
+from kernel.eventstore.store import EventStore
+from kernel.messaging import quarantine as kept
+from kernel.messaging.inbox import BatchOutcome, Source
+from kernel.runtime import log as klog
 from services.audit.app import completeness, ledger, projections
 from services.audit.app.completeness import Completeness
 from services.audit.domain.merkle import leaf_hash

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from kernel.errors import NotFound, Validation
+from kernel.domain.errors import NotFound, Validation
 from services.audit.app import ledger, story
 from services.audit.domain.story import StepKey, subject_kind, tell
 

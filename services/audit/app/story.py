@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.envelope import Envelope
-from kernel.errors import IllegalState
+from kernel.domain.errors import IllegalState
+from kernel.eventstore.envelope import Envelope
 from services.audit.domain.story import STORY_KINDS, StepKey, link_rows, subject_kind
 
 TABLE = "story_links"

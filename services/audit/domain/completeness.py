@@ -1,6 +1,6 @@
 """Is the ledger complete for a producer? Judged against the producer's own watermarks.
 
-A relay writes each watermark to every partition after the events it covers (`kernel.watermark`).
+A relay writes each watermark to every partition after the events it covers (`kernel.messaging.watermark`).
 So once the ledger's consumer has read a watermark of one epoch on every partition, it has read
 every event up to the smallest of their positions, and that watermark's count is how many the
 producer's store holds up to there. Fewer recorded is a loss (never an event in flight: those
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kernel.watermark import Position
+from kernel.messaging.watermark import Position
 
 
 @dataclass(frozen=True)

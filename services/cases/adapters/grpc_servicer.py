@@ -1,4 +1,4 @@
-"""Thin gRPC edge of the cases service: translate, delegate, map errors (in kernel.grpc_server)."""
+"""Thin gRPC edge of the cases service: translate, delegate, map errors (in kernel.edge.grpc_server)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 from cases.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from common.v1 import identity_pb2
-from kernel.catalogue import office_code
-from kernel.clock import Clock
-from kernel.errors import Validation
-from kernel.grpc_server import rpc
-from kernel.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
+from kernel.domain.clock import Clock
+from kernel.domain.errors import Validation
+from kernel.edge.catalogue import office_code
+from kernel.edge.grpc_server import rpc
+from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
 from services.cases.app.handlers import CaseHandlers

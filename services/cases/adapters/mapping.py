@@ -1,10 +1,10 @@
-"""Domain <-> protobuf for the cases service, field by field (`kernel.mapping.EventMapping`)."""
+"""Domain <-> protobuf for the cases service, field by field (`kernel.edge.mapping.EventMapping`)."""
 
 from __future__ import annotations
 
 from cases.v1 import events_pb2
 from common.v1 import identity_pb2, recording_pb2
-from kernel.mapping import Codec, EventMapping
+from kernel.edge.mapping import Codec, EventMapping
 from services.cases.domain import events as ev
 
 NESTED = {

@@ -8,9 +8,9 @@ from __future__ import annotations
 import uuid
 
 from clues.v1 import events_pb2 as clues_pb2
-from kernel.envelope import Envelope, unpack
-from kernel.mapping import persons_from_pb
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.edge.mapping import persons_from_pb
+from kernel.eventstore.envelope import Envelope, unpack
 from services.cases.domain import commands as c
 
 

@@ -10,13 +10,13 @@ the clue's receipt to the disposal.
 
 from __future__ import annotations
 
-from kernel import timers
-from kernel.aggregate import Aggregate, Change, Codec, CommandRunner
-from kernel.commands import CommandContext
-from kernel.envelope import Link
-from kernel.errors import IllegalState
-from kernel.ids import timer_stream_id
-from kernel.store import UnitOfWork
+from kernel.domain.errors import IllegalState
+from kernel.domain.ids import timer_stream_id
+from kernel.eventstore import timers
+from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import Link
+from kernel.eventstore.store import UnitOfWork
 from services.cases.app import measure_ledger
 from services.cases.domain import commands as c, events as ev, measures as m
 from services.cases.domain.decide import CasePolicy, decide

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kernel.commands import CommandContext
-from kernel.envelope import Envelope, Link, instant
-from kernel.errors import IllegalState, Validation
-from kernel.follower import Follower
-from kernel.principal import Principal
+from kernel.domain.errors import IllegalState, Validation
+from kernel.domain.principal import Principal
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import Envelope, Link, instant
+from kernel.messaging.follower import Follower
 from services.cases.app.handlers import CaseHandlers
 from services.cases.domain import commands as c, events as ev
 

@@ -1,4 +1,4 @@
-"""The cases service's use cases on the kernel's one command path (`kernel.aggregate`).
+"""The cases service's use cases on the kernel's one command path (`kernel.eventstore.aggregate`).
 
 Cases and measures each have their aggregate (`services.cases.app.case`); what is special here is
 only a new measure, which needs its open case read (and locked) in the same transaction.
@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from kernel.aggregate import Builder, CommandRunner
-from kernel.commands import CommandContext, run_once
-from kernel.errors import Validation
-from kernel.store import EventStore, UnitOfWork
+from kernel.domain.errors import Validation
+from kernel.eventstore.aggregate import Builder, CommandRunner
+from kernel.eventstore.commands import CommandContext, run_once
+from kernel.eventstore.store import EventStore, UnitOfWork
 from services.cases.app.case import CaseAggregate, MeasureAggregate, open_case
 from services.cases.domain import measures as m
 from services.cases.domain.decide import CasePolicy

@@ -3,7 +3,7 @@ it, in the same transaction. Time-dependent flags (expired and not ended, notice
 computed when read, so a measure passing its end shows as expired without any write.
 
 A row is `measures.ledger_row` of the measure folded from its stream and its timer stream, so
-`python -m kernel.rebuild --service cases` makes the table again from the events (`projections`).
+`python -m kernel.eventstore.rebuild --service cases` makes the table again from the events (`projections`).
 What the timers recorded (expired, notice overdue) enters the row when the measure's command path
 next folds it; a rebuild folds every event of both streams. `notice_due` follows the measure
 rules: a rebuild is given the rules the service runs with."""
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kernel import migrations
-from kernel.aggregate import History
-from kernel.migrations import Migration
-from kernel.projections import Fold, Projection, Streams
+from kernel.eventstore import migrations
+from kernel.eventstore.aggregate import History
+from kernel.eventstore.migrations import Migration
+from kernel.eventstore.projections import Fold, Projection, Streams
 from services.cases.domain import measures as m
 
 TABLE = "measure_ledger"

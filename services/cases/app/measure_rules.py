@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from kernel.config import read_toml
+from kernel.runtime.config import read_toml
 from services.cases.domain.measures import KINDS, Extension, KindRule, MeasureRules, Span
 
 DEFAULT_FILE = Path(__file__).resolve().parents[3] / "deploy" / "config" / "measures.toml"

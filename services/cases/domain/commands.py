@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.person import Subject
-from kernel.principal import Principal
+from kernel.domain.person import Subject
+from kernel.domain.principal import Principal
 from services.cases.domain.events import Criterion, Document, Outcome, Recording
 
 

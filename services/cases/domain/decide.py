@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.calendar import plus_months
-from kernel.checks import moment as _moment, one_of as _one_of, require as _require
-from kernel.errors import Forbidden, IllegalState, Validation
-from kernel.ids import check_stream_id
-from kernel.person import Subject
+from kernel.domain.calendar import plus_months
+from kernel.domain.checks import moment as _moment, one_of as _one_of, require as _require
+from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.ids import check_stream_id
+from kernel.domain.person import Subject
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.outcomes import check_not_heavier, text, validate_outcomes
 from services.cases.domain.state import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.person import Subject
+from kernel.domain.person import Subject
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
-from kernel.calendar import plus_months
-from kernel.checks import moment, require as _require
-from kernel.errors import Forbidden, IllegalState, Validation
-from kernel.principal import Principal
+from kernel.domain.calendar import plus_months
+from kernel.domain.checks import moment, require as _require
+from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.principal import Principal
 from services.cases.domain import events as ev
 from services.cases.domain.outcomes import text as _text
 

@@ -7,7 +7,7 @@ The two families are never compared with each other: a person may receive one of
 
 from __future__ import annotations
 
-from kernel.errors import Validation
+from kernel.domain.errors import Validation
 from services.cases.domain.events import Outcome
 
 OUTCOME_KINDS = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from kernel.person import Subject
+from kernel.domain.person import Subject
 from services.cases.domain import events as ev
 
 NONE, FILING, FILING_REJECTED, FILED = "NONE", "FILING", "FILING_REJECTED", "FILED"

@@ -1,4 +1,4 @@
-"""Thin gRPC edge of the clues service: translate, delegate, map errors (in kernel.grpc_server)."""
+"""Thin gRPC edge of the clues service: translate, delegate, map errors (in kernel.edge.grpc_server)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
-from kernel.catalogue import office_code
-from kernel.clock import Clock
-from kernel.errors import Forbidden, Validation
-from kernel.grpc_server import rpc
+from kernel.domain.clock import Clock
+from kernel.domain.errors import Forbidden, Validation
+from kernel.edge.catalogue import office_code
+from kernel.edge.grpc_server import rpc
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.ledger import PRIORITY_RANK, timeline_of

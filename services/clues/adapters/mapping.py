@@ -1,6 +1,6 @@
 """Domain <-> protobuf for the clues service (the domain never imports generated code).
 
-Events map field by field through `kernel.mapping.EventMapping`; the one exception is
+Events map field by field through `kernel.edge.mapping.EventMapping`; the one exception is
 `ClueRegistered`'s receiving office, an `OfficeRef` made of two domain fields.
 """
 
@@ -10,7 +10,7 @@ from datetime import datetime
 
 from clues.v1 import events_pb2, service_pb2
 from common.v1 import identity_pb2
-from kernel.mapping import (
+from kernel.edge.mapping import (
     Codec,
     EventMapping,
     enum_value,

@@ -6,7 +6,7 @@ The only place in the clues service that knows the cases service's event types (
 from __future__ import annotations
 
 from cases.v1 import events_pb2 as cases_pb2
-from kernel.envelope import Envelope, instant, unpack
+from kernel.eventstore.envelope import Envelope, instant, unpack
 from services.clues.domain import commands as c
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from kernel import migrations
-from kernel.migrations import Migration
+from kernel.eventstore import migrations
+from kernel.eventstore.migrations import Migration
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.informants (

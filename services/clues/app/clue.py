@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from kernel import timers
-from kernel.aggregate import Aggregate, Change, Codec, Recorded
-from kernel.calendar import WorkingCalendar
-from kernel.commands import CommandContext
-from kernel.envelope import Link
-from kernel.ids import timer_stream_id
-from kernel.store import UnitOfWork
+from kernel.domain.calendar import WorkingCalendar
+from kernel.domain.ids import timer_stream_id
+from kernel.eventstore import timers
+from kernel.eventstore.aggregate import Aggregate, Change, Codec, Recorded
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import Link
+from kernel.eventstore.store import UnitOfWork
 from services.clues.app import ledger
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.decide import decide

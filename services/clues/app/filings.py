@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kernel.commands import CommandContext
-from kernel.envelope import Envelope, instant
-from kernel.follower import Follower
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import Envelope, instant
+from kernel.messaging.follower import Follower
 from services.clues.app.handlers import ClueHandlers
 from services.clues.domain.state import AWAITING_FILING
 

@@ -1,4 +1,4 @@
-"""The clues service's use cases on the kernel's one command path (`kernel.aggregate`).
+"""The clues service's use cases on the kernel's one command path (`kernel.eventstore.aggregate`).
 
 Every command on a clue goes through `CommandRunner`: load once, fold once, decide, append, keep the
 ledger row and timers in step (`services.clues.app.clue`). What is special here is only what the
@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Protocol
 
-from kernel.aggregate import Builder, CommandRunner, History, Recorded
-from kernel.calendar import WorkingCalendar
-from kernel.commands import CommandContext, run_once
-from kernel.envelope import new_event_id
-from kernel.errors import Validation
-from kernel.store import EventStore, UnitOfWork
+from kernel.domain.calendar import WorkingCalendar
+from kernel.domain.errors import Validation
+from kernel.eventstore.aggregate import Builder, CommandRunner, History, Recorded
+from kernel.eventstore.commands import CommandContext, run_once
+from kernel.eventstore.envelope import new_event_id
+from kernel.eventstore.store import EventStore, UnitOfWork
 from services.clues.app import ledger, numbering
 from services.clues.app.clue import ClueAggregate
 from services.clues.domain import commands as c

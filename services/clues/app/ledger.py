@@ -3,7 +3,7 @@
 The colour is not stored: it is computed when asked, from the row's timeline and the scheme in
 force, so it is right at any instant and under a changed scheme. Nothing else stored depends on a
 clock or a setting: the ledger, its holders and its notices are functions of the clue's own
-stream, so `python -m kernel.rebuild --service clues` makes them again from the events
+stream, so `python -m kernel.eventstore.rebuild --service clues` makes them again from the events
 (`projections`) with the functions the commands use.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 
-from kernel import migrations
-from kernel.aggregate import History
-from kernel.migrations import Migration
-from kernel.projections import Fold, Projection, Streams
+from kernel.eventstore import migrations
+from kernel.eventstore.aggregate import History
+from kernel.eventstore.migrations import Migration
+from kernel.eventstore.projections import Fold, Projection, Streams
 from services.clues.domain import events as ev
 from services.clues.domain.state import Clue, evolve
 from services.clues.domain.warnings import Timeline, timeline

@@ -6,8 +6,8 @@ refused command gives its number back (the transaction rolls back) and no two cl
 
 from __future__ import annotations
 
-from kernel import migrations
-from kernel.migrations import Migration
+from kernel.eventstore import migrations
+from kernel.eventstore.migrations import Migration
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.clue_numbers (

@@ -11,10 +11,10 @@ import re
 import uuid
 from datetime import datetime, timedelta
 
-from kernel.commands import CommandContext, run_once
-from kernel.envelope import Link
-from kernel.errors import NotFound, Validation
-from kernel.store import UnitOfWork
+from kernel.domain.errors import NotFound, Validation
+from kernel.eventstore.commands import CommandContext, run_once
+from kernel.eventstore.envelope import Link
+from kernel.eventstore.store import UnitOfWork
 from services.clues.app import ledger
 from services.clues.app.handlers import ClueHandlers
 from services.clues.domain import reconciliation as rec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kernel.config import read_toml
+from kernel.runtime.config import read_toml
 from services.clues.domain.state import STATUSES
 from services.clues.domain.warnings import Duration, Rule, Scheme
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
 from services.clues.domain.events import Subject
 
 

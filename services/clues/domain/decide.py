@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import partial
 
-from kernel.checks import MAX_TEXT, one_of as _one_of, require as _require, text
-from kernel.errors import Forbidden, IllegalState, Validation
+from kernel.domain.checks import MAX_TEXT, one_of as _one_of, require as _require, text
+from kernel.domain.errors import Forbidden, IllegalState, Validation
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.state import (
     AWAITING_FILING,

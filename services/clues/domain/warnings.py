@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kernel.calendar import WorkingCalendar, add_months
+from kernel.domain.calendar import WorkingCalendar, add_months
 
 GREEN, YELLOW, RED = "GREEN", "YELLOW", "RED"
 _RANK = {GREEN: 0, YELLOW: 1, RED: 2}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from kernel.watermark import Position, Watermark
+from kernel.messaging.watermark import Position, Watermark
 from services.audit.domain.completeness import Judgeable, Seen, judge, judgeable
 
 P = Position

@@ -8,9 +8,9 @@ from audit.v1 import service_pb2 as pb
 from cases.v1 import events_pb2 as cases
 from clues.v1 import events_pb2 as clues
 from common.v1 import recording_pb2, rules_pb2
-from kernel import envelope as env_mod
-from kernel.envelope import NewEvent
-from kernel.principal import Principal
+from kernel.domain.principal import Principal
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.envelope import NewEvent
 from services.audit.adapters.steps import approval_of, payload_of, recordings_of
 
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")

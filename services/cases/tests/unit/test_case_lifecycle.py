@@ -5,11 +5,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel.calendar import plus_months
-from kernel.decider_spec import DeciderSpec
-from kernel.errors import Forbidden, IllegalState, Validation
-from kernel.person import Subject
-from kernel.principal import Principal
+from kernel.domain.calendar import plus_months
+from kernel.domain.decider_spec import DeciderSpec
+from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.person import Subject
+from kernel.domain.principal import Principal
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.decide import CRITERIA, CasePolicy, decide
 from services.cases.domain.state import OPEN, fold, fold_from

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel.decider_spec import DeciderSpec
-from kernel.errors import Forbidden, IllegalState, Validation
-from kernel.principal import Principal
+from kernel.domain.decider_spec import DeciderSpec
+from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.principal import Principal
 from services.cases.domain import events as ev, measures as m
 from services.cases.domain.measures import Extension, KindRule, MeasureRules, Span
 

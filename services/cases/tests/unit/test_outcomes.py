@@ -2,8 +2,8 @@
 
 import pytest
 
-from kernel.errors import Validation
-from kernel.person import Subject
+from kernel.domain.errors import Validation
+from kernel.domain.person import Subject
 from services.cases.domain.events import Outcome
 from services.cases.domain.outcomes import (
     GOVERNMENT_SANCTIONS,

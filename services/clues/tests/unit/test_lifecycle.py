@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from kernel.decider_spec import DeciderSpec
-from kernel.errors import Forbidden, IllegalState, Validation
-from kernel.principal import Principal
+from kernel.domain.decider_spec import DeciderSpec
+from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.principal import Principal
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.decide import decide
 from services.clues.domain.state import fold

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from kernel.calendar import load_calendar
+from kernel.domain.calendar import load_calendar
 from services.clues.app.schemes import SchemeError, load_scheme, parse_schemes
 from services.clues.domain.state import Clue, evolve
 from services.clues.domain.warnings import GREEN, RED, YELLOW, Duration, Timeline, colour, marks, timeline

@@ -1,0 +1,1 @@
+"""The kernel's the domain kit: pure checks, identities, principals, errors, time."""

@@ -1,0 +1,240 @@
+"""One command path for every aggregate: load once, fold once, decide, append, keep in step.
+
+An aggregate is a pure decider (`initial`, `evolve`, `decide`, in its service's `domain/`) plus
+what this runner needs around it: how its events are linked and what it keeps in step in the same
+transaction (its timers, its projection rows). Servicers, process managers and batches all call
+`CommandRunner`; it reads the aggregate's stream (and its timer stream, when the aggregate folds
+timer events) once, folds once, lets `decide` judge the command, appends with the version it read,
+evolves only the new events and runs the aggregate's hooks, inside the caller's unit of work.
+`run` wraps that in `run_once`, so a retried request returns its first result.
+
+The runner never sees protobuf: a `Codec` from the service's adapters turns domain events into
+payloads and back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from kernel.domain.errors import Concurrency, IllegalState, NotFound
+from kernel.domain.ids import aggregate_of, check_stream_id, timer_stream_id
+from kernel.domain.principal import Principal
+from kernel.edge.mapping import Codec
+from kernel.eventstore.commands import CommandContext, run_once
+from kernel.eventstore.envelope import Link, instant, parse
+from kernel.eventstore.store import EventStore, StoredEvent, UnitOfWork
+from kernel.eventstore.timers import DueTimer
+
+S = TypeVar("S")
+
+
+class Recorded(NamedTuple):
+    """A stored domain event: the event, its domain time, its version in its own stream."""
+
+    event: Any
+    at: datetime
+    version: int
+
+
+@dataclass
+class History(Generic[S]):
+    """What was loaded: the records (own and timer stream, in store order), the folded state, and
+    the own stream's version (0 for a stream not yet written)."""
+
+    stream_id: str
+    records: list[Recorded]
+    state: S
+    version: int
+
+
+@dataclass
+class Change(Generic[S]):
+    """What one command did: the history it was decided on, the new events, their stored rows and
+    the state and records after them."""
+
+    before: History[S]
+    events: list
+    stored: list[StoredEvent]
+    state: S
+    records: list[Recorded] = field(default_factory=list)
+    now: datetime | None = None
+    command: Any = None
+
+    @property
+    def stream_id(self) -> str:
+        return self.before.stream_id
+
+    @property
+    def version(self) -> int:
+        return self.stored[-1].version if self.stored else self.before.version
+
+
+class Aggregate(Generic[S]):
+    """The decider and its needs; `kind` names its streams (`<kind>-<uuid>`) and NOT_FOUND. A
+    subclass gives `initial`, `evolve` and `decide` (its domain's pure functions); the rest has
+    defaults: no links, nothing to admit, nothing kept in step, its id, version and status."""
+
+    kind: str = ""
+    folds_timer_stream: bool = False  # fold `<kind>-timers-<uuid>` too (timer events change the state)
+
+    def initial(self) -> S:
+        raise NotImplementedError
+
+    def evolve(self, state: S, event) -> S:
+        raise NotImplementedError
+
+    def decide(self, command, state: S) -> list:
+        raise NotImplementedError
+
+    def links(self, state: S, event) -> tuple[Link, ...]:
+        return ()
+
+    def timer_command(self, event):
+        """The command a due timer of this aggregate stands for (its event as scheduled), judged
+        by `decide` like any other: a stale timer changes nothing because the rules say so."""
+        return None
+
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: S) -> None:
+        """Checks that need the store (another aggregate's state, a lock) before `decide`; the seam
+        where an access policy joins the path."""
+
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[S]) -> None:
+        """The aggregate's own rows and timers, in the command's transaction."""
+
+    def result(self, change: Change[S]) -> dict:
+        return {
+            f"{self.kind}_id": change.stream_id,
+            "version": change.version,
+            "state": getattr(change.state, "status", ""),
+        }
+
+
+# A command, or how to build it once the state is known (e.g. numbering inside the transaction).
+Builder = Callable[[UnitOfWork, S], Awaitable[Any]]
+
+
+class CommandRunner(Generic[S]):
+    def __init__(self, store: EventStore, aggregate: Aggregate[S], codec: Codec):
+        self.store, self.aggregate, self.codec = store, aggregate, codec
+
+    def stream_id(self, value: str, field_name: str) -> str:
+        """`value` as this aggregate's stream id, or Validation naming `field_name`."""
+        return check_stream_id(value, self.aggregate.kind, field_name)
+
+    async def run(
+        self,
+        ctx: CommandContext,
+        stream_id: str,
+        command,
+        now: datetime,
+        *,
+        expected_version: int = 0,
+        new: bool = False,
+    ) -> dict:
+        """`execute` in a transaction of its own, once per request id; the aggregate's result."""
+
+        async def work(uow: UnitOfWork) -> dict:
+            change = await self.execute(uow, ctx, stream_id, command, now, expected_version=expected_version, new=new)
+            return self.aggregate.result(change)
+
+        return await run_once(self.store, ctx, work)
+
+    async def execute(
+        self,
+        uow: UnitOfWork,
+        ctx: CommandContext,
+        stream_id: str,
+        command,
+        now: datetime,
+        *,
+        expected_version: int = 0,
+        new: bool = False,
+        history: History[S] | None = None,
+    ) -> Change[S]:
+        """Decide `command` (or what a `Builder` makes) on the aggregate and append, in `uow`. A
+        `new` stream is not read: its append at version 0 conflicts if it exists after all."""
+        if not new:
+            await self._lock(uow, stream_id)
+        before = history or (
+            History(stream_id, [], self.aggregate.initial(), 0) if new else await self.load(uow, stream_id)
+        )
+        if expected_version and expected_version != before.version:
+            raise Concurrency(stream_id, expected_version, before.version)
+        if callable(command):
+            command = await command(uow, before.state)
+        a = self.aggregate
+        await a.admit(uow, ctx, command, before.state)
+        events = a.decide(command, before.state)
+        payloads = [ctx.new_event(i, self.codec.to_pb(e), now, a.links(before.state, e)) for i, e in enumerate(events)]
+        stored = await uow.append(stream_id, before.version, payloads) if events else []
+        state = before.state
+        for event in events:
+            state = a.evolve(state, event)
+        records = before.records + [Recorded(e, now, s.version) for e, s in zip(events, stored)]
+        change = Change(before, events, stored, state, records, now, command)
+        await a.keep_in_step(uow, ctx, change)
+        return change
+
+    async def fire(self, uow: UnitOfWork, timer: DueTimer, principal: Principal, now: datetime) -> list[StoredEvent]:
+        """A due timer as the aggregate's command, decided on the state folded from both streams
+        and appended to the timer stream (so a firing never makes a person's command fail). The
+        aggregate's lock orders it with commands: one that committed first is in the state."""
+        a, aggregate_id = self.aggregate, aggregate_of(timer.stream_id)
+        await self._lock(uow, aggregate_id)
+        before = await self.load(uow, aggregate_id)
+        command = a.timer_command(self.codec.from_pb(timer.payload))
+        if command is None:
+            raise IllegalState(
+                f"{a.kind} {aggregate_id}",
+                f"fire a {timer.payload.DESCRIPTOR.name} timer (not one of the aggregate's timer commands)",
+            )
+        ctx = CommandContext(principal, timer.correlation_id, "timer", timer.timer_id)
+        await a.admit(uow, ctx, command, before.state)
+        events = a.decide(command, before.state)
+        payloads = [
+            replace(ctx.new_event(i, self.codec.to_pb(e), timer.due_at, timer.links), causation_id=timer.causation_id)
+            for i, e in enumerate(events)
+        ]
+        stored = (
+            await uow.append(timer.stream_id, await uow.stream_version(timer.stream_id), payloads) if events else []
+        )
+        state, records = before.state, before.records
+        if a.folds_timer_stream:
+            for event in events:
+                state = a.evolve(state, event)
+            records = records + [Recorded(e, timer.due_at, s.version) for e, s in zip(events, stored)]
+        await a.keep_in_step(uow, ctx, Change(before, events, [], state, records, now, command))
+        return stored
+
+    async def _lock(self, uow: UnitOfWork, stream_id: str) -> None:
+        """Commands and timer firings on one aggregate, one at a time (a firing writes to another
+        stream, so the append's version check alone would not order them)."""
+        await uow.conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"aggregate:{uow.store.schema}:{stream_id}"
+        )
+
+    async def load(self, reader: UnitOfWork | EventStore, stream_id: str, *, new: bool = False) -> History[S]:
+        """The aggregate's history; NOT_FOUND unless it exists or `new` allows an empty one."""
+        streams = [stream_id, timer_stream_id(stream_id)] if self.aggregate.folds_timer_stream else [stream_id]
+        found = await reader.read_streams(streams)
+        own = found.get(stream_id, [])
+        if not own and not new:
+            raise NotFound(self.aggregate.kind, stream_id)
+        rows = sorted((e for s in streams for e in found.get(s, [])), key=lambda e: (e.order_key, e.position))
+        records = self.decode(rows)
+        state = self.aggregate.initial()
+        for r in records:
+            state = self.aggregate.evolve(state, r.event)
+        return History(stream_id, records, state, own[-1].version if own else 0)
+
+    def decode(self, rows: Sequence[StoredEvent]) -> list[Recorded]:
+        out = []
+        for row in rows:
+            env = parse(row.envelope)
+            msg = self.codec.message_of(env.payload.TypeName())
+            env.payload.Unpack(msg)
+            out.append(Recorded(self.codec.from_pb(msg), instant(env.occurred_at), row.version))
+        return out

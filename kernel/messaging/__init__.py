@@ -1,0 +1,1 @@
+"""The kernel's Kafka in and out: relays, consumers, inboxes, quarantine, republishing, watermarks, topics."""

@@ -1,0 +1,233 @@
+"""Consuming other services' topics: a Faust agent per consumer that never moves past what its
+store does not hold; held gaps asked for again.
+
+Records are taken without acknowledgement (`noack_take`), up to BATCH at a time, and handed to
+`kernel.messaging.delivery.Delivery`, which returns only when each is durably in the consumer's store
+(applied, held, a duplicate, or kept in quarantine with its error); only then are they
+acknowledged, so Kafka offsets are committed only for stored records. A crash, a cancellation or
+a rebalance in between acknowledges nothing: the records come again and the inbox makes the
+repeat harmless. (Faust's `take_events` acknowledges a batch even when its processing raised:
+that is how the ledger lost events when PostgreSQL restarted.)
+
+A handler with `record_batch` gets a whole batch in one transaction (the audit ledger's ingest);
+otherwise each record is delivered alone through `record`. Relay markers are acknowledged unread;
+watermarks go to `on_watermark` (and a new relay epoch on a partition makes it read again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+import faust
+
+from kernel.edge.status import StatusBoard
+from kernel.messaging import topics as topics_mod
+from kernel.messaging.delivery import Delivery, Policy, Record
+from kernel.messaging.inbox import Inbox, Source
+from kernel.messaging.relay import MARKER_KEY
+from kernel.messaging.republish import HeldGapSweeper, RepublishRequester
+from kernel.messaging.watermark import WATERMARK_KEY, Watermark, position_of
+from kernel.runtime import log as klog
+from kernel.runtime.settings import ServiceSettings, republish_topic
+
+BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
+
+
+class Handler(Protocol):
+    """What a consumer feeds: `record(raw, source)` runs its inbox (`inbox`) and effects in one
+    transaction and calls `on_gap(topic, stream, first, last)` after a held delivery committed;
+    optionally `record_batch(records)` does the same for many in one transaction, and
+    `on_watermark(raw, source)` takes a relay's watermark (`kernel.messaging.watermark`) once the records
+    before it on its partition are stored; it must not raise."""
+
+    inbox: Inbox
+    on_gap: Callable[[str, str, int, int], Awaitable[object]] | None
+
+    async def record(self, raw: bytes, source: Source) -> object: ...
+
+
+def faust_app(
+    settings: ServiceSettings,
+    topic_names: list[str],
+    delivery: Delivery,
+    name: str,
+    batched: bool,
+    on_fatal: Callable[[], object],
+    on_watermark: Callable[[bytes, Source], Awaitable[object]] | None = None,
+) -> faust.App:
+    """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
+    Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
+    group = f"{settings.consumer_group}-{name}"
+    datadir = settings.data_dir / "faust" / group
+    datadir.mkdir(parents=True, exist_ok=True)
+    app = faust.App(
+        group,
+        broker=f"kafka://{settings.kafka_bootstrap}",
+        web_enabled=False,
+        autodiscover=False,
+        datadir=str(datadir),
+        broker_session_timeout=settings.consumer_session_seconds,
+        broker_heartbeat_interval=1.0,
+        broker_max_poll_interval=settings.consumer_max_poll_seconds,
+        consumer_auto_offset_reset="earliest",
+        topic_allow_declare=False,
+        topic_disable_leader=True,
+        consumer_max_fetch_size=max(settings.kafka_message_bytes, 1024**2),
+        broker_commit_interval=settings.consumer_commit_seconds,
+        # Never wait at a rebalance or stop for records still being stored: they are not
+        # acknowledged, so they come again after it.
+        stream_wait_empty=False,
+    )
+    topic = app.topic(*topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+
+    epochs: dict = {}  # partition -> the relay epochs its watermarks said
+
+    @app.agent(topic, name=f"{group}-ingest")
+    async def ingest(stream):
+        try:
+            async for events in stream.noack_take(BATCH, within=BATCH_WITHIN_SECONDS):
+                records = [
+                    (e.message.value, _source(e.message))
+                    for e in events
+                    if e.message.key not in (MARKER_KEY, WATERMARK_KEY)
+                ]
+                if batched:
+                    await delivery.deliver(records)
+                else:
+                    for record in records:
+                        await delivery.deliver([record])
+                for e in events:  # after the events before them on their partition are stored
+                    if e.message.key != WATERMARK_KEY or await _rewound(app, epochs, e.message):
+                        continue
+                    if on_watermark is not None:
+                        await on_watermark(e.message.value, _source(e.message))
+                for e in events:  # only now: every record is in the store
+                    await stream.ack(e)
+        except Exception as e:  # noqa: BLE001 - `deliver` raises nothing else: this is a bug
+            # Faust would restart the agent past its lost buffer, and acks out of offset order let
+            # it commit past unstored records: stop the service instead (the runner restarts it;
+            # it resumes from committed offsets, which cover stored records only).
+            klog.get("consumer").critical(
+                "consumer.agent_failed", consumer=name, error=f"{type(e).__name__}: {e}", action="stopping the service"
+            )
+            on_fatal()
+
+    return app
+
+
+async def _rewound(app: faust.App, epochs: dict, message) -> bool:
+    """Read a partition again from its start when its watermarks say a new relay epoch: the broker
+    lost the topic and the relay wrote it anew from offset 0, so the fetch position this consumer
+    kept lies inside the new log, above records it never read. Nothing is lost by reading again:
+    the inbox skips what is stored."""
+    try:
+        epoch = Watermark.decode(message.value).epoch
+    except ValueError:
+        return False
+    seen = epochs.setdefault(message.tp, set())
+    new = bool(seen) and epoch not in seen  # a first epoch is where reading started: nothing above it
+    seen.add(epoch)  # once per epoch: a log holding two epochs is read twice, not forever
+    if not new:
+        return False
+    klog.get("consumer").warning(
+        "consumer.partition_rewound",
+        topic=message.tp.topic,
+        partition=message.tp.partition,
+        offset=message.offset,
+        reason="a new relay epoch: the topic was written anew",
+    )
+    await app.consumer.seek(message.tp, 0)
+    return True
+
+
+def _source(message) -> Source:
+    position = position_of(message.headers)
+    return Source(message.topic, message.partition, message.offset, position.encode() if position else "")
+
+
+class Consumer:
+    """Lifecycle of one consumer in a service: topics ensured, gap requests, sweeper, Faust app."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        pool,
+        producers: list[str],
+        name: str,
+        handler: Handler,
+        status: StatusBoard | None = None,
+        on_fatal: Callable[[], object] | None = None,
+    ):
+        self.settings, self.pool, self.name, self.handler, self.board = settings, pool, name, handler, status
+        self.on_fatal = on_fatal or (lambda: os.kill(os.getpid(), signal.SIGTERM))
+        self.topics = [settings.topic_of(p) for p in producers]
+        self.requester = RepublishRequester(
+            settings.kafka_bootstrap,
+            republish_topic(settings.topic_prefix),
+            requested_by=f"{settings.consumer_group}-{name}",
+        )
+        handler.on_gap = self.requester.request  # ask for a gap as soon as it is held
+        if hasattr(handler, "requester"):  # a handler that asks producers for more
+            handler.requester = self.requester
+
+    async def start(self) -> Consumer:
+        s = self.settings
+        for topic in self.topics:  # consumers wait for topics; creating them with the owner's spec is equivalent
+            await asyncio.to_thread(
+                topics_mod.ensure_topic,
+                s.kafka_bootstrap,
+                topics_mod.TopicSpec(
+                    topic, s.topic_partitions, s.replication_factor, max_message_bytes=s.kafka_message_bytes
+                ),
+            )
+        batch = getattr(self.handler, "record_batch", None)
+        self.delivery = Delivery(
+            self.handler.inbox.consumer,
+            self.pool,
+            self.handler.inbox.schema,
+            batch or _one_at_a_time(self.handler.record),
+            _policy(s),
+        )
+        await self.delivery.retry_kept()
+        if self.board is not None:
+            self.board.register(self.delivery.status)
+        self.sweeper = HeldGapSweeper(
+            self.handler.inbox,
+            self.pool,
+            self.requester,  # and again while held
+            interval_seconds=s.held_sweep_seconds,
+        )
+        self._sweeper_task = asyncio.create_task(self.sweeper.run(), name=f"{s.service}-{self.name}-sweeper")
+        self.app = faust_app(
+            s,
+            self.topics,
+            self.delivery,
+            self.name,
+            batched=batch is not None,
+            on_fatal=self.on_fatal,
+            on_watermark=getattr(self.handler, "on_watermark", None),
+        )
+        await self.app.start()
+        return self
+
+    async def stop(self) -> None:
+        await self.app.stop()
+        self.sweeper.stop()
+        await asyncio.gather(self._sweeper_task, return_exceptions=True)
+        await self.requester.close()
+
+
+def _one_at_a_time(record: Callable[[bytes, Source], Awaitable[object]]):
+    async def handle(records: list[Record]) -> None:
+        for raw, source in records:
+            await record(raw, source)
+
+    return handle
+
+
+def _policy(s: ServiceSettings) -> Policy:
+    return Policy(attempts=s.consumer_attempts, max_backoff=s.consumer_max_backoff_seconds)
