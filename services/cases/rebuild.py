@@ -15,7 +15,7 @@ from kernel.eventstore.projections import Fold
 from kernel.runtime.settings import env_path
 from services.cases.adapters.mapping import CODEC
 from services.cases.app import measure_ledger
-from services.cases.app.case import MeasureAggregate
+from services.cases.app.measure import MeasureAggregate
 from services.cases.app.measure_rules import load_measure_rules
 
 MIGRATIONS = measure_ledger.MIGRATIONS

@@ -1,5 +1,5 @@
-"""The case (立案审查调查) and its measures (调查措施) as the kernel's command runner sees them: the
-pure deciders of `domain/`, how their events are linked, what they admit and keep in step.
+"""The case (立案审查调查) as the kernel's command runner sees it: the pure decider of `domain/`, how
+its events are linked, what it admits and keeps in step.
 
 A case's timer (trial review overdue) writes to `case-timers-<uuid>`, a measure's (expiring,
 expired, detention notice overdue) to `measure-timers-<uuid>`; both fold their timer streams, so an
@@ -36,11 +36,6 @@ def case_links(state: Case, event=None) -> tuple[Link, ...]:
     if isinstance(event, ev.AccountabilityCaseOpened):
         links.append(Link("case", event.accountability_case_id, "accountability"))
     return tuple(links) + tuple(Link("person", s.person_id, "subject") for s in opened.subjects)
-
-
-def measure_links(state: m.Measure, event=None) -> tuple[Link, ...]:
-    requested = state.requested or event
-    return (Link("case", requested.case_id, "measure-of"), Link("person", requested.person_id, "subject"))
 
 
 async def lock_case(uow: UnitOfWork, case_id: str) -> None:
@@ -117,47 +112,6 @@ class CaseAggregate(Aggregate[Case]):
             by=command.by,
         )
         await self.runner.execute(uow, ctx.item(1), event.accountability_case_id, opening, change.now, new=True)
-
-
-class MeasureAggregate(Aggregate[m.Measure]):
-    kind = "measure"
-    folds_timer_stream = True
-    initial = staticmethod(m.Measure)
-    evolve = staticmethod(m.evolve)
-    links = staticmethod(measure_links)
-
-    def __init__(self, rules: m.MeasureRules, codec: Codec, cases: CommandRunner[Case]):
-        self.rules, self.codec, self.cases = rules, codec, cases
-
-    def decide(self, command, state: m.Measure) -> list:
-        return m.decide(command, state, self.rules)
-
-    def timer_command(self, event):
-        if isinstance(event, ev.DetentionNoticeOverdue):
-            return m.RecordNoticeOverdue(event.measure_id, event.due)
-        kind = {ev.MeasureExpiring: m.RecordExpiring, ev.MeasureExpired: m.RecordExpired}.get(type(event))
-        return kind(event.measure_id, event.ends_at) if kind else None
-
-    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
-        if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):
-            await open_case(uow, self.cases, state.requested.case_id)
-
-    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
-        state, measure_id = change.state, change.stream_id
-        wanted = {
-            f"measure:{measure_id}:{k}": (at, self.codec.to_pb(e))
-            for k, (at, e) in m.timers_for(state, self.rules).items()
-        }
-        await timers.sync(
-            uow,
-            f"measure:{measure_id}:",
-            wanted,
-            timer_stream_id(measure_id),
-            correlation_id=ctx.correlation_id,
-            causation_id=ctx.request_id,
-            links=measure_links(state),
-        )
-        await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
 
 
 async def open_case(uow: UnitOfWork, cases: CommandRunner[Case], case_id: str) -> Case:

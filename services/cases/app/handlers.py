@@ -13,7 +13,8 @@ from kernel.domain.errors import Validation
 from kernel.eventstore.aggregate import Builder, CommandRunner
 from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.store import EventStore, UnitOfWork
-from services.cases.app.case import CaseAggregate, MeasureAggregate, open_case
+from services.cases.app.case import CaseAggregate, open_case
+from services.cases.app.measure import MeasureAggregate
 from services.cases.domain import measures as m
 from services.cases.domain.decide import CasePolicy
 from services.cases.domain.state import Case

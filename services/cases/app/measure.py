@@ -1,0 +1,63 @@
+"""The investigation measure (调查措施) as the kernel's command runner sees it: the pure decider of
+`domain/measures.py`, how its events are linked, what it admits (its case open, and locked against
+closing) and keeps in step (its timers, its line in the office's measure ledger).
+"""
+
+from __future__ import annotations
+
+from kernel.domain.ids import timer_stream_id
+from kernel.eventstore import timers
+from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import Link
+from kernel.eventstore.store import UnitOfWork
+from services.cases.app import measure_ledger
+from services.cases.app.case import open_case
+from services.cases.domain import events as ev, measures as m
+from services.cases.domain.state import Case
+
+
+def measure_links(state: m.Measure, event=None) -> tuple[Link, ...]:
+    requested = state.requested or event
+    return (Link("case", requested.case_id, "measure-of"), Link("person", requested.person_id, "subject"))
+
+
+class MeasureAggregate(Aggregate[m.Measure]):
+    kind = "measure"
+    folds_timer_stream = True
+    initial = staticmethod(m.Measure)
+    evolve = staticmethod(m.evolve)
+    links = staticmethod(measure_links)
+
+    def __init__(self, rules: m.MeasureRules, codec: Codec, cases: CommandRunner[Case]):
+        self.rules, self.codec, self.cases = rules, codec, cases
+
+    def decide(self, command, state: m.Measure) -> list:
+        return m.decide(command, state, self.rules)
+
+    def timer_command(self, event):
+        if isinstance(event, ev.DetentionNoticeOverdue):
+            return m.RecordNoticeOverdue(event.measure_id, event.due)
+        kind = {ev.MeasureExpiring: m.RecordExpiring, ev.MeasureExpired: m.RecordExpired}.get(type(event))
+        return kind(event.measure_id, event.ends_at) if kind else None
+
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
+        if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):
+            await open_case(uow, self.cases, state.requested.case_id)
+
+    async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
+        state, measure_id = change.state, change.stream_id
+        wanted = {
+            f"measure:{measure_id}:{k}": (at, self.codec.to_pb(e))
+            for k, (at, e) in m.timers_for(state, self.rules).items()
+        }
+        await timers.sync(
+            uow,
+            f"measure:{measure_id}:",
+            wanted,
+            timer_stream_id(measure_id),
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.request_id,
+            links=measure_links(state),
+        )
+        await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
