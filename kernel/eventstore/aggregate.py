@@ -1,12 +1,14 @@
 """One command path for every aggregate: load once, fold once, decide, append, keep in step.
 
 An aggregate is a pure decider (`initial`, `evolve`, `decide`, in its service's `domain/`) plus
-what this runner needs around it: how its events are linked and what it keeps in step in the same
-transaction (its timers, its projection rows). Servicers, process managers and batches all call
-`CommandRunner`; it reads the aggregate's stream (and its timer stream, when the aggregate folds
-timer events) once, folds once, lets `decide` judge the command, appends with the version it read,
-evolves only the new events and runs the aggregate's hooks, inside the caller's unit of work.
-`run` wraps that in `run_once`, so a retried request returns its first result.
+what this runner needs around it: how its events are linked, what a command is admitted on (the
+seam for an access policy), what it keeps in step in the same transaction (its timers, its
+projection rows) and which command each of its timers stands for. Servicers, process managers,
+batches and timer firings all call `CommandRunner`; it reads the aggregate's stream (and its timer
+stream, when the aggregate folds timer events) once, folds once, lets `decide` judge the command,
+appends with the version it read, evolves only the new events and runs the aggregate's hooks,
+inside the caller's unit of work. `run` wraps that in `run_once`, so a retried request returns its
+first result. Commands and firings on one aggregate take its advisory lock, one at a time.
 
 The runner never sees protobuf: a `Codec` from the service's adapters turns domain events into
 payloads and back.
