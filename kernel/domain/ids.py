@@ -16,7 +16,7 @@ import uuid
 from kernel.domain.errors import Validation
 
 CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request")
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def stream_id(context: str, ident: uuid.UUID) -> str:
@@ -26,9 +26,15 @@ def stream_id(context: str, ident: uuid.UUID) -> str:
 def check_stream_id(value: str, context: str, field: str) -> str:
     """`value` stripped, if it is a `<context>-<uuid>` stream id; else Validation naming `field`."""
     value = (value or "").strip()
-    if not re.fullmatch(f"{re.escape(context)}-{_UUID}", value):
+    if not re.fullmatch(f"{re.escape(context)}-{UUID_PATTERN}", value):
         raise Validation(field, f"must look like {context}-<uuid>, e.g. {context}-{uuid.UUID(int=0)}")
     return value
+
+
+def timer_kind(stream_id: str) -> str:
+    """The aggregate kind of a timer stream (`clue-timers-<uuid>` -> `clue`), "" for another stream."""
+    context, timers, _ = stream_id.partition("-timers-")
+    return context if timers else ""
 
 
 def aggregate_of(timer_stream: str) -> str:

@@ -19,7 +19,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from common.v1 import rules_pb2
 from kernel.domain.clock import Clock
 from kernel.domain.errors import RuleBroken as Validation
-from kernel.domain.ids import CONTEXTS
+from kernel.domain.ids import CONTEXTS, UUID_PATTERN as _UUID
 from kernel.eventstore.envelope import instant
 
 TIMESTAMP = "google.protobuf.Timestamp"
@@ -29,7 +29,6 @@ _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 _BIDI = "\u202a-\u202e\u2066-\u2069"
 _LINE_BAD = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 _TEXT_BAD = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
-_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _CONTEXT = "|".join(CONTEXTS)
 F = rules_pb2.IdFormat
 FORMATS: dict[int, tuple[re.Pattern, str]] = {

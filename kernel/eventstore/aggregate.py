@@ -172,10 +172,7 @@ class CommandRunner(Generic[S]):
         events = a.decide(command, before.state)
         payloads = [ctx.new_event(i, self.codec.to_pb(e), now, a.links(before.state, e)) for i, e in enumerate(events)]
         stored = await uow.append(stream_id, before.version, payloads) if events else []
-        state = before.state
-        for event in events:
-            state = a.evolve(state, event)
-        records = before.records + [Recorded(e, now, s.version) for e, s in zip(events, stored)]
+        state, records = self._after(before, events, stored, now)
         change = Change(before, events, stored, state, records, now, command)
         await a.keep_in_step(uow, ctx, change)
         return change
@@ -203,11 +200,12 @@ class CommandRunner(Generic[S]):
         stored = (
             await uow.append(timer.stream_id, await uow.stream_version(timer.stream_id), payloads) if events else []
         )
-        state, records = before.state, before.records
-        if a.folds_timer_stream:
-            for event in events:
-                state = a.evolve(state, event)
-            records = records + [Recorded(e, timer.due_at, s.version) for e, s in zip(events, stored)]
+        # a timer stream it does not fold leaves its state and records as they were
+        state, records = (
+            self._after(before, events, stored, timer.due_at)
+            if a.folds_timer_stream
+            else (before.state, before.records)
+        )
         await a.keep_in_step(uow, ctx, Change(before, events, [], state, records, now, command))
         return stored
 
@@ -227,10 +225,19 @@ class CommandRunner(Generic[S]):
             raise NotFound(self.aggregate.kind, stream_id)
         rows = sorted((e for s in streams for e in found.get(s, [])), key=lambda e: (e.order_key, e.position))
         records = self.decode(rows)
-        state = self.aggregate.initial()
-        for r in records:
-            state = self.aggregate.evolve(state, r.event)
+        state = self._fold(self.aggregate.initial(), [r.event for r in records])
         return History(stream_id, records, state, own[-1].version if own else 0)
+
+    def _fold(self, state: S, events: Sequence) -> S:
+        for event in events:
+            state = self.aggregate.evolve(state, event)
+        return state
+
+    def _after(self, before: History[S], events: list, stored: list[StoredEvent], at: datetime):
+        """The state and records once `events`, stored as `stored` at domain time `at`, are added."""
+        return self._fold(before.state, events), before.records + [
+            Recorded(e, at, s.version) for e, s in zip(events, stored)
+        ]
 
     def decode(self, rows: Sequence[StoredEvent]) -> list[Recorded]:
         out = []

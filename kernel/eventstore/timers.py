@@ -29,6 +29,7 @@ from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
 from kernel.domain.errors import PlatformError, TooLarge, Validation
+from kernel.domain.ids import timer_kind
 from kernel.domain.principal import Principal
 from kernel.eventstore import migrations
 from kernel.eventstore.envelope import Link, NewEvent, derived_event_id
@@ -315,8 +316,7 @@ class TimerScheduler:
         first = timer_event_id(t["timer_id"])
         if await uow.conn.fetchval(f"SELECT true FROM {uow.store.schema}.events WHERE event_id = $1::uuid", first):
             return first
-        kind, _, _ = t["stream_id"].partition("-timers-")
-        route = self.routes.get(kind) if "-timers-" in t["stream_id"] else None
+        route = self.routes.get(timer_kind(t["stream_id"]))
         if route is None:
             event = self._event(t)
             await uow.append(t["stream_id"], await uow.stream_version(t["stream_id"]), [event])
