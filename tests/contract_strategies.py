@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 
 from common.v1 import rules_pb2
 from kernel.edge.catalogue import Catalogue
-from kernel.edge.contract import Limits
+from kernel.edge.contract import Limits, rule_of, span_of
 
 TIMESTAMP = "google.protobuf.Timestamp"
 F = rules_pb2.IdFormat
@@ -83,15 +83,6 @@ def _months(frame: Frame) -> tuple[int, int]:
     """The first and last month a month field accepts (the query window), as year * 12 + month - 1."""
     first, last = frame.limits.earliest, frame.now() + frame.limits.horizon - timedelta(days=1)
     return first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
-
-
-def rule_of(fd: FieldDescriptor) -> rules_pb2.FieldRule:
-    return fd.GetOptions().Extensions[rules_pb2.rule]
-
-
-def span_of(descriptor: Descriptor) -> rules_pb2.Span | None:
-    options = descriptor.GetOptions()
-    return options.Extensions[rules_pb2.span] if options.HasExtension(rules_pb2.span) else None
 
 
 def message_class(descriptor: Descriptor):
