@@ -15,7 +15,7 @@ import uuid
 
 from kernel.domain.errors import Validation
 
-CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request")
+CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request", "read")
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from kernel.domain.access import Organisation
 from kernel.domain.errors import Forbidden, Unauthenticated, Validation
 from kernel.domain.principal import Principal
 from kernel.runtime.config import read_toml
@@ -38,6 +39,9 @@ class Office:
     name: str
     name_zh: str
     roles: frozenset[str]
+    liaison: str = ""  # the office supervising this one's files as liaison (联系)
+    sees_all: bool = False  # case management: sees every file
+    oversees: frozenset[str] = frozenset()  # offices its leader roles oversee (分管)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Role:
     name: str
     name_zh: str
     system: bool = False
+    leader: bool = False  # oversees what its office `oversees`
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,21 @@ class Catalogue:
     offices: dict[str, Office]
     roles: dict[str, Role]
     operations: dict[str, Operation]
+
+    @property
+    def organisation(self) -> Organisation:
+        """Who sees what (`kernel.domain.access`), as this catalogue says."""
+        return Organisation(
+            liaison={c: o.liaison for c, o in self.offices.items() if o.liaison},
+            sees_all=frozenset(c for c, o in self.offices.items() if o.sees_all),
+            oversees={c: o.oversees for c, o in self.offices.items() if o.oversees},
+            leaders=frozenset(c for c, r in self.roles.items() if r.leader),
+            system=frozenset(c for c, r in self.roles.items() if r.system),
+        )
+
+    def approvers(self, operation: str) -> frozenset[str]:
+        """The roles that approve `operation` (none when it has no approval step)."""
+        return self.operation(operation).approve
 
     def check_principal(self, p: Principal) -> Principal:
         """A principal names a catalogued agency, an office of it and a role that office holds."""
@@ -120,7 +140,13 @@ def parse(data: dict, source: str = "catalogue") -> Catalogue:
         for c, v in _table(data, "agencies", fail).items()
     }
     roles = {
-        c: Role(c, _text(v, f"roles.{c}.name", fail), v.get("name_zh", ""), bool(v.get("system", False)))
+        c: Role(
+            c,
+            _text(v, f"roles.{c}.name", fail),
+            v.get("name_zh", ""),
+            _flag(v, "system", f"roles.{c}", fail),
+            _flag(v, "leader", f"roles.{c}", fail),
+        )
         for c, v in _table(data, "roles", fail).items()
     }
     offices = {}
@@ -133,7 +159,11 @@ def parse(data: dict, source: str = "catalogue") -> Catalogue:
             _text(v, f"offices.{c}.name", fail),
             v.get("name_zh", ""),
             _roles(v.get("roles"), f"offices.{c}.roles", roles, fail, allow_any=False),
+            v.get("liaison", ""),
+            _flag(v, "sees_all", f"offices.{c}", fail),
+            frozenset(v.get("oversees", [])),
         )
+    _check_structure(offices, fail)
     operations = {
         n: Operation(
             n,
@@ -169,3 +199,19 @@ def _roles(value, key: str, roles: dict, fail, *, allow_any=True, allow_empty=Fa
         if r not in roles and not (allow_any and r == ANY_ROLE):
             fail(key, f"unknown role {r!r}")
     return frozenset(value)
+
+
+def _flag(v: dict, key: str, where: str, fail) -> bool:
+    if not isinstance(v.get(key, False), bool):
+        fail(f"{where}.{key}", "must be true or false")
+    return v.get(key, False)
+
+
+def _check_structure(offices: dict[str, Office], fail) -> None:
+    """Liaison and oversight name offices of the catalogue (checked at start, naming the key)."""
+    for c, o in offices.items():
+        if o.liaison and o.liaison not in offices:
+            fail(f"offices.{c}.liaison", f"unknown office {o.liaison!r}")
+        for x in sorted(o.oversees):
+            if x not in offices:
+                fail(f"offices.{c}.oversees", f"unknown office {x!r}")

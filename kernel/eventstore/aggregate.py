@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from kernel.domain.access import Holding, Organisation, holding_links, may_know
 from kernel.domain.errors import Concurrency, IllegalState, NotFound
 from kernel.domain.ids import aggregate_of, check_stream_id, timer_stream_id
 from kernel.domain.principal import Principal
@@ -81,6 +82,9 @@ class Aggregate(Generic[S]):
 
     kind: str = ""
     folds_timer_stream: bool = False  # fold `<kind>-timers-<uuid>` too (timer events change the state)
+    # Who sees what (`kernel.domain.access`); None: the aggregate is not a file, open to every role
+    # its operations allow.
+    organisation: Organisation | None = None
 
     def initial(self) -> S:
         raise NotImplementedError
@@ -93,6 +97,16 @@ class Aggregate(Generic[S]):
 
     def links(self, state: S, event) -> tuple[Link, ...]:
         return ()
+
+    def holding(self, state: S) -> Holding | None:
+        """The file's holder, liaison, steps and approver roles in `state` (need to know); None:
+        not a file, or not yet one (a stream still empty)."""
+        return None
+
+    def may_know(self, principal: Principal, state: S) -> bool:
+        """Whether `principal` may read or act on the aggregate in `state` (domain.md §1)."""
+        org = self.organisation
+        return org is None or may_know(principal, self.holding(state), org)
 
     def timer_command(self, event):
         """The command a due timer of this aggregate stands for (its event as scheduled), judged
@@ -165,12 +179,17 @@ class CommandRunner(Generic[S]):
         )
         if expected_version and expected_version != before.version:
             raise Concurrency(stream_id, expected_version, before.version)
+        a = self.aggregate
+        if not new:
+            self.check_known(ctx.principal, before)
         if callable(command):
             command = await command(uow, before.state)
-        a = self.aggregate
         await a.admit(uow, ctx, command, before.state)
         events = a.decide(command, before.state)
-        payloads = [ctx.new_event(i, self.codec.to_pb(e), now, a.links(before.state, e)) for i, e in enumerate(events)]
+        payloads = [
+            ctx.new_event(i, self.codec.to_pb(e), now, links)
+            for i, (e, links) in enumerate(self._links(before.state, events))
+        ]
         stored = await uow.append(stream_id, before.version, payloads) if events else []
         state, records = self._after(before, events, stored, now)
         change = Change(before, events, stored, state, records, now, command)
@@ -193,8 +212,12 @@ class CommandRunner(Generic[S]):
         ctx = CommandContext(principal, timer.correlation_id, "timer", timer.timer_id)
         await a.admit(uow, ctx, command, before.state)
         events = a.decide(command, before.state)
+        holding = self._holding_links(before.state) if events else ()
         payloads = [
-            replace(ctx.new_event(i, self.codec.to_pb(e), timer.due_at, timer.links), causation_id=timer.causation_id)
+            replace(
+                ctx.new_event(i, self.codec.to_pb(e), timer.due_at, _merged(timer.links, holding)),
+                causation_id=timer.causation_id,
+            )
             for i, e in enumerate(events)
         ]
         stored = (
@@ -208,6 +231,31 @@ class CommandRunner(Generic[S]):
         )
         await a.keep_in_step(uow, ctx, Change(before, events, [], state, records, now, command))
         return stored
+
+    def check_known(self, principal: Principal, history: History[S]) -> None:
+        """NOT_FOUND, in the words of an unknown id, unless `principal` may know the aggregate."""
+        if not self.aggregate.may_know(principal, history.state):
+            raise NotFound(self.aggregate.kind, history.stream_id)
+
+    async def read(self, reader: UnitOfWork | EventStore, principal: Principal, stream_id: str) -> History[S]:
+        """The aggregate's history for `principal` to read: NOT_FOUND unless it exists and they may know it."""
+        history = await self.load(reader, stream_id)
+        self.check_known(principal, history)
+        return history
+
+    def _links(self, state: S, events: list) -> list[tuple[Any, tuple[Link, ...]]]:
+        """Each event with its own links and the holding it leaves the file in (need to know:
+        audit reads who holds a file from its events)."""
+        out = []
+        for e in events:
+            own = self.aggregate.links(state, e)
+            state = self.aggregate.evolve(state, e)
+            out.append((e, _merged(own, self._holding_links(state))))
+        return out
+
+    def _holding_links(self, state: S) -> tuple[Link, ...]:
+        h = self.aggregate.holding(state) if self.aggregate.organisation else None
+        return tuple(Link(*link) for link in holding_links(h)) if h else ()
 
     async def _lock(self, uow: UnitOfWork, stream_id: str) -> None:
         """Commands and timer firings on one aggregate, one at a time (a firing writes to another
@@ -247,3 +295,7 @@ class CommandRunner(Generic[S]):
             env.payload.Unpack(msg)
             out.append(Recorded(self.codec.from_pb(msg), instant(env.occurred_at), row.version))
         return out
+
+
+def _merged(own: Sequence[Link], more: Sequence[Link]) -> tuple[Link, ...]:
+    return tuple(own) + tuple(x for x in more if x not in own)
