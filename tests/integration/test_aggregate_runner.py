@@ -8,12 +8,16 @@ from datetime import datetime, timezone
 import pytest
 from google.protobuf import empty_pb2, wrappers_pb2
 
+from kernel.domain.access import holding_of_links
 from kernel.domain.errors import Concurrency, IllegalState, NotFound
 from kernel.domain.ids import timer_stream_id
+from kernel.domain.principal import Principal
+from kernel.edge import catalogue
 from kernel.edge.mapping import Codec
 from kernel.eventstore import commands
 from kernel.eventstore.aggregate import Aggregate, CommandRunner
 from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.envelope import parse
 from tests.factories import ALICE
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=timezone.utc)
@@ -163,3 +167,38 @@ async def test_an_aggregate_that_folds_its_timer_stream_sees_what_a_timer_raised
     assert history.state.status == "CLOSED" and history.version == 1  # the own stream's version
     with pytest.raises(IllegalState):
         await timed.run(ctx(), note, Close(), NOW)
+
+
+async def test_a_file_is_not_found_by_who_may_not_know_it_and_its_events_state_its_holding(store):
+    """Need to know (kernel.domain.access) on the one command path: an office that neither holds
+    nor liaises refuses as an unknown id would, nothing is appended; every event states its holding."""
+
+    class HeldNote(NoteAggregate):
+        organisation = catalogue.load().organisation
+
+        def holding(self, state: Note):
+            return self.organisation.holding("resident_group_1") if state.status != "NONE" else None
+
+    held = CommandRunner(store, HeldNote(), CODEC)
+    async with store.pool.acquire() as conn:
+        await commands.migrate(conn, store.schema)
+    note, unknown = f"note-{uuid.uuid4()}", f"note-{uuid.uuid4()}"
+    await held.run(ctx(), note, Open("a"), NOW, new=True)
+    stranger = Principal("commission", "supervision_2", "supervisor", "u-s2")
+    liaison = Principal("commission", "supervision_1", "supervisor", "u-s1")
+    refused = [CommandContext(stranger, "corr", "notes.test", r, r.encode()) for r in ("r1", "r2")]
+    with pytest.raises(NotFound) as not_known:
+        await held.run(refused[0], note, Close(), NOW)
+    with pytest.raises(NotFound) as not_there:
+        await held.run(refused[1], unknown, Close(), NOW)
+    assert str(not_known.value) == str(not_there.value).replace(unknown, note)
+    with pytest.raises(NotFound):
+        await held.read(store, stranger, note)
+    assert len(await store.read_stream(note)) == 1
+    assert (await held.read(store, liaison, note)).state.status == "OPEN"
+    await held.run(CommandContext(liaison, "corr", "notes.test", "r3", b"r3"), note, Close(), NOW)
+    stamped = [
+        holding_of_links((k.kind, k.id, k.relation) for k in parse(e.envelope).links)
+        for e in await store.read_stream(note)
+    ]
+    assert [(h.holder, h.liaison) for h in stamped] == [("resident_group_1", "supervision_1")] * 2
