@@ -20,6 +20,7 @@ from services.clues.adapters import mapping, translators
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
+from services.clues.app.clue import Access
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.schemes import load_scheme
@@ -67,7 +68,10 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
     vault = InformantVault(s.schema, load_or_create_key(s.informant_key))
     scheme = load_scheme(s.warnings_file, s.warning_scheme)
     host.log.info("clues.warning_scheme", scheme=scheme.name, rules=len(scheme.rules))
-    handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC)
+    access = Access.of(host.authenticator.catalogue)
+    handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC, access)
+    if filled := await handlers.backfill_holdings():  # rows from before holdings were kept
+        host.log.info("clues.holdings_backfilled", clues=filled)
     host.timers.route("clue", handlers.clues.fire)
     follower = FilingFollower(handlers, translators.from_cases)
     filings = await Consumer(s, host.pool, list(s.consumes), "filings", follower, status=host.status).start()
@@ -75,7 +79,7 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
 
 
 def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
-    servicer = ClueServicer(parts.handlers, host.clock, host.authenticator.catalogue.offices)
+    servicer = ClueServicer(parts.handlers, host.clock, host.authenticator.catalogue)
     service_pb2_grpc.add_ClueServiceServicer_to_server(servicer, server)
 
 

@@ -13,12 +13,14 @@ from kernel.domain.calendar import load_calendar
 from kernel.domain.clock import FixedClock
 from kernel.domain.errors import NotFound, Validation
 from kernel.domain.principal import Principal
+from kernel.edge import catalogue
 from kernel.eventstore import commands, timers
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.store import EventStore
 from services.clues.adapters import mapping
 from services.clues.adapters.vault import InformantVault
 from services.clues.app import ledger, numbering
+from services.clues.app.clue import Access
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.reconciliation import Reconciler, reconciliation_id
 from services.clues.app.schemes import load_scheme
@@ -29,6 +31,7 @@ CST = timezone(timedelta(hours=8))
 CM = Principal("commission", "case_management", "case_manager", "u-cm")
 RES = Principal("commission", "resident_group_1", "resident_officer", "u-res")
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+ACCESS = Access.of(catalogue.load())  # who may know a clue, as the shipped catalogue says
 
 
 @pytest.fixture
@@ -41,7 +44,7 @@ async def app(pool, unique):
         for migrate in (commands.migrate, timers.migrate_timers, numbering.migrate, ledger.migrate):
             await migrate(conn, store.schema)
         await vault.migrate(conn)
-    handlers = ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC)
+    handlers = ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC, ACCESS)
     return handlers, Reconciler(handlers), clock
 
 
@@ -77,7 +80,7 @@ async def test_the_month_is_judged_as_it_stood_at_its_end(app):
     moved, moved_no = await registered(handlers, clock, n=2)  # escalated in June
     done, done_no = await registered(handlers, clock, source="PETITION", n=3)  # disposed in June
     clock.set(datetime(2026, 6, 3, 10, tzinfo=CST))
-    await step(handlers, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", CM))
+    await step(handlers, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", HEAD, approves=True))
     await step(handlers, clock, done, c.ProposeDisposal(done, "TALK_OR_LETTER", "specific", RES))
     await step(handlers, clock, done, c.ApproveDisposal(done, HEAD))
 

@@ -29,7 +29,16 @@ from services.clues.domain import commands as c
 from services.clues.domain.events import Subject
 from tests.integration.test_cases_filing import handlers  # noqa: F401 - the cases fixture, on `store`
 from tests.integration.test_cases_timers import INV, T0, case_under_investigation, new_measure, on_measure
-from tests.integration.test_clue_reconciliation import CM, CST, HEAD, RES, ctx as clue_ctx, registered, step
+from tests.integration.test_clue_reconciliation import (
+    ACCESS,
+    CM,
+    CST,
+    HEAD,
+    RES,
+    ctx as clue_ctx,
+    registered,
+    step,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYS = {
@@ -49,7 +58,7 @@ async def clues(store):
         for migrate in (commands.migrate, timers.migrate_timers, numbering.migrate, ledger.migrate):
             await migrate(conn, store.schema)
         await vault.migrate(conn)
-    return ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC), clock
+    return ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC, ACCESS), clock
 
 
 @pytest.fixture
@@ -57,7 +66,7 @@ async def kept(store, clues, handlers):
     """Clues and measures in several states, kept by their commands; their ids."""
     h, clock = clues
     moved, _ = await registered(h, clock, n=1)
-    await step(h, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", CM))  # two holders
+    await step(h, clock, moved, c.EscalateClue(moved, "supervision_2", "complex", HEAD, approves=True))  # two holders
     met, _ = await registered(h, clock, n=2)
     clock.set(clock.now() + timedelta(days=1))
     await step(
@@ -165,7 +174,7 @@ async def test_commands_going_on_during_a_rebuild_are_neither_lost_nor_doubled(s
     first = min(kept["clues"][:3])  # a registered clue among the two read first (one page each)
     meanwhile = [
         None,
-        lambda: step(h, clock, first, c.EscalateClue(first, "supervision_3", "again", CM)),
+        lambda: step(h, clock, first, c.EscalateClue(first, "supervision_3", "again", HEAD, approves=True)),
         lambda: registered(h, clock, n=9),
     ]
 

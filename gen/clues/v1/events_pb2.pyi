@@ -385,18 +385,42 @@ class SupervisionNoticeOverdue(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ClueEscalated(_message.Message):
-    __slots__ = ("clue_id", "from_office", "to_office", "reason", "escalated_by")
+    __slots__ = ("clue_id", "from_office", "to_office", "reason", "escalated_by", "approved_by")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
     TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     from_office: str
     to_office: str
     reason: str
     escalated_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., escalated_by: _Optional[str] = ...) -> None: ...
+    approved_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., escalated_by: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+
+class EscalationProposed(_message.Message):
+    __slots__ = ("clue_id", "to_office", "reason", "proposed_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    to_office: str
+    reason: str
+    proposed_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
+class EscalationRejected(_message.Message):
+    __slots__ = ("clue_id", "reason", "rejected_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
 
 class LedgerDifference(_message.Message):
     __slots__ = ("clue_id", "clue_number", "kind", "office_status", "central_status", "explanation")

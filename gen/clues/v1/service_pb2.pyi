@@ -75,10 +75,12 @@ class GetInformantResponse(_message.Message):
     def __init__(self, informant: _Optional[_Union[Informant, _Mapping]] = ...) -> None: ...
 
 class GetClueRequest(_message.Message):
-    __slots__ = ("clue_id",)
+    __slots__ = ("clue_id", "purpose")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
-    def __init__(self, clue_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, clue_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetClueResponse(_message.Message):
     __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority")
@@ -123,18 +125,20 @@ class GetClueResponse(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ...) -> None: ...
 
 class ListCluesRequest(_message.Message):
-    __slots__ = ("office", "colour", "stage", "priority", "limit")
+    __slots__ = ("office", "colour", "stage", "priority", "limit", "purpose")
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     COLOUR_FIELD_NUMBER: _ClassVar[int]
     STAGE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     office: str
     colour: _events_pb2.WarningColour
     stage: str
     priority: _events_pb2.CluePriority
     limit: int
-    def __init__(self, office: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., stage: _Optional[str] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    purpose: str
+    def __init__(self, office: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., stage: _Optional[str] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., limit: _Optional[int] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ClueSummary(_message.Message):
     __slots__ = ("clue_id", "clue_number", "state", "handling_office", "receiving_office", "priority", "colour", "deadline", "received_at", "stage_since", "summary")
@@ -522,13 +526,53 @@ class EscalateClueResponse(_message.Message):
     state: str
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
+class ApproveEscalationRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveEscalationResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectEscalationRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectEscalationResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
 class ListSupervisionNoticesRequest(_message.Message):
-    __slots__ = ("office", "overdue_only")
+    __slots__ = ("office", "overdue_only", "purpose")
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     office: str
     overdue_only: bool
-    def __init__(self, office: _Optional[str] = ..., overdue_only: _Optional[bool] = ...) -> None: ...
+    purpose: str
+    def __init__(self, office: _Optional[str] = ..., overdue_only: _Optional[bool] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class SupervisionNotice(_message.Message):
     __slots__ = ("clue_id", "notice_id", "to_office", "due_at", "required", "issued_at", "satisfied_at", "overdue")
@@ -583,12 +627,14 @@ class SubmitOfficeLedgerResponse(_message.Message):
     def __init__(self, reconciliation: _Optional[_Union[_events_pb2.OfficeLedgerReconciled, _Mapping]] = ..., submission: _Optional[int] = ...) -> None: ...
 
 class GetReconciliationRequest(_message.Message):
-    __slots__ = ("office", "month")
+    __slots__ = ("office", "month", "purpose")
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     MONTH_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     office: str
     month: str
-    def __init__(self, office: _Optional[str] = ..., month: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, office: _Optional[str] = ..., month: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetReconciliationResponse(_message.Message):
     __slots__ = ("reconciliation", "submission")
@@ -599,14 +645,16 @@ class GetReconciliationResponse(_message.Message):
     def __init__(self, reconciliation: _Optional[_Union[_events_pb2.OfficeLedgerReconciled, _Mapping]] = ..., submission: _Optional[int] = ...) -> None: ...
 
 class GetStockTakeRequest(_message.Message):
-    __slots__ = ("start", "end", "office")
+    __slots__ = ("start", "end", "office", "purpose")
     START_FIELD_NUMBER: _ClassVar[int]
     END_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     start: _timestamp_pb2.Timestamp
     end: _timestamp_pb2.Timestamp
     office: str
-    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetStockTakeResponse(_message.Message):
     __slots__ = ("start", "end", "office", "received", "disposed_by_method", "concluded_by_status", "open_by_stage", "open_by_colour", "overdue", "notices_issued", "notices_met", "notices_overdue")

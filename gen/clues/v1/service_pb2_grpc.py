@@ -55,6 +55,16 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.EscalateClueRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.EscalateClueResponse.FromString,
                 _registered_method=True)
+        self.ApproveEscalation = channel.unary_unary(
+                '/clues.v1.ClueService/ApproveEscalation',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApproveEscalationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApproveEscalationResponse.FromString,
+                _registered_method=True)
+        self.RejectEscalation = channel.unary_unary(
+                '/clues.v1.ClueService/RejectEscalation',
+                request_serializer=clues_dot_v1_dot_service__pb2.RejectEscalationRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RejectEscalationResponse.FromString,
+                _registered_method=True)
         self.ListSupervisionNotices = channel.unary_unary(
                 '/clues.v1.ClueService/ListSupervisionNotices',
                 request_serializer=clues_dot_v1_dot_service__pb2.ListSupervisionNoticesRequest.SerializeToString,
@@ -195,7 +205,26 @@ class ClueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def EscalateClue(self, request, context):
-        """Move a clue to a higher office (operation `clues.escalate`). Mutating: `x-request-id` required.
+        """Move a clue to a higher office (提级办理 / 领办; operation `clues.escalate`): the holder changes
+        only by an approved escalation, so this proposes it for the head's approval, or, called by a
+        role that approves escalations (the head), escalates at once with the approval recorded.
+        Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveEscalation(self, request, context):
+        """Approve the proposed escalation (not by the proposer): the office proposed takes the clue over;
+        its liaison stays. Operation `clues.escalate` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectEscalation(self, request, context):
+        """Refuse the proposed escalation (not by the proposer). Operation `clues.escalate` (approve).
+        Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -384,6 +413,16 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.EscalateClue,
                     request_deserializer=clues_dot_v1_dot_service__pb2.EscalateClueRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.EscalateClueResponse.SerializeToString,
+            ),
+            'ApproveEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveEscalation,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApproveEscalationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApproveEscalationResponse.SerializeToString,
+            ),
+            'RejectEscalation': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectEscalation,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RejectEscalationRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RejectEscalationResponse.SerializeToString,
             ),
             'ListSupervisionNotices': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSupervisionNotices,
@@ -605,6 +644,60 @@ class ClueService:
             '/clues.v1.ClueService/EscalateClue',
             clues_dot_v1_dot_service__pb2.EscalateClueRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.EscalateClueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApproveEscalation',
+            clues_dot_v1_dot_service__pb2.ApproveEscalationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApproveEscalationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectEscalation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RejectEscalation',
+            clues_dot_v1_dot_service__pb2.RejectEscalationRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RejectEscalationResponse.FromString,
             options,
             channel_credentials,
             insecure,

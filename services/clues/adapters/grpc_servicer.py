@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
 from datetime import datetime, timezone
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
+from kernel.domain.access import may_know, visible_offices
 from kernel.domain.clock import Clock
-from kernel.domain.errors import Forbidden, Validation
-from kernel.edge.catalogue import office_code
+from kernel.domain.errors import Forbidden, NotFound, Validation
+from kernel.domain.principal import Principal
+from kernel.edge.catalogue import Catalogue, office_code
 from kernel.edge.grpc_server import rpc
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.reads import FileRef, record_read
 from services.clues.adapters import mapping
 from services.clues.app.handlers import ClueHandlers
-from services.clues.app.ledger import PRIORITY_RANK, timeline_of
+from services.clues.app.ledger import PRIORITY_RANK, Seen, holding_of_row, timeline_of
 from services.clues.app.reconciliation import Reconciler
 from services.clues.domain import commands as c
 from services.clues.domain.warnings import colour
@@ -22,13 +26,41 @@ FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
 class ClueServicer(service_pb2_grpc.ClueServiceServicer):
-    def __init__(self, handlers: ClueHandlers, clock: Clock, offices: Mapping[str, object]):
-        """`offices`: the catalogue's offices, by code; an office named in a request must be one."""
-        self.handlers, self.clock, self.offices = handlers, clock, offices
+    def __init__(self, handlers: ClueHandlers, clock: Clock, catalogue: Catalogue):
+        """`catalogue`: an office named in a request must be one of its offices; it says who may
+        know what (`handlers.access`) and who approves an escalation."""
+        self.handlers, self.clock, self.catalogue = handlers, clock, catalogue
+        self.offices, self.org = catalogue.offices, handlers.access.organisation
         self.reconciler = Reconciler(handlers)
 
     def _office(self, value: str, field: str, optional: bool = False) -> str:
         return office_code(self.offices, value, field, optional)
+
+    # -- need to know (domain.md §1, issue 17) ---------------------------------------------------
+
+    def _seen(self, p: Principal) -> Seen | None:
+        """What a list query may return to `p` (None: everything)."""
+        offices = visible_offices(p, self.org)
+        return None if offices is None else Seen(sorted(offices), p.office, p.role)
+
+    def _known(self, p: Principal, rows) -> list:
+        """The rows whose clue `p` may know, judged by the one policy (the query's filter is its
+        mirror in SQL, so this drops nothing it let through)."""
+        return [r for r in rows if may_know(p, holding_of_row(r), self.org)]
+
+    def _office_known(self, p: Principal, office: str) -> str:
+        """An office's reconciliation and stock-take: for its own officers, the leader overseeing
+        it and case management; to anyone else the office is unknown (NOT_FOUND)."""
+        offices = visible_offices(p, self.org)
+        if offices is not None and office not in offices:
+            raise NotFound("office", office)
+        return office
+
+    async def _read(self, call: CommandContext, rpc_name: str, purpose: str, files, persons=(), query: str = ""):
+        """The read on the record, before its answer leaves (kernel.eventstore.reads)."""
+        await record_read(
+            self.handlers.store, call, rpc_name, purpose, files, persons, now=self.clock.now(), query=query
+        )
 
     def _registration(self, request, call, k: int = 0, batch_reference: str = ""):
         """A RegisterClue command and the informant to seal, from one request item."""
@@ -68,7 +100,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         return pb.RegisterClueBatchResponse(**await self.handlers.register_batch(items, call))
 
     @rpc("clues.read_informant")
-    async def GetInformant(self, request, context, call):
+    async def GetInformant(self, request, context, call):  # recorded as InformantIdentityRead
         informant = await self.handlers.read_informant(
             c.ReadInformant(request.clue_id.strip(), request.purpose, call.principal), call, self.clock.now()
         )
@@ -76,9 +108,12 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.read")
     async def GetClue(self, request, context, call):
-        state, version, timeline = await self.handlers.get(request.clue_id)
+        state, version, timeline = await self.handlers.get(request.clue_id.strip(), call.principal)
         warning = colour(self.handlers.scheme, timeline, self.clock.now(), self.handlers.calendar)
-        return mapping.clue_to_pb(state, version, warning)
+        answer = mapping.clue_to_pb(state, version, warning)
+        r = state.registered
+        await self._read(call, "GetClue", request.purpose, [FileRef("clue", r.clue_id)], subject_ids(r.subjects))
+        return answer
 
     @rpc("clues.read")
     async def ListClues(self, request, context, call):
@@ -86,17 +121,23 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         if limit > MAX_LIST:
             raise Validation("limit", f"at most {MAX_LIST}")
         wanted = mapping.enum_word(events_pb2.WarningColour, request.colour)
-        rows = await self.handlers.ledger_rows(
+        filters = dict(
             office=self._office(request.office, "office", optional=True),
             stage=request.stage.strip(),
             priority=mapping.enum_word(events_pb2.CluePriority, request.priority),
-            limit=MAX_LIST * 10,
         )
+        rows = await self.handlers.ledger_rows(**filters, limit=MAX_LIST * 10, seen=self._seen(call.principal))
         now, h = self.clock.now(), self.handlers
-        lines = [(row, colour(h.scheme, timeline_of(row), now, h.calendar)) for row in rows]
+        lines = [
+            (row, colour(h.scheme, timeline_of(row), now, h.calendar)) for row in self._known(call.principal, rows)
+        ]
         lines = [(row, w) for row, w in lines if not wanted or w.colour == wanted]
         lines.sort(key=lambda x: (PRIORITY_RANK[x[0]["priority"]], x[1].deadline or FAR, x[0]["received_at"]))
-        return pb.ListCluesResponse(clues=[mapping.summary_to_pb(row, w) for row, w in lines[:limit]])
+        chosen = [row for row, _ in lines[:limit]]
+        answer = pb.ListCluesResponse(clues=[mapping.summary_to_pb(row, w) for row, w in lines[:limit]])
+        query = _query(**filters, colour=wanted, limit=request.limit or "")
+        await self._read(call, "ListClues", request.purpose, *_files_of(chosen), query=query)
+        return answer
 
     async def _simple(self, request, call, response, command, now: datetime | None = None):
         """Run `command` (or what it builds) on the request's clue; answer with its version and state."""
@@ -268,48 +309,98 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.escalate", mutating=True)
     async def EscalateClue(self, request, context, call):
+        approves = self.catalogue.may(call.principal, "clues.escalate", "approve")  # the head: at once
         return await self._simple(
             request,
             call,
             pb.EscalateClueResponse,
             c.EscalateClue(
-                request.clue_id.strip(), self._office(request.to_office, "to_office"), request.reason, call.principal
+                request.clue_id.strip(),
+                self._office(request.to_office, "to_office"),
+                request.reason,
+                call.principal,
+                approves,
             ),
+        )
+
+    @rpc("clues.escalate", act="approve", mutating=True)
+    async def ApproveEscalation(self, request, context, call):
+        return await self._simple(
+            request, call, pb.ApproveEscalationResponse, c.ApproveEscalation(request.clue_id.strip(), call.principal)
+        )
+
+    @rpc("clues.escalate", act="approve", mutating=True)
+    async def RejectEscalation(self, request, context, call):
+        return await self._simple(
+            request,
+            call,
+            pb.RejectEscalationResponse,
+            c.RejectEscalation(request.clue_id.strip(), request.reason, call.principal),
         )
 
     @rpc("clues.read")
     async def ListSupervisionNotices(self, request, context, call):
-        now = self.clock.now()
+        now, office = self.clock.now(), self._office(request.office, "office", optional=True)
         rows = await self.handlers.notices(
-            office=self._office(request.office, "office", optional=True),
-            overdue_at=now if request.overdue_only else None,
+            office=office, overdue_at=now if request.overdue_only else None, seen=self._seen(call.principal)
         )
-        return pb.ListSupervisionNoticesResponse(notices=[mapping.notice_to_pb(r, now) for r in rows])
+        rows = self._known(call.principal, rows)
+        answer = pb.ListSupervisionNoticesResponse(notices=[mapping.notice_to_pb(r, now) for r in rows])
+        query = _query(office=office, overdue_only="true" if request.overdue_only else "")
+        await self._read(call, "ListSupervisionNotices", request.purpose, *_files_of(rows), query=query)
+        return answer
 
     @rpc("clues.reconcile", mutating=True)
     async def SubmitOfficeLedger(self, request, context, call):
-        office, who = self._office(request.office, "office"), call.principal
-        if office != who.office and who.role != "case_manager":
-            raise Forbidden(f"{who.role} of {who.office} may submit only its own office's ledger, not {office}'s")
+        office = self._office_known(call.principal, self._office(request.office, "office"))
         entries = [(e.clue.strip(), e.status.strip()) for e in request.entries]
         event, submission = await self.reconciler.submit(call, office, request.month.strip(), entries, self.clock.now())
         return pb.SubmitOfficeLedgerResponse(reconciliation=mapping.event_to_pb(event), submission=submission)
 
     @rpc("clues.reconcile")
     async def GetReconciliation(self, request, context, call):
-        event, submission = await self.reconciler.latest(self._office(request.office, "office"), request.month.strip())
-        return pb.GetReconciliationResponse(reconciliation=mapping.event_to_pb(event), submission=submission)
+        office, month = (
+            self._office_known(call.principal, self._office(request.office, "office")),
+            request.month.strip(),
+        )
+        event, submission = await self.reconciler.latest(office, month)
+        answer = pb.GetReconciliationResponse(reconciliation=mapping.event_to_pb(event), submission=submission)
+        await self._read(
+            call, "GetReconciliation", request.purpose, [FileRef("office", office)], query=f"month={month}"
+        )
+        return answer
 
     @rpc("clues.reconcile")
     async def GetStockTake(self, request, context, call):
         for name in ("start", "end"):
             if not request.HasField(name):
                 raise Validation(name, "required")
+        office, who = self._office(request.office, "office", optional=True), call.principal
+        if office:
+            self._office_known(who, office)
+        elif visible_offices(who, self.org) is not None:
+            raise Forbidden(f"a stock-take of every office is case management's; {who.office} may name its own office")
         tz = self.clock.now().tzinfo
-        take = await self.reconciler.stock_take(
-            request.start.ToDatetime(tzinfo=tz),
-            request.end.ToDatetime(tzinfo=tz),
-            self._office(request.office, "office", optional=True),
-            self.clock.now(),
-        )
-        return mapping.stock_take_to_pb(take)
+        start, end = request.start.ToDatetime(tzinfo=tz), request.end.ToDatetime(tzinfo=tz)
+        take = await self.reconciler.stock_take(start, end, office, self.clock.now())
+        answer = mapping.stock_take_to_pb(take)
+        files = [FileRef("office", office)] if office else []
+        query = _query(office=office or "*", start=start.isoformat(), end=end.isoformat())
+        await self._read(call, "GetStockTake", request.purpose, files, query=query)
+        return answer
+
+
+def subject_ids(subjects) -> list[str]:
+    return [s.person_id for s in subjects]
+
+
+def _files_of(rows) -> tuple[list[FileRef], list[str]]:
+    """The clues a list query returned and the persons they are about (the ledger's `subjects`)."""
+    files = [FileRef("clue", r["clue_id"]) for r in rows]
+    persons = [p for r in rows for p in json.loads(r["subjects"])]
+    return files, persons
+
+
+def _query(**filters) -> str:
+    """A list query's filter as text, e.g. "office=supervision_1 stage=REGISTERED"."""
+    return " ".join(f"{k}={v}" for k, v in filters.items() if v)

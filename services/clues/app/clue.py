@@ -9,8 +9,11 @@ its overdue timer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import tzinfo
 
+from kernel.domain.access import Holding, Organisation
 from kernel.domain.calendar import WorkingCalendar
 from kernel.domain.ids import timer_stream_id
 from kernel.eventstore import timers
@@ -21,6 +24,7 @@ from kernel.eventstore.store import UnitOfWork
 from services.clues.app import ledger
 from services.clues.domain import commands as c, events as ev
 from services.clues.domain.decide import decide
+from services.clues.domain.holding import APPROVALS, holding
 from services.clues.domain.state import TERMINAL, Clue, evolve
 from services.clues.domain.warnings import Scheme, Timeline, marks, timeline
 
@@ -33,6 +37,23 @@ def links_of(state: Clue, event) -> tuple[Link, ...]:
     return links + ((Link("case", case_id, "filed-as"),) if case_id else ())
 
 
+@dataclass(frozen=True)
+class Access:
+    """What the catalogue says about who may know a clue (domain.md §1): the organisation (liaisons,
+    case management, overseeing leaders) and the roles approving each kind of proposal."""
+
+    organisation: Organisation
+    approvers: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, catalogue) -> Access:
+        """From a `kernel.edge.catalogue.Catalogue`."""
+        return cls(catalogue.organisation, {kind: catalogue.approvers(op) for kind, op in APPROVALS.items()})
+
+    def holding(self, state: Clue) -> Holding | None:
+        return holding(state, self.organisation, self.approvers)
+
+
 class ClueAggregate(Aggregate[Clue]):
     kind = "clue"  # warnings and overdue notices inform: its timer stream is not folded
     initial = staticmethod(Clue)
@@ -40,8 +61,14 @@ class ClueAggregate(Aggregate[Clue]):
     decide = staticmethod(decide)
     links = staticmethod(links_of)
 
-    def __init__(self, schema: str, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec: Codec):
+    def __init__(
+        self, schema: str, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec: Codec, access: Access
+    ):
         self.schema, self.scheme, self.calendar, self.tz, self.codec = schema, scheme, calendar, tz, codec
+        self.access, self.organisation = access, access.organisation  # the runner's need-to-know check
+
+    def holding(self, state: Clue) -> Holding | None:
+        return self.access.holding(state)
 
     def timer_command(self, event):
         if isinstance(event, ev.ClueWarningRaised):
@@ -55,7 +82,7 @@ class ClueAggregate(Aggregate[Clue]):
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Clue]) -> None:
         t = self.timeline(change.records)
-        await ledger.upsert(uow.conn, self.schema, change.state, t, change.version)
+        await ledger.upsert(uow.conn, self.schema, change.state, t, change.version, self.holding(change.state))
         await ledger.record_notices(uow.conn, self.schema, change.events, change.now)
         await self._sync_timers(uow, ctx, change.state, t)
 

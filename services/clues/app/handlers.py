@@ -14,12 +14,13 @@ from typing import Protocol
 
 from kernel.domain.calendar import WorkingCalendar
 from kernel.domain.errors import Validation
+from kernel.domain.principal import Principal
 from kernel.eventstore.aggregate import Builder, CommandRunner, History, Recorded
 from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.envelope import new_event_id
 from kernel.eventstore.store import EventStore, UnitOfWork
 from services.clues.app import ledger, numbering
-from services.clues.app.clue import ClueAggregate
+from services.clues.app.clue import Access, ClueAggregate
 from services.clues.domain import commands as c
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Scheme, Timeline
@@ -36,7 +37,16 @@ class Vault(Protocol):
 
 
 class ClueHandlers:
-    def __init__(self, store: EventStore, vault: Vault, scheme: Scheme, calendar: WorkingCalendar, tz: tzinfo, codec):
+    def __init__(
+        self,
+        store: EventStore,
+        vault: Vault,
+        scheme: Scheme,
+        calendar: WorkingCalendar,
+        tz: tzinfo,
+        codec,
+        access: Access,
+    ):
         self.store, self.vault, self.scheme, self.calendar, self.tz, self.codec = (
             store,
             vault,
@@ -45,7 +55,8 @@ class ClueHandlers:
             tz,
             codec,
         )
-        self.aggregate = ClueAggregate(store.schema, scheme, calendar, tz, codec)
+        self.access = access
+        self.aggregate = ClueAggregate(store.schema, scheme, calendar, tz, codec, access)
         self.clues = CommandRunner(store, self.aggregate, codec)
 
     async def register(self, cmd: c.RegisterClue, informant: dict | None, ctx: CommandContext) -> dict:
@@ -93,9 +104,9 @@ class ClueHandlers:
     async def next_number(self, uow: UnitOfWork, office: str, now: datetime) -> str:
         return await numbering.next_number(uow.conn, self.store.schema, office, now.year)
 
-    async def get(self, clue_id: str) -> tuple[Clue, int, Timeline]:
-        """(state, version, timeline) of a clue."""
-        history = await self.clues.load(self.store, self.clues.stream_id(clue_id, "clue_id"))
+    async def get(self, clue_id: str, reader: Principal) -> tuple[Clue, int, Timeline]:
+        """(state, version, timeline) of a clue; NOT_FOUND unless `reader` may know it."""
+        history = await self.clues.read(self.store, reader, self.clues.stream_id(clue_id, "clue_id"))
         return history.state, history.version, self.aggregate.timeline(history.records)
 
     async def load(self, uow: UnitOfWork, clue_id: str) -> History[Clue]:
@@ -106,6 +117,21 @@ class ClueHandlers:
 
     def timeline(self, records: list[Recorded]) -> Timeline:
         return self.aggregate.timeline(records)
+
+    async def backfill_holdings(self, page: int = 500) -> int:
+        """Holdings of ledger rows written before they were kept (migration 2), from each clue's
+        events and the catalogue; how many rows got one."""
+        done, last, s = 0, "", self.store.schema
+        while True:
+            async with self.store.pool.acquire() as conn:
+                ids = await ledger.unheld(conn, s, last, page)
+            if not ids:
+                return done
+            for clue_id in ids:  # a row a command wrote meanwhile has its holding already
+                history = await self.clues.load(self.store, clue_id)
+                async with self.store.pool.acquire() as conn:
+                    await ledger.set_holding(conn, s, clue_id, history.version, self.aggregate.holding(history.state))
+            done, last = done + len(ids), ids[-1]
 
     async def ledger_rows(self, **filters):
         async with self.store.pool.acquire() as conn:

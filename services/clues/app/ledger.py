@@ -10,7 +10,10 @@ stream, so `python -m kernel.eventstore.rebuild --service clues` makes them agai
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
+from kernel.domain.access import Holding
 from kernel.eventstore import migrations
 from kernel.eventstore.aggregate import History
 from kernel.eventstore.migrations import Migration
@@ -59,7 +62,16 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
     PRIMARY KEY (office, clue_id)
 );
 """
-TABLES = {"ledger": LEDGER_SQL, "notices": NOTICES_SQL, "holders": HOLDERS_SQL}
+# who may know each clue (issue 17; `services.clues.domain.holding`), for list queries to filter
+# on: added by migration 2 (empty on rows written before it, until `backfill` or a rebuild)
+HOLDING_SQL = """
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS holder text NOT NULL DEFAULT '';
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS liaison text NOT NULL DEFAULT '';
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS steps text[] NOT NULL DEFAULT '{{}}';
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS approvers text[] NOT NULL DEFAULT '{{}}';
+CREATE INDEX IF NOT EXISTS {t}_holder ON {s}.{t} (holder);
+"""
+TABLES = {"ledger": LEDGER_SQL + HOLDING_SQL, "notices": NOTICES_SQL, "holders": HOLDERS_SQL}
 
 
 def _creator(sql: str):
@@ -71,11 +83,18 @@ def _creator(sql: str):
 
 
 async def _create_tables(conn, schema: str) -> None:
-    for table, sql in TABLES.items():
+    for table, sql in {"ledger": LEDGER_SQL, "notices": NOTICES_SQL, "holders": HOLDERS_SQL}.items():
         await _creator(sql)(conn, schema, table)
 
 
-MIGRATIONS = (Migration("clues.ledger", 1, "clue ledger, notices and holders", _create_tables),)
+async def _add_holding(conn, schema: str) -> None:
+    await _creator(HOLDING_SQL)(conn, schema, "ledger")
+
+
+MIGRATIONS = (
+    Migration("clues.ledger", 1, "clue ledger, notices and holders", _create_tables),
+    Migration("clues.ledger", 2, "each clue's holder, liaison, steps and approver roles", _add_holding),
+)
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
 
 
@@ -83,7 +102,7 @@ async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
-def ledger_row(state: Clue, t: Timeline, version: int) -> tuple:
+def ledger_row(state: Clue, t: Timeline, version: int, held: Holding) -> tuple:
     """The clue's ledger row, in the table's column order."""
     r = state.registered
     return (
@@ -100,7 +119,16 @@ def ledger_row(state: Clue, t: Timeline, version: int) -> tuple:
         json.dumps([s.person_id for s in r.subjects]),
         r.batch_reference,
         version,
+        *holding_columns(held),
     )
+
+
+def holding_columns(h: Holding) -> tuple:
+    return h.holder, h.liaison, sorted(h.steps), sorted(h.approvers)
+
+
+def holding_of_row(row) -> Holding:
+    return Holding(row["holder"], row["liaison"], frozenset(row["steps"]), frozenset(row["approvers"]))
 
 
 def holder(state: Clue) -> str:
@@ -108,12 +136,14 @@ def holder(state: Clue) -> str:
     return state.handling_office or state.registered.receiving_office
 
 
-async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int) -> None:
+async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int, held: Holding) -> None:
     await conn.execute(
-        f"INSERT INTO {schema}.ledger VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13) "
+        f"INSERT INTO {schema}.ledger VALUES "
+        f"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16, $17) "
         f"ON CONFLICT (clue_id) DO UPDATE SET clue_number = $2, status = $3, handling_office = $5, priority = $6, "
-        f"stage_since = $8, stage_version = $9, version = $13",
-        *ledger_row(state, t, version),
+        f"stage_since = $8, stage_version = $9, version = $13, holder = $14, liaison = $15, steps = $16, "
+        f"approvers = $17",
+        *ledger_row(state, t, version, held),
     )
     await conn.execute(
         f"INSERT INTO {schema}.holders VALUES ($1, $2) ON CONFLICT DO NOTHING", holder(state), state.registered.clue_id
@@ -153,14 +183,70 @@ async def resolve(conn, schema: str, references: list[str]) -> dict[str, str]:
     return out
 
 
-async def rows(conn, schema: str, *, office: str = "", stage: str = "", priority: str = "", limit: int = 1000):
+@dataclass(frozen=True)
+class Seen:
+    """What a list query may return to its caller (need to know, `kernel.domain.access`): clues
+    held or liaised by `offices`, with a step for `office`, or an approval naming `role`. None
+    where a query takes one: every clue (case management, a system component)."""
+
+    offices: list[str]
+    office: str
+    role: str
+
+    def where(self, n: int, alias: str = "") -> str:
+        """The condition on ledger rows, its parameters numbered from `n` (`params`)."""
+        a = f"{alias}." if alias else ""
+        return (
+            f"({a}holder = ANY(${n}::text[]) OR {a}liaison = ANY(${n}::text[]) "
+            f"OR ${n + 1} = ANY({a}steps) OR ${n + 2} = ANY({a}approvers))"
+        )
+
+    def params(self) -> tuple:
+        return self.offices, self.office, self.role
+
+
+async def rows(
+    conn,
+    schema: str,
+    *,
+    office: str = "",
+    stage: str = "",
+    priority: str = "",
+    limit: int = 1000,
+    seen: Seen | None = None,
+):
     return await conn.fetch(
         f"SELECT * FROM {schema}.ledger WHERE ($1 = '' OR handling_office = $1 OR receiving_office = $1) "
-        f"AND ($2 = '' OR status = $2) AND ($3 = '' OR priority = $3) ORDER BY received_at LIMIT $4",
+        f"AND ($2 = '' OR status = $2) AND ($3 = '' OR priority = $3) "
+        f"AND {seen.where(5) if seen else '$5::text IS NULL'} ORDER BY received_at LIMIT $4",
         office,
         stage,
         priority,
         limit,
+        *(seen.params() if seen else (None,)),
+    )
+
+
+async def unheld(conn, schema: str, after: str, limit: int) -> list[str]:
+    """Clues after `after` whose rows were written before holdings were kept (migration 2)."""
+    return [
+        r[0]
+        for r in await conn.fetch(
+            f"SELECT clue_id FROM {schema}.ledger WHERE holder = '' AND clue_id > $1 ORDER BY clue_id LIMIT $2",
+            after,
+            limit,
+        )
+    ]
+
+
+async def set_holding(conn, schema: str, clue_id: str, version: int, held: Holding) -> None:
+    """The holding of a row still at `version` (a command since wrote its own)."""
+    await conn.execute(
+        f"UPDATE {schema}.ledger SET holder = $3, liaison = $4, steps = $5, approvers = $6 "
+        f"WHERE clue_id = $1 AND version = $2",
+        clue_id,
+        version,
+        *holding_columns(held),
     )
 
 
@@ -187,21 +273,29 @@ async def record_notices(conn, schema: str, events, at) -> None:
             )
 
 
-async def notices(conn, schema: str, *, office: str = "", overdue_at=None):
+async def notices(conn, schema: str, *, office: str = "", overdue_at=None, seen: Seen | None = None):
+    """Notices with their clue's holding and subjects (`holder`, `liaison`, `steps`, `approvers`, `subjects`)."""
     return await conn.fetch(
-        f"SELECT * FROM {schema}.notices WHERE ($1 = '' OR to_office = $1) "
-        f"AND ($2::timestamptz IS NULL OR (satisfied_at IS NULL AND due_at < $2)) ORDER BY due_at, clue_id",
+        f"SELECT n.*, l.holder, l.liaison, l.steps, l.approvers, l.subjects FROM {schema}.notices n "
+        f"JOIN {schema}.ledger l USING (clue_id) WHERE ($1 = '' OR n.to_office = $1) "
+        f"AND ($2::timestamptz IS NULL OR (n.satisfied_at IS NULL AND n.due_at < $2)) "
+        f"AND {seen.where(3, 'l') if seen else '$3::text IS NULL'} ORDER BY n.due_at, n.clue_id",
         office,
         overdue_at,
+        *(seen.params() if seen else (None,)),
     )
 
 
 # -- the same rows from a clue's stream, for a rebuild -------------------------------------------
 
 
-def _ledger_rows(h: History) -> list[tuple]:
-    # the instants ClueAggregate.timeline sees (it shows them in the service's zone: same instants)
-    return [ledger_row(h.state, timeline([(r.event, r.at, r.version) for r in h.records], evolve, Clue()), h.version)]
+def _ledger_rows(held: Callable[[Clue], Holding]):
+    def rows_of(h: History) -> list[tuple]:
+        # the instants ClueAggregate.timeline sees (it shows them in the service's zone: same instants)
+        t = timeline([(r.event, r.at, r.version) for r in h.records], evolve, Clue())
+        return [ledger_row(h.state, t, h.version, held(h.state))]
+
+    return rows_of
 
 
 def _holder_rows(h: History) -> list[tuple]:
@@ -223,10 +317,10 @@ def _notice_rows(h: History) -> list[tuple]:
     return list(found.values())
 
 
-def projections(fold: Fold) -> tuple[Projection, ...]:
+def projections(fold: Fold, held: Callable[[Clue], Holding]) -> tuple[Projection, ...]:
     """The ledger, its holders and its notices as projections of the clue streams (`fold`: the clue
-    aggregate's, with the service's codec)."""
-    rows = {"ledger": _ledger_rows, "notices": _notice_rows, "holders": _holder_rows}
+    aggregate's, with the service's codec; `held`: a clue's holding, as the catalogue says)."""
+    rows = {"ledger": _ledger_rows(held), "notices": _notice_rows, "holders": _holder_rows}
     return tuple(
         Projection(table, table, _creator(sql), Streams(fold, rows[table], "clue_id")) for table, sql in TABLES.items()
     )

@@ -164,8 +164,25 @@ class IssueSupervisionNotice:
 
 @dataclass(frozen=True)
 class EscalateClue:
+    """Propose an escalation; `approves`: the caller's role approves escalations (the head), so
+    it takes effect at once with the approval recorded."""
+
     clue_id: str
     to_office: str
+    reason: str
+    by: Principal
+    approves: bool = False
+
+
+@dataclass(frozen=True)
+class ApproveEscalation:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectEscalation:
+    clue_id: str
     reason: str
     by: Principal
 

@@ -271,14 +271,49 @@ def issue_notice(cmd: c.IssueSupervisionNotice, state: Clue):
     ]
 
 
+ESCALATABLE = (REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, REPORTED)
+
+
 def escalate(cmd: c.EscalateClue, state: Clue):
-    _require(
-        state, (REGISTERED, DISPOSAL_PROPOSED, TALK_OR_LETTER, PRELIM_CHECK, SHELVED, REPORTED), "escalate the clue"
-    )
+    """Escalation (提级办理 / 领办) changes the holder, so the head approves it (issue 17): proposed
+    by others, at once when the head escalates (the approval recorded with it)."""
+    operation = "escalate the clue"
+    _require(state, ESCALATABLE, operation)
+    if state.escalation:
+        raise IllegalState(f"{state.status} (an escalation to {state.escalation.value} is pending)", operation)
     to = _text(cmd.to_office, "to_office")
     if to == state.handling_office:
         raise Validation("to_office", f"the clue is already handled by {to}")
-    return [ev.ClueEscalated(cmd.clue_id, state.handling_office, to, _text(cmd.reason, "reason"), cmd.by.user)]
+    reason = _text(cmd.reason, "reason")
+    if cmd.approves:
+        return [ev.ClueEscalated(cmd.clue_id, state.handling_office, to, reason, cmd.by.user, cmd.by.user)]
+    return [ev.EscalationProposed(cmd.clue_id, to, reason, cmd.by.user)]
+
+
+def _escalation(state: Clue, by, operation: str):
+    """The pending escalation, if `by` did not propose it."""
+    pending = state.escalation
+    if pending is None:
+        raise IllegalState(f"{state.status} (no escalation proposal pending)", operation)
+    if by.user == pending.proposed_by:
+        raise Forbidden(f"{by.user} proposed this escalation; another principal must approve it")
+    return pending
+
+
+def approve_escalation(cmd: c.ApproveEscalation, state: Clue):
+    operation = "approve the escalation"
+    pending = _escalation(state, cmd.by, operation)
+    _require(state, ESCALATABLE, operation)
+    return [
+        ev.ClueEscalated(
+            cmd.clue_id, state.handling_office, pending.value, pending.reason, pending.proposed_by, cmd.by.user
+        )
+    ]
+
+
+def reject_escalation(cmd: c.RejectEscalation, state: Clue):
+    _escalation(state, cmd.by, "reject the escalation")
+    return [ev.EscalationRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
 
 
 def warning(cmd: c.RecordWarning, state: Clue) -> list:
@@ -319,6 +354,8 @@ _DECIDE = {
     c.ReopenClue: reopen,
     c.IssueSupervisionNotice: issue_notice,
     c.EscalateClue: escalate,
+    c.ApproveEscalation: approve_escalation,
+    c.RejectEscalation: reject_escalation,
 }
 
 

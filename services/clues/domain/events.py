@@ -229,14 +229,35 @@ class SupervisionNoticeOverdue:
 
 
 @dataclass(frozen=True)
+class EscalationProposed:
+    """An escalation (提级办理 / 领办) proposed for the head's approval: the holder changes only
+    by an approved escalation (issue 17)."""
+
+    clue_id: str
+    to_office: str
+    reason: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class EscalationRejected:
+    clue_id: str
+    reason: str
+    rejected_by: str
+
+
+@dataclass(frozen=True)
 class ClueEscalated:
-    """Escalation (提级办理 / 领办): a higher office takes the clue over; the history stays."""
+    """Escalation (提级办理 / 领办): a higher office takes the clue over; the history stays.
+    `approved_by`: who approved it (the head, at once when the head escalates); empty on an
+    escalation recorded before escalations needed approval."""
 
     clue_id: str
     from_office: str
     to_office: str
     reason: str
     escalated_by: str
+    approved_by: str = ""
 
 
 Event = (
@@ -264,6 +285,8 @@ Event = (
     | SupervisionNoticeIssued
     | SupervisionNoticeSatisfied
     | SupervisionNoticeOverdue
+    | EscalationProposed
+    | EscalationRejected
     | ClueEscalated
 )
 

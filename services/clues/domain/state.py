@@ -30,9 +30,10 @@ TERMINAL = (FORWARDED, CLOSED, CASE_FILED)
 class Pending:
     """A proposal awaiting approval: what is proposed and by whom."""
 
-    kind: str  # "registration" | "disposal" | "report"
-    value: str  # handling office, disposal method, or report proposal
+    kind: str  # "registration" | "disposal" | "report" | "escalation"
+    value: str  # handling office, disposal method, report proposal, or the office escalated to
     proposed_by: str
+    reason: str = ""  # an escalation's, carried to ClueEscalated on approval
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class Clue:
     outcome: str = ""
     notices: tuple[tuple, ...] = ()  # open supervision notices: (id, required, office, due_at)
     notice_ids: frozenset[str] = frozenset()  # every notice ever issued on the clue
+    # who may know the clue (domain.md §1; `services.clues.domain.holding`):
+    escalation: Pending | None = None  # an escalation awaiting the head (beside any other proposal)
+    first_office: str = ""  # the handling office registration named: its liaison stays the clue's
+    addressees: frozenset[str] = frozenset()  # every office a supervision notice was addressed to
+    decided: frozenset[str] = frozenset()  # kinds of proposal an approver decided (approved or not)
+    approver_roles: frozenset[str] = frozenset()  # roles that approved a preliminary-check plan
 
 
 def _pending(kind: str):
@@ -75,8 +82,25 @@ def _by(e) -> str:
     return next(getattr(e, f) for f in ("proposed_by", "reported_by", "revised_by") if hasattr(e, f))
 
 
+def _decided(kind: str, **changes):
+    """An approver's decision on a `kind` proposal: the state `changes`, and the kind remembered."""
+    return lambda s, e: replace(s, decided=s.decided | {kind}, **changes)
+
+
+def _registered(s: Clue, e: ev.RegistrationApproved) -> Clue:
+    office = s.pending.value
+    return replace(
+        s,
+        status=REGISTERED,
+        handling_office=office,
+        first_office=office,
+        pending=None,
+        decided=s.decided | {"registration"},
+    )
+
+
 def _after_disposal(s: Clue, e: ev.DisposalApproved) -> Clue:
-    return replace(s, status=e.method, pending=None, plan=None, outcome="")
+    return replace(s, status=e.method, pending=None, plan=None, outcome="", decided=s.decided | {"disposal"})
 
 
 def _after_talk(s: Clue, e: ev.TalkOrLetterConcluded) -> Clue:
@@ -86,7 +110,13 @@ def _after_talk(s: Clue, e: ev.TalkOrLetterConcluded) -> Clue:
 
 def _after_report(s: Clue, e: ev.ReportApproved) -> Clue:
     status = {"FILE_CASE": AWAITING_FILING, "CLOSE": CLOSED, "TALK_OR_LETTER": TALK_OR_LETTER}[e.proposal]
-    return replace(s, status=status, pending=None)
+    return replace(s, status=status, pending=None, decided=s.decided | {"report"})
+
+
+def _escalated(s: Clue, e: ev.ClueEscalated) -> Clue:
+    """The holder changes; an escalation recorded before approvals were needed decided nothing."""
+    decided = s.decided | {"escalation"} if e.approved_by else s.decided
+    return replace(s, handling_office=e.to_office, escalation=None, decided=decided)
 
 
 def _plan(s: Clue, e: ev.PrelimCheckPlanSubmitted) -> Clue:
@@ -100,19 +130,21 @@ _EVOLVE = {
     ev.ClueWarningRaised: lambda s, e: s,  # lives on the clue's timer stream, not its own
     ev.ClueForwarded: lambda s, e: replace(s, status=FORWARDED, pending=None),
     ev.RegistrationProposed: lambda s, e: replace(_pending("registration")(s, e), clue_number=e.clue_number),
-    ev.RegistrationApproved: lambda s, e: replace(s, status=REGISTERED, handling_office=s.pending.value, pending=None),
-    ev.RegistrationRejected: lambda s, e: replace(s, pending=None, clue_number=""),
+    ev.RegistrationApproved: _registered,
+    ev.RegistrationRejected: _decided("registration", pending=None, clue_number=""),
     ev.DisposalProposed: lambda s, e: replace(_pending("disposal")(s, e), status=DISPOSAL_PROPOSED),
     ev.DisposalApproved: _after_disposal,
-    ev.DisposalRejected: lambda s, e: replace(s, status=REGISTERED, pending=None),
+    ev.DisposalRejected: _decided("disposal", status=REGISTERED, pending=None),
     ev.TalkOrLetterConcluded: _after_talk,
     ev.PrelimCheckPlanSubmitted: _plan,
     ev.PrelimCheckPlanApproved: lambda s, e: replace(
-        s, plan=replace(s.plan, approved=s.plan.approved | {e.approver_role})
+        s,
+        plan=replace(s.plan, approved=s.plan.approved | {e.approver_role}),
+        approver_roles=s.approver_roles | {e.approver_role},
     ),
     ev.PrelimCheckReported: lambda s, e: replace(_pending("report")(s, e), status=REPORTED, findings=e.findings),
     ev.ReportApproved: _after_report,
-    ev.ReportRejected: lambda s, e: replace(s, status=PRELIM_CHECK, pending=None),
+    ev.ReportRejected: _decided("report", status=PRELIM_CHECK, pending=None),
     ev.ReportProposalRevised: lambda s, e: _pending("report")(s, e),
     ev.FilingProposed: lambda s, e: s,
     ev.ClueCaseFiled: lambda s, e: replace(s, status=CASE_FILED, case_id=e.case_id),
@@ -122,10 +154,15 @@ _EVOLVE = {
         s,
         notices=s.notices + ((e.notice_id, e.required, e.to_office, e.due_at),),
         notice_ids=s.notice_ids | {e.notice_id},
+        addressees=s.addressees | {e.to_office},
     ),
     ev.SupervisionNoticeSatisfied: lambda s, e: replace(s, notices=tuple(n for n in s.notices if n[0] != e.notice_id)),
     ev.SupervisionNoticeOverdue: lambda s, e: s,  # lives on the clue's timer stream
-    ev.ClueEscalated: lambda s, e: replace(s, handling_office=e.to_office),
+    ev.EscalationProposed: lambda s, e: replace(
+        s, escalation=Pending("escalation", e.to_office, e.proposed_by, e.reason)
+    ),
+    ev.EscalationRejected: _decided("escalation", escalation=None),
+    ev.ClueEscalated: _escalated,
 }
 
 UNDISPOSED = (RECEIVED, REGISTERED, DISPOSAL_PROPOSED)

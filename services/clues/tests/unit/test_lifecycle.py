@@ -45,6 +45,7 @@ SITUATIONS = {
     "RECEIVED+proposed": PROPOSED,
     "FORWARDED": REG + [ev.ClueForwarded(ID, "procuratorate", "jurisdiction", "u-cm")],
     "REGISTERED": REGISTERED,
+    "REGISTERED+escalation proposed": REGISTERED + [ev.EscalationProposed(ID, "supervision_2", "complex", "u-cm")],
     "DISPOSAL_PROPOSED": REGISTERED + [ev.DisposalProposed(ID, "SHELVED", "why", "u-cm")],
     "TALK_OR_LETTER": disposed("TALK_OR_LETTER"),
     "SHELVED": disposed("SHELVED"),
@@ -64,7 +65,10 @@ COMMANDS = {
     "propose registration": (c.ProposeRegistration(ID, "CM-2026-0002", "supervision_1", CASE_MANAGER), {"RECEIVED"}),
     "approve registration": (c.ApproveRegistration(ID, HEAD), {"RECEIVED+proposed"}),
     "reject registration": (c.RejectRegistration(ID, "no", HEAD), {"RECEIVED+proposed"}),
-    "propose disposal": (c.ProposeDisposal(ID, "CLOSED", "why", CASE_MANAGER), {"REGISTERED"}),
+    "propose disposal": (
+        c.ProposeDisposal(ID, "CLOSED", "why", CASE_MANAGER),
+        {"REGISTERED", "REGISTERED+escalation proposed"},
+    ),
     "approve disposal": (c.ApproveDisposal(ID, HEAD), {"DISPOSAL_PROPOSED"}),
     "reject disposal": (c.RejectDisposal(ID, "no", HEAD), {"DISPOSAL_PROPOSED"}),
     "conclude talk": (c.ConcludeTalkOrLetter(ID, "CLEARED", "cleared up", INSPECTOR), {"TALK_OR_LETTER"}),
@@ -83,10 +87,12 @@ COMMANDS = {
     "read informant": (c.ReadInformant(ID, "verify the account", COMPLAINTS), set(SITUATIONS) - {"NONE"}),
     "issue notice": (
         c.IssueSupervisionNotice(ID, "N-1", "", LATER, "DISPOSED", AT, CASE_MANAGER),
-        {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "DISPOSAL_PROPOSED"},
+        {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "REGISTERED+escalation proposed", "DISPOSAL_PROPOSED"},
     ),
+    "approve escalation": (c.ApproveEscalation(ID, HEAD), {"REGISTERED+escalation proposed"}),
+    "reject escalation": (c.RejectEscalation(ID, "stays", HEAD), {"REGISTERED+escalation proposed"}),
     "escalate": (
-        c.EscalateClue(ID, "supervision_2", "complex", HEAD),
+        c.EscalateClue(ID, "supervision_2", "complex", CASE_MANAGER),
         {
             "REGISTERED",
             "DISPOSAL_PROPOSED",
@@ -258,8 +264,31 @@ def test_a_notice_needs_a_due_date_ahead_and_escalation_a_new_office():
         Validation, field="required"
     )
     spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_1", "x", HEAD)).raises(Validation, field="to_office")
-    escalated = REGISTERED + spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", HEAD)).run()
+    at_once = c.EscalateClue(ID, "supervision_2", "hard", HEAD, approves=True)
+    escalated = REGISTERED + spec.given(REGISTERED).when(at_once).run()
     assert fold(escalated).handling_office == "supervision_2"
+
+
+def test_an_escalation_changes_the_holder_only_once_the_head_approves_it():
+    """Issue 17: the holder changes only by an escalation with its approval; the head's own
+    escalation records the approval at once."""
+    spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", HEAD, approves=True)).then(
+        [ev.ClueEscalated(ID, "supervision_1", "supervision_2", "hard", "u-head", "u-head")]
+    )
+    proposed = REGISTERED + [ev.EscalationProposed(ID, "supervision_2", "hard", "u-cm")]
+    spec.given(REGISTERED).when(c.EscalateClue(ID, "supervision_2", "hard", CASE_MANAGER)).then(proposed[-1:])
+    assert fold(proposed).handling_office == "supervision_1"  # still held where it was
+    spec.given(proposed).when(c.EscalateClue(ID, "investigation_1", "x", CASE_MANAGER)).raises(IllegalState)
+    proposer = Principal("commission", "leadership", "commission_head", "u-cm")
+    spec.given(proposed).when(c.ApproveEscalation(ID, proposer)).raises(Forbidden)
+    spec.given(proposed).when(c.ApproveEscalation(ID, HEAD)).then(
+        [ev.ClueEscalated(ID, "supervision_1", "supervision_2", "hard", "u-cm", "u-head")]
+    )
+    refused = proposed + spec.given(proposed).when(c.RejectEscalation(ID, "stays", HEAD)).run()
+    assert refused[-1] == ev.EscalationRejected(ID, "stays", "u-head")
+    assert fold(refused).escalation is None and fold(refused).handling_office == "supervision_1"
+    closed = proposed + [ev.DisposalProposed(ID, "CLOSED", "w", "u-cm"), ev.DisposalApproved(ID, "CLOSED", "u-head")]
+    spec.given(closed).when(c.ApproveEscalation(ID, HEAD)).raises(IllegalState)
 
 
 def test_a_timer_is_a_command_the_rules_judge():

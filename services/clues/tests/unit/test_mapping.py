@@ -21,7 +21,9 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {
         ev.SupervisionNoticeIssued(ID, "N-2026-07", "resident_group_1", AT, "CONCLUDED", "u-cm"),
         ev.SupervisionNoticeSatisfied(ID, "N-2026-07", "CLOSED"),
         ev.SupervisionNoticeOverdue(ID, "N-2026-07", AT),
-        ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-head"),
+        ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-cm", "u-head"),
+        ev.EscalationProposed(ID, "supervision_2", "complex", "u-cm"),
+        ev.EscalationRejected(ID, "stays", "u-head"),
         ev.ClueRegistered(
             ID,
             "SELF_DISCOVERED",
