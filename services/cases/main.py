@@ -19,6 +19,7 @@ from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.app import measure_ledger
+from services.cases.app.access import Access
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
 from services.cases.app.measure_rules import load_measure_rules
@@ -53,7 +54,8 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     s: CasesSettings = host.settings
     rules = load_measure_rules(s.measure_rules_file)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
-    handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC)
+    access = Access.of(host.authenticator.catalogue)  # need to know (issue 17)
+    handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC, access)
     host.timers.route("case", handlers.cases.fire)
     host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)

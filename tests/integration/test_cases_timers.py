@@ -12,15 +12,17 @@ from kernel.domain.clock import FixedClock
 from kernel.domain.errors import IllegalState
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
+from kernel.edge import catalogue
 from kernel.eventstore.timers import TimerScheduler
 from services.cases.app import measure_ledger
 from services.cases.domain import commands as c, measures as m
-from tests.integration.test_cases_filing import ctx, handlers  # noqa: F401 - the fixture
+from tests.integration.test_cases_filing import SYSTEM, ctx, handlers  # noqa: F401 - the fixture
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INV = Principal("commission", "investigation_1", "investigator", "u-inv")
 SUP = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
+ORG = catalogue.load().organisation
 
 
 async def case_under_investigation(handlers) -> str:
@@ -75,7 +77,7 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
     made = await handlers.request_measure(
         ctx(INV),
         case_id,
-        lambda case: m.RequestMeasure(
+        lambda case, holding: m.RequestMeasure(
             f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV
         ),
         T0,
@@ -90,14 +92,14 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
     assert await fire(handlers, ends - timedelta(days=14)) == 1  # warned ahead of the end
     assert await fire(handlers, ends) == 1
     assert await events_of(store, timers_stream) == ["DetentionNoticeOverdue", "MeasureExpiring", "MeasureExpired"]
-    state, _ = await handlers.get_measure(mid)
+    state, _ = await handlers.get_measure(SYSTEM, mid)
     assert (state.status, state.notice_overdue) == ("EXPIRED", True)
     with pytest.raises(IllegalState, match="EXPIRED"):
         await on_measure(handlers, mid, m.ExtendMeasure(mid, "too late", False, SUP), ends)
-    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends)
+    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG)
     assert [(r["measure_id"], r["expired_not_ended"], r["notice_overdue"]) for r in rows] == [(mid, True, True)]
     await on_measure(handlers, mid, m.EndMeasure(mid, "RELEASED", "released at the end", ends, INV), ends)
-    assert await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends) == []
+    assert await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG) == []
 
 
 async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
@@ -105,7 +107,7 @@ async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
     made = await handlers.request_measure(
         ctx(INV),
         case_id,
-        lambda case: m.RequestMeasure(
+        lambda case, holding: m.RequestMeasure(
             f"measure-{uuid.uuid4()}", case.case_id, "DETENTION", "P-1", "investigation_1", "collusion", INV
         ),
         T0,
@@ -117,18 +119,18 @@ async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
     old_end, new_end = datetime(2026, 6, 2, 9, tzinfo=timezone.utc), datetime(2026, 9, 2, 9, tzinfo=timezone.utc)
     assert await fire(handlers, old_end) == 0  # the old end's timers were cancelled
     assert await fire(handlers, new_end) == 2  # warning and expiry of the new end
-    assert (await handlers.get_measure(mid))[0].status == "EXPIRED"
+    assert (await handlers.get_measure(SYSTEM, mid))[0].status == "EXPIRED"
 
 
 async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handlers):
     case_id = await case_under_investigation(handlers)
     await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
-    due = (await handlers.get_case(case_id))[0].trial_review_due
+    due = (await handlers.get_case(SYSTEM, case_id))[0].trial_review_due
     assert due == datetime(2026, 4, 2, 9, tzinfo=timezone.utc)
     assert await fire(handlers, due - timedelta(seconds=1)) == 0
     assert await fire(handlers, due) == 1 and await fire(handlers, due + timedelta(days=1)) == 0
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == ["TrialReviewOverdue"]
-    state, _ = await handlers.get_case(case_id)
+    state, _ = await handlers.get_case(SYSTEM, case_id)
     assert state.overdue
 
 
@@ -136,7 +138,7 @@ async def new_measure(handlers, case_id, kind, by=SUP, at=T0) -> str:
     made = await handlers.request_measure(
         ctx(INV),
         case_id,
-        lambda case: m.RequestMeasure(
+        lambda case, holding: m.RequestMeasure(
             f"measure-{uuid.uuid4()}", case.case_id, kind, "P-1", "investigation_1", "needed", INV
         ),
         at,
@@ -157,7 +159,7 @@ async def test_a_case_is_not_closed_over_a_running_measure_nor_a_measure_run_on_
     assert (await on_case(handlers, case_id, withdraw, T0))["state"] == "WITHDRAWN"
     with pytest.raises(IllegalState, match="case WITHDRAWN"):
         await on_measure(handlers, pending, m.ApproveMeasure(pending, T0, SUP), T0)
-    assert (await handlers.get_measure(pending))[0].status == "REQUESTED"
+    assert (await handlers.get_measure(SYSTEM, pending))[0].status == "REQUESTED"
 
 
 async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_first(store, handlers):
@@ -168,7 +170,7 @@ async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_fir
     late = T0 + timedelta(hours=25)
     assert await fire(handlers, late) >= 2  # the appearance expired; the notice fell overdue
     await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)
-    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late)
+    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late, SYSTEM, ORG)
     assert [r["measure_id"] for r in rows][0] == appearance
     by_id = {r["measure_id"]: r for r in rows}
     assert by_id[detention]["notice_overdue"] and by_id[detention]["notice_given"]
@@ -196,7 +198,7 @@ async def test_a_stale_timer_changes_nothing_because_the_rules_say_so(store, han
         )
     assert await fire(handlers, stale) == 1
     assert await events_of(store, f"case-timers-{case_id.removeprefix('case-')}") == []
-    assert not (await handlers.get_case(case_id))[0].overdue
+    assert not (await handlers.get_case(SYSTEM, case_id))[0].overdue
     row = await store.pool.fetchrow(
         f"SELECT status, fired_event_id FROM {store.schema}.timers WHERE timer_id = $1", f"stale:{case_id}"
     )
@@ -210,7 +212,7 @@ async def test_a_timer_its_aggregate_refuses_never_blocks_the_others(store, hand
 
     case_id = await case_under_investigation(handlers)
     await on_case(handlers, case_id, c.SendToTrialReview(case_id, "report", T0, INV), T0)
-    due = (await handlers.get_case(case_id))[0].trial_review_due
+    due = (await handlers.get_case(SYSTEM, case_id))[0].trial_review_due
     gone = f"case-{uuid.uuid4()}"  # no such case: its firing is refused
     async with store.unit_of_work() as uow:
         await timers.schedule(

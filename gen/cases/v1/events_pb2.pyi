@@ -201,7 +201,7 @@ class Criterion(_message.Message):
     def __init__(self, criterion: _Optional[_Union[QualityCriterion, str]] = ..., met: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class FilingOpened(_message.Message):
-    __slots__ = ("case_id", "clue_id", "clue_number", "subjects", "findings", "handling_office", "proposed_by", "origin_case_id")
+    __slots__ = ("case_id", "clue_id", "clue_number", "subjects", "findings", "handling_office", "proposed_by", "origin_case_id", "liaison_office")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -210,6 +210,7 @@ class FilingOpened(_message.Message):
     HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
     PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     clue_id: str
     clue_number: str
@@ -218,7 +219,8 @@ class FilingOpened(_message.Message):
     handling_office: str
     proposed_by: str
     origin_case_id: str
-    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., origin_case_id: _Optional[str] = ...) -> None: ...
+    liaison_office: str
+    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., liaison_office: _Optional[str] = ...) -> None: ...
 
 class FilingApproved(_message.Message):
     __slots__ = ("case_id", "side", "approver_role", "approved_by", "plan")
@@ -305,16 +307,18 @@ class TrialReviewReturned(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., returned_by: _Optional[str] = ...) -> None: ...
 
 class TrialReviewExtended(_message.Message):
-    __slots__ = ("case_id", "due", "reason", "approved_by")
+    __slots__ = ("case_id", "due", "reason", "approved_by", "approver_role")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     DUE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     due: _timestamp_pb2.Timestamp
     reason: str
     approved_by: str
-    def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
+    approver_role: str
+    def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approved_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
 
 class TrialReviewOverdue(_message.Message):
     __slots__ = ("case_id", "due")
@@ -412,8 +416,50 @@ class QualityReviewed(_message.Message):
     reviewed_by: str
     def __init__(self, case_id: _Optional[str] = ..., grade: _Optional[_Union[QualityGrade, str]] = ..., criteria: _Optional[_Iterable[_Union[Criterion, _Mapping]]] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
 
+class CaseHandOverProposed(_message.Message):
+    __slots__ = ("case_id", "from_office", "to_office", "reason", "proposed_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    from_office: str
+    to_office: str
+    reason: str
+    proposed_by: str
+    def __init__(self, case_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
+class CaseHandedOver(_message.Message):
+    __slots__ = ("case_id", "from_office", "to_office", "approved_by", "approver_role")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    from_office: str
+    to_office: str
+    approved_by: str
+    approver_role: str
+    def __init__(self, case_id: _Optional[str] = ..., from_office: _Optional[str] = ..., to_office: _Optional[str] = ..., approved_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
+
+class CaseHandOverRejected(_message.Message):
+    __slots__ = ("case_id", "to_office", "reason", "rejected_by", "approver_role")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to_office: str
+    reason: str
+    rejected_by: str
+    approver_role: str
+    def __init__(self, case_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
+
 class MeasureRequested(_message.Message):
-    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by")
+    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by", "liaison_office")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -421,6 +467,7 @@ class MeasureRequested(_message.Message):
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     kind: MeasureKind
@@ -428,7 +475,8 @@ class MeasureRequested(_message.Message):
     office: str
     reason: str
     requested_by: str
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ...) -> None: ...
+    liaison_office: str
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., liaison_office: _Optional[str] = ...) -> None: ...
 
 class MeasureApproved(_message.Message):
     __slots__ = ("measure_id", "approver_role", "approved_by", "starts_at", "ends_at")

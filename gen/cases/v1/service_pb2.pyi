@@ -448,10 +448,12 @@ class EndMeasureResponse(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class GetCaseRequest(_message.Message):
-    __slots__ = ("case_id",)
+    __slots__ = ("case_id", "purpose")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
-    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, case_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class FilingApproval(_message.Message):
     __slots__ = ("side", "approver_role", "approved_by")
@@ -464,7 +466,7 @@ class FilingApproval(_message.Message):
     def __init__(self, side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade")
+    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -482,6 +484,8 @@ class GetCaseResponse(_message.Message):
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     ACCOUNTABILITY_CASE_IDS_FIELD_NUMBER: _ClassVar[int]
     QUALITY_GRADE_FIELD_NUMBER: _ClassVar[int]
+    LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    HAND_OVER_TO_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     version: int
     state: str
@@ -499,13 +503,17 @@ class GetCaseResponse(_message.Message):
     outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     accountability_case_ids: _containers.RepeatedScalarFieldContainer[str]
     quality_grade: _events_pb2.QualityGrade
-    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ...) -> None: ...
+    liaison_office: str
+    hand_over_to: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ...) -> None: ...
 
 class GetMeasureRequest(_message.Message):
-    __slots__ = ("measure_id",)
+    __slots__ = ("measure_id", "purpose")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
-    def __init__(self, measure_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, measure_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class MeasureLine(_message.Message):
     __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended")
@@ -544,15 +552,77 @@ class GetMeasureResponse(_message.Message):
     def __init__(self, measure: _Optional[_Union[MeasureLine, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ListMeasuresRequest(_message.Message):
-    __slots__ = ("office", "open_only")
+    __slots__ = ("office", "open_only", "purpose")
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     office: str
     open_only: bool
-    def __init__(self, office: _Optional[str] = ..., open_only: _Optional[bool] = ...) -> None: ...
+    purpose: str
+    def __init__(self, office: _Optional[str] = ..., open_only: _Optional[bool] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ListMeasuresResponse(_message.Message):
     __slots__ = ("measures",)
     MEASURES_FIELD_NUMBER: _ClassVar[int]
     measures: _containers.RepeatedCompositeFieldContainer[MeasureLine]
     def __init__(self, measures: _Optional[_Iterable[_Union[MeasureLine, _Mapping]]] = ...) -> None: ...
+
+class ProposeHandOverRequest(_message.Message):
+    __slots__ = ("case_id", "to_office", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to_office: str
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ProposeHandOverResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveHandOverRequest(_message.Message):
+    __slots__ = ("case_id", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveHandOverResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectHandOverRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RejectHandOverResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...

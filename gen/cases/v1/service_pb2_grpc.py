@@ -151,6 +151,21 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.EndMeasureRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.EndMeasureResponse.FromString,
                 _registered_method=True)
+        self.ProposeHandOver = channel.unary_unary(
+                '/cases.v1.CaseService/ProposeHandOver',
+                request_serializer=cases_dot_v1_dot_service__pb2.ProposeHandOverRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.ProposeHandOverResponse.FromString,
+                _registered_method=True)
+        self.ApproveHandOver = channel.unary_unary(
+                '/cases.v1.CaseService/ApproveHandOver',
+                request_serializer=cases_dot_v1_dot_service__pb2.ApproveHandOverRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.ApproveHandOverResponse.FromString,
+                _registered_method=True)
+        self.RejectHandOver = channel.unary_unary(
+                '/cases.v1.CaseService/RejectHandOver',
+                request_serializer=cases_dot_v1_dot_service__pb2.RejectHandOverRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RejectHandOverResponse.FromString,
+                _registered_method=True)
 
 
 class CaseServiceServicer:
@@ -319,6 +334,27 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ProposeHandOver(self, request, context):
+        """Propose to hand the case over to another office (移交审查调查), e.g. a filed case to a review and investigation office; the head approves. Operation `cases.hand_over`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveHandOver(self, request, context):
+        """Approve the pending hand-over (not by its proposer): the office it names holds the case from now on, its liaison stays. Operation `cases.hand_over (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectHandOver(self, request, context):
+        """Refuse the pending hand-over: the case stays with its holder. Operation `cases.hand_over (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CaseServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -436,6 +472,21 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.EndMeasure,
                     request_deserializer=cases_dot_v1_dot_service__pb2.EndMeasureRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.EndMeasureResponse.SerializeToString,
+            ),
+            'ProposeHandOver': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeHandOver,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.ProposeHandOverRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.ProposeHandOverResponse.SerializeToString,
+            ),
+            'ApproveHandOver': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveHandOver,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.ApproveHandOverRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.ApproveHandOverResponse.SerializeToString,
+            ),
+            'RejectHandOver': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectHandOver,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RejectHandOverRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RejectHandOverResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1061,6 +1112,87 @@ class CaseService:
             '/cases.v1.CaseService/EndMeasure',
             cases_dot_v1_dot_service__pb2.EndMeasureRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.EndMeasureResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeHandOver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/ProposeHandOver',
+            cases_dot_v1_dot_service__pb2.ProposeHandOverRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.ProposeHandOverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveHandOver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/ApproveHandOver',
+            cases_dot_v1_dot_service__pb2.ApproveHandOverRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.ApproveHandOverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectHandOver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RejectHandOver',
+            cases_dot_v1_dot_service__pb2.RejectHandOverRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RejectHandOverResponse.FromString,
             options,
             channel_credentials,
             insecure,

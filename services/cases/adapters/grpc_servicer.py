@@ -11,6 +11,7 @@ from kernel.domain.errors import Validation
 from kernel.edge.catalogue import office_code
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
+from kernel.eventstore.reads import FileRef, record_read
 from services.cases.adapters import mapping
 from services.cases.app import measure_ledger
 from services.cases.app.handlers import CaseHandlers
@@ -31,7 +32,7 @@ def _nested(cls, msgs) -> tuple:
     return tuple(mapping.EVENTS.dataclass_of(cls, msg) for msg in msgs)
 
 
-def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
+def case_to_pb(state: Case, version: int, case_id: str, liaison: str = "") -> pb.GetCaseResponse:
     opened = state.opened
     if opened is None:  # a proposal refused on arrival: nothing but the refusal
         return pb.GetCaseResponse(case_id=case_id, version=version, state=state.status)
@@ -43,7 +44,9 @@ def case_to_pb(state: Case, version: int, case_id: str) -> pb.GetCaseResponse:
         clue_number=opened.clue_number,
         origin_case_id=opened.origin_case_id,
         subjects=[mapping.EVENTS.message(identity_pb2.PersonRef, s) for s in opened.subjects],
-        handling_office=opened.handling_office,
+        handling_office=state.holder,
+        liaison_office=liaison,
+        hand_over_to=state.hand_over.to_office if state.hand_over else "",
         proposed_by=opened.proposed_by,
         approvals=[
             pb.FilingApproval(
@@ -100,24 +103,39 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     def _measure(self, request, call, response, command):
         return self._run(self.handlers.handle_measure, request.measure_id, request, call, response, command)
 
+    async def _read(self, call, rpc: str, purpose: str, files: list[FileRef], persons, query: str = "") -> None:
+        """Every read on the record (domain.md §1), after it was answered, before the answer leaves."""
+        await record_read(self.handlers.store, call, rpc, purpose, files, persons, now=self.clock.now(), query=query)
+
     @rpc("cases.read")
     async def GetCase(self, request, context, call):
-        state, version = await self.handlers.get_case(request.case_id)
-        return case_to_pb(state, version, request.case_id.strip())
+        state, version = await self.handlers.get_case(call.principal, request.case_id)
+        holding = self.handlers.cases.aggregate.holding(state)
+        answer = case_to_pb(state, version, request.case_id.strip(), holding.liaison if holding else "")
+        persons = [s.person_id for s in state.subjects]
+        await self._read(call, "GetCase", request.purpose, [FileRef("case", answer.case_id)], persons)
+        return answer
 
     @rpc("cases.read")
     async def GetMeasure(self, request, context, call):
-        state, version = await self.handlers.get_measure(request.measure_id)
+        state, version = await self.handlers.get_measure(call.principal, request.measure_id)
         row = self.handlers.ledger_row(state)
         row.update(measure_ledger.flags(row, self.clock.now()))
+        files = [FileRef("measure", row["measure_id"])]
+        await self._read(call, "GetMeasure", request.purpose, files, [row["person_id"]])
         return pb.GetMeasureResponse(measure=line_to_pb(row), version=version)
 
     @rpc("cases.read")
     async def ListMeasures(self, request, context, call):
-        office = self._office(request.office, "office")
+        """Only the measures the caller may know (need to know): another office's ledger reads empty."""
+        office, now = self._office(request.office, "office"), self.clock.now()
+        store, org = self.handlers.store, self.handlers.access.organisation
         found = await measure_ledger.rows(
-            self.handlers.store.pool, self.handlers.store.schema, office, request.open_only, self.clock.now(), MAX_LIST
+            store.pool, store.schema, office, request.open_only, now, call.principal, org, MAX_LIST
         )
+        files = [FileRef("measure", r["measure_id"]) for r in found]
+        query = f"office={office} open_only={str(request.open_only).lower()}"
+        await self._read(call, "ListMeasures", request.purpose, files, [r["person_id"] for r in found], query)
         return pb.ListMeasuresResponse(measures=[line_to_pb(r) for r in found])
 
     # -- filing --------------------------------------------------------------------------------
@@ -237,7 +255,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.dispose", mutating=True)
     async def OpenAccountabilityCase(self, request, context, call):
         new_id = call.derived_id("case")
-        office = self._office(request.handling_office, "handling_office")
+        office = self._office(request.handling_office, "handling_office", optional=True)
         result = await self._case(
             request,
             call,
@@ -287,14 +305,15 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             **await self.handlers.request_measure(
                 call,
                 request.case_id,
-                lambda case: m.RequestMeasure(
+                lambda case, holding: m.RequestMeasure(
                     measure_id,
                     case.case_id,
                     kind,
                     request.person_id.strip(),
-                    case.opened.handling_office,
+                    holding.holder,
                     request.reason,
                     call.principal,
+                    holding.liaison,
                 ),
                 self.clock.now(),
             )
@@ -352,4 +371,34 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             call,
             pb.EndMeasureResponse,
             lambda s, now: m.EndMeasure(request.measure_id.strip(), outcome, request.reason, now, call.principal),
+        )
+
+    # -- hand-over (移交审查调查) -----------------------------------------------------------------
+
+    @rpc("cases.hand_over", mutating=True)
+    async def ProposeHandOver(self, request, context, call):
+        to = self._office(request.to_office, "to_office")
+        return await self._case(
+            request,
+            call,
+            pb.ProposeHandOverResponse,
+            lambda s, now: c.ProposeHandOver(request.case_id.strip(), to, request.reason, call.principal),
+        )
+
+    @rpc("cases.hand_over", act="approve", mutating=True)
+    async def ApproveHandOver(self, request, context, call):
+        return await self._case(
+            request,
+            call,
+            pb.ApproveHandOverResponse,
+            lambda s, now: c.ApproveHandOver(request.case_id.strip(), call.principal),
+        )
+
+    @rpc("cases.hand_over", act="approve", mutating=True)
+    async def RejectHandOver(self, request, context, call):
+        return await self._case(
+            request,
+            call,
+            pb.RejectHandOverResponse,
+            lambda s, now: c.RejectHandOver(request.case_id.strip(), request.reason, call.principal),
         )

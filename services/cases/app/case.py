@@ -10,14 +10,19 @@ the clue's receipt to the disposal.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from kernel.domain.access import Holding
 from kernel.domain.errors import IllegalState
 from kernel.domain.ids import timer_stream_id
+from kernel.domain.principal import Principal
 from kernel.eventstore import timers
 from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
 from services.cases.app import measure_ledger
+from services.cases.app.access import Access
 from services.cases.domain import commands as c, events as ev, measures as m
 from services.cases.domain.decide import CasePolicy, decide
 from services.cases.domain.state import OPEN, Case, evolve
@@ -52,11 +57,20 @@ class CaseAggregate(Aggregate[Case]):
     evolve = staticmethod(evolve)
     links = staticmethod(case_links)
 
-    def __init__(self, policy: CasePolicy, codec: Codec):
+    def __init__(self, policy: CasePolicy, codec: Codec, access: Access | None = None):
         self.policy, self.codec = policy, codec
         self.runner: CommandRunner[Case] | None = None  # set by CommandRunner's owner: 一案双查 opens a case
+        # need to know (issue 17); without the catalogue's access every role its operations allow acts
+        self.access = access or Access()
+        self.organisation = access.organisation if access else None
+
+    def holding(self, state: Case) -> Holding | None:
+        return self.access.case(state)
 
     def decide(self, command, state: Case) -> list:
+        if isinstance(command, c.OpenFiling) and not command.liaison_office:  # the catalogue's, recorded at filing
+            liaison = self.access.organisation.holding(command.handling_office).liaison
+            command = replace(command, liaison_office=liaison)
         return decide(command, state, self.policy)
 
     def timer_command(self, event):
@@ -98,26 +112,30 @@ class CaseAggregate(Aggregate[Case]):
     async def _open_accountability(
         self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case], event: ev.AccountabilityCaseOpened
     ) -> None:
-        """一案双查: the accountability case's filing opens in the same transaction."""
+        """一案双查: the accountability case's filing opens in the same transaction, with this
+        case's holding (holder and liaison) at opening."""
         command: c.OpenAccountabilityCase = change.command
+        holding = self.holding(change.state)
         opening = c.OpenFiling(
             case_id=event.accountability_case_id,
             clue_id="",
             clue_number="",
             subjects=command.subjects,
             findings=event.reason,
-            handling_office=command.handling_office,
+            handling_office=holding.holder,
             proposed_by=event.opened_by,
             origin_case_id=change.state.opened.case_id,
             by=command.by,
+            liaison_office=holding.liaison,
         )
         await self.runner.execute(uow, ctx.item(1), event.accountability_case_id, opening, change.now, new=True)
 
 
-async def open_case(uow: UnitOfWork, cases: CommandRunner[Case], case_id: str) -> Case:
-    """A measure's case, locked against closing until the transaction ends, if it is open."""
+async def open_case(uow: UnitOfWork, cases: CommandRunner[Case], case_id: str, reader: Principal | None = None) -> Case:
+    """A measure's case, locked against closing until the transaction ends, if it is open (and
+    known to `reader`, when given: NOT_FOUND otherwise, as for an unknown id)."""
     await lock_case(uow, case_id)
-    case = (await cases.load(uow, case_id)).state
+    case = (await (cases.read(uow, reader, case_id) if reader else cases.load(uow, case_id))).state
     if case.status not in OPEN:
         raise IllegalState(f"case {case.status}", "use an investigation measure (the case is not open)")
     return case

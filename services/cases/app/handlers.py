@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from kernel.domain.access import Holding
 from kernel.domain.errors import Validation
+from kernel.domain.principal import Principal
 from kernel.eventstore.aggregate import Builder, CommandRunner
 from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.store import EventStore, UnitOfWork
+from services.cases.app.access import Access
 from services.cases.app.case import CaseAggregate, open_case
 from services.cases.app.measure import MeasureAggregate
 from services.cases.domain import measures as m
@@ -21,11 +24,15 @@ from services.cases.domain.state import Case
 
 
 class CaseHandlers:
-    def __init__(self, store: EventStore, policy: CasePolicy, rules: m.MeasureRules, codec):
+    def __init__(
+        self, store: EventStore, policy: CasePolicy, rules: m.MeasureRules, codec, access: Access | None = None
+    ):
+        """`access`: need to know from the catalogue (issue 17); None only in tests of other rules."""
         self.store, self.policy, self.rules = store, policy, rules
-        case = CaseAggregate(policy, codec)
+        case = CaseAggregate(policy, codec, access)
         self.cases = case.runner = CommandRunner(store, case, codec)
-        self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases), codec)
+        self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases, access), codec)
+        self.access = case.access
 
     async def handle(
         self, ctx: CommandContext, case_id: str, expected_version: int, now: datetime, command: object | Builder
@@ -43,14 +50,16 @@ class CaseHandlers:
         )
 
     async def request_measure(
-        self, ctx: CommandContext, case_id: str, make: Callable[[Case], m.RequestMeasure], now: datetime
+        self, ctx: CommandContext, case_id: str, make: Callable[[Case, Holding], m.RequestMeasure], now: datetime
     ) -> dict:
-        """A new measure on a subject of an open case (the case read and locked in the same transaction)."""
+        """A new measure on a subject of an open case the caller may know (the case read and locked in
+        the same transaction), held by the case's holder with its liaison (`make` gets the case's
+        holding)."""
         case_id = self.cases.stream_id(case_id, "case_id")
 
         async def work(uow: UnitOfWork):
-            case = await open_case(uow, self.cases, case_id)
-            command = make(case)
+            case = await open_case(uow, self.cases, case_id, ctx.principal)
+            command = make(case, self.cases.aggregate.holding(case))
             if command.person_id not in {s.person_id for s in case.subjects}:
                 raise Validation("person_id", f"must be one of the case's subjects: {command.person_id!r} is not")
             change = await self.measures.execute(uow, ctx, command.measure_id, command, now, new=True)
@@ -61,10 +70,11 @@ class CaseHandlers:
     def ledger_row(self, state: m.Measure) -> dict:
         return m.ledger_row(state, self.rules)
 
-    async def get_case(self, case_id: str) -> tuple[Case, int]:
-        history = await self.cases.load(self.store, self.cases.stream_id(case_id, "case_id"))
+    async def get_case(self, reader: Principal, case_id: str) -> tuple[Case, int]:
+        """The case, if `reader` may know it (NOT_FOUND otherwise, as for an unknown id)."""
+        history = await self.cases.read(self.store, reader, self.cases.stream_id(case_id, "case_id"))
         return history.state, history.version
 
-    async def get_measure(self, measure_id: str) -> tuple[m.Measure, int]:
-        history = await self.measures.load(self.store, self.measures.stream_id(measure_id, "measure_id"))
+    async def get_measure(self, reader: Principal, measure_id: str) -> tuple[m.Measure, int]:
+        history = await self.measures.read(self.store, reader, self.measures.stream_id(measure_id, "measure_id"))
         return history.state, history.version

@@ -5,6 +5,7 @@ closing) and keeps in step (its timers, its line in the office's measure ledger)
 
 from __future__ import annotations
 
+from kernel.domain.access import Holding
 from kernel.domain.ids import timer_stream_id
 from kernel.eventstore import timers
 from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
@@ -12,6 +13,7 @@ from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
 from services.cases.app import measure_ledger
+from services.cases.app.access import Access
 from services.cases.app.case import open_case
 from services.cases.domain import events as ev, measures as m
 from services.cases.domain.state import Case
@@ -29,8 +31,13 @@ class MeasureAggregate(Aggregate[m.Measure]):
     evolve = staticmethod(m.evolve)
     links = staticmethod(measure_links)
 
-    def __init__(self, rules: m.MeasureRules, codec: Codec, cases: CommandRunner[Case]):
+    def __init__(self, rules: m.MeasureRules, codec: Codec, cases: CommandRunner[Case], access: Access | None = None):
         self.rules, self.codec, self.cases = rules, codec, cases
+        self.access = access or Access()  # need to know (issue 17), as for its case
+        self.organisation = access.organisation if access else None
+
+    def holding(self, state: m.Measure) -> Holding | None:
+        return self.access.measure(state, self.rules)
 
     def decide(self, command, state: m.Measure) -> list:
         return m.decide(command, state, self.rules)
@@ -60,4 +67,5 @@ class MeasureAggregate(Aggregate[m.Measure]):
             causation_id=ctx.request_id,
             links=measure_links(state),
         )
-        await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
+        row = m.ledger_row(state, self.rules)
+        await measure_ledger.upsert(uow.conn, uow.store.schema, row, change.version, self.holding(state))

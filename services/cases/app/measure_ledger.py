@@ -6,12 +6,20 @@ A row is `measures.ledger_row` of the measure folded from its stream and its tim
 `python -m kernel.eventstore.rebuild --service cases` makes the table again from the events (`projections`).
 What the timers recorded (expired, notice overdue) enters the row when the measure's command path
 next folds it; a rebuild folds every event of both streams. `notice_due` follows the measure
-rules: a rebuild is given the rules the service runs with."""
+rules: a rebuild is given the rules the service runs with.
+
+Each row also states the measure's holding (need to know, issue 17): `office` holds it, `liaison`
+supervises it, `approvers` are the roles that approved or must approve it; a list query returns
+only the rows its caller may know. Rows made before those columns (migration 2) have an empty
+liaison, read as the catalogue's liaison of the office, and no approvers until the rebuild
+(`python -m kernel.eventstore.rebuild --service cases`) fills them from the events."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from kernel.domain.access import Holding, Organisation, may_know, visible_offices
+from kernel.domain.principal import Principal
 from kernel.eventstore import migrations
 from kernel.eventstore.aggregate import History
 from kernel.eventstore.migrations import Migration
@@ -54,30 +62,52 @@ COLUMNS = (
 OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
 
 
+HOLDING_SQL = """
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS liaison text NOT NULL DEFAULT '',
+                    ADD COLUMN IF NOT EXISTS approvers text[] NOT NULL DEFAULT '{{}}';
+CREATE INDEX IF NOT EXISTS {t}_liaison ON {s}.{t} (liaison);
+"""
+
+
 async def create(conn, schema: str, table: str = TABLE) -> None:
-    """The live table (by the migration) or a rebuild's shadow."""
+    """A rebuild's shadow, like the live table after every migration (same columns, same order)."""
+    await create_v1(conn, schema, table)
+    await add_holding(conn, schema, table)
+
+
+async def create_v1(conn, schema: str, table: str = TABLE) -> None:
     await conn.execute(TABLE_SQL.format(s=schema, t=table))
 
 
-MIGRATIONS = (Migration("cases.measure_ledger", 1, "each office's measure ledger", create),)
+async def add_holding(conn, schema: str, table: str = TABLE) -> None:
+    await conn.execute(HOLDING_SQL.format(s=schema, t=table))
+
+
+MIGRATIONS = (
+    Migration("cases.measure_ledger", 1, "each office's measure ledger", create_v1),
+    Migration("cases.measure_ledger", 2, "each measure's liaison and approver roles (need to know)", add_holding),
+)
 
 
 async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
-def values(row: dict, version: int) -> tuple:
-    """A `measures.ledger_row` as the table's columns, in order."""
-    return tuple(row[c] for c in COLUMNS) + (version,)
+WRITTEN = (*COLUMNS, "version", "liaison", "approvers")  # the table's order
 
 
-async def upsert(conn, schema: str, row: dict, version: int) -> None:
-    placeholders = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 2))
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[1:] + ("version",))
+def values(row: dict, version: int, holding: Holding) -> tuple:
+    """A `measures.ledger_row` and the measure's holding as the table's columns, in order."""
+    return tuple(row[c] for c in COLUMNS) + (version, holding.liaison, sorted(holding.approvers))
+
+
+async def upsert(conn, schema: str, row: dict, version: int, holding: Holding) -> None:
+    placeholders = ", ".join(f"${i}" for i in range(1, len(WRITTEN) + 1))
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in WRITTEN[1:])
     await conn.execute(
-        f"INSERT INTO {schema}.measure_ledger ({', '.join(COLUMNS)}, version) VALUES ({placeholders}) "
+        f"INSERT INTO {schema}.measure_ledger ({', '.join(WRITTEN)}) VALUES ({placeholders}) "
         f"ON CONFLICT (measure_id) DO UPDATE SET {updates}",
-        *values(row, version),
+        *values(row, version, holding),
     )
 
 
@@ -103,10 +133,30 @@ def flags(row, now: datetime) -> dict:
     }
 
 
-async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, limit: int = 1000) -> list:
-    """The office's measures, those past their end and not ended first, then by end and start."""
+def holding_of(row, org: Organisation) -> Holding:
+    """A row's holding (an empty liaison: a row from before migration 2, the catalogue's)."""
+    return org.holding(row["office"], row["liaison"]).with_approvers(row["approvers"])
+
+
+async def rows(
+    pool,
+    schema: str,
+    office: str,
+    open_only: bool,
+    now: datetime,
+    reader: Principal,
+    org: Organisation,
+    limit: int = 1000,
+) -> list:
+    """The office's measures `reader` may know, those past their end and not ended first, then by
+    end and start. The WHERE clause is `may_know` as SQL over the rows' holdings (so the limit
+    counts known rows); `may_know` itself then judges each row."""
+    seen = visible_offices(reader, org)
+    via_catalogue = None if seen is None else sorted(o for o, liaison in org.liaison.items() if liaison in seen)
     found = await pool.fetch(
         f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
+        f"AND ($7::text[] IS NULL OR office = ANY($7) OR liaison = ANY($7) "
+        f"OR (liaison = '' AND office = ANY($8::text[])) OR $9 = ANY(approvers)) "
         f"ORDER BY (status = 'EXPIRED' OR (status = ANY($4::text[]) AND ends_at IS NOT NULL AND ends_at <= $5)) DESC, "
         f"ends_at NULLS LAST, starts_at NULLS LAST, "
         f"measure_id LIMIT $6",
@@ -116,15 +166,18 @@ async def rows(pool, schema: str, office: str, open_only: bool, now: datetime, l
         ["ACTIVE", "EXPIRED"],
         now,
         limit,
+        None if seen is None else sorted(seen),
+        via_catalogue,
+        reader.role,
     )
-    return [dict(r, **flags(r, now)) for r in found]
+    return [dict(r, **flags(r, now)) for r in found if may_know(reader, holding_of(r, org), org)]
 
 
-def projections(fold: Fold, rules: m.MeasureRules) -> tuple[Projection, ...]:
+def projections(fold: Fold, rules: m.MeasureRules, access) -> tuple[Projection, ...]:
     """The ledger as a projection of the measure streams (`fold`: the measure aggregate's, with the
-    service's codec), each row made as its commands make it."""
+    service's codec), each row made as its commands make it (`access`: the catalogue's, for holdings)."""
 
     def rows(h: History) -> list[tuple]:
-        return [values(m.ledger_row(h.state, rules), h.version)]
+        return [values(m.ledger_row(h.state, rules), h.version, access.measure(h.state, rules))]
 
     return (Projection(TABLE, TABLE, create, Streams(fold, rows, "measure_id")),)

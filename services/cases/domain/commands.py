@@ -23,6 +23,7 @@ class OpenFiling:
     proposed_by: str  # user id of the proposer, who may not approve the filing
     by: Principal
     origin_case_id: str = ""
+    liaison_office: str = ""  # named by the application from the catalogue (or the origin case)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class OpenAccountabilityCase:
     accountability_case_id: str  # a fresh case-<uuid>, chosen by the application
     reason: str
     subjects: tuple[Subject, ...]
-    handling_office: str
+    handling_office: str  # "" or the case's holder: the new case inherits this case's holding
     by: Principal
 
 
@@ -151,4 +152,27 @@ class GradeQuality:
     case_id: str
     grade: str
     criteria: tuple[Criterion, ...]
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ProposeHandOver:
+    """移交审查调查: hand the case to `to_office` (a catalogued office), for the head's approval."""
+
+    case_id: str
+    to_office: str
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApproveHandOver:
+    case_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectHandOver:
+    case_id: str
+    reason: str
     by: Principal

@@ -123,6 +123,7 @@ def open_filing(cmd: c.OpenFiling, state: Case, _: CasePolicy):
             text(cmd.handling_office, "handling_office"),
             text(cmd.proposed_by, "proposed_by"),
             origin,
+            text(cmd.liaison_office, "liaison_office", False),
         )
     ]
 
@@ -224,6 +225,7 @@ def extend_review(cmd: c.ExtendTrialReview, state: Case, policy: CasePolicy):
             plus_months(state.trial_review_due, policy.extension_months),
             text(cmd.reason, "reason"),
             cmd.by.user,
+            cmd.by.role,
         )
     ]
 
@@ -299,7 +301,9 @@ def open_accountability(cmd: c.OpenAccountabilityCase, state: Case, _: CasePolic
     if new_id in state.accountability_case_ids:
         raise Validation("accountability_case_id", f"{new_id} was already opened from this case")
     _subjects(cmd.subjects, "subjects")
-    text(cmd.handling_office, "handling_office")
+    office = text(cmd.handling_office, "handling_office", False)
+    if office and office != state.holder:  # it inherits this case's holding; another office takes it by hand-over
+        raise Validation("handling_office", f"must be this case's holder {state.holder} (or empty), not {office}")
     return [ev.AccountabilityCaseOpened(state.case_id, new_id, text(cmd.reason, "reason"), cmd.by.user)]
 
 
@@ -349,6 +353,42 @@ def grade_quality(cmd: c.GradeQuality, state: Case, _: CasePolicy):
     return [ev.QualityReviewed(state.case_id, grade, criteria, cmd.by.user)]
 
 
+# --- hand-over (移交审查调查) ----------------------------------------------------------------------
+
+
+def propose_hand_over(cmd: c.ProposeHandOver, state: Case, _: CasePolicy):
+    """Need to know (issue 17): the holder changes only by a hand-over the head approves; one at a time."""
+    operation = "propose a hand-over"
+    _require(state, OPEN, operation)
+    if state.hand_over is not None:
+        raise IllegalState(f"{state.status} (a hand-over to {state.hand_over.to_office} awaits approval)", operation)
+    to = text(cmd.to_office, "to_office")
+    if to == state.holder:
+        raise Validation("to_office", f"{to} already holds the case")
+    return [ev.CaseHandOverProposed(state.case_id, state.holder, to, text(cmd.reason, "reason"), cmd.by.user)]
+
+
+def _pending_hand_over(state: Case, by, operation: str) -> ev.CaseHandOverProposed:
+    _require(state, OPEN, operation)
+    if state.hand_over is None:
+        raise IllegalState(f"{state.status} (no hand-over awaits approval)", operation)
+    _role(by, (HEAD,), operation)
+    if by.user == state.hand_over.proposed_by:
+        raise Forbidden(f"{by.user} proposed this hand-over and may not decide it")
+    return state.hand_over
+
+
+def approve_hand_over(cmd: c.ApproveHandOver, state: Case, _: CasePolicy):
+    pending = _pending_hand_over(state, cmd.by, "approve the hand-over")
+    return [ev.CaseHandedOver(state.case_id, pending.from_office, pending.to_office, cmd.by.user, cmd.by.role)]
+
+
+def reject_hand_over(cmd: c.RejectHandOver, state: Case, _: CasePolicy):
+    pending = _pending_hand_over(state, cmd.by, "reject the hand-over")
+    reason = text(cmd.reason, "reason")
+    return [ev.CaseHandOverRejected(state.case_id, pending.to_office, reason, cmd.by.user, cmd.by.role)]
+
+
 _DECIDE = {
     c.OpenFiling: open_filing,
     c.ApproveFiling: approve_filing,
@@ -366,6 +406,9 @@ _DECIDE = {
     c.OpenAccountabilityCase: open_accountability,
     c.RecordActivity: record_activity,
     c.GradeQuality: grade_quality,
+    c.ProposeHandOver: propose_hand_over,
+    c.ApproveHandOver: approve_hand_over,
+    c.RejectHandOver: reject_hand_over,
 }
 
 

@@ -76,6 +76,9 @@ class FilingOpened:
     handling_office: str
     proposed_by: str
     origin_case_id: str = ""
+    # The office supervising the case as liaison (联系), kept through hand-overs; "" in filings
+    # recorded before holdings were (the catalogue's liaison of the handling office applies).
+    liaison_office: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,7 @@ class TrialReviewExtended:
     due: datetime
     reason: str
     approved_by: str
+    approver_role: str = ""  # "" in extensions recorded before it was: the head's
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,43 @@ class QualityReviewed:
     reviewed_by: str
 
 
+# --- hand-over (移交审查调查) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseHandOverProposed:
+    """A hand-over of the case to `to_office` awaits the head's approval (need to know: the holder
+    changes only by an approved hand-over, issue 17)."""
+
+    case_id: str
+    from_office: str
+    to_office: str
+    reason: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
+class CaseHandedOver:
+    """`to_office` holds the case from now on; its liaison stays."""
+
+    case_id: str
+    from_office: str
+    to_office: str
+    approved_by: str
+    approver_role: str
+
+
+@dataclass(frozen=True)
+class CaseHandOverRejected:
+    """The hand-over was refused; the case stays with its holder."""
+
+    case_id: str
+    to_office: str
+    reason: str
+    rejected_by: str
+    approver_role: str
+
+
 CaseEvent = (
     FilingOpened
     | FilingApproved
@@ -258,6 +299,9 @@ CaseEvent = (
     | AccountabilityCaseOpened
     | ActivityRecorded
     | QualityReviewed
+    | CaseHandOverProposed
+    | CaseHandedOver
+    | CaseHandOverRejected
 )
 
 
@@ -277,6 +321,9 @@ class MeasureRequested:
     office: str
     reason: str
     requested_by: str
+    # The case's liaison when requested; "" in measures recorded before holdings were (the
+    # catalogue's liaison of `office` applies).
+    liaison_office: str = ""
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,10 @@ class RequestMeasure:
     case_id: str
     kind: str
     person_id: str
-    office: str
+    office: str  # the case's holder when requested
     reason: str
     by: Principal
+    liaison_office: str = ""  # the case's liaison when requested
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,11 @@ class Measure:
     notice_given: bool = False
     notice_overdue: bool = False
     outcome: str = ""
+    approver_roles: frozenset[str] = frozenset()  # roles its approvals, refusal and extensions were given in
+
+
+def _approved(s: Measure, role: str, **changes) -> Measure:
+    return replace(s, approver_roles=s.approver_roles | ({role} if role else set()), **changes)
 
 
 def _current_end(s: Measure, ends_at: datetime) -> bool:
@@ -193,11 +199,13 @@ def _notice_pending(s: Measure) -> bool:
 
 _EVOLVE = {
     ev.MeasureRequested: lambda s, e: Measure(status=REQUESTED, requested=e),
-    ev.MeasureApproved: lambda s, e: replace(s, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at),
-    ev.MeasureRefused: lambda s, e: replace(s, status=REFUSED),
+    ev.MeasureApproved: lambda s, e: _approved(
+        s, e.approver_role, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at
+    ),
+    ev.MeasureRefused: lambda s, e: _approved(s, e.approver_role, status=REFUSED),
     ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),  # late stays on record as overdue
     ev.DetentionNoticeOverdue: lambda s, e: replace(s, notice_overdue=True) if _notice_pending(s) else s,
-    ev.MeasureExtended: lambda s, e: replace(s, ends_at=e.ends_at, extensions=s.extensions + 1),
+    ev.MeasureExtended: lambda s, e: _approved(s, e.approver_role, ends_at=e.ends_at, extensions=s.extensions + 1),
     ev.MeasureExpiring: lambda s, e: replace(s, warned_for=e.ends_at) if _current_end(s, e.ends_at) else s,
     ev.MeasureExpired: lambda s, e: replace(s, status=EXPIRED) if _current_end(s, e.ends_at) else s,
     ev.MeasureEnded: lambda s, e: replace(s, status=ENDED, outcome=e.outcome),
@@ -242,6 +250,7 @@ def request(cmd: RequestMeasure, state: Measure, rules: MeasureRules):
             _text(cmd.office, "office"),
             _text(cmd.reason, "reason"),
             cmd.by.user,
+            _text(cmd.liaison_office, "liaison_office", False),
         )
     ]
 
@@ -365,6 +374,14 @@ def utc_key(at: datetime) -> str:
     """An instant as a timer key: the same text for the same instant, whatever zone it came in
     (a time zone in the key renamed the timers when an approval's +08:00 end was read back in UTC)."""
     return at.astimezone(timezone.utc).isoformat()
+
+
+def pending_approvers(state: Measure, rules: MeasureRules) -> frozenset[str]:
+    """The roles that must approve what is open on the measure: its request, or its next extension."""
+    if state.status == REQUESTED:
+        return frozenset(rules.of(state.requested.kind).approvers)
+    step = rules.of(state.requested.kind).next_extension(state.extensions) if state.status == ACTIVE else None
+    return frozenset({step.approver}) if step and state.ends_at else frozenset()
 
 
 def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime, object]]:

@@ -47,6 +47,15 @@ class Case:
     accountability_case_ids: tuple[str, ...] = ()
     quality_grade: str = ""  # the latest review's
     quality_criteria: tuple[ev.Criterion, ...] = ()
+    # Need to know (issue 17): who holds the case now (the handling office named at filing, until
+    # an approved hand-over), its liaison as recorded at filing ("" in older filings), the
+    # hand-over awaiting approval, the roles past approvals were given in, and whether it was
+    # ever sent to trial review.
+    holder: str = ""
+    liaison: str = ""
+    hand_over: ev.CaseHandOverProposed | None = None
+    approver_roles: frozenset[str] = frozenset()
+    reviewed: bool = False
 
     @property
     def case_id(self) -> str:
@@ -72,8 +81,24 @@ class Case:
         return tuple(a.approver_role for a in self.approvals if a.side == side)
 
 
+HEAD = "commission_head"
+
+
 def _review(s: Case, e: ev.SentToTrialReview) -> Case:
-    return replace(s, status=UNDER_TRIAL_REVIEW, trial_review_due=e.due, extensions=0, overdue=False)
+    return replace(s, status=UNDER_TRIAL_REVIEW, trial_review_due=e.due, extensions=0, overdue=False, reviewed=True)
+
+
+def _approved(s: Case, role: str, **changes) -> Case:
+    return replace(s, approver_roles=s.approver_roles | {role}, **changes)
+
+
+def _opened(e: ev.FilingOpened) -> Case:
+    return Case(status=FILING, opened=e, holder=e.handling_office, liaison=e.liaison_office)
+
+
+def _extended(s: Case, e: ev.TrialReviewExtended) -> Case:
+    role = e.approver_role or HEAD  # an older extension: only the head could give it
+    return _approved(s, role, trial_review_due=e.due, extensions=s.extensions + 1, overdue=False)
 
 
 def _heard(s: Case, e: ev.SubjectHeard) -> Case:
@@ -82,14 +107,14 @@ def _heard(s: Case, e: ev.SubjectHeard) -> Case:
 
 
 _EVOLVE = {
-    ev.FilingOpened: lambda s, e: Case(status=FILING, opened=e),
-    ev.FilingApproved: lambda s, e: replace(s, approvals=s.approvals + (e,)),
+    ev.FilingOpened: lambda s, e: _opened(e),
+    ev.FilingApproved: lambda s, e: _approved(s, e.approver_role, approvals=s.approvals + (e,)),
     ev.FilingRejected: lambda s, e: replace(s, status=FILING_REJECTED),
     ev.CaseFiled: lambda s, e: replace(s, status=FILED, filed_at=e.filed_at, simple=e.simple),
     ev.InvestigationStarted: lambda s, e: replace(s, status=INVESTIGATING),
     ev.SentToTrialReview: _review,
     ev.TrialReviewReturned: lambda s, e: replace(s, status=e.to, trial_review_due=None),
-    ev.TrialReviewExtended: lambda s, e: replace(s, trial_review_due=e.due, extensions=s.extensions + 1, overdue=False),
+    ev.TrialReviewExtended: _extended,
     ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True) if e.due == s.trial_review_due else s,  # stale
     ev.TrialReviewConcluded: lambda s, e: replace(
         s, status=DELIBERATION, trial_review_due=None, proposals=e.proposals, heard=()
@@ -102,6 +127,9 @@ _EVOLVE = {
     ),
     ev.ActivityRecorded: lambda s, e: s,  # a reference for the replay; no rule reads it
     ev.QualityReviewed: lambda s, e: replace(s, quality_grade=e.grade, quality_criteria=e.criteria),
+    ev.CaseHandOverProposed: lambda s, e: replace(s, hand_over=e),
+    ev.CaseHandedOver: lambda s, e: _approved(s, e.approver_role, holder=e.to_office, hand_over=None),
+    ev.CaseHandOverRejected: lambda s, e: _approved(s, e.approver_role, hand_over=None),
 }
 
 

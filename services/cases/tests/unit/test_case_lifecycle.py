@@ -82,6 +82,7 @@ SITUATIONS = {
     "DELIBERATION+heard": HEARD,
     "DISPOSED": DISPOSED,
     "WITHDRAWN": INVESTIGATING + [ev.CaseWithdrawn(CASE, "no evidence", "u-head", STARTED)],
+    "FILED+hand-over": FILED + [ev.CaseHandOverProposed(CASE, "review_1", "review_2", "investigate", "u-insp")],
 }
 FILING_ANY = {"FILING", "FILING+party head", "FILING+party done", "FILING+supervision"}
 OPEN_SITUATIONS = {s for s in SITUATIONS if s.split("+")[0] in OPEN}
@@ -95,7 +96,7 @@ COMMANDS = {
     ),
     "fast track": (c.FastTrackFiling(CASE, "report", FILED_AT, HEAD), FILING_ANY),
     "reject filing": (c.RejectFiling(CASE, "weak", FILED_AT, HEAD), FILING_ANY),
-    "start": (c.StartInvestigation(CASE, STARTED, STARTED, INVESTIGATOR), {"FILED"}),
+    "start": (c.StartInvestigation(CASE, STARTED, STARTED, INVESTIGATOR), {"FILED", "FILED+hand-over"}),
     "send to review": (
         c.SendToTrialReview(CASE, "report", SENT, INVESTIGATOR),
         {"INVESTIGATING", "REINVESTIGATE", "SUPPLEMENTARY_INVESTIGATION"},
@@ -110,7 +111,7 @@ COMMANDS = {
     "dispose": (c.DisposeCase(CASE, PARTY_ONLY, (), DECIDED, HEAD), {"DELIBERATION", "DELIBERATION+heard"}),
     "withdraw": (c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), OPEN_SITUATIONS),
     "accountability": (
-        c.OpenAccountabilityCase(CASE, ACC, "oversight failed", SUBJECTS[:1], "review_2", HEAD),
+        c.OpenAccountabilityCase(CASE, ACC, "oversight failed", SUBJECTS[:1], "review_1", HEAD),
         OPEN_SITUATIONS | {"DISPOSED"},
     ),
     "record activity": (
@@ -118,6 +119,12 @@ COMMANDS = {
         OPEN_SITUATIONS,
     ),
     "grade": (c.GradeQuality(CASE, "PASS", CRITERIA_MET, CM), {"DISPOSED", "WITHDRAWN"}),
+    "propose hand-over": (
+        c.ProposeHandOver(CASE, "review_2", "to investigate", PROPOSER),
+        OPEN_SITUATIONS - {"FILED+hand-over"},
+    ),
+    "approve hand-over": (c.ApproveHandOver(CASE, HEAD), {"FILED+hand-over"}),
+    "reject hand-over": (c.RejectHandOver(CASE, "not yet", HEAD), {"FILED+hand-over"}),
 }
 
 
@@ -165,7 +172,7 @@ def test_every_command_in_every_situation(name, situation):
             (SITUATIONS[s], c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), "WITHDRAWN")
             for s in sorted(OPEN_SITUATIONS)
         ],
-        (DISPOSED, c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_2", HEAD), "DISPOSED"),
+        (DISPOSED, c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_1", HEAD), "DISPOSED"),
         (INVESTIGATING, COMMANDS["record activity"][0], "INVESTIGATING"),
         (DISPOSED, c.GradeQuality(CASE, "EXCELLENT", CRITERIA_MET, CM), "DISPOSED"),
     ],
@@ -290,7 +297,7 @@ def test_the_trial_review_is_due_after_the_policy_months_at_the_same_time_of_day
 
 def test_extensions_move_the_due_and_stop_at_the_policy_limit():
     spec.given(REVIEW).when(c.ExtendTrialReview(CASE, "complex", HEAD)).then(
-        [ev.TrialReviewExtended(CASE, DUE2, "complex", "u-head")]
+        [ev.TrialReviewExtended(CASE, DUE2, "complex", "u-head", "commission_head")]
     )
     spec.given(EXTENDED).when(c.ExtendTrialReview(CASE, "again", HEAD)).raises(IllegalState)
     twice = decide(c.ExtendTrialReview(CASE, "again", HEAD), fold(EXTENDED), CasePolicy(1, 2, 2))
@@ -415,12 +422,12 @@ def test_bad_disposals_name_the_field(outcomes, transfer, field):
 
 
 def test_an_accountability_case_is_a_fresh_case_opened_once():
-    spec.given(INVESTIGATING).when(c.OpenAccountabilityCase(CASE, ACC, " oversight ", SUBJECTS, "review_2", HEAD)).then(
+    spec.given(INVESTIGATING).when(c.OpenAccountabilityCase(CASE, ACC, " oversight ", SUBJECTS, "review_1", HEAD)).then(
         [ev.AccountabilityCaseOpened(CASE, ACC, "oversight", "u-head")]
     )
     opened = INVESTIGATING + [ev.AccountabilityCaseOpened(CASE, ACC, "oversight", "u-head")]
     assert fold(opened).accountability_case_ids == (ACC,)
-    spec.given(opened).when(c.OpenAccountabilityCase(CASE, ACC, "again", SUBJECTS, "review_2", HEAD)).raises(
+    spec.given(opened).when(c.OpenAccountabilityCase(CASE, ACC, "again", SUBJECTS, "review_1", HEAD)).raises(
         Validation, field="accountability_case_id"
     )
     # ... whose own filing names its origin instead of a clue
@@ -504,17 +511,17 @@ REC = ev.Recording(HASH, 60, "search")
         (INVESTIGATING, c.WithdrawCase(CASE, "why", FILED_AT - timedelta(days=1), HEAD), "unit_told_at"),
         (
             INVESTIGATING,
-            c.OpenAccountabilityCase(CASE, CASE, "r", SUBJECTS, "review_2", HEAD),
+            c.OpenAccountabilityCase(CASE, CASE, "r", SUBJECTS, "review_1", HEAD),
             "accountability_case_id",
         ),
         (
             INVESTIGATING,
-            c.OpenAccountabilityCase(CASE, "case-2", "r", SUBJECTS, "review_2", HEAD),
+            c.OpenAccountabilityCase(CASE, "case-2", "r", SUBJECTS, "review_1", HEAD),
             "accountability_case_id",
         ),
-        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, " ", SUBJECTS, "review_2", HEAD), "reason"),
-        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, "r", (), "review_2", HEAD), "subjects"),
-        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, "r", SUBJECTS, "", HEAD), "handling_office"),
+        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, " ", SUBJECTS, "review_1", HEAD), "reason"),
+        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, "r", (), "review_1", HEAD), "subjects"),
+        (INVESTIGATING, c.OpenAccountabilityCase(CASE, ACC, "r", SUBJECTS, "review_2", HEAD), "handling_office"),
         (INVESTIGATING, c.RecordActivity(CASE, "PHONE_TAP", REC, "", INVESTIGATOR), "activity"),
         (INVESTIGATING, c.RecordActivity(CASE, "SEARCH", None, "", INVESTIGATOR), "recording"),
         (
@@ -573,7 +580,7 @@ def test_folding_every_event_reproduces_the_state_built_step_by_step():
         c.ConcludeTrialReview(CASE, PROPOSALS, TRIAL),
         c.HearSubject(CASE, "P-1", "defence", PROPOSALS, TRIAL),
         c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD),
-        c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_2", HEAD),
+        c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_1", HEAD),
         c.GradeQuality(CASE, "PASS", CRITERIA_MET, CM),
     ]
     state, history = fold([]), []
@@ -602,3 +609,50 @@ def test_a_trial_review_is_extended_in_time_or_not_at_all_and_a_stale_overdue_ch
         decide(c.ExtendTrialReview(CASE, "complex", HEAD, at=DUE), fold(REVIEW))
     assert not fold(REVIEW + [extended, ev.TrialReviewOverdue(CASE, DUE)]).overdue  # the old due's timer
     assert fold(REVIEW + [ev.TrialReviewOverdue(CASE, DUE)]).overdue
+
+
+# --- hand-over (移交审查调查) ------------------------------------------------------------------------
+
+HANDING = SITUATIONS["FILED+hand-over"]
+
+
+def test_a_hand_over_is_proposed_then_approved_by_the_head_and_moves_the_holder_only_then():
+    spec.given(FILED).when(c.ProposeHandOver(CASE, " review_2 ", " investigate ", PROPOSER)).then(
+        [ev.CaseHandOverProposed(CASE, "review_1", "review_2", "investigate", "u-insp")]
+    )
+    assert (fold(HANDING).holder, fold(HANDING).hand_over.to_office) == ("review_1", "review_2")
+    spec.given(HANDING).when(c.ApproveHandOver(CASE, HEAD)).then(
+        [ev.CaseHandedOver(CASE, "review_1", "review_2", "u-head", "commission_head")]
+    )
+    after = fold(HANDING + [ev.CaseHandedOver(CASE, "review_1", "review_2", "u-head", "commission_head")])
+    assert (after.holder, after.hand_over, "commission_head" in after.approver_roles) == ("review_2", None, True)
+
+
+def test_a_refused_hand_over_leaves_the_holder():
+    spec.given(HANDING).when(c.RejectHandOver(CASE, " not yet ", HEAD)).then(
+        [ev.CaseHandOverRejected(CASE, "review_2", "not yet", "u-head", "commission_head")]
+    )
+    after = fold(HANDING + [ev.CaseHandOverRejected(CASE, "review_2", "not yet", "u-head", "commission_head")])
+    assert (after.holder, after.hand_over) == ("review_1", None)
+
+
+@pytest.mark.parametrize(
+    "given,command,error,field",
+    [
+        (FILED, c.ProposeHandOver(CASE, "review_1", "r", PROPOSER), Validation, "to_office"),
+        (FILED, c.ProposeHandOver(CASE, " ", "r", PROPOSER), Validation, "to_office"),
+        (FILED, c.ProposeHandOver(CASE, "review_2", " ", PROPOSER), Validation, "reason"),
+        (HANDING, c.ProposeHandOver(CASE, "review_3", "r", PROPOSER), IllegalState, ""),
+        (HANDING, c.ApproveHandOver(CASE, INVESTIGATOR), Forbidden, ""),
+        (
+            HANDING,
+            c.ApproveHandOver(CASE, Principal("commission", "leadership", "commission_head", "u-insp")),
+            Forbidden,
+            "",
+        ),
+        (HANDING, c.RejectHandOver(CASE, " ", HEAD), Validation, "reason"),
+    ],
+)
+def test_hand_over_refusals(given, command, error, field):
+    err = spec.given(given).when(command).raises(error)
+    assert getattr(err, "field", "") == field

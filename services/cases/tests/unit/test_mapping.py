@@ -16,14 +16,16 @@ OUTCOMES = (
     ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2"),
 )
 SAMPLES = {
-    ev.FilingOpened: ev.FilingOpened(CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp"),
+    ev.FilingOpened: ev.FilingOpened(
+        CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp", "", "supervision_1"
+    ),
     ev.FilingApproved: ev.FilingApproved(CASE, "SUPERVISION", "commission_head", "u-head", "plan: interviews"),
     ev.FilingRejected: ev.FilingRejected(CASE, CLUE, "facts unclear", "u-head", AT),
     ev.CaseFiled: ev.CaseFiled(CASE, "", AT, SUBJECTS, "supervision_1", True, "case-0"),
     ev.InvestigationStarted: ev.InvestigationStarted(CASE, AT, AT + timedelta(hours=2), "u-insp"),
     ev.SentToTrialReview: ev.SentToTrialReview(CASE, "report", "u-insp", AT, AT + timedelta(days=30)),
     ev.TrialReviewReturned: ev.TrialReviewReturned(CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", "u-trial"),
-    ev.TrialReviewExtended: ev.TrialReviewExtended(CASE, AT, "complex", "u-head"),
+    ev.TrialReviewExtended: ev.TrialReviewExtended(CASE, AT, "complex", "u-head", "commission_head"),
     ev.TrialReviewOverdue: ev.TrialReviewOverdue(CASE, AT),
     ev.TrialReviewConcluded: ev.TrialReviewConcluded(CASE, OUTCOMES, "u-trial"),
     ev.SubjectHeard: ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", OUTCOMES[:1]),
@@ -36,7 +38,12 @@ SAMPLES = {
     ev.QualityReviewed: ev.QualityReviewed(
         CASE, "PASS", (ev.Criterion("CLEAR_FACTS", True, "ok"), ev.Criterion("FULL_EXECUTION", False)), "u-cm"
     ),
-    ev.MeasureRequested: ev.MeasureRequested(MEASURE, CASE, "DETENTION", "P-1", "supervision_1", "flight risk", "u-i"),
+    ev.MeasureRequested: ev.MeasureRequested(
+        MEASURE, CASE, "DETENTION", "P-1", "investigation_1", "flight risk", "u-i", "supervision_1"
+    ),
+    ev.CaseHandOverProposed: ev.CaseHandOverProposed(CASE, "supervision_1", "investigation_1", "filed", "u-insp"),
+    ev.CaseHandedOver: ev.CaseHandedOver(CASE, "supervision_1", "investigation_1", "u-head", "commission_head"),
+    ev.CaseHandOverRejected: ev.CaseHandOverRejected(CASE, "investigation_2", "busy", "u-head", "commission_head"),
     ev.MeasureApproved: ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92)),
     ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup", "superior_head"),
     ev.DetentionNoticeGiven: ev.DetentionNoticeGiven(MEASURE, AT, AT, "u-i"),
