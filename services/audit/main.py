@@ -1,8 +1,9 @@
 """Composition root of the audit service: `python -m services.audit.main`.
 
 What it runs, beside the kernel's shell (pool, migrations, store, durable timers, gRPC server with
-ControlService; it owns no topic): the ledger's recorder consuming every producer's topic into the
-verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
+ControlService, and the relay of its own topic `audit.events.v1`, where the reads it serves are
+recorded, issue 17): the ledger's recorder consuming every producer's topic, its own included, into
+the verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
 servicer. Its own settings: `AuditSettings`.
 """
 
@@ -91,7 +92,15 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
 
 
 def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
-    servicer = AuditServicer(parts.recorder, parts.checkpoints, parts.proofs, parts.replay)
+    servicer = AuditServicer(
+        parts.recorder,
+        parts.checkpoints,
+        parts.proofs,
+        parts.replay,
+        host.authenticator.catalogue.organisation,
+        host.store,
+        host.clock,
+    )
     service_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server)
 
 
@@ -104,7 +113,7 @@ async def stop(parts: Audit) -> None:
 def build(settings: ServiceSettings) -> ServiceHost[Audit]:
     """The service on `settings` (plain kernel settings get the audit service's defaults)."""
     own = settings if isinstance(settings, AuditSettings) else extend(AuditSettings, settings)
-    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, produces=False, migrations=MIGRATIONS))
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, produces=True, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":

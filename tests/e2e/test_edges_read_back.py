@@ -630,7 +630,8 @@ def test_values_at_the_edges_the_rules_allow_read_back_through_every_query(drawn
         while clue_id not in histories:
             try:
                 got = p.audit_stub.GetStreamHistory(
-                    audit_pb2.GetStreamHistoryRequest(stream_id=clue_id), metadata=p.metadata(ALICE)
+                    audit_pb2.GetStreamHistoryRequest(stream_id=clue_id, purpose="read the edges back"),
+                    metadata=p.metadata(ALICE),
                 )
             except grpc.RpcError as e:
                 assert e.code() == grpc.StatusCode.NOT_FOUND, e

@@ -518,7 +518,7 @@ def _valid_probe_bodies() -> dict[str, bytes]:
             kind=case_events.MEASURE_KIND_DETENTION,
             reason="probe",
         ),
-        audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}"),
+        audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}", purpose="fuzz probe"),
         control_pb2.GetClockRequest(),
     ]
     return {r.DESCRIPTOR.name.removesuffix("Request"): r.SerializeToString() for r in requests}

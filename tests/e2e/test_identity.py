@@ -211,7 +211,8 @@ async def test_moving_the_clock_fires_due_timers_of_a_running_service(platform):
                 for _ in range(240):
                     try:
                         history = await audit_grpc.AuditServiceStub(ach).GetStreamHistory(
-                            audit_pb2.GetStreamHistoryRequest(stream_id=stream), metadata=call_metadata(audit.settings)
+                            audit_pb2.GetStreamHistoryRequest(stream_id=stream, purpose="check the record"),
+                            metadata=call_metadata(audit.settings),
                         )
                         break
                     except grpc.aio.AioRpcError as e:

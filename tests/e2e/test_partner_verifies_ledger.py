@@ -1,6 +1,8 @@
 """The ledger over gRPC, as a partner auditor uses it: events produced by the clues service reach
-audit through Kafka; a checkpoint is signed on demand; an inclusion proof, and a history bundle
-an auditor exported and handed over, verify against it with the public key alone."""
+audit through Kafka; a checkpoint is signed on demand; an inclusion proof (hashes only), and a
+history bundle an auditor exported and handed over, verify against it with the public key alone.
+Proofs reveal nothing (issue 17): a partner asking for the proof of a clue event is told exactly
+what it is told of an unknown event id."""
 
 import uuid
 
@@ -18,8 +20,8 @@ from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
 from services.audit.main import AuditSettings, build as build_audit
 from services.audit.verify_bundle import verify_bundle
 from services.clues.main import build as build_clues
-from tests.e2e.test_clue_lifecycle import HEAD, Client, audit_history
-from tests.factories import call_metadata, service_settings
+from tests.e2e.test_clue_lifecycle import HEAD, Client
+from tests.factories import call_metadata, service_settings, wait_until
 
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 PARTNER = Principal("court", "court_filing", "partner_system", "u-court")
@@ -55,10 +57,10 @@ async def test_a_partner_verifies_a_clue_history_with_the_public_key_alone(platf
         )
         await client("ProposeRegistration", clue_id=reg.clue_id, handling_office="supervision_1")
         await client("ApproveRegistration", HEAD, clue_id=reg.clue_id)
-    history = await audit_history(audit, reg.clue_id, expect=3)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = service_pb2_grpc.AuditServiceStub(ch)
         md = call_metadata(audit.settings, PARTNER)
+        history = await recorded(stub, audit, reg.clue_id, 3)
         with pytest.raises(grpc.aio.AioRpcError) as refused:
             await stub.SignCheckpoint(pb.SignCheckpointRequest(), metadata=md)
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -69,13 +71,23 @@ async def test_a_partner_verifies_a_clue_history_with_the_public_key_alone(platf
         cp = open_checkpoint(signed.note, NoteVerifier(key.verifier_key), key.origin)
         assert cp.size == signed.tree_size >= 3
         event_id = parse(history.events[1].envelope_bytes).event_id
-        proof = await stub.GetInclusionProof(pb.GetInclusionProofRequest(event_id=event_id), metadata=md)
-        assert proof.leaf_data == history.events[1].envelope_bytes and proof.checkpoint == signed.note
-        merkle.verify_inclusion(
-            merkle.leaf_hash(proof.leaf_data), proof.leaf_index, cp.size, list(proof.hashes), cp.root
+        # the clue is closed to a court: its events' proofs are an unknown id's, word for word
+        for asked in (event_id, parse(history.events[0].envelope_bytes).event_id, str(uuid.uuid4())):
+            with pytest.raises(grpc.aio.AioRpcError) as closed:
+                await stub.GetInclusionProof(pb.GetInclusionProofRequest(event_id=asked), metadata=md)
+            assert closed.value.code() == grpc.StatusCode.NOT_FOUND
+            assert closed.value.details() == f"recorded event {asked!r} not found"
+        proof = await stub.GetInclusionProof(
+            pb.GetInclusionProofRequest(event_id=event_id), metadata=call_metadata(audit.settings, AUDITOR)
         )
+        assert proof.leaf_hash == merkle.leaf_hash(history.events[1].envelope_bytes)
+        assert (
+            proof.checkpoint == signed.note
+            and "leaf_data" not in pb.GetInclusionProofResponse.DESCRIPTOR.fields_by_name
+        )
+        merkle.verify_inclusion(proof.leaf_hash, proof.leaf_index, cp.size, list(proof.hashes), cp.root)
         bundle = await stub.ExportHistoryBundle(
-            pb.ExportHistoryBundleRequest(stream_id=reg.clue_id),  # handed over
+            pb.ExportHistoryBundleRequest(stream_id=reg.clue_id, purpose="hand over to the court"),  # handed over
             metadata=call_metadata(audit.settings, AUDITOR),
         )
         assert bundle.events == 3
@@ -87,3 +99,24 @@ async def test_a_partner_verifies_a_clue_history_with_the_public_key_alone(platf
             pb.ListQuarantinedRequest(), metadata=call_metadata(audit.settings, AUDITOR)
         )
         assert list(quarantined.deliveries) == []
+
+
+async def recorded(stub, audit, stream_id: str, expect: int) -> pb.GetStreamHistoryResponse:
+    """The stream's history as an auditor reads it, once audit holds `expect` of its events."""
+    found = []
+
+    async def holds() -> bool:
+        try:
+            found[:] = [
+                await stub.GetStreamHistory(
+                    pb.GetStreamHistoryRequest(stream_id=stream_id, purpose="verify the ledger"),
+                    metadata=call_metadata(audit.settings, AUDITOR),
+                )
+            ]
+        except grpc.aio.AioRpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND
+            return False
+        return len(found[0].events) >= expect
+
+    await wait_until(holds, 60, f"{stream_id}'s events in audit")
+    return found[0]

@@ -248,7 +248,9 @@ class Calls:
     async def history(self, stream_id):
         try:
             return await self.audit.GetStreamHistory(
-                apb.GetStreamHistoryRequest(stream_id=stream_id), metadata=self.md(), timeout=10
+                apb.GetStreamHistoryRequest(stream_id=stream_id, purpose="check the upgrade"),
+                metadata=self.md(),
+                timeout=10,
             )
         except grpc.aio.AioRpcError as e:
             if e.code() != grpc.StatusCode.NOT_FOUND:

@@ -6,8 +6,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kernel.domain.errors import IllegalState, NotFound, Validation
+from kernel.domain.principal import Principal
+from kernel.edge import catalogue
 from kernel.messaging.inbox import Source
 from services.audit.app.checkpoints import Checkpointer, CheckpointRefused
+from services.audit.app.holdings import Reader
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
 from services.audit.domain import merkle
@@ -49,8 +52,8 @@ async def test_checkpoints_open_under_the_public_key_and_proofs_verify_against_t
 
     event_id = env_mod.parse(raws[5]).event_id
     p = await proofs.inclusion(event_id, 0)  # 0: the latest signed size
-    assert (p.leaf_index, p.tree_size, p.leaf_data, p.checkpoint) == (5, 20, raws[5], second.note)
-    merkle.verify_inclusion(merkle.leaf_hash(p.leaf_data), p.leaf_index, p.tree_size, p.hashes, cp.root)
+    assert (p.leaf_index, p.tree_size, p.leaf_hash, p.checkpoint) == (5, 20, merkle.leaf_hash(raws[5]), second.note)
+    merkle.verify_inclusion(p.leaf_hash, p.leaf_index, p.tree_size, p.hashes, cp.root)
     c = await proofs.consistency(13, 0)
     merkle.verify_consistency(13, 20, c.hashes, first.root, cp.root)
     late = env_mod.parse(raws[15]).event_id
@@ -62,6 +65,13 @@ async def test_checkpoints_open_under_the_public_key_and_proofs_verify_against_t
         await proofs.inclusion("00000000-0000-0000-0000-000000000000", 0)
     with pytest.raises(Validation, match="event_id"):
         await proofs.inclusion("not-a-uuid", 0)
+    # need to know (issue 17): these streams state no holding, so a supervisor may not know them;
+    # the answer is an unknown id's, word for word, even for a leaf not yet checkpointed
+    stranger = Reader(Principal("commission", "supervision_2", "supervisor", "u-s2"), catalogue.load().organisation)
+    for known in (event_id, late):
+        with pytest.raises(NotFound) as hidden:
+            await proofs.inclusion(known, 13, stranger)
+        assert str(hidden.value) == f"recorded event {known!r} not found"
 
 
 async def test_the_signer_refuses_a_tree_that_does_not_extend_its_last_checkpoint(ledger, store):
@@ -166,7 +176,8 @@ async def test_a_history_bundle_verifies_offline_and_any_change_to_it_is_caught(
     recorder, checkpoints, _, verifier = ledger
     raws = events(3, 6, "b")
     await grow(recorder, raws)
-    data, size, count = await bundles.export(store.pool, store.schema, checkpoints, "clue-b1")
+    b = await bundles.export(store.pool, store.schema, checkpoints, "clue-b1")
+    data, size, count = b.data, b.tree_size, b.events
     assert (size, count) == (18, 6)
     key = checkpoints.signer.verifier_key
     lines = verify_bundle(data, key, ORIGIN)
@@ -198,7 +209,7 @@ async def test_the_bundle_verifier_command_needs_only_the_file_and_the_key(ledge
 
     recorder, checkpoints, _, _ = ledger
     await grow(recorder, events(2, 3, "c"))
-    data, _, _ = await bundles.export(store.pool, store.schema, checkpoints, "clue-c0")
+    data = (await bundles.export(store.pool, store.schema, checkpoints, "clue-c0")).data
     (tmp_path / "key.txt").write_text(checkpoints.signer.verifier_key + "\n")
     (tmp_path / "b.json").write_bytes(data)
     assert main([str(tmp_path / "b.json"), "--key", str(tmp_path / "key.txt"), "--origin", ORIGIN]) == 0

@@ -141,7 +141,7 @@ def test_limits_are_configuration():
 
 def test_optional_fields_may_be_empty_and_required_ones_may_not():
     contract.check(clues_pb.ListCluesRequest())
-    contract.check(audit_pb.GetHistoryRequest(subject=CLUE))
+    contract.check(audit_pb.GetHistoryRequest(subject=CLUE, purpose="quality review"))
     assert refused(audit_pb.GetHistoryRequest()).field == "subject"
     assert "required" in str(
         refused(clues_pb.IssueSupervisionNoticeRequest(clue_id=CLUE, notice_id="n", required="DISPOSED"))

@@ -11,7 +11,7 @@ BASE = {"DATABASE_URL": "postgresql://db/jjjc", "KAFKA_BOOTSTRAP_SERVERS": "k:90
 def test_the_shipped_platform():
     p = load_platform()
     assert p.names == ("clues", "cases", "sanctions", "audit")
-    assert p.producers == ("clues", "cases", "sanctions")
+    assert p.producers == ("clues", "cases", "sanctions", "audit")  # audit: the reads it serves
     assert p.service("audit").consumes == p.producers and p.service("clues").consumes == ("cases",)
     assert p.service("cases").module == "services.cases.main"
 
@@ -23,6 +23,7 @@ def test_settings_take_ports_and_consumers_from_it():
         "clues",
         "cases",
         "sanctions",
+        "audit",
     )
 
 

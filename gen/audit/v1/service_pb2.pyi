@@ -2,6 +2,7 @@ import datetime
 
 from common.v1 import rules_pb2 as _rules_pb2
 from common.v1 import envelope_pb2 as _envelope_pb2
+from common.v1 import reads_pb2 as _reads_pb2
 from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -32,10 +33,12 @@ APPROVAL_DECISION_APPROVED: ApprovalDecision
 APPROVAL_DECISION_REJECTED: ApprovalDecision
 
 class GetStreamHistoryRequest(_message.Message):
-    __slots__ = ("stream_id",)
+    __slots__ = ("stream_id", "purpose")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
-    def __init__(self, stream_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, stream_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class RecordedEvent(_message.Message):
     __slots__ = ("envelope", "envelope_bytes", "topic", "partition", "offset", "ingested_at")
@@ -70,20 +73,20 @@ class GetInclusionProofRequest(_message.Message):
     def __init__(self, event_id: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...
 
 class GetInclusionProofResponse(_message.Message):
-    __slots__ = ("leaf_index", "tree_size", "hashes", "root_hash", "leaf_data", "checkpoint")
+    __slots__ = ("leaf_index", "tree_size", "hashes", "root_hash", "checkpoint", "leaf_hash")
     LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
     TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
     HASHES_FIELD_NUMBER: _ClassVar[int]
     ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
-    LEAF_DATA_FIELD_NUMBER: _ClassVar[int]
     CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    LEAF_HASH_FIELD_NUMBER: _ClassVar[int]
     leaf_index: int
     tree_size: int
     hashes: _containers.RepeatedScalarFieldContainer[bytes]
     root_hash: bytes
-    leaf_data: bytes
     checkpoint: bytes
-    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ..., hashes: _Optional[_Iterable[bytes]] = ..., root_hash: _Optional[bytes] = ..., leaf_data: _Optional[bytes] = ..., checkpoint: _Optional[bytes] = ...) -> None: ...
+    leaf_hash: bytes
+    def __init__(self, leaf_index: _Optional[int] = ..., tree_size: _Optional[int] = ..., hashes: _Optional[_Iterable[bytes]] = ..., root_hash: _Optional[bytes] = ..., checkpoint: _Optional[bytes] = ..., leaf_hash: _Optional[bytes] = ...) -> None: ...
 
 class GetConsistencyProofRequest(_message.Message):
     __slots__ = ("first_size", "second_size")
@@ -200,10 +203,12 @@ class ListQuarantinedResponse(_message.Message):
     def __init__(self, deliveries: _Optional[_Iterable[_Union[QuarantinedDelivery, _Mapping]]] = ...) -> None: ...
 
 class ExportHistoryBundleRequest(_message.Message):
-    __slots__ = ("stream_id",)
+    __slots__ = ("stream_id", "purpose")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
-    def __init__(self, stream_id: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, stream_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ExportHistoryBundleResponse(_message.Message):
     __slots__ = ("bundle", "tree_size", "events")
@@ -216,16 +221,18 @@ class ExportHistoryBundleResponse(_message.Message):
     def __init__(self, bundle: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., events: _Optional[int] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
-    __slots__ = ("subject", "as_of", "page_size", "page_token")
+    __slots__ = ("subject", "as_of", "page_size", "page_token", "purpose")
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
     AS_OF_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
     subject: str
     as_of: _timestamp_pb2.Timestamp
     page_size: int
     page_token: str
-    def __init__(self, subject: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    purpose: str
+    def __init__(self, subject: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class StorySubject(_message.Message):
     __slots__ = ("id", "kind", "linked_from", "relation")
@@ -292,3 +299,51 @@ class GetHistoryResponse(_message.Message):
     next_page_token: str
     tree_size: int
     def __init__(self, subject: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., subjects: _Optional[_Iterable[_Union[StorySubject, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[HistoryStep, _Mapping]]] = ..., total_steps: _Optional[int] = ..., next_page_token: _Optional[str] = ..., tree_size: _Optional[int] = ...) -> None: ...
+
+class ListReadsRequest(_message.Message):
+    __slots__ = ("file_id", "person_id", "start", "end", "page_size", "page_token", "purpose")
+    FILE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    file_id: str
+    person_id: str
+    start: _timestamp_pb2.Timestamp
+    end: _timestamp_pb2.Timestamp
+    page_size: int
+    page_token: str
+    purpose: str
+    def __init__(self, file_id: _Optional[str] = ..., person_id: _Optional[str] = ..., start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class ReadRecord(_message.Message):
+    __slots__ = ("event_id", "leaf_index", "reader", "read_at", "operation", "purpose", "query", "files", "topic")
+    EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    LEAF_INDEX_FIELD_NUMBER: _ClassVar[int]
+    READER_FIELD_NUMBER: _ClassVar[int]
+    READ_AT_FIELD_NUMBER: _ClassVar[int]
+    OPERATION_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    FILES_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    event_id: str
+    leaf_index: int
+    reader: _envelope_pb2.Principal
+    read_at: _timestamp_pb2.Timestamp
+    operation: str
+    purpose: str
+    query: str
+    files: _containers.RepeatedCompositeFieldContainer[_reads_pb2.FileRef]
+    topic: str
+    def __init__(self, event_id: _Optional[str] = ..., leaf_index: _Optional[int] = ..., reader: _Optional[_Union[_envelope_pb2.Principal, _Mapping]] = ..., read_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., operation: _Optional[str] = ..., purpose: _Optional[str] = ..., query: _Optional[str] = ..., files: _Optional[_Iterable[_Union[_reads_pb2.FileRef, _Mapping]]] = ..., topic: _Optional[str] = ...) -> None: ...
+
+class ListReadsResponse(_message.Message):
+    __slots__ = ("reads", "next_page_token")
+    READS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reads: _containers.RepeatedCompositeFieldContainer[ReadRecord]
+    next_page_token: str
+    def __init__(self, reads: _Optional[_Iterable[_Union[ReadRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

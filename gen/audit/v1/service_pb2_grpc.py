@@ -26,7 +26,15 @@ if _version_not_supported:
 
 
 class AuditServiceStub:
-    """Read access to everything the audit service has consumed.
+    """Read access to everything the audit service has consumed, on a need to know (domain.md §1):
+    audit derives each stream's holding office, liaison, steps and approver roles from the holding
+    its events carry (the latest event that states one; a timer stream has its aggregate's), and a
+    caller who may not know a stream is answered exactly as for an unknown id (NOT_FOUND). A stream
+    whose holding no event states (recorded before holdings were stamped, a read stream, any other)
+    is open only to those who see every file (case management, system components). Every read of
+    a history (GetStreamHistory, GetHistory, ExportHistoryBundle, ListReads) is itself recorded, with
+    the caller's purpose, as a `common.v1.FileRead` in audit's own store, published on
+    `audit.events.v1` and recorded in the ledger like every other topic.
     """
 
     def __init__(self, channel):
@@ -80,22 +88,37 @@ class AuditServiceStub:
                 request_serializer=audit_dot_v1_dot_service__pb2.GetHistoryRequest.SerializeToString,
                 response_deserializer=audit_dot_v1_dot_service__pb2.GetHistoryResponse.FromString,
                 _registered_method=True)
+        self.ListReads = channel.unary_unary(
+                '/audit.v1.AuditService/ListReads',
+                request_serializer=audit_dot_v1_dot_service__pb2.ListReadsRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.ListReadsResponse.FromString,
+                _registered_method=True)
 
 
 class AuditServiceServicer:
-    """Read access to everything the audit service has consumed.
+    """Read access to everything the audit service has consumed, on a need to know (domain.md §1):
+    audit derives each stream's holding office, liaison, steps and approver roles from the holding
+    its events carry (the latest event that states one; a timer stream has its aggregate's), and a
+    caller who may not know a stream is answered exactly as for an unknown id (NOT_FOUND). A stream
+    whose holding no event states (recorded before holdings were stamped, a read stream, any other)
+    is open only to those who see every file (case management, system components). Every read of
+    a history (GetStreamHistory, GetHistory, ExportHistoryBundle, ListReads) is itself recorded, with
+    the caller's purpose, as a `common.v1.FileRead` in audit's own store, published on
+    `audit.events.v1` and recorded in the ledger like every other topic.
     """
 
     def GetStreamHistory(self, request, context):
-        """Every event of one stream, in version order, as the audit store holds it.
+        """Every event of one stream, in version order, as the audit store holds it. Operation
+        `audit.read`; NOT_FOUND for a stream the caller may not know.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetInclusionProof(self, request, context):
-        """RFC 6962 inclusion proof of one recorded event in the ledger at a tree size. Operation
-        `audit.verify`.
+        """RFC 6962 inclusion proof of one recorded event in the ledger at a tree size: hashes only, no
+        content. Operation `audit.verify`; an event the caller may not know is NOT_FOUND, the same
+        answer as an unknown event id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -152,7 +175,18 @@ class AuditServiceServicer:
     def GetHistory(self, request, context):
         """Replay (复盘): the whole linked story of a clue, case or sanction decision, rebuilt from the
         audit store alone, step by step in domain-time order, optionally as it stood at a moment.
-        Operation `audit.read`.
+        Operation `audit.read`; NOT_FOUND for a subject the caller may not know; linked subjects and
+        steps on streams the caller may not know are left out.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReads(self, request, context):
+        """Who read a clue, case, measure or decision, or anything about a person, when, through which
+        RPC and why: the `common.v1.FileRead` events of every service, from the ledger. Operation
+        `audit.reads`; NOT_FOUND for a file the caller may not know; a person's reads only to those
+        who see every file.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -206,6 +240,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     request_deserializer=audit_dot_v1_dot_service__pb2.GetHistoryRequest.FromString,
                     response_serializer=audit_dot_v1_dot_service__pb2.GetHistoryResponse.SerializeToString,
             ),
+            'ListReads': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReads,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.ListReadsRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.ListReadsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'audit.v1.AuditService', rpc_method_handlers)
@@ -215,7 +254,15 @@ def add_AuditServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AuditService:
-    """Read access to everything the audit service has consumed.
+    """Read access to everything the audit service has consumed, on a need to know (domain.md §1):
+    audit derives each stream's holding office, liaison, steps and approver roles from the holding
+    its events carry (the latest event that states one; a timer stream has its aggregate's), and a
+    caller who may not know a stream is answered exactly as for an unknown id (NOT_FOUND). A stream
+    whose holding no event states (recorded before holdings were stamped, a read stream, any other)
+    is open only to those who see every file (case management, system components). Every read of
+    a history (GetStreamHistory, GetHistory, ExportHistoryBundle, ListReads) is itself recorded, with
+    the caller's purpose, as a `common.v1.FileRead` in audit's own store, published on
+    `audit.events.v1` and recorded in the ledger like every other topic.
     """
 
     @staticmethod
@@ -451,6 +498,33 @@ class AuditService:
             '/audit.v1.AuditService/GetHistory',
             audit_dot_v1_dot_service__pb2.GetHistoryRequest.SerializeToString,
             audit_dot_v1_dot_service__pb2.GetHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReads(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/ListReads',
+            audit_dot_v1_dot_service__pb2.ListReadsRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.ListReadsResponse.FromString,
             options,
             channel_credentials,
             insecure,

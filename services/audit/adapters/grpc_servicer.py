@@ -1,44 +1,96 @@
-"""Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.edge.grpc_server)."""
+"""Thin gRPC edge of the audit service: translate, delegate, map errors (in kernel.edge.grpc_server).
+
+Need to know (domain.md §1, issue 17): every RPC naming a stream, story or event answers a caller
+who may not know it exactly as an unknown id (`app.holdings.Reader`). Every read of a history is
+on the record: a `common.v1.FileRead` with the caller's purpose, appended to audit's own store
+after the answer is built and before it leaves (`kernel.eventstore.reads.record_read`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
+from common.v1 import reads_pb2
+from kernel.domain.access import Organisation
+from kernel.domain.clock import Clock
 from kernel.domain.errors import NotFound, Validation
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, timestamp as _ts
-from kernel.eventstore.store import check_identifier
+from kernel.eventstore.commands import CommandContext
+from kernel.eventstore.reads import FileRef, record_read
+from kernel.eventstore.store import EventStore, check_identifier
 from kernel.messaging.watermark import Position
 from services.audit.adapters.steps import recorded, step
-from services.audit.app import bundles, ledger
+from services.audit.app import bundles, ledger, reads
+from services.audit.app.bundles import persons_of
 from services.audit.app.checkpoints import Checkpointer, Signed
+from services.audit.app.holdings import Reader, file_of
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
 from services.audit.app.replay import Replay
 
 MAX_LIST = 1000
+FILE_KINDS = ("clue", "case", "measure", "decision")  # a stream of one of these is a file (案卷)
+
+
+def file_ref(stream_id: str) -> FileRef:
+    """What reading `stream_id` reads: its file (a timer stream's is its aggregate), else the stream."""
+    file = file_of(stream_id)
+    kind = file.partition("-")[0]
+    return FileRef(kind, file) if kind in FILE_KINDS else FileRef("stream", stream_id)
 
 
 class AuditServicer(service_pb2_grpc.AuditServiceServicer):
-    def __init__(self, recorder: Recorder, checkpoints: Checkpointer, proofs: Proofs, replay: Replay):
+    def __init__(
+        self,
+        recorder: Recorder,
+        checkpoints: Checkpointer,
+        proofs: Proofs,
+        replay: Replay,
+        org: Organisation,
+        own: EventStore,
+        clock: Clock,
+    ):
+        """`org`: the catalogue's organisation (who may know what); `own`: audit's own event store,
+        where its reads are recorded; `clock`: when they were."""
         self.recorder, self.checkpoints, self.proofs, self.replay = recorder, checkpoints, proofs, replay
+        self.org, self.own, self.clock = org, own, clock
+
+    def _reader(self, call: CommandContext) -> Reader:
+        return Reader(call.principal, self.org)
+
+    async def _on_record(
+        self,
+        call: CommandContext,
+        rpc_name: str,
+        purpose: str,
+        files: Iterable[FileRef],
+        persons: Iterable[str] = (),
+        query: str = "",
+    ) -> None:
+        await record_read(self.own, call, rpc_name, purpose, files, persons, now=self.clock.now(), query=query)
 
     @rpc("audit.read")
     async def GetStreamHistory(self, request, context, call):
         stream_id = check_identifier(request.stream_id.strip(), "stream_id")
-        rows = await self.recorder.stream_history(stream_id)
+        rows = await self.recorder.stream_history(stream_id, self._reader(call))
         if not rows:
             raise NotFound("stream", stream_id)
-        return pb.GetStreamHistoryResponse(stream_id=stream_id, events=[recorded(r) for r in rows])
+        answer = pb.GetStreamHistoryResponse(stream_id=stream_id, events=[recorded(r) for r in rows])
+        persons = [p for e in answer.events for p in persons_of(e.envelope)]
+        await self._on_record(call, "GetStreamHistory", request.purpose, [file_ref(stream_id)], persons)
+        return answer
 
     @rpc("audit.verify")
     async def GetInclusionProof(self, request, context, call):
-        p = await self.proofs.inclusion(request.event_id.strip(), request.tree_size)
+        p = await self.proofs.inclusion(request.event_id.strip(), request.tree_size, self._reader(call))
         return pb.GetInclusionProofResponse(
             leaf_index=p.leaf_index,
             tree_size=p.tree_size,
             hashes=p.hashes,
             root_hash=p.root,
-            leaf_data=p.leaf_data,
+            leaf_hash=p.leaf_hash,
             checkpoint=p.checkpoint,
         )
 
@@ -84,10 +136,12 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     @rpc("audit.read")
     async def ExportHistoryBundle(self, request, context, call):
         stream_id = check_identifier(request.stream_id.strip(), "stream_id")
-        bundle, size, count = await bundles.export(
-            self.checkpoints.pool, self.checkpoints.schema, self.checkpoints, stream_id
+        b = await bundles.export(
+            self.checkpoints.pool, self.checkpoints.schema, self.checkpoints, stream_id, self._reader(call)
         )
-        return pb.ExportHistoryBundleResponse(bundle=bundle, tree_size=size, events=count)
+        answer = pb.ExportHistoryBundleResponse(bundle=b.data, tree_size=b.tree_size, events=b.events)
+        await self._on_record(call, "ExportHistoryBundle", request.purpose, [file_ref(stream_id)], b.persons)
+        return answer
 
     @rpc("audit.quarantine")
     async def ListQuarantined(self, request, context, call):
@@ -115,8 +169,8 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     @rpc("audit.read")
     async def GetHistory(self, request, context, call):
         as_of = datetime_of(request.as_of, "as_of") if request.HasField("as_of") else None
-        page = await self.replay.page(request.subject, as_of, request.page_size, request.page_token)
-        return pb.GetHistoryResponse(
+        page = await self.replay.page(request.subject, as_of, request.page_size, request.page_token, self._reader(call))
+        answer = pb.GetHistoryResponse(
             subject=page.subject,
             as_of=_ts(page.as_of),
             total_steps=page.total,
@@ -128,6 +182,35 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
             ],
             steps=[step(r, page.first_position + i) for i, r in enumerate(page.rows)],
         )
+        persons = [p for st in answer.steps for p in persons_of(st.event.envelope)]
+        files = [FileRef(s.kind, s.id) for s in page.subjects]
+        await self._on_record(call, "GetHistory", request.purpose, files, persons)
+        return answer
+
+    @rpc("audit.reads")
+    async def ListReads(self, request, context, call):
+        file_id, person_id = request.file_id.strip(), request.person_id.strip()
+        if bool(file_id) == bool(person_id):
+            raise Validation(
+                "file_id", "give the file_id of a clue, case, measure or decision, or a person_id; not both"
+            )
+        reader = self._reader(call)
+        about = file_of(file_id) if file_id else person_id
+        start = datetime_of(request.start, "start") if request.HasField("start") else None
+        end = datetime_of(request.end, "end") if request.HasField("end") else None
+        pool, schema = self.recorder.store.pool, self.recorder.store.schema
+        async with pool.acquire() as conn:
+            # a person is no file: only those who see every file see everything read about them
+            if not (await reader.may_know(conn, schema, about) if file_id else reader.sees_everything):
+                raise NotFound("file" if file_id else "person", file_id or person_id)
+            found, token = await reads.page(
+                conn, schema, about, not file_id, start, end, request.page_size, request.page_token
+            )
+            shown = await reader.knowable(conn, schema, {f.id for r in found for f in r.payload.files})
+        answer = pb.ListReadsResponse(reads=[_read_record(r, shown) for r in found], next_page_token=token)
+        files, persons = ([file_ref(about)], []) if file_id else ([], [person_id])
+        await self._on_record(call, "ListReads", request.purpose, files, persons, query=_window(start, end))
+        return answer
 
 
 def _completeness(row) -> pb.ProducerCompleteness:
@@ -139,3 +222,25 @@ def _completeness(row) -> pb.ProducerCompleteness:
         missing=missing,
         missing_since=_ts(row["gap_since"]) if missing and row["gap_since"] else None,
     )
+
+
+def _read_record(r: reads.Read, shown: set[str]) -> pb.ReadRecord:
+    """A read as the caller may see it: of the files it returned, only those the caller may know
+    (a list query's other files are theirs to know, not this caller's)."""
+    files = [f for f in r.payload.files if f.id in shown]
+    env = r.envelope
+    return pb.ReadRecord(
+        event_id=env.event_id,
+        leaf_index=r.leaf_index,
+        reader=env.principal,
+        read_at=env.occurred_at,
+        operation=r.payload.operation,
+        purpose=r.payload.purpose,
+        query=r.payload.query,
+        files=[reads_pb2.FileRef(kind=f.kind, id=f.id) for f in files],
+        topic=r.topic,
+    )
+
+
+def _window(start, end) -> str:
+    return " ".join(f"{k}={v.isoformat()}" for k, v in (("start", start), ("end", end)) if v is not None)

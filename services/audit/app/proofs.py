@@ -1,5 +1,9 @@
 """Inclusion and consistency proofs served from the stored perfect-subtree nodes: one indexed
-query of O(log n) rows per proof (root included), whatever the tree size."""
+query of O(log n) rows per proof (root included), whatever the tree size.
+
+Proofs reveal nothing (issue 17): hashes only, never an event's bytes, and an event the reader
+may not know is NOT_FOUND with the very words of an unknown event id, before anything else about
+it (its leaf, whether a checkpoint covers it yet) is looked at."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from kernel.domain.errors import IllegalState, NotFound, Validation
 from services.audit.app import ledger
 from services.audit.app.checkpoints import Checkpointer
+from services.audit.app.holdings import Reader
 from services.audit.domain.merkle import consistency_proof_nodes, decompose, inclusion_proof_nodes
 
 
@@ -18,7 +23,7 @@ class InclusionProof:
     tree_size: int
     hashes: list[bytes]
     root: bytes
-    leaf_data: bytes
+    leaf_hash: bytes
     checkpoint: bytes
 
 
@@ -47,24 +52,36 @@ class Proofs:
             raise Validation(field, f"{requested} is beyond the ledger's {held} leaves")
         return requested
 
-    async def inclusion(self, event_id: str, tree_size: int) -> InclusionProof:
+    async def inclusion(self, event_id: str, tree_size: int, reader: Reader | None = None) -> InclusionProof:
+        """The proof of one event for `reader` (default: audit's own, which knows everything)."""
+        reader = reader or Reader.everything()
         try:
             uuid.UUID(event_id)
         except ValueError:
             raise Validation("event_id", "must be a UUID") from None
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(
-                f"SELECT leaf_index, envelope FROM {self.schema}.recorded_events WHERE event_id = $1::uuid", event_id
+                f"SELECT e.leaf_index, e.stream_id, n.hash FROM {self.schema}.recorded_events e "
+                f"LEFT JOIN {self.schema}.merkle_nodes n ON n.level = 0 AND n.idx = e.leaf_index "
+                f"WHERE e.event_id = $1::uuid",
+                event_id,
             )
-            if row is None or row["leaf_index"] is None:
+            if (
+                row is None
+                or row["leaf_index"] is None
+                or not await reader.may_know(conn, self.schema, row["stream_id"])
+            ):
                 raise NotFound("recorded event", event_id)
             size, index = await self._size(conn, tree_size, "tree_size"), row["leaf_index"]
             if index >= size:
-                raise IllegalState(f"tree size {size}", f"prove leaf {index} (recorded later; ask for a larger size)")
+                raise IllegalState(
+                    f"tree size {size}",
+                    f"prove leaf {index} (recorded after it, not yet checkpointed at that size; ask for a larger size)",
+                )
             *path, root = await ledger.hashes_of(
                 conn, self.schema, inclusion_proof_nodes(index, size) + [decompose(0, size)]
             )
-        return InclusionProof(index, size, path, root, bytes(row["envelope"]), await self.checkpoints.at_size(size))
+        return InclusionProof(index, size, path, root, bytes(row["hash"]), await self.checkpoints.at_size(size))
 
     async def consistency(self, first: int, second: int) -> ConsistencyProof:
         if first < 1:

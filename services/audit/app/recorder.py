@@ -23,6 +23,7 @@ from kernel.messaging.inbox import BatchOutcome, Source
 from kernel.runtime import log as klog
 from services.audit.app import completeness, ledger, projections
 from services.audit.app.completeness import Completeness
+from services.audit.app.holdings import Reader
 from services.audit.domain.merkle import leaf_hash
 
 # everything the recorder writes (checkpoints are `app.checkpoints`')
@@ -144,9 +145,15 @@ class Recorder:
                 except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
                     self.log.warning("audit.gap_request_failed", stream_id=gap[0], error=repr(e))
 
-    async def stream_history(self, stream_id: str):
-        return await self.store.pool.fetch(
-            f'SELECT envelope, topic, partition, "offset", ingested_at FROM {self.store.schema}.recorded_events '
-            f"WHERE stream_id = $1 ORDER BY version",
-            stream_id,
-        )
+    async def stream_history(self, stream_id: str, reader: Reader | None = None):
+        """The stream's recorded rows in version order; none when `reader` may not know it (need
+        to know, issue 17: the same answer as a stream never recorded; default: audit's own)."""
+        reader = reader or Reader.everything()
+        async with self.store.pool.acquire() as conn:
+            if not await reader.may_know(conn, self.store.schema, stream_id):
+                return []
+            return await conn.fetch(
+                f'SELECT envelope, topic, partition, "offset", ingested_at FROM {self.store.schema}.recorded_events '
+                f"WHERE stream_id = $1 ORDER BY version",
+                stream_id,
+            )

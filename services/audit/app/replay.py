@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from kernel.domain.errors import NotFound, Validation
 from services.audit.app import ledger, story
+from services.audit.app.holdings import Reader
 from services.audit.domain.story import StepKey, subject_kind, tell
 
 MAX_PAGE = 1000
@@ -70,7 +71,13 @@ class Replay:
     def __init__(self, pool, schema: str):
         self.pool, self.schema = pool, schema
 
-    async def page(self, subject: str, as_of: datetime | None, page_size: int, token: str) -> Page:
+    async def page(
+        self, subject: str, as_of: datetime | None, page_size: int, token: str, reader: Reader | None = None
+    ) -> Page:
+        """One page of the story as `reader` may know it (default: audit's own, everything): a
+        subject it may not know is NOT_FOUND with the words of an unknown one (issue 17); linked
+        subjects and steps on streams it may not know are left out."""
+        reader = reader or Reader.everything()
         subject = (subject or "").strip()
         if not subject_kind(subject):
             raise Validation(
@@ -82,15 +89,19 @@ class Replay:
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             when = cursor.as_of if cursor else as_of
             tree_size = cursor.tree_size if cursor else await ledger.size(conn, self.schema)
-            subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING, tree_size)
+            unknown = NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
+            if not await reader.may_know(conn, self.schema, subject):
+                raise unknown
+            knowable = reader.knowable
+            subjects = await story.subjects(conn, self.schema, subject, when or EVERYTHING, tree_size, knowable)
             told = tell(
-                await story.members(conn, self.schema, [s.id for s in subjects], tree_size),
+                await story.members(conn, self.schema, [s.id for s in subjects], tree_size, knowable),
                 when,
                 cursor.after if cursor else None,
                 page_size or MAX_PAGE,
             )
             if not told.total:
-                raise NotFound("story", subject if as_of is None else f"{subject} as of {as_of.isoformat()}")
+                raise unknown
             rows = await story.recorded(conn, self.schema, told.leaves)
         before = cursor.position if cursor else 0
         done = before + len(rows)

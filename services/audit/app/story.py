@@ -9,6 +9,7 @@ the ingest transaction, beside the leaf, and can be rebuilt from the leaves alon
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,8 @@ TABLE = "story_links"
 COLUMNS = ("leaf_index", "kind", "id", "relation", "joins")
 KEY = ("leaf_index", "kind", "id", "relation")
 MAX_SUBJECTS = 1000
+# (conn, schema, stream ids) -> those the reader may know (`holdings.Reader.knowable`)
+Knowable = Callable[..., Awaitable[set[str]]]
 
 TABLE_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.{t} (
@@ -85,19 +88,29 @@ SELECT DISTINCT n.id, n.kind, j.via AS linked_from, j.via_rel = '' AS named,
 """
 
 
-async def subjects(conn, schema: str, subject: str, as_of: datetime, below: int) -> list[Subject]:
+async def _everything(conn, schema: str, ids) -> set[str]:
+    return set(ids)
+
+
+async def subjects(
+    conn, schema: str, subject: str, as_of: datetime, below: int, knowable: Knowable = _everything
+) -> list[Subject]:
     """The subject and every clue, case and decision linked to it, breadth first, as of `as_of`
-    (links carried by events recorded later, or ledgered at `below` or after, do not count)."""
+    (links carried by events recorded later, or ledgered at `below` or after, do not count).
+    A subject the reader may not know (`knowable`) is left out and joins nothing to the story."""
     found = {subject: Subject(subject, subject_kind(subject) or "")}
+    hidden: set[str] = set()
     frontier = [subject]
     while frontier:
         rows = await conn.fetch(
-            _JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), list(found), below
+            _JOINED.format(s=schema, t=TABLE), frontier, as_of, list(STORY_KINDS), [*found, *hidden], below
         )
         frontier = []
+        seen = await knowable(conn, schema, {r["id"] for r in rows})
+        hidden |= {r["id"] for r in rows} - seen
         # first way found wins, preferring how a known subject's own events name the new one
         for r in sorted(rows, key=lambda r: (r["id"], not r["named"], r["linked_from"], r["rel"])):
-            if r["id"] not in found:
+            if r["id"] not in found and r["id"] in seen:
                 found[r["id"]] = Subject(r["id"], r["kind"], r["linked_from"], r["rel"])
                 frontier.append(r["id"])
         if len(found) > MAX_SUBJECTS:
@@ -109,9 +122,12 @@ async def subjects(conn, schema: str, subject: str, as_of: datetime, below: int)
     return list(found.values())
 
 
-async def members(conn, schema: str, ids: list[str], below: int) -> list[tuple[StepKey, int]]:
+async def members(
+    conn, schema: str, ids: list[str], below: int, knowable: Knowable = _everything
+) -> list[tuple[StepKey, int]]:
     """(key, leaf index) of every event below leaf `below` on the subjects' own streams or linking
-    them (a story is hundreds or thousands of steps: ordered and paged by `domain.story.tell`)."""
+    them (a story is hundreds or thousands of steps: ordered and paged by `domain.story.tell`),
+    but those on streams the reader may not know (`knowable`)."""
     rows = await conn.fetch(
         f"SELECT e.leaf_index, e.occurred_at, e.recorded_at, e.stream_id, e.version FROM {schema}.recorded_events e "
         f"WHERE e.stream_id = ANY($1::text[]) AND e.leaf_index + 0 < $2 UNION "
@@ -120,7 +136,12 @@ async def members(conn, schema: str, ids: list[str], below: int) -> list[tuple[S
         ids,
         below,
     )
-    return [(StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"]) for r in rows]
+    seen = await knowable(conn, schema, {r["stream_id"] for r in rows})
+    return [
+        (StepKey(r["occurred_at"], r["recorded_at"], r["stream_id"], r["version"]), r["leaf_index"])
+        for r in rows
+        if r["stream_id"] in seen
+    ]
 
 
 async def recorded(conn, schema: str, leaves: list[int]) -> list:

@@ -12,6 +12,8 @@ ledger row already):
   fifty clues, a timer stream) belongs to what it names without joining them to each other.
 * Links to persons are not part of a story (two cases about the same person are two stories),
   so they are not indexed here: a person dossier is a projection of its own.
+* A read is no step of a story: the links a `common.v1.FileRead` carries (relation "read",
+  `kernel.eventstore.reads.READ`) are left out; reads are their own index (`app.reads`).
 * Steps are ordered by domain time, then recorded time, stream id and version: all carried by
   the events, so the same events give the same story whatever order they were ingested in.
 """
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 STORY_KINDS = ("clue", "case", "decision")
+READ = "read"  # the relation of a read's links (kernel.eventstore.reads.READ)
 _SUBJECT = re.compile(r"(clue|case|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -37,7 +40,9 @@ def link_rows(stream_id: str, links: Iterable[tuple[str, str, str]]) -> list[tup
     """(kind, id, relation, joins) for each subject an event on `stream_id` links to, without
     repeats, in a fixed order; `joins` when the event is on a subject's own stream, so that the
     subjects it belongs to are one story. (On every ingested event: kept lean.)"""
-    rows = {(kind, ident, relation) for kind, ident, relation in links if kind in STORY_KINDS and ident}
+    rows = {
+        (kind, ident, relation) for kind, ident, relation in links if kind in STORY_KINDS and ident and relation != READ
+    }
     if not rows:  # most events: their own subject (and persons) only
         return []
     joins = subject_kind(stream_id) is not None
