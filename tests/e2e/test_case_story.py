@@ -1,9 +1,11 @@
 """From a clue registered in the clues service to a disposed case, through Kafka: the cases
 service's process manager opens the filing from the clue's proposal, the approvals file it (and
-move the clue), a detention is approved, notified and extended once, an interrogation recording
-is referenced, the trial review proposes, the subject is heard, the head decides. The audit
-replay of the case then lists every step from the clue's receipt to the disposal, in order, each
-with its principal. The process manager survives a restart mid-saga without losing or doubling a
+move the clue), the supervision office hands it over to a review and investigation office with
+the head's approval (移交审查调查; before that the investigators may not know it), a detention is
+approved, notified and extended once, an interrogation recording is referenced, the trial review
+proposes, the subject is heard, the head decides. The audit replay of the case then lists every
+step from the clue's receipt to the disposal, in order, each with its principal; every read of
+the case is on the record with its purpose. The process manager survives a restart mid-saga without losing or doubling a
 step; bad input is refused by field and leaves nothing behind."""
 
 import asyncio
@@ -22,13 +24,14 @@ from services.audit.main import build as build_audit
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
-from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay, to_report, wait_state
+from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client, replay, to_report, wait_state
 from tests.factories import call_metadata, service_settings
 
 INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")
 REVIEWER = Principal("commission", "trial_review", "trial_reviewer", "u-trial")
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
 RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
+PURPOSE = "follow the case"  # every read states one (issue 17)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +62,9 @@ class Cases:
             await self(rpc, who, **fields)
         return err.value
 
-    async def case(self, case_id):
-        return await self.stub.GetCase(cpb.GetCaseRequest(case_id=case_id), metadata=call_metadata(self.host.settings))
+    async def case(self, case_id, who: Principal | None = None):
+        md = call_metadata(self.host.settings, *([who] if who else []))
+        return await self.stub.GetCase(cpb.GetCaseRequest(case_id=case_id, purpose=PURPOSE), metadata=md)
 
     async def wait_case(self, case_id, seconds=60):
         for _ in range(seconds * 4):
@@ -109,6 +113,21 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         )
         await wait_state(client, cid, "CASE_FILED")  # the clue followed, over Kafka
         now = datetime.now(timezone.utc)
+        err = await api.refused(
+            "StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now)
+        )
+        assert err.code() == grpc.StatusCode.NOT_FOUND  # still the supervision office's case
+        await api(
+            "ProposeHandOver", INSPECTOR, case_id=case_id, to_office="investigation_1", reason="filed: investigate"
+        )
+        handed = await api("ApproveHandOver", HEAD, case_id=case_id)
+        assert handed.state == "FILED"
+        held = await api.case(case_id, INVESTIGATOR)
+        assert (held.handling_office, held.liaison_office, held.hand_over_to) == (
+            "investigation_1",
+            "supervision_1",
+            "",
+        )
         await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now))
         measure = await api(
             "RequestMeasure",
@@ -192,10 +211,10 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             [cev.SANCTION_TYPE_GOVERNMENT_DEMERIT],
         )
         ledger = await api.stub.ListMeasures(
-            cpb.ListMeasuresRequest(office="supervision_1"), metadata=call_metadata(cases.settings)
+            cpb.ListMeasuresRequest(office="investigation_1", purpose=PURPOSE), metadata=call_metadata(cases.settings)
         )
         assert [(m.measure_id, m.state, m.extensions) for m in ledger.measures] == [(mid, "ENDED", 1)]
-    story = await replay(audit, case_id, expect=29)
+    story = await replay(audit, case_id, expect=31)
     told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
     assert told == [
         ("ClueRegistered", "u-alice"),
@@ -215,6 +234,8 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("FilingApproved", "u-head"),
         ("CaseFiled", "u-head"),
         ("ClueCaseFiled", "system:clues-filings"),
+        ("CaseHandOverProposed", "u-insp"),
+        ("CaseHandedOver", "u-head"),
         ("InvestigationStarted", "u-inv"),
         ("MeasureRequested", "u-inv"),
         ("MeasureApproved", "u-sup"),
@@ -231,6 +252,26 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
     assert [s.id for s in story.subjects] == [case_id, cid]
     recorded = [s for s in story.steps if s.recordings]
     assert [r.recordings[0].sha256 for r in recorded] == [RECORDING.sha256]
+    reads = await reads_of(cases, case_id)
+    assert ("u-inv", "cases.read/GetCase", PURPOSE) in reads and ("u-alice", "cases.read/GetCase", PURPOSE) in reads
+
+
+async def reads_of(cases, file_id: str) -> list[tuple[str, str, str]]:
+    """(reader, operation, purpose) of every FileRead the cases service recorded of `file_id`."""
+    from common.v1 import reads_pb2
+    from kernel.eventstore.envelope import parse, unpack
+
+    rows = await cases.pool.fetch(
+        f"SELECT stream_id FROM {cases.store.schema}.events WHERE stream_id LIKE 'read-%' ORDER BY position"
+    )
+    out = []
+    for row in rows:
+        for e in await cases.store.read_stream(row["stream_id"]):
+            env = parse(e.envelope)
+            read = unpack(env, reads_pb2.FileRead)
+            if any(f.id == file_id for f in read.files):
+                out.append((env.principal.user, read.operation, read.purpose))
+    return out
 
 
 async def restart(platform) -> object:

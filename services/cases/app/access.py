@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from kernel.domain.access import Holding, Organisation
 from services.cases.domain import measures as m
-from services.cases.domain.state import FILING, UNDER_TRIAL_REVIEW, Case
+from services.cases.domain.state import FILING, FILING_REJECTED, UNDER_TRIAL_REVIEW, Case
 
 TRIAL_REVIEWER = "trial_reviewer"
 
@@ -58,7 +58,7 @@ class Access:
 
     def _pending(self, state: Case) -> frozenset[str]:
         roles = frozenset()
-        if state.status == FILING:
+        if state.status in (FILING, FILING_REJECTED):  # the filing's approval, awaited or refused, names them
             roles |= self.filing_approvers
         if state.status == UNDER_TRIAL_REVIEW:  # its extension is the head's to approve
             roles |= self.review_approvers
