@@ -25,6 +25,7 @@ HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
 COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
 CASES = Principal.system("cases-filing")
+PURPOSE = "follow the clue through its lifecycle"  # every read states one (issue 17)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,9 @@ class Client:
         return err.value
 
     async def get(self, clue_id):
-        return await self.stub.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=call_metadata(self.host.settings))
+        return await self.stub.GetClue(
+            pb.GetClueRequest(clue_id=clue_id, purpose=PURPOSE), metadata=call_metadata(self.host.settings)
+        )
 
 
 async def publish_from_cases(clues, payload, case_id: str):
@@ -245,7 +248,7 @@ async def audit_history(audit, stream_id, expect):
     return await _audit(
         audit,
         "GetStreamHistory",
-        audit_pb2.GetStreamHistoryRequest(stream_id=stream_id),
+        audit_pb2.GetStreamHistoryRequest(stream_id=stream_id, purpose=PURPOSE),
         lambda h: len(h.events),
         expect,
         f"{stream_id}'s events",
@@ -257,7 +260,7 @@ async def replay(audit, subject, expect, as_of=None):
     return await _audit(
         audit,
         "GetHistory",
-        audit_pb2.GetHistoryRequest(subject=subject, as_of=as_of),
+        audit_pb2.GetHistoryRequest(subject=subject, as_of=as_of, purpose=PURPOSE),
         lambda h: len(h.steps),
         expect,
         f"{subject}'s story",
@@ -322,7 +325,8 @@ async def test_a_supervision_notice_is_tracked_until_the_clue_is_disposed_and_es
             required="DISPOSED",
         )
         listed = await client.stub.ListSupervisionNotices(
-            pb.ListSupervisionNoticesRequest(office="resident_group_2"), metadata=call_metadata(clues.settings)
+            pb.ListSupervisionNoticesRequest(office="resident_group_2", purpose=PURPOSE),
+            metadata=call_metadata(clues.settings),
         )
         [notice] = [n for n in listed.notices if n.clue_id == cid]
         assert not notice.HasField("satisfied_at") and not notice.overdue
@@ -331,7 +335,8 @@ async def test_a_supervision_notice_is_tracked_until_the_clue_is_disposed_and_es
         await client("ProposeDisposal", clue_id=cid, method=ev_pb2.DISPOSAL_METHOD_TALK_OR_LETTER, reason="talk")
         await client("ApproveDisposal", HEAD, clue_id=cid)
         listed = await client.stub.ListSupervisionNotices(
-            pb.ListSupervisionNoticesRequest(office="resident_group_2"), metadata=call_metadata(clues.settings)
+            pb.ListSupervisionNoticesRequest(office="resident_group_2", purpose=PURPOSE),
+            metadata=call_metadata(clues.settings),
         )
         [notice] = [n for n in listed.notices if n.clue_id == cid]
         assert notice.HasField("satisfied_at")

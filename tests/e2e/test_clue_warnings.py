@@ -80,7 +80,9 @@ async def test_a_clue_left_alone_turns_yellow_then_red_once(settings):
                 "propose-disposal",
             )
             queue = await client.stub.ListClues(
-                pb.ListCluesRequest(office="resident_group_1", colour=ev_pb2.WARNING_COLOUR_YELLOW),
+                pb.ListCluesRequest(
+                    office="resident_group_1", colour=ev_pb2.WARNING_COLOUR_YELLOW, purpose="the yellow queue"
+                ),
                 metadata=call_metadata(host.settings),
             )
             assert [c.clue_id for c in queue.clues] == [cid]

@@ -82,8 +82,9 @@ async def test_the_informant_canary_is_found_nowhere(platform):
 async def run_lifecycle_with_canary(clues, audit) -> str:
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         client = Client(clues, ch)
-        reg = await client(
+        reg = await client(  # received by the complaints office, whose officer may read the informant
             "RegisterClue",
+            COMPLAINTS,
             source=ev_pb2.CLUE_SOURCE_PETITION,
             summary="kickbacks on road works",
             subjects=[identity_pb2.PersonRef(person_id="P-90", name="Zheng Shi")],

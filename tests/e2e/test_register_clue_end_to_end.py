@@ -36,7 +36,8 @@ async def wait_for_history(stub, stream_id, host, seconds=60):
     for _ in range(int(seconds * 4)):
         try:
             return await stub.GetStreamHistory(
-                audit_pb2.GetStreamHistoryRequest(stream_id=stream_id), metadata=metadata(host)
+                audit_pb2.GetStreamHistoryRequest(stream_id=stream_id, purpose="check the record"),
+                metadata=metadata(host),
             )
         except grpc.aio.AioRpcError as e:
             assert e.code() == grpc.StatusCode.NOT_FOUND
@@ -62,7 +63,9 @@ async def test_registered_clue_reaches_audit_history(platform):
         resp = await stub.RegisterClue(req, metadata=metadata(clues, request_id))
         again = await stub.RegisterClue(req, metadata=metadata(clues, request_id))  # retry: same clue, nothing appended
         assert again.clue_id == resp.clue_id
-        got = await stub.GetClue(clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=metadata(clues))
+        got = await stub.GetClue(
+            clues_pb2.GetClueRequest(clue_id=resp.clue_id, purpose="check the registration"), metadata=metadata(clues)
+        )
         assert got.state == "RECEIVED" and got.has_sealed_informant and got.version == 1
 
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
@@ -112,7 +115,9 @@ async def test_missing_principal_is_unauthenticated_and_unknown_clue_not_found(p
             await stub.GetClue(clues_pb2.GetClueRequest(clue_id="clue-x"))
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.GetClue(clues_pb2.GetClueRequest(clue_id=f"clue-{uuid.uuid4()}"), metadata=metadata(clues))
+            await stub.GetClue(
+                clues_pb2.GetClueRequest(clue_id=f"clue-{uuid.uuid4()}", purpose="look it up"), metadata=metadata(clues)
+            )
         assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -162,5 +167,7 @@ async def test_malformed_record_does_not_block_audit(platform, bootstrap):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
         stub = audit_grpc.AuditServiceStub(ch)
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await stub.GetStreamHistory(audit_pb2.GetStreamHistoryRequest(stream_id=" "), metadata=metadata(audit))
+            await stub.GetStreamHistory(
+                audit_pb2.GetStreamHistoryRequest(stream_id=" ", purpose="check the record"), metadata=metadata(audit)
+            )
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "stream_id" in err.value.details()

@@ -79,7 +79,8 @@ async def dispose(client, clue_id, method):
 
 async def notices(client, **filters):
     got = await client.stub.ListSupervisionNotices(
-        pb.ListSupervisionNoticesRequest(**filters), metadata=call_metadata(client.host.settings)
+        pb.ListSupervisionNoticesRequest(**filters, purpose="track the notices"),
+        metadata=call_metadata(client.host.settings),
     )
     return {n.notice_id: n for n in got.notices}
 
@@ -171,7 +172,7 @@ async def test_seed_004(platform):
     err = await client.refused(
         "SubmitOfficeLedger", OTHER_RESIDENT, office="resident_group_1", month="2026-05", entries=entries
     )
-    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "resident_group_2" in err.details()
+    assert err.code() == grpc.StatusCode.NOT_FOUND and err.details() == "office 'resident_group_1' not found"
     result = await client("SubmitOfficeLedger", RESIDENT, office="resident_group_1", month="2026-05", entries=entries)
     report = result.reconciliation
     kinds = {}
@@ -184,7 +185,7 @@ async def test_seed_004(platform):
     assert (report.listed, report.held, result.submission) == (6, 6, 1)
     assert report.as_of.ToDatetime(CST) == at(6, 1, 0) - timedelta(microseconds=1)
     stored = await client.stub.GetReconciliation(
-        pb.GetReconciliationRequest(office="resident_group_1", month="2026-05"),
+        pb.GetReconciliationRequest(office="resident_group_1", month="2026-05", purpose="the May reconciliation"),
         metadata=call_metadata(clues.settings, RESIDENT),
     )
     assert stored.reconciliation == report
@@ -198,7 +199,8 @@ async def test_seed_004(platform):
     # 1 July: the half-year stock-take
     await set_clock(clues, at(7, 1))
     take = await client.stub.GetStockTake(
-        pb.GetStockTakeRequest(start=ts(at(1, 1, 0)), end=ts(at(6, 30, 23, 59))), metadata=call_metadata(clues.settings)
+        pb.GetStockTakeRequest(start=ts(at(1, 1, 0)), end=ts(at(6, 30, 23, 59)), purpose="the half-year stock-take"),
+        metadata=call_metadata(clues.settings),
     )
     assert take.received == 8
     assert dict(take.disposed_by_method) == {"TALK_OR_LETTER": 1, "PRELIM_CHECK": 1}
