@@ -227,10 +227,14 @@ class Calls:
         return await self.clues.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=self.md(), timeout=10)
 
     async def get_case(self, case_id):
-        return await self.cases.GetCase(cpb.GetCaseRequest(case_id=case_id), metadata=self.md(), timeout=10)
+        return await self.cases.GetCase(
+            cpb.GetCaseRequest(case_id=case_id, purpose="check the upgrade"), metadata=self.md(), timeout=10
+        )
 
     async def get_measure(self, measure_id):
-        return await self.cases.GetMeasure(cpb.GetMeasureRequest(measure_id=measure_id), metadata=self.md(), timeout=10)
+        return await self.cases.GetMeasure(
+            cpb.GetMeasureRequest(measure_id=measure_id, purpose="check the upgrade"), metadata=self.md(), timeout=10
+        )
 
     async def list_clues(self):
         return await self.clues.ListClues(pb.ListCluesRequest(), metadata=self.md(), timeout=10)
@@ -242,7 +246,7 @@ class Calls:
 
     async def measures(self):
         return await self.cases.ListMeasures(
-            cpb.ListMeasuresRequest(office="supervision_1"), metadata=self.md(), timeout=10
+            cpb.ListMeasuresRequest(office="supervision_1", purpose="check the upgrade"), metadata=self.md(), timeout=10
         )
 
     async def history(self, stream_id):
