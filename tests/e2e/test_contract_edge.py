@@ -90,7 +90,9 @@ async def test_the_queue_stays_readable_for_everyone(clues):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         stub = clues_grpc.ClueServiceStub(ch)
         await stub.RegisterClue(register(), metadata=call_metadata(clues.settings, request_id=str(uuid.uuid4())))
-        listed = await stub.ListClues(clues_pb2.ListCluesRequest(), metadata=call_metadata(clues.settings))
+        listed = await stub.ListClues(
+            clues_pb2.ListCluesRequest(purpose="the queue"), metadata=call_metadata(clues.settings)
+        )
     assert listed.clues
 
 

@@ -157,7 +157,8 @@ async def test_clock_is_settable_in_test_mode_only(platform):
                 req, metadata=call_metadata(clues.settings, request_id=str(uuid.uuid4()))
             )
             got = await clues_grpc.ClueServiceStub(ch).GetClue(
-                clues_pb2.GetClueRequest(clue_id=resp.clue_id), metadata=call_metadata(clues.settings)
+                clues_pb2.GetClueRequest(clue_id=resp.clue_id, purpose="check the time"),
+                metadata=call_metadata(clues.settings),
             )
             assert got.received_at.ToDatetime(tzinfo=dt.timezone.utc) == may
         finally:

@@ -27,7 +27,7 @@ async def test_store_down_is_unavailable_for_store_paths_and_raw_queries_alike(b
             stub = clues_grpc.ClueServiceStub(ch)
             for call in (
                 stub.RegisterClue(req, metadata=call_metadata(settings, request_id=str(uuid.uuid4()))),
-                stub.ListClues(clues_pb2.ListCluesRequest(), metadata=call_metadata(settings)),
+                stub.ListClues(clues_pb2.ListCluesRequest(purpose="the queue"), metadata=call_metadata(settings)),
             ):
                 with pytest.raises(grpc.aio.AioRpcError) as err:
                     await call

@@ -122,9 +122,11 @@ def test_planned_times_may_lie_ahead_within_the_horizon():
 
 
 def test_a_query_period_is_ordered_and_at_most_the_configured_span():
-    take = clues_pb.GetStockTakeRequest(start=ts(datetime(2026, 1, 1, tzinfo=timezone.utc)), end=ts(NOW))
+    take = clues_pb.GetStockTakeRequest(start=ts(datetime(2026, 1, 1, tzinfo=timezone.utc)), end=ts(NOW), purpose="p")
     contract.check(take)
-    backwards = clues_pb.GetStockTakeRequest(start=ts(NOW), end=ts(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    backwards = clues_pb.GetStockTakeRequest(
+        start=ts(NOW), end=ts(datetime(2026, 1, 1, tzinfo=timezone.utc)), purpose="p"
+    )
     assert refused(backwards).field == "end"
     short = Contract(FixedClock(NOW), Limits(max_span=timedelta(days=31)))
     with pytest.raises(RuleBroken, match="at most 31 days"):
@@ -140,7 +142,8 @@ def test_limits_are_configuration():
 
 
 def test_optional_fields_may_be_empty_and_required_ones_may_not():
-    contract.check(clues_pb.ListCluesRequest())
+    contract.check(clues_pb.ListCluesRequest(purpose="the queue"))
+    assert refused(clues_pb.ListCluesRequest()).field == "purpose"  # every read states why
     contract.check(audit_pb.GetHistoryRequest(subject=CLUE, purpose="quality review"))
     assert refused(audit_pb.GetHistoryRequest()).field == "subject"
     assert "required" in str(
@@ -162,8 +165,8 @@ def test_a_month_lies_in_the_query_window(month):
 
 
 def test_months_and_clue_numbers_at_their_edges_pass():
-    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2000-01"))
-    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2036-12"))
+    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2000-01", purpose="p"))
+    contract.check(clues_pb.GetReconciliationRequest(office="complaints", month="2036-12", purpose="p"))
     long_office = "o" * 64
     contract.check(
         clues_pb.SubmitOfficeLedgerRequest(
