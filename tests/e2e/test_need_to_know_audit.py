@@ -5,7 +5,8 @@ another office is answered on every audit RPC naming its stream, story or event 
 an unknown id, and nothing is recorded of it; a partner's proof calls likewise; the holder,
 liaison, approver and case management are served. Every read served is on the record with its
 purpose: audit's own (its store, its topic `audit.events.v1`, its own ledger) and the clues
-service's, and `ListReads` answers who read the clue, or about its subject, when and why."""
+service's, and `ListReads` answers who read the clue, or about its subject, when and why. A
+quarantined delivery's bytes go only to whom may know its stream."""
 
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -19,8 +20,9 @@ from kernel.domain.access import holding_links
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
 from kernel.eventstore.commands import CommandContext
-from kernel.eventstore.envelope import Link, NewEvent, new_event_id, parse
+from kernel.eventstore.envelope import Link, NewEvent, build, new_event_id, parse, seal
 from kernel.eventstore.reads import FileRef, record_read
+from kernel.messaging.inbox import Source
 from kernel.runtime.settings import extend
 from services.audit.main import AuditSettings, build as build_audit
 from services.clues.main import build as build_clues
@@ -186,3 +188,14 @@ async def test_every_read_is_on_the_record_with_its_purpose_and_audits_own_in_it
     assert curious.code() == grpc.StatusCode.NOT_FOUND  # who read a file is as closed as the file
     both = pb.ListReadsRequest(file_id=clue, person_id="P-17", purpose="x")
     assert (await answer(audit, "ListReads", both, AUDITOR)).code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_quarantined_deliverys_bytes_go_only_to_whom_may_know_its_stream(platform):
+    _, audit, clue, event_ids = platform
+    forged = NewEvent(event_ids[0], clue_events.ClueRegistered(clue_id=clue, summary="other bytes"), T0, AUDITOR, "c")
+    await audit.parts.recorder.record(seal(build(forged, clue, 1, T0)), Source("forged", 0, 0))
+    operator = Principal("commission", "platform_operations", "platform_operator", "u-ops")
+    for who, shown in ((AUDITOR, True), (operator, False)):
+        kept = await answer(audit, "ListQuarantined", pb.ListQuarantinedRequest(), who)
+        [delivery] = [d for d in kept.deliveries if d.stream_id == clue]
+        assert bool(delivery.envelope_bytes) == shown and delivery.kind == pb.QUARANTINE_KIND_DIGEST

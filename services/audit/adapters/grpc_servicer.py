@@ -148,7 +148,10 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         limit = request.limit or MAX_LIST
         if limit > MAX_LIST:
             raise Validation("limit", f"at most {MAX_LIST}")
-        rows = await ledger.quarantined(self.recorder.store.pool, self.recorder.store.schema, limit)
+        pool, schema = self.recorder.store.pool, self.recorder.store.schema
+        rows = await ledger.quarantined(pool, schema, limit)
+        async with pool.acquire() as conn:  # an event's bytes only to whom may know its stream (issue 17)
+            shown = await self._reader(call).knowable(conn, schema, {r["stream_id"] for r in rows})
         return pb.ListQuarantinedResponse(
             deliveries=[
                 pb.QuarantinedDelivery(
@@ -156,7 +159,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
                     stream_id=r["stream_id"],
                     version=r["version"],
                     kind=pb.QuarantineKind.Value(f"QUARANTINE_KIND_{r['kind'].upper()}"),
-                    envelope_bytes=bytes(r["envelope"]),
+                    envelope_bytes=bytes(r["envelope"]) if r["stream_id"] in shown else b"",
                     topic=r["topic"],
                     partition=r["partition"],
                     offset=r["offset"],

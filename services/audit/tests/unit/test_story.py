@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta, timezone
 
-from services.audit.domain.story import StepKey, link_rows, subject_kind, tell
+from kernel.eventstore import reads
+from services.audit.domain.story import READ, StepKey, link_rows, subject_kind, tell
 
 CLUE = "clue-0f6c9a2e-0000-4000-8000-000000000001"
 CASE = "case-0f6c9a2e-0000-4000-8000-000000000002"
@@ -53,6 +54,12 @@ def test_repeated_and_empty_links_count_once_and_the_order_is_fixed():
         == link_rows(CLUE, list(reversed(links)))
         == [("case", "case-1", "x", True), ("case", "case-2", "x", True), ("case", "case-2", "y", True)]
     )
+
+
+def test_a_read_is_no_step_of_a_story():
+    read = [("clue", CLUE, READ), ("case", CASE, READ), ("person", "P-1", READ)]
+    assert link_rows(f"read-{CLUE[5:]}", read) == [] and READ == reads.READ  # the kernel's relation
+    assert link_rows(CASE, [*read, ("clue", CLUE, "origin")]) == [("clue", CLUE, "origin", True)]
 
 
 def test_steps_go_by_domain_time_then_recorded_time_stream_and_version():
