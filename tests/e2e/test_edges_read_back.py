@@ -412,7 +412,13 @@ def register(p: Platform, ex: Example) -> list[str]:
 
 
 def read_informant_and_issue_notice(p: Platform, clue_id: str, k: Kept) -> None:
-    if k.spec.informant is not None:
+    if k.spec.informant is not None and k.office != INFORMANT_READER.office:  # not its to know (issue 17)
+        with pytest.raises(grpc.RpcError) as refused:
+            p.stub.GetInformant(
+                pb.GetInformantRequest(clue_id=clue_id, purpose=PURPOSE), metadata=p.metadata(INFORMANT_READER)
+            )
+        assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    elif k.spec.informant is not None:
         got = p.stub.GetInformant(
             pb.GetInformantRequest(clue_id=clue_id, purpose=PURPOSE), metadata=p.metadata(INFORMANT_READER)
         ).informant
@@ -434,7 +440,7 @@ def read_informant_and_issue_notice(p: Platform, clue_id: str, k: Kept) -> None:
 
 
 def check_clue(p: Platform, clue_id: str, k: Kept) -> None:
-    got = p.stub.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=p.metadata(ALICE))
+    got = p.stub.GetClue(pb.GetClueRequest(clue_id=clue_id, purpose=PURPOSE), metadata=p.metadata(ALICE))
     s = k.spec
     assert (got.clue_id, got.state, got.source, got.priority, got.version) == (
         clue_id,
@@ -463,7 +469,7 @@ def check_lists(p: Platform) -> None:
     kept, md = p.kept, p.metadata(ALICE)
 
     def listed(**filters):
-        return p.stub.ListClues(pb.ListCluesRequest(**filters), metadata=md).clues
+        return p.stub.ListClues(pb.ListCluesRequest(**filters, purpose=PURPOSE), metadata=md).clues
 
     lines = listed()
     assert sorted(x.clue_id for x in lines) == sorted(kept)
@@ -494,7 +500,7 @@ def check_lists(p: Platform) -> None:
     assert len(listed(limit=1)) == 1
 
     issued = {c: k for c, k in kept.items() if k.spec.notice}
-    got = p.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(), metadata=md).notices
+    got = p.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(purpose=PURPOSE), metadata=md).notices
     assert sorted(n.clue_id for n in got) == sorted(issued)
     for n in got:
         k = issued[n.clue_id]
@@ -510,16 +516,21 @@ def check_lists(p: Platform) -> None:
     for office in OFFICES:
         assert sorted(
             n.clue_id
-            for n in p.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(office=office), metadata=md).notices
+            for n in p.stub.ListSupervisionNotices(
+                pb.ListSupervisionNoticesRequest(office=office, purpose=PURPOSE), metadata=md
+            ).notices
         ) == sorted(n.clue_id for n in got if n.to_office == office)
-    assert not p.stub.ListSupervisionNotices(pb.ListSupervisionNoticesRequest(overdue_only=True), metadata=md).notices
+    assert not p.stub.ListSupervisionNotices(
+        pb.ListSupervisionNoticesRequest(overdue_only=True, purpose=PURPOSE), metadata=md
+    ).notices
 
 
 # -- the whole: stock-takes and the audit ledger ---------------------------------------------------
 def check_stock_take(p: Platform, start: datetime, end: datetime, office: str = "") -> None:
     before = datetime.now(UTC)
     got = p.stub.GetStockTake(
-        pb.GetStockTakeRequest(start=stamp(start), end=stamp(end), office=office), metadata=p.metadata(ALICE)
+        pb.GetStockTakeRequest(start=stamp(start), end=stamp(end), office=office, purpose=PURPOSE),
+        metadata=p.metadata(ALICE),
     )
     assert got.start == stamp(start) and got.office == office
     assert got.end == stamp(end) if end < before else inside(got.end, (before, datetime.now(UTC)))
