@@ -1,8 +1,6 @@
 """Each office's measure ledger (measure_ledger), from each measure's stream and timer stream
 folded as its commands fold them, under the measure rules the service reads
-(CASES_MEASURE_RULES_FILE), each row with the measure's holding under the catalogue the services
-read (CATALOGUE_FILE): rows made before holdings were get their liaison from the events, else from
-the office and the catalogue.
+(CASES_MEASURE_RULES_FILE).
 
 The cases service's projections for `python -m kernel.eventstore.rebuild --service cases`, which
 `python -m services.cases.rebuild [--check] …` runs too.
@@ -12,13 +10,11 @@ from __future__ import annotations
 
 import sys
 
-from kernel.edge import catalogue
 from kernel.eventstore import rebuild
 from kernel.eventstore.projections import Fold
 from kernel.runtime.settings import env_path
 from services.cases.adapters.mapping import CODEC
 from services.cases.app import measure_ledger
-from services.cases.app.access import Access
 from services.cases.app.measure import MeasureAggregate
 from services.cases.app.measure_rules import load_measure_rules
 
@@ -27,8 +23,7 @@ MIGRATIONS = measure_ledger.MIGRATIONS
 
 def projections(env) -> tuple:
     rules = load_measure_rules(env_path(dict(env), "CASES_MEASURE_RULES_FILE"))  # as CasesSettings reads it
-    access = Access.of(catalogue.load(env_path(dict(env), "CATALOGUE_FILE")))  # as ServiceSettings reads it
-    return measure_ledger.projections(Fold.of(MeasureAggregate, CODEC), rules, access)
+    return measure_ledger.projections(Fold.of(MeasureAggregate, CODEC), rules)
 
 
 if __name__ == "__main__":

@@ -96,10 +96,15 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
     assert (state.status, state.notice_overdue) == ("EXPIRED", True)
     with pytest.raises(IllegalState, match="EXPIRED"):
         await on_measure(handlers, mid, m.ExtendMeasure(mid, "too late", False, SUP), ends)
-    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG)
+    rows = await measure_ledger.rows(
+        store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG, handlers.rules
+    )
     assert [(r["measure_id"], r["expired_not_ended"], r["notice_overdue"]) for r in rows] == [(mid, True, True)]
     await on_measure(handlers, mid, m.EndMeasure(mid, "RELEASED", "released at the end", ends, INV), ends)
-    assert await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG) == []
+    assert (
+        await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, ends, SYSTEM, ORG, handlers.rules)
+        == []
+    )
 
 
 async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
@@ -170,7 +175,9 @@ async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_fir
     late = T0 + timedelta(hours=25)
     assert await fire(handlers, late) >= 2  # the appearance expired; the notice fell overdue
     await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)
-    rows = await measure_ledger.rows(store.pool, store.schema, "investigation_1", True, late, SYSTEM, ORG)
+    rows = await measure_ledger.rows(
+        store.pool, store.schema, "investigation_1", True, late, SYSTEM, ORG, handlers.rules
+    )
     assert [r["measure_id"] for r in rows][0] == appearance
     by_id = {r["measure_id"]: r for r in rows}
     assert by_id[detention]["notice_overdue"] and by_id[detention]["notice_given"]

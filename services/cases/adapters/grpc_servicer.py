@@ -131,7 +131,7 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
         office, now = self._office(request.office, "office"), self.clock.now()
         store, org = self.handlers.store, self.handlers.access.organisation
         found = await measure_ledger.rows(
-            store.pool, store.schema, office, request.open_only, now, call.principal, org, MAX_LIST
+            store.pool, store.schema, office, request.open_only, now, call.principal, org, self.handlers.rules, MAX_LIST
         )
         files = [FileRef("measure", r["measure_id"]) for r in found]
         query = f"office={office} open_only={str(request.open_only).lower()}"

@@ -7,7 +7,7 @@ handling office) and stays through hand-overs. The trial review office has a ste
 was sent to trial review. Approver roles: those of its past approvals, and the catalogue's
 approvers of what awaits approval (the filing, a hand-over, an extension of the trial review).
 A measure is held by the case's holder when requested, with the case's liaison then; its approver
-roles are those that approved, refused or extended it and those its rule names for what awaits.
+roles are those its rule names for the approvals it had or awaits.
 """
 
 from __future__ import annotations
@@ -70,5 +70,5 @@ class Access:
         r = state.requested
         if r is None:
             return None
-        holding = self.organisation.holding(r.office, r.liaison_office)
-        return holding.with_approvers(state.approver_roles | m.pending_approvers(state, rules))
+        roles = m.approver_roles(r.kind, state.status, state.extensions, state.ends_at is not None, rules)
+        return self.organisation.holding(r.office, r.liaison_office).with_approvers(roles)

@@ -67,5 +67,4 @@ class MeasureAggregate(Aggregate[m.Measure]):
             causation_id=ctx.request_id,
             links=measure_links(state),
         )
-        row = m.ledger_row(state, self.rules)
-        await measure_ledger.upsert(uow.conn, uow.store.schema, row, change.version, self.holding(state))
+        await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)

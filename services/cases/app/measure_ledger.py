@@ -8,11 +8,11 @@ What the timers recorded (expired, notice overdue) enters the row when the measu
 next folds it; a rebuild folds every event of both streams. `notice_due` follows the measure
 rules: a rebuild is given the rules the service runs with.
 
-Each row also states the measure's holding (need to know, issue 17): `office` holds it, `liaison`
-supervises it, `approvers` are the roles that approved or must approve it; a list query returns
-only the rows its caller may know. Rows made before those columns (migration 2) have an empty
-liaison, read as the catalogue's liaison of the office, and no approvers until the rebuild
-(`python -m kernel.eventstore.rebuild --service cases`) fills them from the events."""
+Each row also states what the measure's holding is made of (need to know, issue 17): `office`
+holds it, `liaison` supervises it as its request recorded it, and its kind, status and extensions
+give the roles its rule names for its approvals; a list query returns only the rows its caller
+may know. A measure recorded before holdings were has an empty liaison, in its events and so in
+its row (migration 2 and the rebuild agree): it reads as the catalogue's liaison of the office."""
 
 from __future__ import annotations
 
@@ -63,8 +63,7 @@ OPEN = ("REQUESTED", "ACTIVE", "EXPIRED")
 
 
 HOLDING_SQL = """
-ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS liaison text NOT NULL DEFAULT '',
-                    ADD COLUMN IF NOT EXISTS approvers text[] NOT NULL DEFAULT '{{}}';
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS liaison text NOT NULL DEFAULT '';  -- as recorded; '': the catalogue's
 CREATE INDEX IF NOT EXISTS {t}_liaison ON {s}.{t} (liaison);
 """
 
@@ -85,7 +84,7 @@ async def add_holding(conn, schema: str, table: str = TABLE) -> None:
 
 MIGRATIONS = (
     Migration("cases.measure_ledger", 1, "each office's measure ledger", create_v1),
-    Migration("cases.measure_ledger", 2, "each measure's liaison and approver roles (need to know)", add_holding),
+    Migration("cases.measure_ledger", 2, "each measure's liaison as recorded (need to know)", add_holding),
 )
 
 
@@ -93,21 +92,21 @@ async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
-WRITTEN = (*COLUMNS, "version", "liaison", "approvers")  # the table's order
+WRITTEN = (*COLUMNS, "version", "liaison")  # the table's order: migration 2 added the liaison
 
 
-def values(row: dict, version: int, holding: Holding) -> tuple:
-    """A `measures.ledger_row` and the measure's holding as the table's columns, in order."""
-    return tuple(row[c] for c in COLUMNS) + (version, holding.liaison, sorted(holding.approvers))
+def values(row: dict, version: int) -> tuple:
+    """A `measures.ledger_row` as the table's columns, in order."""
+    return tuple(row[c] for c in COLUMNS) + (version, row["liaison"])
 
 
-async def upsert(conn, schema: str, row: dict, version: int, holding: Holding) -> None:
+async def upsert(conn, schema: str, row: dict, version: int) -> None:
     placeholders = ", ".join(f"${i}" for i in range(1, len(WRITTEN) + 1))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in WRITTEN[1:])
     await conn.execute(
         f"INSERT INTO {schema}.measure_ledger ({', '.join(WRITTEN)}) VALUES ({placeholders}) "
         f"ON CONFLICT (measure_id) DO UPDATE SET {updates}",
-        *values(row, version, holding),
+        *values(row, version),
     )
 
 
@@ -133,9 +132,11 @@ def flags(row, now: datetime) -> dict:
     }
 
 
-def holding_of(row, org: Organisation) -> Holding:
-    """A row's holding (an empty liaison: a row from before migration 2, the catalogue's)."""
-    return org.holding(row["office"], row["liaison"]).with_approvers(row["approvers"])
+def holding_of(row, org: Organisation, rules: m.MeasureRules) -> Holding:
+    """A row's holding, as `services.cases.app.access` gives the measure's (an empty liaison: one
+    recorded before holdings were, the catalogue's)."""
+    roles = m.approver_roles(row["kind"], row["status"], row["extensions"], row["ends_at"] is not None, rules)
+    return org.holding(row["office"], row["liaison"]).with_approvers(roles)
 
 
 async def rows(
@@ -146,17 +147,19 @@ async def rows(
     now: datetime,
     reader: Principal,
     org: Organisation,
+    rules: m.MeasureRules,
     limit: int = 1000,
 ) -> list:
     """The office's measures `reader` may know, those past their end and not ended first, then by
-    end and start. The WHERE clause is `may_know` as SQL over the rows' holdings (so the limit
-    counts known rows); `may_know` itself then judges each row."""
+    end and start. The WHERE clause is a first cut of `may_know` in SQL (the offices the reader
+    sees as holder or liaison, the kinds whose rule names its role), so the limit counts rows it
+    may well know; `may_know` itself then judges each row."""
     seen = visible_offices(reader, org)
     via_catalogue = None if seen is None else sorted(o for o, liaison in org.liaison.items() if liaison in seen)
     found = await pool.fetch(
         f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
         f"AND ($7::text[] IS NULL OR office = ANY($7) OR liaison = ANY($7) "
-        f"OR (liaison = '' AND office = ANY($8::text[])) OR $9 = ANY(approvers)) "
+        f"OR (liaison = '' AND office = ANY($8::text[])) OR kind = ANY($9::text[])) "
         f"ORDER BY (status = 'EXPIRED' OR (status = ANY($4::text[]) AND ends_at IS NOT NULL AND ends_at <= $5)) DESC, "
         f"ends_at NULLS LAST, starts_at NULLS LAST, "
         f"measure_id LIMIT $6",
@@ -168,16 +171,16 @@ async def rows(
         limit,
         None if seen is None else sorted(seen),
         via_catalogue,
-        reader.role,
+        list(m.kinds_approved_by(reader.role, rules)),
     )
-    return [dict(r, **flags(r, now)) for r in found if may_know(reader, holding_of(r, org), org)]
+    return [dict(r, **flags(r, now)) for r in found if may_know(reader, holding_of(r, org, rules), org)]
 
 
-def projections(fold: Fold, rules: m.MeasureRules, access) -> tuple[Projection, ...]:
+def projections(fold: Fold, rules: m.MeasureRules) -> tuple[Projection, ...]:
     """The ledger as a projection of the measure streams (`fold`: the measure aggregate's, with the
-    service's codec), each row made as its commands make it (`access`: the catalogue's, for holdings)."""
+    service's codec), each row made as its commands make it."""
 
     def rows(h: History) -> list[tuple]:
-        return [values(m.ledger_row(h.state, rules), h.version, access.measure(h.state, rules))]
+        return [values(m.ledger_row(h.state, rules), h.version)]
 
     return (Projection(TABLE, TABLE, create, Streams(fold, rows, "measure_id")),)

@@ -182,11 +182,6 @@ class Measure:
     notice_given: bool = False
     notice_overdue: bool = False
     outcome: str = ""
-    approver_roles: frozenset[str] = frozenset()  # roles its approvals, refusal and extensions were given in
-
-
-def _approved(s: Measure, role: str, **changes) -> Measure:
-    return replace(s, approver_roles=s.approver_roles | ({role} if role else set()), **changes)
 
 
 def _current_end(s: Measure, ends_at: datetime) -> bool:
@@ -199,13 +194,11 @@ def _notice_pending(s: Measure) -> bool:
 
 _EVOLVE = {
     ev.MeasureRequested: lambda s, e: Measure(status=REQUESTED, requested=e),
-    ev.MeasureApproved: lambda s, e: _approved(
-        s, e.approver_role, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at
-    ),
-    ev.MeasureRefused: lambda s, e: _approved(s, e.approver_role, status=REFUSED),
+    ev.MeasureApproved: lambda s, e: replace(s, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at),
+    ev.MeasureRefused: lambda s, e: replace(s, status=REFUSED),
     ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),  # late stays on record as overdue
     ev.DetentionNoticeOverdue: lambda s, e: replace(s, notice_overdue=True) if _notice_pending(s) else s,
-    ev.MeasureExtended: lambda s, e: _approved(s, e.approver_role, ends_at=e.ends_at, extensions=s.extensions + 1),
+    ev.MeasureExtended: lambda s, e: replace(s, ends_at=e.ends_at, extensions=s.extensions + 1),
     ev.MeasureExpiring: lambda s, e: replace(s, warned_for=e.ends_at) if _current_end(s, e.ends_at) else s,
     ev.MeasureExpired: lambda s, e: replace(s, status=EXPIRED) if _current_end(s, e.ends_at) else s,
     ev.MeasureEnded: lambda s, e: replace(s, status=ENDED, outcome=e.outcome),
@@ -376,12 +369,22 @@ def utc_key(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat()
 
 
-def pending_approvers(state: Measure, rules: MeasureRules) -> frozenset[str]:
-    """The roles that must approve what is open on the measure: its request, or its next extension."""
-    if state.status == REQUESTED:
-        return frozenset(rules.of(state.requested.kind).approvers)
-    step = rules.of(state.requested.kind).next_extension(state.extensions) if state.status == ACTIVE else None
-    return frozenset({step.approver}) if step and state.ends_at else frozenset()
+def approver_roles(kind: str, status: str, extensions: int, has_end: bool, rules: MeasureRules) -> frozenset[str]:
+    """The roles its rule names for the approvals the measure had or awaits (need to know, issue
+    17): the request's (whoever approved or refused it held one), those of the extensions granted,
+    and the next extension's while it runs towards an end. From what its ledger line holds too."""
+    if status == NONE:
+        return frozenset()
+    rule = rules.of(kind)
+    roles = set(rule.approvers) | {rule.next_extension(k).approver for k in range(extensions)}
+    upcoming = rule.next_extension(extensions) if status == ACTIVE and has_end else None
+    return frozenset(roles | ({upcoming.approver} if upcoming else set()))
+
+
+def kinds_approved_by(role: str, rules: MeasureRules) -> tuple[str, ...]:
+    """The kinds whose rule names `role` for an approval (a list query's first cut)."""
+    steps = lambda r: (*r.extensions, *([r.renewal] if r.renewal else []))  # noqa: E731
+    return tuple(k for k, r in rules.kinds.items() if role in r.approvers or role in {e.approver for e in steps(r)})
 
 
 def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime, object]]:
@@ -420,4 +423,5 @@ def ledger_row(state: Measure, rules: MeasureRules) -> dict:
         "notice_given": state.notice_given,
         "notice_overdue": state.notice_overdue,
         "expired_not_ended": state.status == EXPIRED,
+        "liaison": r.liaison_office,  # as recorded: "" before holdings were (the catalogue's applies)
     }

@@ -404,7 +404,14 @@ def test_an_extension_replaces_the_expiry_timers():
 
 # -- ledger ----------------------------------------------------------------------------------
 
-BASE = {"measure_id": ID, "case_id": CASE, "office": "supervision_1", "kind": "DETENTION", "person_id": "P-1"}
+BASE = {
+    "measure_id": ID,
+    "case_id": CASE,
+    "office": "supervision_1",
+    "kind": "DETENTION",
+    "person_id": "P-1",
+    "liaison": "",
+}
 
 
 @pytest.mark.parametrize(
