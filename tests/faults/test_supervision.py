@@ -124,7 +124,9 @@ def register_clue(runner: Runner) -> str:
 def get_clue(runner: Runner, clue_id: str):
     with grpc.insecure_channel(runner.clues) as ch:
         return clues_grpc.ClueServiceStub(ch).GetClue(
-            clues_pb2.GetClueRequest(clue_id=clue_id), metadata=call_metadata(runner.settings), timeout=10
+            clues_pb2.GetClueRequest(clue_id=clue_id, purpose="check the clue survived"),
+            metadata=call_metadata(runner.settings),
+            timeout=10,
         )
 
 
