@@ -2,8 +2,9 @@
 
 What it runs, beside the kernel's shell (pool, migrations, store, durable timers, relay to
 `clues.events.v1`, gRPC server with ControlService): the clue handlers on the one command path,
-with the sealed-informant vault and the warning scheme; the follower of the cases service's
-answers to filing proposals; the ClueService servicer.
+with the sealed-informant vault, the warning scheme and who may know a clue (the catalogue's
+organisation and approvers; ledger rows from before holdings were kept get theirs at start); the
+follower of the cases service's answers to filing proposals; the ClueService servicer.
 """
 
 from __future__ import annotations

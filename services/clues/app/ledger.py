@@ -2,9 +2,13 @@
 
 The colour is not stored: it is computed when asked, from the row's timeline and the scheme in
 force, so it is right at any instant and under a changed scheme. Nothing else stored depends on a
-clock or a setting: the ledger, its holders and its notices are functions of the clue's own
-stream, so `python -m kernel.eventstore.rebuild --service clues` makes them again from the events
+clock or a setting but the catalogue: the ledger, its holders and its notices are functions of the
+clue's own stream (and, for each row's holding, of the catalogue's liaisons and approvers), so
+`python -m kernel.eventstore.rebuild --service clues` makes them again from the events
 (`projections`) with the functions the commands use.
+
+Each row carries its clue's holding (need to know, domain.md §1): list queries return only the
+rows their caller may know (`Seen`, the SQL mirror of `kernel.domain.access.may_know`).
 """
 
 from __future__ import annotations
