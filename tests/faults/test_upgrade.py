@@ -224,7 +224,9 @@ class Calls:
         )
 
     async def get_clue(self, clue_id):
-        return await self.clues.GetClue(pb.GetClueRequest(clue_id=clue_id), metadata=self.md(), timeout=10)
+        return await self.clues.GetClue(
+            pb.GetClueRequest(clue_id=clue_id, purpose="check the upgrade"), metadata=self.md(), timeout=10
+        )
 
     async def get_case(self, case_id):
         return await self.cases.GetCase(
@@ -237,11 +239,13 @@ class Calls:
         )
 
     async def list_clues(self):
-        return await self.clues.ListClues(pb.ListCluesRequest(), metadata=self.md(), timeout=10)
+        return await self.clues.ListClues(
+            pb.ListCluesRequest(purpose="check the upgrade"), metadata=self.md(), timeout=10
+        )
 
     async def notices(self):
         return await self.clues.ListSupervisionNotices(
-            pb.ListSupervisionNoticesRequest(), metadata=self.md(), timeout=10
+            pb.ListSupervisionNoticesRequest(purpose="check the upgrade"), metadata=self.md(), timeout=10
         )
 
     async def measures(self):
