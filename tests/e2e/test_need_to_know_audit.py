@@ -15,7 +15,8 @@ import grpc
 import pytest
 
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
-from clues.v1 import events_pb2 as clue_events
+from clues.v1 import events_pb2 as clue_events, service_pb2 as clues_pb
+from common.v1 import identity_pb2
 from kernel.domain.access import holding_links
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
@@ -26,6 +27,7 @@ from kernel.messaging.inbox import Source
 from kernel.runtime.settings import extend
 from services.audit.main import AuditSettings, build as build_audit
 from services.clues.main import build as build_clues
+from tests.e2e.test_clue_lifecycle import Client
 from tests.factories import call_metadata, service_settings, ts, wait_until
 
 ORG = catalogue.load().organisation
@@ -199,3 +201,30 @@ async def test_a_quarantined_deliverys_bytes_go_only_to_whom_may_know_its_stream
         kept = await answer(audit, "ListQuarantined", pb.ListQuarantinedRequest(), who)
         [delivery] = [d for d in kept.deliveries if d.stream_id == clue]
         assert bool(delivery.envelope_bytes) == shown and delivery.kind == pb.QUARANTINE_KIND_DIGEST
+
+
+async def test_a_clue_read_through_the_clues_service_is_listed_by_audit_with_its_purpose(platform):
+    clues, audit, _, _ = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        client = Client(clues, ch)
+        reg = await client(
+            "RegisterClue",
+            source=clue_events.CLUE_SOURCE_PETITION,
+            summary="kickbacks",
+            subjects=[identity_pb2.PersonRef(person_id="P-18", name="Wu Jiu")],
+        )
+        read = clues_pb.GetClueRequest(clue_id=reg.clue_id, purpose="check the intake")
+        await client.stub.GetClue(read, metadata=call_metadata(clues.settings, ALLOWED["case management"]))
+    found: list = []
+
+    async def listed() -> bool:
+        asked = pb.ListReadsRequest(file_id=reg.clue_id, purpose="who read the new clue")
+        found[:] = [
+            r for r in (await answer(audit, "ListReads", asked, AUDITOR)).reads if r.purpose == "check the intake"
+        ]
+        return bool(found)
+
+    await wait_until(listed, 60, "the clues service's read in audit")
+    [r] = found
+    assert (r.operation, r.topic, r.reader.user) == ("clues.read/GetClue", clues.settings.topic, "u-cm")
+    assert [(f.kind, f.id) for f in r.files] == [("clue", reg.clue_id)]
