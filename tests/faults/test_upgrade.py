@@ -65,8 +65,12 @@ AHEAD = timedelta(days=17)  # past every pending due date of the story (the furt
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
 COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
+OTHER_OFFICE = Principal("commission", "supervision_2", "supervisor", "u-other")
 INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
+# The old code recorded no hand-over: the old case and its measure are held by their handling
+# office (need to know, issue 17), whose head goes on with them.
+HOLDER = Principal("commission", "supervision_1", "office_head", "u-sup1h")
 RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
 # what could point a service at anything but this test's database, broker, schemas and data
 FOREIGN = (
@@ -579,6 +583,7 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
         api = Calls(new, settings)
         try:
             after = await answers(api, made)
+            before["case"].liaison_office = "supervision_1"  # need to know: the catalogue's, for an old case
             for name in before:  # read back exactly as the old code answered
                 assert after[name] == before[name], (
                     f"{name} reads back differently:\nold {before[name]}\nnew {after[name]}"
@@ -586,6 +591,17 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             assert {c.clue_id for c in after["list"].clues} == {made[k] for k in ("received", "registered", "filed")}
             for sid, h in old_histories.items():
                 assert list((await api.history(sid)).events) == list(h.events), f"{sid}: audit history differs"
+            # need to know on the old clues (issue 17): their holding from their events and the
+            # catalogue, so the handling office reads them and another office is told they do not exist
+            for name in ("registered", "filed"):
+                read = pb.GetClueRequest(clue_id=made[name], purpose="check the upgrade")
+                assert (await api.clues.GetClue(read, metadata=api.md(INSPECTOR), timeout=10)).clue_id == made[name]
+                with pytest.raises(grpc.aio.AioRpcError) as hidden:
+                    await api.clues.GetClue(read, metadata=api.md(OTHER_OFFICE), timeout=10)
+                assert (hidden.value.code(), hidden.value.details()) == (
+                    grpc.StatusCode.NOT_FOUND,
+                    f"clue {made[name]!r} not found",
+                )
 
             # -- the pending timers fire once, on the new code ------------------------------------
             await api.set_clock(due)
@@ -652,7 +668,7 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             told = ts(due)
             notified = await api.case(
                 "GiveDetentionNotice",
-                INVESTIGATOR,
+                HOLDER,
                 measure_id=made["measure"],
                 unit_notified_at=told,
                 family_notified_at=told,
@@ -661,7 +677,7 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             assert notified.version == before["measure"].version + 1
             recorded = await api.case(
                 "RecordActivity",
-                INVESTIGATOR,
+                HOLDER,
                 case_id=made["case"],
                 activity=cev.RECORDED_ACTIVITY_INTERROGATION,
                 recording=RECORDING,
