@@ -107,10 +107,10 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "audit.checkpoints": 1,
             "audit.completeness": 1,
             "audit.ledger": 4,
-            "audit.projections": 1,
-            "cases.measure_ledger": 1,
+            "audit.projections": 2,
+            "cases.measure_ledger": 2,
             "clues.informants": 1,
-            "clues.ledger": 1,
+            "clues.ledger": 2,
             "clues.numbers": 1,
             "quarantine": 1,
             "requests": 1,
@@ -163,6 +163,19 @@ async def snapshot(pool, schema) -> dict:
     }
 
 
+def lost(before: dict, after: dict) -> dict:
+    """The rows of `before` that `after` no longer holds with the same values in the same columns
+    (a later migration may add columns, tables and rows: it may not change or drop any)."""
+    out = {}
+    for table, rows in before.items():
+        columns = {c for row in rows for c, _ in row}
+        kept = [tuple((c, v) for c, v in row if c in columns) for row in after.get(table, [])]
+        gone = [row for row in rows if row not in kept]
+        if gone:
+            out[table] = gone
+    return out
+
+
 async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lost(pool, unique):
     schema = f"old_clues_{unique}"
     await make_previous(
@@ -200,10 +213,10 @@ async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lo
     before = await snapshot(pool, schema)
     log = Log()
     await migrations.apply(pool, schema, CLUES, log)
-    assert await snapshot(pool, schema) == before
+    assert not lost(before, await snapshot(pool, schema))
     assert log.lines[0][1]["versions"] == {
         "clues.informants": 1,
-        "clues.ledger": 1,
+        "clues.ledger": 2,
         "clues.numbers": 1,
         "quarantine": 1,
         "requests": 1,
@@ -236,14 +249,16 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
     before = await snapshot(pool, schema)
     await migrations.apply(pool, schema, AUDIT)
     await recorder.migrate()  # what the audit service runs next at start
-    assert await snapshot(pool, schema) == before
+    after = await snapshot(pool, schema)
+    assert not lost(before, after)
+    assert after["stream_holdings"] == [] and after["read_links"] == []  # old events state no holding, no read
     async with pool.acquire() as conn:
         versions = await migrations.versions(conn, schema)
         assert {c: v for c, v in versions.items() if c.startswith("audit.")} == {
             "audit.checkpoints": 1,
             "audit.completeness": 1,
             "audit.ledger": 4,
-            "audit.projections": 1,
+            "audit.projections": 2,
         }
         more = raw_event("clue-old0", 3)
         assert await recorder.record(more, Source("t", 0, 9)) == 1
