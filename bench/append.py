@@ -29,7 +29,7 @@ import time
 import uuid
 from urllib.parse import urlparse
 
-from bench.common import AT, new_event, postgres, say
+from bench.common import AT, add_database_option, new_event, postgres, say
 from kernel.domain.clock import SystemClock
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.store import EventStore, create_pool
@@ -257,11 +257,7 @@ def parse_args(argv=None):
         "(no envelope, no checks, one index): the ceiling for the kernel",
     )
     p.add_argument("--quick", action="store_true", help="a fast smoke run (400 events, 4 batches, 1 run)")
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
-    )
+    add_database_option(p)
     args = p.parse_args(argv)
     if args.quick:
         args.events, args.batches, args.repeat = 400, 4, 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import uuid
@@ -62,3 +63,12 @@ def postgres(url: str):
         yield pg.url
     finally:
         pg.stop()
+
+
+def add_database_option(p) -> None:
+    """`--database-url`: the PostgreSQL a benchmark uses (default DATABASE_URL; else embedded)."""
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
+    )

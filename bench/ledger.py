@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
@@ -31,7 +30,7 @@ import time
 import uuid
 from dataclasses import replace
 
-from bench.common import AT, new_event, postgres, say
+from bench.common import AT, add_database_option, new_event, postgres, say
 from kernel.domain.clock import SystemClock
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Link
@@ -150,11 +149,7 @@ def parse_args(argv=None):
     )
     p.add_argument("--samples", type=int, default=1000, help="proofs of each kind per size (default %(default)s)")
     p.add_argument("--quick", action="store_true", help="a fast smoke run (10,000 and 50,000 leaves, 200 samples)")
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
-    )
+    add_database_option(p)
     args = p.parse_args(argv)
     if args.quick:
         args.sizes, args.samples = [10_000, 50_000], 200

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
@@ -29,7 +28,7 @@ import time
 import uuid
 from dataclasses import replace
 
-from bench.common import AT, new_event, postgres, say
+from bench.common import AT, add_database_option, new_event, postgres, say
 from kernel.domain.access import holding_links
 from kernel.domain.clock import SystemClock
 from kernel.domain.principal import Principal
@@ -139,11 +138,7 @@ def parse_args(argv=None):
     p.add_argument("--samples", type=int, default=2000, help="reads timed each way (default %(default)s)")
     p.add_argument("--warmup", type=int, default=200, help="reads each way not timed (default %(default)s)")
     p.add_argument("--quick", action="store_true", help="a fast smoke run (1,000 clues, 300 samples)")
-    p.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL", ""),
-        help="PostgreSQL to use (default DATABASE_URL; else an embedded one is started)",
-    )
+    add_database_option(p)
     args = p.parse_args(argv)
     if args.quick:
         args.clues, args.samples, args.warmup = 1000, 300, 50
