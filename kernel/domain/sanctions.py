@@ -50,6 +50,7 @@ LIMITED_SANCTIONS = ("GOVERNMENT_WARNING", "GOVERNMENT_DEMERIT", "GOVERNMENT_MAJ
 # G6 (PSL 27): a finding at this grade or heavier, for a person no longer serving, adjusts benefits.
 BENEFIT_ADJUSTMENT_FROM = "GOVERNMENT_DEMOTION"
 NOT_SERVING = (f.RETIRED, f.LEFT, f.DECEASED)
+_IS = {f.RETIRED: "is retired", f.LEFT: "has left office", f.DECEASED: "is deceased"}
 
 # Consequences a sanction brings (execution items, domain.md §4d).
 ALLOWANCE_CUT = "ALLOWANCE_CUT"  # G4: the county or township government cuts allowances
@@ -143,13 +144,16 @@ def combine(
     several identical sanctions of 撤职 or lighter among those executed: a period from one
     sanction's period to their sum, at most 48 months; required then. P6 (Regs 24): heaviest plus
     one grade, expulsion when any is; lighter only with a recorded mitigation, never lighter than
-    the heaviest."""
+    the heaviest, never heavier (加重一档: one grade).
+
+    Readings: G3 applies to the sanctions executed, so 2 × 记大过 + 记过 is 记大过 for 18-36 months;
+    `period_months` is None when not decided (an edge maps a proto's 0 to None)."""
     vs = _checked(family, violations)
     if decided not in FAMILIES[family]:
         raise Validation("sanction", f"a {family} must be one of {', '.join(FAMILIES[family])}")
     if family == PARTY and period_months is not None:
         raise Validation(
-            "period_months", "a Party sanction's period is set by the Regulations, not decided (Regs 10-13)"
+            "period_months", "P2 (Regs 10): a Party sanction's period is set by the Regulations, not decided"
         )
     if len(vs) == 1:
         return _single(vs[0], decided, period_months, mitigation)
@@ -248,8 +252,8 @@ def check_eligible(sanction: str, facts: f.PersonFacts, *, serious: bool = False
     if service.status in NOT_SERVING:
         raise Validation(
             "sanction",
-            f"G6 (PSL 27): {facts.person_id} is {service.status.lower()}: no government sanction; they may be "
-            f"investigated, and a finding at {BENEFIT_ADJUSTMENT_FROM} level or heavier is recorded as {BENEFIT_ADJUSTMENT}",
+            f"G6 (PSL 27): {facts.person_id} {_IS[service.status]}: no government sanction; they may be investigated, "
+            f"and a finding at {BENEFIT_ADJUSTMENT_FROM} level or heavier is recorded as {BENEFIT_ADJUSTMENT}",
         )
     official = facts.need_official()
     if official.category == f.NONE:
@@ -262,21 +266,18 @@ def check_eligible(sanction: str, facts: f.PersonFacts, *, serious: bool = False
 def _limited(sanction: str, person_id: str, official: f.PublicOfficial, serious: bool) -> tuple[str, ...]:
     """G4 (PSL 22) and G5 (PSL 23): only 警告, 记过, 记大过, with what comes with them."""
     if official.category == f.GRASSROOTS_MANAGER:
-        rule, consequences = "G4 (PSL 22): a village or residents' committee manager", (ALLOWANCE_CUT,)
+        rule, consequences, instead = "G4 (PSL 22): a village or residents' committee manager", (ALLOWANCE_CUT,), ""
     elif official.category == f.OTHER_PUBLIC_DUTY or (
         official.category == f.PUBLIC_AFFAIRS and not official.holds_state_post
     ):
-        rule, consequences = (
-            "G5 (PSL 23): an SL 15(2) or 15(6) person without a state post",
-            (UNIT_RECOMMENDATION,) if serious else (),
-        )
+        rule = "G5 (PSL 23): an SL 15(2) person without a state post, or an SL 15(6) person,"
+        consequences = (UNIT_RECOMMENDATION,) if serious else ()
+        instead = f"; if serious, the unit acts on a recommendation ({UNIT_RECOMMENDATION})"
     else:
         return ()
     if sanction not in LIMITED_SANCTIONS:
         raise Validation(
-            "sanction",
-            f"{rule} ({person_id}) may receive only {', '.join(LIMITED_SANCTIONS)}, not {sanction}"
-            + (f"; if serious, recommend to the unit ({UNIT_RECOMMENDATION})" if rule.startswith("G5") else ""),
+            "sanction", f"{rule} ({person_id}) may receive only {', '.join(LIMITED_SANCTIONS)}, not {sanction}{instead}"
         )
     return consequences
 

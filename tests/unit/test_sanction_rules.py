@@ -217,7 +217,7 @@ def test_eligible(rule, sanction, facts, serious, consequences):
             "G5 PSL 23: 撤职 for a 15(6) person → refused",
             GRM,
             person(category=f.OTHER_PUBLIC_DUTY),
-            r"^sanction: G5 \(PSL 23\).*recommend to the unit",
+            r"^sanction: G5 \(PSL 23\).*not GOVERNMENT_REMOVAL; if serious, the unit acts on a recommendation",
         ),
         (
             "G5 PSL 23: 降级 for 15(2) without a state post",
@@ -231,7 +231,7 @@ def test_eligible(rule, sanction, facts, serious, consequences):
             person(status=f.RETIRED),
             r"^sanction: G6 \(PSL 27\): P-1 is retired.*BENEFIT_ADJUSTMENT",
         ),
-        ("G6 PSL 27: left office", GW, person(status=f.LEFT), r"^sanction: G6 \(PSL 27\): P-1 is left"),
+        ("G6 PSL 27: left office", GW, person(status=f.LEFT), r"^sanction: G6 \(PSL 27\): P-1 has left office"),
         ("G6 PSL 27: deceased", GDS, person(status=f.DECEASED), r"^sanction: G6 \(PSL 27\)"),
         ("PSL 2: not a public official", GW, person(category=f.NONE), r"^sanction: PSL 2 \(SL 15\)"),
         ("unknown word", "CAUTION", person(), r"^sanction: 'CAUTION' is no sanction"),
