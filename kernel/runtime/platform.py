@@ -1,5 +1,6 @@
 """The platform file (deploy/config/platform.toml): the services, their default ports, who
-produces and who consumes whom. The kernel names no service; it reads them here."""
+produces and who consumes whom, and the commission the deployment serves (its level, whether it is
+a resident group). The kernel names no service; it reads them here."""
 
 from __future__ import annotations
 
@@ -26,9 +27,23 @@ class ServiceEntry:
     consumes: tuple[str, ...]
 
 
+# A commission's level (domain.md §1): approvals depend on it (§3).
+COMMISSION_LEVELS = ("COUNTY", "CITY", "PROVINCIAL", "NATIONAL")
+
+
+@dataclass(frozen=True)
+class CommissionEntry:
+    """[commission]: the level of the commission this deployment serves (for a resident group, of
+    the commission that dispatched it) and whether it is a resident group (派驻纪检监察组)."""
+
+    level: str
+    resident_group: bool = False
+
+
 @dataclass(frozen=True)
 class Platform:
     services: tuple[ServiceEntry, ...]
+    commission: CommissionEntry | None = None  # absent: services that need it refuse to start
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -63,7 +78,23 @@ def load_platform(path: Path = DEFAULT_FILE) -> Platform:
         for other in s.consumes:
             if other not in names or not next(x for x in services if x.name == other).produces:
                 raise PlatformError(f"{path}: services.{s.name}.consumes names {other!r}, not a producing service")
-    return Platform(services)
+    return Platform(services, _commission(path, data.get("commission")))
+
+
+def _commission(path: Path, raw) -> CommissionEntry | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise PlatformError(f"{path}: commission must be a table")
+    unknown = sorted(set(raw) - {"level", "resident_group"})
+    if unknown:
+        raise PlatformError(f"{path}: commission.{unknown[0]}: unknown key (level, resident_group)")
+    level, resident = raw.get("level"), raw.get("resident_group", False)
+    if level not in COMMISSION_LEVELS:
+        raise PlatformError(f"{path}: commission.level: one of {', '.join(COMMISSION_LEVELS)}, not {level!r}")
+    if not isinstance(resident, bool):
+        raise PlatformError(f"{path}: commission.resident_group: true or false")
+    return CommissionEntry(level, resident)
 
 
 def _entry(path: Path, name: str, raw) -> ServiceEntry:

@@ -9,20 +9,23 @@ clues service's proposals; the CaseService servicer.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cases.v1 import service_pb2, service_pb2_grpc
 from kernel.messaging.consumer import Consumer
+from kernel.runtime.platform import load_platform
 from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.app import measure_ledger
 from services.cases.app.access import Access
+from services.cases.app.filing_rules import load_filing_rules
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
 from services.cases.app.measure_rules import load_measure_rules
+from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,)
@@ -36,10 +39,22 @@ class CasesSettings(ServiceSettings):
     # The measures' approvals, limits and warning leads (CASES_MEASURE_RULES_FILE); None:
     # deploy/config/measures.toml.
     measure_rules_file: Path | None = None
+    # The topic meeting's quorum (CASES_FILING_RULES_FILE); None: deploy/config/filing.toml. The
+    # commission's level is the platform file's [commission].
+    filing_rules_file: Path | None = None
+    # The trial review's length and extensions, the standing committee's quorum
+    # (CASES_TRIAL_REVIEW_FILE); None: deploy/config/trial_review.toml.
+    trial_review_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> CasesSettings:
-        return extend(cls, from_env("cases", env), measure_rules_file=env_path(env, "CASES_MEASURE_RULES_FILE"))
+        return extend(
+            cls,
+            from_env("cases", env),
+            measure_rules_file=env_path(env, "CASES_MEASURE_RULES_FILE"),
+            filing_rules_file=env_path(env, "CASES_FILING_RULES_FILE"),
+            trial_review_file=env_path(env, "CASES_TRIAL_REVIEW_FILE"),
+        )
 
 
 @dataclass
@@ -55,7 +70,11 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     rules = load_measure_rules(s.measure_rules_file)
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
     access = Access.of(host.authenticator.catalogue)  # need to know (issue 17)
-    handlers = CaseHandlers(host.store, DEFAULT_POLICY, rules, mapping.CODEC, access)
+    platform = load_platform(s.platform_file)
+    filing = load_filing_rules(platform.commission, s.filing_rules_file, s.platform_file)
+    host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
+    policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
+    handlers = CaseHandlers(host.store, policy, rules, mapping.CODEC, access)
     host.timers.route("case", handlers.cases.fire)
     host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)

@@ -2,6 +2,8 @@ import datetime
 
 from common.v1 import rules_pb2 as _rules_pb2
 from common.v1 import identity_pb2 as _identity_pb2
+from common.v1 import meeting_pb2 as _meeting_pb2
+from common.v1 import person_pb2 as _person_pb2
 from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -80,6 +82,21 @@ class QualityCriterion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     QUALITY_CRITERION_PROPER_MANAGEMENT: _ClassVar[QualityCriterion]
     QUALITY_CRITERION_FULL_EXECUTION: _ClassVar[QualityCriterion]
 
+class AtIssue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    AT_ISSUE_UNSPECIFIED: _ClassVar[AtIssue]
+    AT_ISSUE_PARTY_DISCIPLINE: _ClassVar[AtIssue]
+    AT_ISSUE_OFFICIAL_MISCONDUCT: _ClassVar[AtIssue]
+    AT_ISSUE_BOTH: _ClassVar[AtIssue]
+
+class CommissionLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMMISSION_LEVEL_UNSPECIFIED: _ClassVar[CommissionLevel]
+    COMMISSION_LEVEL_COUNTY: _ClassVar[CommissionLevel]
+    COMMISSION_LEVEL_CITY: _ClassVar[CommissionLevel]
+    COMMISSION_LEVEL_PROVINCIAL: _ClassVar[CommissionLevel]
+    COMMISSION_LEVEL_NATIONAL: _ClassVar[CommissionLevel]
+
 class MeasureKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     MEASURE_KIND_UNSPECIFIED: _ClassVar[MeasureKind]
@@ -149,6 +166,15 @@ QUALITY_CRITERION_COMPLETE_PAPERWORK: QualityCriterion
 QUALITY_CRITERION_CORRECT_PROCEDURE: QualityCriterion
 QUALITY_CRITERION_PROPER_MANAGEMENT: QualityCriterion
 QUALITY_CRITERION_FULL_EXECUTION: QualityCriterion
+AT_ISSUE_UNSPECIFIED: AtIssue
+AT_ISSUE_PARTY_DISCIPLINE: AtIssue
+AT_ISSUE_OFFICIAL_MISCONDUCT: AtIssue
+AT_ISSUE_BOTH: AtIssue
+COMMISSION_LEVEL_UNSPECIFIED: CommissionLevel
+COMMISSION_LEVEL_COUNTY: CommissionLevel
+COMMISSION_LEVEL_CITY: CommissionLevel
+COMMISSION_LEVEL_PROVINCIAL: CommissionLevel
+COMMISSION_LEVEL_NATIONAL: CommissionLevel
 MEASURE_KIND_UNSPECIFIED: MeasureKind
 MEASURE_KIND_DETENTION: MeasureKind
 MEASURE_KIND_COMPELLED_APPEARANCE: MeasureKind
@@ -182,6 +208,40 @@ class Outcome(_message.Message):
     detail: str
     def __init__(self, kind: _Optional[_Union[OutcomeKind, str]] = ..., person_id: _Optional[str] = ..., sanction: _Optional[_Union[SanctionType, str]] = ..., article: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
 
+class Violation(_message.Message):
+    __slots__ = ("article", "sanction", "detail")
+    ARTICLE_FIELD_NUMBER: _ClassVar[int]
+    SANCTION_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    article: str
+    sanction: SanctionType
+    detail: str
+    def __init__(self, article: _Optional[str] = ..., sanction: _Optional[_Union[SanctionType, str]] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class CombinedSanction(_message.Message):
+    __slots__ = ("sanction", "period_months", "rule", "mitigation")
+    SANCTION_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    MITIGATION_FIELD_NUMBER: _ClassVar[int]
+    sanction: SanctionType
+    period_months: int
+    rule: str
+    mitigation: str
+    def __init__(self, sanction: _Optional[_Union[SanctionType, str]] = ..., period_months: _Optional[int] = ..., rule: _Optional[str] = ..., mitigation: _Optional[str] = ...) -> None: ...
+
+class PersonSanctions(_message.Message):
+    __slots__ = ("person_id", "violations", "combined", "consequences")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
+    COMBINED_FIELD_NUMBER: _ClassVar[int]
+    CONSEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    violations: _containers.RepeatedCompositeFieldContainer[Violation]
+    combined: _containers.RepeatedCompositeFieldContainer[CombinedSanction]
+    consequences: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, person_id: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., combined: _Optional[_Iterable[_Union[CombinedSanction, _Mapping]]] = ..., consequences: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class TransferDocument(_message.Message):
     __slots__ = ("title", "sha256")
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -201,7 +261,7 @@ class Criterion(_message.Message):
     def __init__(self, criterion: _Optional[_Union[QualityCriterion, str]] = ..., met: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
 
 class FilingOpened(_message.Message):
-    __slots__ = ("case_id", "clue_id", "clue_number", "subjects", "findings", "handling_office", "proposed_by", "origin_case_id", "liaison_office")
+    __slots__ = ("case_id", "clue_id", "clue_number", "subjects", "findings", "handling_office", "proposed_by", "origin_case_id", "liaison_office", "by_person")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
@@ -211,6 +271,7 @@ class FilingOpened(_message.Message):
     PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
     ORIGIN_CASE_ID_FIELD_NUMBER: _ClassVar[int]
     LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    BY_PERSON_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     clue_id: str
     clue_number: str
@@ -220,21 +281,62 @@ class FilingOpened(_message.Message):
     proposed_by: str
     origin_case_id: str
     liaison_office: str
-    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., liaison_office: _Optional[str] = ...) -> None: ...
+    by_person: bool
+    def __init__(self, case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., findings: _Optional[str] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., liaison_office: _Optional[str] = ..., by_person: _Optional[bool] = ...) -> None: ...
+
+class SubjectAtIssue(_message.Message):
+    __slots__ = ("person_id", "at_issue")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_ISSUE_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    at_issue: AtIssue
+    def __init__(self, person_id: _Optional[str] = ..., at_issue: _Optional[_Union[AtIssue, str]] = ...) -> None: ...
+
+class FilingPrepared(_message.Message):
+    __slots__ = ("case_id", "person_facts", "at_issue", "serious", "sides", "managed", "commission_level", "prepared_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
+    AT_ISSUE_FIELD_NUMBER: _ClassVar[int]
+    SERIOUS_FIELD_NUMBER: _ClassVar[int]
+    SIDES_FIELD_NUMBER: _ClassVar[int]
+    MANAGED_FIELD_NUMBER: _ClassVar[int]
+    COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    PREPARED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
+    at_issue: _containers.RepeatedCompositeFieldContainer[SubjectAtIssue]
+    serious: bool
+    sides: _containers.RepeatedScalarFieldContainer[FilingSide]
+    managed: _containers.RepeatedScalarFieldContainer[str]
+    commission_level: CommissionLevel
+    prepared_by: str
+    def __init__(self, case_id: _Optional[str] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., at_issue: _Optional[_Iterable[_Union[SubjectAtIssue, _Mapping]]] = ..., serious: _Optional[bool] = ..., sides: _Optional[_Iterable[_Union[FilingSide, str]]] = ..., managed: _Optional[_Iterable[str]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., prepared_by: _Optional[str] = ...) -> None: ...
+
+class TopicMeetingHeld(_message.Message):
+    __slots__ = ("case_id", "meeting", "recorded_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MEETING_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    meeting: _meeting_pb2.CollectiveDecision
+    recorded_by: str
+    def __init__(self, case_id: _Optional[str] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
 
 class FilingApproved(_message.Message):
-    __slots__ = ("case_id", "side", "approver_role", "approved_by", "plan")
+    __slots__ = ("case_id", "side", "approver_role", "approved_by", "plan", "report")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SIDE_FIELD_NUMBER: _ClassVar[int]
     APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     side: FilingSide
     approver_role: str
     approved_by: str
     plan: str
-    def __init__(self, case_id: _Optional[str] = ..., side: _Optional[_Union[FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., plan: _Optional[str] = ...) -> None: ...
+    report: str
+    def __init__(self, case_id: _Optional[str] = ..., side: _Optional[_Union[FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., plan: _Optional[str] = ..., report: _Optional[str] = ...) -> None: ...
 
 class CaseFiled(_message.Message):
     __slots__ = ("case_id", "clue_id", "filed_at", "subjects", "handling_office", "simple", "origin_case_id")
@@ -269,16 +371,20 @@ class FilingRejected(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
 
 class InvestigationStarted(_message.Message):
-    __slots__ = ("case_id", "announced_at", "unit_notified_at", "started_by")
+    __slots__ = ("case_id", "announced_at", "unit_notified_at", "started_by", "family_notified_at", "published_at")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ANNOUNCED_AT_FIELD_NUMBER: _ClassVar[int]
     UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
     STARTED_BY_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     announced_at: _timestamp_pb2.Timestamp
     unit_notified_at: _timestamp_pb2.Timestamp
     started_by: str
-    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_by: _Optional[str] = ...) -> None: ...
+    family_notified_at: _timestamp_pb2.Timestamp
+    published_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., started_by: _Optional[str] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SentToTrialReview(_message.Message):
     __slots__ = ("case_id", "report", "sent_by", "accepted_at", "due")
@@ -294,17 +400,47 @@ class SentToTrialReview(_message.Message):
     due: _timestamp_pb2.Timestamp
     def __init__(self, case_id: _Optional[str] = ..., report: _Optional[str] = ..., sent_by: _Optional[str] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class TrialReviewReturnProposed(_message.Message):
+    __slots__ = ("case_id", "to", "reason", "proposed_by")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to: ReturnTarget
+    reason: str
+    proposed_by: str
+    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
+
 class TrialReviewReturned(_message.Message):
-    __slots__ = ("case_id", "to", "reason", "returned_by")
+    __slots__ = ("case_id", "to", "reason", "returned_by", "approved_by", "approver_role")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     TO_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     RETURNED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     to: ReturnTarget
     reason: str
     returned_by: str
-    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., returned_by: _Optional[str] = ...) -> None: ...
+    approved_by: str
+    approver_role: str
+    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., returned_by: _Optional[str] = ..., approved_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
+
+class TrialReviewReturnRejected(_message.Message):
+    __slots__ = ("case_id", "to", "reason", "rejected_by", "approver_role")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    to: ReturnTarget
+    reason: str
+    rejected_by: str
+    approver_role: str
+    def __init__(self, case_id: _Optional[str] = ..., to: _Optional[_Union[ReturnTarget, str]] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
 
 class TrialReviewExtended(_message.Message):
     __slots__ = ("case_id", "due", "reason", "approved_by", "approver_role")
@@ -329,42 +465,68 @@ class TrialReviewOverdue(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TrialReviewConcluded(_message.Message):
-    __slots__ = ("case_id", "proposals", "reviewed_by")
+    __slots__ = ("case_id", "proposals", "reviewed_by", "sanctions")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
     REVIEWED_BY_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     proposals: _containers.RepeatedCompositeFieldContainer[Outcome]
     reviewed_by: str
-    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., reviewed_by: _Optional[str] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[PersonSanctions]
+    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., reviewed_by: _Optional[str] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ...) -> None: ...
 
 class SubjectHeard(_message.Message):
-    __slots__ = ("case_id", "person_id", "statement", "heard_by", "proposals")
+    __slots__ = ("case_id", "person_id", "statement", "heard_by", "proposals", "sanctions")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
     HEARD_BY_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     person_id: str
     statement: str
     heard_by: str
     proposals: _containers.RepeatedCompositeFieldContainer[Outcome]
-    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., heard_by: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[PersonSanctions]
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., heard_by: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ...) -> None: ...
+
+class RehearingRequired(_message.Message):
+    __slots__ = ("case_id", "persons", "sanctions", "deliberation", "recorded_by", "decided_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSONS_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
+    DELIBERATION_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    persons: _containers.RepeatedScalarFieldContainer[str]
+    sanctions: _containers.RepeatedCompositeFieldContainer[PersonSanctions]
+    deliberation: _meeting_pb2.CollectiveDecision
+    recorded_by: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., persons: _Optional[_Iterable[str]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., recorded_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CaseDisposed(_message.Message):
-    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer")
+    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer", "sanctions", "facts", "deliberation")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
     DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    DELIBERATION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[Outcome]
     decided_by: str
     decided_at: _timestamp_pb2.Timestamp
     transfer: _containers.RepeatedCompositeFieldContainer[TransferDocument]
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[PersonSanctions]
+    facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
+    deliberation: _meeting_pb2.CollectiveDecision
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ...) -> None: ...
 
 class CaseWithdrawn(_message.Message):
     __slots__ = ("case_id", "reason", "withdrawn_by", "unit_told_at")

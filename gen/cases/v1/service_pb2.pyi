@@ -3,6 +3,8 @@ import datetime
 from common.v1 import rules_pb2 as _rules_pb2
 from cases.v1 import events_pb2 as _events_pb2
 from common.v1 import identity_pb2 as _identity_pb2
+from common.v1 import meeting_pb2 as _meeting_pb2
+from common.v1 import person_pb2 as _person_pb2
 from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -76,16 +78,78 @@ class RejectFilingResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class StartInvestigationRequest(_message.Message):
-    __slots__ = ("case_id", "announced_at", "unit_notified_at", "expected_version")
+    __slots__ = ("case_id", "announced_at", "unit_notified_at", "expected_version", "family_notified_at", "published_at")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     ANNOUNCED_AT_FIELD_NUMBER: _ClassVar[int]
     UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISHED_AT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     announced_at: _timestamp_pb2.Timestamp
     unit_notified_at: _timestamp_pb2.Timestamp
     expected_version: int
-    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    family_notified_at: _timestamp_pb2.Timestamp
+    published_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PrepareFilingRequest(_message.Message):
+    __slots__ = ("case_id", "subjects", "serious", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    SERIOUS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    subjects: _containers.RepeatedCompositeFieldContainer[FilingSubject]
+    serious: bool
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[FilingSubject, _Mapping]]] = ..., serious: _Optional[bool] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class FilingSubject(_message.Message):
+    __slots__ = ("person_id", "at_issue", "party", "official", "cadre")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    AT_ISSUE_FIELD_NUMBER: _ClassVar[int]
+    PARTY_FIELD_NUMBER: _ClassVar[int]
+    OFFICIAL_FIELD_NUMBER: _ClassVar[int]
+    CADRE_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    at_issue: _events_pb2.AtIssue
+    party: _person_pb2.PartyMembership
+    official: _person_pb2.PublicOfficial
+    cadre: _person_pb2.Cadre
+    def __init__(self, person_id: _Optional[str] = ..., at_issue: _Optional[_Union[_events_pb2.AtIssue, str]] = ..., party: _Optional[_Union[_person_pb2.PartyMembership, _Mapping]] = ..., official: _Optional[_Union[_person_pb2.PublicOfficial, _Mapping]] = ..., cadre: _Optional[_Union[_person_pb2.Cadre, _Mapping]] = ...) -> None: ...
+
+class PrepareFilingResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state", "sides")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SIDES_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    sides: _containers.RepeatedScalarFieldContainer[_events_pb2.FilingSide]
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., sides: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ...) -> None: ...
+
+class RecordTopicMeetingRequest(_message.Message):
+    __slots__ = ("case_id", "meeting", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MEETING_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    meeting: _meeting_pb2.CollectiveDecision
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecordTopicMeetingResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class StartInvestigationResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")
@@ -139,6 +203,44 @@ class ReturnFromTrialReviewResponse(_message.Message):
     state: str
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
+class ApproveTrialReviewReturnRequest(_message.Message):
+    __slots__ = ("case_id", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveTrialReviewReturnResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectTrialReviewReturnRequest(_message.Message):
+    __slots__ = ("case_id", "reason", "expected_version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RejectTrialReviewReturnResponse(_message.Message):
+    __slots__ = ("case_id", "version", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    version: int
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
 class ExtendTrialReviewRequest(_message.Message):
     __slots__ = ("case_id", "reason", "expected_version")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -160,14 +262,16 @@ class ExtendTrialReviewResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ConcludeTrialReviewRequest(_message.Message):
-    __slots__ = ("case_id", "proposals", "expected_version")
+    __slots__ = ("case_id", "proposals", "expected_version", "sanctions")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     proposals: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     expected_version: int
-    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
+    def __init__(self, case_id: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ...) -> None: ...
 
 class ConcludeTrialReviewResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")
@@ -180,18 +284,20 @@ class ConcludeTrialReviewResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class HearSubjectRequest(_message.Message):
-    __slots__ = ("case_id", "person_id", "statement", "proposals", "expected_version")
+    __slots__ = ("case_id", "person_id", "statement", "proposals", "expected_version", "sanctions")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     STATEMENT_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     person_id: str
     statement: str
     proposals: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     expected_version: int
-    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., statement: _Optional[str] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ...) -> None: ...
 
 class HearSubjectResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")
@@ -204,16 +310,22 @@ class HearSubjectResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class DisposeCaseRequest(_message.Message):
-    __slots__ = ("case_id", "outcomes", "transfer", "expected_version")
+    __slots__ = ("case_id", "outcomes", "transfer", "expected_version", "sanctions", "person_facts", "deliberation")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
+    DELIBERATION_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     transfer: _containers.RepeatedCompositeFieldContainer[_events_pb2.TransferDocument]
     expected_version: int
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
+    person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
+    deliberation: _meeting_pb2.CollectiveDecision
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ...) -> None: ...
 
 class DisposeCaseResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")
@@ -466,7 +578,7 @@ class FilingApproval(_message.Message):
     def __init__(self, side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to")
+    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to", "sides_needed", "topic_meeting_held", "return_proposed", "proposed_sanctions", "sanctions", "rehearing")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -486,6 +598,12 @@ class GetCaseResponse(_message.Message):
     QUALITY_GRADE_FIELD_NUMBER: _ClassVar[int]
     LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
     HAND_OVER_TO_FIELD_NUMBER: _ClassVar[int]
+    SIDES_NEEDED_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_MEETING_HELD_FIELD_NUMBER: _ClassVar[int]
+    RETURN_PROPOSED_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_SANCTIONS_FIELD_NUMBER: _ClassVar[int]
+    SANCTIONS_FIELD_NUMBER: _ClassVar[int]
+    REHEARING_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     version: int
     state: str
@@ -505,7 +623,13 @@ class GetCaseResponse(_message.Message):
     quality_grade: _events_pb2.QualityGrade
     liaison_office: str
     hand_over_to: str
-    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ...) -> None: ...
+    sides_needed: _containers.RepeatedScalarFieldContainer[_events_pb2.FilingSide]
+    topic_meeting_held: bool
+    return_proposed: _events_pb2.ReturnTarget
+    proposed_sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
+    sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
+    rehearing: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ..., sides_needed: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ..., topic_meeting_held: _Optional[bool] = ..., return_proposed: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., proposed_sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., rehearing: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetMeasureRequest(_message.Message):
     __slots__ = ("measure_id", "purpose")

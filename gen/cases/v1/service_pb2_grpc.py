@@ -51,6 +51,11 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.ListMeasuresRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.ListMeasuresResponse.FromString,
                 _registered_method=True)
+        self.PrepareFiling = channel.unary_unary(
+                '/cases.v1.CaseService/PrepareFiling',
+                request_serializer=cases_dot_v1_dot_service__pb2.PrepareFilingRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.PrepareFilingResponse.FromString,
+                _registered_method=True)
         self.ApproveFiling = channel.unary_unary(
                 '/cases.v1.CaseService/ApproveFiling',
                 request_serializer=cases_dot_v1_dot_service__pb2.ApproveFilingRequest.SerializeToString,
@@ -66,6 +71,11 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.RejectFilingRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.RejectFilingResponse.FromString,
                 _registered_method=True)
+        self.RecordTopicMeeting = channel.unary_unary(
+                '/cases.v1.CaseService/RecordTopicMeeting',
+                request_serializer=cases_dot_v1_dot_service__pb2.RecordTopicMeetingRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RecordTopicMeetingResponse.FromString,
+                _registered_method=True)
         self.StartInvestigation = channel.unary_unary(
                 '/cases.v1.CaseService/StartInvestigation',
                 request_serializer=cases_dot_v1_dot_service__pb2.StartInvestigationRequest.SerializeToString,
@@ -80,6 +90,16 @@ class CaseServiceStub:
                 '/cases.v1.CaseService/ReturnFromTrialReview',
                 request_serializer=cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewResponse.FromString,
+                _registered_method=True)
+        self.ApproveTrialReviewReturn = channel.unary_unary(
+                '/cases.v1.CaseService/ApproveTrialReviewReturn',
+                request_serializer=cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnResponse.FromString,
+                _registered_method=True)
+        self.RejectTrialReviewReturn = channel.unary_unary(
+                '/cases.v1.CaseService/RejectTrialReviewReturn',
+                request_serializer=cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnResponse.FromString,
                 _registered_method=True)
         self.ExtendTrialReview = channel.unary_unary(
                 '/cases.v1.CaseService/ExtendTrialReview',
@@ -194,15 +214,22 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PrepareFiling(self, request, context):
+        """State the filing's facts (立案审查调查呈批报告): per subject, the person facts and what is at issue, and whether the case is serious; the sides it needs and who approves follow (Rules 38; SL 42). Before the first approval; stated again, the last statement counts. Operation `cases.filing`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ApproveFiling(self, request, context):
-        """Give one filing approval: Party side (the commission head, then the same-level Party committee head) or supervision side (the head, with the plan and measures the meeting set). The last one files the case (CaseFiled), which moves the clue. Operation `cases.filing (approve)`. Mutating.
+        """Give one filing approval on a side the filing needs: the commission head, then the same-level Party committee head if that committee manages a subject needing the side (never before the head). The last one files the case (CaseFiled), which moves the clue. Operation `cases.filing (approve)`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def FastTrackFiling(self, request, context):
-        """A simple case with clear facts: one approval by the commission head files the case and sends it to trial review. Operation `cases.filing (approve)`. Mutating.
+        """A simple case with clear facts (fast track, local): the commission head's approval files it, or the Party committee head's after it where that committee manages a subject (side SIMPLE of ApproveFiling); StartInvestigation then records the announcement and sends it to trial review with this report. Operation `cases.filing (approve)`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -215,8 +242,15 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordTopicMeeting(self, request, context):
+        """The topic meeting (专题会议) the head chaired on a filed case's plan and measures (SL 42; Rules 39), as a collective decision at its configured quorum; the investigation starts only after it. Operation `cases.topic_meeting`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def StartInvestigation(self, request, context):
-        """FILED -> INVESTIGATING, once the filing was announced to the subject and notified to the unit. Operation `cases.investigate`. Mutating.
+        """FILED -> INVESTIGATING, once the filing was announced to the subject and notified to the unit (a serious case: the family notified and the filing published, SL 42 ¶3), after the topic meeting; a simple case goes on to trial review. Operation `cases.investigate`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -230,7 +264,21 @@ class CaseServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReturnFromTrialReview(self, request, context):
-        """Send the case back: reinvestigation (main facts unclear) or supplementary investigation (evidence needs strengthening). Operation `cases.trial_review`. Mutating.
+        """Propose sending the case back (Rules 55): reinvestigation (main facts unclear; the commission head approves) or supplementary investigation (evidence needs strengthening; the responsible deputy approves); nothing moves until approved. Operation `cases.trial_review`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveTrialReviewReturn(self, request, context):
+        """Approve a proposed return (Rules 55): reinvestigation by the commission head, supplementary investigation by the responsible deputy (deputy_head); never the proposer. Operation `cases.trial_review (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectTrialReviewReturn(self, request, context):
+        """Refuse a proposed return; the trial review goes on. Operation `cases.trial_review (approve)`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -244,21 +292,21 @@ class CaseServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ConcludeTrialReview(self, request, context):
-        """Conclude the trial review with the proposed outcomes: the case goes to DELIBERATION. Operation `cases.trial_review`. Mutating.
+        """Conclude the trial review: per person the violations and the proposed combined sanction per family (G2, G3, P6), and the other proposed outcomes; the case goes to DELIBERATION. Operation `cases.trial_review`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def HearSubject(self, request, context):
-        """Record that a subject heard the facts and the planned sanction and was heard in defence; the proposals after hearing may never be heavier. Operation `cases.trial_review`. Mutating.
+        """Record that a subject heard the facts and the planned sanctions and was heard in defence, before any sanction (PC 43, PSL 43); the proposals after hearing may never be heavier. Operation `cases.trial_review`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def DisposeCase(self, request, context):
-        """Decide the case: DISPOSED with its outcomes (and the transfer package for prosecution). A government sanction needs the subject heard first. Operation `cases.dispose`. Mutating.
+        """Record the standing committee's decision (Rules 56; SL 51, 52): DISPOSED with each person's violations and combined sanctions (G2, G3, P6; eligible by the stated facts, P1, G4-G6), the other outcomes and the transfer package; a sanction needs the person heard first (PC 43, PSL 43), and a decision heavier than what they were heard on sends the case to a new hearing (REHEARING) instead. Operation `cases.deliberate`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -373,6 +421,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     request_deserializer=cases_dot_v1_dot_service__pb2.ListMeasuresRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.ListMeasuresResponse.SerializeToString,
             ),
+            'PrepareFiling': grpc.unary_unary_rpc_method_handler(
+                    servicer.PrepareFiling,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.PrepareFilingRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.PrepareFilingResponse.SerializeToString,
+            ),
             'ApproveFiling': grpc.unary_unary_rpc_method_handler(
                     servicer.ApproveFiling,
                     request_deserializer=cases_dot_v1_dot_service__pb2.ApproveFilingRequest.FromString,
@@ -388,6 +441,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     request_deserializer=cases_dot_v1_dot_service__pb2.RejectFilingRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.RejectFilingResponse.SerializeToString,
             ),
+            'RecordTopicMeeting': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordTopicMeeting,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RecordTopicMeetingRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RecordTopicMeetingResponse.SerializeToString,
+            ),
             'StartInvestigation': grpc.unary_unary_rpc_method_handler(
                     servicer.StartInvestigation,
                     request_deserializer=cases_dot_v1_dot_service__pb2.StartInvestigationRequest.FromString,
@@ -402,6 +460,16 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.ReturnFromTrialReview,
                     request_deserializer=cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewResponse.SerializeToString,
+            ),
+            'ApproveTrialReviewReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveTrialReviewReturn,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnResponse.SerializeToString,
+            ),
+            'RejectTrialReviewReturn': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectTrialReviewReturn,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnResponse.SerializeToString,
             ),
             'ExtendTrialReview': grpc.unary_unary_rpc_method_handler(
                     servicer.ExtendTrialReview,
@@ -583,6 +651,33 @@ class CaseService:
             _registered_method=True)
 
     @staticmethod
+    def PrepareFiling(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/PrepareFiling',
+            cases_dot_v1_dot_service__pb2.PrepareFilingRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.PrepareFilingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ApproveFiling(request,
             target,
             options=(),
@@ -664,6 +759,33 @@ class CaseService:
             _registered_method=True)
 
     @staticmethod
+    def RecordTopicMeeting(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RecordTopicMeeting',
+            cases_dot_v1_dot_service__pb2.RecordTopicMeetingRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RecordTopicMeetingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def StartInvestigation(request,
             target,
             options=(),
@@ -734,6 +856,60 @@ class CaseService:
             '/cases.v1.CaseService/ReturnFromTrialReview',
             cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.ReturnFromTrialReviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveTrialReviewReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/ApproveTrialReviewReturn',
+            cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.ApproveTrialReviewReturnResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectTrialReviewReturn(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RejectTrialReviewReturn',
+            cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RejectTrialReviewReturnResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,9 +6,11 @@ from collections.abc import Mapping
 
 from cases.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
 from common.v1 import identity_pb2
+from kernel.domain import facts as person_facts
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Validation
 from kernel.edge.catalogue import office_code
+from kernel.edge.common_values import facts_from_pb, meeting_from_pb
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
 from kernel.eventstore.reads import FileRef, record_read
@@ -61,7 +63,40 @@ def case_to_pb(state: Case, version: int, case_id: str, liaison: str = "") -> pb
         outcomes=[mapping.EVENTS.message(events_pb2.Outcome, o) for o in state.outcomes],
         accountability_case_ids=state.accountability_case_ids,
         quality_grade=enum_value(events_pb2.QualityGrade, state.quality_grade),
+        sides_needed=[enum_value(events_pb2.FilingSide, side) for side in sides_needed(state)],
+        topic_meeting_held=state.topic_meeting is not None,
+        return_proposed=enum_value(events_pb2.ReturnTarget, state.return_proposal.to) if state.return_proposal else 0,
+        proposed_sanctions=[mapping.EVENTS.message(events_pb2.PersonSanctions, p) for p in state.proposed_sanctions],
+        sanctions=[mapping.EVENTS.message(events_pb2.PersonSanctions, p) for p in state.sanctions],
+        rehearing=state.rehearing,
     )
+
+
+def filing_subjects(subjects) -> tuple[tuple[person_facts.PersonFacts, ...], tuple[ev.SubjectAtIssue, ...]]:
+    """The filing report's subjects as person facts (only the parts stated) and what is at issue."""
+
+    def part(msg, name: str, cls):
+        return mapping.EVENTS.dataclass_of(cls, getattr(msg, name)) if msg.HasField(name) else None
+
+    return (
+        tuple(
+            person_facts.PersonFacts(
+                s.person_id.strip(),
+                party=part(s, "party", person_facts.PartyMembership),
+                official=part(s, "official", person_facts.PublicOfficial),
+                cadre=part(s, "cadre", person_facts.Cadre),
+            )
+            for s in subjects
+        ),
+        tuple(ev.SubjectAtIssue(s.person_id.strip(), enum_word(events_pb2.AtIssue, s.at_issue)) for s in subjects),
+    )
+
+
+def sides_needed(state: Case) -> tuple[str, ...]:
+    """The sides the filing needs: as stated (issue 18), both in filings recorded before."""
+    if not state.opened.by_person:
+        return ("PARTY", "SUPERVISION")
+    return state.prepared.sides if state.prepared else ()
 
 
 def line_to_pb(row: dict) -> pb.MeasureLine:
@@ -140,6 +175,29 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     # -- filing --------------------------------------------------------------------------------
 
+    @rpc("cases.filing", mutating=True)
+    async def PrepareFiling(self, request, context, call):
+        stated, at_issue = filing_subjects(request.subjects)
+        result = await self._case(
+            request,
+            call,
+            dict,
+            lambda s, now: c.PrepareFiling(request.case_id.strip(), stated, at_issue, request.serious, call.principal),
+        )
+        state, _ = await self.handlers.get_case(call.principal, result["case_id"])
+        sides = [enum_value(events_pb2.FilingSide, side) for side in sides_needed(state)]
+        return pb.PrepareFilingResponse(**result, sides=sides)
+
+    @rpc("cases.topic_meeting", mutating=True)
+    async def RecordTopicMeeting(self, request, context, call):
+        meeting = meeting_from_pb(request, "meeting", mapping.EVENTS)
+        return await self._case(
+            request,
+            call,
+            pb.RecordTopicMeetingResponse,
+            lambda s, now: c.RecordTopicMeeting(request.case_id.strip(), meeting, call.principal),
+        )
+
     @rpc("cases.filing", act="approve", mutating=True)
     async def ApproveFiling(self, request, context, call):
         side = enum_word(events_pb2.FilingSide, request.side)
@@ -173,11 +231,17 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.investigate", mutating=True)
     async def StartInvestigation(self, request, context, call):
         announced, notified = _at(request, "announced_at", self.clock), _at(request, "unit_notified_at", self.clock)
+        family, published = (
+            _at(request, name, self.clock) if request.HasField(name) else None
+            for name in ("family_notified_at", "published_at")
+        )
         return await self._case(
             request,
             call,
             pb.StartInvestigationResponse,
-            lambda s, now: c.StartInvestigation(request.case_id.strip(), announced, notified, call.principal),
+            lambda s, now: c.StartInvestigation(
+                request.case_id.strip(), announced, notified, call.principal, family, published, now
+            ),
         )
 
     @rpc("cases.investigate", mutating=True)
@@ -200,6 +264,24 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
         )
 
     @rpc("cases.trial_review", act="approve", mutating=True)
+    async def ApproveTrialReviewReturn(self, request, context, call):
+        return await self._case(
+            request,
+            call,
+            pb.ApproveTrialReviewReturnResponse,
+            lambda s, now: c.ApproveTrialReviewReturn(request.case_id.strip(), call.principal),
+        )
+
+    @rpc("cases.trial_review", act="approve", mutating=True)
+    async def RejectTrialReviewReturn(self, request, context, call):
+        return await self._case(
+            request,
+            call,
+            pb.RejectTrialReviewReturnResponse,
+            lambda s, now: c.RejectTrialReviewReturn(request.case_id.strip(), request.reason, call.principal),
+        )
+
+    @rpc("cases.trial_review", act="approve", mutating=True)
     async def ExtendTrialReview(self, request, context, call):
         return await self._case(
             request,
@@ -210,36 +292,49 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.trial_review", mutating=True)
     async def ConcludeTrialReview(self, request, context, call):
-        proposals = _nested(ev.Outcome, request.proposals)
+        proposals, sanctions = _nested(ev.Outcome, request.proposals), _nested(ev.PersonSanctions, request.sanctions)
         return await self._case(
             request,
             call,
             pb.ConcludeTrialReviewResponse,
-            lambda s, now: c.ConcludeTrialReview(request.case_id.strip(), proposals, call.principal),
+            lambda s, now: c.ConcludeTrialReview(request.case_id.strip(), proposals, call.principal, sanctions),
         )
 
     @rpc("cases.trial_review", mutating=True)
     async def HearSubject(self, request, context, call):
-        proposals = _nested(ev.Outcome, request.proposals)
+        proposals, sanctions = _nested(ev.Outcome, request.proposals), _nested(ev.PersonSanctions, request.sanctions)
         return await self._case(
             request,
             call,
             pb.HearSubjectResponse,
             lambda s, now: c.HearSubject(
-                request.case_id.strip(), request.person_id.strip(), request.statement, proposals, call.principal
+                request.case_id.strip(),
+                request.person_id.strip(),
+                request.statement,
+                proposals,
+                call.principal,
+                sanctions,
             ),
         )
 
     # -- outcomes ------------------------------------------------------------------------------
 
-    @rpc("cases.dispose", mutating=True)
+    @rpc("cases.deliberate", mutating=True)
     async def DisposeCase(self, request, context, call):
+        """The standing committee's decision as its meeting recorded it (Rules 56; SL 51)."""
         outcomes, transfer = _nested(ev.Outcome, request.outcomes), _nested(ev.Document, request.transfer)
+        sanctions, facts = (
+            _nested(ev.PersonSanctions, request.sanctions),
+            facts_from_pb(request.person_facts, mapping.EVENTS),
+        )
+        meeting = meeting_from_pb(request, "deliberation", mapping.EVENTS)
         return await self._case(
             request,
             call,
             pb.DisposeCaseResponse,
-            lambda s, now: c.DisposeCase(request.case_id.strip(), outcomes, transfer, now, call.principal),
+            lambda s, now: c.DisposeCase(
+                request.case_id.strip(), outcomes, transfer, now, call.principal, sanctions, facts, meeting
+            ),
         )
 
     @rpc("cases.dispose", mutating=True)

@@ -5,7 +5,8 @@ A case is held (承办) by the handling office named at filing until an approved
 its liaison (联系) is the one recorded at filing (older filings: the catalogue's liaison of the
 handling office) and stays through hand-overs. The trial review office has a step on it once it
 was sent to trial review. Approver roles: those of its past approvals, and the catalogue's
-approvers of what awaits approval (the filing, a hand-over, an extension of the trial review).
+approvers of what awaits approval (the filing, a hand-over, an extension of the trial review, a
+return from it: the head, or the responsible deputy for a supplementary investigation).
 A measure is held by the case's holder when requested, with the case's liaison then; its approver
 roles are those its rule names for the approvals it had or awaits.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kernel.domain.access import Holding, Organisation
-from services.cases.domain import measures as m
+from services.cases.domain import measures as m, trial
 from services.cases.domain.state import FILING, FILING_REJECTED, UNDER_TRIAL_REVIEW, Case
 
 TRIAL_REVIEWER = "trial_reviewer"
@@ -60,8 +61,8 @@ class Access:
         roles = frozenset()
         if state.status in (FILING, FILING_REJECTED):  # the filing's approval, awaited or refused, names them
             roles |= self.filing_approvers
-        if state.status == UNDER_TRIAL_REVIEW:  # its extension is the head's to approve
-            roles |= self.review_approvers
+        if state.status == UNDER_TRIAL_REVIEW:  # an extension (the head's), a proposed return (Rules 55)
+            roles |= self.review_approvers & trial.awaited_roles(state)
         if state.hand_over is not None:
             roles |= self.hand_over_approvers
         return roles

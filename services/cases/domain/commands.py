@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kernel.domain.facts import PersonFacts
+from kernel.domain.meetings import CollectiveDecision
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
-from services.cases.domain.events import Criterion, Document, Outcome, Recording
+from services.cases.domain.events import Criterion, Document, Outcome, PersonSanctions, Recording
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,30 @@ class OpenFiling:
 
 
 @dataclass(frozen=True)
+class PrepareFiling:
+    """The filing report (立案审查调查呈批报告): per subject the facts and what is at issue (Rules 38)."""
+
+    case_id: str
+    person_facts: tuple  # of kernel.domain.facts.PersonFacts
+    at_issue: tuple  # of events.SubjectAtIssue
+    serious: bool  # SL 42 ¶3
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RecordTopicMeeting:
+    """The topic meeting (专题会议) on plan and measures, after filing (SL 42; Rules 39)."""
+
+    case_id: str
+    meeting: object  # kernel.domain.meetings.CollectiveDecision, or None when not given
+    by: Principal
+
+
+@dataclass(frozen=True)
 class ApproveFiling:
     case_id: str
-    side: str  # PARTY or SUPERVISION
-    plan: str  # the supervision-side meeting's plan and measures; empty for PARTY
+    side: str  # PARTY, SUPERVISION, or SIMPLE (the Party committee head after a fast track)
+    plan: str  # filings before issue 18 only: the supervision side's plan and measures
     at: datetime  # when the last approval files the case
     by: Principal
 
@@ -59,6 +81,9 @@ class StartInvestigation:
     announced_at: datetime
     unit_notified_at: datetime
     by: Principal
+    family_notified_at: datetime | None = None  # a serious case (SL 42 ¶3)
+    published_at: datetime | None = None  # a serious case (SL 42 ¶3)
+    at: datetime | None = None  # now: a simple case goes to trial review at once
 
 
 @dataclass(frozen=True)
@@ -71,8 +96,24 @@ class SendToTrialReview:
 
 @dataclass(frozen=True)
 class ReturnFromTrialReview:
+    """The trial reviewer proposes the return; it is approved by the head (REINVESTIGATE) or the
+    responsible deputy (SUPPLEMENTARY_INVESTIGATION), Rules 55."""
+
     case_id: str
     to: str  # REINVESTIGATE or SUPPLEMENTARY_INVESTIGATION
+    reason: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class ApproveTrialReviewReturn:
+    case_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectTrialReviewReturn:
+    case_id: str
     reason: str
     by: Principal
 
@@ -96,8 +137,9 @@ class RecordTrialReviewOverdue:
 @dataclass(frozen=True)
 class ConcludeTrialReview:
     case_id: str
-    proposals: tuple[Outcome, ...]
+    proposals: tuple[Outcome, ...]  # outcomes other than sanctions
     by: Principal
+    sanctions: tuple[PersonSanctions, ...] = ()  # per person: violations and proposed combined sanctions
 
 
 @dataclass(frozen=True)
@@ -105,17 +147,23 @@ class HearSubject:
     case_id: str
     person_id: str
     statement: str
-    proposals: tuple[Outcome, ...]  # all subjects' proposals after hearing
+    proposals: tuple[Outcome, ...]  # all subjects' proposals after hearing, other than sanctions
     by: Principal
+    sanctions: tuple[PersonSanctions, ...] = ()  # all subjects' proposed sanctions after hearing
 
 
 @dataclass(frozen=True)
 class DisposeCase:
+    """The standing committee's decision (Rules 56; SL 51), recorded by the head or case management."""
+
     case_id: str
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[Outcome, ...]  # other than sanctions
     transfer: tuple[Document, ...]
     at: datetime
     by: Principal
+    sanctions: tuple[PersonSanctions, ...] = ()  # per person: violations and the combined sanction per family
+    facts: tuple[PersonFacts, ...] = ()  # of the sanctioned persons, as stated at the decision (P1, G4-G6)
+    deliberation: CollectiveDecision | None = None  # the standing committee's meeting
 
 
 @dataclass(frozen=True)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from kernel.domain.calendar import plus_months
 from kernel.domain.checks import moment as _moment, one_of as _one_of, require as _require
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.ids import check_stream_id
+from kernel.domain.meetings import STANDING_COMMITTEE
 from kernel.domain.person import Subject
-from services.cases.domain import commands as c, events as ev
-from services.cases.domain.outcomes import check_not_heavier, text, validate_outcomes
+from services.cases.domain import commands as c, disposal, events as ev, filing, trial
+from services.cases.domain.outcomes import text
 from services.cases.domain.state import (
-    DELIBERATION,
     DISPOSED,
-    FILED,
-    FILING,
     INVESTIGATING,
     NONE,
     OPEN,
@@ -29,9 +26,7 @@ from services.cases.domain.state import (
 )
 
 HEAD, COMMITTEE_HEAD = "commission_head", "party_committee_head"
-# Filing approvals per side, in the order they must come (domain.md §3): both sides file the case.
-FILING_STEPS = {"PARTY": (HEAD, COMMITTEE_HEAD), "SUPERVISION": (HEAD,)}
-RETURN_TARGETS = (REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION)
+RETURN_TARGETS = trial.RETURN_TARGETS  # Rules 55, with their approvers in domain/trial.py
 ACTIVITIES = ("INTERROGATION", "SEARCH", "SEALING", "SEIZURE")
 GRADES = ("EXCELLENT", "PASS", "FLAWED", "FAIL")
 CRITERIA = (
@@ -49,14 +44,21 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 @dataclass(frozen=True)
 class CasePolicy:
-    """Time limits of the trial review (Rules art. 55-56); configuration, loaded by the app."""
+    """Time limits of the trial review (Rules art. 55-56) and the standing committee's quorum (Rules
+    56; SL 51): configuration (deploy/config/trial_review.toml, `services.cases.app.trial_rules`);
+    these defaults are the shipped file's, for tests."""
 
     trial_review_months: int = 1
     extension_months: int = 1
     max_extensions: int = 1
+    standing_committee_quorum: int = 5  # least attendees of the standing committee's deliberation (local)
+    filing: filing.FilingRules = filing.DEFAULT_RULES  # the commission's level, the topic meeting's quorum
 
     def __post_init__(self):
-        if self.trial_review_months < 1 or self.extension_months < 1 or self.max_extensions < 0:
+        if (
+            min(self.trial_review_months, self.extension_months, self.standing_committee_quorum) < 1
+            or self.max_extensions < 0
+        ):
             raise ValueError(f"{self}: months must be at least 1 and max_extensions not negative")
 
 
@@ -124,74 +126,12 @@ def open_filing(cmd: c.OpenFiling, state: Case, _: CasePolicy):
             text(cmd.proposed_by, "proposed_by"),
             origin,
             text(cmd.liaison_office, "liaison_office", False),
+            by_person=True,  # issue 18: the sides follow the persons (domain/filing.py)
         )
     ]
 
 
-def _filed(state: Case, at: datetime, simple: bool = False) -> ev.CaseFiled:
-    o = state.opened
-    return ev.CaseFiled(o.case_id, o.clue_id, at, o.subjects, o.handling_office, simple, o.origin_case_id)
-
-
-def _awaited(state: Case) -> list[tuple[str, str]]:
-    """(side, role) of every filing approval still missing, in order."""
-    return [(side, role) for side, steps in FILING_STEPS.items() for role in steps[len(state.approved_roles(side)) :]]
-
-
-def approve_filing(cmd: c.ApproveFiling, state: Case, _: CasePolicy):
-    operation = "approve the filing"
-    _require(state, (FILING,), operation)
-    side = _one_of(cmd.side, tuple(FILING_STEPS), "side")
-    at = _moment(cmd.at, "at")
-    _not_proposer(state, cmd.by, "approve")
-    steps, given = FILING_STEPS[side], state.approved_roles(side)
-    _role(cmd.by, steps, f"approve the {side} side of a filing")
-    if cmd.by.role in given:
-        raise IllegalState(f"{state.status} ({side} approval by {cmd.by.role} already given)", operation)
-    if cmd.by.role != steps[len(given)]:
-        raise IllegalState(f"{state.status} (awaiting {steps[len(given)]} on the {side} side first)", operation)
-    if side == "SUPERVISION":
-        plan = text(cmd.plan, "plan")  # the meeting the head chairs sets the plan and measures
-    elif (cmd.plan or "").strip():
-        raise Validation("plan", "only the SUPERVISION side's approval carries a plan")
-    else:
-        plan = ""
-    approval = ev.FilingApproved(state.case_id, side, cmd.by.role, cmd.by.user, plan)
-    return [approval] + ([_filed(state, at)] if _awaited(state) == [(side, cmd.by.role)] else [])
-
-
-def fast_track(cmd: c.FastTrackFiling, state: Case, policy: CasePolicy):
-    """A simple case with clear facts: filed and sent to trial review in one approval."""
-    _require(state, (FILING,), "fast-track the filing")
-    _role(cmd.by, (HEAD,), "fast-track a simple case")
-    _not_proposer(state, cmd.by, "approve")
-    report, at = text(cmd.report, "report"), _moment(cmd.at, "at")
-    return [
-        ev.FilingApproved(state.case_id, "SIMPLE", cmd.by.role, cmd.by.user),
-        _filed(state, at, simple=True),
-        ev.SentToTrialReview(state.case_id, report, cmd.by.user, at, plus_months(at, policy.trial_review_months)),
-    ]
-
-
-def reject_filing(cmd: c.RejectFiling, state: Case, _: CasePolicy):
-    _require(state, (FILING,), "reject the filing")
-    _role(cmd.by, (HEAD, COMMITTEE_HEAD), "reject a filing")
-    _not_proposer(state, cmd.by, "reject")
-    return [
-        ev.FilingRejected(state.case_id, state.clue_id, text(cmd.reason, "reason"), cmd.by.user, _moment(cmd.at, "at"))
-    ]
-
-
 # --- investigation and trial review (审查调查, 案件审理) -------------------------------------------
-
-
-def start_investigation(cmd: c.StartInvestigation, state: Case, _: CasePolicy):
-    _require(state, (FILED,), "start the investigation")
-    announced, notified = _moment(cmd.announced_at, "announced_at"), _moment(cmd.unit_notified_at, "unit_notified_at")
-    for field, value in (("announced_at", announced), ("unit_notified_at", notified)):
-        if value < state.filed_at:
-            raise Validation(field, f"is before the filing ({state.filed_at.isoformat()})")
-    return [ev.InvestigationStarted(state.case_id, announced, notified, cmd.by.user)]
 
 
 def send_to_review(cmd: c.SendToTrialReview, state: Case, policy: CasePolicy):
@@ -201,12 +141,15 @@ def send_to_review(cmd: c.SendToTrialReview, state: Case, policy: CasePolicy):
 
 
 def return_from_review(cmd: c.ReturnFromTrialReview, state: Case, _: CasePolicy):
-    _require(state, (UNDER_TRIAL_REVIEW,), "return the case from trial review")
-    return [
-        ev.TrialReviewReturned(
-            state.case_id, _one_of(cmd.to, RETURN_TARGETS, "to"), text(cmd.reason, "reason"), cmd.by.user
-        )
-    ]
+    return trial.propose_return(cmd, state)
+
+
+def approve_return(cmd: c.ApproveTrialReviewReturn, state: Case, _: CasePolicy):
+    return trial.approve_return(cmd, state)
+
+
+def reject_return(cmd: c.RejectTrialReviewReturn, state: Case, _: CasePolicy):
+    return trial.reject_return(cmd, state)
 
 
 def extend_review(cmd: c.ExtendTrialReview, state: Case, policy: CasePolicy):
@@ -238,50 +181,18 @@ def review_overdue(cmd: c.RecordTrialReviewOverdue, state: Case, _: CasePolicy):
 
 
 def conclude_review(cmd: c.ConcludeTrialReview, state: Case, _: CasePolicy):
-    _require(state, (UNDER_TRIAL_REVIEW,), "conclude the trial review")
-    return [
-        ev.TrialReviewConcluded(
-            state.case_id, validate_outcomes(cmd.proposals, state.subjects, "proposals"), cmd.by.user
-        )
-    ]
+    return trial.conclude(cmd, state)
 
 
 # --- deliberation and disposal -------------------------------------------------------------------
 
 
 def hear_subject(cmd: c.HearSubject, state: Case, _: CasePolicy):
-    _require(state, (DELIBERATION,), "hear a subject")
-    person_id = text(cmd.person_id, "person_id")
-    if person_id not in {s.person_id for s in state.subjects}:
-        raise Validation("person_id", f"{person_id} is not a subject of the case")
-    statement = text(cmd.statement, "statement")
-    proposals = validate_outcomes(cmd.proposals, state.subjects, "proposals")
-    check_not_heavier(state.proposals, proposals, "proposals")
-    return [ev.SubjectHeard(state.case_id, person_id, statement, cmd.by.user, proposals)]
+    return disposal.hear(cmd, state)
 
 
-def _transfer(documents, transferring: bool) -> tuple[ev.Document, ...]:
-    if transferring and not documents:
-        raise Validation("transfer", "a TRANSFER_FOR_PROSECUTION outcome needs the package manifest")
-    if documents and not transferring:
-        raise Validation("transfer", "a manifest is given only with a TRANSFER_FOR_PROSECUTION outcome")
-    return tuple(
-        ev.Document(text(d.title, f"transfer[{i}].title"), _sha256(d.sha256, f"transfer[{i}].sha256"))
-        for i, d in enumerate(documents)
-    )
-
-
-def dispose(cmd: c.DisposeCase, state: Case, _: CasePolicy):
-    operation = "dispose of the case"
-    _require(state, (DELIBERATION,), operation)
-    _role(cmd.by, (HEAD,), operation)
-    outcomes = validate_outcomes(cmd.outcomes, state.subjects, "outcomes")
-    check_not_heavier(state.proposals, outcomes, "outcomes")
-    unheard = sorted({o.person_id for o in outcomes if o.kind == "GOVERNMENT_SANCTION"} - set(state.heard))
-    if unheard:  # the right to defend comes before any government sanction
-        raise IllegalState(f"{state.status} ({', '.join(unheard)} not yet heard)", "decide a government sanction")
-    transfer = _transfer(cmd.transfer or (), any(o.kind == "TRANSFER_FOR_PROSECUTION" for o in outcomes))
-    return [ev.CaseDisposed(state.case_id, outcomes, cmd.by.user, _moment(cmd.at, "at"), transfer)]
+def dispose(cmd: c.DisposeCase, state: Case, policy: CasePolicy):
+    return disposal.dispose(cmd, state, {STANDING_COMMITTEE: policy.standing_committee_quorum})
 
 
 def withdraw(cmd: c.WithdrawCase, state: Case, _: CasePolicy):
@@ -391,12 +302,16 @@ def reject_hand_over(cmd: c.RejectHandOver, state: Case, _: CasePolicy):
 
 _DECIDE = {
     c.OpenFiling: open_filing,
-    c.ApproveFiling: approve_filing,
-    c.FastTrackFiling: fast_track,
-    c.RejectFiling: reject_filing,
-    c.StartInvestigation: start_investigation,
+    c.PrepareFiling: filing.prepare,
+    c.ApproveFiling: filing.approve,
+    c.FastTrackFiling: filing.fast_track,
+    c.RejectFiling: filing.reject,
+    c.RecordTopicMeeting: filing.topic_meeting,
+    c.StartInvestigation: filing.start_investigation,
     c.SendToTrialReview: send_to_review,
     c.ReturnFromTrialReview: return_from_review,
+    c.ApproveTrialReviewReturn: approve_return,
+    c.RejectTrialReviewReturn: reject_return,
     c.ExtendTrialReview: extend_review,
     c.RecordTrialReviewOverdue: review_overdue,
     c.ConcludeTrialReview: conclude_review,

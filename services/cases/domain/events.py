@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kernel.domain.facts import PersonFacts
+from kernel.domain.meetings import CollectiveDecision
 from kernel.domain.person import Subject
+from kernel.domain.sanctions import Combined, Violation
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,18 @@ class Outcome:
     sanction: str = ""
     article: str = ""
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class PersonSanctions:
+    """One person's violations, each with its article and the sanction it alone would bring, and
+    the combined sanction per family (G2, G3 PSL 15; P6 Regs 24), with what the sanctions bring
+    (`consequences`, G4-G6: set at disposal from the person's facts). `kernel.domain.sanctions`."""
+
+    person_id: str
+    violations: tuple[Violation, ...]
+    combined: tuple[Combined, ...]
+    consequences: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,7 +81,12 @@ class Criterion:
 @dataclass(frozen=True)
 class FilingOpened:
     """A filing awaits its approvals: proposed from a clue (`clue_id`), or opened as the
-    accountability case of a serious case (一案双查, `origin_case_id`)."""
+    accountability case of a serious case (一案双查, `origin_case_id`).
+
+    `by_person` (issue 18): the sides and approvals follow each subject's facts and what is at
+    issue (`FilingPrepared`, Rules 38, SL 42). Absent (False) in filings recorded before: they
+    read as they were, both sides, the Party committee head on the Party side for everyone, the
+    plan on the supervision side's approval, no topic meeting (`services.cases.domain.filing`)."""
 
     case_id: str
     clue_id: str
@@ -79,19 +99,59 @@ class FilingOpened:
     # The office supervising the case as liaison (联系), kept through hand-overs; "" in filings
     # recorded before holdings were (the catalogue's liaison of the handling office applies).
     liaison_office: str = ""
+    by_person: bool = False
 
 
 @dataclass(frozen=True)
 class FilingApproved:
     """One filing approval. `side`: PARTY (commission head, then the same-level Party committee
     head), SUPERVISION (the head, who chairs the meeting that sets the plan and measures), or
-    SIMPLE (a simple case with clear facts: one approval files it and sends it to trial review)."""
+    SIMPLE (a simple case with clear facts: one approval files it and sends it to trial review).
+    From issue 18 (`FilingOpened.by_person`): either side (and SIMPLE) by the head, then the
+    same-level Party committee head where that committee manages a subject; `plan` stays empty
+    (the topic meeting's) and the head's SIMPLE approval carries the `report`."""
 
     case_id: str
     side: str
     approver_role: str
     approved_by: str
     plan: str = ""
+    report: str = ""
+
+
+@dataclass(frozen=True)
+class SubjectAtIssue:
+    """What is at issue for one subject: PARTY_DISCIPLINE, OFFICIAL_MISCONDUCT (职务违法、职务犯罪)
+    or BOTH."""
+
+    person_id: str
+    at_issue: str
+
+
+@dataclass(frozen=True)
+class FilingPrepared:
+    """The filing report (立案审查调查呈批报告) states per subject the facts and what is at issue, as of
+    now; `sides` (PARTY, SUPERVISION) and `managed` (subjects the same-level Party committee manages
+    at `commission_level`) are what the filing rules derived from them (Rules 38; SL 42)."""
+
+    case_id: str
+    person_facts: tuple[PersonFacts, ...]
+    at_issue: tuple[SubjectAtIssue, ...]
+    serious: bool
+    sides: tuple[str, ...]
+    managed: tuple[str, ...]
+    commission_level: str
+    prepared_by: str
+
+
+@dataclass(frozen=True)
+class TopicMeetingHeld:
+    """The topic meeting (专题会议) the head chaired on the filed case's plan and measures (SL 42;
+    Rules 39)."""
+
+    case_id: str
+    meeting: CollectiveDecision
+    recorded_by: str
 
 
 @dataclass(frozen=True)
@@ -123,12 +183,16 @@ class CaseFiled:
 
 @dataclass(frozen=True)
 class InvestigationStarted:
-    """FILED -> INVESTIGATING: the filing announced to the subject and notified to the unit."""
+    """FILED -> INVESTIGATING: the filing announced to the subject and notified to the unit; a
+    serious case's family notified and the filing published (SL 42 ¶3; None otherwise and before
+    issue 18). A simple case goes on to trial review in the same step."""
 
     case_id: str
     announced_at: datetime
     unit_notified_at: datetime
     started_by: str
+    family_notified_at: datetime | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,14 +207,39 @@ class SentToTrialReview:
 
 
 @dataclass(frozen=True)
+class TrialReviewReturnProposed:
+    """The trial reviewer proposes to send the case back (Rules 55): REINVESTIGATE for the head's
+    approval, SUPPLEMENTARY_INVESTIGATION for the responsible deputy's."""
+
+    case_id: str
+    to: str
+    reason: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
 class TrialReviewReturned:
     """UNDER_TRIAL_REVIEW -> `to`: REINVESTIGATE (main facts unclear) or
-    SUPPLEMENTARY_INVESTIGATION (evidence needs strengthening)."""
+    SUPPLEMENTARY_INVESTIGATION (evidence needs strengthening). `returned_by` proposed it; the
+    approver and role are "" in returns recorded before they needed approval (Rules 55)."""
 
     case_id: str
     to: str
     reason: str
     returned_by: str
+    approved_by: str = ""
+    approver_role: str = ""
+
+
+@dataclass(frozen=True)
+class TrialReviewReturnRejected:
+    """The proposed return was refused; the trial review goes on."""
+
+    case_id: str
+    to: str
+    reason: str
+    rejected_by: str
+    approver_role: str
 
 
 @dataclass(frozen=True)
@@ -179,6 +268,9 @@ class TrialReviewConcluded:
     case_id: str
     proposals: tuple[Outcome, ...]
     reviewed_by: str
+    # Per person: violations and the proposed combined sanction per family; older conclusions
+    # carry none (their sanction outcomes read as single violations, upcast at the edge).
+    sanctions: tuple[PersonSanctions, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,17 +283,38 @@ class SubjectHeard:
     statement: str
     heard_by: str
     proposals: tuple[Outcome, ...]
+    sanctions: tuple[PersonSanctions, ...] = ()  # the proposed sanctions after hearing (as in the conclusion)
+
+
+@dataclass(frozen=True)
+class RehearingRequired:
+    """The standing committee decided heavier, on other grounds, than what `persons` were heard on
+    (PSL 43; PC 43): nothing is disposed; they are heard again on `sanctions` (-> REHEARING)."""
+
+    case_id: str
+    persons: tuple[str, ...]
+    sanctions: tuple[PersonSanctions, ...]
+    deliberation: CollectiveDecision
+    recorded_by: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)
 class CaseDisposed:
-    """DELIBERATION -> DISPOSED: the outcomes decided, with the transfer package if any."""
+    """DELIBERATION -> DISPOSED: the outcomes decided, with the transfer package if any. A sanction
+    outcome names each person's combined sanction per family; `sanctions` holds the violations
+    behind it and its consequences, `facts` the person facts it was decided on, `deliberation` the
+    standing committee's meeting (Rules 56; SL 51). Older disposals carry neither: each sanction
+    outcome reads as one violation (upcast at the edge)."""
 
     case_id: str
     outcomes: tuple[Outcome, ...]
     decided_by: str
     decided_at: datetime
     transfer: tuple[Document, ...] = ()
+    sanctions: tuple[PersonSanctions, ...] = ()
+    facts: tuple[PersonFacts, ...] = ()
+    deliberation: CollectiveDecision | None = None
 
 
 @dataclass(frozen=True)
@@ -284,16 +397,21 @@ class CaseHandOverRejected:
 
 CaseEvent = (
     FilingOpened
+    | FilingPrepared
+    | TopicMeetingHeld
     | FilingApproved
     | FilingRejected
     | CaseFiled
     | InvestigationStarted
     | SentToTrialReview
+    | TrialReviewReturnProposed
     | TrialReviewReturned
+    | TrialReviewReturnRejected
     | TrialReviewExtended
     | TrialReviewOverdue
     | TrialReviewConcluded
     | SubjectHeard
+    | RehearingRequired
     | CaseDisposed
     | CaseWithdrawn
     | AccountabilityCaseOpened

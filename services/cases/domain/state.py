@@ -7,11 +7,13 @@ from datetime import datetime
 
 from kernel.domain.person import Subject
 from services.cases.domain import events as ev
+from services.cases.domain.sanctioning import sanction_outcomes
 
 NONE, FILING, FILING_REJECTED, FILED = "NONE", "FILING", "FILING_REJECTED", "FILED"
 INVESTIGATING, UNDER_TRIAL_REVIEW = "INVESTIGATING", "UNDER_TRIAL_REVIEW"
 REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION = "REINVESTIGATE", "SUPPLEMENTARY_INVESTIGATION"
 DELIBERATION, DISPOSED, WITHDRAWN = "DELIBERATION", "DISPOSED", "WITHDRAWN"
+REHEARING = "REHEARING"  # a decision heavier than what a person was heard on: heard again (PSL 43)
 STATUSES = (
     FILING,
     FILING_REJECTED,
@@ -21,12 +23,13 @@ STATUSES = (
     REINVESTIGATE,
     SUPPLEMENTARY_INVESTIGATION,
     DELIBERATION,
+    REHEARING,
     DISPOSED,
     WITHDRAWN,
 )
 # Filed and not yet closed. A filing awaiting approvals is neither open nor closed: it is
 # rejected, never withdrawn.
-OPEN = (FILED, INVESTIGATING, UNDER_TRIAL_REVIEW, REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION, DELIBERATION)
+OPEN = (FILED, INVESTIGATING, UNDER_TRIAL_REVIEW, REINVESTIGATE, SUPPLEMENTARY_INVESTIGATION, DELIBERATION, REHEARING)
 TERMINAL = (FILING_REJECTED, DISPOSED, WITHDRAWN)
 
 
@@ -35,6 +38,8 @@ class Case:
     status: str = NONE
     opened: ev.FilingOpened | None = None
     approvals: tuple[ev.FilingApproved, ...] = ()  # side, approver_role, approved_by, plan
+    prepared: ev.FilingPrepared | None = None  # the facts stated for the filing (issue 18)
+    topic_meeting: ev.TopicMeetingHeld | None = None  # after filing, before the investigation
     filed_at: datetime | None = None
     simple: bool = False
     trial_review_due: datetime | None = None  # only while UNDER_TRIAL_REVIEW
@@ -43,6 +48,17 @@ class Case:
     proposals: tuple[ev.Outcome, ...] = ()
     heard: tuple[str, ...] = ()  # person ids heard in defence
     outcomes: tuple[ev.Outcome, ...] = ()
+    # Trial review and disposal (issue 18): the return awaiting approval (Rules 55); the proposed
+    # sanctions per person; what each heard person was heard on (their proposed sanctions after
+    # their hearing, PSL 43); who must be heard again; what was decided, on which facts, by which
+    # meeting.
+    return_proposal: ev.TrialReviewReturnProposed | None = None
+    proposed_sanctions: tuple[ev.PersonSanctions, ...] = ()
+    heard_on: tuple[ev.PersonSanctions, ...] = ()
+    rehearing: tuple[str, ...] = ()
+    sanctions: tuple[ev.PersonSanctions, ...] = ()
+    facts: tuple = ()  # of kernel.domain.facts.PersonFacts
+    deliberation: object = None  # kernel.domain.meetings.CollectiveDecision
     transfer: tuple[ev.Document, ...] = ()
     accountability_case_ids: tuple[str, ...] = ()
     quality_grade: str = ""  # the latest review's
@@ -102,25 +118,71 @@ def _extended(s: Case, e: ev.TrialReviewExtended) -> Case:
 
 
 def _heard(s: Case, e: ev.SubjectHeard) -> Case:
+    """PSL 43: the person was heard on the proposals; what they were heard on is what they stand to
+    receive after it (their sanctions in `e.sanctions`)."""
     heard = s.heard if e.person_id in s.heard else s.heard + (e.person_id,)
-    return replace(s, heard=heard, proposals=e.proposals)
+    mine = next((p for p in e.sanctions if p.person_id == e.person_id), ev.PersonSanctions(e.person_id, (), ()))
+    heard_on = tuple(p for p in s.heard_on if p.person_id != e.person_id) + (mine,)
+    rehearing = tuple(p for p in s.rehearing if p != e.person_id)
+    status = DELIBERATION if s.status == REHEARING and not rehearing else s.status
+    return replace(
+        s,
+        status=status,
+        heard=heard,
+        proposals=e.proposals,
+        proposed_sanctions=e.sanctions,
+        heard_on=heard_on,
+        rehearing=rehearing,
+    )
+
+
+def _rehear(s: Case, e: ev.RehearingRequired) -> Case:
+    """The committee's heavier decision is the proposal the persons are heard on again."""
+    others = tuple(o for o in s.proposals if not o.sanction)
+    proposals = sanction_outcomes(e.sanctions) + others
+    return replace(s, status=REHEARING, rehearing=e.persons, proposed_sanctions=e.sanctions, proposals=proposals)
+
+
+def _returned(s: Case, e: ev.TrialReviewReturned) -> Case:
+    s = replace(s, status=e.to, trial_review_due=None, return_proposal=None)
+    return _approved(s, e.approver_role) if e.approver_role else s  # older returns had no approval
 
 
 _EVOLVE = {
     ev.FilingOpened: lambda s, e: _opened(e),
+    ev.FilingPrepared: lambda s, e: replace(s, prepared=e),
+    ev.TopicMeetingHeld: lambda s, e: replace(s, topic_meeting=e),
     ev.FilingApproved: lambda s, e: _approved(s, e.approver_role, approvals=s.approvals + (e,)),
     ev.FilingRejected: lambda s, e: replace(s, status=FILING_REJECTED),
     ev.CaseFiled: lambda s, e: replace(s, status=FILED, filed_at=e.filed_at, simple=e.simple),
     ev.InvestigationStarted: lambda s, e: replace(s, status=INVESTIGATING),
     ev.SentToTrialReview: _review,
-    ev.TrialReviewReturned: lambda s, e: replace(s, status=e.to, trial_review_due=None),
+    ev.TrialReviewReturnProposed: lambda s, e: replace(s, return_proposal=e),
+    ev.TrialReviewReturned: _returned,
+    ev.TrialReviewReturnRejected: lambda s, e: _approved(s, e.approver_role, return_proposal=None),
     ev.TrialReviewExtended: _extended,
     ev.TrialReviewOverdue: lambda s, e: replace(s, overdue=True) if e.due == s.trial_review_due else s,  # stale
     ev.TrialReviewConcluded: lambda s, e: replace(
-        s, status=DELIBERATION, trial_review_due=None, proposals=e.proposals, heard=()
+        s,
+        status=DELIBERATION,
+        trial_review_due=None,
+        proposals=e.proposals,
+        proposed_sanctions=e.sanctions,
+        heard=(),
+        heard_on=(),
+        rehearing=(),
     ),
     ev.SubjectHeard: _heard,
-    ev.CaseDisposed: lambda s, e: replace(s, status=DISPOSED, outcomes=e.outcomes, transfer=e.transfer),
+    ev.RehearingRequired: _rehear,
+    ev.CaseDisposed: lambda s, e: replace(
+        s,
+        status=DISPOSED,
+        outcomes=e.outcomes,
+        transfer=e.transfer,
+        sanctions=e.sanctions,
+        facts=e.facts,
+        deliberation=e.deliberation,
+    ),
     ev.CaseWithdrawn: lambda s, e: replace(s, status=WITHDRAWN, trial_review_due=None),
     ev.AccountabilityCaseOpened: lambda s, e: replace(
         s, accountability_case_ids=s.accountability_case_ids + (e.accountability_case_id,)

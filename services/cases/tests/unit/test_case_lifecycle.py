@@ -5,13 +5,18 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from kernel.domain import facts as f
 from kernel.domain.calendar import plus_months
 from kernel.domain.decider_spec import DeciderSpec
 from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.facts import FactSource, PartyMembership, PersonFacts, PublicOfficial, Service
+from kernel.domain.meetings import STANDING_COMMITTEE, TOPIC_MEETING, CollectiveDecision
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
+from kernel.domain.sanctions import Combined, Violation
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.decide import CRITERIA, CasePolicy, decide
+from services.cases.domain.sanctioning import sanction_outcomes
 from services.cases.domain.state import OPEN, fold, fold_from
 
 CASE = "case-00000000-0000-4000-8000-000000000001"
@@ -34,14 +39,35 @@ COMMITTEE = Principal("party_committee", "committee_leadership", "party_committe
 INVESTIGATOR = Principal("commission", "review_1", "investigator", "u-inv")
 TRIAL = Principal("commission", "trial", "trial_reviewer", "u-trial")
 CM = Principal("commission", "case_management", "case_manager", "u-cm")
+DEPUTY = Principal("commission", "deputy_leadership_2", "deputy_head", "u-deputy")
 SUBJECTS = (Subject("P-1", "Zhou Ba", "county head"), Subject("P-2", "Wu Jiu"))
 HASH = "ab" * 32
-PROPOSALS = (
-    ev.Outcome("PARTY_SANCTION", "P-1", "PARTY_SERIOUS_WARNING", "纪律处分条例 art. 98"),
-    ev.Outcome("GOVERNMENT_SANCTION", "P-1", "GOVERNMENT_DEMERIT", "政务处分法 art. 33"),
-    ev.Outcome("LIGHT_HANDLING", "P-2"),
+# P-1: one Party and one government violation, each its own combined sanction; P-2: light handling.
+SANCTIONS = (
+    ev.PersonSanctions(
+        "P-1",
+        (
+            Violation("纪律处分条例 art. 98", "PARTY_SERIOUS_WARNING"),
+            Violation("政务处分法 art. 33", "GOVERNMENT_DEMERIT"),
+        ),
+        (Combined("PARTY_SERIOUS_WARNING", None, "SINGLE"), Combined("GOVERNMENT_DEMERIT", None, "SINGLE")),
+    ),
 )
-PARTY_ONLY = (PROPOSALS[0], PROPOSALS[2])
+OTHERS = (ev.Outcome("LIGHT_HANDLING", "P-2"),)
+PROPOSALS = sanction_outcomes(SANCTIONS) + OTHERS  # as the events carry them
+SOURCE = FactSource("org_dept", FILED_AT)
+FACTS = (
+    PersonFacts(
+        "P-1",
+        party=PartyMembership(True, SOURCE),
+        official=PublicOfficial("CIVIL_SERVANT", False, SOURCE),
+        service=Service("SERVING", None, SOURCE),
+    ),
+)
+MEETING = CollectiveDecision(
+    STANDING_COMMITTEE, DECIDED, ("u-a", "u-b", "u-c", "u-d", "u-e"), (), "as proposed", "u-cm"
+)
+DECIDED_SANCTIONS = tuple(replace(p, consequences=()) for p in SANCTIONS)
 CRITERIA_MET = tuple(ev.Criterion(k, True) for k in CRITERIA)
 spec = DeciderSpec(decide, fold)
 
@@ -56,13 +82,17 @@ FILED = PARTY_DONE + [
 INVESTIGATING = FILED + [ev.InvestigationStarted(CASE, STARTED, STARTED, "u-inv")]
 REVIEW = INVESTIGATING + [ev.SentToTrialReview(CASE, "report", "u-inv", SENT, DUE)]
 EXTENDED = REVIEW + [ev.TrialReviewExtended(CASE, DUE2, "complex", "u-head")]
-DELIBERATION = REVIEW + [ev.TrialReviewConcluded(CASE, PROPOSALS, "u-trial")]
-HEARD = DELIBERATION + [ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", PROPOSALS)]
-DISPOSED = HEARD + [ev.CaseDisposed(CASE, PROPOSALS, "u-head", DECIDED)]
+DELIBERATION = REVIEW + [ev.TrialReviewConcluded(CASE, PROPOSALS, "u-trial", SANCTIONS)]
+HEARD = DELIBERATION + [ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", PROPOSALS, SANCTIONS)]
+DISPOSED = HEARD + [ev.CaseDisposed(CASE, PROPOSALS, "u-head", DECIDED, (), DECIDED_SANCTIONS, FACTS, MEETING)]
 
 
 def returned(to):
-    return REVIEW + [ev.TrialReviewReturned(CASE, to, "why", "u-trial")]
+    return REVIEW + [ev.TrialReviewReturned(CASE, to, "why", "u-trial")]  # as recorded before approvals
+
+
+def proposed(to):
+    return REVIEW + [ev.TrialReviewReturnProposed(CASE, to, "why", "u-trial")]
 
 
 SITUATIONS = {
@@ -106,9 +136,18 @@ COMMANDS = {
         {"UNDER_TRIAL_REVIEW", "UNDER_TRIAL_REVIEW+extended"},
     ),
     "extend": (c.ExtendTrialReview(CASE, "complex", HEAD), {"UNDER_TRIAL_REVIEW"}),
-    "conclude": (c.ConcludeTrialReview(CASE, PROPOSALS, TRIAL), {"UNDER_TRIAL_REVIEW", "UNDER_TRIAL_REVIEW+extended"}),
-    "hear": (c.HearSubject(CASE, "P-2", "I regret it", PROPOSALS, TRIAL), {"DELIBERATION", "DELIBERATION+heard"}),
-    "dispose": (c.DisposeCase(CASE, PARTY_ONLY, (), DECIDED, HEAD), {"DELIBERATION", "DELIBERATION+heard"}),
+    "conclude": (
+        c.ConcludeTrialReview(CASE, OTHERS, TRIAL, SANCTIONS),
+        {"UNDER_TRIAL_REVIEW", "UNDER_TRIAL_REVIEW+extended"},
+    ),
+    "hear": (
+        c.HearSubject(CASE, "P-2", "I regret it", OTHERS, TRIAL, SANCTIONS),
+        {"DELIBERATION", "DELIBERATION+heard"},
+    ),
+    "dispose": (
+        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, deliberation=MEETING),
+        {"DELIBERATION", "DELIBERATION+heard"},
+    ),
     "withdraw": (c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), OPEN_SITUATIONS),
     "accountability": (
         c.OpenAccountabilityCase(CASE, ACC, "oversight failed", SUBJECTS[:1], "review_1", HEAD),
@@ -151,10 +190,11 @@ def test_every_command_in_every_situation(name, situation):
         (PARTY_1, c.RejectFiling(CASE, "weak", FILED_AT, COMMITTEE), "FILING_REJECTED"),
         (FILED, c.StartInvestigation(CASE, FILED_AT, STARTED, INVESTIGATOR), "INVESTIGATING"),
         (INVESTIGATING, c.SendToTrialReview(CASE, "report", SENT, INVESTIGATOR), "UNDER_TRIAL_REVIEW"),
-        (REVIEW, c.ReturnFromTrialReview(CASE, "REINVESTIGATE", "unclear", TRIAL), "REINVESTIGATE"),
+        (REVIEW, c.ReturnFromTrialReview(CASE, "REINVESTIGATE", "unclear", TRIAL), "UNDER_TRIAL_REVIEW"),  # proposed
+        (proposed("REINVESTIGATE"), c.ApproveTrialReviewReturn(CASE, HEAD), "REINVESTIGATE"),  # Rules 55
         (
-            REVIEW,
-            c.ReturnFromTrialReview(CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", TRIAL),
+            proposed("SUPPLEMENTARY_INVESTIGATION"),
+            c.ApproveTrialReviewReturn(CASE, DEPUTY),
             "SUPPLEMENTARY_INVESTIGATION",
         ),
         (returned("REINVESTIGATE"), c.SendToTrialReview(CASE, "report 2", SENT, INVESTIGATOR), "UNDER_TRIAL_REVIEW"),
@@ -165,9 +205,9 @@ def test_every_command_in_every_situation(name, situation):
         ),
         (REVIEW, c.ExtendTrialReview(CASE, "complex", HEAD), "UNDER_TRIAL_REVIEW"),
         (REVIEW, c.RecordTrialReviewOverdue(CASE, DUE), "UNDER_TRIAL_REVIEW"),
-        (EXTENDED, c.ConcludeTrialReview(CASE, PROPOSALS, TRIAL), "DELIBERATION"),
-        (DELIBERATION, c.HearSubject(CASE, "P-1", "defence", PROPOSALS, TRIAL), "DELIBERATION"),
-        (HEARD, c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD), "DISPOSED"),
+        (EXTENDED, c.ConcludeTrialReview(CASE, OTHERS, TRIAL, SANCTIONS), "DELIBERATION"),
+        (DELIBERATION, c.HearSubject(CASE, "P-1", "defence", OTHERS, TRIAL, SANCTIONS), "DELIBERATION"),
+        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING), "DISPOSED"),
         *[
             (SITUATIONS[s], c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), "WITHDRAWN")
             for s in sorted(OPEN_SITUATIONS)
@@ -186,7 +226,7 @@ def test_each_transition_lands_in_its_state(given, command, status):
 
 def test_the_filing_carries_the_proposal_and_the_last_approval_files_the_case():
     spec.given([]).when(COMMANDS["open filing"][0]).then(
-        [ev.FilingOpened(CASE, CLUE, "CM-1", SUBJECTS, "f", "review_1", "u-insp")]
+        [ev.FilingOpened(CASE, CLUE, "CM-1", SUBJECTS, "f", "review_1", "u-insp", by_person=True)]
     )
     spec.given(PARTY_DONE).when(c.ApproveFiling(CASE, "SUPERVISION", " plan ", FILED_AT, HEAD)).then(
         [
@@ -257,7 +297,7 @@ def test_the_proposer_never_approves_the_filing(given, command):
         (OPENED, c.FastTrackFiling(CASE, "report", FILED_AT, COMMITTEE)),
         (OPENED, c.RejectFiling(CASE, "weak", FILED_AT, CM)),
         (REVIEW, c.ExtendTrialReview(CASE, "complex", TRIAL)),
-        (HEARD, c.DisposeCase(CASE, PROPOSALS, (), DECIDED, TRIAL)),
+        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, TRIAL, SANCTIONS, FACTS, MEETING)),
     ],
 )
 def test_a_role_that_fills_no_step_is_forbidden(given, command):
@@ -327,95 +367,7 @@ def test_a_stale_overdue_timer_is_a_no_op(given, due, expected):
     spec.given(given).when(c.RecordTrialReviewOverdue(CASE, due)).then(expected)
 
 
-# --- hearing and disposal -------------------------------------------------------------------------
-
-
-def _with(outcomes, i, **changes):
-    return tuple(replace(o, **changes) if n == i else o for n, o in enumerate(outcomes))
-
-
-HEAVIER = {
-    "party heavier": _with(PROPOSALS, 0, sanction="PARTY_PROBATION"),
-    "government heavier": _with(PROPOSALS, 1, sanction="GOVERNMENT_DISMISSAL"),
-    "new party sanction": PROPOSALS + (ev.Outcome("PARTY_SANCTION", "P-2", "PARTY_WARNING", "art. 1"),),
-    "new government sanction": PROPOSALS + (ev.Outcome("GOVERNMENT_SANCTION", "P-2", "GOVERNMENT_WARNING", "art. 1"),),
-}
-
-
-@pytest.mark.parametrize("name", HEAVIER)
-def test_hearing_never_makes_the_proposals_heavier(name):
-    spec.given(DELIBERATION).when(c.HearSubject(CASE, "P-1", "defence", HEAVIER[name], TRIAL)).raises(
-        Validation, field="proposals"
-    )
-
-
-@pytest.mark.parametrize("name", HEAVIER)
-def test_the_disposal_is_never_heavier_than_the_proposals(name):
-    heard_both = HEARD + [ev.SubjectHeard(CASE, "P-2", "s", "u-trial", PROPOSALS)]
-    spec.given(heard_both).when(c.DisposeCase(CASE, HEAVIER[name], (), DECIDED, HEAD)).raises(
-        Validation, field="outcomes"
-    )
-
-
-def test_a_lighter_or_dropped_proposal_after_hearing_replaces_the_proposals():
-    lighter = (_with(PROPOSALS, 0, sanction="PARTY_WARNING")[0], PROPOSALS[2])
-    events = (
-        spec.given(DELIBERATION)
-        .when(c.HearSubject(CASE, "P-1", " defence ", lighter, TRIAL))
-        .then([ev.SubjectHeard(CASE, "P-1", "defence", "u-trial", lighter)])
-    )
-    state = fold(DELIBERATION + events)
-    assert state.proposals == lighter and state.heard == ("P-1",)
-    # the lighter proposals now bound the disposal: the original serious warning is heavier
-    spec.given(DELIBERATION + events).when(c.DisposeCase(CASE, PARTY_ONLY, (), DECIDED, HEAD)).raises(
-        Validation, field="outcomes"
-    )
-
-
-def test_a_government_sanction_needs_the_person_heard_first():
-    err = spec.given(DELIBERATION).when(c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD)).raises(IllegalState)
-    assert "P-1" in str(err) and err.current_state.startswith("DELIBERATION")
-    spec.given(DELIBERATION + [ev.SubjectHeard(CASE, "P-2", "s", "u-trial", PROPOSALS)]).when(
-        c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD)
-    ).raises(IllegalState)  # another person heard
-    spec.given(HEARD).when(c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD)).then(
-        [ev.CaseDisposed(CASE, PROPOSALS, "u-head", DECIDED)]
-    )
-
-
-TRANSFER = PROPOSALS + (ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-1"),)
-DOCS = (ev.Document("opinion", HASH), ev.Document("evidence list", "cd" * 32))
-
-
-def test_a_transfer_for_prosecution_comes_with_its_manifest():
-    heard = DELIBERATION[:-1] + [
-        ev.TrialReviewConcluded(CASE, TRANSFER, "u-trial"),
-        ev.SubjectHeard(CASE, "P-1", "s", "u-trial", TRANSFER),
-    ]
-    spec.given(heard).when(c.DisposeCase(CASE, TRANSFER, DOCS, DECIDED, HEAD)).then(
-        [ev.CaseDisposed(CASE, TRANSFER, "u-head", DECIDED, DOCS)]
-    )
-    assert fold(heard + [ev.CaseDisposed(CASE, TRANSFER, "u-head", DECIDED, DOCS)]).transfer == DOCS
-
-
-@pytest.mark.parametrize(
-    "outcomes,transfer,field",
-    [
-        (TRANSFER, (), "transfer"),
-        (PROPOSALS, DOCS, "transfer"),
-        (TRANSFER, (ev.Document(" ", HASH),), "transfer[0].title"),
-        (TRANSFER, (DOCS[0], ev.Document("x", "AB" * 32)), "transfer[1].sha256"),
-        (TRANSFER, (ev.Document("x", "ab" * 31),), "transfer[0].sha256"),
-        ((), (), "outcomes"),
-        ((ev.Outcome("PARDON", "P-1"),), (), "outcomes[0].kind"),
-    ],
-)
-def test_bad_disposals_name_the_field(outcomes, transfer, field):
-    heard = DELIBERATION[:-1] + [
-        ev.TrialReviewConcluded(CASE, TRANSFER, "u-trial"),
-        ev.SubjectHeard(CASE, "P-1", "s", "u-trial", TRANSFER),
-    ]
-    spec.given(heard).when(c.DisposeCase(CASE, outcomes, transfer, DECIDED, HEAD)).raises(Validation, field=field)
+# --- hearing and disposal: services/cases/tests/unit/test_disposal.py -----------------------------
 
 
 # --- accountability, activities, quality ------------------------------------------------------------
@@ -432,7 +384,7 @@ def test_an_accountability_case_is_a_fresh_case_opened_once():
     )
     # ... whose own filing names its origin instead of a clue
     spec.given([]).when(c.OpenFiling(ACC, "", "", SUBJECTS, "oversight", "review_2", "u-head", HEAD, CASE)).then(
-        [ev.FilingOpened(ACC, "", "", SUBJECTS, "oversight", "review_2", "u-head", CASE)]
+        [ev.FilingOpened(ACC, "", "", SUBJECTS, "oversight", "review_2", "u-head", CASE, by_person=True)]
     )
 
 
@@ -501,10 +453,10 @@ REC = ev.Recording(HASH, 60, "search")
         (REVIEW, c.ReturnFromTrialReview(CASE, "INVESTIGATING", "why", TRIAL), "to"),
         (REVIEW, c.ReturnFromTrialReview(CASE, "REINVESTIGATE", "", TRIAL), "reason"),
         (REVIEW, c.ExtendTrialReview(CASE, "", HEAD), "reason"),
-        (REVIEW, c.ConcludeTrialReview(CASE, (), TRIAL), "proposals"),
+        (REVIEW, c.ConcludeTrialReview(CASE, (), TRIAL), "proposals"),  # nothing proposed
         (REVIEW, c.ConcludeTrialReview(CASE, (ev.Outcome("NO_SANCTION", "P-9"),), TRIAL), "proposals[0].person_id"),
-        (DELIBERATION, c.HearSubject(CASE, "P-9", "s", PROPOSALS, TRIAL), "person_id"),
-        (DELIBERATION, c.HearSubject(CASE, "P-1", " ", PROPOSALS, TRIAL), "statement"),
+        (DELIBERATION, c.HearSubject(CASE, "P-9", "s", OTHERS, TRIAL, SANCTIONS), "person_id"),
+        (DELIBERATION, c.HearSubject(CASE, "P-1", " ", OTHERS, TRIAL, SANCTIONS), "statement"),
         (DELIBERATION, c.HearSubject(CASE, "P-1", "s", (), TRIAL), "proposals"),
         (INVESTIGATING, c.WithdrawCase(CASE, "", DECIDED, HEAD), "reason"),
         (INVESTIGATING, c.WithdrawCase(CASE, "why", None, HEAD), "unit_told_at"),
@@ -564,22 +516,44 @@ def test_bad_input_names_the_field(given, command, field):
 # --- replay ---------------------------------------------------------------------------------------
 
 
+_FACT = f.FactSource("organisation_department", FILED_AT)
+PREPARE = c.PrepareFiling(
+    CASE,
+    (
+        f.PersonFacts("P-1", f.PartyMembership(True, _FACT), None, f.Cadre(f.COUNTY, False, _FACT)),
+        f.PersonFacts(
+            "P-2",
+            f.PartyMembership(False, _FACT),
+            f.PublicOfficial(f.CIVIL_SERVANT, False, _FACT),
+            f.Cadre(f.NONE, False, _FACT),
+        ),
+    ),
+    (ev.SubjectAtIssue("P-1", "PARTY_DISCIPLINE"), ev.SubjectAtIssue("P-2", "OFFICIAL_MISCONDUCT")),
+    False,
+    CM,
+)
+TOPIC = CollectiveDecision(TOPIC_MEETING, FILED_AT, ("u-head", "u-d1", "u-d2"), (), "plan and measures", "u-cm")
+
+
 def test_folding_every_event_reproduces_the_state_built_step_by_step():
     steps = [
         COMMANDS["open filing"][0],
+        PREPARE,  # issue 18: P-1 (county-managed) Party side, P-2 supervision side
         c.ApproveFiling(CASE, "PARTY", "", FILED_AT, HEAD),
-        c.ApproveFiling(CASE, "SUPERVISION", "plan", FILED_AT, HEAD),
+        c.ApproveFiling(CASE, "SUPERVISION", "", FILED_AT, HEAD),
         c.ApproveFiling(CASE, "PARTY", "", FILED_AT, COMMITTEE),
+        c.RecordTopicMeeting(CASE, TOPIC, HEAD),
         c.StartInvestigation(CASE, STARTED, STARTED, INVESTIGATOR),
         c.RecordActivity(CASE, "INTERROGATION", REC, MEASURE, INVESTIGATOR),
         c.SendToTrialReview(CASE, "report", SENT, INVESTIGATOR),
         c.ReturnFromTrialReview(CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", TRIAL),
+        c.ApproveTrialReviewReturn(CASE, DEPUTY),
         c.SendToTrialReview(CASE, "report 2", SENT, INVESTIGATOR),
         c.ExtendTrialReview(CASE, "complex", HEAD),
         c.RecordTrialReviewOverdue(CASE, DUE2),
-        c.ConcludeTrialReview(CASE, PROPOSALS, TRIAL),
-        c.HearSubject(CASE, "P-1", "defence", PROPOSALS, TRIAL),
-        c.DisposeCase(CASE, PROPOSALS, (), DECIDED, HEAD),
+        c.ConcludeTrialReview(CASE, OTHERS, TRIAL, SANCTIONS),
+        c.HearSubject(CASE, "P-1", "defence", OTHERS, TRIAL, SANCTIONS),
+        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING),
         c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_1", HEAD),
         c.GradeQuality(CASE, "PASS", CRITERIA_MET, CM),
     ]

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from cases.v1 import events_pb2
+from kernel.domain import facts as f, sanctions as s
+from kernel.domain.meetings import CollectiveDecision
 from services.cases.adapters import mapping
 from services.cases.domain import events as ev
 
@@ -15,21 +17,70 @@ OUTCOMES = (
     ev.Outcome("PARTY_SANCTION", "P-1", "PARTY_SERIOUS_WARNING", "纪律处分条例 art. 98", "gifts"),
     ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2"),
 )
+PERSONS = (
+    ev.PersonSanctions(
+        "P-1",
+        (
+            s.Violation("纪律处分条例 art. 28", "PARTY_SERIOUS_WARNING"),
+            s.Violation("纪律处分条例 art. 98", "PARTY_WARNING", "gifts"),
+        ),
+        (s.Combined("PARTY_REMOVAL_FROM_POSTS", None, "P6"),),
+    ),
+    ev.PersonSanctions(
+        "P-2",
+        (s.Violation("PSL 33", "GOVERNMENT_DEMERIT"),) * 2,
+        (s.Combined("GOVERNMENT_DEMERIT", 18, "G3"),),
+        ("ALLOWANCE_CUT",),
+    ),
+)
+MEETING = CollectiveDecision(
+    "STANDING_COMMITTEE", AT, ("u-head", "u-d1", "u-d2", "u-d3", "u-d4"), (), "as proposed", "u-cm"
+)
+FACTS = (f.PersonFacts("P-1", f.PartyMembership(True, f.FactSource("organisation_department", AT))),)
 SAMPLES = {
     ev.FilingOpened: ev.FilingOpened(
         CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp", "", "supervision_1"
     ),
     ev.FilingApproved: ev.FilingApproved(CASE, "SUPERVISION", "commission_head", "u-head", "plan: interviews"),
+    ev.FilingPrepared: ev.FilingPrepared(
+        CASE,
+        (
+            f.PersonFacts(
+                "P-1",
+                f.PartyMembership(False, f.FactSource("organisation_department", AT)),
+                f.PublicOfficial("CIVIL_SERVANT", False, f.FactSource("unit", AT)),
+                f.Cadre("COUNTY", False, f.FactSource("organisation_department", AT)),
+            ),
+        ),
+        (ev.SubjectAtIssue("P-1", "OFFICIAL_MISCONDUCT"),),
+        True,
+        ("SUPERVISION",),
+        ("P-1",),
+        "COUNTY",
+        "u-insp",
+    ),
+    ev.TopicMeetingHeld: ev.TopicMeetingHeld(
+        CASE, CollectiveDecision("TOPIC_MEETING", AT, ("u-head", "u-d1", "u-d2"), ("u-d3",), "plan", "u-cm"), "u-head"
+    ),
     ev.FilingRejected: ev.FilingRejected(CASE, CLUE, "facts unclear", "u-head", AT),
     ev.CaseFiled: ev.CaseFiled(CASE, "", AT, SUBJECTS, "supervision_1", True, "case-0"),
     ev.InvestigationStarted: ev.InvestigationStarted(CASE, AT, AT + timedelta(hours=2), "u-insp"),
     ev.SentToTrialReview: ev.SentToTrialReview(CASE, "report", "u-insp", AT, AT + timedelta(days=30)),
-    ev.TrialReviewReturned: ev.TrialReviewReturned(CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", "u-trial"),
+    ev.TrialReviewReturnProposed: ev.TrialReviewReturnProposed(CASE, "REINVESTIGATE", "unclear", "u-trial"),
+    ev.TrialReviewReturned: ev.TrialReviewReturned(
+        CASE, "SUPPLEMENTARY_INVESTIGATION", "bank records", "u-trial", "u-deputy", "deputy_head"
+    ),
+    ev.TrialReviewReturnRejected: ev.TrialReviewReturnRejected(
+        CASE, "REINVESTIGATE", "clear", "u-head", "commission_head"
+    ),
     ev.TrialReviewExtended: ev.TrialReviewExtended(CASE, AT, "complex", "u-head", "commission_head"),
     ev.TrialReviewOverdue: ev.TrialReviewOverdue(CASE, AT),
-    ev.TrialReviewConcluded: ev.TrialReviewConcluded(CASE, OUTCOMES, "u-trial"),
-    ev.SubjectHeard: ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", OUTCOMES[:1]),
-    ev.CaseDisposed: ev.CaseDisposed(CASE, OUTCOMES, "u-head", AT, (ev.Document("indictment file", "ab" * 32),)),
+    ev.TrialReviewConcluded: ev.TrialReviewConcluded(CASE, OUTCOMES, "u-trial", PERSONS),
+    ev.SubjectHeard: ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", OUTCOMES[:1], PERSONS[:1]),
+    ev.RehearingRequired: ev.RehearingRequired(CASE, ("P-1",), PERSONS, MEETING, "u-cm", AT),
+    ev.CaseDisposed: ev.CaseDisposed(
+        CASE, OUTCOMES, "u-head", AT, (ev.Document("indictment file", "ab" * 32),), PERSONS, FACTS, MEETING
+    ),
     ev.CaseWithdrawn: ev.CaseWithdrawn(CASE, "no evidence", "u-head", AT),
     ev.AccountabilityCaseOpened: ev.AccountabilityCaseOpened(CASE, "case-2", "oversight failed", "u-head"),
     ev.ActivityRecorded: ev.ActivityRecorded(
