@@ -17,7 +17,7 @@ import pytest
 
 from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
 from clues.v1 import events_pb2 as clue_ev
-from common.v1 import identity_pb2, recording_pb2
+from common.v1 import identity_pb2, meeting_pb2, person_pb2, recording_pb2
 from kernel.domain.principal import Principal
 from kernel.messaging.inbox import Source
 from services.audit.main import build as build_audit
@@ -32,6 +32,7 @@ REVIEWER = Principal("commission", "trial_review", "trial_reviewer", "u-trial")
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
 RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
 PURPOSE = "follow the case"  # every read states one (issue 17)
+DEPUTY = Principal("commission", "deputy_leadership_2", "deputy_head", "u-deputy")  # oversees trial review
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,70 @@ def ts(at: datetime):
     return timestamp(at)
 
 
+def subject(
+    at_issue, member=True, category=person_pb2.OFFICIAL_CATEGORY_CIVIL_SERVANT, level=person_pb2.MANAGEMENT_LEVEL_COUNTY
+) -> cpb.FilingSubject:
+    """P-77 as the filing report states them (issue 18): the facts with source and date."""
+    src = person_pb2.FactSource(source="organisation_department", as_of=ts(datetime(2026, 1, 5, tzinfo=timezone.utc)))
+    return cpb.FilingSubject(
+        person_id="P-77",
+        at_issue=at_issue,
+        party=person_pb2.PartyMembership(member=member, source=src),
+        official=person_pb2.PublicOfficial(category=category, source=src),
+        cadre=person_pb2.Cadre(level=level, source=src),
+    )
+
+
+def topic_meeting() -> meeting_pb2.CollectiveDecision:
+    """The head's topic meeting on plan and measures (SL 42; Rules 39), at the shipped quorum of 3."""
+    return meeting_pb2.CollectiveDecision(
+        body=meeting_pb2.MEETING_BODY_TOPIC_MEETING,
+        held_at=ts(datetime.now(timezone.utc)),
+        attendees=["u-head", "u-deputy-1", "u-deputy-2"],
+        outcome="interviews, bank records, detention if needed",
+        minutes_by="u-cm",
+    )
+
+
+def sanctions_of(government: str) -> cev.PersonSanctions:
+    """P-77's violations (two Party ones, P6; one government one) and the combined sanctions."""
+    article = {"GOVERNMENT_MAJOR_DEMERIT": "政务处分法 art. 33"}.get(government, "政务处分法 art. 32")
+    return cev.PersonSanctions(
+        person_id="P-77",
+        violations=[
+            cev.Violation(article="纪律处分条例 art. 28", sanction=cev.SANCTION_TYPE_PARTY_SERIOUS_WARNING),
+            cev.Violation(article="纪律处分条例 art. 98", sanction=cev.SANCTION_TYPE_PARTY_WARNING),
+            cev.Violation(article=article, sanction=cev.SanctionType.Value(f"SANCTION_TYPE_{government}")),
+        ],
+        combined=[
+            cev.CombinedSanction(sanction=cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS),
+            cev.CombinedSanction(sanction=cev.SanctionType.Value(f"SANCTION_TYPE_{government}")),
+        ],
+    )
+
+
+def facts_of_p77() -> person_pb2.PersonFacts:
+    """What the disposal's eligibility rules read (P1, PSL 2, G6), with source and date."""
+    src = person_pb2.FactSource(source="organisation_department", as_of=ts(datetime(2026, 1, 5, tzinfo=timezone.utc)))
+    return person_pb2.PersonFacts(
+        person_id="P-77",
+        party=person_pb2.PartyMembership(member=True, source=src),
+        official=person_pb2.PublicOfficial(category=person_pb2.OFFICIAL_CATEGORY_CIVIL_SERVANT, source=src),
+        service=person_pb2.Service(status=person_pb2.SERVICE_STATUS_SERVING, source=src),
+    )
+
+
+def deliberation(attending: int) -> meeting_pb2.CollectiveDecision:
+    """The standing committee's meeting (Rules 56; SL 51); the shipped quorum is 5."""
+    return meeting_pb2.CollectiveDecision(
+        body=meeting_pb2.MEETING_BODY_STANDING_COMMITTEE,
+        held_at=ts(datetime.now(timezone.utc)),
+        attendees=["u-head", "u-deputy", "u-m1", "u-m2", "u-m3", "u-m4"][:attending],
+        outcome="removal from Party posts and a demerit",
+        minutes_by="u-cm",
+    )
+
+
 async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(platform):
     clues, cases, audit = platform
     async with (
@@ -102,16 +167,15 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         case_id = await proposal_of(clues, cid)
         opened = await api.wait_case(case_id)
         assert (opened.state, opened.clue_id) == ("FILING", cid)
-        await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-        await api(
-            "ApproveFiling",
-            HEAD,
-            case_id=case_id,
-            side=cev.FILING_SIDE_SUPERVISION,
-            plan="interviews, bank records, detention if needed",
-        )
+        # a county-managed member and civil servant suspected of both: both sides, the county
+        # Party committee's head after the commission head on each (Rules 38; SL 42)
+        prepared = await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
+        assert list(prepared.sides) == [cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION]
+        for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
+            await api("ApproveFiling", HEAD, case_id=case_id, side=side)
+            await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
         await wait_state(client, cid, "CASE_FILED")  # the clue followed, over Kafka
+        await api("RecordTopicMeeting", HEAD, case_id=case_id, meeting=topic_meeting())
         now = datetime.now(timezone.utc)
         err = await api.refused(
             "StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=ts(now), unit_notified_at=ts(now)
@@ -165,40 +229,57 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             reason="investigation complete",
         )
         await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7")
-        proposed = [
-            cev.Outcome(
-                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
-                person_id="P-77",
-                sanction=cev.SANCTION_TYPE_GOVERNMENT_MAJOR_DEMERIT,
-                article="政务处分法 art. 33",
-            )
-        ]
-        await api("ConcludeTrialReview", REVIEWER, case_id=case_id, proposals=proposed)
-        heavier = [
-            cev.Outcome(
-                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
-                person_id="P-77",
-                sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMOTION,
-                article="政务处分法 art. 33",
-            )
-        ]
-        err = await api.refused(
-            "HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I object", proposals=heavier
-        )
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "proposals" in err.details()
-        lighter = [
-            cev.Outcome(
-                kind=cev.OUTCOME_KIND_GOVERNMENT_SANCTION,
-                person_id="P-77",
-                sanction=cev.SANCTION_TYPE_GOVERNMENT_DEMERIT,
-                article="政务处分法 art. 32",
-            )
-        ]
+        # Rules 55: the reviewer proposes a supplementary investigation; the responsible deputy approves
         await api(
-            "HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I returned it all", proposals=lighter
+            "ReturnFromTrialReview",
+            REVIEWER,
+            case_id=case_id,
+            to=cev.RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION,
+            reason="bank records",
         )
-        disposed = await api("DisposeCase", HEAD, case_id=case_id, outcomes=lighter)
+        err = await api.refused("ApproveTrialReviewReturn", HEAD, case_id=case_id)
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # not the head's to approve
+        returned = await api("ApproveTrialReviewReturn", DEPUTY, case_id=case_id)
+        assert returned.state == "SUPPLEMENTARY_INVESTIGATION"
+        await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7, completed")
+        # P6 (Regs 24): 严重警告 + 警告 combine into 撤销党内职务; the government side a major demerit
+        await api(
+            "ConcludeTrialReview", REVIEWER, case_id=case_id, sanctions=[sanctions_of("GOVERNMENT_MAJOR_DEMERIT")]
+        )
+        err = await api.refused(
+            "HearSubject",
+            REVIEWER,
+            case_id=case_id,
+            person_id="P-77",
+            statement="I object",
+            sanctions=[sanctions_of("GOVERNMENT_DEMOTION")],
+        )
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "sanctions" in err.details()  # PSL 43
+        lighter = sanctions_of("GOVERNMENT_DEMERIT")
+        await api(
+            "HearSubject",
+            REVIEWER,
+            case_id=case_id,
+            person_id="P-77",
+            statement="I returned it all",
+            sanctions=[lighter],
+        )
+        decision = dict(case_id=case_id, sanctions=[lighter], person_facts=[facts_of_p77()])
+        err = await api.refused("DisposeCase", HEAD, **decision, deliberation=deliberation(4))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "deliberation.attendees" in err.details()  # quorum
+        disposed = await api("DisposeCase", HEAD, **decision, deliberation=deliberation(5))
         assert disposed.state == "DISPOSED"
+        decided = await api.case(case_id)
+        [p77] = decided.sanctions  # from CaseDisposed: the violations and the combined sanctions
+        assert [(v.article, v.sanction) for v in p77.violations] == [
+            ("纪律处分条例 art. 28", cev.SANCTION_TYPE_PARTY_SERIOUS_WARNING),
+            ("纪律处分条例 art. 98", cev.SANCTION_TYPE_PARTY_WARNING),
+            ("政务处分法 art. 32", cev.SANCTION_TYPE_GOVERNMENT_DEMERIT),
+        ]
+        assert [(k.sanction, k.rule) for k in p77.combined] == [
+            (cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS, "P6"),
+            (cev.SANCTION_TYPE_GOVERNMENT_DEMERIT, "SINGLE"),
+        ]
         criteria = [cev.Criterion(criterion=k, met=True) for k in range(1, 9)]
         err = await api.refused(
             "GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT, criteria=criteria[:7]
@@ -208,13 +289,13 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         graded = await api.case(case_id)
         assert (graded.quality_grade, [o.sanction for o in graded.outcomes]) == (
             cev.QUALITY_GRADE_EXCELLENT,
-            [cev.SANCTION_TYPE_GOVERNMENT_DEMERIT],
+            [cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS, cev.SANCTION_TYPE_GOVERNMENT_DEMERIT],
         )
         ledger = await api.stub.ListMeasures(
             cpb.ListMeasuresRequest(office="investigation_1", purpose=PURPOSE), metadata=call_metadata(cases.settings)
         )
         assert [(m.measure_id, m.state, m.extensions) for m in ledger.measures] == [(mid, "ENDED", 1)]
-    story = await replay(audit, case_id, expect=31)
+    story = await replay(audit, case_id, expect=37)
     told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]
     assert told == [
         ("ClueRegistered", "u-alice"),
@@ -229,11 +310,14 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("ReportApproved", "u-head"),
         ("FilingProposed", "u-head"),
         ("FilingOpened", "system:cases-filing"),
+        ("FilingPrepared", "u-insp"),
         ("FilingApproved", "u-head"),
         ("FilingApproved", "u-party"),
         ("FilingApproved", "u-head"),
-        ("CaseFiled", "u-head"),
+        ("FilingApproved", "u-party"),
+        ("CaseFiled", "u-party"),
         ("ClueCaseFiled", "system:clues-filings"),
+        ("TopicMeetingHeld", "u-head"),
         ("CaseHandOverProposed", "u-insp"),
         ("CaseHandedOver", "u-head"),
         ("InvestigationStarted", "u-inv"),
@@ -243,6 +327,9 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("MeasureExtended", "u-sup"),
         ("ActivityRecorded", "u-inv"),
         ("MeasureEnded", "u-inv"),
+        ("SentToTrialReview", "u-inv"),
+        ("TrialReviewReturnProposed", "u-trial"),
+        ("TrialReviewReturned", "u-deputy"),
         ("SentToTrialReview", "u-inv"),
         ("TrialReviewConcluded", "u-trial"),
         ("SubjectHeard", "u-trial"),
@@ -293,6 +380,7 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
         async with grpc.aio.insecure_channel(f"127.0.0.1:{platform[1].port}") as ch2:
             api = Cases(platform[1], ch2)
             assert (await api.wait_case(case_id)).state == "FILING"
+            await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_PARTY_DISCIPLINE)])
             await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
         cases = await restart(platform)  # between two approvals
         raw = [
@@ -304,11 +392,10 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
             err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=0)
             assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "side" in err.details()
             await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-            await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION, plan="interviews")
         await wait_state(client, cid, "CASE_FILED")
     assert [e.event_type.split(".")[-1] for e in await cases.store.read_stream(case_id)] == [
         "FilingOpened",
-        "FilingApproved",
+        "FilingPrepared",
         "FilingApproved",
         "FilingApproved",
         "CaseFiled",
@@ -338,3 +425,56 @@ async def test_a_refused_filing_sends_the_clue_back_to_reported(platform):
         assert back.pending_kind == ""
         err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
         assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "FILING_REJECTED" in err.details()
+
+
+async def test_a_non_member_official_is_filed_on_the_supervision_side_only(platform):
+    """SL 42 (立案调查): a public official who is not a Party member needs the supervision side alone,
+    approved by the commission head alone when the county Party committee does not manage them (a
+    市管 cadre); the facts the rule needs are named when missing; the topic meeting follows."""
+    clues, cases = platform[0], platform[1]
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+    ):
+        client, api = Client(clues, ch1), Cases(cases, ch2)
+        cid = await to_report(client, lower_committee=False)
+        await client("ApproveReport", HEAD, clue_id=cid)
+        case_id = await proposal_of(clues, cid)
+        await api.wait_case(case_id)
+        err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION)
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "PrepareFiling" in err.details()
+        official = subject(cev.AT_ISSUE_OFFICIAL_MISCONDUCT, member=False, level=person_pb2.MANAGEMENT_LEVEL_CITY)
+        bare = cpb.FilingSubject(person_id="P-77", at_issue=cev.AT_ISSUE_OFFICIAL_MISCONDUCT)
+        err = await api.refused("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[bare])
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "facts.official" in err.details()
+        party = cpb.FilingSubject()
+        party.CopyFrom(official)
+        party.at_issue = cev.AT_ISSUE_PARTY_DISCIPLINE
+        err = await api.refused("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[party])
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "not a Party member" in err.details()
+        prepared = await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[official])
+        assert list(prepared.sides) == [cev.FILING_SIDE_SUPERVISION]
+        err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "side" in err.details()
+        err = await api.refused("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION)
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+        filed = await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION)
+        assert filed.state == "FILED"
+        await wait_state(client, cid, "CASE_FILED")
+        now = ts(datetime.now(timezone.utc))
+        await api("ProposeHandOver", INSPECTOR, case_id=case_id, to_office="investigation_1", reason="filed")
+        await api("ApproveHandOver", HEAD, case_id=case_id)
+        err = await api.refused(
+            "StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=now, unit_notified_at=now
+        )
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "topic meeting" in err.details()
+        small = topic_meeting()
+        del small.attendees[2:]
+        err = await api.refused("RecordTopicMeeting", HEAD, case_id=case_id, meeting=small)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "meeting.attendees" in err.details()
+        await api("RecordTopicMeeting", HEAD, case_id=case_id, meeting=topic_meeting())
+        started = await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=now, unit_notified_at=now)
+        assert started.state == "INVESTIGATING"
+        case = await api.case(case_id)
+        assert [(a.side, a.approver_role) for a in case.approvals] == [(cev.FILING_SIDE_SUPERVISION, "commission_head")]
+        assert (list(case.sides_needed), case.topic_meeting_held) == ([cev.FILING_SIDE_SUPERVISION], True)

@@ -28,7 +28,7 @@ from kernel.eventstore.envelope import NewEvent
 from kernel.messaging.inbox import Source
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
-from tests.e2e.test_case_story import PURPOSE, RECORDING, Cases, reads_of, ts
+from tests.e2e.test_case_story import PURPOSE, RECORDING, Cases, deliberation, reads_of, subject, topic_meeting, ts
 from tests.factories import ALICE, call_metadata, service_settings
 
 
@@ -56,13 +56,15 @@ CM = ALICE  # case management
 # held by supervision_1.
 OUTSIDERS_OF_INVESTIGATION_1 = (INV2, INV2_HEAD, SUP2, SUP2_HEAD, TRIAL, DEPUTY2, NATIONAL)
 OUTSIDERS_OF_SUPERVISION_1 = (SUP2, SUP2_HEAD, INV1, INV1_HEAD, INV2, TRIAL, DEPUTY2, NATIONAL)
-# Only the commission head and the Party committee head may call these, and every filed case
-# names both through its filing approvals: no outsider passes the role check.
+# Only the commission head and the Party committee head (DisposeCase: or case management, which
+# sees all) may call these, and every filed case names both through its filing approvals: no
+# outsider passes the role check. (The trial review's approvals include the responsible deputy's,
+# Rules 55: an outsider deputy passes the role check and gets NOT_FOUND.)
 LEADERS_ONLY = {
     "ApproveFiling",
     "FastTrackFiling",
     "RejectFiling",
-    "ExtendTrialReview",
+    "RecordTopicMeeting",
     "DisposeCase",
     "WithdrawCase",
     "OpenAccountabilityCase",
@@ -83,13 +85,17 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
         "ApproveFiling": {**case, "side": cev.FILING_SIDE_PARTY},
         "FastTrackFiling": {**case, "report": "clear facts"},
         "RejectFiling": {**case, "reason": "weak"},
+        "PrepareFiling": {**case, "subjects": [subject(cev.AT_ISSUE_BOTH)]},
+        "RecordTopicMeeting": {**case, "meeting": topic_meeting()},
         "StartInvestigation": {**case, "announced_at": now, "unit_notified_at": now},
         "SendToTrialReview": {**case, "report": "report"},
         "ReturnFromTrialReview": {**case, "to": cev.RETURN_TARGET_REINVESTIGATE, "reason": "unclear"},
         "ExtendTrialReview": {**case, "reason": "complex"},
+        "ApproveTrialReviewReturn": case,
+        "RejectTrialReviewReturn": {**case, "reason": "facts clear"},
         "ConcludeTrialReview": {**case, "proposals": OUTCOME},
         "HearSubject": {**case, "person_id": "P-77", "statement": "none", "proposals": OUTCOME},
-        "DisposeCase": {**case, "outcomes": OUTCOME},
+        "DisposeCase": {**case, "outcomes": OUTCOME, "deliberation": deliberation(5)},
         "WithdrawCase": {**case, "reason": "no evidence", "unit_told_at": now},
         "OpenAccountabilityCase": {
             **case,
@@ -153,9 +159,12 @@ async def open_filing(cases, office: str) -> str:
 
 
 async def file(api, case_id: str) -> None:
-    await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-    await api("ApproveFiling", COMMITTEE, case_id=case_id, side=cev.FILING_SIDE_PARTY)
-    await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION, plan="interviews")
+    """Both sides for a county-managed member and official (issue 18), then the topic meeting."""
+    await api("PrepareFiling", SUP1, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
+    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
+        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
+        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
+    await api("RecordTopicMeeting", HEAD, case_id=case_id, meeting=topic_meeting())
 
 
 async def hand_over(api, case_id: str, to: str = "investigation_1") -> None:
@@ -250,6 +259,13 @@ async def test_each_allowed_actor_reads_and_acts_where_its_role_allows(cases, ap
     assert (await answer(api, "GetCase", TRIAL, {"case_id": case_id, "purpose": PURPOSE}))[0] == "NOT_FOUND"
     await api("SendToTrialReview", INV1, **fields["SendToTrialReview"])
     assert (await api.case(case_id, TRIAL)).state == "UNDER_TRIAL_REVIEW"  # its step from now on
+    supplementary = {"to": cev.RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION, "reason": "bank records"}
+    await api("ReturnFromTrialReview", TRIAL, case_id=case_id, **supplementary)  # Rules 55
+    assert (await api.case(case_id, DEPUTY2)).return_proposed == cev.RETURN_TARGET_SUPPLEMENTARY_INVESTIGATION
+    await api("RejectTrialReviewReturn", DEPUTY1, **fields["RejectTrialReviewReturn"])  # the deputy's to decide
+    await api("ReturnFromTrialReview", TRIAL, case_id=case_id, **supplementary)
+    assert (await api("ApproveTrialReviewReturn", DEPUTY1, case_id=case_id)).state == "SUPPLEMENTARY_INVESTIGATION"
+    await api("SendToTrialReview", INV1, **fields["SendToTrialReview"])
     await api("ExtendTrialReview", HEAD, **fields["ExtendTrialReview"])
     await api("ConcludeTrialReview", TRIAL, **fields["ConcludeTrialReview"])
     await api("HearSubject", TRIAL, **fields["HearSubject"])  # the step stays after the review
