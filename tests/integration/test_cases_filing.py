@@ -27,6 +27,7 @@ from services.cases.app.handlers import CaseHandlers
 from services.cases.app.measure_rules import load_measure_rules
 from services.cases.domain import commands as c
 from services.cases.domain.decide import DEFAULT_POLICY
+from services.cases.tests import filing_facts
 
 AT = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
 CLUE = f"clue-{uuid.UUID(int=7)}"
@@ -98,21 +99,26 @@ async def test_the_approvals_file_the_case_and_refusals_leave_nothing(store, han
     await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
     proposer = Principal("commission", "leadership", "commission_head", "u-insp")
+    with pytest.raises(IllegalState, match="PrepareFiling"):  # the facts first (issue 18)
+        await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD))
+    await run(handlers, case_id, filing_facts.prepare(case_id, "P-77", managed=True))
     with pytest.raises(Forbidden):
         await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, proposer))
     with pytest.raises(IllegalState, match="FILING"):
         await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))  # the head comes first
-    with pytest.raises(Validation, match="plan"):
-        await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", " ", AT, HEAD))
+    with pytest.raises(Validation, match="plan"):  # the topic meeting's, after filing
+        await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", "interviews", AT, HEAD))
     with pytest.raises(Concurrency):
         await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD), expected_version=5)
-    assert await types(store, case_id) == ["FilingOpened"]  # nothing refused left a trace
-    await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, HEAD))
-    await run(handlers, case_id, c.ApproveFiling(case_id, "PARTY", "", AT, COMMITTEE))
-    result = await run(handlers, case_id, c.ApproveFiling(case_id, "SUPERVISION", "interviews; detention", AT, HEAD))
+    assert await types(store, case_id) == ["FilingOpened", "FilingPrepared"]  # nothing refused left a trace
+    for side in ("PARTY", "SUPERVISION"):
+        await run(handlers, case_id, c.ApproveFiling(case_id, side, "", AT, HEAD))
+        result = await run(handlers, case_id, c.ApproveFiling(case_id, side, "", AT, COMMITTEE))
     assert result["state"] == "FILED"
     assert await types(store, case_id) == [
         "FilingOpened",
+        "FilingPrepared",
+        "FilingApproved",
         "FilingApproved",
         "FilingApproved",
         "FilingApproved",
@@ -124,6 +130,7 @@ async def test_an_accountability_case_opens_its_filing_in_the_same_transaction(s
     raw = proposal()
     await FilingOpener(handlers, from_clues).record(raw, Source("t", 0, 0))
     case_id = case_id_for(env_mod.parse(raw).event_id)
+    await run(handlers, case_id, filing_facts.prepare(case_id, "P-77"))
     await run(handlers, case_id, c.FastTrackFiling(case_id, "report", AT, HEAD))
     other = f"case-{uuid.uuid4()}"
     opening = c.OpenAccountabilityCase(case_id, other, "oversight failed", (Subject("P-90", "Qian Shi"),), "", HEAD)

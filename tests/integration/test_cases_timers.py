@@ -16,6 +16,7 @@ from kernel.edge import catalogue
 from kernel.eventstore.timers import TimerScheduler
 from services.cases.app import measure_ledger
 from services.cases.domain import commands as c, measures as m
+from services.cases.tests import filing_facts
 from tests.integration.test_cases_filing import SYSTEM, ctx, handlers  # noqa: F401 - the fixture
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
@@ -39,9 +40,10 @@ async def case_under_investigation(handlers) -> str:
     )
     async with handlers.store.unit_of_work() as uow:
         await handlers.cases.execute(uow, ctx(HEAD), case_id, opening, T0, new=True)
-    committee = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
-    for side, by, plan in (("PARTY", HEAD, ""), ("PARTY", committee, ""), ("SUPERVISION", HEAD, "plan")):
-        await on_case(handlers, case_id, c.ApproveFiling(case_id, side, plan, T0, by), T0)
+    await on_case(handlers, case_id, filing_facts.prepare(case_id, by=INV), T0)  # both sides, the head approves
+    for side in ("PARTY", "SUPERVISION"):
+        await on_case(handlers, case_id, c.ApproveFiling(case_id, side, "", T0, HEAD), T0)
+    await on_case(handlers, case_id, filing_facts.topic_meeting(case_id, T0, HEAD), T0)
     await on_case(handlers, case_id, c.StartInvestigation(case_id, T0, T0, INV), T0)
     return case_id
 
