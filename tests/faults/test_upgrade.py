@@ -599,6 +599,8 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
         try:
             after = await answers(api, made)
             before["case"].liaison_office = "supervision_1"  # need to know: the catalogue's, for an old case
+            # issue 18: a filing recorded before needs both sides, as it did (a field the old code lacked)
+            before["case"].sides_needed[:] = [cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION]
             for name in before:  # read back exactly as the old code answered
                 assert after[name] == before[name], (
                     f"{name} reads back differently:\nold {before[name]}\nnew {after[name]}"
