@@ -17,7 +17,9 @@ from kernel.domain.checks import moment, one_of, text
 from kernel.domain.errors import Validation
 
 TOPIC_MEETING, STANDING_COMMITTEE = "TOPIC_MEETING", "STANDING_COMMITTEE"
-BODIES = (TOPIC_MEETING, STANDING_COMMITTEE)
+LEADERSHIP = "LEADERSHIP"  # the commission's leadership deciding collectively (领导人员集体研究, SL 47)
+ORG_DEPARTMENT, PARTY_COMMITTEE = "ORG_DEPARTMENT", "PARTY_COMMITTEE"  # bodies consulted (Rules 56)
+BODIES = (TOPIC_MEETING, STANDING_COMMITTEE, LEADERSHIP)
 
 
 @dataclass(frozen=True)
@@ -63,3 +65,31 @@ def check_meeting(
         )
     except Validation as e:
         raise e.within(field) from None
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """A body consulted before a collective decision (征求意见, Rules 56): which, when, the
+    reference of its answer."""
+
+    body: str
+    consulted_at: datetime
+    reference: str
+
+
+def check_consultations(items, meeting: CollectiveDecision, field: str) -> tuple[Consultation, ...]:
+    """The consultations, each of a known body, once, at or before the meeting (Validation naming
+    the field otherwise). Which bodies a decision needs is its rule's to say."""
+    out: dict[str, Consultation] = {}
+    for i, c in enumerate(items or ()):
+        try:
+            body = one_of(c.body, (ORG_DEPARTMENT, PARTY_COMMITTEE), "body")
+            if body in out:
+                raise Validation("body", f"{body} consulted twice; one entry per body")
+            at = moment(c.consulted_at, "consulted_at")
+            if at > meeting.held_at:
+                raise Validation("consulted_at", "after the meeting it must precede")
+            out[body] = Consultation(body, at, text(c.reference, "reference", 100))
+        except Validation as e:
+            raise e.within(f"{field}[{i}]") from None
+    return tuple(out.values())

@@ -9,6 +9,7 @@ from kernel.domain import facts, meetings
 NESTED = {
     **{name: (getattr(person_pb2, name.rsplit(".", 1)[1]), cls) for name, cls in facts.NESTED.items()},
     "common.v1.CollectiveDecision": (meeting_pb2.CollectiveDecision, meetings.CollectiveDecision),
+    "common.v1.Consultation": (meeting_pb2.Consultation, meetings.Consultation),
 }
 
 

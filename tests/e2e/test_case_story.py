@@ -10,7 +10,7 @@ step; bad input is refused by field and leaves nothing behind."""
 
 import asyncio
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
@@ -155,6 +155,20 @@ def deliberation(attending: int) -> meeting_pb2.CollectiveDecision:
     )
 
 
+def consultations() -> list[meeting_pb2.Consultation]:
+    """Rules 56: the county Party committee approved the filing, so its organisation department
+    and the person's Party committee are consulted before the standing committee deliberates."""
+    earlier = ts(datetime.now(timezone.utc) - timedelta(days=2))
+    return [
+        meeting_pb2.Consultation(
+            body=meeting_pb2.CONSULTED_BODY_ORG_DEPARTMENT, consulted_at=earlier, reference="组干函12号"
+        ),
+        meeting_pb2.Consultation(
+            body=meeting_pb2.CONSULTED_BODY_PARTY_COMMITTEE, consulted_at=earlier, reference="县委函7号"
+        ),
+    ]
+
+
 async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(platform):
     clues, cases, audit = platform
     async with (
@@ -267,6 +281,9 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         decision = dict(case_id=case_id, sanctions=[lighter], person_facts=[facts_of_p77()])
         err = await api.refused("DisposeCase", HEAD, **decision, deliberation=deliberation(4))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "deliberation.attendees" in err.details()  # quorum
+        err = await api.refused("DisposeCase", HEAD, **decision, deliberation=deliberation(5))
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "ORG_DEPARTMENT not yet consulted" in err.details()
+        decision["consultations"] = consultations()
         disposed = await api("DisposeCase", HEAD, **decision, deliberation=deliberation(5))
         assert disposed.state == "DISPOSED"
         decided = await api.case(case_id)

@@ -28,7 +28,17 @@ from kernel.eventstore.envelope import NewEvent
 from kernel.messaging.inbox import Source
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
-from tests.e2e.test_case_story import PURPOSE, RECORDING, Cases, deliberation, reads_of, subject, topic_meeting, ts
+from tests.e2e.test_case_story import (
+    PURPOSE,
+    RECORDING,
+    Cases,
+    consultations,
+    deliberation,
+    reads_of,
+    subject,
+    topic_meeting,
+    ts,
+)
 from tests.factories import ALICE, call_metadata, service_settings
 
 
@@ -95,7 +105,7 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
         "RejectTrialReviewReturn": {**case, "reason": "facts clear"},
         "ConcludeTrialReview": {**case, "proposals": OUTCOME},
         "HearSubject": {**case, "person_id": "P-77", "statement": "none", "proposals": OUTCOME},
-        "DisposeCase": {**case, "outcomes": OUTCOME, "deliberation": deliberation(5)},
+        "DisposeCase": {**case, "outcomes": OUTCOME, "deliberation": deliberation(5), "consultations": consultations()},
         "WithdrawCase": {**case, "reason": "no evidence", "unit_told_at": now},
         "OpenAccountabilityCase": {
             **case,

@@ -231,16 +231,18 @@ class CombinedSanction(_message.Message):
     def __init__(self, sanction: _Optional[_Union[SanctionType, str]] = ..., period_months: _Optional[int] = ..., rule: _Optional[str] = ..., mitigation: _Optional[str] = ...) -> None: ...
 
 class PersonSanctions(_message.Message):
-    __slots__ = ("person_id", "violations", "combined", "consequences")
+    __slots__ = ("person_id", "violations", "combined", "consequences", "serious")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
     COMBINED_FIELD_NUMBER: _ClassVar[int]
     CONSEQUENCES_FIELD_NUMBER: _ClassVar[int]
+    SERIOUS_FIELD_NUMBER: _ClassVar[int]
     person_id: str
     violations: _containers.RepeatedCompositeFieldContainer[Violation]
     combined: _containers.RepeatedCompositeFieldContainer[CombinedSanction]
     consequences: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, person_id: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., combined: _Optional[_Iterable[_Union[CombinedSanction, _Mapping]]] = ..., consequences: _Optional[_Iterable[str]] = ...) -> None: ...
+    serious: bool
+    def __init__(self, person_id: _Optional[str] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., combined: _Optional[_Iterable[_Union[CombinedSanction, _Mapping]]] = ..., consequences: _Optional[_Iterable[str]] = ..., serious: _Optional[bool] = ...) -> None: ...
 
 class TransferDocument(_message.Message):
     __slots__ = ("title", "sha256")
@@ -509,7 +511,7 @@ class RehearingRequired(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., persons: _Optional[_Iterable[str]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., recorded_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CaseDisposed(_message.Message):
-    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer", "sanctions", "facts", "deliberation")
+    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer", "sanctions", "facts", "deliberation", "consultations")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
@@ -518,6 +520,7 @@ class CaseDisposed(_message.Message):
     SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     FACTS_FIELD_NUMBER: _ClassVar[int]
     DELIBERATION_FIELD_NUMBER: _ClassVar[int]
+    CONSULTATIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[Outcome]
     decided_by: str
@@ -526,7 +529,8 @@ class CaseDisposed(_message.Message):
     sanctions: _containers.RepeatedCompositeFieldContainer[PersonSanctions]
     facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     deliberation: _meeting_pb2.CollectiveDecision
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ...) -> None: ...
+    consultations: _containers.RepeatedCompositeFieldContainer[_meeting_pb2.Consultation]
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ...) -> None: ...
 
 class CaseWithdrawn(_message.Message):
     __slots__ = ("case_id", "reason", "withdrawn_by", "unit_told_at")

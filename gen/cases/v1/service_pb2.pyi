@@ -310,7 +310,7 @@ class HearSubjectResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class DisposeCaseRequest(_message.Message):
-    __slots__ = ("case_id", "outcomes", "transfer", "expected_version", "sanctions", "person_facts", "deliberation")
+    __slots__ = ("case_id", "outcomes", "transfer", "expected_version", "sanctions", "person_facts", "deliberation", "consultations")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
@@ -318,6 +318,7 @@ class DisposeCaseRequest(_message.Message):
     SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     DELIBERATION_FIELD_NUMBER: _ClassVar[int]
+    CONSULTATIONS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     transfer: _containers.RepeatedCompositeFieldContainer[_events_pb2.TransferDocument]
@@ -325,7 +326,8 @@ class DisposeCaseRequest(_message.Message):
     sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
     person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     deliberation: _meeting_pb2.CollectiveDecision
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ...) -> None: ...
+    consultations: _containers.RepeatedCompositeFieldContainer[_meeting_pb2.Consultation]
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ...) -> None: ...
 
 class DisposeCaseResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")

@@ -16,9 +16,18 @@ class MeetingBody(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEETING_BODY_UNSPECIFIED: _ClassVar[MeetingBody]
     MEETING_BODY_TOPIC_MEETING: _ClassVar[MeetingBody]
     MEETING_BODY_STANDING_COMMITTEE: _ClassVar[MeetingBody]
+
+class ConsultedBody(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CONSULTED_BODY_UNSPECIFIED: _ClassVar[ConsultedBody]
+    CONSULTED_BODY_ORG_DEPARTMENT: _ClassVar[ConsultedBody]
+    CONSULTED_BODY_PARTY_COMMITTEE: _ClassVar[ConsultedBody]
 MEETING_BODY_UNSPECIFIED: MeetingBody
 MEETING_BODY_TOPIC_MEETING: MeetingBody
 MEETING_BODY_STANDING_COMMITTEE: MeetingBody
+CONSULTED_BODY_UNSPECIFIED: ConsultedBody
+CONSULTED_BODY_ORG_DEPARTMENT: ConsultedBody
+CONSULTED_BODY_PARTY_COMMITTEE: ConsultedBody
 
 class CollectiveDecision(_message.Message):
     __slots__ = ("body", "held_at", "attendees", "recused", "outcome", "minutes_by")
@@ -35,3 +44,13 @@ class CollectiveDecision(_message.Message):
     outcome: str
     minutes_by: str
     def __init__(self, body: _Optional[_Union[MeetingBody, str]] = ..., held_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attendees: _Optional[_Iterable[str]] = ..., recused: _Optional[_Iterable[str]] = ..., outcome: _Optional[str] = ..., minutes_by: _Optional[str] = ...) -> None: ...
+
+class Consultation(_message.Message):
+    __slots__ = ("body", "consulted_at", "reference")
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    CONSULTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    body: ConsultedBody
+    consulted_at: _timestamp_pb2.Timestamp
+    reference: str
+    def __init__(self, body: _Optional[_Union[ConsultedBody, str]] = ..., consulted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reference: _Optional[str] = ...) -> None: ...

@@ -9,6 +9,7 @@ from common.v1 import identity_pb2
 from kernel.domain import facts as person_facts
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Validation
+from kernel.domain.meetings import Consultation
 from kernel.edge.catalogue import office_code
 from kernel.edge.common_values import facts_from_pb, meeting_from_pb
 from kernel.edge.grpc_server import rpc
@@ -328,12 +329,13 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             facts_from_pb(request.person_facts, mapping.EVENTS),
         )
         meeting = meeting_from_pb(request, "deliberation", mapping.EVENTS)
+        consulted = _nested(Consultation, request.consultations)
         return await self._case(
             request,
             call,
             pb.DisposeCaseResponse,
             lambda s, now: c.DisposeCase(
-                request.case_id.strip(), outcomes, transfer, now, call.principal, sanctions, facts, meeting
+                request.case_id.strip(), outcomes, transfer, now, call.principal, sanctions, facts, meeting, consulted
             ),
         )
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kernel.domain.facts import PersonFacts
-from kernel.domain.meetings import CollectiveDecision
+from kernel.domain.meetings import CollectiveDecision, Consultation
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from services.cases.domain.events import Criterion, Document, Outcome, PersonSanctions, Recording
@@ -164,6 +164,7 @@ class DisposeCase:
     sanctions: tuple[PersonSanctions, ...] = ()  # per person: violations and the combined sanction per family
     facts: tuple[PersonFacts, ...] = ()  # of the sanctioned persons, as stated at the decision (P1, G4-G6)
     deliberation: CollectiveDecision | None = None  # the standing committee's meeting
+    consultations: tuple[Consultation, ...] = ()  # before it (Rules 56)
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,25 @@ approval.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from kernel.domain import sanctions as s
 from kernel.domain.checks import moment, require
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.facts import PersonFacts, facts_of
-from kernel.domain.meetings import STANDING_COMMITTEE, check_meeting
+from kernel.domain.meetings import (
+    ORG_DEPARTMENT,
+    PARTY_COMMITTEE,
+    STANDING_COMMITTEE,
+    check_consultations,
+    check_meeting,
+)
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.outcomes import text, validate_outcomes
 from services.cases.domain.sanctioning import person_sanctions, sanction_map, sanction_outcomes
 from services.cases.domain.state import DELIBERATION, REHEARING, Case
 
-HEAD, CASE_MANAGER = "commission_head", "case_manager"
+HEAD, CASE_MANAGER, COMMITTEE_HEAD = "commission_head", "case_manager", "party_committee_head"
 RECORDERS = (HEAD, CASE_MANAGER)  # who records the standing committee's decision (its minutes)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -58,10 +65,10 @@ def _eligible(
         consequences = []
         for j, k in enumerate(e.combined):
             try:
-                consequences += s.check_eligible(k.sanction, facts_of(facts, e.person_id))
+                consequences += s.check_eligible(k.sanction, facts_of(facts, e.person_id), serious=e.serious)
             except Validation as err:
                 raise err.within(f"sanctions[{i}].combined[{j}]") from None
-        out.append(ev.PersonSanctions(e.person_id, e.violations, e.combined, tuple(dict.fromkeys(consequences))))
+        out.append(replace(e, consequences=tuple(dict.fromkeys(consequences))))
     return tuple(out)
 
 
@@ -84,6 +91,21 @@ def _transfer(documents, transferring: bool) -> tuple[ev.Document, ...]:
     return tuple(ev.Document(text(d.title, f"transfer[{i}].title"), d.sha256) for i, d in enumerate(documents))
 
 
+def _consultations(items, meeting, state: Case):
+    """Rules 56: where the same-level Party committee approved the filing (it manages the person),
+    the organisation department and the person's Party committee are consulted before the
+    standing committee deliberates."""
+    consulted = check_consultations(items, meeting, "consultations")
+    if COMMITTEE_HEAD in {a.approver_role for a in state.approvals}:
+        missing = [b for b in (ORG_DEPARTMENT, PARTY_COMMITTEE) if b not in {c.body for c in consulted}]
+        if missing:
+            raise IllegalState(
+                f"{state.status} (the Party committee approved the filing: {missing[0]} not yet consulted, Rules 56)",
+                "dispose of the case",
+            )
+    return consulted
+
+
 def dispose(cmd: c.DisposeCase, state: Case, quorum) -> list:
     """The standing committee's decision, recorded: disposed, or back to a new hearing when it is
     heavier than what a person was heard on (PSL 43)."""
@@ -94,6 +116,7 @@ def dispose(cmd: c.DisposeCase, state: Case, quorum) -> list:
             f"only {' or '.join(RECORDERS)} may record the standing committee's decision, not {cmd.by.role}"
         )
     meeting = check_meeting(cmd.deliberation, STANDING_COMMITTEE, quorum, "deliberation")
+    consulted = _consultations(cmd.consultations, meeting, state)
     at = moment(cmd.at, "at")
     facts = _facts(cmd.facts, state)
     sanctions = _eligible(person_sanctions(cmd.sanctions, state.subjects, "sanctions"), facts)
@@ -106,4 +129,4 @@ def dispose(cmd: c.DisposeCase, state: Case, quorum) -> list:
         return [ev.RehearingRequired(state.case_id, again, sanctions, meeting, cmd.by.user, at)]
     transfer = _transfer(cmd.transfer or (), any(o.kind == "TRANSFER_FOR_PROSECUTION" for o in others))
     outcomes = sanction_outcomes(sanctions) + others
-    return [ev.CaseDisposed(state.case_id, outcomes, cmd.by.user, at, transfer, sanctions, facts, meeting)]
+    return [ev.CaseDisposed(state.case_id, outcomes, cmd.by.user, at, transfer, sanctions, facts, meeting, consulted)]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kernel.domain.facts import PersonFacts
-from kernel.domain.meetings import CollectiveDecision
+from kernel.domain.meetings import CollectiveDecision, Consultation
 from kernel.domain.person import Subject
 from kernel.domain.sanctions import Combined, Violation
 
@@ -44,6 +44,7 @@ class PersonSanctions:
     violations: tuple[Violation, ...]
     combined: tuple[Combined, ...]
     consequences: tuple[str, ...] = ()
+    serious: bool = False  # G5 (PSL 23): 情节严重, stated by the decision
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,7 @@ class CaseDisposed:
     sanctions: tuple[PersonSanctions, ...] = ()
     facts: tuple[PersonFacts, ...] = ()
     deliberation: CollectiveDecision | None = None
+    consultations: tuple[Consultation, ...] = ()  # before the deliberation (Rules 56)
 
 
 @dataclass(frozen=True)
@@ -442,6 +444,10 @@ class MeasureRequested:
     # The case's liaison when requested; "" in measures recorded before holdings were (the
     # catalogue's liaison of `office` applies).
     liaison_office: str = ""
+    # A measure before filing (SL 25, 41): the clue under preliminary check it was requested on,
+    # `case_id` then "" until the case filed from the clue takes it (MeasureAttachedToCase). ""
+    # in every measure requested on a case, and in all recorded before (they read the same).
+    clue_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -522,6 +528,16 @@ class MeasureEnded:
     ended_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class MeasureAttachedToCase:
+    """A measure taken on a clue before filing (SL 25, 41) follows the clue into the case filed from
+    it (`CaseFiled.clue_id`): from now on it is the case's measure. Issued once per measure."""
+
+    measure_id: str
+    case_id: str
+    clue_id: str
+
+
 MeasureEvent = (
     MeasureRequested
     | MeasureApproved
@@ -532,6 +548,7 @@ MeasureEvent = (
     | MeasureExpiring
     | MeasureExpired
     | MeasureEnded
+    | MeasureAttachedToCase
 )
 
 CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]

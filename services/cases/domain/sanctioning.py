@@ -73,7 +73,7 @@ def _entry(item: PersonSanctions, persons: set[str]) -> PersonSanctions:
     missing = sorted(set(by_family) - given)
     if missing:
         raise Validation("combined", f"state the combined {missing[0]} of {person_id}'s violations (G2, G3, P6)")
-    return PersonSanctions(person_id, tuple(violations), tuple(combined))
+    return PersonSanctions(person_id, tuple(violations), tuple(combined), serious=bool(item.serious))
 
 
 def sanction_map(entries: Iterable[PersonSanctions], person_id: str | None = None) -> dict[tuple[str, str], str]:

@@ -10,7 +10,7 @@ from kernel.domain.calendar import plus_months
 from kernel.domain.decider_spec import DeciderSpec
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.facts import FactSource, PartyMembership, PersonFacts, PublicOfficial, Service
-from kernel.domain.meetings import STANDING_COMMITTEE, TOPIC_MEETING, CollectiveDecision
+from kernel.domain.meetings import STANDING_COMMITTEE, TOPIC_MEETING, CollectiveDecision, Consultation
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from kernel.domain.sanctions import Combined, Violation
@@ -67,6 +67,11 @@ FACTS = (
 MEETING = CollectiveDecision(
     STANDING_COMMITTEE, DECIDED, ("u-a", "u-b", "u-c", "u-d", "u-e"), (), "as proposed", "u-cm"
 )
+# Rules 56: the Party committee approved the filing, so both bodies are consulted first.
+CONSULTED = (
+    Consultation("ORG_DEPARTMENT", DECIDED - timedelta(days=3), "组干函〔2026〕12号"),
+    Consultation("PARTY_COMMITTEE", DECIDED - timedelta(days=2), "县委函〔2026〕7号"),
+)
 DECIDED_SANCTIONS = tuple(replace(p, consequences=()) for p in SANCTIONS)
 CRITERIA_MET = tuple(ev.Criterion(k, True) for k in CRITERIA)
 spec = DeciderSpec(decide, fold)
@@ -84,7 +89,9 @@ REVIEW = INVESTIGATING + [ev.SentToTrialReview(CASE, "report", "u-inv", SENT, DU
 EXTENDED = REVIEW + [ev.TrialReviewExtended(CASE, DUE2, "complex", "u-head")]
 DELIBERATION = REVIEW + [ev.TrialReviewConcluded(CASE, PROPOSALS, "u-trial", SANCTIONS)]
 HEARD = DELIBERATION + [ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", PROPOSALS, SANCTIONS)]
-DISPOSED = HEARD + [ev.CaseDisposed(CASE, PROPOSALS, "u-head", DECIDED, (), DECIDED_SANCTIONS, FACTS, MEETING)]
+DISPOSED = HEARD + [
+    ev.CaseDisposed(CASE, PROPOSALS, "u-head", DECIDED, (), DECIDED_SANCTIONS, FACTS, MEETING, CONSULTED)
+]
 
 
 def returned(to):
@@ -145,7 +152,7 @@ COMMANDS = {
         {"DELIBERATION", "DELIBERATION+heard"},
     ),
     "dispose": (
-        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, deliberation=MEETING),
+        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, deliberation=MEETING, consultations=CONSULTED),
         {"DELIBERATION", "DELIBERATION+heard"},
     ),
     "withdraw": (c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), OPEN_SITUATIONS),
@@ -207,7 +214,7 @@ def test_every_command_in_every_situation(name, situation):
         (REVIEW, c.RecordTrialReviewOverdue(CASE, DUE), "UNDER_TRIAL_REVIEW"),
         (EXTENDED, c.ConcludeTrialReview(CASE, OTHERS, TRIAL, SANCTIONS), "DELIBERATION"),
         (DELIBERATION, c.HearSubject(CASE, "P-1", "defence", OTHERS, TRIAL, SANCTIONS), "DELIBERATION"),
-        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING), "DISPOSED"),
+        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING, CONSULTED), "DISPOSED"),
         *[
             (SITUATIONS[s], c.WithdrawCase(CASE, "no evidence", DECIDED, HEAD), "WITHDRAWN")
             for s in sorted(OPEN_SITUATIONS)
@@ -297,7 +304,7 @@ def test_the_proposer_never_approves_the_filing(given, command):
         (OPENED, c.FastTrackFiling(CASE, "report", FILED_AT, COMMITTEE)),
         (OPENED, c.RejectFiling(CASE, "weak", FILED_AT, CM)),
         (REVIEW, c.ExtendTrialReview(CASE, "complex", TRIAL)),
-        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, TRIAL, SANCTIONS, FACTS, MEETING)),
+        (HEARD, c.DisposeCase(CASE, OTHERS, (), DECIDED, TRIAL, SANCTIONS, FACTS, MEETING, CONSULTED)),
     ],
 )
 def test_a_role_that_fills_no_step_is_forbidden(given, command):
@@ -553,7 +560,7 @@ def test_folding_every_event_reproduces_the_state_built_step_by_step():
         c.RecordTrialReviewOverdue(CASE, DUE2),
         c.ConcludeTrialReview(CASE, OTHERS, TRIAL, SANCTIONS),
         c.HearSubject(CASE, "P-1", "defence", OTHERS, TRIAL, SANCTIONS),
-        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING),
+        c.DisposeCase(CASE, OTHERS, (), DECIDED, HEAD, SANCTIONS, FACTS, MEETING, CONSULTED),
         c.OpenAccountabilityCase(CASE, ACC, "oversight", SUBJECTS, "review_1", HEAD),
         c.GradeQuality(CASE, "PASS", CRITERIA_MET, CM),
     ]

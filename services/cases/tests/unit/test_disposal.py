@@ -1,6 +1,7 @@
 """Hearing, deliberation and disposal, domain.md §3-4: each row a rule, citing its article."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -15,6 +16,7 @@ from services.cases.domain.state import fold
 from services.cases.tests.unit.test_case_lifecycle import (
     CASE,
     CM,
+    CONSULTED,
     DECIDED,
     DELIBERATION,
     FACTS,
@@ -35,8 +37,10 @@ def person(pid, violations, *combined):
     return ev.PersonSanctions(pid, tuple(Violation(a, s) for a, s in violations), tuple(combined))
 
 
-def dispose(sanctions=SANCTIONS, outcomes=OTHERS, facts=FACTS, meeting=MEETING, by=HEAD, transfer=()):
-    return c.DisposeCase(CASE, outcomes, transfer, DECIDED, by, sanctions, facts, meeting)
+def dispose(
+    sanctions=SANCTIONS, outcomes=OTHERS, facts=FACTS, meeting=MEETING, by=HEAD, transfer=(), consulted=CONSULTED
+):
+    return c.DisposeCase(CASE, outcomes, transfer, DECIDED, by, sanctions, facts, meeting, consulted)
 
 
 def concluded(sanctions, others=OTHERS):
@@ -220,7 +224,9 @@ def test_rules_56_the_committee_disposes_with_its_meeting_the_violations_and_the
     """SL 51, 52; Rules 56: DELIBERATION -> DISPOSED, recorded by case management."""
     events = spec.given(HEARD).when(dispose(by=CM)).run()
     assert events == [
-        ev.CaseDisposed(CASE, sanction_outcomes(SANCTIONS) + OTHERS, "u-cm", DECIDED, (), SANCTIONS, FACTS, MEETING)
+        ev.CaseDisposed(
+            CASE, sanction_outcomes(SANCTIONS) + OTHERS, "u-cm", DECIDED, (), SANCTIONS, FACTS, MEETING, CONSULTED
+        )
     ]
     state = fold(HEARD + events)
     assert state.status == "DISPOSED" and state.deliberation == MEETING and state.facts == FACTS
@@ -244,7 +250,7 @@ def test_g4_a_village_director_may_receive_a_major_demerit_with_the_allowance_cu
 
 def test_no_sanction_needs_no_hearing():
     spec.given(DELIBERATION).when(dispose(sanctions=(), facts=())).then(
-        [ev.CaseDisposed(CASE, OTHERS, "u-head", DECIDED, (), (), (), MEETING)]
+        [ev.CaseDisposed(CASE, OTHERS, "u-head", DECIDED, (), (), (), MEETING, CONSULTED)]
     )
 
 
@@ -342,3 +348,50 @@ def test_a_new_case_disposed_round_trips():
     )
     rehear = ev.RehearingRequired(CASE, ("P-1",), (g3,), MEETING, "u-cm", DECIDED)
     assert mapping.event_from_pb(mapping.event_to_pb(rehear)) == rehear
+
+
+@pytest.mark.parametrize(
+    "consulted, missing",
+    [((), "ORG_DEPARTMENT"), (CONSULTED[:1], "PARTY_COMMITTEE"), (CONSULTED[1:], "ORG_DEPARTMENT")],
+)
+def test_rules_56_where_the_party_committee_approved_the_filing_both_bodies_are_consulted_first(consulted, missing):
+    err = spec.given(HEARD).when(dispose(consulted=consulted)).raises(IllegalState)
+    assert f"{missing} not yet consulted" in err.current_state and "Rules 56" in err.current_state
+
+
+@pytest.mark.parametrize(
+    "consulted, field",
+    [
+        (
+            (replace(CONSULTED[0], consulted_at=DECIDED + timedelta(hours=1)), CONSULTED[1]),
+            "consultations[0].consulted_at",
+        ),
+        ((CONSULTED[0], CONSULTED[0]), "consultations[1].body"),
+        ((replace(CONSULTED[0], body="HR"), CONSULTED[1]), "consultations[0].body"),
+        ((replace(CONSULTED[0], reference=" "), CONSULTED[1]), "consultations[0].reference"),
+    ],
+)
+def test_a_consultation_precedes_the_meeting_once_per_body_with_its_reference(consulted, field):
+    assert spec.given(HEARD).when(dispose(consulted=consulted)).raises(Validation).field == field
+
+
+def test_rules_56_a_person_the_party_committee_does_not_manage_needs_no_consultation():
+    """The filing took the commission head's approvals only: nothing to consult."""
+    given = [e for e in HEARD if getattr(e, "approver_role", "") != "party_committee_head"]
+    [disposed] = spec.given(given).when(dispose(consulted=())).run()
+    assert disposed.consultations == ()
+
+
+def test_the_consultations_are_recorded_on_the_disposal_and_survive_the_contract():
+    [disposed] = spec.given(HEARD).when(dispose()).run()
+    assert disposed.consultations == CONSULTED
+    assert mapping.event_from_pb(mapping.event_to_pb(disposed)) == disposed
+
+
+@pytest.mark.parametrize("serious, consequences", [(False, ()), (True, ("UNIT_RECOMMENDATION",))])
+def test_g5_a_15_6_person_gets_the_three_lightest_and_if_serious_a_recommendation_to_the_unit(serious, consequences):
+    """G5 (PSL 23): a person performing public duties by law (SL 15(6)); 记大过 allowed, serious -> the unit acts."""
+    entry = replace(gov("GOVERNMENT_MAJOR_DEMERIT")[0], serious=serious)
+    facts = (replace(FACTS[0], official=PublicOfficial("OTHER_PUBLIC_DUTY", False, SOURCE)),)
+    [disposed] = spec.given(heard((entry,), "P-1")).when(dispose((entry,), facts=facts)).run()
+    assert disposed.sanctions[0].serious is serious and disposed.sanctions[0].consequences == consequences
