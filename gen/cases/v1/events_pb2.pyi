@@ -295,7 +295,7 @@ class SubjectAtIssue(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., at_issue: _Optional[_Union[AtIssue, str]] = ...) -> None: ...
 
 class FilingPrepared(_message.Message):
-    __slots__ = ("case_id", "person_facts", "at_issue", "serious", "sides", "managed", "commission_level", "prepared_by")
+    __slots__ = ("case_id", "person_facts", "at_issue", "serious", "sides", "managed", "commission_level", "prepared_by", "escalated_to")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     AT_ISSUE_FIELD_NUMBER: _ClassVar[int]
@@ -304,6 +304,7 @@ class FilingPrepared(_message.Message):
     MANAGED_FIELD_NUMBER: _ClassVar[int]
     COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     PREPARED_BY_FIELD_NUMBER: _ClassVar[int]
+    ESCALATED_TO_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     at_issue: _containers.RepeatedCompositeFieldContainer[SubjectAtIssue]
@@ -312,7 +313,8 @@ class FilingPrepared(_message.Message):
     managed: _containers.RepeatedScalarFieldContainer[str]
     commission_level: CommissionLevel
     prepared_by: str
-    def __init__(self, case_id: _Optional[str] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., at_issue: _Optional[_Iterable[_Union[SubjectAtIssue, _Mapping]]] = ..., serious: _Optional[bool] = ..., sides: _Optional[_Iterable[_Union[FilingSide, str]]] = ..., managed: _Optional[_Iterable[str]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., prepared_by: _Optional[str] = ...) -> None: ...
+    escalated_to: str
+    def __init__(self, case_id: _Optional[str] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., at_issue: _Optional[_Iterable[_Union[SubjectAtIssue, _Mapping]]] = ..., serious: _Optional[bool] = ..., sides: _Optional[_Iterable[_Union[FilingSide, str]]] = ..., managed: _Optional[_Iterable[str]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., prepared_by: _Optional[str] = ..., escalated_to: _Optional[str] = ...) -> None: ...
 
 class TopicMeetingHeld(_message.Message):
     __slots__ = ("case_id", "meeting", "recorded_by")
@@ -625,7 +627,7 @@ class CaseHandOverRejected(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
 
 class MeasureRequested(_message.Message):
-    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by", "liaison_office")
+    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by", "liaison_office", "clue_id")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -634,6 +636,7 @@ class MeasureRequested(_message.Message):
     REASON_FIELD_NUMBER: _ClassVar[int]
     REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
     LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     kind: MeasureKind
@@ -642,7 +645,8 @@ class MeasureRequested(_message.Message):
     reason: str
     requested_by: str
     liaison_office: str
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., liaison_office: _Optional[str] = ...) -> None: ...
+    clue_id: str
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., liaison_office: _Optional[str] = ..., clue_id: _Optional[str] = ...) -> None: ...
 
 class MeasureApproved(_message.Message):
     __slots__ = ("measure_id", "approver_role", "approved_by", "starts_at", "ends_at")
@@ -721,6 +725,16 @@ class MeasureExpired(_message.Message):
     measure_id: str
     ends_at: _timestamp_pb2.Timestamp
     def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureAttachedToCase(_message.Message):
+    __slots__ = ("measure_id", "case_id", "clue_id")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    case_id: str
+    clue_id: str
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ...) -> None: ...
 
 class MeasureEnded(_message.Message):
     __slots__ = ("measure_id", "outcome", "reason", "ended_by", "ended_at")

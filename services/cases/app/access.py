@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kernel.domain.access import Holding, Organisation
-from services.cases.domain import measures as m, trial
+from services.cases.domain import filing, measures as m, trial
 from services.cases.domain.state import FILING, FILING_REJECTED, UNDER_TRIAL_REVIEW, Case
 
 TRIAL_REVIEWER = "trial_reviewer"
@@ -60,7 +60,7 @@ class Access:
     def _pending(self, state: Case) -> frozenset[str]:
         roles = frozenset()
         if state.status in (FILING, FILING_REJECTED):  # the filing's approval, awaited or refused, names them
-            roles |= self.filing_approvers
+            roles |= self.filing_approvers & filing.roles_named(state)
         if state.status == UNDER_TRIAL_REVIEW:  # an extension (the head's), a proposed return (Rules 55)
             roles |= self.review_approvers & trial.awaited_roles(state)
         if state.hand_over is not None:

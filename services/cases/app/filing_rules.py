@@ -34,9 +34,11 @@ def parse_filing_rules(
         raise FilingRulesError(
             f"{platform_file}: commission.level: required by the cases service (COUNTY, CITY, PROVINCIAL, NATIONAL)"
         )
-    unknown = sorted(set(data) - {"schema_version", "topic_meeting"})
+    unknown = sorted(set(data) - {"schema_version", "topic_meeting", "resident_group"})
     if unknown:
-        raise FilingRulesError(f"{source}: {unknown[0]}: unknown key (schema_version, [topic_meeting])")
+        raise FilingRulesError(
+            f"{source}: {unknown[0]}: unknown key (schema_version, [topic_meeting], [resident_group])"
+        )
     if data.get("schema_version") != SCHEMA_VERSION:
         raise FilingRulesError(f"{source}: schema_version: must be {SCHEMA_VERSION}")
     meeting = data.get("topic_meeting")
@@ -48,4 +50,18 @@ def parse_filing_rules(
     quorum = meeting.get("quorum")
     if not isinstance(quorum, int) or isinstance(quorum, bool) or quorum < 1:
         raise FilingRulesError(f"{source}: topic_meeting.quorum: a whole number of attendees, at least 1")
-    return FilingRules(Commission(commission.level, commission.resident_group), {TOPIC_MEETING: quorum})
+    escalate_to = _escalation(data.get("resident_group", {}), source) if commission.resident_group else ""
+    return FilingRules(Commission(commission.level, commission.resident_group, escalate_to), {TOPIC_MEETING: quorum})
+
+
+def _escalation(table, source: str) -> str:
+    """[resident_group] escalate_to: the dispatching commission head's role (提级审批, seed 003)."""
+    if not isinstance(table, dict) or set(table) - {"escalate_to"}:
+        raise FilingRulesError(f"{source}: resident_group: a table with escalate_to only")
+    role = table.get("escalate_to")
+    if not isinstance(role, str) or not role.strip():
+        raise FilingRulesError(
+            f"{source}: resident_group.escalate_to: the role of the dispatching commission's head is required "
+            "for a resident group (platform.toml [commission] resident_group = true)"
+        )
+    return role.strip()

@@ -143,6 +143,7 @@ class FilingPrepared:
     managed: tuple[str, ...]
     commission_level: str
     prepared_by: str
+    escalated_to: str = ""  # a resident group's 提级审批 (seed 003): the dispatching head's role
 
 
 @dataclass(frozen=True)

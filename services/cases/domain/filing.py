@@ -10,6 +10,9 @@ Pure; the rules of Rules 38-39 and SL 42, applied to the facts as the filing rep
 - Approval, each side (Rules 38; SL 42): the commission head; then the same-level Party committee
   head if that committee manages a subject needing the side (同级党委管理的党员、干部以及监察对象),
   never before the commission head. The case is FILED when every needed side's approvals are in.
+- A resident group (派驻纪检监察组) files with escalated approval (提级审批, seed 003; local
+  practice): the dispatching commission's head (the configured role) approves each side after the
+  group's head, before the Party committee head; the role is recorded when the facts are stated.
 - The fast track (a simple case, local practice) still needs the Party committee head where it
   manages a subject; its announcement is recorded like any other (StartInvestigation), which then
   sends the case to trial review with the fast track's report.
@@ -59,6 +62,7 @@ class Commission:
 
     level: str
     resident_group: bool = False
+    escalate_to: str = ""  # a resident group's filings: the dispatching commission head's role
 
     def __post_init__(self):
         if self.level not in LEVELS:
@@ -101,8 +105,8 @@ def sides_for(facts: f.PersonFacts, at_issue: str) -> tuple[str, ...]:
     raise IllegalState(f"FILING ({facts.person_id} {why})", f"file on {at_issue}")
 
 
-def _chain(managed: bool) -> tuple[str, ...]:
-    return (HEAD, COMMITTEE_HEAD) if managed else (HEAD,)
+def _chain(managed: bool, escalated_to: str = "") -> tuple[str, ...]:
+    return (HEAD, *((escalated_to,) if escalated_to else ()), *((COMMITTEE_HEAD,) if managed else ()))
 
 
 def chains(state: Case, operation: str) -> dict[str, tuple[str, ...]]:
@@ -113,11 +117,20 @@ def chains(state: Case, operation: str) -> dict[str, tuple[str, ...]]:
     if p is None:
         raise IllegalState("FILING (the filing's facts are not stated: PrepareFiling first, Rules 38)", operation)
     if fast_tracked(state):
-        return {SIMPLE: _chain(bool(p.managed))}
+        return {SIMPLE: _chain(bool(p.managed), p.escalated_to)}
     return {
-        side: _chain(any(side in SIDES_OF[a.at_issue] and a.person_id in p.managed for a in p.at_issue))
+        side: _chain(any(side in SIDES_OF[a.at_issue] and a.person_id in p.managed for a in p.at_issue), p.escalated_to)
         for side in p.sides
     }
+
+
+def roles_named(state: Case) -> frozenset[str]:
+    """Every role the filing's approvals name (need to know): before its facts are stated, the
+    commission head and the Party committee head, as for every filing recorded before."""
+    try:
+        return frozenset(r for roles in chains(state, "read the filing").values() for r in roles)
+    except IllegalState:
+        return frozenset((HEAD, COMMITTEE_HEAD))
 
 
 def fast_tracked(state: Case) -> bool:
@@ -204,6 +217,7 @@ def prepare(cmd: c.PrepareFiling, state: Case, policy):
             tuple(managed),
             rules.commission.level,
             cmd.by.user,
+            rules.commission.escalate_to if rules.commission.resident_group else "",
         )
     ]
 
@@ -265,7 +279,8 @@ def fast_track(cmd: c.FastTrackFiling, state: Case, policy):
         ]
     chains(state, operation)  # the facts are stated
     approval = ev.FilingApproved(state.case_id, SIMPLE, cmd.by.role, cmd.by.user, report=report)
-    return [approval] + ([] if state.prepared.managed else [_filed(state, at, simple=True)])
+    more = state.prepared.managed or state.prepared.escalated_to
+    return [approval] + ([] if more else [_filed(state, at, simple=True)])
 
 
 def reject(cmd: c.RejectFiling, state: Case, _policy):
@@ -273,11 +288,14 @@ def reject(cmd: c.RejectFiling, state: Case, _policy):
     approval is the one awaited (after the commission head's, Rules 38)."""
     operation = "reject the filing"
     require(state, (FILING,), operation)
-    if cmd.by.role not in (HEAD, COMMITTEE_HEAD):
+    later = (COMMITTEE_HEAD, state.prepared.escalated_to if state.prepared else "")
+    if cmd.by.role != HEAD and cmd.by.role not in later:
         raise Forbidden(f"only {HEAD} or {COMMITTEE_HEAD} may reject a filing, not {cmd.by.role}")
     _not_proposer(state, cmd.by, "reject")
-    if cmd.by.role == COMMITTEE_HEAD and COMMITTEE_HEAD not in _next(state, chains(state, operation)).values():
-        raise IllegalState(f"FILING (the {COMMITTEE_HEAD}'s approval is not awaited: {HEAD} decides first)", operation)
+    awaited = set(_next(state, chains(state, operation)).values()) if cmd.by.role != HEAD else {HEAD}
+    if cmd.by.role not in awaited:
+        first = " and ".join(sorted(awaited))
+        raise IllegalState(f"FILING (the {cmd.by.role}'s approval is not awaited: {first} decides first)", operation)
     reason = text(cmd.reason, "reason")
     return [ev.FilingRejected(state.case_id, state.clue_id, reason, cmd.by.user, moment(cmd.at, "at"))]
 

@@ -232,6 +232,45 @@ def test_both_sides_file_the_case_only_when_every_needed_approval_is_in():
     spec.given(history).when(approve("PARTY")).raises(IllegalState, current_state="FILED")
 
 
+RESIDENT = CasePolicy(filing=FilingRules(Commission("COUNTY", True, "superior_head")))
+DISPATCHING = Principal("superior", "superior_leadership", "superior_head", "u-sup")
+
+
+def test_a_resident_groups_filing_takes_the_dispatching_heads_approval_between_the_two_heads():
+    """提级审批 (seed 003, local practice): the group's head, the dispatching commission's head, then
+    the same-level Party committee head for its cadres (Rules 38), each side; recorded when prepared."""
+    history = prepared(person(level=f.COUNTY), "OFFICIAL_MISCONDUCT", policy=RESIDENT)
+    assert fold(history).prepared.escalated_to == "superior_head"
+    spec_resident = DeciderSpec(lambda cmd, s: decide(cmd, s, RESIDENT), fold)
+    spec_resident.given(history).when(approve("SUPERVISION", DISPATCHING)).raises(
+        IllegalState, current_state="FILING (awaiting commission_head on the SUPERVISION side first)"
+    )
+    history += decide(approve("SUPERVISION"), fold(history), RESIDENT)
+    spec_resident.given(history).when(approve("SUPERVISION", COMMITTEE)).raises(
+        IllegalState, current_state="FILING (awaiting superior_head on the SUPERVISION side first)"
+    )
+    refused = spec_resident.given(history).when(c.RejectFiling(CASE, "not now", AT, COMMITTEE)).raises(IllegalState)
+    assert "superior_head decides first" in refused.current_state
+    history += decide(approve("SUPERVISION", DISPATCHING), fold(history), RESIDENT)
+    events = decide(approve("SUPERVISION", COMMITTEE), fold(history), RESIDENT)
+    assert [type(e) for e in events] == [ev.FilingApproved, ev.CaseFiled]
+
+
+def test_a_resident_groups_fast_track_and_refusal_go_through_the_dispatching_head_too():
+    history = prepared(person(level=f.CITY), "OFFICIAL_MISCONDUCT", policy=RESIDENT)
+    fast = decide(c.FastTrackFiling(CASE, "clear facts", AT, HEAD), fold(history), RESIDENT)
+    assert [type(e) for e in fast] == [ev.FilingApproved]  # not filed: the dispatching head approves next
+    history += fast
+    assert decide(c.RejectFiling(CASE, "not simple", AT, DISPATCHING), fold(history), RESIDENT)[0].reason == "not simple"
+    filed = decide(approve("SIMPLE", DISPATCHING), fold(history), RESIDENT)
+    assert [type(e) for e in filed] == [ev.FilingApproved, ev.CaseFiled]
+
+
+def test_a_commissions_own_filing_names_no_dispatching_head_even_if_configured():
+    policy = CasePolicy(filing=FilingRules(Commission("COUNTY", False, "superior_head")))
+    assert fold(prepared(person(level=f.CITY), "OFFICIAL_MISCONDUCT", policy=policy)).prepared.escalated_to == ""
+
+
 # --- the fast track (simple case) ----------------------------------------------------------------------
 
 

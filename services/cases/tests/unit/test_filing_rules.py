@@ -61,7 +61,15 @@ def test_a_wrong_filing_file_names_the_key(data, key):
 def test_the_cases_service_needs_the_commission_level():
     with pytest.raises(FilingRulesError, match=r"platform\.toml: commission\.level: required"):
         parse_filing_rules({"schema_version": 1, "topic_meeting": {"quorum": 3}}, "f.toml", None)
-    rules = parse_filing_rules(
-        {"schema_version": 1, "topic_meeting": {"quorum": 5}}, "f.toml", CommissionEntry("CITY", True)
-    )
-    assert (rules.commission, rules.quorum) == (Commission("CITY", True), {TOPIC_MEETING: 5})
+    data = {"schema_version": 1, "topic_meeting": {"quorum": 5}, "resident_group": {"escalate_to": "superior_head"}}
+    rules = parse_filing_rules(data, "f.toml", CommissionEntry("CITY", True))
+    assert (rules.commission, rules.quorum) == (Commission("CITY", True, "superior_head"), {TOPIC_MEETING: 5})
+    assert parse_filing_rules(data, "f.toml", CommissionEntry("CITY")).commission == Commission("CITY")
+
+
+@pytest.mark.parametrize("table", [{}, {"escalate_to": " "}, {"escalate_to": "x", "also": 1}])
+def test_a_resident_group_needs_the_dispatching_heads_role(table):
+    """提级审批 (seed 003) is local practice: the role comes from the file, named when wrong."""
+    data = {"schema_version": 1, "topic_meeting": {"quorum": 3}, "resident_group": table}
+    with pytest.raises(FilingRulesError, match=r"f\.toml: resident_group"):
+        parse_filing_rules(data, "f.toml", CommissionEntry("COUNTY", True))
