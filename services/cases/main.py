@@ -3,7 +3,8 @@
 What it runs, beside the kernel's shell (pool, migrations, store, durable timers, relay to
 `cases.events.v1`, gRPC server with ControlService): the case and measure handlers on the one
 command path, with the measure rules of local practice; the filing process manager following the
-clues service's proposals; the CaseService servicer.
+clues service's proposals; the clue directory following every clue's stage and holding (measures
+before filing, SL 25, 41); the CaseService servicer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
-from services.cases.app import measure_ledger
+from services.cases.app import clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.filing_rules import load_filing_rules
 from services.cases.app.filings import FilingOpener
@@ -29,7 +30,7 @@ from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,)
-MIGRATIONS = measure_ledger.MIGRATIONS
+MIGRATIONS = measure_ledger.MIGRATIONS + clue_directory.MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,16 @@ class Cases:
 
     handlers: CaseHandlers
     filings: Consumer
+    clue_directory: Consumer | None = None  # the clues measures may be taken on before filing (SL 25, 41)
 
 
 async def build_parts(host: ServiceHost[Cases]) -> Cases:
     s: CasesSettings = host.settings
-    rules = load_measure_rules(s.measure_rules_file)
-    host.log.info("cases.measure_rules", kinds=sorted(rules.kinds))
     access = Access.of(host.authenticator.catalogue)  # need to know (issue 17)
     platform = load_platform(s.platform_file)
     filing = load_filing_rules(platform.commission, s.filing_rules_file, s.platform_file)
+    rules = load_measure_rules(s.measure_rules_file, filing.commission.level)  # approvals by level (SL 33, 46-48)
+    host.log.info("cases.measure_rules", kinds=sorted(rules.kinds), level=rules.level)
     host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
     policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
     handlers = CaseHandlers(host.store, policy, rules, mapping.CODEC, access)
@@ -79,7 +81,9 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)
     filings = await Consumer(s, host.pool, list(s.consumes), "filings", opener, status=host.status).start()
-    return Cases(handlers, filings)
+    directory = clue_directory.ClueDirectory(host.store, translators.from_clues_to_directory)
+    clues = await Consumer(s, host.pool, list(s.consumes), "clue-directory", directory, status=host.status).start()
+    return Cases(handlers, filings, clues)
 
 
 def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
@@ -89,6 +93,8 @@ def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
 
 async def stop(parts: Cases) -> None:
     await parts.filings.stop()
+    if parts.clue_directory is not None:
+        await parts.clue_directory.stop()
 
 
 def build(settings: ServiceSettings) -> ServiceHost[Cases]:

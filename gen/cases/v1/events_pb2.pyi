@@ -112,6 +112,7 @@ class MeasureKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEASURE_KIND_SEIZURE: _ClassVar[MeasureKind]
     MEASURE_KIND_SEALING: _ClassVar[MeasureKind]
     MEASURE_KIND_APPRAISAL: _ClassVar[MeasureKind]
+    MEASURE_KIND_CONFINEMENT: _ClassVar[MeasureKind]
 
 class MeasureOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -120,6 +121,39 @@ class MeasureOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEASURE_OUTCOME_CONVERTED: _ClassVar[MeasureOutcome]
     MEASURE_OUTCOME_LIFTED: _ClassVar[MeasureOutcome]
     MEASURE_OUTCOME_COMPLETED: _ClassVar[MeasureOutcome]
+    MEASURE_OUTCOME_CUSTODY_TRANSFERRED: _ClassVar[MeasureOutcome]
+
+class SentenceBand(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SENTENCE_BAND_UNSPECIFIED: _ClassVar[SentenceBand]
+    SENTENCE_BAND_UNDER_THREE_YEARS: _ClassVar[SentenceBand]
+    SENTENCE_BAND_THREE_TO_TEN_YEARS: _ClassVar[SentenceBand]
+    SENTENCE_BAND_TEN_YEARS_OR_MORE: _ClassVar[SentenceBand]
+
+class CustodyConduct(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CUSTODY_CONDUCT_UNSPECIFIED: _ClassVar[CustodyConduct]
+    CUSTODY_CONDUCT_SURRENDERED: _ClassVar[CustodyConduct]
+    CUSTODY_CONDUCT_CONFESSED: _ClassVar[CustodyConduct]
+    CUSTODY_CONDUCT_VOLUNTEERED_MAJOR_CRIME: _ClassVar[CustodyConduct]
+
+class CustodyRisk(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CUSTODY_RISK_UNSPECIFIED: _ClassVar[CustodyRisk]
+    CUSTODY_RISK_FLIGHT: _ClassVar[CustodyRisk]
+    CUSTODY_RISK_SUICIDE: _ClassVar[CustodyRisk]
+
+class ChangeApplicant(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANGE_APPLICANT_UNSPECIFIED: _ClassVar[ChangeApplicant]
+    CHANGE_APPLICANT_PERSON: _ClassVar[ChangeApplicant]
+    CHANGE_APPLICANT_NEAR_RELATIVE: _ClassVar[ChangeApplicant]
+
+class ChangeAsked(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CHANGE_ASKED_UNSPECIFIED: _ClassVar[ChangeAsked]
+    CHANGE_ASKED_CHANGE: _ClassVar[ChangeAsked]
+    CHANGE_ASKED_LIFT: _ClassVar[ChangeAsked]
 FILING_SIDE_UNSPECIFIED: FilingSide
 FILING_SIDE_PARTY: FilingSide
 FILING_SIDE_SUPERVISION: FilingSide
@@ -188,11 +222,30 @@ MEASURE_KIND_SEARCH: MeasureKind
 MEASURE_KIND_SEIZURE: MeasureKind
 MEASURE_KIND_SEALING: MeasureKind
 MEASURE_KIND_APPRAISAL: MeasureKind
+MEASURE_KIND_CONFINEMENT: MeasureKind
 MEASURE_OUTCOME_UNSPECIFIED: MeasureOutcome
 MEASURE_OUTCOME_RELEASED: MeasureOutcome
 MEASURE_OUTCOME_CONVERTED: MeasureOutcome
 MEASURE_OUTCOME_LIFTED: MeasureOutcome
 MEASURE_OUTCOME_COMPLETED: MeasureOutcome
+MEASURE_OUTCOME_CUSTODY_TRANSFERRED: MeasureOutcome
+SENTENCE_BAND_UNSPECIFIED: SentenceBand
+SENTENCE_BAND_UNDER_THREE_YEARS: SentenceBand
+SENTENCE_BAND_THREE_TO_TEN_YEARS: SentenceBand
+SENTENCE_BAND_TEN_YEARS_OR_MORE: SentenceBand
+CUSTODY_CONDUCT_UNSPECIFIED: CustodyConduct
+CUSTODY_CONDUCT_SURRENDERED: CustodyConduct
+CUSTODY_CONDUCT_CONFESSED: CustodyConduct
+CUSTODY_CONDUCT_VOLUNTEERED_MAJOR_CRIME: CustodyConduct
+CUSTODY_RISK_UNSPECIFIED: CustodyRisk
+CUSTODY_RISK_FLIGHT: CustodyRisk
+CUSTODY_RISK_SUICIDE: CustodyRisk
+CHANGE_APPLICANT_UNSPECIFIED: ChangeApplicant
+CHANGE_APPLICANT_PERSON: ChangeApplicant
+CHANGE_APPLICANT_NEAR_RELATIVE: ChangeApplicant
+CHANGE_ASKED_UNSPECIFIED: ChangeAsked
+CHANGE_ASKED_CHANGE: ChangeAsked
+CHANGE_ASKED_LIFT: ChangeAsked
 
 class Outcome(_message.Message):
     __slots__ = ("kind", "person_id", "sanction", "article", "detail")
@@ -626,8 +679,28 @@ class CaseHandOverRejected(_message.Message):
     approver_role: str
     def __init__(self, case_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
 
+class Charge(_message.Message):
+    __slots__ = ("crime", "job_crime", "sentence_band")
+    CRIME_FIELD_NUMBER: _ClassVar[int]
+    JOB_CRIME_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_BAND_FIELD_NUMBER: _ClassVar[int]
+    crime: str
+    job_crime: bool
+    sentence_band: SentenceBand
+    def __init__(self, crime: _Optional[str] = ..., job_crime: _Optional[bool] = ..., sentence_band: _Optional[_Union[SentenceBand, str]] = ...) -> None: ...
+
+class CustodyGrounds(_message.Message):
+    __slots__ = ("conduct", "risks", "detail")
+    CONDUCT_FIELD_NUMBER: _ClassVar[int]
+    RISKS_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    conduct: CustodyConduct
+    risks: _containers.RepeatedScalarFieldContainer[CustodyRisk]
+    detail: str
+    def __init__(self, conduct: _Optional[_Union[CustodyConduct, str]] = ..., risks: _Optional[_Iterable[_Union[CustodyRisk, str]]] = ..., detail: _Optional[str] = ...) -> None: ...
+
 class MeasureRequested(_message.Message):
-    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by", "liaison_office", "clue_id")
+    __slots__ = ("measure_id", "case_id", "kind", "person_id", "office", "reason", "requested_by", "liaison_office", "clue_id", "commission_level", "custody_grounds", "managed", "person_facts")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
@@ -637,6 +710,10 @@ class MeasureRequested(_message.Message):
     REQUESTED_BY_FIELD_NUMBER: _ClassVar[int]
     LIAISON_OFFICE_FIELD_NUMBER: _ClassVar[int]
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    CUSTODY_GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    MANAGED_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     kind: MeasureKind
@@ -646,21 +723,49 @@ class MeasureRequested(_message.Message):
     requested_by: str
     liaison_office: str
     clue_id: str
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., liaison_office: _Optional[str] = ..., clue_id: _Optional[str] = ...) -> None: ...
+    commission_level: CommissionLevel
+    custody_grounds: CustodyGrounds
+    managed: bool
+    person_facts: _person_pb2.PersonFacts
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., kind: _Optional[_Union[MeasureKind, str]] = ..., person_id: _Optional[str] = ..., office: _Optional[str] = ..., reason: _Optional[str] = ..., requested_by: _Optional[str] = ..., liaison_office: _Optional[str] = ..., clue_id: _Optional[str] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., custody_grounds: _Optional[_Union[CustodyGrounds, _Mapping]] = ..., managed: _Optional[bool] = ..., person_facts: _Optional[_Union[_person_pb2.PersonFacts, _Mapping]] = ...) -> None: ...
 
 class MeasureApproved(_message.Message):
-    __slots__ = ("measure_id", "approver_role", "approved_by", "starts_at", "ends_at")
+    __slots__ = ("measure_id", "approver_role", "approved_by", "starts_at", "ends_at", "step", "meeting", "commission_level", "national_filing_owed")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
     STARTS_AT_FIELD_NUMBER: _ClassVar[int]
     ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    MEETING_FIELD_NUMBER: _ClassVar[int]
+    COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    NATIONAL_FILING_OWED_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     approver_role: str
     approved_by: str
     starts_at: _timestamp_pb2.Timestamp
     ends_at: _timestamp_pb2.Timestamp
-    def __init__(self, measure_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    step: str
+    meeting: _meeting_pb2.CollectiveDecision
+    commission_level: CommissionLevel
+    national_filing_owed: bool
+    def __init__(self, measure_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[str] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., national_filing_owed: _Optional[bool] = ...) -> None: ...
+
+class MeasureApprovalGiven(_message.Message):
+    __slots__ = ("measure_id", "step", "approver_role", "approved_by", "meeting", "commission_level")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    MEETING_FIELD_NUMBER: _ClassVar[int]
+    COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    step: str
+    approver_role: str
+    approved_by: str
+    meeting: _meeting_pb2.CollectiveDecision
+    commission_level: CommissionLevel
+    def __init__(self, measure_id: _Optional[str] = ..., step: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ...) -> None: ...
 
 class MeasureRefused(_message.Message):
     __slots__ = ("measure_id", "reason", "refused_by", "approver_role")
@@ -695,20 +800,44 @@ class DetentionNoticeOverdue(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MeasureExtended(_message.Message):
-    __slots__ = ("measure_id", "ends_at", "reason", "approver_role", "approved_by", "special")
+    __slots__ = ("measure_id", "ends_at", "reason", "approver_role", "approved_by", "special", "charge", "followed_by")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     ENDS_AT_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
     APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
     SPECIAL_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWED_BY_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     ends_at: _timestamp_pb2.Timestamp
     reason: str
     approver_role: str
     approved_by: str
     special: bool
-    def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., special: _Optional[bool] = ...) -> None: ...
+    charge: Charge
+    followed_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., special: _Optional[bool] = ..., charge: _Optional[_Union[Charge, _Mapping]] = ..., followed_by: _Optional[str] = ...) -> None: ...
+
+class DetentionRecounted(_message.Message):
+    __slots__ = ("measure_id", "discovered_at", "ends_at", "ground", "charge", "reason", "approver_role", "approved_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDS_AT_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    discovered_at: _timestamp_pb2.Timestamp
+    ends_at: _timestamp_pb2.Timestamp
+    ground: str
+    charge: Charge
+    reason: str
+    approver_role: str
+    approved_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ground: _Optional[str] = ..., charge: _Optional[_Union[Charge, _Mapping]] = ..., reason: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class MeasureExpiring(_message.Message):
     __slots__ = ("measure_id", "ends_at")
@@ -737,15 +866,153 @@ class MeasureAttachedToCase(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ...) -> None: ...
 
 class MeasureEnded(_message.Message):
-    __slots__ = ("measure_id", "outcome", "reason", "ended_by", "ended_at")
+    __slots__ = ("measure_id", "outcome", "reason", "ended_by", "ended_at", "converted_to", "recording")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     ENDED_BY_FIELD_NUMBER: _ClassVar[int]
     ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_TO_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     outcome: MeasureOutcome
     reason: str
     ended_by: str
     ended_at: _timestamp_pb2.Timestamp
-    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    converted_to: str
+    recording: _recording_pb2.RecordingRef
+    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., converted_to: _Optional[str] = ..., recording: _Optional[_Union[_recording_pb2.RecordingRef, _Mapping]] = ...) -> None: ...
+
+class DocumentRef(_message.Message):
+    __slots__ = ("title", "sha256")
+    TITLE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    title: str
+    sha256: str
+    def __init__(self, title: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
+
+class ExecutingStaff(_message.Message):
+    __slots__ = ("name", "id_number")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    id_number: str
+    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
+
+class MeasureExecuted(_message.Message):
+    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "recorded_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_RECORD_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    staff: _containers.RepeatedCompositeFieldContainer[ExecutingStaff]
+    written_notice: DocumentRef
+    signed_record: DocumentRef
+    executed_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class NoticeDeferred(_message.Message):
+    __slots__ = ("measure_id", "reason", "approved_by", "approver_role", "deferred_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    DEFERRED_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    approved_by: str
+    approver_role: str
+    deferred_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., approved_by: _Optional[str] = ..., approver_role: _Optional[str] = ..., deferred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class NoticeDeferralEnded(_message.Message):
+    __slots__ = ("measure_id", "reason", "ended_by", "ended_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ENDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    ended_by: str
+    ended_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., ended_by: _Optional[str] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ReleaseNoticeGiven(_message.Message):
+    __slots__ = ("measure_id", "unit_notified_at", "family_notified_at", "given_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    GIVEN_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    unit_notified_at: _timestamp_pb2.Timestamp
+    family_notified_at: _timestamp_pb2.Timestamp
+    given_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., given_by: _Optional[str] = ...) -> None: ...
+
+class MeasureChangeRequested(_message.Message):
+    __slots__ = ("measure_id", "change_id", "applicant", "applicant_name", "asked", "grounds", "received_at", "due", "recorded_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    ASKED_FIELD_NUMBER: _ClassVar[int]
+    GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    change_id: str
+    applicant: ChangeApplicant
+    applicant_name: str
+    asked: ChangeAsked
+    grounds: str
+    received_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., change_id: _Optional[str] = ..., applicant: _Optional[_Union[ChangeApplicant, str]] = ..., applicant_name: _Optional[str] = ..., asked: _Optional[_Union[ChangeAsked, str]] = ..., grounds: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class MeasureChangeDecided(_message.Message):
+    __slots__ = ("measure_id", "change_id", "granted", "reasons", "decided_by", "decider_role", "decided_at")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    change_id: str
+    granted: bool
+    reasons: str
+    decided_by: str
+    decider_role: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., change_id: _Optional[str] = ..., granted: _Optional[bool] = ..., reasons: _Optional[str] = ..., decided_by: _Optional[str] = ..., decider_role: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureChangeOverdue(_message.Message):
+    __slots__ = ("measure_id", "change_id", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    change_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., change_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CustodyTransferred(_message.Message):
+    __slots__ = ("measure_id", "document", "taken_at", "recorded_by", "recorder_role")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    RECORDER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    document: DocumentRef
+    taken_at: _timestamp_pb2.Timestamp
+    recorded_by: str
+    recorder_role: str
+    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., recorder_role: _Optional[str] = ...) -> None: ...

@@ -8,12 +8,22 @@ from common.v1 import person_pb2 as _person_pb2
 from common.v1 import recording_pb2 as _recording_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class RecountGround(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECOUNT_GROUND_UNSPECIFIED: _ClassVar[RecountGround]
+    RECOUNT_GROUND_DIFFERENT_CRIME: _ClassVar[RecountGround]
+    RECOUNT_GROUND_CHANGES_CHARGE_OR_BAND: _ClassVar[RecountGround]
+RECOUNT_GROUND_UNSPECIFIED: RecountGround
+RECOUNT_GROUND_DIFFERENT_CRIME: RecountGround
+RECOUNT_GROUND_CHANGES_CHARGE_OR_BAND: RecountGround
 
 class ApproveFilingRequest(_message.Message):
     __slots__ = ("case_id", "side", "plan", "expected_version")
@@ -434,16 +444,22 @@ class GradeQualityResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class RequestMeasureRequest(_message.Message):
-    __slots__ = ("case_id", "kind", "person_id", "reason")
+    __slots__ = ("case_id", "kind", "person_id", "reason", "clue_id", "custody_grounds", "person_facts")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    CUSTODY_GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     kind: _events_pb2.MeasureKind
     person_id: str
     reason: str
-    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    clue_id: str
+    custody_grounds: _events_pb2.CustodyGrounds
+    person_facts: _person_pb2.PersonFacts
+    def __init__(self, case_id: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., reason: _Optional[str] = ..., clue_id: _Optional[str] = ..., custody_grounds: _Optional[_Union[_events_pb2.CustodyGrounds, _Mapping]] = ..., person_facts: _Optional[_Union[_person_pb2.PersonFacts, _Mapping]] = ...) -> None: ...
 
 class RequestMeasureResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
@@ -456,14 +472,16 @@ class RequestMeasureResponse(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ApproveMeasureRequest(_message.Message):
-    __slots__ = ("measure_id", "starts_at", "expected_version")
+    __slots__ = ("measure_id", "starts_at", "expected_version", "meeting")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     STARTS_AT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MEETING_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     starts_at: _timestamp_pb2.Timestamp
     expected_version: int
-    def __init__(self, measure_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    meeting: _meeting_pb2.CollectiveDecision
+    def __init__(self, measure_id: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ...) -> None: ...
 
 class ApproveMeasureResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
@@ -518,16 +536,24 @@ class GiveDetentionNoticeResponse(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ExtendMeasureRequest(_message.Message):
-    __slots__ = ("measure_id", "reason", "special", "expected_version")
+    __slots__ = ("measure_id", "reason", "special", "expected_version", "length_days", "length_months", "charge", "followed_by")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     SPECIAL_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_DAYS_FIELD_NUMBER: _ClassVar[int]
+    LENGTH_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_FIELD_NUMBER: _ClassVar[int]
+    FOLLOWED_BY_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     reason: str
     special: bool
     expected_version: int
-    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., special: _Optional[bool] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    length_days: int
+    length_months: int
+    charge: _events_pb2.Charge
+    followed_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., special: _Optional[bool] = ..., expected_version: _Optional[int] = ..., length_days: _Optional[int] = ..., length_months: _Optional[int] = ..., charge: _Optional[_Union[_events_pb2.Charge, _Mapping]] = ..., followed_by: _Optional[str] = ...) -> None: ...
 
 class ExtendMeasureResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
@@ -540,16 +566,216 @@ class ExtendMeasureResponse(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class EndMeasureRequest(_message.Message):
-    __slots__ = ("measure_id", "outcome", "reason", "expected_version")
+    __slots__ = ("measure_id", "outcome", "reason", "expected_version", "converted_to", "recording")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CONVERTED_TO_FIELD_NUMBER: _ClassVar[int]
+    RECORDING_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     outcome: _events_pb2.MeasureOutcome
     reason: str
     expected_version: int
-    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    converted_to: str
+    recording: _recording_pb2.RecordingRef
+    def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ..., converted_to: _Optional[str] = ..., recording: _Optional[_Union[_recording_pb2.RecordingRef, _Mapping]] = ...) -> None: ...
+
+class RecordMeasureExecutionRequest(_message.Message):
+    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    STAFF_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_NOTICE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_RECORD_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    staff: _containers.RepeatedCompositeFieldContainer[_events_pb2.ExecutingStaff]
+    written_notice: _events_pb2.DocumentRef
+    signed_record: _events_pb2.DocumentRef
+    executed_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[_events_pb2.ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecordMeasureExecutionResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class DeferNoticeRequest(_message.Message):
+    __slots__ = ("measure_id", "reason", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class DeferNoticeResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class EndNoticeDeferralRequest(_message.Message):
+    __slots__ = ("measure_id", "reason", "unit_notified_at", "family_notified_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    reason: str
+    unit_notified_at: _timestamp_pb2.Timestamp
+    family_notified_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., reason: _Optional[str] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class EndNoticeDeferralResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class GiveReleaseNoticeRequest(_message.Message):
+    __slots__ = ("measure_id", "unit_notified_at", "family_notified_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    UNIT_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_NOTIFIED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    unit_notified_at: _timestamp_pb2.Timestamp
+    family_notified_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class GiveReleaseNoticeResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RequestMeasureChangeRequest(_message.Message):
+    __slots__ = ("measure_id", "applicant", "applicant_name", "asked", "grounds", "received_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    ASKED_FIELD_NUMBER: _ClassVar[int]
+    GROUNDS_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    applicant: _events_pb2.ChangeApplicant
+    applicant_name: str
+    asked: _events_pb2.ChangeAsked
+    grounds: str
+    received_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., applicant: _Optional[_Union[_events_pb2.ChangeApplicant, str]] = ..., applicant_name: _Optional[str] = ..., asked: _Optional[_Union[_events_pb2.ChangeAsked, str]] = ..., grounds: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RequestMeasureChangeResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state", "change_id", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    change_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., change_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DecideMeasureChangeRequest(_message.Message):
+    __slots__ = ("measure_id", "change_id", "granted", "reasons", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    change_id: str
+    granted: bool
+    reasons: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., change_id: _Optional[str] = ..., granted: _Optional[bool] = ..., reasons: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class DecideMeasureChangeResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class TransferCustodyRequest(_message.Message):
+    __slots__ = ("measure_id", "document", "taken_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    document: _events_pb2.DocumentRef
+    taken_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class TransferCustodyResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RecountDetentionRequest(_message.Message):
+    __slots__ = ("measure_id", "discovered_at", "ground", "charge", "reason", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DISCOVERED_AT_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    CHARGE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    discovered_at: _timestamp_pb2.Timestamp
+    ground: RecountGround
+    charge: _events_pb2.Charge
+    reason: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ground: _Optional[_Union[RecountGround, str]] = ..., charge: _Optional[_Union[_events_pb2.Charge, _Mapping]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecountDetentionResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class EndMeasureResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
@@ -642,7 +868,7 @@ class GetMeasureRequest(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class MeasureLine(_message.Message):
-    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended")
+    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended", "clue_id", "notice_deferred", "notice_due", "executed", "changes_pending", "change_due", "change_overdue", "release_notice_given", "outcome")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
@@ -655,6 +881,15 @@ class MeasureLine(_message.Message):
     NOTICE_GIVEN_FIELD_NUMBER: _ClassVar[int]
     NOTICE_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     EXPIRED_NOT_ENDED_FIELD_NUMBER: _ClassVar[int]
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_DEFERRED_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_DUE_FIELD_NUMBER: _ClassVar[int]
+    EXECUTED_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_PENDING_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_DUE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_NOTICE_GIVEN_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     office: str
@@ -667,7 +902,16 @@ class MeasureLine(_message.Message):
     notice_given: bool
     notice_overdue: bool
     expired_not_ended: bool
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ...) -> None: ...
+    clue_id: str
+    notice_deferred: bool
+    notice_due: _timestamp_pb2.Timestamp
+    executed: bool
+    changes_pending: int
+    change_due: _timestamp_pb2.Timestamp
+    change_overdue: bool
+    release_notice_given: bool
+    outcome: _events_pb2.MeasureOutcome
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ..., clue_id: _Optional[str] = ..., notice_deferred: _Optional[bool] = ..., notice_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[bool] = ..., changes_pending: _Optional[int] = ..., change_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_overdue: _Optional[bool] = ..., release_notice_given: _Optional[bool] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ...) -> None: ...
 
 class GetMeasureResponse(_message.Message):
     __slots__ = ("measure", "version")
@@ -678,14 +922,18 @@ class GetMeasureResponse(_message.Message):
     def __init__(self, measure: _Optional[_Union[MeasureLine, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class ListMeasuresRequest(_message.Message):
-    __slots__ = ("office", "open_only", "purpose")
+    __slots__ = ("office", "open_only", "purpose", "case_id", "expired_only")
     OFFICE_FIELD_NUMBER: _ClassVar[int]
     OPEN_ONLY_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_ONLY_FIELD_NUMBER: _ClassVar[int]
     office: str
     open_only: bool
     purpose: str
-    def __init__(self, office: _Optional[str] = ..., open_only: _Optional[bool] = ..., purpose: _Optional[str] = ...) -> None: ...
+    case_id: str
+    expired_only: bool
+    def __init__(self, office: _Optional[str] = ..., open_only: _Optional[bool] = ..., purpose: _Optional[str] = ..., case_id: _Optional[str] = ..., expired_only: _Optional[bool] = ...) -> None: ...
 
 class ListMeasuresResponse(_message.Message):
     __slots__ = ("measures",)

@@ -166,10 +166,50 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.ExtendMeasureRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.ExtendMeasureResponse.FromString,
                 _registered_method=True)
+        self.RecountDetention = channel.unary_unary(
+                '/cases.v1.CaseService/RecountDetention',
+                request_serializer=cases_dot_v1_dot_service__pb2.RecountDetentionRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RecountDetentionResponse.FromString,
+                _registered_method=True)
         self.EndMeasure = channel.unary_unary(
                 '/cases.v1.CaseService/EndMeasure',
                 request_serializer=cases_dot_v1_dot_service__pb2.EndMeasureRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.EndMeasureResponse.FromString,
+                _registered_method=True)
+        self.RecordMeasureExecution = channel.unary_unary(
+                '/cases.v1.CaseService/RecordMeasureExecution',
+                request_serializer=cases_dot_v1_dot_service__pb2.RecordMeasureExecutionRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RecordMeasureExecutionResponse.FromString,
+                _registered_method=True)
+        self.DeferNotice = channel.unary_unary(
+                '/cases.v1.CaseService/DeferNotice',
+                request_serializer=cases_dot_v1_dot_service__pb2.DeferNoticeRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.DeferNoticeResponse.FromString,
+                _registered_method=True)
+        self.EndNoticeDeferral = channel.unary_unary(
+                '/cases.v1.CaseService/EndNoticeDeferral',
+                request_serializer=cases_dot_v1_dot_service__pb2.EndNoticeDeferralRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.EndNoticeDeferralResponse.FromString,
+                _registered_method=True)
+        self.GiveReleaseNotice = channel.unary_unary(
+                '/cases.v1.CaseService/GiveReleaseNotice',
+                request_serializer=cases_dot_v1_dot_service__pb2.GiveReleaseNoticeRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.GiveReleaseNoticeResponse.FromString,
+                _registered_method=True)
+        self.RequestMeasureChange = channel.unary_unary(
+                '/cases.v1.CaseService/RequestMeasureChange',
+                request_serializer=cases_dot_v1_dot_service__pb2.RequestMeasureChangeRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RequestMeasureChangeResponse.FromString,
+                _registered_method=True)
+        self.DecideMeasureChange = channel.unary_unary(
+                '/cases.v1.CaseService/DecideMeasureChange',
+                request_serializer=cases_dot_v1_dot_service__pb2.DecideMeasureChangeRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.DecideMeasureChangeResponse.FromString,
+                _registered_method=True)
+        self.TransferCustody = channel.unary_unary(
+                '/cases.v1.CaseService/TransferCustody',
+                request_serializer=cases_dot_v1_dot_service__pb2.TransferCustodyRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.TransferCustodyResponse.FromString,
                 _registered_method=True)
         self.ProposeHandOver = channel.unary_unary(
                 '/cases.v1.CaseService/ProposeHandOver',
@@ -375,8 +415,64 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecountDetention(self, request, context):
+        """Recount an active detention's time from the discovery of another serious job crime (重新计算, SL 48 ¶3; IR2025 133): once, at provincial level and up, by the role the rules name (the national commission's). Operation `cases.measure (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def EndMeasure(self, request, context):
         """End an active or expired measure. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordMeasureExecution(self, request, context):
+        """Record how the measure was carried out (SL 44): at least two staff with their ID numbers, the written notice and the record signed on site (by SHA-256); once, while it runs. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeferNotice(self, request, context):
+        """Defer the unit's and family's notice of a 管护, 留置 or 禁闭 because telling would obstruct the investigation (SL 50 ¶1; 64): an approval, by the roles deploy/config/measure_duties.toml names, before the notice falls due. Operation `cases.measure (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def EndNoticeDeferral(self, request, context):
+        """The obstruction ended: the deferred notice is due at once (SL 50 ¶1), and may be recorded given with this call. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GiveReleaseNotice(self, request, context):
+        """Record that the unit and family were told of the release (SL 50 ¶1), after the measure ended RELEASED. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestMeasureChange(self, request, context):
+        """Record a request by the person or a near relative to change or lift a running measure (SL 50 ¶2); it is due to be decided within 3 days (configuration). Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideMeasureChange(self, request, context):
+        """Decide a change request (SL 50 ¶2), with reasons when refused, by the roles deploy/config/measure_duties.toml names. Operation `cases.measure (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def TransferCustody(self, request, context):
+        """Record the procuratorate taking the detained person into custody, with its document (IR2025 134): the detention ends (outcome CUSTODY_TRANSFERRED). Case management records it; the procuratorate's report-back will use the same call. Operation `cases.custody`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -536,10 +632,50 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     request_deserializer=cases_dot_v1_dot_service__pb2.ExtendMeasureRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.ExtendMeasureResponse.SerializeToString,
             ),
+            'RecountDetention': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecountDetention,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RecountDetentionRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RecountDetentionResponse.SerializeToString,
+            ),
             'EndMeasure': grpc.unary_unary_rpc_method_handler(
                     servicer.EndMeasure,
                     request_deserializer=cases_dot_v1_dot_service__pb2.EndMeasureRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.EndMeasureResponse.SerializeToString,
+            ),
+            'RecordMeasureExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordMeasureExecution,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RecordMeasureExecutionRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RecordMeasureExecutionResponse.SerializeToString,
+            ),
+            'DeferNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeferNotice,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.DeferNoticeRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.DeferNoticeResponse.SerializeToString,
+            ),
+            'EndNoticeDeferral': grpc.unary_unary_rpc_method_handler(
+                    servicer.EndNoticeDeferral,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.EndNoticeDeferralRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.EndNoticeDeferralResponse.SerializeToString,
+            ),
+            'GiveReleaseNotice': grpc.unary_unary_rpc_method_handler(
+                    servicer.GiveReleaseNotice,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.GiveReleaseNoticeRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.GiveReleaseNoticeResponse.SerializeToString,
+            ),
+            'RequestMeasureChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestMeasureChange,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RequestMeasureChangeRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RequestMeasureChangeResponse.SerializeToString,
+            ),
+            'DecideMeasureChange': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideMeasureChange,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.DecideMeasureChangeRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.DecideMeasureChangeResponse.SerializeToString,
+            ),
+            'TransferCustody': grpc.unary_unary_rpc_method_handler(
+                    servicer.TransferCustody,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.TransferCustodyRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.TransferCustodyResponse.SerializeToString,
             ),
             'ProposeHandOver': grpc.unary_unary_rpc_method_handler(
                     servicer.ProposeHandOver,
@@ -1272,6 +1408,33 @@ class CaseService:
             _registered_method=True)
 
     @staticmethod
+    def RecountDetention(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RecountDetention',
+            cases_dot_v1_dot_service__pb2.RecountDetentionRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RecountDetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def EndMeasure(request,
             target,
             options=(),
@@ -1288,6 +1451,195 @@ class CaseService:
             '/cases.v1.CaseService/EndMeasure',
             cases_dot_v1_dot_service__pb2.EndMeasureRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.EndMeasureResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordMeasureExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RecordMeasureExecution',
+            cases_dot_v1_dot_service__pb2.RecordMeasureExecutionRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RecordMeasureExecutionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeferNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/DeferNotice',
+            cases_dot_v1_dot_service__pb2.DeferNoticeRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.DeferNoticeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EndNoticeDeferral(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/EndNoticeDeferral',
+            cases_dot_v1_dot_service__pb2.EndNoticeDeferralRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.EndNoticeDeferralResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GiveReleaseNotice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/GiveReleaseNotice',
+            cases_dot_v1_dot_service__pb2.GiveReleaseNoticeRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.GiveReleaseNoticeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestMeasureChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RequestMeasureChange',
+            cases_dot_v1_dot_service__pb2.RequestMeasureChangeRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RequestMeasureChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideMeasureChange(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/DecideMeasureChange',
+            cases_dot_v1_dot_service__pb2.DecideMeasureChangeRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.DecideMeasureChangeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TransferCustody(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/TransferCustody',
+            cases_dot_v1_dot_service__pb2.TransferCustodyRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.TransferCustodyResponse.FromString,
             options,
             channel_credentials,
             insecure,

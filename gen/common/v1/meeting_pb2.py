@@ -26,7 +26,7 @@ from common.v1 import rules_pb2 as common_dot_v1_dot_rules__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63ommon/v1/meeting.proto\x12\tcommon.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xef\x01\n\x12\x43ollectiveDecision\x12.\n\x04\x62ody\x18\x01 \x01(\x0e\x32\x16.common.v1.MeetingBodyB\x08\xe2\x92\x19\x04\x08\x01P\x01\x12\x35\n\x07held_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12\x1d\n\tattendees\x18\x03 \x03(\tB\n\xe2\x92\x19\x06\x08\x01\x10\x32(\x05\x12\x19\n\x07recused\x18\x04 \x03(\tB\x08\xe2\x92\x19\x04\x10\x32(\x05\x12\x1a\n\x07outcome\x18\x05 \x01(\tB\t\xe2\x92\x19\x05\x08\x01 \xa0\x1f\x12\x1c\n\nminutes_by\x18\x06 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\"\x99\x01\n\x0c\x43onsultation\x12\x30\n\x04\x62ody\x18\x01 \x01(\x0e\x32\x18.common.v1.ConsultedBodyB\x08\xe2\x92\x19\x04\x08\x01P\x01\x12:\n\x0c\x63onsulted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12\x1b\n\treference\x18\x03 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01\x18\x64*p\n\x0bMeetingBody\x12\x1c\n\x18MEETING_BODY_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEETING_BODY_TOPIC_MEETING\x10\x01\x12#\n\x1fMEETING_BODY_STANDING_COMMITTEE\x10\x02*v\n\rConsultedBody\x12\x1e\n\x1a\x43ONSULTED_BODY_UNSPECIFIED\x10\x00\x12!\n\x1d\x43ONSULTED_BODY_ORG_DEPARTMENT\x10\x01\x12\"\n\x1e\x43ONSULTED_BODY_PARTY_COMMITTEE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x63ommon/v1/meeting.proto\x12\tcommon.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xef\x01\n\x12\x43ollectiveDecision\x12.\n\x04\x62ody\x18\x01 \x01(\x0e\x32\x16.common.v1.MeetingBodyB\x08\xe2\x92\x19\x04\x08\x01P\x01\x12\x35\n\x07held_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12\x1d\n\tattendees\x18\x03 \x03(\tB\n\xe2\x92\x19\x06\x08\x01\x10\x32(\x05\x12\x19\n\x07recused\x18\x04 \x03(\tB\x08\xe2\x92\x19\x04\x10\x32(\x05\x12\x1a\n\x07outcome\x18\x05 \x01(\tB\t\xe2\x92\x19\x05\x08\x01 \xa0\x1f\x12\x1c\n\nminutes_by\x18\x06 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\"\x99\x01\n\x0c\x43onsultation\x12\x30\n\x04\x62ody\x18\x01 \x01(\x0e\x32\x18.common.v1.ConsultedBodyB\x08\xe2\x92\x19\x04\x08\x01P\x01\x12:\n\x0c\x63onsulted_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12\x1b\n\treference\x18\x03 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01\x18\x64*\x8d\x01\n\x0bMeetingBody\x12\x1c\n\x18MEETING_BODY_UNSPECIFIED\x10\x00\x12\x1e\n\x1aMEETING_BODY_TOPIC_MEETING\x10\x01\x12#\n\x1fMEETING_BODY_STANDING_COMMITTEE\x10\x02\x12\x1b\n\x17MEETING_BODY_LEADERSHIP\x10\x03*v\n\rConsultedBody\x12\x1e\n\x1a\x43ONSULTED_BODY_UNSPECIFIED\x10\x00\x12!\n\x1d\x43ONSULTED_BODY_ORG_DEPARTMENT\x10\x01\x12\"\n\x1e\x43ONSULTED_BODY_PARTY_COMMITTEE\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -51,10 +51,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONSULTATION'].fields_by_name['consulted_at']._serialized_options = b'\342\222\031\004\010\0018\001'
   _globals['_CONSULTATION'].fields_by_name['reference']._loaded_options = None
   _globals['_CONSULTATION'].fields_by_name['reference']._serialized_options = b'\342\222\031\004\010\001\030d'
-  _globals['_MEETINGBODY']._serialized_start=492
-  _globals['_MEETINGBODY']._serialized_end=604
-  _globals['_CONSULTEDBODY']._serialized_start=606
-  _globals['_CONSULTEDBODY']._serialized_end=724
+  _globals['_MEETINGBODY']._serialized_start=493
+  _globals['_MEETINGBODY']._serialized_end=634
+  _globals['_CONSULTEDBODY']._serialized_start=636
+  _globals['_CONSULTEDBODY']._serialized_end=754
   _globals['_COLLECTIVEDECISION']._serialized_start=95
   _globals['_COLLECTIVEDECISION']._serialized_end=334
   _globals['_CONSULTATION']._serialized_start=337

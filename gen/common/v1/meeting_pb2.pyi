@@ -16,6 +16,7 @@ class MeetingBody(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEETING_BODY_UNSPECIFIED: _ClassVar[MeetingBody]
     MEETING_BODY_TOPIC_MEETING: _ClassVar[MeetingBody]
     MEETING_BODY_STANDING_COMMITTEE: _ClassVar[MeetingBody]
+    MEETING_BODY_LEADERSHIP: _ClassVar[MeetingBody]
 
 class ConsultedBody(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +26,7 @@ class ConsultedBody(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 MEETING_BODY_UNSPECIFIED: MeetingBody
 MEETING_BODY_TOPIC_MEETING: MeetingBody
 MEETING_BODY_STANDING_COMMITTEE: MeetingBody
+MEETING_BODY_LEADERSHIP: MeetingBody
 CONSULTED_BODY_UNSPECIFIED: ConsultedBody
 CONSULTED_BODY_ORG_DEPARTMENT: ConsultedBody
 CONSULTED_BODY_PARTY_COMMITTEE: ConsultedBody

@@ -18,11 +18,15 @@ NESTED = {
     events_pb2.TransferDocument.DESCRIPTOR.full_name: (events_pb2.TransferDocument, ev.Document),
     events_pb2.Criterion.DESCRIPTOR.full_name: (events_pb2.Criterion, ev.Criterion),
     recording_pb2.RecordingRef.DESCRIPTOR.full_name: (recording_pb2.RecordingRef, ev.Recording),
+    events_pb2.DocumentRef.DESCRIPTOR.full_name: (events_pb2.DocumentRef, ev.Document),  # measures' (SL 44; IR2025 134)
+    events_pb2.ExecutingStaff.DESCRIPTOR.full_name: (events_pb2.ExecutingStaff, ev.Staff),  # SL 44
     events_pb2.SubjectAtIssue.DESCRIPTOR.full_name: (events_pb2.SubjectAtIssue, ev.SubjectAtIssue),
     **common_values.NESTED,  # person facts and collective decisions (common.v1)
     events_pb2.Violation.DESCRIPTOR.full_name: (events_pb2.Violation, sanctions.Violation),
     events_pb2.CombinedSanction.DESCRIPTOR.full_name: (events_pb2.CombinedSanction, sanctions.Combined),
     events_pb2.PersonSanctions.DESCRIPTOR.full_name: (events_pb2.PersonSanctions, ev.PersonSanctions),
+    events_pb2.Charge.DESCRIPTOR.full_name: (events_pb2.Charge, ev.Charge),  # SL 48 (issue 19)
+    events_pb2.CustodyGrounds.DESCRIPTOR.full_name: (events_pb2.CustodyGrounds, ev.CustodyGrounds),  # SL 25
 }
 EVENTS = EventMapping(events_pb2, ev.ALL_EVENTS, NESTED)
 PB_OF_NAME = EVENTS.pb_of_name

@@ -430,6 +430,28 @@ CaseEvent = (
 
 
 @dataclass(frozen=True)
+class Charge:
+    """The crime a measure's rule turns on, as the command states it (SL 48): what it is, whether it
+    is a job crime (职务犯罪), and the likely sentence band: UNDER_THREE_YEARS, THREE_TO_TEN_YEARS,
+    TEN_YEARS_OR_MORE (ten years or more, life or death)."""
+
+    crime: str
+    job_crime: bool
+    sentence_band: str
+
+
+@dataclass(frozen=True)
+class CustodyGrounds:
+    """Why protective custody (管护) may be used (SL 25): `conduct` SURRENDERED (自动投案),
+    CONFESSED (交代问题 in a talk, letter inquiry or inquiry) or VOLUNTEERED_MAJOR_CRIME (under
+    interrogation); `risks` FLIGHT and/or SUICIDE (at least one); `detail` what was observed."""
+
+    conduct: str
+    risks: tuple[str, ...]
+    detail: str
+
+
+@dataclass(frozen=True)
 class MeasureRequested:
     """A measure on a person in a case was requested for approval. `kind`: DETENTION,
     COMPELLED_APPEARANCE, ORDERED_WAITING, PROTECTIVE_CUSTODY, TECHNICAL_INVESTIGATION, EXIT_BAN,
@@ -445,6 +467,13 @@ class MeasureRequested:
     # The case's liaison when requested; "" in measures recorded before holdings were (the
     # catalogue's liaison of `office` applies).
     liaison_office: str = ""
+    # Issue 19 (absent before): the commission's level when requested (its approvals follow it),
+    # the protective custody's grounds (SL 25), whether the same-level Party committee manages the
+    # person (its head then approves, where configured) with the facts that say so.
+    commission_level: str = ""
+    custody_grounds: CustodyGrounds | None = None
+    managed: bool = False
+    person_facts: PersonFacts | None = None
     # A measure before filing (SL 25, 41): the clue under preliminary check it was requested on,
     # `case_id` then "" until the case filed from the clue takes it (MeasureAttachedToCase). ""
     # in every measure requested on a case, and in all recorded before (they read the same).
@@ -460,6 +489,26 @@ class MeasureApproved:
     approved_by: str
     starts_at: datetime
     ends_at: datetime | None = None
+    # Issue 19 (absent before): the approval step that completed it (LOCAL, COMMITTEE, UPPER), the
+    # collective decision it recorded (SL 47), the level, and a filing (备案) owed to the NCC.
+    step: str = ""
+    meeting: CollectiveDecision | None = None
+    commission_level: str = ""
+    national_filing_owed: bool = False
+
+
+@dataclass(frozen=True)
+class MeasureApprovalGiven:
+    """One approval step of several (SL 47: the leadership's collective decision, then the Party
+    committee head's for its cadres where configured, then the upper level's), not yet the last:
+    the measure awaits the next one. `step`: LOCAL, COMMITTEE, UPPER."""
+
+    measure_id: str
+    step: str
+    approver_role: str
+    approved_by: str
+    meeting: CollectiveDecision | None = None
+    commission_level: str = ""
 
 
 @dataclass(frozen=True)
@@ -499,6 +548,28 @@ class MeasureExtended:
     approver_role: str
     approved_by: str
     special: bool = False
+    # Issue 19 (absent before): the charge the +2 months of a detention was granted on (SL 48 ¶2),
+    # and the 管护 or 留置 whose following allowed a compelled appearance 24 hours (SL 46).
+    charge: Charge | None = None
+    followed_by: str = ""
+
+
+@dataclass(frozen=True)
+class DetentionRecounted:
+    """The detention's time counts again from `discovered_at` (重新计算, SL 48 ¶3; IR2025 133): once,
+    at provincial level and up, with the upper level's (the NCC's) approval, on another serious
+    crime of a different kind (`ground` DIFFERENT_CRIME) or one of the same kind changing the charge
+    or the sentencing band (CHANGES_CHARGE_OR_BAND). `ends_at`: the new end; the +2 months stays
+    once in all."""
+
+    measure_id: str
+    discovered_at: datetime
+    ends_at: datetime
+    ground: str
+    charge: Charge
+    reason: str
+    approver_role: str
+    approved_by: str
 
 
 @dataclass(frozen=True)
@@ -527,6 +598,118 @@ class MeasureEnded:
     reason: str
     ended_by: str
     ended_at: datetime | None = None
+    # Issue 19 (absent before): the measure it was converted into (CONVERTED: e.g. a detention
+    # into ordered waiting, SL 48).
+    converted_to: str = ""
+    # Issue 19 (absent before): the recording of a search, seizure or sealing ended COMPLETED
+    # (SL 44 ¶2: none is completed without it); None otherwise and in measures ended before.
+    recording: Recording | None = None
+
+
+# --- duties common to measures (SL 44, 50, 64, 74(7); IR2025 134): services.cases.domain.measure_duties
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One of the staff executing a measure (SL 44): name and the number of the ID shown."""
+
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class MeasureExecuted:
+    """The measure was carried out (SL 44) by at least two staff showing their IDs, with the written
+    notice (e.g. 留置决定书) and the record signed on site, each by content hash."""
+
+    measure_id: str
+    staff: tuple[Staff, ...]
+    written_notice: Document
+    signed_record: Document
+    executed_at: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class NoticeDeferred:
+    """Telling the unit and family within 24 hours would obstruct the investigation (SL 50 ¶1): the
+    notice waits, with this approval, until the obstruction ends (NoticeDeferralEnded)."""
+
+    measure_id: str
+    reason: str
+    approved_by: str
+    approver_role: str
+    deferred_at: datetime
+
+
+@dataclass(frozen=True)
+class NoticeDeferralEnded:
+    """The obstruction ended at `ended_at`: the notice is due immediately (SL 50 ¶1)."""
+
+    measure_id: str
+    reason: str
+    ended_by: str
+    ended_at: datetime
+
+
+@dataclass(frozen=True)
+class ReleaseNoticeGiven:
+    """The unit and family were told of the release (SL 50 ¶1)."""
+
+    measure_id: str
+    unit_notified_at: datetime
+    family_notified_at: datetime
+    given_by: str
+
+
+@dataclass(frozen=True)
+class MeasureChangeRequested:
+    """The person or a near relative asked to change or lift the measure (SL 50 ¶2): `applicant`
+    PERSON or NEAR_RELATIVE, `asked` CHANGE or LIFT; to be decided by `due`."""
+
+    measure_id: str
+    change_id: str
+    applicant: str
+    applicant_name: str
+    asked: str
+    grounds: str
+    received_at: datetime
+    due: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class MeasureChangeDecided:
+    """The change request was decided (SL 50 ¶2), with the reasons (required when refused)."""
+
+    measure_id: str
+    change_id: str
+    granted: bool
+    reasons: str
+    decided_by: str
+    decider_role: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureChangeOverdue:
+    """Raised by a timer: the change request was not decided by `due` (SL 50 ¶2)."""
+
+    measure_id: str
+    change_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class CustodyTransferred:
+    """The procuratorate took the detained person into custody (IR2025 134), by the document
+    stated; the detention ends with it (MeasureEnded, outcome CUSTODY_TRANSFERRED)."""
+
+    measure_id: str
+    document: Document
+    taken_at: datetime
+    recorded_by: str
+    recorder_role: str
 
 
 @dataclass(frozen=True)
@@ -542,14 +725,24 @@ class MeasureAttachedToCase:
 MeasureEvent = (
     MeasureRequested
     | MeasureApproved
+    | MeasureApprovalGiven
     | MeasureRefused
     | DetentionNoticeGiven
     | DetentionNoticeOverdue
     | MeasureExtended
+    | DetentionRecounted
     | MeasureExpiring
     | MeasureExpired
     | MeasureEnded
     | MeasureAttachedToCase
+    | MeasureExecuted
+    | NoticeDeferred
+    | NoticeDeferralEnded
+    | ReleaseNoticeGiven
+    | MeasureChangeRequested
+    | MeasureChangeDecided
+    | MeasureChangeOverdue
+    | CustodyTransferred
 )
 
 CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]

@@ -11,15 +11,24 @@ is stale and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import partial
 
 from kernel.domain.calendar import plus_months
 from kernel.domain.checks import moment, require as _require
 from kernel.domain.errors import Forbidden, IllegalState, Validation
+from kernel.domain.facts import PersonFacts
+from kernel.domain.meetings import LEADERSHIP, CollectiveDecision
 from kernel.domain.principal import Principal
-from services.cases.domain import events as ev
+from services.cases.domain import (
+    detention as dt,
+    events as ev,
+    measure_approvals as ma,
+    measure_conditions as mc,
+    measure_duties as md,
+)
+from services.cases.domain.filing import MANAGES
 from services.cases.domain.outcomes import text as _text
 
 KINDS = (
@@ -35,6 +44,7 @@ KINDS = (
     "SEIZURE",
     "SEALING",
     "APPRAISAL",
+    "CONFINEMENT",  # 禁闭 of the commission's own staff, at most 7 days (SL 64)
 )
 OUTCOMES = ("RELEASED", "CONVERTED", "LIFTED", "COMPLETED")
 NONE, REQUESTED, ACTIVE, EXPIRED, REFUSED, ENDED = "NONE", "REQUESTED", "ACTIVE", "EXPIRED", "REFUSED", "ENDED"
@@ -61,11 +71,14 @@ class Span:
 
 @dataclass(frozen=True)
 class Extension:
-    """One extension: its length, the role that grants it, whether it is the special one."""
+    """One extension: its length, the role that grants it, whether it is the special one (a
+    detention's +2 months, SL 48 ¶2: its conditions in `detention`), whether the approver states
+    the length, at most `length` (管护: 1 to 3 days, SL 46 ¶4)."""
 
     length: Span
     approver: str
     special: bool = False
+    stated: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,16 @@ class KindRule:
     renewal: Extension | None = None  # after those, further grants as often as approved
     notice_within: Span | None = None  # the unit and family must be told within this
     warn_before: Span | None = None  # the expiring warning's lead (local practice)
+    before_filing: bool = False  # may be requested on a clue under preliminary check (SL 25, 41)
+    # Issue 19, at the commission's level (measure_approvals; SL 33, 46-48):
+    collective: bool = False  # the approvers enter the leadership's collective decision (SL 47)
+    upper: str = ""  # the upper commission's approval, entered by this role ("": none)
+    upper_collective: bool = False  # ... as the upper level's collective decision (SL 47)
+    national_filing: bool = False  # a filing (备案) with the national commission is owed (SL 47)
+    committee_head: bool = False  # the same-level Party committee head for its cadres (unverified)
+    recount: Extension | None = None  # a detention's recounting and its approver (SL 48 ¶3); None: not here
+    followed_limit: Span | None = None  # compelled appearance: the limit when 管护 or 留置 follows (SL 46)
+    min_gap: Span | None = None  # compelled appearance: the least gap after the last one ended (SL 46 ¶2)
 
     def next_extension(self, used: int) -> Extension | None:
         return self.extensions[used] if used < len(self.extensions) else self.renewal
@@ -83,7 +106,13 @@ class KindRule:
 
 @dataclass(frozen=True)
 class MeasureRules:
+    """The rules of each kind at the commission's `level`, and the least attendees of the
+    leadership's collective decision (`quorum`, local practice)."""
+
     kinds: Mapping[str, KindRule]
+    level: str = "COUNTY"
+    quorum: Mapping[str, int] = field(default_factory=lambda: {LEADERSHIP: 3})
+    duties: md.DutyRules = md.DutyRules()  # the duties common to measures (SL 44, 50, 74(7); IR2025 134)
 
     def of(self, kind: str) -> KindRule:
         return self.kinds[kind]
@@ -102,6 +131,9 @@ class RequestMeasure:
     reason: str
     by: Principal
     liaison_office: str = ""  # the case's liaison when requested
+    clue_id: str = ""  # before filing (SL 25, 41): the clue instead of the case (`case_id` "")
+    custody_grounds: ev.CustodyGrounds | None = None  # 管护 only (SL 25)
+    person_facts: PersonFacts | None = None  # the person's cadre level, where the committee head may approve
 
 
 @dataclass(frozen=True)
@@ -109,6 +141,8 @@ class ApproveMeasure:
     measure_id: str
     starts_at: datetime
     by: Principal
+    meeting: CollectiveDecision | None = None  # the step's collective decision (SL 47)
+    others: tuple[mc.Related, ...] = ()  # the person's other compelled appearances (SL 46 ¶2)
 
 
 @dataclass(frozen=True)
@@ -133,6 +167,9 @@ class ExtendMeasure:
     special: bool
     by: Principal
     at: datetime | None = None  # when decided: at or past the end it is too late, even before the timer fires
+    length: Span | None = None  # shorter than the rule's (or chosen: 管护 1-3 days, SL 46 ¶4); None: the rule's
+    charge: ev.Charge | None = None  # a detention's +2 months: the job crime and its likely sentence (SL 48 ¶2)
+    followed_by: mc.Related | None = None  # a compelled appearance's following 管护 or 留置 (SL 46)
 
 
 @dataclass(frozen=True)
@@ -160,12 +197,26 @@ class RecordExpired:
 
 
 @dataclass(frozen=True)
+class AttachToCase:
+    """The case `case_id` was filed from the measure's clue: the measure follows the clue into it."""
+
+    measure_id: str
+    case_id: str
+    clue_id: str
+
+
+@dataclass(frozen=True)
 class EndMeasure:
     measure_id: str
     outcome: str
     reason: str
     at: datetime
     by: Principal
+    converted_to: mc.Related | None = None  # CONVERTED: the measure it becomes (e.g. ordered waiting)
+    recording: ev.Recording | None = None  # a search, seizure or sealing COMPLETED: its recording (SL 44 ¶2)
+
+
+RecountDetention = dt.RecountDetention  # a detention's time counted again (SL 48 ¶3)
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -182,6 +233,16 @@ class Measure:
     notice_given: bool = False
     notice_overdue: bool = False
     outcome: str = ""
+    # Issue 19: approval steps given before the last (SL 47); extensions since the time last
+    # counted from (a recounting starts again, SL 48 ¶3); the +2 months granted (once in all,
+    # IR2025 133); recounted; when it ended; the 管护 or 留置 a compelled appearance's 24 h awaits.
+    approvals: int = 0
+    period_extensions: int = 0
+    special_used: bool = False
+    recounted: bool = False
+    ended_at: datetime | None = None
+    followed_by: str = ""
+    duties: md.Duties = md.Duties()  # notices, change requests, execution, custody (measure_duties)
 
 
 def _current_end(s: Measure, ends_at: datetime) -> bool:
@@ -189,7 +250,7 @@ def _current_end(s: Measure, ends_at: datetime) -> bool:
 
 
 def _notice_pending(s: Measure) -> bool:
-    return s.status in RUNNING and not s.notice_given and not s.notice_overdue
+    return s.status in RUNNING and not s.notice_given and not s.notice_overdue and not s.duties.deferred
 
 
 _EVOLVE = {
@@ -198,10 +259,21 @@ _EVOLVE = {
     ev.MeasureRefused: lambda s, e: replace(s, status=REFUSED),
     ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),  # late stays on record as overdue
     ev.DetentionNoticeOverdue: lambda s, e: replace(s, notice_overdue=True) if _notice_pending(s) else s,
-    ev.MeasureExtended: lambda s, e: replace(s, ends_at=e.ends_at, extensions=s.extensions + 1),
+    ev.MeasureApprovalGiven: lambda s, e: replace(s, approvals=s.approvals + 1),
+    ev.MeasureExtended: lambda s, e: replace(
+        s,
+        ends_at=e.ends_at,
+        extensions=s.extensions + 1,
+        period_extensions=s.period_extensions + 1,
+        special_used=s.special_used or e.special,
+        followed_by=e.followed_by or s.followed_by,
+    ),
+    ev.DetentionRecounted: lambda s, e: replace(s, ends_at=e.ends_at, recounted=True, period_extensions=0),
     ev.MeasureExpiring: lambda s, e: replace(s, warned_for=e.ends_at) if _current_end(s, e.ends_at) else s,
     ev.MeasureExpired: lambda s, e: replace(s, status=EXPIRED) if _current_end(s, e.ends_at) else s,
-    ev.MeasureEnded: lambda s, e: replace(s, status=ENDED, outcome=e.outcome),
+    ev.MeasureEnded: lambda s, e: md.ended(replace(s, status=ENDED, outcome=e.outcome, ended_at=e.ended_at), e),
+    ev.MeasureAttachedToCase: lambda s, e: replace(s, requested=replace(s.requested, case_id=e.case_id)),
+    **md.EVOLVE,  # the duties common to measures
 }
 
 
@@ -230,36 +302,84 @@ def _approver(state: Measure, by: Principal, roles: tuple[str, ...], act: str) -
         raise Forbidden(f"{by.user} requested this measure; another principal must {act} it")
 
 
+def check_target(case_id: str, clue_id: str) -> None:
+    """A measure names its case, or before filing its clue (SL 25, 41): exactly one of them."""
+    if bool((case_id or "").strip()) == bool((clue_id or "").strip()):
+        field = "clue_id" if clue_id else "case_id"
+        raise Validation(field, "name the case, or before filing the clue: exactly one of case_id, clue_id")
+
+
 def request(cmd: RequestMeasure, state: Measure, rules: MeasureRules):
     _require(state, (NONE,), "request a measure that exists")
     if cmd.kind not in rules.kinds:
         raise Validation("kind", f"must be one of {', '.join(k for k in KINDS if k in rules.kinds)}")
+    check_target(cmd.case_id, cmd.clue_id)
+    if cmd.clue_id and not rules.of(cmd.kind).before_filing:
+        allowed = ", ".join(k for k, r in rules.kinds.items() if r.before_filing) or "none configured"
+        raise Validation("kind", f"{cmd.kind} is not allowed before filing (SL 25, 41; allowed: {allowed})")
     return [
         ev.MeasureRequested(
             _text(cmd.measure_id, "measure_id"),
-            _text(cmd.case_id, "case_id"),
+            _text(cmd.case_id, "case_id", not cmd.clue_id),
             cmd.kind,
             _text(cmd.person_id, "person_id"),
             _text(cmd.office, "office"),
             _text(cmd.reason, "reason"),
             cmd.by.user,
             _text(cmd.liaison_office, "liaison_office", False),
+            clue_id=_text(cmd.clue_id, "clue_id", False),
         )
     ]
 
 
+def _by_level(cmd: RequestMeasure, state: Measure, rules: MeasureRules):
+    """The request, with what its approvals and conditions need (issue 19): the commission's level,
+    a 管护's grounds (SL 25), and whether the same-level Party committee manages the person where
+    its head approves (the cadre level stated: FAILED_PRECONDITION naming it otherwise)."""
+    events = request(cmd, state, rules)
+    rule = rules.of(cmd.kind)
+    grounds = mc.custody_grounds(cmd.kind, cmd.custody_grounds)
+    facts, managed = None, False
+    if rule.committee_head:
+        facts = cmd.person_facts if cmd.person_facts is not None else PersonFacts(cmd.person_id)
+        if facts.person_id != cmd.person_id:
+            raise Validation("person_facts.person_id", f"must be the measure's person {cmd.person_id}")
+        managed = facts.need_cadre().level == MANAGES[rules.level]
+    elif cmd.person_facts is not None:
+        facts = cmd.person_facts
+    extra = dict(commission_level=rules.level, custody_grounds=grounds, managed=managed, person_facts=facts)
+    return [replace(events[0], **extra)]
+
+
+def _managed(state: Measure) -> bool:
+    return state.requested.managed
+
+
 def approve(cmd: ApproveMeasure, state: Measure, rules: MeasureRules):
+    """The step the measure awaits at the commission's level (measure_approvals; SL 33, 46, 47); the
+    last one starts it (a compelled appearance never right after another, SL 46 ¶2)."""
     _require(state, (REQUESTED,), "approve the measure")
-    rule = rules.of(state.requested.kind)
-    _approver(state, cmd.by, rule.approvers, "approve")
+    r, rule = state.requested, rules.of(state.requested.kind)
+    step = ma.awaited(rule, _managed(state), state.approvals)
+    meeting = ma.check_step(step, cmd.by, r.requested_by, r.kind, cmd.meeting, rules.quorum, "approve")
     starts = _moment(cmd.starts_at, "starts_at")
+    if ma.awaited(rule, _managed(state), state.approvals + 1) is not None:
+        return [ev.MeasureApprovalGiven(cmd.measure_id, step.name, cmd.by.role, cmd.by.user, meeting, rules.level)]
+    if r.kind == mc.APPEARANCE:
+        mc.not_consecutive(cmd.others, r.measure_id, starts, rule.min_gap)
     ends = rule.limit.after(starts) if rule.limit else None
-    return [ev.MeasureApproved(cmd.measure_id, cmd.by.role, cmd.by.user, starts, ends)]
+    chained = state.approvals > 0 or step.collective or bool(r.commission_level)
+    extra = dict(step=step.name, meeting=meeting, commission_level=rules.level) if chained else {}
+    owed = {"national_filing_owed": True} if rule.national_filing else {}
+    return [ev.MeasureApproved(cmd.measure_id, cmd.by.role, cmd.by.user, starts, ends, **extra, **owed)]
 
 
 def refuse(cmd: RefuseMeasure, state: Measure, rules: MeasureRules):
+    """Refused by a role of the step it awaits (the upper level may refuse what was decided below)."""
     _require(state, (REQUESTED,), "refuse the measure")
-    _approver(state, cmd.by, rules.of(state.requested.kind).approvers, "refuse")
+    r, rule = state.requested, rules.of(state.requested.kind)
+    step = ma.awaited(rule, _managed(state), state.approvals)
+    ma.check_step(step, cmd.by, r.requested_by, r.kind, None, rules.quorum, "refuse")
     return [ev.MeasureRefused(cmd.measure_id, _text(cmd.reason, "reason"), cmd.by.user, cmd.by.role)]
 
 
@@ -275,10 +395,53 @@ def give_notice(cmd: GiveDetentionNotice, state: Measure, rules: MeasureRules):
     return [ev.DetentionNoticeGiven(cmd.measure_id, unit, family, cmd.by.user)]
 
 
+def _followed(cmd: ExtendMeasure, state: Measure, rule: KindRule):
+    """A compelled appearance runs to its longer limit (24 h) only when 管护 or 留置 of the person
+    follows (SL 46): a condition, once, not an extension."""
+    operation = "let the compelled appearance run until the measure that follows"
+    if state.followed_by:
+        raise IllegalState(f"{state.status} (runs already until {state.followed_by} follows)", operation)
+    if cmd.at is not None and _moment(cmd.at, "at", state.starts_at) >= state.ends_at:
+        raise IllegalState(f"{EXPIRED} (ended {state.ends_at.isoformat()})", operation)
+    following = mc.following(state, cmd.followed_by, operation)
+    _approver(state, cmd.by, rule.approvers, "extend")
+    return [
+        ev.MeasureExtended(
+            cmd.measure_id,
+            rule.followed_limit.after(state.starts_at),
+            _text(cmd.reason, "reason"),
+            cmd.by.role,
+            cmd.by.user,
+            followed_by=following,
+        )
+    ]
+
+
+def _length(cmd: ExtendMeasure, step: Extension, ends_at: datetime) -> Span:
+    """The extension's length: the rule's, or a shorter one stated (the approver chooses it where
+    the rule says so: 管护 1 to 3 days, SL 46 ¶4)."""
+    if cmd.length is None:
+        if step.stated:
+            raise Validation("length", f"required: the approver chooses it, at most {_says(step.length)}")
+        return step.length
+    if cmd.length.after(ends_at) <= ends_at or cmd.length.after(ends_at) > step.length.after(ends_at):
+        raise Validation("length", f"must be more than nothing and at most {_says(step.length)}")
+    return cmd.length
+
+
+def _says(span: Span) -> str:
+    return ", ".join(f"{n} {unit}" for unit, n in vars(span).items() if n)
+
+
 def extend(cmd: ExtendMeasure, state: Measure, rules: MeasureRules):
     operation = "extend the measure"
     _require(state, (ACTIVE,), operation)  # EXPIRED included: an expired measure may only be ended
-    step = rules.of(state.requested.kind).next_extension(state.extensions) if state.ends_at else None
+    rule = rules.of(state.requested.kind)
+    if rule.followed_limit is not None and state.ends_at:
+        return _followed(cmd, state, rule)
+    step = rule.next_extension(state.period_extensions) if state.ends_at else None
+    if step is not None and step.special and state.special_used:
+        dt.special_charge(state.status, cmd.charge, True)  # the +2 months once in all (IR2025 133)
     if step is None:
         raise IllegalState(
             f"{state.status} ({state.requested.kind}: {state.extensions} extension(s) granted, "
@@ -295,16 +458,28 @@ def extend(cmd: ExtendMeasure, state: Measure, rules: MeasureRules):
     if cmd.at is not None and _moment(cmd.at, "at", state.starts_at) >= state.ends_at:
         raise IllegalState(f"{EXPIRED} (ended {state.ends_at.isoformat()})", operation)
     _approver(state, cmd.by, (step.approver,), "extend")
+    charge = None
+    if step.special and state.requested.kind == dt.DETENTION:
+        charge = dt.special_charge(state.status, cmd.charge, state.special_used)  # SL 48 ¶2
+    elif cmd.charge is not None:
+        raise Validation("charge", "only for a detention's +2 months (SL 48 ¶2)")
+    length = _length(cmd, step, state.ends_at)
     return [
         ev.MeasureExtended(
             cmd.measure_id,
-            step.length.after(state.ends_at),
+            length.after(state.ends_at),
             _text(cmd.reason, "reason"),
             cmd.by.role,
             cmd.by.user,
             step.special,
+            charge=charge,
         )
     ]
+
+
+def recount(cmd: RecountDetention, state: Measure, rules: MeasureRules):
+    _require(state, (ACTIVE,), "recount the detention")
+    return dt.recount(cmd, state, rules.of(state.requested.kind))
 
 
 def notice_overdue(cmd: RecordNoticeOverdue, state: Measure, rules: MeasureRules):
@@ -321,16 +496,37 @@ def expired(cmd: RecordExpired, state: Measure, rules: MeasureRules):
     return [ev.MeasureExpired(cmd.measure_id, cmd.ends_at)] if _current_end(state, cmd.ends_at) else []
 
 
+def attach(cmd: AttachToCase, state: Measure, rules: MeasureRules):
+    """A measure taken on a clue before filing follows the clue into its case, once: again into the
+    same case records nothing (a redelivered filing, a restart); into another case is refused."""
+    operation = "attach the measure to the case filed from its clue"
+    _require(state, (REQUESTED, *RUNNING, REFUSED, ENDED), operation)
+    r = state.requested
+    if not r.clue_id or r.clue_id != cmd.clue_id:
+        raise IllegalState(f"{state.status} (requested on {r.clue_id or r.case_id}, not on {cmd.clue_id})", operation)
+    if r.case_id == cmd.case_id:
+        return []
+    if r.case_id:
+        raise IllegalState(f"{state.status} (already the measure of {r.case_id})", operation)
+    return [ev.MeasureAttachedToCase(cmd.measure_id, _text(cmd.case_id, "case_id"), cmd.clue_id)]
+
+
 def end(cmd: EndMeasure, state: Measure, rules: MeasureRules):
     _require(state, RUNNING, "end the measure")
+    if cmd.outcome == md.CUSTODY_TRANSFERRED:
+        md.end_recording(cmd.outcome, None, state, rules)  # refused: TransferCustody records it (IR2025 134)
     if cmd.outcome not in OUTCOMES:
         raise Validation("outcome", f"must be one of {', '.join(OUTCOMES)}")
     ended = _moment(cmd.at, "at", state.starts_at)
-    return [ev.MeasureEnded(cmd.measure_id, cmd.outcome, _text(cmd.reason, "reason"), cmd.by.user, ended)]
+    into = mc.converted_to(state, cmd.outcome, cmd.converted_to)  # linked (SL 48: convert when unneeded)
+    extra = {"converted_to": into} if into else {}
+    recording = md.end_recording(cmd.outcome, cmd.recording, state, rules)  # SL 44 ¶2
+    extra |= {"recording": recording} if recording else {}
+    return [ev.MeasureEnded(cmd.measure_id, cmd.outcome, _text(cmd.reason, "reason"), cmd.by.user, ended, **extra)]
 
 
 _DECIDE = {
-    RequestMeasure: request,
+    RequestMeasure: _by_level,
     ApproveMeasure: approve,
     RefuseMeasure: refuse,
     GiveDetentionNotice: give_notice,
@@ -339,8 +535,11 @@ _DECIDE = {
     RecordExpiring: expiring,
     RecordExpired: expired,
     EndMeasure: end,
+    RecountDetention: recount,
+    AttachToCase: attach,
+    **md.DECIDE,  # the duties common to measures
 }
-_FROM_TIMER = (RecordNoticeOverdue, RecordExpiring, RecordExpired)
+_FROM_TIMER = (RecordNoticeOverdue, RecordExpiring, RecordExpired, *md.FROM_TIMER)
 
 
 def decide(command, state: Measure, rules: MeasureRules) -> list:
@@ -356,11 +555,11 @@ def decide(command, state: Measure, rules: MeasureRules) -> list:
 
 
 def notice_due(state: Measure, rules: MeasureRules) -> datetime | None:
-    """When the unit and family must have been told, while they have not been (nor overdue recorded)."""
-    if not _notice_pending(state):
+    """When the unit and family must have been told, while they have not been (nor overdue recorded):
+    at the start, at once when a deferral ended, after a release (SL 50 ¶1; measure_duties)."""
+    if state.requested is None:
         return None
-    within = rules.of(state.requested.kind).notice_within
-    return within.after(state.starts_at) if within else None
+    return md.notice_due(state, rules.of(state.requested.kind).notice_within, _notice_pending(state))
 
 
 def utc_key(at: datetime) -> str:
@@ -376,23 +575,30 @@ def approver_roles(kind: str, status: str, extensions: int, has_end: bool, rules
     if status == NONE:
         return frozenset()
     rule = rules.of(kind)
-    roles = set(rule.approvers) | {rule.next_extension(k).approver for k in range(extensions)}
+    granted = (rule.next_extension(k) for k in range(extensions))  # a recounted detention counts again
+    roles = ma.chain_roles(rule, True) | {e.approver for e in granted if e}  # every step of its level's chain
     upcoming = rule.next_extension(extensions) if status == ACTIVE and has_end else None
-    return frozenset(roles | ({upcoming.approver} if upcoming else set()))
+    if status == ACTIVE and has_end and rule.recount:
+        roles |= {rule.recount.approver}  # SL 48 ¶3
+    alert = md.alert_roles(status, rules.duties)  # an expired measure is on the leaders' queue (SL 74(7))
+    return frozenset(roles | ({upcoming.approver} if upcoming else set()) | alert)
 
 
 def kinds_approved_by(role: str, rules: MeasureRules) -> tuple[str, ...]:
     """The kinds whose rule names `role` for an approval (a list query's first cut)."""
-    steps = lambda r: (*r.extensions, *([r.renewal] if r.renewal else []))  # noqa: E731
-    return tuple(k for k, r in rules.kinds.items() if role in r.approvers or role in {e.approver for e in steps(r)})
+    steps = lambda r: (*r.extensions, *([r.renewal] if r.renewal else []), *([r.recount] if r.recount else []))  # noqa: E731
+    return tuple(
+        k for k, r in rules.kinds.items() if role in ma.chain_roles(r, True) or role in {e.approver for e in steps(r)}
+    )
 
 
 def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime, object]]:
     """The timers an active measure needs: key -> (fire at, event to raise). The expiry keys name the
     end they watch, so an extension's new end is a new timer and the old ones are cancelled."""
+    changes = md.timers(state)  # undecided change requests, while the measure runs (SL 50 ¶2)
     if state.status != ACTIVE:
-        return {}
-    mid, out = state.requested.measure_id, {}
+        return changes
+    mid, out = state.requested.measure_id, dict(changes)
     if state.ends_at is not None:
         end_key = f"{mid}:{utc_key(state.ends_at)}"
         lead = rules.of(state.requested.kind).warn_before
@@ -401,7 +607,7 @@ def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime,
         out[f"expired:{end_key}"] = (state.ends_at, ev.MeasureExpired(mid, state.ends_at))
     due = notice_due(state, rules)
     if due:
-        out[f"notice:{mid}"] = (due, ev.DetentionNoticeOverdue(mid, due))
+        out[md.notice_timer_key(state, mid, utc_key)] = (due, ev.DetentionNoticeOverdue(mid, due))
     return out
 
 
@@ -424,4 +630,6 @@ def ledger_row(state: Measure, rules: MeasureRules) -> dict:
         "notice_overdue": state.notice_overdue,
         "expired_not_ended": state.status == EXPIRED,
         "liaison": r.liaison_office,  # as recorded: "" before holdings were (the catalogue's applies)
+        "clue_id": r.clue_id,  # before filing (SL 25, 41): its clue; case_id "" until the case takes it
+        **md.ledger_columns(state),  # notices deferred, execution, change requests, release (measure_duties)
     }

@@ -86,12 +86,13 @@ def test_who_may_know_a_reviewed_case_after_its_hand_over(principal, knows):
 
 def test_a_measure_is_held_as_its_case_was_and_names_its_rule_approvers_while_they_are_due():
     requested = ev.MeasureRequested(MEASURE, CASE, "DETENTION", "P-1", "investigation_1", "r", "u-inv", "supervision_1")
+    chain = {"commission_head", "superior_head"}  # SL 47 at county level: the leadership, then the upper level
     assert ACCESS.measure(m.fold([requested]), RULES) == Holding(
-        "investigation_1", "supervision_1", frozenset(), frozenset({"superior_head"})
+        "investigation_1", "supervision_1", frozenset(), frozenset(chain)
     )
     active = [requested, ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT)]
-    assert ACCESS.measure(m.fold(active), RULES).approvers == {"superior_head"}  # approved it; next extension too
+    assert ACCESS.measure(m.fold(active), RULES).approvers == chain  # approved it; next extension too
     extended = active + [ev.MeasureExtended(MEASURE, AT, "r", "superior_head", "u-sup")]
-    assert ACCESS.measure(m.fold(extended), RULES).approvers == {"superior_head", "national_head"}
+    assert ACCESS.measure(m.fold(extended), RULES).approvers == chain | {"national_head"}
     old = ev.MeasureRequested(MEASURE, CASE, "SEARCH", "P-1", "resident_group_1", "r", "u-r")
     assert ACCESS.measure(m.fold([old]), RULES).liaison == "supervision_1"  # an older one: the catalogue's

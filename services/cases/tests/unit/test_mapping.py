@@ -37,6 +37,7 @@ MEETING = CollectiveDecision(
     "STANDING_COMMITTEE", AT, ("u-head", "u-d1", "u-d2", "u-d3", "u-d4"), (), "as proposed", "u-cm"
 )
 FACTS = (f.PersonFacts("P-1", f.PartyMembership(True, f.FactSource("organisation_department", AT))),)
+MEETING_LEADERSHIP = CollectiveDecision("LEADERSHIP", AT, ("u-h", "u-d1", "u-d2"), (), "detain P-1", "u-sec")
 SAMPLES = {
     ev.FilingOpened: ev.FilingOpened(
         CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp", "", "supervision_1"
@@ -90,19 +91,69 @@ SAMPLES = {
         CASE, "PASS", (ev.Criterion("CLEAR_FACTS", True, "ok"), ev.Criterion("FULL_EXECUTION", False)), "u-cm"
     ),
     ev.MeasureRequested: ev.MeasureRequested(
-        MEASURE, CASE, "DETENTION", "P-1", "investigation_1", "flight risk", "u-i", "supervision_1"
+        MEASURE,
+        CASE,
+        "PROTECTIVE_CUSTODY",
+        "P-1",
+        "investigation_1",
+        "flight risk",
+        "u-i",
+        "supervision_1",
+        commission_level="CITY",
+        custody_grounds=ev.CustodyGrounds("CONFESSED", ("FLIGHT", "SUICIDE"), "confessed in a talk"),  # SL 25
+        managed=True,
+        person_facts=FACTS[0],
     ),
     ev.CaseHandOverProposed: ev.CaseHandOverProposed(CASE, "supervision_1", "investigation_1", "filed", "u-insp"),
     ev.CaseHandedOver: ev.CaseHandedOver(CASE, "supervision_1", "investigation_1", "u-head", "commission_head"),
     ev.CaseHandOverRejected: ev.CaseHandOverRejected(CASE, "investigation_2", "busy", "u-head", "commission_head"),
-    ev.MeasureApproved: ev.MeasureApproved(MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92)),
+    ev.MeasureApproved: ev.MeasureApproved(
+        MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92), "UPPER", MEETING_LEADERSHIP, "CITY", True
+    ),
+    ev.MeasureApprovalGiven: ev.MeasureApprovalGiven(
+        MEASURE, "LOCAL", "commission_head", "u-h", MEETING_LEADERSHIP, "CITY"
+    ),
+    ev.DetentionRecounted: ev.DetentionRecounted(
+        MEASURE,
+        AT,
+        AT + timedelta(days=92),
+        "DIFFERENT_CRIME",
+        ev.Charge("贪污罪", True, "TEN_YEARS_OR_MORE"),
+        "another crime",
+        "national_head",
+        "u-nat",
+    ),
     ev.MeasureRefused: ev.MeasureRefused(MEASURE, "not needed", "u-sup", "superior_head"),
     ev.DetentionNoticeGiven: ev.DetentionNoticeGiven(MEASURE, AT, AT, "u-i"),
     ev.DetentionNoticeOverdue: ev.DetentionNoticeOverdue(MEASURE, AT),
-    ev.MeasureExtended: ev.MeasureExtended(MEASURE, AT, "more time", "national_head", "u-nat", True),
+    ev.MeasureExtended: ev.MeasureExtended(
+        MEASURE, AT, "more time", "national_head", "u-nat", True, ev.Charge("受贿罪", True, "TEN_YEARS_OR_MORE"), "m-2"
+    ),
     ev.MeasureExpiring: ev.MeasureExpiring(MEASURE, AT),
     ev.MeasureExpired: ev.MeasureExpired(MEASURE, AT),
-    ev.MeasureEnded: ev.MeasureEnded(MEASURE, "RELEASED", "cleared", "u-i", AT),
+    ev.MeasureEnded: ev.MeasureEnded(MEASURE, "CONVERTED", "cleared", "u-i", AT, converted_to="measure-2"),
+    # the duties common to measures (SL 44, 50; IR2025 134)
+    ev.MeasureExecuted: ev.MeasureExecuted(
+        MEASURE,
+        (ev.Staff("Wang", "JC-1"), ev.Staff("Li", "JC-2")),
+        ev.Document("留置决定书", "ab" * 32),
+        ev.Document("笔录", "cd" * 32),
+        AT,
+        "u-i",
+    ),
+    ev.NoticeDeferred: ev.NoticeDeferred(MEASURE, "accomplices at large", "u-head", "commission_head", AT),
+    ev.NoticeDeferralEnded: ev.NoticeDeferralEnded(MEASURE, "accomplices detained", "u-i", AT),
+    ev.ReleaseNoticeGiven: ev.ReleaseNoticeGiven(MEASURE, AT, AT, "u-i"),
+    ev.MeasureChangeRequested: ev.MeasureChangeRequested(
+        MEASURE, "change-1", "NEAR_RELATIVE", "Zhang (spouse)", "LIFT", "ill health", AT, AT, "u-i"
+    ),
+    ev.MeasureChangeDecided: ev.MeasureChangeDecided(
+        MEASURE, "change-1", False, "risk", "u-head", "commission_head", AT
+    ),
+    ev.MeasureChangeOverdue: ev.MeasureChangeOverdue(MEASURE, "change-1", AT),
+    ev.CustodyTransferred: ev.CustodyTransferred(
+        MEASURE, ev.Document("羁押回执", "ef" * 32), AT, "u-cm", "case_manager"
+    ),
 }
 
 
@@ -125,3 +176,13 @@ def test_an_unset_end_is_none_and_words_become_enum_values():
     disposed = mapping.event_to_pb(SAMPLES[ev.CaseDisposed])
     assert disposed.outcomes[0].sanction == events_pb2.SANCTION_TYPE_PARTY_SERIOUS_WARNING
     assert disposed.outcomes[1].kind == events_pb2.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION
+
+
+def test_a_completed_search_carries_its_recording_and_an_older_end_reads_without_one():
+    """SL 44 ¶2: MeasureEnded.recording (issue 19); an end recorded before has none."""
+    ended = ev.MeasureEnded(MEASURE, "COMPLETED", "done", "u-i", AT, recording=ev.Recording("ab" * 32, 60, "search"))
+    assert mapping.event_from_pb(mapping.event_to_pb(ended)) == ended
+    old = events_pb2.MeasureEnded(measure_id=MEASURE, outcome=events_pb2.MEASURE_OUTCOME_RELEASED, reason="r")
+    assert mapping.event_from_pb(old).recording is None
+    custody = ev.MeasureEnded(MEASURE, "CUSTODY_TRANSFERRED", "taken", "u-cm", AT)
+    assert mapping.event_to_pb(custody).outcome == events_pb2.MEASURE_OUTCOME_CUSTODY_TRANSFERRED

@@ -15,14 +15,15 @@ from services.cases.app.measure_rules import (
 )
 from services.cases.domain.measures import KINDS, Span
 from services.cases.main import CasesSettings
-from services.cases.tests.unit.test_measures import RULES
 
 SHIPPED = tomllib.loads(DEFAULT_FILE.read_text(encoding="utf-8"))
 
 
-def test_the_shipped_file_holds_the_defaults_of_domain_md():
-    assert load_measure_rules() == RULES
-    assert set(RULES.kinds) == set(KINDS)
+def test_the_shipped_file_configures_every_kind_at_every_level():
+    """Its rules by level are domain.md §3's: services/cases/tests/unit/test_measure_levels.py."""
+    for level in ("COUNTY", "CITY", "PROVINCIAL", "NATIONAL"):
+        rules = load_measure_rules(level=level)
+        assert (set(rules.kinds), rules.level, rules.quorum) == (set(KINDS), level, {"LEADERSHIP": 3})
 
 
 def test_a_local_copy_is_found_by_path_or_environment(tmp_path):
@@ -78,7 +79,7 @@ def _set(path: str, value):
 @pytest.mark.parametrize(
     "data, key",
     [
-        (_set("schema_version", 2), "schema_version"),
+        (_set("schema_version", 1), "schema_version"),  # version 1 had no levels: migrate the file
         (_set("schema_version", None), "schema_version"),
         (_set("extra", 1), "extra"),
         (_set("kinds", "all"), "kinds"),
@@ -104,6 +105,21 @@ def _set(path: str, value):
         (_set("kinds.EXIT_BAN.warn_before", "7 days"), "kinds.EXIT_BAN.warn_before"),  # no end to warn of
         (_set("kinds.EXIT_BAN.renewal", {"length": "1 month", "approver": "x"}), "kinds.EXIT_BAN.renewal"),
         (_set("kinds.DETENTION.limit", None), "kinds.DETENTION.extensions"),  # nothing to extend
+        # issue 19: levels, the leadership's quorum, the new keys
+        (_set("leadership", None), "leadership"),
+        (_set("leadership.quorum", 0), "leadership.quorum"),
+        (_set("leadership.size", 3), "leadership.size"),
+        (_set("kinds.DETENTION.levels", "CITY"), "kinds.DETENTION.levels"),
+        (_set("kinds.DETENTION.levels.TOWN", {}), "kinds.DETENTION.levels.TOWN"),
+        (_set("kinds.DETENTION.levels.CITY.upper", 7), "kinds.DETENTION.levels.CITY.upper"),
+        (_set("kinds.DETENTION.levels.CITY.limit", "1 month"), "kinds.DETENTION.levels.CITY.limit"),  # not per level
+        (_set("kinds.DETENTION.levels.CITY.upper_collective", "yes"), "kinds.DETENTION.levels.CITY.upper_collective"),
+        (_set("kinds.DETENTION.levels.PROVINCIAL.recount", "3 months"), "kinds.DETENTION.levels.PROVINCIAL.recount"),
+        (_set("kinds.DETENTION.collective", 1), "kinds.DETENTION.collective"),
+        (_set("kinds.EXIT_BAN.upper_collective", True), "kinds.EXIT_BAN.upper_collective"),  # no upper at PROVINCIAL
+        (_set("kinds.COMPELLED_APPEARANCE.followed_limit", "6 hours"), "kinds.COMPELLED_APPEARANCE.followed_limit"),
+        (_set("kinds.COMPELLED_APPEARANCE.min_gap", "soon"), "kinds.COMPELLED_APPEARANCE.min_gap"),
+        (_set("kinds.PROTECTIVE_CUSTODY.extensions.0.stated", "y"), "kinds.PROTECTIVE_CUSTODY.extensions[0].stated"),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(data, key):

@@ -1,6 +1,7 @@
 """Investigation measures (调查措施, domain.md §3), table-driven: every command in every state, every
 limit and extension, every timer and every refusal."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from kernel.domain.decider_spec import DeciderSpec
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.principal import Principal
 from services.cases.domain import events as ev, measures as m
+from services.cases.domain.measure_conditions import Related
 from services.cases.domain.measures import Extension, KindRule, MeasureRules, Span
 
 UTC8 = timezone(timedelta(hours=8))
@@ -34,7 +36,7 @@ RULES = MeasureRules(
             _HEAD, Span(hours=12), (Extension(Span(hours=12), "commission_head"),), warn_before=Span(hours=2)
         ),
         "ORDERED_WAITING": KindRule(_HEAD, Span(months=12), warn_before=Span(days=30)),
-        "PROTECTIVE_CUSTODY": KindRule(_HEAD, Span(days=7), warn_before=Span(days=1)),
+        "PROTECTIVE_CUSTODY": KindRule(_HEAD, Span(days=7), notice_within=Span(hours=24), warn_before=Span(days=1)),
         "TECHNICAL_INVESTIGATION": KindRule(
             _SUP, Span(months=3), renewal=Extension(Span(months=3), "superior_head"), warn_before=Span(days=7)
         ),
@@ -42,6 +44,9 @@ RULES = MeasureRules(
         **{k: KindRule(_HEAD) for k in ("INQUIRY", "FREEZING", "SEARCH", "SEIZURE", "SEALING", "APPRAISAL")},
     }
 )
+# before filing, on a clue under preliminary check (管护 SL 25; the preliminary check's measures SL 41)
+BEFORE_FILING = ("PROTECTIVE_CUSTODY", "TECHNICAL_INVESTIGATION", "EXIT_BAN", "INQUIRY", "APPRAISAL")
+RULES = replace(RULES, kinds={k: replace(r, before_filing=k in BEFORE_FILING) for k, r in RULES.kinds.items()})
 spec = DeciderSpec(lambda command, state: m.decide(command, state, RULES), m.fold)
 
 
@@ -121,7 +126,7 @@ def test_an_expired_detention_cannot_continue_silently():
 
 def test_a_request_names_the_case_person_office_and_requester():
     spec.given([]).when(COMMANDS["request"][0]).then(
-        [ev.MeasureRequested(ID, CASE, "DETENTION", "P-1", "supervision_1", "risk", "u-inv")]
+        [ev.MeasureRequested(ID, CASE, "DETENTION", "P-1", "supervision_1", "risk", "u-inv", commission_level="COUNTY")]
     )
 
 
@@ -178,13 +183,16 @@ def test_the_detention_notice_is_given_once_with_both_times():
     )
 
 
-def test_only_a_detention_owes_a_notice():
-    spec.given(approved("PROTECTIVE_CUSTODY")).when(COMMANDS["notice"][0]).raises(
-        IllegalState, current_state="ACTIVE (PROTECTIVE_CUSTODY owes no notice)"
+def test_only_custody_and_detention_owe_a_notice_sl_50():
+    spec.given(approved("ORDERED_WAITING")).when(COMMANDS["notice"][0]).raises(
+        IllegalState, current_state="ACTIVE (ORDERED_WAITING owes no notice)"
     )
 
 
 # -- extensions ------------------------------------------------------------------------------
+
+JOB_CRIME = ev.Charge("受贿罪", True, "TEN_YEARS_OR_MORE")  # SL 48 ¶2
+WAITING = Related("measure-2", "ORDERED_WAITING", "P-1", "REQUESTED")
 
 
 @pytest.mark.parametrize(
@@ -197,8 +205,8 @@ def test_only_a_detention_owes_a_notice():
         ),
         (
             EXTENDED,
-            m.ExtendMeasure(ID, "more", True, NATIONAL),  # special cases, +2 months, national
-            ev.MeasureExtended(ID, END3, "more", "national_head", "u-nat", True),
+            m.ExtendMeasure(ID, "more", True, NATIONAL, charge=JOB_CRIME),  # +2 months, national (SL 48 ¶2)
+            ev.MeasureExtended(ID, END3, "more", "national_head", "u-nat", True, charge=JOB_CRIME),
         ),
         (
             approved("COMPELLED_APPEARANCE"),
@@ -254,8 +262,10 @@ def test_extensions_beyond_the_allowance_are_refused(given, command, error):
 @pytest.mark.parametrize("outcome", m.OUTCOMES)
 @pytest.mark.parametrize("given", [NOTIFIED, EXPIRED])
 def test_an_active_or_expired_measure_ends(given, outcome):
-    spec.given(given).when(m.EndMeasure(ID, outcome, "done", LATER, INVESTIGATOR)).then(
-        [ev.MeasureEnded(ID, outcome, "done", "u-inv", LATER)]
+    into = WAITING if outcome == "CONVERTED" else None  # a detention converted into ordered waiting (SL 48)
+    linked = {"converted_to": WAITING.measure_id} if into else {}
+    spec.given(given).when(m.EndMeasure(ID, outcome, "done", LATER, INVESTIGATOR, converted_to=into)).then(
+        [ev.MeasureEnded(ID, outcome, "done", "u-inv", LATER, **linked)]
     )
     assert m.fold(given + [ev.MeasureEnded(ID, outcome, "done", "u-inv")]).status == m.ENDED
 
@@ -319,7 +329,7 @@ NOTICE_DUE = AT + timedelta(hours=24)
         (ACTIVE + [ev.DetentionNoticeOverdue(ID, NOTICE_DUE)], m.RecordNoticeOverdue(ID, NOTICE_DUE), []),
         (NOTIFIED, m.RecordNoticeOverdue(ID, NOTICE_DUE), []),  # the notice was given
         (ACTIVE + [ev.MeasureEnded(ID, "RELEASED", "done", "u-inv")], m.RecordNoticeOverdue(ID, NOTICE_DUE), []),
-        (approved("PROTECTIVE_CUSTODY"), m.RecordNoticeOverdue(ID, NOTICE_DUE), []),
+        (approved("ORDERED_WAITING"), m.RecordNoticeOverdue(ID, NOTICE_DUE), []),
     ],
 )
 def test_timer_commands_raise_their_event_only_while_current(given, command, events):
@@ -411,6 +421,15 @@ BASE = {
     "kind": "DETENTION",
     "person_id": "P-1",
     "liaison": "",
+    **{  # the duties' columns (measure_duties; tested in test_measure_duties.py)
+        "notice_deferred": False,
+        "executed": False,
+        "changes_pending": 0,
+        "change_due": None,
+        "change_overdue": False,
+        "release_notice_given": False,
+        "outcome": "",
+    },
 }
 
 
@@ -506,6 +525,7 @@ BASE = {
                 notice_given=True,
                 notice_overdue=False,
                 expired_not_ended=False,
+                outcome="RELEASED",
             ),
         ),
     ],
