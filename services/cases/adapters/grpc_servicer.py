@@ -9,6 +9,7 @@ from common.v1 import identity_pb2
 from kernel.domain import facts as person_facts
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Validation
+from kernel.domain.ids import check_stream_id
 from kernel.domain.meetings import Consultation
 from kernel.edge.catalogue import office_code
 from kernel.edge.common_values import facts_from_pb, meeting_from_pb
@@ -16,7 +17,7 @@ from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
 from kernel.eventstore.reads import FileRef, record_read
 from services.cases.adapters import mapping
-from services.cases.app import measure_ledger
+from services.cases.app import measure_ledger, measure_related
 from services.cases.app.handlers import CaseHandlers
 from services.cases.domain import commands as c, events as ev, measures as m
 from services.cases.domain.state import Case
@@ -29,6 +30,11 @@ def _at(request, field: str, clock: Clock):
     if not request.HasField(field):
         raise Validation(field, "required")
     return datetime_of(getattr(request, field), field, clock.now().tzinfo)
+
+
+def _optional(cls, request, field: str):
+    """The request's nested message `field` as `cls`, or None when unset."""
+    return mapping.EVENTS.dataclass_of(cls, getattr(request, field)) if request.HasField(field) else None
 
 
 def _nested(cls, msgs) -> tuple:
@@ -114,6 +120,7 @@ def line_to_pb(row: dict) -> pb.MeasureLine:
         notice_given=row["notice_given"],
         notice_overdue=row["notice_overdue"],
         expired_not_ended=row["expired_not_ended"],
+        clue_id=row.get("clue_id", ""),
     )
 
 
@@ -138,6 +145,20 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     def _measure(self, request, call, response, command):
         return self._run(self.handlers.handle_measure, request.measure_id, request, call, response, command)
+
+    async def _measure_reading(self, request, call, response, build):
+        """Like `_measure`, when the command needs other measures read in its transaction (issue 19:
+        `await build(uow, state, now)`)."""
+        now = self.clock.now()
+
+        async def make(uow, state):
+            return await build(uow, state, now)
+
+        handle = self.handlers.handle_measure
+        return response(**await handle(call, request.measure_id, request.expected_version, now, make))
+
+    def _other(self, uow, measure_id: str, field: str):
+        return measure_related.related(uow, self.handlers.measures, measure_id, field)
 
     async def _read(self, call, rpc: str, purpose: str, files: list[FileRef], persons, query: str = "") -> None:
         """Every read on the record (domain.md §1), after it was answered, before the answer leaves."""
@@ -166,11 +187,22 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
         """Only the measures the caller may know (need to know): another office's ledger reads empty."""
         office, now = self._office(request.office, "office"), self.clock.now()
         store, org = self.handlers.store, self.handlers.access.organisation
+        case_id = check_stream_id(request.case_id, "case", "case_id") if request.case_id.strip() else ""
         found = await measure_ledger.rows(
-            store.pool, store.schema, office, request.open_only, now, call.principal, org, self.handlers.rules, MAX_LIST
+            store.pool,
+            store.schema,
+            office,
+            request.open_only,
+            now,
+            call.principal,
+            org,
+            self.handlers.rules,
+            MAX_LIST,
+            case_id=case_id,
         )
         files = [FileRef("measure", r["measure_id"]) for r in found]
         query = f"office={office} open_only={str(request.open_only).lower()}"
+        query += f" case_id={case_id}" if case_id else ""
         await self._read(call, "ListMeasures", request.purpose, files, [r["person_id"] for r in found], query)
         return pb.ListMeasuresResponse(measures=[line_to_pb(r) for r in found])
 
@@ -398,23 +430,34 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.measure", mutating=True)
     async def RequestMeasure(self, request, context, call):
         measure_id, kind = call.derived_id("measure"), enum_word(events_pb2.MeasureKind, request.kind)
-        return pb.RequestMeasureResponse(
-            **await self.handlers.request_measure(
-                call,
-                request.case_id,
-                lambda case, holding: m.RequestMeasure(
-                    measure_id,
-                    case.case_id,
-                    kind,
-                    request.person_id.strip(),
-                    holding.holder,
-                    request.reason,
-                    call.principal,
-                    holding.liaison,
-                ),
-                self.clock.now(),
+        m.check_target(request.case_id, request.clue_id)  # exactly one: a clue before filing (SL 25, 41)
+
+        def command(holding, case_id: str = "", clue_id: str = "") -> m.RequestMeasure:
+            """The request held by the case's holder, or before filing by the clue's (SL 25, 41)."""
+            return m.RequestMeasure(
+                measure_id,
+                case_id,
+                kind,
+                request.person_id.strip(),
+                holding.holder,
+                request.reason,
+                call.principal,
+                holding.liaison,
+                clue_id=clue_id,
+                custody_grounds=_optional(ev.CustodyGrounds, request, "custody_grounds"),  # SL 25
             )
-        )
+
+        now = self.clock.now()
+        if request.clue_id.strip():
+            clue_id = request.clue_id.strip()
+            made = await self.handlers.request_measure_on_clue(
+                call, clue_id, lambda holding: command(holding, clue_id=clue_id), now
+            )
+        else:
+            made = await self.handlers.request_measure(
+                call, request.case_id, lambda case, holding: command(holding, case_id=case.case_id), now
+            )
+        return pb.RequestMeasureResponse(**made)
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def ApproveMeasure(self, request, context, call):
@@ -423,12 +466,15 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             if request.HasField("starts_at")
             else None
         )
-        return await self._measure(
-            request,
-            call,
-            pb.ApproveMeasureResponse,
-            lambda s, now: m.ApproveMeasure(request.measure_id.strip(), starts or now, call.principal),
-        )
+        meeting = meeting_from_pb(request, "meeting", mapping.EVENTS)  # SL 47
+
+        async def build(uow, s, now):
+            others = ()
+            if s.requested is not None and s.requested.kind == "COMPELLED_APPEARANCE":  # SL 46 ¶2
+                others = await measure_related.appearances_of(uow, self.handlers.measures, s.requested.person_id)
+            return m.ApproveMeasure(request.measure_id.strip(), starts or now, call.principal, meeting, others)
+
+        return await self._measure_reading(request, call, pb.ApproveMeasureResponse, build)
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def RefuseMeasure(self, request, context, call):
@@ -451,24 +497,49 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
     @rpc("cases.measure", act="approve", mutating=True)
     async def ExtendMeasure(self, request, context, call):
+        length = None
+        if request.length_days or request.length_months:  # shorter, or chosen (管护 1-3 days, SL 46 ¶4)
+            length = m.Span(months=request.length_months, days=request.length_days)
+        charge = _optional(ev.Charge, request, "charge")  # a detention's +2 months (SL 48 ¶2)
+
+        async def build(uow, s, now):
+            following = await self._other(uow, request.followed_by, "followed_by")  # SL 46
+            return m.ExtendMeasure(
+                request.measure_id.strip(),
+                request.reason,
+                request.special,
+                call.principal,
+                at=now,
+                length=length,
+                charge=charge,
+                followed_by=following,
+            )
+
+        return await self._measure_reading(request, call, pb.ExtendMeasureResponse, build)
+
+    @rpc("cases.measure", act="approve", mutating=True)
+    async def RecountDetention(self, request, context, call):
+        """SL 48 ¶3; IR2025 133."""
+        discovered = _at(request, "discovered_at", self.clock)
+        ground, charge = enum_word(pb.RecountGround, request.ground), _optional(ev.Charge, request, "charge")
         return await self._measure(
             request,
             call,
-            pb.ExtendMeasureResponse,
-            lambda s, now: m.ExtendMeasure(
-                request.measure_id.strip(), request.reason, request.special, call.principal, at=now
+            pb.RecountDetentionResponse,
+            lambda s, now: m.RecountDetention(
+                request.measure_id.strip(), discovered, ground, charge, request.reason, call.principal, now
             ),
         )
 
     @rpc("cases.measure", mutating=True)
     async def EndMeasure(self, request, context, call):
         outcome = enum_word(events_pb2.MeasureOutcome, request.outcome)
-        return await self._measure(
-            request,
-            call,
-            pb.EndMeasureResponse,
-            lambda s, now: m.EndMeasure(request.measure_id.strip(), outcome, request.reason, now, call.principal),
-        )
+
+        async def build(uow, s, now):
+            into = await self._other(uow, request.converted_to, "converted_to")  # CONVERTED, linked (SL 48)
+            return m.EndMeasure(request.measure_id.strip(), outcome, request.reason, now, call.principal, converted_to=into)
+
+        return await self._measure_reading(request, call, pb.EndMeasureResponse, build)
 
     # -- hand-over (移交审查调查) -----------------------------------------------------------------
 

@@ -12,16 +12,25 @@ from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
-from services.cases.app import measure_ledger
+from services.cases.app import clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.case import open_case
-from services.cases.domain import events as ev, measures as m
+from services.cases.domain import before_filing, events as ev, measure_duties as md, measures as m
 from services.cases.domain.state import Case
 
 
 def measure_links(state: m.Measure, event=None) -> tuple[Link, ...]:
+    """Its case (once it has one: a measure before filing gets it when attached), its clue when it
+    was taken before filing (SL 25, 41), its subject."""
     requested = state.requested or event
-    return (Link("case", requested.case_id, "measure-of"), Link("person", requested.person_id, "subject"))
+    case_id = event.case_id if isinstance(event, ev.MeasureAttachedToCase) else requested.case_id
+    links = [Link("case", case_id, "measure-of")] if case_id else []
+    if requested.clue_id:
+        links.append(Link("clue", requested.clue_id, "measure-of"))
+    other = getattr(event, "converted_to", "") or getattr(event, "followed_by", "")  # issue 19 (SL 46, 48)
+    if other:
+        links.append(Link("measure", other, "converted-to" if isinstance(event, ev.MeasureEnded) else "followed-by"))
+    return (*links, Link("person", requested.person_id, "subject"))
 
 
 class MeasureAggregate(Aggregate[m.Measure]):
@@ -46,11 +55,18 @@ class MeasureAggregate(Aggregate[m.Measure]):
         if isinstance(event, ev.DetentionNoticeOverdue):
             return m.RecordNoticeOverdue(event.measure_id, event.due)
         kind = {ev.MeasureExpiring: m.RecordExpiring, ev.MeasureExpired: m.RecordExpired}.get(type(event))
-        return kind(event.measure_id, event.ends_at) if kind else None
+        return kind(event.measure_id, event.ends_at) if kind else md.timer_command(event)
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
-        if isinstance(command, (m.ApproveMeasure, m.ExtendMeasure)):
+        if not isinstance(command, (m.ApproveMeasure, m.ExtendMeasure, m.RecountDetention)) or state.requested is None:
+            return
+        if state.requested.case_id:
             await open_case(uow, self.cases, state.requested.case_id)
+            return
+        # before filing (SL 25, 41): approved while the clue is under preliminary check, extended while it is open
+        clue = await clue_directory.entry(uow.conn, uow.store.schema, state.requested.clue_id, "SHARE")
+        check = before_filing.check_approval if isinstance(command, m.ApproveMeasure) else before_filing.check_extension
+        check(clue or before_filing.ClueEntry(state.requested.clue_id))
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
         state, measure_id = change.state, change.stream_id
