@@ -537,7 +537,9 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
         async def build(uow, s, now):
             into = await self._other(uow, request.converted_to, "converted_to")  # CONVERTED, linked (SL 48)
-            return m.EndMeasure(request.measure_id.strip(), outcome, request.reason, now, call.principal, converted_to=into)
+            return m.EndMeasure(
+                request.measure_id.strip(), outcome, request.reason, now, call.principal, converted_to=into
+            )
 
         return await self._measure_reading(request, call, pb.EndMeasureResponse, build)
 
