@@ -25,6 +25,7 @@ from services.cases.app.access import Access
 from services.cases.app.filing_rules import load_filing_rules
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
+from services.cases.app.measure_duty_rules import load_duty_rules
 from services.cases.app.measure_rules import load_measure_rules
 from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
@@ -46,6 +47,9 @@ class CasesSettings(ServiceSettings):
     # The trial review's length and extensions, the standing committee's quorum
     # (CASES_TRIAL_REVIEW_FILE); None: deploy/config/trial_review.toml.
     trial_review_file: Path | None = None
+    # The duties common to measures: notice deferrals, change requests, staff, recordings, custody,
+    # expiry alerts (CASES_MEASURE_DUTIES_FILE); None: deploy/config/measure_duties.toml.
+    measure_duties_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> CasesSettings:
@@ -55,6 +59,7 @@ class CasesSettings(ServiceSettings):
             measure_rules_file=env_path(env, "CASES_MEASURE_RULES_FILE"),
             filing_rules_file=env_path(env, "CASES_FILING_RULES_FILE"),
             trial_review_file=env_path(env, "CASES_TRIAL_REVIEW_FILE"),
+            measure_duties_file=env_path(env, "CASES_MEASURE_DUTIES_FILE"),
         )
 
 
@@ -73,10 +78,13 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     platform = load_platform(s.platform_file)
     filing = load_filing_rules(platform.commission, s.filing_rules_file, s.platform_file)
     rules = load_measure_rules(s.measure_rules_file, filing.commission.level)  # approvals by level (SL 33, 46-48)
+    rules = replace(rules, duties=load_duty_rules(s.measure_duties_file))  # SL 44, 50, 74(7); IR2025 134
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds), level=rules.level)
     host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
     policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
     handlers = CaseHandlers(host.store, policy, rules, mapping.CODEC, access)
+    if kept := await measure_ledger.backfill(host.store, handlers.measures.load, rules):  # rows from before the duties
+        host.log.info("cases.measure_duties_backfilled", measures=kept)
     host.timers.route("case", handlers.cases.fire)
     host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)

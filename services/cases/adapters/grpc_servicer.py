@@ -17,6 +17,7 @@ from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from_pb, timestamp
 from kernel.eventstore.reads import FileRef, record_read
 from services.cases.adapters import mapping
+from services.cases.adapters.measure_duties_rpc import MeasureDutiesRpcs
 from services.cases.app import measure_ledger, measure_related
 from services.cases.app.handlers import CaseHandlers
 from services.cases.domain import commands as c, events as ev, measures as m
@@ -121,10 +122,27 @@ def line_to_pb(row: dict) -> pb.MeasureLine:
         notice_overdue=row["notice_overdue"],
         expired_not_ended=row["expired_not_ended"],
         clue_id=row.get("clue_id", ""),
+        **_duties_line(row),
     )
 
 
-class CaseServicer(service_pb2_grpc.CaseServiceServicer):
+def _duties_line(row: dict) -> dict:
+    """The duties' part of a measure line (SL 44, 50; measure_duties)."""
+    return dict(
+        notice_deferred=row["notice_deferred"],
+        notice_due=timestamp(row["notice_due"]) if row["notice_due"] else None,
+        executed=row["executed"],
+        changes_pending=row["changes_pending"],
+        change_due=timestamp(row["change_due"]) if row["change_due"] else None,
+        change_overdue=row["change_overdue"],
+        release_notice_given=row["release_notice_given"],
+        outcome=enum_value(events_pb2.MeasureOutcome, row["outcome"]) if row["outcome"] else 0,
+    )
+
+
+class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
+    """The calls of `measure_duties_rpc` (SL 44, 50; IR2025 134) come in through the mixin."""
+
     def __init__(self, handlers: CaseHandlers, clock: Clock, offices: Mapping[str, object]):
         self.handlers, self.clock, self.offices = handlers, clock, offices
 
@@ -185,7 +203,8 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
     @rpc("cases.read")
     async def ListMeasures(self, request, context, call):
         """Only the measures the caller may know (need to know): another office's ledger reads empty."""
-        office, now = self._office(request.office, "office"), self.clock.now()
+        # SL 74(7): `expired_only` with no office is the leaders' queue of every office they may know
+        office, now = self._office(request.office, "office", optional=request.expired_only), self.clock.now()
         store, org = self.handlers.store, self.handlers.access.organisation
         case_id = check_stream_id(request.case_id, "case", "case_id") if request.case_id.strip() else ""
         found = await measure_ledger.rows(
@@ -199,10 +218,12 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
             self.handlers.rules,
             MAX_LIST,
             case_id=case_id,
+            expired_only=request.expired_only,
         )
         files = [FileRef("measure", r["measure_id"]) for r in found]
         query = f"office={office} open_only={str(request.open_only).lower()}"
         query += f" case_id={case_id}" if case_id else ""
+        query += " expired_only=true" if request.expired_only else ""
         await self._read(call, "ListMeasures", request.purpose, files, [r["person_id"] for r in found], query)
         return pb.ListMeasuresResponse(measures=[line_to_pb(r) for r in found])
 
@@ -537,8 +558,15 @@ class CaseServicer(service_pb2_grpc.CaseServiceServicer):
 
         async def build(uow, s, now):
             into = await self._other(uow, request.converted_to, "converted_to")  # CONVERTED, linked (SL 48)
+            recording = _optional(ev.Recording, request, "recording")
             return m.EndMeasure(
-                request.measure_id.strip(), outcome, request.reason, now, call.principal, converted_to=into
+                request.measure_id.strip(),
+                outcome,
+                request.reason,
+                now,
+                call.principal,
+                converted_to=into,
+                recording=recording,  # a search, seizure or sealing COMPLETED (SL 44 ¶2)
             )
 
         return await self._measure_reading(request, call, pb.EndMeasureResponse, build)

@@ -68,10 +68,46 @@ CREATE INDEX IF NOT EXISTS {t}_liaison ON {s}.{t} (liaison);
 """
 
 
+CLUE_SQL = """
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS clue_id text NOT NULL DEFAULT '';  -- before filing (SL 25, 41)
+CREATE INDEX IF NOT EXISTS {t}_clue ON {s}.{t} (clue_id) WHERE clue_id <> '';
+CREATE INDEX IF NOT EXISTS {t}_case ON {s}.{t} (case_id);
+"""
+
+
+# The duties common to measures (SL 44, 50, 74(7); services.cases.domain.measure_duties): added by
+# migration 4. `duties_kept` is false on rows written before it, until the start-up backfill
+# (`backfill`) writes them again from their events, as a rebuild does (an old release owes its
+# notice, an old end shows its outcome).
+DUTIES_SQL = """
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS notice_deferred boolean NOT NULL DEFAULT false;  -- SL 50 ¶1
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS executed boolean NOT NULL DEFAULT false;  -- two staff, SL 44
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS changes_pending int NOT NULL DEFAULT 0;  -- SL 50 ¶2
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS change_due timestamptz;  -- the earliest undecided one's
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS change_overdue boolean NOT NULL DEFAULT false;  -- its timer fired
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS release_notice_given boolean NOT NULL DEFAULT false;
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS outcome text NOT NULL DEFAULT '';  -- how it ended
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS duties_kept boolean NOT NULL DEFAULT false;
+CREATE INDEX IF NOT EXISTS {t}_unkept ON {s}.{t} (measure_id) WHERE NOT duties_kept;
+CREATE INDEX IF NOT EXISTS {t}_running_end ON {s}.{t} (ends_at) WHERE status IN ('ACTIVE', 'EXPIRED');  -- SL 74(7)
+"""
+DUTY_COLUMNS = (
+    "notice_deferred",
+    "executed",
+    "changes_pending",
+    "change_due",
+    "change_overdue",
+    "release_notice_given",
+    "outcome",
+)
+
+
 async def create(conn, schema: str, table: str = TABLE) -> None:
     """A rebuild's shadow, like the live table after every migration (same columns, same order)."""
     await create_v1(conn, schema, table)
     await add_holding(conn, schema, table)
+    await add_clue(conn, schema, table)
+    await add_duties(conn, schema, table)
 
 
 async def create_v1(conn, schema: str, table: str = TABLE) -> None:
@@ -82,9 +118,21 @@ async def add_holding(conn, schema: str, table: str = TABLE) -> None:
     await conn.execute(HOLDING_SQL.format(s=schema, t=table))
 
 
+async def add_clue(conn, schema: str, table: str = TABLE) -> None:
+    """Migration 3: the clue a measure was taken on before filing ('' for the rest, as their events)."""
+    await conn.execute(CLUE_SQL.format(s=schema, t=table))
+
+
+async def add_duties(conn, schema: str, table: str = TABLE) -> None:
+    """Migration 4: the duties common to measures (SL 44, 50); rows before it wait for `backfill`."""
+    await conn.execute(DUTIES_SQL.format(s=schema, t=table))
+
+
 MIGRATIONS = (
     Migration("cases.measure_ledger", 1, "each office's measure ledger", create_v1),
     Migration("cases.measure_ledger", 2, "each measure's liaison as recorded (need to know)", add_holding),
+    Migration("cases.measure_ledger", 3, "the clue of a measure taken before filing (SL 25, 41)", add_clue),
+    Migration("cases.measure_ledger", 4, "the duties common to measures (SL 44, 50, 74(7))", add_duties),
 )
 
 
@@ -92,22 +140,34 @@ async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
-WRITTEN = (*COLUMNS, "version", "liaison")  # the table's order: migration 2 added the liaison
+# the table's order: migrations 2 and 3 added the liaison and the clue, 4 the duties
+WRITTEN = (*COLUMNS, "version", "liaison", "clue_id", *DUTY_COLUMNS, "duties_kept")
 
 
 def values(row: dict, version: int) -> tuple:
     """A `measures.ledger_row` as the table's columns, in order."""
-    return tuple(row[c] for c in COLUMNS) + (version, row["liaison"])
+    duties = tuple(row[c] for c in DUTY_COLUMNS) + (True,)
+    return tuple(row[c] for c in COLUMNS) + (version, row["liaison"], row["clue_id"]) + duties
 
 
-async def upsert(conn, schema: str, row: dict, version: int) -> None:
+async def upsert(conn, schema: str, row: dict, version: int, unkept_only: bool = False) -> None:
+    """`unkept_only` (the backfill): only over a row written before migration 4."""
     placeholders = ", ".join(f"${i}" for i in range(1, len(WRITTEN) + 1))
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in WRITTEN[1:])
+    guard = " WHERE NOT measure_ledger.duties_kept" if unkept_only else ""
     await conn.execute(
         f"INSERT INTO {schema}.measure_ledger ({', '.join(WRITTEN)}) VALUES ({placeholders}) "
-        f"ON CONFLICT (measure_id) DO UPDATE SET {updates}",
+        f"ON CONFLICT (measure_id) DO UPDATE SET {updates}{guard}",
         *values(row, version),
     )
+
+
+async def of_clue(conn, schema: str, clue_id: str) -> list[str]:
+    """The measures taken on the clue before filing (SL 25, 41), whatever their state."""
+    rows = await conn.fetch(
+        f"SELECT measure_id FROM {schema}.measure_ledger WHERE clue_id = $1 ORDER BY measure_id", clue_id
+    )
+    return [r["measure_id"] for r in rows]
 
 
 async def running(conn, schema: str, case_id: str) -> list[str]:
@@ -129,6 +189,7 @@ def flags(row, now: datetime) -> dict:
         "expired_not_ended": row["status"] == "EXPIRED"
         or (open_ and row["ends_at"] is not None and row["ends_at"] <= now),
         "notice_overdue": bool(row["notice_overdue"]) or (row["notice_due"] is not None and row["notice_due"] <= now),
+        "change_overdue": bool(row["change_overdue"]) or (row["change_due"] is not None and row["change_due"] <= now),
     }
 
 
@@ -149,17 +210,24 @@ async def rows(
     org: Organisation,
     rules: m.MeasureRules,
     limit: int = 1000,
+    case_id: str = "",
+    expired_only: bool = False,
 ) -> list:
     """The office's measures `reader` may know, those past their end and not ended first, then by
     end and start. The WHERE clause is a first cut of `may_know` in SQL (the offices the reader
-    sees as holder or liaison, the kinds whose rule names its role), so the limit counts rows it
-    may well know; `may_know` itself then judges each row."""
+    sees as holder or liaison, the kinds whose rule names its role, every expired one for the alert
+    roles), so the limit counts rows it may well know; `may_know` itself then judges each row.
+    `case_id`: only that case's measures (those taken on its clue before filing included once they
+    followed it). `expired_only`: only those past their end and not ended (SL 74(7)), the leaders'
+    queue; with `office` "" of every office."""
     seen = visible_offices(reader, org)
     via_catalogue = None if seen is None else sorted(o for o, liaison in org.liaison.items() if liaison in seen)
     found = await pool.fetch(
-        f"SELECT * FROM {schema}.measure_ledger WHERE office = $1 AND (NOT $2 OR status = ANY($3::text[])) "
+        f"SELECT * FROM {schema}.measure_ledger WHERE ($1 = '' OR office = $1) AND (NOT $2 OR status = ANY($3::text[])) "
         f"AND ($7::text[] IS NULL OR office = ANY($7) OR liaison = ANY($7) "
-        f"OR (liaison = '' AND office = ANY($8::text[])) OR kind = ANY($9::text[])) "
+        f"OR (liaison = '' AND office = ANY($8::text[])) OR kind = ANY($9::text[]) OR ($12 AND status = 'EXPIRED')) "
+        f"AND ($10 = '' OR case_id = $10) "
+        f"AND (NOT $11 OR status = 'EXPIRED' OR (status = 'ACTIVE' AND ends_at IS NOT NULL AND ends_at <= $5)) "
         f"ORDER BY (status = 'EXPIRED' OR (status = ANY($4::text[]) AND ends_at IS NOT NULL AND ends_at <= $5)) DESC, "
         f"ends_at NULLS LAST, starts_at NULLS LAST, "
         f"measure_id LIMIT $6",
@@ -172,8 +240,39 @@ async def rows(
         None if seen is None else sorted(seen),
         via_catalogue,
         list(m.kinds_approved_by(reader.role, rules)),
+        case_id,
+        expired_only,
+        reader.role in rules.duties.alert_roles,  # SL 74(7): the leaders see every expired measure
     )
     return [dict(r, **flags(r, now)) for r in found if may_know(reader, holding_of(r, org, rules), org)]
+
+
+async def unkept(conn, schema: str, after: str, limit: int) -> list[str]:
+    """Measures whose row was written before migration 4 (the duties), in id order after `after`."""
+    found = await conn.fetch(
+        f"SELECT measure_id FROM {schema}.measure_ledger WHERE NOT duties_kept AND measure_id > $1 "
+        f"ORDER BY measure_id LIMIT $2",
+        after,
+        limit,
+    )
+    return [r["measure_id"] for r in found]
+
+
+async def backfill(store, load, rules: m.MeasureRules, page: int = 500) -> int:
+    """Rows written before migration 4 written again from their events (`load(store, measure_id)`:
+    the measure's history, its timer stream folded), as a rebuild makes them; how many. A row a
+    command wrote meanwhile is kept already. Run at start, after the migrations."""
+    done, last = 0, ""
+    while True:
+        async with store.pool.acquire() as conn:
+            ids = await unkept(conn, store.schema, last, page)
+        if not ids:
+            return done
+        for measure_id in ids:
+            history = await load(store, measure_id)
+            async with store.pool.acquire() as conn:
+                await upsert(conn, store.schema, m.ledger_row(history.state, rules), history.version, unkept_only=True)
+        done, last = done + len(ids), ids[-1]
 
 
 def projections(fold: Fold, rules: m.MeasureRules) -> tuple[Projection, ...]:
