@@ -60,6 +60,9 @@ class CaseAggregate(Aggregate[Case]):
     def __init__(self, policy: CasePolicy, codec: Codec, access: Access | None = None):
         self.policy, self.codec = policy, codec
         self.runner: CommandRunner[Case] | None = None  # set by CommandRunner's owner: 一案双查 opens a case
+        # set by the handlers: a case filed from a clue takes the clue's measures (SL 25, 41;
+        # `clue_directory.follow_into_case`), in the filing's transaction
+        self.on_filed = None
         # need to know (issue 17); without the catalogue's access every role its operations allow acts
         self.access = access or Access()
         self.organisation = access.organisation if access else None
@@ -108,6 +111,8 @@ class CaseAggregate(Aggregate[Case]):
         for event in change.events:
             if isinstance(event, ev.AccountabilityCaseOpened):
                 await self._open_accountability(uow, ctx, change, event)
+            if isinstance(event, ev.CaseFiled) and event.clue_id and self.on_filed:
+                await self.on_filed(uow, ctx, event, change.now)
 
     async def _open_accountability(
         self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case], event: ev.AccountabilityCaseOpened

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from kernel.domain.access import Holding
 from kernel.domain.errors import Validation
+from kernel.domain.ids import check_stream_id
 from kernel.domain.principal import Principal
 from kernel.eventstore.aggregate import Builder, CommandRunner
 from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.store import EventStore, UnitOfWork
+from services.cases.app import clue_directory
 from services.cases.app.access import Access
 from services.cases.app.case import CaseAggregate, open_case
 from services.cases.app.measure import MeasureAggregate
-from services.cases.domain import measures as m
+from services.cases.domain import before_filing, measures as m
 from services.cases.domain.decide import CasePolicy
 from services.cases.domain.state import Case
 
@@ -33,6 +36,8 @@ class CaseHandlers:
         self.cases = case.runner = CommandRunner(store, case, codec)
         self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases, access), codec)
         self.access = case.access
+        # a case filed from a clue takes the measures taken on the clue before filing (SL 25, 41)
+        case.on_filed = partial(clue_directory.follow_into_case, self.measures)
 
     async def handle(
         self, ctx: CommandContext, case_id: str, expected_version: int, now: datetime, command: object | Builder
@@ -62,6 +67,24 @@ class CaseHandlers:
             command = make(case, self.cases.aggregate.holding(case))
             if command.person_id not in {s.person_id for s in case.subjects}:
                 raise Validation("person_id", f"must be one of the case's subjects: {command.person_id!r} is not")
+            change = await self.measures.execute(uow, ctx, command.measure_id, command, now, new=True)
+            return self.measures.aggregate.result(change)
+
+        return await run_once(self.store, ctx, work)
+
+    async def request_measure_on_clue(
+        self, ctx: CommandContext, clue_id: str, make: Callable[[Holding], m.RequestMeasure], now: datetime
+    ) -> dict:
+        """A new measure before filing (SL 25, 41) on a subject of a clue under preliminary check that
+        the caller may know (its directory row locked against the filing in the same transaction),
+        held by the clue's holding office with its liaison (`make` gets the clue's holding)."""
+        clue_id = check_stream_id(clue_id, "clue", "clue_id")
+
+        async def work(uow: UnitOfWork):
+            clue = await clue_directory.known_clue(uow, clue_id, ctx.principal, self.access.organisation)
+            command = make(clue_directory.holding(clue, self.access.organisation))
+            m.check_target(command.case_id, command.clue_id)
+            before_filing.check_request(clue, command.person_id)
             change = await self.measures.execute(uow, ctx, command.measure_id, command, now, new=True)
             return self.measures.aggregate.result(change)
 

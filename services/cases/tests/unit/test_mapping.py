@@ -154,6 +154,7 @@ SAMPLES = {
     ev.CustodyTransferred: ev.CustodyTransferred(
         MEASURE, ev.Document("羁押回执", "ef" * 32), AT, "u-cm", "case_manager"
     ),
+    ev.MeasureAttachedToCase: ev.MeasureAttachedToCase(MEASURE, CASE, "clue-1"),  # before filing (SL 25, 41)
 }
 
 

@@ -421,6 +421,7 @@ BASE = {
     "kind": "DETENTION",
     "person_id": "P-1",
     "liaison": "",
+    "clue_id": "",  # a measure before filing names its clue (test_before_filing.py)
     **{  # the duties' columns (measure_duties; tested in test_measure_duties.py)
         "notice_deferred": False,
         "executed": False,
