@@ -10,6 +10,7 @@ import pytest
 
 from kernel.domain.clock import FixedClock
 from kernel.domain.errors import IllegalState
+from kernel.domain.meetings import CollectiveDecision
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
@@ -23,7 +24,24 @@ T0 = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INV = Principal("commission", "investigation_1", "investigator", "u-inv")
 SUP = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
+PROVINCIAL = Principal("provincial_commission", "provincial_leadership", "provincial_head", "u-prov")
 ORG = catalogue.load().organisation
+
+
+def decision(by: Principal) -> CollectiveDecision:
+    """A leadership's collective decision (SL 47) at the shipped quorum of 3, `by` attending."""
+    return CollectiveDecision("LEADERSHIP", T0, (by.user, "u-d1", "u-d2"), (), "decided", "u-sec")
+
+
+# The approval chain of each kind at the shipped county level (issue 19): a detention is the
+# leadership's collective decision, then the upper level's (SL 47); an exit ban is the provincial
+# commission's (SL 33); the others the head's.
+CHAINS = {"DETENTION": ((HEAD, True), (SUP, True)), "EXIT_BAN": ((HEAD, False), (PROVINCIAL, False))}
+
+
+async def approve(handlers, mid: str, kind: str, at: datetime) -> None:
+    for by, collective in CHAINS.get(kind, ((HEAD, False),)):
+        await on_measure(handlers, mid, m.ApproveMeasure(mid, at, by, decision(by) if collective else None), at)
 
 
 async def case_under_investigation(handlers) -> str:
@@ -85,7 +103,7 @@ async def test_a_detention_falls_overdue_expires_and_is_never_extended_after(sto
         T0,
     )
     mid = made["measure_id"]
-    await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
+    await approve(handlers, mid, "DETENTION", T0)
     timers_stream = f"measure-timers-{mid.removeprefix('measure-')}"
     assert await fire(handlers, T0 + timedelta(hours=23)) == 0
     assert await fire(handlers, T0 + timedelta(hours=24)) == 1
@@ -120,7 +138,7 @@ async def test_an_extension_moves_the_timers_with_the_end(store, handlers):
         T0,
     )
     mid = made["measure_id"]
-    await on_measure(handlers, mid, m.ApproveMeasure(mid, T0, SUP), T0)
+    await approve(handlers, mid, "DETENTION", T0)
     await on_measure(handlers, mid, m.GiveDetentionNotice(mid, T0, T0, INV), T0)
     await on_measure(handlers, mid, m.ExtendMeasure(mid, "accounts abroad", False, SUP), T0 + timedelta(days=30))
     old_end, new_end = datetime(2026, 6, 2, 9, tzinfo=timezone.utc), datetime(2026, 9, 2, 9, tzinfo=timezone.utc)
@@ -141,7 +159,7 @@ async def test_a_trial_review_past_its_limit_is_raised_overdue_once(store, handl
     assert state.overdue
 
 
-async def new_measure(handlers, case_id, kind, by=SUP, at=T0) -> str:
+async def new_measure(handlers, case_id, kind, approved=True, at=T0) -> str:
     made = await handlers.request_measure(
         ctx(INV),
         case_id,
@@ -150,29 +168,29 @@ async def new_measure(handlers, case_id, kind, by=SUP, at=T0) -> str:
         ),
         at,
     )
-    if by is not None:
-        await on_measure(handlers, made["measure_id"], m.ApproveMeasure(made["measure_id"], at, by), at)
+    if approved:
+        await approve(handlers, made["measure_id"], kind, at)
     return made["measure_id"]
 
 
 async def test_a_case_is_not_closed_over_a_running_measure_nor_a_measure_run_on_a_closed_case(store, handlers):
     case_id = await case_under_investigation(handlers)
     running = await new_measure(handlers, case_id, "DETENTION")
-    pending = await new_measure(handlers, case_id, "DETENTION", by=None)
+    pending = await new_measure(handlers, case_id, "DETENTION", approved=False)
     withdraw = c.WithdrawCase(case_id, "no evidence", T0, HEAD)
     with pytest.raises(IllegalState, match=running):
         await on_case(handlers, case_id, withdraw, T0)
     await on_measure(handlers, running, m.EndMeasure(running, "RELEASED", "cleared", T0, INV), T0)
     assert (await on_case(handlers, case_id, withdraw, T0))["state"] == "WITHDRAWN"
     with pytest.raises(IllegalState, match="case WITHDRAWN"):
-        await on_measure(handlers, pending, m.ApproveMeasure(pending, T0, SUP), T0)
+        await on_measure(handlers, pending, m.ApproveMeasure(pending, T0, HEAD, decision(HEAD)), T0)
     assert (await handlers.get_measure(SYSTEM, pending))[0].status == "REQUESTED"
 
 
 async def test_the_ledger_keeps_a_late_notice_late_and_puts_expired_measures_first(store, handlers):
     case_id = await case_under_investigation(handlers)
     ban = await new_measure(handlers, case_id, "EXIT_BAN")  # no end at all
-    appearance = await new_measure(handlers, case_id, "COMPELLED_APPEARANCE", by=HEAD)
+    appearance = await new_measure(handlers, case_id, "COMPELLED_APPEARANCE")
     detention = await new_measure(handlers, case_id, "DETENTION")
     late = T0 + timedelta(hours=25)
     assert await fire(handlers, late) >= 2  # the appearance expired; the notice fell overdue
