@@ -45,20 +45,29 @@ def T(status, since, received=None, version=3):
             YELLOW,
             "2026-05-21 10:00",
         ),
-        # left undisposed: the receipt rule turns it yellow at 1 month even in a fresh stage
+        # left undisposed (domain.md §2: red at 1 month of receipt, the national limit, unverified):
+        # the receipt rule turns it yellow 3 days before, even in a fresh stage ...
+        (
+            DEADLINE,
+            T("DISPOSAL_PROPOSED", "2026-05-29 10:00", "2026-05-04 10:00"),
+            "2026-06-01 10:00",
+            YELLOW,
+            "2026-06-04 10:00",
+        ),  # the approval (5 working days after Friday 29 May) would be due 5 June: 1 month comes first
+        # ... and red at 1 month (4 June), not 2 (2 months is late)
         (
             DEADLINE,
             T("DISPOSAL_PROPOSED", "2026-06-03 10:00", "2026-05-04 10:00"),
             "2026-06-04 10:00",
-            YELLOW,
-            "2026-06-10 10:00",
-        ),  # approval due 5 working days after Wednesday 3 June
+            RED,
+            "2026-06-04 10:00",
+        ),
         (
             DEADLINE,
             T("REGISTERED", "2026-06-20 10:00", "2026-05-04 10:00"),
             "2026-07-04 10:00",
             RED,
-            "2026-07-04 10:00",
+            "2026-06-04 10:00",
         ),
         # stage scheme: preliminary check yellow at 3 months, red at 6
         (STAGE, T("PRELIM_CHECK", "2026-01-10 09:00"), "2026-04-09 09:00", GREEN, "2026-07-10 09:00"),
