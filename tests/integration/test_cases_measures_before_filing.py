@@ -184,6 +184,7 @@ async def test_custody_on_a_clue_follows_it_into_its_case_sl_25_41(cases, api):
     assert (got.measure.case_id, got.measure.clue_id) == (case_id, clue.clue_id)
     [line] = await ledger(api, case_id=case_id)
     assert (line.measure_id, line.case_id, line.state) == (mid, case_id, "ACTIVE")
+    assert list((await api.case(case_id, SUP1)).measure_ids) == [mid]
 
     # the filing's follow-up replayed (a redelivery, a restart): nothing more is recorded
     filed = ev.CaseFiled(case_id, clue.clue_id, datetime.now(timezone.utc), (), "supervision_1")

@@ -806,7 +806,7 @@ class FilingApproval(_message.Message):
     def __init__(self, side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to", "sides_needed", "topic_meeting_held", "return_proposed", "proposed_sanctions", "sanctions", "rehearing")
+    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to", "sides_needed", "topic_meeting_held", "return_proposed", "proposed_sanctions", "sanctions", "rehearing", "measure_ids")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -832,6 +832,7 @@ class GetCaseResponse(_message.Message):
     PROPOSED_SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     REHEARING_FIELD_NUMBER: _ClassVar[int]
+    MEASURE_IDS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     version: int
     state: str
@@ -857,7 +858,8 @@ class GetCaseResponse(_message.Message):
     proposed_sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
     sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
     rehearing: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ..., sides_needed: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ..., topic_meeting_held: _Optional[bool] = ..., return_proposed: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., proposed_sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., rehearing: _Optional[_Iterable[str]] = ...) -> None: ...
+    measure_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ..., sides_needed: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ..., topic_meeting_held: _Optional[bool] = ..., return_proposed: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., proposed_sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., rehearing: _Optional[_Iterable[str]] = ..., measure_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetMeasureRequest(_message.Message):
     __slots__ = ("measure_id", "purpose")

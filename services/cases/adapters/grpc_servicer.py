@@ -187,8 +187,14 @@ class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
         state, version = await self.handlers.get_case(call.principal, request.case_id)
         holding = self.handlers.cases.aggregate.holding(state)
         answer = case_to_pb(state, version, request.case_id.strip(), holding.liaison if holding else "")
+        store, org = self.handlers.store, self.handlers.access.organisation
+        measures = await measure_ledger.of_case(
+            store.pool, store.schema, answer.case_id, call.principal, org, self.handlers.rules, MAX_LIST
+        )
+        answer.measure_ids.extend(measures)  # those that followed it from its clue too (SL 25, 41)
         persons = [s.person_id for s in state.subjects]
-        await self._read(call, "GetCase", request.purpose, [FileRef("case", answer.case_id)], persons)
+        files = [FileRef("case", answer.case_id)] + [FileRef("measure", mid) for mid in measures]
+        await self._read(call, "GetCase", request.purpose, files, persons)
         return answer
 
     @rpc("cases.read")

@@ -170,6 +170,16 @@ async def of_clue(conn, schema: str, clue_id: str) -> list[str]:
     return [r["measure_id"] for r in rows]
 
 
+async def of_case(
+    pool, schema: str, case_id: str, reader: Principal, org: Organisation, rules: m.MeasureRules, limit: int = 1000
+) -> list[str]:
+    """The case's measures `reader` may know (those that followed it from its clue included)."""
+    found = await pool.fetch(
+        f"SELECT * FROM {schema}.measure_ledger WHERE case_id = $1 ORDER BY measure_id LIMIT $2", case_id, limit
+    )
+    return [r["measure_id"] for r in found if may_know(reader, holding_of(r, org, rules), org)]
+
+
 async def running(conn, schema: str, case_id: str) -> list[str]:
     """The case's measures approved and not ended (active, or expired awaiting their end)."""
     rows = await conn.fetch(
