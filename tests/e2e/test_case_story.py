@@ -116,6 +116,17 @@ def topic_meeting() -> meeting_pb2.CollectiveDecision:
     )
 
 
+def leadership(by: Principal) -> meeting_pb2.CollectiveDecision:
+    """A leadership's collective decision on a detention (SL 47), at the shipped quorum of 3."""
+    return meeting_pb2.CollectiveDecision(
+        body=meeting_pb2.MEETING_BODY_LEADERSHIP,
+        held_at=ts(datetime.now(timezone.utc)),
+        attendees=[by.user, f"{by.user}-deputy-1", f"{by.user}-deputy-2"],
+        outcome="detain P-77: risk of collusion",
+        minutes_by="u-cm",
+    )
+
+
 def sanctions_of(government: str) -> cev.PersonSanctions:
     """P-77's violations (two Party ones, P6; one government one) and the combined sanctions."""
     article = {"GOVERNMENT_MAJOR_DEMERIT": "政务处分法 art. 33"}.get(government, "政务处分法 art. 32")
@@ -216,7 +227,10 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             reason="risk of collusion",
         )
         mid = measure.measure_id
-        approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid)
+        # SL 47 at the shipped county level: the leadership's collective decision, then the upper level's
+        decided = await api("ApproveMeasure", HEAD, measure_id=mid, meeting=leadership(HEAD))
+        assert decided.state == "REQUESTED"
+        approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=leadership(SUPERIOR))
         assert approved.state == "ACTIVE"
         told = ts(datetime.now(timezone.utc))
         await api("GiveDetentionNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
@@ -339,6 +353,7 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("CaseHandedOver", "u-head"),
         ("InvestigationStarted", "u-inv"),
         ("MeasureRequested", "u-inv"),
+        ("MeasureApprovalGiven", "u-head"),
         ("MeasureApproved", "u-sup"),
         ("DetentionNoticeGiven", "u-inv"),
         ("MeasureExtended", "u-sup"),

@@ -34,6 +34,7 @@ from tests.e2e.test_case_story import (
     Cases,
     consultations,
     deliberation,
+    leadership,
     reads_of,
     subject,
     topic_meeting,
@@ -119,6 +120,13 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
         "RefuseMeasure": {**measure, "reason": "no"},
         "GiveDetentionNotice": {**measure, "unit_notified_at": now, "family_notified_at": now},
         "ExtendMeasure": {**measure, "reason": "more time"},
+        "RecountDetention": {
+            **measure,
+            "discovered_at": now,
+            "ground": cpb.RECOUNT_GROUND_DIFFERENT_CRIME,
+            "charge": cev.Charge(crime="贪污罪", job_crime=True, sentence_band=cev.SENTENCE_BAND_TEN_YEARS_OR_MORE),
+            "reason": "another crime",
+        },
         "EndMeasure": {**measure, "outcome": cev.MEASURE_OUTCOME_RELEASED, "reason": "done"},
         "ProposeHandOver": {**case, "to_office": "investigation_2", "reason": "busy"},
         "ApproveHandOver": case,
@@ -253,7 +261,10 @@ async def test_each_allowed_actor_reads_and_acts_where_its_role_allows(cases, ap
     for reader in (SUPERIOR, SUP1, DEPUTY1, CM, INV1):
         assert (await api("GetMeasure", reader, measure_id=mid, purpose=PURPOSE)).measure.office == "investigation_1"
     assert (await answer(api, "GetCase", SUPERIOR, {"case_id": case_id, "purpose": PURPOSE}))[0] == "NOT_FOUND"
-    assert (await api("ApproveMeasure", SUPERIOR, measure_id=mid)).state == "ACTIVE"  # its rule names them
+    decided = await api("ApproveMeasure", HEAD, measure_id=mid, meeting=leadership(HEAD))  # SL 47: the leadership
+    assert decided.state == "REQUESTED"
+    upper = await api("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=leadership(SUPERIOR))  # its rule names them
+    assert upper.state == "ACTIVE"
     for reader in (SUP1, DEPUTY1, SUPERIOR, CM):
         listed = await api("ListMeasures", reader, office="investigation_1", purpose=PURPOSE)
         assert mid in [m.measure_id for m in listed.measures], reader
