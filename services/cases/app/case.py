@@ -23,7 +23,7 @@ from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
 from services.cases.app import measure_ledger
 from services.cases.app.access import Access
-from services.cases.domain import commands as c, events as ev, measures as m
+from services.cases.domain import commands as c, events as ev, measure_duties as md, measures as m
 from services.cases.domain.decide import CasePolicy, decide
 from services.cases.domain.state import OPEN, Case, evolve
 
@@ -89,6 +89,10 @@ class CaseAggregate(Aggregate[Case]):
             running = await measure_ledger.running(uow.conn, uow.store.schema, command.case_id)
             if running:
                 raise IllegalState(f"measures still running: {', '.join(running)}", "close the case (end them first)")
+        if isinstance(command, c.RecordActivity) and (command.measure_id or "").strip():  # SL 44 ¶2
+            measure_id = command.measure_id.strip()
+            found = await measure_ledger.line(uow.conn, uow.store.schema, measure_id)
+            md.check_activity_measure(command.activity, command.case_id, measure_id, found)
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case]) -> None:
         state = change.state

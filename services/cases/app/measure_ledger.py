@@ -170,6 +170,14 @@ async def of_clue(conn, schema: str, clue_id: str) -> list[str]:
     return [r["measure_id"] for r in rows]
 
 
+async def line(conn, schema: str, measure_id: str) -> dict | None:
+    """One measure's case, kind and status as its ledger holds them (None: no such measure)."""
+    row = await conn.fetchrow(
+        f"SELECT case_id, kind, status FROM {schema}.measure_ledger WHERE measure_id = $1", measure_id
+    )
+    return dict(row) if row else None
+
+
 async def of_case(
     pool, schema: str, case_id: str, reader: Principal, org: Organisation, rules: m.MeasureRules, limit: int = 1000
 ) -> list[str]:

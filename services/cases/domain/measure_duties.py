@@ -401,6 +401,30 @@ def end_recording(outcome: str, rec: ev.Recording | None, state, rules) -> ev.Re
     return recording(rec)
 
 
+# SL 44 ¶2: the measure a recorded activity belongs to (an interrogation: the person held)
+ACTIVITY_KINDS = {
+    "INTERROGATION": ("DETENTION", "PROTECTIVE_CUSTODY", "COMPELLED_APPEARANCE", "CONFINEMENT"),
+    "SEARCH": ("SEARCH",),
+    "SEIZURE": ("SEIZURE",),
+    "SEALING": ("SEALING",),
+}
+
+
+def check_activity_measure(activity: str, case_id: str, measure_id: str, measure: dict | None) -> None:
+    """A recorded activity naming a measure (the case's RecordActivity, SL 44 ¶2) names one of this
+    case's, of a kind it belongs to: an interrogation of a person held names the running detention
+    (管护, compelled appearance, 禁闭), a search, seizure or sealing its own measure, approved.
+    `measure`: its ledger line (case_id, kind, status), None when there is none."""
+    if measure is None or measure["case_id"] != case_id:
+        raise Validation("measure_id", f"{measure_id} is not a measure of {case_id}")
+    kinds = ACTIVITY_KINDS.get(activity, ())
+    if measure["kind"] not in kinds:
+        raise Validation("measure_id", f"an {activity} belongs to a {' or '.join(kinds)}, not a {measure['kind']}")
+    allowed = RUNNING if activity == "INTERROGATION" else (*RUNNING, ENDED)
+    if measure["status"] not in allowed:
+        raise IllegalState(f"{measure['status']} ({measure['kind']} {measure_id})", f"record an {activity} under it")
+
+
 DECIDE = {
     DeferNotice: defer_notice,
     EndNoticeDeferral: end_deferral,

@@ -408,3 +408,30 @@ def test_the_procuratorate_taking_custody_ends_the_detention_ir2025_134():
 )
 def test_custody_refusals_ir2025_134(given, command, error, attrs):
     spec.given(given).when(command).raises(error, **attrs)
+
+
+def line(kind="DETENTION", status="ACTIVE", case_id=CASE):
+    return {"case_id": case_id, "kind": kind, "status": status}
+
+
+@pytest.mark.parametrize(
+    "activity, measure, error, field",
+    [
+        ("INTERROGATION", line(), None, ""),  # SL 44 ¶2: the running detention it belongs to
+        ("INTERROGATION", line("PROTECTIVE_CUSTODY", "EXPIRED"), None, ""),
+        ("SEARCH", line("SEARCH", "ENDED"), None, ""),  # a search's recording may follow its completion
+        ("INTERROGATION", None, Validation, "measure_id"),  # no such measure
+        ("INTERROGATION", line(case_id="case-2"), Validation, "measure_id"),  # another case's
+        ("INTERROGATION", line("SEARCH"), Validation, "measure_id"),  # not a measure holding the person
+        ("SEIZURE", line("SEARCH"), Validation, "measure_id"),
+        ("INTERROGATION", line(status="ENDED"), IllegalState, ""),  # the detention is over
+        ("SEARCH", line("SEARCH", "REQUESTED"), IllegalState, ""),  # not approved
+    ],
+)
+def test_a_recorded_activity_names_its_measure_of_this_case_sl_44(activity, measure, error, field):
+    if error is None:
+        md.check_activity_measure(activity, CASE, ID, measure)
+        return
+    with pytest.raises(error) as raised:
+        md.check_activity_measure(activity, CASE, ID, measure)
+    assert getattr(raised.value, "field", "") == field
