@@ -121,6 +121,7 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
         "GiveDetentionNotice": {**measure, "unit_notified_at": now, "family_notified_at": now},
         "ExtendMeasure": {**measure, "reason": "more time"},
         "RecountDetention": {
+        "RecordNationalFiling": {**measure, "filed_at": now, "reference": "省纪委备〔2026〕1号"},
             **measure,
             "discovered_at": now,
             "ground": cpb.RECOUNT_GROUND_DIFFERENT_CRIME,

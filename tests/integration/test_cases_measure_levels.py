@@ -33,18 +33,31 @@ NATIONAL = Principal("national_commission", "national_leadership", "national_hea
 SYSTEM = Principal.system("tests")
 
 
-@pytest.fixture
-async def city(database_url, bootstrap, tmp_path):
-    """The cases service of a CITY commission (its own platform file), and its handlers."""
+async def start_at(level: str, database_url, bootstrap, tmp_path):
+    """The cases service of a commission at `level` (its own platform file)."""
     platform = tmp_path / "platform.toml"
     text = PLATFORM_FILE.read_text(encoding="utf-8")
     assert 'level = "COUNTY"' in text
-    platform.write_text(text.replace('level = "COUNTY"', 'level = "CITY"'), encoding="utf-8")
+    platform.write_text(text.replace('level = "COUNTY"', f'level = "{level}"'), encoding="utf-8")
     prefix = f"lv{uuid.uuid4().hex[:8]}"
     settings = service_settings(
         "cases", database_url, bootstrap, prefix, tmp_path, database_schema=f"cases_{prefix}", platform_file=platform
     )
-    host = await build_cases(settings).start()
+    return await build_cases(settings).start()
+
+
+@pytest.fixture
+async def city(database_url, bootstrap, tmp_path):
+    host = await start_at("CITY", database_url, bootstrap, tmp_path)
+    try:
+        yield host
+    finally:
+        await host.stop()
+
+
+@pytest.fixture
+async def province(database_url, bootstrap, tmp_path):
+    host = await start_at("PROVINCIAL", database_url, bootstrap, tmp_path)
     try:
         yield host
     finally:
@@ -217,3 +230,27 @@ async def test_protective_custody_states_its_grounds_and_takes_the_days_chosen(c
         )
     ).measure
     assert after.ends_at.ToDatetime() - before.ends_at.ToDatetime() == timedelta(days=2)
+
+
+async def test_a_provincial_detention_is_filed_with_the_ncc_and_may_be_recounted(province):
+    """SL 47: decided by the leadership alone, 备案 owed and recorded once; SL 48 ¶3: recounted once,
+    by the national commission."""
+    api = Api(province)
+    case_id = await case_under_investigation(province.parts.handlers)
+    made = await api(
+        "RequestMeasure", INVESTIGATOR, case_id=case_id, kind=cev.MEASURE_KIND_DETENTION, person_id="P-1", reason="r"
+    )
+    mid = made.measure_id
+    assert (await api("ApproveMeasure", HEAD, measure_id=mid, meeting=decision(HEAD))).state == "ACTIVE"
+    now = timestamp(datetime.now(timezone.utc))
+    await api("RecordNationalFiling", INVESTIGATOR, measure_id=mid, filed_at=now, reference="省纪委备〔2026〕1号")
+    err = await api.refused("RecordNationalFiling", INVESTIGATOR, measure_id=mid, filed_at=now, reference="again")
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "already" in err.details()
+    recount = dict(measure_id=mid, ground=cpb.RECOUNT_GROUND_DIFFERENT_CRIME, charge=charge(), reason="another crime")
+    err = await api.refused("RecountDetention", SUPERIOR, discovered_at=now, **recount)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "national_head" in err.details()
+    assert (await api("RecountDetention", NATIONAL, discovered_at=now, **recount)).state == "ACTIVE"
+    err = await api.refused("RecountDetention", NATIONAL, discovered_at=now, **recount)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "once" in err.details()
+    types = [r.event_type.split(".")[-1] for r in await province.store.read_stream(mid)]
+    assert types == ["MeasureRequested", "MeasureApproved", "MeasureFiledWithNational", "DetentionRecounted"]

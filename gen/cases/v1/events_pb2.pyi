@@ -751,6 +751,18 @@ class MeasureApproved(_message.Message):
     national_filing_owed: bool
     def __init__(self, measure_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., step: _Optional[str] = ..., meeting: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., national_filing_owed: _Optional[bool] = ...) -> None: ...
 
+class MeasureFiledWithNational(_message.Message):
+    __slots__ = ("measure_id", "filed_at", "reference", "filed_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    FILED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    filed_at: _timestamp_pb2.Timestamp
+    reference: str
+    filed_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reference: _Optional[str] = ..., filed_by: _Optional[str] = ...) -> None: ...
+
 class MeasureApprovalGiven(_message.Message):
     __slots__ = ("measure_id", "step", "approver_role", "approved_by", "meeting", "commission_level")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]

@@ -767,6 +767,28 @@ class RecountDetentionRequest(_message.Message):
     expected_version: int
     def __init__(self, measure_id: _Optional[str] = ..., discovered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ground: _Optional[_Union[RecountGround, str]] = ..., charge: _Optional[_Union[_events_pb2.Charge, _Mapping]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
+class RecordNationalFilingRequest(_message.Message):
+    __slots__ = ("measure_id", "filed_at", "reference", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    filed_at: _timestamp_pb2.Timestamp
+    reference: str
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reference: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecordNationalFilingResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
 class RecountDetentionResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]

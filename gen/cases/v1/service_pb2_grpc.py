@@ -171,6 +171,11 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.RecountDetentionRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.RecountDetentionResponse.FromString,
                 _registered_method=True)
+        self.RecordNationalFiling = channel.unary_unary(
+                '/cases.v1.CaseService/RecordNationalFiling',
+                request_serializer=cases_dot_v1_dot_service__pb2.RecordNationalFilingRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RecordNationalFilingResponse.FromString,
+                _registered_method=True)
         self.EndMeasure = channel.unary_unary(
                 '/cases.v1.CaseService/EndMeasure',
                 request_serializer=cases_dot_v1_dot_service__pb2.EndMeasureRequest.SerializeToString,
@@ -422,6 +427,13 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordNationalFiling(self, request, context):
+        """Record the filing (备案) with the national commission that a detention approved at provincial level owes (SL 47): once, after the approval; FAILED_PRECONDITION when none is owed or it was recorded. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def EndMeasure(self, request, context):
         """End an active or expired measure. Operation `cases.measure`. Mutating.
         """
@@ -636,6 +648,11 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.RecountDetention,
                     request_deserializer=cases_dot_v1_dot_service__pb2.RecountDetentionRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.RecountDetentionResponse.SerializeToString,
+            ),
+            'RecordNationalFiling': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordNationalFiling,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RecordNationalFilingRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RecordNationalFilingResponse.SerializeToString,
             ),
             'EndMeasure': grpc.unary_unary_rpc_method_handler(
                     servicer.EndMeasure,
@@ -1424,6 +1441,33 @@ class CaseService:
             '/cases.v1.CaseService/RecountDetention',
             cases_dot_v1_dot_service__pb2.RecountDetentionRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.RecountDetentionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordNationalFiling(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RecordNationalFiling',
+            cases_dot_v1_dot_service__pb2.RecordNationalFilingRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RecordNationalFilingResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -544,6 +544,17 @@ class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
 
         return await self._measure_reading(request, call, pb.ExtendMeasureResponse, build)
 
+    @rpc("cases.measure", mutating=True)
+    async def RecordNationalFiling(self, request, context, call):
+        """SL 47: a detention approved at provincial level is filed with the national commission."""
+        filed = _at(request, "filed_at", self.clock)
+        return await self._measure(
+            request,
+            call,
+            pb.RecordNationalFilingResponse,
+            lambda s, now: m.RecordNationalFiling(request.measure_id.strip(), filed, request.reference, call.principal),
+        )
+
     @rpc("cases.measure", act="approve", mutating=True)
     async def RecountDetention(self, request, context, call):
         """SL 48 ¶3; IR2025 133."""

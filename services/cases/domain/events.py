@@ -498,6 +498,17 @@ class MeasureApproved:
 
 
 @dataclass(frozen=True)
+class MeasureFiledWithNational:
+    """The filing (备案) with the national commission a detention approved at provincial level owes
+    (SL 47) was made: when, its document reference, who recorded it."""
+
+    measure_id: str
+    filed_at: datetime
+    reference: str
+    filed_by: str
+
+
+@dataclass(frozen=True)
 class MeasureApprovalGiven:
     """One approval step of several (SL 47: the leadership's collective decision, then the Party
     committee head's for its cadres where configured, then the upper level's), not yet the last:
@@ -726,6 +737,7 @@ MeasureEvent = (
     MeasureRequested
     | MeasureApproved
     | MeasureApprovalGiven
+    | MeasureFiledWithNational
     | MeasureRefused
     | DetentionNoticeGiven
     | DetentionNoticeOverdue

@@ -21,9 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from kernel.domain.errors import Forbidden, Validation
+from kernel.domain.checks import moment, text
+from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.meetings import LEADERSHIP, CollectiveDecision, check_meeting
+from kernel.domain.principal import Principal
+from services.cases.domain import events as ev
 
 LOCAL, COMMITTEE, UPPER = "LOCAL", "COMMITTEE", "UPPER"
 STEPS = (LOCAL, COMMITTEE, UPPER)
@@ -93,3 +97,27 @@ def check_step(
 def chain_roles(rule, managed: bool) -> frozenset[str]:
     """Every role the chain names (need to know: those who approve, or will)."""
     return frozenset(r for s in steps(rule, managed) for r in s.roles)
+
+
+@dataclass(frozen=True)
+class RecordNationalFiling:
+    """The filing (备案) with the national commission was made (SL 47): when, its reference."""
+
+    measure_id: str
+    filed_at: datetime
+    reference: str
+    by: Principal
+
+
+def record_national_filing(cmd: RecordNationalFiling, state) -> list:
+    """Once, for a measure whose approval owed it (a detention at provincial level, SL 47), not
+    before the approval; an ended measure's filing may still be recorded late."""
+    operation = "record the filing with the national commission"
+    if state.status in ("NONE", "REQUESTED", "REFUSED"):
+        raise IllegalState(state.status, operation)
+    if state.filed_nationally:
+        raise IllegalState(f"{state.status} (filed with the national commission already)", operation)
+    if not state.filing_owed:
+        raise IllegalState(f"{state.status} (its approval owed no filing with the national commission)", operation)
+    filed = moment(cmd.filed_at, "filed_at", state.starts_at, "the approval")
+    return [ev.MeasureFiledWithNational(cmd.measure_id, filed, text(cmd.reference, "reference", 100), cmd.by.user)]

@@ -217,6 +217,7 @@ class EndMeasure:
 
 
 RecountDetention = dt.RecountDetention  # a detention's time counted again (SL 48 ¶3)
+RecordNationalFiling = ma.RecordNationalFiling  # the filing with the NCC a detention owes (SL 47)
 
 
 # -- state ---------------------------------------------------------------------------------------
@@ -242,6 +243,8 @@ class Measure:
     recounted: bool = False
     ended_at: datetime | None = None
     followed_by: str = ""
+    filing_owed: bool = False  # a filing (备案) with the NCC owed, not yet made (SL 47)
+    filed_nationally: bool = False
     duties: md.Duties = md.Duties()  # notices, change requests, execution, custody (measure_duties)
 
 
@@ -255,7 +258,10 @@ def _notice_pending(s: Measure) -> bool:
 
 _EVOLVE = {
     ev.MeasureRequested: lambda s, e: Measure(status=REQUESTED, requested=e),
-    ev.MeasureApproved: lambda s, e: replace(s, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at),
+    ev.MeasureApproved: lambda s, e: replace(
+        s, status=ACTIVE, starts_at=e.starts_at, ends_at=e.ends_at, filing_owed=e.national_filing_owed
+    ),
+    ev.MeasureFiledWithNational: lambda s, e: replace(s, filing_owed=False, filed_nationally=True),
     ev.MeasureRefused: lambda s, e: replace(s, status=REFUSED),
     ev.DetentionNoticeGiven: lambda s, e: replace(s, notice_given=True),  # late stays on record as overdue
     ev.DetentionNoticeOverdue: lambda s, e: replace(s, notice_overdue=True) if _notice_pending(s) else s,
@@ -536,6 +542,7 @@ _DECIDE = {
     RecordExpired: expired,
     EndMeasure: end,
     RecountDetention: recount,
+    RecordNationalFiling: lambda cmd, state, rules: ma.record_national_filing(cmd, state),
     AttachToCase: attach,
     **md.DECIDE,  # the duties common to measures
 }

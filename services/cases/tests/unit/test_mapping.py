@@ -110,6 +110,7 @@ SAMPLES = {
     ev.MeasureApproved: ev.MeasureApproved(
         MEASURE, "superior_head", "u-sup", AT, AT + timedelta(days=92), "UPPER", MEETING_LEADERSHIP, "CITY", True
     ),
+    ev.MeasureFiledWithNational: ev.MeasureFiledWithNational(MEASURE, AT, "省纪委备〔2026〕1号", "u-cm"),
     ev.MeasureApprovalGiven: ev.MeasureApprovalGiven(
         MEASURE, "LOCAL", "commission_head", "u-h", MEETING_LEADERSHIP, "CITY"
     ),

@@ -82,6 +82,28 @@ def test_a_detention_at_provincial_level_and_up_is_the_leaderships_decision_alon
     )
 
 
+def test_a_provincial_detention_is_filed_with_the_national_commission_once():
+    """SL 47: 备案 with the NCC, owed by the approval at provincial level, recorded once."""
+    approved = (
+        spec("PROVINCIAL").given(requested(level="PROVINCIAL")).when(m.ApproveMeasure(ID, T0, HEAD, LOCAL_DECISION))
+    )
+    history = requested(level="PROVINCIAL") + approved.run()
+    assert m.fold(history).filing_owed
+    record = m.RecordNationalFiling(ID, d(1, 11), "省纪委备〔2026〕1号", INVESTIGATOR)
+    filed = (
+        spec("PROVINCIAL")
+        .given(history)
+        .when(record)
+        .then([ev.MeasureFiledWithNational(ID, d(1, 11), "省纪委备〔2026〕1号", "u-inv")])
+    )
+    assert not m.fold(history + filed).filing_owed
+    spec("PROVINCIAL").given(history + filed).when(record).raises(IllegalState)  # once
+    spec("PROVINCIAL").given(history).when(replace(record, filed_at=d(1, 9))).raises(Validation)  # not before
+    spec("PROVINCIAL").given(history).when(replace(record, reference=" ")).raises(Validation, field="reference")
+    spec("CITY").given(running("DETENTION", T0, "CITY")).when(record).raises(IllegalState)  # none owed below
+    spec("PROVINCIAL").given(requested(level="PROVINCIAL")).when(record).raises(IllegalState)  # not yet approved
+
+
 @pytest.mark.parametrize(
     "given, command, error, what",
     [
