@@ -81,6 +81,7 @@ LEADERS_ONLY = {
     "OpenAccountabilityCase",
     "ApproveHandOver",
     "RejectHandOver",
+    "TransferCustody",  # case management only (IR2025 134), which sees all
 }
 OUTCOME = [cev.Outcome(kind=cev.OUTCOME_KIND_NO_SANCTION, person_id="P-77")]
 CRITERIA = [cev.Criterion(criterion=k, met=True) for k in range(1, 9)]
@@ -120,8 +121,8 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
         "RefuseMeasure": {**measure, "reason": "no"},
         "GiveDetentionNotice": {**measure, "unit_notified_at": now, "family_notified_at": now},
         "ExtendMeasure": {**measure, "reason": "more time"},
-        "RecountDetention": {
         "RecordNationalFiling": {**measure, "filed_at": now, "reference": "省纪委备〔2026〕1号"},
+        "RecountDetention": {
             **measure,
             "discovered_at": now,
             "ground": cpb.RECOUNT_GROUND_DIFFERENT_CRIME,
@@ -129,6 +130,33 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
             "reason": "another crime",
         },
         "EndMeasure": {**measure, "outcome": cev.MEASURE_OUTCOME_RELEASED, "reason": "done"},
+        # the duties common to measures (SL 44, 50; IR2025 134)
+        "RecordMeasureExecution": {
+            **measure,
+            "staff": [
+                cev.ExecutingStaff(name="Wang", id_number="JC-1"),
+                cev.ExecutingStaff(name="Li", id_number="JC-2"),
+            ],
+            "written_notice": cev.DocumentRef(title="留置决定书", sha256="ab" * 32),
+            "signed_record": cev.DocumentRef(title="笔录", sha256="cd" * 32),
+            "executed_at": now,
+        },
+        "DeferNotice": {**measure, "reason": "would obstruct"},
+        "EndNoticeDeferral": {**measure, "reason": "no longer"},
+        "GiveReleaseNotice": {**measure, "unit_notified_at": now, "family_notified_at": now},
+        "RequestMeasureChange": {
+            **measure,
+            "applicant": cev.CHANGE_APPLICANT_PERSON,
+            "applicant_name": "Zhou Ba",
+            "asked": cev.CHANGE_ASKED_LIFT,
+            "grounds": "ill health",
+        },
+        "DecideMeasureChange": {**measure, "change_id": "change-1", "reasons": "risk remains"},
+        "TransferCustody": {
+            **measure,
+            "document": cev.DocumentRef(title="羁押回执", sha256="ef" * 32),
+            "taken_at": now,
+        },
         "ProposeHandOver": {**case, "to_office": "investigation_2", "reason": "busy"},
         "ApproveHandOver": case,
         "RejectHandOver": {**case, "reason": "no"},
