@@ -90,7 +90,9 @@ def parse_measure_rules(data: dict, source: str, level: str = "COUNTY") -> Measu
         if kind not in KINDS:
             raise MeasureRulesError(f"{source}: kinds.{kind}: not a measure kind ({', '.join(KINDS)})")
         try:
-            out[kind] = _by_level(spec)[level]
+            levels = _by_level(spec)
+            _lawful(kind, levels)
+            out[kind] = levels[level]
         except _Bad as e:
             raise MeasureRulesError(f"{source}: {e.under(f'kinds.{kind}')}") from None
     return MeasureRules(out, level, quorum)
@@ -201,6 +203,24 @@ def _by_level(spec) -> dict[str, KindRule]:
         except _Bad as e:  # a level's key is named under it; the kind's own, at the kind
             raise (e.under(f"levels.{level}") if e.key.split(".")[0].split("[")[0] in over else e) from None
     return out
+
+
+def _lawful(kind: str, levels: dict[str, KindRule]) -> None:
+    """What the law fixes, whatever local practice says: a detention is the leadership's collective
+    decision at every level (SL 47) and is the only measure recounted (SL 48 ¶3); below provincial
+    level a detention and an exit ban go to a higher commission (SL 47, 33)."""
+    for level, rule in levels.items():
+        where = f"levels.{level}."
+        if kind == "DETENTION" and not rule.collective:
+            raise _Bad(
+                "must be true: a detention is the leadership's collective decision (SL 47)", where + "collective"
+            )
+        if kind != "DETENTION" and rule.recount:
+            raise _Bad("only a detention is recounted (SL 48 ¶3)", where + "recount")
+        if kind in ("DETENTION", "EXIT_BAN") and level in ("COUNTY", "CITY") and not rule.upper:
+            raise _Bad(
+                f"required: below provincial level a {kind} goes to a higher commission (SL 47, 33)", where + "upper"
+            )
 
 
 def _rule(spec) -> KindRule:

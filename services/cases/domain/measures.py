@@ -6,6 +6,11 @@ An expiry moves an ACTIVE measure to EXPIRED, after which it may be ended but ne
 expired detention cannot continue silently. Timer events (expiring, expired, notice overdue) may
 arrive late; one whose moment has passed (the end moved, the measure ended, the notice was given)
 is stale and changes nothing.
+
+Issue 19: the rules are those of the commission's level. Who approves, in which steps and with
+which collective decision: `measure_approvals` (SL 33, 46, 47); a detention's extensions, +2
+months and recounting: `detention` (SL 48; IR2025 133); what measures ask of each other (管护's
+grounds, a compelled appearance's 24 hours and gap, conversions): `measure_conditions` (SL 25, 46).
 """
 
 from __future__ import annotations

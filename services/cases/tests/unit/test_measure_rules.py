@@ -120,6 +120,14 @@ def _set(path: str, value):
         (_set("kinds.COMPELLED_APPEARANCE.followed_limit", "6 hours"), "kinds.COMPELLED_APPEARANCE.followed_limit"),
         (_set("kinds.COMPELLED_APPEARANCE.min_gap", "soon"), "kinds.COMPELLED_APPEARANCE.min_gap"),
         (_set("kinds.PROTECTIVE_CUSTODY.extensions.0.stated", "y"), "kinds.PROTECTIVE_CUSTODY.extensions[0].stated"),
+        # what the law fixes (SL 47, 48 ¶3, 33), whatever local practice says
+        (_set("kinds.DETENTION.collective", False), "kinds.DETENTION.levels.COUNTY.collective"),
+        (_set("kinds.DETENTION.levels.CITY", {}), "kinds.DETENTION.levels.CITY.upper"),
+        (_set("kinds.EXIT_BAN.levels.COUNTY.upper", ""), "kinds.EXIT_BAN.levels.COUNTY.upper"),
+        (
+            _set("kinds.ORDERED_WAITING.recount", {"length": "3 months", "approver": "x"}),
+            "kinds.ORDERED_WAITING.levels.COUNTY.recount",
+        ),
     ],
 )
 def test_mistakes_name_the_file_and_the_key(data, key):
