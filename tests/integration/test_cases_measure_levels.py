@@ -254,3 +254,36 @@ async def test_a_provincial_detention_is_filed_with_the_ncc_and_may_be_recounted
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "once" in err.details()
     types = [r.event_type.split(".")[-1] for r in await province.store.read_stream(mid)]
     assert types == ["MeasureRequested", "MeasureApproved", "MeasureFiledWithNational", "DetentionRecounted"]
+
+
+async def test_compelled_appearances_run_24_hours_only_before_custody_and_never_back_to_back(city):
+    """SL 46: 12 hours, 24 when a 管护 or 留置 of the person follows; SL 46 ¶2: never consecutive (the
+    person's other appearances read from the measure ledger and their streams)."""
+    api = Api(city)
+    case_id = await case_under_investigation(city.parts.handlers)
+    appear = dict(
+        case_id=case_id, kind=cev.MEASURE_KIND_COMPELLED_APPEARANCE, person_id="P-1", reason="refused to come"
+    )
+    first = (await api("RequestMeasure", INVESTIGATOR, **appear)).measure_id
+    second = (await api("RequestMeasure", INVESTIGATOR, **appear)).measure_id
+    await api("ApproveMeasure", HEAD, measure_id=first)
+    err = await api.refused("ApproveMeasure", HEAD, measure_id=second)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and first in err.details()  # still runs
+
+    err = await api.refused("ExtendMeasure", HEAD, measure_id=first, reason="custody follows")
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "followed_by" in err.details()
+    custody = await api(
+        "RequestMeasure",
+        INVESTIGATOR,
+        case_id=case_id,
+        kind=cev.MEASURE_KIND_DETENTION,
+        person_id="P-1",
+        reason="detention follows",
+    )
+    await api("ExtendMeasure", HEAD, measure_id=first, reason="detention follows", followed_by=custody.measure_id)
+    state, _ = await city.parts.handlers.get_measure(SYSTEM, first)
+    assert state.ends_at - state.starts_at == timedelta(hours=24) and state.followed_by == custody.measure_id
+
+    await api("EndMeasure", INVESTIGATOR, measure_id=first, outcome=cev.MEASURE_OUTCOME_RELEASED, reason="done")
+    err = await api.refused("ApproveMeasure", HEAD, measure_id=second)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "never consecutive" in err.details()
