@@ -407,7 +407,7 @@ class CaseServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GiveDetentionNotice(self, request, context):
-        """Record that the unit and the family were told of a detention (due within 24 hours). Operation `cases.measure`. Mutating.
+        """Record that the unit and the family were told of a 管护, detention or 禁闭 (every kind with `notice_within`: due within 24 hours of the start, or at once after a deferral ended, SL 50 ¶1; 64); the name is the one it had when only a detention owed it. Operation `cases.measure`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
