@@ -14,6 +14,13 @@ class Principal:
     role: str
     user: str
 
+    @property
+    def person_id(self) -> str:
+        """The acting user's personnel-system person id: `user` is that id (the token's `user`
+        claim), the same as `common.v1.PersonRef.person_id` of the persons files are about, so
+        recusal (`kernel.domain.recusal`, SL 67) compares it with a file's subjects."""
+        return self.user
+
     @classmethod
     def system(cls, component: str) -> Principal:
         """The principal of a process acting on its own (scheduler, relay, process manager)."""

@@ -1,7 +1,9 @@
 """Signed bearer tokens that carry the principal (agency, office, role, user) with an expiry.
 
 Format: `jjjc1.<claims>.<signature>`, both parts base64url without padding. The claims are
-compact JSON `{"agency","office","role","user","iat","exp"}` (seconds since the epoch); the
+compact JSON `{"agency","office","role","user","iat","exp"}` (seconds since the epoch; `user` is
+the user's personnel-system person id, `Principal.person_id`, the id recusal compares with the
+subjects of a clue or case, SL 67); the
 signature is Ed25519 over the ASCII text `jjjc1.<claims>`. Callers send the token in the gRPC
 metadata `authorization: Bearer <token>`.
 

@@ -25,6 +25,7 @@ from kernel.domain.access import Holding, Organisation, holding_links, may_know
 from kernel.domain.errors import Concurrency, IllegalState, NotFound
 from kernel.domain.ids import aggregate_of, check_stream_id, timer_stream_id
 from kernel.domain.principal import Principal
+from kernel.domain.recusal import Concerned, check_act, check_read
 from kernel.edge.mapping import Codec
 from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.envelope import Link, instant, parse
@@ -102,6 +103,11 @@ class Aggregate(Generic[S]):
         """The file's holder, liaison, steps and approver roles in `state` (need to know); None:
         not a file, or not yet one (a stream still empty)."""
         return None
+
+    def concerned(self, state: S) -> Concerned:
+        """Who may not handle the aggregate (SL 67; `kernel.domain.recusal`): by default the person
+        ids of the state's `subjects` and its `recused`, if it has them."""
+        return Concerned.of(state)
 
     def may_know(self, principal: Principal, state: S) -> bool:
         """Whether `principal` may read or act on the aggregate in `state` (domain.md §1)."""
@@ -182,6 +188,8 @@ class CommandRunner(Generic[S]):
         a = self.aggregate
         if not new:
             self.check_known(ctx.principal, before)
+            # SL 67: nobody acts on a file about themselves or one they are recused from
+            check_act(ctx.principal, a.concerned(before.state), a.kind, stream_id)
         if callable(command):
             command = await command(uow, before.state)
         await a.admit(uow, ctx, command, before.state)
@@ -238,9 +246,11 @@ class CommandRunner(Generic[S]):
             raise NotFound(self.aggregate.kind, history.stream_id)
 
     async def read(self, reader: UnitOfWork | EventStore, principal: Principal, stream_id: str) -> History[S]:
-        """The aggregate's history for `principal` to read: NOT_FOUND unless it exists and they may know it."""
+        """The aggregate's history for `principal` to read: NOT_FOUND unless it exists and they may
+        know it, and are neither a subject nor recused (SL 67)."""
         history = await self.load(reader, stream_id)
         self.check_known(principal, history)
+        check_read(principal, self.aggregate.concerned(history.state), self.aggregate.kind, stream_id)
         return history
 
     def _links(self, state: S, events: list) -> list[tuple[Any, tuple[Link, ...]]]:

@@ -22,6 +22,30 @@ class ClueSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLUE_SOURCE_OTHER_AGENCY: _ClassVar[ClueSource]
     CLUE_SOURCE_SELF_DISCOVERED: _ClassVar[ClueSource]
 
+class ClueRouting(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUE_ROUTING_UNSPECIFIED: _ClassVar[ClueRouting]
+    CLUE_ROUTING_ABOUT_OWN_HEAD: _ClassVar[ClueRouting]
+    CLUE_ROUTING_UPPER_LEVEL: _ClassVar[ClueRouting]
+    CLUE_ROUTING_OTHER_BODY: _ClassVar[ClueRouting]
+    CLUE_ROUTING_NO_JURISDICTION: _ClassVar[ClueRouting]
+
+class LightHandling(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIGHT_HANDLING_UNSPECIFIED: _ClassVar[LightHandling]
+    LIGHT_HANDLING_TALK_REMINDER: _ClassVar[LightHandling]
+    LIGHT_HANDLING_CRITICISM_AND_EDUCATION: _ClassVar[LightHandling]
+    LIGHT_HANDLING_ORDERED_SELF_EXAMINATION: _ClassVar[LightHandling]
+    LIGHT_HANDLING_ADMONISHMENT: _ClassVar[LightHandling]
+
+class RecusalGround(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECUSAL_GROUND_UNSPECIFIED: _ClassVar[RecusalGround]
+    RECUSAL_GROUND_NEAR_RELATIVE: _ClassVar[RecusalGround]
+    RECUSAL_GROUND_WITNESS: _ClassVar[RecusalGround]
+    RECUSAL_GROUND_INTEREST: _ClassVar[RecusalGround]
+    RECUSAL_GROUND_OTHER: _ClassVar[RecusalGround]
+
 class CluePriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CLUE_PRIORITY_UNSPECIFIED: _ClassVar[CluePriority]
@@ -58,6 +82,9 @@ class ReportProposal(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REPORT_PROPOSAL_FILE_CASE: _ClassVar[ReportProposal]
     REPORT_PROPOSAL_CLOSE: _ClassVar[ReportProposal]
     REPORT_PROPOSAL_TALK_OR_LETTER: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_SHELVE: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_LIGHT_HANDLING: _ClassVar[ReportProposal]
+    REPORT_PROPOSAL_HAND_OVER_TO_PARTY_ORGANISATION: _ClassVar[ReportProposal]
 
 class DifferenceKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -75,6 +102,21 @@ CLUE_SOURCE_REPORTING_PLATFORM: ClueSource
 CLUE_SOURCE_AUDIT: ClueSource
 CLUE_SOURCE_OTHER_AGENCY: ClueSource
 CLUE_SOURCE_SELF_DISCOVERED: ClueSource
+CLUE_ROUTING_UNSPECIFIED: ClueRouting
+CLUE_ROUTING_ABOUT_OWN_HEAD: ClueRouting
+CLUE_ROUTING_UPPER_LEVEL: ClueRouting
+CLUE_ROUTING_OTHER_BODY: ClueRouting
+CLUE_ROUTING_NO_JURISDICTION: ClueRouting
+LIGHT_HANDLING_UNSPECIFIED: LightHandling
+LIGHT_HANDLING_TALK_REMINDER: LightHandling
+LIGHT_HANDLING_CRITICISM_AND_EDUCATION: LightHandling
+LIGHT_HANDLING_ORDERED_SELF_EXAMINATION: LightHandling
+LIGHT_HANDLING_ADMONISHMENT: LightHandling
+RECUSAL_GROUND_UNSPECIFIED: RecusalGround
+RECUSAL_GROUND_NEAR_RELATIVE: RecusalGround
+RECUSAL_GROUND_WITNESS: RecusalGround
+RECUSAL_GROUND_INTEREST: RecusalGround
+RECUSAL_GROUND_OTHER: RecusalGround
 CLUE_PRIORITY_UNSPECIFIED: CluePriority
 CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE: CluePriority
 CLUE_PRIORITY_IMPORTANT_POST: CluePriority
@@ -97,6 +139,9 @@ REPORT_PROPOSAL_UNSPECIFIED: ReportProposal
 REPORT_PROPOSAL_FILE_CASE: ReportProposal
 REPORT_PROPOSAL_CLOSE: ReportProposal
 REPORT_PROPOSAL_TALK_OR_LETTER: ReportProposal
+REPORT_PROPOSAL_SHELVE: ReportProposal
+REPORT_PROPOSAL_LIGHT_HANDLING: ReportProposal
+REPORT_PROPOSAL_HAND_OVER_TO_PARTY_ORGANISATION: ReportProposal
 DIFFERENCE_KIND_UNSPECIFIED: DifferenceKind
 DIFFERENCE_KIND_MISSING_FROM_OFFICE: DifferenceKind
 DIFFERENCE_KIND_UNKNOWN_TO_CENTRAL: DifferenceKind
@@ -105,7 +150,7 @@ DIFFERENCE_KIND_STATUS_DIFFERS: DifferenceKind
 DIFFERENCE_KIND_ASSIGNED_NOT_DISPOSED: DifferenceKind
 
 class ClueRegistered(_message.Message):
-    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority")
+    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority", "routing")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +160,7 @@ class ClueRegistered(_message.Message):
     HAS_SEALED_INFORMANT_FIELD_NUMBER: _ClassVar[int]
     BATCH_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     source: ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
@@ -124,7 +170,8 @@ class ClueRegistered(_message.Message):
     has_sealed_informant: bool
     batch_reference: str
     priority: CluePriority
-    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ..., priority: _Optional[_Union[CluePriority, str]] = ...) -> None: ...
+    routing: ClueRouting
+    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ..., priority: _Optional[_Union[CluePriority, str]] = ..., routing: _Optional[_Union[ClueRouting, str]] = ...) -> None: ...
 
 class ClueWarningRaised(_message.Message):
     __slots__ = ("clue_id", "colour", "stage", "rule", "deadline")
@@ -151,16 +198,46 @@ class InformantIdentityRead(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., read_by: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class ClueForwarded(_message.Message):
-    __slots__ = ("clue_id", "to_agency", "reason", "forwarded_by")
+    __slots__ = ("clue_id", "to_agency", "reason", "forwarded_by", "routing")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     TO_AGENCY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     FORWARDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     to_agency: str
     reason: str
     forwarded_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ..., forwarded_by: _Optional[str] = ...) -> None: ...
+    routing: ClueRouting
+    def __init__(self, clue_id: _Optional[str] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ..., forwarded_by: _Optional[str] = ..., routing: _Optional[_Union[ClueRouting, str]] = ...) -> None: ...
+
+class CluePartForwarded(_message.Message):
+    __slots__ = ("clue_id", "to_agency", "part", "reason", "forwarded_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    TO_AGENCY_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FORWARDED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    to_agency: str
+    part: str
+    reason: str
+    forwarded_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., to_agency: _Optional[str] = ..., part: _Optional[str] = ..., reason: _Optional[str] = ..., forwarded_by: _Optional[str] = ...) -> None: ...
+
+class RecusalDeclared(_message.Message):
+    __slots__ = ("clue_id", "person_id", "ground", "reason", "declared_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    DECLARED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    person_id: str
+    ground: RecusalGround
+    reason: str
+    declared_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., person_id: _Optional[str] = ..., ground: _Optional[_Union[RecusalGround, str]] = ..., reason: _Optional[str] = ..., declared_by: _Optional[str] = ...) -> None: ...
 
 class RegistrationProposed(_message.Message):
     __slots__ = ("clue_id", "clue_number", "handling_office", "proposed_by")
@@ -224,17 +301,45 @@ class DisposalRejected(_message.Message):
     rejected_by: str
     def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
 
+class TalkOrLetterReported(_message.Message):
+    __slots__ = ("clue_id", "outcome", "summary", "reported_by", "light_handling")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    outcome: TalkOutcome
+    summary: str
+    reported_by: str
+    light_handling: LightHandling
+    def __init__(self, clue_id: _Optional[str] = ..., outcome: _Optional[_Union[TalkOutcome, str]] = ..., summary: _Optional[str] = ..., reported_by: _Optional[str] = ..., light_handling: _Optional[_Union[LightHandling, str]] = ...) -> None: ...
+
 class TalkOrLetterConcluded(_message.Message):
-    __slots__ = ("clue_id", "outcome", "summary", "concluded_by")
+    __slots__ = ("clue_id", "outcome", "summary", "concluded_by", "approved_by", "light_handling")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     CONCLUDED_BY_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     outcome: TalkOutcome
     summary: str
     concluded_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., outcome: _Optional[_Union[TalkOutcome, str]] = ..., summary: _Optional[str] = ..., concluded_by: _Optional[str] = ...) -> None: ...
+    approved_by: str
+    light_handling: LightHandling
+    def __init__(self, clue_id: _Optional[str] = ..., outcome: _Optional[_Union[TalkOutcome, str]] = ..., summary: _Optional[str] = ..., concluded_by: _Optional[str] = ..., approved_by: _Optional[str] = ..., light_handling: _Optional[_Union[LightHandling, str]] = ...) -> None: ...
+
+class TalkOrLetterConclusionRejected(_message.Message):
+    __slots__ = ("clue_id", "reason", "rejected_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    reason: str
+    rejected_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
 
 class PrelimCheckPlanSubmitted(_message.Message):
     __slots__ = ("clue_id", "work_plan", "team", "subject_heads_lower_committee", "submitted_by")
@@ -261,26 +366,34 @@ class PrelimCheckPlanApproved(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class PrelimCheckReported(_message.Message):
-    __slots__ = ("clue_id", "findings", "proposal", "reported_by")
+    __slots__ = ("clue_id", "findings", "proposal", "reported_by", "light_handling", "party_organisation")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     findings: str
     proposal: ReportProposal
     reported_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reported_by: _Optional[str] = ...) -> None: ...
+    light_handling: LightHandling
+    party_organisation: str
+    def __init__(self, clue_id: _Optional[str] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reported_by: _Optional[str] = ..., light_handling: _Optional[_Union[LightHandling, str]] = ..., party_organisation: _Optional[str] = ...) -> None: ...
 
 class ReportApproved(_message.Message):
-    __slots__ = ("clue_id", "proposal", "approved_by")
+    __slots__ = ("clue_id", "proposal", "approved_by", "light_handling", "party_organisation")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     APPROVED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     proposal: ReportProposal
     approved_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., approved_by: _Optional[str] = ...) -> None: ...
+    light_handling: LightHandling
+    party_organisation: str
+    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., approved_by: _Optional[str] = ..., light_handling: _Optional[_Union[LightHandling, str]] = ..., party_organisation: _Optional[str] = ...) -> None: ...
 
 class ReportRejected(_message.Message):
     __slots__ = ("clue_id", "reason", "rejected_by")
@@ -293,16 +406,20 @@ class ReportRejected(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ...) -> None: ...
 
 class ReportProposalRevised(_message.Message):
-    __slots__ = ("clue_id", "proposal", "reason", "revised_by")
+    __slots__ = ("clue_id", "proposal", "reason", "revised_by", "light_handling", "party_organisation")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     REVISED_BY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     proposal: ReportProposal
     reason: str
     revised_by: str
-    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reason: _Optional[str] = ..., revised_by: _Optional[str] = ...) -> None: ...
+    light_handling: LightHandling
+    party_organisation: str
+    def __init__(self, clue_id: _Optional[str] = ..., proposal: _Optional[_Union[ReportProposal, str]] = ..., reason: _Optional[str] = ..., revised_by: _Optional[str] = ..., light_handling: _Optional[_Union[LightHandling, str]] = ..., party_organisation: _Optional[str] = ...) -> None: ...
 
 class FilingProposed(_message.Message):
     __slots__ = ("clue_id", "subjects", "findings", "handling_office", "clue_number", "proposed_by")
@@ -337,6 +454,20 @@ class ClueFilingRejected(_message.Message):
     clue_id: str
     reason: str
     def __init__(self, clue_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ClearingProposed(_message.Message):
+    __slots__ = ("clue_id", "method", "reason", "clearing", "proposed_by")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CLEARING_FIELD_NUMBER: _ClassVar[int]
+    PROPOSED_BY_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    method: DisposalMethod
+    reason: str
+    clearing: str
+    proposed_by: str
+    def __init__(self, clue_id: _Optional[str] = ..., method: _Optional[_Union[DisposalMethod, str]] = ..., reason: _Optional[str] = ..., clearing: _Optional[str] = ..., proposed_by: _Optional[str] = ...) -> None: ...
 
 class ClueReopened(_message.Message):
     __slots__ = ("clue_id", "new_information", "reopened_by")

@@ -23,20 +23,24 @@ class Informant(_message.Message):
     def __init__(self, name: _Optional[str] = ..., contact: _Optional[str] = ..., details: _Optional[str] = ...) -> None: ...
 
 class RegisterClueRequest(_message.Message):
-    __slots__ = ("source", "subjects", "summary", "received_at", "informant", "priority")
+    __slots__ = ("source", "subjects", "summary", "received_at", "informant", "priority", "routing", "forward_to")
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
     RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
     INFORMANT_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
+    FORWARD_TO_FIELD_NUMBER: _ClassVar[int]
     source: _events_pb2.ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
     summary: str
     received_at: _timestamp_pb2.Timestamp
     informant: Informant
     priority: _events_pb2.CluePriority
-    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ...) -> None: ...
+    routing: _events_pb2.ClueRouting
+    forward_to: str
+    def __init__(self, source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., informant: _Optional[_Union[Informant, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., routing: _Optional[_Union[_events_pb2.ClueRouting, str]] = ..., forward_to: _Optional[str] = ...) -> None: ...
 
 class RegisterClueResponse(_message.Message):
     __slots__ = ("clue_id", "version")
@@ -173,16 +177,20 @@ class ListCluesResponse(_message.Message):
     def __init__(self, clues: _Optional[_Iterable[_Union[ClueSummary, _Mapping]]] = ...) -> None: ...
 
 class ForwardClueRequest(_message.Message):
-    __slots__ = ("clue_id", "expected_version", "to_agency", "reason")
+    __slots__ = ("clue_id", "expected_version", "to_agency", "reason", "routing", "part")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     TO_AGENCY_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     expected_version: int
     to_agency: str
     reason: str
-    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    routing: _events_pb2.ClueRouting
+    part: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., to_agency: _Optional[str] = ..., reason: _Optional[str] = ..., routing: _Optional[_Union[_events_pb2.ClueRouting, str]] = ..., part: _Optional[str] = ...) -> None: ...
 
 class ForwardClueResponse(_message.Message):
     __slots__ = ("clue_id", "version", "state")
@@ -313,16 +321,18 @@ class RejectDisposalResponse(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ConcludeTalkOrLetterRequest(_message.Message):
-    __slots__ = ("clue_id", "expected_version", "outcome", "summary")
+    __slots__ = ("clue_id", "expected_version", "outcome", "summary", "light_handling")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     expected_version: int
     outcome: _events_pb2.TalkOutcome
     summary: str
-    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., outcome: _Optional[_Union[_events_pb2.TalkOutcome, str]] = ..., summary: _Optional[str] = ...) -> None: ...
+    light_handling: _events_pb2.LightHandling
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., outcome: _Optional[_Union[_events_pb2.TalkOutcome, str]] = ..., summary: _Optional[str] = ..., light_handling: _Optional[_Union[_events_pb2.LightHandling, str]] = ...) -> None: ...
 
 class ConcludeTalkOrLetterResponse(_message.Message):
     __slots__ = ("clue_id", "version", "state")
@@ -377,16 +387,20 @@ class ApprovePrelimCheckPlanResponse(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ReportPrelimCheckRequest(_message.Message):
-    __slots__ = ("clue_id", "expected_version", "findings", "proposal")
+    __slots__ = ("clue_id", "expected_version", "findings", "proposal", "light_handling", "party_organisation")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     expected_version: int
     findings: str
     proposal: _events_pb2.ReportProposal
-    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ...) -> None: ...
+    light_handling: _events_pb2.LightHandling
+    party_organisation: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., findings: _Optional[str] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ..., light_handling: _Optional[_Union[_events_pb2.LightHandling, str]] = ..., party_organisation: _Optional[str] = ...) -> None: ...
 
 class ReportPrelimCheckResponse(_message.Message):
     __slots__ = ("clue_id", "version", "state")
@@ -437,16 +451,20 @@ class RejectReportResponse(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class ReviseReportProposalRequest(_message.Message):
-    __slots__ = ("clue_id", "expected_version", "proposal", "reason")
+    __slots__ = ("clue_id", "expected_version", "proposal", "reason", "light_handling", "party_organisation")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    LIGHT_HANDLING_FIELD_NUMBER: _ClassVar[int]
+    PARTY_ORGANISATION_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     expected_version: int
     proposal: _events_pb2.ReportProposal
     reason: str
-    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    light_handling: _events_pb2.LightHandling
+    party_organisation: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., proposal: _Optional[_Union[_events_pb2.ReportProposal, str]] = ..., reason: _Optional[str] = ..., light_handling: _Optional[_Union[_events_pb2.LightHandling, str]] = ..., party_organisation: _Optional[str] = ...) -> None: ...
 
 class ReviseReportProposalResponse(_message.Message):
     __slots__ = ("clue_id", "version", "state")
@@ -469,6 +487,92 @@ class ReopenClueRequest(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., new_information: _Optional[str] = ...) -> None: ...
 
 class ReopenClueResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ApproveTalkOrLetterConclusionRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class ApproveTalkOrLetterConclusionResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class RejectTalkOrLetterConclusionRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectTalkOrLetterConclusionResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class ProposeClearingRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "method", "reason", "clearing")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CLEARING_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    method: _events_pb2.DisposalMethod
+    reason: str
+    clearing: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., method: _Optional[_Union[_events_pb2.DisposalMethod, str]] = ..., reason: _Optional[str] = ..., clearing: _Optional[str] = ...) -> None: ...
+
+class ProposeClearingResponse(_message.Message):
+    __slots__ = ("clue_id", "version", "state")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    version: int
+    state: str
+    def __init__(self, clue_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class DeclareRecusalRequest(_message.Message):
+    __slots__ = ("clue_id", "expected_version", "person_id", "ground", "reason")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    expected_version: int
+    person_id: str
+    ground: _events_pb2.RecusalGround
+    reason: str
+    def __init__(self, clue_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., person_id: _Optional[str] = ..., ground: _Optional[_Union[_events_pb2.RecusalGround, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DeclareRecusalResponse(_message.Message):
     __slots__ = ("clue_id", "version", "state")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]

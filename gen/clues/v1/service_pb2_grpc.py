@@ -125,6 +125,26 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.FromString,
                 _registered_method=True)
+        self.ApproveTalkOrLetterConclusion = channel.unary_unary(
+                '/clues.v1.ClueService/ApproveTalkOrLetterConclusion',
+                request_serializer=clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionResponse.FromString,
+                _registered_method=True)
+        self.RejectTalkOrLetterConclusion = channel.unary_unary(
+                '/clues.v1.ClueService/RejectTalkOrLetterConclusion',
+                request_serializer=clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionResponse.FromString,
+                _registered_method=True)
+        self.ProposeClearing = channel.unary_unary(
+                '/clues.v1.ClueService/ProposeClearing',
+                request_serializer=clues_dot_v1_dot_service__pb2.ProposeClearingRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ProposeClearingResponse.FromString,
+                _registered_method=True)
+        self.DeclareRecusal = channel.unary_unary(
+                '/clues.v1.ClueService/DeclareRecusal',
+                request_serializer=clues_dot_v1_dot_service__pb2.DeclareRecusalRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.DeclareRecusalResponse.FromString,
+                _registered_method=True)
         self.SubmitPrelimCheckPlan = channel.unary_unary(
                 '/clues.v1.ClueService/SubmitPrelimCheckPlan',
                 request_serializer=clues_dot_v1_dot_service__pb2.SubmitPrelimCheckPlanRequest.SerializeToString,
@@ -262,7 +282,10 @@ class ClueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ForwardClue(self, request, context):
-        """Forward a RECEIVED clue to another body with jurisdiction (within 5 working days). Operation `clues.forward`. Mutating: `x-request-id` required.
+        """Forward a RECEIVED clue within 5 working days of receipt (the warning scheme's RECEIVED rule):
+        up to the upper level (CR 15), to another body with jurisdiction, whole or in part (IR2021
+        169, 171(3)), or back to its sender when no supervision organ has jurisdiction (171(4)).
+        Operation `clues.forward`. Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -290,14 +313,15 @@ class ClueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ProposeDisposal(self, request, context):
-        """Propose one of the four disposal methods for a REGISTERED clue. Operation `clues.disposal` (perform). Mutating: `x-request-id` required.
+        """Propose one of the four disposal methods for a REGISTERED clue (SL 40). Operation `clues.disposal` (perform). Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ApproveDisposal(self, request, context):
-        """Approve the proposed disposal (not by the proposer). Operation `clues.disposal` (approve). Mutating: `x-request-id` required.
+        """Approve the proposed disposal (not by the proposer, not by a subject), or a SHELVED clue's
+        re-disposal (ProposeClearing, ReopenClue). Operation `clues.disposal` (approve). Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -311,7 +335,45 @@ class ClueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ConcludeTalkOrLetter(self, request, context):
-        """Record how a talk or letter inquiry ended. Operation `clues.talk_or_letter`. Mutating: `x-request-id` required.
+        """Report a talk or letter inquiry (情况报告) with its proposed disposal (处置意见): CLEARED or
+        LIGHT_HANDLING (with its form) to close, REPEAT, or PRELIM_CHECK. Nothing takes effect until
+        approved (Rules ch. 5); the clue stays TALK_OR_LETTER. Operation `clues.talk_or_letter`
+        (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveTalkOrLetterConclusion(self, request, context):
+        """Approve the talk or letter report's proposal (not by the reporter, not by a subject): it takes
+        effect (TalkOrLetterConcluded). Operation `clues.talk_or_letter` (approve). Mutating:
+        `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RejectTalkOrLetterConclusion(self, request, context):
+        """Send the talk or letter report back (not by the reporter): the inquiry goes on. Operation
+        `clues.talk_or_letter` (approve). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeClearing(self, request, context):
+        """At a periodic clearing (定期清理, IR2021 168), propose a SHELVED clue's disposal: CLOSED, or any
+        of the four; approved or refused with ApproveDisposal / RejectDisposal (operation
+        `clues.disposal`, approve). Operation `clues.disposal` (perform). Mutating: `x-request-id` required.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclareRecusal(self, request, context):
+        """Record a recusal (回避, SL 67): the person may no longer see or act on the clue (PERMISSION_DENIED
+        on commands, NOT_FOUND on reads). A subject never may, declared or not. Operation
+        `clues.recusal`. Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -360,7 +422,9 @@ class ClueServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ReopenClue(self, request, context):
-        """Reopen a SHELVED clue on new information, for preliminary check. Operation `clues.reopen`. Mutating: `x-request-id` required.
+        """Propose reopening a SHELVED clue on new information, for preliminary check: it takes effect
+        with the disposal approval (ApproveDisposal; the clue stays SHELVED until then). Operation
+        `clues.reopen`. Mutating: `x-request-id` required.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -483,6 +547,26 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.ConcludeTalkOrLetter,
                     request_deserializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.SerializeToString,
+            ),
+            'ApproveTalkOrLetterConclusion': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveTalkOrLetterConclusion,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionResponse.SerializeToString,
+            ),
+            'RejectTalkOrLetterConclusion': grpc.unary_unary_rpc_method_handler(
+                    servicer.RejectTalkOrLetterConclusion,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionResponse.SerializeToString,
+            ),
+            'ProposeClearing': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeClearing,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ProposeClearingRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ProposeClearingResponse.SerializeToString,
+            ),
+            'DeclareRecusal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclareRecusal,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.DeclareRecusalRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.DeclareRecusalResponse.SerializeToString,
             ),
             'SubmitPrelimCheckPlan': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitPrelimCheckPlan,
@@ -1022,6 +1106,114 @@ class ClueService:
             '/clues.v1.ClueService/ConcludeTalkOrLetter',
             clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.ConcludeTalkOrLetterResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveTalkOrLetterConclusion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ApproveTalkOrLetterConclusion',
+            clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ApproveTalkOrLetterConclusionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RejectTalkOrLetterConclusion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/RejectTalkOrLetterConclusion',
+            clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.RejectTalkOrLetterConclusionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeClearing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ProposeClearing',
+            clues_dot_v1_dot_service__pb2.ProposeClearingRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ProposeClearingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclareRecusal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/DeclareRecusal',
+            clues_dot_v1_dot_service__pb2.DeclareRecusalRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.DeclareRecusalResponse.FromString,
             options,
             channel_credentials,
             insecure,

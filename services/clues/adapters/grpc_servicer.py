@@ -10,6 +10,7 @@ from kernel.domain.access import may_know, visible_offices
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Forbidden, NotFound, Validation
 from kernel.domain.principal import Principal
+from kernel.domain.recusal import visible
 from kernel.edge.catalogue import Catalogue, office_code
 from kernel.edge.grpc_server import rpc
 from kernel.eventstore.commands import CommandContext
@@ -45,8 +46,8 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     def _known(self, p: Principal, rows) -> list:
         """The rows whose clue `p` may know, judged by the one policy (the query's filter is its
-        mirror in SQL, so this drops nothing it let through)."""
-        return [r for r in rows if may_know(p, holding_of_row(r), self.org)]
+        mirror in SQL, so this drops nothing it let through), less those about `p` (SL 67)."""
+        return [r for r in rows if may_know(p, holding_of_row(r), self.org) and visible(p, json.loads(r["subjects"]))]
 
     def _office_known(self, p: Principal, office: str) -> str:
         """An office's reconciliation and stock-take: for its own officers, the leader overseeing
@@ -79,6 +80,8 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             by=call.principal,
             batch_reference=batch_reference,
             priority=mapping.enum_word(events_pb2.CluePriority, request.priority),
+            routing=mapping.enum_word(events_pb2.ClueRouting, request.routing),
+            forward_to=request.forward_to,
         )
         informant = (
             {"name": request.informant.name, "contact": request.informant.contact, "details": request.informant.details}
@@ -153,7 +156,29 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             request,
             call,
             pb.ForwardClueResponse,
-            c.ForwardClue(request.clue_id.strip(), request.to_agency, request.reason, call.principal),
+            c.ForwardClue(
+                request.clue_id.strip(),
+                request.to_agency,
+                request.reason,
+                call.principal,
+                mapping.enum_word(events_pb2.ClueRouting, request.routing),
+                request.part,
+            ),
+        )
+
+    @rpc("clues.recusal", mutating=True)
+    async def DeclareRecusal(self, request, context, call):
+        return await self._simple(
+            request,
+            call,
+            pb.DeclareRecusalResponse,
+            c.DeclareRecusal(
+                request.clue_id.strip(),
+                request.person_id.strip(),
+                mapping.enum_word(events_pb2.RecusalGround, request.ground),
+                request.reason,
+                call.principal,
+            ),
         )
 
     @rpc("clues.registration", mutating=True)
@@ -216,7 +241,41 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             request,
             call,
             pb.ConcludeTalkOrLetterResponse,
-            c.ConcludeTalkOrLetter(request.clue_id.strip(), outcome, request.summary, call.principal),
+            c.ConcludeTalkOrLetter(
+                request.clue_id.strip(),
+                outcome,
+                request.summary,
+                call.principal,
+                mapping.enum_word(events_pb2.LightHandling, request.light_handling),
+            ),
+        )
+
+    @rpc("clues.talk_or_letter", act="approve", mutating=True)
+    async def ApproveTalkOrLetterConclusion(self, request, context, call):
+        return await self._simple(
+            request,
+            call,
+            pb.ApproveTalkOrLetterConclusionResponse,
+            c.ApproveTalkOrLetterConclusion(request.clue_id.strip(), call.principal),
+        )
+
+    @rpc("clues.talk_or_letter", act="approve", mutating=True)
+    async def RejectTalkOrLetterConclusion(self, request, context, call):
+        return await self._simple(
+            request,
+            call,
+            pb.RejectTalkOrLetterConclusionResponse,
+            c.RejectTalkOrLetterConclusion(request.clue_id.strip(), request.reason, call.principal),
+        )
+
+    @rpc("clues.disposal", mutating=True)
+    async def ProposeClearing(self, request, context, call):
+        method = mapping.enum_word(events_pb2.DisposalMethod, request.method)
+        return await self._simple(
+            request,
+            call,
+            pb.ProposeClearingResponse,
+            c.ProposeClearing(request.clue_id.strip(), method, request.reason, request.clearing, call.principal),
         )
 
     @rpc("clues.prelim_check_plan", mutating=True)
@@ -250,7 +309,14 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             request,
             call,
             pb.ReportPrelimCheckResponse,
-            c.ReportPrelimCheck(request.clue_id.strip(), request.findings, proposal, call.principal),
+            c.ReportPrelimCheck(
+                request.clue_id.strip(),
+                request.findings,
+                proposal,
+                call.principal,
+                mapping.enum_word(events_pb2.LightHandling, request.light_handling),
+                request.party_organisation,
+            ),
         )
 
     @rpc("clues.prelim_check_report", act="approve", mutating=True)
@@ -275,7 +341,14 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
             request,
             call,
             pb.ReviseReportProposalResponse,
-            c.ReviseReportProposal(request.clue_id.strip(), proposal, request.reason, call.principal),
+            c.ReviseReportProposal(
+                request.clue_id.strip(),
+                proposal,
+                request.reason,
+                call.principal,
+                mapping.enum_word(events_pb2.LightHandling, request.light_handling),
+                request.party_organisation,
+            ),
         )
 
     @rpc("clues.reopen", mutating=True)

@@ -20,6 +20,8 @@ class RegisterClue:
     by: Principal
     batch_reference: str = ""
     priority: str = ""
+    routing: str = ""  # intake routing (events.ClueRegistered.routing); "" = handled here
+    forward_to: str = ""  # ABOUT_OWN_HEAD: the upper-level commission it goes to at once (CR 15)
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,24 @@ class ReadInformant:
 
 @dataclass(frozen=True)
 class ForwardClue:
+    """Forward the clue: `routing` UPPER_LEVEL (CR 15), OTHER_BODY ("" too; IR2021 169, 171) or
+    RETURN_TO_SENDER (IR2021 171(4)); with `part`, only that part to another body (171(3))."""
+
     clue_id: str
     to_agency: str
+    reason: str
+    by: Principal
+    routing: str = ""
+    part: str = ""
+
+
+@dataclass(frozen=True)
+class DeclareRecusal:
+    """Record that `person_id` may not act on the clue (回避, SL 67), on `ground`."""
+
+    clue_id: str
+    person_id: str
+    ground: str
     reason: str
     by: Principal
 
@@ -81,9 +99,25 @@ class RejectDisposal:
 
 @dataclass(frozen=True)
 class ConcludeTalkOrLetter:
+    """Report a talk or letter inquiry (情况报告) with its proposed disposal (处置意见), for approval."""
+
     clue_id: str
     outcome: str
     summary: str
+    by: Principal
+    light_handling: str = ""
+
+
+@dataclass(frozen=True)
+class ApproveTalkOrLetterConclusion:
+    clue_id: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RejectTalkOrLetterConclusion:
+    clue_id: str
+    reason: str
     by: Principal
 
 
@@ -108,6 +142,8 @@ class ReportPrelimCheck:
     findings: str
     proposal: str
     by: Principal
+    light_handling: str = ""
+    party_organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +165,8 @@ class ReviseReportProposal:
     proposal: str
     reason: str
     by: Principal
+    light_handling: str = ""
+    party_organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,7 +183,21 @@ class RecordFilingRejected:
 
 
 @dataclass(frozen=True)
+class ProposeClearing:
+    """At a periodic clearing (定期清理, IR2021 168), propose one of the four disposals for a shelved
+    clue; the disposal's approver approves it (ApproveDisposal)."""
+
+    clue_id: str
+    method: str
+    reason: str
+    clearing: str
+    by: Principal
+
+
+@dataclass(frozen=True)
 class ReopenClue:
+    """New information on a shelved clue: a preliminary check proposed, for the disposal approval."""
+
     clue_id: str
     new_information: str
     by: Principal

@@ -34,7 +34,33 @@ SOURCES = (
 )
 DISPOSAL_METHODS = ("TALK_OR_LETTER", "PRELIM_CHECK", "SHELVED", "CLOSED")
 TALK_OUTCOMES = ("CLEARED", "LIGHT_HANDLING", "REPEAT", "PRELIM_CHECK")
-REPORT_PROPOSALS = ("FILE_CASE", "CLOSE", "TALK_OR_LETTER")
+# Light handling (first of the four forms): 谈话提醒, 批评教育, 责令检查, 诫勉 (Rules ch. 5).
+LIGHT_FORMS = ("TALK_REMINDER", "CRITICISM_AND_EDUCATION", "ORDERED_SELF_EXAMINATION", "ADMONISHMENT")
+# What a preliminary-check report may propose (分类处理意见, SL 41; Rules ch. 6, the last three's
+# wording unverified): file a case, close, talk or letter, shelve, light handling, hand over to
+# the relevant Party organisation (移送有关党组织处理).
+REPORT_PROPOSALS = (
+    "FILE_CASE",
+    "CLOSE",
+    "TALK_OR_LETTER",
+    "SHELVE",
+    "LIGHT_HANDLING",
+    "HAND_OVER_TO_PARTY_ORGANISATION",
+)
+# Intake routing (domain.md §2): "" handled here; about the commission's own head, straight up
+# (CR 15); the upper level's, forwarded up within 5 working days, no entry here (CR 15); another
+# body's, forwarded within 5 working days, whole or in part (IR2021 169, 171(3)); no supervision
+# organ has jurisdiction, returned to the sender (IR2021 171(4)).
+ABOUT_OWN_HEAD, UPPER_LEVEL, OTHER_BODY, NO_JURISDICTION = (
+    "ABOUT_OWN_HEAD",
+    "UPPER_LEVEL",
+    "OTHER_BODY",
+    "NO_JURISDICTION",
+)
+ROUTINGS = (ABOUT_OWN_HEAD, UPPER_LEVEL, OTHER_BODY, NO_JURISDICTION)
+# SL 67's grounds for recusal beside being a subject: a near relative of a subject, a witness
+# (or other participant), an interest in the clue, another relationship that may affect fairness.
+RECUSAL_GROUNDS = ("NEAR_RELATIVE", "WITNESS", "INTEREST", "OTHER")
 NOTICE_RESULTS = ("DISPOSED", "CONCLUDED")
 PRIORITIES = ("SAME_LEVEL_COMMITTEE_CADRE", "IMPORTANT_POST", "YOUNG_RESERVE_CADRE")
 
@@ -68,19 +94,30 @@ def register(cmd: c.RegisterClue, state: Clue):
         if person in seen:  # one person once: a case filed from the clue names each subject once
             raise Validation(f"subjects[{i}].person_id", f"{person} is listed twice")
         seen.add(person)
+    routing = _one_of(cmd.routing, ("", *ROUTINGS), "routing")
+    registered = ev.ClueRegistered(
+        cmd.clue_id,
+        cmd.source,
+        cmd.subjects,
+        _text(cmd.summary, "summary"),
+        cmd.by.agency,
+        cmd.by.office,
+        cmd.received_at,
+        cmd.has_informant,
+        cmd.batch_reference.strip(),
+        _one_of(cmd.priority, ("", *PRIORITIES), "priority"),
+        routing,
+    )
+    if routing != ABOUT_OWN_HEAD:
+        if cmd.forward_to.strip():
+            raise Validation("forward_to", "only a clue about the commission's own head is forwarded at intake")
+        return [registered]
+    # CR 15: never registered here; straight to the upper level's complaints office. The head is a
+    # subject, so recusal (kernel.domain.recusal) keeps them from seeing or approving it.
+    reason = "about the commission's own head: the upper level handles it (CR 15)"
     return [
-        ev.ClueRegistered(
-            cmd.clue_id,
-            cmd.source,
-            cmd.subjects,
-            _text(cmd.summary, "summary"),
-            cmd.by.agency,
-            cmd.by.office,
-            cmd.received_at,
-            cmd.has_informant,
-            cmd.batch_reference.strip(),
-            _one_of(cmd.priority, ("", *PRIORITIES), "priority"),
-        )
+        registered,
+        ev.ClueForwarded(cmd.clue_id, _text(cmd.forward_to, "forward_to"), reason, cmd.by.user, routing),
     ]
 
 
@@ -93,14 +130,39 @@ def read_informant(cmd: c.ReadInformant, state: Clue):
 
 
 def forward(cmd: c.ForwardClue, state: Clue):
+    """The whole clue leaves (to the upper level, another body, or back to its sender), or a part
+    of it goes to another body (IR2021 171(3)) and the rest stays; within 5 working days of receipt
+    (the warning scheme's RECEIVED rule watches the time)."""
     _require(state, (RECEIVED,), "forward the clue")
-    return [ev.ClueForwarded(cmd.clue_id, _text(cmd.to_agency, "to_agency"), _text(cmd.reason, "reason"), cmd.by.user)]
+    routing = _one_of(cmd.routing or OTHER_BODY, ROUTINGS, "routing")
+    to, reason = _text(cmd.to_agency, "to_agency"), _text(cmd.reason, "reason")
+    if cmd.part.strip():
+        if routing != OTHER_BODY:
+            raise Validation("part", "only another body's part of a clue is forwarded in part (IR2021 171(3))")
+        return [ev.CluePartForwarded(cmd.clue_id, to, _text(cmd.part, "part"), reason, cmd.by.user)]
+    return [ev.ClueForwarded(cmd.clue_id, to, reason, cmd.by.user, routing)]
+
+
+def declare_recusal(cmd: c.DeclareRecusal, state: Clue):
+    """SL 67: the recused may no longer see or act on the clue (enforced by the kernel's runner)."""
+    if state.status == NONE:
+        raise IllegalState(NONE, "declare a recusal on a clue that does not exist")
+    person = _text(cmd.person_id, "person_id")
+    if person in state.recused or person in {s.person_id for s in state.subjects}:
+        raise Validation("person_id", f"{person} is already kept from the clue")
+    ground = _one_of(cmd.ground, RECUSAL_GROUNDS, "ground")
+    return [ev.RecusalDeclared(cmd.clue_id, person, ground, _text(cmd.reason, "reason"), cmd.by.user)]
 
 
 def propose_registration(cmd: c.ProposeRegistration, state: Clue):
-    _require(state, (RECEIVED,), "propose registration")
+    operation = "propose registration"
+    _require(state, (RECEIVED,), operation)
     if state.pending:
-        raise IllegalState(f"{state.status} (registration already proposed)", "propose registration")
+        raise IllegalState(f"{state.status} (registration already proposed)", operation)
+    routing = state.registered.routing
+    if routing == UPPER_LEVEL or (routing in (OTHER_BODY, NO_JURISDICTION) and not state.parts_forwarded):
+        # CR 15: the upper level's clue has no entry here; another body's is forwarded (IR2021 171)
+        raise IllegalState(f"{state.status} (routed {routing}: forward it)", operation)
     return [
         ev.RegistrationProposed(
             cmd.clue_id,
@@ -133,24 +195,71 @@ def propose_disposal(cmd: c.ProposeDisposal, state: Clue):
 
 
 def approve_disposal(cmd: c.ApproveDisposal, state: Clue):
-    _require(state, (DISPOSAL_PROPOSED,), "approve a disposal")
+    """SL 40: the head approves; a shelved clue's re-disposal at a clearing likewise (IR2021 168)."""
+    _require(state, (DISPOSAL_PROPOSED, SHELVED), "approve a disposal")
     pending = _approver(state, "disposal", cmd.by, "approve a disposal")
     return [ev.DisposalApproved(cmd.clue_id, pending.value, cmd.by.user)]
 
 
 def reject_disposal(cmd: c.RejectDisposal, state: Clue):
-    _require(state, (DISPOSAL_PROPOSED,), "reject a disposal")
+    _require(state, (DISPOSAL_PROPOSED, SHELVED), "reject a disposal")
     _approver(state, "disposal", cmd.by, "reject a disposal")
     return [ev.DisposalRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
 
 
+def propose_clearing(cmd: c.ProposeClearing, state: Clue):
+    """定期清理 (IR2021 168): a shelved clue closed or given any of the four disposals, each with the
+    disposal approval."""
+    return _shelved_proposal(
+        state,
+        "propose a disposal at a clearing",
+        cmd.clue_id,
+        _one_of(cmd.method, DISPOSAL_METHODS, "method"),
+        _text(cmd.reason, "reason"),
+        _text(cmd.clearing, "clearing"),
+        cmd.by,
+    )
+
+
+def _shelved_proposal(state: Clue, operation: str, clue_id, method, reason, clearing, by):
+    _require(state, (SHELVED,), operation)
+    if state.pending:
+        raise IllegalState(f"{state.status} (a {state.pending.value} disposal is pending approval)", operation)
+    return [ev.ClearingProposed(clue_id, method, reason, clearing, by.user)]
+
+
+def _light(outcome: str, form: str, field: str) -> str:
+    """The light-handling form: required with LIGHT_HANDLING, none otherwise."""
+    if outcome == "LIGHT_HANDLING":
+        return _one_of(form, LIGHT_FORMS, field)
+    if form.strip():
+        raise Validation(field, f"only with LIGHT_HANDLING, not {outcome}")
+    return ""
+
+
 def conclude_talk(cmd: c.ConcludeTalkOrLetter, state: Clue):
-    _require(state, (TALK_OR_LETTER,), "conclude a talk or letter inquiry")
-    return [
-        ev.TalkOrLetterConcluded(
-            cmd.clue_id, _one_of(cmd.outcome, TALK_OUTCOMES, "outcome"), _text(cmd.summary, "summary"), cmd.by.user
-        )
-    ]
+    """The 情况报告 and 处置意见 of a talk or letter inquiry: in effect only when approved (Rules ch. 5)."""
+    operation = "report a talk or letter inquiry"
+    _require(state, (TALK_OR_LETTER,), operation)
+    if state.pending:
+        raise IllegalState(f"{state.status} (a conclusion is pending approval)", operation)
+    outcome = _one_of(cmd.outcome, TALK_OUTCOMES, "outcome")
+    light = _light(outcome, cmd.light_handling, "light_handling")
+    return [ev.TalkOrLetterReported(cmd.clue_id, outcome, _text(cmd.summary, "summary"), cmd.by.user, light)]
+
+
+def approve_talk(cmd: c.ApproveTalkOrLetterConclusion, state: Clue):
+    operation = "approve a talk or letter conclusion"
+    _require(state, (TALK_OR_LETTER,), operation)
+    p = _approver(state, "talk", cmd.by, operation)
+    return [ev.TalkOrLetterConcluded(cmd.clue_id, p.value, p.reason, p.proposed_by, cmd.by.user, p.detail)]
+
+
+def reject_talk(cmd: c.RejectTalkOrLetterConclusion, state: Clue):
+    operation = "reject a talk or letter conclusion"
+    _require(state, (TALK_OR_LETTER,), operation)
+    _approver(state, "talk", cmd.by, operation)
+    return [ev.TalkOrLetterConclusionRejected(cmd.clue_id, _text(cmd.reason, "reason"), cmd.by.user)]
 
 
 def submit_plan(cmd: c.SubmitPrelimCheckPlan, state: Clue):
@@ -196,20 +305,34 @@ def report(cmd: c.ReportPrelimCheck, state: Clue):
     if state.plan is None or not state.plan.complete:
         missing = sorted(state.plan.needs - state.plan.approved) if state.plan else ["a submitted plan"]
         raise IllegalState(f"{state.status} (plan lacks approval: {', '.join(missing)})", operation)
-    return [
-        ev.PrelimCheckReported(
-            cmd.clue_id,
-            _text(cmd.findings, "findings", limit=MAX_TEXT),
-            _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"),
-            cmd.by.user,
-        )
-    ]
+    findings = _text(cmd.findings, "findings", limit=MAX_TEXT)
+    proposal, light, organisation = _proposal(cmd)
+    return [ev.PrelimCheckReported(cmd.clue_id, findings, proposal, cmd.by.user, light, organisation)]
+
+
+def _proposal(cmd) -> tuple[str, str, str]:
+    """A report's proposal with its details: the light-handling form, the Party organisation."""
+    proposal = _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal")
+    light = _light(proposal, cmd.light_handling, "light_handling")
+    organisation = ""
+    if proposal == "HAND_OVER_TO_PARTY_ORGANISATION":
+        organisation = _text(cmd.party_organisation, "party_organisation")
+    elif cmd.party_organisation.strip():
+        raise Validation("party_organisation", f"only with HAND_OVER_TO_PARTY_ORGANISATION, not {proposal}")
+    return proposal, light, organisation
+
+
+def _details(pending) -> tuple[str, str]:
+    """(light_handling, party_organisation) of a pending report proposal."""
+    if pending.value == "LIGHT_HANDLING":
+        return pending.detail, ""
+    return "", pending.detail if pending.value == "HAND_OVER_TO_PARTY_ORGANISATION" else ""
 
 
 def approve_report(cmd: c.ApproveReport, state: Clue):
     _require(state, (REPORTED,), "approve the report")
     pending = _approver(state, "report", cmd.by, "approve the report")
-    out = [ev.ReportApproved(cmd.clue_id, pending.value, cmd.by.user)]
+    out = [ev.ReportApproved(cmd.clue_id, pending.value, cmd.by.user, *_details(pending))]
     if pending.value == "FILE_CASE":
         r = state.registered
         out.append(
@@ -230,10 +353,9 @@ def revise_proposal(cmd: c.ReviseReportProposal, state: Clue):
     _require(state, (REPORTED,), "revise the report's proposal")
     if state.pending:
         raise IllegalState(f"{state.status} (a proposal is pending approval)", "revise the report's proposal")
+    proposal, light, organisation = _proposal(cmd)
     return [
-        ev.ReportProposalRevised(
-            cmd.clue_id, _one_of(cmd.proposal, REPORT_PROPOSALS, "proposal"), _text(cmd.reason, "reason"), cmd.by.user
-        )
+        ev.ReportProposalRevised(cmd.clue_id, proposal, _text(cmd.reason, "reason"), cmd.by.user, light, organisation)
     ]
 
 
@@ -248,8 +370,9 @@ def filing_rejected(cmd: c.RecordFilingRejected, state: Clue):
 
 
 def reopen(cmd: c.ReopenClue, state: Clue):
-    _require(state, (SHELVED,), "reopen the clue")
-    return [ev.ClueReopened(cmd.clue_id, _text(cmd.new_information, "new_information"), cmd.by.user)]
+    """New information: a preliminary check proposed for the disposal approval (no longer at once)."""
+    info = _text(cmd.new_information, "new_information")
+    return _shelved_proposal(state, "reopen the clue", cmd.clue_id, PRELIM_CHECK, info, "", cmd.by)
 
 
 def issue_notice(cmd: c.IssueSupervisionNotice, state: Clue):
@@ -336,6 +459,7 @@ _DECIDE = {
     c.RegisterClue: register,
     c.ReadInformant: read_informant,
     c.ForwardClue: forward,
+    c.DeclareRecusal: declare_recusal,
     c.ProposeRegistration: propose_registration,
     c.ApproveRegistration: approve_registration,
     c.RejectRegistration: reject_registration,
@@ -343,6 +467,8 @@ _DECIDE = {
     c.ApproveDisposal: approve_disposal,
     c.RejectDisposal: reject_disposal,
     c.ConcludeTalkOrLetter: conclude_talk,
+    c.ApproveTalkOrLetterConclusion: approve_talk,
+    c.RejectTalkOrLetterConclusion: reject_talk,
     c.SubmitPrelimCheckPlan: submit_plan,
     c.ApprovePrelimCheckPlan: approve_plan,
     c.ReportPrelimCheck: report,
@@ -352,6 +478,7 @@ _DECIDE = {
     c.RecordCaseFiled: case_filed,
     c.RecordFilingRejected: filing_rejected,
     c.ReopenClue: reopen,
+    c.ProposeClearing: propose_clearing,
     c.IssueSupervisionNotice: issue_notice,
     c.EscalateClue: escalate,
     c.ApproveEscalation: approve_escalation,

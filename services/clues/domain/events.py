@@ -24,6 +24,12 @@ class ClueRegistered:
     has_sealed_informant: bool
     batch_reference: str = ""
     priority: str = ""
+    # Intake routing (domain.md §2; CR 15, IR2021 169, 171): "" = handled here (every clue recorded
+    # before routing was kept); "ABOUT_OWN_HEAD" (forwarded upward at once, CR 15), "UPPER_LEVEL"
+    # (forwarded up within 5 working days, no entry here, CR 15), "OTHER_BODY" (forwarded, whole or
+    # in part, within 5 working days, IR2021 169, 171), "NO_JURISDICTION" (returned to the sender,
+    # IR2021 171(4)).
+    routing: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,12 +54,41 @@ class InformantIdentityRead:
 
 @dataclass(frozen=True)
 class ClueForwarded:
-    """Another body has jurisdiction (Implementing Regulations art. 169/171)."""
+    """The clue left the commission (terminal): to another body with jurisdiction (IR2021 169,
+    171), up to the upper level (CR 15: at once when it is about the commission's own head), or
+    back to its sender when no supervision organ has jurisdiction (IR2021 171(4)). `routing`:
+    which ("" on a forward recorded before routing was kept: to another body)."""
 
     clue_id: str
     to_agency: str
     reason: str
     forwarded_by: str
+    routing: str = ""
+
+
+@dataclass(frozen=True)
+class CluePartForwarded:
+    """Part of the clue's matters forwarded to another body with jurisdiction (IR2021 171(3)); the
+    rest stays here, and the clue with it."""
+
+    clue_id: str
+    to_agency: str
+    part: str
+    reason: str
+    forwarded_by: str
+
+
+@dataclass(frozen=True)
+class RecusalDeclared:
+    """Someone may not act on the clue (回避, SL 67): a near relative of a subject, a witness, one
+    with an interest, or another relationship that may affect fair handling. `person_id`: the
+    recused user's personnel-system id (a principal's `user`)."""
+
+    clue_id: str
+    person_id: str
+    ground: str
+    reason: str
+    declared_by: str
 
 
 @dataclass(frozen=True)
@@ -104,13 +139,39 @@ class DisposalRejected:
 
 
 @dataclass(frozen=True)
+class TalkOrLetterReported:
+    """A talk or letter inquiry's situation report (情况报告) and proposed disposal (处置意见), for
+    approval (按程序报批, Rules ch. 5): nothing takes effect until it is approved. `light_handling`:
+    the form when `outcome` is LIGHT_HANDLING (谈话提醒, 批评教育, 责令检查, 诫勉)."""
+
+    clue_id: str
+    outcome: str
+    summary: str
+    reported_by: str
+    light_handling: str = ""
+
+
+@dataclass(frozen=True)
 class TalkOrLetterConcluded:
-    """Outcome of a talk or letter inquiry (谈话函询)."""
+    """A talk or letter inquiry (谈话函询) ended with `outcome`, in effect. `approved_by`: who approved
+    the report (Rules ch. 5); empty on a conclusion recorded before conclusions needed approval
+    (it took effect as recorded). `light_handling`: the form of LIGHT_HANDLING ("" on older ones)."""
 
     clue_id: str
     outcome: str
     summary: str
     concluded_by: str
+    approved_by: str = ""
+    light_handling: str = ""
+
+
+@dataclass(frozen=True)
+class TalkOrLetterConclusionRejected:
+    """The report and proposed disposal sent back: the inquiry goes on (TALK_OR_LETTER)."""
+
+    clue_id: str
+    reason: str
+    rejected_by: str
 
 
 @dataclass(frozen=True)
@@ -133,17 +194,27 @@ class PrelimCheckPlanApproved:
 
 @dataclass(frozen=True)
 class PrelimCheckReported:
+    """The report and its classified proposal (分类处理意见, SL 41). `light_handling`: the form of a
+    LIGHT_HANDLING proposal; `party_organisation`: the organisation a HAND_OVER_TO_PARTY_ORGANISATION
+    proposal names (移送有关党组织处理, Rules ch. 6, wording unverified)."""
+
     clue_id: str
     findings: str
     proposal: str
     reported_by: str
+    light_handling: str = ""
+    party_organisation: str = ""
 
 
 @dataclass(frozen=True)
 class ReportApproved:
+    """The head approved the report's proposal (SL 41); its details as proposed."""
+
     clue_id: str
     proposal: str
     approved_by: str
+    light_handling: str = ""
+    party_organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -159,6 +230,8 @@ class ReportProposalRevised:
     proposal: str
     reason: str
     revised_by: str
+    light_handling: str = ""
+    party_organisation: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,8 +264,23 @@ class ClueFilingRejected:
 
 
 @dataclass(frozen=True)
+class ClearingProposed:
+    """A shelved clue (暂存待查) re-disposed at a periodic clearing (定期清理, IR2021 168), or on new
+    information: one of the four disposals proposed (CLOSED, TALK_OR_LETTER, PRELIM_CHECK, or kept
+    SHELVED), taking effect with the disposal approval (DisposalApproved). `clearing`: the clearing
+    round, e.g. "2026-H1" ("" when new information reopens it)."""
+
+    clue_id: str
+    method: str
+    reason: str
+    clearing: str
+    proposed_by: str
+
+
+@dataclass(frozen=True)
 class ClueReopened:
-    """A shelved clue (暂存待查) reopened on new information, for preliminary check."""
+    """A shelved clue (暂存待查) reopened on new information, for preliminary check. Recorded before
+    a re-disposal needed approval (now ClearingProposed and DisposalApproved); it reads as it did."""
 
     clue_id: str
     new_information: str
@@ -265,13 +353,17 @@ Event = (
     | ClueWarningRaised
     | InformantIdentityRead
     | ClueForwarded
+    | CluePartForwarded
+    | RecusalDeclared
     | RegistrationProposed
     | RegistrationApproved
     | RegistrationRejected
     | DisposalProposed
     | DisposalApproved
     | DisposalRejected
+    | TalkOrLetterReported
     | TalkOrLetterConcluded
+    | TalkOrLetterConclusionRejected
     | PrelimCheckPlanSubmitted
     | PrelimCheckPlanApproved
     | PrelimCheckReported
@@ -281,6 +373,7 @@ Event = (
     | FilingProposed
     | ClueCaseFiled
     | ClueFilingRejected
+    | ClearingProposed
     | ClueReopened
     | SupervisionNoticeIssued
     | SupervisionNoticeSatisfied

@@ -22,6 +22,7 @@ from services.clues.domain.state import Clue
 APPROVALS = {
     "registration": "clues.registration",
     "disposal": "clues.disposal",
+    "talk": "clues.talk_or_letter",
     "report": "clues.prelim_check_report",
     "escalation": "clues.escalate",
 }

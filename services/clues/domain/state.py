@@ -30,10 +30,11 @@ TERMINAL = (FORWARDED, CLOSED, CASE_FILED)
 class Pending:
     """A proposal awaiting approval: what is proposed and by whom."""
 
-    kind: str  # "registration" | "disposal" | "report" | "escalation"
-    value: str  # handling office, disposal method, report proposal, or the office escalated to
+    kind: str  # "registration" | "disposal" | "talk" | "report" | "escalation"
+    value: str  # handling office, disposal method, talk outcome, report proposal, or the office escalated to
     proposed_by: str
-    reason: str = ""  # an escalation's, carried to ClueEscalated on approval
+    reason: str = ""  # an escalation's (carried to ClueEscalated), a talk report's summary
+    detail: str = ""  # a light-handling form, or the Party organisation a clue is handed to
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,21 @@ class Clue:
     addressees: frozenset[str] = frozenset()  # every office a supervision notice was addressed to
     decided: frozenset[str] = frozenset()  # kinds of proposal an approver decided (approved or not)
     approver_roles: frozenset[str] = frozenset()  # roles that approved a preliminary-check plan
+    recused: frozenset[str] = frozenset()  # person ids of declared recusals (SL 67)
+    parts_forwarded: tuple[tuple[str, str], ...] = ()  # (agency, part) forwarded in part (IR2021 171(3))
+
+    @property
+    def subjects(self):
+        """The persons the clue is about: none of them acts on it (SL 67; `kernel.domain.recusal`)."""
+        return self.registered.subjects if self.registered else ()
 
 
 def _pending(kind: str):
-    return lambda s, e: replace(s, pending=Pending(kind, _value(e), _by(e)))
+    return lambda s, e: replace(s, pending=Pending(kind, _value(e), _by(e), detail=_detail(e)))
+
+
+def _detail(e) -> str:
+    return getattr(e, "light_handling", "") or getattr(e, "party_organisation", "")
 
 
 def _value(e) -> str:
@@ -99,18 +111,37 @@ def _registered(s: Clue, e: ev.RegistrationApproved) -> Clue:
     )
 
 
+def _disposal_rejected(s: Clue, e: ev.DisposalRejected) -> Clue:
+    """Back where the proposal came from: REGISTERED, or SHELVED after a clearing's proposal."""
+    status = REGISTERED if s.status == DISPOSAL_PROPOSED else s.status
+    return replace(s, status=status, pending=None, decided=s.decided | {"disposal"})
+
+
 def _after_disposal(s: Clue, e: ev.DisposalApproved) -> Clue:
     return replace(s, status=e.method, pending=None, plan=None, outcome="", decided=s.decided | {"disposal"})
 
 
 def _after_talk(s: Clue, e: ev.TalkOrLetterConcluded) -> Clue:
+    """In effect (approved; or recorded before approvals were needed, as it was then)."""
     status = {"CLEARED": CLOSED, "LIGHT_HANDLING": CLOSED, "REPEAT": TALK_OR_LETTER, "PRELIM_CHECK": PRELIM_CHECK}
-    return replace(s, status=status[e.outcome], outcome=e.outcome)
+    decided = s.decided | {"talk"} if e.approved_by else s.decided
+    return replace(s, status=status[e.outcome], outcome=e.outcome, pending=None, decided=decided)
+
+
+REPORT_STATUS = {
+    "FILE_CASE": AWAITING_FILING,
+    "CLOSE": CLOSED,
+    "TALK_OR_LETTER": TALK_OR_LETTER,
+    "SHELVE": SHELVED,
+    "LIGHT_HANDLING": CLOSED,
+    "HAND_OVER_TO_PARTY_ORGANISATION": CLOSED,
+}
 
 
 def _after_report(s: Clue, e: ev.ReportApproved) -> Clue:
-    status = {"FILE_CASE": AWAITING_FILING, "CLOSE": CLOSED, "TALK_OR_LETTER": TALK_OR_LETTER}[e.proposal]
-    return replace(s, status=status, pending=None, decided=s.decided | {"report"})
+    """SL 41; Rules ch. 6: light handling and hand-over close the clue here, their outcome kept."""
+    outcome = e.proposal if e.proposal in ("LIGHT_HANDLING", "HAND_OVER_TO_PARTY_ORGANISATION") else s.outcome
+    return replace(s, status=REPORT_STATUS[e.proposal], outcome=outcome, pending=None, decided=s.decided | {"report"})
 
 
 def _escalated(s: Clue, e: ev.ClueEscalated) -> Clue:
@@ -129,13 +160,19 @@ _EVOLVE = {
     ev.InformantIdentityRead: lambda s, e: s,
     ev.ClueWarningRaised: lambda s, e: s,  # lives on the clue's timer stream, not its own
     ev.ClueForwarded: lambda s, e: replace(s, status=FORWARDED, pending=None),
+    ev.CluePartForwarded: lambda s, e: replace(s, parts_forwarded=s.parts_forwarded + ((e.to_agency, e.part),)),
+    ev.RecusalDeclared: lambda s, e: replace(s, recused=s.recused | {e.person_id}),
     ev.RegistrationProposed: lambda s, e: replace(_pending("registration")(s, e), clue_number=e.clue_number),
     ev.RegistrationApproved: _registered,
     ev.RegistrationRejected: _decided("registration", pending=None, clue_number=""),
     ev.DisposalProposed: lambda s, e: replace(_pending("disposal")(s, e), status=DISPOSAL_PROPOSED),
     ev.DisposalApproved: _after_disposal,
-    ev.DisposalRejected: _decided("disposal", status=REGISTERED, pending=None),
+    ev.DisposalRejected: _disposal_rejected,
+    ev.TalkOrLetterReported: lambda s, e: replace(
+        s, pending=Pending("talk", e.outcome, e.reported_by, e.summary, e.light_handling)
+    ),
     ev.TalkOrLetterConcluded: _after_talk,
+    ev.TalkOrLetterConclusionRejected: _decided("talk", pending=None),
     ev.PrelimCheckPlanSubmitted: _plan,
     ev.PrelimCheckPlanApproved: lambda s, e: replace(
         s,
@@ -149,6 +186,7 @@ _EVOLVE = {
     ev.FilingProposed: lambda s, e: s,
     ev.ClueCaseFiled: lambda s, e: replace(s, status=CASE_FILED, case_id=e.case_id),
     ev.ClueFilingRejected: lambda s, e: replace(s, status=REPORTED, pending=None),
+    ev.ClearingProposed: lambda s, e: replace(s, pending=Pending("disposal", e.method, e.proposed_by, e.reason)),
     ev.ClueReopened: lambda s, e: replace(s, status=PRELIM_CHECK, plan=None),
     ev.SupervisionNoticeIssued: lambda s, e: replace(
         s,

@@ -1,5 +1,6 @@
 """The clue lifecycle of domain.md §2, table-driven: every command in every situation."""
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
@@ -48,7 +49,10 @@ SITUATIONS = {
     "REGISTERED+escalation proposed": REGISTERED + [ev.EscalationProposed(ID, "supervision_2", "complex", "u-cm")],
     "DISPOSAL_PROPOSED": REGISTERED + [ev.DisposalProposed(ID, "SHELVED", "why", "u-cm")],
     "TALK_OR_LETTER": disposed("TALK_OR_LETTER"),
+    "TALK_OR_LETTER+reported": disposed("TALK_OR_LETTER") + [ev.TalkOrLetterReported(ID, "CLEARED", "s", "u-insp")],
     "SHELVED": disposed("SHELVED"),
+    "SHELVED+clearing proposed": disposed("SHELVED") + [ev.ClearingProposed(ID, "CLOSED", "stale", "2026-H1", "u-cm")],
+    "RECEIVED routed upward": [replace(REG[0], routing="UPPER_LEVEL")],
     "CLOSED": disposed("CLOSED"),
     "PRELIM_CHECK": disposed("PRELIM_CHECK"),
     "PRELIM_CHECK+plan": PLANNED,
@@ -61,7 +65,10 @@ SITUATIONS = {
 
 COMMANDS = {
     "register": (c.RegisterClue(ID, "PETITION", (SUBJECT,), "x", AT, False, CASE_MANAGER), {"NONE"}),
-    "forward": (c.ForwardClue(ID, "procuratorate", "jurisdiction", CASE_MANAGER), {"RECEIVED", "RECEIVED+proposed"}),
+    "forward": (
+        c.ForwardClue(ID, "procuratorate", "jurisdiction", CASE_MANAGER),
+        {"RECEIVED", "RECEIVED+proposed", "RECEIVED routed upward"},
+    ),
     "propose registration": (c.ProposeRegistration(ID, "CM-2026-0002", "supervision_1", CASE_MANAGER), {"RECEIVED"}),
     "approve registration": (c.ApproveRegistration(ID, HEAD), {"RECEIVED+proposed"}),
     "reject registration": (c.RejectRegistration(ID, "no", HEAD), {"RECEIVED+proposed"}),
@@ -69,9 +76,16 @@ COMMANDS = {
         c.ProposeDisposal(ID, "CLOSED", "why", CASE_MANAGER),
         {"REGISTERED", "REGISTERED+escalation proposed"},
     ),
-    "approve disposal": (c.ApproveDisposal(ID, HEAD), {"DISPOSAL_PROPOSED"}),
-    "reject disposal": (c.RejectDisposal(ID, "no", HEAD), {"DISPOSAL_PROPOSED"}),
+    "approve disposal": (c.ApproveDisposal(ID, HEAD), {"DISPOSAL_PROPOSED", "SHELVED+clearing proposed"}),
+    "reject disposal": (c.RejectDisposal(ID, "no", HEAD), {"DISPOSAL_PROPOSED", "SHELVED+clearing proposed"}),
     "conclude talk": (c.ConcludeTalkOrLetter(ID, "CLEARED", "cleared up", INSPECTOR), {"TALK_OR_LETTER"}),
+    "approve talk": (c.ApproveTalkOrLetterConclusion(ID, HEAD), {"TALK_OR_LETTER+reported"}),
+    "reject talk": (c.RejectTalkOrLetterConclusion(ID, "redo", HEAD), {"TALK_OR_LETTER+reported"}),
+    "propose clearing": (c.ProposeClearing(ID, "CLOSED", "stale", "2026-H1", CASE_MANAGER), {"SHELVED"}),
+    "declare recusal": (
+        c.DeclareRecusal(ID, "u-kin", "NEAR_RELATIVE", "the subject's brother", HEAD),
+        set(SITUATIONS) - {"NONE"},
+    ),
     "submit plan": (
         c.SubmitPrelimCheckPlan(ID, "plan", ("a", "b"), False, INSPECTOR),
         {"PRELIM_CHECK", "PRELIM_CHECK+plan"},
@@ -87,7 +101,14 @@ COMMANDS = {
     "read informant": (c.ReadInformant(ID, "verify the account", COMPLAINTS), set(SITUATIONS) - {"NONE"}),
     "issue notice": (
         c.IssueSupervisionNotice(ID, "N-1", "", LATER, "DISPOSED", AT, CASE_MANAGER),
-        {"RECEIVED", "RECEIVED+proposed", "REGISTERED", "REGISTERED+escalation proposed", "DISPOSAL_PROPOSED"},
+        {
+            "RECEIVED",
+            "RECEIVED+proposed",
+            "RECEIVED routed upward",
+            "REGISTERED",
+            "REGISTERED+escalation proposed",
+            "DISPOSAL_PROPOSED",
+        },
     ),
     "approve escalation": (c.ApproveEscalation(ID, HEAD), {"REGISTERED+escalation proposed"}),
     "reject escalation": (c.RejectEscalation(ID, "stays", HEAD), {"REGISTERED+escalation proposed"}),
@@ -97,7 +118,9 @@ COMMANDS = {
             "REGISTERED",
             "DISPOSAL_PROPOSED",
             "TALK_OR_LETTER",
+            "TALK_OR_LETTER+reported",
             "SHELVED",
+            "SHELVED+clearing proposed",
             "PRELIM_CHECK",
             "PRELIM_CHECK+plan",
             "PRELIM_CHECK+plan approved",
@@ -136,15 +159,8 @@ def test_every_command_in_every_situation(name, situation):
             c.RejectDisposal(ID, "no", HEAD),
             "REGISTERED",
         ),
-        *[
-            (disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, o, "s", INSPECTOR), s)
-            for o, s in (
-                ("CLEARED", "CLOSED"),
-                ("LIGHT_HANDLING", "CLOSED"),
-                ("REPEAT", "TALK_OR_LETTER"),
-                ("PRELIM_CHECK", "PRELIM_CHECK"),
-            )
-        ],
+        # Rules ch. 5: a talk or letter report changes nothing until approved (tests/unit/test_law_table.py)
+        (disposed("TALK_OR_LETTER"), c.ConcludeTalkOrLetter(ID, "CLEARED", "s", INSPECTOR), "TALK_OR_LETTER"),
         (PLAN_OK, c.ReportPrelimCheck(ID, "f", "CLOSE", INSPECTOR), "REPORTED"),
         (REPORTED, c.ApproveReport(ID, HEAD), "AWAITING_FILING"),
         (REPORTED, c.RejectReport(ID, "redo", HEAD), "PRELIM_CHECK"),
@@ -156,7 +172,7 @@ def test_every_command_in_every_situation(name, situation):
         ),
         (AWAITING, c.RecordCaseFiled(ID, "case-9", AT), "CASE_FILED"),
         (AWAITING, c.RecordFilingRejected(ID, "weak"), "REPORTED"),
-        (disposed("SHELVED"), c.ReopenClue(ID, "new", CASE_MANAGER), "PRELIM_CHECK"),
+        (disposed("SHELVED"), c.ReopenClue(ID, "new", CASE_MANAGER), "SHELVED"),  # until approved (IR2021 168)
     ],
 )
 def test_each_transition_lands_in_its_state(given, command, status):

@@ -12,9 +12,14 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {
     for e in [
         ev.RegistrationRejected(ID, "not ours", "u-head"),
         ev.DisposalRejected(ID, "no", "u-head"),
-        ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"),
+        ev.TalkOrLetterConcluded(ID, "LIGHT_HANDLING", "criticised", "u-insp"),  # before approvals (empty)
+        ev.TalkOrLetterConclusionRejected(ID, "redo", "u-head"),
+        ev.CluePartForwarded(ID, "audit office", "the tender", "the audit office's", "u-cm"),
+        ev.RecusalDeclared(ID, "u-kin", "NEAR_RELATIVE", "brother", "u-head"),
         ev.ReportRejected(ID, "redo", "u-head"),
-        ev.ReportProposalRevised(ID, "CLOSE", "refused", "u-insp"),
+        ev.ReportProposalRevised(
+            ID, "HAND_OVER_TO_PARTY_ORGANISATION", "refused", "u-insp", "", "the bureau's Party group"
+        ),
         ev.ClueReopened(ID, "new report", "u-cm"),
         ev.InformantIdentityRead(ID, "u-complaints", "verify the informant's account"),
         ev.ClueWarningRaised(ID, "YELLOW", "REGISTERED", "propose-disposal", AT),
