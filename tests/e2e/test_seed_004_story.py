@@ -7,7 +7,12 @@ its clock moved by the test through 2026, with audit recording what is published
 - the May reconciliation of a resident group finding exactly the four superior-assigned clues
   planted undisposed, with the office's other mistakes named;
 - the half-year stock-take;
-- bad input refused with a clear error and nothing left behind.
+- bad input refused with a clear error and nothing left behind;
+- issue 20, in September and December: a petition about the commission's own head routed straight
+  to the upper level, never registered here and never seen by the head (CR 15; SL 67); the
+  resident group's talk of April concluded with a reminder talk (谈话提醒), in effect only once the
+  head approves it (Rules ch. 5); a planted clue shelved and closed at the year-end periodic
+  clearing (定期清理) with the disposal approval (IR2021 168).
 """
 
 import asyncio
@@ -295,3 +300,70 @@ async def test_bad_input_is_refused_by_name_and_leaves_nothing(platform):
         )
     assert reused.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in reused.value.details()
     assert await written() == (before[0] + 1, before[1] + 1)  # the first escalation only
+
+
+async def test_seed_004_routing_talk_conclusion_and_periodic_clearing(platform):
+    """Issue 20: domain.md §2's table as the law says, continuing the story."""
+    clues, _, client = platform
+    await set_clock(clues, at(9, 1))
+    # a petition about the commission's own head: straight to the upper level (CR 15)
+    about_head = (
+        await client(
+            "RegisterClue",
+            source=ev_pb2.CLUE_SOURCE_PETITION,
+            summary="the head's son-in-law won every tender",
+            subjects=[identity_pb2.PersonRef(person_id=HEAD.user, name="the commission's head")],
+            routing=ev_pb2.CLUE_ROUTING_ABOUT_OWN_HEAD,
+            forward_to="superior_commission",
+        )
+    ).clue_id
+    got = await client.get(about_head)
+    assert (got.state, got.clue_number, got.pending_kind) == ("FORWARDED", "", "")  # no entry, no approval here
+    err = await client.refused("GetClue", HEAD, clue_id=about_head, purpose="the head looks")
+    assert err.code() == grpc.StatusCode.NOT_FOUND  # the head never sees it (SL 67)
+    [forwarded] = [
+        unpack(parse(s.envelope), ev_pb2.ClueForwarded)
+        for s in await clues.store.read_stream(about_head)
+        if s.event_type.endswith("ClueForwarded")
+    ]
+    assert (forwarded.to_agency, forwarded.routing) == ("superior_commission", ev_pb2.CLUE_ROUTING_ABOUT_OWN_HEAD)
+
+    # the resident group's talk of April (it believed it over in May): reported, then approved
+    queue = await client(
+        "ListClues", RESIDENT, office="resident_group_1", stage="TALK_OR_LETTER", purpose="the talks still open"
+    )
+    [talk] = [c.clue_id for c in queue.clues]
+    reported = await client(
+        "ConcludeTalkOrLetter",
+        RESIDENT,
+        clue_id=talk,
+        outcome=ev_pb2.TALK_OUTCOME_LIGHT_HANDLING,
+        summary="explained the loans; repaid; reminded",
+        light_handling=ev_pb2.LIGHT_HANDLING_TALK_REMINDER,
+    )
+    assert reported.state == "TALK_OR_LETTER"  # not in effect until approved (Rules ch. 5)
+    err = await client.refused("ApproveTalkOrLetterConclusion", RESIDENT, clue_id=talk)
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert (await client("ApproveTalkOrLetterConclusion", HEAD, clue_id=talk)).state == "CLOSED"
+
+    # a planted clue shelved, then closed at the year-end periodic clearing (IR2021 168)
+    planted = await client(
+        "ListClues", RESIDENT, office="resident_group_1", stage="REGISTERED", purpose="the planted clues"
+    )
+    shelved = planted.clues[0].clue_id
+    await dispose(client, shelved, ev_pb2.DISPOSAL_METHOD_SHELVED)
+    await set_clock(clues, at(12, 28))
+    proposed = await client(
+        "ProposeClearing",
+        RESIDENT,
+        clue_id=shelved,
+        method=ev_pb2.DISPOSAL_METHOD_CLOSED,
+        reason="nothing new since April; the loans were repaid",
+        clearing="2026 year-end clearing",
+    )
+    assert proposed.state == "SHELVED"
+    assert (await client("ApproveDisposal", HEAD, clue_id=shelved)).state == "CLOSED"
+    steps = [
+        (s.event_type.split(".")[-1], parse(s.envelope).principal.user) for s in await clues.store.read_stream(shelved)
+    ][-3:]
+    assert steps == [("DisposalApproved", "u-head"), ("ClearingProposed", "u-res"), ("DisposalApproved", "u-head")]
