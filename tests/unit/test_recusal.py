@@ -8,6 +8,8 @@ from kernel.domain.errors import Forbidden, NotFound
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from kernel.domain.recusal import Concerned, check_act, check_read, recused, visible
+from services.cases.domain.state import fold as fold_case
+from services.cases.tests.unit.test_case_lifecycle import OPENED
 
 
 def who(user, role="commission_head"):
@@ -51,3 +53,11 @@ def test_the_acting_users_person_id_is_the_tokens_user():
 def test_a_state_without_subjects_concerns_nobody_and_list_rows_hide_the_subjects_own():
     assert Concerned.of(object()) == Concerned()
     assert not visible(who("P-1"), ["P-1", "P-2"]) and visible(who("P-3"), ["P-1"])
+
+
+def test_sl67_a_case_is_concerned_with_its_subjects_through_the_kernels_default():
+    """The cases service gets the rule with no code of its own: its state's `subjects` (the filing's)."""
+    concerned = Concerned.of(fold_case(OPENED))
+    assert concerned.subjects == frozenset({"P-1", "P-2"})
+    with pytest.raises(NotFound):
+        check_act(who("P-1", "supervisor"), concerned, "case", "case-1")
