@@ -8,6 +8,7 @@ that may not know it), the plan not approved and the case already filed (FAILED_
 kind not allowed before filing (INVALID_ARGUMENT kind), a person not a subject (person_id), a case
 and a clue at once (clue_id)."""
 
+import asyncio
 import itertools
 import uuid
 from datetime import datetime, timezone
@@ -73,18 +74,20 @@ class Clue:
     def __init__(self, cases):
         self.cases, self.clue_id, self.version, self.sent = cases, f"clue-{uuid.uuid4()}", 0, []
 
-    async def send(self, payload) -> str:
+    async def send(self, payload, lagging: bool = False) -> str:
         self.version += 1
         at = datetime.now(timezone.utc)
         event = NewEvent(str(uuid.uuid4()), payload, at, SUP1, "corr-bf")
         raw = env_mod.seal(env_mod.build(event, self.clue_id, self.version, at))
         self.sent.append(raw)
-        await self.to(raw)
+        await self.to(raw, lagging)
         return event.event_id
 
-    async def to(self, raw: bytes) -> None:
-        """To both followers of clues.events.v1, as the topic delivers it: the filings and the directory."""
-        for consumer in (self.cases.parts.clue_directory, self.cases.parts.filings):
+    async def to(self, raw: bytes, lagging: bool = False) -> None:
+        """To both followers of clues.events.v1, as the topic delivers it: the filings and the
+        directory (`lagging`: the directory has not read it yet)."""
+        parts = self.cases.parts
+        for consumer in (parts.filings,) if lagging else (parts.clue_directory, parts.filings):
             await consumer.handler.record(raw, Source("bf", 0, next(OFFSETS)))
 
     async def under_check(self, approved: bool = True) -> None:
@@ -106,11 +109,11 @@ class Clue:
     async def approve_plan(self) -> None:
         await self.send(clue_ev.PrelimCheckPlanApproved(clue_id=self.clue_id, approver_role="commission_head"))
 
-    async def propose_filing(self) -> str:
+    async def propose_filing(self, lagging: bool = False) -> str:
         """Reported, the report approved, the filing proposed: the filing process manager opens the case."""
         c, file_case = self.clue_id, clue_ev.REPORT_PROPOSAL_FILE_CASE
-        await self.send(clue_ev.PrelimCheckReported(clue_id=c, findings="f", proposal=file_case))
-        await self.send(clue_ev.ReportApproved(clue_id=c, proposal=file_case, approved_by="u-head"))
+        await self.send(clue_ev.PrelimCheckReported(clue_id=c, findings="f", proposal=file_case), lagging)
+        await self.send(clue_ev.ReportApproved(clue_id=c, proposal=file_case, approved_by="u-head"), lagging)
         proposal = clue_ev.FilingProposed(
             clue_id=c,
             findings="money traced",
@@ -119,7 +122,7 @@ class Clue:
             proposed_by="u-sup1",
             subjects=[identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")],
         )
-        return case_id_for(await self.send(proposal))
+        return case_id_for(await self.send(proposal, lagging))
 
 
 GROUNDS = cev.CustodyGrounds(  # SL 25: confessed in a preliminary check's inquiry, with a flight risk
@@ -137,11 +140,14 @@ async def refusal(api, rpc: str, by: Principal, **fields) -> tuple[str, str]:
     return e.code().name, e.details()
 
 
-async def file(api, case_id: str) -> None:
+async def file(api, case_id: str, last: bool = True) -> None:
+    """The filing's facts and approvals (`last`: the one that files it too)."""
     await api("PrepareFiling", SUP1, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
-    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
-        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
-        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
+    approvals = [
+        (by, side) for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION) for by in (HEAD, COMMITTEE)
+    ]
+    for by, side in approvals if last else approvals[:-1]:
+        await api("ApproveFiling", by, case_id=case_id, side=side)
 
 
 async def types(cases, stream_id: str) -> list[str]:
@@ -229,3 +235,35 @@ async def test_refusals_name_the_field_or_state(cases, api):
         )
         == 0
     )  # nothing refused left a trace
+
+
+async def test_a_measure_requested_while_the_case_is_filed_follows_it_or_is_refused(cases, api):
+    """The directory lags behind the filing (it has not read the report yet): requests racing the
+    last filing approval either come first and follow the case, or see it filed and are refused.
+    None is left behind on the clue."""
+    clue = Clue(cases)
+    await clue.under_check()
+    case_id = await clue.propose_filing(lagging=True)
+    await file(api, case_id, last=False)
+
+    async def request(delay: float):
+        await asyncio.sleep(delay)  # spread around the approval: some before it, some after
+        try:
+            return (
+                await api("RequestMeasure", SUP1, **custody(clue.clue_id, kind=cev.MEASURE_KIND_INQUIRY))
+            ).measure_id
+        except grpc.aio.AioRpcError as e:
+            assert e.code() == grpc.StatusCode.FAILED_PRECONDITION and "CASE_FILED" in e.details(), e.details()
+            return None
+
+    side = cev.FILING_SIDE_SUPERVISION
+    approval = api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
+    *made, _ = await asyncio.gather(*(request(k * 0.01) for k in range(16)), approval)
+    made = [mid for mid in made if mid]
+    rows = await cases.pool.fetch(
+        f"SELECT measure_id, case_id FROM {cases.store.schema}.measure_ledger WHERE clue_id = $1", clue.clue_id
+    )
+    assert sorted(r["measure_id"] for r in rows) == sorted(made)
+    assert {r["case_id"] for r in rows} <= {case_id}  # every one that was made follows the case
+    for mid in made:  # each once
+        assert (await types(cases, mid)).count("MeasureAttachedToCase") == 1
