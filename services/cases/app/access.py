@@ -8,7 +8,8 @@ was sent to trial review. Approver roles: those of its past approvals, and the c
 approvers of what awaits approval (the filing, a hand-over, an extension of the trial review, a
 return from it: the head, or the responsible deputy for a supplementary investigation).
 A measure is held by the case's holder when requested, with the case's liaison then; its approver
-roles are those its rule names for the approvals it had or awaits.
+roles are those its rule names for the approvals it had or awaits, and while it is expired and not
+ended the alert roles of the duties' configuration (the leaders' queue, SL 74(7)).
 """
 
 from __future__ import annotations

@@ -583,7 +583,8 @@ def utc_key(at: datetime) -> str:
 def approver_roles(kind: str, status: str, extensions: int, has_end: bool, rules: MeasureRules) -> frozenset[str]:
     """The roles its rule names for the approvals the measure had or awaits (need to know, issue
     17): the request's (whoever approved or refused it held one), those of the extensions granted,
-    and the next extension's while it runs towards an end. From what its ledger line holds too."""
+    and the next extension's while it runs towards an end; while EXPIRED, the alert roles too (the
+    leaders' queue, SL 74(7); measure_duties). From what its ledger line holds too."""
     if status == NONE:
         return frozenset()
     rule = rules.of(kind)
