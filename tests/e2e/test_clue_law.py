@@ -81,6 +81,7 @@ async def test_cr15_a_clue_about_the_own_head_goes_up_at_once_and_the_head_never
     )
     got = await client.get(cid)  # case management sees every clue
     assert (got.state, got.clue_number) == ("FORWARDED", "")  # never registered here
+    assert got.routing == ev_pb2.CLUE_ROUTING_ABOUT_OWN_HEAD
     stored = [e.event_type for e in await client.host.store.read_stream(cid)]
     assert stored == ["clues.v1.ClueRegistered", "clues.v1.ClueForwarded"]
     err = await client.refused("GetClue", HEAD, clue_id=cid, purpose=PURPOSE)
@@ -153,6 +154,7 @@ async def test_rules_ch5_a_talk_conclusion_takes_effect_only_when_approved(clien
     assert reported.state == "TALK_OR_LETTER"  # nothing in effect yet
     got = await client.get(cid)
     assert (got.pending_kind, got.pending_value, got.pending_proposed_by) == ("talk", "LIGHT_HANDLING", "u-insp")
+    assert got.pending_detail == "CRITICISM_AND_EDUCATION"
     size = await history_size(client, cid)
     err = await client.refused("ApproveTalkOrLetterConclusion", INSPECTOR, clue_id=cid)
     assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # a supervisor's role does not approve
@@ -161,7 +163,9 @@ async def test_rules_ch5_a_talk_conclusion_takes_effect_only_when_approved(clien
     assert (err.code(), "another principal" in err.details()) == (grpc.StatusCode.PERMISSION_DENIED, True)
     assert await history_size(client, cid) == size  # refusals leave nothing
     approved = await client("ApproveTalkOrLetterConclusion", HEAD, clue_id=cid)
-    assert approved.state == "CLOSED" and (await client.get(cid)).outcome == "LIGHT_HANDLING"
+    assert approved.state == "CLOSED"
+    got = await client.get(cid)
+    assert (got.outcome, got.outcome_detail) == ("LIGHT_HANDLING", "CRITICISM_AND_EDUCATION")
 
     again = await disposed(client, ev_pb2.DISPOSAL_METHOD_TALK_OR_LETTER)
     await client("ConcludeTalkOrLetter", INSPECTOR, clue_id=again, outcome=ev_pb2.TALK_OUTCOME_CLEARED, summary="s")
@@ -198,7 +202,8 @@ async def test_sl41_a_report_shelves_and_the_shelved_clue_is_closed_at_a_clearin
         party_organisation="the bureau's Party group",
     )
     assert (await client("ApproveReport", HEAD, clue_id=handed)).state == "CLOSED"
-    assert (await client.get(handed)).outcome == "HAND_OVER_TO_PARTY_ORGANISATION"
+    got = await client.get(handed)
+    assert (got.outcome, got.outcome_detail) == ("HAND_OVER_TO_PARTY_ORGANISATION", "the bureau's Party group")
 
     reopened = await disposed(client, ev_pb2.DISPOSAL_METHOD_SHELVED)
     assert (await client("ReopenClue", clue_id=reopened, new_information="a new report")).state == "SHELVED"

@@ -87,7 +87,7 @@ class GetClueRequest(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetClueResponse(_message.Message):
-    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority")
+    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority", "routing", "pending_detail", "outcome_detail")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -107,6 +107,9 @@ class GetClueResponse(_message.Message):
     COLOUR_FIELD_NUMBER: _ClassVar[int]
     DEADLINE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_FIELD_NUMBER: _ClassVar[int]
+    PENDING_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_DETAIL_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     state: str
     source: _events_pb2.ClueSource
@@ -126,7 +129,10 @@ class GetClueResponse(_message.Message):
     colour: _events_pb2.WarningColour
     deadline: _timestamp_pb2.Timestamp
     priority: _events_pb2.CluePriority
-    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ...) -> None: ...
+    routing: _events_pb2.ClueRouting
+    pending_detail: str
+    outcome_detail: str
+    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., routing: _Optional[_Union[_events_pb2.ClueRouting, str]] = ..., pending_detail: _Optional[str] = ..., outcome_detail: _Optional[str] = ...) -> None: ...
 
 class ListCluesRequest(_message.Message):
     __slots__ = ("office", "colour", "stage", "priority", "limit", "purpose")

@@ -78,6 +78,9 @@ def clue_to_pb(state: Clue, version: int, warning: Warning) -> service_pb2.GetCl
         pending_proposed_by=pending.proposed_by if pending else "",
         case_id=state.case_id,
         outcome=state.outcome,
+        routing=r.routing,
+        pending_detail=pending.detail if pending else "",
+        outcome_detail=state.outcome_detail,
     )
 
 

@@ -61,6 +61,7 @@ class Clue:
     findings: str = ""
     case_id: str = ""
     outcome: str = ""
+    outcome_detail: str = ""  # the outcome's light-handling form, or the Party organisation handed to
     notices: tuple[tuple, ...] = ()  # open supervision notices: (id, required, office, due_at)
     notice_ids: frozenset[str] = frozenset()  # every notice ever issued on the clue
     # who may know the clue (domain.md §1; `services.clues.domain.holding`):
@@ -118,14 +119,23 @@ def _disposal_rejected(s: Clue, e: ev.DisposalRejected) -> Clue:
 
 
 def _after_disposal(s: Clue, e: ev.DisposalApproved) -> Clue:
-    return replace(s, status=e.method, pending=None, plan=None, outcome="", decided=s.decided | {"disposal"})
+    return replace(
+        s, status=e.method, pending=None, plan=None, outcome="", outcome_detail="", decided=s.decided | {"disposal"}
+    )
 
 
 def _after_talk(s: Clue, e: ev.TalkOrLetterConcluded) -> Clue:
     """In effect (approved; or recorded before approvals were needed, as it was then)."""
     status = {"CLEARED": CLOSED, "LIGHT_HANDLING": CLOSED, "REPEAT": TALK_OR_LETTER, "PRELIM_CHECK": PRELIM_CHECK}
     decided = s.decided | {"talk"} if e.approved_by else s.decided
-    return replace(s, status=status[e.outcome], outcome=e.outcome, pending=None, decided=decided)
+    return replace(
+        s,
+        status=status[e.outcome],
+        outcome=e.outcome,
+        outcome_detail=e.light_handling,
+        pending=None,
+        decided=decided,
+    )
 
 
 REPORT_STATUS = {
@@ -140,8 +150,15 @@ REPORT_STATUS = {
 
 def _after_report(s: Clue, e: ev.ReportApproved) -> Clue:
     """SL 41; Rules ch. 6: light handling and hand-over close the clue here, their outcome kept."""
-    outcome = e.proposal if e.proposal in ("LIGHT_HANDLING", "HAND_OVER_TO_PARTY_ORGANISATION") else s.outcome
-    return replace(s, status=REPORT_STATUS[e.proposal], outcome=outcome, pending=None, decided=s.decided | {"report"})
+    closing = e.proposal in ("LIGHT_HANDLING", "HAND_OVER_TO_PARTY_ORGANISATION")
+    return replace(
+        s,
+        status=REPORT_STATUS[e.proposal],
+        outcome=e.proposal if closing else s.outcome,
+        outcome_detail=(e.light_handling or e.party_organisation) if closing else s.outcome_detail,
+        pending=None,
+        decided=s.decided | {"report"},
+    )
 
 
 def _escalated(s: Clue, e: ev.ClueEscalated) -> Clue:
