@@ -23,9 +23,12 @@ from kernel.domain.principal import Principal
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import NewEvent
+from kernel.eventstore.projections import Fold, rebuild
 from kernel.messaging.inbox import Source
+from services.cases.adapters.mapping import CODEC
 from services.cases.adapters.translators import case_id_for
-from services.cases.app import clue_directory
+from services.cases.app import clue_directory, measure_ledger
+from services.cases.app.measure import MeasureAggregate
 from services.cases.domain import events as ev
 from services.cases.main import build as build_cases
 from tests.e2e.test_case_story import PURPOSE, Cases, subject
@@ -203,6 +206,11 @@ async def test_custody_on_a_clue_follows_it_into_its_case_sl_25_41(cases, api):
     envelope = env_mod.parse(attached.envelope)
     assert envelope.principal.user == "system:cases-clue-measures"
     assert ("case", case_id) in {(link.kind, link.id) for link in envelope.links}
+
+    # the ledger rebuilt from the measures' events is the ledger the commands kept
+    [projection] = measure_ledger.projections(Fold.of(MeasureAggregate, CODEC), cases.parts.handlers.rules)
+    async with cases.pool.acquire() as conn:
+        assert (await rebuild(conn, cases.store.schema, projection, replace=False)).equal
 
     # once filed, a measure is requested on the case, no longer on the clue
     code, details = await refusal(api, "RequestMeasure", SUP1, **custody(clue.clue_id))
