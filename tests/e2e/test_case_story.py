@@ -232,8 +232,21 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         assert decided.state == "REQUESTED"
         approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=leadership(SUPERIOR))
         assert approved.state == "ACTIVE"
+        # SL 50 ¶1: telling the unit and family would obstruct the investigation: the head defers the
+        # notice; when the obstruction ends it is due at once, and given with that call
+        await api("DeferNotice", HEAD, measure_id=mid, reason="accomplices not yet questioned")
+        assert (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure.notice_deferred
         told = ts(datetime.now(timezone.utc))
-        await api("GiveDetentionNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
+        await api(
+            "EndNoticeDeferral",
+            INVESTIGATOR,
+            measure_id=mid,
+            reason="accomplices questioned",
+            unit_notified_at=told,
+            family_notified_at=told,
+        )
+        notified = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure
+        assert (notified.notice_given, notified.notice_overdue, notified.notice_deferred) == (True, False, False)
         await api("ExtendMeasure", SUPERIOR, measure_id=mid, reason="accounts abroad")
         err = await api.refused("ExtendMeasure", SUPERIOR, measure_id=mid, reason="again")  # special needs national
         assert err.code() in (
@@ -256,6 +269,8 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             outcome=cev.MEASURE_OUTCOME_RELEASED,
             reason="investigation complete",
         )
+        told = ts(datetime.now(timezone.utc))  # the release is told too (SL 50 ¶1)
+        await api("GiveReleaseNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
         await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7")
         # Rules 55: the reviewer proposes a supplementary investigation; the responsible deputy approves
         await api(
@@ -355,10 +370,13 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("MeasureRequested", "u-inv"),
         ("MeasureApprovalGiven", "u-head"),
         ("MeasureApproved", "u-sup"),
+        ("NoticeDeferred", "u-head"),  # SL 50 ¶1
+        ("NoticeDeferralEnded", "u-inv"),
         ("DetentionNoticeGiven", "u-inv"),
         ("MeasureExtended", "u-sup"),
         ("ActivityRecorded", "u-inv"),
         ("MeasureEnded", "u-inv"),
+        ("ReleaseNoticeGiven", "u-inv"),
         ("SentToTrialReview", "u-inv"),
         ("TrialReviewReturnProposed", "u-trial"),
         ("TrialReviewReturned", "u-deputy"),
