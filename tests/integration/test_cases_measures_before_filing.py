@@ -109,6 +109,17 @@ class Clue:
         if approved:
             await self.approve_plan()
 
+    async def in_talk(self) -> None:
+        """Received, registered to supervision_1, disposed for a talk or letter inquiry (谈话函询)."""
+        c = self.clue_id
+        subjects = [identity_pb2.PersonRef(person_id="P-77", name="Zhou Ba")]
+        office = identity_pb2.OfficeRef(agency_id="commission", office_id="complaints")
+        await self.send(clue_ev.ClueRegistered(clue_id=c, subjects=subjects, summary="s", receiving_office=office))
+        await self.send(clue_ev.RegistrationProposed(clue_id=c, clue_number="n", handling_office="supervision_1"))
+        await self.send(clue_ev.RegistrationApproved(clue_id=c, approved_by="u-head"))
+        talk = clue_ev.DISPOSAL_METHOD_TALK_OR_LETTER
+        await self.send(clue_ev.DisposalApproved(clue_id=c, method=talk, approved_by="u-head"))
+
     async def approve_plan(self) -> None:
         await self.send(clue_ev.PrelimCheckPlanApproved(clue_id=self.clue_id, approver_role="commission_head"))
 
@@ -275,3 +286,14 @@ async def test_a_measure_requested_while_the_case_is_filed_follows_it_or_is_refu
     assert {r["case_id"] for r in rows} <= {case_id}  # every one that was made follows the case
     for mid in made:  # each once
         assert (await types(cases, mid)).count("MeasureAttachedToCase") == 1
+
+
+async def test_custody_during_a_talk_but_no_inquiry_before_a_check_sl_25_41(cases, api):
+    """SL 25: one who confesses in a talk or letter inquiry may be taken into 管护; the check's
+    measures (SL 41) wait for the preliminary check."""
+    clue = Clue(cases)
+    await clue.in_talk()
+    code, details = await refusal(api, "RequestMeasure", SUP1, **custody(clue.clue_id, kind=cev.MEASURE_KIND_INQUIRY))
+    assert code == "FAILED_PRECONDITION" and "clue TALK_OR_LETTER" in details
+    made = await api("RequestMeasure", SUP1, **custody(clue.clue_id))
+    assert (await api("ApproveMeasure", HEAD, measure_id=made.measure_id)).state == "ACTIVE"

@@ -1,6 +1,7 @@
 """The clue directory (measures before filing, SL 25, 41): per clue, what the cases service needs to
 take a measure on it before any case is filed — its holding office and liaison, its subjects, its
-stage (under preliminary check on an approved plan: `domain/before_filing.py`) — and what happens to
+stage (under preliminary check on an approved plan, or a talk or letter inquiry for 管护:
+`domain/before_filing.py`) — and what happens to
 those measures when the case is filed from the clue.
 
 * Fed from `clues.events.v1` as the filings are (`filings.py`): a follower with its own inbox

@@ -84,7 +84,7 @@ class CaseHandlers:
             clue = await clue_directory.known_clue(uow, clue_id, ctx.principal, self.access.organisation)
             command = make(clue_directory.holding(clue, self.access.organisation))
             m.check_target(command.case_id, command.clue_id)
-            before_filing.check_request(clue, command.person_id)
+            before_filing.check_request(clue, command.person_id, command.kind)
             change = await self.measures.execute(uow, ctx, command.measure_id, command, now, new=True)
             return self.measures.aggregate.result(change)
 

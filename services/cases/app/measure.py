@@ -63,10 +63,13 @@ class MeasureAggregate(Aggregate[m.Measure]):
         if state.requested.case_id:
             await open_case(uow, self.cases, state.requested.case_id)
             return
-        # before filing (SL 25, 41): approved while the clue is under preliminary check, extended while it is open
+        # before filing (SL 25, 41): approved while the clue is at a stage allowing it, extended while it is open
         clue = await clue_directory.entry(uow.conn, uow.store.schema, state.requested.clue_id, "SHARE")
-        check = before_filing.check_approval if isinstance(command, m.ApproveMeasure) else before_filing.check_extension
-        check(clue or before_filing.ClueEntry(state.requested.clue_id))
+        clue = clue or before_filing.ClueEntry(state.requested.clue_id)
+        if isinstance(command, m.ApproveMeasure):
+            before_filing.check_approval(clue, state.requested.kind)
+        else:
+            before_filing.check_extension(clue)
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[m.Measure]) -> None:
         state, measure_id = change.state, change.stream_id

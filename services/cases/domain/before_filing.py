@@ -8,8 +8,9 @@ inquiry or an inquiry, "clue stage too" (SL 25). So a measure is taken on a clue
 under preliminary check (初步核实): stage PRELIM_CHECK, on a work plan approved by everyone it needs
 (the head, and the same-level Party committee head when the subject heads the next-lower committee,
 Rules 33): the check is carried out on that plan. Which kinds may be taken then is configuration
-(`before_filing` in deploy/config/measures.toml). 管护 during a talk or letter inquiry (SL 25, the
-TALK_OR_LETTER stage) is not allowed here: that stage has no approved plan to act under.
+(`before_filing` in deploy/config/measures.toml). 管护 also while a talk or letter inquiry is under
+way (TALK_OR_LETTER): SL 25 names one who confesses in a talk or a letter inquiry (law, so a rule
+here, not configuration); its grounds are the measure's (SL 25, `measure_conditions`).
 
 The entry is folded from the clue's events on `clues.events.v1` as the inbound translator reads them
 (`ClueNews`: the only shape of a clue event this service knows), and from this service's own filing:
@@ -22,8 +23,16 @@ from dataclasses import dataclass, replace
 
 from kernel.domain.errors import IllegalState, Validation
 
-PRELIM_CHECK, CASE_FILED = "PRELIM_CHECK", "CASE_FILED"
+PRELIM_CHECK, TALK_OR_LETTER, CASE_FILED = "PRELIM_CHECK", "TALK_OR_LETTER", "CASE_FILED"
+# SL 25: 管护 for one who confesses in a talk or letter inquiry (谈话、函询) as well as in a check
+DURING_TALK = frozenset({"PROTECTIVE_CUSTODY"})
 CONCLUDED = ("FORWARDED", "CLOSED")  # nothing more is done on the clue (domain.md §2)
+
+
+_WHEN = {
+    "": "only under preliminary check, SL 41",
+    "PROTECTIVE_CUSTODY": "only in a talk or letter inquiry or under preliminary check, SL 25",
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,10 @@ class ClueEntry:
         """Under preliminary check on an approved plan, no case filed from it: measures allowed."""
         return self.stage == PRELIM_CHECK and self.plan_complete and not self.case_id
 
+    def allows(self, kind: str) -> bool:
+        """Whether a measure of `kind` (one configured before filing) may be taken on the clue now."""
+        return self.under_check or (kind in DURING_TALK and self.stage == TALK_OR_LETTER and not self.case_id)
+
     def state(self) -> str:
         """The stage as a refusal names it."""
         if self.case_id:
@@ -104,19 +117,21 @@ def apply(entry: ClueEntry, news: ClueNews) -> ClueEntry:
     return e
 
 
-def check_request(entry: ClueEntry, person_id: str) -> None:
-    """A measure on the clue (SL 25, 41): only under preliminary check on an approved plan, and only
-    on one of its subjects. The kind is the measure rules' (`measures.request`)."""
-    if not entry.under_check:
-        raise IllegalState(entry.state(), "take a measure before filing (only under preliminary check, SL 41)")
+def check_request(entry: ClueEntry, person_id: str, kind: str) -> None:
+    """A measure on the clue (SL 25, 41): only under preliminary check on an approved plan (a 管护
+    during a talk or letter inquiry too), and only on one of its subjects. Whether the kind is taken
+    before filing at all is the measure rules' (`measures.request`)."""
+    if not entry.allows(kind):
+        raise IllegalState(entry.state(), f"take a {kind} before filing ({_WHEN.get(kind, _WHEN[''])})")
     if person_id not in entry.subjects:
         raise Validation("person_id", f"must be one of the clue's subjects: {person_id!r} is not")
 
 
-def check_approval(entry: ClueEntry) -> None:
-    """A measure requested on the clue is approved only while the check still runs (SL 41)."""
-    if not entry.under_check:
-        raise IllegalState(entry.state(), "approve a measure before filing (only under preliminary check, SL 41)")
+def check_approval(entry: ClueEntry, kind: str) -> None:
+    """A measure requested on the clue is approved only while the stage it was requested in still
+    runs (SL 25, 41)."""
+    if not entry.allows(kind):
+        raise IllegalState(entry.state(), f"approve a {kind} before filing ({_WHEN.get(kind, _WHEN[''])})")
 
 
 def check_extension(entry: ClueEntry) -> None:

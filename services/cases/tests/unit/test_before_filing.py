@@ -99,28 +99,46 @@ def test_an_event_older_than_the_entry_changes_nothing():
     assert bf.apply(entry, news(3, stage="REGISTERED")) == entry
 
 
+TALKING = REGISTERED + [news(4, stage="TALK_OR_LETTER")]
+
+
 @pytest.mark.parametrize(
-    "history, person, error, text",
+    "history, kind, person, error, text",
     [
-        (UNDER_CHECK, "P-2", None, ""),
-        (PLANNED, "P-1", IllegalState, "PRELIM_CHECK (work plan not approved)"),
-        (REGISTERED + [news(4, stage="TALK_OR_LETTER")], "P-1", IllegalState, "TALK_OR_LETTER"),
-        (UNDER_CHECK + [news(8, stage="AWAITING_FILING")], "P-1", IllegalState, "AWAITING_FILING"),
-        (UNDER_CHECK, "P-9", Validation, "person_id"),  # not a subject of the clue
+        (UNDER_CHECK, "INQUIRY", "P-2", None, ""),  # SL 41: the check's measures on its plan
+        (UNDER_CHECK, "PROTECTIVE_CUSTODY", "P-1", None, ""),  # SL 25: confessed in an inquiry
+        (TALKING, "PROTECTIVE_CUSTODY", "P-1", None, ""),  # SL 25: confessed in a talk or letter inquiry
+        (TALKING, "INQUIRY", "P-1", IllegalState, "clue TALK_OR_LETTER"),  # SL 41: only in a check
+        (PLANNED, "INQUIRY", "P-1", IllegalState, "PRELIM_CHECK (work plan not approved)"),
+        (PLANNED, "PROTECTIVE_CUSTODY", "P-1", IllegalState, "PRELIM_CHECK (work plan not approved)"),
+        (REGISTERED, "PROTECTIVE_CUSTODY", "P-1", IllegalState, "clue REGISTERED"),
+        (UNDER_CHECK + [news(8, stage="AWAITING_FILING")], "INQUIRY", "P-1", IllegalState, "AWAITING_FILING"),
+        (
+            TALKING + [news(5, stage="CASE_FILED", case_id=CASE)],
+            "PROTECTIVE_CUSTODY",
+            "P-1",
+            IllegalState,
+            "CASE_FILED",
+        ),
+        (UNDER_CHECK, "INQUIRY", "P-9", Validation, "person_id"),  # not a subject of the clue
+        (TALKING, "PROTECTIVE_CUSTODY", "P-9", Validation, "person_id"),
     ],
 )
-def test_a_request_on_a_clue_sl_25_41(history, person, error, text):
+def test_a_request_on_a_clue_sl_25_41(history, kind, person, error, text):
     if error is None:
-        bf.check_request(fold(history), person)
+        bf.check_request(fold(history), person, kind)
         return
     with pytest.raises(error, match=re.escape(text)):
-        bf.check_request(fold(history), person)
+        bf.check_request(fold(history), person, kind)
 
 
-def test_approval_needs_the_check_running_and_extension_an_open_clue():
-    bf.check_approval(fold(UNDER_CHECK))
+def test_approval_needs_the_stage_running_and_extension_an_open_clue():
+    bf.check_approval(fold(UNDER_CHECK), "INQUIRY")
+    bf.check_approval(fold(TALKING), "PROTECTIVE_CUSTODY")
     with pytest.raises(IllegalState, match="REPORTED"):
-        bf.check_approval(fold(UNDER_CHECK + [news(8, stage="REPORTED")]))
+        bf.check_approval(fold(UNDER_CHECK + [news(8, stage="REPORTED")]), "INQUIRY")
+    with pytest.raises(IllegalState, match="CLOSED"):  # the talk concluded, cleared
+        bf.check_approval(fold(TALKING + [news(5, stage="CLOSED")]), "PROTECTIVE_CUSTODY")
     bf.check_extension(fold(UNDER_CHECK + [news(8, stage="AWAITING_FILING")]))
     with pytest.raises(IllegalState, match="CLOSED"):
         bf.check_extension(fold(UNDER_CHECK + [news(8, stage="CLOSED")]))
