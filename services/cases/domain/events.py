@@ -532,7 +532,9 @@ class MeasureRefused:
 
 @dataclass(frozen=True)
 class DetentionNoticeGiven:
-    """The unit and the family were told of a detention (due within 24 hours of its start)."""
+    """The unit and the family were told of a detention, 管护 or 禁闭 (SL 50 ¶1; 64): due within 24
+    hours of its start, or at once when a deferral ended (the name is the one it had when only a
+    detention owed it)."""
 
     measure_id: str
     unit_notified_at: datetime

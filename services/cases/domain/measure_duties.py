@@ -388,11 +388,15 @@ def transfer_custody(cmd: TransferCustody, state, rules):
     ]
 
 
-def end_recording(outcome: str, rec: ev.Recording | None, state, rules) -> ev.Recording | None:
-    """For `measures.end`: CUSTODY_TRANSFERRED only through TransferCustody; a search, seizure or
-    sealing COMPLETED only with its recording (SL 44 ¶2). The recording, checked, or None."""
+def check_end_outcome(outcome: str) -> None:
+    """For `measures.end`: CUSTODY_TRANSFERRED only through TransferCustody, with its document."""
     if outcome == CUSTODY_TRANSFERRED:
         raise Validation("outcome", "CUSTODY_TRANSFERRED is recorded by TransferCustody with its document (IR2025 134)")
+
+
+def end_recording(outcome: str, rec: ev.Recording | None, state, rules) -> ev.Recording | None:
+    """For `measures.end`: a search, seizure or sealing COMPLETED only with its recording (SL 44 ¶2).
+    The recording, checked, or None."""
     kind = state.requested.kind
     if rec is None:
         if outcome == COMPLETED and kind in rules.duties.recorded_kinds:

@@ -524,8 +524,7 @@ def attach(cmd: AttachToCase, state: Measure, rules: MeasureRules):
 
 def end(cmd: EndMeasure, state: Measure, rules: MeasureRules):
     _require(state, RUNNING, "end the measure")
-    if cmd.outcome == md.CUSTODY_TRANSFERRED:
-        md.end_recording(cmd.outcome, None, state, rules)  # refused: TransferCustody records it (IR2025 134)
+    md.check_end_outcome(cmd.outcome)  # CUSTODY_TRANSFERRED: TransferCustody records it (IR2025 134)
     if cmd.outcome not in OUTCOMES:
         raise Validation("outcome", f"must be one of {', '.join(OUTCOMES)}")
     ended = _moment(cmd.at, "at", state.starts_at)
