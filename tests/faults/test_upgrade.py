@@ -601,6 +601,8 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             before["case"].liaison_office = "supervision_1"  # need to know: the catalogue's, for an old case
             # issue 18: a filing recorded before needs both sides, as it did (a field the old code lacked)
             before["case"].sides_needed[:] = [cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION]
+            # issue 19: GetCase lists the case's measures (measure_ids, a field the old code lacked)
+            before["case"].measure_ids[:] = [made["measure"]]
             # issue 19: a line shows the notice still owed (MeasureLine.notice_due, a field the old code
             # lacked): the old detention's, 24 hours after its start (SL 50 ¶1)
             owed = before["measure"].measure.starts_at.ToDatetime(timezone.utc) + timedelta(hours=24)
