@@ -9,7 +9,8 @@ over gRPC on a real PostgreSQL, the case made in process and the measures driven
 - SL 74(7): an expired measure raised once and listed on the leaders' queue (ListMeasures
   expired_only, no office) for the head and the deputy overseeing the office, until ended;
 - IR2025 134: case management records the procuratorate taking custody: the detention ends.
-A ledger row written before migration 4 is written again from its events at start (backfill)."""
+Migration 4 keeps every old column of a ledger row and marks it; the row is written again from its
+events at start (backfill), equal to a rebuild."""
 
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -22,6 +23,7 @@ from common.v1 import recording_pb2
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from kernel.edge.mapping import timestamp as ts
+from kernel.eventstore import migrations
 from kernel.eventstore.projections import Fold, rebuild
 from services.cases.adapters.mapping import CODEC
 from services.cases.app import measure_ledger
@@ -304,3 +306,34 @@ async def test_a_row_from_before_the_duties_is_written_again_from_its_events(cas
     [projection] = measure_ledger.projections(Fold.of(MeasureAggregate, CODEC), handlers.rules)
     async with store.pool.acquire() as conn:
         assert (await rebuild(conn, store.schema, projection, replace=False)).equal
+
+
+async def test_migration_4_adds_the_duties_to_a_ledger_of_migration_3_with_nothing_lost(pool, unique):
+    """Every old column of every old row stays; the new ones take their defaults, the row marked
+    for the start-up backfill (duties_kept false)."""
+    schema = f"old_cases_{unique}"
+    await migrations.apply(pool, schema, measure_ledger.MIGRATIONS[:3])
+    measure_id = f"measure-{uuid.uuid4()}"
+    await pool.execute(
+        f"INSERT INTO {schema}.measure_ledger (measure_id, case_id, office, kind, person_id, status, starts_at, "
+        f"ends_at, extensions, notice_due, notice_given, notice_overdue, version, liaison, clue_id) VALUES "
+        f"($1, 'case-1', 'investigation_1', 'DETENTION', 'P-1', 'ENDED', now(), now(), 1, NULL, true, false, 7, "
+        f"'supervision_1', '')",
+        measure_id,
+    )
+    before = dict(await pool.fetchrow(f"SELECT * FROM {schema}.measure_ledger"))
+    assert [m.number for m in await migrations.apply(pool, schema, measure_ledger.MIGRATIONS)] == [4]
+    after = dict(await pool.fetchrow(f"SELECT * FROM {schema}.measure_ledger"))
+    assert {k: after[k] for k in before} == before
+    assert {k: after[k] for k in (*measure_ledger.DUTY_COLUMNS, "duties_kept")} == {
+        "notice_deferred": False,
+        "executed": False,
+        "changes_pending": 0,
+        "change_due": None,
+        "change_overdue": False,
+        "release_notice_given": False,
+        "outcome": "",
+        "duties_kept": False,
+    }
+    async with pool.acquire() as conn:
+        assert await measure_ledger.unkept(conn, schema, "", 10) == [measure_id]
