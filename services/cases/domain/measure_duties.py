@@ -258,7 +258,7 @@ def defer_notice(cmd: DeferNotice, state, rules):
         )
         raise IllegalState(f"{state.status} ({what})", operation)
     _role(cmd.by, rules.duties.deferral_approvers, "deferring a notice")
-    at, due = _moment(cmd.at, "at", state.starts_at), within.after(state.starts_at)
+    at, due = moment(cmd.at, "at"), within.after(state.starts_at)  # decided ahead of a planned start too
     if at >= due:
         raise IllegalState(f"{state.status} (the notice was due {due.isoformat()})", operation)
     return [ev.NoticeDeferred(cmd.measure_id, text(cmd.reason, "reason"), cmd.by.user, cmd.by.role, at)]

@@ -435,3 +435,10 @@ def test_a_recorded_activity_names_its_measure_of_this_case_sl_44(activity, meas
     with pytest.raises(error) as raised:
         md.check_activity_measure(activity, CASE, ID, measure)
     assert getattr(raised.value, "field", "") == field
+
+
+def test_a_deferral_may_be_decided_ahead_of_a_planned_start_sl_50():
+    ahead = START - timedelta(hours=2)
+    spec.given(CUSTODY).when(md.DeferNotice(ID, "r", ahead, HEAD)).then(
+        [ev.NoticeDeferred(ID, "r", "u-head", "commission_head", ahead)]
+    )
