@@ -97,7 +97,7 @@ async def kept(store, clues, handlers):
     await on_measure(handlers, detention, m.GiveDetentionNotice(detention, late, late, INV), late)  # folds it
     ban = await new_measure(handlers, case_id, "EXIT_BAN")
     await on_measure(handlers, ban, m.EndMeasure(ban, "LIFTED", "no longer needed", late, INV), late)
-    requested = await new_measure(handlers, case_id, "DETENTION", by=None)
+    requested = await new_measure(handlers, case_id, "DETENTION", approved=False)
     return {"clues": [moved, met, open_, received], "measures": [detention, ban, requested]}
 
 

@@ -261,7 +261,9 @@ def test_a_resident_groups_fast_track_and_refusal_go_through_the_dispatching_hea
     fast = decide(c.FastTrackFiling(CASE, "clear facts", AT, HEAD), fold(history), RESIDENT)
     assert [type(e) for e in fast] == [ev.FilingApproved]  # not filed: the dispatching head approves next
     history += fast
-    assert decide(c.RejectFiling(CASE, "not simple", AT, DISPATCHING), fold(history), RESIDENT)[0].reason == "not simple"
+    assert (
+        decide(c.RejectFiling(CASE, "not simple", AT, DISPATCHING), fold(history), RESIDENT)[0].reason == "not simple"
+    )
     filed = decide(approve("SIMPLE", DISPATCHING), fold(history), RESIDENT)
     assert [type(e) for e in filed] == [ev.FilingApproved, ev.CaseFiled]
 
