@@ -9,8 +9,10 @@ those measures when the case is filed from the clue.
   transaction, so redelivery and restarts change nothing twice; the inbound translator
   (`adapters/translators.from_clues_to_directory`) is the only reader of the clue's events. A new
   consumer group reads the topic from its start, so a deployment that adds the directory fills it
-  from every clue's history (the same way, dropping the table's rows and the inbox's
-  `cases-clue-directory` rows rebuilds it).
+  from every clue's history. Its source is another service's topic, not this store, so
+  `kernel.eventstore.rebuild` does not rebuild it: empty the table and the inbox's
+  `cases-clue-directory` rows and set the group `<consumer group>-clue-directory` back to the
+  topic's start.
 * When a case is filed from the clue (`CaseFiled.clue_id`), in the filing's own transaction:
   the entry's row is locked and names the case (`filed_as`; no new measure is taken on the clue
   from then on), and each measure taken on the clue gets `MeasureAttachedToCase` (acting as
