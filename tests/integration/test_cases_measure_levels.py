@@ -13,14 +13,16 @@ import grpc
 import pytest
 
 from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
-from common.v1 import meeting_pb2
+from common.v1 import meeting_pb2, person_pb2
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
 from kernel.edge.mapping import timestamp
 from kernel.eventstore import envelope
 from kernel.runtime.platform import DEFAULT_FILE as PLATFORM_FILE
 from services.cases.domain import commands as c
-from services.cases.main import build as build_cases
+from kernel.runtime.settings import extend
+from services.cases.app.measure_rules import DEFAULT_FILE as MEASURES_FILE
+from services.cases.main import CasesSettings, build as build_cases
 from services.cases.tests import filing_facts
 from tests.factories import call_metadata, service_settings
 from tests.integration.test_cases_filing import ctx
@@ -30,11 +32,13 @@ INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
 NATIONAL = Principal("national_commission", "national_leadership", "national_head", "u-nat")
+COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
 SYSTEM = Principal.system("tests")
 
 
-async def start_at(level: str, database_url, bootstrap, tmp_path):
-    """The cases service of a commission at `level` (its own platform file)."""
+async def start_at(level: str, database_url, bootstrap, tmp_path, **own):
+    """The cases service of a commission at `level` (its own platform file; `own`: the cases
+    service's own settings, e.g. its measure rules file)."""
     platform = tmp_path / "platform.toml"
     text = PLATFORM_FILE.read_text(encoding="utf-8")
     assert 'level = "COUNTY"' in text
@@ -43,7 +47,7 @@ async def start_at(level: str, database_url, bootstrap, tmp_path):
     settings = service_settings(
         "cases", database_url, bootstrap, prefix, tmp_path, database_schema=f"cases_{prefix}", platform_file=platform
     )
-    return await build_cases(settings).start()
+    return await build_cases(extend(CasesSettings, settings, **own)).start()
 
 
 @pytest.fixture
@@ -287,3 +291,38 @@ async def test_compelled_appearances_run_24_hours_only_before_custody_and_never_
     await api("EndMeasure", INVESTIGATOR, measure_id=first, outcome=cev.MEASURE_OUTCOME_RELEASED, reason="done")
     err = await api.refused("ApproveMeasure", HEAD, measure_id=second)
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "never consecutive" in err.details()
+
+
+async def test_where_configured_the_party_committee_head_approves_a_detention_of_its_cadres(
+    database_url, bootstrap, tmp_path
+):
+    """The committee step (unverified for measures: off in the shipped file) takes the person's cadre
+    level from the request's person facts, recorded as of the request; a request without them is
+    FAILED_PRECONDITION naming the fact."""
+    rules = tmp_path / "measures.toml"
+    text = MEASURES_FILE.read_text(encoding="utf-8")
+    marker = "[kinds.DETENTION.levels.CITY]\n"
+    assert marker in text
+    rules.write_text(text.replace(marker, marker + "committee_head = true\n"), encoding="utf-8")
+    host = await start_at("CITY", database_url, bootstrap, tmp_path, measure_rules_file=rules)
+    try:
+        api = Api(host)
+        case_id = await case_under_investigation(host.parts.handlers)
+        base = dict(case_id=case_id, kind=cev.MEASURE_KIND_DETENTION, person_id="P-1", reason="collusion")
+        err = await api.refused("RequestMeasure", INVESTIGATOR, **base)
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "facts.cadre" in err.details()
+        src = person_pb2.FactSource(source="organisation_department", as_of=timestamp(datetime.now(timezone.utc)))
+        facts = person_pb2.PersonFacts(
+            person_id="P-1", cadre=person_pb2.Cadre(level=person_pb2.MANAGEMENT_LEVEL_CITY, source=src)
+        )
+        mid = (await api("RequestMeasure", INVESTIGATOR, **base, person_facts=facts)).measure_id
+        assert (await api("ApproveMeasure", HEAD, measure_id=mid, meeting=decision(HEAD))).state == "REQUESTED"
+        err = await api.refused("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=decision(SUPERIOR))
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED and "party_committee_head" in err.details()
+        assert (await api("ApproveMeasure", COMMITTEE, measure_id=mid)).state == "REQUESTED"
+        upper = await api("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=decision(SUPERIOR, "u-s1", "u-s2"))
+        assert upper.state == "ACTIVE"
+        [requested, *_] = host.parts.handlers.measures.decode(await host.store.read_stream(mid))
+        assert requested.event.person_facts.cadre.level == "CITY"
+    finally:
+        await host.stop()

@@ -472,6 +472,7 @@ class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
                 holding.liaison,
                 clue_id=clue_id,
                 custody_grounds=_optional(ev.CustodyGrounds, request, "custody_grounds"),  # SL 25
+                person_facts=_optional(person_facts.PersonFacts, request, "person_facts"),  # a committee head's cadres
             )
 
         now = self.clock.now()
