@@ -20,6 +20,7 @@ from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2, meeting_pb2, person_pb2, recording_pb2
 from kernel.domain.principal import Principal
 from kernel.messaging.inbox import Source
+from kernel.runtime.platform import DEFAULT_FILE as PLATFORM_FILE
 from services.audit.main import build as build_audit
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
@@ -33,14 +34,20 @@ SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_hea
 RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, kind="interrogation")
 PURPOSE = "follow the case"  # every read states one (issue 17)
 DEPUTY = Principal("commission", "deputy_leadership_2", "deputy_head", "u-deputy")  # oversees trial review
+CASE_MANAGER = Principal("commission", "case_management", "case_manager", "u-cm")
 
 
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
+    """Clues, cases and audit of a CITY commission (issue 19: detentions approved by the province)."""
     prefix, data = f"cs{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cases")
+    city = data / "platform.toml"
+    city.write_text(PLATFORM_FILE.read_text(encoding="utf-8").replace('level = "COUNTY"', 'level = "CITY"'))
     hosts = [
         await build(
-            service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
+            service_settings(
+                name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", platform_file=city
+            )
         ).start()
         for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))
     ]
@@ -167,7 +174,7 @@ def deliberation(attending: int) -> meeting_pb2.CollectiveDecision:
 
 
 def consultations() -> list[meeting_pb2.Consultation]:
-    """Rules 56: the county Party committee approved the filing, so its organisation department
+    """Rules 56: the same-level Party committee approved the filing, so its organisation department
     and the person's Party committee are consulted before the standing committee deliberates."""
     earlier = ts(datetime.now(timezone.utc) - timedelta(days=2))
     return [
@@ -181,6 +188,9 @@ def consultations() -> list[meeting_pb2.Consultation]:
 
 
 async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(platform):
+    """At a city commission: the upper level's collective detention decision (SL 47), a deferred
+    notice (SL 50), the case disposed with a transfer for prosecution while the detention runs, the
+    procuratorate taking custody (SL 54; IR2025 134)."""
     clues, cases, audit = platform
     async with (
         grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
@@ -192,9 +202,10 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         case_id = await proposal_of(clues, cid)
         opened = await api.wait_case(case_id)
         assert (opened.state, opened.clue_id) == ("FILING", cid)
-        # a county-managed member and civil servant suspected of both: both sides, the county
-        # Party committee's head after the commission head on each (Rules 38; SL 42)
-        prepared = await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
+        # a city-managed member and civil servant suspected of both: both sides, the city Party
+        # committee's head after the commission head on each (Rules 38; SL 42)
+        p77 = subject(cev.AT_ISSUE_BOTH, level=person_pb2.MANAGEMENT_LEVEL_CITY)
+        prepared = await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[p77])
         assert list(prepared.sides) == [cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION]
         for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
             await api("ApproveFiling", HEAD, case_id=case_id, side=side)
@@ -227,7 +238,7 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             reason="risk of collusion",
         )
         mid = measure.measure_id
-        # SL 47 at the shipped county level: the leadership's collective decision, then the upper level's
+        # SL 47 at city level: the leadership's collective decision, then the upper level's
         decided = await api("ApproveMeasure", HEAD, measure_id=mid, meeting=leadership(HEAD))
         assert decided.state == "REQUESTED"
         approved = await api("ApproveMeasure", SUPERIOR, measure_id=mid, meeting=leadership(SUPERIOR))
@@ -262,15 +273,6 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             recording=RECORDING,
             measure_id=mid,
         )
-        await api(
-            "EndMeasure",
-            INVESTIGATOR,
-            measure_id=mid,
-            outcome=cev.MEASURE_OUTCOME_RELEASED,
-            reason="investigation complete",
-        )
-        told = ts(datetime.now(timezone.utc))  # the release is told too (SL 50 ¶1)
-        await api("GiveReleaseNotice", INVESTIGATOR, measure_id=mid, unit_notified_at=told, family_notified_at=told)
         await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 7")
         # Rules 55: the reviewer proposes a supplementary investigation; the responsible deputy approves
         await api(
@@ -307,14 +309,30 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
             statement="I returned it all",
             sanctions=[lighter],
         )
-        decision = dict(case_id=case_id, sanctions=[lighter], person_facts=[facts_of_p77()])
+        decision = dict(
+            case_id=case_id,
+            sanctions=[lighter],
+            person_facts=[facts_of_p77()],
+            outcomes=[cev.Outcome(kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77")],
+            transfer=[cev.TransferDocument(title="起诉意见书", sha256="7e" * 32)],
+        )
         err = await api.refused("DisposeCase", HEAD, **decision, deliberation=deliberation(4))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "deliberation.attendees" in err.details()  # quorum
         err = await api.refused("DisposeCase", HEAD, **decision, deliberation=deliberation(5))
         assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "ORG_DEPARTMENT not yet consulted" in err.details()
         decision["consultations"] = consultations()
         disposed = await api("DisposeCase", HEAD, **decision, deliberation=deliberation(5))
-        assert disposed.state == "DISPOSED"
+        assert disposed.state == "DISPOSED"  # the detention of the transferred person runs on (SL 54)
+        custody = dict(
+            measure_id=mid,
+            document=cev.DocumentRef(title="检察院拘留决定书", sha256="5c" * 32),
+            taken_at=ts(datetime.now(timezone.utc)),
+        )
+        err = await api.refused("TransferCustody", INVESTIGATOR, **custody)
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # case management records it
+        await api("TransferCustody", CASE_MANAGER, **custody)  # IR2025 134: the detention ends
+        ended = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure
+        assert (ended.state, ended.outcome) == ("ENDED", cev.MEASURE_OUTCOME_CUSTODY_TRANSFERRED)
         decided = await api.case(case_id)
         [p77] = decided.sanctions  # from CaseDisposed: the violations and the combined sanctions
         assert [(v.article, v.sanction) for v in p77.violations] == [
@@ -333,7 +351,7 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "criteria" in err.details()
         await api("GradeQuality", REVIEWER, case_id=case_id, grade=cev.QUALITY_GRADE_EXCELLENT, criteria=criteria)
         graded = await api.case(case_id)
-        assert (graded.quality_grade, [o.sanction for o in graded.outcomes]) == (
+        assert (graded.quality_grade, [o.sanction for o in graded.outcomes if o.sanction]) == (
             cev.QUALITY_GRADE_EXCELLENT,
             [cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS, cev.SANCTION_TYPE_GOVERNMENT_DEMERIT],
         )
@@ -375,8 +393,6 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("DetentionNoticeGiven", "u-inv"),
         ("MeasureExtended", "u-sup"),
         ("ActivityRecorded", "u-inv"),
-        ("MeasureEnded", "u-inv"),
-        ("ReleaseNoticeGiven", "u-inv"),
         ("SentToTrialReview", "u-inv"),
         ("TrialReviewReturnProposed", "u-trial"),
         ("TrialReviewReturned", "u-deputy"),
@@ -384,6 +400,8 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         ("TrialReviewConcluded", "u-trial"),
         ("SubjectHeard", "u-trial"),
         ("CaseDisposed", "u-head"),
+        ("CustodyTransferred", "u-cm"),  # IR2025 134
+        ("MeasureEnded", "u-cm"),
         ("QualityReviewed", "u-trial"),
     ]
     assert [s.id for s in story.subjects] == [case_id, cid]
@@ -430,7 +448,8 @@ async def test_the_filing_process_manager_survives_restarts_mid_saga(platform):
         async with grpc.aio.insecure_channel(f"127.0.0.1:{platform[1].port}") as ch2:
             api = Cases(platform[1], ch2)
             assert (await api.wait_case(case_id)).state == "FILING"
-            await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_PARTY_DISCIPLINE)])
+            member = subject(cev.AT_ISSUE_PARTY_DISCIPLINE, level=person_pb2.MANAGEMENT_LEVEL_CITY)  # the city's cadre
+            await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[member])
             await api("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_PARTY)
         cases = await restart(platform)  # between two approvals
         raw = [
@@ -493,7 +512,7 @@ async def test_a_non_member_official_is_filed_on_the_supervision_side_only(platf
         await api.wait_case(case_id)
         err = await api.refused("ApproveFiling", HEAD, case_id=case_id, side=cev.FILING_SIDE_SUPERVISION)
         assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "PrepareFiling" in err.details()
-        official = subject(cev.AT_ISSUE_OFFICIAL_MISCONDUCT, member=False, level=person_pb2.MANAGEMENT_LEVEL_CITY)
+        official = subject(cev.AT_ISSUE_OFFICIAL_MISCONDUCT, member=False, level=person_pb2.MANAGEMENT_LEVEL_COUNTY)
         bare = cpb.FilingSubject(person_id="P-77", at_issue=cev.AT_ISSUE_OFFICIAL_MISCONDUCT)
         err = await api.refused("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[bare])
         assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "facts.official" in err.details()

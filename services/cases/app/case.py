@@ -63,6 +63,9 @@ class CaseAggregate(Aggregate[Case]):
         # set by the handlers: a case filed from a clue takes the clue's measures (SL 25, 41;
         # `clue_directory.follow_into_case`), in the filing's transaction
         self.on_filed = None
+        # a detention may outlive a disposal transferring its person for prosecution, until the
+        # procuratorate takes custody (IR2025 134); set from the measure duties' configuration
+        self.custody_kinds: tuple[str, ...] = ("DETENTION",)
         # need to know (issue 17); without the catalogue's access every role its operations allow acts
         self.access = access or Access()
         self.organisation = access.organisation if access else None
@@ -83,12 +86,14 @@ class CaseAggregate(Aggregate[Case]):
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: Case) -> None:
         """A case is not closed over a running measure: each must be ended first (its timers, and the
-        person's liberty, depend on it)."""
+        person's liberty, depend on it), but for the detention of a person the disposal transfers
+        for prosecution, which the procuratorate's taking custody ends (SL 54; IR2025 134)."""
         if isinstance(command, CLOSING):
             await lock_case(uow, command.case_id)
             running = await measure_ledger.running(uow.conn, uow.store.schema, command.case_id)
-            if running:
-                raise IllegalState(f"measures still running: {', '.join(running)}", "close the case (end them first)")
+            blocking = md.blocking_closure(command, running, self.custody_kinds)
+            if blocking:
+                raise IllegalState(f"measures still running: {', '.join(blocking)}", "close the case (end them first)")
         if isinstance(command, c.RecordActivity) and (command.measure_id or "").strip():  # SL 44 ¶2
             measure_id = command.measure_id.strip()
             found = await measure_ledger.line(uow.conn, uow.store.schema, measure_id)

@@ -33,6 +33,7 @@ class CaseHandlers:
         """`access`: need to know from the catalogue (issue 17); None only in tests of other rules."""
         self.store, self.policy, self.rules = store, policy, rules
         case = CaseAggregate(policy, codec, access)
+        case.custody_kinds = rules.duties.custody_kinds  # IR2025 134
         self.cases = case.runner = CommandRunner(store, case, codec)
         self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases, access), codec)
         self.access = case.access

@@ -188,15 +188,16 @@ async def of_case(
     return [r["measure_id"] for r in found if may_know(reader, holding_of(r, org, rules), org)]
 
 
-async def running(conn, schema: str, case_id: str) -> list[str]:
-    """The case's measures approved and not ended (active, or expired awaiting their end)."""
+async def running(conn, schema: str, case_id: str) -> list[tuple[str, str, str]]:
+    """The case's measures approved and not ended (active, or expired awaiting their end), as
+    (measure_id, kind, person_id)."""
     rows = await conn.fetch(
-        f"SELECT measure_id FROM {schema}.measure_ledger WHERE case_id = $1 "
+        f"SELECT measure_id, kind, person_id FROM {schema}.measure_ledger WHERE case_id = $1 "
         f"AND status = ANY($2::text[]) ORDER BY measure_id",
         case_id,
         ["ACTIVE", "EXPIRED"],
     )
-    return [r["measure_id"] for r in rows]
+    return [(r["measure_id"], r["kind"], r["person_id"]) for r in rows]
 
 
 def flags(row, now: datetime) -> dict:

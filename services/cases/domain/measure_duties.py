@@ -388,6 +388,15 @@ def transfer_custody(cmd: TransferCustody, state, rules):
     ]
 
 
+def blocking_closure(command, running, custody_kinds: tuple[str, ...]) -> list[str]:
+    """The running measures (measure_id, kind, person_id) that keep `command` from closing the case:
+    all, but a detention of a person the disposal transfers for prosecution (SL 54): it runs on
+    until the procuratorate takes custody (IR2025 134, TransferCustody)."""
+    outcomes = getattr(command, "outcomes", ()) or ()
+    transferred = {o.person_id for o in outcomes if o.kind == "TRANSFER_FOR_PROSECUTION"}
+    return [mid for mid, kind, person in running if not (kind in custody_kinds and person in transferred)]
+
+
 def check_end_outcome(outcome: str) -> None:
     """For `measures.end`: CUSTODY_TRANSFERRED only through TransferCustody, with its document."""
     if outcome == CUSTODY_TRANSFERRED:

@@ -7,6 +7,7 @@ or sealing completed without its recording (SL 44 ¶2); expiry an alert on the l
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
@@ -442,3 +443,24 @@ def test_a_deferral_may_be_decided_ahead_of_a_planned_start_sl_50():
     spec.given(CUSTODY).when(md.DeferNotice(ID, "r", ahead, HEAD)).then(
         [ev.NoticeDeferred(ID, "r", "u-head", "commission_head", ahead)]
     )
+
+
+RUNNING = [
+    ("measure-d", "DETENTION", "P-1"),
+    ("measure-w", "ORDERED_WAITING", "P-1"),
+    ("measure-e", "DETENTION", "P-2"),
+]
+
+
+@pytest.mark.parametrize(
+    "outcomes, blocking",
+    [
+        ((), ["measure-d", "measure-w", "measure-e"]),
+        ((ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-1"),), ["measure-w", "measure-e"]),
+        ((ev.Outcome("NO_SANCTION", "P-2"), ev.Outcome("TRANSFER_FOR_PROSECUTION", "P-2")), ["measure-d", "measure-w"]),
+    ],
+)
+def test_sl_54_a_disposal_transferring_a_person_leaves_only_their_detention_running_until_custody(outcomes, blocking):
+    """IR2025 134: the detention ends when the procuratorate takes custody, after the transfer;
+    every other running measure is ended before the case closes."""
+    assert md.blocking_closure(SimpleNamespace(outcomes=outcomes), RUNNING, ("DETENTION",)) == blocking
