@@ -41,7 +41,14 @@ def from_clues(env: Envelope, by: Principal) -> c.OpenFiling | None:
 # -- the clue directory (measures before filing, SL 25, 41) ----------------------------------------
 
 _TALK_STAGES = {"CLEARED": "CLOSED", "LIGHT_HANDLING": "CLOSED", "REPEAT": "TALK_OR_LETTER"}
-_REPORT_STAGES = {"FILE_CASE": "AWAITING_FILING", "CLOSE": "CLOSED", "TALK_OR_LETTER": "TALK_OR_LETTER"}
+_REPORT_STAGES = {  # the report's approved proposal (SL 41; Rules ch. 6)
+    "FILE_CASE": "AWAITING_FILING",
+    "CLOSE": "CLOSED",
+    "TALK_OR_LETTER": "TALK_OR_LETTER",
+    "SHELVE": "SHELVED",
+    "LIGHT_HANDLING": "CLOSED",
+    "HAND_OVER_TO_PARTY_ORGANISATION": "CLOSED",
+}
 
 
 def _stage_of(msg) -> dict:

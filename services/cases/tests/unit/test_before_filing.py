@@ -273,3 +273,21 @@ def test_the_translator_reads_the_stage_and_the_holding_the_links_state():
     warning = clues_pb2.ClueWarningRaised(clue_id=clue)  # on the clue's timer stream: of no concern
     assert from_clues_to_directory(_clue_envelope(warning, "clue-timers-00000000-0000-0000-0000-000000000001")) is None
     assert from_clues_to_directory(_clue_envelope(clues_pb2.InformantIdentityRead(clue_id=clue), clue)) is None
+
+
+@pytest.mark.parametrize(
+    "proposal, stage",
+    [
+        ("FILE_CASE", "AWAITING_FILING"),
+        ("CLOSE", "CLOSED"),
+        ("TALK_OR_LETTER", "TALK_OR_LETTER"),
+        ("SHELVE", "SHELVED"),  # SL 41; Rules ch. 6: the report's full set of proposals
+        ("LIGHT_HANDLING", "CLOSED"),
+        ("HAND_OVER_TO_PARTY_ORGANISATION", "CLOSED"),
+    ],
+)
+def test_the_directory_follows_every_approved_report_proposal(proposal, stage):
+    """No measure is taken on a clue the report shelved, closed or handed over (SL 41)."""
+    clue = "clue-00000000-0000-0000-0000-000000000001"
+    approved = clues_pb2.ReportApproved(clue_id=clue, proposal=getattr(clues_pb2, f"REPORT_PROPOSAL_{proposal}"))
+    assert from_clues_to_directory(_clue_envelope(approved, clue)).stage == stage
