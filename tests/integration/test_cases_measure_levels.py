@@ -19,9 +19,9 @@ from kernel.domain.principal import Principal
 from kernel.edge.mapping import timestamp
 from kernel.eventstore import envelope
 from kernel.runtime.platform import DEFAULT_FILE as PLATFORM_FILE
-from services.cases.domain import commands as c
 from kernel.runtime.settings import extend
 from services.cases.app.measure_rules import DEFAULT_FILE as MEASURES_FILE
+from services.cases.domain import commands as c
 from services.cases.main import CasesSettings, build as build_cases
 from services.cases.tests import filing_facts
 from tests.factories import call_metadata, service_settings
@@ -326,3 +326,31 @@ async def test_where_configured_the_party_committee_head_approves_a_detention_of
         assert requested.event.person_facts.cadre.level == "CITY"
     finally:
         await host.stop()
+
+
+async def test_no_measure_is_approved_before_the_topic_meeting_on_plan_and_measures(city):
+    """SL 42; Rules 39: after filing the head chairs the topic meeting on plan and measures; a
+    measure requested before it waits for it."""
+    handlers, api = city.parts.handlers, Api(city)
+    case_id, at = f"case-{uuid.uuid4()}", datetime.now(timezone.utc) - timedelta(hours=1)
+    opening = c.OpenFiling(
+        case_id,
+        f"clue-{uuid.uuid4()}",
+        "cm-2",
+        (Subject("P-1", "Zhou Ba"),),
+        "findings",
+        "investigation_1",
+        "u-insp",
+        HEAD,
+    )
+    async with handlers.store.unit_of_work() as uow:
+        await handlers.cases.execute(uow, ctx(HEAD), case_id, opening, at, new=True)
+    await on_case(handlers, case_id, filing_facts.prepare(case_id, managed=True, by=INVESTIGATOR), at)
+    for side in ("PARTY", "SUPERVISION"):
+        await on_case(handlers, case_id, c.ApproveFiling(case_id, side, "", at, HEAD), at)
+    base = dict(case_id=case_id, kind=cev.MEASURE_KIND_INQUIRY, person_id="P-1", reason="bank records")
+    mid = (await api("RequestMeasure", INVESTIGATOR, **base)).measure_id
+    err = await api.refused("ApproveMeasure", HEAD, measure_id=mid)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "topic meeting" in err.details()
+    await on_case(handlers, case_id, filing_facts.topic_meeting(case_id, at, HEAD), at)
+    assert (await api("ApproveMeasure", HEAD, measure_id=mid)).state == "ACTIVE"

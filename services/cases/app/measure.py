@@ -6,6 +6,7 @@ closing) and keeps in step (its timers, its line in the office's measure ledger)
 from __future__ import annotations
 
 from kernel.domain.access import Holding
+from kernel.domain.errors import IllegalState
 from kernel.domain.ids import timer_stream_id
 from kernel.eventstore import timers
 from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
@@ -61,7 +62,12 @@ class MeasureAggregate(Aggregate[m.Measure]):
         if not isinstance(command, (m.ApproveMeasure, m.ExtendMeasure, m.RecountDetention)) or state.requested is None:
             return
         if state.requested.case_id:
-            await open_case(uow, self.cases, state.requested.case_id)
+            case = await open_case(uow, self.cases, state.requested.case_id)
+            if isinstance(command, m.ApproveMeasure) and not case.measures_planned:
+                raise IllegalState(
+                    f"case {case.status} (no topic meeting on plan and measures yet: SL 42; Rules 39)",
+                    "approve a measure",
+                )
             return
         # before filing (SL 25, 41): approved while the clue is at a stage allowing it, extended while it is open
         clue = await clue_directory.entry(uow.conn, uow.store.schema, state.requested.clue_id, "SHARE")

@@ -74,6 +74,12 @@ class Case:
     reviewed: bool = False
 
     @property
+    def measures_planned(self) -> bool:
+        """The head's topic meeting on plan and measures was held (SL 42; Rules 39): measures are
+        approved after it. Filings recorded before issue 18 and simple cases had none to hold."""
+        return self.topic_meeting is not None or not (self.opened and self.opened.by_person) or self.simple
+
+    @property
     def case_id(self) -> str:
         return self.opened.case_id if self.opened else ""
 
