@@ -6,6 +6,7 @@ extension goes upward, the +2 months only on a job crime likely to bring ten yea
 national commission; recounting is not for a city commission; converting it into ordered waiting
 links the new measure. A 管护 states its grounds and is extended by the days its approver chose."""
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +31,7 @@ from tests.integration.test_cases_timers import on_case
 
 INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
+HEAD2 = Principal("commission", "leadership", "commission_head", "u-head2")
 SUPERIOR = Principal("superior_commission", "superior_leadership", "superior_head", "u-sup")
 NATIONAL = Principal("national_commission", "national_leadership", "national_head", "u-nat")
 COMMITTEE = Principal("party_committee", "committee_leadership", "party_committee_head", "u-party")
@@ -354,3 +356,21 @@ async def test_no_measure_is_approved_before_the_topic_meeting_on_plan_and_measu
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "topic meeting" in err.details()
     await on_case(handlers, case_id, filing_facts.topic_meeting(case_id, at, HEAD), at)
     assert (await api("ApproveMeasure", HEAD, measure_id=mid)).state == "ACTIVE"
+
+
+async def test_two_compelled_appearances_of_one_person_approved_at_once_never_both_run(city):
+    """SL 46 ¶2 under concurrency: two heads approving two appearances of P-1 at the same moment;
+    the person's appearances are locked while one is judged, so exactly one runs."""
+    api = Api(city)
+    case_id = await case_under_investigation(city.parts.handlers)
+    appear = dict(
+        case_id=case_id, kind=cev.MEASURE_KIND_COMPELLED_APPEARANCE, person_id="P-1", reason="refused to come"
+    )
+    ids = [(await api("RequestMeasure", INVESTIGATOR, **appear)).measure_id for _ in range(2)]
+    results = await asyncio.gather(
+        *(api("ApproveMeasure", who, measure_id=mid) for who, mid in zip((HEAD, HEAD2), ids, strict=True)),
+        return_exceptions=True,
+    )
+    approved = [r for r in results if not isinstance(r, Exception)]
+    refused = [r.code() for r in results if isinstance(r, grpc.aio.AioRpcError)]
+    assert (len(approved), refused) == (1, [grpc.StatusCode.FAILED_PRECONDITION]), results

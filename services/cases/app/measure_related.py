@@ -30,7 +30,12 @@ async def related(uow: UnitOfWork, measures: CommandRunner[m.Measure], measure_i
 
 
 async def appearances_of(uow: UnitOfWork, measures: CommandRunner[m.Measure], person_id: str) -> tuple[Related, ...]:
-    """The person's compelled appearances (SL 46 ¶2), as their streams say."""
+    """The person's compelled appearances (SL 46 ¶2), as their streams say. Locks the person's
+    appearances until the transaction ends, so two approvals at once cannot both find none running
+    (the second waits, then sees the first)."""
+    await uow.conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"appearance:{uow.store.schema}:{person_id}"
+    )
     ids = await uow.conn.fetch(
         f"SELECT measure_id FROM {uow.store.schema}.{measure_ledger.TABLE} WHERE person_id = $1 AND kind = $2",
         person_id,
