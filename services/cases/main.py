@@ -20,18 +20,19 @@ from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
-from services.cases.app import clue_directory, measure_ledger
+from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.filing_rules import load_filing_rules
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
+from services.cases.app.investigation_rules import load_investigation_rules
 from services.cases.app.measure_duty_rules import load_duty_rules
 from services.cases.app.measure_rules import load_measure_rules
 from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
 SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,)
-MIGRATIONS = measure_ledger.MIGRATIONS + clue_directory.MIGRATIONS
+MIGRATIONS = measure_ledger.MIGRATIONS + clue_directory.MIGRATIONS + case_index.MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class CasesSettings(ServiceSettings):
     # The duties common to measures: notice deferrals, change requests, staff, recordings, custody,
     # expiry alerts (CASES_MEASURE_DUTIES_FILE); None: deploy/config/measure_duties.toml.
     measure_duties_file: Path | None = None
+    # The investigation stage's time limit and warnings, local practice (CASES_INVESTIGATION_FILE;
+    # issue 20); None: deploy/config/investigation.toml.
+    investigation_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> CasesSettings:
@@ -60,6 +64,7 @@ class CasesSettings(ServiceSettings):
             filing_rules_file=env_path(env, "CASES_FILING_RULES_FILE"),
             trial_review_file=env_path(env, "CASES_TRIAL_REVIEW_FILE"),
             measure_duties_file=env_path(env, "CASES_MEASURE_DUTIES_FILE"),
+            investigation_file=env_path(env, "CASES_INVESTIGATION_FILE"),
         )
 
 
@@ -83,6 +88,7 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
     policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
     handlers = CaseHandlers(host.store, policy, rules, mapping.CODEC, access)
+    handlers.cases.aggregate.investigation_limits = load_investigation_rules(s.investigation_file)  # issue 20
     if kept := await measure_ledger.backfill(host.store, handlers.measures.load, rules):  # rows from before the duties
         host.log.info("cases.measure_duties_backfilled", measures=kept)
     host.timers.route("case", handlers.cases.fire)
@@ -95,7 +101,8 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
 
 
 def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
-    servicer = CaseServicer(parts.handlers, host.clock, host.authenticator.catalogue.offices)
+    catalogue = host.authenticator.catalogue
+    servicer = CaseServicer(parts.handlers, host.clock, catalogue.offices, catalogue.may)
     service_pb2_grpc.add_CaseServiceServicer_to_server(servicer, server)
 
 

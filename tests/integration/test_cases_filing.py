@@ -20,7 +20,7 @@ from kernel.eventstore.envelope import NewEvent
 from kernel.messaging.inbox import Source
 from services.cases.adapters import mapping
 from services.cases.adapters.translators import case_id_for, from_clues
-from services.cases.app import clue_directory, measure_ledger
+from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.filings import FilingOpener
 from services.cases.app.handlers import CaseHandlers
@@ -54,7 +54,13 @@ def proposal(event_id: str | None = None, version: int = 1, findings: str = "mon
 async def handlers(store):
     """The cases service's handlers on the test's store, its tables made."""
     async with store.pool.acquire() as conn:
-        for migrate in (measure_ledger.migrate, clue_directory.migrate, commands.migrate, timers.migrate_timers):
+        for migrate in (
+            measure_ledger.migrate,
+            clue_directory.migrate,
+            case_index.migrate,
+            commands.migrate,
+            timers.migrate_timers,
+        ):
             await migrate(conn, store.schema)
     return CaseHandlers(store, DEFAULT_POLICY, load_measure_rules(), mapping.CODEC, Access.of(catalogue.load()))
 

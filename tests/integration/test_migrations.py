@@ -108,6 +108,8 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "audit.completeness": 1,
             "audit.ledger": 4,
             "audit.projections": 2,
+            "cases.awaiting": 1,
+            "cases.case_index": 1,
             "cases.clue_directory": 1,
             "cases.measure_ledger": 4,
             "clues.informants": 1,

@@ -46,6 +46,9 @@ KEYS = {
     "holders": "office, clue_id",
     "notices": "clue_id, notice_id",
     "measure_ledger": "measure_id",
+    "case_index": "case_id",  # issue 20: the cases' index and what they and their measures await
+    "case_awaiting": "file_id, n",
+    "measure_awaiting": "file_id, n",
 }
 
 
@@ -118,7 +121,15 @@ async def test_every_ledger_rebuilt_from_the_events_is_equal_row_for_row(store, 
             done = await rebuild(conn, store.schema, p, replace=True)
             assert done.equal and done.replaced and await dump(conn, store.schema, p.table) == live
         counts = {p.name: len(await dump(conn, store.schema, p.table)) for p in projections()}
-    assert counts == {"ledger": 4, "notices": 2, "holders": 8, "measure_ledger": 3}
+    assert counts == {
+        "ledger": 4,
+        "notices": 2,
+        "holders": 8,
+        "measure_ledger": 3,
+        "case_index": 1,
+        "case_awaiting": 1,  # the investigation's report to trial review
+        "measure_awaiting": 1,  # the requested detention's approval
+    }
 
 
 async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, database_url):
@@ -152,6 +163,9 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
             "holders": (1, 0),
             "notices": (1, 1),
             "measure_ledger": (2, 2),
+            "case_index": (0, 0),
+            "case_awaiting": (0, 0),
+            "measure_awaiting": (0, 0),
         }
         assert {p.table: await dump(conn, s, p.table) for p in projections()} == damaged  # a check changes nothing
     assert cli(database_url, "clues", s, "--check").returncode == 1

@@ -521,6 +521,22 @@ class TrialReviewOverdue(_message.Message):
     due: _timestamp_pb2.Timestamp
     def __init__(self, case_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class InvestigationWarningRaised(_message.Message):
+    __slots__ = ("case_id", "stage", "round", "colour", "started_at", "due")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    stage: str
+    round: int
+    colour: str
+    started_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., stage: _Optional[str] = ..., round: _Optional[int] = ..., colour: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class TrialReviewConcluded(_message.Message):
     __slots__ = ("case_id", "proposals", "reviewed_by", "sanctions")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]

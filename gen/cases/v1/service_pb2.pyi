@@ -1,6 +1,7 @@
 import datetime
 
 from common.v1 import rules_pb2 as _rules_pb2
+from common.v1 import awaiting_pb2 as _awaiting_pb2
 from cases.v1 import events_pb2 as _events_pb2
 from common.v1 import identity_pb2 as _identity_pb2
 from common.v1 import meeting_pb2 as _meeting_pb2
@@ -828,7 +829,7 @@ class FilingApproval(_message.Message):
     def __init__(self, side: _Optional[_Union[_events_pb2.FilingSide, str]] = ..., approver_role: _Optional[str] = ..., approved_by: _Optional[str] = ...) -> None: ...
 
 class GetCaseResponse(_message.Message):
-    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to", "sides_needed", "topic_meeting_held", "return_proposed", "proposed_sanctions", "sanctions", "rehearing", "measure_ids")
+    __slots__ = ("case_id", "version", "state", "clue_id", "clue_number", "origin_case_id", "subjects", "handling_office", "proposed_by", "approvals", "filed_at", "trial_review_due", "proposals", "heard", "outcomes", "accountability_case_ids", "quality_grade", "liaison_office", "hand_over_to", "sides_needed", "topic_meeting_held", "return_proposed", "proposed_sanctions", "sanctions", "rehearing", "measure_ids", "awaiting", "colour", "investigation_due")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -855,6 +856,9 @@ class GetCaseResponse(_message.Message):
     SANCTIONS_FIELD_NUMBER: _ClassVar[int]
     REHEARING_FIELD_NUMBER: _ClassVar[int]
     MEASURE_IDS_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    INVESTIGATION_DUE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     version: int
     state: str
@@ -881,7 +885,10 @@ class GetCaseResponse(_message.Message):
     sanctions: _containers.RepeatedCompositeFieldContainer[_events_pb2.PersonSanctions]
     rehearing: _containers.RepeatedScalarFieldContainer[str]
     measure_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ..., sides_needed: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ..., topic_meeting_held: _Optional[bool] = ..., return_proposed: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., proposed_sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., rehearing: _Optional[_Iterable[str]] = ..., measure_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    awaiting: _containers.RepeatedCompositeFieldContainer[_awaiting_pb2.AwaitingItem]
+    colour: str
+    investigation_due: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., clue_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., origin_case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., handling_office: _Optional[str] = ..., proposed_by: _Optional[str] = ..., approvals: _Optional[_Iterable[_Union[FilingApproval, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trial_review_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., proposals: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., heard: _Optional[_Iterable[str]] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., accountability_case_ids: _Optional[_Iterable[str]] = ..., quality_grade: _Optional[_Union[_events_pb2.QualityGrade, str]] = ..., liaison_office: _Optional[str] = ..., hand_over_to: _Optional[str] = ..., sides_needed: _Optional[_Iterable[_Union[_events_pb2.FilingSide, str]]] = ..., topic_meeting_held: _Optional[bool] = ..., return_proposed: _Optional[_Union[_events_pb2.ReturnTarget, str]] = ..., proposed_sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., rehearing: _Optional[_Iterable[str]] = ..., measure_ids: _Optional[_Iterable[str]] = ..., awaiting: _Optional[_Iterable[_Union[_awaiting_pb2.AwaitingItem, _Mapping]]] = ..., colour: _Optional[str] = ..., investigation_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetMeasureRequest(_message.Message):
     __slots__ = ("measure_id", "purpose")
@@ -892,7 +899,7 @@ class GetMeasureRequest(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class MeasureLine(_message.Message):
-    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended", "clue_id", "notice_deferred", "notice_due", "executed", "changes_pending", "change_due", "change_overdue", "release_notice_given", "outcome")
+    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended", "clue_id", "notice_deferred", "notice_due", "executed", "changes_pending", "change_due", "change_overdue", "release_notice_given", "outcome", "awaiting_step", "awaiting_roles")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
@@ -914,6 +921,8 @@ class MeasureLine(_message.Message):
     CHANGE_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     RELEASE_NOTICE_GIVEN_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_STEP_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_ROLES_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     office: str
@@ -935,7 +944,9 @@ class MeasureLine(_message.Message):
     change_overdue: bool
     release_notice_given: bool
     outcome: _events_pb2.MeasureOutcome
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ..., clue_id: _Optional[str] = ..., notice_deferred: _Optional[bool] = ..., notice_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[bool] = ..., changes_pending: _Optional[int] = ..., change_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_overdue: _Optional[bool] = ..., release_notice_given: _Optional[bool] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ...) -> None: ...
+    awaiting_step: str
+    awaiting_roles: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ..., clue_id: _Optional[str] = ..., notice_deferred: _Optional[bool] = ..., notice_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[bool] = ..., changes_pending: _Optional[int] = ..., change_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_overdue: _Optional[bool] = ..., release_notice_given: _Optional[bool] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., awaiting_step: _Optional[str] = ..., awaiting_roles: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetMeasureResponse(_message.Message):
     __slots__ = ("measure", "version")
@@ -964,6 +975,72 @@ class ListMeasuresResponse(_message.Message):
     MEASURES_FIELD_NUMBER: _ClassVar[int]
     measures: _containers.RepeatedCompositeFieldContainer[MeasureLine]
     def __init__(self, measures: _Optional[_Iterable[_Union[MeasureLine, _Mapping]]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ("state", "office", "person_id", "overdue_only", "page_size", "page_token", "purpose")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    state: str
+    office: str
+    person_id: str
+    overdue_only: bool
+    page_size: int
+    page_token: str
+    purpose: str
+    def __init__(self, state: _Optional[str] = ..., office: _Optional[str] = ..., person_id: _Optional[str] = ..., overdue_only: _Optional[bool] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class CaseSummary(_message.Message):
+    __slots__ = ("case_id", "clue_number", "state", "handling_office", "subjects", "filed_at", "due", "colour", "awaiting_steps")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLUE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    HANDLING_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    SUBJECTS_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_STEPS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    clue_number: str
+    state: str
+    handling_office: str
+    subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
+    filed_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    colour: str
+    awaiting_steps: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., clue_number: _Optional[str] = ..., state: _Optional[str] = ..., handling_office: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., colour: _Optional[str] = ..., awaiting_steps: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("cases", "next_page_token")
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[CaseSummary]
+    next_page_token: str
+    def __init__(self, cases: _Optional[_Iterable[_Union[CaseSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListAwaitingMeRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "purpose")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    purpose: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class ListAwaitingMeResponse(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[_awaiting_pb2.AwaitingItem]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[_awaiting_pb2.AwaitingItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class ProposeHandOverRequest(_message.Message):
     __slots__ = ("case_id", "to_office", "reason", "expected_version")

@@ -51,6 +51,16 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.ListMeasuresRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.ListMeasuresResponse.FromString,
                 _registered_method=True)
+        self.ListCases = channel.unary_unary(
+                '/cases.v1.CaseService/ListCases',
+                request_serializer=cases_dot_v1_dot_service__pb2.ListCasesRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.ListCasesResponse.FromString,
+                _registered_method=True)
+        self.ListAwaitingMe = channel.unary_unary(
+                '/cases.v1.CaseService/ListAwaitingMe',
+                request_serializer=cases_dot_v1_dot_service__pb2.ListAwaitingMeRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.ListAwaitingMeResponse.FromString,
+                _registered_method=True)
         self.PrepareFiling = channel.unary_unary(
                 '/cases.v1.CaseService/PrepareFiling',
                 request_serializer=cases_dot_v1_dot_service__pb2.PrepareFilingRequest.SerializeToString,
@@ -254,6 +264,20 @@ class CaseServiceServicer:
 
     def ListMeasures(self, request, context):
         """An office's measure ledger (调查措施台账): every measure it used, expired ones first. Operation `cases.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCases(self, request, context):
+        """The cases the caller may know (need to know, domain.md §1), filtered by state, holding office, subject and overdue, paged; ordered by filing time, then id; the read is on the record. Operation `cases.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAwaitingMe(self, request, context):
+        """What waits for the caller's role (and office, where it holds the file) in this service (待办): filing approvals, topic meetings, hand-overs, trial review returns and extensions, hearings, deliberations, measure approvals, extensions, notices, deferrals and change requests; under need to know, ordered by due (none last), then since, then file id, paged; the read is on the record (issue 20). Operation `cases.read`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -529,6 +553,16 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     request_deserializer=cases_dot_v1_dot_service__pb2.ListMeasuresRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.ListMeasuresResponse.SerializeToString,
             ),
+            'ListCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCases,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.ListCasesRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.ListCasesResponse.SerializeToString,
+            ),
+            'ListAwaitingMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAwaitingMe,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.ListAwaitingMeRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.ListAwaitingMeResponse.SerializeToString,
+            ),
             'PrepareFiling': grpc.unary_unary_rpc_method_handler(
                     servicer.PrepareFiling,
                     request_deserializer=cases_dot_v1_dot_service__pb2.PrepareFilingRequest.FromString,
@@ -793,6 +827,60 @@ class CaseService:
             '/cases.v1.CaseService/ListMeasures',
             cases_dot_v1_dot_service__pb2.ListMeasuresRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.ListMeasuresResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/ListCases',
+            cases_dot_v1_dot_service__pb2.ListCasesRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.ListCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAwaitingMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/ListAwaitingMe',
+            cases_dot_v1_dot_service__pb2.ListAwaitingMeRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.ListAwaitingMeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from cases.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
-from common.v1 import identity_pb2
+from common.v1 import awaiting_pb2, identity_pb2
 from kernel.domain import facts as person_facts
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Validation
@@ -18,9 +19,9 @@ from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from
 from kernel.eventstore.reads import FileRef, record_read
 from services.cases.adapters import mapping
 from services.cases.adapters.measure_duties_rpc import MeasureDutiesRpcs
-from services.cases.app import measure_ledger, measure_related
+from services.cases.app import case_index, measure_ledger, measure_related
 from services.cases.app.handlers import CaseHandlers
-from services.cases.domain import commands as c, events as ev, measures as m
+from services.cases.domain import awaiting as aw, commands as c, events as ev, measures as m
 from services.cases.domain.state import Case
 
 MAX_LIST = 1000
@@ -140,11 +141,63 @@ def _duties_line(row: dict) -> dict:
     )
 
 
+def awaiting_to_pb(a: aw.Awaited, state: Case, colour: str) -> awaiting_pb2.AwaitingItem:
+    """One step a case awaits as the common item (issue 20)."""
+    o = state.opened
+    return awaiting_pb2.AwaitingItem(
+        service="cases",
+        file_id=o.case_id,
+        reference=o.clue_number or o.case_id,
+        step=a.step,
+        summary=a.summary[:200],
+        role=a.role,
+        office=state.holder,
+        since=timestamp(a.since) if a.since else None,
+        due=timestamp(a.due) if a.due else None,
+        colour=colour,
+    )
+
+
+def item_to_pb(row: dict) -> awaiting_pb2.AwaitingItem:
+    """A row of `case_index.awaiting_me` as the common item."""
+    return awaiting_pb2.AwaitingItem(
+        service="cases",
+        file_id=row["file_id"],
+        reference=row["reference"],
+        step=row["step"],
+        summary=row["summary"],
+        role=row["role"],
+        office=row["holder"],
+        since=timestamp(row["since"]) if row["since"] else None,
+        due=timestamp(row["due"]) if row["due"] else None,
+        colour=row["colour"],
+    )
+
+
+def summary_to_pb(row: dict) -> pb.CaseSummary:
+    """A row of `case_index.cases`."""
+    subjects = [identity_pb2.PersonRef(**s) for s in json.loads(row["subjects"])]
+    return pb.CaseSummary(
+        case_id=row["case_id"],
+        clue_number=row["clue_number"],
+        state=row["status"],
+        handling_office=row["holder"],
+        subjects=subjects,
+        filed_at=timestamp(row["filed_at"]) if row["filed_at"] else None,
+        due=timestamp(row["due"]) if row["due"] else None,
+        colour=row["colour"],
+        awaiting_steps=row["awaiting_steps"],
+    )
+
+
 class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
     """The calls of `measure_duties_rpc` (SL 44, 50; IR2025 134) come in through the mixin."""
 
-    def __init__(self, handlers: CaseHandlers, clock: Clock, offices: Mapping[str, object]):
+    def __init__(self, handlers: CaseHandlers, clock: Clock, offices: Mapping[str, object], may=None):
+        """`may(principal, operation)`: the catalogue's (`Catalogue.may`), for the steps a holding
+        office's members do (ListAwaitingMe); None: every role of the office may."""
         self.handlers, self.clock, self.offices = handlers, clock, offices
+        self.may = may or (lambda principal, operation: True)
 
     def _office(self, value: str, field: str, optional: bool = False) -> str:
         return office_code(self.offices, value, field, optional)
@@ -187,6 +240,12 @@ class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
         state, version = await self.handlers.get_case(call.principal, request.case_id)
         holding = self.handlers.cases.aggregate.holding(state)
         answer = case_to_pb(state, version, request.case_id.strip(), holding.liaison if holding else "")
+        if state.opened is not None:  # what it still needs, by whom and by when (issue 20)
+            colour = aw.colour(state, self.clock.now())
+            answer.awaiting.extend(awaiting_to_pb(a, state, colour) for a in aw.case_awaited(state))
+            answer.colour = colour
+            if (stage_due := aw.due(state)) is not None and state.status in aw.STAGES:
+                answer.investigation_due.CopyFrom(timestamp(stage_due))
         store, org = self.handlers.store, self.handlers.access.organisation
         measures = await measure_ledger.of_case(
             store.pool, store.schema, answer.case_id, call.principal, org, self.handlers.rules, MAX_LIST
@@ -204,7 +263,55 @@ class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
         row.update(measure_ledger.flags(row, self.clock.now()))
         files = [FileRef("measure", row["measure_id"])]
         await self._read(call, "GetMeasure", request.purpose, files, [row["person_id"]])
-        return pb.GetMeasureResponse(measure=line_to_pb(row), version=version)
+        line = line_to_pb(row)
+        step = aw.measure_step(state, self.handlers.rules)  # the approval it awaits (issue 20)
+        if step is not None:
+            line.awaiting_step, line.awaiting_roles[:] = step.name, list(step.roles)
+        return pb.GetMeasureResponse(measure=line, version=version)
+
+    @rpc("cases.read")
+    async def ListCases(self, request, context, call):
+        """Only the cases the caller may know (need to know); the read is on the record (issue 20)."""
+        office = self._office(request.office, "office", optional=True)
+        person_id, state = request.person_id.strip(), request.state.strip()
+        store, now = self.handlers.store, self.clock.now()
+        found, token = await case_index.cases(
+            store.pool,
+            store.schema,
+            call.principal,
+            self.handlers.access,
+            now,
+            state=state,
+            office=office,
+            person_id=person_id,
+            overdue_only=request.overdue_only,
+            page_size=request.page_size,
+            token=request.page_token,
+        )
+        files = [FileRef("case", r["case_id"]) for r in found]
+        persons = sorted({p for r in found for p in r["person_ids"]})
+        query = f"state={state} office={office} person_id={person_id} overdue_only={str(request.overdue_only).lower()}"
+        await self._read(call, "ListCases", request.purpose, files, persons, query)
+        return pb.ListCasesResponse(cases=[summary_to_pb(r) for r in found], next_page_token=token)
+
+    @rpc("cases.read")
+    async def ListAwaitingMe(self, request, context, call):
+        """What waits for the caller's role and office, under need to know (issue 20)."""
+        store, now = self.handlers.store, self.clock.now()
+        found, token = await case_index.awaiting_me(
+            store.pool,
+            store.schema,
+            call.principal,
+            self.handlers.access,
+            self.may,
+            now,
+            request.page_size,
+            request.page_token,
+        )
+        files = list({(r["file_id"], r["kind"]): FileRef(r["kind"], r["file_id"]) for r in found}.values())
+        persons = sorted({p for r in found for p in r["person_ids"]})
+        await self._read(call, "ListAwaitingMe", request.purpose, files, persons, "awaiting_me")
+        return pb.ListAwaitingMeResponse(items=[item_to_pb(r) for r in found], next_page_token=token)
 
     @rpc("cases.read")
     async def ListMeasures(self, request, context, call):

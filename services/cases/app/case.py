@@ -21,9 +21,9 @@ from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
-from services.cases.app import measure_ledger
+from services.cases.app import case_index, measure_ledger
 from services.cases.app.access import Access
-from services.cases.domain import commands as c, events as ev, measure_duties as md, measures as m
+from services.cases.domain import awaiting as aw, commands as c, events as ev, measure_duties as md, measures as m
 from services.cases.domain.decide import CasePolicy, decide
 from services.cases.domain.state import OPEN, Case, evolve
 
@@ -69,17 +69,24 @@ class CaseAggregate(Aggregate[Case]):
         # need to know (issue 17); without the catalogue's access every role its operations allow acts
         self.access = access or Access()
         self.organisation = access.organisation if access else None
+        # the investigation stage's limit and warnings (issue 20; deploy/config/investigation.toml,
+        # set by the service at start); None: no warnings' timers (tests of other rules)
+        self.investigation_limits: aw.InvestigationLimits | None = None
 
     def holding(self, state: Case) -> Holding | None:
         return self.access.case(state)
 
     def decide(self, command, state: Case) -> list:
+        if isinstance(command, aw.RecordInvestigationWarning):  # a timer's (issue 20)
+            return aw.record_warning(command, state)
         if isinstance(command, c.OpenFiling) and not command.liaison_office:  # the catalogue's, recorded at filing
             liaison = self.access.organisation.holding(command.handling_office).liaison
             command = replace(command, liaison_office=liaison)
         return decide(command, state, self.policy)
 
     def timer_command(self, event):
+        if isinstance(event, ev.InvestigationWarningRaised):
+            return aw.RecordInvestigationWarning(event)
         return (
             c.RecordTrialReviewOverdue(event.case_id, event.due) if isinstance(event, ev.TrialReviewOverdue) else None
         )
@@ -117,11 +124,33 @@ class CaseAggregate(Aggregate[Case]):
             causation_id=ctx.request_id,
             links=case_links(state),
         )
+        await self._investigation_timers(uow, ctx, change)
+        await case_index.keep_case(uow.conn, uow.store.schema, state, change.version)  # issue 20
         for event in change.events:
             if isinstance(event, ev.AccountabilityCaseOpened):
                 await self._open_accountability(uow, ctx, change, event)
             if isinstance(event, ev.CaseFiled) and event.clue_id and self.on_filed:
                 await self.on_filed(uow, ctx, event, change.now)
+
+    async def _investigation_timers(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case]) -> None:
+        """A new investigation stage sets its warnings' timers from now (issue 20); leaving the
+        stages cancels them. Other changes leave them be (their times come from the stage's start)."""
+        state = change.state
+        if self.investigation_limits is None:
+            return
+        entered = aw.entered_stage(state, change.events)
+        if not entered and not (change.before.state.status in aw.STAGES and state.status not in aw.STAGES):
+            return
+        wanted = aw.investigation_timers(state, change.now, self.investigation_limits) if entered else {}
+        await timers.sync(
+            uow,
+            f"investigation:{state.case_id}:",
+            {k: (at, self.codec.to_pb(e)) for k, (at, e) in wanted.items()},
+            timer_stream_id(state.case_id),
+            correlation_id=ctx.correlation_id,
+            causation_id=ctx.request_id,
+            links=case_links(state),
+        )
 
     async def _open_accountability(
         self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case], event: ev.AccountabilityCaseOpened

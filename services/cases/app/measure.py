@@ -13,7 +13,7 @@ from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
-from services.cases.app import clue_directory, measure_ledger
+from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.case import open_case
 from services.cases.domain import before_filing, events as ev, measure_duties as md, measures as m
@@ -93,3 +93,4 @@ class MeasureAggregate(Aggregate[m.Measure]):
             links=measure_links(state),
         )
         await measure_ledger.upsert(uow.conn, uow.store.schema, m.ledger_row(state, self.rules), change.version)
+        await case_index.keep_measure(uow.conn, uow.store.schema, state, self.rules)  # what it awaits (issue 20)

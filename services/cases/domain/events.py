@@ -264,6 +264,20 @@ class TrialReviewOverdue:
 
 
 @dataclass(frozen=True)
+class InvestigationWarningRaised:
+    """Raised by a timer (issue 20): the investigation stage `stage` (its `round`-th, counted from 1)
+    reached `colour` (YELLOW before its limit, RED at it) of its configured time limit `due`, its
+    clock started at `started_at` (deploy/config/investigation.toml, local practice)."""
+
+    case_id: str
+    stage: str
+    round: int
+    colour: str
+    started_at: datetime
+    due: datetime
+
+
+@dataclass(frozen=True)
 class TrialReviewConcluded:
     """UNDER_TRIAL_REVIEW -> DELIBERATION with the proposed outcomes."""
 
@@ -423,6 +437,7 @@ CaseEvent = (
     | CaseHandOverProposed
     | CaseHandedOver
     | CaseHandOverRejected
+    | InvestigationWarningRaised
 )
 
 

@@ -72,6 +72,11 @@ class Case:
     hand_over: ev.CaseHandOverProposed | None = None
     approver_roles: frozenset[str] = frozenset()
     reviewed: bool = False
+    # The investigation stage's time limit (issue 20; services.cases.domain.awaiting): which stage
+    # round the case is in (each InvestigationStarted or return from trial review starts one), and
+    # what its timers raised for it (none in cases recorded before: GREEN until a timer raises).
+    investigation_round: int = 0
+    investigation_warning: ev.InvestigationWarningRaised | None = None
 
     @property
     def measures_planned(self) -> bool:
@@ -149,8 +154,22 @@ def _rehear(s: Case, e: ev.RehearingRequired) -> Case:
     return replace(s, status=REHEARING, rehearing=e.persons, proposed_sanctions=e.sanctions, proposals=proposals)
 
 
+def _round(s: Case, **changes) -> Case:
+    """A new investigation stage: its clock starts again (issue 20)."""
+    return replace(s, investigation_round=s.investigation_round + 1, investigation_warning=None, **changes)
+
+
+def _warned(s: Case, e: ev.InvestigationWarningRaised) -> Case:
+    """A warning of the current stage round (a stale one changes nothing); RED is never lowered."""
+    if e.round != s.investigation_round or e.stage != s.status:
+        return s
+    if s.investigation_warning is not None and s.investigation_warning.colour == "RED":
+        return s
+    return replace(s, investigation_warning=e)
+
+
 def _returned(s: Case, e: ev.TrialReviewReturned) -> Case:
-    s = replace(s, status=e.to, trial_review_due=None, return_proposal=None)
+    s = _round(s, status=e.to, trial_review_due=None, return_proposal=None)
     return _approved(s, e.approver_role) if e.approver_role else s  # older returns had no approval
 
 
@@ -161,7 +180,7 @@ _EVOLVE = {
     ev.FilingApproved: lambda s, e: _approved(s, e.approver_role, approvals=s.approvals + (e,)),
     ev.FilingRejected: lambda s, e: replace(s, status=FILING_REJECTED),
     ev.CaseFiled: lambda s, e: replace(s, status=FILED, filed_at=e.filed_at, simple=e.simple),
-    ev.InvestigationStarted: lambda s, e: replace(s, status=INVESTIGATING),
+    ev.InvestigationStarted: lambda s, e: _round(s, status=INVESTIGATING),
     ev.SentToTrialReview: _review,
     ev.TrialReviewReturnProposed: lambda s, e: replace(s, return_proposal=e),
     ev.TrialReviewReturned: _returned,
@@ -198,6 +217,7 @@ _EVOLVE = {
     ev.CaseHandOverProposed: lambda s, e: replace(s, hand_over=e),
     ev.CaseHandedOver: lambda s, e: _approved(s, e.approver_role, holder=e.to_office, hand_over=None),
     ev.CaseHandOverRejected: lambda s, e: _approved(s, e.approver_role, hand_over=None),
+    ev.InvestigationWarningRaised: _warned,
 }
 
 
