@@ -76,7 +76,9 @@ SAMPLES = {
     ),
     ev.TrialReviewExtended: ev.TrialReviewExtended(CASE, AT, "complex", "u-head", "commission_head"),
     ev.TrialReviewOverdue: ev.TrialReviewOverdue(CASE, AT),
-    ev.InvestigationWarningRaised: ev.InvestigationWarningRaised(CASE, "INVESTIGATING", 1, "YELLOW", AT, AT),  # issue 20
+    ev.InvestigationWarningRaised: ev.InvestigationWarningRaised(
+        CASE, "INVESTIGATING", 1, "YELLOW", AT, AT
+    ),  # issue 20
     ev.TrialReviewConcluded: ev.TrialReviewConcluded(CASE, OUTCOMES, "u-trial", PERSONS),
     ev.SubjectHeard: ev.SubjectHeard(CASE, "P-1", "I returned the gifts", "u-trial", OUTCOMES[:1], PERSONS[:1]),
     ev.RehearingRequired: ev.RehearingRequired(CASE, ("P-1",), PERSONS, MEETING, "u-cm", AT),
