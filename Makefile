@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger clean
+.PHONY: token awaiting install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -48,6 +48,10 @@ run: install
 ## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
 token: $(STAMP)
 	$(PY) -m kernel.edge.tokens_cli $(ARGS)
+
+## What waits for you across the services, by due date: make awaiting ARGS="--token <token from make token>"
+awaiting: $(STAMP)
+	$(PY) -m kernel.edge.awaiting_cli $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
 test: install lint-proto lint

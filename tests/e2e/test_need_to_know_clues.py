@@ -117,6 +117,7 @@ async def test_an_officer_of_another_office_is_told_every_clue_rpc_finds_nothing
     walked = walk(a, a0)
     covered = {rpc for rpc, _, _ in walked} | {"RegisterClue", "RegisterClueBatch", "ListClues"}
     covered |= {"ListSupervisionNotices", "SubmitOfficeLedger", "GetReconciliation", "GetStockTake"}
+    covered |= {"ListAwaitingMe"}  # filtered like the lists below
     assert covered == set(pb.DESCRIPTOR.services_by_name["ClueService"].methods_by_name)  # every RPC
     before = await footprint(clues, a, a0)
     for rpc, who, fields in walked:
@@ -140,7 +141,9 @@ async def test_an_officer_of_another_office_is_told_every_clue_rpc_finds_nothing
     assert not {a, a0} & await listed(clues, OTHER)
     notices = await clues("ListSupervisionNotices", OTHER, purpose=PURPOSE)
     assert not {n.clue_id for n in notices.notices} & {a, a0}
-    reads_before = before[0] + 2  # the two lists just answered are on the record; nothing else was written
+    mine = await clues("ListAwaitingMe", OTHER, purpose=PURPOSE)
+    assert not {i.file_id for i in mine.items} & {a, a0}
+    reads_before = before[0] + 3  # the three lists just answered are on the record; nothing else was written
     assert await footprint(clues, a, a0) == (reads_before, before[1])
     own = await received(clues, OTHER, person="P-own")  # what an office registers is its own
     assert own in await listed(clues, OTHER) and own not in await listed(clues, INSPECTOR)

@@ -113,7 +113,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "cases.clue_directory": 1,
             "cases.measure_ledger": 4,
             "clues.informants": 1,
-            "clues.ledger": 2,
+            "clues.ledger": 3,
             "clues.numbers": 1,
             "quarantine": 1,
             "requests": 1,

@@ -2,6 +2,7 @@ import datetime
 
 from common.v1 import rules_pb2 as _rules_pb2
 from clues.v1 import events_pb2 as _events_pb2
+from common.v1 import awaiting_pb2 as _awaiting_pb2
 from common.v1 import identity_pb2 as _identity_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -87,7 +88,7 @@ class GetClueRequest(_message.Message):
     def __init__(self, clue_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class GetClueResponse(_message.Message):
-    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority", "routing", "pending_detail", "outcome_detail")
+    __slots__ = ("clue_id", "state", "source", "subjects", "summary", "receiving_office", "received_at", "version", "has_sealed_informant", "clue_number", "handling_office", "pending_kind", "pending_value", "pending_proposed_by", "case_id", "outcome", "colour", "deadline", "priority", "routing", "pending_detail", "outcome_detail", "awaiting")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +111,7 @@ class GetClueResponse(_message.Message):
     ROUTING_FIELD_NUMBER: _ClassVar[int]
     PENDING_DETAIL_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_DETAIL_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     state: str
     source: _events_pb2.ClueSource
@@ -132,7 +134,8 @@ class GetClueResponse(_message.Message):
     routing: _events_pb2.ClueRouting
     pending_detail: str
     outcome_detail: str
-    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., routing: _Optional[_Union[_events_pb2.ClueRouting, str]] = ..., pending_detail: _Optional[str] = ..., outcome_detail: _Optional[str] = ...) -> None: ...
+    awaiting: _containers.RepeatedCompositeFieldContainer[_awaiting_pb2.AwaitingItem]
+    def __init__(self, clue_id: _Optional[str] = ..., state: _Optional[str] = ..., source: _Optional[_Union[_events_pb2.ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., has_sealed_informant: _Optional[bool] = ..., clue_number: _Optional[str] = ..., handling_office: _Optional[str] = ..., pending_kind: _Optional[str] = ..., pending_value: _Optional[str] = ..., pending_proposed_by: _Optional[str] = ..., case_id: _Optional[str] = ..., outcome: _Optional[str] = ..., colour: _Optional[_Union[_events_pb2.WarningColour, str]] = ..., deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., priority: _Optional[_Union[_events_pb2.CluePriority, str]] = ..., routing: _Optional[_Union[_events_pb2.ClueRouting, str]] = ..., pending_detail: _Optional[str] = ..., outcome_detail: _Optional[str] = ..., awaiting: _Optional[_Iterable[_Union[_awaiting_pb2.AwaitingItem, _Mapping]]] = ...) -> None: ...
 
 class ListCluesRequest(_message.Message):
     __slots__ = ("office", "colour", "stage", "priority", "limit", "purpose")
@@ -821,3 +824,21 @@ class GetStockTakeResponse(_message.Message):
     notices_met: int
     notices_overdue: int
     def __init__(self, start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., office: _Optional[str] = ..., received: _Optional[int] = ..., disposed_by_method: _Optional[_Mapping[str, int]] = ..., concluded_by_status: _Optional[_Mapping[str, int]] = ..., open_by_stage: _Optional[_Mapping[str, int]] = ..., open_by_colour: _Optional[_Mapping[str, int]] = ..., overdue: _Optional[int] = ..., notices_issued: _Optional[int] = ..., notices_met: _Optional[int] = ..., notices_overdue: _Optional[int] = ...) -> None: ...
+
+class ListAwaitingMeRequest(_message.Message):
+    __slots__ = ("page_size", "page_token", "purpose")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    purpose: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+
+class ListAwaitingMeResponse(_message.Message):
+    __slots__ = ("items", "next_page_token")
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    items: _containers.RepeatedCompositeFieldContainer[_awaiting_pb2.AwaitingItem]
+    next_page_token: str
+    def __init__(self, items: _Optional[_Iterable[_Union[_awaiting_pb2.AwaitingItem, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

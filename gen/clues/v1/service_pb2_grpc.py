@@ -195,6 +195,11 @@ class ClueServiceStub:
                 request_serializer=clues_dot_v1_dot_service__pb2.GetStockTakeRequest.SerializeToString,
                 response_deserializer=clues_dot_v1_dot_service__pb2.GetStockTakeResponse.FromString,
                 _registered_method=True)
+        self.ListAwaitingMe = channel.unary_unary(
+                '/clues.v1.ClueService/ListAwaitingMe',
+                request_serializer=clues_dot_v1_dot_service__pb2.ListAwaitingMeRequest.SerializeToString,
+                response_deserializer=clues_dot_v1_dot_service__pb2.ListAwaitingMeResponse.FromString,
+                _registered_method=True)
 
 
 class ClueServiceServicer:
@@ -455,6 +460,16 @@ class ClueServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListAwaitingMe(self, request, context):
+        """What waits for the caller (待办): every clue step awaiting an act of the caller's role (and,
+        for an office's step, of the office holding or addressed), under need to know (domain.md §1),
+        ordered by due (items without one last), then since, then clue id; paged. The same items
+        GetClue's `awaiting` names. Every read is on the record. Operation `clues.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ClueServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -617,6 +632,11 @@ def add_ClueServiceServicer_to_server(servicer, server):
                     servicer.GetStockTake,
                     request_deserializer=clues_dot_v1_dot_service__pb2.GetStockTakeRequest.FromString,
                     response_serializer=clues_dot_v1_dot_service__pb2.GetStockTakeResponse.SerializeToString,
+            ),
+            'ListAwaitingMe': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAwaitingMe,
+                    request_deserializer=clues_dot_v1_dot_service__pb2.ListAwaitingMeRequest.FromString,
+                    response_serializer=clues_dot_v1_dot_service__pb2.ListAwaitingMeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1484,6 +1504,33 @@ class ClueService:
             '/clues.v1.ClueService/GetStockTake',
             clues_dot_v1_dot_service__pb2.GetStockTakeRequest.SerializeToString,
             clues_dot_v1_dot_service__pb2.GetStockTakeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAwaitingMe(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/clues.v1.ClueService/ListAwaitingMe',
+            clues_dot_v1_dot_service__pb2.ListAwaitingMeRequest.SerializeToString,
+            clues_dot_v1_dot_service__pb2.ListAwaitingMeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timezone
 
@@ -20,10 +21,12 @@ from services.clues.app.handlers import ClueHandlers
 from services.clues.app.ledger import PRIORITY_RANK, Seen, holding_of_row, timeline_of
 from services.clues.app.reconciliation import Reconciler
 from services.clues.domain import commands as c
+from services.clues.domain.awaiting import Awaited
 from services.clues.domain.warnings import colour
 
 MAX_LIST = 1000
 FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
+INFINITY = datetime.max.replace(tzinfo=timezone.utc)  # asyncpg's 'infinity' timestamptz
 
 
 class ClueServicer(service_pb2_grpc.ClueServiceServicer):
@@ -111,10 +114,15 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.read")
     async def GetClue(self, request, context, call):
-        state, version, timeline = await self.handlers.get(request.clue_id.strip(), call.principal)
-        warning = colour(self.handlers.scheme, timeline, self.clock.now(), self.handlers.calendar)
+        state, version, timeline, waits = await self.handlers.view(request.clue_id.strip(), call.principal)
+        now = self.clock.now()
+        warning = colour(self.handlers.scheme, timeline, now, self.handlers.calendar)
         answer = mapping.clue_to_pb(state, version, warning)
         r = state.registered
+        held = state.handling_office or r.receiving_office
+        answer.awaiting.extend(
+            mapping.awaiting_to_pb(a, r.clue_id, state.clue_number, held, warning.colour, now) for a in waits
+        )
         await self._read(call, "GetClue", request.purpose, [FileRef("clue", r.clue_id)], subject_ids(r.subjects))
         return answer
 
@@ -140,6 +148,33 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         answer = pb.ListCluesResponse(clues=[mapping.summary_to_pb(row, w) for row, w in lines[:limit]])
         query = _query(**filters, colour=wanted, limit=request.limit or "")
         await self._read(call, "ListClues", request.purpose, *_files_of(chosen), query=query)
+        return answer
+
+    @rpc("clues.read")
+    async def ListAwaitingMe(self, request, context, call):
+        """What waits for the caller's role (and office), under need to know; keyset pages."""
+        p, size = call.principal, request.page_size or MAX_LIST
+        after = awaiting_cursor(p, request.page_token)
+        now, h, seen = self.clock.now(), self.handlers, self._seen(p)
+        chosen, more = [], False
+        while len(chosen) <= size:  # rows the policy drops (SL 67) are made up from further rows
+            rows = await h.awaiting_page(role=p.role, office=p.office, after=after, limit=size + 1, seen=seen)
+            chosen += self._known(p, rows)
+            if len(rows) <= size:
+                break
+            after = _key(rows[-1])
+        more, chosen = len(chosen) > size, chosen[:size]
+        items = []
+        for row in chosen:
+            warning = colour(h.scheme, timeline_of(row), now, h.calendar)
+            a = Awaited(row["step"], row["role"], row["summary"], row["acting_office"], row["since"], row["due"])
+            items.append(
+                mapping.awaiting_to_pb(a, row["clue_id"], row["clue_number"], row["holder"], warning.colour, now)
+            )
+        token = awaiting_token(p, _key(chosen[-1])) if more else ""
+        answer = pb.ListAwaitingMeResponse(items=items, next_page_token=token)
+        query = _query(role=p.role, office=p.office, page_size=request.page_size or "", page="next" if after else "")
+        await self._read(call, "ListAwaitingMe", request.purpose, *_files_of(chosen), query=query)
         return answer
 
     async def _simple(self, request, call, response, command, now: datetime | None = None):
@@ -472,6 +507,39 @@ def _files_of(rows) -> tuple[list[FileRef], list[str]]:
     files = [FileRef("clue", r["clue_id"]) for r in rows]
     persons = [p for r in rows for p in json.loads(r["subjects"])]
     return files, persons
+
+
+def _key(row) -> tuple:
+    """An awaiting row's place in the order: (due or infinity, since, clue id, n)."""
+    return row["due_key"], row["since"], row["clue_id"], row["n"]
+
+
+def awaiting_token(p: Principal, key: tuple) -> str:
+    """The next page's token: after `key`, for the caller's role and office."""
+    due, since, clue_id, n = key
+    body = {"r": p.role, "o": p.office, "d": _iso(due), "s": since.isoformat(), "c": clue_id, "n": n}
+    return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode()
+
+
+def awaiting_cursor(p: Principal, token: str) -> tuple | None:
+    """The keyset a token says to continue after; Validation naming `page_token` for one this
+    service did not issue to this role and office."""
+    if not token:
+        return None
+    try:
+        body = json.loads(base64.urlsafe_b64decode(token.encode()))
+        due = INFINITY if body["d"] == "infinity" else datetime.fromisoformat(body["d"])
+        key = (due, datetime.fromisoformat(body["s"]), str(body["c"]), int(body["n"]))
+        role, office = body["r"], body["o"]
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError) as e:
+        raise Validation("page_token", "is not a token this service issued; start again without one") from e
+    if (role, office) != (p.role, p.office):
+        raise Validation("page_token", "was issued to another role or office; start again without one")
+    return key
+
+
+def _iso(due) -> str:
+    return "infinity" if due == INFINITY else due.isoformat()
 
 
 def _query(**filters) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from clues.v1 import events_pb2, service_pb2
-from common.v1 import identity_pb2
+from common.v1 import awaiting_pb2, identity_pb2
 from kernel.edge.mapping import (
     Codec,
     EventMapping,
@@ -19,6 +19,7 @@ from kernel.edge.mapping import (
     timestamp as _ts,
 )
 from services.clues.domain import events as ev, reconciliation as rec
+from services.clues.domain.awaiting import Awaited
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Warning
 
@@ -81,6 +82,25 @@ def clue_to_pb(state: Clue, version: int, warning: Warning) -> service_pb2.GetCl
         routing=r.routing,
         pending_detail=pending.detail if pending else "",
         outcome_detail=state.outcome_detail,
+    )
+
+
+def awaiting_to_pb(
+    a: Awaited, clue_id: str, reference: str, office: str, colour: str, now: datetime
+) -> awaiting_pb2.AwaitingItem:
+    """One step the clue waits for (`office`: its holder; `colour`: the clue's, RED once the step
+    is past due)."""
+    return awaiting_pb2.AwaitingItem(
+        service="clues",
+        file_id=clue_id,
+        reference=reference or clue_id,
+        step=a.step,
+        summary=a.summary,
+        role=a.role,
+        office=office,
+        since=_ts(a.since),
+        due=_ts(a.due) if a.due else None,
+        colour="RED" if a.due and a.due < now else colour,
     )
 
 

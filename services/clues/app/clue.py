@@ -23,6 +23,7 @@ from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
 from services.clues.app import ledger
 from services.clues.domain import commands as c, events as ev
+from services.clues.domain.awaiting import Awaited, Roles, awaiting
 from services.clues.domain.decide import decide
 from services.clues.domain.holding import APPROVALS, holding
 from services.clues.domain.state import TERMINAL, Clue, evolve
@@ -44,14 +45,32 @@ class Access:
 
     organisation: Organisation
     approvers: Mapping[str, frozenset[str]]
+    roles: Roles = Roles()  # who performs and approves each step (what a clue awaits, issue 20)
 
     @classmethod
     def of(cls, catalogue) -> Access:
         """From a `kernel.edge.catalogue.Catalogue`."""
-        return cls(catalogue.organisation, {kind: catalogue.approvers(op) for kind, op in APPROVALS.items()})
+        org = catalogue.organisation
+        return cls(org, {kind: catalogue.approvers(op) for kind, op in APPROVALS.items()}, roles_of(catalogue))
 
     def holding(self, state: Clue) -> Holding | None:
         return holding(state, self.organisation, self.approvers)
+
+
+def roles_of(catalogue) -> Roles:
+    """The catalogue's performers and approvers of the clue operations, and the roles only case
+    management holds (its offices see every file: `sees_all`), which act on a clue wherever it is
+    held."""
+    ops = [name for name in catalogue.operations if name.startswith("clues.")]
+    system = catalogue.organisation.system
+    offices = catalogue.offices.values()
+    elsewhere = {r for o in offices if not o.sees_all for r in o.roles}  # an office head is one in every office
+    anywhere = frozenset(r for o in offices if o.sees_all for r in o.roles) - system - elsewhere
+    return Roles(
+        {op: frozenset(catalogue.operation(op).perform) for op in ops},
+        {op: frozenset(catalogue.operation(op).approve) for op in ops},
+        anywhere,
+    )
 
 
 class ClueAggregate(Aggregate[Clue]):
@@ -80,10 +99,16 @@ class ClueAggregate(Aggregate[Clue]):
     def timeline(self, records: list[Recorded]) -> Timeline:
         return timeline([(r.event, r.at.astimezone(self.tz), r.version) for r in records], evolve, Clue())
 
+    def awaiting(self, timed_events: list[tuple]) -> list[Awaited]:
+        """What the clue waits for, from its (event, at, version) triples (`domain.awaiting`)."""
+        return awaiting(timed_events, self.access.roles, self.scheme, self.calendar)
+
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Clue]) -> None:
         t = self.timeline(change.records)
         await ledger.upsert(uow.conn, self.schema, change.state, t, change.version, self.holding(change.state))
         await ledger.record_notices(uow.conn, self.schema, change.events, change.now)
+        waits = self.awaiting([(r.event, r.at.astimezone(self.tz), r.version) for r in change.records])
+        await ledger.set_awaiting(uow.conn, self.schema, change.state.registered.clue_id, waits)
         await self._sync_timers(uow, ctx, change.state, t)
 
     async def _sync_timers(self, uow: UnitOfWork, ctx: CommandContext, state: Clue, t: Timeline) -> None:

@@ -22,6 +22,7 @@ from kernel.eventstore.store import EventStore, UnitOfWork
 from services.clues.app import ledger, numbering
 from services.clues.app.clue import Access, ClueAggregate
 from services.clues.domain import commands as c
+from services.clues.domain.awaiting import Awaited
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Scheme, Timeline
 
@@ -106,8 +107,13 @@ class ClueHandlers:
 
     async def get(self, clue_id: str, reader: Principal) -> tuple[Clue, int, Timeline]:
         """(state, version, timeline) of a clue; NOT_FOUND unless `reader` may know it."""
+        return (await self.view(clue_id, reader))[:3]
+
+    async def view(self, clue_id: str, reader: Principal) -> tuple[Clue, int, Timeline, list[Awaited]]:
+        """`get`, and what the clue waits for (`domain.awaiting`)."""
         history = await self.clues.read(self.store, reader, self.clues.stream_id(clue_id, "clue_id"))
-        return history.state, history.version, self.aggregate.timeline(history.records)
+        timed = [(r.event, r.at.astimezone(self.tz), r.version) for r in history.records]
+        return history.state, history.version, self.aggregate.timeline(history.records), self.aggregate.awaiting(timed)
 
     async def load(self, uow: UnitOfWork, clue_id: str) -> History[Clue]:
         return await self.clues.load(uow, clue_id, new=True)
@@ -132,6 +138,26 @@ class ClueHandlers:
                 async with self.store.pool.acquire() as conn:
                     await ledger.set_holding(conn, s, clue_id, history.version, self.aggregate.holding(history.state))
             done, last = done + len(ids), ids[-1]
+
+    async def backfill_awaiting(self, page: int = 500) -> int:
+        """What open clues written before it was kept (migration 3) wait for, from each clue's events
+        and the catalogue; how many clues were looked at."""
+        done, last, s = 0, "", self.store.schema
+        while True:
+            async with self.store.pool.acquire() as conn:
+                ids = await ledger.unawaited(conn, s, last, page)
+            if not ids:
+                return done
+            for clue_id in ids:
+                async with self.store.unit_of_work() as uow:  # at start, before the server serves
+                    history = await self.clues.load(uow, clue_id)
+                    timed = [(r.event, r.at.astimezone(self.tz), r.version) for r in history.records]
+                    await ledger.set_awaiting(uow.conn, s, clue_id, self.aggregate.awaiting(timed))
+            done, last = done + len(ids), ids[-1]
+
+    async def awaiting_page(self, **query):
+        async with self.store.pool.acquire() as conn:
+            return await ledger.awaiting_page(conn, self.store.schema, **query)
 
     async def ledger_rows(self, **filters):
         async with self.store.pool.acquire() as conn:

@@ -2,7 +2,8 @@
 
 The colour is not stored: it is computed when asked, from the row's timeline and the scheme in
 force, so it is right at any instant and under a changed scheme. Nothing else stored depends on a
-clock or a setting but the catalogue: the ledger, its holders and its notices are functions of the
+clock or a setting but the catalogue and, for what each clue awaits by when, the warning scheme
+(rebuild `awaiting` after changing it): the ledger, its holders and its notices are functions of the
 clue's own stream (and, for each row's holding, of the catalogue's liaisons and approvers), so
 `python -m kernel.eventstore.rebuild --service clues` makes them again from the events
 (`projections`) with the functions the commands use.
@@ -23,6 +24,7 @@ from kernel.eventstore.aggregate import History
 from kernel.eventstore.migrations import Migration
 from kernel.eventstore.projections import Fold, Projection, Streams
 from services.clues.domain import events as ev
+from services.clues.domain.awaiting import Awaited
 from services.clues.domain.state import Clue, evolve
 from services.clues.domain.warnings import Timeline, timeline
 
@@ -75,7 +77,29 @@ ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS steps text[] NOT NULL DEFAULT '{{}}
 ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS approvers text[] NOT NULL DEFAULT '{{}}';
 CREATE INDEX IF NOT EXISTS {t}_holder ON {s}.{t} (holder);
 """
-TABLES = {"ledger": LEDGER_SQL + HOLDING_SQL, "notices": NOTICES_SQL, "holders": HOLDERS_SQL}
+# what each clue waits for (issue 20; `services.clues.domain.awaiting`): one row per step and role,
+# for ListAwaitingMe to query; `acting_office` "" where the role acts wherever the clue is held.
+# `due` follows the warning scheme in force: after changing the scheme, rebuild (`awaiting`).
+AWAITING_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.{t} (
+    clue_id       text NOT NULL,
+    n             integer NOT NULL,
+    step          text NOT NULL,
+    role          text NOT NULL,
+    acting_office text NOT NULL,
+    summary       text NOT NULL,
+    since         timestamptz NOT NULL,
+    due           timestamptz,
+    PRIMARY KEY (clue_id, n)
+);
+CREATE INDEX IF NOT EXISTS {t}_role ON {s}.{t} (role, (coalesce(due, 'infinity')), since, clue_id, n);
+"""
+TABLES = {
+    "ledger": LEDGER_SQL + HOLDING_SQL,
+    "notices": NOTICES_SQL,
+    "holders": HOLDERS_SQL,
+    "awaiting": AWAITING_SQL,
+}
 
 
 def _creator(sql: str):
@@ -95,9 +119,14 @@ async def _add_holding(conn, schema: str) -> None:
     await _creator(HOLDING_SQL)(conn, schema, "ledger")
 
 
+async def _add_awaiting(conn, schema: str) -> None:
+    await _creator(AWAITING_SQL)(conn, schema, "awaiting")
+
+
 MIGRATIONS = (
     Migration("clues.ledger", 1, "clue ledger, notices and holders", _create_tables),
     Migration("clues.ledger", 2, "each clue's holder, liaison, steps and approver roles", _add_holding),
+    Migration("clues.ledger", 3, "what each clue waits for, by whom and by when", _add_awaiting),
 )
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
 
@@ -151,6 +180,56 @@ async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int, held
     )
     await conn.execute(
         f"INSERT INTO {schema}.holders VALUES ($1, $2) ON CONFLICT DO NOTHING", holder(state), state.registered.clue_id
+    )
+
+
+def awaiting_rows(clue_id: str, items: list[Awaited]) -> list[tuple]:
+    """The clue's awaiting rows, in the table's column order."""
+    return [(clue_id, n, a.step, a.role, a.office, a.summary, a.since, a.due) for n, a in enumerate(items)]
+
+
+async def set_awaiting(conn, schema: str, clue_id: str, items: list[Awaited]) -> None:
+    await conn.execute(f"DELETE FROM {schema}.awaiting WHERE clue_id = $1", clue_id)
+    if items:
+        await conn.executemany(
+            f"INSERT INTO {schema}.awaiting VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", awaiting_rows(clue_id, items)
+        )
+
+
+async def unawaited(conn, schema: str, after: str, limit: int) -> list[str]:
+    """Open clues after `after` with no awaiting rows (written before migration 3, or waiting for
+    nothing): a backfill computes theirs."""
+    return [
+        r[0]
+        for r in await conn.fetch(
+            f"SELECT l.clue_id FROM {schema}.ledger l WHERE l.clue_id > $1 "
+            f"AND l.status NOT IN ('FORWARDED', 'CLOSED', 'CASE_FILED') "
+            f"AND NOT EXISTS (SELECT 1 FROM {schema}.awaiting a WHERE a.clue_id = l.clue_id) "
+            f"ORDER BY l.clue_id LIMIT $2",
+            after,
+            limit,
+        )
+    ]
+
+
+async def awaiting_page(
+    conn, schema: str, *, role: str, office: str, after: tuple | None, limit: int, seen: Seen | None
+):
+    """Awaiting rows for `role` (those of `office` or of any office), with their clue's ledger
+    columns, after the keyset `after` (due or infinity, since, clue id, n), in that order."""
+    return await conn.fetch(
+        f"SELECT a.*, coalesce(a.due, 'infinity') AS due_key, l.clue_number, l.holder, l.liaison, l.steps, "
+        f"l.approvers, l.subjects, l.status, l.stage_since, l.stage_version, l.received_at "
+        f"FROM {schema}.awaiting a JOIN {schema}.ledger l USING (clue_id) "
+        f"WHERE a.role = $1 AND (a.acting_office = '' OR a.acting_office = $2) "
+        f"AND ($3::timestamptz IS NULL OR (coalesce(a.due, 'infinity'), a.since, a.clue_id, a.n) > ($3, $4, $5, $6)) "
+        f"AND {seen.where(8, 'l') if seen else '$8::text IS NULL'} "
+        f"ORDER BY coalesce(a.due, 'infinity'), a.since, a.clue_id, a.n LIMIT $7",
+        role,
+        office,
+        *(after or (None, None, None, None)),
+        limit,
+        *(seen.params() if seen else (None,)),
     )
 
 
@@ -321,10 +400,26 @@ def _notice_rows(h: History) -> list[tuple]:
     return list(found.values())
 
 
-def projections(fold: Fold, held: Callable[[Clue], Holding]) -> tuple[Projection, ...]:
-    """The ledger, its holders and its notices as projections of the clue streams (`fold`: the clue
-    aggregate's, with the service's codec; `held`: a clue's holding, as the catalogue says)."""
-    rows = {"ledger": _ledger_rows(held), "notices": _notice_rows, "holders": _holder_rows}
+def _awaiting_rows(waits: Callable[[list], list[Awaited]]):
+    def rows_of(h: History) -> list[tuple]:
+        return awaiting_rows(h.state.registered.clue_id, waits([(r.event, r.at, r.version) for r in h.records]))
+
+    return rows_of
+
+
+def projections(
+    fold: Fold, held: Callable[[Clue], Holding], waits: Callable[[list], list[Awaited]]
+) -> tuple[Projection, ...]:
+    """The ledger, its holders, its notices and what each clue waits for as projections of the clue
+    streams (`fold`: the clue aggregate's, with the service's codec; `held`: a clue's holding, as
+    the catalogue says; `waits`: what a clue waits for from its (event, at, version) triples, as
+    the catalogue and the warning scheme say)."""
+    rows = {
+        "ledger": _ledger_rows(held),
+        "notices": _notice_rows,
+        "holders": _holder_rows,
+        "awaiting": _awaiting_rows(waits),
+    }
     return tuple(
         Projection(table, table, _creator(sql), Streams(fold, rows[table], "clue_id")) for table, sql in TABLES.items()
     )
