@@ -217,7 +217,8 @@ def _stage(state: Case) -> tuple[Awaited, ...]:
     if s == DELIBERATION:
         unheard = [p.person_id for p in state.subjects if p.person_id not in state.heard]
         hear = tuple(Awaited("HearSubject", TRIAL_REVIEWER, f"hear {p} in defence (PSL 43)") for p in unheard)
-        return hear + (Awaited("DisposeCase", HEAD, "the standing committee's decision (Rules 56; SL 51)"),)
+        decision = "the standing committee's decision (Rules 56; SL 51)"
+        return hear + tuple(Awaited("DisposeCase", role, decision) for role in (HEAD, CASE_MANAGER))
     if s == REHEARING:
         return tuple(Awaited("HearSubject", TRIAL_REVIEWER, f"hear {p} again (PSL 43)") for p in state.rehearing)
     return ()

@@ -66,11 +66,16 @@ CASE_ROWS = {
             ("HearSubject", "trial_reviewer", False),
             ("HearSubject", "trial_reviewer", False),
             ("DisposeCase", "commission_head", False),
+            ("DisposeCase", "case_manager", False),
         ],
     ),
     "DELIBERATION, one heard: the other, then the decision": (
         HEARD,
-        [("HearSubject", "trial_reviewer", False), ("DisposeCase", "commission_head", False)],
+        [
+            ("HearSubject", "trial_reviewer", False),
+            ("DisposeCase", "commission_head", False),
+            ("DisposeCase", "case_manager", False),
+        ],
     ),
     "a hand-over proposed: the head approves (移交审查调查)": (
         SITUATIONS["FILED+hand-over"],
