@@ -234,7 +234,7 @@ async def event_count(cases) -> int:
 
 async def test_the_walk_covers_every_rpc():
     rpcs = set(cpb.DESCRIPTOR.services_by_name["CaseService"].methods_by_name)
-    assert rpcs == set(requests("c", "m")) | {"ListMeasures"}
+    assert rpcs == set(requests("c", "m")) | {"ListMeasures", "ListCases", "ListAwaitingMe"}  # lists: below
 
 
 async def test_another_office_gets_what_an_unknown_id_gets_on_every_rpc_and_changes_nothing(cases, api):
@@ -271,6 +271,10 @@ async def test_another_office_gets_what_an_unknown_id_gets_on_every_rpc_and_chan
     for outsider in (INV2, INV2_HEAD, SUP2, DEPUTY2, TRIAL):  # another office's ledger reads empty
         listed = await api("ListMeasures", outsider, office="investigation_1", purpose=PURPOSE)
         assert made.measure_id not in [m.measure_id for m in listed.measures]
+        cases_listed = await api("ListCases", outsider, purpose=PURPOSE)  # issue 20: neither case
+        assert not {held_by_inv1, held_by_sup1} & {s.case_id for s in cases_listed.cases}, outsider
+        waiting = await api("ListAwaitingMe", outsider, purpose=PURPOSE)
+        assert not {held_by_inv1, made.measure_id} & {i.file_id for i in waiting.items}, outsider
 
 
 async def test_each_allowed_actor_reads_and_acts_where_its_role_allows(cases, api):
