@@ -219,7 +219,7 @@ async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lo
     assert not lost(before, await snapshot(pool, schema))
     assert log.lines[0][1]["versions"] == {
         "clues.informants": 1,
-        "clues.ledger": 2,
+        "clues.ledger": 3,
         "clues.numbers": 1,
         "quarantine": 1,
         "requests": 1,

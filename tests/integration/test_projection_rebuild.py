@@ -45,6 +45,7 @@ KEYS = {
     "ledger": "clue_id",
     "holders": "office, clue_id",
     "notices": "clue_id, notice_id",
+    "awaiting": "clue_id, n",  # issue 20: what each clue awaits
     "measure_ledger": "measure_id",
     "case_index": "case_id",  # issue 20: the cases' index and what they and their measures await
     "case_awaiting": "file_id, n",
@@ -125,6 +126,7 @@ async def test_every_ledger_rebuilt_from_the_events_is_equal_row_for_row(store, 
         "ledger": 4,
         "notices": 2,
         "holders": 8,
+        "awaiting": 13,  # each clue's steps, one row per role (issue 20)
         "measure_ledger": 3,
         "case_index": 1,
         "case_awaiting": 1,  # the investigation's report to trial review
@@ -148,6 +150,8 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
         )
         await conn.execute(f"DELETE FROM {s}.holders WHERE clue_id = $1 AND office = 'supervision_2'", moved)
         await conn.execute(f"UPDATE {s}.notices SET satisfied_at = NULL WHERE clue_id = $1", met)
+        await conn.execute(f"DELETE FROM {s}.awaiting WHERE clue_id = $1 AND n = 0", open_)
+        await conn.execute(f"UPDATE {s}.awaiting SET due = NULL WHERE clue_id = $1 AND n = 0", moved)
         await conn.execute(f"DELETE FROM {s}.measure_ledger WHERE measure_id = $1", ban)
         await conn.execute(f"UPDATE {s}.measure_ledger SET notice_overdue = false WHERE measure_id = $1", detention)
         await conn.execute(
@@ -162,6 +166,7 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
             "ledger": (2, 2),
             "holders": (1, 0),
             "notices": (1, 1),
+            "awaiting": (2, 1),
             "measure_ledger": (2, 2),
             "case_index": (0, 0),
             "case_awaiting": (0, 0),

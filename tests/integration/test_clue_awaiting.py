@@ -1,0 +1,45 @@
+"""What each clue awaits, kept on a real PostgreSQL (issue 20): clues written before it was kept
+(migration 3 adds the table empty) get theirs from their events, the catalogue and the warning
+scheme, the same rows a rebuild makes; the list query takes the caller's role and office."""
+
+from kernel.eventstore.projections import rebuild
+from services.clues import rebuild as clues_hook
+from services.clues.app import ledger
+from services.clues.domain import commands as c
+from tests.integration.test_clue_reconciliation import (  # noqa: F401 - `app`, the clues handlers on a store
+    CM,
+    HEAD,
+    app,
+    registered,
+    step,
+)
+
+
+async def dump(conn, schema) -> list[str]:
+    return [r[0] for r in await conn.fetch(f"SELECT t::text FROM {schema}.awaiting t ORDER BY clue_id, n")]
+
+
+async def test_clues_from_before_what_they_await_was_kept_get_it_from_their_events(app):
+    handlers, _, clock = app
+    s = handlers.store.schema
+    waiting, _ = await registered(handlers, clock, office="supervision_1", n=1)  # a disposal to propose
+    done, _ = await registered(handlers, clock, office="supervision_1", n=2)
+    await step(handlers, clock, done, c.ProposeDisposal(done, "CLOSED", "nothing in it", CM))
+    await step(handlers, clock, done, c.ApproveDisposal(done, HEAD))  # closed: awaits nothing
+    async with handlers.store.pool.acquire() as conn:
+        kept = await dump(conn, s)
+        assert {r.split(",")[0].strip("(") for r in kept} == {waiting}
+        await conn.execute(f"DELETE FROM {s}.awaiting")  # as migration 3 found them
+    assert await handlers.backfill_awaiting(page=1) == 1  # the open clue; the closed one awaits nothing
+    async with handlers.store.pool.acquire() as conn:
+        assert await dump(conn, s) == kept
+        projection = next(p for p in clues_hook.projections({}) if p.name == "awaiting")
+        assert (await rebuild(conn, s, projection, replace=False)).equal  # what a rebuild makes
+        mine = await ledger.awaiting_page(
+            conn, s, role="supervisor", office="supervision_1", after=None, limit=10, seen=None
+        )
+        other = await ledger.awaiting_page(
+            conn, s, role="supervisor", office="supervision_2", after=None, limit=10, seen=None
+        )
+    assert [(r["clue_id"], r["step"]) for r in mine] == [(waiting, "ProposeDisposal")]
+    assert other == []  # the step is the holding office's
