@@ -143,6 +143,12 @@ class CustodyRisk(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CUSTODY_RISK_FLIGHT: _ClassVar[CustodyRisk]
     CUSTODY_RISK_SUICIDE: _ClassVar[CustodyRisk]
 
+class Sex(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SEX_UNSPECIFIED: _ClassVar[Sex]
+    SEX_FEMALE: _ClassVar[Sex]
+    SEX_MALE: _ClassVar[Sex]
+
 class ChangeApplicant(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CHANGE_APPLICANT_UNSPECIFIED: _ClassVar[ChangeApplicant]
@@ -154,6 +160,28 @@ class ChangeAsked(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CHANGE_ASKED_UNSPECIFIED: _ClassVar[ChangeAsked]
     CHANGE_ASKED_CHANGE: _ClassVar[ChangeAsked]
     CHANGE_ASKED_LIFT: _ClassVar[ChangeAsked]
+
+class Complainant(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINANT_UNSPECIFIED: _ClassVar[Complainant]
+    COMPLAINANT_PERSON: _ClassVar[Complainant]
+    COMPLAINANT_NEAR_RELATIVE: _ClassVar[Complainant]
+    COMPLAINANT_INTERESTED_PARTY: _ClassVar[Complainant]
+
+class ComplaintGround(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINT_GROUND_UNSPECIFIED: _ClassVar[ComplaintGround]
+    COMPLAINT_GROUND_PAST_LIMIT: _ClassVar[ComplaintGround]
+    COMPLAINT_GROUND_UNRELATED_PROPERTY: _ClassVar[ComplaintGround]
+    COMPLAINT_GROUND_NOT_RELEASED: _ClassVar[ComplaintGround]
+    COMPLAINT_GROUND_PROPERTY_MISUSED: _ClassVar[ComplaintGround]
+    COMPLAINT_GROUND_OTHER_UNLAWFUL: _ClassVar[ComplaintGround]
+
+class ComplaintStage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMPLAINT_STAGE_UNSPECIFIED: _ClassVar[ComplaintStage]
+    COMPLAINT_STAGE_DECISION: _ClassVar[ComplaintStage]
+    COMPLAINT_STAGE_REVIEW: _ClassVar[ComplaintStage]
 FILING_SIDE_UNSPECIFIED: FilingSide
 FILING_SIDE_PARTY: FilingSide
 FILING_SIDE_SUPERVISION: FilingSide
@@ -240,12 +268,28 @@ CUSTODY_CONDUCT_VOLUNTEERED_MAJOR_CRIME: CustodyConduct
 CUSTODY_RISK_UNSPECIFIED: CustodyRisk
 CUSTODY_RISK_FLIGHT: CustodyRisk
 CUSTODY_RISK_SUICIDE: CustodyRisk
+SEX_UNSPECIFIED: Sex
+SEX_FEMALE: Sex
+SEX_MALE: Sex
 CHANGE_APPLICANT_UNSPECIFIED: ChangeApplicant
 CHANGE_APPLICANT_PERSON: ChangeApplicant
 CHANGE_APPLICANT_NEAR_RELATIVE: ChangeApplicant
 CHANGE_ASKED_UNSPECIFIED: ChangeAsked
 CHANGE_ASKED_CHANGE: ChangeAsked
 CHANGE_ASKED_LIFT: ChangeAsked
+COMPLAINANT_UNSPECIFIED: Complainant
+COMPLAINANT_PERSON: Complainant
+COMPLAINANT_NEAR_RELATIVE: Complainant
+COMPLAINANT_INTERESTED_PARTY: Complainant
+COMPLAINT_GROUND_UNSPECIFIED: ComplaintGround
+COMPLAINT_GROUND_PAST_LIMIT: ComplaintGround
+COMPLAINT_GROUND_UNRELATED_PROPERTY: ComplaintGround
+COMPLAINT_GROUND_NOT_RELEASED: ComplaintGround
+COMPLAINT_GROUND_PROPERTY_MISUSED: ComplaintGround
+COMPLAINT_GROUND_OTHER_UNLAWFUL: ComplaintGround
+COMPLAINT_STAGE_UNSPECIFIED: ComplaintStage
+COMPLAINT_STAGE_DECISION: ComplaintStage
+COMPLAINT_STAGE_REVIEW: ComplaintStage
 
 class Outcome(_message.Message):
     __slots__ = ("kind", "person_id", "sanction", "article", "detail")
@@ -920,28 +964,36 @@ class DocumentRef(_message.Message):
     def __init__(self, title: _Optional[str] = ..., sha256: _Optional[str] = ...) -> None: ...
 
 class ExecutingStaff(_message.Message):
-    __slots__ = ("name", "id_number")
+    __slots__ = ("name", "id_number", "sex")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    SEX_FIELD_NUMBER: _ClassVar[int]
     name: str
     id_number: str
-    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ...) -> None: ...
+    sex: Sex
+    def __init__(self, name: _Optional[str] = ..., id_number: _Optional[str] = ..., sex: _Optional[_Union[Sex, str]] = ...) -> None: ...
 
 class MeasureExecuted(_message.Message):
-    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "recorded_by")
+    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "recorded_by", "warrant", "witnesses", "searched_sex")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_NOTICE_FIELD_NUMBER: _ClassVar[int]
     SIGNED_RECORD_FIELD_NUMBER: _ClassVar[int]
     EXECUTED_AT_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    WARRANT_FIELD_NUMBER: _ClassVar[int]
+    WITNESSES_FIELD_NUMBER: _ClassVar[int]
+    SEARCHED_SEX_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     staff: _containers.RepeatedCompositeFieldContainer[ExecutingStaff]
     written_notice: DocumentRef
     signed_record: DocumentRef
     executed_at: _timestamp_pb2.Timestamp
     recorded_by: str
-    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+    warrant: DocumentRef
+    witnesses: _containers.RepeatedScalarFieldContainer[str]
+    searched_sex: Sex
+    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., warrant: _Optional[_Union[DocumentRef, _Mapping]] = ..., witnesses: _Optional[_Iterable[str]] = ..., searched_sex: _Optional[_Union[Sex, str]] = ...) -> None: ...
 
 class NoticeDeferred(_message.Message):
     __slots__ = ("measure_id", "reason", "approved_by", "approver_role", "deferred_at")
@@ -1032,15 +1084,115 @@ class MeasureChangeOverdue(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., change_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CustodyTransferred(_message.Message):
-    __slots__ = ("measure_id", "document", "taken_at", "recorded_by", "recorder_role")
+    __slots__ = ("measure_id", "document", "taken_at", "recorded_by", "recorder_role", "detention_days", "control_offset_days", "prison_offset_days")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
     RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     RECORDER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    DETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_OFFSET_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PRISON_OFFSET_DAYS_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     document: DocumentRef
     taken_at: _timestamp_pb2.Timestamp
     recorded_by: str
     recorder_role: str
-    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., recorder_role: _Optional[str] = ...) -> None: ...
+    detention_days: int
+    control_offset_days: int
+    prison_offset_days: int
+    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ..., recorder_role: _Optional[str] = ..., detention_days: _Optional[int] = ..., control_offset_days: _Optional[int] = ..., prison_offset_days: _Optional[int] = ...) -> None: ...
+
+class MeasureFoundUnrelated(_message.Message):
+    __slots__ = ("measure_id", "what", "found_at", "found_by", "finder_role", "release_due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    FOUND_AT_FIELD_NUMBER: _ClassVar[int]
+    FOUND_BY_FIELD_NUMBER: _ClassVar[int]
+    FINDER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    what: str
+    found_at: _timestamp_pb2.Timestamp
+    found_by: str
+    finder_role: str
+    release_due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., what: _Optional[str] = ..., found_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., found_by: _Optional[str] = ..., finder_role: _Optional[str] = ..., release_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureReleaseOverdue(_message.Message):
+    __slots__ = ("measure_id", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureComplaintFiled(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "complainant", "complainant_name", "ground", "detail", "received_at", "due", "recorded_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINANT_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    complainant: Complainant
+    complainant_name: str
+    ground: ComplaintGround
+    detail: str
+    received_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., complainant: _Optional[_Union[Complainant, str]] = ..., complainant_name: _Optional[str] = ..., ground: _Optional[_Union[ComplaintGround, str]] = ..., detail: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class MeasureComplaintDecided(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "upheld", "reasons", "decided_by", "decider_role", "decided_at", "review", "review_sought_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    UPHELD_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDER_ROLE_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_SOUGHT_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    upheld: bool
+    reasons: str
+    decided_by: str
+    decider_role: str
+    decided_at: _timestamp_pb2.Timestamp
+    review: bool
+    review_sought_by: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., upheld: _Optional[bool] = ..., reasons: _Optional[str] = ..., decided_by: _Optional[str] = ..., decider_role: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., review: _Optional[bool] = ..., review_sought_by: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MeasureComplaintReviewSought(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "sought_at", "due", "recorded_by")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    SOUGHT_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    sought_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    recorded_by: str
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., sought_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recorded_by: _Optional[str] = ...) -> None: ...
+
+class MeasureComplaintOverdue(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "stage", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    stage: ComplaintStage
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., stage: _Optional[_Union[ComplaintStage, str]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

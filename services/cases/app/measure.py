@@ -16,7 +16,13 @@ from kernel.eventstore.store import UnitOfWork
 from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.case import open_case
-from services.cases.domain import before_filing, events as ev, measure_duties as md, measures as m
+from services.cases.domain import (
+    before_filing,
+    events as ev,
+    measure_duties as md,
+    measure_safeguards as ms,
+    measures as m,
+)
 from services.cases.domain.state import Case
 
 
@@ -56,7 +62,7 @@ class MeasureAggregate(Aggregate[m.Measure]):
         if isinstance(event, ev.DetentionNoticeOverdue):
             return m.RecordNoticeOverdue(event.measure_id, event.due)
         kind = {ev.MeasureExpiring: m.RecordExpiring, ev.MeasureExpired: m.RecordExpired}.get(type(event))
-        return kind(event.measure_id, event.ends_at) if kind else md.timer_command(event)
+        return kind(event.measure_id, event.ends_at) if kind else md.timer_command(event) or ms.timer_command(event)
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
         if not isinstance(command, (m.ApproveMeasure, m.ExtendMeasure, m.RecountDetention)) or state.requested is None:

@@ -643,6 +643,7 @@ class Staff:
 
     name: str
     id_number: str
+    sex: str = ""  # FEMALE or MALE, stated on a search (SL 27); "" otherwise and before
 
 
 @dataclass(frozen=True)
@@ -656,6 +657,12 @@ class MeasureExecuted:
     signed_record: Document
     executed_at: datetime
     recorded_by: str
+    # A search (SL 27; measure_safeguards), absent before: the search warrant (搜查证) by content
+    # hash, the witnesses present (at least one), the searched person's sex (FEMALE, MALE: a woman
+    # is searched by women, each staff member's sex stated). None, (), "" for other measures.
+    warrant: Document | None = None
+    witnesses: tuple[str, ...] = ()
+    searched_sex: str = ""
 
 
 @dataclass(frozen=True)
@@ -738,6 +745,11 @@ class CustodyTransferred:
     taken_at: datetime
     recorded_by: str
     recorder_role: str
+    # SL 50 ¶4 (measure_safeguards), absent before (0): the days in detention until custody (a
+    # part-day as configured) and their offset: 2 days of 管制 each, or 1 day of 拘役 or prison.
+    detention_days: int = 0
+    control_offset_days: int = 0
+    prison_offset_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -748,6 +760,84 @@ class MeasureAttachedToCase:
     measure_id: str
     case_id: str
     clue_id: str
+
+
+# --- the person's safeguards (SL 26-28, 50 ¶4, 69): services.cases.domain.measure_safeguards
+
+
+@dataclass(frozen=True)
+class MeasureFoundUnrelated:
+    """The frozen, sealed or seized property (`what`) was found unrelated to the case (SL 26, 28):
+    it is to be released by `release_due` (3 days, configuration), by ending the measure."""
+
+    measure_id: str
+    what: str
+    found_at: datetime
+    found_by: str
+    finder_role: str
+    release_due: datetime
+
+
+@dataclass(frozen=True)
+class MeasureReleaseOverdue:
+    """Raised by a timer: property found unrelated was not released by `due` (SL 26, 28)."""
+
+    measure_id: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class MeasureComplaintFiled:
+    """A complaint (申诉) about the measure (SL 69): `complainant` PERSON, NEAR_RELATIVE or
+    INTERESTED_PARTY; `ground` PAST_LIMIT, UNRELATED_PROPERTY, NOT_RELEASED, PROPERTY_MISUSED,
+    OTHER_UNLAWFUL; the commission decides by `due` (1 month)."""
+
+    measure_id: str
+    complaint_id: str
+    complainant: str
+    complainant_name: str
+    ground: str
+    detail: str
+    received_at: datetime
+    due: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class MeasureComplaintDecided:
+    """The commission decided the complaint (`review` False; a review may be sought by
+    `review_sought_by`, 1 month), or the upper commission its review (`review` True) (SL 69)."""
+
+    measure_id: str
+    complaint_id: str
+    upheld: bool
+    reasons: str
+    decided_by: str
+    decider_role: str
+    decided_at: datetime
+    review: bool = False
+    review_sought_by: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MeasureComplaintReviewSought:
+    """The complainant sought the upper commission's review (SL 69), to be decided by `due` (2 months)."""
+
+    measure_id: str
+    complaint_id: str
+    sought_at: datetime
+    due: datetime
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class MeasureComplaintOverdue:
+    """Raised by a timer: the complaint's `stage` (DECISION, REVIEW) was not decided by `due` (SL 69)."""
+
+    measure_id: str
+    complaint_id: str
+    stage: str
+    due: datetime
 
 
 MeasureEvent = (
@@ -772,6 +862,12 @@ MeasureEvent = (
     | MeasureChangeDecided
     | MeasureChangeOverdue
     | CustodyTransferred
+    | MeasureFoundUnrelated
+    | MeasureReleaseOverdue
+    | MeasureComplaintFiled
+    | MeasureComplaintDecided
+    | MeasureComplaintReviewSought
+    | MeasureComplaintOverdue
 )
 
 CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]

@@ -132,6 +132,10 @@ class RecordExecution:
     signed_record: ev.Document | None
     executed_at: datetime
     by: Principal
+    # a search (SL 27; measure_safeguards): its warrant, witnesses, the searched person's sex
+    warrant: ev.Document | None = None
+    witnesses: tuple[str, ...] = ()
+    searched_sex: str = ""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from services.cases.domain import (
     measure_approvals as ma,
     measure_conditions as mc,
     measure_duties as md,
+    measure_safeguards as ms,
 )
 from services.cases.domain.filing import MANAGES
 from services.cases.domain.outcomes import text as _text
@@ -118,6 +119,7 @@ class MeasureRules:
     level: str = "COUNTY"
     quorum: Mapping[str, int] = field(default_factory=lambda: {LEADERSHIP: 3})
     duties: md.DutyRules = md.DutyRules()  # the duties common to measures (SL 44, 50, 74(7); IR2025 134)
+    safeguards: ms.SafeguardRules = ms.SafeguardRules()  # release, search, complaints, offset (SL 26-28, 50, 69)
 
     def of(self, kind: str) -> KindRule:
         return self.kinds[kind]
@@ -251,6 +253,7 @@ class Measure:
     filing_owed: bool = False  # a filing (备案) with the NCC owed, not yet made (SL 47)
     filed_nationally: bool = False
     duties: md.Duties = md.Duties()  # notices, change requests, execution, custody (measure_duties)
+    safeguards: ms.Safeguards = ms.Safeguards()  # property found unrelated, complaints (measure_safeguards)
 
 
 def _current_end(s: Measure, ends_at: datetime) -> bool:
@@ -285,6 +288,7 @@ _EVOLVE = {
     ev.MeasureEnded: lambda s, e: md.ended(replace(s, status=ENDED, outcome=e.outcome, ended_at=e.ended_at), e),
     ev.MeasureAttachedToCase: lambda s, e: replace(s, requested=replace(s.requested, case_id=e.case_id)),
     **md.EVOLVE,  # the duties common to measures
+    **ms.EVOLVE,  # the person's safeguards (SL 26, 28, 69)
 }
 
 
@@ -525,6 +529,7 @@ def attach(cmd: AttachToCase, state: Measure, rules: MeasureRules):
 def end(cmd: EndMeasure, state: Measure, rules: MeasureRules):
     _require(state, RUNNING, "end the measure")
     md.check_end_outcome(cmd.outcome)  # CUSTODY_TRANSFERRED: TransferCustody records it (IR2025 134)
+    ms.check_end(cmd.outcome, state)  # property found unrelated is released (SL 26, 28)
     if cmd.outcome not in OUTCOMES:
         raise Validation("outcome", f"must be one of {', '.join(OUTCOMES)}")
     ended = _moment(cmd.at, "at", state.starts_at)
@@ -549,8 +554,9 @@ _DECIDE = {
     RecordNationalFiling: lambda cmd, state, rules: ma.record_national_filing(cmd, state),
     AttachToCase: attach,
     **md.DECIDE,  # the duties common to measures
+    **ms.DECIDE,  # the person's safeguards; wraps execution (SL 27) and custody (SL 50 ¶4)
 }
-_FROM_TIMER = (RecordNoticeOverdue, RecordExpiring, RecordExpired, *md.FROM_TIMER)
+_FROM_TIMER = (RecordNoticeOverdue, RecordExpiring, RecordExpired, *md.FROM_TIMER, *ms.FROM_TIMER)
 
 
 def decide(command, state: Measure, rules: MeasureRules) -> list:
@@ -608,6 +614,7 @@ def timers_for(state: Measure, rules: MeasureRules) -> dict[str, tuple[datetime,
     """The timers an active measure needs: key -> (fire at, event to raise). The expiry keys name the
     end they watch, so an extension's new end is a new timer and the old ones are cancelled."""
     changes = md.timers(state)  # undecided change requests, while the measure runs (SL 50 ¶2)
+    changes |= ms.timers(state) if state.requested else {}  # release due (SL 26, 28), complaints (SL 69)
     if state.status != ACTIVE:
         return changes
     mid, out = state.requested.measure_id, dict(changes)
@@ -644,4 +651,5 @@ def ledger_row(state: Measure, rules: MeasureRules) -> dict:
         "liaison": r.liaison_office,  # as recorded: "" before holdings were (the catalogue's applies)
         "clue_id": r.clue_id,  # before filing (SL 25, 41): its clue; case_id "" until the case takes it
         **md.ledger_columns(state),  # notices deferred, execution, change requests, release (measure_duties)
+        **ms.ledger_columns(state),  # property found unrelated, its release, complaints (measure_safeguards)
     }

@@ -159,7 +159,36 @@ SAMPLES = {
         MEASURE, ev.Document("羁押回执", "ef" * 32), AT, "u-cm", "case_manager"
     ),
     ev.MeasureAttachedToCase: ev.MeasureAttachedToCase(MEASURE, CASE, "clue-1"),  # before filing (SL 25, 41)
+    # the person's safeguards (SL 26-28, 50 ¶4, 69)
+    ev.MeasureFoundUnrelated: ev.MeasureFoundUnrelated(MEASURE, "account 6222", AT, "u-i", "investigator", AT),
+    ev.MeasureReleaseOverdue: ev.MeasureReleaseOverdue(MEASURE, AT),
+    ev.MeasureComplaintFiled: ev.MeasureComplaintFiled(
+        MEASURE, "complaint-1", "INTERESTED_PARTY", "Zhao (owner)", "UNRELATED_PROPERTY", "my car", AT, AT, "u-i"
+    ),
+    ev.MeasureComplaintDecided: ev.MeasureComplaintDecided(
+        MEASURE, "complaint-1", True, "unrelated", "u-head", "commission_head", AT, review_sought_by=AT
+    ),
+    ev.MeasureComplaintReviewSought: ev.MeasureComplaintReviewSought(MEASURE, "complaint-1", AT, AT, "u-i"),
+    ev.MeasureComplaintOverdue: ev.MeasureComplaintOverdue(MEASURE, "complaint-1", "REVIEW", AT),
 }
+# SL 27, 50 ¶4: a search's execution record and the custody record's offset round-trip too
+SEARCHED = ev.MeasureExecuted(
+    MEASURE,
+    (ev.Staff("Wang", "JC-1", "FEMALE"), ev.Staff("Li", "JC-2", "FEMALE")),
+    ev.Document("搜查证", "ab" * 32),
+    ev.Document("搜查笔录", "cd" * 32),
+    AT,
+    "u-i",
+    warrant=ev.Document("搜查证", "ab" * 32),
+    witnesses=("Chen",),
+    searched_sex="FEMALE",
+)
+OFFSET = ev.CustodyTransferred(MEASURE, ev.Document("羁押回执", "ef" * 32), AT, "u-cm", "case_manager", 91, 182, 91)
+
+
+@pytest.mark.parametrize("event", [SEARCHED, OFFSET], ids=["search_sl_27", "offset_sl_50"])
+def test_safeguard_fields_round_trip(event):
+    assert mapping.event_from_pb(mapping.event_to_pb(event)) == event
 
 
 def test_every_published_event_has_a_sample():

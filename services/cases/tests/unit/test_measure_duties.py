@@ -380,7 +380,8 @@ def test_the_procuratorate_taking_custody_ends_the_detention_ir2025_134():
     reason = "taken into custody by the procuratorate (IR2025 134): 留置决定书"
     spec.given(DETENTION).when(md.TransferCustody(ID, DOC, TAKEN, MANAGER)).then(
         [
-            ev.CustodyTransferred(ID, DOC, TAKEN, "u-cm", "case_manager"),
+            # with the days in detention and their offset (SL 50 ¶4; test_measure_safeguards.py)
+            ev.CustodyTransferred(ID, DOC, TAKEN, "u-cm", "case_manager", 60, 120, 60),
             ev.MeasureEnded(ID, "CUSTODY_TRANSFERRED", reason, "u-cm", TAKEN),
         ]
     )

@@ -431,6 +431,15 @@ BASE = {
         "release_notice_given": False,
         "outcome": "",
     },
+    **{  # the safeguards' columns (measure_safeguards; tested in test_measure_safeguards.py)
+        "unrelated_at": None,
+        "release_due": None,
+        "release_overdue": False,
+        "released_at": None,
+        "complaints_pending": 0,
+        "complaint_due": None,
+        "complaint_overdue": False,
+    },
 }
 
 
