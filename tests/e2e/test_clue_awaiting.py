@@ -14,10 +14,14 @@ from pathlib import Path
 import grpc
 import pytest
 
+from cases.v1 import events_pb2 as cev
 from clues.v1 import events_pb2 as ev_pb2
 from common.v1 import reads_pb2
 from kernel.eventstore.envelope import parse, unpack
+from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
+from tests.e2e import test_need_to_know_cases as nk_cases
+from tests.e2e.test_case_story import Cases, subject
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client
 from tests.e2e.test_need_to_know_clues import OTHER, PURPOSE, received, registered
 from tests.factories import ALICE, service_settings, token_for
@@ -26,8 +30,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-async def clues(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"aw{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("awaiting")
+def place(tmp_path_factory):
+    """One topic prefix and one data folder (one signing key) for the services under test."""
+    return f"aw{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("awaiting")
+
+
+@pytest.fixture(scope="module")
+async def clues(database_url, bootstrap, place):
+    prefix, data = place
     settings = service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
     host = await build_clues(settings).start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
@@ -145,3 +155,36 @@ async def test_the_merged_view_command_shows_the_callers_items(clues):
     assert "item(s) from clues" in run.stderr
     refused = await cli(env, "--service", "clues", "--target", target, "--token", "x")
     assert refused.returncode == 1 and "clues did not answer: UNAUTHENTICATED" in refused.stderr
+
+
+@pytest.fixture(scope="module")
+async def cases(database_url, bootstrap, place):
+    prefix, data = place
+    settings = service_settings("cases", database_url, bootstrap, prefix, data, database_schema=f"cases_{prefix}")
+    host = await build_cases(settings).start()
+    yield host
+    await host.stop()
+
+
+async def test_the_merged_view_takes_in_every_service_with_the_rpc_in_due_order(clues, cases):
+    """A person's one list across the services (issue 20): the clue's registration and the case's
+    filing, both waiting for the head (Rules 23; Rules 38, SL 42)."""
+    cid = await proposed(clues, person="P-M")
+    reference = (await clues("GetClue", HEAD, clue_id=cid, purpose=PURPOSE)).clue_number
+    case_id = await nk_cases.open_filing(cases, "supervision_1")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as channel:
+        api = Cases(cases, channel)
+        await api("PrepareFiling", nk_cases.SUP1, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
+        heads = await api("ListAwaitingMe", HEAD, purpose=PURPOSE)
+    assert case_id in {i.file_id for i in heads.items}
+    env = {**os.environ, "AWAITING_TOKEN": token_for(clues.host.settings, HEAD)}
+    targets = ["--target", f"clues=127.0.0.1:{clues.host.port}", "--target", f"cases=127.0.0.1:{cases.port}"]
+    run = await cli(env, "--service", "clues", "--service", "cases", *targets)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()[1:]
+    assert {s for s in ("clues", "cases") if any(f" {s} " in line for line in lines)} == {"clues", "cases"}
+    assert any(reference in line and "ApproveRegistration" in line for line in lines)
+    assert any("ApproveFiling" in line and "cases" in line for line in lines)
+    dues = [" ".join(line.split()[:2]) for line in lines if line.split()[0] != "-"]
+    assert dues == sorted(dues)  # by due date (dated items first), whichever service
+    assert "item(s) from clues, cases" in run.stderr
