@@ -130,7 +130,7 @@ async def test_every_ledger_rebuilt_from_the_events_is_equal_row_for_row(store, 
         "measure_ledger": 3,
         "case_index": 1,
         "case_awaiting": 1,  # the investigation's report to trial review
-        "measure_awaiting": 1,  # the requested detention's approval
+        "measure_awaiting": 2,  # the requested detention's approval, the running one's execution (SL 44)
     }
 
 

@@ -133,6 +133,8 @@ OPERATIONS = {
     "SendToTrialReview": "cases.investigate",
     "GiveDetentionNotice": "cases.measure",
     "GiveReleaseNotice": "cases.measure",
+    "EndNoticeDeferral": "cases.measure",
+    "RecordMeasureExecution": "cases.measure",
     "EndMeasure": "cases.measure",
 }
 

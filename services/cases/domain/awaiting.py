@@ -19,8 +19,9 @@ the service's `ListAwaitingMe` projection, so a list is a query and says what th
 - DELIBERATION: each subject heard (PSL 43) and the standing committee's decision recorded;
   REHEARING: the persons heard again.
 - A measure (SL 33, 46-48; measure_approvals): the approval step it awaits; running, the notice
-  owed (SL 50 ¶1), change requests to decide (SL 50 ¶2), the extension's approval as its end nears;
-  expired and not ended, its end (SL 74(7)).
+  owed or the deferral to end (SL 50 ¶1), its execution recorded (SL 44), change requests to
+  decide (SL 50 ¶2), the extension's approval as its end nears; expired and not ended, its end (SL
+  74(7)); released, the release notice.
 
 The investigation stage's limit (local practice, unverified; deploy/config/investigation.toml):
 from the stage's start, YELLOW at `yellow`, RED at `red`. Durable timers raise
@@ -280,6 +281,18 @@ def measure_awaited(state: m.Measure, rules: m.MeasureRules) -> tuple[Awaited, .
             notice = m.notice_due(state, rules) or state.duties.notice_due_now or state.starts_at
             out.append(
                 Awaited("GiveDetentionNotice", INVESTIGATOR, f"{what}: notice (SL 50 ¶1)", due=notice, at_holder=True)
+            )
+        if state.duties.deferred:  # SL 50 ¶1: ended once telling no longer obstructs
+            out.append(Awaited("EndNoticeDeferral", INVESTIGATOR, f"{what}: notice deferred", at_holder=True))
+        if not state.duties.executed:  # SL 44: two staff, the written notice, the signed record
+            out.append(
+                Awaited(
+                    "RecordMeasureExecution",
+                    INVESTIGATOR,
+                    f"{what}: how it was carried out (SL 44)",
+                    state.starts_at,
+                    at_holder=True,
+                )
             )
         for p in state.duties.changes:
             for role in rules.duties.change_deciders:

@@ -214,13 +214,21 @@ def test_a_running_detention_owes_its_notice_sl_50():
     approved = ev.MeasureApproved(MID, "superior_head", "u-sup", start, ends)
     state = m.fold(requested("DETENTION") + [approved])
     got = aw.measure_awaited(state, RULES)
-    assert [(a.step, a.at_holder) for a in got] == [("GiveDetentionNotice", True)]
+    assert [(a.step, a.at_holder) for a in got] == [("GiveDetentionNotice", True), ("RecordMeasureExecution", True)]
     assert got[0].due == start + timedelta(hours=24)
     expired = m.fold(
         requested("DETENTION")
         + [approved, ev.DetentionNoticeGiven(MID, start, start, "u-inv"), ev.MeasureExpired(MID, ends)]
     )
-    assert [a.step for a in aw.measure_awaited(expired, RULES)] == ["EndMeasure"]  # SL 74(7)
+    assert [a.step for a in aw.measure_awaited(expired, RULES)] == ["RecordMeasureExecution", "EndMeasure"]  # SL 74(7)
+
+
+def test_a_deferred_notice_awaits_the_end_of_its_deferral_not_the_notice_sl_50():
+    start = FILED_AT
+    approved = ev.MeasureApproved(MID, "superior_head", "u-sup", start, RULES.of("DETENTION").limit.after(start))
+    deferred = ev.NoticeDeferred(MID, "would obstruct", "u-head", "commission_head", start)
+    state = m.fold(requested("DETENTION") + [approved, deferred])
+    assert [a.step for a in aw.measure_awaited(state, RULES)] == ["EndNoticeDeferral", "RecordMeasureExecution"]
 
 
 def test_an_ended_measure_awaits_nothing():
