@@ -88,6 +88,23 @@ async def test_the_head_the_holding_office_and_another_office_each_see_their_own
     assert steps(await awaiting(clues, HEAD), held) == {("ApproveDisposal", "commission_head")}
 
 
+async def test_nobody_is_shown_a_clue_about_themselves_or_one_they_are_recused_from(clues):
+    """SL 67: a subject is never shown the clue; a declared recusal takes it off the person's list."""
+    about_them = await registered(clues, "supervision_1", person=INSPECTOR.person_id)
+    recused = await registered(clues, "supervision_1", person="P-kin")
+    assert steps(await awaiting(clues, INSPECTOR), recused) == {("ProposeDisposal", "supervisor")}
+    await clues(
+        "DeclareRecusal",
+        ALICE,
+        clue_id=recused,
+        person_id=INSPECTOR.person_id,
+        ground=ev_pb2.RECUSAL_GROUND_NEAR_RELATIVE,
+        reason="the subject's cousin",
+    )
+    mine = {i.file_id for i in await awaiting(clues, INSPECTOR)}
+    assert not {about_them, recused} & mine
+
+
 async def test_get_clue_names_what_is_still_needed_by_whom_and_by_when(clues):
     cid = await proposed(clues, person="P-G")
     got = await clues("GetClue", INSPECTOR, clue_id=cid, purpose=PURPOSE)

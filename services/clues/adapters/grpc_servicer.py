@@ -152,13 +152,16 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     @rpc("clues.read")
     async def ListAwaitingMe(self, request, context, call):
-        """What waits for the caller's role (and office), under need to know; keyset pages."""
+        """What waits for the caller's role (and office), under need to know, less what they may
+        not act on (a subject, a declared recusal: SL 67; their own proposal); keyset pages."""
         p, size = call.principal, request.page_size or MAX_LIST
         after = awaiting_cursor(p, request.page_token)
         now, h, seen = self.clock.now(), self.handlers, self._seen(p)
         chosen, more = [], False
         while len(chosen) <= size:  # rows the policy drops (SL 67) are made up from further rows
-            rows = await h.awaiting_page(role=p.role, office=p.office, after=after, limit=size + 1, seen=seen)
+            rows = await h.awaiting_page(
+                role=p.role, office=p.office, person=p.person_id, after=after, limit=size + 1, seen=seen
+            )
             chosen += self._known(p, rows)
             if len(rows) <= size:
                 break

@@ -108,7 +108,7 @@ class ClueAggregate(Aggregate[Clue]):
         await ledger.upsert(uow.conn, self.schema, change.state, t, change.version, self.holding(change.state))
         await ledger.record_notices(uow.conn, self.schema, change.events, change.now)
         waits = self.awaiting([(r.event, r.at.astimezone(self.tz), r.version) for r in change.records])
-        await ledger.set_awaiting(uow.conn, self.schema, change.state.registered.clue_id, waits)
+        await ledger.set_awaiting(uow.conn, self.schema, change.state, waits)
         await self._sync_timers(uow, ctx, change.state, t)
 
     async def _sync_timers(self, uow: UnitOfWork, ctx: CommandContext, state: Clue, t: Timeline) -> None:

@@ -152,7 +152,7 @@ class ClueHandlers:
                 async with self.store.unit_of_work() as uow:  # at start, before the server serves
                     history = await self.clues.load(uow, clue_id)
                     timed = [(r.event, r.at.astimezone(self.tz), r.version) for r in history.records]
-                    await ledger.set_awaiting(uow.conn, s, clue_id, self.aggregate.awaiting(timed))
+                    await ledger.set_awaiting(uow.conn, s, history.state, self.aggregate.awaiting(timed))
             done, last = done + len(ids), ids[-1]
 
     async def awaiting_page(self, **query):

@@ -78,7 +78,9 @@ ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS approvers text[] NOT NULL DEFAULT '
 CREATE INDEX IF NOT EXISTS {t}_holder ON {s}.{t} (holder);
 """
 # what each clue waits for (issue 20; `services.clues.domain.awaiting`): one row per step and role,
-# for ListAwaitingMe to query; `acting_office` "" where the role acts wherever the clue is held.
+# for ListAwaitingMe to query; `acting_office` "" where the role acts wherever the clue is held;
+# `excluded`: the persons who may not act on it (the clue's declared recusals, SL 67; an approval's
+# proposer), beside the subjects the ledger row names.
 # `due` follows the warning scheme in force: after changing the scheme, rebuild (`awaiting`).
 AWAITING_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.{t} (
@@ -90,6 +92,7 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
     summary       text NOT NULL,
     since         timestamptz NOT NULL,
     due           timestamptz,
+    excluded      text[] NOT NULL,
     PRIMARY KEY (clue_id, n)
 );
 CREATE INDEX IF NOT EXISTS {t}_role ON {s}.{t} (role, (coalesce(due, 'infinity')), since, clue_id, n);
@@ -183,16 +186,20 @@ async def upsert(conn, schema: str, state: Clue, t: Timeline, version: int, held
     )
 
 
-def awaiting_rows(clue_id: str, items: list[Awaited]) -> list[tuple]:
+def awaiting_rows(state: Clue, items: list[Awaited]) -> list[tuple]:
     """The clue's awaiting rows, in the table's column order."""
-    return [(clue_id, n, a.step, a.role, a.office, a.summary, a.since, a.due) for n, a in enumerate(items)]
+    clue_id = state.registered.clue_id
+    return [
+        (clue_id, n, a.step, a.role, a.office, a.summary, a.since, a.due, sorted(state.recused | {a.not_by} - {""}))
+        for n, a in enumerate(items)
+    ]
 
 
-async def set_awaiting(conn, schema: str, clue_id: str, items: list[Awaited]) -> None:
-    await conn.execute(f"DELETE FROM {schema}.awaiting WHERE clue_id = $1", clue_id)
+async def set_awaiting(conn, schema: str, state: Clue, items: list[Awaited]) -> None:
+    await conn.execute(f"DELETE FROM {schema}.awaiting WHERE clue_id = $1", state.registered.clue_id)
     if items:
         await conn.executemany(
-            f"INSERT INTO {schema}.awaiting VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", awaiting_rows(clue_id, items)
+            f"INSERT INTO {schema}.awaiting VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", awaiting_rows(state, items)
         )
 
 
@@ -213,22 +220,24 @@ async def unawaited(conn, schema: str, after: str, limit: int) -> list[str]:
 
 
 async def awaiting_page(
-    conn, schema: str, *, role: str, office: str, after: tuple | None, limit: int, seen: Seen | None
+    conn, schema: str, *, role: str, office: str, person: str, after: tuple | None, limit: int, seen: Seen | None
 ):
-    """Awaiting rows for `role` (those of `office` or of any office), with their clue's ledger
-    columns, after the keyset `after` (due or infinity, since, clue id, n), in that order."""
+    """Awaiting rows for `role` (those of `office` or of any office) that `person` is not excluded
+    from, with their clue's ledger columns, after the keyset `after` (due or infinity, since, clue
+    id, n), in that order."""
     return await conn.fetch(
         f"SELECT a.*, coalesce(a.due, 'infinity') AS due_key, l.clue_number, l.holder, l.liaison, l.steps, "
         f"l.approvers, l.subjects, l.status, l.stage_since, l.stage_version, l.received_at "
         f"FROM {schema}.awaiting a JOIN {schema}.ledger l USING (clue_id) "
         f"WHERE a.role = $1 AND (a.acting_office = '' OR a.acting_office = $2) "
         f"AND ($3::timestamptz IS NULL OR (coalesce(a.due, 'infinity'), a.since, a.clue_id, a.n) > ($3, $4, $5, $6)) "
-        f"AND {seen.where(8, 'l') if seen else '$8::text IS NULL'} "
+        f"AND NOT ($8 = ANY(a.excluded)) AND {seen.where(9, 'l') if seen else '$9::text IS NULL'} "
         f"ORDER BY coalesce(a.due, 'infinity'), a.since, a.clue_id, a.n LIMIT $7",
         role,
         office,
         *(after or (None, None, None, None)),
         limit,
+        person,
         *(seen.params() if seen else (None,)),
     )
 
@@ -402,7 +411,7 @@ def _notice_rows(h: History) -> list[tuple]:
 
 def _awaiting_rows(waits: Callable[[list], list[Awaited]]):
     def rows_of(h: History) -> list[tuple]:
-        return awaiting_rows(h.state.registered.clue_id, waits([(r.event, r.at, r.version) for r in h.records]))
+        return awaiting_rows(h.state, waits([(r.event, r.at, r.version) for r in h.records]))
 
     return rows_of
 

@@ -22,7 +22,7 @@ notice's due date, else the current stage's deadline under the warning scheme in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from kernel.domain.calendar import WorkingCalendar
@@ -67,6 +67,7 @@ class Step:
     office: str = ""
     due_at: datetime | None = None
     key: str = ""  # what stays the same while the step keeps waiting (for `since`)
+    not_by: str = ""  # an approval's proposer, who may not approve it (user id)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Awaited:
     office: str
     since: datetime
     due: datetime | None
+    not_by: str = ""  # an approval's proposer, who may not approve it
 
 
 def steps(state: Clue, roles: Roles) -> list[Step]:
@@ -88,8 +90,11 @@ def steps(state: Clue, roles: Roles) -> list[Step]:
     out: list[Step] = []
     holder = state.handling_office or state.registered.receiving_office
 
-    def approve(step: str, op: str, summary: str, kind: str) -> None:
-        out.extend(Step(step, r, summary, key=f"{step}:{r}:{kind}") for r in sorted(roles.approve.get(op, ())))
+    def approve(step: str, op: str, summary: str, kind: str, by: str) -> None:
+        """The approvers' roles; never the proposer `by` (an approver is never the proposer, §2)."""
+        out.extend(
+            Step(step, r, summary, key=f"{step}:{r}:{kind}", not_by=by) for r in sorted(roles.approve.get(op, ()))
+        )
 
     def perform(step: str, op: str, summary: str, office: str = holder, everywhere: bool = False, **due) -> None:
         """Officers of `office` (and, if `everywhere`, case management's roles) act."""
@@ -113,12 +118,24 @@ def steps(state: Clue, roles: Roles) -> list[Step]:
                 "ProposeRegistration", "clues.registration", "number it and propose its office (Rules 23)", "", True
             )
     elif pending and pending.kind == "registration":
-        approve("ApproveRegistration", "clues.registration", f"register, handled by {pending.value} (Rules 23)", "r")
+        approve(
+            "ApproveRegistration",
+            "clues.registration",
+            f"register, handled by {pending.value} (Rules 23)",
+            "r",
+            pending.proposed_by,
+        )
     elif status == REGISTERED:
         perform("ProposeDisposal", "clues.disposal", "propose a disposal (SL 40)")
     elif pending and pending.kind == "disposal" and status in (DISPOSAL_PROPOSED, SHELVED):
         where = "at a clearing (IR2021 168)" if status == SHELVED else "(SL 40)"
-        approve("ApproveDisposal", "clues.disposal", f"approve disposal {pending.value} {where}", pending.value)
+        approve(
+            "ApproveDisposal",
+            "clues.disposal",
+            f"approve disposal {pending.value} {where}",
+            pending.value,
+            pending.proposed_by,
+        )
     elif status == TALK_OR_LETTER and pending and pending.kind == "talk":
         detail = f" {pending.detail}" if pending.detail else ""
         approve(
@@ -126,6 +143,7 @@ def steps(state: Clue, roles: Roles) -> list[Step]:
             "clues.talk_or_letter",
             f"approve the talk or letter conclusion {pending.value}{detail} (Rules ch. 5)",
             pending.value,
+            pending.proposed_by,
         )
     elif status == TALK_OR_LETTER:
         perform("ConcludeTalkOrLetter", "clues.talk_or_letter", "report the talk or letter inquiry (Rules ch. 5)")
@@ -134,17 +152,23 @@ def steps(state: Clue, roles: Roles) -> list[Step]:
     elif status == PRELIM_CHECK and not state.plan.complete:
         for r in sorted(state.plan.needs - state.plan.approved):
             why = "the subject heads the next-lower committee, Rules 33" if r == "party_committee_head" else "Rules 33"
-            out.append(
-                Step("ApprovePrelimCheckPlan", r, f"approve the preliminary-check plan ({why})", key=f"plan:{r}")
-            )
+            summary = f"approve the preliminary-check plan ({why})"
+            out.append(Step("ApprovePrelimCheckPlan", r, summary, key=f"plan:{r}", not_by=state.plan.submitted_by))
     elif status == PRELIM_CHECK:
         perform("ReportPrelimCheck", "clues.prelim_check_report", "report the preliminary check (SL 41)")
     elif status == REPORTED and pending and pending.kind == "report":
-        approve("ApproveReport", "clues.prelim_check_report", f"approve the report: {pending.value} (SL 41)", "p")
+        approve(
+            "ApproveReport",
+            "clues.prelim_check_report",
+            f"approve the report: {pending.value} (SL 41)",
+            "p",
+            pending.proposed_by,
+        )
     elif status == REPORTED:
         perform("ReviseReportProposal", "clues.prelim_check_report", "the filing was refused: propose anew")
     if state.escalation:
-        approve("ApproveEscalation", "clues.escalate", f"escalate to {state.escalation.value}", state.escalation.value)
+        e = state.escalation
+        approve("ApproveEscalation", "clues.escalate", f"escalate to {e.value}", e.value, e.proposed_by)
     for notice_id, required, office, due in state.notices:
         perform(
             "SupervisionNotice",
@@ -160,7 +184,7 @@ def steps(state: Clue, roles: Roles) -> list[Step]:
 def _short(s: Step) -> Step:
     if len(s.summary) <= SUMMARY_LIMIT:
         return s
-    return Step(s.step, s.role, s.summary[: SUMMARY_LIMIT - 1] + "…", s.office, s.due_at, s.key)
+    return replace(s, summary=s.summary[: SUMMARY_LIMIT - 1] + "…")
 
 
 def awaiting(timed_events: Iterable[tuple], roles: Roles, scheme: Scheme, calendar: WorkingCalendar) -> list[Awaited]:
@@ -176,7 +200,7 @@ def awaiting(timed_events: Iterable[tuple], roles: Roles, scheme: Scheme, calend
         return []
     t = timeline(timed_events, evolve, Clue())
     deadline = min((m.deadline for m in marks(scheme, t, calendar)), default=None)
-    items = [Awaited(s.step, s.role, s.summary, s.office, since[s.key], s.due_at or deadline) for s in found]
+    items = [Awaited(s.step, s.role, s.summary, s.office, since[s.key], s.due_at or deadline, s.not_by) for s in found]
     return sorted(items, key=order)
 
 

@@ -136,3 +136,20 @@ def test_summaries_are_one_line_of_at_most_200_characters():
     long = REGISTERED + [ev.EscalationProposed(ID, "x" * 400, "complex", "u-cm")]
     for s in steps(fold(long), Roles(approve={"clues.escalate": frozenset({"commission_head"})})):
         assert len(s.summary) <= SUMMARY_LIMIT and "\n" not in s.summary
+
+
+def test_an_approver_is_never_the_proposer_so_no_approval_awaits_them():
+    """Domain.md §2: an approver is never the proposer (nor the subject: the ledger's filter)."""
+    plan = PLANNED  # submitted by u-insp
+    proposals = {
+        "ApproveRegistration": SITUATIONS["RECEIVED+proposed"],
+        "ApproveDisposal": SITUATIONS["DISPOSAL_PROPOSED"],
+        "ApproveTalkOrLetterConclusion": SITUATIONS["TALK_OR_LETTER+reported"],
+        "ApprovePrelimCheckPlan": plan,
+        "ApproveReport": SITUATIONS["REPORTED"],
+        "ApproveEscalation": SITUATIONS["REGISTERED+escalation proposed"],
+    }
+    for step, events in proposals.items():
+        [found] = [s for s in steps(fold(events), ROLES) if s.step == step]
+        assert found.not_by in ("u-cm", "u-insp"), step
+    assert all(not s.not_by for s in steps(fold(REGISTERED), ROLES))  # a step to perform excludes nobody

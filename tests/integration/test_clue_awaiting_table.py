@@ -36,10 +36,10 @@ async def test_clues_from_before_what_they_await_was_kept_get_it_from_their_even
         projection = next(p for p in clues_hook.projections({}) if p.name == "awaiting")
         assert (await rebuild(conn, s, projection, replace=False)).equal  # what a rebuild makes
         mine = await ledger.awaiting_page(
-            conn, s, role="supervisor", office="supervision_1", after=None, limit=10, seen=None
+            conn, s, role="supervisor", office="supervision_1", person="u-x", after=None, limit=10, seen=None
         )
         other = await ledger.awaiting_page(
-            conn, s, role="supervisor", office="supervision_2", after=None, limit=10, seen=None
+            conn, s, role="supervisor", office="supervision_2", person="u-x", after=None, limit=10, seen=None
         )
     assert [(r["clue_id"], r["step"]) for r in mine] == [(waiting, "ProposeDisposal")]
     assert other == []  # the step is the holding office's
