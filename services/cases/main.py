@@ -28,6 +28,7 @@ from services.cases.app.handlers import CaseHandlers
 from services.cases.app.investigation_rules import load_investigation_rules
 from services.cases.app.measure_duty_rules import load_duty_rules
 from services.cases.app.measure_rules import load_measure_rules
+from services.cases.app.measure_safeguard_rules import load_safeguard_rules
 from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
@@ -51,6 +52,9 @@ class CasesSettings(ServiceSettings):
     # The duties common to measures: notice deferrals, change requests, staff, recordings, custody,
     # expiry alerts (CASES_MEASURE_DUTIES_FILE); None: deploy/config/measure_duties.toml.
     measure_duties_file: Path | None = None
+    # The person's safeguards: release of unrelated property, search witnesses, complaint deciders,
+    # the offset's part-day (CASES_MEASURE_SAFEGUARDS_FILE); None: deploy/config/measure_safeguards.toml.
+    measure_safeguards_file: Path | None = None
     # The investigation stage's time limit and warnings, local practice (CASES_INVESTIGATION_FILE;
     # issue 20); None: deploy/config/investigation.toml.
     investigation_file: Path | None = None
@@ -64,6 +68,7 @@ class CasesSettings(ServiceSettings):
             filing_rules_file=env_path(env, "CASES_FILING_RULES_FILE"),
             trial_review_file=env_path(env, "CASES_TRIAL_REVIEW_FILE"),
             measure_duties_file=env_path(env, "CASES_MEASURE_DUTIES_FILE"),
+            measure_safeguards_file=env_path(env, "CASES_MEASURE_SAFEGUARDS_FILE"),
             investigation_file=env_path(env, "CASES_INVESTIGATION_FILE"),
         )
 
@@ -84,6 +89,7 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     filing = load_filing_rules(platform.commission, s.filing_rules_file, s.platform_file)
     rules = load_measure_rules(s.measure_rules_file, filing.commission.level)  # approvals by level (SL 33, 46-48)
     rules = replace(rules, duties=load_duty_rules(s.measure_duties_file))  # SL 44, 50, 74(7); IR2025 134
+    rules = replace(rules, safeguards=load_safeguard_rules(s.measure_safeguards_file))  # SL 26-28, 50 ¶4, 69
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds), level=rules.level)
     host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
     policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
@@ -91,6 +97,8 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     handlers.cases.aggregate.investigation_limits = load_investigation_rules(s.investigation_file)  # issue 20
     if kept := await measure_ledger.backfill(host.store, handlers.measures.load, rules):  # rows from before the duties
         host.log.info("cases.measure_duties_backfilled", measures=kept)
+    if any(made := await case_index.backfill(host.store, handlers.cases, handlers.measures, rules)):  # issue 20
+        host.log.info("cases.case_index_backfilled", cases=made[0], measures=made[1])
     host.timers.route("case", handlers.cases.fire)
     host.timers.route("measure", handlers.measures.fire)
     opener = FilingOpener(handlers, translators.from_clues)

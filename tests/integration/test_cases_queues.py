@@ -34,7 +34,7 @@ from tests.e2e.test_need_to_know_cases import (  # noqa: F401 - the fixtures
     requests,
 )
 from tests.integration.test_cases_filing import handlers  # noqa: F401 - the fixture
-from tests.integration.test_cases_timers import INV, T0, case_under_investigation, on_case
+from tests.integration.test_cases_timers import INV, T0, case_under_investigation, new_measure, on_case
 
 
 async def listed(api, who, **filters) -> list:
@@ -164,3 +164,25 @@ async def test_the_investigation_stage_warns_yellow_then_red_by_its_timers(store
         f"investigation:{case_id}:%",
     )
     assert pending == 0 and (await row())["colour"] == "GREEN"  # the trial review's own due from now (Rules 55)
+
+
+async def test_cases_and_measures_recorded_before_the_index_get_their_rows_at_start(store, handlers):
+    """An upgraded store: the rows the backfill writes are those the commands wrote; a second start
+    writes none."""
+    case_id = await case_under_investigation(handlers)
+    measure_id = await new_measure(handlers, case_id, "SEARCH", approved=False)
+    tables = (case_index.CASES, case_index.CASE_AWAITING, case_index.MEASURE_AWAITING)
+
+    async def dump():
+        return {
+            t: [tuple(r) for r in await store.pool.fetch(f"SELECT * FROM {store.schema}.{t} ORDER BY 1, 2")]
+            for t in tables
+        }
+
+    kept = await dump()
+    assert kept[case_index.MEASURE_AWAITING][0][:5] == (measure_id, 0, case_id, "SEARCH P-1", "ApproveMeasure")
+    for t in tables:
+        await store.pool.execute(f"DELETE FROM {store.schema}.{t}")
+    made = await case_index.backfill(store, handlers.cases, handlers.measures, handlers.rules)
+    assert made == (1, 1) and await dump() == kept
+    assert await case_index.backfill(store, handlers.cases, handlers.measures, handlers.rules) == (0, 0)

@@ -11,8 +11,8 @@
 
 Every row is a pure function of the aggregate folded from its stream and timer stream, so
 `python -m kernel.eventstore.rebuild --service cases` makes these tables again from the events
-(`projections`). A case recorded before these tables has no row until its next command or a
-rebuild (`--replace`).
+(`projections`); the cases and measures recorded before these tables get theirs at start
+(`backfill`).
 """
 
 from __future__ import annotations
@@ -281,6 +281,67 @@ async def keep_measure(conn, schema: str, state: m.Measure, rules: m.MeasureRule
         return
     await conn.execute(f"DELETE FROM {schema}.{MEASURE_AWAITING} WHERE file_id = $1", state.requested.measure_id)
     await _insert(conn, schema, MEASURE_AWAITING, AWAITING_COLUMNS, measure_awaiting_rows(state, rules))
+
+
+# -- at start: what was recorded before these tables -------------------------------------------
+
+
+async def backfill(store, cases, measures, rules: m.MeasureRules, page: int = 500) -> tuple[int, int]:
+    """Rows for the cases (and, on a store whose index was empty, the measures) recorded before
+    these tables, from their events as a rebuild makes them (`cases`, `measures`: their command
+    runners); (cases, measures) written. Run at start, after the migrations. A command meanwhile
+    wins: a case row it wrote is kept (insert only where none is), a measure is written under its
+    ledger row's lock, which its commands take too."""
+    schema = store.schema
+    fresh = not await store.pool.fetchval(f"SELECT EXISTS (SELECT 1 FROM {schema}.{CASES})")
+    done_measures = 0
+    if fresh:
+        last = ""
+        while ids := [
+            r[0]
+            for r in await store.pool.fetch(
+                f"SELECT measure_id FROM {schema}.measure_ledger WHERE measure_id > $1 ORDER BY measure_id LIMIT $2",
+                last,
+                page,
+            )
+        ]:
+            for measure_id in ids:
+                async with store.unit_of_work() as uow:
+                    await uow.conn.execute(
+                        f"SELECT 1 FROM {schema}.measure_ledger WHERE measure_id = $1 FOR UPDATE", measure_id
+                    )
+                    history = await measures.load(uow, measure_id)
+                    await keep_measure(uow.conn, schema, history.state, rules)
+            done_measures, last = done_measures + len(ids), ids[-1]
+    done_cases, last = 0, ""
+    while ids := [
+        r[0]
+        for r in await store.pool.fetch(
+            f"SELECT DISTINCT e.stream_id FROM {schema}.events e WHERE e.stream_id > $1 "
+            f"AND e.stream_id ~ '^case-[0-9a-f]{{8}}-' "
+            f"AND NOT EXISTS (SELECT 1 FROM {schema}.{CASES} c WHERE c.case_id = e.stream_id) "
+            f"ORDER BY e.stream_id LIMIT $2",
+            last,
+            page,
+        )
+    ]:
+        for case_id in ids:
+            async with store.unit_of_work() as uow:
+                history = await cases.load(uow, case_id)
+                if history.state.opened is None:
+                    continue
+                marks = ", ".join(f"${i}" for i in range(1, len(CASE_COLUMNS) + 1))
+                inserted = await uow.conn.fetchval(
+                    f"INSERT INTO {schema}.{CASES} ({', '.join(CASE_COLUMNS)}) VALUES ({marks}) "
+                    f"ON CONFLICT (case_id) DO NOTHING RETURNING case_id",
+                    *case_row(history.state, history.version),
+                )
+                if inserted:
+                    await uow.conn.execute(f"DELETE FROM {schema}.{CASE_AWAITING} WHERE file_id = $1", case_id)
+                    await _insert(uow.conn, schema, CASE_AWAITING, AWAITING_COLUMNS, case_awaiting_rows(history.state))
+                    done_cases += 1
+        last = ids[-1]
+    return done_cases, done_measures
 
 
 # -- reads -------------------------------------------------------------------------------------
