@@ -157,6 +157,17 @@ def requests(case_id: str, measure_id: str) -> dict[str, dict]:
             "document": cev.DocumentRef(title="羁押回执", sha256="ef" * 32),
             "taken_at": now,
         },
+        # the person's safeguards (SL 26, 28, 69)
+        "RecordUnrelatedProperty": {**measure, "what": "the spouse's salary"},
+        "FileMeasureComplaint": {
+            **measure,
+            "complainant": cev.COMPLAINANT_PERSON,
+            "complainant_name": "Zhou Ba",
+            "ground": cev.COMPLAINT_GROUND_PAST_LIMIT,
+            "detail": "held past the limit",
+        },
+        "DecideMeasureComplaint": {**measure, "complaint_id": "complaint-1", "reasons": "lawful"},
+        "SeekComplaintReview": {**measure, "complaint_id": "complaint-1"},
         "ProposeHandOver": {**case, "to_office": "investigation_2", "reason": "busy"},
         "ApproveHandOver": case,
         "RejectHandOver": {**case, "reason": "no"},

@@ -111,7 +111,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "cases.awaiting": 1,
             "cases.case_index": 1,
             "cases.clue_directory": 1,
-            "cases.measure_ledger": 4,
+            "cases.measure_ledger": 5,
             "clues.informants": 1,
             "clues.ledger": 3,
             "clues.numbers": 1,

@@ -583,20 +583,26 @@ class EndMeasureRequest(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., reason: _Optional[str] = ..., expected_version: _Optional[int] = ..., converted_to: _Optional[str] = ..., recording: _Optional[_Union[_recording_pb2.RecordingRef, _Mapping]] = ...) -> None: ...
 
 class RecordMeasureExecutionRequest(_message.Message):
-    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "expected_version")
+    __slots__ = ("measure_id", "staff", "written_notice", "signed_record", "executed_at", "expected_version", "warrant", "witnesses", "searched_sex")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     STAFF_FIELD_NUMBER: _ClassVar[int]
     WRITTEN_NOTICE_FIELD_NUMBER: _ClassVar[int]
     SIGNED_RECORD_FIELD_NUMBER: _ClassVar[int]
     EXECUTED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    WARRANT_FIELD_NUMBER: _ClassVar[int]
+    WITNESSES_FIELD_NUMBER: _ClassVar[int]
+    SEARCHED_SEX_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     staff: _containers.RepeatedCompositeFieldContainer[_events_pb2.ExecutingStaff]
     written_notice: _events_pb2.DocumentRef
     signed_record: _events_pb2.DocumentRef
     executed_at: _timestamp_pb2.Timestamp
     expected_version: int
-    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[_events_pb2.ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    warrant: _events_pb2.DocumentRef
+    witnesses: _containers.RepeatedScalarFieldContainer[str]
+    searched_sex: _events_pb2.Sex
+    def __init__(self, measure_id: _Optional[str] = ..., staff: _Optional[_Iterable[_Union[_events_pb2.ExecutingStaff, _Mapping]]] = ..., written_notice: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., signed_record: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ..., warrant: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., witnesses: _Optional[_Iterable[str]] = ..., searched_sex: _Optional[_Union[_events_pb2.Sex, str]] = ...) -> None: ...
 
 class RecordMeasureExecutionResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
@@ -743,6 +749,94 @@ class TransferCustodyRequest(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
 
 class TransferCustodyResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state", "detention_days", "control_offset_days", "prison_offset_days")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DETENTION_DAYS_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_OFFSET_DAYS_FIELD_NUMBER: _ClassVar[int]
+    PRISON_OFFSET_DAYS_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    detention_days: int
+    control_offset_days: int
+    prison_offset_days: int
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., detention_days: _Optional[int] = ..., control_offset_days: _Optional[int] = ..., prison_offset_days: _Optional[int] = ...) -> None: ...
+
+class RecordUnrelatedPropertyRequest(_message.Message):
+    __slots__ = ("measure_id", "what", "found_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    WHAT_FIELD_NUMBER: _ClassVar[int]
+    FOUND_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    what: str
+    found_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., what: _Optional[str] = ..., found_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class RecordUnrelatedPropertyResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state", "release_due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    release_due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., release_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class FileMeasureComplaintRequest(_message.Message):
+    __slots__ = ("measure_id", "complainant", "complainant_name", "ground", "detail", "received_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINANT_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINANT_NAME_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complainant: _events_pb2.Complainant
+    complainant_name: str
+    ground: _events_pb2.ComplaintGround
+    detail: str
+    received_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., complainant: _Optional[_Union[_events_pb2.Complainant, str]] = ..., complainant_name: _Optional[str] = ..., ground: _Optional[_Union[_events_pb2.ComplaintGround, str]] = ..., detail: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class FileMeasureComplaintResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state", "complaint_id", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    complaint_id: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., complaint_id: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DecideMeasureComplaintRequest(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "upheld", "reasons", "review", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    UPHELD_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    upheld: bool
+    reasons: str
+    review: bool
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., upheld: _Optional[bool] = ..., reasons: _Optional[str] = ..., review: _Optional[bool] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class DecideMeasureComplaintResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -751,6 +845,30 @@ class TransferCustodyResponse(_message.Message):
     version: int
     state: str
     def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
+
+class SeekComplaintReviewRequest(_message.Message):
+    __slots__ = ("measure_id", "complaint_id", "sought_at", "expected_version")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_ID_FIELD_NUMBER: _ClassVar[int]
+    SOUGHT_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    complaint_id: str
+    sought_at: _timestamp_pb2.Timestamp
+    expected_version: int
+    def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., sought_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ...) -> None: ...
+
+class SeekComplaintReviewResponse(_message.Message):
+    __slots__ = ("measure_id", "version", "state", "due")
+    MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    measure_id: str
+    version: int
+    state: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, measure_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class RecountDetentionRequest(_message.Message):
     __slots__ = ("measure_id", "discovered_at", "ground", "charge", "reason", "expected_version")
@@ -899,7 +1017,7 @@ class GetMeasureRequest(_message.Message):
     def __init__(self, measure_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
 
 class MeasureLine(_message.Message):
-    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended", "clue_id", "notice_deferred", "notice_due", "executed", "changes_pending", "change_due", "change_overdue", "release_notice_given", "outcome", "awaiting_step", "awaiting_roles")
+    __slots__ = ("measure_id", "case_id", "office", "kind", "person_id", "state", "starts_at", "ends_at", "extensions", "notice_given", "notice_overdue", "expired_not_ended", "clue_id", "notice_deferred", "notice_due", "executed", "changes_pending", "change_due", "change_overdue", "release_notice_given", "outcome", "awaiting_step", "awaiting_roles", "unrelated_at", "release_due", "release_overdue", "released_at", "complaints_pending", "complaint_due", "complaint_overdue")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OFFICE_FIELD_NUMBER: _ClassVar[int]
@@ -923,6 +1041,13 @@ class MeasureLine(_message.Message):
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     AWAITING_STEP_FIELD_NUMBER: _ClassVar[int]
     AWAITING_ROLES_FIELD_NUMBER: _ClassVar[int]
+    UNRELATED_AT_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_DUE_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    RELEASED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINTS_PENDING_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_DUE_FIELD_NUMBER: _ClassVar[int]
+    COMPLAINT_OVERDUE_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     case_id: str
     office: str
@@ -946,7 +1071,14 @@ class MeasureLine(_message.Message):
     outcome: _events_pb2.MeasureOutcome
     awaiting_step: str
     awaiting_roles: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ..., clue_id: _Optional[str] = ..., notice_deferred: _Optional[bool] = ..., notice_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[bool] = ..., changes_pending: _Optional[int] = ..., change_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_overdue: _Optional[bool] = ..., release_notice_given: _Optional[bool] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., awaiting_step: _Optional[str] = ..., awaiting_roles: _Optional[_Iterable[str]] = ...) -> None: ...
+    unrelated_at: _timestamp_pb2.Timestamp
+    release_due: _timestamp_pb2.Timestamp
+    release_overdue: bool
+    released_at: _timestamp_pb2.Timestamp
+    complaints_pending: int
+    complaint_due: _timestamp_pb2.Timestamp
+    complaint_overdue: bool
+    def __init__(self, measure_id: _Optional[str] = ..., case_id: _Optional[str] = ..., office: _Optional[str] = ..., kind: _Optional[_Union[_events_pb2.MeasureKind, str]] = ..., person_id: _Optional[str] = ..., state: _Optional[str] = ..., starts_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., extensions: _Optional[int] = ..., notice_given: _Optional[bool] = ..., notice_overdue: _Optional[bool] = ..., expired_not_ended: _Optional[bool] = ..., clue_id: _Optional[str] = ..., notice_deferred: _Optional[bool] = ..., notice_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., executed: _Optional[bool] = ..., changes_pending: _Optional[int] = ..., change_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_overdue: _Optional[bool] = ..., release_notice_given: _Optional[bool] = ..., outcome: _Optional[_Union[_events_pb2.MeasureOutcome, str]] = ..., awaiting_step: _Optional[str] = ..., awaiting_roles: _Optional[_Iterable[str]] = ..., unrelated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., release_overdue: _Optional[bool] = ..., released_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complaints_pending: _Optional[int] = ..., complaint_due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., complaint_overdue: _Optional[bool] = ...) -> None: ...
 
 class GetMeasureResponse(_message.Message):
     __slots__ = ("measure", "version")

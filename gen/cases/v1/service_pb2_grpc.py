@@ -226,6 +226,26 @@ class CaseServiceStub:
                 request_serializer=cases_dot_v1_dot_service__pb2.TransferCustodyRequest.SerializeToString,
                 response_deserializer=cases_dot_v1_dot_service__pb2.TransferCustodyResponse.FromString,
                 _registered_method=True)
+        self.RecordUnrelatedProperty = channel.unary_unary(
+                '/cases.v1.CaseService/RecordUnrelatedProperty',
+                request_serializer=cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyResponse.FromString,
+                _registered_method=True)
+        self.FileMeasureComplaint = channel.unary_unary(
+                '/cases.v1.CaseService/FileMeasureComplaint',
+                request_serializer=cases_dot_v1_dot_service__pb2.FileMeasureComplaintRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.FileMeasureComplaintResponse.FromString,
+                _registered_method=True)
+        self.DecideMeasureComplaint = channel.unary_unary(
+                '/cases.v1.CaseService/DecideMeasureComplaint',
+                request_serializer=cases_dot_v1_dot_service__pb2.DecideMeasureComplaintRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.DecideMeasureComplaintResponse.FromString,
+                _registered_method=True)
+        self.SeekComplaintReview = channel.unary_unary(
+                '/cases.v1.CaseService/SeekComplaintReview',
+                request_serializer=cases_dot_v1_dot_service__pb2.SeekComplaintReviewRequest.SerializeToString,
+                response_deserializer=cases_dot_v1_dot_service__pb2.SeekComplaintReviewResponse.FromString,
+                _registered_method=True)
         self.ProposeHandOver = channel.unary_unary(
                 '/cases.v1.CaseService/ProposeHandOver',
                 request_serializer=cases_dot_v1_dot_service__pb2.ProposeHandOverRequest.SerializeToString,
@@ -514,6 +534,34 @@ class CaseServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordUnrelatedProperty(self, request, context):
+        """Record that the frozen, sealed or seized property was found unrelated to the case (SL 26, 28): what, when, by whom; it is due to be released within 3 days (configuration) by EndMeasure LIFTED or RELEASED, a timer records it overdue once, the ledger line shows both. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileMeasureComplaint(self, request, context):
+        """Record a complaint (申诉) by the person, a near relative or an interested party about an approved measure, running or ended (SL 69): the commission decides within 1 month, a timer records it overdue once. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideMeasureComplaint(self, request, context):
+        """Decide a complaint (SL 69), with reasons: the commission's decision by the roles deploy/config/measure_safeguards.toml names, or (`review`) the upper commission's on a review sought, by its configured roles. Operation `cases.measure (approve)`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SeekComplaintReview(self, request, context):
+        """Record that the complainant sought the upper commission's review of the decision (SL 69): within 1 month of it (FAILED_PRECONDITION after); decided within 2 months, a timer records it overdue once. Operation `cases.measure`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ProposeHandOver(self, request, context):
         """Propose to hand the case over to another office (移交审查调查), e.g. a filed case to a review and investigation office; the head approves. Operation `cases.hand_over`. Mutating.
         """
@@ -727,6 +775,26 @@ def add_CaseServiceServicer_to_server(servicer, server):
                     servicer.TransferCustody,
                     request_deserializer=cases_dot_v1_dot_service__pb2.TransferCustodyRequest.FromString,
                     response_serializer=cases_dot_v1_dot_service__pb2.TransferCustodyResponse.SerializeToString,
+            ),
+            'RecordUnrelatedProperty': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordUnrelatedProperty,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyResponse.SerializeToString,
+            ),
+            'FileMeasureComplaint': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileMeasureComplaint,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.FileMeasureComplaintRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.FileMeasureComplaintResponse.SerializeToString,
+            ),
+            'DecideMeasureComplaint': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideMeasureComplaint,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.DecideMeasureComplaintRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.DecideMeasureComplaintResponse.SerializeToString,
+            ),
+            'SeekComplaintReview': grpc.unary_unary_rpc_method_handler(
+                    servicer.SeekComplaintReview,
+                    request_deserializer=cases_dot_v1_dot_service__pb2.SeekComplaintReviewRequest.FromString,
+                    response_serializer=cases_dot_v1_dot_service__pb2.SeekComplaintReviewResponse.SerializeToString,
             ),
             'ProposeHandOver': grpc.unary_unary_rpc_method_handler(
                     servicer.ProposeHandOver,
@@ -1772,6 +1840,114 @@ class CaseService:
             '/cases.v1.CaseService/TransferCustody',
             cases_dot_v1_dot_service__pb2.TransferCustodyRequest.SerializeToString,
             cases_dot_v1_dot_service__pb2.TransferCustodyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordUnrelatedProperty(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/RecordUnrelatedProperty',
+            cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.RecordUnrelatedPropertyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileMeasureComplaint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/FileMeasureComplaint',
+            cases_dot_v1_dot_service__pb2.FileMeasureComplaintRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.FileMeasureComplaintResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideMeasureComplaint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/DecideMeasureComplaint',
+            cases_dot_v1_dot_service__pb2.DecideMeasureComplaintRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.DecideMeasureComplaintResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SeekComplaintReview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cases.v1.CaseService/SeekComplaintReview',
+            cases_dot_v1_dot_service__pb2.SeekComplaintReviewRequest.SerializeToString,
+            cases_dot_v1_dot_service__pb2.SeekComplaintReviewResponse.FromString,
             options,
             channel_credentials,
             insecure,

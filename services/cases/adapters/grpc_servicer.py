@@ -19,6 +19,7 @@ from kernel.edge.mapping import datetime_of, enum_value, enum_word, persons_from
 from kernel.eventstore.reads import FileRef, record_read
 from services.cases.adapters import mapping
 from services.cases.adapters.measure_duties_rpc import MeasureDutiesRpcs
+from services.cases.adapters.measure_safeguards_rpc import MeasureSafeguardsRpcs, safeguards_line
 from services.cases.app import case_index, measure_ledger, measure_related
 from services.cases.app.handlers import CaseHandlers
 from services.cases.domain import awaiting as aw, commands as c, events as ev, measures as m
@@ -124,6 +125,7 @@ def line_to_pb(row: dict) -> pb.MeasureLine:
         expired_not_ended=row["expired_not_ended"],
         clue_id=row.get("clue_id", ""),
         **_duties_line(row),
+        **safeguards_line(row),  # property found unrelated, complaints (SL 26, 28, 69)
     )
 
 
@@ -190,8 +192,9 @@ def summary_to_pb(row: dict) -> pb.CaseSummary:
     )
 
 
-class CaseServicer(MeasureDutiesRpcs, service_pb2_grpc.CaseServiceServicer):
-    """The calls of `measure_duties_rpc` (SL 44, 50; IR2025 134) come in through the mixin."""
+class CaseServicer(MeasureDutiesRpcs, MeasureSafeguardsRpcs, service_pb2_grpc.CaseServiceServicer):
+    """The calls of `measure_duties_rpc` (SL 44, 50; IR2025 134) and `measure_safeguards_rpc`
+    (SL 26-28, 69) come in through the mixins."""
 
     def __init__(self, handlers: CaseHandlers, clock: Clock, offices: Mapping[str, object], may=None):
         """`may(principal, operation)`: the catalogue's (`Catalogue.may`), for the steps a holding

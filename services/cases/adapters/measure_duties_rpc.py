@@ -14,7 +14,7 @@ from kernel.domain.errors import Validation
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, enum_word, timestamp
 from services.cases.adapters import mapping
-from services.cases.domain import events as ev, measure_duties as md
+from services.cases.domain import events as ev, measure_duties as md, measure_safeguards as ms
 
 
 def _message(cls, request, field: str):
@@ -40,12 +40,22 @@ class MeasureDutiesRpcs:
             _message(ev.Document, request, "signed_record"),
         )
         executed = self._when(request, "executed_at")
+        # a search (SL 27; measure_safeguards): the warrant, witnesses, the searched person's sex
+        warrant, sex = _message(ev.Document, request, "warrant"), enum_word(events_pb2.Sex, request.searched_sex)
         return await self._measure(
             request,
             call,
             pb.RecordMeasureExecutionResponse,
             lambda s, now: md.RecordExecution(
-                request.measure_id.strip(), staff, notice, record, executed, call.principal
+                request.measure_id.strip(),
+                staff,
+                notice,
+                record,
+                executed,
+                call.principal,
+                warrant,
+                tuple(request.witnesses),
+                sex,
             ),
         )
 
@@ -123,9 +133,17 @@ class MeasureDutiesRpcs:
     @rpc("cases.custody", mutating=True)
     async def TransferCustody(self, request, context, call):
         document, taken = _message(ev.Document, request, "document"), self._when(request, "taken_at")
-        return await self._measure(
+        started = []
+        result = await self._measure(
             request,
             call,
-            pb.TransferCustodyResponse,
-            lambda s, now: md.TransferCustody(request.measure_id.strip(), document, taken, call.principal),
+            lambda **r: r,
+            lambda s, now: (
+                started.append(s.starts_at)
+                or md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
+            ),
+        )
+        days = ms.offset_days(started[-1], taken, self.handlers.rules.safeguards.part_day)  # as recorded (SL 50 ¶4)
+        return pb.TransferCustodyResponse(
+            **result, detention_days=days, control_offset_days=2 * days, prison_offset_days=days
         )

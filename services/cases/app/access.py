@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kernel.domain.access import Holding, Organisation
-from services.cases.domain import filing, measures as m, trial
+from services.cases.domain import filing, measure_safeguards as ms, measures as m, trial
 from services.cases.domain.state import FILING, FILING_REJECTED, UNDER_TRIAL_REVIEW, Case
 
 TRIAL_REVIEWER = "trial_reviewer"
@@ -73,4 +73,5 @@ class Access:
         if r is None:
             return None
         roles = m.approver_roles(r.kind, state.status, state.extensions, state.ends_at is not None, rules)
+        roles |= ms.decider_roles(state, rules.safeguards)  # a complaint's deciders while it awaits them (SL 69)
         return self.organisation.holding(r.office, r.liaison_office).with_approvers(roles)

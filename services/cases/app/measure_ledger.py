@@ -102,12 +102,35 @@ DUTY_COLUMNS = (
 )
 
 
+# The person's safeguards (SL 26, 28, 69; services.cases.domain.measure_safeguards): added by
+# migration 5. Events before it hold no finding and no complaint, so the defaults are their values.
+SAFEGUARDS_SQL = """
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS unrelated_at timestamptz;  -- property found unrelated, SL 26, 28
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS release_due timestamptz;  -- while unreleased
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS release_overdue boolean NOT NULL DEFAULT false;  -- its timer fired
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS released_at timestamptz;
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS complaints_pending int NOT NULL DEFAULT 0;  -- SL 69
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS complaint_due timestamptz;  -- the earliest open stage's
+ALTER TABLE {s}.{t} ADD COLUMN IF NOT EXISTS complaint_overdue boolean NOT NULL DEFAULT false;
+"""
+SAFEGUARD_COLUMNS = (
+    "unrelated_at",
+    "release_due",
+    "release_overdue",
+    "released_at",
+    "complaints_pending",
+    "complaint_due",
+    "complaint_overdue",
+)
+
+
 async def create(conn, schema: str, table: str = TABLE) -> None:
     """A rebuild's shadow, like the live table after every migration (same columns, same order)."""
     await create_v1(conn, schema, table)
     await add_holding(conn, schema, table)
     await add_clue(conn, schema, table)
     await add_duties(conn, schema, table)
+    await add_safeguards(conn, schema, table)
 
 
 async def create_v1(conn, schema: str, table: str = TABLE) -> None:
@@ -128,11 +151,17 @@ async def add_duties(conn, schema: str, table: str = TABLE) -> None:
     await conn.execute(DUTIES_SQL.format(s=schema, t=table))
 
 
+async def add_safeguards(conn, schema: str, table: str = TABLE) -> None:
+    """Migration 5: the person's safeguards (SL 26, 28, 69); old rows hold their defaults rightly."""
+    await conn.execute(SAFEGUARDS_SQL.format(s=schema, t=table))
+
+
 MIGRATIONS = (
     Migration("cases.measure_ledger", 1, "each office's measure ledger", create_v1),
     Migration("cases.measure_ledger", 2, "each measure's liaison as recorded (need to know)", add_holding),
     Migration("cases.measure_ledger", 3, "the clue of a measure taken before filing (SL 25, 41)", add_clue),
     Migration("cases.measure_ledger", 4, "the duties common to measures (SL 44, 50, 74(7))", add_duties),
+    Migration("cases.measure_ledger", 5, "the person's safeguards (SL 26, 28, 69)", add_safeguards),
 )
 
 
@@ -140,14 +169,15 @@ async def migrate(conn, schema: str) -> None:
     await migrations.apply(conn, schema, MIGRATIONS)
 
 
-# the table's order: migrations 2 and 3 added the liaison and the clue, 4 the duties
-WRITTEN = (*COLUMNS, "version", "liaison", "clue_id", *DUTY_COLUMNS, "duties_kept")
+# the table's order: migrations 2 and 3 added the liaison and the clue, 4 the duties, 5 the safeguards
+WRITTEN = (*COLUMNS, "version", "liaison", "clue_id", *DUTY_COLUMNS, "duties_kept", *SAFEGUARD_COLUMNS)
 
 
 def values(row: dict, version: int) -> tuple:
     """A `measures.ledger_row` as the table's columns, in order."""
     duties = tuple(row[c] for c in DUTY_COLUMNS) + (True,)
-    return tuple(row[c] for c in COLUMNS) + (version, row["liaison"], row["clue_id"]) + duties
+    safeguards = tuple(row[c] for c in SAFEGUARD_COLUMNS)
+    return tuple(row[c] for c in COLUMNS) + (version, row["liaison"], row["clue_id"]) + duties + safeguards
 
 
 async def upsert(conn, schema: str, row: dict, version: int, unkept_only: bool = False) -> None:
@@ -209,6 +239,10 @@ def flags(row, now: datetime) -> dict:
         or (open_ and row["ends_at"] is not None and row["ends_at"] <= now),
         "notice_overdue": bool(row["notice_overdue"]) or (row["notice_due"] is not None and row["notice_due"] <= now),
         "change_overdue": bool(row["change_overdue"]) or (row["change_due"] is not None and row["change_due"] <= now),
+        "release_overdue": bool(row["release_overdue"])
+        or (row["release_due"] is not None and row["release_due"] <= now),
+        "complaint_overdue": bool(row["complaint_overdue"])
+        or (row["complaint_due"] is not None and row["complaint_due"] <= now),
     }
 
 

@@ -387,6 +387,14 @@ def timers(state) -> dict[str, tuple[datetime, object]]:
     return out
 
 
+def decider_roles(state, rules: SafeguardRules) -> frozenset[str]:
+    """The roles a complaint awaits (SL 69: the commission's deciders, on review the upper
+    commission's), so they may know the measure while it does (need to know, issue 17)."""
+    stages = {c.stage for c in state.safeguards.complaints}
+    roles = set(rules.complaint_deciders) if FILED in stages else set()
+    return frozenset(roles | (set(rules.review_deciders) if REVIEW_SOUGHT in stages else set()))
+
+
 def ledger_columns(state) -> dict:
     """The safeguards' part of the measure's ledger line."""
     sg = state.safeguards
