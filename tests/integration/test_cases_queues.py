@@ -167,8 +167,8 @@ async def test_the_investigation_stage_warns_yellow_then_red_by_its_timers(store
 
 
 async def test_cases_and_measures_recorded_before_the_index_get_their_rows_at_start(store, handlers):
-    """An upgraded store: the rows the backfill writes are those the commands wrote; a second start
-    writes none."""
+    """An upgraded store: the rows the backfill writes are those the commands wrote, a case under
+    investigation gets its stage's warnings from its start; a second start writes none."""
     case_id = await case_under_investigation(handlers)
     measure_id = await new_measure(handlers, case_id, "SEARCH", approved=False)
     tables = (case_index.CASES, case_index.CASE_AWAITING, case_index.MEASURE_AWAITING)
@@ -183,6 +183,16 @@ async def test_cases_and_measures_recorded_before_the_index_get_their_rows_at_st
     assert kept[case_index.MEASURE_AWAITING][0][:5] == (measure_id, 0, case_id, "SEARCH P-1", "ApproveMeasure")
     for t in tables:
         await store.pool.execute(f"DELETE FROM {store.schema}.{t}")
+    handlers.cases.aggregate.investigation_limits = aw.DEFAULT_LIMITS  # configured since (local practice)
     made = await case_index.backfill(store, handlers.cases, handlers.measures, handlers.rules)
     assert made == (1, 1) and await dump() == kept
+    timers = await store.pool.fetch(
+        f"SELECT timer_id, due_at FROM {store.schema}.timers WHERE timer_id LIKE $1 ORDER BY due_at",
+        f"investigation:{case_id}:%",
+    )
+    limit = aw.DEFAULT_LIMITS.stages["INVESTIGATING"]  # from the investigation's start
+    assert [(t["timer_id"].split(":")[-1], t["due_at"]) for t in timers] == [
+        ("yellow", limit.yellow.after(T0)),
+        ("red", limit.red.after(T0)),
+    ]
     assert await case_index.backfill(store, handlers.cases, handlers.measures, handlers.rules) == (0, 0)

@@ -141,14 +141,20 @@ class CaseAggregate(Aggregate[Case]):
         entered = aw.entered_stage(state, change.events)
         if not entered and not (change.before.state.status in aw.STAGES and state.status not in aw.STAGES):
             return
-        wanted = aw.investigation_timers(state, change.now, self.investigation_limits) if entered else {}
+        await self.stage_timers(uow, state, change.now if entered else None, ctx.correlation_id, ctx.request_id)
+
+    async def stage_timers(self, uow: UnitOfWork, state: Case, started_at, correlation_id: str, causation_id: str):
+        """The warnings' timers of the stage the case is in, from `started_at` (None: cancel them)."""
+        if self.investigation_limits is None:
+            return
+        wanted = aw.investigation_timers(state, started_at, self.investigation_limits) if started_at else {}
         await timers.sync(
             uow,
             f"investigation:{state.case_id}:",
             {k: (at, self.codec.to_pb(e)) for k, (at, e) in wanted.items()},
             timer_stream_id(state.case_id),
-            correlation_id=ctx.correlation_id,
-            causation_id=ctx.request_id,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
             links=case_links(state),
         )
 

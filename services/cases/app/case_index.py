@@ -30,7 +30,7 @@ from kernel.eventstore.aggregate import History
 from kernel.eventstore.migrations import Migration
 from kernel.eventstore.projections import Fold, Projection, Streams
 from services.cases.app.access import Access
-from services.cases.domain import awaiting as aw, filing, measures as m, trial
+from services.cases.domain import awaiting as aw, events as ev, filing, measures as m, trial
 from services.cases.domain.state import FILING, FILING_REJECTED, STATUSES, UNDER_TRIAL_REVIEW, Case
 
 CASES, CASE_AWAITING, MEASURE_AWAITING = "case_index", "case_awaiting", "measure_awaiting"
@@ -286,10 +286,17 @@ async def keep_measure(conn, schema: str, state: m.Measure, rules: m.MeasureRule
 # -- at start: what was recorded before these tables -------------------------------------------
 
 
+def stage_start(history: History) -> datetime | None:
+    """When the investigation stage the case is in began: the domain time of the event that began it."""
+    began = [r.at for r in history.records if isinstance(r.event, (ev.InvestigationStarted, ev.TrialReviewReturned))]
+    return began[-1] if began else None
+
+
 async def backfill(store, cases, measures, rules: m.MeasureRules, page: int = 500) -> tuple[int, int]:
     """Rows for the cases (and, on a store whose index was empty, the measures) recorded before
     these tables, from their events as a rebuild makes them (`cases`, `measures`: their command
-    runners); (cases, measures) written. Run at start, after the migrations. A command meanwhile
+    runners); (cases, measures) written. A case in an investigation stage gets its warnings' timers
+    from the stage's start (issue 20). Run at start, after the migrations. A command meanwhile
     wins: a case row it wrote is kept (insert only where none is), a measure is written under its
     ledger row's lock, which its commands take too."""
     schema = store.schema
@@ -339,6 +346,11 @@ async def backfill(store, cases, measures, rules: m.MeasureRules, page: int = 50
                 if inserted:
                     await uow.conn.execute(f"DELETE FROM {schema}.{CASE_AWAITING} WHERE file_id = $1", case_id)
                     await _insert(uow.conn, schema, CASE_AWAITING, AWAITING_COLUMNS, case_awaiting_rows(history.state))
+                    if history.state.status in aw.STAGES:  # its stage's warnings, from when it began
+                        started = stage_start(history)
+                        await cases.aggregate.stage_timers(
+                            uow, history.state, started, "backfill", f"backfill:{case_id}"
+                        )
                     done_cases += 1
         last = ids[-1]
     return done_cases, done_measures
