@@ -497,7 +497,8 @@ async def awaiting_me(
 
     def keep(r) -> bool:
         if r["at_holder"]:
-            acts = r["holder"] == reader.office and may(reader, OPERATIONS.get(r["step"], ""))
+            operation = OPERATIONS.get(r["step"])
+            acts = operation is not None and r["holder"] == reader.office and may(reader, operation)
         else:
             acts = r["role"] == reader.role
         if not acts:

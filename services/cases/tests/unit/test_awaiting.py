@@ -234,3 +234,21 @@ def test_a_deferred_notice_awaits_the_end_of_its_deferral_not_the_notice_sl_50()
 def test_an_ended_measure_awaits_nothing():
     state = m.fold(requested("SEARCH") + [ev.MeasureRefused(MID, "no", "u-head", "commission_head")])
     assert aw.measure_awaited(state, RULES) == () and aw.measure_step(state, RULES) is None
+
+
+def test_every_step_of_the_holding_office_names_its_operation():
+    """ListAwaitingMe asks the catalogue whether the caller's role does a holder's step."""
+    from services.cases.app.case_index import OPERATIONS
+
+    start = FILED_AT
+    approved = ev.MeasureApproved(MID, "superior_head", "u-sup", start, RULES.of("DETENTION").limit.after(start))
+    deferred = ev.NoticeDeferred(MID, "would obstruct", "u-head", "commission_head", start)
+    expired = ev.MeasureExpired(MID, RULES.of("DETENTION").limit.after(start))
+    opened = ev.FilingOpened(CASE, "clue-1", "cm-1", (), "f", "review_1", "u-insp", by_person=True)
+    items = [a for events, _ in CASE_ROWS.values() for a in aw.case_awaited(fold(events))]
+    items += aw.case_awaited(fold([opened]))
+    for events in ([approved], [approved, deferred], [approved, expired]):
+        items += aw.measure_awaited(m.fold(requested("DETENTION") + events), RULES)
+    at_holder = {a.step for a in items if a.at_holder}
+    assert at_holder >= {"PrepareFiling", "StartInvestigation", "SendToTrialReview", "EndMeasure", "EndNoticeDeferral"}
+    assert at_holder <= set(OPERATIONS)
