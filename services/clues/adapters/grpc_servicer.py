@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from clues.v1 import events_pb2, service_pb2 as pb, service_pb2_grpc
@@ -157,7 +158,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         p, size = call.principal, request.page_size or MAX_LIST
         after = awaiting_cursor(p, request.page_token)
         now, h, seen = self.clock.now(), self.handlers, self._seen(p)
-        chosen, more = [], False
+        chosen = []
         while len(chosen) <= size:  # rows the policy drops (SL 67) are made up from further rows
             rows = await h.awaiting_page(
                 role=p.role, office=p.office, person=p.person_id, after=after, limit=size + 1, seen=seen
@@ -169,14 +170,18 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         more, chosen = len(chosen) > size, chosen[:size]
         items = []
         for row in chosen:
-            warning = colour(h.scheme, timeline_of(row), now, h.calendar)
+            t = timeline_of(row)  # days counted in the service's zone, as GetClue counts them
+            t = replace(t, stage_since=t.stage_since.astimezone(h.tz), received_at=t.received_at.astimezone(h.tz))
+            warning = colour(h.scheme, t, now, h.calendar)
             a = Awaited(row["step"], row["role"], row["summary"], row["acting_office"], row["since"], row["due"])
             items.append(
                 mapping.awaiting_to_pb(a, row["clue_id"], row["clue_number"], row["holder"], warning.colour, now)
             )
         token = awaiting_token(p, _key(chosen[-1])) if more else ""
         answer = pb.ListAwaitingMeResponse(items=items, next_page_token=token)
-        query = _query(role=p.role, office=p.office, page_size=request.page_size or "", page="next" if after else "")
+        query = _query(
+            role=p.role, office=p.office, page_size=request.page_size or "", page="next" if request.page_token else ""
+        )
         await self._read(call, "ListAwaitingMe", request.purpose, *_files_of(chosen), query=query)
         return answer
 
