@@ -73,8 +73,8 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
     handlers = ClueHandlers(host.store, vault, scheme, host.calendar, host.clock.tz, mapping.CODEC, access)
     if filled := await handlers.backfill_holdings():  # rows from before holdings were kept
         host.log.info("clues.holdings_backfilled", clues=filled)
-    if filled := await handlers.backfill_awaiting():  # open clues from before what they await was kept
-        host.log.info("clues.awaiting_backfilled", clues=filled)
+    if filled := await handlers.refresh_awaiting():  # older clues; all open ones on a changed basis
+        host.log.info("clues.awaiting_refreshed", clues=filled)
     host.timers.route("clue", handlers.clues.fire)
     follower = FilingFollower(handlers, translators.from_cases)
     filings = await Consumer(s, host.pool, list(s.consumes), "filings", follower, status=host.status).start()

@@ -113,7 +113,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "cases.clue_directory": 1,
             "cases.measure_ledger": 5,
             "clues.informants": 1,
-            "clues.ledger": 3,
+            "clues.ledger": 4,
             "clues.numbers": 1,
             "quarantine": 1,
             "requests": 1,
@@ -219,7 +219,7 @@ async def test_a_clues_schema_of_the_previous_version_is_adopted_with_nothing_lo
     assert not lost(before, await snapshot(pool, schema))
     assert log.lines[0][1]["versions"] == {
         "clues.informants": 1,
-        "clues.ledger": 3,
+        "clues.ledger": 4,
         "clues.numbers": 1,
         "quarantine": 1,
         "requests": 1,

@@ -21,7 +21,7 @@ from kernel.eventstore.envelope import new_event_id
 from kernel.eventstore.store import EventStore, UnitOfWork
 from services.clues.app import ledger, numbering
 from services.clues.app.clue import Access, ClueAggregate
-from services.clues.domain import commands as c
+from services.clues.domain import awaiting, commands as c
 from services.clues.domain.awaiting import Awaited
 from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Scheme, Timeline
@@ -139,21 +139,31 @@ class ClueHandlers:
                     await ledger.set_holding(conn, s, clue_id, history.version, self.aggregate.holding(history.state))
             done, last = done + len(ids), ids[-1]
 
-    async def backfill_awaiting(self, page: int = 500) -> int:
-        """What open clues written before it was kept (migration 3) wait for, from each clue's events
-        and the catalogue; how many clues were looked at."""
-        done, last, s = 0, "", self.store.schema
+    async def refresh_awaiting(self, page: int = 500) -> int:
+        """What open clues wait for, computed again from each clue's events where it may be stale:
+        every open clue when the basis changed (the catalogue, warning scheme, calendar or zone:
+        `domain.awaiting.basis`), else those without rows (written before migration 3). Run at
+        start, before the server serves; how many clues it computed."""
+        s = self.store.schema
+        basis = awaiting.basis(self.access.roles, self.scheme, self.calendar, str(self.tz))
+        async with self.store.pool.acquire() as conn:
+            stale = await ledger.awaiting_basis(conn, s) != basis
+        which = ledger.open_clues if stale else ledger.unawaited
+        done, last = 0, ""
         while True:
             async with self.store.pool.acquire() as conn:
-                ids = await ledger.unawaited(conn, s, last, page)
+                ids = await which(conn, s, last, page)
             if not ids:
-                return done
+                break
             for clue_id in ids:
-                async with self.store.unit_of_work() as uow:  # at start, before the server serves
+                async with self.store.unit_of_work() as uow:
                     history = await self.clues.load(uow, clue_id)
                     timed = [(r.event, r.at.astimezone(self.tz), r.version) for r in history.records]
                     await ledger.set_awaiting(uow.conn, s, history.state, self.aggregate.awaiting(timed))
             done, last = done + len(ids), ids[-1]
+        async with self.store.pool.acquire() as conn:
+            await ledger.set_awaiting_basis(conn, s, basis)
+        return done
 
     async def awaiting_page(self, **query):
         async with self.store.pool.acquire() as conn:

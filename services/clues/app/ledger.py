@@ -2,8 +2,8 @@
 
 The colour is not stored: it is computed when asked, from the row's timeline and the scheme in
 force, so it is right at any instant and under a changed scheme. Nothing else stored depends on a
-clock or a setting but the catalogue and, for what each clue awaits by when, the warning scheme
-(rebuild `awaiting` after changing it): the ledger, its holders and its notices are functions of the
+clock or a setting but the catalogue and, for what each clue awaits by when, the warning scheme,
+calendar and zone (`awaiting`: computed again at start on a changed basis): the ledger, its holders and its notices are functions of the
 clue's own stream (and, for each row's holding, of the catalogue's liaisons and approvers), so
 `python -m kernel.eventstore.rebuild --service clues` makes them again from the events
 (`projections`) with the functions the commands use.
@@ -81,7 +81,8 @@ CREATE INDEX IF NOT EXISTS {t}_holder ON {s}.{t} (holder);
 # for ListAwaitingMe to query; `acting_office` "" where the role acts wherever the clue is held;
 # `excluded`: the persons who may not act on it (the clue's declared recusals, SL 67; an approval's
 # proposer), beside the subjects the ledger row names.
-# `due` follows the warning scheme in force: after changing the scheme, rebuild (`awaiting`).
+# `due` follows the warning scheme in force (`awaiting_basis`: the service computes it again at start
+# when the scheme, calendar, zone or catalogue changed).
 AWAITING_SQL = """
 CREATE TABLE IF NOT EXISTS {s}.{t} (
     clue_id       text NOT NULL,
@@ -96,6 +97,14 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
     PRIMARY KEY (clue_id, n)
 );
 CREATE INDEX IF NOT EXISTS {t}_role ON {s}.{t} (role, (coalesce(due, 'infinity')), since, clue_id, n);
+"""
+# the basis the awaiting rows were computed on (`services.clues.domain.awaiting.basis`): the service
+# computes them again at start when its catalogue, warning scheme, calendar or zone changed
+BASIS_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.awaiting_basis (
+    only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    fingerprint text NOT NULL
+);
 """
 TABLES = {
     "ledger": LEDGER_SQL + HOLDING_SQL,
@@ -126,10 +135,15 @@ async def _add_awaiting(conn, schema: str) -> None:
     await _creator(AWAITING_SQL)(conn, schema, "awaiting")
 
 
+async def _add_basis(conn, schema: str) -> None:
+    await conn.execute(BASIS_SQL.format(s=schema))
+
+
 MIGRATIONS = (
     Migration("clues.ledger", 1, "clue ledger, notices and holders", _create_tables),
     Migration("clues.ledger", 2, "each clue's holder, liaison, steps and approver roles", _add_holding),
     Migration("clues.ledger", 3, "what each clue waits for, by whom and by when", _add_awaiting),
+    Migration("clues.ledger", 4, "the basis of what each clue waits for", _add_basis),
 )
 PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
 
@@ -217,6 +231,31 @@ async def unawaited(conn, schema: str, after: str, limit: int) -> list[str]:
             limit,
         )
     ]
+
+
+async def open_clues(conn, schema: str, after: str, limit: int) -> list[str]:
+    """Open clues after `after`, by id."""
+    return [
+        r[0]
+        for r in await conn.fetch(
+            f"SELECT clue_id FROM {schema}.ledger WHERE clue_id > $1 "
+            f"AND status NOT IN ('FORWARDED', 'CLOSED', 'CASE_FILED') ORDER BY clue_id LIMIT $2",
+            after,
+            limit,
+        )
+    ]
+
+
+async def awaiting_basis(conn, schema: str) -> str | None:
+    return await conn.fetchval(f"SELECT fingerprint FROM {schema}.awaiting_basis")
+
+
+async def set_awaiting_basis(conn, schema: str, fingerprint: str) -> None:
+    await conn.execute(
+        f"INSERT INTO {schema}.awaiting_basis (fingerprint) VALUES ($1) "
+        f"ON CONFLICT (only_row) DO UPDATE SET fingerprint = $1",
+        fingerprint,
+    )
 
 
 async def awaiting_page(

@@ -21,6 +21,8 @@ notice's due date, else the current stage's deadline under the warning scheme in
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -208,3 +210,24 @@ def order(a: Awaited) -> tuple:
     """Due (none last), since, step, role: the order of `common.v1.AwaitingItem` lists."""
     due = a.due.timestamp() if a.due else float("inf")
     return (due, a.since.timestamp(), a.step, a.role, a.office)
+
+
+def basis(roles: Roles, scheme: Scheme, calendar: WorkingCalendar, zone: str) -> str:
+    """A fingerprint of everything but the events that what a clue awaits depends on: who acts
+    (the catalogue), the warning scheme, the working-day calendar and the time zone. Kept items
+    computed on another basis are computed again (`ClueHandlers.refresh_awaiting`)."""
+    canonical = {
+        "perform": {op: sorted(r) for op, r in sorted(roles.perform.items())},
+        "approve": {op: sorted(r) for op, r in sorted(roles.approve.items())},
+        "anywhere": sorted(roles.anywhere),
+        "scheme": [repr(_rule(rule)) for rule in scheme.rules],
+        "holidays": sorted(d.isoformat() for d in calendar.holidays),
+        "workdays": sorted(d.isoformat() for d in calendar.workdays),
+        "weekend": sorted(calendar.weekend),
+        "zone": zone,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _rule(rule) -> tuple:
+    return (rule.name, sorted(rule.stages), rule.start, rule.red, rule.yellow, rule.yellow_before_red)

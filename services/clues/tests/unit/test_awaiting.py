@@ -11,7 +11,7 @@ from kernel.edge import catalogue
 from services.clues.app.clue import roles_of
 from services.clues.app.schemes import load_scheme
 from services.clues.domain import events as ev
-from services.clues.domain.awaiting import SUMMARY_LIMIT, Awaited, Roles, awaiting, order, steps
+from services.clues.domain.awaiting import SUMMARY_LIMIT, Awaited, Roles, awaiting, basis, order, steps
 from services.clues.domain.state import fold
 from services.clues.tests.unit.test_lifecycle import AT, ID, LATER, PLANNED, REG, REGISTERED, SITUATIONS
 
@@ -153,3 +153,12 @@ def test_an_approver_is_never_the_proposer_so_no_approval_awaits_them():
         [found] = [s for s in steps(fold(events), ROLES) if s.step == step]
         assert found.not_by in ("u-cm", "u-insp"), step
     assert all(not s.not_by for s in steps(fold(REGISTERED), ROLES))  # a step to perform excludes nobody
+
+
+def test_the_basis_changes_with_who_acts_the_scheme_the_calendar_or_the_zone_and_nothing_else():
+    same = basis(Roles(dict(ROLES.perform), dict(ROLES.approve), ROLES.anywhere), SCHEME, CALENDAR, "Asia/Shanghai")
+    assert basis(ROLES, SCHEME, CALENDAR, "Asia/Shanghai") == same
+    assert basis(ROLES, load_scheme(name="stage"), CALENDAR, "Asia/Shanghai") != same
+    assert basis(replace(ROLES, anywhere=frozenset()), SCHEME, CALENDAR, "Asia/Shanghai") != same
+    assert basis(ROLES, SCHEME, replace(CALENDAR, holidays=frozenset()), "Asia/Shanghai") != same
+    assert basis(ROLES, SCHEME, CALENDAR, "UTC") != same
