@@ -609,6 +609,37 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             for line in (before["measure"].measure, *before["measures"].measures):
                 if line.measure_id == made["measure"]:
                     line.notice_due.FromDatetime(owed)
+            # issue 20: GetCase says what the case still needs, by whom, and its colour (fields the
+            # old code lacked): the old investigation's report to trial review, GREEN before any
+            # warning (its stage's timers were set at start, months ahead)
+            old_case = before["case"]
+            old_case.awaiting.add(
+                service="cases",
+                file_id=made["case"],
+                reference=old_case.clue_number or made["case"],
+                step="SendToTrialReview",
+                summary="investigating: the report to trial review",
+                role="investigator",
+                office=old_case.handling_office,
+                colour="GREEN",
+            )
+            old_case.colour = "GREEN"
+            # issue 20: GetClue says what the clue still needs, by whom and by when (a field the old
+            # code lacked): the received clue's numbering by case management (Rules 23), the registered
+            # one's disposal proposal (SL 40) and its notice (督办) by the handling office's officers,
+            # each due by the stage deadline the old code showed, or the notice's date
+            officers = ("office_head", "resident_officer", "supervisor")
+            expected = {
+                "received": {("ProposeRegistration", "case_manager", before["received"].deadline)},
+                "registered": {("ProposeDisposal", r, before["registered"].deadline) for r in officers}
+                | {("SupervisionNotice", r, ts(t0 + timedelta(days=10))) for r in officers},
+                "filed": set(),  # AWAITING_FILING: the cases service acts
+            }
+            for name, items in expected.items():
+                got = after[name].awaiting
+                assert {(i.step, i.role, i.due) for i in got} == items, (name, got)
+                assert {(i.service, i.file_id) for i in got} <= {("clues", made[name])}
+                before[name].awaiting.extend(got)
             for name in before:  # read back exactly as the old code answered
                 assert after[name] == before[name], (
                     f"{name} reads back differently:\nold {before[name]}\nnew {after[name]}"
