@@ -630,14 +630,14 @@ async def test_a_data_folder_of_the_previous_commit_starts_under_the_new_code_wi
             # each due by the stage deadline the old code showed, or the notice's date
             officers = ("office_head", "resident_officer", "supervisor")
             expected = {
-                "received": {("ProposeRegistration", "case_manager", before["received"].deadline)},
-                "registered": {("ProposeDisposal", r, before["registered"].deadline) for r in officers}
-                | {("SupervisionNotice", r, ts(t0 + timedelta(days=10))) for r in officers},
+                "received": {("ProposeRegistration", "case_manager", before["received"].deadline.ToDatetime())},
+                "registered": {("ProposeDisposal", r, before["registered"].deadline.ToDatetime()) for r in officers}
+                | {("SupervisionNotice", r, ts(t0 + timedelta(days=10)).ToDatetime()) for r in officers},
                 "filed": set(),  # AWAITING_FILING: the cases service acts
             }
             for name, items in expected.items():
                 got = after[name].awaiting
-                assert {(i.step, i.role, i.due) for i in got} == items, (name, got)
+                assert {(i.step, i.role, i.due.ToDatetime()) for i in got} == items, (name, got)
                 assert {(i.service, i.file_id) for i in got} <= {("clues", made[name])}
                 before[name].awaiting.extend(got)
             for name in before:  # read back exactly as the old code answered
