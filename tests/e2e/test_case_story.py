@@ -330,7 +330,11 @@ async def test_from_a_clue_to_a_disposed_case_with_a_detention_extended_once(pla
         )
         err = await api.refused("TransferCustody", INVESTIGATOR, **custody)
         assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # case management records it
+        waiting = await api("ListAwaitingMe", CASE_MANAGER, purpose=PURPOSE)  # issue 20: on its queue
+        assert ("TransferCustody", "case_manager") in {(i.step, i.role) for i in waiting.items if i.file_id == mid}
         await api("TransferCustody", CASE_MANAGER, **custody)  # IR2025 134: the detention ends
+        waiting = await api("ListAwaitingMe", CASE_MANAGER, purpose=PURPOSE)
+        assert mid not in {i.file_id for i in waiting.items}  # and off it
         ended = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure
         assert (ended.state, ended.outcome) == ("ENDED", cev.MEASURE_OUTCOME_CUSTODY_TRANSFERRED)
         decided = await api.case(case_id)

@@ -310,6 +310,7 @@ class CaseServicer(MeasureDutiesRpcs, MeasureSafeguardsRpcs, service_pb2_grpc.Ca
             now,
             request.page_size,
             request.page_token,
+            self.handlers.rules.duties.custody_kinds,  # IR2025 134
         )
         files = list({(r["file_id"], r["kind"]): FileRef(r["kind"], r["file_id"]) for r in found}.values())
         persons = sorted({p for r in found for p in r["person_ids"]})

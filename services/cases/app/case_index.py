@@ -468,10 +468,21 @@ def _now_colour(row, now: datetime) -> str:
 
 
 async def awaiting_me(
-    pool, schema: str, reader: Principal, access: Access, may, now: datetime, page_size: int = 0, token: str = ""
+    pool,
+    schema: str,
+    reader: Principal,
+    access: Access,
+    may,
+    now: datetime,
+    page_size: int = 0,
+    token: str = "",
+    custody_kinds: tuple[str, ...] = ("DETENTION",),
 ) -> tuple[list[dict], str]:
     """What waits for `reader`: items of its role, and those its office holds that its role may do
-    (`may(reader, operation)`: the catalogue), under need to know; by due, since, file id."""
+    (`may(reader, operation)`: the catalogue), under need to know; by due, since, file id. Beside
+    the stored items, custody (IR2025 134): a detention (`custody_kinds`) still running on a
+    disposed case is its transferred person's (any other would have blocked the closing), awaiting
+    the procuratorate's taking custody, recorded by those who may `cases.custody`."""
     size, org = _size(page_size), access.organisation
     case_part = (
         f"SELECT a.*, 'case' AS kind, c.holder AS holder, c.liaison AS c_liaison, c.opened_office, c.reviewed, "
@@ -486,13 +497,31 @@ async def awaiting_me(
         f"FROM {schema}.{MEASURE_AWAITING} a WHERE a.sort_key > $1 AND (a.role = $2 OR (a.at_holder AND a.office = $3))"
     )
 
+    custody_key = f"'{LAST}|{LAST}|' || l.measure_id || '|0000'"
+    custody_part = (
+        f"SELECT l.measure_id AS file_id, 0 AS n, l.case_id, l.kind || ' ' || l.person_id AS reference, "
+        f"'TransferCustody' AS step, $2::text AS role, "
+        f"'the procuratorate takes custody of the person transferred (SL 54; IR2025 134)' AS summary, "
+        f"false AS at_holder, l.office, l.liaison, '{{}}'::text[] AS approvers, ARRAY[l.person_id] AS person_ids, "
+        f"NULL::timestamptz AS since, NULL::timestamptz AS due, '' AS colour, {custody_key} AS sort_key, "
+        f"'measure' AS kind, l.office AS holder, l.liaison AS c_liaison, '' AS opened_office, false AS reviewed, "
+        f"'{{}}'::text[] AS roles, '{{}}'::text[] AS filing_pending, '{{}}'::text[] AS review_pending, "
+        f"false AS hand_over, NULL::timestamptz AS case_due "
+        f"FROM {schema}.measure_ledger l JOIN {schema}.{CASES} c ON c.case_id = l.case_id "
+        f"WHERE $5 AND c.status = 'DISPOSED' AND l.kind = ANY($6::text[]) AND l.status IN ('ACTIVE', 'EXPIRED') "
+        f"AND {custody_key} > $1"
+    )
+    records_custody = may(reader, "cases.custody")
+
     async def fetch(after: str, limit: int):
         return await pool.fetch(
-            f"({case_part}) UNION ALL ({measure_part}) ORDER BY sort_key LIMIT $4",
+            f"({case_part}) UNION ALL ({measure_part}) UNION ALL ({custody_part}) ORDER BY sort_key LIMIT $4",
             after,
             reader.role,
             reader.office,
             limit,
+            records_custody,
+            list(custody_kinds),
         )
 
     def keep(r) -> bool:
