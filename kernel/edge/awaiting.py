@@ -13,6 +13,7 @@ contract has the RPC. The kernel imports no service.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -78,6 +79,17 @@ async def _pages(stub, ep: Endpoint, metadata, purpose: str, page_size: int, max
             return items[:max_items], bool(token) or len(items) > max_items
 
 
+async def _one(ep: Endpoint, metadata, purpose: str, credentials, page_size: int, max_items: int, timeout: float):
+    """(items, more, error) of one service."""
+    channel = grpc.aio.secure_channel(ep.target, credentials) if credentials else grpc.aio.insecure_channel(ep.target)
+    async with channel:
+        try:
+            items, more = await _pages(ep.stub(channel), ep, metadata, purpose, page_size, max_items, timeout)
+        except grpc.aio.AioRpcError as e:
+            return [], False, f"{e.code().name}: {e.details()}"
+    return items, more, ""
+
+
 async def awaiting_for(
     metadata: Sequence[tuple[str, str]],
     endpoints: Iterable[Endpoint],
@@ -89,20 +101,16 @@ async def awaiting_for(
     timeout: float = 10.0,
 ) -> Merged:
     """What waits for the caller (`metadata`: their `authorization: Bearer <token>`) at every
-    endpoint, merged; `purpose` goes on each service's record of the read."""
-    merged, pages = Merged(), []
-    for ep in endpoints:
-        channel = (
-            grpc.aio.secure_channel(ep.target, credentials) if credentials else grpc.aio.insecure_channel(ep.target)
-        )
-        async with channel:
-            try:
-                items, more = await _pages(ep.stub(channel), ep, metadata, purpose, page_size, max_items, timeout)
-            except grpc.aio.AioRpcError as e:
-                merged.failed[ep.service] = f"{e.code().name}: {e.details()}"
-                continue
-        pages.append(items)
-        if more:
+    endpoint, asked at once and merged; `purpose` goes on each service's record of the read."""
+    endpoints = list(endpoints)
+    answers = await asyncio.gather(
+        *(_one(ep, metadata, purpose, credentials, page_size, max_items, timeout) for ep in endpoints)
+    )
+    merged = Merged()
+    for ep, (_, more, error) in zip(endpoints, answers):
+        if error:
+            merged.failed[ep.service] = error
+        elif more:
             merged.truncated.append(ep.service)
-    merged.items = merge(pages)
+    merged.items = merge(items for items, _, _ in answers)
     return merged
