@@ -22,7 +22,7 @@ from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from tests.e2e import test_need_to_know_cases as nk_cases
 from tests.e2e.test_case_story import Cases, subject
-from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client
+from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client
 from tests.e2e.test_need_to_know_clues import OTHER, PURPOSE, received, registered
 from tests.factories import ALICE, service_settings, token_for
 
@@ -86,6 +86,20 @@ async def test_the_head_the_holding_office_and_another_office_each_see_their_own
     await clues("ProposeDisposal", INSPECTOR, clue_id=held, method=ev_pb2.DISPOSAL_METHOD_PRELIM_CHECK, reason="r")
     assert steps(await awaiting(clues, INSPECTOR), held) == set()
     assert steps(await awaiting(clues, HEAD), held) == {("ApproveDisposal", "commission_head")}
+
+
+async def test_rules_33_the_party_committee_head_is_awaited_when_the_subject_heads_the_lower_committee(clues):
+    cid = await registered(clues, "supervision_1", person="P-33")
+    await clues("ProposeDisposal", INSPECTOR, clue_id=cid, method=ev_pb2.DISPOSAL_METHOD_PRELIM_CHECK, reason="r")
+    await clues("ApproveDisposal", HEAD, clue_id=cid)
+    assert steps(await awaiting(clues, INSPECTOR), cid) == {("SubmitPrelimCheckPlan", "supervisor")}
+    plan = dict(clue_id=cid, work_plan="p", team=["u-a", "u-b"], subject_heads_lower_committee=True)
+    await clues("SubmitPrelimCheckPlan", INSPECTOR, **plan)
+    assert steps(await awaiting(clues, COMMITTEE), cid) == {("ApprovePrelimCheckPlan", "party_committee_head")}
+    assert steps(await awaiting(clues, HEAD), cid) == {("ApprovePrelimCheckPlan", "commission_head")}
+    await clues("ApprovePrelimCheckPlan", COMMITTEE, clue_id=cid)
+    assert steps(await awaiting(clues, COMMITTEE), cid) == set()
+    assert steps(await awaiting(clues, HEAD), cid) == {("ApprovePrelimCheckPlan", "commission_head")}
 
 
 async def test_nobody_is_shown_a_clue_about_themselves_or_one_they_are_recused_from(clues):
