@@ -34,7 +34,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.cases.domain import events as ev, filing, measure_approvals as ma, measures as m, trial
+from services.cases.domain import (
+    events as ev,
+    filing,
+    measure_approvals as ma,
+    measure_safeguards as safeguards,
+    measures as m,
+    trial,
+)
 from services.cases.domain.state import (
     DELIBERATION,
     FILED,
@@ -315,4 +322,6 @@ def measure_awaited(state: m.Measure, rules: m.MeasureRules) -> tuple[Awaited, .
         out.append(
             Awaited("EndMeasure", INVESTIGATOR, f"{what}: past its limit (SL 74(7))", due=state.ends_at, at_holder=True)
         )
+    for step_, role, summary, since, due, at_holder in safeguards.awaited(state, rules.safeguards):
+        out.append(Awaited(step_, role, f"{what}: {summary}"[:200], since, due, at_holder))
     return tuple(out)

@@ -408,3 +408,18 @@ def ledger_columns(state) -> dict:
         "complaint_due": min((c.due for c in waiting), default=None),
         "complaint_overdue": any(c.overdue for c in waiting),
     }
+
+
+def awaited(state, rules: SafeguardRules) -> list[tuple[str, str, str, datetime | None, datetime | None, bool]]:
+    """What the safeguards wait for, as (step, role, summary, since, due, at the holder): property
+    found unrelated released (SL 26, 28); each complaint decided, by the commission or on review by
+    the upper commission (SL 69)."""
+    sg, out = state.safeguards, []
+    if state.status in RUNNING and sg.release_due:
+        out.append(("EndMeasure", "investigator", "release the property found unrelated (SL 26, 28)",
+                    sg.unrelated_at, sg.release_due, True))  # fmt: skip
+    for c in sg.complaints:
+        deciders = {FILED: rules.complaint_deciders, REVIEW_SOUGHT: rules.review_deciders}.get(c.stage, ())
+        what = "complaint" if c.stage == FILED else "complaint's review by the upper commission"
+        out += [("DecideMeasureComplaint", role, f"{what} (SL 69)", None, c.due, False) for role in deciders]
+    return out

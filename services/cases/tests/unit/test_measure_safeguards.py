@@ -12,7 +12,13 @@ import pytest
 from kernel.domain.decider_spec import DeciderSpec
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.principal import Principal
-from services.cases.domain import events as ev, measure_duties as md, measure_safeguards as ms, measures as m
+from services.cases.domain import (
+    awaiting as aw,
+    events as ev,
+    measure_duties as md,
+    measure_safeguards as ms,
+    measures as m,
+)
 from services.cases.tests.unit.test_measures import RULES
 
 UTC8 = timezone(timedelta(hours=8))
@@ -333,3 +339,16 @@ def test_old_measure_events_fold_the_same():
     state = m.fold(old)
     assert state.safeguards == ms.Safeguards() and state.status == m.ENDED
     assert ms.timers(state) == {}
+
+
+def test_the_safeguards_waits_are_on_the_awaiting_lists_sl_26_28_69():
+    """ListAwaitingMe: the release of property found unrelated (the holding office), each complaint's
+    decision (the commission's deciders, on review the upper commission's)."""
+    release = [a for a in aw.measure_awaited(m.fold(found()), RULES) if a.step == "EndMeasure"]
+    assert [(a.role, a.due, a.at_holder) for a in release] == [("investigator", RELEASE_DUE, True)]
+    filed = [a for a in aw.measure_awaited(m.fold(ENDED + [FILED]), RULES) if "complaint" in a.summary]
+    assert [(a.step, a.role) for a in filed] == [("DecideMeasureComplaint", "commission_head")]
+    review = aw.measure_awaited(m.fold(ENDED + [FILED, DECIDED, SOUGHT_EV]), RULES)
+    assert [(a.step, a.role) for a in review if "complaint" in a.summary] == [
+        ("DecideMeasureComplaint", "superior_head")
+    ]
