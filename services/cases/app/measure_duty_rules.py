@@ -36,16 +36,23 @@ def load_duty_rules(path: Path | str | None = None) -> DutyRules:
 
 
 def parse_duty_rules(data: dict, source: str) -> DutyRules:
-    def fail(key: str, problem: str):
-        raise MeasureDutyRulesError(f"{source}: {key}: {problem}")
+    return DutyRules(**parse_tables(data, source, KEYS, _PARSERS, MeasureDutyRulesError, SCHEMA_VERSION))
 
-    unknown = sorted(set(data) - {"schema_version", *KEYS})
+
+def parse_tables(data: dict, source: str, keys_of: dict, parsers: dict, error: type[Exception], version: int) -> dict:
+    """The values of a file of tables whose every key is required (`keys_of`: table -> key ->
+    (field, parser name)), by field; `error` naming the file and the key at the first mistake."""
+
+    def fail(key: str, problem: str):
+        raise error(f"{source}: {key}: {problem}")
+
+    unknown = sorted(set(data) - {"schema_version", *keys_of})
     if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in KEYS)})")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        fail("schema_version", f"must be {SCHEMA_VERSION}")
+        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in keys_of)})")
+    if data.get("schema_version") != version:
+        fail("schema_version", f"must be {version}")
     values = {}
-    for table, keys in KEYS.items():
+    for table, keys in keys_of.items():
         spec = data.get(table)
         if not isinstance(spec, dict):
             fail(table, f"must be a table [{table}] with {', '.join(keys)}")
@@ -55,11 +62,11 @@ def parse_duty_rules(data: dict, source: str) -> DutyRules:
         for key, (name, kind) in keys.items():
             if key not in spec:
                 fail(f"{table}.{key}", "required")
-            problem, value = _PARSERS[kind](spec[key])
+            problem, value = parsers[kind](spec[key])
             if problem:
                 fail(f"{table}.{key}", problem)
             values[name] = value
-    return DutyRules(**values)
+    return values
 
 
 def _roles(value):

@@ -32,29 +32,7 @@ def load_safeguard_rules(path: Path | str | None = None) -> SafeguardRules:
 
 
 def parse_safeguard_rules(data: dict, source: str) -> SafeguardRules:
-    def fail(key: str, problem: str):
-        raise MeasureSafeguardRulesError(f"{source}: {key}: {problem}")
-
-    unknown = sorted(set(data) - {"schema_version", *KEYS})
-    if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in KEYS)})")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        fail("schema_version", f"must be {SCHEMA_VERSION}")
-    values = {}
-    for table, keys in KEYS.items():
-        spec = data.get(table)
-        if not isinstance(spec, dict):
-            fail(table, f"must be a table [{table}] with {', '.join(keys)}")
-        extra = sorted(set(spec) - set(keys))
-        if extra:
-            fail(f"{table}.{extra[0]}", f"unknown key (one of {', '.join(keys)})")
-        for key, (name, kind) in keys.items():
-            if key not in spec:
-                fail(f"{table}.{key}", "required")
-            problem, value = _PARSERS[kind](spec[key])
-            if problem:
-                fail(f"{table}.{key}", problem)
-            values[name] = value
+    values = duty_rules.parse_tables(data, source, KEYS, _PARSERS, MeasureSafeguardRulesError, SCHEMA_VERSION)
     return SafeguardRules(**values)
 
 
