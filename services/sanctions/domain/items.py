@@ -17,6 +17,7 @@ from datetime import date
 from kernel.domain import sanctions as s
 from kernel.domain.calendar import WorkingCalendar, add_calendar_days, add_months
 from kernel.domain.errors import Validation
+from services.sanctions.domain.government import Effect
 
 # The item kinds of §4d.
 DELIVER_PERSON, DELIVER_UNIT, ANNOUNCE = "DELIVER_PERSON", "DELIVER_UNIT", "ANNOUNCE"
@@ -104,6 +105,12 @@ class Decision:
     consequences: tuple[str, ...] = ()
     gains_found: bool = False
     appraisals: tuple[date, ...] = ()
+
+
+def government_decision(e: Effect, *, gains_found: bool = False, appraisals: tuple[date, ...] = ()) -> Decision:
+    """The items' input from a decided government sanction (`government.effect`): its period (G1,
+    G3) and the consequences of G4 (ALLOWANCE_CUT); G5's UNIT_RECOMMENDATION has no §4d item."""
+    return Decision(s.GOVERNMENT, e.sanction, e.start, e.end, e.consequences, gains_found, appraisals)
 
 
 @dataclass(frozen=True)

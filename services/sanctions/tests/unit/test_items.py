@@ -1,14 +1,14 @@
 """services.sanctions.domain.items against domain.md §4d: the execution items of a decision (one
 table row per item and rule, citing it) and the ledger's overdue rule (seed 000's blockages)."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from kernel.domain import sanctions as s
+from kernel.domain import facts as f, sanctions as s
 from kernel.domain.calendar import WorkingCalendar
 from kernel.domain.errors import Validation
-from services.sanctions.domain import items as i
+from services.sanctions.domain import government as g, items as i
 
 CAL = WorkingCalendar()  # weekends only
 W, SW, RM, PR, EX = s.PARTY_SANCTIONS
@@ -155,6 +155,19 @@ def it(kind, owner, due, rule, latest=None) -> i.ExecutionItem:
 )
 def test_items(rule, decision, kind, expected):
     assert item(decision, kind) == expected, rule
+
+
+def test_g4_psl_22_a_village_directors_effect_feeds_the_allowance_cut():
+    src = f.FactSource("unit", datetime(2026, 3, 1))
+    facts = f.PersonFacts(
+        "P-1",
+        official=f.PublicOfficial(f.GRASSROOTS_MANAGER, False, src),
+        service=f.Service(f.SERVING, None, src),
+    )
+    e = g.effect(GMD, date(2026, 4, 15), facts)
+    found = i.items_for(i.government_decision(e), CAL)
+    assert it(i.ALLOWANCE_CUT, i.TOWNSHIP, date(2026, 5, 15), "G4 (PSL 22)") in found
+    assert it(i.PROMOTION_LOCK, i.HR, date(2027, 10, 15), "G7 (PSL 19-21)") in found
 
 
 def test_p10_regs_45_government_execution_report_when_configured_local():
