@@ -1,0 +1,23 @@
+"""Everything of §4 (domain.md) that is local practice or unverified, in one bundle: what the
+sanctions service takes from configuration (`deploy/config/sanctions.toml`). Pure; the defaults
+are domain.md's values, so rules built in tests without the file mean the same."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.sanctions.domain.appeals import AppealRules
+from services.sanctions.domain.government import GovernmentRules
+from services.sanctions.domain.items import ItemRules
+from services.sanctions.domain.party import PartyRules
+
+
+@dataclass(frozen=True)
+class SanctionRules:
+    government: GovernmentRules = field(default_factory=GovernmentRules)  # §4a
+    party: PartyRules = field(default_factory=PartyRules)  # §4b
+    appeals: AppealRules = field(default_factory=AppealRules)  # §4c
+    items: ItemRules = field(default_factory=ItemRules)  # §4d
+
+
+DEFAULT_RULES = SanctionRules()
