@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-SERVICE_MODULES = ("clues.v1.service_pb2", "cases.v1.service_pb2", "audit.v1.service_pb2", "control.v1.control_pb2")
+SERVICE_MODULES = (
+    "clues.v1.service_pb2",
+    "cases.v1.service_pb2",
+    "audit.v1.service_pb2",
+    "sanctions.v1.service_pb2",
+    "control.v1.control_pb2",
+)
 FIELD_KINDS = {
     "string": {"line", "text", "id", "word"},
     "timestamp": {"time"},
@@ -19,6 +25,7 @@ SERVICERS = {
     "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
+    "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",
     "control.v1.ControlService": "kernel.edge.control.ControlServicer",
 }
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import DecodeError
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -57,12 +58,15 @@ from kernel.edge import catalogue as catalogue_mod
 from kernel.edge.contract import Contract, Limits
 from kernel.edge.control import ControlServicer
 from kernel.edge.tokens import TokenSigner, load_or_create_private_key
+from sanctions.v1 import service_pb2 as sanctions_pb2
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.main import build as build_clues
+from services.sanctions.adapters.grpc_servicer import SanctionServicer
+from services.sanctions.main import build as build_sanctions
 from tests.contract_strategies import (
     GARBAGE_AUTHORIZATION,
     HIGH,
@@ -102,8 +106,9 @@ SERVICES = {
     "clues.v1.ClueService": ("clues", ClueServicer),
     "cases.v1.CaseService": ("cases", CaseServicer),
     "audit.v1.AuditService": ("audit", AuditServicer),
+    "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),
 }
-BUILDERS = {"clues": build_clues, "cases": build_cases, "audit": build_audit}
+BUILDERS = {"clues": build_clues, "cases": build_cases, "audit": build_audit, "sanctions": build_sanctions}
 CATALOGUE = catalogue_mod.load()
 LIMITS = Limits()
 TRIED: Counter = Counter()  # calls over the wire, by phase
@@ -160,7 +165,7 @@ def targets() -> list[Target]:
     for method in rpc_methods():
         service = method.containing_service.full_name
         hosts, servicer = (
-            (("clues", "cases", "audit"), ControlServicer)
+            (("clues", "cases", "audit", "sanctions"), ControlServicer)
             if service.startswith("control.")
             else ((SERVICES[service][0],), SERVICES[service][1])
         )
@@ -478,7 +483,12 @@ HOSTILE_CORRELATION = (
     "\x1b[31mred",
 )
 HOSTILE_REQUEST_ID = ("", "../../etc/passwd", "r" * 129, "r" * 10_000, "req id", "abc\ndef", "ü")
-PROBES = {"clues": "RegisterClue", "cases": "RequestMeasure", "audit": "GetStreamHistory"}
+PROBES = {
+    "clues": "RegisterClue",
+    "cases": "RequestMeasure",
+    "audit": "GetStreamHistory",
+    "sanctions": "PreviewDecision",
+}
 
 
 def probe(host: str, name: str) -> Target:
@@ -520,6 +530,12 @@ def _valid_probe_bodies() -> dict[str, bytes]:
             reason="probe",
         ),
         audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}", purpose="fuzz probe"),
+        sanctions_pb2.PreviewDecisionRequest(
+            family=sanctions_pb2.SANCTION_FAMILY_GOVERNMENT_SANCTION,
+            person_facts={"person_id": "P-1042"},
+            sanction=case_events.SANCTION_TYPE_GOVERNMENT_WARNING,
+            decided_at=timestamp_pb2.Timestamp(seconds=1_773_100_800),  # 2026-03-10
+        ),
         control_pb2.GetClockRequest(),
     ]
     return {r.DESCRIPTOR.name.removesuffix("Request"): r.SerializeToString() for r in requests}

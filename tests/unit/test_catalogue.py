@@ -137,10 +137,11 @@ def test_every_operation_a_servicer_checks_is_catalogued():
     from kernel.edge.control import ControlServicer
     from services.audit.adapters.grpc_servicer import AuditServicer
     from services.clues.adapters.grpc_servicer import ClueServicer
+    from services.sanctions.adapters.grpc_servicer import SanctionServicer
 
     operations = {
         m.operation
-        for cls in (ClueServicer, AuditServicer, ControlServicer)
+        for cls in (ClueServicer, AuditServicer, ControlServicer, SanctionServicer)
         for m in vars(cls).values()
         if hasattr(m, "operation")
     }
