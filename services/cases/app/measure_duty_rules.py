@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
-from kernel.runtime.config import read_toml
+from kernel.runtime.config import parse_tables, read_toml
 from services.cases.domain.measure_duties import DutyRules
 from services.cases.domain.measures import KINDS
 
@@ -37,36 +37,6 @@ def load_duty_rules(path: Path | str | None = None) -> DutyRules:
 
 def parse_duty_rules(data: dict, source: str) -> DutyRules:
     return DutyRules(**parse_tables(data, source, KEYS, _PARSERS, MeasureDutyRulesError, SCHEMA_VERSION))
-
-
-def parse_tables(data: dict, source: str, keys_of: dict, parsers: dict, error: type[Exception], version: int) -> dict:
-    """The values of a file of tables whose every key is required (`keys_of`: table -> key ->
-    (field, parser name)), by field; `error` naming the file and the key at the first mistake."""
-
-    def fail(key: str, problem: str):
-        raise error(f"{source}: {key}: {problem}")
-
-    unknown = sorted(set(data) - {"schema_version", *keys_of})
-    if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in keys_of)})")
-    if data.get("schema_version") != version:
-        fail("schema_version", f"must be {version}")
-    values = {}
-    for table, keys in keys_of.items():
-        spec = data.get(table)
-        if not isinstance(spec, dict):
-            fail(table, f"must be a table [{table}] with {', '.join(keys)}")
-        extra = sorted(set(spec) - set(keys))
-        if extra:
-            fail(f"{table}.{extra[0]}", f"unknown key (one of {', '.join(keys)})")
-        for key, (name, kind) in keys.items():
-            if key not in spec:
-                fail(f"{table}.{key}", "required")
-            problem, value = parsers[kind](spec[key])
-            if problem:
-                fail(f"{table}.{key}", problem)
-            values[name] = value
-    return values
 
 
 def _roles(value):

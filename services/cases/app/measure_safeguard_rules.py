@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kernel.runtime.config import read_toml
+from kernel.runtime.config import parse_tables, read_toml
 from services.cases.app import measure_duty_rules as duty_rules
 from services.cases.domain.measure_safeguards import PART_DAYS, SafeguardRules
 
@@ -32,7 +32,7 @@ def load_safeguard_rules(path: Path | str | None = None) -> SafeguardRules:
 
 
 def parse_safeguard_rules(data: dict, source: str) -> SafeguardRules:
-    values = duty_rules.parse_tables(data, source, KEYS, _PARSERS, MeasureSafeguardRulesError, SCHEMA_VERSION)
+    values = parse_tables(data, source, KEYS, _PARSERS, MeasureSafeguardRulesError, SCHEMA_VERSION)
     return SafeguardRules(**values)
 
 

@@ -9,15 +9,14 @@ them. Every mistake is a SanctionRulesError naming the file and the key
 never drift.
 
 The shape of the file (schema_version, tables whose every key is required, no unknown key) is the
-cases service's configuration files'; the loop is this service's own, since services import only
-the kernel, never each other."""
+kernel's `parse_tables`, as for the cases service's rule files."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from kernel.domain.errors import Validation
-from kernel.runtime.config import read_toml
+from kernel.runtime.config import parse_tables, read_toml
 from services.sanctions.domain.appeals import AppealRules
 from services.sanctions.domain.government import GovernmentRules
 from services.sanctions.domain.items import ItemRules
@@ -86,25 +85,7 @@ def parse_sanction_rules(data: dict, source: str) -> SanctionRules:
 
     if not isinstance(data, dict):
         fail("schema_version", "the file must hold tables")
-    for key in sorted(data):
-        if key != "schema_version" and key not in KEYS:
-            fail(key, f"unknown key (schema_version, {', '.join(f'[{t}]' for t in KEYS)})")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        fail("schema_version", f"must be {SCHEMA_VERSION}")
-    values = {}
-    for table, keys in KEYS.items():
-        given = data.get(table)
-        if not isinstance(given, dict):
-            fail(table, f"must be a table [{table}] with {', '.join(keys)}")
-        for key in sorted(set(given) - set(keys)):
-            fail(f"{table}.{key}", f"unknown key (one of {', '.join(keys)})")
-        for key, (name, kind) in keys.items():
-            if key not in given:
-                fail(f"{table}.{key}", "required")
-            problem, values[name] = _PARSERS[kind](given[key])
-            if problem:
-                fail(f"{table}.{key}", problem)
-
+    values = parse_tables(data, source, KEYS, _PARSERS, SanctionRulesError, SCHEMA_VERSION)
     for key, limit, rule in AT_MOST:
         if values[key] > values[limit]:
             fail(key, f"{rule}: {values[key]} months exceeds {limit} ({values[limit]})")
