@@ -38,6 +38,8 @@ class OutcomeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     OUTCOME_KIND_TRANSFER_FOR_PROSECUTION: _ClassVar[OutcomeKind]
     OUTCOME_KIND_SUPERVISION_RECOMMENDATION: _ClassVar[OutcomeKind]
     OUTCOME_KIND_NO_SANCTION: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_ADMONISHMENT: _ClassVar[OutcomeKind]
+    OUTCOME_KIND_ORGANISATIONAL_HANDLING: _ClassVar[OutcomeKind]
 
 class SanctionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -197,6 +199,8 @@ OUTCOME_KIND_ACCOUNTABILITY: OutcomeKind
 OUTCOME_KIND_TRANSFER_FOR_PROSECUTION: OutcomeKind
 OUTCOME_KIND_SUPERVISION_RECOMMENDATION: OutcomeKind
 OUTCOME_KIND_NO_SANCTION: OutcomeKind
+OUTCOME_KIND_ADMONISHMENT: OutcomeKind
+OUTCOME_KIND_ORGANISATIONAL_HANDLING: OutcomeKind
 SANCTION_TYPE_UNSPECIFIED: SanctionType
 SANCTION_TYPE_PARTY_WARNING: SanctionType
 SANCTION_TYPE_PARTY_SERIOUS_WARNING: SanctionType

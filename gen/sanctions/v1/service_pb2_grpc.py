@@ -40,6 +40,46 @@ class SanctionServiceStub:
                 request_serializer=sanctions_dot_v1_dot_service__pb2.PreviewDecisionRequest.SerializeToString,
                 response_deserializer=sanctions_dot_v1_dot_service__pb2.PreviewDecisionResponse.FromString,
                 _registered_method=True)
+        self.GetDecision = channel.unary_unary(
+                '/sanctions.v1.SanctionService/GetDecision',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.GetDecisionRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.GetDecisionResponse.FromString,
+                _registered_method=True)
+        self.ListDecisions = channel.unary_unary(
+                '/sanctions.v1.SanctionService/ListDecisions',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.ListDecisionsRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.ListDecisionsResponse.FromString,
+                _registered_method=True)
+        self.DraftDecision = channel.unary_unary(
+                '/sanctions.v1.SanctionService/DraftDecision',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.DraftDecisionRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.DraftDecisionResponse.FromString,
+                _registered_method=True)
+        self.ApproveDecision = channel.unary_unary(
+                '/sanctions.v1.SanctionService/ApproveDecision',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.ApproveDecisionRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.ApproveDecisionResponse.FromString,
+                _registered_method=True)
+        self.IssueDecision = channel.unary_unary(
+                '/sanctions.v1.SanctionService/IssueDecision',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.IssueDecisionRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.IssueDecisionResponse.FromString,
+                _registered_method=True)
+        self.RecordDelivery = channel.unary_unary(
+                '/sanctions.v1.SanctionService/RecordDelivery',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.RecordDeliveryRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.RecordDeliveryResponse.FromString,
+                _registered_method=True)
+        self.RecordJudgment = channel.unary_unary(
+                '/sanctions.v1.SanctionService/RecordJudgment',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.FromString,
+                _registered_method=True)
+        self.GetInForce = channel.unary_unary(
+                '/sanctions.v1.SanctionService/GetInForce',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.GetInForceRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.GetInForceResponse.FromString,
+                _registered_method=True)
 
 
 class SanctionServiceServicer:
@@ -53,6 +93,62 @@ class SanctionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDecision(self, request, context):
+        """One decision as it stands: its case, clue, person, sanction, status, document, effect period, locks, deliveries and execution items. Operation `sanctions.read`; NOT_FOUND for a decision the caller may not know. The read is on the record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDecisions(self, request, context):
+        """The decisions of one case or one person the caller may know, oldest first, paged. Operation `sanctions.read`. The read is on the record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DraftDecision(self, request, context):
+        """Draft the decision document from the collective decision recorded on the case (OPENED or DRAFTED; the last draft counts): its title, legal basis, review route (G13: none is INVALID_ARGUMENT naming `review_route`), announcement scope, gains found, appraisal dates. The rules check it at once, as the issue will: a draft they refuse is refused naming the rule. Operation `sanctions.draft`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApproveDecision(self, request, context):
+        """The same-level Party committee's approval of a drafted decision, where that committee manages the person's cadre level and the configuration asks for it (sanctions.toml [issue], local); FAILED_PRECONDITION when none is needed or the decision is not DRAFTED. Operation `sanctions.approve`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def IssueDecision(self, request, context):
+        """Issue the decision (the commission head): document number and decision date; the rules run again (the same as PreviewDecision's: a preview and an issue never disagree); the decision comes into force and its execution items are created with their owner agency and office, due and latest due. FAILED_PRECONDITION naming the state when not drafted, or the committee's approval is missing. Operation `sanctions.issue`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordDelivery(self, request, context):
+        """Record the delivery (送达) of an issued decision to the person or the unit, with the means and the receipt by hash; a refusal to sign is recorded with the witnesses' record (at least two witnesses, local) and completes the delivery. Once per recipient (ALREADY_EXISTS is not used: a second delivery to the same recipient is FAILED_PRECONDITION). Operation `sanctions.deliver`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordJudgment(self, request, context):
+        """Record a criminal judgment on the person with its document (G12, PSL 14, 49), until the court reports it itself: the decision must be re-decided (REDECISION_REQUIRED); an intentional crime requires GOVERNMENT_DISMISSAL. Operation `sanctions.judgment`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInForce(self, request, context):
+        """What is in force on a person on a date: sanctions in their effect period, their locks and bars, and other outcomes in their impact period (诫勉, organisational handling, 问责). Operation `sanctions.read`; only the decisions the caller may know are listed. The read is on the record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SanctionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +156,46 @@ def add_SanctionServiceServicer_to_server(servicer, server):
                     servicer.PreviewDecision,
                     request_deserializer=sanctions_dot_v1_dot_service__pb2.PreviewDecisionRequest.FromString,
                     response_serializer=sanctions_dot_v1_dot_service__pb2.PreviewDecisionResponse.SerializeToString,
+            ),
+            'GetDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecision,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.GetDecisionRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.GetDecisionResponse.SerializeToString,
+            ),
+            'ListDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDecisions,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.ListDecisionsRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'DraftDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.DraftDecision,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.DraftDecisionRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.DraftDecisionResponse.SerializeToString,
+            ),
+            'ApproveDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApproveDecision,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.ApproveDecisionRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.ApproveDecisionResponse.SerializeToString,
+            ),
+            'IssueDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.IssueDecision,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.IssueDecisionRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.IssueDecisionResponse.SerializeToString,
+            ),
+            'RecordDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordDelivery,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.RecordDeliveryRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.RecordDeliveryResponse.SerializeToString,
+            ),
+            'RecordJudgment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordJudgment,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.SerializeToString,
+            ),
+            'GetInForce': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInForce,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.GetInForceRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.GetInForceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +226,386 @@ class SanctionService:
             '/sanctions.v1.SanctionService/PreviewDecision',
             sanctions_dot_v1_dot_service__pb2.PreviewDecisionRequest.SerializeToString,
             sanctions_dot_v1_dot_service__pb2.PreviewDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/GetDecision',
+            sanctions_dot_v1_dot_service__pb2.GetDecisionRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.GetDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/ListDecisions',
+            sanctions_dot_v1_dot_service__pb2.ListDecisionsRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DraftDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/DraftDecision',
+            sanctions_dot_v1_dot_service__pb2.DraftDecisionRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.DraftDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApproveDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/ApproveDecision',
+            sanctions_dot_v1_dot_service__pb2.ApproveDecisionRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.ApproveDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IssueDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/IssueDecision',
+            sanctions_dot_v1_dot_service__pb2.IssueDecisionRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.IssueDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/RecordDelivery',
+            sanctions_dot_v1_dot_service__pb2.RecordDeliveryRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.RecordDeliveryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordJudgment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/RecordJudgment',
+            sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInForce(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/GetInForce',
+            sanctions_dot_v1_dot_service__pb2.GetInForceRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.GetInForceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class ExecutionServiceStub:
+    """Execution (处分决定执行): the partner agencies' items and the ledger (执行工作台账, domain.md §4d).
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ReportItem = channel.unary_unary(
+                '/sanctions.v1.ExecutionService/ReportItem',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.ReportItemRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.ReportItemResponse.FromString,
+                _registered_method=True)
+        self.RecordBlockage = channel.unary_unary(
+                '/sanctions.v1.ExecutionService/RecordBlockage',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.RecordBlockageRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.RecordBlockageResponse.FromString,
+                _registered_method=True)
+        self.ListExecutionItems = channel.unary_unary(
+                '/sanctions.v1.ExecutionService/ListExecutionItems',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.ListExecutionItemsRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.ListExecutionItemsResponse.FromString,
+                _registered_method=True)
+
+
+class ExecutionServiceServicer:
+    """Execution (处分决定执行): the partner agencies' items and the ledger (执行工作台账, domain.md §4d).
+    """
+
+    def ReportItem(self, request, context):
+        """A partner agency reports one of its items done, with the receipt by hash: the one path for every item receipt (finance for confiscations, archives for filing receipts, HR and the organisation department for post and pay). The caller's agency must own the item: NOT_FOUND otherwise, as for an unknown item. FAILED_PRECONDITION when the item is done already or the decision is not issued. Delivery items are completed by RecordDelivery. Operation `sanctions.report_item`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordBlockage(self, request, context):
+        """The owning office records why an open item is stuck: one of seed 000's four blockages (a later one replaces it). NOT_FOUND for an item the caller's office does not own. Operation `sanctions.blockage`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListExecutionItems(self, request, context):
+        """The ledger: execution items by agency, office, status (OPEN, DONE, OVERDUE: open and past its due date on the service's today), cause and due window, oldest due first, paged; with the overdue counts by cause over the whole filter. A partner sees only its agency's items; case management, leaders and auditors see all. Operation `sanctions.ledger`. The read is on the record.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ExecutionServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ReportItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportItem,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.ReportItemRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.ReportItemResponse.SerializeToString,
+            ),
+            'RecordBlockage': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordBlockage,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.RecordBlockageRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.RecordBlockageResponse.SerializeToString,
+            ),
+            'ListExecutionItems': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListExecutionItems,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.ListExecutionItemsRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.ListExecutionItemsResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'sanctions.v1.ExecutionService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('sanctions.v1.ExecutionService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ExecutionService:
+    """Execution (处分决定执行): the partner agencies' items and the ledger (执行工作台账, domain.md §4d).
+    """
+
+    @staticmethod
+    def ReportItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.ExecutionService/ReportItem',
+            sanctions_dot_v1_dot_service__pb2.ReportItemRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.ReportItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordBlockage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.ExecutionService/RecordBlockage',
+            sanctions_dot_v1_dot_service__pb2.RecordBlockageRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.RecordBlockageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListExecutionItems(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.ExecutionService/ListExecutionItems',
+            sanctions_dot_v1_dot_service__pb2.ListExecutionItemsRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.ListExecutionItemsResponse.FromString,
             options,
             channel_credentials,
             insecure,

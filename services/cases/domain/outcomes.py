@@ -22,6 +22,8 @@ OUTCOME_KINDS = (
     "TRANSFER_FOR_PROSECUTION",
     "SUPERVISION_RECOMMENDATION",
     "NO_SANCTION",
+    "ADMONISHMENT",  # 诫勉: an impact period, recorded by the sanctions service (domain.md §5)
+    "ORGANISATIONAL_HANDLING",  # 组织处理: likewise
 )
 MAX_TEXT = 4000
 

@@ -13,7 +13,7 @@ from kernel.domain.errors import Validation
 from kernel.edge import common_values
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import EventMapping, datetime_of, enum_value, enum_word
-from sanctions.v1 import service_pb2 as pb, service_pb2_grpc
+from sanctions.v1 import events_pb2 as sev, service_pb2 as pb, service_pb2_grpc
 from services.sanctions.domain import preview as pv
 from services.sanctions.domain.rules import DEFAULT_RULES, SanctionRules
 
@@ -40,7 +40,7 @@ class SanctionServicer(service_pb2_grpc.SanctionServiceServicer):
         decided_on = datetime_of(request.decided_at, "decided_at", self.clock.now().tzinfo).date()
         person = VALUES.dataclass_of(facts.PersonFacts, request.person_facts)
         violations = tuple(VALUES.dataclass_of(s.Violation, v) for v in request.violations)
-        family = enum_word(pb.SanctionFamily.DESCRIPTOR, request.family)
+        family = enum_word(sev.SanctionFamily.DESCRIPTOR, request.family)
         heard_on = enum_word(events_pb2.SanctionType.DESCRIPTOR, request.heard_on) or None
         p = pv.preview(
             family,
@@ -64,9 +64,9 @@ class SanctionServicer(service_pb2_grpc.SanctionServiceServicer):
             start=_day(p.start),
             end=_day(p.end),
             period_months=p.period_months or 0,
-            locks=[pb.Lock(kind=x.kind, until=_day(x.until), rule=x.rule) for x in p.locks],
+            locks=[sev.Lock(kind=x.kind, until=_day(x.until), rule=x.rule) for x in p.locks],
             items=[
-                pb.ExecutionItem(
+                sev.ExecutionItem(
                     kind=i.kind, owner=i.owner, due=_day(i.due), latest_due=_day(i.latest_due), rule=i.rule
                 )
                 for i in p.items
