@@ -3,16 +3,21 @@
 A service's domain events and their protobuf messages share names and field names, so one pair
 of functions maps them all: datetimes <-> Timestamps (None <-> unset), domain words <-> enum
 values (`TALK_OR_LETTER` <-> `DISPOSAL_METHOD_TALK_OR_LETTER`), nested dataclasses <-> nested
-messages (repeated as tuples, singular as one value or None), repeated scalars <-> tuples.
+messages (repeated as tuples, singular as one value or None), repeated scalars <-> tuples, and
+calendar days <-> `YYYY-MM-DD` strings: a dataclass field typed `date`, `date | None` (None <-> "")
+or `tuple[date, ...]` whose message field is a string (the sanctions' effect periods and due dates).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from google.protobuf import timestamp_pb2
 from google.protobuf.descriptor import FieldDescriptor
@@ -61,6 +66,35 @@ def timestamp(at: datetime) -> timestamp_pb2.Timestamp:
     return ts
 
 
+ONE_DAY, OPTIONAL_DAY, DAYS = "date", "date | None", "tuple[date, ...]"
+
+
+@functools.cache
+def date_fields(cls: type) -> Mapping[str, str]:
+    """The fields of dataclass `cls` holding calendar days, by their type hints: name -> ONE_DAY,
+    OPTIONAL_DAY or DAYS (a `datetime` is not a day: it maps to a Timestamp)."""
+    out = {}
+    for name, hint in typing.get_type_hints(cls).items():
+        args = typing.get_args(hint)
+        if hint is date:
+            out[name] = ONE_DAY
+        elif typing.get_origin(hint) in (typing.Union, types.UnionType) and set(args) == {date, type(None)}:
+            out[name] = OPTIONAL_DAY
+        elif typing.get_origin(hint) is tuple and args in ((date, ...),):
+            out[name] = DAYS
+    return out
+
+
+def day_text(day: date | None) -> str:
+    """A calendar day as `YYYY-MM-DD` ("" for None)."""
+    return day.isoformat() if day is not None else ""
+
+
+def day_of(text: str) -> date | None:
+    """`YYYY-MM-DD` as a calendar day (None for "")."""
+    return date.fromisoformat(text) if text else None
+
+
 @dataclass(frozen=True)
 class Codec:
     """A service's events <-> payloads, as the kernel's command runner uses them."""
@@ -103,9 +137,12 @@ class EventMapping:
     def message(self, pb, value):
         """The `pb` message of a domain dataclass (an event, or a value nested in one)."""
         fields, skip = pb.DESCRIPTOR.fields_by_name, self.skip.get(type(value), ())
+        days = date_fields(type(value))
         return pb(
             **{
-                f.name: self._to(fields[f.name], getattr(value, f.name))
+                f.name: self._day_to(days[f.name], getattr(value, f.name))
+                if f.name in days and fields[f.name].type == FieldDescriptor.TYPE_STRING
+                else self._to(fields[f.name], getattr(value, f.name))
                 for f in dataclasses.fields(value)
                 if f.name not in skip
             }
@@ -114,10 +151,25 @@ class EventMapping:
     def dataclass_of(self, cls, msg, **skipped):
         """The `cls` dataclass of a message (an event, or a value nested in one)."""
         fields, skip = msg.DESCRIPTOR.fields_by_name, self.skip.get(cls, ())
+        days = date_fields(cls)
         return cls(
             **skipped,
-            **{f.name: self._from(fields[f.name], msg) for f in dataclasses.fields(cls) if f.name not in skip},
+            **{
+                f.name: self._day_from(days[f.name], getattr(msg, f.name))
+                if f.name in days and fields[f.name].type == FieldDescriptor.TYPE_STRING
+                else self._from(fields[f.name], msg)
+                for f in dataclasses.fields(cls)
+                if f.name not in skip
+            },
         )
+
+    @staticmethod
+    def _day_to(kind: str, value):
+        return [day_text(d) for d in value] if kind == DAYS else day_text(value)
+
+    @staticmethod
+    def _day_from(kind: str, value):
+        return tuple(day_of(v) for v in value) if kind == DAYS else day_of(value)
 
     def _to(self, fd: FieldDescriptor, value):
         if fd.enum_type is not None:
