@@ -134,10 +134,28 @@ async def cancel(uow: UnitOfWork, timer_id: str) -> bool:
 
 async def timers_with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, str]:
     """Timer id -> status of every timer whose id starts with `prefix` (e.g. one aggregate's)."""
+    return {timer_id: status for timer_id, (status, _, _) in (await _with_prefix(uow, prefix)).items()}
+
+
+async def _with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, tuple[str, datetime, bytes]]:
     rows = await uow.conn.fetch(
-        f"SELECT timer_id, status FROM {uow.store.schema}.timers WHERE starts_with(timer_id, $1)", prefix
+        f"SELECT timer_id, status, due_at, payload FROM {uow.store.schema}.timers WHERE starts_with(timer_id, $1)",
+        prefix,
     )
-    return {r["timer_id"]: r["status"] for r in rows}
+    return {r["timer_id"]: (r["status"], r["due_at"], bytes(r["payload"])) for r in rows}
+
+
+async def _move(uow: UnitOfWork, timer_id: str, due_at: datetime, payload: Message) -> None:
+    """A pending timer takes a new time and event (its rule's deadline changed, e.g. a new
+    configuration): the same timer, so it still fires once."""
+    await uow.conn.execute(
+        f"UPDATE {uow.store.schema}.timers SET due_at = $2, event_type = $3, payload = $4 "
+        f"WHERE timer_id = $1 AND status = 'pending'",
+        timer_id,
+        due_at,
+        payload.DESCRIPTOR.full_name,
+        payload.SerializeToString(deterministic=True),
+    )
 
 
 async def sync(
@@ -151,12 +169,19 @@ async def sync(
     links: tuple[Link, ...] = (),
 ) -> None:
     """Make the pending timers whose ids start with `prefix` exactly `wanted` (timer id -> (due,
-    payload) on `stream_id`): cancel the pending ones no longer wanted, schedule the missing ones.
-    Fired and cancelled timers stay as they are (a timer fires once)."""
-    existing = await timers_with_prefix(uow, prefix)
-    for timer_id, status in existing.items():
-        if status == "pending" and timer_id not in wanted:
+    payload) on `stream_id`): cancel the pending ones no longer wanted, move the pending ones whose
+    time or event changed, schedule the missing ones. Fired and cancelled timers stay as they are
+    (a timer fires once)."""
+    existing = await _with_prefix(uow, prefix)
+    for timer_id, (status, due_at, data) in existing.items():
+        if status != "pending":
+            continue
+        if timer_id not in wanted:
             await cancel(uow, timer_id)
+            continue
+        at, payload = wanted[timer_id]
+        if at != due_at or payload.SerializeToString(deterministic=True) != data:
+            await _move(uow, timer_id, at, payload)
     for timer_id, (at, payload) in wanted.items():
         if timer_id not in existing:
             await schedule(

@@ -193,3 +193,30 @@ async def test_run_loop_wakes_when_the_clock_moves(store):
     finally:
         scheduler.stop()
         await asyncio.wait_for(task, 10)
+
+
+async def sync(store, wanted):
+    async with store.unit_of_work() as uow:
+        await timers.sync(uow, "warn:", wanted, STREAM, correlation_id="corr-s")
+
+
+async def test_sync_moves_a_pending_timer_whose_time_changed_and_it_still_fires_once(store):
+    """A deadline moved by new configuration (same timer id, other time) moves the pending timer:
+    it fires at the new time, not the old one, and once; a fired timer is never moved."""
+    await sync(store, {"warn:a": (T0 + timedelta(days=3), payload()), "warn:b": (T0, payload("b"))})
+    scheduler = TimerScheduler(store, store.clock)
+    assert await scheduler.fire_due() == 1  # warn:b
+    await sync(
+        store, {"warn:a": (T0 + timedelta(days=5), payload("moved")), "warn:b": (T0 + timedelta(days=9), payload("b"))}
+    )
+    rows = await store.pool.fetch(f"SELECT timer_id, status, due_at FROM {store.schema}.timers ORDER BY timer_id")
+    assert [(r["timer_id"], r["status"], r["due_at"]) for r in rows] == [
+        ("warn:a", "pending", T0 + timedelta(days=5)),
+        ("warn:b", "fired", T0),
+    ]
+    store.clock.set(T0 + timedelta(days=4))
+    assert await scheduler.fire_due() == 0  # the old time passes: nothing
+    store.clock.set(T0 + timedelta(days=5))
+    assert await scheduler.fire_due() == 1 and await scheduler.fire_due() == 0
+    fired = [unpack(parse(e.envelope), events_pb2.ClueRegistered).summary for e in await store.read_stream(STREAM)]
+    assert fired == ["b", "moved"]
