@@ -319,7 +319,7 @@ class CriminalJudgmentRecorded(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., judgment: _Optional[_Union[DocumentRef, _Mapping]] = ..., judgment_number: _Optional[str] = ..., intentional: _Optional[bool] = ..., sentence: _Optional[str] = ..., recorded_by: _Optional[str] = ..., required_sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ...) -> None: ...
 
 class ImpactRecorded(_message.Message):
-    __slots__ = ("decision_id", "kind", "person_id", "case_id", "clue_id", "start", "end", "article", "detail", "source_event_id")
+    __slots__ = ("decision_id", "kind", "person_id", "case_id", "clue_id", "start", "end", "article", "detail", "source_event_id", "holder", "liaison")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]
@@ -330,6 +330,8 @@ class ImpactRecorded(_message.Message):
     ARTICLE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     SOURCE_EVENT_ID_FIELD_NUMBER: _ClassVar[int]
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    LIAISON_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     kind: ImpactKind
     person_id: str
@@ -340,4 +342,6 @@ class ImpactRecorded(_message.Message):
     article: str
     detail: str
     source_event_id: str
-    def __init__(self, decision_id: _Optional[str] = ..., kind: _Optional[_Union[ImpactKind, str]] = ..., person_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., article: _Optional[str] = ..., detail: _Optional[str] = ..., source_event_id: _Optional[str] = ...) -> None: ...
+    holder: str
+    liaison: str
+    def __init__(self, decision_id: _Optional[str] = ..., kind: _Optional[_Union[ImpactKind, str]] = ..., person_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., article: _Optional[str] = ..., detail: _Optional[str] = ..., source_event_id: _Optional[str] = ..., holder: _Optional[str] = ..., liaison: _Optional[str] = ...) -> None: ...

@@ -133,3 +133,5 @@ class RecordImpact:
     detail: str
     source_event_id: str
     by: Principal
+    holder: str = ""  # the source case's (or clue's) holding office, from its event's holding links
+    liaison: str = ""

@@ -187,6 +187,8 @@ class ImpactRecorded:
     article: str
     detail: str
     source_event_id: str
+    holder: str = ""  # the source case's (or clue's) holding office: it holds the record (need to know)
+    liaison: str = ""
 
 
 ALL_EVENTS = (
