@@ -233,14 +233,23 @@ def _party_items(
 
 
 def execution_items(
-    decided: PartySanction, calendar: WorkingCalendar, rules: it.ItemRules = it.ItemRules()
+    decided: PartySanction,
+    calendar: WorkingCalendar,
+    rules: it.ItemRules = it.ItemRules(),
+    *,
+    gains_found: bool = False,
+    appraisals: tuple[date, ...] = (),
 ) -> tuple[it.ExecutionItem, ...]:
     """All the items of a decided Party sanction: the §4d table's (`items.items_for`: P9 announce,
     personnel file, post and pay; P2 promotion lock; P4 non-Party posts; P10 execution report) with
     its effect period, then P4's and P5's. 开除 has no effect period there (its `end` is the
-    earliest rejoining)."""
+    earliest rejoining). `gains_found` (PSL 25: CONFISCATION) and `appraisals` (APPRAISAL, local)
+    come from the decision's draft."""
     period_end = None if decided.sanction == EXPULSION else decided.end
-    table = it.items_for(it.Decision(s.PARTY, decided.sanction, decided.approved_on, period_end), calendar, rules)
+    decision = it.Decision(
+        s.PARTY, decided.sanction, decided.approved_on, period_end, gains_found=gains_found, appraisals=appraisals
+    )
+    table = it.items_for(decision, calendar, rules)
     return table + decided.party_items
 
 

@@ -62,6 +62,8 @@ def preview(
     in_lieu_of_removal: bool = False,
     serious: bool = False,
     removal_from_office_recorded: bool = False,
+    gains_found: bool = False,
+    appraisals: tuple[date, ...] = (),
     rules: SanctionRules = DEFAULT_RULES,
 ) -> Preview:
     """The preview of `decided` for the person of `facts` on `decided_on`, or the refusal.
@@ -69,7 +71,11 @@ def preview(
     `period_months`: G3 (PSL 15) the period decided for several identical government sanctions;
     for PARTY_PROBATION the probation's months (P4, Regs 12); None otherwise (the statutory one).
     `heard_on`: P7 (PC 43) the sanction the person was heard on; None previews as if heard on
-    `decided` (the hearing is checked again at the issue)."""
+    `decided` (the hearing is checked again at the issue). `gains_found` (PSL 25: CONFISCATION)
+    and `appraisals` (APPRAISAL, local) are the draft's; a preview leaves them unset.
+
+    This is THE function of the rules: `decision.decide` runs it for DraftDecision (provisionally)
+    and IssueDecision (recording its answer), so a preview and an issue never disagree."""
     if family not in s.FAMILIES:
         raise Validation("family", f"must be one of {', '.join(s.FAMILIES)}")
     try:
@@ -83,7 +89,8 @@ def preview(
     except Validation as e:
         raise _refused(e) from None
     if family == s.GOVERNMENT:
-        return _government(combined, facts, decided_on, calendar, serious, removal_from_office_recorded, rules)
+        extra = (gains_found, tuple(appraisals))
+        return _government(combined, facts, decided_on, calendar, serious, removal_from_office_recorded, rules, extra)
     decided_party = p.decide(
         combined.sanction,
         decided_on,
@@ -106,7 +113,7 @@ def preview(
         None if combined.sanction == p.EXPULSION else end,
         months,
         decided_party.locks,
-        p.execution_items(decided_party, calendar, rules.items),
+        p.execution_items(decided_party, calendar, rules.items, gains_found=gains_found, appraisals=tuple(appraisals)),
     )
 
 
@@ -118,6 +125,7 @@ def _government(
     serious: bool,
     recorded: bool,
     rules: SanctionRules,
+    extra: tuple[bool, tuple[date, ...]] = (False, ()),
 ) -> Preview:
     e = g.effect(
         combined.sanction,
@@ -130,7 +138,10 @@ def _government(
     locks = tuple(p.Lock(kind, e.end, G7) for kind in e.locks)
     if e.permanent_bar:
         locks += (p.Lock("PERMANENT_BAR", None, "G8 (PSL 8)"),)
-    items = it.items_for(it.government_decision(e), calendar, rules.items)
+    gains_found, appraisals = extra
+    items = it.items_for(
+        it.government_decision(e, gains_found=gains_found, appraisals=appraisals), calendar, rules.items
+    )
     return Preview(
         facts.person_id, s.GOVERNMENT, e.sanction, combined.rule, e.start, e.end, e.months, locks, items, e.consequences
     )

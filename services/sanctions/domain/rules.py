@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.sanctions.domain.appeals import AppealRules
 from services.sanctions.domain.government import GovernmentRules
+from services.sanctions.domain.issuing import ImpactRules, IssueRules, Owners
 from services.sanctions.domain.items import ItemRules
 from services.sanctions.domain.party import PartyRules
 
@@ -18,6 +19,9 @@ class SanctionRules:
     party: PartyRules = field(default_factory=PartyRules)  # §4b
     appeals: AppealRules = field(default_factory=AppealRules)  # §4c
     items: ItemRules = field(default_factory=ItemRules)  # §4d
+    issue: IssueRules = field(default_factory=IssueRules)  # committee approval, refusal witnesses (local)
+    impacts: ImpactRules = field(default_factory=ImpactRules)  # §5 impact periods (local, unverified)
+    owners: Owners = field(default_factory=Owners)  # §4d owner -> catalogue agency and office
 
 
 DEFAULT_RULES = SanctionRules()
