@@ -8,6 +8,11 @@ them. Every mistake is a SanctionRulesError naming the file and the key
 `ItemRules.delivery_working_days`, so the government's delivery due and the §4d DELIVER_* items
 never drift.
 
+`[issue]` (local: which cadre levels the same-level Party committee approves, how many witnesses
+complete a refusal to sign), `[impacts]` (§5's impact periods, local and unverified) and `[owners]`
+(§4d's owner → "<agency>/<office>" of the catalogue; every owner an item can carry is required)
+build `IssueRules`, `ImpactRules` and `Owners` (`services.sanctions.domain.issuing`).
+
 The shape of the file (schema_version, tables whose every key is required, no unknown key) is the
 kernel's `parse_tables`, as for the cases service's rule files."""
 
@@ -15,10 +20,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kernel.domain import facts as f
 from kernel.domain.errors import Validation
 from kernel.runtime.config import parse_tables, read_toml
 from services.sanctions.domain.appeals import AppealRules
 from services.sanctions.domain.government import GovernmentRules
+from services.sanctions.domain.issuing import IMPACT_KINDS, OWNER_CODES, ImpactRules, IssueRules, Owners
 from services.sanctions.domain.items import ItemRules
 from services.sanctions.domain.party import PartyRules
 from services.sanctions.domain.rules import SanctionRules
@@ -59,6 +66,12 @@ KEYS = {
         "execution_report_months": ("items.execution_report_months", "months"),
         "government_execution_report": ("items.government_execution_report", "flag"),
     },
+    "issue": {
+        "committee_approves": ("issue.committee_approves", "levels"),
+        "refusal_witnesses": ("issue.refusal_witnesses", "witnesses"),
+    },
+    "impacts": {kind: (f"impacts.{kind}", "months") for kind in IMPACT_KINDS},
+    "owners": {owner: (f"owners.{owner}", "place") for owner in OWNER_CODES},
 }
 # Rules across keys: (key, key it must not exceed, rule).
 AT_MOST = (
@@ -96,8 +109,15 @@ def parse_sanction_rules(data: dict, source: str) -> SanctionRules:
             f"P4 (Regs 12): {longest} months exceeds party.probation_max_months ({values['party.probation_max_months']})",
         )
     fields: dict[str, dict] = {part: {} for part in PARTS}
+    impacts, owners = [], []
     for name, value in values.items():
-        if name == DELIVERY:
+        if name.startswith("impacts."):
+            impacts.append((name.split(".", 1)[1], value))
+        elif name.startswith("owners."):
+            owners.append((name.split(".", 1)[1], *value))
+        elif name.startswith("issue."):
+            fields.setdefault("issue", {})[name.split(".", 1)[1]] = value
+        elif name == DELIVERY:
             fields["government"]["delivery_working_days"] = fields["items"]["delivery_working_days"] = value
         else:
             part, field = name.split(".")
@@ -109,7 +129,11 @@ def parse_sanction_rules(data: dict, source: str) -> SanctionRules:
         except Validation as e:
             key = "delivery.working_days" if e.field == "delivery_working_days" else f"{part}.{e.field}"
             fail(key, e.problem)
-    return SanctionRules(**parts)
+    try:
+        parts["issue"] = IssueRules(**fields["issue"])
+    except Validation as e:
+        fail(f"issue.{e.field}", e.problem)
+    return SanctionRules(**parts, impacts=ImpactRules(tuple(impacts)), owners=Owners(tuple(owners)))
 
 
 def _whole(value, least: int):
@@ -142,7 +166,35 @@ def _flag(value):
     return ("", value) if isinstance(value, bool) else ("must be true or false", None)
 
 
+def _levels(value):
+    """[issue] committee_approves: cadre levels (kernel.domain.facts.LEVELS but NONE), each once."""
+    levels = tuple(x for x in f.LEVELS if x != f.NONE)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return f"must be a list of cadre levels ({', '.join(levels)})", None
+    unknown = [v for v in value if v not in levels]
+    if unknown:
+        return f"{unknown[0]!r} is no cadre level; one of {', '.join(levels)}", None
+    if len(set(value)) != len(value):
+        return f"lists a level twice: {value}", None
+    return "", tuple(value)
+
+
+def _witnesses(value):
+    return ("", value) if _whole(value, 1) else ("G13 (PSL 46): must be a whole number of witnesses, at least 1", None)
+
+
+def _place(value):
+    """[owners]: "<agency>/<office>", catalogue codes."""
+    parts = value.split("/") if isinstance(value, str) else []
+    if len(parts) != 2 or not all(x and x == x.strip() for x in parts):
+        return 'must be "<agency>/<office>", catalogue codes', None
+    return "", (parts[0], parts[1])
+
+
 _PARSERS = {
+    "levels": _levels,
+    "witnesses": _witnesses,
+    "place": _place,
     "months": _months,
     "days": _days,
     "month_choices": _month_choices,

@@ -33,6 +33,24 @@ def test_the_shipped_file_holds_the_defaults_of_domain_md():
     assert rules.items.government_execution_report is False  # P10 (local)
 
 
+def test_the_shipped_file_holds_the_issue_impacts_and_owners_of_the_design():
+    """[issue] (local): COUNTY cadres' decisions approved by the same-level Party committee, two
+    witnesses of a refusal (G13, PSL 46); [impacts] §5 (local, unverified); [owners] §4d."""
+    rules = load_sanction_rules()
+    assert (rules.issue.committee_approves, rules.issue.refusal_witnesses) == (("COUNTY",), 2)
+    assert dict(rules.impacts.months) == {"ADMONISHMENT": 6, "ORGANISATIONAL_HANDLING": 12, "ACCOUNTABILITY": 12}
+    assert rules.owners.place("ARCHIVES") == ("archives", "personnel_files")
+    assert rules.owners.place("UNIT_PARTY_ORGANISATION") == ("party_organisation", "party_branch")
+    assert rules.owners.place("CONGRESS_BODY") == ("party_committee", "committee_leadership")
+
+
+def test_no_committee_approval_is_an_empty_list():
+    """[issue] committee_approves = [] (local): no decision waits for the Party committee."""
+    data = copy.deepcopy(SHIPPED)
+    data["issue"]["committee_approves"] = []
+    assert parse_sanction_rules(data, "f.toml").issue.committee_approves == ()
+
+
 def test_a_local_copy_changes_a_number(tmp_path):
     """P2 (Regs 12, unverified): a commission reading 留党察看 as 6 or 12 months says so in its copy."""
     local = tmp_path / "sanctions.toml"
@@ -108,6 +126,18 @@ def _with(path: tuple, value):
         (("items", "appraisal_days_after"), -1, "items.appraisal_days_after"),  # (local)
         (("items", "government_execution_report"), "no", "items.government_execution_report"),  # P10 (local)
         (("items", "delivery_working_days"), 5, "items.delivery_working_days"),  # set by [delivery] only
+        (("issue", "committee_approves"), ["TOWN"], "issue.committee_approves"),  # (local) a cadre level
+        (("issue", "committee_approves"), ["COUNTY", "COUNTY"], "issue.committee_approves"),
+        (("issue", "committee_approves"), "COUNTY", "issue.committee_approves"),
+        (("issue", "refusal_witnesses"), 0, "issue.refusal_witnesses"),  # G13 (PSL 46, local)
+        (("issue", "refusal_witnesses"), None, "issue.refusal_witnesses"),
+        (("impacts", "ADMONISHMENT"), 0, "impacts.ADMONISHMENT"),  # §5 (local, unverified)
+        (("impacts", "ACCOUNTABILITY"), None, "impacts.ACCOUNTABILITY"),
+        (("impacts", "WARNING"), 6, "impacts.WARNING"),
+        (("owners", "ARCHIVES"), "archives", "owners.ARCHIVES"),  # §4d: "<agency>/<office>"
+        (("owners", "FINANCE"), "finance_bureau/ treasury", "owners.FINANCE"),
+        (("owners", "CONGRESS_BODY"), None, "owners.CONGRESS_BODY"),  # P5's owner is required too
+        (("owners", "COURT"), "court/x", "owners.COURT"),
     ],
 )
 def test_every_mistake_names_the_file_and_the_key(path, value, key):
