@@ -243,6 +243,20 @@ def in_force(state: Decision, on: date) -> InForceEntry | None:
     return InForceEntry(state.decision_id, state.person_id, state.family, d.sanction, "", d.start, d.end, locks)
 
 
+def steps(state: Decision) -> tuple[str, ...]:
+    """Need to know: the offices owning the decision's items once issued, each once (an owning
+    partner office knows the decision and may act on its items)."""
+    return issuing.owner_offices(i.item for i in state.items.values())
+
+
+def approvers(state: Decision, rules: SanctionRules = DEFAULT_RULES) -> tuple[str, ...]:
+    """Need to know: the commission head, and the same-level Party committee head where its
+    approval is needed ([issue] committee_approves); none for an impact record."""
+    if not state.opened:
+        return ()
+    return (COMMISSION_HEAD,) + ((COMMITTEE_HEAD,) if committee_needed(state, rules) else ())
+
+
 def ledger_rows(state: Decision) -> list[dict]:
     """One row per item of the `execution_ledger` table (OVERDUE is computed on read)."""
     return [
@@ -271,8 +285,6 @@ def index_row(state: Decision, rules: SanctionRules = DEFAULT_RULES) -> dict:
     """The `decision_index` row of the decision (version added by the caller)."""
     holder = state.opened.holder if state.opened else ""
     liaison = state.opened.liaison if state.opened else ""
-    steps = list(issuing.owner_offices(i.item for i in state.items.values()))
-    approvers = [COMMISSION_HEAD] + ([COMMITTEE_HEAD] if committee_needed(state, rules) else [])
     return {
         "decision_id": state.decision_id,
         "case_id": state.case_id,
@@ -285,8 +297,8 @@ def index_row(state: Decision, rules: SanctionRules = DEFAULT_RULES) -> dict:
         "end": state.end,
         "holder": holder,
         "liaison": liaison,
-        "steps": steps,
-        "approvers": approvers if state.opened else [],
+        "steps": list(steps(state)),
+        "approvers": list(approvers(state, rules)),
     }
 
 
