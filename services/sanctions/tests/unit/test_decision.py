@@ -464,3 +464,30 @@ def test_s5_impact_period_from_configuration_admonishment_six_months():
     with pytest.raises(Validation, match=r"^kind:"):
         fold(replace(cmd, kind="WARNING"))
     assert fold(replace(cmd, kind="ACCOUNTABILITY")).impact.end == date(2027, 3, 10)
+
+
+def test_dates_are_read_in_the_service_zone():
+    """A disposal at 2026-03-09 20:00 UTC is 2026-03-10 in Beijing: an issue dated 03-09 is before it."""
+    beijing = d.DecisionPolicy(zone=timezone(timedelta(hours=8)))
+    o = replace(opening(), disposed_at=datetime(2026, 3, 9, 20, tzinfo=timezone.utc))
+    state = fold(o, drafting(), policy=beijing)
+    with pytest.raises(Validation, match=r"^decided_on: must not be before the disposal \(2026-03-10\)"):
+        d.decide(issuing(date(2026, 3, 9)), state, beijing)
+    assert d.decide(issuing(date(2026, 3, 9)), state, POLICY)[0].start == date(2026, 3, 9)
+
+
+def test_a_decision_is_opened_once_and_commands_name_their_decision():
+    state = fold(opening())
+    with pytest.raises(IllegalState, match=r"in state OPENED"):
+        d.decide(opening(), state, POLICY)
+    with pytest.raises(Validation, match=r"^decision_id:"):
+        d.decide(replace(drafting(), decision_id=IMPACT_ID), state, POLICY)
+    with pytest.raises(Validation, match=r"^decision_id: must look like decision-<uuid>"):
+        fold(replace(opening(), decision_id="case-1"))
+
+
+def test_need_to_know_steps_are_the_owning_offices_once_issued():
+    assert d.steps(fold(opening())) == ()
+    assert d.approvers(fold(opening())) == ("commission_head",)
+    offices = d.steps(issued())
+    assert offices[0] == "case_management" and "personnel_files" in offices and len(offices) == len(set(offices))
