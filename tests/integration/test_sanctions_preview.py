@@ -10,7 +10,7 @@ import pytest
 from cases.v1 import events_pb2
 from common.v1 import person_pb2
 from kernel.domain.principal import Principal
-from sanctions.v1 import service_pb2 as pb, service_pb2_grpc
+from sanctions.v1 import events_pb2 as sev, service_pb2 as pb, service_pb2_grpc
 from services.sanctions.main import build
 from tests.factories import ALICE, call_metadata, service_settings, ts
 
@@ -54,7 +54,7 @@ async def test_g1_demerit_worked_example_is_answered(sanctions):
     """G1 (PSL 8): 记过 decided 2026-03-10 lifts 2027-03-10; G7 locks; §4d items."""
     settings, stub = sanctions
     req = request(
-        pb.SANCTION_FAMILY_GOVERNMENT_SANCTION,
+        sev.SANCTION_FAMILY_GOVERNMENT_SANCTION,
         ST.SANCTION_TYPE_GOVERNMENT_DEMERIT,
         ST.SANCTION_TYPE_GOVERNMENT_DEMERIT,
         decided_at=ts(datetime(2026, 3, 10, 4, tzinfo=timezone.utc)),
@@ -75,7 +75,7 @@ async def test_p2_serious_warning_worked_example_is_answered(sanctions):
     """P2 (Regs 10): 严重警告 approved 2026-02-28 lifts 2027-08-28."""
     settings, stub = sanctions
     req = request(
-        pb.SANCTION_FAMILY_PARTY_SANCTION,
+        sev.SANCTION_FAMILY_PARTY_SANCTION,
         ST.SANCTION_TYPE_PARTY_SERIOUS_WARNING,
         ST.SANCTION_TYPE_PARTY_SERIOUS_WARNING,
         decided_at=ts(datetime(2026, 2, 28, 4, tzinfo=timezone.utc)),
@@ -88,7 +88,7 @@ async def test_g4_demotion_of_a_village_director_is_refused_invalid_argument(san
     """G4 (PSL 22): 降级 for a village director → INVALID_ARGUMENT naming the rule."""
     settings, stub = sanctions
     req = request(
-        pb.SANCTION_FAMILY_GOVERNMENT_SANCTION,
+        sev.SANCTION_FAMILY_GOVERNMENT_SANCTION,
         ST.SANCTION_TYPE_GOVERNMENT_DEMOTION,
         ST.SANCTION_TYPE_GOVERNMENT_DEMOTION,
         category="OFFICIAL_CATEGORY_GRASSROOTS_MANAGER",
@@ -104,7 +104,7 @@ async def test_p7_not_heard_is_failed_precondition(sanctions):
     """P7 (PC 43): heard on 警告, decided 严重警告 → FAILED_PRECONDITION naming the rule."""
     settings, stub = sanctions
     req = request(
-        pb.SANCTION_FAMILY_PARTY_SANCTION,
+        sev.SANCTION_FAMILY_PARTY_SANCTION,
         ST.SANCTION_TYPE_PARTY_SERIOUS_WARNING,
         ST.SANCTION_TYPE_PARTY_SERIOUS_WARNING,
         heard_on=ST.SANCTION_TYPE_PARTY_WARNING,
@@ -119,7 +119,7 @@ async def test_p7_not_heard_is_failed_precondition(sanctions):
 async def test_without_a_token_unauthenticated_and_a_partner_role_permission_denied(sanctions):
     settings, stub = sanctions
     req = request(
-        pb.SANCTION_FAMILY_GOVERNMENT_SANCTION,
+        sev.SANCTION_FAMILY_GOVERNMENT_SANCTION,
         ST.SANCTION_TYPE_GOVERNMENT_DEMERIT,
         ST.SANCTION_TYPE_GOVERNMENT_DEMERIT,
         decided_at=ts(datetime(2026, 3, 10, 4, tzinfo=timezone.utc)),
