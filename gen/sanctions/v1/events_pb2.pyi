@@ -179,7 +179,7 @@ class DecisionOpened(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., person_id: _Optional[str] = ..., family: _Optional[_Union[SanctionFamily, str]] = ..., combined: _Optional[_Union[_events_pb2.CombinedSanction, _Mapping]] = ..., violations: _Optional[_Iterable[_Union[_events_pb2.Violation, _Mapping]]] = ..., consequences: _Optional[_Iterable[str]] = ..., serious: _Optional[bool] = ..., facts: _Optional[_Union[_person_pb2.PersonFacts, _Mapping]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., disposed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_event_id: _Optional[str] = ..., holder: _Optional[str] = ..., liaison: _Optional[str] = ...) -> None: ...
 
 class DecisionDrafted(_message.Message):
-    __slots__ = ("decision_id", "title", "legal_basis", "review_route", "announcement_scope", "gains_found", "appraisals", "removal_from_office", "drafted_by", "probation_months")
+    __slots__ = ("decision_id", "title", "legal_basis", "review_route", "announcement_scope", "gains_found", "appraisals", "removal_from_office", "drafted_by", "probation_months", "in_lieu_of_removal")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +190,7 @@ class DecisionDrafted(_message.Message):
     REMOVAL_FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
     DRAFTED_BY_FIELD_NUMBER: _ClassVar[int]
     PROBATION_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    IN_LIEU_OF_REMOVAL_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     title: str
     legal_basis: _containers.RepeatedScalarFieldContainer[str]
@@ -200,7 +201,8 @@ class DecisionDrafted(_message.Message):
     removal_from_office: DocumentRef
     drafted_by: str
     probation_months: int
-    def __init__(self, decision_id: _Optional[str] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[ReviewRoute, _Mapping]] = ..., announcement_scope: _Optional[str] = ..., gains_found: _Optional[bool] = ..., appraisals: _Optional[_Iterable[str]] = ..., removal_from_office: _Optional[_Union[DocumentRef, _Mapping]] = ..., drafted_by: _Optional[str] = ..., probation_months: _Optional[int] = ...) -> None: ...
+    in_lieu_of_removal: bool
+    def __init__(self, decision_id: _Optional[str] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[ReviewRoute, _Mapping]] = ..., announcement_scope: _Optional[str] = ..., gains_found: _Optional[bool] = ..., appraisals: _Optional[_Iterable[str]] = ..., removal_from_office: _Optional[_Union[DocumentRef, _Mapping]] = ..., drafted_by: _Optional[str] = ..., probation_months: _Optional[int] = ..., in_lieu_of_removal: _Optional[bool] = ...) -> None: ...
 
 class DecisionCommitteeApproved(_message.Message):
     __slots__ = ("decision_id", "approved_by", "approver_role")

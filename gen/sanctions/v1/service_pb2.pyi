@@ -194,7 +194,7 @@ class ListDecisionsResponse(_message.Message):
     def __init__(self, decisions: _Optional[_Iterable[_Union[DecisionSummary, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class DraftDecisionRequest(_message.Message):
-    __slots__ = ("decision_id", "expected_version", "title", "legal_basis", "review_route", "announcement_scope", "gains_found", "appraisals", "removal_from_office", "probation_months")
+    __slots__ = ("decision_id", "expected_version", "title", "legal_basis", "review_route", "announcement_scope", "gains_found", "appraisals", "removal_from_office", "probation_months", "in_lieu_of_removal")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +205,7 @@ class DraftDecisionRequest(_message.Message):
     APPRAISALS_FIELD_NUMBER: _ClassVar[int]
     REMOVAL_FROM_OFFICE_FIELD_NUMBER: _ClassVar[int]
     PROBATION_MONTHS_FIELD_NUMBER: _ClassVar[int]
+    IN_LIEU_OF_REMOVAL_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     expected_version: int
     title: str
@@ -215,7 +216,8 @@ class DraftDecisionRequest(_message.Message):
     appraisals: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
     removal_from_office: _events_pb2_1.DocumentRef
     probation_months: int
-    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[_events_pb2_1.ReviewRoute, _Mapping]] = ..., announcement_scope: _Optional[str] = ..., gains_found: _Optional[bool] = ..., appraisals: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ..., removal_from_office: _Optional[_Union[_events_pb2_1.DocumentRef, _Mapping]] = ..., probation_months: _Optional[int] = ...) -> None: ...
+    in_lieu_of_removal: bool
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[_events_pb2_1.ReviewRoute, _Mapping]] = ..., announcement_scope: _Optional[str] = ..., gains_found: _Optional[bool] = ..., appraisals: _Optional[_Iterable[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]]] = ..., removal_from_office: _Optional[_Union[_events_pb2_1.DocumentRef, _Mapping]] = ..., probation_months: _Optional[int] = ..., in_lieu_of_removal: _Optional[bool] = ...) -> None: ...
 
 class DecisionChanged(_message.Message):
     __slots__ = ("decision_id", "version", "status")

@@ -50,6 +50,7 @@ class DraftDecision:
     removal_from_office: Document | None
     probation_months: int
     by: Principal
+    in_lieu_of_removal: bool = False  # P3 (Regs 11): 严重警告/留党察看 instead of 撤销党内职务
 
 
 @dataclass(frozen=True)

@@ -434,7 +434,7 @@ def run_rules(
 ) -> Preview:
     """THE rules of the decision on `decided_on`: `preview.preview` (PreviewDecision's function) on
     the opening (family, facts, violations, the combined sanction, G3 period, P6 mitigation, G5
-    serious) and the draft (P4 probation months, PSL 25 gains, appraisals, G11 removal). P7: the
+    serious) and the draft (P3 in lieu of removal, P4 probation months, PSL 25 gains, appraisals, G11 removal). P7: the
     cases service re-heard any heavier sanction before the disposal, so the person was heard on
     the combined one."""
     o = state.opened
@@ -454,6 +454,7 @@ def run_rules(
         period_months=months,
         mitigation=o.combined.mitigation,
         heard_on=sanction,
+        in_lieu_of_removal=draft.in_lieu_of_removal,
         serious=o.serious,
         removal_from_office_recorded=draft.removal_from_office is not None,
         gains_found=draft.gains_found,
@@ -490,6 +491,7 @@ def draft(cmd: c.DraftDecision, state: Decision, policy: DecisionPolicy) -> list
         _document(cmd.removal_from_office, "removal_from_office"),
         cmd.by.user,
         cmd.probation_months or 0,
+        cmd.in_lieu_of_removal,
     )
     # the rules as the issue will run them, on the disposal date (provisional decision date)
     run_rules(state, event, policy.day(o.disposed_at), policy)

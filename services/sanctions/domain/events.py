@@ -88,6 +88,7 @@ class DecisionDrafted:
     removal_from_office: Document | None
     drafted_by: str
     probation_months: int = 0
+    in_lieu_of_removal: bool = False  # P3 (Regs 11)
 
 
 @dataclass(frozen=True)

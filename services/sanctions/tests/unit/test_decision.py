@@ -491,3 +491,28 @@ def test_need_to_know_steps_are_the_owning_offices_once_issued():
     assert d.approvers(fold(opening())) == ("commission_head",)
     offices = d.steps(issued())
     assert offices[0] == "case_management" and "personnel_files" in offices and len(offices) == len(set(offices))
+
+
+def test_p3_a_serious_warning_in_lieu_of_removal_carries_the_24_month_bar_and_matches_the_preview():
+    """P3 (Regs 11): 严重警告 in lieu of 撤销党内职务 for a member holding no Party post: the issued
+    decision carries the bar on equal or higher posts for 24 months, as the preview says."""
+    state = issued(PSW, on=date(2026, 2, 28), in_lieu_of_removal=True)
+    bars = [x for x in state.issued.locks if x.kind == "NO_EQUAL_OR_HIGHER_POST"]
+    assert [x.until for x in bars] == [date(2028, 2, 28)]
+    p = pv.preview(
+        s.PARTY,
+        person(),
+        (s.Violation("art. 1", PSW),),
+        PSW,
+        date(2026, 2, 28),
+        POLICY.calendar,
+        heard_on=PSW,
+        in_lieu_of_removal=True,
+    )
+    assert state.issued.locks == p.locks and state.issued.end == p.end
+
+
+def test_p3_in_lieu_of_removal_is_refused_for_a_warning():
+    with pytest.raises(Validation) as e:
+        fold(opening(PW, disposed=date(2026, 2, 28)), drafting(s.PARTY, in_lieu_of_removal=True))
+    assert "P3" in e.value.problem
