@@ -96,7 +96,7 @@ DEFAULT_OWNERS = (
     (it.TOWNSHIP, "township_government", "township_office"),
     (it.UNIT, "employer_unit", "unit_office"),
     (it.UNIT_PARTY_ORGANISATION, "party_organisation", "party_branch"),
-    (p.CONGRESS_BODY, "party_committee", "committee_leadership"),
+    (p.CONGRESS_BODY, "organisation_department", "cadre_management"),  # P5: a partner office that can report
 )
 
 

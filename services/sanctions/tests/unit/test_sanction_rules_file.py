@@ -41,7 +41,7 @@ def test_the_shipped_file_holds_the_issue_impacts_and_owners_of_the_design():
     assert dict(rules.impacts.months) == {"ADMONISHMENT": 6, "ORGANISATIONAL_HANDLING": 12, "ACCOUNTABILITY": 12}
     assert rules.owners.place("ARCHIVES") == ("archives", "personnel_files")
     assert rules.owners.place("UNIT_PARTY_ORGANISATION") == ("party_organisation", "party_branch")
-    assert rules.owners.place("CONGRESS_BODY") == ("party_committee", "committee_leadership")
+    assert rules.owners.place("CONGRESS_BODY") == ("organisation_department", "cadre_management")
 
 
 def test_no_committee_approval_is_an_empty_list():
