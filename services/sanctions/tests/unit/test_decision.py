@@ -295,7 +295,7 @@ def test_p5_delegate_end_mandate_item_goes_to_the_configured_owner():
     state = issued(PPR, date(2026, 6, 30), facts=delegate, probation_months=12)
     assert (state.items["END_MANDATE"].item.owner, state.items["END_MANDATE"].item.agency) == (
         "CONGRESS_BODY",
-        "party_committee",
+        "organisation_department",
     )
 
 
