@@ -1,36 +1,92 @@
 """Composition root of the sanctions service (处分决定执行): `python -m services.sanctions.main`.
 
 What it runs, beside the kernel's shell (pool, migrations, store, timers, relay to
-`sanctions.events.v1`, gRPC server with ControlService): the SanctionService servicer, for now
-PreviewDecision (issue 21 point 2) on the rules of `deploy/config/sanctions.toml` (loaded at start,
-so a bad file stops the service naming the key); its decisions and execution ledger come next.
+`sanctions.events.v1`, gRPC server with ControlService): the decisions' handlers on the one command
+path, on the rules of `deploy/config/sanctions.toml` (loaded at start, so a bad file stops the
+service naming the key); the decision opener following `cases.events.v1` (a disposal's sanctions
+and impacts) and `clues.events.v1` (a talk's 诫勉), exactly once through its inbox (issue 21 points
+1 and 3); the SanctionService (PreviewDecision and the decisions) and the ExecutionService (the
+partners' items and the execution ledger) servicers; the decision index and execution ledger
+tables, which `python -m kernel.eventstore.rebuild --service sanctions` rebuilds.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 
+from kernel.messaging.consumer import Consumer
 from kernel.runtime.service import ServiceHost, Wiring, serve
-from kernel.runtime.settings import ServiceSettings, from_env
+from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from sanctions.v1 import service_pb2, service_pb2_grpc
+from services.sanctions.adapters import mapping, translators
+from services.sanctions.adapters.execution_servicer import ExecutionServicer
 from services.sanctions.adapters.grpc_servicer import SanctionServicer
+from services.sanctions.app import decision_index, execution_ledger
+from services.sanctions.app.access import Access
+from services.sanctions.app.handlers import DecisionHandlers
+from services.sanctions.app.opener import DecisionOpener
 from services.sanctions.app.sanction_rules import load_sanction_rules
+from services.sanctions.domain.decision import DecisionPolicy
 from services.sanctions.domain.rules import SanctionRules
 
-SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["SanctionService"].full_name,)
+SERVICE_NAMES = tuple(
+    service_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("SanctionService", "ExecutionService")
+)
+MIGRATIONS = decision_index.MIGRATIONS + execution_ledger.MIGRATIONS
 
 
-async def build_parts(host: ServiceHost[SanctionRules]) -> SanctionRules:
-    return load_sanction_rules()
+@dataclass(frozen=True)
+class SanctionsSettings(ServiceSettings):
+    """The kernel's settings and the sanctions service's own."""
+
+    # The rules' local and unverified numbers, the committee's approval, the impact periods and the
+    # items' owners (SANCTIONS_RULES_FILE); None: deploy/config/sanctions.toml.
+    sanction_rules_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> SanctionsSettings:
+        return extend(cls, from_env("sanctions", env), sanction_rules_file=env_path(env, "SANCTIONS_RULES_FILE"))
 
 
-def register(host: ServiceHost[SanctionRules], rules: SanctionRules, server) -> None:
-    service_pb2_grpc.add_SanctionServiceServicer_to_server(SanctionServicer(host.clock, host.calendar, rules), server)
+@dataclass
+class Sanctions:
+    """What the sanctions service runs beside the shell."""
+
+    rules: SanctionRules
+    handlers: DecisionHandlers
+    decisions: Consumer | None = None  # the disposals' and talks' follower
 
 
-def build(settings: ServiceSettings) -> ServiceHost[SanctionRules]:
-    return ServiceHost(settings, Wiring(SERVICE_NAMES, build_parts, register))
+async def build_parts(host: ServiceHost[Sanctions]) -> Sanctions:
+    s: SanctionsSettings = host.settings
+    rules = load_sanction_rules(s.sanction_rules_file)
+    policy = DecisionPolicy(rules, host.calendar, host.clock.tz)
+    access = Access.of(host.authenticator.catalogue, rules)  # need to know (issue 21 point 6)
+    handlers = DecisionHandlers(host.store, policy, mapping.CODEC, access)
+    opener = DecisionOpener(handlers, partial(translators.translate, zone=host.clock.tz))
+    decisions = await Consumer(s, host.pool, list(s.consumes), "decisions", opener, status=host.status).start()
+    return Sanctions(rules, handlers, decisions)
+
+
+def register(host: ServiceHost[Sanctions], parts: Sanctions, server) -> None:
+    servicer = SanctionServicer(parts.handlers, host.clock, host.calendar, parts.rules)
+    service_pb2_grpc.add_SanctionServiceServicer_to_server(servicer, server)
+    service_pb2_grpc.add_ExecutionServiceServicer_to_server(ExecutionServicer(parts.handlers, host.clock), server)
+
+
+async def stop(parts: Sanctions) -> None:
+    if parts.decisions is not None:
+        await parts.decisions.stop()
+
+
+def build(settings: ServiceSettings) -> ServiceHost[Sanctions]:
+    """The service on `settings` (plain kernel settings get the sanctions service's defaults)."""
+    own = settings if isinstance(settings, SanctionsSettings) else extend(SanctionsSettings, settings)
+    return ServiceHost(own, Wiring(SERVICE_NAMES, build_parts, register, stop, migrations=MIGRATIONS))
 
 
 if __name__ == "__main__":
-    asyncio.run(serve(build(from_env("sanctions"))))
+    asyncio.run(serve(build(SanctionsSettings.from_env())))
