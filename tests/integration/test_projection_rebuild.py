@@ -236,7 +236,9 @@ def cli(database_url, *args):
 
 
 async def test_the_command_says_what_it_cannot_do(store, database_url):
-    assert cli(database_url, "sanctions", store.schema).returncode == 2  # keeps no projections
+    assert cli(database_url, "sanctions", store.schema, "--projection", "nothing").returncode == 2
+    # issue 21: the sanctions' decision index and execution ledger, equal on a store without decisions
+    assert cli(database_url, "sanctions", store.schema, "--check", "--quiet").returncode == 0
     assert cli(database_url, "clues", store.schema, "--projection", "nothing").returncode == 2
     assert cli(database_url, "clues", "nowhere").returncode == 2
     helped = cli(database_url, "clues", store.schema, "--help")
