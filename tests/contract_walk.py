@@ -26,6 +26,7 @@ SERVICERS = {
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
     "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",
+    "sanctions.v1.ExecutionService": "services.sanctions.adapters.execution_servicer.ExecutionServicer",
     "control.v1.ControlService": "kernel.edge.control.ControlServicer",
 }
 

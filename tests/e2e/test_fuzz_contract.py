@@ -65,6 +65,7 @@ from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.main import build as build_clues
+from services.sanctions.adapters.execution_servicer import ExecutionServicer
 from services.sanctions.adapters.grpc_servicer import SanctionServicer
 from services.sanctions.main import build as build_sanctions
 from tests.contract_strategies import (
@@ -88,7 +89,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 TIMEOUT = 10.0  # seconds per call: generous, so a DEADLINE_EXCEEDED means a hang
 NEVER = (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED)
 RULE_BROKEN = "REQUEST_FIELD_RULE"
-STREAM_ID = re.compile(r"(clue|case|measure)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+STREAM_ID = re.compile(r"(clue|case|measure|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -107,6 +108,7 @@ SERVICES = {
     "cases.v1.CaseService": ("cases", CaseServicer),
     "audit.v1.AuditService": ("audit", AuditServicer),
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),
+    "sanctions.v1.ExecutionService": ("sanctions", ExecutionServicer),
 }
 BUILDERS = {"clues": build_clues, "cases": build_cases, "audit": build_audit, "sanctions": build_sanctions}
 CATALOGUE = catalogue_mod.load()
