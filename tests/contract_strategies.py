@@ -187,17 +187,21 @@ def _code_field(fd: FieldDescriptor, catalogue: Catalogue) -> st.SearchStrategy[
     return st.one_of(real, real, st.from_regex(r"[a-z][a-z0-9_]{0,63}", fullmatch=True))
 
 
-_REF_EDGE = st.one_of(st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")), st.sampled_from("._:/-()#"))
+_REF_EDGE = st.one_of(
+    st.characters(categories=("Lu", "Ll", "Lt", "Lm", "Lo", "Nd")), st.sampled_from("._:/-()#〔〕（）")
+)
 _REF_INNER = st.one_of(_REF_EDGE, st.just(" "))
 
 
 def _reference() -> st.SearchStrategy[str]:
-    """1-128 characters: letters of any script, digits, spaces and . _ : / - ( ) #; no leading or
-    trailing space."""
+    """1-128 characters: letters of any script, digits, spaces and . _ : / - ( ) # 〔 〕 （ ）; no
+    leading or trailing space."""
     one = _REF_EDGE
     more = st.builds(lambda a, mid, b: a + "".join(mid) + b, _REF_EDGE, st.lists(_REF_INNER, max_size=30), _REF_EDGE)
     full = st.builds(lambda a, c, b: a + c * 126 + b, _REF_EDGE, _REF_INNER, _REF_EDGE)
-    human = st.sampled_from(("2026 round 1", "巡察 2026-03 (第二轮)", "doc #17/b", "../../etc/passwd", "a:b_c.d-e"))
+    human = st.sampled_from(
+        ("2026 round 1", "巡察 2026-03 (第二轮)", "doc #17/b", "../../etc/passwd", "a:b_c.d-e", "京纪〔2026〕12号")
+    )
     return st.one_of(one, more, more, full, human)
 
 

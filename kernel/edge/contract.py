@@ -51,8 +51,8 @@ FORMATS: dict[int, tuple[re.Pattern, str]] = {
     F.ID_FORMAT_UUID: (re.compile(_UUID), "a UUID in lowercase canonical form"),
     F.ID_FORMAT_MONTH: (re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])"), "a month, YYYY-MM"),
     F.ID_FORMAT_REFERENCE: (
-        re.compile(r"[\w.:/()#\-](?:[\w .:/()#\-]{0,126}[\w.:/()#\-])?"),
-        "a reference: 1-128 letters, digits, spaces or . _ : / - ( ) #, no leading or trailing space",
+        re.compile(r"[\w.:/()#\-〔〕（）](?:[\w .:/()#\-〔〕（）]{0,126}[\w.:/()#\-〔〕（）])?"),
+        "a reference: 1-128 letters, digits, spaces or . _ : / - ( ) # 〔 〕 （ ）, no leading or trailing space",
     ),
     F.ID_FORMAT_CLUE_REF: (
         re.compile(f"clue-{_UUID}|[a-z][a-z0-9_]{{0,63}}-[0-9]{{4}}-[0-9]{{4,9}}|[\\w\\-.\\/()\\[\\]〔〕]{{1,40}}"),
