@@ -74,7 +74,11 @@ def date_fields(cls: type) -> Mapping[str, str]:
     """The fields of dataclass `cls` holding calendar days, by their type hints: name -> ONE_DAY,
     OPTIONAL_DAY or DAYS (a `datetime` is not a day: it maps to a Timestamp)."""
     out = {}
-    for name, hint in typing.get_type_hints(cls).items():
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError:  # a hint naming what its module imports only for type checking: none is a day
+        return out
+    for name, hint in hints.items():
         args = typing.get_args(hint)
         if hint is date:
             out[name] = ONE_DAY
