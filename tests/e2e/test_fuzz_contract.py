@@ -58,7 +58,7 @@ from kernel.edge import catalogue as catalogue_mod
 from kernel.edge.contract import Contract, Limits
 from kernel.edge.control import ControlServicer
 from kernel.edge.tokens import TokenSigner, load_or_create_private_key
-from sanctions.v1 import service_pb2 as sanctions_pb2
+from sanctions.v1 import events_pb2 as sanction_events, service_pb2 as sanctions_pb2
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
@@ -533,7 +533,7 @@ def _valid_probe_bodies() -> dict[str, bytes]:
         ),
         audit_pb2.GetStreamHistoryRequest(stream_id=f"clue-{uuid.UUID(int=2)}", purpose="fuzz probe"),
         sanctions_pb2.PreviewDecisionRequest(
-            family=sanctions_pb2.SANCTION_FAMILY_GOVERNMENT_SANCTION,
+            family=sanction_events.SANCTION_FAMILY_GOVERNMENT_SANCTION,
             person_facts={"person_id": "P-1042"},
             sanction=case_events.SANCTION_TYPE_GOVERNMENT_WARNING,
             decided_at=timestamp_pb2.Timestamp(seconds=1_773_100_800),  # 2026-03-10
