@@ -352,7 +352,9 @@ def open_decision(cmd: c.OpenDecision, state: Decision, policy: DecisionPolicy) 
     check_stream_id(cmd.decision_id, "decision", "decision_id")
     one_of(cmd.family, tuple(s.FAMILIES), "family")
     person_id = text(cmd.person_id, "person_id", LINE_LIMIT)
-    holder = text(cmd.holder, "holder", LINE_LIMIT)
+    # a disposal recorded before holdings were stamped names no holder: only those who see every
+    # file (case management) hold the decision then
+    holder = (cmd.holder or "").strip()
     if cmd.facts is not None and cmd.facts.person_id != person_id:
         raise Validation("facts.person_id", f"the facts are of {cmd.facts.person_id}, the decision of {person_id}")
     try:  # G2/G3 (PSL 15), P6 (Regs 24): the combined sanction is lawful for the violations

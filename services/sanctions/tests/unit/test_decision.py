@@ -516,3 +516,10 @@ def test_p3_in_lieu_of_removal_is_refused_for_a_warning():
     with pytest.raises(Validation) as e:
         fold(opening(PW, disposed=date(2026, 2, 28)), drafting(s.PARTY, in_lieu_of_removal=True))
     assert "P3" in e.value.problem
+
+
+def test_a_disposal_recorded_before_holdings_opens_a_decision_without_a_holder():
+    """Older CaseDisposed events carry no holding links: the decision opens all the same, held by no
+    office (only case management, which sees every file, knows it)."""
+    state = fold(replace(opening(), holder="", liaison=""))
+    assert state.status == d.OPENED and state.opened.holder == ""
