@@ -23,7 +23,7 @@ from kernel.domain.principal import Principal
 from kernel.eventstore.commands import CommandContext
 from sanctions.v1 import events_pb2 as sev, service_pb2 as pb, service_pb2_grpc
 from services.sanctions.adapters.mapping import EVENTS
-from services.sanctions.adapters.translators import decision_id_for
+from services.sanctions.adapters.translators import decision_id_for, impact_id_for
 from services.sanctions.domain import commands as c
 from services.sanctions.main import build
 from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, ts
@@ -405,3 +405,53 @@ async def test_bad_input_is_refused_naming_the_field_or_the_state_and_leaves_not
     err = await edge.refused(edge.decisions.IssueDecision, issue(decision_id, DISPOSED - timedelta(days=2)), HEAD)
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "decided_at" in err.details()
     assert await edge.rows() == before
+
+
+async def test_an_impact_is_in_force_for_its_configured_months_and_read_like_a_decision(edge):
+    """§5 (impact periods, [impacts] local and unverified): a 诫勉 recorded from a disposal is in force
+    from its day for ADMONISHMENT's months, read through GetDecision, ListDecisions and GetInForce;
+    nothing to draft or deliver (FAILED_PRECONDITION naming IMPACT_RECORDED)."""
+    await edge.set_clock(DECIDED + timedelta(days=1))
+    source, case_id = str(uuid.uuid4()), f"case-{uuid.uuid4()}"
+    impact_id = impact_id_for(source, "P-impact", "ADMONISHMENT")
+    command = c.RecordImpact(
+        decision_id=impact_id,
+        kind="ADMONISHMENT",
+        person_id="P-impact",
+        case_id=case_id,
+        clue_id="",
+        decided_on=DECIDED.date(),
+        article="Rules ch. 5",
+        detail="诫勉谈话",
+        source_event_id=source,
+        by=SYSTEM,
+        holder="investigation_1",
+    )
+    ctx = CommandContext(SYSTEM, str(uuid.uuid4()), "sanctions.open", str(uuid.uuid4()))
+    await handlers_of(edge.host).decisions.run(ctx, impact_id, command, edge.host.clock.now(), new=True)
+
+    got = await edge.get(impact_id)
+    assert (got.status, got.impact, got.family, got.start) == (
+        sev.DECISION_STATUS_IMPACT_RECORDED,
+        sev.IMPACT_KIND_ADMONISHMENT,
+        sev.SANCTION_FAMILY_UNSPECIFIED,
+        "2026-03-10",
+    )
+    end = edge.host.parts.rules.impacts.period("ADMONISHMENT", DECIDED.date())
+    assert got.end == end.isoformat()
+    listed = await edge.decisions.ListDecisions(
+        pb.ListDecisionsRequest(case_id=case_id, purpose="test"), metadata=edge.md(ALICE, False)
+    )
+    assert [(d.decision_id, d.impact) for d in listed.decisions] == [(impact_id, sev.IMPACT_KIND_ADMONISHMENT)]
+    inside = await edge.decisions.GetInForce(
+        pb.GetInForceRequest(person_id="P-impact", on=ts(DECIDED), purpose="test"), metadata=edge.md(ALICE, False)
+    )
+    assert [(x.decision_id, x.impact, x.end) for x in inside.in_force] == [
+        (impact_id, sev.IMPACT_KIND_ADMONISHMENT, got.end)
+    ]
+    today = await edge.decisions.GetInForce(
+        pb.GetInForceRequest(person_id="P-impact", purpose="test"), metadata=edge.md(ALICE, False)
+    )
+    assert today.on == "2026-03-11" and len(today.in_force) == 1  # unset: the service's today
+    err = await edge.refused(edge.decisions.DraftDecision, draft(impact_id))
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "IMPACT_RECORDED" in err.details()
