@@ -84,6 +84,13 @@ class Edge:
             await call(request, metadata=self.md(principal))
         return err.value
 
+    async def reads(self) -> int:
+        """Reads on the record (`read-<uuid>` streams)."""
+        async with self.host.pool.acquire() as conn:
+            return await conn.fetchval(
+                f"SELECT count(*) FROM {self.host.settings.schema}.events WHERE stream_id LIKE 'read-%'"
+            )
+
     async def rows(self) -> int:
         """Events recorded (reads on the record aside) and requests remembered."""
         schema = self.host.settings.schema
@@ -402,6 +409,8 @@ async def test_bad_input_is_refused_naming_the_field_or_the_state_and_leaves_not
 
     await edge.decisions.DraftDecision(draft(decision_id), metadata=edge.md())
     before = await edge.rows()
+    err = await edge.refused(edge.decisions.DraftDecision, draft(decision_id, expected_version=version))
+    assert err.code() == grpc.StatusCode.ABORTED  # the stream moved on since the caller read it
     err = await edge.refused(edge.decisions.IssueDecision, issue(decision_id, DISPOSED - timedelta(days=2)), HEAD)
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "decided_at" in err.details()
     assert await edge.rows() == before
@@ -430,7 +439,9 @@ async def test_an_impact_is_in_force_for_its_configured_months_and_read_like_a_d
     ctx = CommandContext(SYSTEM, str(uuid.uuid4()), "sanctions.open", str(uuid.uuid4()))
     await handlers_of(edge.host).decisions.run(ctx, impact_id, command, edge.host.clock.now(), new=True)
 
+    reads = await edge.reads()
     got = await edge.get(impact_id)
+    assert await edge.reads() == reads + 1  # the read is on the record (domain.md §1)
     assert (got.status, got.impact, got.family, got.start) == (
         sev.DECISION_STATUS_IMPACT_RECORDED,
         sev.IMPACT_KIND_ADMONISHMENT,
