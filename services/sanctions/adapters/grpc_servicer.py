@@ -28,7 +28,7 @@ NESTED = {
     **common_values.NESTED,
     events_pb2.Violation.DESCRIPTOR.full_name: (events_pb2.Violation, s.Violation),
 }
-VALUES = EventMapping(pb, (), NESTED)  # no events yet: the request's nested values only
+VALUES = EventMapping(pb, (), NESTED)  # the preview request's nested values (no events)
 
 
 def _day(d: date | None) -> str:
