@@ -314,8 +314,8 @@ async def test_a_decision_from_opening_to_its_ledger_g1_g7_g13_section_4d(edge):
     )
     assert [d.decision_id for d in listed.decisions] == [decision_id]
 
-    # G12 (PSL 14, 49): an intentional crime requires 开除; the decision is re-decided. The trial
-    # review office does not hold this decision: it may not know it.
+    # G12 (PSL 14, 49): an intentional crime requires 开除; the decision is re-decided. Only case
+    # management records a judgment (sanctions.judgment): the trial reviewer's role is refused.
     judgment = pb.RecordJudgmentRequest(
         decision_id=decision_id,
         judgment=sev.DocumentRef(title="刑事判决书", sha256=sha(9)),
@@ -324,7 +324,7 @@ async def test_a_decision_from_opening_to_its_ledger_g1_g7_g13_section_4d(edge):
         sentence="SUSPENDED",
     )
     err = await edge.refused(edge.decisions.RecordJudgment, judgment, REVIEWER)
-    assert err.code() == grpc.StatusCode.NOT_FOUND
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
     judged = await edge.decisions.RecordJudgment(
         pb.RecordJudgmentRequest(
             decision_id=decision_id,

@@ -115,7 +115,7 @@ class SanctionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ApproveDecision(self, request, context):
-        """The same-level Party committee's approval of a drafted decision, where that committee manages the person's cadre level and the configuration asks for it (sanctions.toml [issue], local); FAILED_PRECONDITION when none is needed or the decision is not DRAFTED. Operation `sanctions.approve`. Mutating.
+        """The same-level Party committee's approval of a drafted decision, where that committee manages the person's cadre level and the configuration asks for it (sanctions.toml [issue], local); FAILED_PRECONDITION when the decision is not DRAFTED; where no approval is needed the committee head does not know the decision (NOT_FOUND, as for an unknown id: need to know). Operation `sanctions.approve`. Mutating.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
