@@ -1,0 +1,389 @@
+"""Issue 21 point 7, end to end through Kafka: from a clue to a disposed case to an issued decision
+whose execution items partner agencies complete over gRPC (domain.md §4).
+
+A clue about P-77 (a county-managed Party member and civil servant holding a Party post) is
+registered and checked, the case filed, investigated, trial-reviewed, heard and disposed with a
+Party and a government sanction (CaseDisposed on cases.events.v1). The sanctions service opens
+one decision per family from Kafka. Case management drafts the government one (G13, PSL 45: the
+review route), the county Party committee approves it (it manages county cadres: local
+configuration, sanctions.toml [issue]), the commission head issues it: a 降级 (G1, PSL 8: 24
+months) with its §4d items, each with its owner agency and office. Case management records the
+deliveries (G13, PSL 46; a refusal to sign with two witnesses, local), the archives and the
+personnel bureau report their items done with receipts by hash (P9/G14), and the confiscation
+of the gains found (PSL 25) goes overdue: the ledger lists it with its owner, and, once the
+treasury records the person does not cooperate (seed 000's blockages), with its cause and the
+count by cause. A third agency is told NOT_FOUND on an item it does not own. Audit replays the
+decision back to the clue, and the case into its decisions and items. Bad input and wrong
+agencies are refused naming the field, the state or nothing (NOT_FOUND) and leave the decision
+as it was."""
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+
+from cases.v1 import events_pb2 as cev
+from common.v1 import person_pb2
+from kernel.domain.principal import Principal
+from kernel.messaging.inbox import Source
+from sanctions.v1 import events_pb2 as sev
+from services.audit.main import build as build_audit
+from services.cases.main import build as build_cases
+from services.clues.main import build as build_clues
+from services.sanctions.main import build as build_sanctions
+from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay
+from tests.e2e.test_clue_warnings import set_clock
+from tests.factories import service_settings
+from tests.stories import (
+    CASE_MANAGER,
+    INVESTIGATOR,
+    PURPOSE,
+    Cases,
+    Sanctions,
+    dispose_from_a_clue,
+    facts_of_p77,
+    sanctions_of,
+    ts,
+)
+
+# the partner agencies' systems (catalogue.toml: partner_system in their offices)
+ARCHIVES = Principal("archives", "personnel_files", "partner_system", "u-archives")
+PERSONNEL = Principal("personnel_bureau", "personnel_records", "partner_system", "u-personnel")
+TREASURY = Principal("finance_bureau", "treasury", "partner_system", "u-treasury")
+ORG_DEPT = Principal("organisation_department", "cadre_management", "partner_officer", "u-org")
+
+PARTY, GOVERNMENT = sev.SANCTION_FAMILY_PARTY_SANCTION, sev.SANCTION_FAMILY_GOVERNMENT_SANCTION
+OPEN_ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
+FILE_RECEIPT, PAY_ORDER, DELIVERY_RECEIPT, REFUSAL_RECORD = "a1" * 32, "b2" * 32, "c3" * 32, "d4" * 32
+NUMBER = "县纪〔2026〕12号"  # the document number as GB/T 9704 writes it
+OTHER_OFFICE = Principal("commission", "supervision_2", "supervisor", "u-sup2")
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    """Clues, cases, sanctions (clock settable: the test moves it) and audit of the shipped COUNTY
+    commission, each in a schema of its own (the ledger lists every item of its schema)."""
+    prefix, data = f"sx{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("sanctions")
+
+    def settings(name, **kw):
+        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
+
+    hosts = []
+    for name, build, kw in (
+        ("clues", build_clues, {}),
+        ("cases", build_cases, {}),
+        ("sanctions", build_sanctions, {"test_mode": True}),
+        ("audit", build_audit, {}),
+    ):
+        hosts.append(await build(settings(name, **kw)).start())
+    yield hosts
+    for host in hosts:
+        await host.stop()
+
+
+def government_draft(decision_id: str, **changes) -> dict:
+    """Case management's draft of the 降级 decision (G13: the review route and its deadline), with
+    the gains found confiscated (PSL 25: a CONFISCATION item for finance)."""
+    draft = dict(
+        decision_id=decision_id,
+        title="关于给予P-77降级处分的决定",
+        legal_basis=["政务处分法 art. 32", "政务处分法 art. 25"],
+        review_route=OPEN_ROUTE,
+        announcement_scope="所在单位",
+        gains_found=True,
+    )
+    return {k: v for k, v in {**draft, **changes}.items() if v is not None}
+
+
+def items_by_id(decision) -> dict:
+    return {i.item.item_id: i for i in decision.items}
+
+
+async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_item_overdue(platform):
+    clues, cases, sanctions, audit = platform
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+    ):
+        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+        facts = facts_of_p77(cadre=person_pb2.MANAGEMENT_LEVEL_COUNTY, party_post="secretary, bureau Party group")
+        story = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMOTION"), facts)
+
+        # -- issue 21 point 1: one decision per family, opened from CaseDisposed over Kafka ------------
+        listed = {d.family: d for d in await sx.wait_decisions(story.case_id, 2)}
+        assert sorted(listed) == [PARTY, GOVERNMENT]
+        assert {f: (d.status, d.person_id, d.case_id, d.sanction) for f, d in listed.items()} == {
+            PARTY: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS),
+            GOVERNMENT: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION),
+        }
+        gid, pid = listed[GOVERNMENT].decision_id, listed[PARTY].decision_id
+        opened = await sx.decision(gid)
+        assert (opened.case_id, opened.clue_id, opened.person_id, opened.version) == (
+            story.case_id,
+            story.clue_id,
+            "P-77",
+            1,
+        )
+        assert "draft" in opened.awaiting and not opened.items
+        # a redelivery of the disposal opens nothing again (the ids derive from the event)
+        disposal = [e for e in await cases.store.read_stream(story.case_id) if e.event_type.endswith("CaseDisposed")]
+        await sanctions.parts.decisions.handler.record(disposal[0].envelope, Source("redelivery", 0, 0))
+        assert len(await sx.wait_decisions(story.case_id, 2)) == 2
+        # need to know (domain.md §1): the case's holder reads it; another office is told nothing; a
+        # partner agency has no business reading decisions at all
+        assert (await sx.decision(gid, INVESTIGATOR)).decision_id == gid
+        err = await sx.refused("GetDecision", OTHER_OFFICE, decision_id=gid, purpose="curious")
+        assert err.code() == grpc.StatusCode.NOT_FOUND
+        err = await sx.refused("GetDecision", ARCHIVES, decision_id=gid, purpose="curious")
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+
+        # -- bad input leaves nothing behind ----------------------------------------------------------
+        err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=None))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()  # G13
+        closed = sev.ReviewRoute(review_body="本委", apply_within_months=1)  # no 复核 named
+        err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=closed))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "G13" in err.details()
+        err = await sx.refused(
+            "DraftDecision", CASE_MANAGER, **government_draft(pid, title="关于给予P-77撤销党内职务处分的决定")
+        )  # a Party decision states 申诉 to the body, no 复核 and no deadline (A1, Rules 59)
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()
+        err = await sx.refused("DraftDecision", HEAD, **government_draft(gid))
+        assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # case management drafts
+        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "OPENED" in err.details()
+        assert (await sx.decision(gid)).version == 1 and (await sx.decision(pid)).version == 1
+
+        # -- drafted, approved by the county Party committee (local), issued by the commission head ---
+        drafted = await sx("DraftDecision", CASE_MANAGER, **government_draft(gid))
+        assert (drafted.decision.status, drafted.decision.version) == (sev.DECISION_STATUS_DRAFTED, 2)
+        assert "approval" in (await sx.decision(gid)).awaiting
+        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # the committee's approval first
+        err = await sx.refused("ApproveDecision", HEAD, decision_id=gid)
+        assert err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+        approved = await sx("ApproveDecision", COMMITTEE, decision_id=gid)
+        assert approved.decision.status == sev.DECISION_STATUS_COMMITTEE_APPROVED
+        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=ts(NEVER))
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "decided_at" in err.details()
+        decided_at = now()
+        issued = await sx("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=decided_at)
+        assert (issued.decision.status, issued.decision.version) == (sev.DECISION_STATUS_ISSUED, 4)
+
+        # -- GetDecision: the §4d items, each with its owner agency and office --------------------------
+        decision = await sx.decision(gid)
+        assert (decision.status, decision.sanction, decision.document_number, decision.awaiting) == (
+            sev.DECISION_STATUS_ISSUED,
+            cev.SANCTION_TYPE_GOVERNMENT_DEMOTION,
+            NUMBER,
+            "",
+        )
+        assert decision.start and decision.end  # G1 (PSL 8): 24 months from the decision date
+        owners = {i.item.item_id: (i.item.owner, i.item.agency, i.item.office, i.status) for i in decision.items}
+        assert owners == {
+            "DELIVER_PERSON": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),  # G13 (PSL 46)
+            "DELIVER_UNIT": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),
+            "PERSONNEL_FILE": ("ARCHIVES", "archives", "personnel_files", "OPEN"),  # G14 (PSL 54)
+            "POST_PAY_CHANGE": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G14 (PSL 54)
+            "PROMOTION_LOCK": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G7 (PSL 19-21)
+            "CONFISCATION": ("FINANCE", "finance_bureau", "treasury", "OPEN"),  # PSL 25
+            "FOLLOW_UP_VISIT": ("UNIT_PARTY_ORGANISATION", "party_organisation", "party_branch", "OPEN"),
+        }
+        assert [i.item_id for i in issued.items] == [i.item.item_id for i in decision.items]
+        due = {i.item.item_id: (i.item.due, i.item.latest_due) for i in decision.items}
+        assert due["POST_PAY_CHANGE"][0] < due["POST_PAY_CHANGE"][1]  # G14: 1 month, at most 6
+
+        # -- delivery (G13, PSL 46): the person refuses to sign before two witnesses (local) ----------
+        witnesses = [
+            sev.Witness(name="Li Si", capacity="所在单位工会主席"),
+            sev.Witness(name="Wang Wu", capacity="所在单位人事科长"),
+        ]
+        delivery = dict(decision_id=gid, means=sev.DELIVERY_MEANS_IN_PERSON, delivered_at=now())
+        err = await sx.refused(
+            "RecordDelivery",
+            CASE_MANAGER,
+            **delivery,
+            recipient=sev.RECIPIENT_PERSON,
+            receipt_sha256=REFUSAL_RECORD,
+            refused_to_sign=True,
+            witnesses=witnesses[:1],
+        )
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "witnesses" in err.details()
+        await sx(
+            "RecordDelivery",
+            CASE_MANAGER,
+            **delivery,
+            recipient=sev.RECIPIENT_PERSON,
+            receipt_sha256=REFUSAL_RECORD,
+            refused_to_sign=True,
+            witnesses=witnesses,
+        )
+        await sx(
+            "RecordDelivery", CASE_MANAGER, **delivery, recipient=sev.RECIPIENT_UNIT, receipt_sha256=DELIVERY_RECEIPT
+        )
+
+        # -- two partner agencies report their items done, receipts by hash ----------------------------
+        report = dict(decision_id=gid, done_at=now())
+        filed = await sx("ReportItem", ARCHIVES, **report, item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT)
+        assert (filed.item.status, filed.item.receipt_sha256, filed.item.item.agency) == (
+            "DONE",
+            FILE_RECEIPT,
+            "archives",
+        )
+        paid = await sx("ReportItem", PERSONNEL, **report, item_id="POST_PAY_CHANGE", receipt_sha256=PAY_ORDER)
+        assert paid.item.status == "DONE"
+        mine = await sx("ListExecutionItems", PERSONNEL, purpose="our tasks")  # a partner sees its own
+        assert {(i.item.item_id, i.status) for i in mine.items} == {
+            ("POST_PAY_CHANGE", "DONE"),
+            ("PROMOTION_LOCK", "OPEN"),
+        }
+
+        # -- wrong agencies and bad input: refused, nothing recorded -----------------------------------
+        before = (await sx.decision(gid)).version
+        assert before == 8  # opened, drafted, approved, issued, two deliveries, two reports
+        refusals = [
+            # a third agency on an item it does not own: NOT_FOUND, as for an unknown item
+            ("ReportItem", TREASURY, dict(item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
+            ("ReportItem", ORG_DEPT, dict(item_id="PROMOTION_LOCK", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
+            ("ReportItem", ARCHIVES, dict(item_id="NO_SUCH_ITEM", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
+            # done once
+            (
+                "ReportItem",
+                ARCHIVES,
+                dict(item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT),
+                "FAILED_PRECONDITION",
+                "",
+            ),
+            (
+                "ReportItem",
+                ARCHIVES,
+                dict(item_id="PERSONNEL_FILE", receipt_sha256="not-a-hash"),
+                "INVALID_ARGUMENT",
+                "receipt_sha256",
+            ),
+            (
+                "ReportItem",
+                CASE_MANAGER,
+                dict(item_id="DELIVER_PERSON", receipt_sha256=FILE_RECEIPT),
+                "PERMISSION_DENIED",
+                "",
+            ),
+        ]
+        for rpc, who, fields, code, field in refusals:
+            err = await sx.refused(rpc, who, decision_id=gid, done_at=now(), **fields)
+            assert (err.code().name, field in err.details()) == (code, True), (rpc, who.agency, fields)
+        err = await sx.refused(
+            "ReportItem", TREASURY, decision_id=gid, item_id="CONFISCATION", receipt_sha256=PAY_ORDER, done_at=ts(NEVER)
+        )
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "done_at" in err.details()
+        assert (await sx.decision(gid)).version == before
+
+        # -- a month and more later: the confiscation is overdue, with its owner, then its cause ------
+        await set_clock(sanctions, decided_at_dt(decided_at) + timedelta(days=45))
+        overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
+        assert [(i.decision_id, i.item.item_id, i.item.agency, i.item.office, i.cause) for i in overdue.items] == [
+            (gid, "CONFISCATION", "finance_bureau", "treasury", sev.BLOCKAGE_CAUSE_UNSPECIFIED)
+        ]
+        assert overdue.items[0].days_overdue > 0 and overdue.items[0].person_id == "P-77"
+        assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_UNSPECIFIED, 1)]
+        blockage = dict(decision_id=gid, item_id="CONFISCATION", cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
+        for who in (ARCHIVES, ORG_DEPT):  # not the owning office
+            err = await sx.refused("RecordBlockage", who, **blockage, note="not ours")
+            assert err.code() == grpc.StatusCode.NOT_FOUND
+        err = await sx.refused("RecordBlockage", TREASURY, **{**blockage, "cause": 0})
+        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "cause" in err.details()
+        err = await sx.refused("RecordBlockage", ARCHIVES, **{**blockage, "item_id": "PERSONNEL_FILE"})
+        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # done: nothing stuck
+        assert (await sx.decision(gid)).version == before
+        blocked = await sx("RecordBlockage", TREASURY, **blockage, note="the person has not paid back")
+        assert blocked.item.cause == sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE and blocked.version == before + 1
+        overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
+        assert [(i.item.item_id, i.item.agency, i.cause) for i in overdue.items] == [
+            ("CONFISCATION", "finance_bureau", sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
+        ]
+        assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, 1)]
+        by_cause = await sx(
+            "ListExecutionItems", CASE_MANAGER, cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, purpose="the ledger"
+        )
+        assert [i.item.item_id for i in by_cause.items] == ["CONFISCATION"]
+        done = await sx("ListExecutionItems", CASE_MANAGER, status="DONE", decision_id=gid, purpose="the ledger")
+        assert {i.item.item_id for i in done.items} == {
+            "DELIVER_PERSON",
+            "DELIVER_UNIT",
+            "PERSONNEL_FILE",
+            "POST_PAY_CHANGE",
+        }
+        theirs = await sx("ListExecutionItems", ARCHIVES, status="OVERDUE", purpose="our tasks")
+        assert not theirs.items  # the treasury's overdue item is not the archives' to see
+        # what is in force on P-77 (on the service's today): the issued 降级 with its G7 locks; the
+        # Party decision, not issued, nothing yet
+        [in_force] = (await sx("GetInForce", CASE_MANAGER, person_id="P-77", purpose=PURPOSE)).in_force
+        assert (in_force.decision_id, in_force.sanction) == (gid, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION)
+        assert in_force.locks and all(lock.rule.startswith("G7") for lock in in_force.locks)
+        final = await sx.decision(gid)
+        assert items_by_id(final)["CONFISCATION"].status == "OVERDUE"
+        assert items_by_id(final)["PERSONNEL_FILE"].receipt_sha256 == FILE_RECEIPT
+
+    # -- issue 21 point 6: audit tells the decision back to the clue, the case on into its items ----
+    expected = CLUE_AND_CASE + DECISION
+    told = await replay(audit, gid, expect=len(expected) + 1)  # and the Party decision's opening
+    steps = [(s.event_type.split(".")[-1], s.principal.user) for s in told.steps]
+    assert steps[: len(CLUE_AND_CASE)] == CLUE_AND_CASE
+    assert [(t, u) for (t, u), s in zip(steps, told.steps) if s.stream_id == gid] == DECISION
+    assert [t for (t, _), s in zip(steps, told.steps) if s.stream_id == pid] == ["DecisionOpened"]
+    assert {s.id for s in told.subjects} == {gid, pid, story.case_id, story.clue_id}
+    case_story = await replay(audit, story.case_id, expect=len(expected) + 1)
+    assert [(s.event_type.split(".")[-1], s.principal.user) for s in case_story.steps if s.stream_id == gid] == DECISION
+
+
+def now():
+    return ts(datetime.now(timezone.utc))
+
+
+def decided_at_dt(stamp) -> datetime:
+    return stamp.ToDatetime(tzinfo=timezone.utc)
+
+
+NEVER = datetime.now(timezone.utc) + timedelta(days=400)  # beyond any allowed skew
+
+CLUE_AND_CASE = [
+    ("ClueRegistered", "u-alice"),
+    ("RegistrationProposed", "u-alice"),
+    ("RegistrationApproved", "u-head"),
+    ("DisposalProposed", "u-alice"),
+    ("DisposalApproved", "u-head"),
+    ("PrelimCheckPlanSubmitted", "u-insp"),
+    ("PrelimCheckPlanApproved", "u-head"),
+    ("PrelimCheckPlanApproved", "u-party"),
+    ("PrelimCheckReported", "u-insp"),
+    ("ReportApproved", "u-head"),
+    ("FilingProposed", "u-head"),
+    ("FilingOpened", "system:cases-filing"),
+    ("FilingPrepared", "u-insp"),
+    ("FilingApproved", "u-head"),
+    ("FilingApproved", "u-party"),
+    ("FilingApproved", "u-head"),
+    ("FilingApproved", "u-party"),
+    ("CaseFiled", "u-party"),
+    ("ClueCaseFiled", "system:clues-filings"),
+    ("TopicMeetingHeld", "u-head"),
+    ("CaseHandOverProposed", "u-insp"),
+    ("CaseHandedOver", "u-head"),
+    ("InvestigationStarted", "u-inv"),
+    ("SentToTrialReview", "u-inv"),
+    ("TrialReviewConcluded", "u-trial"),
+    ("SubjectHeard", "u-trial"),
+    ("CaseDisposed", "u-head"),
+]
+DECISION = [
+    ("DecisionOpened", "system:sanctions-decisions"),
+    ("DecisionDrafted", "u-cm"),
+    ("DecisionCommitteeApproved", "u-party"),
+    ("DecisionIssued", "u-head"),
+    ("DecisionDelivered", "u-cm"),
+    ("DecisionDelivered", "u-cm"),
+    ("ExecutionItemReported", "u-archives"),
+    ("ExecutionItemReported", "u-personnel"),
+    ("ExecutionBlockageRecorded", "u-treasury"),
+]
