@@ -110,222 +110,231 @@ async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_i
         client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
         facts = facts_of_p77(cadre=person_pb2.MANAGEMENT_LEVEL_COUNTY, party_post="secretary, bureau Party group")
         story = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMOTION"), facts)
+        gid, pid = await opened_from_the_disposal(sx, cases, sanctions, story)
+        await refused_before_the_draft(sx, gid, pid)
+        decided_at = await drafted_approved_issued(sx, gid)
+        await delivered_and_reported_by_two_partners(sx, gid)
+        version = await wrong_agencies_and_bad_input_leave_nothing(sx, gid)
+        await set_clock(sanctions, decided_at + timedelta(days=45))  # a month and more later
+        await overdue_with_its_owner_then_its_cause(sx, gid, version)
+    await replayed_back_to_the_clue(audit, story, gid, pid)
 
-        # -- issue 21 point 1: one decision per family, opened from CaseDisposed over Kafka ------------
-        listed = {d.family: d for d in await sx.wait_decisions(story.case_id, 2)}
-        assert sorted(listed) == [PARTY, GOVERNMENT]
-        assert {f: (d.status, d.person_id, d.case_id, d.sanction) for f, d in listed.items()} == {
-            PARTY: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS),
-            GOVERNMENT: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION),
-        }
-        gid, pid = listed[GOVERNMENT].decision_id, listed[PARTY].decision_id
-        opened = await sx.decision(gid)
-        assert (opened.case_id, opened.clue_id, opened.person_id, opened.version) == (
-            story.case_id,
-            story.clue_id,
-            "P-77",
-            1,
+
+async def opened_from_the_disposal(sx, cases, sanctions, story) -> tuple[str, str]:
+    """Issue 21 point 1: one decision per family from CaseDisposed over Kafka, once; the
+    government one's and the Party one's ids."""
+    listed = {d.family: d for d in await sx.wait_decisions(story.case_id, 2)}
+    assert sorted(listed) == [PARTY, GOVERNMENT]
+    assert {f: (d.status, d.person_id, d.case_id, d.sanction) for f, d in listed.items()} == {
+        PARTY: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_PARTY_REMOVAL_FROM_POSTS),
+        GOVERNMENT: (sev.DECISION_STATUS_OPENED, "P-77", story.case_id, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION),
+    }
+    gid, pid = listed[GOVERNMENT].decision_id, listed[PARTY].decision_id
+    opened = await sx.decision(gid)
+    assert (opened.case_id, opened.clue_id, opened.person_id, opened.version) == (
+        story.case_id,
+        story.clue_id,
+        "P-77",
+        1,
+    )
+    assert "draft" in opened.awaiting and not opened.items
+    # a redelivery of the disposal opens nothing again (the ids derive from the event)
+    disposal = [e for e in await cases.store.read_stream(story.case_id) if e.event_type.endswith("CaseDisposed")]
+    await sanctions.parts.decisions.handler.record(disposal[0].envelope, Source("redelivery", 0, 0))
+    assert len(await sx.wait_decisions(story.case_id, 2)) == 2
+    # need to know (domain.md §1): the case's holder reads it; another office is told nothing; a
+    # partner agency has no business reading decisions at all
+    assert (await sx.decision(gid, INVESTIGATOR)).decision_id == gid
+    err = await sx.refused("GetDecision", OTHER_OFFICE, decision_id=gid, purpose="curious")
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    err = await sx.refused("GetDecision", ARCHIVES, decision_id=gid, purpose="curious")
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    return gid, pid
+
+
+async def refused_before_the_draft(sx, gid: str, pid: str) -> None:
+    """Bad input leaves nothing behind: G13 (PSL 45) and A1 (Rules 59) review routes, the wrong
+    role, an issue before the draft."""
+    err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=None))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()  # G13
+    closed = sev.ReviewRoute(review_body="本委", apply_within_months=1)  # no 复核 named
+    err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=closed))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "G13" in err.details()
+    err = await sx.refused(
+        "DraftDecision", CASE_MANAGER, **government_draft(pid, title="关于给予P-77撤销党内职务处分的决定")
+    )  # a Party decision states 申诉 to the body, no 复核 and no deadline (A1, Rules 59)
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()
+    err = await sx.refused("DraftDecision", HEAD, **government_draft(gid))
+    assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # case management drafts
+    err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "OPENED" in err.details()
+    assert (await sx.decision(gid)).version == 1 and (await sx.decision(pid)).version == 1
+
+
+async def drafted_approved_issued(sx, gid: str) -> datetime:
+    """Drafted, approved by the county Party committee ([issue] committee_approves, local), issued
+    by the commission head; GetDecision shows the §4d items with their owner agency and office.
+    The decision date."""
+    drafted = await sx("DraftDecision", CASE_MANAGER, **government_draft(gid))
+    assert (drafted.decision.status, drafted.decision.version) == (sev.DECISION_STATUS_DRAFTED, 2)
+    assert "approval" in (await sx.decision(gid)).awaiting
+    err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # the committee's approval first
+    err = await sx.refused("ApproveDecision", HEAD, decision_id=gid)
+    assert err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+    approved = await sx("ApproveDecision", COMMITTEE, decision_id=gid)
+    assert approved.decision.status == sev.DECISION_STATUS_COMMITTEE_APPROVED
+    err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=ts(NEVER))
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "decided_at" in err.details()
+    decided_at = now()
+    issued = await sx("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=decided_at)
+    assert (issued.decision.status, issued.decision.version) == (sev.DECISION_STATUS_ISSUED, 4)
+    # GetDecision: the §4d items, each with its owner agency and office
+    decision = await sx.decision(gid)
+    assert (decision.status, decision.sanction, decision.document_number, decision.awaiting) == (
+        sev.DECISION_STATUS_ISSUED,
+        cev.SANCTION_TYPE_GOVERNMENT_DEMOTION,
+        NUMBER,
+        "",
+    )
+    assert decision.start and decision.end  # G1 (PSL 8): 24 months from the decision date
+    owners = {i.item.item_id: (i.item.owner, i.item.agency, i.item.office, i.status) for i in decision.items}
+    assert owners == {
+        "DELIVER_PERSON": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),  # G13 (PSL 46)
+        "DELIVER_UNIT": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),
+        "PERSONNEL_FILE": ("ARCHIVES", "archives", "personnel_files", "OPEN"),  # G14 (PSL 54)
+        "POST_PAY_CHANGE": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G14 (PSL 54)
+        "PROMOTION_LOCK": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G7 (PSL 19-21)
+        "CONFISCATION": ("FINANCE", "finance_bureau", "treasury", "OPEN"),  # PSL 25
+        "FOLLOW_UP_VISIT": ("UNIT_PARTY_ORGANISATION", "party_organisation", "party_branch", "OPEN"),
+    }
+    assert [i.item_id for i in issued.items] == [i.item.item_id for i in decision.items]
+    due = {i.item.item_id: (i.item.due, i.item.latest_due) for i in decision.items}
+    assert due["POST_PAY_CHANGE"][0] < due["POST_PAY_CHANGE"][1]  # G14: 1 month, at most 6
+    return decided_at.ToDatetime(tzinfo=timezone.utc)
+
+
+async def delivered_and_reported_by_two_partners(sx, gid: str) -> None:
+    """G13 (PSL 46): the person refuses to sign before two witnesses (local), the unit signs; the
+    archives and the personnel bureau report their items done, receipts by hash."""
+    witnesses = [
+        sev.Witness(name="Li Si", capacity="所在单位工会主席"),
+        sev.Witness(name="Wang Wu", capacity="所在单位人事科长"),
+    ]
+    delivery = dict(decision_id=gid, means=sev.DELIVERY_MEANS_IN_PERSON, delivered_at=now())
+    err = await sx.refused(
+        "RecordDelivery",
+        CASE_MANAGER,
+        **delivery,
+        recipient=sev.RECIPIENT_PERSON,
+        receipt_sha256=REFUSAL_RECORD,
+        refused_to_sign=True,
+        witnesses=witnesses[:1],
+    )
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "witnesses" in err.details()
+    await sx(
+        "RecordDelivery",
+        CASE_MANAGER,
+        **delivery,
+        recipient=sev.RECIPIENT_PERSON,
+        receipt_sha256=REFUSAL_RECORD,
+        refused_to_sign=True,
+        witnesses=witnesses,
+    )
+    await sx("RecordDelivery", CASE_MANAGER, **delivery, recipient=sev.RECIPIENT_UNIT, receipt_sha256=DELIVERY_RECEIPT)
+    # two partner agencies report their items done, receipts by hash
+    report = dict(decision_id=gid, done_at=now())
+    filed = await sx("ReportItem", ARCHIVES, **report, item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT)
+    assert (filed.item.status, filed.item.receipt_sha256, filed.item.item.agency) == (
+        "DONE",
+        FILE_RECEIPT,
+        "archives",
+    )
+    paid = await sx("ReportItem", PERSONNEL, **report, item_id="POST_PAY_CHANGE", receipt_sha256=PAY_ORDER)
+    assert paid.item.status == "DONE"
+    mine = await sx("ListExecutionItems", PERSONNEL, purpose="our tasks")  # a partner sees its own
+    assert {(i.item.item_id, i.status) for i in mine.items} == {
+        ("POST_PAY_CHANGE", "DONE"),
+        ("PROMOTION_LOCK", "OPEN"),
+    }
+
+
+async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str) -> int:
+    """A third agency on an item it does not own: NOT_FOUND, as for an unknown item; done once;
+    bad input named. The decision's version, unchanged."""
+    before = (await sx.decision(gid)).version
+    assert before == 8  # opened, drafted, approved, issued, two deliveries, two reports
+    refusals = [  # (who, item, receipt, code, the field named)
+        (TREASURY, "PERSONNEL_FILE", FILE_RECEIPT, "NOT_FOUND", ""),  # a third agency, not its item
+        (ORG_DEPT, "PROMOTION_LOCK", FILE_RECEIPT, "NOT_FOUND", ""),  # HR's, not the org dept's
+        (ARCHIVES, "NO_SUCH_ITEM", FILE_RECEIPT, "NOT_FOUND", ""),  # the same answer as an unknown item
+        (ARCHIVES, "PERSONNEL_FILE", FILE_RECEIPT, "FAILED_PRECONDITION", "DONE"),  # done once
+        (ARCHIVES, "PERSONNEL_FILE", "not-a-hash", "INVALID_ARGUMENT", "receipt_sha256"),
+        (CASE_MANAGER, "DELIVER_PERSON", FILE_RECEIPT, "PERMISSION_DENIED", ""),  # partners report
+    ]
+    for who, item_id, receipt, code, named in refusals:
+        err = await sx.refused(
+            "ReportItem", who, decision_id=gid, item_id=item_id, receipt_sha256=receipt, done_at=now()
         )
-        assert "draft" in opened.awaiting and not opened.items
-        # a redelivery of the disposal opens nothing again (the ids derive from the event)
-        disposal = [e for e in await cases.store.read_stream(story.case_id) if e.event_type.endswith("CaseDisposed")]
-        await sanctions.parts.decisions.handler.record(disposal[0].envelope, Source("redelivery", 0, 0))
-        assert len(await sx.wait_decisions(story.case_id, 2)) == 2
-        # need to know (domain.md §1): the case's holder reads it; another office is told nothing; a
-        # partner agency has no business reading decisions at all
-        assert (await sx.decision(gid, INVESTIGATOR)).decision_id == gid
-        err = await sx.refused("GetDecision", OTHER_OFFICE, decision_id=gid, purpose="curious")
+        assert (err.code().name, named in err.details()) == (code, True), (who.agency, item_id, err.details())
+    err = await sx.refused(
+        "ReportItem", TREASURY, decision_id=gid, item_id="CONFISCATION", receipt_sha256=PAY_ORDER, done_at=ts(NEVER)
+    )
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "done_at" in err.details()
+    assert (await sx.decision(gid)).version == before
+    return before
+
+
+async def overdue_with_its_owner_then_its_cause(sx, gid: str, before: int) -> None:
+    """§4d: past its due date the confiscation (PSL 25) is overdue, listed with its owner agency;
+    the treasury records seed 000's cause; the counts by cause follow. Only the owning office may."""
+    overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
+    assert [(i.decision_id, i.item.item_id, i.item.agency, i.item.office, i.cause) for i in overdue.items] == [
+        (gid, "CONFISCATION", "finance_bureau", "treasury", sev.BLOCKAGE_CAUSE_UNSPECIFIED)
+    ]
+    assert overdue.items[0].days_overdue > 0 and overdue.items[0].person_id == "P-77"
+    assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_UNSPECIFIED, 1)]
+    blockage = dict(decision_id=gid, item_id="CONFISCATION", cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
+    for who in (ARCHIVES, ORG_DEPT):  # not the owning office
+        err = await sx.refused("RecordBlockage", who, **blockage, note="not ours")
         assert err.code() == grpc.StatusCode.NOT_FOUND
-        err = await sx.refused("GetDecision", ARCHIVES, decision_id=gid, purpose="curious")
-        assert err.code() == grpc.StatusCode.PERMISSION_DENIED
+    err = await sx.refused("RecordBlockage", TREASURY, **{**blockage, "cause": 0})
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "cause" in err.details()
+    err = await sx.refused("RecordBlockage", ARCHIVES, **{**blockage, "item_id": "PERSONNEL_FILE"})
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # done: nothing stuck
+    assert (await sx.decision(gid)).version == before
+    blocked = await sx("RecordBlockage", TREASURY, **blockage, note="the person has not paid back")
+    assert blocked.item.cause == sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE and blocked.version == before + 1
+    overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
+    assert [(i.item.item_id, i.item.agency, i.cause) for i in overdue.items] == [
+        ("CONFISCATION", "finance_bureau", sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
+    ]
+    assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, 1)]
+    by_cause = await sx(
+        "ListExecutionItems", CASE_MANAGER, cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, purpose="the ledger"
+    )
+    assert [i.item.item_id for i in by_cause.items] == ["CONFISCATION"]
+    done = await sx("ListExecutionItems", CASE_MANAGER, status="DONE", decision_id=gid, purpose="the ledger")
+    assert {i.item.item_id for i in done.items} == {
+        "DELIVER_PERSON",
+        "DELIVER_UNIT",
+        "PERSONNEL_FILE",
+        "POST_PAY_CHANGE",
+    }
+    theirs = await sx("ListExecutionItems", ARCHIVES, status="OVERDUE", purpose="our tasks")
+    assert not theirs.items  # the treasury's overdue item is not the archives' to see
+    # what is in force on P-77 (on the service's today): the issued 降级 with its G7 locks; the
+    # Party decision, not issued, nothing yet
+    [in_force] = (await sx("GetInForce", CASE_MANAGER, person_id="P-77", purpose=PURPOSE)).in_force
+    assert (in_force.decision_id, in_force.sanction) == (gid, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION)
+    assert in_force.locks and all(lock.rule.startswith("G7") for lock in in_force.locks)
+    final = await sx.decision(gid)
+    assert items_by_id(final)["CONFISCATION"].status == "OVERDUE"
+    assert items_by_id(final)["PERSONNEL_FILE"].receipt_sha256 == FILE_RECEIPT
 
-        # -- bad input leaves nothing behind ----------------------------------------------------------
-        err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=None))
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()  # G13
-        closed = sev.ReviewRoute(review_body="本委", apply_within_months=1)  # no 复核 named
-        err = await sx.refused("DraftDecision", CASE_MANAGER, **government_draft(gid, review_route=closed))
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "G13" in err.details()
-        err = await sx.refused(
-            "DraftDecision", CASE_MANAGER, **government_draft(pid, title="关于给予P-77撤销党内职务处分的决定")
-        )  # a Party decision states 申诉 to the body, no 复核 and no deadline (A1, Rules 59)
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "review_route" in err.details()
-        err = await sx.refused("DraftDecision", HEAD, **government_draft(gid))
-        assert err.code() == grpc.StatusCode.PERMISSION_DENIED  # case management drafts
-        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
-        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "OPENED" in err.details()
-        assert (await sx.decision(gid)).version == 1 and (await sx.decision(pid)).version == 1
 
-        # -- drafted, approved by the county Party committee (local), issued by the commission head ---
-        drafted = await sx("DraftDecision", CASE_MANAGER, **government_draft(gid))
-        assert (drafted.decision.status, drafted.decision.version) == (sev.DECISION_STATUS_DRAFTED, 2)
-        assert "approval" in (await sx.decision(gid)).awaiting
-        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=now())
-        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # the committee's approval first
-        err = await sx.refused("ApproveDecision", HEAD, decision_id=gid)
-        assert err.code() in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
-        approved = await sx("ApproveDecision", COMMITTEE, decision_id=gid)
-        assert approved.decision.status == sev.DECISION_STATUS_COMMITTEE_APPROVED
-        err = await sx.refused("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=ts(NEVER))
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "decided_at" in err.details()
-        decided_at = now()
-        issued = await sx("IssueDecision", HEAD, decision_id=gid, document_number=NUMBER, decided_at=decided_at)
-        assert (issued.decision.status, issued.decision.version) == (sev.DECISION_STATUS_ISSUED, 4)
-
-        # -- GetDecision: the §4d items, each with its owner agency and office --------------------------
-        decision = await sx.decision(gid)
-        assert (decision.status, decision.sanction, decision.document_number, decision.awaiting) == (
-            sev.DECISION_STATUS_ISSUED,
-            cev.SANCTION_TYPE_GOVERNMENT_DEMOTION,
-            NUMBER,
-            "",
-        )
-        assert decision.start and decision.end  # G1 (PSL 8): 24 months from the decision date
-        owners = {i.item.item_id: (i.item.owner, i.item.agency, i.item.office, i.status) for i in decision.items}
-        assert owners == {
-            "DELIVER_PERSON": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),  # G13 (PSL 46)
-            "DELIVER_UNIT": ("CASE_MANAGEMENT", "commission", "case_management", "OPEN"),
-            "PERSONNEL_FILE": ("ARCHIVES", "archives", "personnel_files", "OPEN"),  # G14 (PSL 54)
-            "POST_PAY_CHANGE": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G14 (PSL 54)
-            "PROMOTION_LOCK": ("HR", "personnel_bureau", "personnel_records", "OPEN"),  # G7 (PSL 19-21)
-            "CONFISCATION": ("FINANCE", "finance_bureau", "treasury", "OPEN"),  # PSL 25
-            "FOLLOW_UP_VISIT": ("UNIT_PARTY_ORGANISATION", "party_organisation", "party_branch", "OPEN"),
-        }
-        assert [i.item_id for i in issued.items] == [i.item.item_id for i in decision.items]
-        due = {i.item.item_id: (i.item.due, i.item.latest_due) for i in decision.items}
-        assert due["POST_PAY_CHANGE"][0] < due["POST_PAY_CHANGE"][1]  # G14: 1 month, at most 6
-
-        # -- delivery (G13, PSL 46): the person refuses to sign before two witnesses (local) ----------
-        witnesses = [
-            sev.Witness(name="Li Si", capacity="所在单位工会主席"),
-            sev.Witness(name="Wang Wu", capacity="所在单位人事科长"),
-        ]
-        delivery = dict(decision_id=gid, means=sev.DELIVERY_MEANS_IN_PERSON, delivered_at=now())
-        err = await sx.refused(
-            "RecordDelivery",
-            CASE_MANAGER,
-            **delivery,
-            recipient=sev.RECIPIENT_PERSON,
-            receipt_sha256=REFUSAL_RECORD,
-            refused_to_sign=True,
-            witnesses=witnesses[:1],
-        )
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "witnesses" in err.details()
-        await sx(
-            "RecordDelivery",
-            CASE_MANAGER,
-            **delivery,
-            recipient=sev.RECIPIENT_PERSON,
-            receipt_sha256=REFUSAL_RECORD,
-            refused_to_sign=True,
-            witnesses=witnesses,
-        )
-        await sx(
-            "RecordDelivery", CASE_MANAGER, **delivery, recipient=sev.RECIPIENT_UNIT, receipt_sha256=DELIVERY_RECEIPT
-        )
-
-        # -- two partner agencies report their items done, receipts by hash ----------------------------
-        report = dict(decision_id=gid, done_at=now())
-        filed = await sx("ReportItem", ARCHIVES, **report, item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT)
-        assert (filed.item.status, filed.item.receipt_sha256, filed.item.item.agency) == (
-            "DONE",
-            FILE_RECEIPT,
-            "archives",
-        )
-        paid = await sx("ReportItem", PERSONNEL, **report, item_id="POST_PAY_CHANGE", receipt_sha256=PAY_ORDER)
-        assert paid.item.status == "DONE"
-        mine = await sx("ListExecutionItems", PERSONNEL, purpose="our tasks")  # a partner sees its own
-        assert {(i.item.item_id, i.status) for i in mine.items} == {
-            ("POST_PAY_CHANGE", "DONE"),
-            ("PROMOTION_LOCK", "OPEN"),
-        }
-
-        # -- wrong agencies and bad input: refused, nothing recorded -----------------------------------
-        before = (await sx.decision(gid)).version
-        assert before == 8  # opened, drafted, approved, issued, two deliveries, two reports
-        refusals = [
-            # a third agency on an item it does not own: NOT_FOUND, as for an unknown item
-            ("ReportItem", TREASURY, dict(item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
-            ("ReportItem", ORG_DEPT, dict(item_id="PROMOTION_LOCK", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
-            ("ReportItem", ARCHIVES, dict(item_id="NO_SUCH_ITEM", receipt_sha256=FILE_RECEIPT), "NOT_FOUND", ""),
-            # done once
-            (
-                "ReportItem",
-                ARCHIVES,
-                dict(item_id="PERSONNEL_FILE", receipt_sha256=FILE_RECEIPT),
-                "FAILED_PRECONDITION",
-                "",
-            ),
-            (
-                "ReportItem",
-                ARCHIVES,
-                dict(item_id="PERSONNEL_FILE", receipt_sha256="not-a-hash"),
-                "INVALID_ARGUMENT",
-                "receipt_sha256",
-            ),
-            (
-                "ReportItem",
-                CASE_MANAGER,
-                dict(item_id="DELIVER_PERSON", receipt_sha256=FILE_RECEIPT),
-                "PERMISSION_DENIED",
-                "",
-            ),
-        ]
-        for rpc, who, fields, code, field in refusals:
-            err = await sx.refused(rpc, who, decision_id=gid, done_at=now(), **fields)
-            assert (err.code().name, field in err.details()) == (code, True), (rpc, who.agency, fields)
-        err = await sx.refused(
-            "ReportItem", TREASURY, decision_id=gid, item_id="CONFISCATION", receipt_sha256=PAY_ORDER, done_at=ts(NEVER)
-        )
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "done_at" in err.details()
-        assert (await sx.decision(gid)).version == before
-
-        # -- a month and more later: the confiscation is overdue, with its owner, then its cause ------
-        await set_clock(sanctions, decided_at_dt(decided_at) + timedelta(days=45))
-        overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
-        assert [(i.decision_id, i.item.item_id, i.item.agency, i.item.office, i.cause) for i in overdue.items] == [
-            (gid, "CONFISCATION", "finance_bureau", "treasury", sev.BLOCKAGE_CAUSE_UNSPECIFIED)
-        ]
-        assert overdue.items[0].days_overdue > 0 and overdue.items[0].person_id == "P-77"
-        assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_UNSPECIFIED, 1)]
-        blockage = dict(decision_id=gid, item_id="CONFISCATION", cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
-        for who in (ARCHIVES, ORG_DEPT):  # not the owning office
-            err = await sx.refused("RecordBlockage", who, **blockage, note="not ours")
-            assert err.code() == grpc.StatusCode.NOT_FOUND
-        err = await sx.refused("RecordBlockage", TREASURY, **{**blockage, "cause": 0})
-        assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "cause" in err.details()
-        err = await sx.refused("RecordBlockage", ARCHIVES, **{**blockage, "item_id": "PERSONNEL_FILE"})
-        assert err.code() == grpc.StatusCode.FAILED_PRECONDITION  # done: nothing stuck
-        assert (await sx.decision(gid)).version == before
-        blocked = await sx("RecordBlockage", TREASURY, **blockage, note="the person has not paid back")
-        assert blocked.item.cause == sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE and blocked.version == before + 1
-        overdue = await sx("ListExecutionItems", CASE_MANAGER, status="OVERDUE", purpose="the ledger")
-        assert [(i.item.item_id, i.item.agency, i.cause) for i in overdue.items] == [
-            ("CONFISCATION", "finance_bureau", sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE)
-        ]
-        assert [(c.cause, c.count) for c in overdue.overdue_by_cause] == [(sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, 1)]
-        by_cause = await sx(
-            "ListExecutionItems", CASE_MANAGER, cause=sev.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, purpose="the ledger"
-        )
-        assert [i.item.item_id for i in by_cause.items] == ["CONFISCATION"]
-        done = await sx("ListExecutionItems", CASE_MANAGER, status="DONE", decision_id=gid, purpose="the ledger")
-        assert {i.item.item_id for i in done.items} == {
-            "DELIVER_PERSON",
-            "DELIVER_UNIT",
-            "PERSONNEL_FILE",
-            "POST_PAY_CHANGE",
-        }
-        theirs = await sx("ListExecutionItems", ARCHIVES, status="OVERDUE", purpose="our tasks")
-        assert not theirs.items  # the treasury's overdue item is not the archives' to see
-        # what is in force on P-77 (on the service's today): the issued 降级 with its G7 locks; the
-        # Party decision, not issued, nothing yet
-        [in_force] = (await sx("GetInForce", CASE_MANAGER, person_id="P-77", purpose=PURPOSE)).in_force
-        assert (in_force.decision_id, in_force.sanction) == (gid, cev.SANCTION_TYPE_GOVERNMENT_DEMOTION)
-        assert in_force.locks and all(lock.rule.startswith("G7") for lock in in_force.locks)
-        final = await sx.decision(gid)
-        assert items_by_id(final)["CONFISCATION"].status == "OVERDUE"
-        assert items_by_id(final)["PERSONNEL_FILE"].receipt_sha256 == FILE_RECEIPT
-
-    # -- issue 21 point 6: audit tells the decision back to the clue, the case on into its items ----
+async def replayed_back_to_the_clue(audit, story, gid: str, pid: str) -> None:
+    """Issue 21 point 6: audit tells the decision back to the clue, and the case on into its items."""
     expected = CLUE_AND_CASE + DECISION
     told = await replay(audit, gid, expect=len(expected) + 1)  # and the Party decision's opening
     steps = [(s.event_type.split(".")[-1], s.principal.user) for s in told.steps]
@@ -339,10 +348,6 @@ async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_i
 
 def now():
     return ts(datetime.now(timezone.utc))
-
-
-def decided_at_dt(stamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=timezone.utc)
 
 
 NEVER = datetime.now(timezone.utc) + timedelta(days=400)  # beyond any allowed skew
