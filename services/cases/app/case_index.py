@@ -17,7 +17,6 @@ Every row is a pure function of the aggregate folded from its stream and timer s
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -25,6 +24,8 @@ from datetime import datetime, timezone
 from kernel.domain.access import Holding, may_know, visible_offices
 from kernel.domain.errors import Validation
 from kernel.domain.principal import Principal
+from kernel.edge import paging
+from kernel.edge.paging import after_of, page_token
 from kernel.eventstore import migrations
 from kernel.eventstore.aggregate import History
 from kernel.eventstore.migrations import Migration
@@ -34,7 +35,6 @@ from services.cases.domain import awaiting as aw, events as ev, filing, measures
 from services.cases.domain.state import FILING, FILING_REJECTED, STATUSES, UNDER_TRIAL_REVIEW, Case
 
 CASES, CASE_AWAITING, MEASURE_AWAITING = "case_index", "case_awaiting", "measure_awaiting"
-MAX_PAGE = 1000
 LAST = "~"  # sorts after every timestamp: no due, no since
 
 CASES_SQL = """
@@ -378,33 +378,10 @@ def measure_holding(row, access: Access) -> Holding:
     return access.organisation.holding(row["office"], row["liaison"]).with_approvers(row["approvers"])
 
 
-def _token(what: str, after: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"q": what, "k": after}).encode()).decode()
-
-
-def _after(what: str, token: str) -> str:
-    if not token:
-        return ""
-    try:
-        body = json.loads(base64.urlsafe_b64decode(token.encode()))
-        after, issued_for = str(body["k"]), body["q"]
-    except (ValueError, TypeError, KeyError) as e:
-        raise Validation("page_token", "is not a token this service issued; start again without one") from e
-    if issued_for != what:
-        raise Validation("page_token", f"was issued for another list than {what}")
-    return after
-
-
-def _size(page_size: int) -> int:
-    if page_size > MAX_PAGE:
-        raise Validation("page_size", f"at most {MAX_PAGE}")
-    return page_size or MAX_PAGE
-
-
 async def _paged(fetch, keep, size: int, what: str, token: str) -> tuple[list, str]:
     """Rows in sort-key order after the token's, those `keep` admits, one page and the next token.
     `fetch(after, limit)` gives candidate rows (a first cut in SQL)."""
-    after, out, batch = _after(what, token), [], max(2 * size, 100)
+    after, out, batch = after_of(what, token), [], max(2 * size, 100)
     while len(out) <= size:
         rows = await fetch(after, batch)
         out += [r for r in rows if keep(r)]
@@ -412,7 +389,7 @@ async def _paged(fetch, keep, size: int, what: str, token: str) -> tuple[list, s
             break
         after = rows[-1]["sort_key"]
     page = out[:size]
-    return page, (_token(what, page[-1]["sort_key"]) if len(out) > size else "")
+    return page, (page_token(what, page[-1]["sort_key"]) if len(out) > size else "")
 
 
 async def cases(
@@ -432,7 +409,7 @@ async def cases(
     """The cases `reader` may know, filtered, in filing order; one page and the next token."""
     if state and state not in STATUSES:
         raise Validation("state", f"one of {', '.join(STATUSES)}, not {state!r}")
-    size, org = _size(page_size), access.organisation
+    size, org = paging.page_size(page_size), access.organisation
     seen = visible_offices(reader, org)
 
     async def fetch(after: str, limit: int):
@@ -483,7 +460,7 @@ async def awaiting_me(
     the stored items, custody (IR2025 134): a detention (`custody_kinds`) still running on a
     disposed case is its transferred person's (any other would have blocked the closing), awaiting
     the procuratorate's taking custody, recorded by those who may `cases.custody`."""
-    size, org = _size(page_size), access.organisation
+    size, org = paging.page_size(page_size), access.organisation
     case_part = (
         f"SELECT a.*, 'case' AS kind, c.holder AS holder, c.liaison AS c_liaison, c.opened_office, c.reviewed, "
         f"c.roles, c.filing_pending, c.review_pending, c.hand_over, c.due AS case_due "

@@ -5,8 +5,6 @@ kernel.edge.grpc_server). PreviewDecision (issue 21 point 2) records nothing; th
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import date, datetime
 
 from cases.v1 import events_pb2
@@ -18,6 +16,7 @@ from kernel.domain.ids import check_stream_id
 from kernel.edge import common_values
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import EventMapping, datetime_of, enum_value, enum_word, timestamp
+from kernel.edge.paging import after_of, page_size, page_token
 from kernel.eventstore.reads import FileRef, record_read
 from sanctions.v1 import events_pb2 as sev, service_pb2 as pb, service_pb2_grpc
 from services.sanctions.domain import commands as c, decision as d, events as ev, preview as pv
@@ -35,34 +34,8 @@ def _day(d: date | None) -> str:
     return "" if d is None else d.isoformat()
 
 
-MAX_PAGE = 1000
 # Command fields the request names otherwise: a refusal names the field the caller sent.
 REQUEST_FIELD = {"decided_on": "decided_at"}
-
-
-def page_size(value: int) -> int:
-    if value > MAX_PAGE:
-        raise Validation("page_size", f"at most {MAX_PAGE}")
-    return value or MAX_PAGE
-
-
-def page_token(what: str, after: str) -> str:
-    """The token of the page after sort key `after` in the list `what`."""
-    return base64.urlsafe_b64encode(json.dumps({"q": what, "k": after}).encode()).decode()
-
-
-def after_of(what: str, token: str) -> str:
-    """The sort key a token this service issued for `what` carries ("" for none)."""
-    if not token.strip():
-        return ""
-    try:
-        body = json.loads(base64.urlsafe_b64decode(token.strip().encode()))
-        after, issued_for = str(body["k"]), body["q"]
-    except (ValueError, TypeError, KeyError) as e:
-        raise Validation("page_token", "is not a token this service issued; start again without one") from e
-    if issued_for != what:
-        raise Validation("page_token", f"was issued for another list than {what}")
-    return after
 
 
 def renamed(e: Validation) -> Validation:
