@@ -114,7 +114,7 @@ async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_i
         await refused_before_the_draft(sx, gid, pid)
         decided_at = await drafted_approved_issued(sx, gid)
         await delivered_and_reported_by_two_partners(sx, gid)
-        version = await wrong_agencies_and_bad_input_leave_nothing(sx, gid)
+        version = await wrong_agencies_and_bad_input_leave_nothing(sx, gid, pid)
         await set_clock(sanctions, decided_at + timedelta(days=45))  # a month and more later
         await overdue_with_its_owner_then_its_cause(sx, gid, version)
     await replayed_back_to_the_clue(audit, story, gid, pid)
@@ -259,7 +259,7 @@ async def delivered_and_reported_by_two_partners(sx, gid: str) -> None:
     }
 
 
-async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str) -> int:
+async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str, pid: str) -> int:
     """A third agency on an item it does not own: NOT_FOUND, as for an unknown item; done once;
     bad input named. The decision's version, unchanged."""
     before = (await sx.decision(gid)).version
@@ -277,11 +277,22 @@ async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str) -> int:
             "ReportItem", who, decision_id=gid, item_id=item_id, receipt_sha256=receipt, done_at=now()
         )
         assert (err.code().name, named in err.details()) == (code, True), (who.agency, item_id, err.details())
+    # a decision not issued (the Party one) or unknown: nothing to tell a partner either
+    for decision_id in (pid, f"decision-{uuid.uuid4()}"):
+        err = await sx.refused(
+            "ReportItem",
+            ARCHIVES,
+            decision_id=decision_id,
+            item_id="PERSONNEL_FILE",
+            receipt_sha256=FILE_RECEIPT,
+            done_at=now(),
+        )
+        assert err.code() == grpc.StatusCode.NOT_FOUND, err.details()
     err = await sx.refused(
         "ReportItem", TREASURY, decision_id=gid, item_id="CONFISCATION", receipt_sha256=PAY_ORDER, done_at=ts(NEVER)
     )
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "done_at" in err.details()
-    assert (await sx.decision(gid)).version == before
+    assert (await sx.decision(gid)).version == before and (await sx.decision(pid)).version == 1
     return before
 
 
