@@ -347,3 +347,193 @@ class ImpactRecorded(_message.Message):
     holder: str
     liaison: str
     def __init__(self, decision_id: _Optional[str] = ..., kind: _Optional[_Union[ImpactKind, str]] = ..., person_id: _Optional[str] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., article: _Optional[str] = ..., detail: _Optional[str] = ..., source_event_id: _Optional[str] = ..., holder: _Optional[str] = ..., liaison: _Optional[str] = ...) -> None: ...
+
+class SanctionLifted(_message.Message):
+    __slots__ = ("decision_id", "on", "locks_ended", "not_restored", "after_cases")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    LOCKS_ENDED_FIELD_NUMBER: _ClassVar[int]
+    NOT_RESTORED_FIELD_NUMBER: _ClassVar[int]
+    AFTER_CASES_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    on: str
+    locks_ended: _containers.RepeatedScalarFieldContainer[str]
+    not_restored: _containers.RepeatedScalarFieldContainer[str]
+    after_cases: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, decision_id: _Optional[str] = ..., on: _Optional[str] = ..., locks_ended: _Optional[_Iterable[str]] = ..., not_restored: _Optional[_Iterable[str]] = ..., after_cases: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LiftBlocked(_message.Message):
+    __slots__ = ("decision_id", "on", "case_ids")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    CASE_IDS_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    on: str
+    case_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, decision_id: _Optional[str] = ..., on: _Optional[str] = ..., case_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class EffectPeriodEnded(_message.Message):
+    __slots__ = ("decision_id", "on")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    on: str
+    def __init__(self, decision_id: _Optional[str] = ..., on: _Optional[str] = ...) -> None: ...
+
+class ProbationReviewDue(_message.Message):
+    __slots__ = ("decision_id", "on")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    ON_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    on: str
+    def __init__(self, decision_id: _Optional[str] = ..., on: _Optional[str] = ...) -> None: ...
+
+class ProbationDecided(_message.Message):
+    __slots__ = ("decision_id", "outcome", "decided_on", "decided_by", "new_end", "locks")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_ON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    NEW_END_FIELD_NUMBER: _ClassVar[int]
+    LOCKS_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    outcome: str
+    decided_on: str
+    decided_by: str
+    new_end: str
+    locks: _containers.RepeatedCompositeFieldContainer[Lock]
+    def __init__(self, decision_id: _Optional[str] = ..., outcome: _Optional[str] = ..., decided_on: _Optional[str] = ..., decided_by: _Optional[str] = ..., new_end: _Optional[str] = ..., locks: _Optional[_Iterable[_Union[Lock, _Mapping]]] = ...) -> None: ...
+
+class ExecutionItemOverdue(_message.Message):
+    __slots__ = ("decision_id", "item_id", "kind", "owner", "agency", "office", "due", "stage")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    OWNER_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    item_id: str
+    kind: str
+    owner: str
+    agency: str
+    office: str
+    due: str
+    stage: str
+    def __init__(self, decision_id: _Optional[str] = ..., item_id: _Optional[str] = ..., kind: _Optional[str] = ..., owner: _Optional[str] = ..., agency: _Optional[str] = ..., office: _Optional[str] = ..., due: _Optional[str] = ..., stage: _Optional[str] = ...) -> None: ...
+
+class FollowUpVisitPlanned(_message.Message):
+    __slots__ = ("decision_id", "visit_id", "planned_on", "planned_by")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_ON_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_BY_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    visit_id: str
+    planned_on: str
+    planned_by: str
+    def __init__(self, decision_id: _Optional[str] = ..., visit_id: _Optional[str] = ..., planned_on: _Optional[str] = ..., planned_by: _Optional[str] = ...) -> None: ...
+
+class Visitor(_message.Message):
+    __slots__ = ("name", "capacity")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    capacity: str
+    def __init__(self, name: _Optional[str] = ..., capacity: _Optional[str] = ...) -> None: ...
+
+class FollowUpVisitRecorded(_message.Message):
+    __slots__ = ("decision_id", "visit_id", "visited_on", "visitors", "grade", "summary", "recorded_by", "sent_to")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    VISITED_ON_FIELD_NUMBER: _ClassVar[int]
+    VISITORS_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
+    SENT_TO_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    visit_id: str
+    visited_on: str
+    visitors: _containers.RepeatedCompositeFieldContainer[Visitor]
+    grade: str
+    summary: str
+    recorded_by: str
+    sent_to: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, decision_id: _Optional[str] = ..., visit_id: _Optional[str] = ..., visited_on: _Optional[str] = ..., visitors: _Optional[_Iterable[_Union[Visitor, _Mapping]]] = ..., grade: _Optional[str] = ..., summary: _Optional[str] = ..., recorded_by: _Optional[str] = ..., sent_to: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AppealLodged(_message.Message):
+    __slots__ = ("decision_id", "appeal_id", "kind", "received_on", "applied_on", "apply_by", "late", "decide_by", "lodged_by")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_ON_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_ON_FIELD_NUMBER: _ClassVar[int]
+    APPLY_BY_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    LODGED_BY_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    appeal_id: str
+    kind: str
+    received_on: str
+    applied_on: str
+    apply_by: str
+    late: bool
+    decide_by: str
+    lodged_by: str
+    def __init__(self, decision_id: _Optional[str] = ..., appeal_id: _Optional[str] = ..., kind: _Optional[str] = ..., received_on: _Optional[str] = ..., applied_on: _Optional[str] = ..., apply_by: _Optional[str] = ..., late: _Optional[bool] = ..., decide_by: _Optional[str] = ..., lodged_by: _Optional[str] = ...) -> None: ...
+
+class AppealAccepted(_message.Message):
+    __slots__ = ("decision_id", "appeal_id", "team", "accepted_on", "decide_by", "accepted_by")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_ON_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_BY_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    appeal_id: str
+    team: _containers.RepeatedScalarFieldContainer[str]
+    accepted_on: str
+    decide_by: str
+    accepted_by: str
+    def __init__(self, decision_id: _Optional[str] = ..., appeal_id: _Optional[str] = ..., team: _Optional[_Iterable[str]] = ..., accepted_on: _Optional[str] = ..., decide_by: _Optional[str] = ..., accepted_by: _Optional[str] = ...) -> None: ...
+
+class AppealDecided(_message.Message):
+    __slots__ = ("decision_id", "appeal_id", "outcome", "ground", "changed_to", "decided_on", "decided_by", "items", "closed_items", "late", "new_end")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_TO_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_ON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    NEW_END_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    appeal_id: str
+    outcome: str
+    ground: str
+    changed_to: _events_pb2.SanctionType
+    decided_on: str
+    decided_by: str
+    items: _containers.RepeatedCompositeFieldContainer[ExecutionItem]
+    closed_items: _containers.RepeatedScalarFieldContainer[str]
+    late: bool
+    new_end: str
+    def __init__(self, decision_id: _Optional[str] = ..., appeal_id: _Optional[str] = ..., outcome: _Optional[str] = ..., ground: _Optional[str] = ..., changed_to: _Optional[_Union[_events_pb2.SanctionType, str]] = ..., decided_on: _Optional[str] = ..., decided_by: _Optional[str] = ..., items: _Optional[_Iterable[_Union[ExecutionItem, _Mapping]]] = ..., closed_items: _Optional[_Iterable[str]] = ..., late: _Optional[bool] = ..., new_end: _Optional[str] = ...) -> None: ...
+
+class AppealOverdue(_message.Message):
+    __slots__ = ("decision_id", "appeal_id", "decide_by")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    appeal_id: str
+    decide_by: str
+    def __init__(self, decision_id: _Optional[str] = ..., appeal_id: _Optional[str] = ..., decide_by: _Optional[str] = ...) -> None: ...

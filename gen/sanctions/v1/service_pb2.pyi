@@ -106,7 +106,7 @@ class ItemState(_message.Message):
     def __init__(self, item: _Optional[_Union[_events_pb2_1.ExecutionItem, _Mapping]] = ..., status: _Optional[str] = ..., done_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., receipt_sha256: _Optional[str] = ..., cause: _Optional[_Union[_events_pb2_1.BlockageCause, str]] = ..., decision_id: _Optional[str] = ..., person_id: _Optional[str] = ..., days_overdue: _Optional[int] = ...) -> None: ...
 
 class GetDecisionResponse(_message.Message):
-    __slots__ = ("decision_id", "version", "status", "case_id", "clue_id", "person_id", "family", "sanction", "impact", "title", "legal_basis", "review_route", "document_number", "start", "end", "locks", "deliveries", "items", "awaiting", "required_sanction")
+    __slots__ = ("decision_id", "version", "status", "case_id", "clue_id", "person_id", "family", "sanction", "impact", "title", "legal_basis", "review_route", "document_number", "start", "end", "locks", "deliveries", "items", "awaiting", "required_sanction", "lifted_on", "lift_blocked_by", "period_ended", "probation_outcome", "visits", "appeals")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +127,12 @@ class GetDecisionResponse(_message.Message):
     ITEMS_FIELD_NUMBER: _ClassVar[int]
     AWAITING_FIELD_NUMBER: _ClassVar[int]
     REQUIRED_SANCTION_FIELD_NUMBER: _ClassVar[int]
+    LIFTED_ON_FIELD_NUMBER: _ClassVar[int]
+    LIFT_BLOCKED_BY_FIELD_NUMBER: _ClassVar[int]
+    PERIOD_ENDED_FIELD_NUMBER: _ClassVar[int]
+    PROBATION_OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    VISITS_FIELD_NUMBER: _ClassVar[int]
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     version: int
     status: _events_pb2_1.DecisionStatus
@@ -147,7 +153,53 @@ class GetDecisionResponse(_message.Message):
     items: _containers.RepeatedCompositeFieldContainer[ItemState]
     awaiting: str
     required_sanction: _events_pb2.SanctionType
-    def __init__(self, decision_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[_events_pb2_1.DecisionStatus, str]] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., person_id: _Optional[str] = ..., family: _Optional[_Union[_events_pb2_1.SanctionFamily, str]] = ..., sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ..., impact: _Optional[_Union[_events_pb2_1.ImpactKind, str]] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[_events_pb2_1.ReviewRoute, _Mapping]] = ..., document_number: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., locks: _Optional[_Iterable[_Union[_events_pb2_1.Lock, _Mapping]]] = ..., deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[ItemState, _Mapping]]] = ..., awaiting: _Optional[str] = ..., required_sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ...) -> None: ...
+    lifted_on: str
+    lift_blocked_by: _containers.RepeatedScalarFieldContainer[str]
+    period_ended: bool
+    probation_outcome: str
+    visits: _containers.RepeatedCompositeFieldContainer[FollowUpVisit]
+    appeals: _containers.RepeatedCompositeFieldContainer[AppealState]
+    def __init__(self, decision_id: _Optional[str] = ..., version: _Optional[int] = ..., status: _Optional[_Union[_events_pb2_1.DecisionStatus, str]] = ..., case_id: _Optional[str] = ..., clue_id: _Optional[str] = ..., person_id: _Optional[str] = ..., family: _Optional[_Union[_events_pb2_1.SanctionFamily, str]] = ..., sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ..., impact: _Optional[_Union[_events_pb2_1.ImpactKind, str]] = ..., title: _Optional[str] = ..., legal_basis: _Optional[_Iterable[str]] = ..., review_route: _Optional[_Union[_events_pb2_1.ReviewRoute, _Mapping]] = ..., document_number: _Optional[str] = ..., start: _Optional[str] = ..., end: _Optional[str] = ..., locks: _Optional[_Iterable[_Union[_events_pb2_1.Lock, _Mapping]]] = ..., deliveries: _Optional[_Iterable[_Union[Delivery, _Mapping]]] = ..., items: _Optional[_Iterable[_Union[ItemState, _Mapping]]] = ..., awaiting: _Optional[str] = ..., required_sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ..., lifted_on: _Optional[str] = ..., lift_blocked_by: _Optional[_Iterable[str]] = ..., period_ended: _Optional[bool] = ..., probation_outcome: _Optional[str] = ..., visits: _Optional[_Iterable[_Union[FollowUpVisit, _Mapping]]] = ..., appeals: _Optional[_Iterable[_Union[AppealState, _Mapping]]] = ...) -> None: ...
+
+class FollowUpVisit(_message.Message):
+    __slots__ = ("visit_id", "planned_on", "visited_on", "grade", "visitors", "sent_to")
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_ON_FIELD_NUMBER: _ClassVar[int]
+    VISITED_ON_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    VISITORS_FIELD_NUMBER: _ClassVar[int]
+    SENT_TO_FIELD_NUMBER: _ClassVar[int]
+    visit_id: str
+    planned_on: str
+    visited_on: str
+    grade: str
+    visitors: _containers.RepeatedCompositeFieldContainer[_events_pb2_1.Visitor]
+    sent_to: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, visit_id: _Optional[str] = ..., planned_on: _Optional[str] = ..., visited_on: _Optional[str] = ..., grade: _Optional[str] = ..., visitors: _Optional[_Iterable[_Union[_events_pb2_1.Visitor, _Mapping]]] = ..., sent_to: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class AppealState(_message.Message):
+    __slots__ = ("appeal_id", "kind", "status", "applied_on", "late", "decide_by", "overdue", "outcome", "ground", "team")
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_ON_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    OVERDUE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    appeal_id: str
+    kind: str
+    status: str
+    applied_on: str
+    late: bool
+    decide_by: str
+    overdue: bool
+    outcome: str
+    ground: str
+    team: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, appeal_id: _Optional[str] = ..., kind: _Optional[str] = ..., status: _Optional[str] = ..., applied_on: _Optional[str] = ..., late: _Optional[bool] = ..., decide_by: _Optional[str] = ..., overdue: _Optional[bool] = ..., outcome: _Optional[str] = ..., ground: _Optional[str] = ..., team: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListDecisionsRequest(_message.Message):
     __slots__ = ("case_id", "person_id", "page_size", "page_token", "purpose")
@@ -442,3 +494,143 @@ class ListExecutionItemsResponse(_message.Message):
     overdue_by_cause: _containers.RepeatedCompositeFieldContainer[CauseCount]
     today: str
     def __init__(self, items: _Optional[_Iterable[_Union[ItemState, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., overdue_by_cause: _Optional[_Iterable[_Union[CauseCount, _Mapping]]] = ..., today: _Optional[str] = ...) -> None: ...
+
+class DecideProbationRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "outcome", "decided_at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    outcome: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., outcome: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DecideProbationResponse(_message.Message):
+    __slots__ = ("decision",)
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ...) -> None: ...
+
+class PlanFollowUpVisitRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "planned_at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PLANNED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    planned_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., planned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PlanFollowUpVisitResponse(_message.Message):
+    __slots__ = ("decision", "visit_id")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    visit_id: str
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., visit_id: _Optional[str] = ...) -> None: ...
+
+class RecordFollowUpVisitRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "visit_id", "visited_at", "visitors", "grade", "summary")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    VISITED_AT_FIELD_NUMBER: _ClassVar[int]
+    VISITORS_FIELD_NUMBER: _ClassVar[int]
+    GRADE_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    visit_id: str
+    visited_at: _timestamp_pb2.Timestamp
+    visitors: _containers.RepeatedCompositeFieldContainer[_events_pb2_1.Visitor]
+    grade: str
+    summary: str
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., visit_id: _Optional[str] = ..., visited_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., visitors: _Optional[_Iterable[_Union[_events_pb2_1.Visitor, _Mapping]]] = ..., grade: _Optional[str] = ..., summary: _Optional[str] = ...) -> None: ...
+
+class RecordFollowUpVisitResponse(_message.Message):
+    __slots__ = ("decision", "visit_id")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    VISIT_ID_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    visit_id: str
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., visit_id: _Optional[str] = ...) -> None: ...
+
+class LodgeAppealRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "kind", "received_at", "applied_at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    RECEIVED_AT_FIELD_NUMBER: _ClassVar[int]
+    APPLIED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    kind: str
+    received_at: _timestamp_pb2.Timestamp
+    applied_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., kind: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., applied_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LodgeAppealResponse(_message.Message):
+    __slots__ = ("decision", "appeal_id", "late", "decide_by")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    appeal_id: str
+    late: bool
+    decide_by: str
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., appeal_id: _Optional[str] = ..., late: _Optional[bool] = ..., decide_by: _Optional[str] = ...) -> None: ...
+
+class AcceptAppealRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "appeal_id", "team", "accepted_at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    TEAM_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    appeal_id: str
+    team: _containers.RepeatedScalarFieldContainer[str]
+    accepted_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., appeal_id: _Optional[str] = ..., team: _Optional[_Iterable[str]] = ..., accepted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class AcceptAppealResponse(_message.Message):
+    __slots__ = ("decision", "decide_by")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_BY_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    decide_by: str
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., decide_by: _Optional[str] = ...) -> None: ...
+
+class DecideAppealRequest(_message.Message):
+    __slots__ = ("decision_id", "expected_version", "appeal_id", "outcome", "ground", "changed_to", "property_taken", "decided_at")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    GROUND_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_TO_FIELD_NUMBER: _ClassVar[int]
+    PROPERTY_TAKEN_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    expected_version: int
+    appeal_id: str
+    outcome: str
+    ground: str
+    changed_to: _events_pb2.SanctionType
+    property_taken: bool
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, decision_id: _Optional[str] = ..., expected_version: _Optional[int] = ..., appeal_id: _Optional[str] = ..., outcome: _Optional[str] = ..., ground: _Optional[str] = ..., changed_to: _Optional[_Union[_events_pb2.SanctionType, str]] = ..., property_taken: _Optional[bool] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DecideAppealResponse(_message.Message):
+    __slots__ = ("decision", "items", "closed_items")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ITEMS_FIELD_NUMBER: _ClassVar[int]
+    CLOSED_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    decision: DecisionChanged
+    items: _containers.RepeatedCompositeFieldContainer[_events_pb2_1.ExecutionItem]
+    closed_items: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., items: _Optional[_Iterable[_Union[_events_pb2_1.ExecutionItem, _Mapping]]] = ..., closed_items: _Optional[_Iterable[str]] = ...) -> None: ...

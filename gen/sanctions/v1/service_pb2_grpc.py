@@ -80,6 +80,36 @@ class SanctionServiceStub:
                 request_serializer=sanctions_dot_v1_dot_service__pb2.GetInForceRequest.SerializeToString,
                 response_deserializer=sanctions_dot_v1_dot_service__pb2.GetInForceResponse.FromString,
                 _registered_method=True)
+        self.DecideProbation = channel.unary_unary(
+                '/sanctions.v1.SanctionService/DecideProbation',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.DecideProbationRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.DecideProbationResponse.FromString,
+                _registered_method=True)
+        self.PlanFollowUpVisit = channel.unary_unary(
+                '/sanctions.v1.SanctionService/PlanFollowUpVisit',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitResponse.FromString,
+                _registered_method=True)
+        self.RecordFollowUpVisit = channel.unary_unary(
+                '/sanctions.v1.SanctionService/RecordFollowUpVisit',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitResponse.FromString,
+                _registered_method=True)
+        self.LodgeAppeal = channel.unary_unary(
+                '/sanctions.v1.SanctionService/LodgeAppeal',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.LodgeAppealRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.LodgeAppealResponse.FromString,
+                _registered_method=True)
+        self.AcceptAppeal = channel.unary_unary(
+                '/sanctions.v1.SanctionService/AcceptAppeal',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.AcceptAppealRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.AcceptAppealResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/sanctions.v1.SanctionService/DecideAppeal',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.DecideAppealResponse.FromString,
+                _registered_method=True)
 
 
 class SanctionServiceServicer:
@@ -149,6 +179,48 @@ class SanctionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DecideProbation(self, request, context):
+        """P4 (Regs 12): the decision at a probation's end (restore: a 24-month bar on an equal or higher post follows; extend once by a year, two years at most; expel), recorded by the deciding office once ProbationReviewDue was raised; EXPEL also before the end (a further violation, with its own case). FAILED_PRECONDITION naming the state otherwise. Operation `sanctions.probation`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PlanFollowUpVisit(self, request, context):
+        """Plan a follow-up visit (回访教育, seed 000) inside the effect period. Operation `sanctions.visit`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordFollowUpVisit(self, request, context):
+        """Record a follow-up visit carried out inside the effect period by at least the configured number of visitors (2; local, unverified), graded GOOD, AVERAGE or POOR; the result is sent to the organisation department and HR as an event (FollowUpVisitRecorded), and the first visit completes the FOLLOW_UP_VISIT item. Operation `sanctions.visit`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LodgeAppeal(self, request, context):
+        """Lodge an appeal (申诉, A1: Party decisions, no deadline) or a review (复审 A2, 复核 A3: government decisions, within 1 month of receipt; a late one is flagged); execution is not suspended (A4). Operation `sanctions.appeal`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptAppeal(self, request, context):
+        """A1 (Rules 59): accept a Party appeal with its 复议复查 team, which may not include the case's original investigators or trial reviewers (INVALID_ARGUMENT naming `team` and A1); due in 3 months. Operation `sanctions.appeal`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """A5 (PSL 57-60): decide an appeal or review: UPHOLD, CHANGE (never heavier, A4: INVALID_ARGUMENT naming `changed_to`) or REVOKE, with its ground; creates the compensating items and closes the open items no longer due. Operation `sanctions.appeal_decide`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SanctionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -196,6 +268,36 @@ def add_SanctionServiceServicer_to_server(servicer, server):
                     servicer.GetInForce,
                     request_deserializer=sanctions_dot_v1_dot_service__pb2.GetInForceRequest.FromString,
                     response_serializer=sanctions_dot_v1_dot_service__pb2.GetInForceResponse.SerializeToString,
+            ),
+            'DecideProbation': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideProbation,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.DecideProbationRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.DecideProbationResponse.SerializeToString,
+            ),
+            'PlanFollowUpVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanFollowUpVisit,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitResponse.SerializeToString,
+            ),
+            'RecordFollowUpVisit': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordFollowUpVisit,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitResponse.SerializeToString,
+            ),
+            'LodgeAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.LodgeAppeal,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.LodgeAppealRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.LodgeAppealResponse.SerializeToString,
+            ),
+            'AcceptAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptAppeal,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.AcceptAppealRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.AcceptAppealResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.DecideAppealRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.DecideAppealResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -442,6 +544,168 @@ class SanctionService:
             '/sanctions.v1.SanctionService/GetInForce',
             sanctions_dot_v1_dot_service__pb2.GetInForceRequest.SerializeToString,
             sanctions_dot_v1_dot_service__pb2.GetInForceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideProbation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/DecideProbation',
+            sanctions_dot_v1_dot_service__pb2.DecideProbationRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.DecideProbationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanFollowUpVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/PlanFollowUpVisit',
+            sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.PlanFollowUpVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordFollowUpVisit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/RecordFollowUpVisit',
+            sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.RecordFollowUpVisitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LodgeAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/LodgeAppeal',
+            sanctions_dot_v1_dot_service__pb2.LodgeAppealRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.LodgeAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/AcceptAppeal',
+            sanctions_dot_v1_dot_service__pb2.AcceptAppealRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.AcceptAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/DecideAppeal',
+            sanctions_dot_v1_dot_service__pb2.DecideAppealRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.DecideAppealResponse.FromString,
             options,
             channel_credentials,
             insecure,

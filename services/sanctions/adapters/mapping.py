@@ -19,6 +19,7 @@ NESTED = {
     events_pb2.ReviewRoute.DESCRIPTOR.full_name: (events_pb2.ReviewRoute, ev.ReviewRoute),
     events_pb2.DocumentRef.DESCRIPTOR.full_name: (events_pb2.DocumentRef, ev.Document),
     events_pb2.Witness.DESCRIPTOR.full_name: (events_pb2.Witness, ev.Witness),
+    events_pb2.Visitor.DESCRIPTOR.full_name: (events_pb2.Visitor, ev.Visitor),
     cases_pb2.Violation.DESCRIPTOR.full_name: (cases_pb2.Violation, sanctions.Violation),
     cases_pb2.CombinedSanction.DESCRIPTOR.full_name: (cases_pb2.CombinedSanction, sanctions.Combined),
     **common_values.NESTED,  # person facts and collective decisions (common.v1)

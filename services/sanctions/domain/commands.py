@@ -10,7 +10,7 @@ from kernel.domain.facts import PersonFacts
 from kernel.domain.meetings import CollectiveDecision
 from kernel.domain.principal import Principal
 from kernel.domain.sanctions import Combined, Violation
-from services.sanctions.domain.events import Document, Witness
+from services.sanctions.domain.events import Document, Visitor, Witness
 from services.sanctions.domain.government import ReviewRoute
 
 
@@ -136,3 +136,112 @@ class RecordImpact:
     by: Principal
     holder: str = ""  # the source case's (or clue's) holding office, from its event's holding links
     liaison: str = ""
+
+
+# --- time (issue 22) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EndPeriod:
+    """A timer's (the period's end): G9 lift or G10 block (government), P8 end or P4 review due
+    (Party). `open_cases`: the cases filed on the person within the period and still open, as the
+    service's case directory knows them (read in the command's transaction)."""
+
+    decision_id: str
+    on: date
+    by: Principal
+    open_cases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RetryLift:
+    """G10: a case holding a lift back was decided; lift if none is left open (`open_cases`)."""
+
+    decision_id: str
+    on: date
+    by: Principal
+    open_cases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecideProbation:
+    """P4 (Regs 12): RESTORE, EXTEND or EXPEL at the probation's end."""
+
+    decision_id: str
+    outcome: str
+    decided_on: date
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RecordItemOverdue:
+    """A timer's: an item passed its due (DUE) or latest due (LATEST_DUE) date undone."""
+
+    decision_id: str
+    item_id: str
+    stage: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class PlanFollowUpVisit:
+    decision_id: str
+    planned_on: date
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RecordFollowUpVisit:
+    decision_id: str
+    visit_id: str  # "" for a visit without a plan
+    visited_on: date
+    visitors: tuple[Visitor, ...]
+    grade: str
+    summary: str
+    by: Principal
+
+
+@dataclass(frozen=True)
+class LodgeAppeal:
+    """A1 PARTY_APPEAL, A2 REVIEW, A3 RECHECK. `received_on` None: for REVIEW, the recorded
+    delivery to the person."""
+
+    decision_id: str
+    kind: str
+    received_on: date | None
+    applied_on: date
+    by: Principal
+
+
+@dataclass(frozen=True)
+class AcceptAppeal:
+    """A1 (Rules 59): `original_handlers` are the case's investigators and trial reviewers (user
+    ids), as the service's case directory knows them (read in the command's transaction)."""
+
+    decision_id: str
+    appeal_id: str
+    team: tuple[str, ...]
+    accepted_on: date
+    by: Principal
+    original_handlers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DecideAppeal:
+    decision_id: str
+    appeal_id: str
+    outcome: str
+    ground: str
+    changed_to: str
+    property_taken: bool
+    decided_on: date
+    by: Principal
+
+
+@dataclass(frozen=True)
+class RecordAppealOverdue:
+    """A timer's: an appeal passed its decide-by date undecided."""
+
+    decision_id: str
+    appeal_id: str
+    by: Principal

@@ -192,6 +192,157 @@ class ImpactRecorded:
     liaison: str = ""
 
 
+# --- time (issue 22) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SanctionLifted:
+    """G9 (PSL 26): lifted at the period's end; the locks end, post, rank and pay not restored."""
+
+    decision_id: str
+    on: date
+    locks_ended: tuple[str, ...]
+    not_restored: tuple[str, ...]
+    after_cases: tuple[str, ...] = ()  # G10: the cases that held it back until decided
+
+
+@dataclass(frozen=True)
+class LiftBlocked:
+    """G10 (PSL 13, 26): a case filed on the person within the period is open at its end."""
+
+    decision_id: str
+    on: date
+    case_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EffectPeriodEnded:
+    """P8 (Regs 46): a Party effect period ended; nothing is cancelled."""
+
+    decision_id: str
+    on: date
+
+
+@dataclass(frozen=True)
+class ProbationReviewDue:
+    """P4 (Regs 12): the probation ended; the deciding office decides (a task on its queue)."""
+
+    decision_id: str
+    on: date
+
+
+@dataclass(frozen=True)
+class ProbationDecided:
+    """P4 (Regs 12): RESTORE, EXTEND (`new_end`) or EXPEL, with what now holds."""
+
+    decision_id: str
+    outcome: str
+    decided_on: date
+    decided_by: str
+    new_end: date | None
+    locks: tuple[Lock, ...]
+
+
+@dataclass(frozen=True)
+class ExecutionItemOverdue:
+    """§4d: an item passed its due date (stage DUE) or latest due date (LATEST_DUE) undone."""
+
+    decision_id: str
+    item_id: str
+    kind: str
+    owner: str
+    agency: str
+    office: str
+    due: date
+    stage: str
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A person on a follow-up visit."""
+
+    name: str
+    capacity: str
+
+
+@dataclass(frozen=True)
+class FollowUpVisitPlanned:
+    """A follow-up visit (回访教育, seed 000) planned inside the effect period."""
+
+    decision_id: str
+    visit_id: str
+    planned_on: date
+    planned_by: str
+
+
+@dataclass(frozen=True)
+class FollowUpVisitRecorded:
+    """A follow-up visit carried out and graded; sent to the org dept and HR (`sent_to`)."""
+
+    decision_id: str
+    visit_id: str
+    visited_on: date
+    visitors: tuple[Visitor, ...]
+    grade: str
+    summary: str
+    recorded_by: str
+    sent_to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AppealLodged:
+    """An appeal (A1) or review (A2, A3) lodged; execution goes on (A4)."""
+
+    decision_id: str
+    appeal_id: str
+    kind: str
+    received_on: date | None
+    applied_on: date
+    apply_by: date | None
+    late: bool
+    decide_by: date | None
+    lodged_by: str
+
+
+@dataclass(frozen=True)
+class AppealAccepted:
+    """A1 (Rules 59): a Party appeal accepted with its team; due in 3 months."""
+
+    decision_id: str
+    appeal_id: str
+    team: tuple[str, ...]
+    accepted_on: date
+    decide_by: date
+    accepted_by: str
+
+
+@dataclass(frozen=True)
+class AppealDecided:
+    """A5 (PSL 57-60): upheld, changed (never heavier, A4) or revoked, with its ground; the
+    compensating items created and the open items closed."""
+
+    decision_id: str
+    appeal_id: str
+    outcome: str
+    ground: str
+    changed_to: str
+    decided_on: date
+    decided_by: str
+    items: tuple[ExecutionItem, ...]
+    closed_items: tuple[str, ...]
+    late: bool = False
+    new_end: date | None = None
+
+
+@dataclass(frozen=True)
+class AppealOverdue:
+    """An appeal or review passed its decide-by date undecided."""
+
+    decision_id: str
+    appeal_id: str
+    decide_by: date
+
+
 ALL_EVENTS = (
     DecisionOpened,
     DecisionDrafted,
@@ -202,4 +353,16 @@ ALL_EVENTS = (
     ExecutionBlockageRecorded,
     CriminalJudgmentRecorded,
     ImpactRecorded,
+    SanctionLifted,
+    LiftBlocked,
+    EffectPeriodEnded,
+    ProbationReviewDue,
+    ProbationDecided,
+    ExecutionItemOverdue,
+    FollowUpVisitPlanned,
+    FollowUpVisitRecorded,
+    AppealLodged,
+    AppealAccepted,
+    AppealDecided,
+    AppealOverdue,
 )
