@@ -36,6 +36,8 @@ class DecisionStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_STATUS_ISSUED: _ClassVar[DecisionStatus]
     DECISION_STATUS_REDECISION_REQUIRED: _ClassVar[DecisionStatus]
     DECISION_STATUS_IMPACT_RECORDED: _ClassVar[DecisionStatus]
+    DECISION_STATUS_LIFTED: _ClassVar[DecisionStatus]
+    DECISION_STATUS_REVOKED: _ClassVar[DecisionStatus]
 
 class Recipient(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -73,6 +75,8 @@ DECISION_STATUS_COMMITTEE_APPROVED: DecisionStatus
 DECISION_STATUS_ISSUED: DecisionStatus
 DECISION_STATUS_REDECISION_REQUIRED: DecisionStatus
 DECISION_STATUS_IMPACT_RECORDED: DecisionStatus
+DECISION_STATUS_LIFTED: DecisionStatus
+DECISION_STATUS_REVOKED: DecisionStatus
 RECIPIENT_UNSPECIFIED: Recipient
 RECIPIENT_PERSON: Recipient
 RECIPIENT_UNIT: Recipient

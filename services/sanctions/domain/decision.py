@@ -14,7 +14,10 @@ the same answer), Forbidden (the wrong role for an approval or the issue).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from kernel.domain.errors import Validation
+from kernel.domain.principal import Principal
 from services.sanctions.domain import decision_commands
 from services.sanctions.domain.decision_commands import required_sanction, run_rules
 from services.sanctions.domain.decision_reads import (
@@ -29,6 +32,7 @@ from services.sanctions.domain.decision_reads import (
     steps,
 )
 from services.sanctions.domain.decision_state import (  # the aggregate's words and state
+    CLOSED,
     COMMITTEE_APPROVED,
     DEFAULT_POLICY,
     DONE,
@@ -36,18 +40,29 @@ from services.sanctions.domain.decision_state import (  # the aggregate's words 
     IMPACT_RECORDED,
     IN_EFFECT,
     ISSUED,
+    LIFTED,
     NONE,
     OPEN,
     OPENED,
     OVERDUE,
     REDECISION_REQUIRED,
+    REVOKED,
+    AppealState,
     Decision,
     DecisionPolicy,
     ItemState,
+    VisitState,
     committee_needed,
 )
 
 __all__ = [
+    "CLOSED",
+    "LIFTED",
+    "REVOKED",
+    "AppealState",
+    "VisitState",
+    "timer_command",
+    "timers",
     "COMMITTEE_APPROVED",
     "DONE",
     "DRAFTED",
@@ -78,10 +93,28 @@ __all__ = [
     "steps",
 ]
 
-# Each command module's commands and events; issue 22's join here.
+# Each command module's commands and events (`DECIDE`, `EVOLVE`), and optionally its durable
+# timers (`timers(state, policy)`) and the command each timer's event stands for
+# (`TIMER_COMMANDS`: event class → make(event, by)); issue 22's modules join here.
 _MODULES = (decision_commands,)
 _DECIDE = {k: v for m in _MODULES for k, v in m.DECIDE.items()}
 _EVOLVE = {k: v for m in _MODULES for k, v in m.EVOLVE.items()}
+_TIMER_COMMANDS = {k: v for m in _MODULES for k, v in getattr(m, "TIMER_COMMANDS", {}).items()}
+
+
+def timers(state: Decision, policy: DecisionPolicy = DEFAULT_POLICY) -> dict[str, tuple[datetime, object]]:
+    """The timers the decision wants pending now: timer id → (when, the event it raises)."""
+    wanted: dict[str, tuple[datetime, object]] = {}
+    for m in _MODULES:
+        if hasattr(m, "timers"):
+            wanted.update(m.timers(state, policy))
+    return wanted
+
+
+def timer_command(event, by: Principal):
+    """The command a due timer's event stands for (judged by `decide` like any other); None: none."""
+    make = _TIMER_COMMANDS.get(type(event))
+    return make(event, by) if make else None
 
 
 def evolve(state: Decision, event) -> Decision:

@@ -17,9 +17,11 @@ from services.sanctions.domain.rules import DEFAULT_RULES, SanctionRules
 # Status words (proto DecisionStatus without its prefix); "" before the first event.
 NONE, OPENED, DRAFTED, COMMITTEE_APPROVED = "", "OPENED", "DRAFTED", "COMMITTEE_APPROVED"
 ISSUED, REDECISION_REQUIRED, IMPACT_RECORDED = "ISSUED", "REDECISION_REQUIRED", "IMPACT_RECORDED"
+LIFTED, REVOKED = "LIFTED", "REVOKED"  # G9 (PSL 26), A5 (PSL 57): issue 22
 IN_EFFECT = (ISSUED, REDECISION_REQUIRED)
 # Item status words; OVERDUE is computed on a day (§4d), never stored.
 OPEN, DONE, OVERDUE = "OPEN", "DONE", "OVERDUE"
+CLOSED = "CLOSED"  # no longer due: closed by a review that revoked or changed the decision (A5)
 # Recipients and means of delivery (G13, PSL 46).
 PERSON, UNIT = "PERSON", "UNIT"
 RECIPIENTS = (PERSON, UNIT)
@@ -70,6 +72,35 @@ class ItemState:
 
 
 @dataclass(frozen=True)
+class VisitState:
+    """A follow-up visit (seed 000): planned, then carried out (`recorded`)."""
+
+    visit_id: str
+    planned: ev.FollowUpVisitPlanned | None = None
+    recorded: ev.FollowUpVisitRecorded | None = None
+
+
+@dataclass(frozen=True)
+class AppealState:
+    """An appeal or review (A1-A3): LODGED, ACCEPTED (A1) or DECIDED (A5); `overdue` once its
+    decide-by date passed undecided."""
+
+    appeal_id: str
+    lodged: ev.AppealLodged
+    accepted: ev.AppealAccepted | None = None
+    decided: ev.AppealDecided | None = None
+    overdue: bool = False
+
+    @property
+    def status(self) -> str:
+        return "DECIDED" if self.decided else ("ACCEPTED" if self.accepted else "LODGED")
+
+    @property
+    def decide_by(self):
+        return self.accepted.decide_by if self.accepted else self.lodged.decide_by
+
+
+@dataclass(frozen=True)
 class Decision:
     decision_id: str = ""
     status: str = NONE
@@ -81,6 +112,16 @@ class Decision:
     items: dict[str, ItemState] = field(default_factory=dict)  # item_id → state, §4d order
     judgment: ev.CriminalJudgmentRecorded | None = None
     impact: ev.ImpactRecorded | None = None
+    # issue 22 (time): the period's end (G9/G10, P8, P4), the overdue stages raised (§4d), the
+    # follow-up visits (seed 000) and the appeals and reviews (A1-A5)
+    lifted: ev.SanctionLifted | None = None
+    lift_blocked: ev.LiftBlocked | None = None
+    period_ended: ev.EffectPeriodEnded | None = None
+    probation_due: ev.ProbationReviewDue | None = None
+    probation: ev.ProbationDecided | None = None
+    overdue_raised: frozenset[tuple[str, str]] = frozenset()  # (item_id, stage)
+    visits: dict[str, VisitState] = field(default_factory=dict)  # visit_id → state
+    appeals: dict[str, AppealState] = field(default_factory=dict)  # appeal_id → state, in lodging order
 
     @property
     def person_id(self) -> str:
