@@ -119,9 +119,11 @@ class Aggregate(Generic[S]):
         by `decide` like any other: a stale timer changes nothing because the rules say so."""
         return None
 
-    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: S) -> None:
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: S):
         """Checks that need the store (another aggregate's state, a lock) before `decide`; the seam
-        where an access policy joins the path."""
+        where an access policy joins the path. It may return the command completed with what only
+        the store knows (read in the command's transaction, e.g. another service's facts as this
+        one has learnt them), which `decide` then judges; None keeps the command as it is."""
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[S]) -> None:
         """The aggregate's own rows and timers, in the command's transaction."""
@@ -192,7 +194,7 @@ class CommandRunner(Generic[S]):
             check_act(ctx.principal, a.concerned(before.state), a.kind, stream_id)
         if callable(command):
             command = await command(uow, before.state)
-        await a.admit(uow, ctx, command, before.state)
+        command = await a.admit(uow, ctx, command, before.state) or command
         events = a.decide(command, before.state)
         payloads = [
             ctx.new_event(i, self.codec.to_pb(e), now, links)
@@ -218,7 +220,7 @@ class CommandRunner(Generic[S]):
                 f"fire a {timer.payload.DESCRIPTOR.name} timer (not one of the aggregate's timer commands)",
             )
         ctx = CommandContext(principal, timer.correlation_id, "timer", timer.timer_id)
-        await a.admit(uow, ctx, command, before.state)
+        command = await a.admit(uow, ctx, command, before.state) or command
         events = a.decide(command, before.state)
         holding = self._holding_links(before.state) if events else ()
         payloads = [
