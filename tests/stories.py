@@ -19,7 +19,7 @@ import pytest
 
 from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
 from clues.v1 import events_pb2 as clue_ev
-from common.v1 import meeting_pb2, person_pb2, recording_pb2
+from common.v1 import identity_pb2, meeting_pb2, person_pb2, recording_pb2
 from kernel.domain.principal import Principal
 from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as sanctions_grpc
 from services.cases.adapters.translators import case_id_for
@@ -278,3 +278,89 @@ async def dispose_from_a_clue(
     )
     assert disposed.state == "DISPOSED"
     return Disposed(cid, case_id)
+
+
+# --- several people, a case filed and left open (issue 22: the sanctions' time) ----------------
+
+
+def subject_of(person_id: str, at_issue=cev.AT_ISSUE_BOTH) -> cpb.FilingSubject:
+    """`subject(at_issue)`'s facts, stated for `person_id` (a county-managed member and civil
+    servant)."""
+    stated = subject(at_issue)
+    stated.person_id = person_id
+    return stated
+
+
+def facts_of(person_id: str) -> person_pb2.PersonFacts:
+    """`facts_of_p77()`'s facts, for `person_id`: a serving civil servant and Party member holding no
+    Party post, no cadre fact (so no committee approval is needed: sanctions.toml [issue])."""
+    facts = facts_of_p77()
+    facts.person_id = person_id
+    return facts
+
+
+def government_sanction(person_id: str, sanction: str, article: str = "政务处分法 art. 32") -> cev.PersonSanctions:
+    """One government violation and its sanction (G2: a single one combines to itself), e.g.
+    `government_sanction("P-88", "GOVERNMENT_DEMERIT")` for a 记过."""
+    decided = cev.SanctionType.Value(f"SANCTION_TYPE_{sanction}")
+    return cev.PersonSanctions(
+        person_id=person_id,
+        violations=[cev.Violation(article=article, sanction=decided)],
+        combined=[cev.CombinedSanction(sanction=decided)],
+    )
+
+
+async def file_from_a_clue(clues, client: Client, api: Cases, people: tuple[str, ...]) -> Disposed:
+    """A clue about `people` registered, checked and proposed for filing (Rules 23-35); the case
+    filed on both sides by the commission head and the county Party committee's head (SL 42; Rules
+    38), the clue following over Kafka: CaseFiled on cases.events.v1, the case left open (its
+    `Disposed` ids name a case not disposed yet)."""
+    refs = [identity_pb2.PersonRef(person_id=p, name=f"Cadre {p}", post="section chief") for p in people]
+    registered = await client(
+        "RegisterClue", source=clue_ev.CLUE_SOURCE_PETITION, summary="kickbacks on contracts", subjects=refs
+    )
+    cid = await to_report(client, registered=registered)
+    await client("ApproveReport", HEAD, clue_id=cid)
+    case_id = await proposal_of(clues, cid)
+    await api.wait_case(case_id)
+    await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject_of(p) for p in people])
+    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
+        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
+        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
+    await wait_state(client, cid, "CASE_FILED")
+    return Disposed(cid, case_id)
+
+
+async def investigate_and_dispose(
+    api: Cases, case_id: str, sanctions: list[cev.PersonSanctions], facts: list[person_pb2.PersonFacts]
+) -> None:
+    """A filed case's topic meeting held, handed over to investigation_1 and investigated (SL 42),
+    trial review concluding with `sanctions` (Rules 55), each person heard on them (PC 43; PSL 43),
+    and the standing committee's decision recorded with the persons' `facts` after the
+    consultations (Rules 56; SL 51): CaseDisposed on cases.events.v1."""
+    await api("RecordTopicMeeting", HEAD, case_id=case_id, meeting=topic_meeting())
+    await api("ProposeHandOver", INSPECTOR, case_id=case_id, to_office="investigation_1", reason="filed: investigate")
+    await api("ApproveHandOver", HEAD, case_id=case_id)
+    now = ts(datetime.now(timezone.utc))
+    await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=now, unit_notified_at=now)
+    await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 11")
+    await api("ConcludeTrialReview", REVIEWER, case_id=case_id, sanctions=sanctions)
+    for person in sanctions:
+        await api(
+            "HearSubject",
+            REVIEWER,
+            case_id=case_id,
+            person_id=person.person_id,
+            statement="I accept",
+            sanctions=sanctions,
+        )
+    disposed = await api(
+        "DisposeCase",
+        HEAD,
+        case_id=case_id,
+        sanctions=sanctions,
+        person_facts=facts,
+        deliberation=deliberation(5),
+        consultations=consultations(),
+    )
+    assert disposed.state == "DISPOSED"
