@@ -29,9 +29,10 @@ def holder_of(state: d.Decision) -> tuple[str, str]:
     return "", ""
 
 
-def steps_of(state: d.Decision) -> tuple[str, ...]:
-    """The offices owning the decision's execution items, in order (none before the issue)."""
-    return d.steps(state)
+def steps_of(state: d.Decision, rules: SanctionRules = DEFAULT_RULES) -> tuple[str, ...]:
+    """The offices owning the decision's execution items, in order (none before the issue), and
+    those a follow-up visit's result was sent to (issue 22; [visits] send_to's [owners] offices)."""
+    return d.steps(state, rules)
 
 
 def approvers_of(state: d.Decision, rules: SanctionRules = DEFAULT_RULES) -> tuple[str, ...]:
@@ -59,7 +60,7 @@ class Access:
             return None
         return (
             self.organisation.holding(holder, liaison)
-            .with_steps(*steps_of(state))
+            .with_steps(*steps_of(state, self.rules))
             .with_approvers(approvers_of(state, self.rules))
         )
 

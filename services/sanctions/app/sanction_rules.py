@@ -11,7 +11,11 @@ never drift.
 `[issue]` (local: which cadre levels the same-level Party committee approves, how many witnesses
 complete a refusal to sign), `[impacts]` (§5's impact periods, local and unverified) and `[owners]`
 (§4d's owner → "<agency>/<office>" of the catalogue; every owner an item can carry is required)
-build `IssueRules`, `ImpactRules` and `Owners` (`services.sanctions.domain.issuing`).
+build `IssueRules`, `ImpactRules` and `Owners` (`services.sanctions.domain.issuing`). `[visits]`
+(issue 22: follow-up visits, seed 000; local and unverified: the least number of visitors, the
+agencies the result is sent to, each the agency of an [owners] entry) builds `VisitRules`;
+`[appeals] compensation_months` (A5, local) is when the compensating items of a revoked or
+changed decision fall due.
 
 The shape of the file (schema_version, tables whose every key is required, no unknown key) is the
 kernel's `parse_tables`, as for the cases service's rule files."""
@@ -25,7 +29,7 @@ from kernel.domain.errors import Validation
 from kernel.runtime.config import parse_tables, read_toml
 from services.sanctions.domain.appeals import AppealRules
 from services.sanctions.domain.government import GovernmentRules
-from services.sanctions.domain.issuing import IMPACT_KINDS, OWNER_CODES, ImpactRules, IssueRules, Owners
+from services.sanctions.domain.issuing import IMPACT_KINDS, OWNER_CODES, ImpactRules, IssueRules, Owners, VisitRules
 from services.sanctions.domain.items import ItemRules
 from services.sanctions.domain.party import PartyRules
 from services.sanctions.domain.rules import SanctionRules
@@ -71,6 +75,10 @@ KEYS = {
         "refusal_witnesses": ("issue.refusal_witnesses", "witnesses"),
     },
     "impacts": {kind: (f"impacts.{kind}", "months") for kind in IMPACT_KINDS},
+    "visits": {
+        "min_visitors": ("visits.min_visitors", "visitors"),
+        "send_to": ("visits.send_to", "agencies"),
+    },
     "owners": {owner: (f"owners.{owner}", "place") for owner in OWNER_CODES},
 }
 # Rules across keys: (key, key it must not exceed, rule).
@@ -117,6 +125,8 @@ def parse_sanction_rules(data: dict, source: str) -> SanctionRules:
             owners.append((name.split(".", 1)[1], *value))
         elif name.startswith("issue."):
             fields.setdefault("issue", {})[name.split(".", 1)[1]] = value
+        elif name.startswith("visits."):
+            fields.setdefault("visits", {})[name.split(".", 1)[1]] = value
         elif name == DELIVERY:
             fields["government"]["delivery_working_days"] = fields["items"]["delivery_working_days"] = value
         else:
@@ -133,7 +143,14 @@ def parse_sanction_rules(data: dict, source: str) -> SanctionRules:
         parts["issue"] = IssueRules(**fields["issue"])
     except Validation as e:
         fail(f"issue.{e.field}", e.problem)
-    return SanctionRules(**parts, impacts=ImpactRules(tuple(impacts)), owners=Owners(tuple(owners)))
+    try:
+        visits = VisitRules(**fields["visits"])
+    except Validation as e:
+        fail(f"visits.{e.field}", e.problem)
+    try:
+        return SanctionRules(**parts, impacts=ImpactRules(tuple(impacts)), owners=Owners(tuple(owners)), visits=visits)
+    except Validation as e:  # across tables: [visits] send_to names agencies of [owners]
+        fail(e.field, e.problem)
 
 
 def _whole(value, least: int):
@@ -183,6 +200,21 @@ def _witnesses(value):
     return ("", value) if _whole(value, 1) else ("G13 (PSL 46): must be a whole number of witnesses, at least 1", None)
 
 
+def _visitors(value):
+    return (
+        ("", value) if _whole(value, 1) else ("seed 000 (local): must be a whole number of visitors, at least 1", None)
+    )
+
+
+def _agencies(value):
+    """[visits] send_to: catalogue agency codes, each once (each the agency of an [owners] entry)."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() == v and v for v in value):
+        return "must be a non-empty list of catalogue agency codes", None
+    if len(set(value)) != len(value):
+        return f"lists an agency twice: {value}", None
+    return "", tuple(value)
+
+
 def _place(value):
     """[owners]: "<agency>/<office>", catalogue codes."""
     parts = value.split("/") if isinstance(value, str) else []
@@ -195,6 +227,8 @@ _PARSERS = {
     "levels": _levels,
     "witnesses": _witnesses,
     "place": _place,
+    "visitors": _visitors,
+    "agencies": _agencies,
     "months": _months,
     "days": _days,
     "month_choices": _month_choices,

@@ -25,6 +25,7 @@ class AppealRules:
     review_decide_months: int = 1  # A2 (SL 56)
     recheck_apply_months: int = 1  # A3 (SL 56): 复核 within 1 month of the 复审 decision's receipt
     recheck_decide_months: int = 2  # A3 (SL 56)
+    compensation_months: int = 1  # A5 (PSL 57-60), local: the compensating items are due within
 
 
 DEFAULT_RULES = AppealRules()

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from kernel.domain.errors import Validation
 from kernel.domain.principal import Principal
-from services.sanctions.domain import decision_commands, periods
+from services.sanctions.domain import decision_commands, periods, reviews, visits
 from services.sanctions.domain.decision_commands import required_sanction, run_rules
 from services.sanctions.domain.decision_reads import (
     InForceEntry,
@@ -96,7 +96,7 @@ __all__ = [
 # Each command module's commands and events (`DECIDE`, `EVOLVE`), and optionally its durable
 # timers (`timers(state, policy)`) and the command each timer's event stands for
 # (`TIMER_COMMANDS`: event class → make(event, by)); issue 22's modules join here.
-_MODULES = (decision_commands, periods)
+_MODULES = (decision_commands, periods, visits, reviews)
 _DECIDE = {k: v for m in _MODULES for k, v in m.DECIDE.items()}
 _EVOLVE = {k: v for m in _MODULES for k, v in m.EVOLVE.items()}
 _TIMER_COMMANDS = {k: v for m in _MODULES for k, v in getattr(m, "TIMER_COMMANDS", {}).items()}

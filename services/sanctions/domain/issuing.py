@@ -15,14 +15,15 @@ from datetime import date
 from kernel.domain import facts as f
 from kernel.domain.calendar import add_months
 from kernel.domain.errors import Validation
-from services.sanctions.domain import events as ev, items as it, party as p
+from services.sanctions.domain import appeals as a, events as ev, items as it, party as p
 
 # §5's other outcomes with an impact period (诫勉, organisational handling, 问责).
 ADMONISHMENT, ORGANISATIONAL_HANDLING, ACCOUNTABILITY = "ADMONISHMENT", "ORGANISATIONAL_HANDLING", "ACCOUNTABILITY"
 IMPACT_KINDS = (ADMONISHMENT, ORGANISATIONAL_HANDLING, ACCOUNTABILITY)
 
-# Every owner code an execution item can carry: §4d's (items.py) and P5's (party.py); P4's
-# PROBATION_REVIEW is the Party organisation's.
+# Every owner code an execution item can carry: §4d's (items.py), P5's (party.py) and A5's
+# DECIDING_BODY (appeals.py: a revoked decision's reputation notice); P4's PROBATION_REVIEW is the
+# Party organisation's.
 OWNER_CODES = (
     it.CASE_MANAGEMENT,
     it.PARTY_ORGANISATION,
@@ -34,6 +35,7 @@ OWNER_CODES = (
     it.UNIT,
     it.UNIT_PARTY_ORGANISATION,
     p.CONGRESS_BODY,
+    a.DECIDING_BODY,
 )
 
 
@@ -97,6 +99,7 @@ DEFAULT_OWNERS = (
     (it.UNIT, "employer_unit", "unit_office"),
     (it.UNIT_PARTY_ORGANISATION, "party_organisation", "party_branch"),
     (p.CONGRESS_BODY, "organisation_department", "cadre_management"),  # P5: a partner office that can report
+    (a.DECIDING_BODY, "commission", "case_management"),  # A5 (PSL 57): the reputation notice
 )
 
 
@@ -125,6 +128,29 @@ class Owners:
         raise Validation("owner", f"{owner!r} has no agency and office ([owners])")
 
 
+GOOD, AVERAGE, POOR = "GOOD", "AVERAGE", "POOR"
+GRADES = (GOOD, AVERAGE, POOR)  # a follow-up visit's grade (seed 000; local, unverified)
+DEFAULT_SEND_TO = ("organisation_department", "personnel_bureau")
+
+
+@dataclass(frozen=True)
+class VisitRules:
+    """Follow-up visits (回访教育, seed 000; §4d FOLLOW_UP_VISIT): at least `min_visitors` visitors
+    (local, unverified: 2), the result sent to the agencies `send_to` (catalogue codes; local: the
+    organisation department and HR), who then know the decision (their [owners] offices)."""
+
+    min_visitors: int = 2
+    send_to: tuple[str, ...] = DEFAULT_SEND_TO
+
+    def __post_init__(self):
+        if isinstance(self.min_visitors, bool) or not isinstance(self.min_visitors, int) or self.min_visitors < 1:
+            raise Validation("min_visitors", "seed 000 (local): at least 1 visitor")
+        if not self.send_to or any(not isinstance(x, str) or not x.strip() for x in self.send_to):
+            raise Validation("send_to", "seed 000 (local): at least one agency (catalogue codes)")
+        if len(set(self.send_to)) != len(self.send_to):
+            raise Validation("send_to", "lists an agency twice")
+
+
 def number_items(items: Sequence[it.ExecutionItem], owners: Owners) -> tuple[ev.ExecutionItem, ...]:
     """The items as issued: `item_id` = the kind, `<kind>:<n>` from the second of a kind
     (APPRAISAL, APPRAISAL:2), each with its owner's catalogue agency and office (§4d)."""
@@ -141,3 +167,10 @@ def number_items(items: Sequence[it.ExecutionItem], owners: Owners) -> tuple[ev.
 def owner_offices(items: Iterable[ev.ExecutionItem]) -> tuple[str, ...]:
     """The offices owning `items`, each once, in order (the decision's need-to-know steps)."""
     return tuple(dict.fromkeys(i.office for i in items))
+
+
+def offices_of(agencies: Iterable[str], owners: Owners) -> tuple[str, ...]:
+    """The [owners] offices of `agencies` (catalogue codes), each once, in order: the offices a
+    follow-up visit's result was sent to (they know the decision from then on)."""
+    wanted = set(agencies)
+    return tuple(dict.fromkeys(office for _, agency, office in owners.places if agency in wanted))

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kernel.domain.errors import Validation
 from services.sanctions.domain.appeals import AppealRules
 from services.sanctions.domain.government import GovernmentRules
-from services.sanctions.domain.issuing import ImpactRules, IssueRules, Owners
+from services.sanctions.domain.issuing import ImpactRules, IssueRules, Owners, VisitRules
 from services.sanctions.domain.items import ItemRules
 from services.sanctions.domain.party import PartyRules
 
@@ -22,6 +23,13 @@ class SanctionRules:
     issue: IssueRules = field(default_factory=IssueRules)  # committee approval, refusal witnesses (local)
     impacts: ImpactRules = field(default_factory=ImpactRules)  # §5 impact periods (local, unverified)
     owners: Owners = field(default_factory=Owners)  # §4d owner -> catalogue agency and office
+    visits: VisitRules = field(default_factory=VisitRules)  # follow-up visits (seed 000; local, unverified)
+
+    def __post_init__(self):
+        known = {agency for _, agency, _ in self.owners.places}
+        unknown = [x for x in self.visits.send_to if x not in known]
+        if unknown:
+            raise Validation("visits.send_to", f"{unknown[0]!r} is the agency of no [owners] entry")
 
 
 DEFAULT_RULES = SanctionRules()
