@@ -35,7 +35,14 @@ def _day(d: date | None) -> str:
 
 
 # Command fields the request names otherwise: a refusal names the field the caller sent.
-REQUEST_FIELD = {"decided_on": "decided_at"}
+REQUEST_FIELD = {
+    "decided_on": "decided_at",
+    "planned_on": "planned_at",
+    "visited_on": "visited_at",
+    "applied_on": "applied_at",
+    "accepted_on": "accepted_at",
+    "received_on": "received_at",
+}
 
 
 def renamed(e: Validation) -> Validation:
@@ -147,13 +154,56 @@ def decision_to_pb(
         )
     if issued is not None:
         answer.document_number = issued.document_number
-        answer.start, answer.end = _day(issued.start), _day(issued.end)
-        answer.locks.extend(locks_to_pb(issued.locks))
+        # as the decision now stands (a review's change, A5; a probation's decision, P4)
+        answer.sanction = enum_value(events_pb2.SanctionType, d.standing(state))
+        start, end = d.period_of(state)
+        answer.start, answer.end = _day(start), _day(end)
+        answer.locks.extend(locks_to_pb(d.locks_of(state)))
     answer.deliveries.extend(delivery_to_pb(x) for x in state.deliveries.values())
     answer.items.extend(item_state_to_pb(state, i, today) for i in state.items.values())
     if state.judgment is not None and state.judgment.required_sanction:
         answer.required_sanction = enum_value(events_pb2.SanctionType, state.judgment.required_sanction)
+    time_to_pb(state, answer)
     return answer
+
+
+def time_to_pb(state: d.Decision, answer: pb.GetDecisionResponse) -> None:
+    """Issue 22's facts of the decision: the lift (G9) or what holds it back (G10), the Party
+    period's end (P8), the probation's decision (P4), the follow-up visits (seed 000) and the
+    appeals and reviews (A1-A5)."""
+    if state.lifted is not None:
+        answer.lifted_on = _day(state.lifted.on)
+    elif state.lift_blocked is not None:
+        answer.lift_blocked_by.extend(state.lift_blocked.case_ids)
+    answer.period_ended = state.period_ended is not None
+    answer.probation_outcome = state.probation.outcome if state.probation is not None else ""
+    answer.visits.extend(visit_to_pb(v) for v in state.visits.values())
+    answer.appeals.extend(appeal_to_pb(a) for a in state.appeals.values())
+
+
+def visit_to_pb(v: d.VisitState) -> pb.FollowUpVisit:
+    out = pb.FollowUpVisit(visit_id=v.visit_id, planned_on=_day(v.planned.planned_on) if v.planned else "")
+    if v.recorded is not None:
+        r = v.recorded
+        out.visited_on, out.grade = _day(r.visited_on), r.grade
+        out.visitors.extend(sev.Visitor(name=x.name, capacity=x.capacity) for x in r.visitors)
+        out.sent_to.extend(r.sent_to)
+    return out
+
+
+def appeal_to_pb(a: d.AppealState) -> pb.AppealState:
+    return pb.AppealState(
+        appeal_id=a.appeal_id,
+        kind=a.lodged.kind,
+        status=a.status,
+        applied_on=_day(a.lodged.applied_on),
+        late=a.lodged.late,
+        decide_by=_day(a.decide_by),
+        overdue=a.overdue,
+        outcome=a.decided.outcome if a.decided else "",
+        ground=a.decided.ground if a.decided else "",
+        team=list(a.accepted.team) if a.accepted else [],
+    )
 
 
 def summary_to_pb(row) -> pb.DecisionSummary:
@@ -412,6 +462,107 @@ class SanctionServicer(DecisionEdge, service_pb2_grpc.SanctionServiceServicer):
         required = state.judgment.required_sanction if state.judgment is not None else ""
         return pb.RecordJudgmentResponse(
             decision=changed(result), required_sanction=enum_value(events_pb2.SanctionType, required or "")
+        )
+
+    # -- time (issue 22): probation, follow-up visits, appeals and reviews ------------------
+
+    async def _after(self, call, decision_id: str) -> d.Decision:
+        """The decision as it stands after the command (the caller may know it: it just acted)."""
+        state, _ = await self.handlers.get(call.principal, decision_id)
+        return state
+
+    def day(self, request, field: str) -> date:
+        """A required timestamp's calendar day in the service's zone."""
+        return self.at(request, field).date()
+
+    @rpc("sanctions.probation", mutating=True)
+    async def DecideProbation(self, request, context, call):
+        """P4 (Regs 12): RESTORE, EXTEND (once) or EXPEL, once ProbationReviewDue was raised."""
+        command = c.DecideProbation(
+            self.decision_id(request), request.outcome.strip(), self.day(request, "decided_at"), call.principal
+        )
+        return pb.DecideProbationResponse(decision=changed(await self.run(call, request, command)))
+
+    @rpc("sanctions.visit", mutating=True)
+    async def PlanFollowUpVisit(self, request, context, call):
+        """Seed 000: a follow-up visit planned inside the effect period (`visit-1`, `visit-2` …)."""
+        command = c.PlanFollowUpVisit(self.decision_id(request), self.day(request, "planned_at"), call.principal)
+        result = await self.run(call, request, command)
+        state = await self._after(call, command.decision_id)
+        visit_id = next(reversed(state.visits), "")
+        return pb.PlanFollowUpVisitResponse(decision=changed(result), visit_id=visit_id)
+
+    @rpc("sanctions.visit", mutating=True)
+    async def RecordFollowUpVisit(self, request, context, call):
+        """Seed 000: at least [visits] min_visitors (2; local, unverified), graded, sent to the org
+        dept and HR; the first visit completes FOLLOW_UP_VISIT."""
+        command = c.RecordFollowUpVisit(
+            decision_id=self.decision_id(request),
+            visit_id=request.visit_id.strip(),
+            visited_on=self.day(request, "visited_at"),
+            visitors=tuple(ev.Visitor(v.name.strip(), v.capacity.strip()) for v in request.visitors),
+            grade=request.grade.strip(),
+            summary=request.summary.strip(),
+            by=call.principal,
+        )
+        result = await self.run(call, request, command)
+        visit_id = command.visit_id or next(reversed((await self._after(call, command.decision_id)).visits), "")
+        return pb.RecordFollowUpVisitResponse(decision=changed(result), visit_id=visit_id)
+
+    @rpc("sanctions.appeal", mutating=True)
+    async def LodgeAppeal(self, request, context, call):
+        """A1 申诉 (Party), A2 复审 / A3 复核 (government; late flagged); execution goes on (A4)."""
+        command = c.LodgeAppeal(
+            decision_id=self.decision_id(request),
+            kind=request.kind.strip(),
+            received_on=self.day(request, "received_at") if request.HasField("received_at") else None,
+            applied_on=self.day(request, "applied_at"),
+            by=call.principal,
+        )
+        result = await self.run(call, request, command)
+        state = await self._after(call, command.decision_id)
+        appeal = state.appeals[next(reversed(state.appeals))]
+        return pb.LodgeAppealResponse(
+            decision=changed(result),
+            appeal_id=appeal.appeal_id,
+            late=appeal.lodged.late,
+            decide_by=_day(appeal.decide_by),
+        )
+
+    @rpc("sanctions.appeal", mutating=True)
+    async def AcceptAppeal(self, request, context, call):
+        """A1 (Rules 59): the team may not include the case's investigators or trial reviewers
+        (the handlers read in the command's transaction)."""
+        command = c.AcceptAppeal(
+            decision_id=self.decision_id(request),
+            appeal_id=request.appeal_id.strip(),
+            team=tuple(x.strip() for x in request.team),
+            accepted_on=self.day(request, "accepted_at"),
+            by=call.principal,
+        )
+        result = await self.run(call, request, command)
+        appeal = (await self._after(call, command.decision_id)).appeals[command.appeal_id]
+        return pb.AcceptAppealResponse(decision=changed(result), decide_by=_day(appeal.decide_by))
+
+    @rpc("sanctions.appeal_decide", mutating=True)
+    async def DecideAppeal(self, request, context, call):
+        """A5 (PSL 57-60), never heavier (A4): the compensating items created, the open ones closed."""
+        command = c.DecideAppeal(
+            decision_id=self.decision_id(request),
+            appeal_id=request.appeal_id.strip(),
+            outcome=request.outcome.strip(),
+            ground=request.ground.strip(),
+            changed_to=enum_word(events_pb2.SanctionType.DESCRIPTOR, request.changed_to),
+            property_taken=request.property_taken,
+            decided_on=self.day(request, "decided_at"),
+            by=call.principal,
+        )
+        result = await self.run(call, request, command)
+        decided = (await self._after(call, command.decision_id)).appeals[command.appeal_id].decided
+        return pb.DecideAppealResponse(
+            decision=changed(result),
+            items=[item_to_pb(i) for i in decided.items],
+            closed_items=list(decided.closed_items),
         )
 
 

@@ -8,7 +8,7 @@ sanctions` makes the table again from the events (`projections`). OVERDUE is nev
 OPEN item whose due date is before the service's today is overdue when read, so an item passing
 its due date shows as overdue without any write.
 
-The ledger answers by agency, office, status (OPEN, DONE, OVERDUE), cause, due window and
+The ledger answers by agency, office, status (OPEN, DONE, CLOSED, OVERDUE), cause, due window and
 decision, a page at a time in (due, decision, item) order, with the overdue items of the whole
 filter counted by cause. A partner agency's principal sees its agency's items only; the
 commission's see the items of the decisions they may know (`decision_index.visible`).
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS {s}.{t} (
     office      text        NOT NULL,   -- the catalogue office that owns it
     due         date        NOT NULL,
     latest_due  date        NOT NULL,
-    status      text        NOT NULL,   -- OPEN or DONE; OVERDUE is computed on read
+    status      text        NOT NULL,   -- OPEN, DONE or CLOSED (A5); OVERDUE is computed on read
     done_at     timestamptz,
     receipt     text        NOT NULL,   -- SHA-256 of the receipt; '' while open
     cause       text        NOT NULL,   -- the recorded blockage cause; '' none
@@ -80,7 +80,7 @@ COLUMNS = (
 @dataclass(frozen=True)
 class LedgerFilter:
     """What a ledger query asks for; every field optional ("" or None: any). `status`: OPEN (open,
-    not past due), DONE or OVERDUE (open, past due on the service's today); `due_from` inclusive,
+    not past due), DONE, CLOSED (A5) or OVERDUE (open, past due on the service's today); `due_from` inclusive,
     `due_before` exclusive."""
 
     agency: str = ""
@@ -142,8 +142,8 @@ def _where(reader: Principal, org: Organisation, f: LedgerFilter, today: date) -
         clause += " AND l.status = 'OPEN' AND l.due >= $7"
     elif f.status == d.OVERDUE:
         clause += " AND l.status = 'OPEN' AND l.due < $7"
-    elif f.status == d.DONE:
-        clause += " AND l.status = 'DONE' AND $7::date IS NOT NULL"
+    elif f.status in (d.DONE, d.CLOSED):  # CLOSED: no longer due, closed by a review (A5)
+        clause += f" AND l.status = '{f.status}' AND $7::date IS NOT NULL"
     else:
         clause += " AND $7::date IS NOT NULL"
     if reader.agency != COMMISSION and not org.sees_everything(reader):  # a partner: its agency's items

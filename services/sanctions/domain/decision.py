@@ -29,6 +29,9 @@ from services.sanctions.domain.decision_reads import (
     index_row,
     item_status,
     ledger_rows,
+    locks_of,
+    period_of,
+    standing,
     steps,
 )
 from services.sanctions.domain.decision_state import (  # the aggregate's words and state
@@ -91,6 +94,9 @@ __all__ = [
     "required_sanction",
     "run_rules",
     "steps",
+    "locks_of",
+    "period_of",
+    "standing",
 ]
 
 # Each command module's commands and events (`DECIDE`, `EVOLVE`), and optionally its durable

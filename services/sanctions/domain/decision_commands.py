@@ -14,6 +14,7 @@ from kernel.domain.errors import Forbidden, IllegalState, NotFound, Validation
 from kernel.domain.ids import check_stream_id
 from services.sanctions.domain import commands as c, events as ev, government as g, issuing, items as it
 from services.sanctions.domain.decision_state import (
+    CLOSED,
     COMMISSION_HEAD,
     COMMITTEE_APPROVED,
     COMMITTEE_HEAD,
@@ -299,8 +300,8 @@ def report_item(cmd: c.ReportItem, state: Decision, policy: DecisionPolicy) -> l
     item = found.item
     if item.kind in (it.DELIVER_PERSON, it.DELIVER_UNIT):
         raise IllegalState(found.status, f"report {item.item_id}: a delivery is completed by RecordDelivery")
-    if found.status == DONE:
-        raise IllegalState(DONE, f"report {item.item_id} again")
+    if found.status in (DONE, CLOSED):  # CLOSED: no longer due after a review (A5)
+        raise IllegalState(found.status, f"report {item.item_id} (it is {found.status.lower()})")
     at = moment(cmd.done_at, "done_at")
     if policy.day(at) < state.issued.start:
         raise Validation("done_at", f"must not be before the issue ({state.issued.start})")
@@ -322,8 +323,8 @@ def report_item(cmd: c.ReportItem, state: Decision, policy: DecisionPolicy) -> l
 def record_blockage(cmd: c.RecordBlockage, state: Decision, policy: DecisionPolicy) -> list:
     require_status(state, IN_EFFECT, "record a blockage (the decision is not issued)")
     found = _owned(state, cmd.item_id, lambda i: i.office == cmd.by.office)
-    if found.status == DONE:
-        raise IllegalState(DONE, f"record a blockage of {found.item.item_id}")
+    if found.status in (DONE, CLOSED):
+        raise IllegalState(found.status, f"record a blockage of {found.item.item_id}")
     cause = it.check_cause(cmd.cause)
     note = optional_text(cmd.note, "note", NOTE_LIMIT)
     return [ev.ExecutionBlockageRecorded(cmd.decision_id, found.item.item_id, cause, note, cmd.by.user, cmd.by.office)]

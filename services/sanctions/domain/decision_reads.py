@@ -150,6 +150,13 @@ def in_force(state: Decision, on: date) -> InForceEntry | None:
     return InForceEntry(state.decision_id, state.person_id, state.family, sanction, "", start, end, locks)
 
 
+def locks_of(state: Decision) -> tuple[ev.Lock, ...]:
+    """The decision's locks as they now stand (GetDecision); none before the issue."""
+    if state.issued is None:
+        return ()
+    return _locks_as_they_stand(state, standing(state), period_of(state)[1])
+
+
 def _locks_as_they_stand(state: Decision, sanction: str, end: date | None) -> tuple[ev.Lock, ...]:
     """The issued locks, with a review's change (A5: the changed sanction's locks to its new end)
     and a probation's decision (P4: RESTORE's bar, EXTEND's, EXPEL's) over them."""
