@@ -7,7 +7,10 @@ service naming the key); the decision opener following `cases.events.v1` (a disp
 and impacts) and `clues.events.v1` (a talk's 诫勉), exactly once through its inbox (issue 21 points
 1 and 3); the SanctionService (PreviewDecision and the decisions) and the ExecutionService (the
 partners' items and the execution ledger) servicers; the decision index and execution ledger
-tables, which `python -m kernel.eventstore.rebuild --service sanctions` rebuilds.
+tables, which `python -m kernel.eventstore.rebuild --service sanctions` rebuilds. Issue 22: the
+decisions' durable timers (period ends, overdue items) fire through the decisions' command path,
+and the case directory follows `cases.events.v1` (its own inbox and consumer group) for the cases
+open on a person (G10) and a case's original handlers (A1).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sanctions.v1 import service_pb2, service_pb2_grpc
 from services.sanctions.adapters import mapping, translators
 from services.sanctions.adapters.execution_servicer import ExecutionServicer
 from services.sanctions.adapters.grpc_servicer import SanctionServicer
-from services.sanctions.app import decision_index, execution_ledger
+from services.sanctions.app import case_directory, decision_index, execution_ledger
 from services.sanctions.app.access import Access
 from services.sanctions.app.handlers import DecisionHandlers
 from services.sanctions.app.opener import DecisionOpener
@@ -35,7 +38,7 @@ from services.sanctions.domain.rules import SanctionRules
 SERVICE_NAMES = tuple(
     service_pb2.DESCRIPTOR.services_by_name[name].full_name for name in ("SanctionService", "ExecutionService")
 )
-MIGRATIONS = decision_index.MIGRATIONS + execution_ledger.MIGRATIONS
+MIGRATIONS = decision_index.MIGRATIONS + execution_ledger.MIGRATIONS + case_directory.MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Sanctions:
     rules: SanctionRules
     handlers: DecisionHandlers
     decisions: Consumer | None = None  # the disposals' and talks' follower
+    cases: Consumer | None = None  # the case directory's follower (G10, A1; issue 22)
 
 
 async def build_parts(host: ServiceHost[Sanctions]) -> Sanctions:
@@ -68,7 +72,13 @@ async def build_parts(host: ServiceHost[Sanctions]) -> Sanctions:
     handlers = DecisionHandlers(host.store, policy, mapping.CODEC, access)
     opener = DecisionOpener(handlers, partial(translators.translate, zone=host.clock.tz))
     decisions = await Consumer(s, host.pool, list(s.consumes), "decisions", opener, status=host.status).start()
-    return Sanctions(rules, handlers, decisions)
+    # periods that end and items that fall overdue (issue 22): a decision's timers are its commands
+    host.timers.route("decision", handlers.decisions.fire)
+    directory = case_directory.CaseDirectory(
+        host.store, handlers.decisions, partial(translators.from_cases_to_directory, zone=host.clock.tz)
+    )
+    cases = await Consumer(s, host.pool, list(s.consumes), "case-directory", directory, status=host.status).start()
+    return Sanctions(rules, handlers, decisions, cases)
 
 
 def register(host: ServiceHost[Sanctions], parts: Sanctions, server) -> None:
@@ -80,6 +90,8 @@ def register(host: ServiceHost[Sanctions], parts: Sanctions, server) -> None:
 async def stop(parts: Sanctions) -> None:
     if parts.decisions is not None:
         await parts.decisions.stop()
+    if parts.cases is not None:
+        await parts.cases.stop()
 
 
 def build(settings: ServiceSettings) -> ServiceHost[Sanctions]:

@@ -26,6 +26,7 @@ from kernel.eventstore import commands, envelope as env_mod
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link, NewEvent
 from kernel.eventstore.projections import Fold, rebuild
+from kernel.eventstore.timers import migrate_timers
 from kernel.messaging.inbox import Source
 from services.sanctions.adapters.mapping import CODEC, EVENTS
 from services.sanctions.adapters.translators import decision_id_for, impact_id_for, translate
@@ -59,7 +60,7 @@ ST = cases_pb2.SanctionType
 async def handlers(store):
     """The sanctions service's handlers on the test's store, its tables made, in Beijing time."""
     async with store.pool.acquire() as conn:
-        for migrate in (decision_index.migrate, execution_ledger.migrate, commands.migrate):
+        for migrate in (decision_index.migrate, execution_ledger.migrate, commands.migrate, migrate_timers):
             await migrate(conn, store.schema)
     rules = load_sanction_rules()
     policy = d.DecisionPolicy(rules, WorkingCalendar(), CST)

@@ -14,6 +14,9 @@ and the family or kind, so a redelivery, a restart or a racing instance names th
   outcome: a `RecordImpact` (domain.md §5, point 3).
 - `clues.v1.TalkOrLetterConcluded` with light handling ADMONISHMENT (诫勉): a `RecordImpact` for each
   subject of the clue (its ("person", id, "subject") links).
+- Every case event, for the case directory (issue 22, `from_cases_to_directory`): CaseFiled's
+  subjects and day, CaseDisposed's and CaseWithdrawn's day (G10), the investigators and trial
+  reviewers acting on the case (A1).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from kernel.domain.principal import Principal
 from kernel.edge.mapping import enum_word
 from kernel.eventstore.envelope import Envelope, instant, unpack
 from services.sanctions.adapters.mapping import EVENTS
+from services.sanctions.app.case_directory import HANDLER_ROLES, CaseNews
 from services.sanctions.domain import commands as c
 
 CASE_DISPOSED = cases_pb2.CaseDisposed.DESCRIPTOR.full_name
@@ -182,3 +186,38 @@ def from_talk_concluded(env: Envelope, by: Principal, zone: tzinfo) -> list:
         )
         for person_id in persons
     ]
+
+
+# -- the case directory (G10, A1; issue 22) -------------------------------------------------------
+
+CASE_FILED = cases_pb2.CaseFiled.DESCRIPTOR.full_name
+CASE_WITHDRAWN = cases_pb2.CaseWithdrawn.DESCRIPTOR.full_name
+
+
+def from_cases_to_directory(env: Envelope, zone: tzinfo) -> CaseNews | None:
+    """What a case event (or a measure's event on a case) tells the case directory (None: nothing):
+    CaseFiled its subjects and the day filed, CaseDisposed the day decided, CaseWithdrawn the day
+    withdrawn (the event's day), and an investigator or trial reviewer acting on it (A1, Rules 59:
+    the envelope's principal). Days in the service's zone `zone`."""
+    case_id = next((i for kind, i, rel in _links(env) if kind == "case" and rel in ("case", "measure-of")), "")
+    if not env.event_type.startswith("cases.v1.") or not case_id:
+        return None
+    persons, filed_on, closed_on = (), None, None
+    if env.event_type == CASE_FILED:
+        msg = unpack(env, cases_pb2.CaseFiled)
+        if msg.case_id != case_id:
+            return None
+        persons = tuple(dict.fromkeys(p.person_id for p in msg.subjects if p.person_id))
+        filed_on = instant(msg.filed_at).astimezone(zone).date() if msg.HasField("filed_at") else None
+        filed_on = filed_on or instant(env.occurred_at).astimezone(zone).date()
+    elif env.event_type == CASE_DISPOSED:
+        msg = unpack(env, cases_pb2.CaseDisposed)
+        at = instant(msg.decided_at) if msg.HasField("decided_at") else instant(env.occurred_at)
+        closed_on = at.astimezone(zone).date()
+    elif env.event_type == CASE_WITHDRAWN:
+        closed_on = instant(env.occurred_at).astimezone(zone).date()
+    role = env.principal.role
+    participant = (env.principal.user, role) if role in HANDLER_ROLES and env.principal.user else None
+    if not (persons or closed_on or participant):
+        return None
+    return CaseNews(case_id, persons, filed_on, closed_on, participant)

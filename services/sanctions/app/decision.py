@@ -7,20 +7,36 @@ Every event of a decision links the decision, its case, the case's origin clue a
 and `GetHistory(decision-…)` tells the story back to the clue; the runner adds the holding it
 leaves the decision in (need to know). Each command writes the decision's row of the index and its
 items' rows of the execution ledger in its own transaction (`keep_in_step`).
+
+Time (issue 22): the decision keeps its durable timers in step with its state in each command's
+transaction (`decision.timers`: its period's end, each open item's overdue stages, its appeals'
+decide-by dates; ids `<decision_id>/<timer>`, on the timer stream `decision-timers-<uuid>`, which
+the aggregate folds, so what a timer raised is part of what the next command is decided on). A
+due timer is its event's command (`decision.timer_command`), judged by `decide` like any other.
+What only the store knows is filled in by `admit`, in the command's (or the firing's)
+transaction: the cases open on the person within the period for EndPeriod and RetryLift (G10,
+PSL 13, 26) and the case's investigators and trial reviewers for AcceptAppeal (A1, Rules 59), both
+from the case directory (`case_directory`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from kernel.domain import sanctions as s
 from kernel.domain.access import Holding
+from kernel.domain.ids import timer_stream_id
+from kernel.domain.principal import Principal
+from kernel.eventstore import timers
 from kernel.eventstore.aggregate import Aggregate, Change, Codec
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
-from services.sanctions.app import decision_index, execution_ledger
+from services.sanctions.app import case_directory, decision_index, execution_ledger
 from services.sanctions.app.access import Access
-from services.sanctions.domain import commands as c, decision as d, events as ev
+from services.sanctions.domain import commands as c, decision as d, events as ev, periods
+
+TIMERS = Principal.system("sanctions-timers")  # who a timer's command is decided for
 
 
 def decision_links(state: d.Decision, event=None) -> tuple[Link, ...]:
@@ -40,6 +56,7 @@ def decision_links(state: d.Decision, event=None) -> tuple[Link, ...]:
 
 class DecisionAggregate(Aggregate[d.Decision]):
     kind = "decision"
+    folds_timer_stream = True  # overdue stages, lifts and period ends raised by timers (issue 22)
     initial = staticmethod(d.Decision)
     evolve = staticmethod(d.evolve)
     links = staticmethod(decision_links)
@@ -64,9 +81,45 @@ class DecisionAggregate(Aggregate[d.Decision]):
             ]
         return events
 
+    def timer_command(self, event):
+        return d.timer_command(event, TIMERS)
+
+    async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: d.Decision):
+        """The command completed from the case directory, in its transaction: a government period's
+        end (and a retried lift) with the cases filed on the person within the period and still
+        open (G10, PSL 13, 26); an appeal's acceptance with the case's original investigators and
+        trial reviewers (A1, Rules 59)."""
+        conn, schema = uow.conn, uow.store.schema
+        if isinstance(command, (c.EndPeriod, c.RetryLift)) and state.issued and state.family == s.GOVERNMENT:
+            end = periods.period_end(state) or command.on
+            found = await case_directory.open_cases(conn, schema, state.person_id, state.issued.start, end)
+            return replace(command, open_cases=found)
+        if isinstance(command, c.AcceptAppeal) and state.case_id:
+            found = await case_directory.original_handlers(conn, schema, state.case_id)
+            return replace(command, original_handlers=tuple(dict.fromkeys((*command.original_handlers, *found))))
+        return None
+
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[d.Decision]) -> None:
         if not change.events:
             return
         conn, schema = uow.conn, uow.store.schema
         await decision_index.keep(conn, schema, change.state, change.version, self.policy.rules)
         await execution_ledger.keep(conn, schema, change.state, change.version)
+        await self.keep_timers(uow, change.state, ctx.correlation_id, ctx.request_id)
+
+    async def keep_timers(self, uow: UnitOfWork, state: d.Decision, correlation_id: str, causation_id: str) -> None:
+        """The decision's pending timers made exactly those its state wants (`decision.timers`):
+        fired ones stay fired (each fires once), those no longer wanted are cancelled."""
+        if not state.issued:  # nothing is timed before the issue, nor for an impact record
+            return
+        prefix = f"{state.decision_id}/"
+        wanted = {f"{prefix}{k}": (at, self.codec.to_pb(e)) for k, (at, e) in d.timers(state, self.policy).items()}
+        await timers.sync(
+            uow,
+            prefix,
+            wanted,
+            timer_stream_id(state.decision_id),
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            links=decision_links(state),
+        )

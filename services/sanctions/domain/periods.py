@@ -36,6 +36,7 @@ from kernel.domain import facts as f, sanctions as s
 from kernel.domain.checks import one_of
 from kernel.domain.errors import IllegalState, NotFound, Validation
 from services.sanctions.domain import commands as c, events as ev, government as g, items as it, party as p
+from services.sanctions.domain.decision_reads import locks_of, period_of, standing
 from services.sanctions.domain.decision_state import (
     DONE,
     IN_EFFECT,
@@ -56,36 +57,16 @@ P4 = "P4 (Regs 12)"
 # --- what the decision's period is now ---------------------------------------------------------------
 
 
-def _changed(state: Decision) -> ev.AppealDecided | None:
-    """The last appeal or review that changed the decision (A5), if any."""
-    changed = [a.decided for a in state.appeals.values() if a.decided and a.decided.outcome == "CHANGE"]
-    return changed[-1] if changed else None
-
-
 def current_sanction(state: Decision) -> str:
-    """The sanction that stands now: the issued one, a review's CHANGE (A5), or 开除党籍 from a
-    probation's EXPEL (P4)."""
-    if state.probation and state.probation.outcome == p.EXPEL:
-        return p.EXPULSION
-    changed = _changed(state)
-    if changed and changed.changed_to:
-        return changed.changed_to
-    return state.issued.sanction if state.issued else ""
+    """The sanction that stands now (`decision_reads.standing`: the issued one, a review's CHANGE
+    (A5), or 开除党籍 from a probation's EXPEL (P4)); one reading for the reads and the timers."""
+    return standing(state)
 
 
 def period_end(state: Decision) -> date | None:
-    """The effect period's end as it now stands (exclusive; None: 开除 or not issued): the issued
-    one (G1, P2), a probation's EXTEND (P4, `new_end`), a review's CHANGE (A5, `new_end`)."""
-    if not state.issued:
-        return None
-    if state.probation and state.probation.outcome == p.EXPEL:
-        return None
-    if state.probation and state.probation.outcome == p.EXTEND and state.probation.new_end:
-        return state.probation.new_end
-    changed = _changed(state)
-    if changed:
-        return changed.new_end
-    return state.issued.end
+    """The effect period's end as it now stands (exclusive; None: 开除, or not issued):
+    `decision_reads.period_of`'s (the issued one, P4 EXTEND's new end, A5 CHANGE's new end)."""
+    return period_of(state)[1] if state.issued else None
 
 
 def start_of(day: date, policy: DecisionPolicy) -> datetime:
@@ -116,7 +97,7 @@ def _end_event(state: Decision, end: date):
 
 def _effect(state: Decision, sanction: str, end: date) -> g.Effect:
     i = state.issued
-    kinds = tuple(dict.fromkeys(x.kind for x in i.locks))
+    kinds = tuple(dict.fromkeys(x.kind for x in locks_of(state)))  # as they stand (A5 change)
     return g.Effect(state.person_id, sanction, i.start, end, i.period_months or None, kinds)
 
 
