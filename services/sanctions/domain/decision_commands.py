@@ -24,6 +24,7 @@ from services.sanctions.domain.decision_state import (
     IMPACT_RECORDED,
     IN_EFFECT,
     ISSUED,
+    LIFTED,
     LINE_LIMIT,
     MEANS,
     NONE,
@@ -31,6 +32,7 @@ from services.sanctions.domain.decision_state import (
     OPENED,
     RECIPIENTS,
     REDECISION_REQUIRED,
+    REVOKED,
     TITLE_LIMIT,
     Decision,
     DecisionPolicy,
@@ -286,6 +288,11 @@ def deliver(cmd: c.RecordDelivery, state: Decision, policy: DecisionPolicy) -> l
     ]
 
 
+# Items are reported and blocked once issued, and still after a lift (G9: what was late is still
+# owed) or a revocation (A5: its compensating items are executed then).
+EXECUTING = (*IN_EFFECT, LIFTED, REVOKED)
+
+
 def _owned(state: Decision, item_id: str, owns) -> ItemState:
     """The item, if the caller's agency or office owns it; NotFound otherwise (as for an unknown one)."""
     found = state.items.get((item_id or "").strip())
@@ -295,7 +302,7 @@ def _owned(state: Decision, item_id: str, owns) -> ItemState:
 
 
 def report_item(cmd: c.ReportItem, state: Decision, policy: DecisionPolicy) -> list:
-    require_status(state, IN_EFFECT, "report an execution item (the decision is not issued)")
+    require_status(state, EXECUTING, "report an execution item (the decision is not issued)")
     found = _owned(state, cmd.item_id, lambda i: i.agency == cmd.by.agency)
     item = found.item
     if item.kind in (it.DELIVER_PERSON, it.DELIVER_UNIT):
@@ -321,7 +328,7 @@ def report_item(cmd: c.ReportItem, state: Decision, policy: DecisionPolicy) -> l
 
 
 def record_blockage(cmd: c.RecordBlockage, state: Decision, policy: DecisionPolicy) -> list:
-    require_status(state, IN_EFFECT, "record a blockage (the decision is not issued)")
+    require_status(state, EXECUTING, "record a blockage (the decision is not issued)")
     found = _owned(state, cmd.item_id, lambda i: i.office == cmd.by.office)
     if found.status in (DONE, CLOSED):
         raise IllegalState(found.status, f"record a blockage of {found.item.item_id}")

@@ -17,12 +17,14 @@ from services.sanctions.tests.unit.test_decision import (
     GMD,
     GRM,
     HEAD,
+    HR as HR_OFFICER,
     ID,
     POLICY,
     PSW,
     PW,
     delivery,
     issued,
+    report,
 )
 
 TIMERS = Principal.system("sanctions-timers")
@@ -256,3 +258,15 @@ def test_a_decided_appeal_wants_no_timer_and_a_stale_one_changes_nothing():
     state = run(state, decide("UPHOLD", "LAWFUL", date(2026, 6, 1)))
     assert "appeal:appeal-1" not in d.timers(state, POLICY)
     assert d.decide(d.timer_command(event, TIMERS), state, POLICY) == []
+
+
+def test_a5_a_closed_item_is_neither_reported_nor_blocked_the_compensating_ones_are_executed():
+    """A5: after a revocation the closed items are no longer due (FAILED_PRECONDITION naming
+    CLOSED); the compensating items are reported by their owners as any other (§4d)."""
+    state = run(government(GRM), lodge("REVIEW", date(2026, 5, 8)), decide("REVOKE", "FACTS", date(2026, 6, 1)))
+    with pytest.raises(IllegalState, match="CLOSED"):
+        run(state, report("POST_PAY_CHANGE", by=HR_OFFICER))
+    with pytest.raises(IllegalState, match="CLOSED"):
+        run(state, c.RecordBlockage(ID, "POST_PAY_CHANGE", "RULES_MISSING", "", HR_OFFICER))
+    state = run(state, report("RESTORE_GRADE_AND_PAY", by=HR_OFFICER, on=date(2026, 6, 10)))
+    assert state.items["RESTORE_GRADE_AND_PAY"].status == d.DONE

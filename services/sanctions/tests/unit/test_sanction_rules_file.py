@@ -138,8 +138,24 @@ def _with(path: tuple, value):
         (("owners", "FINANCE"), "finance_bureau/ treasury", "owners.FINANCE"),
         (("owners", "CONGRESS_BODY"), None, "owners.CONGRESS_BODY"),  # P5's owner is required too
         (("owners", "COURT"), "court/x", "owners.COURT"),
+        (("owners", "DECIDING_BODY"), None, "owners.DECIDING_BODY"),  # A5 (PSL 57): the reputation notice
+        (("appeals", "compensation_months"), 0, "appeals.compensation_months"),  # A5 (local)
+        (("visits", "min_visitors"), 0, "visits.min_visitors"),  # seed 000 (local, unverified)
+        (("visits", "min_visitors"), None, "visits.min_visitors"),
+        (("visits", "send_to"), [], "visits.send_to"),  # seed 000 (local)
+        (("visits", "send_to"), ["personnel_bureau", "personnel_bureau"], "visits.send_to"),
+        (("visits", "send_to"), ["tax_bureau"], "visits.send_to"),  # no [owners] entry's agency
     ],
 )
 def test_every_mistake_names_the_file_and_the_key(path, value, key):
     with pytest.raises(SanctionRulesError, match=rf"^f\.toml: {key}: "):
         parse_sanction_rules(_with(path, value), "f.toml")
+
+
+def test_the_shipped_file_holds_the_visits_and_compensation_of_issue_22():
+    """Seed 000 (local, unverified): 2 visitors, the result sent to the org dept and HR; A5: the
+    compensating items due in 1 month (local); DECIDING_BODY is case management (local)."""
+    rules = parse_sanction_rules(SHIPPED, "sanctions.toml")
+    assert (rules.visits.min_visitors, rules.visits.send_to) == (2, ("organisation_department", "personnel_bureau"))
+    assert rules.appeals.compensation_months == 1
+    assert rules.owners.place("DECIDING_BODY") == ("commission", "case_management")
