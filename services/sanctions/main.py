@@ -27,7 +27,7 @@ from sanctions.v1 import service_pb2, service_pb2_grpc
 from services.sanctions.adapters import mapping, translators
 from services.sanctions.adapters.execution_servicer import ExecutionServicer
 from services.sanctions.adapters.grpc_servicer import SanctionServicer
-from services.sanctions.app import case_directory, decision_index, execution_ledger
+from services.sanctions.app import case_directory, decision, decision_index, execution_ledger
 from services.sanctions.app.access import Access
 from services.sanctions.app.handlers import DecisionHandlers
 from services.sanctions.app.opener import DecisionOpener
@@ -73,6 +73,8 @@ async def build_parts(host: ServiceHost[Sanctions]) -> Sanctions:
     opener = DecisionOpener(handlers, partial(translators.translate, zone=host.clock.tz))
     decisions = await Consumer(s, host.pool, list(s.consumes), "decisions", opener, status=host.status).start()
     # periods that end and items that fall overdue (issue 22): a decision's timers are its commands
+    if made := await decision.backfill_timers(host.store, handlers.decisions):  # issued before issue 22
+        host.log.info("sanctions.timers_backfilled", decisions=made)
     host.timers.route("decision", handlers.decisions.fire)
     directory = case_directory.CaseDirectory(
         host.store, handlers.decisions, partial(translators.from_cases_to_directory, zone=host.clock.tz)

@@ -27,7 +27,7 @@ from kernel.eventstore.timers import TimerScheduler, migrate_timers
 from kernel.messaging.inbox import Source
 from services.sanctions.adapters.mapping import CODEC
 from services.sanctions.adapters.translators import from_cases_to_directory
-from services.sanctions.app import case_directory, decision_index, execution_ledger
+from services.sanctions.app import case_directory, decision, decision_index, execution_ledger
 from services.sanctions.app.access import Access
 from services.sanctions.app.handlers import DecisionHandlers
 from services.sanctions.app.sanction_rules import load_sanction_rules
@@ -179,3 +179,14 @@ async def test_g10_a_case_open_at_the_period_end_blocks_the_lift_until_the_direc
     assert own.count("SanctionLifted") == 1
     async with store.pool.acquire() as conn:
         assert await case_directory.open_cases(conn, store.schema, "P-1", date(2026, 3, 10), date(2027, 3, 10)) == ()
+
+
+async def test_decisions_issued_before_their_timers_get_them_once_at_start(store, handlers):
+    """A decision issued before its commands kept timers (issue 21's) gets them at start, once: the
+    period's end (G9) and its items' overdue stages (§4d)."""
+    decision_id = await _issued(handlers)
+    wanted = await pending(store, decision_id)
+    await store.pool.execute(f"DELETE FROM {store.schema}.timers WHERE starts_with(timer_id, $1)", f"{decision_id}/")
+    assert await decision.backfill_timers(store, handlers.decisions) == 1
+    assert await pending(store, decision_id) == wanted
+    assert await decision.backfill_timers(store, handlers.decisions) == 0

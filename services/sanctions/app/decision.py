@@ -28,10 +28,10 @@ from kernel.domain.access import Holding
 from kernel.domain.ids import timer_stream_id
 from kernel.domain.principal import Principal
 from kernel.eventstore import timers
-from kernel.eventstore.aggregate import Aggregate, Change, Codec
+from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
-from kernel.eventstore.store import UnitOfWork
+from kernel.eventstore.store import EventStore, UnitOfWork
 from services.sanctions.app import case_directory, decision_index, execution_ledger
 from services.sanctions.app.access import Access
 from services.sanctions.domain import commands as c, decision as d, events as ev, periods
@@ -123,3 +123,33 @@ class DecisionAggregate(Aggregate[d.Decision]):
             causation_id=causation_id,
             links=decision_links(state),
         )
+
+
+async def backfill_timers(store: EventStore, decisions: CommandRunner[d.Decision], page: int = 500) -> int:
+    """The timers of the decisions issued before their commands kept timers (issue 22): each issued
+    decision without any timer gets those its state wants (`DecisionAggregate.keep_timers`), under
+    its lock, so a command meanwhile is ordered with it. Run at start, after the migrations; a
+    decision with a timer (kept by its commands, or backfilled before) is left as it is. The number
+    of decisions so made."""
+    schema, aggregate = store.schema, decisions.aggregate
+    done, last = 0, ""
+    while ids := [
+        r[0]
+        for r in await store.pool.fetch(
+            f"SELECT i.decision_id FROM {schema}.decision_index i WHERE i.decision_id > $1 "
+            f"AND i.start_on IS NOT NULL AND i.family <> '' "
+            f"AND NOT EXISTS (SELECT 1 FROM {schema}.timers t WHERE starts_with(t.timer_id, i.decision_id || '/')) "
+            f"ORDER BY i.decision_id LIMIT $2",
+            last,
+            page,
+        )
+    ]:
+        for decision_id in ids:
+            async with store.unit_of_work() as uow:
+                await uow.conn.execute(  # the decision's lock, as its commands and firings take it
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"aggregate:{schema}:{decision_id}"
+                )
+                history = await decisions.load(uow, decision_id)
+                await aggregate.keep_timers(uow, history.state, f"backfill:{decision_id}", "")
+        done, last = done + len(ids), ids[-1]
+    return done
