@@ -17,6 +17,8 @@ decision back to the clue, and the case into its decisions and items. Bad input 
 agencies are refused naming the field, the state or nothing (NOT_FOUND) and leave the decision
 as it was."""
 
+import asyncio
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -73,7 +75,7 @@ async def platform(database_url, bootstrap, tmp_path_factory):
     for name, build, kw in (
         ("clues", build_clues, {}),
         ("cases", build_cases, {}),
-        ("sanctions", build_sanctions, {"test_mode": True}),
+        ("sanctions", build_sanctions, {"test_mode": True, "timer_poll_seconds": 0.2}),
         ("audit", build_audit, {}),
     ):
         hosts.append(await build(settings(name, **kw)).start())
@@ -116,8 +118,8 @@ async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_i
         await delivered_and_reported_by_two_partners(sx, gid)
         version = await wrong_agencies_and_bad_input_leave_nothing(sx, gid, pid)
         await set_clock(sanctions, decided_at + timedelta(days=45))  # a month and more later
-        await overdue_with_its_owner_then_its_cause(sx, gid, version)
-    await replayed_back_to_the_clue(audit, story, gid, pid)
+        await overdue_with_its_owner_then_its_cause(sx, gid, await settled(sx, gid, version))
+    await replayed_back_to_the_clue(audit, sanctions, story, gid, pid)
 
 
 async def opened_from_the_disposal(sx, cases, sanctions, story) -> tuple[str, str]:
@@ -296,6 +298,18 @@ async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str, pid: str) -> 
     return before
 
 
+async def settled(sx, gid: str, version: int, quiet: float = 2.0) -> int:
+    """The decision's version once the timers the moved clock made due have fired (issue 22 records
+    an overdue item's stage, ExecutionItemOverdue, by timer): unchanged for `quiet` seconds."""
+    since = time.monotonic()
+    while time.monotonic() - since < quiet:
+        await asyncio.sleep(0.2)
+        now_at = (await sx.decision(gid)).version
+        if now_at != version:
+            version, since = now_at, time.monotonic()
+    return version
+
+
 async def overdue_with_its_owner_then_its_cause(sx, gid: str, before: int) -> None:
     """§4d: past its due date the confiscation (PSL 25) is overdue, listed with its owner agency;
     the treasury records seed 000's cause; the counts by cause follow. Only the owning office may."""
@@ -344,17 +358,33 @@ async def overdue_with_its_owner_then_its_cause(sx, gid: str, before: int) -> No
     assert items_by_id(final)["PERSONNEL_FILE"].receipt_sha256 == FILE_RECEIPT
 
 
-async def replayed_back_to_the_clue(audit, story, gid: str, pid: str) -> None:
-    """Issue 21 point 6: audit tells the decision back to the clue, and the case on into its items."""
-    expected = CLUE_AND_CASE + DECISION
-    told = await replay(audit, gid, expect=len(expected) + 1)  # and the Party decision's opening
+async def replayed_back_to_the_clue(audit, sanctions, story, gid: str, pid: str) -> None:
+    """Issue 21 point 6: audit tells the decision back to the clue, and the case on into its items.
+    Issue 22's timers (an item overdue) are told too, as steps of the decision by the system."""
+    last = {d: len(await sanctions.store.read_stream(d)) for d in (gid, pid)}
+    told = await story_holding(audit, gid, last)
     steps = [(s.event_type.split(".")[-1], s.principal.user) for s in told.steps]
     assert steps[: len(CLUE_AND_CASE)] == CLUE_AND_CASE
-    assert [(t, u) for (t, u), s in zip(steps, told.steps) if s.stream_id == gid] == DECISION
+    own = [(t, u) for (t, u), s in zip(steps, told.steps) if s.stream_id == gid]
+    assert [step for step in own if step[0] != "ExecutionItemOverdue"] == DECISION
     assert [t for (t, _), s in zip(steps, told.steps) if s.stream_id == pid] == ["DecisionOpened"]
-    assert {s.id for s in told.subjects} == {gid, pid, story.case_id, story.clue_id}
-    case_story = await replay(audit, story.case_id, expect=len(expected) + 1)
-    assert [(s.event_type.split(".")[-1], s.principal.user) for s in case_story.steps if s.stream_id == gid] == DECISION
+    subjects = {gid, pid, story.case_id, story.clue_id}
+    timers = [(t, u) for (t, u), s in zip(steps, told.steps) if s.stream_id not in subjects]
+    assert all(t == "ExecutionItemOverdue" and u.startswith("system:") for t, u in timers), timers
+    assert {s.id for s in told.subjects} == subjects
+    case_story = await story_holding(audit, story.case_id, last)
+    assert [(s.event_type.split(".")[-1], s.principal.user) for s in case_story.steps if s.stream_id == gid] == own
+
+
+async def story_holding(audit, subject: str, last: dict[str, int], seconds: int = 60):
+    """GetHistory(subject) once audit holds each stream of `last` up to its last version."""
+    for _ in range(seconds * 4):
+        told = await replay(audit, subject, expect=0)
+        held = {(s.stream_id, s.version) for s in told.steps}
+        if all((stream, version) in held for stream, version in last.items()):
+            return told
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"audit never told {subject}'s story up to {last}")
 
 
 def now():
