@@ -298,7 +298,7 @@ async def wrong_agencies_and_bad_input_leave_nothing(sx, gid: str, pid: str) -> 
     return before
 
 
-async def settled(sx, gid: str, version: int, quiet: float = 2.0) -> int:
+async def settled(sx, gid: str, version: int, quiet: float = 3.0) -> int:
     """The decision's version once the timers the moved clock made due have fired (issue 22 records
     an overdue item's stage, ExecutionItemOverdue, by timer): unchanged for `quiet` seconds."""
     since = time.monotonic()
