@@ -145,12 +145,27 @@ async def _with_prefix(uow: UnitOfWork, prefix: str) -> dict[str, tuple[str, dat
     return {r["timer_id"]: (r["status"], r["due_at"], bytes(r["payload"])) for r in rows}
 
 
+# A pending timer row not being fired right now: a firing holds its row (FOR UPDATE) and then waits
+# for the aggregate's lock, which the command syncing its timers holds; waiting for that row would
+# deadlock. A timer being fired is left to its firing, which decides on the state the command left
+# (a stale timer changes nothing because the rules say so).
+_NOT_FIRING = "SELECT timer_id FROM {s}.timers WHERE timer_id = $1 AND status = 'pending' FOR UPDATE SKIP LOCKED"
+
+
+async def _cancel_unless_firing(uow: UnitOfWork, timer_id: str) -> None:
+    s = uow.store.schema
+    await uow.conn.execute(
+        f"UPDATE {s}.timers SET status = 'cancelled' WHERE timer_id IN ({_NOT_FIRING.format(s=s)})", timer_id
+    )
+
+
 async def _move(uow: UnitOfWork, timer_id: str, due_at: datetime, payload: Message) -> None:
     """A pending timer takes a new time and event (its rule's deadline changed, e.g. a new
-    configuration): the same timer, so it still fires once."""
+    configuration): the same timer, so it still fires once. One being fired is left to its firing."""
+    s = uow.store.schema
     await uow.conn.execute(
-        f"UPDATE {uow.store.schema}.timers SET due_at = $2, event_type = $3, payload = $4 "
-        f"WHERE timer_id = $1 AND status = 'pending'",
+        f"UPDATE {s}.timers SET due_at = $2, event_type = $3, payload = $4 "
+        f"WHERE timer_id IN ({_NOT_FIRING.format(s=s)})",
         timer_id,
         due_at,
         payload.DESCRIPTOR.full_name,
@@ -177,7 +192,7 @@ async def sync(
         if status != "pending":
             continue
         if timer_id not in wanted:
-            await cancel(uow, timer_id)
+            await _cancel_unless_firing(uow, timer_id)
             continue
         at, payload = wanted[timer_id]
         if at != due_at or payload.SerializeToString(deterministic=True) != data:

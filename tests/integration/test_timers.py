@@ -220,3 +220,22 @@ async def test_sync_moves_a_pending_timer_whose_time_changed_and_it_still_fires_
     assert await scheduler.fire_due() == 1 and await scheduler.fire_due() == 0
     fired = [unpack(parse(e.envelope), events_pb2.ClueRegistered).summary for e in await store.read_stream(STREAM)]
     assert fired == ["b", "moved"]
+
+
+async def test_sync_leaves_a_timer_being_fired_to_its_firing_and_never_waits_for_it(store):
+    """A firing holds its timer's row and then waits for the aggregate's lock; a command holding
+    that lock and syncing its timers (cancelling or moving the one being fired) must not wait for
+    the row: it would deadlock (issue 22: a review closing items whose overdue timers fire). The
+    sync leaves that timer to its firing, and the rest of the sync happens."""
+    await sync(store, {"warn:a": (T0, payload("a")), "warn:b": (T0 + timedelta(days=9), payload("b"))})
+    synced = asyncio.Event()
+
+    class SlowScheduler(TimerScheduler):
+        async def before_marking(self, timer_row):  # the row of warn:a is held by this firing now
+            await asyncio.wait_for(sync(store, {}), timeout=5)  # would wait for warn:a's row before
+            synced.set()
+
+    assert await SlowScheduler(store, store.clock).fire_due() == 1
+    assert synced.is_set()
+    rows = await store.pool.fetch(f"SELECT timer_id, status FROM {store.schema}.timers ORDER BY timer_id")
+    assert [(r["timer_id"], r["status"]) for r in rows] == [("warn:a", "fired"), ("warn:b", "cancelled")]
