@@ -141,8 +141,8 @@ def in_force(state: Decision, on: date) -> InForceEntry | None:
     start, end = period_of(state)
     sanction = standing(state)
     locks = _locks_as_they_stand(state, sanction, end)
-    if state.lift_blocked is not None and state.lifted is None and end is not None and on >= end:
-        # G10 (PSL 13, 26): no lift yet; what the lift would end still holds
+    if state.lift_blocked is not None and end is not None and on >= end:
+        # G10 (PSL 13, 26): not lifted (yet, on `on`); what the lift ends still holds until it
         locks = tuple(ev.Lock(x.kind, None, x.rule) if x.until == end else x for x in locks)
     locks = tuple(x for x in locks if x.until is None or on < x.until)
     if (end is not None and on >= end) and not locks:

@@ -20,6 +20,7 @@ from services.sanctions.tests.unit.test_decision import (
     HR as HR_OFFICER,
     ID,
     POLICY,
+    PPR,
     PSW,
     PW,
     delivery,
@@ -270,3 +271,46 @@ def test_a5_a_closed_item_is_neither_reported_nor_blocked_the_compensating_ones_
         run(state, c.RecordBlockage(ID, "POST_PAY_CHANGE", "RULES_MISSING", "", HR_OFFICER))
     state = run(state, report("RESTORE_GRADE_AND_PAY", by=HR_OFFICER, on=date(2026, 6, 10)))
     assert state.items["RESTORE_GRADE_AND_PAY"].status == d.DONE
+
+
+# --- what the decision answers as it now stands (decision_reads, issue 22) -------------------------
+
+
+def test_g9_g10_in_force_until_the_lift_and_held_while_a_case_blocks_it():
+    """G1/G9: 记过 2026-03-10 lifted 2027-03-10 → nothing in force from then. G10: a case open on
+    2027-03-10 → no lift, the locks still hold (awaiting says so) until the lift after the case."""
+    from services.sanctions.domain import events as ev
+
+    state = issued(GD)
+    lifted = d.evolve(state, ev.SanctionLifted(ID, date(2027, 3, 10), ("PROMOTION_LOCK", "PAY_STEP_LOCK"), ()))
+    assert d.in_force(lifted, date(2027, 3, 9)) is not None and d.in_force(lifted, date(2027, 3, 10)) is None
+    case = "case-00000000-0000-0000-0000-000000000099"
+    blocked = d.evolve(state, ev.LiftBlocked(ID, date(2027, 3, 10), (case,)))
+    held = d.in_force(blocked, date(2027, 5, 1))
+    assert {x.kind for x in held.locks} == {"PROMOTION_LOCK", "PAY_STEP_LOCK"} and case in d.awaiting(blocked)
+    after = d.evolve(blocked, ev.SanctionLifted(ID, date(2027, 6, 1), ("PROMOTION_LOCK",), (), (case,)))
+    assert d.in_force(after, date(2027, 5, 31)) is not None and d.in_force(after, date(2027, 6, 1)) is None
+
+
+def test_p4_probation_restored_bar_extended_end_and_expulsion_as_they_stand():
+    """P4 (Regs 12): 留党察看 ends 2027-01-10 → restore: the bar to 2029-01-10 in force after the
+    end; extend: the period to 2028-01-10; expel: 开除党籍 stands, no end."""
+    from services.sanctions.domain import events as ev
+    from services.sanctions.domain.party import NO_EQUAL_OR_HIGHER_POST, NO_VOTE_OR_ELECTION
+
+    state = issued(PPR, on=date(2026, 1, 10), probation_months=12)
+    assert d.period_of(state) == (date(2026, 1, 10), date(2027, 1, 10))
+    due = d.evolve(state, ev.ProbationReviewDue(ID, date(2027, 1, 10)))
+    assert d.awaiting(due).startswith("probation decision by the deciding office")
+    bar = ev.Lock(NO_EQUAL_OR_HIGHER_POST, date(2029, 1, 10), "P4 (Regs 12)")
+    restored = d.evolve(due, ev.ProbationDecided(ID, "RESTORE", date(2027, 1, 12), "u-head", None, (bar,)))
+    entry = d.in_force(restored, date(2028, 6, 1))
+    assert [x.kind for x in entry.locks] == [NO_EQUAL_OR_HIGHER_POST] and d.in_force(
+        restored, date(2029, 1, 10)
+    ) is None
+    vote = ev.Lock(NO_VOTE_OR_ELECTION, date(2028, 1, 10), "P4 (Regs 12)")
+    extended = d.evolve(due, ev.ProbationDecided(ID, "EXTEND", date(2027, 1, 12), "u-head", date(2028, 1, 10), (vote,)))
+    assert d.period_of(extended)[1] == date(2028, 1, 10) and d.in_force(extended, date(2027, 12, 1)) is not None
+    expelled = d.evolve(due, ev.ProbationDecided(ID, "EXPEL", date(2027, 1, 12), "u-head", None, ()))
+    assert (d.standing(expelled), d.period_of(expelled)[1]) == ("PARTY_EXPULSION", None)
+    assert d.in_force(expelled, date(2030, 1, 1)).sanction == "PARTY_EXPULSION"
