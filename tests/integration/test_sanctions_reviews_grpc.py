@@ -8,6 +8,7 @@ ones (A5, PSL 57-60); bad input refused naming the field or the state, leaving n
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timedelta
 
@@ -88,9 +89,11 @@ async def issued(edge: Edge, person_id: str, sanction: str = "GOVERNMENT_DEMERIT
     return decision_id
 
 
-async def party_issued(edge: Edge, person_id: str, investigator: str) -> str:
-    """A Party 警告 opened, drafted (A1's route: the body appealed to, no 复核, no deadline) and
-    issued on 2026-03-10; the case's investigator as the case directory learnt it."""
+async def party_issued(
+    edge: Edge, person_id: str, investigator: str, sanction: str = "PARTY_WARNING", probation_months: int = 0
+) -> str:
+    """A Party 警告 (or `sanction`) opened, drafted (A1's route: the body appealed to, no 复核, no
+    deadline) and issued on 2026-03-10; the case's investigator as the case directory learnt it."""
     await edge.set_clock(DECIDED + timedelta(days=1))
     case_id, source = f"case-{uuid.uuid4()}", str(uuid.uuid4())
     decision_id = decision_id_for(source, person_id, s.PARTY)
@@ -100,8 +103,8 @@ async def party_issued(edge: Edge, person_id: str, investigator: str) -> str:
         clue_id=f"clue-{uuid.uuid4()}",
         person_id=person_id,
         family=s.PARTY,
-        combined=s.Combined("PARTY_WARNING", None, "SINGLE"),
-        violations=(s.Violation("Regs 28", "PARTY_WARNING"),),
+        combined=s.Combined(sanction, None, "SINGLE"),
+        violations=(s.Violation("Regs 28", sanction),),
         consequences=(),
         serious=False,
         facts=person_facts(person_id),
@@ -128,6 +131,7 @@ async def party_issued(edge: Edge, person_id: str, investigator: str) -> str:
             title="关于给予张某某党内警告处分的决定",
             legal_basis=["《纪律处分条例》第二十八条"],
             review_route=route,
+            probation_months=probation_months,
         ),
         metadata=edge.md(),
     )
@@ -344,6 +348,39 @@ async def test_a5_a_revoked_removal_creates_its_compensating_items_and_closes_th
         metadata=edge.md(ALICE, False),
     )
     assert not in_force.in_force
+
+
+async def test_p4_a_probation_reaching_its_end_is_decided_restored_with_its_bar(edge):
+    """P4 (Regs 12): 留党察看 of 12 months from 2026-03-10 ends 2027-03-10 → the review task is due
+    (the timer at 00:00 of the end); restoring before it is FAILED_PRECONDITION; restored after it
+    → the bar on an equal or higher post to 2029-03-10 (24 months, unverified), in force then."""
+    decision_id = await party_issued(edge, "P-probation", "u-inv-9", sanction="PARTY_PROBATION", probation_months=12)
+    restore = pb.DecideProbationRequest(
+        decision_id=decision_id, outcome="RESTORE", decided_at=ts(datetime(2026, 3, 12, 9, tzinfo=CST))
+    )
+    await edge.set_clock(datetime(2026, 3, 12, 10, tzinfo=CST))
+    before = await recorded(edge, decision_id)
+    err = await edge.refused(edge.decisions.DecideProbation, restore, HEAD)
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION and "2027-03-10" in err.details()
+    assert await recorded(edge, decision_id) == before
+    await edge.set_clock(datetime(2027, 3, 11, 10, tzinfo=CST))
+    for _ in range(100):  # the period's end fires on its own (the timer runner)
+        got = await edge.get(decision_id)
+        if got.awaiting.startswith("probation decision"):
+            break
+        await asyncio.sleep(0.1)
+    assert got.awaiting.startswith("probation decision by the deciding office")
+    restore.decided_at.CopyFrom(ts(datetime(2027, 3, 11, 9, tzinfo=CST)))
+    decided = await edge.decisions.DecideProbation(restore, metadata=edge.md(HEAD))
+    assert decided.decision.status == sev.DECISION_STATUS_ISSUED
+    got = await edge.get(decision_id)
+    assert (got.probation_outcome, got.awaiting) == ("RESTORE", "")
+    in_force = await edge.decisions.GetInForce(
+        pb.GetInForceRequest(person_id="P-probation", on=ts(datetime(2028, 6, 1, 12, tzinfo=CST)), purpose="test"),
+        metadata=edge.md(ALICE, False),
+    )
+    (entry,) = in_force.in_force
+    assert [(x.kind, x.until) for x in entry.locks] == [("NO_EQUAL_OR_HIGHER_POST", "2029-03-10")]
 
 
 async def test_bad_input_is_refused_naming_the_field_or_the_state_and_leaves_nothing(edge):
