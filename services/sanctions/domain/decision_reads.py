@@ -43,7 +43,7 @@ def awaiting(state: Decision, rules: SanctionRules = DEFAULT_RULES) -> str:
         return "issue by the commission head"
     if state.status == REDECISION_REQUIRED:
         return f"re-decision after the criminal judgment ({G12})"
-    if state.probation_due is not None and state.probation is None:
+    if _probation_undecided(state):
         return "probation decision by the deciding office (P4, Regs 12)"
     if state.lift_blocked is not None and state.lifted is None:
         return f"the lift once {', '.join(state.lift_blocked.case_ids)} decided (G10, PSL 13, 26)"
@@ -53,6 +53,17 @@ def awaiting(state: Decision, rules: SanctionRules = DEFAULT_RULES) -> str:
         if a.decided is None:
             return f"decision of {a.appeal_id} by {a.decide_by} ({_RULE.get(a.lodged.kind, 'A5')})"
     return ""
+
+
+def _probation_undecided(state: Decision) -> bool:
+    """P4: a probation's end was reached and awaits its decision: none yet, or an extension whose
+    new end has come (extended once; then restore or expel)."""
+    due, decided = state.probation_due, state.probation
+    if due is None:
+        return False
+    return decided is None or (
+        decided.outcome == "EXTEND" and decided.new_end is not None and due.on >= decided.new_end
+    )
 
 
 _RULE = {"PARTY_APPEAL": "A1, Rules 59", "REVIEW": "A2, SL 56", "RECHECK": "A3, SL 56"}

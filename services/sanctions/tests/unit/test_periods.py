@@ -195,8 +195,10 @@ def test_p4_extend_once_to_2028_01_10_with_a_new_end_timer():
     assert [(x.kind, x.until) for x in e.locks] == [("NO_VOTE_OR_ELECTION", date(2028, 1, 10))]
     assert periods.period_end(state) == date(2028, 1, 10)
     assert "end:2028-01-10" in d.timers(state, POLICY)
+    assert d.awaiting(state) == ""  # extended: nothing awaited until the new end
     state, events = fire(state, "end:2028-01-10")
     assert events == [ev.ProbationReviewDue(ID, date(2028, 1, 10))]
+    assert d.awaiting(state) == "probation decision by the deciding office (P4, Regs 12)"
     with pytest.raises(IllegalState, match="refused by P4"):
         apply(state, decide_probation("EXTEND", date(2028, 1, 11)))
     state, (e,) = apply(state, decide_probation("RESTORE", date(2028, 1, 11)))
