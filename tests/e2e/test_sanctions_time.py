@@ -2,7 +2,7 @@
 the rest of an issued decision (domain.md §4).
 
 One case on P-77 and P-88 is disposed with a government sanction each (CaseDisposed on
-cases.events.v1): a 记过 for P-77 and a 记大过 for P-88, issued and delivered the same day. A new
+cases.events.v1): a 记过 for P-77 and a 记大过 for P-88, both issued and delivered at once. A new
 case is filed on P-88 within the period (G10, PSL 13, 26) and left open. P-88 applies for a 复审
 (A2, SL 56); while it runs, execution goes on (A4): HR reports an item done, and P-88's personnel
 file, never filed, falls overdue (§4d: ExecutionItemOverdue at the day after its due date).
