@@ -144,11 +144,17 @@ async def test_seed000_a_visit_with_one_visitor_is_refused_with_two_recorded_and
     ([visits] min_visitors, local, unverified), graded, sent to the org dept and HR; the first
     visit completes FOLLOW_UP_VISIT; the org dept then knows the decision (its offices' steps)."""
     decision_id = await issued(edge, "P-visit")
-    planned = await edge.decisions.PlanFollowUpVisit(
-        pb.PlanFollowUpVisitRequest(decision_id=decision_id, planned_at=ts(datetime(2026, 9, 1, 9, tzinfo=CST))),
-        metadata=edge.md(),
-    )
+    plan = pb.PlanFollowUpVisitRequest(decision_id=decision_id, planned_at=ts(datetime(2026, 9, 1, 9, tzinfo=CST)))
+    first = edge.md()
+    planned = await edge.decisions.PlanFollowUpVisit(plan, metadata=first)
     assert planned.visit_id == "visit-1"
+    again = await edge.decisions.PlanFollowUpVisit(plan, metadata=edge.md())
+    retried = await edge.decisions.PlanFollowUpVisit(plan, metadata=first)  # the first request, retried
+    assert (again.visit_id, retried.visit_id, retried.decision.version) == (
+        "visit-2",
+        "visit-1",
+        planned.decision.version,
+    )
     await edge.set_clock(datetime(2026, 9, 5, 10, tzinfo=CST))
     visit = dict(
         decision_id=decision_id,
@@ -172,7 +178,8 @@ async def test_seed000_a_visit_with_one_visitor_is_refused_with_two_recorded_and
     )
     assert done.visit_id == "visit-1"
     got = await edge.get(decision_id)
-    (v,) = got.visits
+    v, planned_only = got.visits
+    assert (planned_only.visit_id, planned_only.visited_on) == ("visit-2", "")
     assert (v.visit_id, v.planned_on, v.visited_on, v.grade) == ("visit-1", "2026-09-01", "2026-09-02", "GOOD")
     assert list(v.sent_to) == ["organisation_department", "personnel_bureau"]
     assert [x.name for x in v.visitors] == ["李某", "王某"]

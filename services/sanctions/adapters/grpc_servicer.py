@@ -488,9 +488,7 @@ class SanctionServicer(DecisionEdge, service_pb2_grpc.SanctionServiceServicer):
         """Seed 000: a follow-up visit planned inside the effect period (`visit-1`, `visit-2` …)."""
         command = c.PlanFollowUpVisit(self.decision_id(request), self.day(request, "planned_at"), call.principal)
         result = await self.run(call, request, command)
-        state = await self._after(call, command.decision_id)
-        visit_id = next(reversed(state.visits), "")
-        return pb.PlanFollowUpVisitResponse(decision=changed(result), visit_id=visit_id)
+        return pb.PlanFollowUpVisitResponse(decision=changed(result), visit_id=result.get("visit_id", ""))
 
     @rpc("sanctions.visit", mutating=True)
     async def RecordFollowUpVisit(self, request, context, call):
@@ -506,7 +504,7 @@ class SanctionServicer(DecisionEdge, service_pb2_grpc.SanctionServiceServicer):
             by=call.principal,
         )
         result = await self.run(call, request, command)
-        visit_id = command.visit_id or next(reversed((await self._after(call, command.decision_id)).visits), "")
+        visit_id = command.visit_id or result.get("visit_id", "")
         return pb.RecordFollowUpVisitResponse(decision=changed(result), visit_id=visit_id)
 
     @rpc("sanctions.appeal", mutating=True)
@@ -520,8 +518,7 @@ class SanctionServicer(DecisionEdge, service_pb2_grpc.SanctionServiceServicer):
             by=call.principal,
         )
         result = await self.run(call, request, command)
-        state = await self._after(call, command.decision_id)
-        appeal = state.appeals[next(reversed(state.appeals))]
+        appeal = (await self._after(call, command.decision_id)).appeals[result["appeal_id"]]
         return pb.LodgeAppealResponse(
             decision=changed(result),
             appeal_id=appeal.appeal_id,

@@ -67,6 +67,16 @@ class DecisionAggregate(Aggregate[d.Decision]):
         self.access = access or Access(rules=policy.rules)
         self.organisation = access.organisation if access else None
 
+    def result(self, change) -> dict:
+        """The command's result, with the id of a visit or appeal it created: kept with the request
+        id, so a retried request answers the same id even after later ones."""
+        out = super().result(change)
+        for event in change.events:
+            for key in ("visit_id", "appeal_id"):
+                if getattr(event, key, ""):
+                    out.setdefault(key, getattr(event, key))
+        return out
+
     def holding(self, state: d.Decision) -> Holding | None:
         return self.access.decision(state)
 
