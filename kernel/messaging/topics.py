@@ -26,6 +26,7 @@ topic's reported value decides, and the broker's only where the topic reports no
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,18 @@ UNVERIFIABLE_WARNING = "broker reports no topic configuration; retention and cle
 LIMIT_UNVERIFIED = "limit not verified"
 READY_TIMEOUT_S = 10.0
 _UNKNOWN_TOPIC = 3  # UNKNOWN_TOPIC_OR_PARTITION
+
+
+_PARTNER_AGENCY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+def partner_topic(agency: str, prefix: str = "") -> str:
+    """The topic an agency's partner feed is published to (issue 23 point 3, audit's feed
+    publisher): `<prefix>partner.<agency>.v1`. `agency` is a catalogue agency code (lower case,
+    digits, underscores: always a valid Kafka topic name part); anything else is refused."""
+    if not _PARTNER_AGENCY.match(agency):
+        raise ValueError(f"partner topic: agency {agency!r} must match {_PARTNER_AGENCY.pattern}")
+    return f"{prefix}partner.{agency}.v1"
 
 
 @dataclass(frozen=True)
