@@ -8,6 +8,7 @@ SERVICE_MODULES = (
     "clues.v1.service_pb2",
     "cases.v1.service_pb2",
     "audit.v1.service_pb2",
+    "audit.v1.feeds_pb2",
     "sanctions.v1.service_pb2",
     "control.v1.control_pb2",
 )
@@ -25,6 +26,7 @@ SERVICERS = {
     "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
+    "audit.v1.PartnerFeedService": "services.audit.adapters.feed_servicer.PartnerFeedServicer",
     "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",
     "sanctions.v1.ExecutionService": "services.sanctions.adapters.execution_servicer.ExecutionServicer",
     "control.v1.ControlService": "kernel.edge.control.ControlServicer",
