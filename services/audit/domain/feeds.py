@@ -32,6 +32,7 @@ from google.protobuf.message import Message
 
 # Fields an entry carries from the envelope, never configured (design of issue 23).
 ENVELOPE_KEYS = ("event_id", "event_type", "stream_id", "version", "occurred_at")
+LINKS_KEY = "links"  # the view's key for the envelope links allowed (no event payload has such a field)
 ENTRY_KEYS = ("agency", "position", "leaf_index", *ENVELOPE_KEYS, "recorded_at", "view")
 
 _WHOLE = None  # an allow-tree leaf: the whole field (a scalar, or a message with all its fields)
@@ -39,7 +40,9 @@ _TRANSFER = "OUTCOME_KIND_TRANSFER_FOR_PROSECUTION"  # cases.v1.OutcomeKind
 _CUSTODY_TRANSFERRED = "MEASURE_OUTCOME_CUSTODY_TRANSFERRED"  # cases.v1.MeasureOutcome
 _CUSTODY_TYPES = ("cases.v1.CustodyTransferred",)  # the procuratorate took custody (IR2025 134)
 _NO_CADRE = ("MANAGEMENT_LEVEL_UNSPECIFIED", "MANAGEMENT_LEVEL_NONE")  # common.v1.ManagementLevel
-_AGENCY_FIELDS = ("agency", "to_agency")  # string fields that name a catalogue agency
+_AGENCY_FIELDS = ("agency", "to_agency", "sent_to")  # string fields naming catalogue agencies
+_PERSON_LISTS = ("managed", "persons")  # repeated strings of person ids (FilingPrepared.managed)
+_FACTS = "common.v1.PersonFacts"
 _WELL_KNOWN = ("google.protobuf.",)  # Timestamp, Duration, ...: whole or nothing
 
 
@@ -62,11 +65,14 @@ def _tree(fields: Iterable[str]) -> dict:
 
 @dataclass(frozen=True)
 class EventFeed:
-    """What one agency receives of one event type: which events (`select`), which fields."""
+    """What one agency receives of one event type: which events (`select`), which payload fields
+    (`fields`, dotted paths), and which of the envelope's links (`links`, "<kind>/<relation>",
+    e.g. "person/subject": whom a decision's items are about), under the view's key "links"."""
 
     event_type: str
     select: str
     fields: tuple[str, ...]
+    links: tuple[str, ...] = ()
     tree: dict = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -93,7 +99,18 @@ class FeedConfig:
         return frozenset(self.by_type)
 
 
-# --- selectors: (agency, payload) -> the payload to redact (the same, or a narrowed copy), or None
+# --- selectors: (agency, payload) -> a Selection (the payload to redact, the same or a narrowed
+# copy, and the persons it was narrowed to), or None when the event does not reach the agency
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What of an event reaches an agency before redaction: the payload (narrowed where the
+    selector narrows), and the persons it was narrowed to (None: not narrowed by person; the
+    envelope's person links are then narrowed alike)."""
+
+    payload: Message
+    persons: frozenset[str] | None = None
 
 
 def _enum_name(msg: Message, name: str) -> str:
@@ -108,72 +125,104 @@ def _copy(msg: Message) -> Message:
     return out
 
 
-def _narrowed(msg: Message, name: str, keep: Callable[[Message], bool]) -> Message:
-    """A copy of `msg` whose repeated message field `name` holds only the elements kept."""
-    out = _copy(msg)
+def _narrow(msg: Message, name: str, keep: Callable) -> None:
+    """Keep only the elements of repeated field `name` of `msg` (in place) that `keep` accepts."""
     kept = [e for e in getattr(msg, name) if keep(e)]
-    del getattr(out, name)[:]
-    getattr(out, name).extend(kept)
-    return out
+    if len(kept) == len(getattr(msg, name)):
+        return
+    if msg.DESCRIPTOR.fields_by_name[name].message_type is not None:
+        kept = [_copy(e) for e in kept]
+    del getattr(msg, name)[:]
+    getattr(msg, name).extend(kept)
 
 
-def select_all(agency: str, payload: Message) -> Message | None:
-    """Every event of the type."""
-    return payload
+def _only_persons(msg: Message, persons: frozenset[str]) -> None:
+    """Narrow every per-person repeated field of `msg` (in place) to `persons`: repeated messages
+    with a `person_id` (outcomes, sanctions, facts, what is at issue), and the lists of person ids
+    (`_PERSON_LISTS`)."""
+    for fd in msg.DESCRIPTOR.fields:
+        if not fd.is_repeated or _is_map(fd):
+            continue
+        if fd.message_type is not None and "person_id" in fd.message_type.fields_by_name:
+            _narrow(msg, fd.name, lambda e: e.person_id in persons)
+        elif fd.type == FieldDescriptor.TYPE_STRING and fd.name in _PERSON_LISTS:
+            _narrow(msg, fd.name, lambda p: p in persons)
 
 
-def select_transfer(agency: str, payload: Message) -> Message | None:
+def _persons_narrowed(payload: Message, persons: Iterable[str]) -> Selection:
+    persons = frozenset(persons)
+    out = _copy(payload)
+    _only_persons(out, persons)
+    return Selection(out, persons)
+
+
+def select_all(agency: str, payload: Message) -> Selection | None:
+    """Every event of the type, whole (as far as its fields are allowed)."""
+    return Selection(payload)
+
+
+def select_transfer(agency: str, payload: Message) -> Selection | None:
     """A transfer for prosecution (移送审查起诉) or a custody hand-over (IR2025 134): a disposal
-    with a TRANSFER_FOR_PROSECUTION outcome (its `outcomes` narrowed to those), a measure ended
-    with CUSTODY_TRANSFERRED, or the custody hand-over itself."""
+    with a TRANSFER_FOR_PROSECUTION outcome, narrowed to those outcomes and to the persons
+    transferred (their other outcomes, sanctions and facts stay out); a measure ended with
+    CUSTODY_TRANSFERRED; the custody hand-over itself (CustodyTransferred)."""
     fields = payload.DESCRIPTOR.fields_by_name
     if payload.DESCRIPTOR.full_name in _CUSTODY_TYPES:
-        return payload
+        return Selection(payload)
     if "outcomes" in fields:
-        transfer = [o for o in payload.outcomes if _enum_name(o, "kind") == _TRANSFER]
-        return _narrowed(payload, "outcomes", lambda o: _enum_name(o, "kind") == _TRANSFER) if transfer else None
+        transfers = [o for o in payload.outcomes if _enum_name(o, "kind") == _TRANSFER]
+        if not transfers:
+            return None
+        selection = _persons_narrowed(payload, (o.person_id for o in transfers))
+        _narrow(selection.payload, "outcomes", lambda o: _enum_name(o, "kind") == _TRANSFER)
+        return selection
     if "outcome" in fields and _enum_name(payload, "outcome") == _CUSTODY_TRANSFERRED:
-        return payload
+        return Selection(payload)
     return None
 
 
 def _names(msg: Message, agency: str) -> bool:
-    """Whether a string field naming an agency (at any depth) is `agency`."""
+    """Whether a string field naming agencies (`_AGENCY_FIELDS`, at any depth) names `agency`."""
     for fd, value in msg.ListFields():
         if fd.type == FieldDescriptor.TYPE_STRING and fd.name in _AGENCY_FIELDS:
-            if (value == agency) if not _repeated(fd) else (agency in value):
+            if agency in (value if fd.is_repeated else (value,)):
                 return True
         elif fd.type == FieldDescriptor.TYPE_MESSAGE and not _is_map(fd):
-            if any(_names(m, agency) for m in (value if _repeated(fd) else (value,))):
+            if any(_names(m, agency) for m in (value if fd.is_repeated else (value,))):
                 return True
     return False
 
 
-def select_names_agency(agency: str, payload: Message) -> Message | None:
-    """The payload names the agency: a field `agency` or `to_agency`, at any depth, equal to it
-    (a clue forwarded to it, an item or report addressed to it)."""
-    return payload if _names(payload, agency) else None
+def select_names_agency(agency: str, payload: Message) -> Selection | None:
+    """The payload names the agency: a field `agency`, `to_agency` or `sent_to`, at any depth,
+    is or holds its code (a clue forwarded to it, a visit's result sent to it)."""
+    return Selection(payload) if _names(payload, agency) else None
 
 
-def select_item_owner(agency: str, payload: Message) -> Message | None:
-    """Sanctions events carrying execution items (§4d): the event reaches the agency when one of
-    its `items` is the agency's (or its own `agency` field is); `items` are narrowed to the
-    agency's own, so no agency learns another's tasks."""
+def select_item_owner(agency: str, payload: Message) -> Selection | None:
+    """Sanctions events about execution items (§4d): the event reaches the agency when one of its
+    `items` is the agency's, or its own `agency` field is; `items` are narrowed to the agency's
+    own, so that no agency learns another's tasks."""
     fields = payload.DESCRIPTOR.fields_by_name
     own = "agency" in fields and payload.agency == agency
     if "items" in fields:
-        if any(i.agency == agency for i in payload.items) or own:
-            return _narrowed(payload, "items", lambda i: i.agency == agency)
-        return None
-    return payload if own else None
+        if not (own or any(i.agency == agency for i in payload.items)):
+            return None
+        out = _copy(payload)
+        _narrow(out, "items", lambda i: i.agency == agency)
+        return Selection(out)
+    return Selection(payload) if own else None
 
 
 def _facts(payload: Message) -> list[Message]:
+    """The person facts (`common.v1.PersonFacts`) the payload records, single or repeated."""
     out = []
     for fd in payload.DESCRIPTOR.fields:
-        if fd.message_type is not None and fd.message_type.full_name == "common.v1.PersonFacts":
-            value = getattr(payload, fd.name)
-            out.extend(value if _repeated(fd) else ([value] if payload.HasField(fd.name) else []))
+        if fd.message_type is not None and fd.message_type.full_name == _FACTS:
+            if fd.is_repeated:
+                out.extend(getattr(payload, fd.name))
+            elif payload.HasField(fd.name):
+                out.append(getattr(payload, fd.name))
     return out
 
 
@@ -181,13 +230,15 @@ def _is_cadre(facts: Message) -> bool:
     return facts.HasField("cadre") and _enum_name(facts.cadre, "level") not in _NO_CADRE
 
 
-def select_cadre(agency: str, payload: Message) -> Message | None:
-    """About a cadre the organisation department manages (干部管理权限): the person facts the
-    event records carry a cadre management level."""
-    return payload if any(_is_cadre(f) for f in _facts(payload)) else None
+def select_cadre(agency: str, payload: Message) -> Selection | None:
+    """About a cadre a Party committee's organisation department manages (干部管理权限, domain.md
+    §1): the person facts the event records carry a cadre management level. An event about
+    several persons is narrowed to the cadres (the others' facts, outcomes and sanctions stay out)."""
+    cadres = [f.person_id for f in _facts(payload) if _is_cadre(f)]
+    return _persons_narrowed(payload, cadres) if cadres else None
 
 
-SELECTORS: dict[str, Callable[[str, Message], Message | None]] = {
+SELECTORS: dict[str, Callable[[str, Message], Selection | None]] = {
     "all": select_all,
     "transfer": select_transfer,
     "names_agency": select_names_agency,
@@ -197,10 +248,6 @@ SELECTORS: dict[str, Callable[[str, Message], Message | None]] = {
 
 
 # --- redaction
-
-
-def _repeated(fd: FieldDescriptor) -> bool:
-    return fd.is_repeated
 
 
 def _is_map(fd: FieldDescriptor) -> bool:
@@ -217,7 +264,7 @@ def _prune(msg: Message, tree: dict) -> None:
         sub = tree[fd.name]
         if sub is _WHOLE:
             continue
-        for element in value if _repeated(fd) else (value,):
+        for element in value if fd.is_repeated else (value,):
             _prune(element, sub)
 
 
@@ -228,15 +275,38 @@ def redact(payload: Message, feed: EventFeed) -> dict:
     return json_format.MessageToDict(pruned, preserving_proto_field_name=True)
 
 
+def _links(env: Message, feed: EventFeed, persons: frozenset[str] | None) -> list[dict]:
+    """The envelope's links `feed` allows; person links only to the persons selected."""
+    return [
+        {"kind": link.kind, "id": link.id, "relation": link.relation}
+        for link in env.links
+        if f"{link.kind}/{link.relation}" in feed.links
+        and (link.kind != "person" or persons is None or link.id in persons)
+    ]
+
+
+def view(agency: str, feed: EventFeed, env: Message, payload: Message) -> dict | None:
+    """The agency's redacted view of one event under `feed`, or None when the event does not reach
+    it: the allowed payload fields, and the allowed links under "links" (absent when none)."""
+    selected = SELECTORS[feed.select](agency, payload)
+    if selected is None:
+        return None
+    out = redact(selected.payload, feed)
+    links = _links(env, feed, selected.persons) if feed.links else []
+    if links:
+        out[LINKS_KEY] = links
+    return out
+
+
 def views(config: FeedConfig, env: Message, payload: Message) -> dict[str, dict]:
     """Agency -> its redacted view of this event, for every agency whose feed selects it (none for
     a type no agency receives). `env` is the event's `common.v1.Envelope`, `payload` its unpacked
-    payload."""
+    payload (of `env.event_type`)."""
     out: dict[str, dict] = {}
     for agency, feed in config.by_type.get(env.event_type, ()):
-        selected = SELECTORS[feed.select](agency, payload)
-        if selected is not None:
-            out[agency] = redact(selected, feed)
+        seen = view(agency, feed, env, payload)
+        if seen is not None:
+            out[agency] = seen
     return out
 
 
@@ -295,23 +365,79 @@ def parse_entry(raw: bytes) -> dict:
 
 # --- checking a configuration against the contracts' descriptors (used by the loader)
 
+# Never in any feed, whatever the configuration says (domain.md §1: informants stay sealed; the
+# investigation plan is the commission's own, SL 42, Rules 39): these event types, and any field
+# of these names at any depth.
+NEVER_TYPES = {
+    "clues.v1.InformantIdentityRead": "a read of a sealed informant identity (informants stay sealed, domain.md §1)",
+    "clues.v1.PrelimCheckPlanSubmitted": "a preliminary check's work plan and team (investigation plan)",
+    "clues.v1.PrelimCheckPlanApproved": "the approval of a preliminary check's plan (investigation plan)",
+    "cases.v1.TopicMeetingHeld": "the topic meeting on the plan and measures (investigation plan, SL 42, Rules 39)",
+    "common.v1.FileRead": "a read on the record (the commission's self-supervision, §6)",
+}
+NEVER_FIELDS = {
+    "has_sealed_informant": "whether an informant's identity is sealed (informants stay sealed, domain.md §1)",
+    "informant": "informant data (informants stay sealed, domain.md §1)",
+    "work_plan": "a preliminary check's work plan (investigation plan)",
+    "plan": "the plan and measures of a filing (investigation plan, SL 42)",
+}
+
+
+def never_problem(descriptor: Descriptor) -> str:
+    """Why events of `descriptor` may never reach a partner ("" when they may)."""
+    why = NEVER_TYPES.get(descriptor.full_name)
+    return f"{descriptor.full_name} never leaves the commission: {why}" if why else ""
+
+
+def _never_inside(descriptor: Descriptor, seen: frozenset = frozenset()) -> str:
+    """The dotted path of a never-field inside `descriptor` (at any depth), or ""."""
+    if descriptor.full_name in seen:
+        return ""
+    for fd in descriptor.fields:
+        if fd.name in NEVER_FIELDS:
+            return fd.name
+        if fd.message_type is not None:
+            inner = _never_inside(fd.message_type, seen | {descriptor.full_name})
+            if inner:
+                return f"{fd.name}.{inner}"
+    return ""
+
 
 def path_problem(descriptor: Descriptor, path: str) -> str:
-    """Why `path` is no field path of `descriptor` ("" when it is one)."""
+    """Why `path` may not be allowed on events of `descriptor` ("" when it may): it names no field,
+    enters a field that is no message (or a map or a well-known type, allowed whole or not at all),
+    or reaches a field that never leaves (`NEVER_FIELDS`)."""
     msg = descriptor
     parts = path.split(".")
     for i, name in enumerate(parts):
-        fd = msg.fields_by_name.get(name) if msg is not None else None
+        here = ".".join(parts[: i + 1])
+        fd = msg.fields_by_name.get(name)
         if fd is None:
-            where = ".".join(parts[:i]) or msg.full_name if msg is not None else ".".join(parts[:i])
-            return f"{path!r}: no field {name!r} in {where}"
-        last = i == len(parts) - 1
-        if not last:
+            return f"{path!r}: no field {name!r} in {msg.full_name}"
+        if name in NEVER_FIELDS:
+            return f"{path!r}: {here} never leaves the commission: {NEVER_FIELDS[name]}"
+        if i < len(parts) - 1:
             if fd.message_type is None:
-                return f"{path!r}: {'.'.join(parts[: i + 1])} is no message"
+                return f"{path!r}: {here} is no message"
             if _is_map(fd) or fd.message_type.full_name.startswith(_WELL_KNOWN):
-                return f"{path!r}: {'.'.join(parts[: i + 1])} is allowed whole or not at all"
+                return f"{path!r}: {here} is allowed whole or not at all"
             msg = fd.message_type
+        elif fd.message_type is not None:
+            inner = _never_inside(fd.message_type)
+            if inner:
+                return f"{path!r}: {here}.{inner} never leaves the commission: {NEVER_FIELDS[inner.rsplit('.', 1)[-1]]}"
+    return ""
+
+
+def measure_problem(descriptor: Descriptor, select: str) -> str:
+    """Why `select` may not apply to `descriptor` as a measure event ("" when it may): a measure
+    (调查措施) reaches a partner only as the custody hand-over addressed to the procuratorate
+    (IR2025 134), i.e. with select = "transfer"."""
+    if "measure_id" in descriptor.fields_by_name and select != "transfer":
+        return (
+            f"{descriptor.full_name} is a measure's event: measures reach no partner but the custody "
+            'hand-over addressed to the procuratorate (select = "transfer")'
+        )
     return ""
 
 
@@ -322,49 +448,52 @@ def selector_problem(descriptor: Descriptor, select: str) -> str:
     if select not in SELECTORS:
         return f"unknown selector {select!r} ({', '.join(SELECTORS)})"
     if select == "transfer":
-        outcomes = fields.get("outcomes")
-        outcome = fields.get("outcome")
-        if name in _CUSTODY_TYPES:
-            return ""
+        outcomes, outcome = fields.get("outcomes"), fields.get("outcome")
         if (
-            outcomes is not None
-            and outcomes.message_type is not None
-            and "kind" in outcomes.message_type.fields_by_name
-        ):
-            return ""
-        if (
-            outcome is not None
-            and outcome.enum_type is not None
-            and _CUSTODY_TRANSFERRED in outcome.enum_type.values_by_name
+            name in _CUSTODY_TYPES
+            or (
+                outcomes is not None
+                and outcomes.message_type is not None
+                and "kind" in outcomes.message_type.fields_by_name
+            )
+            or (
+                outcome is not None
+                and outcome.enum_type is not None
+                and _CUSTODY_TRANSFERRED in outcome.enum_type.values_by_name
+            )
         ):
             return ""
         return f"{name} records no transfer for prosecution nor custody hand-over"
     if select == "item_owner":
-        items = fields.get("items")
-        agency = fields.get("agency")
+        items, agency = fields.get("items"), fields.get("agency")
         if (items is not None and items.message_type is not None and "agency" in items.message_type.fields_by_name) or (
             agency is not None and agency.type == FieldDescriptor.TYPE_STRING
         ):
             return ""
         return f"{name} carries no execution items nor an owning agency"
     if select == "names_agency":
-        return "" if _can_name(descriptor, set()) else f"{name} has no field naming an agency"
-    if select == "cadre":
-        has = any(
-            fd.message_type is not None and fd.message_type.full_name == "common.v1.PersonFacts"
-            for fd in descriptor.fields
+        return (
+            ""
+            if _can_name(descriptor, frozenset())
+            else f"{name} has no field naming an agency ({', '.join(_AGENCY_FIELDS)})"
         )
-        return "" if has else f"{name} records no person facts"
+    if select == "cadre":
+        if any(fd.message_type is not None and fd.message_type.full_name == _FACTS for fd in descriptor.fields):
+            return ""
+        return f"{name} records no person facts ({_FACTS}), so no cadre management level"
     return ""
 
 
-def _can_name(descriptor: Descriptor, seen: set) -> bool:
+def _can_name(descriptor: Descriptor, seen: frozenset) -> bool:
     if descriptor.full_name in seen:
         return False
-    seen.add(descriptor.full_name)
     for fd in descriptor.fields:
         if fd.type == FieldDescriptor.TYPE_STRING and fd.name in _AGENCY_FIELDS:
             return True
-        if fd.message_type is not None and not _is_map(fd) and _can_name(fd.message_type, seen):
+        if (
+            fd.message_type is not None
+            and not _is_map(fd)
+            and _can_name(fd.message_type, seen | {descriptor.full_name})
+        ):
             return True
     return False
