@@ -31,6 +31,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kernel.edge.status import OK, StatusBoard
 from kernel.messaging import topics
+from services.audit.app import feeds as audit_feeds
 from services.audit.app.feed_publisher import FeedPublisher
 from tests.factories import wait_until
 
@@ -64,15 +65,11 @@ class Record:
 
 @pytest.fixture
 async def schema(pool, unique):
-    """An audit schema holding `feed_entries` as the design of issue 23 has it."""
+    """An audit schema holding `feed_entries` as audit's feeds make it (app/feeds.py)."""
     name = f"feeds_{unique}"
     await pool.execute(f"CREATE SCHEMA {name}")
-    await pool.execute(
-        f"""CREATE TABLE {name}.feed_entries (
-            agency text NOT NULL, position bigint NOT NULL, leaf_index bigint NOT NULL, event_id uuid NOT NULL,
-            event_type text NOT NULL, stream_id text NOT NULL, entry bytea NOT NULL,
-            recorded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (agency, position))"""
-    )
+    async with pool.acquire() as conn:
+        await audit_feeds.create(conn, name)
     return name
 
 
@@ -100,7 +97,7 @@ class Feeds:
                     row = Row(agency, position, leaf, event_id, stream, entry)
                     await conn.execute(
                         f"INSERT INTO {self.schema}.feed_entries (agency, position, leaf_index, event_id, "
-                        f"event_type, stream_id, entry) VALUES ($1, $2, $3, $4, 'cases.v1.CaseDisposed', $5, $6)",
+                        f"event_type, stream_id, entry, recorded_at) VALUES ($1, $2, $3, $4, 'cases.v1.CaseDisposed', $5, $6, now())",
                         agency, position, leaf, uuid.UUID(event_id), stream, entry,
                     )  # fmt: skip
                     self.rows[agency].append(row)
