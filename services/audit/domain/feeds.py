@@ -7,16 +7,21 @@ so both give the same feeds:
 * The configuration (`deploy/config/partner_feeds.toml`, loaded by `app.feed_config`) names, per
   agency, the event types it receives, a selector and an ALLOW-LIST of payload field paths: a
   field added to a contract later never leaves by default (need to know, domain.md §1).
-* A selector (`SELECTORS`, a closed set) says which events of a type reach the agency and may
-  narrow a repeated field to the agency's own (`item_owner` keeps only its execution items;
-  `transfer` only the TRANSFER_FOR_PROSECUTION outcomes).
+* A selector (`SELECTORS`, a closed set) says which events of a type reach the agency and narrows
+  what is another's: `item_owner` keeps only the agency's execution items (§4d); `transfer` only
+  the TRANSFER_FOR_PROSECUTION outcomes and the persons transferred (SL 54); `cadre` only the
+  cadres (their facts, outcomes, sanctions, what is at issue). Person links of the envelope follow
+  the persons kept.
 * `views` gives each selected agency its redacted view: exactly the allowed fields, as JSON-ready
-  data (proto field names, enums by name, timestamps RFC 3339; a field at its default is absent,
-  as in proto3 JSON). `entry_bytes` is a feed entry's canonical bytes, the leaf of the agency's
-  feed tree (`merkle.leaf_hash(entry_bytes(...))`).
+  data (proto field names, enums by name, timestamps RFC 3339, 64-bit integers as strings; a field
+  at its default is absent, as in proto3 JSON; fields unknown to this build are dropped), and the
+  allowed envelope links under "links". `entry_bytes` is a feed entry's canonical bytes, the leaf of
+  the agency's feed tree (`merkle.leaf_hash(entry_bytes(...))`); `parse_entry` reads them back.
 
-Informant data (sealed, domain.md §1) and investigation plans never reach a partner: the shipped
-configuration allows none of them, and `tests/unit/test_feeds.py` checks it over the shipped file.
+Informant data (sealed, domain.md §1), investigation plans (SL 42, Rules 39), reads on the record
+and measures (but the custody hand-over, IR2025 134) never reach a partner: `NEVER_TYPES`,
+`NEVER_FIELDS` and `measure_problem` make the loader refuse any file that would let them out, and
+`tests/unit/test_feeds.py` checks the shipped file itself.
 """
 
 from __future__ import annotations
