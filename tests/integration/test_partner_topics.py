@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import time
 import uuid
@@ -31,10 +32,15 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kernel.edge.status import OK, StatusBoard
 from kernel.messaging import topics
+from kernel.runtime.embedded import EmbeddedBroker
 from services.audit.app import feeds as audit_feeds
 from services.audit.app.feed_publisher import FeedPublisher
 from tests.factories import wait_until
 
+ON_TANSU = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+needs_private_broker = pytest.mark.skipif(
+    not ON_TANSU, reason="restarts a private embedded broker; not possible against a real Kafka"
+)
 PARTITIONS = 3
 AGENCIES = ("court", "procuratorate")
 IDLE = "archives"  # configured, never gets an entry here: its topic exists all the same
@@ -103,11 +109,14 @@ class Feeds:
                     self.rows[agency].append(row)
 
 
-def publisher(pool, schema: str, bootstrap: str, prefix: str, **options) -> FeedPublisher:
-    return FeedPublisher(
+async def started(pool, schema: str, bootstrap: str, prefix: str, **options) -> FeedPublisher:
+    """A publisher of the three agencies, its table made, running in its task."""
+    pub = FeedPublisher(
         pool, schema, bootstrap, (*AGENCIES, IDLE), prefix=prefix, partitions=PARTITIONS,
         poll_seconds=0.02, check_seconds=1.0, **options,
     )  # fmt: skip
+    await pub.migrate()
+    return pub.start()
 
 
 async def caught_up(pool, schema: str, feeds: Feeds, seconds: float = 30.0) -> None:
@@ -181,10 +190,9 @@ async def test_each_agency_topic_gets_its_entries_once_in_order_per_source_strea
     rng, feeds, prefix = random.Random(23), Feeds(pool, schema), f"pt{unique}."
     streams = [f"case-{i}" for i in range(7)]
     await feeds.write(30, streams, rng)
-    pub = publisher(pool, schema, bootstrap, prefix, batch_size=7)
+    pub = await started(pool, schema, bootstrap, prefix, batch_size=7)
     board = StatusBoard("audit")
     pub.register(board)
-    pub.start()
     try:
         for _ in range(5):  # more entries while it publishes
             await feeds.write(rng.randint(1, 12), streams, rng)
@@ -216,11 +224,11 @@ async def test_killed_at_random_points_and_restarted_nothing_is_lost(pool, schem
     streams = [f"case-{i}" for i in range(5)]
     await feeds.write(20, streams, rng)
     for _ in range(8):
-        pub = publisher(pool, schema, bootstrap, prefix, batch_size=4).start()
+        pub = await started(pool, schema, bootstrap, prefix, batch_size=4)
         await feeds.write(rng.randint(0, 10), streams, rng)
         await asyncio.sleep(rng.uniform(0.0, 0.6))
         await pub.close()  # cancelled wherever it was: mid-batch, between send and save, idle
-    pub = publisher(pool, schema, bootstrap, prefix, batch_size=4).start()
+    pub = await started(pool, schema, bootstrap, prefix, batch_size=4)
     try:
         await caught_up(pool, schema, feeds)
         for agency in AGENCIES:
@@ -230,3 +238,34 @@ async def test_killed_at_random_points_and_restarted_nothing_is_lost(pool, schem
             assert sorted(seen) == list(range(len(rows))), "de-duplicated by position: exactly the feed"
     finally:
         await pub.close()
+
+
+@needs_private_broker
+async def test_a_broker_restarted_empty_gets_every_feed_back(pool, schema, unique):
+    """Broker loss (the last acknowledged record gone) while idle: each topic is recreated and its
+    agency's feed published again from its start, once; the idle agency's topic comes back too."""
+    broker = EmbeddedBroker().start()
+    rng, feeds, prefix = random.Random(2324), Feeds(pool, schema), f"pl{unique}."
+    await feeds.write(15, [f"case-{i}" for i in range(4)], rng)
+    pub = await started(pool, schema, broker.bootstrap, prefix, batch_size=6)
+    try:
+        await caught_up(pool, schema, feeds)
+        broker.restart_empty()
+
+        async def republished() -> bool:
+            return all(pub.agencies[a].republishes == 1 for a in AGENCIES)
+
+        await wait_until(republished, 30, "every agency's topic to be found lost and rebuilt")
+        await caught_up(pool, schema, feeds)
+        for agency in AGENCIES:
+            rows = feeds.rows[agency]
+            records = await read_topic(broker.bootstrap, topics.partner_topic(agency, prefix), len(rows), quiet=0.5)
+            seen = check_topic(agency, records, rows)
+            assert sorted(seen) == list(range(len(rows))) and set(seen.values()) == {1}
+        idle = topics.partner_topic(IDLE, prefix)
+        assert await asyncio.to_thread(topics.partition_count, broker.bootstrap, idle) == PARTITIONS
+        await asyncio.sleep(3 * pub.check_seconds)  # the new records are found: no more rebuilds
+        assert {pub.agencies[a].republishes for a in AGENCIES} == {1}
+    finally:
+        await pub.close()
+        broker.stop()

@@ -17,7 +17,8 @@ topic (`kernel.messaging.topics.partner_topic`: `<prefix>partner.<agency>.v1`):
 * Only entries go to a partner topic: no marker and no watermark records. Broker loss is seen by
   the last acknowledged record (its partition and offset, kept with the position): checked every
   `check_seconds`, and if it is gone, or another record stands there, or the topic has another
-  partition count, the topic is recreated and the agency's feed published again from its start.
+  partition count, the topic is recreated and the agency's feed published again from its start
+  (and every other agency's topic made again if the broker lost it too: an idle one as well).
 * Topics are created at start like the service's own topic (same partitions, replication, kept
   forever, `max.message.bytes` = the service's `kafka_message_bytes`) and checked; an agency
   whose topic reports a smaller limit, or whose entry the producer or broker refuses as too
@@ -425,6 +426,7 @@ class FeedPublisher:
             state.agency,
         )
         state.republishes += 1
+        self._topics_ready = False  # the broker lost this topic: the others (idle ones too) are made again
         await self._connect()
 
     async def _anchor_present(self, state: _Agency, row) -> bool:
