@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from kernel.edge.status import OK, StatusBoard
+from kernel.edge.status import OK, STUCK, StatusBoard
 from kernel.messaging import topics
 from kernel.runtime.embedded import EmbeddedBroker
 from services.audit.app import feeds as audit_feeds
@@ -269,3 +269,45 @@ async def test_a_broker_restarted_empty_gets_every_feed_back(pool, schema, uniqu
     finally:
         await pub.close()
         broker.stop()
+
+
+async def test_an_entry_too_large_sticks_its_agency_only_and_says_so(pool, schema, bootstrap, unique):
+    """An entry the producer refuses as too large: its agency's topic is stuck on it (the entries
+    before it published, none after, the position kept before it), the status names it and the
+    remedy; the other agency's topic goes on."""
+    rng, feeds, prefix = random.Random(2325), Feeds(pool, schema), f"ps{unique}."
+    await feeds.write(6, ["case-1"], rng)
+    big = feeds.rows["court"][3]
+    await pool.execute(
+        f"UPDATE {schema}.feed_entries SET entry = $3 WHERE agency = $1 AND position = $2",
+        "court", big.position, big.entry + b" " * 4000,
+    )  # fmt: skip
+    pub = await started(pool, schema, bootstrap, prefix, max_message_bytes=3000, stuck_retry_seconds=0.2)
+    board = StatusBoard("audit")
+    pub.register(board)
+    try:
+        status = {}
+
+        async def stuck() -> bool:
+            status.update({c.name: c for c in await board.read()})
+            return status[f"partner topic {topics.partner_topic('court', prefix)}"].state == STUCK
+
+        await wait_until(stuck, 20, "the court's topic to be stuck on its large entry")
+        court = status[f"partner topic {topics.partner_topic('court', prefix)}"]
+        assert court.counters["next_position"] == big.position == court.counters["published"]
+        assert f"feed entry {big.position} of court" in court.problems[0] and "max.message.bytes" in court.problems[0]
+        await wait_until(
+            lambda: _at(pool, schema, "procuratorate", len(feeds.rows["procuratorate"])), 20, "the procuratorate"
+        )
+        await asyncio.sleep(0.6)  # retried meanwhile: still before the large entry
+        assert await _at(pool, schema, "court", big.position)
+        records = await read_topic(bootstrap, topics.partner_topic("court", prefix), big.position, quiet=0.5)
+        assert sorted(check_topic("court", records, feeds.rows["court"])) == list(range(big.position))
+    finally:
+        await pub.close()
+
+
+async def _at(pool, schema: str, agency: str, position: int) -> bool:
+    return await pool.fetchval(f"SELECT next_position FROM {schema}.feed_published WHERE agency = $1", agency) == (
+        position
+    )
