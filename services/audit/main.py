@@ -13,21 +13,28 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.v1 import service_pb2, service_pb2_grpc
+from audit.v1 import feeds_pb2, feeds_pb2_grpc, service_pb2, service_pb2_grpc
 from kernel.edge.tokens import load_or_create_private_key
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, env_text, extend, from_env
+from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
+from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
+from services.audit.app.feed_config import load_feed_config
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
 from services.audit.domain.checkpoint import NoteSigner
 
-SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,)
+SERVICE_NAMES = (
+    service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
+    feeds_pb2.DESCRIPTOR.services_by_name["PartnerFeedService"].full_name,
+)
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
+FEED_KEY_DIR = Path("keys")  # feed-<agency>.key under the data folder, unless AUDIT_FEED_KEY_DIR
 MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS)
 
 
@@ -42,6 +49,11 @@ class AuditSettings(ServiceSettings):
     ledger_key_file: Path | None = None
     # How often a checkpoint is signed when the ledger grew (AUDIT_CHECKPOINT_SECONDS).
     checkpoint_seconds: float = 10.0
+    # The folder of the partner feeds' Ed25519 keys, feed-<agency>.key (AUDIT_FEED_KEY_DIR); None:
+    # DATA_DIR/keys, each generated on first run (issue 23).
+    feed_key_dir: Path | None = None
+    # The partner feeds' configuration (PARTNER_FEEDS_FILE); None: deploy/config/partner_feeds.toml.
+    partner_feeds_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
@@ -51,11 +63,17 @@ class AuditSettings(ServiceSettings):
             ledger_origin=env_text(env, "AUDIT_LEDGER_ORIGIN", default=DEFAULT_ORIGIN),
             ledger_key_file=env_path(env, "AUDIT_LEDGER_KEY_FILE"),
             checkpoint_seconds=float(env_text(env, "AUDIT_CHECKPOINT_SECONDS", default="10")),
+            feed_key_dir=env_path(env, "AUDIT_FEED_KEY_DIR"),
+            partner_feeds_file=env_path(env, "PARTNER_FEEDS_FILE"),
         )
 
     @property
     def ledger_key(self) -> Path:
         return self.ledger_key_file or self.data_dir / KEY_FILE
+
+    @property
+    def feed_keys(self) -> Path:
+        return self.feed_key_dir or self.data_dir / FEED_KEY_DIR
 
 
 @dataclass
@@ -68,16 +86,24 @@ class Audit:
     signing: asyncio.Task
     proofs: Proofs
     replay: Replay
+    feeds: feeds.Feeds  # the partner feeds (issue 23)
+    feed_signing: asyncio.Task
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
     s: AuditSettings = host.settings
+    # the partner feeds' configuration, checked against the catalogue and the contracts before
+    # anything is indexed with it (issue 23)
+    feeds.configure(load_feed_config(s.partner_feeds_file, host.authenticator.catalogue.agencies))
     recorder = Recorder(host.store)
     await recorder.migrate()  # the host applied the migrations: this backfills and catches up projections
     signer = NoteSigner(s.ledger_origin, load_or_create_private_key(s.ledger_key))
     checkpoints = Checkpointer(host.pool, s.schema, signer, s.ledger_origin)
     checkpoints.completeness = recorder.completeness
     signing = asyncio.create_task(checkpoints.run(s.checkpoint_seconds), name="audit-checkpoints")
+    feed_signers = feeds.load_signers(s.feed_keys, s.ledger_origin, feeds.config().agencies)
+    feed_checkpoints = feeds.FeedCheckpointer(host.pool, s.schema, feed_signers)
+    feed_signing = asyncio.create_task(feed_checkpoints.run(s.checkpoint_seconds), name="audit-feed-checkpoints")
     ledger = await Consumer(s, host.pool, list(s.consumes), "ledger", recorder, status=host.status).start()
     host.status.register(recorder.completeness.status)
     host.log.info(
@@ -86,8 +112,18 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         verifier_key=checkpoints.signer.verifier_key,
         checkpoint_seconds=s.checkpoint_seconds,
     )
+    host.log.info(
+        "audit.feeds", keys={a: signer.verifier_key for a, signer in feed_signers.items()}, key_dir=str(s.feed_keys)
+    )
     return Audit(
-        recorder, ledger, checkpoints, signing, Proofs(host.pool, s.schema, checkpoints), Replay(host.pool, s.schema)
+        recorder,
+        ledger,
+        checkpoints,
+        signing,
+        Proofs(host.pool, s.schema, checkpoints),
+        Replay(host.pool, s.schema),
+        feeds.Feeds(host.pool, s.schema, feed_checkpoints, checkpoints),
+        feed_signing,
     )
 
 
@@ -102,11 +138,15 @@ def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
         host.clock,
     )
     service_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server)
+    feeds_pb2_grpc.add_PartnerFeedServiceServicer_to_server(
+        PartnerFeedServicer(parts.feeds, parts.checkpoints, host.clock), server
+    )
 
 
 async def stop(parts: Audit) -> None:
     parts.signing.cancel()
-    await asyncio.gather(parts.signing, return_exceptions=True)
+    parts.feed_signing.cancel()
+    await asyncio.gather(parts.signing, parts.feed_signing, return_exceptions=True)
     await parts.ledger.stop()
 
 

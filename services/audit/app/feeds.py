@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS {s}.feed_acks (
 _config: rules.FeedConfig | None = None
 
 
-def configure(config: rules.FeedConfig) -> None:
+def configure(config: rules.FeedConfig | None) -> None:
     """The feed configuration the index selects with (the service's, loaded and checked at start)."""
     global _config
     _config = config

@@ -14,7 +14,7 @@ from kernel.eventstore import migrations, projections as kp
 from kernel.eventstore.envelope import Envelope, parse
 from kernel.eventstore.migrations import Migration
 from kernel.eventstore.projections import CHUNK, Progress, Projection, rebuild  # noqa: F401 - the audit's callers' names
-from services.audit.app import holdings, ledger, reads, story
+from services.audit.app import feeds, holdings, ledger, reads, story
 from services.audit.domain.merkle import leaf_hash
 
 
@@ -58,6 +58,7 @@ PROJECTIONS = (
     Projection("story", story.TABLE, story.create, of_the_ledger(story.index)),
     Projection("holdings", holdings.TABLE, holdings.create, of_the_ledger(holdings.index)),
     Projection("reads", reads.TABLE, reads.create, of_the_ledger(reads.index)),
+    Projection("feeds", feeds.TABLE, feeds.create, of_the_ledger(feeds.index)),  # partner feeds (issue 23)
 )
 BY_NAME = {p.name: p for p in PROJECTIONS}
 
@@ -71,10 +72,16 @@ async def _holdings_and_reads(conn, schema: str) -> None:
     await kp.add(conn, schema, BY_NAME["reads"])
 
 
+async def _partner_feeds(conn, schema: str) -> None:
+    await feeds.create_trees(conn, schema)
+    await kp.add(conn, schema, BY_NAME["feeds"])
+
+
 # a projection added later is a migration of its own that calls `kernel.eventstore.projections.add`
 MIGRATIONS = (
     Migration("audit.projections", 1, "projection positions and the story index", _positions_and_story),
     Migration("audit.projections", 2, "need to know: each stream's holding; reads on the record", _holdings_and_reads),
+    Migration("audit.projections", 3, "partner feeds: entries, trees, checkpoints, acknowledgements", _partner_feeds),
 )
 
 
