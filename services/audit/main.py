@@ -4,7 +4,8 @@ What it runs, beside the kernel's shell (pool, migrations, store, durable timers
 ControlService, and the relay of its own topic `audit.events.v1`, where the reads it serves are
 recorded, issue 17): the ledger's recorder consuming every producer's topic, its own included, into
 the verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
-servicer. Its own settings: `AuditSettings`.
+servicer; the partner feeds (issue 23), served by PartnerFeedService and published by
+`app.feed_publisher` to the topics `partner.<agency>.v1`. Its own settings: `AuditSettings`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.feed_config import load_feed_config
+from services.audit.app.feed_publisher import FeedPublisher
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
@@ -88,6 +90,7 @@ class Audit:
     replay: Replay
     feeds: feeds.Feeds  # the partner feeds (issue 23)
     feed_signing: asyncio.Task
+    publisher: FeedPublisher | None = None  # the feeds to Kafka topics partner.<agency>.v1 (issue 23)
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
@@ -115,6 +118,9 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
     host.log.info(
         "audit.feeds", keys={a: signer.verifier_key for a, signer in feed_signers.items()}, key_dir=str(s.feed_keys)
     )
+    publisher = FeedPublisher.for_service(s, host.pool, feeds.config().agencies)
+    await publisher.migrate()
+    publisher.register(host.status)
     return Audit(
         recorder,
         ledger,
@@ -124,6 +130,7 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         Replay(host.pool, s.schema),
         feeds.Feeds(host.pool, s.schema, feed_checkpoints, checkpoints),
         feed_signing,
+        publisher.start(),
     )
 
 
@@ -148,6 +155,8 @@ async def stop(parts: Audit) -> None:
     parts.feed_signing.cancel()
     await asyncio.gather(parts.signing, parts.feed_signing, return_exceptions=True)
     await parts.ledger.stop()
+    if parts.publisher is not None:
+        await parts.publisher.close()
 
 
 def build(settings: ServiceSettings) -> ServiceHost[Audit]:

@@ -47,6 +47,8 @@ async def test_operators_read_each_part_of_a_service(platform):
     parts = {c.name: c for c in got.components}
     own = parts.pop(f"relay {audit.settings.topic}")  # audit's own facts (the reads it serves)
     completeness = parts.pop("ledger completeness")
+    partner = [parts.pop(n) for n in list(parts) if n.startswith("partner topic ")]  # issue 23, one per agency
+    assert partner and all(c.state == "ok" and "unpublished" in c.counters for c in partner)
     [ledger] = parts.values()  # the ledger's consumer
     assert own.state == "ok" and ledger.name.startswith("consumer ") and ledger.state == "ok"
     assert {"kept_total", "held_streams", "store_retries"} <= set(ledger.counters)
