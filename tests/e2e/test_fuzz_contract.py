@@ -59,6 +59,7 @@ from kernel.edge.contract import Contract, Limits
 from kernel.edge.control import ControlServicer
 from kernel.edge.tokens import TokenSigner, load_or_create_private_key
 from sanctions.v1 import events_pb2 as sanction_events, service_pb2 as sanctions_pb2
+from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
@@ -107,6 +108,7 @@ SERVICES = {
     "clues.v1.ClueService": ("clues", ClueServicer),
     "cases.v1.CaseService": ("cases", CaseServicer),
     "audit.v1.AuditService": ("audit", AuditServicer),
+    "audit.v1.PartnerFeedService": ("audit", PartnerFeedServicer),
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),
     "sanctions.v1.ExecutionService": ("sanctions", ExecutionServicer),
 }
@@ -269,15 +271,31 @@ class Platform:
 
     async def call(self, target: Target, body: bytes, metadata, phase: str) -> Outcome:
         TRIED[phase] += 1
-        stub = self.channels[target.host].unary_unary(target.path)
         started = time.monotonic()
         try:
-            self.learn(target, await stub(body, metadata=metadata, timeout=TIMEOUT))
+            if target.method.server_streaming:
+                answer = await self.first_streamed(target, body, metadata)
+            else:
+                answer = await self.channels[target.host].unary_unary(target.path)(
+                    body, metadata=metadata, timeout=TIMEOUT
+                )
+            self.learn(target, answer)
             got = Outcome(grpc.StatusCode.OK, "")
         except grpc.aio.AioRpcError as e:
             got = outcome_of(e)
         assert got.code not in NEVER, f"{target}: {got} after {time.monotonic() - started:.1f} s"
         return got
+
+    async def first_streamed(self, target: Target, body: bytes, metadata) -> bytes:
+        """A server stream's first message (a feed's Subscribe says at once that it is caught up), then
+        the call is cancelled; b"" for a stream that ended without any."""
+        call = self.channels[target.host].unary_stream(target.path)(body, metadata=metadata, timeout=TIMEOUT)
+        try:
+            async for raw in call:
+                return raw
+            return b""
+        finally:
+            call.cancel()
 
     async def rows(self) -> dict[str, int]:
         """Rows of every service's `events` and `requests` tables. A read that was answered is on

@@ -329,6 +329,15 @@ async def test_an_entry_verifies_offline_with_the_public_keys_alone_and_a_tamper
         proof = await stub.GetFeedProof(pb.GetFeedProofRequest(position=2), metadata=mine)  # signed on demand
         checkpoint = await stub.GetFeedCheckpoint(pb.GetFeedCheckpointRequest(), metadata=mine)
         keys = {k.log: k for k in (await stub.ListPublicKeys(pb.ListPublicKeysRequest(), metadata=mine)).keys}
+        refusals = [
+            (pb.GetFeedProofRequest(position=len(entries)), grpc.StatusCode.NOT_FOUND),  # not in the feed
+            (pb.GetFeedProofRequest(position=0, tree_size=1), grpc.StatusCode.FAILED_PRECONDITION),  # unsigned size
+            (pb.GetFeedProofRequest(position=0, tree_size=999), grpc.StatusCode.INVALID_ARGUMENT),
+        ]
+        for request, code in refusals:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.GetFeedProof(request, metadata=mine)
+            assert refused.value.code() == code, refused.value.details()
     assert set(keys) == {"ledger", "feed/court", "feed/procuratorate"}
     feed_key, ledger_key = keys["feed/court"], keys["ledger"]
     assert (
