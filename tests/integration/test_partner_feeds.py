@@ -184,8 +184,18 @@ async def test_each_agency_gets_each_selected_leaf_once_at_ingest_after_an_older
         signed = await audit.parts.feeds.checkpointer.sign(agency)
         assert signed.tree_size == len(rows)
         assert signed.root == merkle.root_of([merkle.leaf_hash(bytes(r["entry"])) for r in rows])
-    async with audit.pool.acquire() as conn:  # the feeds are a projection: they rebuild equal
-        assert (await rebuild(conn, audit.settings.schema, projections.BY_NAME["feeds"], replace=False)).equal
+    feed, schema = projections.BY_NAME["feeds"], audit.settings.schema
+    async with audit.pool.acquire() as conn:  # the feeds are a projection: they rebuild equal...
+        assert (await rebuild(conn, schema, feed, replace=False)).equal
+        assert (await rebuild(conn, schema, feed, replace=True)).equal
+        # ...but a signed entry is never replaced: an altered one is reported, left for verify_feed
+        altered = await conn.fetchval(
+            f"UPDATE {schema}.feed_entries SET entry = entry || ' '::bytea WHERE agency = 'court' AND position = 1 "
+            f"RETURNING leaf_index"
+        )
+        done = await rebuild(conn, schema, feed, replace=True)
+        assert not done.equal and not done.replaced and done.mismatched == [altered]
+        assert bytes((await stored(audit, "court"))[1]["entry"]).endswith(b" ")
     assert await audit.parts.recorder.migrate() is None  # a further start indexes nothing twice
     assert len(await stored(audit, "court")) == len(expected(everything, "court"))
 

@@ -26,6 +26,7 @@ Tables (the Kafka relay `app.feed_publisher` reads `feed_entries` by agency and 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from cases.v1 import events_pb2 as _cases  # noqa: F401 - registers the contract
 from clues.v1 import events_pb2 as _clues  # noqa: F401
 from kernel.domain.errors import IllegalState, NotFound, Validation
 from kernel.edge.tokens import load_or_create_private_key
+from kernel.eventstore import projections as kp
 from kernel.eventstore.envelope import Envelope
 from kernel.runtime import log as klog
 from sanctions.v1 import events_pb2 as _sanctions  # noqa: F401
@@ -212,6 +214,34 @@ async def _append_to_trees(conn, schema: str, leaves: dict[str, list[bytes]]) ->
         f"ON CONFLICT (agency) DO UPDATE SET size = EXCLUDED.size, peaks = EXCLUDED.peaks",
         moved,
     )
+
+
+@dataclass(frozen=True)
+class SignedLog(kp.Log):
+    """The ledger as the feeds' source, whose rebuild never replaces a live entry: the entries are
+    the leaves of signed trees. A rebuild that differs (the configuration changed since the entries
+    were made, or the table was altered) reports the differing source leaves as failing their
+    check, so the kernel keeps the live table (`kernel.eventstore.projections.rebuild`)."""
+
+    async def rest(self, conn, schema, live, shadow, done, tick, chunk, start, replace):
+        size = await super().rest(conn, schema, live, shadow, done, tick, chunk, start, replace)
+        if replace and done.mismatched is not None:
+            differing = await conn.fetch(
+                f"SELECT DISTINCT leaf_index FROM ((TABLE {schema}.{shadow} EXCEPT ALL TABLE {schema}.{live}) "
+                f"UNION ALL (TABLE {schema}.{live} EXCEPT ALL TABLE {schema}.{shadow})) d ORDER BY 1"
+            )
+            done.mismatched.extend(r["leaf_index"] for r in differing)
+        return size
+
+
+def signed(log: kp.Log) -> SignedLog:
+    """`log` as the source of the feeds (see `SignedLog`)."""
+    own = {f.name: getattr(log, f.name) for f in dataclasses.fields(log)}
+    own["on_mismatch"] = (
+        "feed entries are signed and never replaced: check the feeds with python -m services.audit.verify_feed "
+        "and whether deploy/config/partner_feeds.toml changed since they were made"
+    )
+    return SignedLog(**own)
 
 
 # -- reading a feed -------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ PROJECTIONS = (
     Projection("story", story.TABLE, story.create, of_the_ledger(story.index)),
     Projection("holdings", holdings.TABLE, holdings.create, of_the_ledger(holdings.index)),
     Projection("reads", reads.TABLE, reads.create, of_the_ledger(reads.index)),
-    Projection("feeds", feeds.TABLE, feeds.create, of_the_ledger(feeds.index)),  # partner feeds (issue 23)
+    Projection("feeds", feeds.TABLE, feeds.create, feeds.signed(of_the_ledger(feeds.index))),  # issue 23
 )
 BY_NAME = {p.name: p for p in PROJECTIONS}
 
