@@ -5,6 +5,12 @@ the ledger's for the source leaves).
     python -m services.audit.verify_feed received.json --key '<feed verifier key>'
                                          [--ledger-key '<ledger verifier key>'] [--origin …]
 
+Operators check a feed as audit stores it the same way (every signed checkpoint against the stored
+entries, each entry against its stored leaf hash):
+
+    python -m services.audit.verify_feed --database-url postgresql://… [--schema audit]
+                                         --agency court --key '<feed verifier key>'
+
 `received.json` ("format": "jjjc-feed-proofs/v1") holds the signed feed checkpoint (GetFeedCheckpoint
 or GetFeedProof's `checkpoint`) and entries as received (Subscribe), each `{"position", "entry"
 (base64 of the exact bytes)}` and optionally its `proof` (GetFeedProof's `hashes`, base64) and
@@ -18,6 +24,7 @@ everything verifies, 1 when anything does not (the line says what), 2 on usage.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
 import sys
@@ -147,6 +154,52 @@ def verify_feed(
     return lines + [f"{len(received)} entries of {agency}'s feed checked against its signed checkpoint"]
 
 
+async def verify_stored(conn, schema: str, agency: str, feed_key: str, origin: str | None = None) -> list[str]:
+    """Problems of `agency`'s feed as stored (none when intact): every signed checkpoint must open
+    under the key and be the root of the stored entries it covers; every entry must hash to its
+    stored leaf and be a canonical entry of the agency at its position."""
+    problems = []
+    entries = [
+        (r["position"], bytes(r["entry"]), bytes(r["hash"]) if r["hash"] is not None else None)
+        for r in await conn.fetch(
+            f"SELECT e.position, e.entry, n.hash FROM {schema}.feed_entries e LEFT JOIN {schema}.feed_nodes n "
+            f"ON n.agency = e.agency AND n.level = 0 AND n.idx = e.position WHERE e.agency = $1 ORDER BY e.position",
+            agency,
+        )
+    ]
+    for k, (position, raw, stored) in enumerate(entries):
+        if position != k:
+            problems.append(f"position {k}: missing (next stored is {position})")
+            break
+        if stored != leaf_hash(raw):
+            problems.append(f"entry {position}: its bytes do not hash to the stored leaf (altered)")
+        try:
+            check_entry(raw, position, agency)
+        except FeedError as e:
+            problems.append(str(e))
+    for row in await conn.fetch(
+        f"SELECT tree_size, note FROM {schema}.feed_checkpoints WHERE agency = $1 ORDER BY tree_size", agency
+    ):
+        try:
+            cp = open_feed_checkpoint(bytes(row["note"]), feed_key, origin)
+            verify_prefix([raw for _, raw, _ in entries], cp)
+        except FeedError as e:
+            problems.append(f"checkpoint {row['tree_size']}: {e}")
+    return problems
+
+
+async def _stored_main(args) -> int:
+    from kernel.eventstore import store
+
+    conn = await store.connect(args.database_url)
+    try:
+        problems = await verify_stored(conn, args.schema, args.agency, _key(args.key), args.origin)
+    finally:
+        await conn.close()
+    print("\n".join(problems) if problems else f"INTACT: {args.agency}'s stored feed is the one signed")
+    return 1 if problems else 0
+
+
 def _b64(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
@@ -212,12 +265,21 @@ def main(argv=None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__,
     )
-    p.add_argument("received", type=Path, help=f"the {FORMAT} document")
+    p.add_argument("received", type=Path, nargs="?", help=f"the {FORMAT} document")
     p.add_argument("--key", required=True, help="the feed's verifier key string, or a file that holds it")
     p.add_argument("--ledger-key", help="the ledger's verifier key string (or file), for the source leaves' proofs")
     p.add_argument("--origin", help="require this feed origin line")
     p.add_argument("--ledger-origin", help="require this ledger origin line")
+    p.add_argument("--database-url", help="check the feed as audit stores it, not a received document")
+    p.add_argument("--schema", default="audit", help="the audit service's schema (with --database-url)")
+    p.add_argument("--agency", help="the feed to check (with --database-url)")
     args = p.parse_args(argv)
+    if args.database_url:
+        if not args.agency:
+            p.error("--database-url needs --agency")
+        return asyncio.run(_stored_main(args))
+    if args.received is None:
+        p.error("give the received document, or --database-url and --agency")
     try:
         note, received = load(args.received.read_bytes())
         lines = verify_feed(

@@ -169,6 +169,7 @@ async def test_each_agency_gets_each_selected_leaf_once_at_ingest_after_an_older
     last = producer.events(6)
     await producer.record(audit, last)
     everything = raws + more + last
+    signed_sizes = {}
     for agency in ("court", "procuratorate"):
         rows = await stored(audit, agency)
         assert [r["event_id"] for r in rows] == expected(everything, agency)  # each once, in leaf order
@@ -182,6 +183,7 @@ async def test_each_agency_gets_each_selected_leaf_once_at_ingest_after_an_older
                 {"clue_id", "summary"} if agency == "court" else {"clue_id", "case_id", "filed_at"}
             )
         signed = await audit.parts.feeds.checkpointer.sign(agency)
+        signed_sizes[agency] = signed.tree_size
         assert signed.tree_size == len(rows)
         assert signed.root == merkle.root_of([merkle.leaf_hash(bytes(r["entry"])) for r in rows])
     feed, schema = projections.BY_NAME["feeds"], audit.settings.schema
@@ -196,6 +198,13 @@ async def test_each_agency_gets_each_selected_leaf_once_at_ingest_after_an_older
         done = await rebuild(conn, schema, feed, replace=True)
         assert not done.equal and not done.replaced and done.mismatched == [altered]
         assert bytes((await stored(audit, "court"))[1]["entry"]).endswith(b" ")
+        keys = {a: signer.verifier_key for a, signer in audit.parts.feeds.checkpointer.signers.items()}
+        assert await verify_feed.verify_stored(conn, schema, "procuratorate", keys["procuratorate"]) == []
+        found = await verify_feed.verify_stored(conn, schema, "court", keys["court"])
+        assert found[0] == "entry 1: its bytes do not hash to the stored leaf (altered)"
+        assert any(p.startswith(f"checkpoint {signed_sizes['court']}: ") for p in found)
+        wrong_key = await verify_feed.verify_stored(conn, schema, "court", keys["procuratorate"])
+        assert any("no signature by" in p for p in wrong_key)
     assert await audit.parts.recorder.migrate() is None  # a further start indexes nothing twice
     assert len(await stored(audit, "court")) == len(expected(everything, "court"))
 
