@@ -329,6 +329,8 @@ async def test_acknowledgements_move_a_watermark_and_operators_see_the_backlog(p
             beyond.value.code() == grpc.StatusCode.FAILED_PRECONDITION and f"{size} entries" in beyond.value.details()
         )
         backlogs = await stub.ListFeedBacklogs(pb.ListFeedBacklogsRequest(), metadata=md(audit, OPERATOR))
+        published = await stub.ListPublicKeys(pb.ListPublicKeysRequest(), metadata=md(audit, OPERATOR))
+        assert [k.log for k in published.keys] == ["ledger", "feed/court", "feed/procuratorate"]
         by_agency = {f.agency: f for f in backlogs.feeds}
         assert set(by_agency) == {"court", "procuratorate"}
         proc, court = by_agency["procuratorate"], by_agency["court"]

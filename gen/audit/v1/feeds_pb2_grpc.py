@@ -139,7 +139,7 @@ class PartnerFeedServiceServicer:
 
     def ListPublicKeys(self, request, context):
         """The verifier keys of the ledger and of every feed, with their key ids and origins: what a
-        partner pins. Operation `audit.feed`.
+        partner pins. Operation `audit.verify` (public, like GetLedgerPublicKey).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -173,7 +173,7 @@ class PartnerFeedServicer(feeds_pb2_grpc.PartnerFeedServiceServicer):
             ledger_checkpoint=p.ledger_checkpoint,
         )
 
-    @rpc("audit.feed")
+    @rpc("audit.verify")  # public keys are for everyone to pin, like the ledger's (GetLedgerPublicKey)
     async def ListPublicKeys(self, request, context, call):
         ledger = self.ledger_checkpoints.signer
         keys = [pb.PublicKey(log="ledger", origin=self.ledger_checkpoints.origin, **_key(ledger))]
