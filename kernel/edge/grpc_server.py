@@ -7,6 +7,8 @@ failure that escaped as a raw driver error, which is UNAVAILABLE like every othe
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import contextvars
 import functools
 import ipaddress
@@ -162,35 +164,61 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
     def decorate(func: Callable):
         @functools.wraps(func)
         async def wrapper(self, request, context):
-            correlation = metadata_value(context, CORRELATION_HEADER)
-            structlog.contextvars.bind_contextvars(rpc=func.__name__)
-            logger = klog.get("rpc")
-            try:
-                correlation = check_correlation_id(correlation) or str(uuid.uuid4())
-                structlog.contextvars.bind_contextvars(correlation_id=correlation)
-                call = _call_context(request, context, func.__qualname__, operation, act, mutating, correlation)
+            async with _guarded(func, request, context, operation, act, mutating) as call:
                 result = await func(self, request, context, call)
-                logger.info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
+                klog.get("rpc").info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
                 return result
-            except errors.PlatformError as e:
-                reason = _reason(func.__name__, e)
-                logger.info("rpc.refused", code=status_of(e).name, reason=reason)
-                await context.abort(status_of(e), reason, _details(e, reason))
-            except grpc.aio.AbortError:
-                raise
-            except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
-                if is_store_down(e):  # a driver error from a query outside the store's own paths
-                    logger.warning("rpc.store_down", error=f"{type(e).__name__}: {e}")
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, str(store_unavailable(e)))
-                logger.exception("rpc.failed")
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
-            finally:
-                structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
 
         wrapper.operation, wrapper.mutating = operation, mutating  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def stream_rpc(operation: str, *, act: Act = "perform"):
+    """`rpc` for a server-streaming method `(self, request, context, call)` written as an async
+    generator: the role and the contract are checked before anything is sent, and an error raised
+    before or while streaming ends the call with its status (never a stack trace)."""
+
+    def decorate(func: Callable):
+        @functools.wraps(func)
+        async def wrapper(self, request, context):
+            async with _guarded(func, request, context, operation, act, False) as call:
+                klog.get("rpc").info("rpc.stream_opened", user=call.principal.user)
+                async for item in func(self, request, context, call):
+                    yield item
+
+        wrapper.operation, wrapper.act, wrapper.mutating = operation, act, False  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+@contextlib.asynccontextmanager
+async def _guarded(func: Callable, request, context, operation: str, act: Act, mutating: bool):
+    """The call's context (role, contract, correlation id) for the body; its errors mapped to
+    statuses: a refusal to its code, a store down to UNAVAILABLE, anything else INTERNAL."""
+    correlation = metadata_value(context, CORRELATION_HEADER)
+    structlog.contextvars.bind_contextvars(rpc=func.__name__)
+    logger = klog.get("rpc")
+    try:
+        correlation = check_correlation_id(correlation) or str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(correlation_id=correlation)
+        yield _call_context(request, context, func.__qualname__, operation, act, mutating, correlation)
+    except errors.PlatformError as e:
+        reason = _reason(func.__name__, e)
+        logger.info("rpc.refused", code=status_of(e).name, reason=reason)
+        await context.abort(status_of(e), reason, _details(e, reason))
+    except (grpc.aio.AbortError, asyncio.CancelledError):
+        raise
+    except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
+        if is_store_down(e):  # a driver error from a query outside the store's own paths
+            logger.warning("rpc.store_down", error=f"{type(e).__name__}: {e}")
+            await context.abort(grpc.StatusCode.UNAVAILABLE, str(store_unavailable(e)))
+        logger.exception("rpc.failed")
+        await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
+    finally:
+        structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
 
 
 def _details(error: errors.PlatformError, message: str) -> tuple:

@@ -2,77 +2,26 @@
 
 The agency is the caller's principal's: a request naming another agency is PERMISSION_DENIED (a
 partner reads, acknowledges and proves only its own feed); an agency without a configured feed is
-NOT_FOUND. `Subscribe` is a server stream: the kernel's `rpc` wraps unary methods, so `streaming_rpc`
-below does the same checks (role, contract, errors mapped) for a stream, before the first message.
+NOT_FOUND. `Subscribe` is a server stream, wrapped by the kernel's `stream_rpc` (the role and contract
+checked before the first message, errors mapped).
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import uuid
-from collections.abc import Callable
-
-import grpc
-import structlog
 
 from audit.v1 import feeds_pb2 as pb, feeds_pb2_grpc
 from kernel.domain import errors
 from kernel.domain.clock import Clock
 from kernel.domain.errors import Forbidden
-from kernel.edge import grpc_server
-from kernel.edge.grpc_server import rpc
+from kernel.edge.grpc_server import rpc, stream_rpc
 from kernel.edge.mapping import timestamp as _ts
-from kernel.eventstore.commands import CORRELATION_HEADER, CommandContext, check_correlation_id
-from kernel.runtime import log as klog
+from kernel.eventstore.commands import CommandContext
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.feeds import Backlog, Feeds
 
 HEARTBEAT_SECONDS = 15.0  # a caught-up stream says so this often while no entry comes
 POLL_SECONDS = 0.2  # how often a caught-up stream looks for new entries
-
-
-def streaming_rpc(operation: str, *, act: str = "perform"):
-    """`kernel.edge.grpc_server.rpc` for a server-streaming method `(self, request, context, call)`
-    that is an async generator: the role and the contract are checked before anything is sent, and
-    a `PlatformError` (raised before or while streaming) ends the call with its status."""
-
-    def decorate(func: Callable):
-        @functools.wraps(func)
-        async def wrapper(self, request, context):
-            structlog.contextvars.bind_contextvars(rpc=func.__name__)
-            logger = klog.get("rpc")
-            try:
-                correlation = grpc_server.metadata_value(context, CORRELATION_HEADER)
-                correlation = check_correlation_id(correlation) or str(uuid.uuid4())
-                structlog.contextvars.bind_contextvars(correlation_id=correlation)
-                call = grpc_server._call_context(
-                    request, context, func.__qualname__, operation, act, False, correlation
-                )
-                logger.info("rpc.stream_opened", user=call.principal.user)
-                async for item in func(self, request, context, call):
-                    yield item
-            except errors.PlatformError as e:
-                reason = str(e)
-                logger.info("rpc.refused", code=grpc_server.status_of(e).name, reason=reason)
-                await context.abort(grpc_server.status_of(e), reason, grpc_server._details(e, reason))
-            except (grpc.aio.AbortError, asyncio.CancelledError):
-                raise
-            except Exception as e:  # noqa: BLE001 - never leak a stack trace to the caller
-                from kernel.eventstore.store import is_store_down, store_unavailable
-
-                if is_store_down(e):
-                    logger.warning("rpc.store_down", error=f"{type(e).__name__}: {e}")
-                    await context.abort(grpc.StatusCode.UNAVAILABLE, str(store_unavailable(e)))
-                logger.exception("rpc.failed")
-                await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
-            finally:
-                structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
-
-        wrapper.operation, wrapper.act, wrapper.mutating = operation, act, False  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
 
 
 def _entry(row) -> pb.FeedEntry:
@@ -109,7 +58,7 @@ class PartnerFeedServicer(feeds_pb2_grpc.PartnerFeedServiceServicer):
             raise Forbidden(f"agency {own!r} may read only its own feed, not {named!r}'s")
         return self.feeds.check_agency(own)
 
-    @streaming_rpc("audit.feed")
+    @stream_rpc("audit.feed")
     async def Subscribe(self, request, context, call):
         agency = self._agency(call, request.agency)
         position = request.from_position
