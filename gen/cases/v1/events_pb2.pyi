@@ -396,7 +396,7 @@ class SubjectAtIssue(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., at_issue: _Optional[_Union[AtIssue, str]] = ...) -> None: ...
 
 class FilingPrepared(_message.Message):
-    __slots__ = ("case_id", "person_facts", "at_issue", "serious", "sides", "managed", "commission_level", "prepared_by", "escalated_to")
+    __slots__ = ("case_id", "person_facts", "at_issue", "serious", "sides", "managed", "commission_level", "prepared_by", "escalated_to", "facts_reason")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     AT_ISSUE_FIELD_NUMBER: _ClassVar[int]
@@ -406,6 +406,7 @@ class FilingPrepared(_message.Message):
     COMMISSION_LEVEL_FIELD_NUMBER: _ClassVar[int]
     PREPARED_BY_FIELD_NUMBER: _ClassVar[int]
     ESCALATED_TO_FIELD_NUMBER: _ClassVar[int]
+    FACTS_REASON_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     at_issue: _containers.RepeatedCompositeFieldContainer[SubjectAtIssue]
@@ -415,7 +416,8 @@ class FilingPrepared(_message.Message):
     commission_level: CommissionLevel
     prepared_by: str
     escalated_to: str
-    def __init__(self, case_id: _Optional[str] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., at_issue: _Optional[_Iterable[_Union[SubjectAtIssue, _Mapping]]] = ..., serious: _Optional[bool] = ..., sides: _Optional[_Iterable[_Union[FilingSide, str]]] = ..., managed: _Optional[_Iterable[str]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., prepared_by: _Optional[str] = ..., escalated_to: _Optional[str] = ...) -> None: ...
+    facts_reason: str
+    def __init__(self, case_id: _Optional[str] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., at_issue: _Optional[_Iterable[_Union[SubjectAtIssue, _Mapping]]] = ..., serious: _Optional[bool] = ..., sides: _Optional[_Iterable[_Union[FilingSide, str]]] = ..., managed: _Optional[_Iterable[str]] = ..., commission_level: _Optional[_Union[CommissionLevel, str]] = ..., prepared_by: _Optional[str] = ..., escalated_to: _Optional[str] = ..., facts_reason: _Optional[str] = ...) -> None: ...
 
 class TopicMeetingHeld(_message.Message):
     __slots__ = ("case_id", "meeting", "recorded_by")
@@ -630,7 +632,7 @@ class RehearingRequired(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., persons: _Optional[_Iterable[str]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., recorded_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CaseDisposed(_message.Message):
-    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer", "sanctions", "facts", "deliberation", "consultations")
+    __slots__ = ("case_id", "outcomes", "decided_by", "decided_at", "transfer", "sanctions", "facts", "deliberation", "consultations", "facts_reason")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
@@ -640,6 +642,7 @@ class CaseDisposed(_message.Message):
     FACTS_FIELD_NUMBER: _ClassVar[int]
     DELIBERATION_FIELD_NUMBER: _ClassVar[int]
     CONSULTATIONS_FIELD_NUMBER: _ClassVar[int]
+    FACTS_REASON_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[Outcome]
     decided_by: str
@@ -649,7 +652,8 @@ class CaseDisposed(_message.Message):
     facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     deliberation: _meeting_pb2.CollectiveDecision
     consultations: _containers.RepeatedCompositeFieldContainer[_meeting_pb2.Consultation]
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ...) -> None: ...
+    facts_reason: str
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[Outcome, _Mapping]]] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transfer: _Optional[_Iterable[_Union[TransferDocument, _Mapping]]] = ..., sanctions: _Optional[_Iterable[_Union[PersonSanctions, _Mapping]]] = ..., facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ..., facts_reason: _Optional[str] = ...) -> None: ...
 
 class CaseWithdrawn(_message.Message):
     __slots__ = ("case_id", "reason", "withdrawn_by", "unit_told_at")
@@ -742,6 +746,104 @@ class CaseHandOverRejected(_message.Message):
     rejected_by: str
     approver_role: str
     def __init__(self, case_id: _Optional[str] = ..., to_office: _Optional[str] = ..., reason: _Optional[str] = ..., rejected_by: _Optional[str] = ..., approver_role: _Optional[str] = ...) -> None: ...
+
+class ReturnedForSupplementaryInvestigation(_message.Message):
+    __slots__ = ("case_id", "person_id", "round", "document", "returned_at", "due", "reported_by", "agency", "office", "role")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    RETURNED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    round: int
+    document: DocumentRef
+    returned_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    reported_by: str
+    agency: str
+    office: str
+    role: str
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., round: _Optional[int] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., returned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reported_by: _Optional[str] = ..., agency: _Optional[str] = ..., office: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class SupplementaryInvestigationCompleted(_message.Message):
+    __slots__ = ("case_id", "person_id", "round", "document", "completed_at", "completed_by", "late")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_BY_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    round: int
+    document: DocumentRef
+    completed_at: _timestamp_pb2.Timestamp
+    completed_by: str
+    late: bool
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., round: _Optional[int] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_by: _Optional[str] = ..., late: _Optional[bool] = ...) -> None: ...
+
+class SupplementaryInvestigationWarning(_message.Message):
+    __slots__ = ("case_id", "person_id", "round", "colour", "due")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    COLOUR_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    round: int
+    colour: str
+    due: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., round: _Optional[int] = ..., colour: _Optional[str] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ProsecutionDecisionReported(_message.Message):
+    __slots__ = ("case_id", "person_id", "decision", "document", "decided_at", "due", "late", "reported_by", "agency", "office", "role")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_FIELD_NUMBER: _ClassVar[int]
+    LATE_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    OFFICE_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    decision: str
+    document: DocumentRef
+    decided_at: _timestamp_pb2.Timestamp
+    due: _timestamp_pb2.Timestamp
+    late: bool
+    reported_by: str
+    agency: str
+    office: str
+    role: str
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., decision: _Optional[str] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., late: _Optional[bool] = ..., reported_by: _Optional[str] = ..., agency: _Optional[str] = ..., office: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
+
+class NonProsecutionReferred(_message.Message):
+    __slots__ = ("case_id", "person_id", "document", "referred_at", "referred_by", "upper_procuratorate")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_AT_FIELD_NUMBER: _ClassVar[int]
+    REFERRED_BY_FIELD_NUMBER: _ClassVar[int]
+    UPPER_PROCURATORATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    document: DocumentRef
+    referred_at: _timestamp_pb2.Timestamp
+    referred_by: str
+    upper_procuratorate: str
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., referred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., referred_by: _Optional[str] = ..., upper_procuratorate: _Optional[str] = ...) -> None: ...
 
 class Charge(_message.Message):
     __slots__ = ("crime", "job_crime", "sentence_band")
@@ -1200,3 +1302,21 @@ class MeasureComplaintOverdue(_message.Message):
     stage: ComplaintStage
     due: _timestamp_pb2.Timestamp
     def __init__(self, measure_id: _Optional[str] = ..., complaint_id: _Optional[str] = ..., stage: _Optional[_Union[ComplaintStage, str]] = ..., due: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PersonFactsReported(_message.Message):
+    __slots__ = ("person_id", "agency", "reported", "facts", "document", "reported_by", "reported_at")
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENCY_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_FIELD_NUMBER: _ClassVar[int]
+    FACTS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_BY_FIELD_NUMBER: _ClassVar[int]
+    REPORTED_AT_FIELD_NUMBER: _ClassVar[int]
+    person_id: str
+    agency: str
+    reported: _person_pb2.PersonFacts
+    facts: _person_pb2.PersonFacts
+    document: DocumentRef
+    reported_by: str
+    reported_at: _timestamp_pb2.Timestamp
+    def __init__(self, person_id: _Optional[str] = ..., agency: _Optional[str] = ..., reported: _Optional[_Union[_person_pb2.PersonFacts, _Mapping]] = ..., facts: _Optional[_Union[_person_pb2.PersonFacts, _Mapping]] = ..., document: _Optional[_Union[DocumentRef, _Mapping]] = ..., reported_by: _Optional[str] = ..., reported_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -11,7 +11,7 @@ from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.ids import check_stream_id
 from kernel.domain.meetings import STANDING_COMMITTEE
 from kernel.domain.person import Subject
-from services.cases.domain import commands as c, disposal, events as ev, filing, trial
+from services.cases.domain import commands as c, disposal, events as ev, filing, prosecution as pr, trial
 from services.cases.domain.outcomes import text
 from services.cases.domain.state import (
     DISPOSED,
@@ -53,6 +53,7 @@ class CasePolicy:
     max_extensions: int = 1
     standing_committee_quorum: int = 5  # least attendees of the standing committee's deliberation (local)
     filing: filing.FilingRules = filing.DEFAULT_RULES  # the commission's level, the topic meeting's quorum
+    prosecution: pr.ProsecutionRules = pr.DEFAULT_RULES  # SL 54, CPL 172 (issue 24; deploy/config/prosecution.toml)
 
     def __post_init__(self):
         if (
@@ -300,6 +301,10 @@ def reject_hand_over(cmd: c.RejectHandOver, state: Case, _: CasePolicy):
     return [ev.CaseHandOverRejected(state.case_id, pending.to_office, reason, cmd.by.user, cmd.by.role)]
 
 
+def _with_prosecution_rules(rule):
+    return lambda cmd, state, policy: rule(cmd, state, policy.prosecution)
+
+
 _DECIDE = {
     c.OpenFiling: open_filing,
     c.PrepareFiling: filing.prepare,
@@ -324,6 +329,7 @@ _DECIDE = {
     c.ProposeHandOver: propose_hand_over,
     c.ApproveHandOver: approve_hand_over,
     c.RejectHandOver: reject_hand_over,
+    **{k: _with_prosecution_rules(f) for k, f in pr.DECIDE.items()},  # SL 54 (issue 24)
 }
 
 

@@ -413,6 +413,85 @@ class CaseHandOverRejected:
     approver_role: str
 
 
+# --- after a transfer for prosecution (移送审查起诉; SL 54, IR2025 134): services.cases.domain.prosecution
+# The procuratorate's reports carry its principal (agency, office, role, user) and the document by
+# hash; the commission's own commands carry its user.
+
+
+@dataclass(frozen=True)
+class ReturnedForSupplementaryInvestigation:
+    """The procuratorate returned a transferred person's case for supplementary investigation
+    (退回补充调查, SL 54): round `round` (at most twice), to be completed by `due` (1 month)."""
+
+    case_id: str
+    person_id: str
+    round: int
+    document: Document
+    returned_at: datetime
+    due: datetime
+    reported_by: str
+    agency: str
+    office: str
+    role: str
+
+
+@dataclass(frozen=True)
+class SupplementaryInvestigationCompleted:
+    """The commission completed the supplementary investigation of `round` and sent the case back."""
+
+    case_id: str
+    person_id: str
+    round: int
+    document: Document
+    completed_at: datetime
+    completed_by: str
+    late: bool  # after the round's due
+
+
+@dataclass(frozen=True)
+class SupplementaryInvestigationWarning:
+    """Raised by a timer: the supplementary investigation of `round` nears (YELLOW) or reached
+    (RED) its due, uncompleted (SL 54; the lead is local configuration)."""
+
+    case_id: str
+    person_id: str
+    round: int
+    colour: str
+    due: datetime
+
+
+@dataclass(frozen=True)
+class ProsecutionDecisionReported:
+    """The procuratorate's decision on a transferred person: CHARGED (起诉) or NOT_PROSECUTED
+    (不起诉); `due` the charge decision's limit from the case's receipt (CPL 172, unverified), `late`
+    whether it came after it."""
+
+    case_id: str
+    person_id: str
+    decision: str
+    document: Document
+    decided_at: datetime
+    due: datetime
+    late: bool
+    reported_by: str
+    agency: str
+    office: str
+    role: str
+
+
+@dataclass(frozen=True)
+class NonProsecutionReferred:
+    """The commission referred a non-prosecution to the upper procuratorate for reconsideration
+    (复议, SL 54)."""
+
+    case_id: str
+    person_id: str
+    document: Document
+    referred_at: datetime
+    referred_by: str
+    upper_procuratorate: str
+
+
 CaseEvent = (
     FilingOpened
     | FilingPrepared
@@ -439,6 +518,11 @@ CaseEvent = (
     | CaseHandedOver
     | CaseHandOverRejected
     | InvestigationWarningRaised
+    | ReturnedForSupplementaryInvestigation
+    | SupplementaryInvestigationCompleted
+    | SupplementaryInvestigationWarning
+    | ProsecutionDecisionReported
+    | NonProsecutionReferred
 )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from kernel.domain.person import Subject
-from services.cases.domain import events as ev
+from services.cases.domain import events as ev, prosecution as pr
 from services.cases.domain.sanctioning import sanction_outcomes
 
 NONE, FILING, FILING_REJECTED, FILED = "NONE", "FILING", "FILING_REJECTED", "FILED"
@@ -77,6 +77,9 @@ class Case:
     # what its timers raised for it (none in cases recorded before: GREEN until a timer raises).
     investigation_round: int = 0
     investigation_warning: ev.InvestigationWarningRaised | None = None
+    # After a transfer for prosecution (SL 54; issue 24, services.cases.domain.prosecution): each
+    # transferred person's returns, decision and referral, as the procuratorate reported them.
+    prosecution: tuple[pr.Transferred, ...] = ()
 
     @property
     def measures_planned(self) -> bool:
@@ -173,6 +176,10 @@ def _returned(s: Case, e: ev.TrialReviewReturned) -> Case:
     return _approved(s, e.approver_role) if e.approver_role else s  # older returns had no approval
 
 
+def _on_prosecution(rule):
+    return lambda s, e: replace(s, prosecution=rule(s.prosecution, e))
+
+
 _EVOLVE = {
     ev.FilingOpened: lambda s, e: _opened(e),
     ev.FilingPrepared: lambda s, e: replace(s, prepared=e),
@@ -207,6 +214,7 @@ _EVOLVE = {
         sanctions=e.sanctions,
         facts=e.facts,
         deliberation=e.deliberation,
+        prosecution=pr.on_disposed(e),
     ),
     ev.CaseWithdrawn: lambda s, e: replace(s, status=WITHDRAWN, trial_review_due=None),
     ev.AccountabilityCaseOpened: lambda s, e: replace(
@@ -218,6 +226,7 @@ _EVOLVE = {
     ev.CaseHandedOver: lambda s, e: _approved(s, e.approver_role, holder=e.to_office, hand_over=None),
     ev.CaseHandOverRejected: lambda s, e: _approved(s, e.approver_role, hand_over=None),
     ev.InvestigationWarningRaised: _warned,
+    **{k: _on_prosecution(f) for k, f in pr.EVOLVE.items()},  # SL 54 (issue 24)
 }
 
 

@@ -170,6 +170,39 @@ SAMPLES = {
     ),
     ev.MeasureComplaintReviewSought: ev.MeasureComplaintReviewSought(MEASURE, "complaint-1", AT, AT, "u-i"),
     ev.MeasureComplaintOverdue: ev.MeasureComplaintOverdue(MEASURE, "complaint-1", "REVIEW", AT),
+    # after a transfer for prosecution (SL 54; CPL 172; issue 24)
+    ev.ReturnedForSupplementaryInvestigation: ev.ReturnedForSupplementaryInvestigation(
+        CASE,
+        "p-1",
+        1,
+        ev.Document("退回补充调查决定书", "ab" * 32),
+        AT,
+        AT,
+        "u-p",
+        "procuratorate",
+        "intake",
+        "partner_system",
+    ),
+    ev.SupplementaryInvestigationCompleted: ev.SupplementaryInvestigationCompleted(
+        CASE, "p-1", 1, ev.Document("补充调查报告", "ab" * 32), AT, "u-cm", True
+    ),
+    ev.SupplementaryInvestigationWarning: ev.SupplementaryInvestigationWarning(CASE, "p-1", 2, "RED", AT),
+    ev.ProsecutionDecisionReported: ev.ProsecutionDecisionReported(
+        CASE,
+        "p-1",
+        "NOT_PROSECUTED",
+        ev.Document("不起诉决定书", "ab" * 32),
+        AT,
+        AT,
+        False,
+        "u-p",
+        "procuratorate",
+        "intake",
+        "partner_system",
+    ),
+    ev.NonProsecutionReferred: ev.NonProsecutionReferred(
+        CASE, "p-1", ev.Document("提请复议意见书", "ab" * 32), AT, "u-cm", "上级"
+    ),
 }
 # SL 27, 50 ¶4: a search's execution record and the custody record's offset round-trip too
 SEARCHED = ev.MeasureExecuted(
