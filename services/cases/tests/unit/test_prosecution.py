@@ -167,3 +167,36 @@ def test_refused(why, before, cmd, error, field):
 def test_not_disposed_case_is_not_found():
     with pytest.raises(NotFound):
         decide(returned(DISPOSED_AT), fold([OPENED]))
+
+
+# -- configuration (deploy/config/prosecution.toml) -----------------------------------------------
+
+
+def test_shipped_configuration_is_the_defaults():
+    from services.cases.app.prosecution_rules import load_prosecution_rules
+
+    assert load_prosecution_rules() == pr.DEFAULT_RULES
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (
+            {"supplementary": {"length": "a month", "max_returns": 2, "warning_before": "5 days"}},
+            "supplementary.length",
+        ),
+        ({"supplementary": {"length": "1 months", "max_returns": -1, "warning_before": "5 days"}}, "max_returns"),
+        ({"supplementary": {"length": "1 months", "max_returns": 2}}, "supplementary.warning_before"),
+        ({"charge_decision": {"length": ["1 months", "x"]}}, "charge_decision.length"),
+        ({"partners": {"agencies": [], "roles": ["partner_system"]}}, "partners.agencies"),
+        ({"extra": {}}, "extra"),
+        ({"schema_version": 2}, "schema_version"),
+    ],
+)
+def test_configuration_errors_name_the_key(change, key):
+    from kernel.runtime.config import read_toml
+    from services.cases.app.prosecution_rules import DEFAULT_FILE, ProsecutionRulesError, parse_prosecution_rules
+
+    data = {**read_toml(DEFAULT_FILE, ProsecutionRulesError), **change}
+    with pytest.raises(ProsecutionRulesError, match=key):
+        parse_prosecution_rules(data, "prosecution.toml")
