@@ -1,0 +1,196 @@
+"""The reference partner client runs against the running platform (issue 24 points 3 and 4).
+
+Clues, cases, sanctions and audit run as `make run` starts them (audit signing checkpoints every
+second). A case is disposed and its government decision issued: the archives' PERSONNEL_FILE item
+reaches the archives' feed (DecisionIssued, item_owner). The archives' integration team, with a
+partner_system token, runs `python -m tools.partner_client` (its `main`, as the command line does):
+`keys` pins the ledger's and the feeds' verifier keys (ListPublicKeys); `follow` reads
+`partner.archives.v1` from Kafka (kafka-python's blocking consumer), verifies each entry against
+the feed's signed checkpoint and its source leaf against the ledger's with the pinned keys, prints
+it and acknowledges it (the backlog goes to 0); `report-item` reports the item done
+(ExecutionService.ReportItem); `follow --grpc` resumes from the saved position over Subscribe and
+gets the report's entry. A tampered entry is refused: a copy of a record with other bytes on the
+topic (exit status 1, the genuine entry processed, nothing else acknowledged), an entry altered by
+one byte, and the entry checked under another agency's pinned key.
+"""
+
+import asyncio
+import json
+import uuid
+
+import grpc
+import pytest
+from kafka import KafkaProducer
+
+from audit.v1 import feeds_pb2 as fpb, feeds_pb2_grpc
+from common.v1 import person_pb2
+from kernel.domain.principal import Principal
+from kernel.messaging.topics import partner_topic
+from kernel.runtime.settings import extend
+from sanctions.v1 import events_pb2 as sev
+from services.audit.main import AuditSettings, build as build_audit
+from services.cases.main import build as build_cases
+from services.clues.main import build as build_clues
+from services.sanctions.main import build as build_sanctions
+from tests.e2e.test_clue_lifecycle import Client
+from tests.e2e.test_sanctions_story import drafted_approved_issued, items_by_id
+from tests.factories import call_metadata, service_settings, token_for, wait_until
+from tests.stories import CASE_MANAGER, Cases, Sanctions, dispose_from_a_clue, facts_of_p77, sanctions_of
+from tools import partner_client
+from tools.partner_client import Connection, PinnedKeys, Refused, Verifier
+
+ARCHIVES = Principal("archives", "personnel_files", "partner_system", "u-archives-gateway")
+AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
+FILE_RECEIPT = "e5" * 32
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    prefix, data = f"pc{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("partner-client")
+
+    def settings(name, **kw):
+        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
+
+    hosts = [
+        await build_clues(settings("clues")).start(),
+        await build_cases(settings("cases")).start(),
+        await build_sanctions(settings("sanctions", test_mode=True, timer_poll_seconds=0.2)).start(),
+        await build_audit(extend(AuditSettings, settings("audit"), checkpoint_seconds=1.0)).start(),
+    ]
+    yield hosts, prefix
+    for host in hosts:
+        await host.stop()
+
+
+async def backlog(audit, agency: str) -> fpb.FeedBacklog:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        listed = await feeds_pb2_grpc.PartnerFeedServiceStub(ch).ListFeedBacklogs(
+            fpb.ListFeedBacklogsRequest(), metadata=call_metadata(audit.settings, AUDITOR)
+        )
+    return next(f for f in listed.feeds if f.agency == agency)
+
+
+async def feed_holds(audit, agency: str, event_type: str, stream_id: str) -> None:
+    async def holds() -> bool:
+        return bool(
+            await audit.pool.fetchval(
+                f"SELECT count(*) FROM {audit.settings.schema}.feed_entries "
+                "WHERE agency = $1 AND event_type = $2 AND stream_id = $3",
+                agency,
+                event_type,
+                stream_id,
+            )
+        )
+
+    await wait_until(holds, 90, f"{event_type} of {stream_id} in {agency}'s feed")
+
+
+async def test_the_reference_client_follows_verifies_acknowledges_and_reports_back(
+    platform, bootstrap, tmp_path, capsys
+):
+    (clues, cases, sanctions, audit), prefix = platform
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+    ):
+        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+        facts = facts_of_p77(cadre=person_pb2.MANAGEMENT_LEVEL_COUNTY, party_post="secretary, bureau Party group")
+        story = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMOTION"), facts)
+        decisions = await sx.wait_decisions(story.case_id, 2)
+        gid = next(d.decision_id for d in decisions if d.family == sev.SANCTION_FAMILY_GOVERNMENT_SANCTION)
+        await drafted_approved_issued(sx, gid)
+        await feed_holds(audit, "archives", "sanctions.v1.DecisionIssued", gid)
+
+        token = token_for(audit.settings, ARCHIVES)
+        keys, state = tmp_path / "keys.json", tmp_path / "archives.state.json"
+        common = ["--token", token, "--audit", f"127.0.0.1:{audit.port}", "--keys", str(keys)]
+        common += ["--sanctions", f"127.0.0.1:{sanctions.port}"]
+        kafka = ["--bootstrap", bootstrap, "--topic-prefix", f"{prefix}.", "--until-caught-up"]
+
+        async def client_main(*argv: str) -> tuple[int, str, str]:
+            capsys.readouterr()
+            code = await asyncio.to_thread(partner_client.main, [*common, *argv], {})
+            out, err = capsys.readouterr()
+            return code, out, err
+
+        # keys: the ledger's and every feed's verifier key, pinned
+        code, out, err = await client_main("keys")
+        assert code == 0, err
+        pinned = PinnedKeys.load(keys)
+        assert pinned.feed("archives")[1].endswith("/feed/archives") and pinned.ledger_key.startswith(
+            pinned.ledger_origin
+        )
+
+        # follow from Kafka: every entry verified, printed, acknowledged: the backlog is 0
+        code, out, err = await client_main("follow", "--agency", "archives", "--state", str(state), *kafka)
+        assert code == 0, err
+        size = (await backlog(audit, "archives")).size
+        assert size >= 1 and out.count(" verified (feed ") == size
+        assert "sanctions.v1.DecisionIssued" in out and gid in out and "PERSONNEL_FILE" in out
+        assert json.loads(state.read_text()) == {"agency": "archives", "next": size}
+        after = await backlog(audit, "archives")
+        assert (after.acknowledged, after.backlog) == (size, 0)
+
+        # report back: the archives' item done, receipt by hash
+        code, out, err = await client_main(
+            "report-item", "--decision-id", gid, "--item-id", "PERSONNEL_FILE", "--receipt-sha256", FILE_RECEIPT
+        )
+        assert code == 0, err
+        assert "\nPERSONNEL_FILE DONE (decision version" in out  # (the services log to stdout too)
+        assert items_by_id(await sx.decision(gid))["PERSONNEL_FILE"].status == "DONE"
+        # the same report again is refused (FAILED_PRECONDITION: done already), exit status 1
+        code, out, err = await client_main(
+            "report-item", "--decision-id", gid, "--item-id", "PERSONNEL_FILE", "--receipt-sha256", FILE_RECEIPT
+        )
+        assert code == 1 and "FAILED_PRECONDITION" in err
+
+    # follow over Subscribe, resuming from the saved position: the report's entry comes, verified
+    await feed_holds(audit, "archives", "sanctions.v1.ExecutionItemReported", gid)
+    code, out, err = await client_main(
+        "follow", "--agency", "archives", "--state", str(state), "--grpc", "--until-caught-up"
+    )
+    assert code == 0, err
+    grown = (await backlog(audit, "archives")).size
+    assert grown > size and out.count(" verified (feed ") == grown - size
+    assert "sanctions.v1.ExecutionItemReported" in out and FILE_RECEIPT in out
+    assert (await backlog(audit, "archives")).backlog == 0
+
+    # a tampered entry is refused: another record at position 0 with other bytes on the topic
+    row = await audit.pool.fetchrow(
+        f"SELECT entry, stream_id FROM {audit.settings.schema}.feed_entries WHERE agency = 'archives' AND position = 0"
+    )
+    genuine = bytes(row["entry"])
+    tampered = genuine.replace(b'"view":{', b'"view":{"forged":"yes",', 1)
+    assert tampered != genuine
+    await asyncio.to_thread(produce, bootstrap, partner_topic("archives", f"{prefix}."), row["stream_id"], tampered)
+    fresh = tmp_path / "fresh.state.json"
+    code, out, err = await client_main(
+        "follow", "--agency", "archives", "--state", str(fresh), "--group", "another", *kafka
+    )
+    assert code == 1 and "REFUSED position 0" in err, err
+    assert out.count(" verified (feed ") == grown and "forged" not in out
+    assert json.loads(fresh.read_text())["next"] == grown
+
+    # the verifier alone: one byte altered, and the right bytes under another agency's pinned key
+    conn = Connection(token=token, audit=f"127.0.0.1:{audit.port}")
+    try:
+        verifier = Verifier(conn, pinned, "archives", wait_checkpoint=5)
+        assert (await asyncio.to_thread(verifier.check, 0, genuine)).position == 0
+        flipped = genuine.replace(b'"position":0', b'"position":0 ', 1)
+        for bad in (tampered, flipped, genuine[:-1] + b" "):
+            with pytest.raises(Refused):
+                await asyncio.to_thread(verifier.check, 0, bad)
+        wrong = PinnedKeys(pinned.ledger_key, pinned.ledger_origin, {"archives": pinned.feed("court")})
+        with pytest.raises(Refused, match="checkpoint"):
+            await asyncio.to_thread(Verifier(conn, wrong, "archives", 5).check, 0, genuine)
+    finally:
+        conn.close()
+
+
+def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
+    """A record as audit's publisher writes it (key = stream id, the position header), other bytes."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    headers = [("event-id", b"x"), ("position", b"0"), ("agency", b"archives"), ("leaf-index", b"0")]
+    producer.send(topic, key=key.encode(), value=value, headers=headers).get(timeout=30)
+    producer.close()
