@@ -194,3 +194,55 @@ def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
     headers = [("event-id", b"x"), ("position", b"0"), ("agency", b"archives"), ("leaf-index", b"0")]
     producer.send(topic, key=key.encode(), value=value, headers=headers).get(timeout=30)
     producer.close()
+
+
+class FakeVerifier:
+    """Accepts the bytes `good[position]`, refuses anything else (what the real one does on a forgery)."""
+
+    def __init__(self, good: dict[int, bytes]):
+        self.good, self.checked = good, []
+
+    def check(self, position: int, raw: bytes):
+        self.checked.append(position)
+        if self.good.get(position) != raw:
+            raise Refused(f"position {position}: does not verify")
+        return partner_client.Verified(position, {"event_type": "t", "stream_id": "s", "occurred_at": "o",
+                                                  "leaf_index": position, "view": {}}, 9, 9)  # fmt: skip
+
+
+def test_positions_are_processed_in_order_once_whatever_kafka_delivers(tmp_path, capsys):
+    """At least once, out of order across partitions (issue 23 point 3): the client holds an early
+    position, skips a repeat, refuses a forgery before or after the real entry, and acknowledges
+    nothing (here) beyond what it processed."""
+    good = {p: f"entry {p}".encode() for p in range(6)}
+    verifier = FakeVerifier(good)
+    state = partner_client.State(tmp_path / "s.json", "archives")
+    follower = partner_client.Follower(None, verifier, state, ack=False)
+    for position, raw in [(2, good[2]), (0, b"forged 0"), (0, good[0]), (1, good[1]), (1, good[1]), (0, good[0])]:
+        follower.receive(position, raw)
+        follower.drain()
+    assert state.next == 3 and follower.processed == 3 and follower.refused == 1  # the forged 0
+    follower.receive(1, b"forged 1")  # a repeat with other bytes: refused, nothing changes
+    follower.receive(4, good[4])
+    follower.drain()
+    assert (state.next, follower.refused, sorted(follower.pending)) == (3, 2, [4])  # 4 waits for 3
+    follower.receive(3, good[3])
+    follower.receive(3, b"forged 3")  # a second candidate at the same position, after the real one
+    follower.drain()
+    assert (state.next, follower.refused, follower.pending) == (5, 3, {})
+    assert json.loads((tmp_path / "s.json").read_text()) == {"agency": "archives", "next": 5}
+    assert verifier.checked == [0, 0, 1, 2, 3, 4]  # a repeat is not verified again
+    assert capsys.readouterr().err.count("REFUSED position") == 3
+    resumed = partner_client.State.load(tmp_path / "s.json", "archives")
+    assert resumed.next == 5
+    with pytest.raises(partner_client.Usage):
+        partner_client.State.load(tmp_path / "s.json", "court")  # another feed's state
+
+
+def test_the_client_helps_and_asks_for_a_token_and_keys(tmp_path, capsys):
+    with pytest.raises(SystemExit) as helped:
+        partner_client.main(["--help"])
+    assert helped.value.code == 0 and "follow" in capsys.readouterr().out
+    assert partner_client.main(["keys"], {}) == 2 and "PARTNER_TOKEN" in capsys.readouterr().err
+    missing = ["--token", "t", "--keys", str(tmp_path / "none.json"), "follow", "--agency", "archives", "--grpc"]
+    assert partner_client.main(missing, {}) == 2 and "run `keys` first" in capsys.readouterr().err
