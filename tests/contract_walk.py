@@ -7,6 +7,7 @@ import importlib
 SERVICE_MODULES = (
     "clues.v1.service_pb2",
     "cases.v1.service_pb2",
+    "cases.v1.person_facts_pb2",
     "audit.v1.service_pb2",
     "audit.v1.feeds_pb2",
     "sanctions.v1.service_pb2",
@@ -25,6 +26,7 @@ FIELD_KINDS = {
 SERVICERS = {
     "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
+    "cases.v1.PersonFactsService": "services.cases.adapters.person_facts_servicer.PersonFactsServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
     "audit.v1.PartnerFeedService": "services.audit.adapters.feed_servicer.PartnerFeedServicer",
     "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",

@@ -5,6 +5,8 @@
 * Streams written only by durable timers are `<context>-timers-<uuid>` (the aggregate's uuid), so
   a timer firing never competes with a user's command for the aggregate stream's next version.
 * A person is one id everywhere: the personnel system's stable person id (`common.v1.PersonRef`).
+  The facts its sources report about it (issue 24) are on `person-<uuid5(NAMESPACE_URL,
+  "person/" + person id)>` (`person_stream_id`).
 * Agencies, offices and roles are catalogue codes (`kernel.edge.catalogue`).
 """
 
@@ -15,12 +17,17 @@ import uuid
 
 from kernel.domain.errors import Validation
 
-CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request", "read")
+CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request", "read", "person")
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 def stream_id(context: str, ident: uuid.UUID) -> str:
     return f"{context}-{ident}"
+
+
+def person_stream_id(person_id: str) -> str:
+    """The stream of the facts reported about a person (issue 24; domain.md §1): one per person id."""
+    return stream_id("person", uuid.uuid5(uuid.NAMESPACE_URL, "person/" + person_id))
 
 
 def check_stream_id(value: str, context: str, field: str) -> str:

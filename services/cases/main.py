@@ -13,13 +13,14 @@ import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cases.v1 import service_pb2, service_pb2_grpc
+from cases.v1 import person_facts_pb2, person_facts_pb2_grpc, service_pb2, service_pb2_grpc
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.platform import load_platform
 from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
+from services.cases.adapters.person_facts_servicer import PersonFactsServicer
 from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.filing_rules import load_filing_rules
@@ -32,7 +33,10 @@ from services.cases.app.measure_safeguard_rules import load_safeguard_rules
 from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
-SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,)
+SERVICE_NAMES = (
+    service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,
+    person_facts_pb2.DESCRIPTOR.services_by_name["PersonFactsService"].full_name,  # issue 24
+)
 MIGRATIONS = measure_ledger.MIGRATIONS + clue_directory.MIGRATIONS + case_index.MIGRATIONS
 
 
@@ -112,6 +116,10 @@ def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
     catalogue = host.authenticator.catalogue
     servicer = CaseServicer(parts.handlers, host.clock, catalogue.offices, catalogue.may)
     service_pb2_grpc.add_CaseServiceServicer_to_server(servicer, server)
+    # person facts from their sources (issue 24): the org dept and HR report, officers read
+    person_facts_pb2_grpc.add_PersonFactsServiceServicer_to_server(
+        PersonFactsServicer(parts.handlers.person_facts, host.clock), server
+    )
 
 
 async def stop(parts: Cases) -> None:

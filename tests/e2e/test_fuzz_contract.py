@@ -63,6 +63,7 @@ from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
+from services.cases.adapters.person_facts_servicer import PersonFactsServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.main import build as build_clues
@@ -107,6 +108,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module i
 SERVICES = {
     "clues.v1.ClueService": ("clues", ClueServicer),
     "cases.v1.CaseService": ("cases", CaseServicer),
+    "cases.v1.PersonFactsService": ("cases", PersonFactsServicer),  # issue 24
     "audit.v1.AuditService": ("audit", AuditServicer),
     "audit.v1.PartnerFeedService": ("audit", PartnerFeedServicer),
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),

@@ -105,16 +105,18 @@ class StartInvestigationRequest(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., announced_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., unit_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expected_version: _Optional[int] = ..., family_notified_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PrepareFilingRequest(_message.Message):
-    __slots__ = ("case_id", "subjects", "serious", "expected_version")
+    __slots__ = ("case_id", "subjects", "serious", "expected_version", "facts_reason")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
     SERIOUS_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    FACTS_REASON_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     subjects: _containers.RepeatedCompositeFieldContainer[FilingSubject]
     serious: bool
     expected_version: int
-    def __init__(self, case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[FilingSubject, _Mapping]]] = ..., serious: _Optional[bool] = ..., expected_version: _Optional[int] = ...) -> None: ...
+    facts_reason: str
+    def __init__(self, case_id: _Optional[str] = ..., subjects: _Optional[_Iterable[_Union[FilingSubject, _Mapping]]] = ..., serious: _Optional[bool] = ..., expected_version: _Optional[int] = ..., facts_reason: _Optional[str] = ...) -> None: ...
 
 class FilingSubject(_message.Message):
     __slots__ = ("person_id", "at_issue", "party", "official", "cadre")
@@ -321,7 +323,7 @@ class HearSubjectResponse(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., version: _Optional[int] = ..., state: _Optional[str] = ...) -> None: ...
 
 class DisposeCaseRequest(_message.Message):
-    __slots__ = ("case_id", "outcomes", "transfer", "expected_version", "sanctions", "person_facts", "deliberation", "consultations")
+    __slots__ = ("case_id", "outcomes", "transfer", "expected_version", "sanctions", "person_facts", "deliberation", "consultations", "facts_reason")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
     TRANSFER_FIELD_NUMBER: _ClassVar[int]
@@ -330,6 +332,7 @@ class DisposeCaseRequest(_message.Message):
     PERSON_FACTS_FIELD_NUMBER: _ClassVar[int]
     DELIBERATION_FIELD_NUMBER: _ClassVar[int]
     CONSULTATIONS_FIELD_NUMBER: _ClassVar[int]
+    FACTS_REASON_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     outcomes: _containers.RepeatedCompositeFieldContainer[_events_pb2.Outcome]
     transfer: _containers.RepeatedCompositeFieldContainer[_events_pb2.TransferDocument]
@@ -338,7 +341,8 @@ class DisposeCaseRequest(_message.Message):
     person_facts: _containers.RepeatedCompositeFieldContainer[_person_pb2.PersonFacts]
     deliberation: _meeting_pb2.CollectiveDecision
     consultations: _containers.RepeatedCompositeFieldContainer[_meeting_pb2.Consultation]
-    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ...) -> None: ...
+    facts_reason: str
+    def __init__(self, case_id: _Optional[str] = ..., outcomes: _Optional[_Iterable[_Union[_events_pb2.Outcome, _Mapping]]] = ..., transfer: _Optional[_Iterable[_Union[_events_pb2.TransferDocument, _Mapping]]] = ..., expected_version: _Optional[int] = ..., sanctions: _Optional[_Iterable[_Union[_events_pb2.PersonSanctions, _Mapping]]] = ..., person_facts: _Optional[_Iterable[_Union[_person_pb2.PersonFacts, _Mapping]]] = ..., deliberation: _Optional[_Union[_meeting_pb2.CollectiveDecision, _Mapping]] = ..., consultations: _Optional[_Iterable[_Union[_meeting_pb2.Consultation, _Mapping]]] = ..., facts_reason: _Optional[str] = ...) -> None: ...
 
 class DisposeCaseResponse(_message.Message):
     __slots__ = ("case_id", "version", "state")

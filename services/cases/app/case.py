@@ -72,6 +72,9 @@ class CaseAggregate(Aggregate[Case]):
         # the investigation stage's limit and warnings (issue 20; deploy/config/investigation.toml,
         # set by the service at start); None: no warnings' timers (tests of other rules)
         self.investigation_limits: aw.InvestigationLimits | None = None
+        # the persons' reported facts (issue 24; app.person_facts.PersonFacts), which PrepareFiling and
+        # DisposeCase take where the request states none; None: only what the request states
+        self.person_facts = None
 
     def holding(self, state: Case) -> Holding | None:
         return self.access.case(state)
@@ -105,6 +108,8 @@ class CaseAggregate(Aggregate[Case]):
             measure_id = command.measure_id.strip()
             found = await measure_ledger.line(uow.conn, uow.store.schema, measure_id)
             md.check_activity_measure(command.activity, command.case_id, measure_id, found)
+        if self.person_facts is not None:  # issue 24: the latest reported facts, in this transaction
+            return await self.person_facts.complete(uow, command, state)
 
     async def keep_in_step(self, uow: UnitOfWork, ctx: CommandContext, change: Change[Case]) -> None:
         state = change.state

@@ -21,6 +21,7 @@ from services.cases.app import clue_directory
 from services.cases.app.access import Access
 from services.cases.app.case import CaseAggregate, open_case
 from services.cases.app.measure import MeasureAggregate
+from services.cases.app.person_facts import PersonFacts
 from services.cases.domain import before_filing, measures as m
 from services.cases.domain.decide import CasePolicy
 from services.cases.domain.state import Case
@@ -37,6 +38,8 @@ class CaseHandlers:
         self.cases = case.runner = CommandRunner(store, case, codec)
         self.measures = CommandRunner(store, MeasureAggregate(rules, codec, self.cases, access), codec)
         self.access = case.access
+        # the persons' facts as their sources report them (issue 24), read by the filing and disposal
+        self.person_facts = case.person_facts = PersonFacts(store, codec)
         # a case filed from a clue takes the measures taken on the clue before filing (SL 25, 41)
         case.on_filed = partial(clue_directory.follow_into_case, self.measures)
 

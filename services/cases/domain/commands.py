@@ -37,6 +37,7 @@ class PrepareFiling:
     at_issue: tuple  # of events.SubjectAtIssue
     serious: bool  # SL 42 ¶3
     by: Principal
+    facts_reason: str = ""  # why stated facts differ from the reported ones (issue 24)
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ class DisposeCase:
     facts: tuple[PersonFacts, ...] = ()  # of the sanctioned persons, as stated at the decision (P1, G4-G6)
     deliberation: CollectiveDecision | None = None  # the standing committee's meeting
     consultations: tuple[Consultation, ...] = ()  # before it (Rules 56)
+    facts_reason: str = ""  # why stated facts differ from the reported ones (issue 24)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from kernel.domain.meetings import (
 )
 from services.cases.domain import commands as c, events as ev
 from services.cases.domain.outcomes import text, validate_outcomes
+from services.cases.domain.person_facts import check_reason
 from services.cases.domain.sanctioning import person_sanctions, sanction_map, sanction_outcomes
 from services.cases.domain.state import DELIBERATION, REHEARING, Case
 
@@ -129,4 +130,9 @@ def dispose(cmd: c.DisposeCase, state: Case, quorum) -> list:
         return [ev.RehearingRequired(state.case_id, again, sanctions, meeting, cmd.by.user, at)]
     transfer = _transfer(cmd.transfer or (), any(o.kind == "TRANSFER_FOR_PROSECUTION" for o in others))
     outcomes = sanction_outcomes(sanctions) + others
-    return [ev.CaseDisposed(state.case_id, outcomes, cmd.by.user, at, transfer, sanctions, facts, meeting, consulted)]
+    reason = check_reason(cmd.facts_reason)  # issue 24: why stated facts differ from the reported
+    return [
+        ev.CaseDisposed(
+            state.case_id, outcomes, cmd.by.user, at, transfer, sanctions, facts, meeting, consulted, reason
+        )
+    ]

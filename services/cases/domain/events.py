@@ -16,6 +16,7 @@ from kernel.domain.facts import PersonFacts
 from kernel.domain.meetings import CollectiveDecision, Consultation
 from kernel.domain.person import Subject
 from kernel.domain.sanctions import Combined, Violation
+from services.cases.domain.person_facts import PersonFactsReported
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class FilingPrepared:
     commission_level: str
     prepared_by: str
     escalated_to: str = ""  # a resident group's 提级审批 (seed 003): the dispatching head's role
+    facts_reason: str = ""  # why stated facts differ from the reported ones (issue 24)
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,7 @@ class CaseDisposed:
     facts: tuple[PersonFacts, ...] = ()
     deliberation: CollectiveDecision | None = None
     consultations: tuple[Consultation, ...] = ()  # before the deliberation (Rules 56)
+    facts_reason: str = ""  # why stated facts differ from the reported ones (issue 24)
 
 
 @dataclass(frozen=True)
@@ -957,4 +960,5 @@ MeasureEvent = (
 
 CASE_EVENTS = CaseEvent.__args__  # type: ignore[attr-defined]
 MEASURE_EVENTS = MeasureEvent.__args__  # type: ignore[attr-defined]
-ALL_EVENTS = CASE_EVENTS + MEASURE_EVENTS
+PERSON_EVENTS = (PersonFactsReported,)  # a person's reported facts (issue 24), on `person-<uuid>`
+ALL_EVENTS = CASE_EVENTS + MEASURE_EVENTS + PERSON_EVENTS

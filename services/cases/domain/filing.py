@@ -37,6 +37,7 @@ from kernel.domain.checks import moment, one_of, require, text
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.meetings import TOPIC_MEETING, check_meeting
 from services.cases.domain import commands as c, events as ev
+from services.cases.domain.person_facts import check_reason
 from services.cases.domain.state import FILED, FILING, Case
 
 HEAD, COMMITTEE_HEAD = "commission_head", "party_committee_head"
@@ -218,6 +219,7 @@ def prepare(cmd: c.PrepareFiling, state: Case, policy):
             rules.commission.level,
             cmd.by.user,
             rules.commission.escalate_to if rules.commission.resident_group else "",
+            check_reason(cmd.facts_reason),  # issue 24: why stated facts differ from the reported
         )
     ]
 

@@ -39,6 +39,20 @@ MEETING = CollectiveDecision(
 FACTS = (f.PersonFacts("P-1", f.PartyMembership(True, f.FactSource("organisation_department", AT))),)
 MEETING_LEADERSHIP = CollectiveDecision("LEADERSHIP", AT, ("u-h", "u-d1", "u-d2"), (), "detain P-1", "u-sec")
 SAMPLES = {
+    # issue 24: HR reports a retirement (domain.md §1; PSL 27), with the person's facts after it
+    ev.PersonFactsReported: ev.PersonFactsReported(
+        "P-1",
+        "personnel_bureau",
+        f.PersonFacts("P-1", service=f.Service("RETIRED", AT, f.FactSource("personnel_bureau", AT))),
+        f.PersonFacts(
+            "P-1",
+            f.PartyMembership(True, f.FactSource("organisation_department", AT)),
+            service=f.Service("RETIRED", AT, f.FactSource("personnel_bureau", AT)),
+        ),
+        ev.Document("退休审批表", "ab" * 32),
+        "u-hr",
+        AT,
+    ),
     ev.FilingOpened: ev.FilingOpened(
         CASE, CLUE, "cm-2026-7", SUBJECTS, "money traced", "supervision_1", "u-insp", "", "supervision_1"
     ),
