@@ -13,7 +13,14 @@ import asyncio
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from cases.v1 import person_facts_pb2, person_facts_pb2_grpc, service_pb2, service_pb2_grpc
+from cases.v1 import (
+    person_facts_pb2,
+    person_facts_pb2_grpc,
+    prosecution_pb2,
+    prosecution_pb2_grpc,
+    service_pb2,
+    service_pb2_grpc,
+)
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.platform import load_platform
 from kernel.runtime.service import ServiceHost, Wiring, serve
@@ -21,6 +28,7 @@ from kernel.runtime.settings import ServiceSettings, env_path, extend, from_env
 from services.cases.adapters import mapping, translators
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.adapters.person_facts_servicer import PersonFactsServicer
+from services.cases.adapters.prosecution_servicer import ProsecutionServicer
 from services.cases.app import case_index, clue_directory, measure_ledger
 from services.cases.app.access import Access
 from services.cases.app.filing_rules import load_filing_rules
@@ -30,11 +38,13 @@ from services.cases.app.investigation_rules import load_investigation_rules
 from services.cases.app.measure_duty_rules import load_duty_rules
 from services.cases.app.measure_rules import load_measure_rules
 from services.cases.app.measure_safeguard_rules import load_safeguard_rules
+from services.cases.app.prosecution_rules import load_prosecution_rules
 from services.cases.app.trial_rules import load_trial_rules
 from services.cases.domain.decide import DEFAULT_POLICY
 
 SERVICE_NAMES = (
     service_pb2.DESCRIPTOR.services_by_name["CaseService"].full_name,
+    prosecution_pb2.DESCRIPTOR.services_by_name["ProsecutionService"].full_name,  # issue 24 (SL 54)
     person_facts_pb2.DESCRIPTOR.services_by_name["PersonFactsService"].full_name,  # issue 24
 )
 MIGRATIONS = measure_ledger.MIGRATIONS + clue_directory.MIGRATIONS + case_index.MIGRATIONS
@@ -62,6 +72,10 @@ class CasesSettings(ServiceSettings):
     # The investigation stage's time limit and warnings, local practice (CASES_INVESTIGATION_FILE;
     # issue 20); None: deploy/config/investigation.toml.
     investigation_file: Path | None = None
+    # After a transfer for prosecution: supplementary investigation, its warnings, the charge
+    # decision's limit, the partner agencies (CASES_PROSECUTION_FILE; issue 24); None:
+    # deploy/config/prosecution.toml.
+    prosecution_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> CasesSettings:
@@ -74,6 +88,7 @@ class CasesSettings(ServiceSettings):
             measure_duties_file=env_path(env, "CASES_MEASURE_DUTIES_FILE"),
             measure_safeguards_file=env_path(env, "CASES_MEASURE_SAFEGUARDS_FILE"),
             investigation_file=env_path(env, "CASES_INVESTIGATION_FILE"),
+            prosecution_file=env_path(env, "CASES_PROSECUTION_FILE"),
         )
 
 
@@ -97,6 +112,7 @@ async def build_parts(host: ServiceHost[Cases]) -> Cases:
     host.log.info("cases.measure_rules", kinds=sorted(rules.kinds), level=rules.level)
     host.log.info("cases.commission", level=filing.commission.level, resident_group=filing.commission.resident_group)
     policy = load_trial_rules(s.trial_review_file, replace(DEFAULT_POLICY, filing=filing))  # Rules 55, 56
+    policy = replace(policy, prosecution=load_prosecution_rules(s.prosecution_file))  # SL 54, CPL 172 (issue 24)
     handlers = CaseHandlers(host.store, policy, rules, mapping.CODEC, access)
     handlers.cases.aggregate.investigation_limits = load_investigation_rules(s.investigation_file)  # issue 20
     if kept := await measure_ledger.backfill(host.store, handlers.measures.load, rules):  # rows from before the duties
@@ -116,6 +132,10 @@ def register(host: ServiceHost[Cases], parts: Cases, server) -> None:
     catalogue = host.authenticator.catalogue
     servicer = CaseServicer(parts.handlers, host.clock, catalogue.offices, catalogue.may)
     service_pb2_grpc.add_CaseServiceServicer_to_server(servicer, server)
+    # the procuratorate's report-back and the commission's answers (issue 24; SL 54, IR2025 134)
+    prosecution_pb2_grpc.add_ProsecutionServiceServicer_to_server(
+        ProsecutionServicer(parts.handlers, host.clock), server
+    )
     # person facts from their sources (issue 24): the org dept and HR report, officers read
     person_facts_pb2_grpc.add_PersonFactsServiceServicer_to_server(
         PersonFactsServicer(parts.handlers.person_facts, host.clock), server

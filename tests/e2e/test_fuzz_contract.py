@@ -64,6 +64,7 @@ from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.adapters.person_facts_servicer import PersonFactsServicer
+from services.cases.adapters.prosecution_servicer import ProsecutionServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.main import build as build_clues
@@ -109,6 +110,7 @@ SERVICES = {
     "clues.v1.ClueService": ("clues", ClueServicer),
     "cases.v1.CaseService": ("cases", CaseServicer),
     "cases.v1.PersonFactsService": ("cases", PersonFactsServicer),  # issue 24
+    "cases.v1.ProsecutionService": ("cases", ProsecutionServicer),  # issue 24 (SL 54)
     "audit.v1.AuditService": ("audit", AuditServicer),
     "audit.v1.PartnerFeedService": ("audit", PartnerFeedServicer),
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),

@@ -23,7 +23,14 @@ from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import UnitOfWork
 from services.cases.app import case_index, measure_ledger
 from services.cases.app.access import Access
-from services.cases.domain import awaiting as aw, commands as c, events as ev, measure_duties as md, measures as m
+from services.cases.domain import (
+    awaiting as aw,
+    commands as c,
+    events as ev,
+    measure_duties as md,
+    measures as m,
+    prosecution as pr,
+)
 from services.cases.domain.decide import CasePolicy, decide
 from services.cases.domain.state import OPEN, Case, evolve
 
@@ -79,6 +86,13 @@ class CaseAggregate(Aggregate[Case]):
     def holding(self, state: Case) -> Holding | None:
         return self.access.case(state)
 
+    def may_know(self, principal: Principal, state: Case) -> bool:
+        """A partner agency (the procuratorate) knows what its feed delivered: a case disposed with a
+        transfer for prosecution (issue 24; the person is checked by `prosecution.delivered`)."""
+        if principal.agency in self.policy.prosecution.partner_agencies:
+            return bool(state.prosecution)
+        return super().may_know(principal, state)
+
     def decide(self, command, state: Case) -> list:
         if isinstance(command, aw.RecordInvestigationWarning):  # a timer's (issue 20)
             return aw.record_warning(command, state)
@@ -90,6 +104,8 @@ class CaseAggregate(Aggregate[Case]):
     def timer_command(self, event):
         if isinstance(event, ev.InvestigationWarningRaised):
             return aw.RecordInvestigationWarning(event)
+        if isinstance(event, ev.SupplementaryInvestigationWarning):  # SL 54 (issue 24)
+            return pr.RecordSupplementaryWarning(event)
         return (
             c.RecordTrialReviewOverdue(event.case_id, event.due) if isinstance(event, ev.TrialReviewOverdue) else None
         )
@@ -130,6 +146,17 @@ class CaseAggregate(Aggregate[Case]):
             links=case_links(state),
         )
         await self._investigation_timers(uow, ctx, change)
+        if state.prosecution:  # a return for supplementary investigation's warnings (SL 54; issue 24)
+            wanted = {k: (at, self.codec.to_pb(w)) for k, (at, w) in pr.timers(state, self.policy.prosecution).items()}
+            await timers.sync(
+                uow,
+                f"supplementary:{case_id}:",
+                wanted,
+                timer_stream_id(case_id),
+                correlation_id=ctx.correlation_id,
+                causation_id=ctx.request_id,
+                links=case_links(state),
+            )
         await case_index.keep_case(uow.conn, uow.store.schema, state, change.version)  # issue 20
         for event in change.events:
             if isinstance(event, ev.AccountabilityCaseOpened):

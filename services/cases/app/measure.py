@@ -6,7 +6,7 @@ closing) and keeps in step (its timers, its line in the office's measure ledger)
 from __future__ import annotations
 
 from kernel.domain.access import Holding
-from kernel.domain.errors import IllegalState
+from kernel.domain.errors import IllegalState, NotFound
 from kernel.domain.ids import timer_stream_id
 from kernel.eventstore import timers
 from kernel.eventstore.aggregate import Aggregate, Change, Codec, CommandRunner
@@ -58,6 +58,17 @@ class MeasureAggregate(Aggregate[m.Measure]):
     def decide(self, command, state: m.Measure) -> list:
         return m.decide(command, state, self.rules)
 
+    def _partner(self, principal) -> bool:
+        return principal.agency in self.cases.aggregate.policy.prosecution.partner_agencies
+
+    def may_know(self, principal, state: m.Measure) -> bool:
+        """A partner agency (the procuratorate) knows only a detention of a case (issue 24); `admit`
+        checks its case's disposal transferred the person (IR2025 134), NOT_FOUND otherwise."""
+        if self._partner(principal):
+            requested = state.requested
+            return bool(requested and requested.case_id and requested.kind in self.rules.duties.custody_kinds)
+        return super().may_know(principal, state)
+
     def timer_command(self, event):
         if isinstance(event, ev.DetentionNoticeOverdue):
             return m.RecordNoticeOverdue(event.measure_id, event.due)
@@ -65,6 +76,13 @@ class MeasureAggregate(Aggregate[m.Measure]):
         return kind(event.measure_id, event.ends_at) if kind else md.timer_command(event) or ms.timer_command(event)
 
     async def admit(self, uow: UnitOfWork, ctx: CommandContext, command, state: m.Measure) -> None:
+        if self._partner(ctx.principal):  # what the procuratorate's feed delivered (issue 24)
+            case = (await self.cases.load(uow, state.requested.case_id)).state
+            if not isinstance(command, md.TransferCustody) or not any(
+                t.person_id == state.requested.person_id for t in case.prosecution
+            ):
+                raise NotFound("measure", command.measure_id)
+            return
         if not isinstance(command, (m.ApproveMeasure, m.ExtendMeasure, m.RecountDetention)) or state.requested is None:
             return
         if state.requested.case_id:

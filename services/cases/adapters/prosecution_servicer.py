@@ -1,0 +1,121 @@
+"""Thin gRPC edge of `cases.v1.ProsecutionService` (issue 24; SL 54, IR2025 134, CPL 172): the
+procuratorate reports back on what its feed delivered; the commission answers. Translate, delegate
+(the case's and the measure's command path), map errors (kernel.edge.grpc_server).
+
+A partner principal knows only a case disposed with a transfer for prosecution and the detention
+of a person it transferred (`CaseAggregate.may_know`, `MeasureAggregate.admit`): anything else is
+NOT_FOUND, as for an unknown id."""
+
+from __future__ import annotations
+
+from cases.v1 import prosecution_pb2 as pb, prosecution_pb2_grpc
+from kernel.domain.clock import Clock
+from kernel.domain.errors import Validation
+from kernel.edge.grpc_server import rpc
+from kernel.edge.mapping import datetime_of, timestamp
+from services.cases.adapters import mapping
+from services.cases.app.handlers import CaseHandlers
+from services.cases.domain import events as ev, measure_duties as md, measure_safeguards as ms, prosecution as pr
+
+
+class ProsecutionServicer(prosecution_pb2_grpc.ProsecutionServiceServicer):
+    def __init__(self, handlers: CaseHandlers, clock: Clock):
+        self.handlers, self.clock = handlers, clock
+
+    def _when(self, request, field: str):
+        if not request.HasField(field):
+            raise Validation(field, "required")
+        return datetime_of(getattr(request, field), field, self.clock.now().tzinfo)
+
+    @staticmethod
+    def _document(request) -> ev.Document | None:
+        return mapping.EVENTS.dataclass_of(ev.Document, request.document) if request.HasField("document") else None
+
+    async def _run(self, request, call, command) -> dict:
+        return await self.handlers.handle(call, request.case_id.strip(), 0, self.clock.now(), command)
+
+    @rpc("cases.prosecution_report", mutating=True)
+    async def ReportCustodyTaken(self, request, context, call):
+        """IR2025 134: the officer's TransferCustody command, as the procuratorate."""
+        document, taken = self._document(request), self._when(request, "taken_at")
+        started = []
+
+        async def make(uow, state):
+            started.append(state.starts_at)
+            return md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
+
+        result = await self.handlers.handle_measure(call, request.measure_id.strip(), 0, self.clock.now(), make)
+        days = ms.offset_days(started[-1], taken, self.handlers.rules.safeguards.part_day) if started else 0
+        return pb.ReportCustodyTakenResponse(**result, detention_days=days)
+
+    @rpc("cases.prosecution_report", mutating=True)
+    async def ReturnForSupplementaryInvestigation(self, request, context, call):
+        cmd = pr.ReturnForSupplementaryInvestigation(
+            request.case_id.strip(),
+            request.person_id.strip(),
+            self._document(request),
+            self._when(request, "returned_at"),
+            call.principal,
+        )
+        result = await self._run(request, call, cmd)
+        t = await self._person(request)
+        r = t.open_return
+        return pb.ReturnForSupplementaryInvestigationResponse(
+            case_id=result["case_id"],
+            version=result["version"],
+            round=r.round if r else t.returns,
+            due=timestamp(r.due) if r else None,
+        )
+
+    @rpc("cases.prosecution_report", mutating=True)
+    async def ReportProsecutionDecision(self, request, context, call):
+        cmd = pr.ReportProsecutionDecision(
+            request.case_id.strip(),
+            request.person_id.strip(),
+            request.decision.strip(),
+            self._document(request),
+            self._when(request, "decided_at"),
+            call.principal,
+        )
+        result = await self._run(request, call, cmd)
+        d = (await self._person(request)).decision
+        return pb.ReportProsecutionDecisionResponse(
+            case_id=result["case_id"], version=result["version"], due=timestamp(d.due), late=d.late
+        )
+
+    @rpc("cases.prosecution_answer", mutating=True)
+    async def CompleteSupplementaryInvestigation(self, request, context, call):
+        completed = self._when(request, "completed_at")
+        cmd = pr.CompleteSupplementaryInvestigation(
+            request.case_id.strip(), request.person_id.strip(), self._document(request), completed, call.principal
+        )
+        before = await self._person(request, known_by=call.principal)
+        result = await self._run(request, call, cmd)
+        due = before.open_return.due if before.open_return else None
+        return pb.CompleteSupplementaryInvestigationResponse(
+            case_id=result["case_id"], version=result["version"], late=bool(due and completed > due)
+        )
+
+    @rpc("cases.prosecution_answer", mutating=True)
+    async def ReferForReconsideration(self, request, context, call):
+        cmd = pr.ReferForReconsideration(
+            request.case_id.strip(),
+            request.person_id.strip(),
+            self._document(request),
+            self._when(request, "referred_at"),
+            request.upper_procuratorate,
+            call.principal,
+        )
+        result = await self._run(request, call, cmd)
+        return pb.ReferForReconsiderationResponse(case_id=result["case_id"], version=result["version"])
+
+    async def _person(self, request, known_by=None) -> pr.Transferred:
+        """The transferred person as the case now records them (after the command: its answer)."""
+        runner = self.handlers.cases
+        stream_id = runner.stream_id(request.case_id.strip(), "case_id")
+        history = await (
+            runner.read(self.handlers.store, known_by, stream_id)
+            if known_by
+            else runner.load(self.handlers.store, stream_id)
+        )
+        return pr.delivered(history.state, request.person_id)
