@@ -10,7 +10,8 @@ so both give the same feeds:
 * A selector (`SELECTORS`, a closed set) says which events of a type reach the agency and narrows
   what is another's: `item_owner` keeps only the agency's execution items (§4d); `transfer` only
   the TRANSFER_FOR_PROSECUTION outcomes and the persons transferred (SL 54); `cadre` only the
-  cadres (their facts, outcomes, sanctions, what is at issue). Person links of the envelope follow
+  cadres (their facts, outcomes, sanctions, what is at issue); `official` only the public officials
+  (SL 15; the persons HR keeps, issue 24). Person links of the envelope follow
   the persons kept.
 * `views` gives each selected agency its redacted view: exactly the allowed fields, as JSON-ready
   data (proto field names, enums by name, timestamps RFC 3339, 64-bit integers as strings; a field
@@ -243,12 +244,28 @@ def select_cadre(agency: str, payload: Message) -> Selection | None:
     return _persons_narrowed(payload, cadres) if cadres else None
 
 
+_NO_OFFICIAL = ("OFFICIAL_CATEGORY_UNSPECIFIED", "OFFICIAL_CATEGORY_NONE")  # common.v1.OfficialCategory
+
+
+def _is_official(facts: Message) -> bool:
+    return facts.HasField("official") and _enum_name(facts.official, "category") not in _NO_OFFICIAL
+
+
+def select_official(agency: str, payload: Message) -> Selection | None:
+    """About a public official (SL 15, via PSL 2) whose personnel matters HR keeps (domain.md §1,
+    issue 24): the person facts the event records carry a public-official category other than
+    none. An event about several persons is narrowed to the officials."""
+    officials = [f.person_id for f in _facts(payload) if _is_official(f)]
+    return _persons_narrowed(payload, officials) if officials else None
+
+
 SELECTORS: dict[str, Callable[[str, Message], Selection | None]] = {
     "all": select_all,
     "transfer": select_transfer,
     "names_agency": select_names_agency,
     "item_owner": select_item_owner,
     "cadre": select_cadre,
+    "official": select_official,  # issue 24: HR's public officials
 }
 
 
@@ -486,6 +503,10 @@ def selector_problem(descriptor: Descriptor, select: str) -> str:
         if any(fd.message_type is not None and fd.message_type.full_name == _FACTS for fd in descriptor.fields):
             return ""
         return f"{name} records no person facts ({_FACTS}), so no cadre management level"
+    if select == "official":
+        if any(fd.message_type is not None and fd.message_type.full_name == _FACTS for fd in descriptor.fields):
+            return ""
+        return f"{name} records no person facts ({_FACTS}), so no public-official category"
     return ""
 
 

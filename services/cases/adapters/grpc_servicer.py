@@ -353,7 +353,9 @@ class CaseServicer(MeasureDutiesRpcs, MeasureSafeguardsRpcs, service_pb2_grpc.Ca
             request,
             call,
             dict,
-            lambda s, now: c.PrepareFiling(request.case_id.strip(), stated, at_issue, request.serious, call.principal),
+            lambda s, now: c.PrepareFiling(
+                request.case_id.strip(), stated, at_issue, request.serious, call.principal, request.facts_reason
+            ),
         )
         state, _ = await self.handlers.get_case(call.principal, result["case_id"])
         sides = [enum_value(events_pb2.FilingSide, side) for side in sides_needed(state)]
@@ -505,7 +507,16 @@ class CaseServicer(MeasureDutiesRpcs, MeasureSafeguardsRpcs, service_pb2_grpc.Ca
             call,
             pb.DisposeCaseResponse,
             lambda s, now: c.DisposeCase(
-                request.case_id.strip(), outcomes, transfer, now, call.principal, sanctions, facts, meeting, consulted
+                request.case_id.strip(),
+                outcomes,
+                transfer,
+                now,
+                call.principal,
+                sanctions,
+                facts,
+                meeting,
+                consulted,
+                request.facts_reason,  # issue 24: why stated facts differ from the reported
             ),
         )
 
