@@ -314,6 +314,21 @@ class Follower:
             flush=True,
         )
 
+    def signed_size(self) -> int:
+        """The size of the feed's latest signed checkpoint (0 when none yet): every position below
+        it exists, so the topic must deliver it."""
+        try:
+            r = self.conn.feeds().GetFeedCheckpoint(
+                fpb.GetFeedCheckpointRequest(agency=self.state.agency),
+                metadata=self.conn.metadata(),
+                timeout=self.conn.timeout,
+            )
+        except grpc.RpcError as e:
+            if e.code() == grpc.StatusCode.NOT_FOUND:
+                return 0
+            raise
+        return r.tree_size
+
     def acknowledge(self) -> None:
         last = self.state.next - 1
         if not self.ack or last <= self.acknowledged:
@@ -360,7 +375,11 @@ def follow_kafka(
     until_caught_up: bool,
 ) -> None:
     """The agency's topic with kafka-python's blocking consumer: every partition, from the group's
-    committed offsets (or the earliest); the `position` header says where a record belongs."""
+    committed offsets (from the beginning when the state is new); the `position` header says where
+    a record belongs. The saved state decides, the offsets are a hint: when every partition is read
+    to its end and the next position is still missing (a later one came, or the feed's signed
+    checkpoint covers it: offsets ahead of a lost state, a topic made again after a broker lost
+    it), the topic is read again from the beginning, once per position (the repeats are skipped)."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
@@ -378,6 +397,10 @@ def follow_kafka(
             time.sleep(0.5)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
+        if follower.state.next == 0:
+            consumer.seek_to_beginning(*tps)
+        reread_for = None  # the missing position the topic was read again for
+        checked_at = 0.0  # when the feed's signed size was last compared with the next position
         while True:
             batch = consumer.poll(timeout_ms=500)
             for records in batch.values():
@@ -392,10 +415,23 @@ def follow_kafka(
             follower.drain()
             if batch and group:
                 consumer.commit()  # after the state is saved: the offsets are only a hint
-            if until_caught_up and not batch and not follower.pending:
-                ends = consumer.end_offsets(tps)
-                if all(consumer.position(tp) >= ends[tp] for tp in tps):
-                    return
+            if batch:
+                continue
+            ends = consumer.end_offsets(tps)
+            if not all(consumer.position(tp) >= ends[tp] for tp in tps):
+                continue
+            if not until_caught_up and time.monotonic() - checked_at < 5:
+                continue
+            checked_at = time.monotonic()
+            missing = follower.pending or follower.state.next < follower.signed_size()
+            if missing and reread_for != follower.state.next:
+                reread_for = follower.state.next
+                print(f"position {reread_for} missing at the topic's end: reading it again", file=sys.stderr)
+                consumer.seek_to_beginning(*tps)
+            elif until_caught_up:
+                if missing:
+                    follower.refuse(follower.state.next, "signed in the feed, never delivered by the topic")
+                return
     finally:
         consumer.close()
 

@@ -156,6 +156,19 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
     assert "sanctions.v1.ExecutionItemReported" in out and FILE_RECEIPT in out
     assert (await backlog(audit, "archives")).backlog == 0
 
+    # the state decides, the group's offsets are a hint: a state at position 1 with the group's
+    # offsets at the topic's end (the feed's signed checkpoint covers more) reads the topic again
+    # from the beginning and processes 1 onwards, once each
+    first = ["follow", "--agency", "archives", "--group", "g2", "--no-ack", *kafka]
+    code, out, err = await client_main(*first, "--state", str(tmp_path / "g2.state.json"))
+    assert code == 0 and out.count(" verified (feed ") == grown, err
+    behind = tmp_path / "behind.state.json"
+    behind.write_text(json.dumps({"agency": "archives", "next": 1}))
+    code, out, err = await client_main(*first, "--state", str(behind))
+    assert code == 0, err
+    assert "position 1 missing at the topic's end: reading it again" in err
+    assert out.count(" verified (feed ") == grown - 1 and json.loads(behind.read_text())["next"] == grown
+
     # a tampered entry is refused: another record at position 0 with other bytes on the topic
     row = await audit.pool.fetchrow(
         f"SELECT entry, stream_id FROM {audit.settings.schema}.feed_entries WHERE agency = 'archives' AND position = 0"
