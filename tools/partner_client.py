@@ -10,6 +10,11 @@ feed's signed checkpoints with keys pinned beforehand, prints it, acknowledges i
   python -m tools.partner_client follow --agency archives --grpc   # or PartnerFeedService.Subscribe
   python -m tools.partner_client report-item --decision-id decision-… --item-id PERSONNEL_FILE \\
       --receipt receipt.pdf                                    # ExecutionService.ReportItem
+  python -m tools.partner_client custody --measure-id measure-… --title 羁押回执 --document receipt.pdf
+
+Report-back (tools/partner_client_reports.py), each only about what your feed delivered to you
+(anything else is NOT_FOUND, as an unknown id): `report-item` (ExecutionService.ReportItem),
+`custody` (the procuratorate: ProsecutionService.ReportCustodyTaken, IR2025 134).
 
 `keys` (ListPublicKeys) saves the verifier keys to `--keys` (default partner-keys.json). Fetch them
 once over a channel you trust, or compare them with your onboarding papers: from then on only
@@ -47,7 +52,6 @@ Exit status: 0 done, 1 an entry was refused or a call failed, 2 usage (a missing
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -55,14 +59,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import grpc
-from google.protobuf import timestamp_pb2
 
 from audit.v1 import feeds_pb2 as fpb, feeds_pb2_grpc
-from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as spb_grpc
 from services.audit.domain.merkle import leaf_hash
 from services.audit.verify_feed import (
     FeedError,
@@ -72,6 +73,7 @@ from services.audit.verify_feed import (
     verify_entry,
     verify_source,
 )
+from tools import partner_client_reports as reports
 
 DEFAULT_AUDIT = "127.0.0.1:50054"
 DEFAULT_CASES = "127.0.0.1:50052"
@@ -436,38 +438,6 @@ def follow_kafka(
         consumer.close()
 
 
-# --- reporting back --------------------------------------------------------------------------------
-
-
-def _timestamp(text: str | None) -> timestamp_pb2.Timestamp:
-    at = datetime.fromisoformat(text) if text else datetime.now(timezone.utc)
-    if at.tzinfo is None:
-        raise Usage(f"--done-at {text!r}: give a time zone, e.g. 2026-05-04T10:00:00+08:00")
-    ts = timestamp_pb2.Timestamp()
-    ts.FromDatetime(at.astimezone(timezone.utc))
-    return ts
-
-
-def _receipt(args) -> str:
-    if args.receipt:
-        return hashlib.sha256(Path(args.receipt).read_bytes()).hexdigest()
-    if args.receipt_sha256:
-        return args.receipt_sha256.lower()
-    raise Usage("give --receipt FILE (hashed here) or --receipt-sha256")
-
-
-def report_item(conn: Connection, args) -> spb.ReportItemResponse:
-    request = spb.ReportItemRequest(
-        decision_id=args.decision_id,
-        item_id=args.item_id,
-        done_at=_timestamp(args.done_at),
-        receipt_sha256=_receipt(args),
-        note=args.note or "",
-    )
-    stub = spb_grpc.ExecutionServiceStub(conn.channel(conn.sanctions))
-    return stub.ReportItem(request, metadata=conn.metadata(True, args.request_id), timeout=conn.timeout)
-
-
 # --- the command line ------------------------------------------------------------------------------
 
 
@@ -504,14 +474,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--no-ack", action="store_true", help="verify and print only, acknowledge nothing")
     f.add_argument("--until-caught-up", action="store_true", help="stop at the feed's end (default: follow forever)")
 
-    r = sub.add_parser("report-item", help="report one of your execution items done (ExecutionService.ReportItem)")
-    r.add_argument("--decision-id", required=True, help="the decision (DecisionIssued's decision_id)")
-    r.add_argument("--item-id", required=True, help="your item, e.g. PERSONNEL_FILE")
-    r.add_argument("--receipt", help="the receipt's file: its SHA-256 is sent, never the file")
-    r.add_argument("--receipt-sha256", help="the receipt's SHA-256 (hex) instead of --receipt")
-    r.add_argument("--done-at", help="when it was done, ISO 8601 with a zone (default now)")
-    r.add_argument("--note", help="a note (at most 500 characters)")
-    r.add_argument("--request-id", help="x-request-id; reuse it to retry safely (default: a new one)")
+    reports.add_parsers(sub)
     return p
 
 
@@ -556,9 +519,8 @@ def run(args, conn: Connection, env) -> int:
             file=sys.stderr,
         )
         return 1 if follower.refused else 0
-    if args.command == "report-item":
-        r = report_item(conn, args)
-        print(f"{r.item.item.item_id} {r.item.status} (decision version {r.version})")
+    if args.command in reports.REPORTS:
+        print(reports.REPORTS[args.command](conn, args))
         return 0
     raise Usage(f"unknown command {args.command}")
 
@@ -572,7 +534,7 @@ def main(argv: Iterable[str] | None = None, env=os.environ) -> int:
         return 2
     try:
         return run(args, conn, env)
-    except Usage as e:
+    except (Usage, reports.ReportUsage) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except Refused as e:

@@ -40,6 +40,7 @@ from tools import partner_client
 from tools.partner_client import Connection, PinnedKeys, Refused, Verifier
 
 ARCHIVES = Principal("archives", "personnel_files", "partner_system", "u-archives-gateway")
+PROCURATORATE = Principal("procuratorate", "prosecution_intake", "partner_system", "u-procuratorate-gateway")
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 FILE_RECEIPT = "e5" * 32
 
@@ -105,7 +106,7 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
         token = token_for(audit.settings, ARCHIVES)
         keys, state = tmp_path / "keys.json", tmp_path / "archives.state.json"
         common = ["--token", token, "--audit", f"127.0.0.1:{audit.port}", "--keys", str(keys)]
-        common += ["--sanctions", f"127.0.0.1:{sanctions.port}"]
+        common += ["--sanctions", f"127.0.0.1:{sanctions.port}", "--cases", f"127.0.0.1:{cases.port}"]
         kafka = ["--bootstrap", bootstrap, "--topic-prefix", f"{prefix}.", "--until-caught-up"]
 
         async def client_main(*argv: str) -> tuple[int, str, str]:
@@ -144,6 +145,14 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
             "report-item", "--decision-id", gid, "--item-id", "PERSONNEL_FILE", "--receipt-sha256", FILE_RECEIPT
         )
         assert code == 1 and "FAILED_PRECONDITION" in err
+        # the procuratorate reports custody of a detention its feed never delivered (this disposal
+        # transferred nobody): NOT_FOUND, as an unknown id (issue 24 point 1)
+        procuratorate = ["--token", token_for(cases.settings, PROCURATORATE)]
+        custody = ["custody", "--measure-id", f"measure-{uuid.uuid4()}", "--title", "羁押回执"]
+        code, out, err = await client_main(*procuratorate, *custody, "--document-sha256", FILE_RECEIPT)
+        assert code == 1 and "NOT_FOUND" in err, err
+        code, out, err = await client_main(*procuratorate, *custody)
+        assert code == 2 and "--document" in err  # a usage error, nothing sent
 
     # follow over Subscribe, resuming from the saved position: the report's entry comes, verified
     await feed_holds(audit, "archives", "sanctions.v1.ExecutionItemReported", gid)

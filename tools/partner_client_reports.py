@@ -1,0 +1,107 @@
+"""The reference partner client's report-back (issue 24 point 1), each only about what the agency's
+feed delivered to it — anything else is NOT_FOUND, the same answer as an unknown id:
+
+  report-item  an execution item of the agency done, with the receipt by hash (§4d, P9/G14):
+               sanctions.v1.ExecutionService.ReportItem
+  custody      the procuratorate took a transferred person into custody (IR2025 134; the same
+               command as an officer's TransferCustody, so the detention ends):
+               cases.v1.ProsecutionService.ReportCustodyTaken
+
+Documents and receipts go by SHA-256 only (`--document FILE` / `--receipt FILE` are hashed here and
+never sent). Every call is mutating: it carries `x-request-id` (`--request-id` to retry safely: a
+retry returns the original result and records nothing again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from google.protobuf import timestamp_pb2
+
+
+class ReportUsage(Exception):
+    """A report's argument to fix (exit status 2)."""
+
+
+def timestamp(text: str | None, option: str) -> timestamp_pb2.Timestamp:
+    """An ISO 8601 time with its zone (default now) as a protobuf Timestamp."""
+    try:
+        at = datetime.fromisoformat(text) if text else datetime.now(timezone.utc)
+    except ValueError:
+        raise ReportUsage(f"{option} {text!r}: not an ISO 8601 time, e.g. 2026-05-04T10:00:00+08:00") from None
+    if at.tzinfo is None:
+        raise ReportUsage(f"{option} {text!r}: give a time zone, e.g. 2026-05-04T10:00:00+08:00")
+    ts = timestamp_pb2.Timestamp()
+    ts.FromDatetime(at.astimezone(timezone.utc))
+    return ts
+
+
+def sha256_of(path: str | None, given: str | None, option: str) -> str:
+    """A file's SHA-256 (the file never leaves), or the one given."""
+    if path:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if given:
+        return given.lower()
+    raise ReportUsage(f"give {option} FILE (hashed here) or {option}-sha256")
+
+
+def _request_id(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--request-id", help="x-request-id; reuse it to retry safely (default: a new one)")
+
+
+def _document(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--document", help=f"the {what}'s file: its SHA-256 is sent, never the file")
+    p.add_argument("--document-sha256", help="its SHA-256 (hex) instead of --document")
+    p.add_argument("--title", required=True, help=f"the {what}'s title, one line (at most 200 characters)")
+
+
+def add_parsers(sub) -> None:
+    r = sub.add_parser("report-item", help="report one of your execution items done (ExecutionService.ReportItem)")
+    r.add_argument("--decision-id", required=True, help="the decision (DecisionIssued's decision_id)")
+    r.add_argument("--item-id", required=True, help="your item, e.g. PERSONNEL_FILE")
+    r.add_argument("--receipt", help="the receipt's file: its SHA-256 is sent, never the file")
+    r.add_argument("--receipt-sha256", help="the receipt's SHA-256 (hex) instead of --receipt")
+    r.add_argument("--done-at", help="when it was done, ISO 8601 with a zone (default now)")
+    r.add_argument("--note", help="a note (at most 500 characters)")
+    _request_id(r)
+
+    c = sub.add_parser(
+        "custody", help="procuratorate: a transferred person taken into custody (ProsecutionService.ReportCustodyTaken)"
+    )
+    c.add_argument("--measure-id", required=True, help="the detention, measure-… (as your feed delivered it)")
+    c.add_argument("--taken-at", help="when custody was taken, ISO 8601 with a zone (default now)")
+    _document(c, "custody document (e.g. 羁押回执)")
+    _request_id(c)
+
+
+def report_item(conn, args) -> str:
+    from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as spb_grpc
+
+    request = spb.ReportItemRequest(
+        decision_id=args.decision_id,
+        item_id=args.item_id,
+        done_at=timestamp(args.done_at, "--done-at"),
+        receipt_sha256=sha256_of(args.receipt, args.receipt_sha256, "--receipt"),
+        note=args.note or "",
+    )
+    stub = spb_grpc.ExecutionServiceStub(conn.channel(conn.sanctions))
+    r = stub.ReportItem(request, metadata=conn.metadata(True, args.request_id), timeout=conn.timeout)
+    return f"{r.item.item.item_id} {r.item.status} (decision version {r.version})"
+
+
+def report_custody(conn, args) -> str:
+    from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc as ppb_grpc
+
+    document = cev.DocumentRef(title=args.title, sha256=sha256_of(args.document, args.document_sha256, "--document"))
+    request = ppb.ReportCustodyTakenRequest(
+        measure_id=args.measure_id, document=document, taken_at=timestamp(args.taken_at, "--taken-at")
+    )
+    stub = ppb_grpc.ProsecutionServiceStub(conn.channel(conn.cases))
+    r = stub.ReportCustodyTaken(request, metadata=conn.metadata(True, args.request_id), timeout=conn.timeout)
+    return f"{r.measure_id} {r.state} (measure version {r.version}, {r.detention_days} days in detention)"
+
+
+REPORTS = {"report-item": report_item, "custody": report_custody}
