@@ -31,6 +31,7 @@ from tests.integration.test_cases_measure_duties import (  # noqa: F401 - the fi
     types,
 )
 from tests.integration.test_cases_timers import ctx, fire
+from tests.integration.test_sanctions_grpc import edge, host  # noqa: F401 - the sanctions service's fixtures
 
 PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
 COURT = Principal("court", "court_filing", "partner_system", "u-court")
@@ -138,3 +139,45 @@ async def test_a_supplementary_return_runs_its_timers_and_the_decision_and_refer
         "ProsecutionDecisionReported",
         "NonProsecutionReferred",
     ]
+
+
+# -- the court (sanctions.v1.SanctionService.ReportJudgment; G12, PSL 14, 49) ----------------------
+
+
+async def test_the_court_reports_a_judgment_on_a_transferred_person_and_the_decision_is_redecided_g12(edge):  # noqa: F811
+    from sanctions.v1 import events_pb2 as sev, service_pb2 as spb
+    from services.sanctions.app import case_directory
+    from tests.integration.test_sanctions_grpc import DECIDED, HEAD as S_HEAD, draft, handlers_of, issue, open_decision
+
+    decision_id = await open_decision(edge.host, "P-judged")
+    await edge.decisions.DraftDecision(draft(decision_id), metadata=edge.md())
+    await edge.set_clock(DECIDED + timedelta(days=1))
+    await edge.decisions.IssueDecision(issue(decision_id), metadata=edge.md(S_HEAD))
+    state, _ = await handlers_of(edge.host).get(S_HEAD, decision_id)
+    report = dict(
+        case_id=state.case_id,
+        person_id="P-judged",
+        judgment=sev.DocumentRef(title="刑事判决书", sha256=HASH),
+        judgment_number="(2026)京0101刑初12号",
+        intentional=True,
+        sentence="SUSPENDED",
+    )
+
+    async def refused(who: Principal, **fields) -> str:
+        request = spb.ReportJudgmentRequest(**{**report, **fields})
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await edge.decisions.ReportJudgment(request, metadata=edge.md(who))
+        return err.value.code().name
+
+    # the court's feed never delivered this person: no disposal transferred them (NOT_FOUND)
+    assert await refused(COURT) == "NOT_FOUND"
+    async with edge.host.pool.acquire() as conn:
+        news = case_directory.CaseNews(state.case_id, transferred=("P-judged",))
+        await case_directory.record(conn, edge.host.settings.schema, news)
+    assert await refused(COURT, person_id="P-other") == "NOT_FOUND"
+    assert await refused(PROC) == "NOT_FOUND"  # another agency: the court reports judgments
+    assert await refused(MANAGER) == "PERMISSION_DENIED"  # officers use RecordJudgment
+    judged = await edge.decisions.ReportJudgment(spb.ReportJudgmentRequest(**report), metadata=edge.md(COURT))
+    assert [d.decision_id for d in judged.decisions] == [decision_id]
+    assert judged.decisions[0].status == sev.DECISION_STATUS_REDECISION_REQUIRED
+    assert judged.required_sanction == cev.SanctionType.SANCTION_TYPE_GOVERNMENT_DISMISSAL

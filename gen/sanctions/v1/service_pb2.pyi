@@ -371,6 +371,30 @@ class RecordJudgmentResponse(_message.Message):
     required_sanction: _events_pb2.SanctionType
     def __init__(self, decision: _Optional[_Union[DecisionChanged, _Mapping]] = ..., required_sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ...) -> None: ...
 
+class ReportJudgmentRequest(_message.Message):
+    __slots__ = ("case_id", "person_id", "judgment", "judgment_number", "intentional", "sentence")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    JUDGMENT_FIELD_NUMBER: _ClassVar[int]
+    JUDGMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    INTENTIONAL_FIELD_NUMBER: _ClassVar[int]
+    SENTENCE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    person_id: str
+    judgment: _events_pb2_1.DocumentRef
+    judgment_number: str
+    intentional: bool
+    sentence: str
+    def __init__(self, case_id: _Optional[str] = ..., person_id: _Optional[str] = ..., judgment: _Optional[_Union[_events_pb2_1.DocumentRef, _Mapping]] = ..., judgment_number: _Optional[str] = ..., intentional: _Optional[bool] = ..., sentence: _Optional[str] = ...) -> None: ...
+
+class ReportJudgmentResponse(_message.Message):
+    __slots__ = ("decisions", "required_sanction")
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_SANCTION_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[DecisionChanged]
+    required_sanction: _events_pb2.SanctionType
+    def __init__(self, decisions: _Optional[_Iterable[_Union[DecisionChanged, _Mapping]]] = ..., required_sanction: _Optional[_Union[_events_pb2.SanctionType, str]] = ...) -> None: ...
+
 class GetInForceRequest(_message.Message):
     __slots__ = ("person_id", "on", "purpose")
     PERSON_ID_FIELD_NUMBER: _ClassVar[int]

@@ -75,6 +75,11 @@ class SanctionServiceStub:
                 request_serializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.SerializeToString,
                 response_deserializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.FromString,
                 _registered_method=True)
+        self.ReportJudgment = channel.unary_unary(
+                '/sanctions.v1.SanctionService/ReportJudgment',
+                request_serializer=sanctions_dot_v1_dot_service__pb2.ReportJudgmentRequest.SerializeToString,
+                response_deserializer=sanctions_dot_v1_dot_service__pb2.ReportJudgmentResponse.FromString,
+                _registered_method=True)
         self.GetInForce = channel.unary_unary(
                 '/sanctions.v1.SanctionService/GetInForce',
                 request_serializer=sanctions_dot_v1_dot_service__pb2.GetInForceRequest.SerializeToString,
@@ -172,6 +177,13 @@ class SanctionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportJudgment(self, request, context):
+        """The court reports its criminal judgment on a person a case's disposal transferred for prosecution (issue 24; G12, PSL 14, 49): the same command as RecordJudgment on each decision in effect on the person from that case, which must be re-decided. A person the case never transferred (what the court's feed never delivered) is NOT_FOUND, as an unknown id; no decision in effect is FAILED_PRECONDITION. Operation `sanctions.judgment_report`. Mutating.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetInForce(self, request, context):
         """What is in force on a person on a date: sanctions in their effect period, their locks and bars, and other outcomes in their impact period (诫勉, organisational handling, 问责). Operation `sanctions.read`; only the decisions the caller may know are listed. The read is on the record.
         """
@@ -263,6 +275,11 @@ def add_SanctionServiceServicer_to_server(servicer, server):
                     servicer.RecordJudgment,
                     request_deserializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.FromString,
                     response_serializer=sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.SerializeToString,
+            ),
+            'ReportJudgment': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportJudgment,
+                    request_deserializer=sanctions_dot_v1_dot_service__pb2.ReportJudgmentRequest.FromString,
+                    response_serializer=sanctions_dot_v1_dot_service__pb2.ReportJudgmentResponse.SerializeToString,
             ),
             'GetInForce': grpc.unary_unary_rpc_method_handler(
                     servicer.GetInForce,
@@ -517,6 +534,33 @@ class SanctionService:
             '/sanctions.v1.SanctionService/RecordJudgment',
             sanctions_dot_v1_dot_service__pb2.RecordJudgmentRequest.SerializeToString,
             sanctions_dot_v1_dot_service__pb2.RecordJudgmentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportJudgment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/sanctions.v1.SanctionService/ReportJudgment',
+            sanctions_dot_v1_dot_service__pb2.ReportJudgmentRequest.SerializeToString,
+            sanctions_dot_v1_dot_service__pb2.ReportJudgmentResponse.FromString,
             options,
             channel_credentials,
             insecure,

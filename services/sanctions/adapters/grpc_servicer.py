@@ -11,14 +11,16 @@ from cases.v1 import events_pb2
 from kernel.domain import facts, sanctions as s
 from kernel.domain.calendar import WorkingCalendar
 from kernel.domain.clock import Clock
-from kernel.domain.errors import Validation
+from kernel.domain.errors import IllegalState, NotFound, Validation
 from kernel.domain.ids import check_stream_id
 from kernel.edge import common_values
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import EventMapping, datetime_of, enum_value, enum_word, timestamp
 from kernel.edge.paging import after_of, page_size, page_token
+from kernel.eventstore.commands import run_once
 from kernel.eventstore.reads import FileRef, record_read
 from sanctions.v1 import events_pb2 as sev, service_pb2 as pb, service_pb2_grpc
+from services.sanctions.app import case_directory
 from services.sanctions.domain import commands as c, decision as d, events as ev, preview as pv
 from services.sanctions.domain.government import ReviewRoute
 from services.sanctions.domain.rules import DEFAULT_RULES, SanctionRules
@@ -462,6 +464,50 @@ class SanctionServicer(DecisionEdge, service_pb2_grpc.SanctionServiceServicer):
         required = state.judgment.required_sanction if state.judgment is not None else ""
         return pb.RecordJudgmentResponse(
             decision=changed(result), required_sanction=enum_value(events_pb2.SanctionType, required or "")
+        )
+
+    @rpc("sanctions.judgment_report", mutating=True)
+    async def ReportJudgment(self, request, context, call):
+        """G12 (PSL 14, 49; issue 24): the court's judgment on a person a case transferred for
+        prosecution, recorded on each decision in effect on them from that case by RecordJudgment's
+        command, in one transaction."""
+        case_id = check_stream_id(request.case_id, "case", "case_id")
+        person_id = request.person_id.strip()
+        judgment = _document(request, "judgment")
+        if judgment is None:
+            raise Validation("judgment", "required")
+        runner, now = self.handlers.decisions, self.clock.now()
+
+        async def work(uow) -> dict:
+            conn, schema = uow.conn, uow.store.schema
+            if not await case_directory.transferred(conn, schema, case_id, person_id):
+                raise NotFound("transferred person", f"{case_id}/{person_id}")
+            found = await case_directory.judged_decisions(conn, schema, case_id, person_id)
+            if not found:
+                raise IllegalState("NO_DECISION_IN_EFFECT", "record the judgment (no decision in effect on the person)")
+            out, required = [], ""
+            for i, decision_id in enumerate(found):
+                command = c.RecordJudgment(
+                    decision_id,
+                    judgment,
+                    request.judgment_number.strip(),
+                    request.intentional,
+                    request.sentence.strip(),
+                    call.principal,
+                )
+                change = await runner.execute(uow, call.item(i), decision_id, command, now)
+                out.append(runner.aggregate.result(change))
+                recorded = [e for e in change.events if isinstance(e, ev.CriminalJudgmentRecorded)]
+                required = required or next((e.required_sanction for e in recorded if e.required_sanction), "")
+            return {"decisions": out, "required_sanction": required}
+
+        try:
+            result = await run_once(self.handlers.store, call, work)
+        except Validation as e:
+            raise renamed(e) from e
+        return pb.ReportJudgmentResponse(
+            decisions=[changed(r) for r in result["decisions"]],
+            required_sanction=enum_value(events_pb2.SanctionType, result["required_sanction"] or ""),
         )
 
     # -- time (issue 22): probation, follow-up visits, appeals and reviews ------------------

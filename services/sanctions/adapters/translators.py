@@ -202,7 +202,7 @@ def from_cases_to_directory(env: Envelope, zone: tzinfo) -> CaseNews | None:
     case_id = next((i for kind, i, rel in _links(env) if kind == "case" and rel in ("case", "measure-of")), "")
     if not env.event_type.startswith("cases.v1.") or not case_id:
         return None
-    persons, filed_on, closed_on = (), None, None
+    persons, filed_on, closed_on, transferred = (), None, None, ()
     if env.event_type == CASE_FILED:
         msg = unpack(env, cases_pb2.CaseFiled)
         if msg.case_id != case_id:
@@ -214,10 +214,16 @@ def from_cases_to_directory(env: Envelope, zone: tzinfo) -> CaseNews | None:
         msg = unpack(env, cases_pb2.CaseDisposed)
         at = instant(msg.decided_at) if msg.HasField("decided_at") else instant(env.occurred_at)
         closed_on = at.astimezone(zone).date()
+        # SL 54: the persons transferred for prosecution, about whom the court reports (G12; issue 24)
+        transferred = tuple(
+            dict.fromkeys(
+                o.person_id for o in msg.outcomes if o.kind == cases_pb2.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION
+            )
+        )
     elif env.event_type == CASE_WITHDRAWN:
         closed_on = instant(env.occurred_at).astimezone(zone).date()
     role = env.principal.role
     participant = (env.principal.user, role) if role in HANDLER_ROLES and env.principal.user else None
     if not (persons or closed_on or participant):
         return None
-    return CaseNews(case_id, persons, filed_on, closed_on, participant)
+    return CaseNews(case_id, persons, filed_on, closed_on, participant, transferred)

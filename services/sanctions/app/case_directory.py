@@ -68,7 +68,24 @@ async def create(conn, schema: str) -> None:
     await conn.execute(TABLES_SQL.format(s=schema))
 
 
-MIGRATIONS = (Migration("sanctions.case_directory", 1, "the cases on a person (G10) and their handlers (A1)", create),)
+TRANSFERS_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.case_transfers (
+    case_id    text NOT NULL,
+    person_id  text NOT NULL,                  -- transferred for prosecution by the case's disposal (SL 54)
+    PRIMARY KEY (case_id, person_id)
+);
+"""
+
+
+async def create_transfers(conn, schema: str) -> None:
+    await conn.execute(TRANSFERS_SQL.format(s=schema))
+
+
+MIGRATIONS = (
+    Migration("sanctions.case_directory", 1, "the cases on a person (G10) and their handlers (A1)", create),
+    # issue 24: the persons a disposal transferred for prosecution, about whom the court reports (G12)
+    Migration("sanctions.case_directory", 2, "the persons each case transferred for prosecution", create_transfers),
+)
 
 
 async def migrate(conn, schema: str) -> None:
@@ -85,6 +102,7 @@ class CaseNews:
     filed_on: date | None = None
     closed_on: date | None = None
     participant: tuple[str, str] | None = None  # (user, role)
+    transferred: tuple[str, ...] = ()  # the persons a disposal transferred for prosecution (SL 54; issue 24)
 
 
 async def open_cases(conn, schema: str, person_id: str, start: date, end: date) -> tuple[str, ...]:
@@ -128,6 +146,12 @@ async def record(conn, schema: str, news: CaseNews) -> tuple[str, ...]:
             user,
             role,
         )
+    for person_id in news.transferred:
+        await conn.execute(
+            f"INSERT INTO {schema}.case_transfers (case_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            news.case_id,
+            person_id,
+        )
     if news.closed_on is None:
         return ()
     rows = await conn.fetch(
@@ -137,6 +161,28 @@ async def record(conn, schema: str, news: CaseNews) -> tuple[str, ...]:
         news.closed_on,
     )
     return tuple(sorted({r["person_id"] for r in rows}))
+
+
+async def transferred(conn, schema: str, case_id: str, person_id: str) -> bool:
+    """Whether the case's disposal transferred the person for prosecution (SL 54): what the court's
+    feed delivered, and so what it may report a judgment on (G12; issue 24)."""
+    found = await conn.fetchval(
+        f"SELECT 1 FROM {schema}.case_transfers WHERE case_id = $1 AND person_id = $2", case_id, person_id
+    )
+    return found is not None
+
+
+async def judged_decisions(conn, schema: str, case_id: str, person_id: str) -> tuple[str, ...]:
+    """G12 (PSL 14, 49): the decisions in effect on the person from the case, which a criminal
+    judgment the court reports re-decides (issue 24), by id."""
+    rows = await conn.fetch(
+        f"SELECT decision_id FROM {schema}.decision_index WHERE case_id = $1 AND person_id = $2 "
+        f"AND status = ANY($3::text[]) ORDER BY decision_id",
+        case_id,
+        person_id,
+        list(d.IN_EFFECT),
+    )
+    return tuple(r["decision_id"] for r in rows)
 
 
 async def held_back(conn, schema: str, person_id: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from dataclasses import replace
 
 from kernel.domain import sanctions as s
 from kernel.domain.access import Holding
+from kernel.domain.errors import NotFound
 from kernel.domain.ids import timer_stream_id
 from kernel.domain.principal import Principal
 from kernel.eventstore import timers
@@ -80,6 +81,15 @@ class DecisionAggregate(Aggregate[d.Decision]):
     def holding(self, state: d.Decision) -> Holding | None:
         return self.access.decision(state)
 
+    # the agencies that report a criminal judgment themselves (issue 24; G12): only on a decision
+    # whose person the case's disposal transferred for prosecution (`admit`), NOT_FOUND otherwise
+    judgment_agencies: tuple[str, ...] = ("court",)
+
+    def may_know(self, principal: Principal, state: d.Decision) -> bool:
+        if principal.agency in self.judgment_agencies:
+            return bool(state.case_id and state.person_id)
+        return super().may_know(principal, state)
+
     def decide(self, command, state: d.Decision) -> list:
         events = d.decide(command, state, self.policy)
         if isinstance(command, c.RecordImpact):  # the source's holding, stated on the record (need to know)
@@ -100,6 +110,12 @@ class DecisionAggregate(Aggregate[d.Decision]):
         open (G10, PSL 13, 26); an appeal's acceptance with the case's original investigators and
         trial reviewers (A1, Rules 59)."""
         conn, schema = uow.conn, uow.store.schema
+        if ctx.principal.agency in self.judgment_agencies:  # what the court's feed delivered (issue 24)
+            if not isinstance(command, c.RecordJudgment) or not await case_directory.transferred(
+                conn, schema, state.case_id, state.person_id
+            ):
+                raise NotFound("decision", state.decision_id)
+            return None
         if isinstance(command, (c.EndPeriod, c.RetryLift)) and state.issued and state.family == s.GOVERNMENT:
             end = periods.period_end(state) or command.on
             found = await case_directory.open_cases(conn, schema, state.person_id, state.issued.start, end)

@@ -55,3 +55,16 @@ def test_a1_investigators_and_trial_reviewers_on_the_case_or_its_measures_are_it
     assert news(started, INVESTIGATOR) == CaseNews(CASE, participant=("u-inv", "investigator"))
     assert news(started, REVIEWER, MEASURE, "measure-of") == CaseNews(CASE, participant=("u-rev", "trial_reviewer"))
     assert news(started, HEAD) is None  # the head is no original handler, and nothing else is news
+
+
+def test_g12_a_disposal_names_the_persons_it_transferred_for_prosecution_whom_the_court_may_report_on():
+    """Issue 24 (SL 54; G12, PSL 14, 49): the court reports a judgment only on them."""
+    disposed = cases_pb2.CaseDisposed(
+        case_id=CASE,
+        outcomes=[
+            cases_pb2.Outcome(kind=cases_pb2.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-1"),
+            cases_pb2.Outcome(kind=cases_pb2.OUTCOME_KIND_NO_SANCTION, person_id="P-2"),
+        ],
+    )
+    disposed.decided_at.FromDatetime(AT)
+    assert news(disposed) == CaseNews(CASE, closed_on=date(2026, 9, 1), transferred=("P-1",))
