@@ -11,10 +11,13 @@ feed's signed checkpoints with keys pinned beforehand, prints it, acknowledges i
   python -m tools.partner_client report-item --decision-id decision-… --item-id PERSONNEL_FILE \\
       --receipt receipt.pdf                                    # ExecutionService.ReportItem
   python -m tools.partner_client custody --measure-id measure-… --title 羁押回执 --document receipt.pdf
+  python -m tools.partner_client judgment --case-id case-… --person-id P-77 --title 刑事判决书 \\
+      --document judgment.pdf --judgment-number '(2026)京0101刑初12号' --sentence FIXED_TERM --intentional
 
 Report-back (tools/partner_client_reports.py), each only about what your feed delivered to you
 (anything else is NOT_FOUND, as an unknown id): `report-item` (ExecutionService.ReportItem),
-`custody` (the procuratorate: ProsecutionService.ReportCustodyTaken, IR2025 134).
+`custody` (the procuratorate: ProsecutionService.ReportCustodyTaken, IR2025 134), `judgment` (the
+court: SanctionService.ReportJudgment, G12).
 
 `keys` (ListPublicKeys) saves the verifier keys to `--keys` (default partner-keys.json). Fetch them
 once over a channel you trust, or compare them with your onboarding papers: from then on only

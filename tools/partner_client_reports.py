@@ -6,6 +6,10 @@ feed delivered to it — anything else is NOT_FOUND, the same answer as an unkno
   custody      the procuratorate took a transferred person into custody (IR2025 134; the same
                command as an officer's TransferCustody, so the detention ends):
                cases.v1.ProsecutionService.ReportCustodyTaken
+  judgment     the court's criminal judgment on a person a case's disposal transferred for
+               prosecution (G12, PSL 14, 49; the same command as an officer's RecordJudgment, so
+               the person's decisions from the case are re-decided):
+               sanctions.v1.SanctionService.ReportJudgment
 
 Documents and receipts go by SHA-256 only (`--document FILE` / `--receipt FILE` are hashed here and
 never sent). Every call is mutating: it carries `x-request-id` (`--request-id` to retry safely: a
@@ -20,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from google.protobuf import timestamp_pb2
+
+SENTENCES = ("FIXED_TERM", "SUSPENDED", "LIFE", "DEATH", "DETENTION", "CONTROL", "FINE_ONLY", "EXEMPT")
 
 
 class ReportUsage(Exception):
@@ -76,6 +82,17 @@ def add_parsers(sub) -> None:
     _document(c, "custody document (e.g. 羁押回执)")
     _request_id(c)
 
+    j = sub.add_parser(
+        "judgment", help="court: a criminal judgment on a transferred person (SanctionService.ReportJudgment)"
+    )
+    j.add_argument("--case-id", required=True, help="the case whose disposal transferred the person, case-…")
+    j.add_argument("--person-id", required=True, help="the person judged (as your feed delivered it)")
+    j.add_argument("--judgment-number", required=True, help="the judgment's number, e.g. (2026)京0101刑初12号")
+    j.add_argument("--sentence", required=True, choices=SENTENCES, help="the sentence")
+    j.add_argument("--intentional", action="store_true", help="an intentional crime (故意犯罪): G12 requires dismissal")
+    _document(j, "judgment (刑事判决书)")
+    _request_id(j)
+
 
 def report_item(conn, args) -> str:
     from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as spb_grpc
@@ -104,4 +121,22 @@ def report_custody(conn, args) -> str:
     return f"{r.measure_id} {r.state} (measure version {r.version}, {r.detention_days} days in detention)"
 
 
-REPORTS = {"report-item": report_item, "custody": report_custody}
+def report_judgment(conn, args) -> str:
+    from sanctions.v1 import events_pb2 as sev, service_pb2 as spb, service_pb2_grpc as spb_grpc
+
+    document = sev.DocumentRef(title=args.title, sha256=sha256_of(args.document, args.document_sha256, "--document"))
+    request = spb.ReportJudgmentRequest(
+        case_id=args.case_id,
+        person_id=args.person_id,
+        judgment=document,
+        judgment_number=args.judgment_number,
+        intentional=args.intentional,
+        sentence=args.sentence,
+    )
+    stub = spb_grpc.SanctionServiceStub(conn.channel(conn.sanctions))
+    r = stub.ReportJudgment(request, metadata=conn.metadata(True, args.request_id), timeout=conn.timeout)
+    lines = [f"{d.decision_id} {sev.DecisionStatus.Name(d.status)} (version {d.version})" for d in r.decisions]
+    return "\n".join(lines or ["no decision changed"])
+
+
+REPORTS = {"report-item": report_item, "custody": report_custody, "judgment": report_judgment}

@@ -41,6 +41,7 @@ from tools.partner_client import Connection, PinnedKeys, Refused, Verifier
 
 ARCHIVES = Principal("archives", "personnel_files", "partner_system", "u-archives-gateway")
 PROCURATORATE = Principal("procuratorate", "prosecution_intake", "partner_system", "u-procuratorate-gateway")
+COURT = Principal("court", "court_filing", "partner_system", "u-court-gateway")
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 FILE_RECEIPT = "e5" * 32
 
@@ -153,6 +154,15 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
         assert code == 1 and "NOT_FOUND" in err, err
         code, out, err = await client_main(*procuratorate, *custody)
         assert code == 2 and "--document" in err  # a usage error, nothing sent
+        # the court reports a judgment on a person this case never transferred for prosecution
+        # (its feed never delivered it): NOT_FOUND, as an unknown id; the decision unchanged
+        version = (await sx.decision(gid)).version
+        judgment = ["judgment", "--case-id", story.case_id, "--person-id", "P-77", "--title", "刑事判决书"]
+        judgment += ["--judgment-number", "(2026)京0101刑初12号", "--sentence", "FIXED_TERM", "--intentional"]
+        court = ["--token", token_for(sanctions.settings, COURT)]
+        code, out, err = await client_main(*court, *judgment, "--document-sha256", FILE_RECEIPT)
+        assert code == 1 and "NOT_FOUND" in err, err
+        assert (await sx.decision(gid)).version == version
 
     # follow over Subscribe, resuming from the saved position: the report's entry comes, verified
     await feed_holds(audit, "archives", "sanctions.v1.ExecutionItemReported", gid)
