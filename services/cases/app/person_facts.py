@@ -14,6 +14,7 @@ from datetime import datetime
 from google.protobuf import json_format
 
 from kernel.domain import facts as f
+from kernel.domain.errors import Validation
 from kernel.domain.ids import person_stream_id
 from kernel.domain.principal import Principal
 from kernel.eventstore.aggregate import Aggregate, CommandRunner
@@ -22,6 +23,8 @@ from kernel.eventstore.envelope import Link
 from kernel.eventstore.store import EventStore, UnitOfWork
 from services.cases.domain import commands as c, person_facts as pf
 from services.cases.domain.state import Case
+
+DISPOSAL_FACTS = 2  # cases.v1.DisposeCaseRequest.person_facts' max_items
 
 
 class PersonAggregate(Aggregate[pf.PersonRecord]):
@@ -86,13 +89,15 @@ class PersonFacts:
         if isinstance(command, c.PrepareFiling):
             persons = [s.person_id for s in command.person_facts]
             reported = await self.latest(uow, persons)
-            facts = pf.resolve(command.person_facts, reported, command.facts_reason, "subjects")
+            facts = pf.resolve(command.person_facts, reported, command.facts_reason, "subjects", pf.FILING_PARTS)
             return replace(command, person_facts=facts)
         if isinstance(command, c.DisposeCase):
             subjects = {s.person_id for s in (state.subjects or ())}
             sanctioned = [e.person_id for e in command.sanctions if e.person_id in subjects]
             reported = await self.latest(uow, sanctioned + [x.person_id for x in command.facts])
             facts = pf.resolve(command.facts, reported, command.facts_reason, "person_facts")
+            if len(facts) > DISPOSAL_FACTS:  # the request's bound (the event's size): facts of the sanctioned
+                raise Validation("person_facts", f"facts of at most {DISPOSAL_FACTS} persons, the sanctioned ones")
             return replace(command, facts=facts)
         return None
 

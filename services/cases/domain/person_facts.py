@@ -36,6 +36,9 @@ ORG_DEPT, HR = "organisation_department", "personnel_bureau"
 # domain.md §1: the parts each source reports (posts are split by `party_post`).
 SOURCED = {ORG_DEPT: ("party", "cadre"), HR: ("official", "service")}
 REASON_LIMIT = 500
+POSTS_LIMIT = 20  # common.v1.PersonFacts.posts: both sources' posts together, as a request's bound
+ALL_PARTS = ("party", "official", "cadre", "posts", "service")
+FILING_PARTS = ("party", "official", "cadre")  # what a filing report states (cases.v1.FilingSubject)
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ def merged(before: f.PersonFacts | None, cmd: ReportPersonFacts) -> f.PersonFact
     if r.posts:
         party = cmd.agency == ORG_DEPT
         posts = tuple(p for p in b.posts if (p.party_post or p.party_congress_delegate) != party) + r.posts
+        if len(posts) > POSTS_LIMIT:
+            raise Validation("posts", f"the person's posts from both sources are at most {POSTS_LIMIT}")
     return f.PersonFacts(
         cmd.person_id,
         party=_later(b.party, r.party),
@@ -154,17 +159,24 @@ def _states_any(facts: f.PersonFacts) -> bool:
     return bool(facts.party or facts.official or facts.cadre or facts.service or facts.posts)
 
 
+def _only(facts: f.PersonFacts, parts: tuple[str, ...]) -> f.PersonFacts:
+    return f.PersonFacts(facts.person_id, **{p: getattr(facts, p) for p in parts})
+
+
 def resolve(
     stated: Iterable[f.PersonFacts],
     reported: Mapping[str, f.PersonFacts],
     reason: str,
     field: str,
+    parts: tuple[str, ...] = ALL_PARTS,
 ) -> tuple[f.PersonFacts, ...]:
-    """The facts a command decides on: per person, the parts the officer stated, the others from
-    the latest reported; a person the request states nothing about takes the reported facts whole
-    (persons with reports but absent from `stated` are added). Stating facts about a person whose
-    sources reported some needs `reason` (else INVALID_ARGUMENT naming `facts_reason`)."""
+    """The facts a command decides on: per person, the parts the officer stated, the others (of
+    `parts`, what the command records) from the latest reported; a person the request states
+    nothing about takes the reported facts whole (persons with reports but absent from `stated`
+    are added). Stating facts about a person whose sources reported some needs `reason` (else
+    INVALID_ARGUMENT naming `facts_reason`)."""
     out, seen = [], set()
+    reported = {person: _only(r, parts) for person, r in reported.items()}
     for i, s in enumerate(stated):
         seen.add(s.person_id)
         r = reported.get(s.person_id)

@@ -140,3 +140,15 @@ def test_issue_24_the_reason_has_a_limit():
     with pytest.raises(Validation) as e:
         pf.check_reason("x" * 501)
     assert e.value.field == "facts_reason"
+
+
+def test_issue_24_a_filing_takes_only_the_parts_a_filing_report_states():
+    (got,) = pf.resolve((f.PersonFacts("P-1"),), REPORTED, "", "subjects", pf.FILING_PARTS)
+    assert (got.party, got.service) == (PARTY, None)
+
+
+def test_both_sources_posts_together_are_within_the_contracts_bound():
+    many = tuple(post(f"Party post {i}", True, ORG) for i in range(12))
+    with pytest.raises(Validation) as e:
+        fold(report(ORG, posts=many), report(HR, posts=tuple(post(f"post {i}", False, HR) for i in range(9))))
+    assert e.value.field == "posts"
