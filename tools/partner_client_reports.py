@@ -77,7 +77,11 @@ def add_parsers(sub) -> None:
     c = sub.add_parser(
         "custody", help="procuratorate: a transferred person taken into custody (ProsecutionService.ReportCustodyTaken)"
     )
-    c.add_argument("--measure-id", required=True, help="the detention, measure-… (as your feed delivered it)")
+    c.add_argument(
+        "--measure-id",
+        required=True,
+        help="the detention, measure-… (with the transfer papers: the feed names it only after custody)",
+    )
     c.add_argument("--taken-at", help="when custody was taken, ISO 8601 with a zone (default now)")
     _document(c, "custody document (e.g. 羁押回执)")
     _request_id(c)
