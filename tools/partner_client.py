@@ -83,6 +83,8 @@ DEFAULT_CASES = "127.0.0.1:50052"
 DEFAULT_SANCTIONS = "127.0.0.1:50053"
 DEFAULT_BOOTSTRAP = "127.0.0.1:59092"  # make run's embedded broker
 KEYS_FORMAT = "jjjc-partner-keys/v1"
+CHECK_SECONDS = 5.0  # how often a Kafka follower at the topic's end compares with the signed size
+REREAD_AFTER_SECONDS = 5.0  # how long a position stays missing at the topic's end before a reread
 
 
 class Refused(Exception):
@@ -269,6 +271,7 @@ class Follower:
         self.seen: dict[int, bytes] = {}  # leaf hashes of the positions processed by this run
         self.refused = 0
         self.processed = 0
+        self.wait = getattr(verifier, "wait_checkpoint", 60.0)  # how long a missing position is awaited
         self.acknowledged = -1
 
     def refuse(self, position: int, why: str) -> None:
@@ -384,7 +387,9 @@ def follow_kafka(
     a record belongs. The saved state decides, the offsets are a hint: when every partition is read
     to its end and the next position is still missing (a later one came, or the feed's signed
     checkpoint covers it: offsets ahead of a lost state, a topic made again after a broker lost
-    it), the topic is read again from the beginning, once per position (the repeats are skipped)."""
+    it) for a few seconds (the publisher may only be behind the signer), the topic is read again
+    from the beginning, once per position (the repeats are skipped); with `until_caught_up`, a
+    position still missing `--wait-checkpoint` seconds later is refused and the follower stops."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(
@@ -405,6 +410,7 @@ def follow_kafka(
         if follower.state.next == 0:
             consumer.seek_to_beginning(*tps)
         reread_for = None  # the missing position the topic was read again for
+        missing_since: tuple[int, float] | None = None  # (position, since when) missing at the end
         checked_at = 0.0  # when the feed's signed size was last compared with the next position
         while True:
             batch = consumer.poll(timeout_ms=500)
@@ -425,17 +431,25 @@ def follow_kafka(
             ends = consumer.end_offsets(tps)
             if not all(consumer.position(tp) >= ends[tp] for tp in tps):
                 continue
-            if not until_caught_up and time.monotonic() - checked_at < 5:
+            now = time.monotonic()
+            if not until_caught_up and now - checked_at < CHECK_SECONDS:
                 continue
-            checked_at = time.monotonic()
-            missing = follower.pending or follower.state.next < follower.signed_size()
-            if missing and reread_for != follower.state.next:
-                reread_for = follower.state.next
-                print(f"position {reread_for} missing at the topic's end: reading it again", file=sys.stderr)
+            checked_at = now
+            nxt = follower.state.next
+            if not (follower.pending or nxt < follower.signed_size()):
+                missing_since = None
+                if until_caught_up:
+                    return
+                continue
+            if missing_since is None or missing_since[0] != nxt:
+                missing_since = (nxt, now)  # the publisher may only be behind the signer: wait a little
+            waited = now - missing_since[1]
+            if reread_for != nxt and waited >= REREAD_AFTER_SECONDS:
+                reread_for = nxt
+                print(f"position {nxt} missing at the topic's end: reading it again", file=sys.stderr)
                 consumer.seek_to_beginning(*tps)
-            elif until_caught_up:
-                if missing:
-                    follower.refuse(follower.state.next, "signed in the feed, never delivered by the topic")
+            elif until_caught_up and reread_for == nxt and waited >= REREAD_AFTER_SECONDS + follower.wait:
+                follower.refuse(nxt, "signed in the feed, never delivered by the topic")
                 return
     finally:
         consumer.close()

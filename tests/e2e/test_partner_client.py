@@ -85,6 +85,16 @@ async def feed_holds(audit, agency: str, event_type: str, stream_id: str) -> Non
         )
 
     await wait_until(holds, 90, f"{event_type} of {stream_id} in {agency}'s feed")
+    schema = audit.settings.schema
+
+    async def signed() -> bool:  # what `--until-caught-up` over Kafka waits for: the signed size
+        return await audit.pool.fetchval(
+            f"SELECT coalesce((SELECT max(tree_size) FROM {schema}.feed_checkpoints WHERE agency = $1), 0) "
+            f">= (SELECT count(*) FROM {schema}.feed_entries WHERE agency = $1)",
+            agency,
+        )
+
+    await wait_until(signed, 60, f"{agency}'s feed checkpoint to cover {stream_id}'s {event_type}")
 
 
 async def test_the_reference_client_follows_verifies_acknowledges_and_reports_back(
