@@ -238,7 +238,14 @@ class Disposed:
 
 
 async def dispose_from_a_clue(
-    clues, client: Client, api: Cases, sanctions: cev.PersonSanctions, facts: person_pb2.PersonFacts, outcomes=()
+    clues,
+    client: Client,
+    api: Cases,
+    sanctions: cev.PersonSanctions,
+    facts: person_pb2.PersonFacts,
+    outcomes=(),
+    transfer=(),
+    investigating=None,
 ) -> Disposed:
     """A clue about P-77 (a county-managed member and civil servant) registered, preliminarily
     checked and proposed for filing (Rules 23-35); the case filed on both sides by the commission
@@ -246,7 +253,9 @@ async def dispose_from_a_clue(
     the topic meeting held, the case handed over to investigation_1 and investigated (SL 42);
     trial review concluding with `sanctions` (Rules 55), P-77 heard on them (PC 43; PSL 43); the
     standing committee's decision recorded by the head after the consultations (Rules 56; SL 51)
-    with the person's `facts` and `outcomes`: CaseDisposed on cases.events.v1.
+    with the person's `facts` and `outcomes` (and the `transfer` package of a transfer for
+    prosecution, SL 54): CaseDisposed on cases.events.v1. `investigating(case_id)`, if given, is
+    awaited while the case is under investigation (e.g. to take a measure).
 
     Needs a COUNTY commission (the shipped platform.toml) and clues and cases running."""
     cid = await to_report(client)
@@ -263,6 +272,8 @@ async def dispose_from_a_clue(
     await api("ApproveHandOver", HEAD, case_id=case_id)
     now = ts(datetime.now(timezone.utc))
     await api("StartInvestigation", INVESTIGATOR, case_id=case_id, announced_at=now, unit_notified_at=now)
+    if investigating is not None:
+        await investigating(case_id)
     await api("SendToTrialReview", INVESTIGATOR, case_id=case_id, report="report no. 9")
     await api("ConcludeTrialReview", REVIEWER, case_id=case_id, sanctions=[sanctions])
     await api("HearSubject", REVIEWER, case_id=case_id, person_id="P-77", statement="I accept", sanctions=[sanctions])
@@ -273,6 +284,7 @@ async def dispose_from_a_clue(
         sanctions=[sanctions],
         person_facts=[facts],
         outcomes=list(outcomes),
+        transfer=list(transfer),
         deliberation=deliberation(5),
         consultations=consultations(),
     )

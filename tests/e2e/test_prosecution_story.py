@@ -1,0 +1,208 @@
+"""Issue 24 point 1, end to end through Kafka: the procuratorate and the court report back on a
+transfer for prosecution (SL 54; IR2025 134; G12, PSL 14, 49).
+
+P-77 is detained during the investigation; the case is disposed with a Party and a government
+sanction and a transfer for prosecution (CaseDisposed on cases.events.v1). The procuratorate's
+custody report ends the detention through the officer's TransferCustody command (IR2025 134). The
+sanctions service opens the decisions from Kafka and learns from the same disposal whom the case
+transferred; the government decision issued, the court's judgment on P-77 (an intentional crime,
+suspended sentence) makes it re-decided with dismissal required (G12). An agency reporting on
+what its feed never delivered (another person, another agency's matter) is told NOT_FOUND. Last,
+the procuratorate returns the case for supplementary investigation (1 month, SL 54) and, the
+cases service's clock moved past the due, the durable timers raise its YELLOW and RED warnings."""
+
+import asyncio
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import grpc
+import pytest
+
+from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc
+from kernel.domain.principal import Principal
+from sanctions.v1 import events_pb2 as sev
+from services.cases.main import build as build_cases
+from services.clues.main import build as build_clues
+from services.sanctions.main import build as build_sanctions
+from tests.e2e.test_clue_lifecycle import HEAD, Client
+from tests.e2e.test_clue_warnings import set_clock
+from tests.factories import call_metadata, service_settings
+from tests.integration.test_cases_timers import approve
+from tests.stories import (
+    CASE_MANAGER,
+    INVESTIGATOR,
+    PURPOSE,
+    Cases,
+    Sanctions,
+    dispose_from_a_clue,
+    facts_of_p77,
+    sanctions_of,
+    ts,
+)
+
+PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
+COURT = Principal("court", "court_filing", "partner_system", "u-court")
+HASH = "e5" * 32
+ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    """Clues, cases (clock settable: the test moves it) and sanctions of the shipped COUNTY commission."""
+    prefix, data = f"px{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("prosecution")
+
+    def settings(name, **kw):
+        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
+
+    hosts = []
+    for name, build, kw in (
+        ("clues", build_clues, {}),
+        ("cases", build_cases, {"test_mode": True, "timer_poll_seconds": 0.2}),
+        ("sanctions", build_sanctions, {}),
+    ):
+        hosts.append(await build(settings(name, **kw)).start())
+    yield hosts
+    for host in hosts:
+        await host.stop()
+
+
+class Prosecution:
+    def __init__(self, host, channel):
+        self.host, self.stub = host, prosecution_pb2_grpc.ProsecutionServiceStub(channel)
+
+    async def __call__(self, rpc: str, who: Principal, **fields):
+        request = getattr(ppb, f"{rpc}Request")(**fields)
+        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-prosecution")
+        return await getattr(self.stub, rpc)(request, metadata=md)
+
+
+def doc(title: str) -> cev.DocumentRef:
+    return cev.DocumentRef(title=title, sha256=HASH)
+
+
+async def code(call) -> str:
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await call
+    return err.value.code().name
+
+
+async def judged_once_known(sx, judgment: dict, seconds: int = 60):
+    """The court's report, once the sanctions service's case directory has followed the disposal
+    from Kafka (until then the court's matter is unknown there: NOT_FOUND)."""
+    for _ in range(seconds * 4):
+        try:
+            return await sx("ReportJudgment", COURT, **judgment)
+        except grpc.aio.AioRpcError as e:
+            if e.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+        await asyncio.sleep(0.25)
+    raise AssertionError("the case directory never learnt of the transfer")
+
+
+async def test_the_procuratorate_and_the_court_report_back_on_a_transfer_for_prosecution(platform):
+    clues, cases, sanctions = platform
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+    ):
+        client, api, sx, pros = (
+            Client(clues, ch1),
+            Cases(cases, ch2),
+            Sanctions(sanctions, ch3),
+            Prosecution(cases, ch2),
+        )
+        detention = []
+
+        async def detain(case_id: str) -> None:  # SL 47: the leadership's decision, the upper level's approval
+            made = await api(
+                "RequestMeasure",
+                INVESTIGATOR,
+                case_id=case_id,
+                kind=cev.MEASURE_KIND_DETENTION,
+                person_id="P-77",
+                reason="flight risk",
+            )
+            await approve(cases.parts.handlers, made.measure_id, "DETENTION", datetime.now(timezone.utc))
+            detention.append(made.measure_id)
+
+        transfer = cev.Outcome(
+            kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77", article="刑法 art. 385", detail="受贿"
+        )
+        story = await dispose_from_a_clue(
+            clues,
+            client,
+            api,
+            sanctions_of("GOVERNMENT_DEMERIT"),
+            facts_of_p77(),
+            outcomes=[transfer],
+            transfer=[cev.TransferDocument(title="移送审查起诉意见书", sha256=HASH)],
+            investigating=detain,
+        )
+        (mid,) = detention
+
+        # IR2025 134: the detention ran on past the disposal until the procuratorate took custody;
+        # the court's feed never delivered the detention (NOT_FOUND)
+        custody = dict(measure_id=mid, document=doc("羁押回执"), taken_at=ts(datetime.now(timezone.utc)))
+        assert await code(pros("ReportCustodyTaken", COURT, **custody)) == "NOT_FOUND"
+        taken = await pros("ReportCustodyTaken", PROC, **custody)
+        assert taken.state == "ENDED"
+        ended = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure
+        assert (ended.state, ended.outcome) == ("ENDED", cev.MEASURE_OUTCOME_CUSTODY_TRANSFERRED)
+        # a person the case never transferred: NOT_FOUND, as an unknown id
+        other = dict(case_id=story.case_id, person_id="P-88", decision="CHARGED", document=doc("起诉书"))
+        assert await code(
+            pros("ReportProsecutionDecision", PROC, **other, decided_at=ts(datetime.now(timezone.utc)))
+        ) == ("NOT_FOUND")
+
+        # G12 (PSL 14, 49): the court's judgment on the transferred person re-decides the issued decision
+        listed = {d.family: d for d in await sx.wait_decisions(story.case_id, 2)}
+        gid = listed[sev.SANCTION_FAMILY_GOVERNMENT_SANCTION].decision_id
+        await sx(
+            "DraftDecision",
+            CASE_MANAGER,
+            decision_id=gid,
+            title="关于给予P-77记过处分的决定",
+            legal_basis=["政务处分法 art. 32"],
+            review_route=ROUTE,
+            announcement_scope="所在单位",
+        )
+        await sx(
+            "IssueDecision",
+            HEAD,
+            decision_id=gid,
+            document_number="县纪〔2026〕31号",
+            decided_at=ts(datetime.now(timezone.utc)),
+        )
+        judgment = dict(
+            case_id=story.case_id,
+            person_id="P-77",
+            judgment=sev.DocumentRef(title="刑事判决书", sha256=HASH),
+            judgment_number="(2026)县0101刑初7号",
+            intentional=True,
+            sentence="SUSPENDED",
+        )
+        judged = await judged_once_known(sx, judgment)
+        # known now, yet not about a person the case never transferred, nor for the procuratorate to report
+        assert await code(sx("ReportJudgment", COURT, **{**judgment, "person_id": "P-88"})) == "NOT_FOUND"
+        assert await code(sx("ReportJudgment", PROC, **judgment)) == "NOT_FOUND"
+        assert [(d.decision_id, d.status) for d in judged.decisions] == [(gid, sev.DECISION_STATUS_REDECISION_REQUIRED)]
+        assert judged.required_sanction == cev.SANCTION_TYPE_GOVERNMENT_DISMISSAL
+        assert (await sx.decision(gid)).status == sev.DECISION_STATUS_REDECISION_REQUIRED
+
+        # SL 54: returned for supplementary investigation, due in 1 month; the clock moved past the due
+        back = dict(case_id=story.case_id, person_id="P-77", document=doc("退回补充调查决定书"))
+        returned = await pros(
+            "ReturnForSupplementaryInvestigation", PROC, **back, returned_at=ts(datetime.now(timezone.utc))
+        )
+        assert returned.round == 1
+        await set_clock(cases, returned.due.ToDatetime(timezone.utc) + timedelta(minutes=1))
+        timer_stream = f"case-timers-{story.case_id.removeprefix('case-')}"
+        for _ in range(200):
+            raised = [e.event_type for e in await cases.store.read_stream(timer_stream)]
+            if raised.count("cases.v1.SupplementaryInvestigationWarning") >= 2:
+                break
+            await asyncio.sleep(0.1)
+        assert raised.count("cases.v1.SupplementaryInvestigationWarning") == 2  # YELLOW, then RED
+        state = (await cases.parts.handlers.cases.load(cases.store, story.case_id)).state
+        assert state.prosecution[0].warning == "RED"
