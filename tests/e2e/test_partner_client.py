@@ -12,17 +12,23 @@ it and acknowledges it (the backlog goes to 0); `report-item` reports the item d
 gets the report's entry. A tampered entry is refused: a copy of a record with other bytes on the
 topic (exit status 1, the genuine entry processed, nothing else acknowledged), an entry altered by
 one byte, and the entry checked under another agency's pinned key.
+
+On a second platform, a case whose disposal transfers P-77 for prosecution: the procuratorate's
+and the court's clients follow their feeds and report back on what they delivered (custody taken,
+the detention ends; the judgment, the decision re-decided: issue 24 point 1).
 """
 
 import asyncio
 import json
 import uuid
+from datetime import datetime, timezone
 
 import grpc
 import pytest
 from kafka import KafkaProducer
 
 from audit.v1 import feeds_pb2 as fpb, feeds_pb2_grpc
+from cases.v1 import events_pb2 as cev
 from common.v1 import person_pb2
 from kernel.domain.principal import Principal
 from kernel.messaging.topics import partner_topic
@@ -32,10 +38,21 @@ from services.audit.main import AuditSettings, build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from services.sanctions.main import build as build_sanctions
-from tests.e2e.test_clue_lifecycle import Client
+from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_sanctions_story import drafted_approved_issued, items_by_id
 from tests.factories import call_metadata, service_settings, token_for, wait_until
-from tests.stories import CASE_MANAGER, Cases, Sanctions, dispose_from_a_clue, facts_of_p77, sanctions_of
+from tests.integration.test_cases_timers import approve
+from tests.stories import (
+    CASE_MANAGER,
+    INVESTIGATOR,
+    PURPOSE,
+    Cases,
+    Sanctions,
+    dispose_from_a_clue,
+    facts_of_p77,
+    sanctions_of,
+    ts,
+)
 from tools import partner_client
 from tools.partner_client import Connection, PinnedKeys, Refused, Verifier
 
@@ -44,11 +61,16 @@ PROCURATORATE = Principal("procuratorate", "prosecution_intake", "partner_system
 COURT = Principal("court", "court_filing", "partner_system", "u-court-gateway")
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 FILE_RECEIPT = "e5" * 32
+ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 
 
-@pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"pc{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("partner-client")
+def now_ts():
+    return ts(datetime.now(timezone.utc))
+
+
+async def start(database_url, bootstrap, data, letters: str) -> tuple[list, str]:
+    """Clues, cases, sanctions and audit (checkpoints every second), each in a schema of its own."""
+    prefix = f"{letters}{uuid.uuid4().hex[:8]}"
 
     def settings(name, **kw):
         return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
@@ -59,6 +81,22 @@ async def platform(database_url, bootstrap, tmp_path_factory):
         await build_sanctions(settings("sanctions", test_mode=True, timer_poll_seconds=0.2)).start(),
         await build_audit(extend(AuditSettings, settings("audit"), checkpoint_seconds=1.0)).start(),
     ]
+    return hosts, prefix
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    hosts, prefix = await start(database_url, bootstrap, tmp_path_factory.mktemp("partner-client"), "pc")
+    yield hosts, prefix
+    for host in hosts:
+        await host.stop()
+
+
+@pytest.fixture
+async def transfer_platform(database_url, bootstrap, tmp_path_factory):
+    """Another platform, for a case of P-77 transferred for prosecution (the first test's P-77 has a
+    decision in force)."""
+    hosts, prefix = await start(database_url, bootstrap, tmp_path_factory.mktemp("partner-transfer"), "pt")
     yield hosts, prefix
     for host in hosts:
         await host.stop()
@@ -236,6 +274,120 @@ def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
     headers = [("event-id", b"x"), ("position", b"0"), ("agency", b"archives"), ("leaf-index", b"0")]
     producer.send(topic, key=key.encode(), value=value, headers=headers).get(timeout=30)
     producer.close()
+
+
+def printed(out: str) -> list[tuple[str, str, dict]]:
+    """The entries the client printed: (event type, stream id, view)."""
+    lines, found = out.splitlines(), []
+    for k, line in enumerate(lines):
+        if " verified (feed " in line:
+            _, event_type, stream_id, *_ = line.split()
+            found.append((event_type, stream_id, json.loads(lines[k + 1])))
+    return found
+
+
+async def test_the_procuratorate_and_the_court_report_back_with_the_client_on_what_their_feeds_delivered(
+    transfer_platform, tmp_path, capsys
+):
+    """Issue 24 point 1 through the reference client: P-77 detained, the case disposed with a
+    transfer for prosecution. The procuratorate's client follows its feed (the disposal, verified),
+    reports custody taken (IR2025 134: the detention ends) and then receives the hand-over in its
+    feed; the court's client follows its feed (the disposal: the case and the person) and reports
+    the judgment on the issued decision's person (G12, PSL 14, 49: re-decided)."""
+    (clues, cases, sanctions, audit), prefix = transfer_platform
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+    ):
+        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+        detention = []
+
+        async def detain(case_id: str) -> None:  # SL 47: the leadership's decision, the upper level's approval
+            made = await api(
+                "RequestMeasure",
+                INVESTIGATOR,
+                case_id=case_id,
+                kind=cev.MEASURE_KIND_DETENTION,
+                person_id="P-77",
+                reason="flight risk",
+            )
+            await approve(cases.parts.handlers, made.measure_id, "DETENTION", datetime.now(timezone.utc))
+            detention.append(made.measure_id)
+
+        transfer = cev.Outcome(
+            kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77", article="刑法 art. 385", detail="受贿"
+        )
+        story = await dispose_from_a_clue(
+            clues,
+            client,
+            api,
+            sanctions_of("GOVERNMENT_DEMERIT"),
+            facts_of_p77(),
+            outcomes=[transfer],
+            transfer=[cev.TransferDocument(title="移送审查起诉意见书", sha256=FILE_RECEIPT)],
+            investigating=detain,
+        )
+        (mid,) = detention
+        for agency in ("procuratorate", "court"):
+            await feed_holds(audit, agency, "cases.v1.CaseDisposed", story.case_id)
+
+        keys = ["--keys", str(tmp_path / "keys.json"), "--audit", f"127.0.0.1:{audit.port}"]
+        keys += ["--cases", f"127.0.0.1:{cases.port}", "--sanctions", f"127.0.0.1:{sanctions.port}"]
+
+        async def as_agency(who: Principal, *argv: str) -> tuple[int, str, str]:
+            capsys.readouterr()
+            token = ["--token", token_for(audit.settings, who)]
+            code = await asyncio.to_thread(partner_client.main, [*token, *keys, *argv], {})
+            out, err = capsys.readouterr()
+            return code, out, err
+
+        assert (await as_agency(PROCURATORATE, "keys"))[0] == 0
+        follow = ["follow", "--grpc", "--until-caught-up"]
+
+        # the procuratorate: the disposal delivered (the case, the person transferred), verified
+        pstate = str(tmp_path / "procuratorate.state.json")
+        code, out, err = await as_agency(PROCURATORATE, *follow, "--agency", "procuratorate", "--state", pstate)
+        assert code == 0, err
+        ((event_type, stream_id, view),) = printed(out)
+        assert (event_type, stream_id, view["case_id"]) == ("cases.v1.CaseDisposed", story.case_id, story.case_id)
+        assert [o["person_id"] for o in view["outcomes"]] == ["P-77"]
+        # custody taken (the detention's id from the transfer papers: the feed names it only after)
+        custody = ["custody", "--measure-id", mid, "--title", "羁押回执", "--document-sha256", FILE_RECEIPT]
+        code, out, err = await as_agency(PROCURATORATE, *custody)
+        assert code == 0 and f"{mid} ENDED" in out, err
+        ended = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure
+        assert (ended.state, ended.outcome) == ("ENDED", cev.MEASURE_OUTCOME_CUSTODY_TRANSFERRED)
+        await feed_holds(audit, "procuratorate", "cases.v1.MeasureEnded", mid)
+        code, out, err = await as_agency(PROCURATORATE, *follow, "--agency", "procuratorate", "--state", pstate)
+        assert code == 0, err
+        assert {(t, s) for t, s, _ in printed(out)} == {
+            ("cases.v1.CustodyTransferred", mid),
+            ("cases.v1.MeasureEnded", mid),
+        }
+        assert (await backlog(audit, "procuratorate")).backlog == 0
+
+        # the court: the same disposal delivered (the case and the person, no package), verified
+        code, out, err = await as_agency(COURT, *follow, "--agency", "court", "--state", str(tmp_path / "court.json"))
+        assert code == 0, err
+        ((event_type, _, view),) = printed(out)
+        assert event_type == "cases.v1.CaseDisposed" and "transfer" not in view
+        case_id, person_id = view["case_id"], view["outcomes"][0]["person_id"]
+        decisions = await sx.wait_decisions(story.case_id, 2)
+        gid = next(d.decision_id for d in decisions if d.family == sev.SANCTION_FAMILY_GOVERNMENT_SANCTION)
+        draft = dict(decision_id=gid, title="关于给予P-77记过处分的决定", legal_basis=["政务处分法 art. 32"])
+        await sx("DraftDecision", CASE_MANAGER, **draft, review_route=ROUTE, announcement_scope="所在单位")
+        await sx("IssueDecision", HEAD, decision_id=gid, document_number="县纪〔2026〕31号", decided_at=now_ts())
+        judgment = ["judgment", "--case-id", case_id, "--person-id", person_id, "--title", "刑事判决书"]
+        judgment += ["--document-sha256", FILE_RECEIPT, "--judgment-number", "(2026)县0101刑初7号"]
+        judgment += ["--sentence", "SUSPENDED", "--intentional", "--request-id", str(uuid.uuid4())]
+        for _ in range(120):  # until the sanctions service has followed the disposal from Kafka
+            code, out, err = await as_agency(COURT, *judgment)
+            if "NOT_FOUND" not in err:
+                break
+            await asyncio.sleep(0.5)
+        assert code == 0 and f"{gid} DECISION_STATUS_REDECISION_REQUIRED" in out, err
+        assert (await sx.decision(gid)).status == sev.DECISION_STATUS_REDECISION_REQUIRED
 
 
 class FakeVerifier:
