@@ -38,14 +38,12 @@ class ProsecutionServicer(prosecution_pb2_grpc.ProsecutionServiceServicer):
     async def ReportCustodyTaken(self, request, context, call):
         """IR2025 134: the officer's TransferCustody command, as the procuratorate."""
         document, taken = self._document(request), self._when(request, "taken_at")
-        started = []
-
-        async def make(uow, state):
-            started.append(state.starts_at)
-            return md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
-
-        result = await self.handlers.handle_measure(call, request.measure_id.strip(), 0, self.clock.now(), make)
-        days = ms.offset_days(started[-1], taken, self.handlers.rules.safeguards.part_day) if started else 0
+        command = md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
+        result = await self.handlers.handle_measure(call, command.measure_id, 0, self.clock.now(), command)
+        # SL 50 ¶4, as recorded; from the stored measure, so a retried request answers the same
+        runner = self.handlers.measures
+        state = (await runner.load(self.handlers.store, runner.stream_id(command.measure_id, "measure_id"))).state
+        days = ms.offset_days(state.starts_at, taken, self.handlers.rules.safeguards.part_day)
         return pb.ReportCustodyTakenResponse(**result, detention_days=days)
 
     @rpc("cases.prosecution_report", mutating=True)
