@@ -117,6 +117,10 @@ async def test_a_supplementary_return_runs_its_timers_and_the_decision_and_refer
     first = await pros("ReturnForSupplementaryInvestigation", PROC, **back)
     assert first.round == 1 and first.due.ToDatetime().date() > at.date()
     assert await pros.code("ReturnForSupplementaryInvestigation", PROC, **back) == "FAILED_PRECONDITION"
+    # case management sees it waiting, due in a month (ListAwaitingMe, issue 20)
+    waiting = (await api("ListAwaitingMe", MANAGER, purpose="work", page_size=1000)).items
+    mine = [i for i in waiting if i.file_id == case_id and i.step == "CompleteSupplementaryInvestigation"]
+    assert len(mine) == 1 and mine[0].due == first.due
     # the clock moved past the due: the timers raise YELLOW then RED on the case's timer stream
     handlers = cases.parts.handlers
     await fire(handlers, first.due.ToDatetime().replace(tzinfo=at.tzinfo) + timedelta(minutes=1))

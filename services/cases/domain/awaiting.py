@@ -185,6 +185,11 @@ def case_awaited(state: Case) -> tuple[Awaited, ...]:
     if state.hand_over is not None:  # 移交审查调查: the head approves
         h = state.hand_over
         out.append(Awaited("ApproveHandOver", HEAD, f"hand over to {h.to_office}"[:200]))
+    for t in state.prosecution:  # returned by the procuratorate for supplementary investigation (SL 54; issue 24)
+        r = t.open_return
+        if r is not None:
+            summary = f"supplementary investigation of {t.person_id}, return {r.round} (SL 54)"[:200]
+            out.append(Awaited("CompleteSupplementaryInvestigation", CASE_MANAGER, summary, r.returned_at, r.due))
     return tuple(out)
 
 

@@ -200,3 +200,19 @@ def test_configuration_errors_name_the_key(change, key):
     data = {**read_toml(DEFAULT_FILE, ProsecutionRulesError), **change}
     with pytest.raises(ProsecutionRulesError, match=key):
         parse_prosecution_rules(data, "prosecution.toml")
+
+
+def test_sl54_an_open_return_awaits_case_management_until_completed():
+    from services.cases.domain import awaiting as aw
+
+    d = datetime(2026, 3, 10, tzinfo=UTC)
+    state, _ = run(BASE, returned(d))
+    (a,) = aw.case_awaited(state)
+    assert (a.step, a.role, a.since, a.due) == (
+        "CompleteSupplementaryInvestigation",
+        "case_manager",
+        d,
+        d + timedelta(days=31),
+    )
+    done, _ = run(state, completed(d + timedelta(days=5)))
+    assert aw.case_awaited(done) == ()
