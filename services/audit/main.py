@@ -24,7 +24,7 @@ from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.feed_config import load_feed_config
-from services.audit.app.feed_publisher import FeedPublisher
+from services.audit.app.feed_publisher import MIGRATIONS as PUBLISHER_MIGRATIONS, FeedPublisher
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
@@ -37,7 +37,7 @@ SERVICE_NAMES = (
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
 FEED_KEY_DIR = Path("keys")  # feed-<agency>.key under the data folder, unless AUDIT_FEED_KEY_DIR
-MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS)
+MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS, *PUBLISHER_MIGRATIONS)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
         assert await migrations.versions(conn, schema) == {
             "audit.checkpoints": 1,
             "audit.completeness": 1,
+            "audit.feed_publisher": 1,
             "audit.ledger": 4,
             "audit.projections": 3,
             "cases.awaiting": 1,
@@ -260,6 +261,7 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
         assert {c: v for c, v in versions.items() if c.startswith("audit.")} == {
             "audit.checkpoints": 1,
             "audit.completeness": 1,
+            "audit.feed_publisher": 1,
             "audit.ledger": 4,
             "audit.projections": 3,
         }
