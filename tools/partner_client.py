@@ -10,7 +10,7 @@ feed's signed checkpoints with keys pinned beforehand, prints it, acknowledges i
   python -m tools.partner_client follow --agency archives --grpc   # or PartnerFeedService.Subscribe
   python -m tools.partner_client report-item --decision-id decision-… --item-id PERSONNEL_FILE \\
       --receipt receipt.pdf                                    # ExecutionService.ReportItem
-  python -m tools.partner_client custody --measure-id measure-… --title 羁押回执 --document receipt.pdf
+  python -m tools.partner_client custody --case-id case-… --person-id P-… --title 羁押回执 --document receipt.pdf
   python -m tools.partner_client judgment --case-id case-… --person-id P-77 --title 刑事判决书 \\
       --document judgment.pdf --judgment-number '(2026)京0101刑初12号' --sentence FIXED_TERM --intentional
 

@@ -77,11 +77,9 @@ def add_parsers(sub) -> None:
     c = sub.add_parser(
         "custody", help="procuratorate: a transferred person taken into custody (ProsecutionService.ReportCustodyTaken)"
     )
-    c.add_argument(
-        "--measure-id",
-        required=True,
-        help="the detention, measure-… (with the transfer papers: the feed names it only after custody)",
-    )
+    c.add_argument("--case-id", help="the transfer's case, case-… (as the feed's CaseDisposed entry names it)")
+    c.add_argument("--person-id", help="the transferred person (as the feed's entry names them)")
+    c.add_argument("--measure-id", help="or the detention itself, measure-… (instead of --case-id/--person-id)")
     c.add_argument("--taken-at", help="when custody was taken, ISO 8601 with a zone (default now)")
     _document(c, "custody document (e.g. 羁押回执)")
     _request_id(c)
@@ -117,8 +115,14 @@ def report_custody(conn, args) -> str:
     from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc as ppb_grpc
 
     document = cev.DocumentRef(title=args.title, sha256=sha256_of(args.document, args.document_sha256, "--document"))
+    if not args.measure_id and not (args.case_id and args.person_id):
+        raise SystemExit("custody: give --case-id and --person-id (from the feed), or --measure-id")
     request = ppb.ReportCustodyTakenRequest(
-        measure_id=args.measure_id, document=document, taken_at=timestamp(args.taken_at, "--taken-at")
+        measure_id=args.measure_id or "",
+        case_id=args.case_id or "",
+        person_id=args.person_id or "",
+        document=document,
+        taken_at=timestamp(args.taken_at, "--taken-at"),
     )
     stub = ppb_grpc.ProsecutionServiceStub(conn.channel(conn.cases))
     r = stub.ReportCustodyTaken(request, metadata=conn.metadata(True, args.request_id), timeout=conn.timeout)

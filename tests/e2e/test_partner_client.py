@@ -352,8 +352,9 @@ async def test_the_procuratorate_and_the_court_report_back_with_the_client_on_wh
         ((event_type, stream_id, view),) = printed(out)
         assert (event_type, stream_id, view["case_id"]) == ("cases.v1.CaseDisposed", story.case_id, story.case_id)
         assert [o["person_id"] for o in view["outcomes"]] == ["P-77"]
-        # custody taken (the detention's id from the transfer papers: the feed names it only after)
-        custody = ["custody", "--measure-id", mid, "--title", "羁押回执", "--document-sha256", FILE_RECEIPT]
+        # custody taken, named as the feed delivered it: the transfer's case and person
+        custody = ["custody", "--case-id", view["case_id"], "--person-id", view["outcomes"][0]["person_id"]]
+        custody += ["--title", "羁押回执", "--document-sha256", FILE_RECEIPT]
         code, out, err = await as_agency(PROCURATORATE, *custody)
         assert code == 0 and f"{mid} ENDED" in out, err
         ended = (await api("GetMeasure", INVESTIGATOR, measure_id=mid, purpose=PURPOSE)).measure

@@ -95,8 +95,12 @@ async def test_the_procuratorate_reports_only_what_its_feed_delivered_and_custod
     await dispose_transferring(cases, case_id, now() - timedelta(days=1))
     assert await pros.code("ReportCustodyTaken", COURT, **custody) == "NOT_FOUND"  # another agency's feed
     assert await pros.code("ReportCustodyTaken", MANAGER, **custody) == "PERMISSION_DENIED"  # not a partner
-    done = await pros("ReportCustodyTaken", PROC, **custody)
-    assert (done.state, done.detention_days >= 29) == ("ENDED", True)
+    # named as the feed delivered it: the transfer's case and person, the running detention found
+    by_transfer = dict(document=doc("羁押回执"), taken_at=ts(now()), case_id=case_id, person_id="P-1")
+    assert await pros.code("ReportCustodyTaken", PROC, **{**by_transfer, "person_id": "P-2"}) == "NOT_FOUND"
+    assert await pros.code("ReportCustodyTaken", PROC, **{**by_transfer, "case_id": ""}) == "INVALID_ARGUMENT"
+    done = await pros("ReportCustodyTaken", PROC, **by_transfer)
+    assert (done.measure_id, done.state, done.detention_days >= 29) == (mid, "ENDED", True)
     ended = await line(api, mid)
     assert (ended.state, ended.outcome) == ("ENDED", cev.MEASURE_OUTCOME_CUSTODY_TRANSFERRED)
     assert (await types(cases, mid))[-2:] == ["CustodyTransferred", "MeasureEnded"]

@@ -27,7 +27,7 @@ from cases.v1 import events_pb2 as cases_dot_v1_dot_events__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63\x61ses/v1/prosecution.proto\x12\x08\x63\x61ses.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x15\x63\x61ses/v1/events.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x01\n\x19ReportCustodyTakenRequest\x12\x1c\n\nmeasure_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x04\x12\x31\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x36\n\x08taken_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"h\n\x1aReportCustodyTakenResponse\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\x12\x16\n\x0e\x64\x65tention_days\x18\x04 \x01(\r\"\xd2\x01\n*ReturnForSupplementaryInvestigationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x39\n\x0breturned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"\x87\x01\n+ReturnForSupplementaryInvestigationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\r\x12\'\n\x03\x64ue\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfc\x01\n ReportProsecutionDecisionRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x33\n\x08\x64\x65\x63ision\x18\x03 \x01(\tB!\xe2\x92\x19\x1d\x08\x01\x32\x19\n\x07\x43HARGED\n\x0eNOT_PROSECUTED\x12\x31\n\x08\x64ocument\x18\x04 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x38\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"|\n!ReportProsecutionDecisionResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\'\n\x03\x64ue\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04late\x18\x04 \x01(\x08\"\xd2\x01\n)CompleteSupplementaryInvestigationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12:\n\x0c\x63ompleted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"\\\n*CompleteSupplementaryInvestigationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x0c\n\x04late\x18\x03 \x01(\x08\"\xee\x01\n\x1eReferForReconsiderationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x39\n\x0breferred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12&\n\x13upper_procuratorate\x18\x05 \x01(\tB\t\xe2\x92\x19\x05\x08\x01\x18\xc8\x01\"C\n\x1fReferForReconsiderationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x32\x82\x05\n\x12ProsecutionService\x12_\n\x12ReportCustodyTaken\x12#.cases.v1.ReportCustodyTakenRequest\x1a$.cases.v1.ReportCustodyTakenResponse\x12\x92\x01\n#ReturnForSupplementaryInvestigation\x12\x34.cases.v1.ReturnForSupplementaryInvestigationRequest\x1a\x35.cases.v1.ReturnForSupplementaryInvestigationResponse\x12t\n\x19ReportProsecutionDecision\x12*.cases.v1.ReportProsecutionDecisionRequest\x1a+.cases.v1.ReportProsecutionDecisionResponse\x12\x8f\x01\n\"CompleteSupplementaryInvestigation\x12\x33.cases.v1.CompleteSupplementaryInvestigationRequest\x1a\x34.cases.v1.CompleteSupplementaryInvestigationResponse\x12n\n\x17ReferForReconsideration\x12(.cases.v1.ReferForReconsiderationRequest\x1a).cases.v1.ReferForReconsiderationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x63\x61ses/v1/prosecution.proto\x12\x08\x63\x61ses.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x15\x63\x61ses/v1/events.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd6\x01\n\x19ReportCustodyTakenRequest\x12\x1a\n\nmeasure_id\x18\x01 \x01(\tB\x06\xe2\x92\x19\x02(\x04\x12\x31\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x36\n\x08taken_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12\x17\n\x07\x63\x61se_id\x18\x04 \x01(\tB\x06\xe2\x92\x19\x02(\x03\x12\x19\n\tperson_id\x18\x05 \x01(\tB\x06\xe2\x92\x19\x02(\x05\"h\n\x1aReportCustodyTakenResponse\x12\x12\n\nmeasure_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05state\x18\x03 \x01(\t\x12\x16\n\x0e\x64\x65tention_days\x18\x04 \x01(\r\"\xd2\x01\n*ReturnForSupplementaryInvestigationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x39\n\x0breturned_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"\x87\x01\n+ReturnForSupplementaryInvestigationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\r\n\x05round\x18\x03 \x01(\r\x12\'\n\x03\x64ue\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfc\x01\n ReportProsecutionDecisionRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x33\n\x08\x64\x65\x63ision\x18\x03 \x01(\tB!\xe2\x92\x19\x1d\x08\x01\x32\x19\n\x07\x43HARGED\n\x0eNOT_PROSECUTED\x12\x31\n\x08\x64ocument\x18\x04 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x38\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"|\n!ReportProsecutionDecisionResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\'\n\x03\x64ue\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04late\x18\x04 \x01(\x08\"\xd2\x01\n)CompleteSupplementaryInvestigationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12:\n\x0c\x63ompleted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\"\\\n*CompleteSupplementaryInvestigationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x12\x0c\n\x04late\x18\x03 \x01(\x08\"\xee\x01\n\x1eReferForReconsiderationRequest\x12\x19\n\x07\x63\x61se_id\x18\x01 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x03\x12\x1b\n\tperson_id\x18\x02 \x01(\tB\x08\xe2\x92\x19\x04\x08\x01(\x05\x12\x31\n\x08\x64ocument\x18\x03 \x01(\x0b\x32\x15.cases.v1.DocumentRefB\x08\xe2\x92\x19\x04\x08\x01X\x01\x12\x39\n\x0breferred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x01\x12&\n\x13upper_procuratorate\x18\x05 \x01(\tB\t\xe2\x92\x19\x05\x08\x01\x18\xc8\x01\"C\n\x1fReferForReconsiderationResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x04\x32\x82\x05\n\x12ProsecutionService\x12_\n\x12ReportCustodyTaken\x12#.cases.v1.ReportCustodyTakenRequest\x1a$.cases.v1.ReportCustodyTakenResponse\x12\x92\x01\n#ReturnForSupplementaryInvestigation\x12\x34.cases.v1.ReturnForSupplementaryInvestigationRequest\x1a\x35.cases.v1.ReturnForSupplementaryInvestigationResponse\x12t\n\x19ReportProsecutionDecision\x12*.cases.v1.ReportProsecutionDecisionRequest\x1a+.cases.v1.ReportProsecutionDecisionResponse\x12\x8f\x01\n\"CompleteSupplementaryInvestigation\x12\x33.cases.v1.CompleteSupplementaryInvestigationRequest\x1a\x34.cases.v1.CompleteSupplementaryInvestigationResponse\x12n\n\x17ReferForReconsideration\x12(.cases.v1.ReferForReconsiderationRequest\x1a).cases.v1.ReferForReconsiderationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,11 +35,15 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cases.v1.prosecution_pb2', 
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['measure_id']._loaded_options = None
-  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['measure_id']._serialized_options = b'\342\222\031\004\010\001(\004'
+  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['measure_id']._serialized_options = b'\342\222\031\002(\004'
   _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['document']._loaded_options = None
   _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['document']._serialized_options = b'\342\222\031\004\010\001X\001'
   _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['taken_at']._loaded_options = None
   _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['taken_at']._serialized_options = b'\342\222\031\004\010\0018\001'
+  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['case_id']._loaded_options = None
+  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['case_id']._serialized_options = b'\342\222\031\002(\003'
+  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['person_id']._loaded_options = None
+  _globals['_REPORTCUSTODYTAKENREQUEST'].fields_by_name['person_id']._serialized_options = b'\342\222\031\002(\005'
   _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST'].fields_by_name['case_id']._loaded_options = None
   _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST'].fields_by_name['case_id']._serialized_options = b'\342\222\031\004\010\001(\003'
   _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST'].fields_by_name['person_id']._loaded_options = None
@@ -77,25 +81,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REFERFORRECONSIDERATIONREQUEST'].fields_by_name['upper_procuratorate']._loaded_options = None
   _globals['_REFERFORRECONSIDERATIONREQUEST'].fields_by_name['upper_procuratorate']._serialized_options = b'\342\222\031\005\010\001\030\310\001'
   _globals['_REPORTCUSTODYTAKENREQUEST']._serialized_start=120
-  _globals['_REPORTCUSTODYTAKENREQUEST']._serialized_end=284
-  _globals['_REPORTCUSTODYTAKENRESPONSE']._serialized_start=286
-  _globals['_REPORTCUSTODYTAKENRESPONSE']._serialized_end=390
-  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_start=393
-  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_end=603
-  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_start=606
-  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_end=741
-  _globals['_REPORTPROSECUTIONDECISIONREQUEST']._serialized_start=744
-  _globals['_REPORTPROSECUTIONDECISIONREQUEST']._serialized_end=996
-  _globals['_REPORTPROSECUTIONDECISIONRESPONSE']._serialized_start=998
-  _globals['_REPORTPROSECUTIONDECISIONRESPONSE']._serialized_end=1122
-  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_start=1125
-  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_end=1335
-  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_start=1337
-  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_end=1429
-  _globals['_REFERFORRECONSIDERATIONREQUEST']._serialized_start=1432
-  _globals['_REFERFORRECONSIDERATIONREQUEST']._serialized_end=1670
-  _globals['_REFERFORRECONSIDERATIONRESPONSE']._serialized_start=1672
-  _globals['_REFERFORRECONSIDERATIONRESPONSE']._serialized_end=1739
-  _globals['_PROSECUTIONSERVICE']._serialized_start=1742
-  _globals['_PROSECUTIONSERVICE']._serialized_end=2384
+  _globals['_REPORTCUSTODYTAKENREQUEST']._serialized_end=334
+  _globals['_REPORTCUSTODYTAKENRESPONSE']._serialized_start=336
+  _globals['_REPORTCUSTODYTAKENRESPONSE']._serialized_end=440
+  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_start=443
+  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_end=653
+  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_start=656
+  _globals['_RETURNFORSUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_end=791
+  _globals['_REPORTPROSECUTIONDECISIONREQUEST']._serialized_start=794
+  _globals['_REPORTPROSECUTIONDECISIONREQUEST']._serialized_end=1046
+  _globals['_REPORTPROSECUTIONDECISIONRESPONSE']._serialized_start=1048
+  _globals['_REPORTPROSECUTIONDECISIONRESPONSE']._serialized_end=1172
+  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_start=1175
+  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONREQUEST']._serialized_end=1385
+  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_start=1387
+  _globals['_COMPLETESUPPLEMENTARYINVESTIGATIONRESPONSE']._serialized_end=1479
+  _globals['_REFERFORRECONSIDERATIONREQUEST']._serialized_start=1482
+  _globals['_REFERFORRECONSIDERATIONREQUEST']._serialized_end=1720
+  _globals['_REFERFORRECONSIDERATIONRESPONSE']._serialized_start=1722
+  _globals['_REFERFORRECONSIDERATIONRESPONSE']._serialized_end=1789
+  _globals['_PROSECUTIONSERVICE']._serialized_start=1792
+  _globals['_PROSECUTIONSERVICE']._serialized_end=2434
 # @@protoc_insertion_point(module_scope)

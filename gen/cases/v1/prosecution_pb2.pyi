@@ -11,14 +11,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ReportCustodyTakenRequest(_message.Message):
-    __slots__ = ("measure_id", "document", "taken_at")
+    __slots__ = ("measure_id", "document", "taken_at", "case_id", "person_id")
     MEASURE_ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     TAKEN_AT_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
     measure_id: str
     document: _events_pb2.DocumentRef
     taken_at: _timestamp_pb2.Timestamp
-    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    case_id: str
+    person_id: str
+    def __init__(self, measure_id: _Optional[str] = ..., document: _Optional[_Union[_events_pb2.DocumentRef, _Mapping]] = ..., taken_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., case_id: _Optional[str] = ..., person_id: _Optional[str] = ...) -> None: ...
 
 class ReportCustodyTakenResponse(_message.Message):
     __slots__ = ("measure_id", "version", "state", "detention_days")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cases.v1 import prosecution_pb2 as pb, prosecution_pb2_grpc
 from kernel.domain.clock import Clock
-from kernel.domain.errors import Validation
+from kernel.domain.errors import NotFound, Validation
 from kernel.edge.grpc_server import rpc
 from kernel.edge.mapping import datetime_of, timestamp
 from services.cases.adapters import mapping
@@ -38,7 +38,8 @@ class ProsecutionServicer(prosecution_pb2_grpc.ProsecutionServiceServicer):
     async def ReportCustodyTaken(self, request, context, call):
         """IR2025 134: the officer's TransferCustody command, as the procuratorate."""
         document, taken = self._document(request), self._when(request, "taken_at")
-        command = md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
+        measure_id = request.measure_id.strip() or await self._detention_of(request, call)
+        command = md.TransferCustody(measure_id, document, taken, call.principal)
         result = await self.handlers.handle_measure(call, command.measure_id, 0, self.clock.now(), command)
         # SL 50 ¶4, as recorded; from the stored measure, so a retried request answers the same
         runner = self.handlers.measures
@@ -106,6 +107,27 @@ class ProsecutionServicer(prosecution_pb2_grpc.ProsecutionServiceServicer):
         )
         result = await self._run(request, call, cmd)
         return pb.ReferForReconsiderationResponse(case_id=result["case_id"], version=result["version"])
+
+    async def _detention_of(self, request, call) -> str:
+        """The running detention of the transferred person on the case the feed delivered (the
+        procuratorate names a transfer by case and person; it never saw the measure's id)."""
+        if not request.case_id.strip() or not request.person_id.strip():
+            raise Validation("measure_id", "required, or the case_id and person_id of the transfer")
+        await self._person(request, known_by=call.principal)  # the transfer its feed delivered, or NOT_FOUND
+        kinds = list(self.handlers.cases.aggregate.custody_kinds)
+        # the running one; else the one already ended (a retried request answers as it first did)
+        found = await self.handlers.store.pool.fetchval(
+            f"SELECT measure_id FROM {self.handlers.store.schema}.measure_ledger WHERE case_id = $1 "
+            f"AND person_id = $2 AND kind = ANY($3::text[]) AND status <> ALL($4::text[]) "
+            f"ORDER BY (status IN ('ACTIVE', 'EXPIRED')) DESC, measure_id LIMIT 1",
+            request.case_id.strip(),
+            request.person_id.strip(),
+            kinds,
+            ["REQUESTED", "REFUSED"],
+        )
+        if found is None:
+            raise NotFound("detention", f"{request.case_id.strip()}/{request.person_id.strip()}")
+        return found
 
     async def _person(self, request, known_by=None) -> pr.Transferred:
         """The transferred person as the case now records them (after the command: its answer)."""
