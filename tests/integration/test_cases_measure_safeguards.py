@@ -13,10 +13,11 @@ Migration 5 keeps every old column of a ledger row, the new ones at the defaults
 import uuid
 from datetime import timedelta, timezone
 
-from cases.v1 import events_pb2 as cev
+from cases.v1 import events_pb2 as cev, service_pb2 as cpb
 from kernel.edge.mapping import timestamp as ts
 from kernel.eventstore import migrations
 from services.cases.app import measure_ledger
+from tests.factories import call_metadata
 from tests.integration.test_cases_measure_duties import (  # noqa: F401 (fixtures)
     HASH,
     HEAD,
@@ -132,8 +133,12 @@ async def test_custody_records_the_days_in_detention_and_their_offset_sl_50_4(ca
     started = now() - timedelta(days=30, hours=5)
     _, mid = await measure(api, cev.MEASURE_KIND_DETENTION, started)
     custody = dict(measure_id=mid, document=cev.DocumentRef(title="羁押回执", sha256=HASH), taken_at=ts(now()))
-    done = await api("TransferCustody", MANAGER, **custody)
+    request_id = str(uuid.uuid4())
+    md = call_metadata(cases.settings, MANAGER, request_id=request_id)
+    done = await api.stub.TransferCustody(cpb.TransferCustodyRequest(**custody), metadata=md)
     assert (done.detention_days, done.control_offset_days, done.prison_offset_days) == (31, 62, 31)  # part-day: WHOLE
+    again = await api.stub.TransferCustody(cpb.TransferCustodyRequest(**custody), metadata=md)  # retried: same answer
+    assert again == done
     history = await cases.parts.handlers.measures.load(cases.store, mid)
     recorded = history.records[-2].event
     assert (recorded.detention_days, recorded.control_offset_days, recorded.prison_offset_days) == (31, 62, 31)

@@ -143,6 +143,10 @@ class MeasureDutiesRpcs:
                 or md.TransferCustody(request.measure_id.strip(), document, taken, call.principal)
             ),
         )
+        if not started:  # a retried request: answered from its first run, the measure read as stored
+            runner = self.handlers.measures
+            stored = await runner.load(self.handlers.store, runner.stream_id(request.measure_id.strip(), "measure_id"))
+            started.append(stored.state.starts_at)
         days = ms.offset_days(started[-1], taken, self.handlers.rules.safeguards.part_day)  # as recorded (SL 50 ¶4)
         return pb.TransferCustodyResponse(
             **result, detention_days=days, control_offset_days=2 * days, prison_offset_days=days
