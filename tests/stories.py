@@ -25,6 +25,7 @@ from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as sanctions_grpc
 from services.cases.adapters.translators import case_id_for
 from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client, to_report, wait_state
 from tests.factories import call_metadata
+from tests.integration.test_cases_timers import approve
 
 INVESTIGATOR = Principal("commission", "investigation_1", "investigator", "u-inv")
 REVIEWER = Principal("commission", "trial_review", "trial_reviewer", "u-trial")
@@ -290,6 +291,44 @@ async def dispose_from_a_clue(
     )
     assert disposed.state == "DISPOSED"
     return Disposed(cid, case_id)
+
+
+async def dispose_transferring_p77(
+    clues, client: Client, api: Cases, cases, package_sha256: str
+) -> tuple[Disposed, str]:
+    """`dispose_from_a_clue` with a government demerit, P-77 detained while investigated (SL 47:
+    the leadership's decision, the upper level's approval, recorded in `cases`' handlers) and
+    transferred for prosecution with the package whose hash is `package_sha256` (SL 54): the
+    disposal and the detention's measure id (it runs on past the disposal, IR2025 134)."""
+    detention = []
+
+    async def detain(case_id: str) -> None:
+        made = await api(
+            "RequestMeasure",
+            INVESTIGATOR,
+            case_id=case_id,
+            kind=cev.MEASURE_KIND_DETENTION,
+            person_id="P-77",
+            reason="flight risk",
+        )
+        await approve(cases.parts.handlers, made.measure_id, "DETENTION", datetime.now(timezone.utc))
+        detention.append(made.measure_id)
+
+    transfer = cev.Outcome(
+        kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77", article="刑法 art. 385", detail="受贿"
+    )
+    story = await dispose_from_a_clue(
+        clues,
+        client,
+        api,
+        sanctions_of("GOVERNMENT_DEMERIT"),
+        facts_of_p77(),
+        outcomes=[transfer],
+        transfer=[cev.TransferDocument(title="移送审查起诉意见书", sha256=package_sha256)],
+        investigating=detain,
+    )
+    (mid,) = detention
+    return story, mid
 
 
 # --- several people, a case filed and left open (issue 22: the sanctions' time) ----------------

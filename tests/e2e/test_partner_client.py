@@ -32,16 +32,11 @@ from cases.v1 import events_pb2 as cev
 from common.v1 import person_pb2
 from kernel.domain.principal import Principal
 from kernel.messaging.topics import partner_topic
-from kernel.runtime.settings import extend
 from sanctions.v1 import events_pb2 as sev
-from services.audit.main import AuditSettings, build as build_audit
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
-from services.sanctions.main import build as build_sanctions
+from tests.e2e.platforms import platform_fixture
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_sanctions_story import drafted_approved_issued, items_by_id
-from tests.factories import call_metadata, service_settings, token_for, wait_until
-from tests.integration.test_cases_timers import approve
+from tests.factories import call_metadata, token_for, wait_until
 from tests.stories import (
     CASE_MANAGER,
     INVESTIGATOR,
@@ -49,6 +44,7 @@ from tests.stories import (
     Cases,
     Sanctions,
     dispose_from_a_clue,
+    dispose_transferring_p77,
     facts_of_p77,
     sanctions_of,
     ts,
@@ -68,38 +64,11 @@ def now_ts():
     return ts(datetime.now(timezone.utc))
 
 
-async def start(database_url, bootstrap, data, letters: str) -> tuple[list, str]:
-    """Clues, cases, sanctions and audit (checkpoints every second), each in a schema of its own."""
-    prefix = f"{letters}{uuid.uuid4().hex[:8]}"
-
-    def settings(name, **kw):
-        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
-
-    hosts = [
-        await build_clues(settings("clues")).start(),
-        await build_cases(settings("cases")).start(),
-        await build_sanctions(settings("sanctions", test_mode=True, timer_poll_seconds=0.2)).start(),
-        await build_audit(extend(AuditSettings, settings("audit"), checkpoint_seconds=1.0)).start(),
-    ]
-    return hosts, prefix
-
-
-@pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    hosts, prefix = await start(database_url, bootstrap, tmp_path_factory.mktemp("partner-client"), "pc")
-    yield hosts, prefix
-    for host in hosts:
-        await host.stop()
-
-
-@pytest.fixture
-async def transfer_platform(database_url, bootstrap, tmp_path_factory):
-    """Another platform, for a case of P-77 transferred for prosecution (the first test's P-77 has a
-    decision in force)."""
-    hosts, prefix = await start(database_url, bootstrap, tmp_path_factory.mktemp("partner-transfer"), "pt")
-    yield hosts, prefix
-    for host in hosts:
-        await host.stop()
+# clues, cases, sanctions and audit (checkpoints every second)
+platform = platform_fixture("pc", checkpoint_seconds=1.0)
+# another platform, for a case of P-77 transferred for prosecution (the first test's P-77 has a
+# decision in force)
+transfer_platform = platform_fixture("pt", scope="function", checkpoint_seconds=1.0)
 
 
 async def backlog(audit, agency: str) -> fpb.FeedBacklog:
@@ -138,7 +107,8 @@ async def feed_holds(audit, agency: str, event_type: str, stream_id: str) -> Non
 async def test_the_reference_client_follows_verifies_acknowledges_and_reports_back(
     platform, bootstrap, tmp_path, capsys
 ):
-    (clues, cases, sanctions, audit), prefix = platform
+    clues, cases, sanctions, audit = platform
+    prefix = clues.settings.topic_prefix
     async with (
         grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
         grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
@@ -156,7 +126,7 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
         keys, state = tmp_path / "keys.json", tmp_path / "archives.state.json"
         common = ["--token", token, "--audit", f"127.0.0.1:{audit.port}", "--keys", str(keys)]
         common += ["--sanctions", f"127.0.0.1:{sanctions.port}", "--cases", f"127.0.0.1:{cases.port}"]
-        kafka = ["--bootstrap", bootstrap, "--topic-prefix", f"{prefix}.", "--until-caught-up"]
+        kafka = ["--bootstrap", bootstrap, "--topic-prefix", prefix, "--until-caught-up"]
 
         async def client_main(*argv: str) -> tuple[int, str, str]:
             capsys.readouterr()
@@ -243,7 +213,7 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
     genuine = bytes(row["entry"])
     tampered = genuine.replace(b'"view":{', b'"view":{"forged":"yes",', 1)
     assert tampered != genuine
-    await asyncio.to_thread(produce, bootstrap, partner_topic("archives", f"{prefix}."), row["stream_id"], tampered)
+    await asyncio.to_thread(produce, bootstrap, partner_topic("archives", prefix), row["stream_id"], tampered)
     fresh = tmp_path / "fresh.state.json"
     code, out, err = await client_main(
         "follow", "--agency", "archives", "--state", str(fresh), "--group", "another", *kafka
@@ -294,41 +264,14 @@ async def test_the_procuratorate_and_the_court_report_back_with_the_client_on_wh
     reports custody taken (IR2025 134: the detention ends) and then receives the hand-over in its
     feed; the court's client follows its feed (the disposal: the case and the person) and reports
     the judgment on the issued decision's person (G12, PSL 14, 49: re-decided)."""
-    (clues, cases, sanctions, audit), prefix = transfer_platform
+    clues, cases, sanctions, audit = transfer_platform
     async with (
         grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
         grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
         grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
     ):
         client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
-        detention = []
-
-        async def detain(case_id: str) -> None:  # SL 47: the leadership's decision, the upper level's approval
-            made = await api(
-                "RequestMeasure",
-                INVESTIGATOR,
-                case_id=case_id,
-                kind=cev.MEASURE_KIND_DETENTION,
-                person_id="P-77",
-                reason="flight risk",
-            )
-            await approve(cases.parts.handlers, made.measure_id, "DETENTION", datetime.now(timezone.utc))
-            detention.append(made.measure_id)
-
-        transfer = cev.Outcome(
-            kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77", article="刑法 art. 385", detail="受贿"
-        )
-        story = await dispose_from_a_clue(
-            clues,
-            client,
-            api,
-            sanctions_of("GOVERNMENT_DEMERIT"),
-            facts_of_p77(),
-            outcomes=[transfer],
-            transfer=[cev.TransferDocument(title="移送审查起诉意见书", sha256=FILE_RECEIPT)],
-            investigating=detain,
-        )
-        (mid,) = detention
+        story, mid = await dispose_transferring_p77(clues, client, api, cases, FILE_RECEIPT)
         for agency in ("procuratorate", "court"):
             await feed_holds(audit, agency, "cases.v1.CaseDisposed", story.case_id)
 

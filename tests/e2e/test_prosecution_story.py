@@ -21,22 +21,17 @@ import pytest
 from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc
 from kernel.domain.principal import Principal
 from sanctions.v1 import events_pb2 as sev
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
-from services.sanctions.main import build as build_sanctions
+from tests.e2e.platforms import platform_fixture
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_clue_warnings import set_clock
-from tests.factories import call_metadata, service_settings
-from tests.integration.test_cases_timers import approve
+from tests.factories import call_metadata
 from tests.stories import (
     CASE_MANAGER,
     INVESTIGATOR,
     PURPOSE,
     Cases,
     Sanctions,
-    dispose_from_a_clue,
-    facts_of_p77,
-    sanctions_of,
+    dispose_transferring_p77,
     ts,
 )
 
@@ -46,24 +41,8 @@ HASH = "e5" * 32
 ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 
 
-@pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    """Clues, cases (clock settable: the test moves it) and sanctions of the shipped COUNTY commission."""
-    prefix, data = f"px{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("prosecution")
-
-    def settings(name, **kw):
-        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
-
-    hosts = []
-    for name, build, kw in (
-        ("clues", build_clues, {}),
-        ("cases", build_cases, {"test_mode": True, "timer_poll_seconds": 0.2}),
-        ("sanctions", build_sanctions, {}),
-    ):
-        hosts.append(await build(settings(name, **kw)).start())
-    yield hosts
-    for host in hosts:
-        await host.stop()
+# clues, cases (clock settable: the test moves it) and sanctions
+platform = platform_fixture("px", ("clues", "cases", "sanctions"), clocked="cases")
 
 
 class Prosecution:
@@ -112,34 +91,7 @@ async def test_the_procuratorate_and_the_court_report_back_on_a_transfer_for_pro
             Sanctions(sanctions, ch3),
             Prosecution(cases, ch2),
         )
-        detention = []
-
-        async def detain(case_id: str) -> None:  # SL 47: the leadership's decision, the upper level's approval
-            made = await api(
-                "RequestMeasure",
-                INVESTIGATOR,
-                case_id=case_id,
-                kind=cev.MEASURE_KIND_DETENTION,
-                person_id="P-77",
-                reason="flight risk",
-            )
-            await approve(cases.parts.handlers, made.measure_id, "DETENTION", datetime.now(timezone.utc))
-            detention.append(made.measure_id)
-
-        transfer = cev.Outcome(
-            kind=cev.OUTCOME_KIND_TRANSFER_FOR_PROSECUTION, person_id="P-77", article="刑法 art. 385", detail="受贿"
-        )
-        story = await dispose_from_a_clue(
-            clues,
-            client,
-            api,
-            sanctions_of("GOVERNMENT_DEMERIT"),
-            facts_of_p77(),
-            outcomes=[transfer],
-            transfer=[cev.TransferDocument(title="移送审查起诉意见书", sha256=HASH)],
-            investigating=detain,
-        )
-        (mid,) = detention
+        story, mid = await dispose_transferring_p77(clues, client, api, cases, HASH)
 
         # IR2025 134: the detention ran on past the disposal until the procuratorate took custody;
         # the court's feed never delivered the detention (NOT_FOUND)

@@ -23,20 +23,15 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import grpc
-import pytest
 
 from cases.v1 import events_pb2 as cev
 from common.v1 import person_pb2
 from kernel.domain.principal import Principal
 from kernel.messaging.inbox import Source
 from sanctions.v1 import events_pb2 as sev
-from services.audit.main import build as build_audit
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
-from services.sanctions.main import build as build_sanctions
+from tests.e2e.platforms import platform_fixture
 from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay
 from tests.e2e.test_clue_warnings import set_clock
-from tests.factories import service_settings
 from tests.stories import (
     CASE_MANAGER,
     INVESTIGATOR,
@@ -62,26 +57,7 @@ NUMBER = "县纪〔2026〕12号"  # the document number as GB/T 9704 writes it
 OTHER_OFFICE = Principal("commission", "supervision_2", "supervisor", "u-sup2")
 
 
-@pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    """Clues, cases, sanctions (clock settable: the test moves it) and audit of the shipped COUNTY
-    commission, each in a schema of its own (the ledger lists every item of its schema)."""
-    prefix, data = f"sx{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("sanctions")
-
-    def settings(name, **kw):
-        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
-
-    hosts = []
-    for name, build, kw in (
-        ("clues", build_clues, {}),
-        ("cases", build_cases, {}),
-        ("sanctions", build_sanctions, {"test_mode": True, "timer_poll_seconds": 0.2}),
-        ("audit", build_audit, {}),
-    ):
-        hosts.append(await build(settings(name, **kw)).start())
-    yield hosts
-    for host in hosts:
-        await host.stop()
+platform = platform_fixture("sx")  # clues, cases, sanctions (clock settable) and audit
 
 
 def government_draft(decision_id: str, **changes) -> dict:

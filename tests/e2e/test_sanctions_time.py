@@ -19,11 +19,9 @@ history of P-88's decision tells the overdue personnel file once, though the clo
 again, and the review's overdue once."""
 
 import asyncio
-import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
 import grpc
-import pytest
 
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from cases.v1 import events_pb2 as cev
@@ -31,13 +29,10 @@ from kernel.domain.calendar import add_months
 from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import unpack
 from sanctions.v1 import events_pb2 as sev
-from services.audit.main import build as build_audit
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
-from services.sanctions.main import build as build_sanctions
+from tests.e2e.platforms import platform_fixture
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_clue_warnings import set_clock
-from tests.factories import call_metadata, service_settings
+from tests.factories import call_metadata
 from tests.stories import (
     CASE_MANAGER,
     PURPOSE,
@@ -62,26 +57,7 @@ SENT_TO = ["organisation_department", "personnel_bureau"]  # sanctions.toml [vis
 RECEIPT = "e5" * 32
 
 
-@pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    """Clues, cases, sanctions (clock settable, timers polled often) and audit of the shipped COUNTY
-    commission, each in a schema of its own."""
-    prefix, data = f"st{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("sanctions-time")
-
-    def settings(name, **kw):
-        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **kw)
-
-    hosts = []
-    for name, build, kw in (
-        ("clues", build_clues, {}),
-        ("cases", build_cases, {}),
-        ("sanctions", build_sanctions, {"test_mode": True, "timer_poll_seconds": 0.2}),
-        ("audit", build_audit, {}),
-    ):
-        hosts.append(await build(settings(name, **kw)).start())
-    yield hosts
-    for host in hosts:
-        await host.stop()
+platform = platform_fixture("st")  # clues, cases, sanctions (clock settable, timers polled often) and audit
 
 
 async def test_periods_lift_or_wait_for_a_new_case_a_review_changes_a_decision_visits_and_overdue_once(platform):

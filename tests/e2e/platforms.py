@@ -1,0 +1,72 @@
+"""The platforms the end-to-end stories run on: the shipped COUNTY commission's services started
+against the real PostgreSQL and Kafka of the test session, each in a schema of its own under one
+topic prefix (the ledger lists every item of its schema), in the order given.
+
+`platform_fixture` makes the pytest fixture a story module names `platform`; `start_platform` starts
+one where a test needs more than one (the partner client's second platform)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from kernel.runtime.settings import extend
+from services.audit.main import AuditSettings, build as build_audit
+from services.cases.main import build as build_cases
+from services.clues.main import build as build_clues
+from services.sanctions.main import build as build_sanctions
+from tests.factories import service_settings
+
+BUILDS = {"clues": build_clues, "cases": build_cases, "sanctions": build_sanctions, "audit": build_audit}
+ALL = ("clues", "cases", "sanctions", "audit")
+CLOCKED = {"test_mode": True, "timer_poll_seconds": 0.2}  # clock settable (the test moves it), timers polled often
+
+
+async def start_platform(
+    database_url: str,
+    bootstrap: str,
+    data,
+    letters: str,
+    services: tuple[str, ...] = ALL,
+    *,
+    clocked: str = "sanctions",
+    checkpoint_seconds: float | None = None,
+) -> list:
+    """`services` started in order under the topic prefix `letters` + 8 hex digits, the one named
+    `clocked` with its clock settable; audit signing checkpoints every `checkpoint_seconds` when
+    given. The hosts, in the order of `services`; each host's settings carry the topic prefix."""
+    prefix = f"{letters}{uuid.uuid4().hex[:8]}"
+    hosts = []
+    for name in services:
+        settings = service_settings(
+            name,
+            database_url,
+            bootstrap,
+            prefix,
+            data,
+            database_schema=f"{name}_{prefix}",
+            **(CLOCKED if name == clocked else {}),
+        )
+        if name == "audit" and checkpoint_seconds is not None:
+            settings = extend(AuditSettings, settings, checkpoint_seconds=checkpoint_seconds)
+        hosts.append(await BUILDS[name](settings).start())
+    return hosts
+
+
+async def stop_platform(hosts: list) -> None:
+    for host in hosts:
+        await host.stop()
+
+
+def platform_fixture(letters: str, services: tuple[str, ...] = ALL, *, scope: str = "module", **kw):
+    """A pytest fixture yielding the hosts of `start_platform(..., letters, services, **kw)`, its
+    data folder a temporary one named after `letters`, stopped after the `scope`."""
+
+    @pytest.fixture(scope=scope)
+    async def platform(database_url, bootstrap, tmp_path_factory):
+        hosts = await start_platform(database_url, bootstrap, tmp_path_factory.mktemp(letters), letters, services, **kw)
+        yield hosts
+        await stop_platform(hosts)
+
+    return platform
