@@ -128,19 +128,29 @@ def person_facts(person_id: str, level: str = "") -> f.PersonFacts:
     return EVENTS.dataclass_of(f.PersonFacts, msg)
 
 
-async def open_decision(host, person_id: str, level: str = "", sanction: str = "GOVERNMENT_DEMERIT") -> str:
-    """What the inbound translator does for one person's combined government sanction of a
-    CaseDisposed (issue 21 point 1), through the handlers the service runs."""
-    case_id, source = f"case-{uuid.uuid4()}", str(uuid.uuid4())
-    decision_id = decision_id_for(source, person_id, s.GOVERNMENT)
+async def open_decision(
+    host,
+    person_id: str,
+    level: str = "",
+    sanction: str = "GOVERNMENT_DEMERIT",
+    *,
+    family=s.GOVERNMENT,
+    article: str = "PSL 33",
+    case_id: str | None = None,
+) -> str:
+    """What the inbound translator does for one person's combined sanction of `family` (the
+    violation of `article`) in a CaseDisposed of `case_id` (a new one if None; issue 21 point 1),
+    through the handlers the service runs."""
+    case_id, source = case_id or f"case-{uuid.uuid4()}", str(uuid.uuid4())
+    decision_id = decision_id_for(source, person_id, family)
     command = c.OpenDecision(
         decision_id=decision_id,
         case_id=case_id,
         clue_id=f"clue-{uuid.uuid4()}",
         person_id=person_id,
-        family=s.GOVERNMENT,
+        family=family,
         combined=s.Combined(sanction, None, "SINGLE"),
-        violations=(s.Violation("PSL 33", sanction),),
+        violations=(s.Violation(article, sanction),),
         consequences=(),
         serious=False,
         facts=person_facts(person_id, level),

@@ -19,24 +19,18 @@ from cases.v1 import events_pb2 as cev
 from kernel.domain import sanctions as s
 from kernel.domain.errors import NotFound
 from kernel.domain.principal import Principal
-from kernel.eventstore.commands import CommandContext
 from sanctions.v1 import events_pb2 as sev, service_pb2 as pb
-from services.sanctions.adapters.translators import decision_id_for
-from services.sanctions.domain import commands as c
 from services.sanctions.main import build
 from tests.factories import ALICE, service_settings, ts
 from tests.integration.test_sanctions_grpc import (
     CST,
     DECIDED,
-    DISPOSED,
     HEAD,
-    SYSTEM,
     Edge,
     draft,
     handlers_of,
     issue,
     open_decision,
-    person_facts,
     sha,
 )
 
@@ -95,28 +89,10 @@ async def party_issued(
     """A Party 警告 (or `sanction`) opened, drafted (A1's route: the body appealed to, no 复核, no
     deadline) and issued on 2026-03-10; the case's investigator as the case directory learnt it."""
     await edge.set_clock(DECIDED + timedelta(days=1))
-    case_id, source = f"case-{uuid.uuid4()}", str(uuid.uuid4())
-    decision_id = decision_id_for(source, person_id, s.PARTY)
-    command = c.OpenDecision(
-        decision_id=decision_id,
-        case_id=case_id,
-        clue_id=f"clue-{uuid.uuid4()}",
-        person_id=person_id,
-        family=s.PARTY,
-        combined=s.Combined(sanction, None, "SINGLE"),
-        violations=(s.Violation("Regs 28", sanction),),
-        consequences=(),
-        serious=False,
-        facts=person_facts(person_id),
-        deliberation=None,
-        disposed_at=DISPOSED,
-        source_event_id=source,
-        holder="investigation_1",
-        liaison="",
-        by=SYSTEM,
+    case_id = f"case-{uuid.uuid4()}"
+    decision_id = await open_decision(
+        edge.host, person_id, sanction=sanction, family=s.PARTY, article="Regs 28", case_id=case_id
     )
-    ctx = CommandContext(SYSTEM, str(uuid.uuid4()), "sanctions.open", str(uuid.uuid4()))
-    await handlers_of(edge.host).decisions.run(ctx, decision_id, command, edge.host.clock.now(), new=True)
     schema = edge.host.settings.schema
     async with edge.host.pool.acquire() as conn:  # what the case directory's follower records (A1)
         await conn.execute(
