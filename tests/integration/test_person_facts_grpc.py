@@ -142,14 +142,21 @@ async def report_all(facts, who: str) -> None:
     await facts("ReportPersonFacts", HR, person_id=who, official=official, document=DOC)
 
 
+@pytest.fixture
+async def reported(cases, facts):  # noqa: F811
+    """A person whose facts the organisation department and HR reported, and a case whose filing
+    names them (issue 24): the person and the case id."""
+    who = person()
+    await report_all(facts, who)
+    return who, await filing(cases, who)
+
+
 async def test_the_filing_takes_the_latest_reported_facts_where_the_request_states_none_issue_24(
     cases,  # noqa: F811
     api,  # noqa: F811
-    facts,
+    reported,
 ):
-    who = person()
-    await report_all(facts, who)
-    case_id = await filing(cases, who)
+    who, case_id = reported
     subject = cpb.FilingSubject(person_id=who, at_issue=cev.AT_ISSUE_BOTH)
     done = await api("PrepareFiling", MANAGER, case_id=case_id, subjects=[subject])
     assert done.state == "FILING"
@@ -165,11 +172,9 @@ async def test_the_filing_takes_the_latest_reported_facts_where_the_request_stat
 async def test_stating_other_facts_than_the_reported_needs_a_reason_recorded_on_the_filing_issue_24(
     cases,  # noqa: F811
     api,  # noqa: F811
-    facts,
+    reported,
 ):
-    who = person()
-    await report_all(facts, who)
-    case_id = await filing(cases, who)
+    who, case_id = reported
     stated = cpb.FilingSubject(
         person_id=who,
         at_issue=cev.AT_ISSUE_BOTH,
