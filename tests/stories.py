@@ -17,13 +17,27 @@ from datetime import datetime, timedelta, timezone
 import grpc
 import pytest
 
-from cases.v1 import events_pb2 as cev, service_pb2 as cpb, service_pb2_grpc as cases_grpc
+from cases.v1 import (
+    events_pb2 as cev,
+    prosecution_pb2 as ppb,
+    prosecution_pb2_grpc,
+    service_pb2 as cpb,
+    service_pb2_grpc as cases_grpc,
+)
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2, meeting_pb2, person_pb2, recording_pb2
 from kernel.domain.principal import Principal
 from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as sanctions_grpc
 from services.cases.adapters.translators import case_id_for
-from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client, to_report, wait_state
+from tests.e2e.test_clue_lifecycle import (
+    CLUE_TO_FILING,
+    COMMITTEE,
+    HEAD,
+    INSPECTOR,
+    Client,
+    to_report,
+    wait_state,
+)
 from tests.factories import call_metadata
 from tests.integration.test_cases_timers import approve
 
@@ -34,6 +48,9 @@ RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, 
 PURPOSE = "follow the case"  # every read states one (issue 17)
 DEPUTY = Principal("commission", "deputy_leadership_2", "deputy_head", "u-deputy")  # oversees trial review
 CASE_MANAGER = Principal("commission", "case_management", "case_manager", "u-cm")
+# the partner agencies' systems reporting back on a transfer for prosecution (SL 54; G12)
+PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
+COURT = Principal("court", "court_filing", "partner_system", "u-court")
 
 
 class Cases:
@@ -65,6 +82,24 @@ class Cases:
                 assert e.code() == grpc.StatusCode.NOT_FOUND
             await asyncio.sleep(0.25)
         raise AssertionError(f"the cases service never opened {case_id}")
+
+
+class Prosecution:
+    """The cases service's ProsecutionService, as the procuratorate and the court call it (issue 24
+    point 1), each call with its own request id; `code` is the status name of a refused call."""
+
+    def __init__(self, host, channel):
+        self.host, self.stub = host, prosecution_pb2_grpc.ProsecutionServiceStub(channel)
+
+    async def __call__(self, rpc: str, who: Principal, **fields):
+        request = getattr(ppb, f"{rpc}Request")(**fields)
+        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-prosecution")
+        return await getattr(self.stub, rpc)(request, metadata=md)
+
+    async def code(self, rpc: str, who: Principal, **fields) -> str:
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await self(rpc, who, **fields)
+        return err.value.code().name
 
 
 class Sanctions:
@@ -228,6 +263,27 @@ async def reads_of(cases, file_id: str) -> list[tuple[str, str, str]]:
             if any(f.id == file_id for f in read.files):
                 out.append((env.principal.user, read.operation, read.purpose))
     return out
+
+
+# What audit tells of the story `dispose_from_a_clue` drives, step by step (the event and who
+# recorded it), the clue's and the case's steps as they interleave: the clue up to its filing
+# proposal (Rules 23-35), the case filed on both sides (SL 42; Rules 38) and the clue following it,
+# the topic meeting, the hand-over and the investigation started. Each story goes on from here.
+FILED_AND_INVESTIGATED = [
+    *CLUE_TO_FILING,
+    ("FilingOpened", "system:cases-filing"),
+    ("FilingPrepared", "u-insp"),
+    ("FilingApproved", "u-head"),
+    ("FilingApproved", "u-party"),
+    ("FilingApproved", "u-head"),
+    ("FilingApproved", "u-party"),
+    ("CaseFiled", "u-party"),
+    ("ClueCaseFiled", "system:clues-filings"),
+    ("TopicMeetingHeld", "u-head"),
+    ("CaseHandOverProposed", "u-insp"),
+    ("CaseHandedOver", "u-head"),
+    ("InvestigationStarted", "u-inv"),
+]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,26 @@ ALL = ("clues", "cases", "sanctions", "audit")
 CLOCKED = {"test_mode": True, "timer_poll_seconds": 0.2}  # clock settable (the test moves it), timers polled often
 
 
+async def start_service(
+    name: str,
+    database_url: str,
+    bootstrap: str,
+    prefix: str,
+    data,
+    *,
+    clocked: bool = False,
+    checkpoint_seconds: float | None = None,
+):
+    """The service `name` started in the schema `name`_`prefix` under the topic prefix `prefix`, its
+    clock settable if `clocked`; audit signing checkpoints every `checkpoint_seconds` when given."""
+    settings = service_settings(
+        name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **(CLOCKED if clocked else {})
+    )
+    if name == "audit" and checkpoint_seconds is not None:
+        settings = extend(AuditSettings, settings, checkpoint_seconds=checkpoint_seconds)
+    return await BUILDS[name](settings).start()
+
+
 async def start_platform(
     database_url: str,
     bootstrap: str,
@@ -30,7 +50,7 @@ async def start_platform(
     letters: str,
     services: tuple[str, ...] = ALL,
     *,
-    clocked: str = "sanctions",
+    clocked: str | None = "sanctions",
     checkpoint_seconds: float | None = None,
 ) -> list:
     """`services` started in order under the topic prefix `letters` + 8 hex digits, the one named
@@ -39,18 +59,17 @@ async def start_platform(
     prefix = f"{letters}{uuid.uuid4().hex[:8]}"
     hosts = []
     for name in services:
-        settings = service_settings(
-            name,
-            database_url,
-            bootstrap,
-            prefix,
-            data,
-            database_schema=f"{name}_{prefix}",
-            **(CLOCKED if name == clocked else {}),
+        hosts.append(
+            await start_service(
+                name,
+                database_url,
+                bootstrap,
+                prefix,
+                data,
+                clocked=name == clocked,
+                checkpoint_seconds=checkpoint_seconds,
+            )
         )
-        if name == "audit" and checkpoint_seconds is not None:
-            settings = extend(AuditSettings, settings, checkpoint_seconds=checkpoint_seconds)
-        hosts.append(await BUILDS[name](settings).start())
     return hosts
 
 

@@ -111,6 +111,24 @@ async def to_report(client, proposal=ev_pb2.REPORT_PROPOSAL_FILE_CASE, lower_com
     return cid
 
 
+# What audit tells of a clue from its receipt to its filing proposal once its report is approved
+# (Rules 23-35), step by step: the event and who recorded it. The stories of tests/stories.py go on
+# from it into the case.
+CLUE_TO_FILING = [
+    ("ClueRegistered", "u-alice"),
+    ("RegistrationProposed", "u-alice"),
+    ("RegistrationApproved", "u-head"),
+    ("DisposalProposed", "u-alice"),
+    ("DisposalApproved", "u-head"),
+    ("PrelimCheckPlanSubmitted", "u-insp"),
+    ("PrelimCheckPlanApproved", "u-head"),
+    ("PrelimCheckPlanApproved", "u-party"),
+    ("PrelimCheckReported", "u-insp"),
+    ("ReportApproved", "u-head"),
+    ("FilingProposed", "u-head"),
+]
+
+
 async def test_from_receipt_to_a_filed_case(platform):
     clues, audit = platform
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
@@ -125,20 +143,7 @@ async def test_from_receipt_to_a_filed_case(platform):
         assert got.clue_number.startswith(f"case_management-{datetime.now().year}-")
     history = await audit_history(audit, cid, expect=12)
     steps = [(e.envelope.event_type.split(".")[-1], e.envelope.principal.user) for e in history.events]
-    assert steps == [
-        ("ClueRegistered", "u-alice"),
-        ("RegistrationProposed", "u-alice"),
-        ("RegistrationApproved", "u-head"),
-        ("DisposalProposed", "u-alice"),
-        ("DisposalApproved", "u-head"),
-        ("PrelimCheckPlanSubmitted", "u-insp"),
-        ("PrelimCheckPlanApproved", "u-head"),
-        ("PrelimCheckPlanApproved", "u-party"),
-        ("PrelimCheckReported", "u-insp"),
-        ("ReportApproved", "u-head"),
-        ("FilingProposed", "u-head"),
-        ("ClueCaseFiled", "system:clues-filings"),
-    ]
+    assert steps == [*CLUE_TO_FILING, ("ClueCaseFiled", "system:clues-filings")]
     assert all(e.envelope.correlation_id == "corr-lc" for e in history.events)
     story = await replay(audit, case_id, expect=13)  # 复盘 from the case: the clue's steps come first
     told = [(s.event_type.split(".")[-1], s.principal.user) for s in story.steps]

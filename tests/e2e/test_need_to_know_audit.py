@@ -24,11 +24,9 @@ from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link, NewEvent, build, new_event_id, parse, seal
 from kernel.eventstore.reads import FileRef, record_read
 from kernel.messaging.inbox import Source
-from kernel.runtime.settings import extend
-from services.audit.main import AuditSettings, build as build_audit
-from services.clues.main import build as build_clues
+from tests.e2e.platforms import start_service
 from tests.e2e.test_clue_lifecycle import Client
-from tests.factories import call_metadata, service_settings, ts, wait_until
+from tests.factories import call_metadata, ts, wait_until
 
 ORG = catalogue.load().organisation
 HOLDING = ORG.holding("resident_group_1").with_approvers(["commission_head"])
@@ -48,16 +46,8 @@ T0 = datetime(2026, 11, 3, 9, tzinfo=timezone.utc)
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"nk{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("need-to-know")
-    clues = await build_clues(
-        service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
-    ).start()
-    audit = await build_audit(
-        extend(
-            AuditSettings,
-            service_settings("audit", database_url, bootstrap, prefix, data, database_schema=f"audit_{prefix}"),
-            checkpoint_seconds=3600,
-        )
-    ).start()
+    clues = await start_service("clues", database_url, bootstrap, prefix, data)
+    audit = await start_service("audit", database_url, bootstrap, prefix, data, checkpoint_seconds=3600)
     clue = f"clue-{uuid.uuid4()}"
     held = tuple(Link(*link) for link in holding_links(HOLDING))
     subject = Link("person", "P-17", "subject")

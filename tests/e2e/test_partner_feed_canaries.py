@@ -51,11 +51,11 @@ from kernel.eventstore.envelope import NewEvent
 from kernel.eventstore.store import EventStore
 from kernel.messaging import topics
 from kernel.messaging.relay import OutboxRelay
-from kernel.runtime.settings import extend, topic_name
+from kernel.runtime.settings import topic_name
 from services.audit.app import feeds as audit_feeds
 from services.audit.app.feed_config import event_types
-from services.audit.main import AuditSettings, build as build_audit
-from tests.factories import ALICE, call_metadata, service_settings, wait_until
+from tests.e2e.platforms import start_service
+from tests.factories import ALICE, call_metadata, wait_until
 
 CANARY = re.compile(r"CNRY[0-9]{6}")
 PRODUCERS = ("clues", "cases", "sanctions")
@@ -162,13 +162,7 @@ def partner_office(agency: str) -> str | None:
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"pf{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("partner-feeds")
-    audit = await build_audit(
-        extend(
-            AuditSettings,
-            service_settings("audit", database_url, bootstrap, prefix, data, database_schema=f"audit_{prefix}"),
-            checkpoint_seconds=3600,
-        )
-    ).start()
+    audit = await start_service("audit", database_url, bootstrap, prefix, data, checkpoint_seconds=3600)
     stores, relays, tasks = {}, [], []
     for service in PRODUCERS:
         store = EventStore(audit.pool, f"{service}_{prefix}", FixedClock())

@@ -14,14 +14,12 @@ from clues.v1 import events_pb2 as ev_pb2
 from common.v1 import identity_pb2
 from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import parse
-from kernel.runtime.settings import extend
 from services.audit.domain import merkle
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
-from services.audit.main import AuditSettings, build as build_audit
 from services.audit.verify_bundle import verify_bundle
-from services.clues.main import build as build_clues
+from tests.e2e.platforms import start_service
 from tests.e2e.test_clue_lifecycle import HEAD, Client
-from tests.factories import call_metadata, service_settings, wait_until
+from tests.factories import call_metadata, wait_until
 
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 PARTNER = Principal("court", "court_filing", "partner_system", "u-court")
@@ -30,16 +28,8 @@ PARTNER = Principal("court", "court_filing", "partner_system", "u-court")
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"al{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("ledger")
-    clues = await build_clues(
-        service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
-    ).start()
-    audit = await build_audit(
-        extend(
-            AuditSettings,
-            service_settings("audit", database_url, bootstrap, prefix, data, database_schema=f"audit_{prefix}"),
-            checkpoint_seconds=3600,
-        )
-    ).start()
+    clues = await start_service("clues", database_url, bootstrap, prefix, data)
+    audit = await start_service("audit", database_url, bootstrap, prefix, data, checkpoint_seconds=3600)
     yield clues, audit
     await clues.stop()
     await audit.stop()

@@ -12,47 +12,35 @@ the procuratorate returns the case for supplementary investigation (1 month, SL 
 cases service's clock moved past the due, the durable timers raise its YELLOW and RED warnings."""
 
 import asyncio
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import grpc
 import pytest
 
-from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc
-from kernel.domain.principal import Principal
+from cases.v1 import events_pb2 as cev
 from sanctions.v1 import events_pb2 as sev
 from tests.e2e.platforms import platform_fixture
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_clue_warnings import set_clock
-from tests.factories import call_metadata
 from tests.stories import (
     CASE_MANAGER,
+    COURT,
     INVESTIGATOR,
+    PROC,
     PURPOSE,
     Cases,
+    Prosecution,
     Sanctions,
     dispose_transferring_p77,
     ts,
 )
 
-PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
-COURT = Principal("court", "court_filing", "partner_system", "u-court")
 HASH = "e5" * 32
 ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 
 
 # clues, cases (clock settable: the test moves it) and sanctions
 platform = platform_fixture("px", ("clues", "cases", "sanctions"), clocked="cases")
-
-
-class Prosecution:
-    def __init__(self, host, channel):
-        self.host, self.stub = host, prosecution_pb2_grpc.ProsecutionServiceStub(channel)
-
-    async def __call__(self, rpc: str, who: Principal, **fields):
-        request = getattr(ppb, f"{rpc}Request")(**fields)
-        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-prosecution")
-        return await getattr(self.stub, rpc)(request, metadata=md)
 
 
 def doc(title: str) -> cev.DocumentRef:

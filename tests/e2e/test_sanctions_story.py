@@ -34,6 +34,7 @@ from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay
 from tests.e2e.test_clue_warnings import set_clock
 from tests.stories import (
     CASE_MANAGER,
+    FILED_AND_INVESTIGATED,
     INVESTIGATOR,
     PURPOSE,
     Cases,
@@ -370,29 +371,7 @@ def now():
 NEVER = datetime.now(timezone.utc) + timedelta(days=400)  # beyond any allowed skew
 
 CLUE_AND_CASE = [
-    ("ClueRegistered", "u-alice"),
-    ("RegistrationProposed", "u-alice"),
-    ("RegistrationApproved", "u-head"),
-    ("DisposalProposed", "u-alice"),
-    ("DisposalApproved", "u-head"),
-    ("PrelimCheckPlanSubmitted", "u-insp"),
-    ("PrelimCheckPlanApproved", "u-head"),
-    ("PrelimCheckPlanApproved", "u-party"),
-    ("PrelimCheckReported", "u-insp"),
-    ("ReportApproved", "u-head"),
-    ("FilingProposed", "u-head"),
-    ("FilingOpened", "system:cases-filing"),
-    ("FilingPrepared", "u-insp"),
-    ("FilingApproved", "u-head"),
-    ("FilingApproved", "u-party"),
-    ("FilingApproved", "u-head"),
-    ("FilingApproved", "u-party"),
-    ("CaseFiled", "u-party"),
-    ("ClueCaseFiled", "system:clues-filings"),
-    ("TopicMeetingHeld", "u-head"),
-    ("CaseHandOverProposed", "u-insp"),
-    ("CaseHandedOver", "u-head"),
-    ("InvestigationStarted", "u-inv"),
+    *FILED_AND_INVESTIGATED,
     ("SentToTrialReview", "u-inv"),
     ("TrialReviewConcluded", "u-trial"),
     ("SubjectHeard", "u-trial"),

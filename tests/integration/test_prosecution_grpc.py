@@ -13,13 +13,12 @@ from datetime import timedelta
 import grpc
 import pytest
 
-from cases.v1 import events_pb2 as cev, prosecution_pb2 as ppb, prosecution_pb2_grpc
+from cases.v1 import events_pb2 as cev
 from kernel.domain.principal import Principal
 from kernel.edge.mapping import timestamp as ts
 from services.cases.adapters.mapping import CODEC
 from services.cases.app.case import case_links
 from services.cases.domain import events as ev
-from tests.factories import call_metadata
 from tests.integration.test_cases_measure_duties import (  # noqa: F401 - the fixtures
     HEAD,
     MANAGER,
@@ -32,29 +31,13 @@ from tests.integration.test_cases_measure_duties import (  # noqa: F401 - the fi
 )
 from tests.integration.test_cases_timers import ctx, fire
 from tests.integration.test_sanctions_grpc import edge, host  # noqa: F401 - the sanctions service's fixtures
+from tests.stories import COURT, PROC, Prosecution
 
-PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
-COURT = Principal("court", "court_filing", "partner_system", "u-court")
 HASH = "cd" * 32
 
 
 def doc(title: str) -> cev.DocumentRef:
     return cev.DocumentRef(title=title, sha256=HASH)
-
-
-class Prosecution:
-    def __init__(self, host, channel):
-        self.host, self.stub = host, prosecution_pb2_grpc.ProsecutionServiceStub(channel)
-
-    async def __call__(self, rpc: str, who: Principal, **fields):
-        request = getattr(ppb, f"{rpc}Request")(**fields)
-        md = call_metadata(self.host.settings, who, request_id=str(uuid.uuid4()), correlation="corr-prosecution")
-        return await getattr(self.stub, rpc)(request, metadata=md)
-
-    async def code(self, rpc: str, who: Principal, **fields) -> str:
-        with pytest.raises(grpc.aio.AioRpcError) as err:
-            await self(rpc, who, **fields)
-        return err.value.code().name
 
 
 @pytest.fixture
