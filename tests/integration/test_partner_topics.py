@@ -36,6 +36,7 @@ from kernel.runtime.embedded import EmbeddedBroker
 from services.audit.app import feeds as audit_feeds
 from services.audit.app.feed_publisher import FeedPublisher
 from tests.factories import wait_until
+from tests.integration import test_relay as relay
 
 ON_TANSU = not os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
 needs_private_broker = pytest.mark.skipif(
@@ -56,13 +57,8 @@ class Row:
     entry: bytes
 
 
-@dataclass(frozen=True)
-class Record:
-    partition: int
-    offset: int
-    key: bytes
-    value: bytes
-    headers: dict[str, bytes]
+class Record(relay.Record):
+    """A record read back from a partner topic, as the relay's tests read theirs."""
 
     @property
     def position(self) -> int:
