@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -27,7 +28,7 @@ from cases.v1 import (
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2, meeting_pb2, person_pb2, recording_pb2
 from kernel.domain.principal import Principal
-from sanctions.v1 import service_pb2 as spb, service_pb2_grpc as sanctions_grpc
+from sanctions.v1 import events_pb2 as sev, service_pb2 as spb, service_pb2_grpc as sanctions_grpc
 from services.cases.adapters.translators import case_id_for
 from tests.e2e.test_clue_lifecycle import (
     CLUE_TO_FILING,
@@ -48,6 +49,9 @@ RECORDING = recording_pb2.RecordingRef(sha256="9f" * 32, duration_seconds=5400, 
 PURPOSE = "follow the case"  # every read states one (issue 17)
 DEPUTY = Principal("commission", "deputy_leadership_2", "deputy_head", "u-deputy")  # oversees trial review
 CASE_MANAGER = Principal("commission", "case_management", "case_manager", "u-cm")
+# a government decision's review route: the body reviewing, the body rechecking, the months to
+# apply in (G13, SL 56)
+ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)
 # the partner agencies' systems reporting back on a transfer for prosecution (SL 54; G12)
 PROC = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
 COURT = Principal("court", "court_filing", "partner_system", "u-court")
@@ -135,6 +139,18 @@ class Sanctions:
                 return list(listed.decisions)
             await asyncio.sleep(0.25)
         raise AssertionError(f"the sanctions service opened {len(listed.decisions)} of {count} decisions of {case_id}")
+
+
+@asynccontextmanager
+async def story_clients(clues, cases, sanctions):
+    """The clues', cases' and sanctions' clients of a story (Client, Cases, Sanctions), each over a
+    channel of its own to the running hosts."""
+    async with (
+        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
+        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+    ):
+        yield Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
 
 
 async def proposal_of(clues, clue_id) -> str:

@@ -34,19 +34,19 @@ from kernel.domain.principal import Principal
 from kernel.messaging.topics import partner_topic
 from sanctions.v1 import events_pb2 as sev
 from tests.e2e.platforms import platform_fixture
-from tests.e2e.test_clue_lifecycle import HEAD, Client
+from tests.e2e.test_clue_lifecycle import HEAD
 from tests.e2e.test_sanctions_story import drafted_approved_issued, items_by_id
 from tests.factories import call_metadata, token_for, wait_until
 from tests.stories import (
     CASE_MANAGER,
     INVESTIGATOR,
     PURPOSE,
-    Cases,
-    Sanctions,
+    ROUTE,
     dispose_from_a_clue,
     dispose_transferring_p77,
     facts_of_p77,
     sanctions_of,
+    story_clients,
     ts,
 )
 from tools import partner_client
@@ -57,7 +57,6 @@ PROCURATORATE = Principal("procuratorate", "prosecution_intake", "partner_system
 COURT = Principal("court", "court_filing", "partner_system", "u-court-gateway")
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 FILE_RECEIPT = "e5" * 32
-ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 
 
 def now_ts():
@@ -109,12 +108,7 @@ async def test_the_reference_client_follows_verifies_acknowledges_and_reports_ba
 ):
     clues, cases, sanctions, audit = platform
     prefix = clues.settings.topic_prefix
-    async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
-        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
-        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
-    ):
-        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+    async with story_clients(clues, cases, sanctions) as (client, api, sx):
         facts = facts_of_p77(cadre=person_pb2.MANAGEMENT_LEVEL_COUNTY, party_post="secretary, bureau Party group")
         story = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMOTION"), facts)
         decisions = await sx.wait_decisions(story.case_id, 2)
@@ -265,12 +259,7 @@ async def test_the_procuratorate_and_the_court_report_back_with_the_client_on_wh
     feed; the court's client follows its feed (the disposal: the case and the person) and reports
     the judgment on the issued decision's person (G12, PSL 14, 49: re-decided)."""
     clues, cases, sanctions, audit = transfer_platform
-    async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
-        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
-        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
-    ):
-        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+    async with story_clients(clues, cases, sanctions) as (client, api, sx):
         story, mid = await dispose_transferring_p77(clues, client, api, cases, FILE_RECEIPT)
         for agency in ("procuratorate", "court"):
             await feed_holds(audit, agency, "cases.v1.CaseDisposed", story.case_id)

@@ -20,7 +20,7 @@ import pytest
 from cases.v1 import events_pb2 as cev
 from sanctions.v1 import events_pb2 as sev
 from tests.e2e.platforms import platform_fixture
-from tests.e2e.test_clue_lifecycle import HEAD, Client
+from tests.e2e.test_clue_lifecycle import HEAD
 from tests.e2e.test_clue_warnings import set_clock
 from tests.stories import (
     CASE_MANAGER,
@@ -28,15 +28,14 @@ from tests.stories import (
     INVESTIGATOR,
     PROC,
     PURPOSE,
-    Cases,
+    ROUTE,
     Prosecution,
-    Sanctions,
     dispose_transferring_p77,
+    story_clients,
     ts,
 )
 
 HASH = "e5" * 32
-ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 
 
 # clues, cases (clock settable: the test moves it) and sanctions
@@ -69,16 +68,10 @@ async def judged_once_known(sx, judgment: dict, seconds: int = 60):
 async def test_the_procuratorate_and_the_court_report_back_on_a_transfer_for_prosecution(platform):
     clues, cases, sanctions = platform
     async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
-        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
-        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
+        story_clients(clues, cases, sanctions) as (client, api, sx),
+        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as channel,
     ):
-        client, api, sx, pros = (
-            Client(clues, ch1),
-            Cases(cases, ch2),
-            Sanctions(sanctions, ch3),
-            Prosecution(cases, ch2),
-        )
+        pros = Prosecution(cases, channel)
         story, mid = await dispose_transferring_p77(clues, client, api, cases, HASH)
 
         # IR2025 134: the detention ran on past the disposal until the procuratorate took custody;

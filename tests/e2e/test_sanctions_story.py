@@ -30,18 +30,18 @@ from kernel.domain.principal import Principal
 from kernel.messaging.inbox import Source
 from sanctions.v1 import events_pb2 as sev
 from tests.e2e.platforms import platform_fixture
-from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, Client, replay
+from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, replay
 from tests.e2e.test_clue_warnings import set_clock
 from tests.stories import (
     CASE_MANAGER,
     FILED_AND_INVESTIGATED,
     INVESTIGATOR,
     PURPOSE,
-    Cases,
-    Sanctions,
+    ROUTE,
     dispose_from_a_clue,
     facts_of_p77,
     sanctions_of,
+    story_clients,
     ts,
 )
 
@@ -52,7 +52,6 @@ TREASURY = Principal("finance_bureau", "treasury", "partner_system", "u-treasury
 ORG_DEPT = Principal("organisation_department", "cadre_management", "partner_officer", "u-org")
 
 PARTY, GOVERNMENT = sev.SANCTION_FAMILY_PARTY_SANCTION, sev.SANCTION_FAMILY_GOVERNMENT_SANCTION
-OPEN_ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 FILE_RECEIPT, PAY_ORDER, DELIVERY_RECEIPT, REFUSAL_RECORD = "a1" * 32, "b2" * 32, "c3" * 32, "d4" * 32
 NUMBER = "县纪〔2026〕12号"  # the document number as GB/T 9704 writes it
 OTHER_OFFICE = Principal("commission", "supervision_2", "supervisor", "u-sup2")
@@ -68,7 +67,7 @@ def government_draft(decision_id: str, **changes) -> dict:
         decision_id=decision_id,
         title="关于给予P-77降级处分的决定",
         legal_basis=["政务处分法 art. 32", "政务处分法 art. 25"],
-        review_route=OPEN_ROUTE,
+        review_route=ROUTE,
         announcement_scope="所在单位",
         gains_found=True,
     )
@@ -81,12 +80,7 @@ def items_by_id(decision) -> dict:
 
 async def test_from_a_clue_to_an_issued_decision_executed_by_partners_with_one_item_overdue(platform):
     clues, cases, sanctions, audit = platform
-    async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
-        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
-        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
-    ):
-        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+    async with story_clients(clues, cases, sanctions) as (client, api, sx):
         facts = facts_of_p77(cadre=person_pb2.MANAGEMENT_LEVEL_COUNTY, party_post="secretary, bureau Party group")
         story = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMOTION"), facts)
         gid, pid = await opened_from_the_disposal(sx, cases, sanctions, story)

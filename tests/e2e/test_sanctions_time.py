@@ -30,25 +30,24 @@ from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import unpack
 from sanctions.v1 import events_pb2 as sev
 from tests.e2e.platforms import platform_fixture
-from tests.e2e.test_clue_lifecycle import HEAD, Client
+from tests.e2e.test_clue_lifecycle import HEAD
 from tests.e2e.test_clue_warnings import set_clock
 from tests.factories import call_metadata
 from tests.stories import (
     CASE_MANAGER,
     PURPOSE,
-    Cases,
-    Sanctions,
+    ROUTE,
     facts_of,
     file_from_a_clue,
     government_sanction,
     investigate_and_dispose,
+    story_clients,
     ts,
 )
 
 CST = timezone(timedelta(hours=8))  # the services' zone (settings: Asia/Shanghai)
 ARCHIVES = Principal("archives", "personnel_files", "partner_system", "u-archives")
 PERSONNEL = Principal("personnel_bureau", "personnel_records", "partner_system", "u-personnel")
-ROUTE = sev.ReviewRoute(review_body="本委", recheck_body="市纪委监委", apply_within_months=1)  # G13 (SL 56)
 VISITORS = [  # seed 000: at least two visitors (sanctions.toml [visits] min_visitors, local, unverified)
     sev.Visitor(name="Zhao Liu", capacity="所在单位党委副书记"),
     sev.Visitor(name="Sun Qi", capacity="县纪委监委第三监督检查室干部"),
@@ -62,12 +61,7 @@ platform = platform_fixture("st")  # clues, cases, sanctions (clock settable, ti
 
 async def test_periods_lift_or_wait_for_a_new_case_a_review_changes_a_decision_visits_and_overdue_once(platform):
     clues, cases, sanctions, audit = platform
-    async with (
-        grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch1,
-        grpc.aio.insecure_channel(f"127.0.0.1:{cases.port}") as ch2,
-        grpc.aio.insecure_channel(f"127.0.0.1:{sanctions.port}") as ch3,
-    ):
-        client, api, sx = Client(clues, ch1), Cases(cases, ch2), Sanctions(sanctions, ch3)
+    async with story_clients(clues, cases, sanctions) as (client, api, sx):
         lifted, reviewed = await two_decisions_issued_and_delivered(clues, client, api, sx)
         blocking = await file_from_a_clue(clues, client, api, ("P-88",))  # G10: within P-88's period
         appeal_id = await a_review_lodged_while_execution_goes_on(sx, lifted, reviewed)
