@@ -310,6 +310,21 @@ class Disposed:
     case_id: str
 
 
+async def file_reported(clues, client: Client, api: Cases, cid: str, subjects: list[cpb.FilingSubject]) -> str:
+    """The clue `cid`'s preliminary check report approved, proposing a filing (Rules 35); the case
+    prepared on `subjects` and filed on both sides by the commission head and the county Party
+    committee's head (SL 42; Rules 38), the clue following over Kafka (CASE_FILED): the case id."""
+    await client("ApproveReport", HEAD, clue_id=cid)
+    case_id = await proposal_of(clues, cid)
+    await api.wait_case(case_id)
+    await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=subjects)
+    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
+        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
+        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
+    await wait_state(client, cid, "CASE_FILED")
+    return case_id
+
+
 async def dispose_from_a_clue(
     clues,
     client: Client,
@@ -332,14 +347,7 @@ async def dispose_from_a_clue(
 
     Needs a COUNTY commission (the shipped platform.toml) and clues and cases running."""
     cid = await to_report(client)
-    await client("ApproveReport", HEAD, clue_id=cid)
-    case_id = await proposal_of(clues, cid)
-    await api.wait_case(case_id)
-    await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
-    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
-        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
-        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
-    await wait_state(client, cid, "CASE_FILED")
+    case_id = await file_reported(clues, client, api, cid, [subject(cev.AT_ISSUE_BOTH)])
     await api("RecordTopicMeeting", HEAD, case_id=case_id, meeting=topic_meeting())
     await api("ProposeHandOver", INSPECTOR, case_id=case_id, to_office="investigation_1", reason="filed: investigate")
     await api("ApproveHandOver", HEAD, case_id=case_id)
@@ -443,15 +451,7 @@ async def file_from_a_clue(clues, client: Client, api: Cases, people: tuple[str,
         "RegisterClue", source=clue_ev.CLUE_SOURCE_PETITION, summary="kickbacks on contracts", subjects=refs
     )
     cid = await to_report(client, registered=registered)
-    await client("ApproveReport", HEAD, clue_id=cid)
-    case_id = await proposal_of(clues, cid)
-    await api.wait_case(case_id)
-    await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject_of(p) for p in people])
-    for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
-        await api("ApproveFiling", HEAD, case_id=case_id, side=side)
-        await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
-    await wait_state(client, cid, "CASE_FILED")
-    return Disposed(cid, case_id)
+    return Disposed(cid, await file_reported(clues, client, api, cid, [subject_of(p) for p in people]))
 
 
 async def investigate_and_dispose(

@@ -17,9 +17,10 @@ from kernel.domain.principal import Principal
 from services.audit.main import build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
-from tests.e2e.test_case_story import PURPOSE, Cases, proposal_of, subject
-from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client, wait_state
+from tests.e2e.test_case_story import PURPOSE, Cases, subject
+from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client
 from tests.factories import call_metadata, service_settings
+from tests.stories import file_reported
 
 OFFICE_HEAD = Principal("commission", "supervision_1", "office_head", "u-sup1h")  # requests measures
 GROUNDS = cev.CustodyGrounds(
@@ -101,14 +102,7 @@ async def test_custody_on_a_clue_over_kafka_follows_it_into_its_case(platform):
             findings="money traced",
             proposal=clue_ev.REPORT_PROPOSAL_FILE_CASE,
         )
-        await client("ApproveReport", HEAD, clue_id=cid)
-        case_id = await proposal_of(clues, cid)
-        await api.wait_case(case_id)
-        await api("PrepareFiling", INSPECTOR, case_id=case_id, subjects=[subject(cev.AT_ISSUE_BOTH)])
-        for side in (cev.FILING_SIDE_PARTY, cev.FILING_SIDE_SUPERVISION):
-            await api("ApproveFiling", HEAD, case_id=case_id, side=side)
-            await api("ApproveFiling", COMMITTEE, case_id=case_id, side=side)
-        await wait_state(client, cid, "CASE_FILED")  # the clue followed, over Kafka
+        case_id = await file_reported(clues, client, api, cid, [subject(cev.AT_ISSUE_BOTH)])  # the clue follows
 
         got = await api.stub.GetMeasure(cpb.GetMeasureRequest(measure_id=mid, purpose=PURPOSE), metadata=md)
         assert (got.measure.case_id, got.measure.clue_id, got.measure.state) == (case_id, cid, "ACTIVE")
