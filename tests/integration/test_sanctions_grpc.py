@@ -48,15 +48,24 @@ def sha(n: int) -> str:
     return f"{n:064x}"
 
 
-@pytest.fixture(scope="module")
-async def host(database_url, bootstrap, tmp_path_factory):
-    prefix = f"sg{uuid.uuid4().hex[:8]}"
-    settings = service_settings(
-        "sanctions", database_url, bootstrap, prefix, tmp_path_factory.mktemp("sanctions"), test_mode=True
-    )
-    host = await build(settings).start()
-    yield host
-    await host.stop()
+def sanctions_host(letters: str, folder: str):
+    """A module's fixture: the sanctions service (clock settable) under the topic prefix `letters` +
+    8 hex digits, its data in a temporary `folder`."""
+
+    @pytest.fixture(scope="module")
+    async def host(database_url, bootstrap, tmp_path_factory):
+        prefix = f"{letters}{uuid.uuid4().hex[:8]}"
+        settings = service_settings(
+            "sanctions", database_url, bootstrap, prefix, tmp_path_factory.mktemp(folder), test_mode=True
+        )
+        host = await build(settings).start()
+        yield host
+        await host.stop()
+
+    return host
+
+
+host = sanctions_host("sg", "sanctions")
 
 
 class Edge:

@@ -20,8 +20,7 @@ from kernel.domain import sanctions as s
 from kernel.domain.errors import NotFound
 from kernel.domain.principal import Principal
 from sanctions.v1 import events_pb2 as sev, service_pb2 as pb
-from services.sanctions.main import build
-from tests.factories import ALICE, service_settings, ts
+from tests.factories import ALICE, ts
 from tests.integration.test_sanctions_grpc import (
     CST,
     DECIDED,
@@ -31,6 +30,7 @@ from tests.integration.test_sanctions_grpc import (
     handlers_of,
     issue,
     open_decision,
+    sanctions_host,
     sha,
 )
 
@@ -44,15 +44,7 @@ VISITORS = [
 ]
 
 
-@pytest.fixture(scope="module")
-async def host(database_url, bootstrap, tmp_path_factory):
-    prefix = f"sr{uuid.uuid4().hex[:8]}"
-    settings = service_settings(
-        "sanctions", database_url, bootstrap, prefix, tmp_path_factory.mktemp("sanctions-reviews"), test_mode=True
-    )
-    host = await build(settings).start()
-    yield host
-    await host.stop()
+host = sanctions_host("sr", "sanctions-reviews")
 
 
 @pytest.fixture(scope="module")
