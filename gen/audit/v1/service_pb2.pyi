@@ -203,22 +203,90 @@ class ListQuarantinedResponse(_message.Message):
     def __init__(self, deliveries: _Optional[_Iterable[_Union[QuarantinedDelivery, _Mapping]]] = ...) -> None: ...
 
 class ExportHistoryBundleRequest(_message.Message):
-    __slots__ = ("stream_id", "purpose")
+    __slots__ = ("stream_id", "purpose", "whole_story", "as_of")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    WHOLE_STORY_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
     purpose: str
-    def __init__(self, stream_id: _Optional[str] = ..., purpose: _Optional[str] = ...) -> None: ...
+    whole_story: bool
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, stream_id: _Optional[str] = ..., purpose: _Optional[str] = ..., whole_story: _Optional[bool] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ExportHistoryBundleResponse(_message.Message):
-    __slots__ = ("bundle", "tree_size", "events")
+    __slots__ = ("bundle", "tree_size", "events", "witnessed", "cosigners")
     BUNDLE_FIELD_NUMBER: _ClassVar[int]
     TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
+    WITNESSED_FIELD_NUMBER: _ClassVar[int]
+    COSIGNERS_FIELD_NUMBER: _ClassVar[int]
     bundle: bytes
     tree_size: int
     events: int
-    def __init__(self, bundle: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., events: _Optional[int] = ...) -> None: ...
+    witnessed: bool
+    cosigners: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, bundle: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., events: _Optional[int] = ..., witnessed: _Optional[bool] = ..., cosigners: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetWitnessedCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetWitnessedCheckpointResponse(_message.Message):
+    __slots__ = ("note", "tree_size", "root_hash", "signed_at", "witnessed_at", "cosigners", "policy")
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    ROOT_HASH_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    WITNESSED_AT_FIELD_NUMBER: _ClassVar[int]
+    COSIGNERS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    note: bytes
+    tree_size: int
+    root_hash: bytes
+    signed_at: _timestamp_pb2.Timestamp
+    witnessed_at: _timestamp_pb2.Timestamp
+    cosigners: _containers.RepeatedScalarFieldContainer[str]
+    policy: str
+    def __init__(self, note: _Optional[bytes] = ..., tree_size: _Optional[int] = ..., root_hash: _Optional[bytes] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., witnessed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cosigners: _Optional[_Iterable[str]] = ..., policy: _Optional[str] = ...) -> None: ...
+
+class ListWitnessesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WitnessStatus(_message.Message):
+    __slots__ = ("name", "verifier_key", "url", "cosigned_size", "last_cosigned_at", "state", "last_error", "failures", "last_latency_seconds")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERIFIER_KEY_FIELD_NUMBER: _ClassVar[int]
+    URL_FIELD_NUMBER: _ClassVar[int]
+    COSIGNED_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LAST_COSIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    FAILURES_FIELD_NUMBER: _ClassVar[int]
+    LAST_LATENCY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    verifier_key: str
+    url: str
+    cosigned_size: int
+    last_cosigned_at: _timestamp_pb2.Timestamp
+    state: str
+    last_error: str
+    failures: int
+    last_latency_seconds: float
+    def __init__(self, name: _Optional[str] = ..., verifier_key: _Optional[str] = ..., url: _Optional[str] = ..., cosigned_size: _Optional[int] = ..., last_cosigned_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ..., last_error: _Optional[str] = ..., failures: _Optional[int] = ..., last_latency_seconds: _Optional[float] = ...) -> None: ...
+
+class ListWitnessesResponse(_message.Message):
+    __slots__ = ("witnesses", "policy", "witnessed_size", "witnessed_after_seconds")
+    WITNESSES_FIELD_NUMBER: _ClassVar[int]
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    WITNESSED_SIZE_FIELD_NUMBER: _ClassVar[int]
+    WITNESSED_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    witnesses: _containers.RepeatedCompositeFieldContainer[WitnessStatus]
+    policy: str
+    witnessed_size: int
+    witnessed_after_seconds: float
+    def __init__(self, witnesses: _Optional[_Iterable[_Union[WitnessStatus, _Mapping]]] = ..., policy: _Optional[str] = ..., witnessed_size: _Optional[int] = ..., witnessed_after_seconds: _Optional[float] = ...) -> None: ...
 
 class GetHistoryRequest(_message.Message):
     __slots__ = ("subject", "as_of", "page_size", "page_token", "purpose")

@@ -78,6 +78,16 @@ class AuditServiceStub:
                 request_serializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.SerializeToString,
                 response_deserializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.FromString,
                 _registered_method=True)
+        self.GetWitnessedCheckpoint = channel.unary_unary(
+                '/audit.v1.AuditService/GetWitnessedCheckpoint',
+                request_serializer=audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointResponse.FromString,
+                _registered_method=True)
+        self.ListWitnesses = channel.unary_unary(
+                '/audit.v1.AuditService/ListWitnesses',
+                request_serializer=audit_dot_v1_dot_service__pb2.ListWitnessesRequest.SerializeToString,
+                response_deserializer=audit_dot_v1_dot_service__pb2.ListWitnessesResponse.FromString,
+                _registered_method=True)
         self.ListQuarantined = channel.unary_unary(
                 '/audit.v1.AuditService/ListQuarantined',
                 request_serializer=audit_dot_v1_dot_service__pb2.ListQuarantinedRequest.SerializeToString,
@@ -156,10 +166,30 @@ class AuditServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ExportHistoryBundle(self, request, context):
-        """A stream's recorded history as a bundle for offline verification: its events' exact bytes,
-        each with an inclusion proof in one signed checkpoint (signed now if the tree grew). Verify it
-        with `python -m services.audit.verify_bundle` and the key from GetLedgerPublicKey. Operation
-        `audit.read`.
+        """A stream's recorded history, or with `whole_story` everything GetHistory tells of a clue, case
+        or decision, as a bundle for offline verification: the events' exact bytes, each with an
+        inclusion proof in one checkpoint (signed now if the tree grew, and witnessed when witnesses
+        are configured), also as one C2SP tlog-proof per event. Verify it with
+        `python -m services.audit.verify_bundle`, the key from GetLedgerPublicKey and the witness
+        policy you pinned. Operation `audit.read`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetWitnessedCheckpoint(self, request, context):
+        """The latest checkpoint whose cosignatures meet the witness policy (C2SP tlog-witness,
+        tlog-cosignature, tlog-policy): the signed note with the witnesses' cosignature lines.
+        NOT_FOUND while none has been witnessed (or when no witness is configured). Operation
+        `audit.verify`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWitnesses(self, request, context):
+        """Each configured witness: its key, address, the size it last cosigned, and whether it is
+        answering, refusing or down. Operation `audit.verify`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -229,6 +259,16 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.ExportHistoryBundle,
                     request_deserializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.FromString,
                     response_serializer=audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.SerializeToString,
+            ),
+            'GetWitnessedCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetWitnessedCheckpoint,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointResponse.SerializeToString,
+            ),
+            'ListWitnesses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWitnesses,
+                    request_deserializer=audit_dot_v1_dot_service__pb2.ListWitnessesRequest.FromString,
+                    response_serializer=audit_dot_v1_dot_service__pb2.ListWitnessesResponse.SerializeToString,
             ),
             'ListQuarantined': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQuarantined,
@@ -444,6 +484,60 @@ class AuditService:
             '/audit.v1.AuditService/ExportHistoryBundle',
             audit_dot_v1_dot_service__pb2.ExportHistoryBundleRequest.SerializeToString,
             audit_dot_v1_dot_service__pb2.ExportHistoryBundleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetWitnessedCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/GetWitnessedCheckpoint',
+            audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.GetWitnessedCheckpointResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWitnesses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/audit.v1.AuditService/ListWitnesses',
+            audit_dot_v1_dot_service__pb2.ListWitnessesRequest.SerializeToString,
+            audit_dot_v1_dot_service__pb2.ListWitnessesResponse.FromString,
             options,
             channel_credentials,
             insecure,
