@@ -231,10 +231,11 @@ def _signature_line(line: str, number: int) -> tuple[str, bytes, bytes]:
     return name, raw[:4], raw[4:]
 
 
-def open_checkpoint(note: bytes, verifier: NoteVerifier, origin: str | None = None) -> Checkpoint:
-    """Verify that note carries a valid signature by verifier, then parse its text as a checkpoint.
-    Signatures by other keys (other name or key hash) are ignored; any by this key must verify.
-    If origin is given the checkpoint's origin must equal it."""
+def split_note(note: bytes) -> tuple[bytes, list[str]]:
+    """Split a signed note (c2sp.org/signed-note) into its text, up to and including the newline before the
+    blank line, and its signature lines (without newlines), each checked to be "— <name> <base64>".
+    NoteError if the note is not UTF-8 note text, has no blank line, no or more than MAX_SIGNATURES
+    signature lines, or a malformed one. The one note parser: open_checkpoint and cosignatures use it."""
     text = _note_text(note, "note")
     split = text.rfind("\n\n")
     if split < 0:
@@ -244,14 +245,24 @@ def open_checkpoint(note: bytes, verifier: NoteVerifier, origin: str | None = No
     body, lines = text[: split + 1], text[split + 2 : -1].split("\n")
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"note has {len(lines)} signature lines, more than {MAX_SIGNATURES}")
+    for number, line in enumerate(lines, 1):
+        _signature_line(line, number)
+    return body.encode("utf-8"), lines
+
+
+def open_checkpoint(note: bytes, verifier: NoteVerifier, origin: str | None = None) -> Checkpoint:
+    """Verify that note carries a valid signature by verifier, then parse its text as a checkpoint.
+    Signatures by other keys (other name or key hash) are ignored; any by this key must verify.
+    If origin is given the checkpoint's origin must equal it."""
+    body, lines = split_note(note)
     signatures = [_signature_line(line, number) for number, line in enumerate(lines, 1)]
     ours = [sig for name, hash_, sig in signatures if (name, hash_) == (verifier.name, verifier.key_hash)]
     key = f"{verifier.name}+{verifier.key_hash.hex()}"
     if not ours:
         raise NoteError(f"note has no signature by {key}")
-    if not all(verifier.verifies(body.encode("utf-8"), sig) for sig in ours):
+    if not all(verifier.verifies(body, sig) for sig in ours):
         raise NoteError(f"note's signature by {key} does not verify")
-    checkpoint = parse_checkpoint(body.encode("utf-8"))
+    checkpoint = parse_checkpoint(body)
     if origin is not None and checkpoint.origin != origin:
         raise NoteError(f"checkpoint origin {_show(checkpoint.origin)} is not the expected {_show(origin)}")
     return checkpoint
