@@ -52,6 +52,7 @@ class CluePriority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE: _ClassVar[CluePriority]
     CLUE_PRIORITY_IMPORTANT_POST: _ClassVar[CluePriority]
     CLUE_PRIORITY_YOUNG_RESERVE_CADRE: _ClassVar[CluePriority]
+    CLUE_PRIORITY_FAST_TRACK: _ClassVar[CluePriority]
 
 class WarningColour(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -121,6 +122,7 @@ CLUE_PRIORITY_UNSPECIFIED: CluePriority
 CLUE_PRIORITY_SAME_LEVEL_COMMITTEE_CADRE: CluePriority
 CLUE_PRIORITY_IMPORTANT_POST: CluePriority
 CLUE_PRIORITY_YOUNG_RESERVE_CADRE: CluePriority
+CLUE_PRIORITY_FAST_TRACK: CluePriority
 WARNING_COLOUR_UNSPECIFIED: WarningColour
 WARNING_COLOUR_GREEN: WarningColour
 WARNING_COLOUR_YELLOW: WarningColour
@@ -514,6 +516,22 @@ class SupervisionNoticeOverdue(_message.Message):
     notice_id: str
     due_at: _timestamp_pb2.Timestamp
     def __init__(self, clue_id: _Optional[str] = ..., notice_id: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ClueFastTracked(_message.Message):
+    __slots__ = ("clue_id", "request_id", "person_id", "intended_date", "previous_priority", "notice_id")
+    CLUE_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_ID_FIELD_NUMBER: _ClassVar[int]
+    INTENDED_DATE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    NOTICE_ID_FIELD_NUMBER: _ClassVar[int]
+    clue_id: str
+    request_id: str
+    person_id: str
+    intended_date: str
+    previous_priority: CluePriority
+    notice_id: str
+    def __init__(self, clue_id: _Optional[str] = ..., request_id: _Optional[str] = ..., person_id: _Optional[str] = ..., intended_date: _Optional[str] = ..., previous_priority: _Optional[_Union[CluePriority, str]] = ..., notice_id: _Optional[str] = ...) -> None: ...
 
 class ClueEscalated(_message.Message):
     __slots__ = ("clue_id", "from_office", "to_office", "reason", "escalated_by", "approved_by")
