@@ -136,11 +136,23 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     @rpc("audit.read")
     async def ExportHistoryBundle(self, request, context, call):
         stream_id = check_identifier(request.stream_id.strip(), "stream_id")
+        as_of = datetime_of(request.as_of, "as_of") if request.HasField("as_of") else None
+        witnessing = getattr(self, "witnessing", None)  # issue 25: cosigned when witnesses are configured
         b = await bundles.export(
-            self.checkpoints.pool, self.checkpoints.schema, self.checkpoints, stream_id, self._reader(call)
+            self.checkpoints.pool,
+            self.checkpoints.schema,
+            self.checkpoints,
+            stream_id,
+            self._reader(call),
+            whole_story=request.whole_story,
+            as_of=as_of,
+            witness=witnessing.witness if witnessing else None,
         )
-        answer = pb.ExportHistoryBundleResponse(bundle=b.data, tree_size=b.tree_size, events=b.events)
-        await self._on_record(call, "ExportHistoryBundle", request.purpose, [file_ref(stream_id)], b.persons)
+        answer = pb.ExportHistoryBundleResponse(
+            bundle=b.data, tree_size=b.tree_size, events=b.events, witnessed=b.witnessed, cosigners=b.cosigners
+        )
+        files = [FileRef(s.kind, s.id) for s in b.subjects] if request.whole_story else [file_ref(stream_id)]
+        await self._on_record(call, "ExportHistoryBundle", request.purpose, files, b.persons)
         return answer
 
     @rpc("audit.quarantine")
