@@ -28,6 +28,7 @@ from services.audit.app.feed_publisher import MIGRATIONS as PUBLISHER_MIGRATIONS
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
+from services.audit.app.witnessing import MIGRATIONS as WITNESSING_MIGRATIONS, Witnessing, load_policy
 from services.audit.domain.checkpoint import NoteSigner
 
 SERVICE_NAMES = (
@@ -37,7 +38,7 @@ SERVICE_NAMES = (
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
 FEED_KEY_DIR = Path("keys")  # feed-<agency>.key under the data folder, unless AUDIT_FEED_KEY_DIR
-MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS, *PUBLISHER_MIGRATIONS)
+MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS, *PUBLISHER_MIGRATIONS, *WITNESSING_MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,11 @@ class AuditSettings(ServiceSettings):
     feed_key_dir: Path | None = None
     # The partner feeds' configuration (PARTNER_FEEDS_FILE); None: deploy/config/partner_feeds.toml.
     partner_feeds_file: Path | None = None
+    # The witnesses asked to cosign each checkpoint and their quorum, a C2SP tlog-policy file
+    # (AUDIT_WITNESS_POLICY_FILE); None: deploy/config/witnesses.policy (no witness) (issue 25).
+    witness_policy_file: Path | None = None
+    # How long one add-checkpoint request to a witness may take (AUDIT_WITNESS_TIMEOUT_SECONDS).
+    witness_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
@@ -67,6 +73,8 @@ class AuditSettings(ServiceSettings):
             checkpoint_seconds=float(env_text(env, "AUDIT_CHECKPOINT_SECONDS", default="10")),
             feed_key_dir=env_path(env, "AUDIT_FEED_KEY_DIR"),
             partner_feeds_file=env_path(env, "PARTNER_FEEDS_FILE"),
+            witness_policy_file=env_path(env, "AUDIT_WITNESS_POLICY_FILE"),
+            witness_timeout_seconds=float(env_text(env, "AUDIT_WITNESS_TIMEOUT_SECONDS", default="5")),
         )
 
     @property
@@ -91,6 +99,8 @@ class Audit:
     feeds: feeds.Feeds  # the partner feeds (issue 23)
     feed_signing: asyncio.Task
     publisher: FeedPublisher | None = None  # the feeds to Kafka topics partner.<agency>.v1 (issue 23)
+    witnessing: Witnessing | None = None  # the checkpoints' witnesses (issue 25)
+    witnessing_task: asyncio.Task | None = None
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
@@ -104,6 +114,12 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
     checkpoints = Checkpointer(host.pool, s.schema, signer, s.ledger_origin)
     checkpoints.completeness = recorder.completeness
     signing = asyncio.create_task(checkpoints.run(s.checkpoint_seconds), name="audit-checkpoints")
+    # the witnesses (issue 25): a bad policy file stops the service here, naming the file and line
+    witnessing = Witnessing(
+        host.pool, s.schema, load_policy(s.witness_policy_file), checkpoints, s.witness_timeout_seconds
+    )
+    witnessing_task = asyncio.create_task(witnessing.run(s.checkpoint_seconds), name="audit-witnessing")
+    host.status.register(witnessing.status)
     feed_signers = feeds.load_signers(s.feed_keys, s.ledger_origin, feeds.config().agencies)
     feed_checkpoints = feeds.FeedCheckpointer(host.pool, s.schema, feed_signers)
     feed_signing = asyncio.create_task(feed_checkpoints.run(s.checkpoint_seconds), name="audit-feed-checkpoints")
@@ -114,6 +130,8 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         origin=checkpoints.origin,
         verifier_key=checkpoints.signer.verifier_key,
         checkpoint_seconds=s.checkpoint_seconds,
+        witnesses=[w.name for w in witnessing.policy.witnesses],
+        witness_quorum=witnessing.policy.quorum,
     )
     host.log.info(
         "audit.feeds", keys={a: signer.verifier_key for a, signer in feed_signers.items()}, key_dir=str(s.feed_keys)
@@ -131,6 +149,8 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         feeds.Feeds(host.pool, s.schema, feed_checkpoints, checkpoints),
         feed_signing,
         publisher.start(),
+        witnessing,
+        witnessing_task,
     )
 
 
@@ -143,6 +163,7 @@ def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
         host.authenticator.catalogue.organisation,
         host.store,
         host.clock,
+        witnessing=parts.witnessing,
     )
     service_pb2_grpc.add_AuditServiceServicer_to_server(servicer, server)
     feeds_pb2_grpc.add_PartnerFeedServiceServicer_to_server(
@@ -153,7 +174,12 @@ def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
 async def stop(parts: Audit) -> None:
     parts.signing.cancel()
     parts.feed_signing.cancel()
-    await asyncio.gather(parts.signing, parts.feed_signing, return_exceptions=True)
+    if parts.witnessing_task is not None:
+        parts.witnessing_task.cancel()
+    tasks = [t for t in (parts.signing, parts.feed_signing, parts.witnessing_task) if t is not None]
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if parts.witnessing is not None:
+        await parts.witnessing.close()
     await parts.ledger.stop()
     if parts.publisher is not None:
         await parts.publisher.close()

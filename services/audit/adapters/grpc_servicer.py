@@ -29,6 +29,7 @@ from services.audit.app.holdings import Reader, file_of
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import Recorder
 from services.audit.app.replay import Replay
+from services.audit.app.witnessing import Witnessing, WitnessState
 
 MAX_LIST = 1000
 FILE_KINDS = ("clue", "case", "measure", "decision")  # a stream of one of these is a file (案卷)
@@ -51,11 +52,14 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         org: Organisation,
         own: EventStore,
         clock: Clock,
+        witnessing: Witnessing | None = None,
     ):
         """`org`: the catalogue's organisation (who may know what); `own`: audit's own event store,
-        where its reads are recorded; `clock`: when they were."""
+        where its reads are recorded; `clock`: when they were; `witnessing`: the checkpoints'
+        witnesses (issue 25; None: no witness configured)."""
         self.recorder, self.checkpoints, self.proofs, self.replay = recorder, checkpoints, proofs, replay
         self.org, self.own, self.clock = org, own, clock
+        self.witnessing = witnessing
 
     def _reader(self, call: CommandContext) -> Reader:
         return Reader(call.principal, self.org)
@@ -125,6 +129,35 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     @rpc("audit.checkpoint")
     async def SignCheckpoint(self, request, context, call):
         return pb.SignCheckpointResponse(checkpoint=await self._checkpoint(await self.checkpoints.sign()))
+
+    @rpc("audit.verify")
+    async def GetWitnessedCheckpoint(self, request, context, call):
+        """The latest checkpoint cosigned to the witness policy (C2SP tlog-witness, tlog-policy; issue 25)."""
+        witnessed = await self.witnessing.latest_witnessed() if self.witnessing else None
+        if witnessed is None:
+            raise NotFound("witnessed checkpoint", "latest")
+        return pb.GetWitnessedCheckpointResponse(
+            note=witnessed.note,
+            tree_size=witnessed.tree_size,
+            root_hash=witnessed.root,
+            signed_at=_ts(witnessed.signed_at),
+            witnessed_at=_ts(witnessed.witnessed_at),
+            cosigners=witnessed.cosigners,
+            policy=self.witnessing.policy.text,
+        )
+
+    @rpc("audit.verify")
+    async def ListWitnesses(self, request, context, call):
+        """Each policy witness as audit last saw it, and the latest witnessed checkpoint (issue 25)."""
+        if self.witnessing is None:
+            return pb.ListWitnessesResponse()
+        latest = await self.witnessing.latest_witnessed()
+        return pb.ListWitnessesResponse(
+            witnesses=[_witness_status(s) for s in await self.witnessing.statuses()],
+            policy=self.witnessing.policy.text if self.witnessing.policy.witnesses else "",
+            witnessed_size=latest.tree_size if latest else 0,
+            witnessed_after_seconds=(latest.seconds or 0.0) if latest else 0.0,
+        )
 
     @rpc("audit.verify")
     async def GetLedgerPublicKey(self, request, context, call):
@@ -226,6 +259,22 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         files, persons = ([file_ref(about)], []) if file_id else ([], [person_id])
         await self._on_record(call, "ListReads", request.purpose, files, persons, query=_window(start, end))
         return answer
+
+
+def _witness_status(s: WitnessState) -> pb.WitnessStatus:
+    answer = pb.WitnessStatus(
+        name=s.name,
+        verifier_key=s.verifier_key,
+        url=s.url,
+        cosigned_size=s.cosigned_size,
+        state=s.state,
+        last_error=s.last_error,
+        failures=s.failures,
+        last_latency_seconds=s.last_latency or 0.0,
+    )
+    if s.last_cosigned_at is not None:
+        answer.last_cosigned_at.CopyFrom(_ts(s.last_cosigned_at))
+    return answer
 
 
 def _completeness(row) -> pb.ProducerCompleteness:
