@@ -82,6 +82,22 @@ async def test_a_partner_verifies_a_clue_history_with_the_public_key_alone(platf
         )
         assert bundle.events == 3
         assert verify_bundle(bundle.bundle, key.verifier_key, key.origin)[-1].startswith("3 events")
+        story = await stub.ExportHistoryBundle(  # issue 25: the whole story, unwitnessed (no witness configured)
+            pb.ExportHistoryBundleRequest(stream_id=reg.clue_id, purpose="hand over to the court", whole_story=True),
+            metadata=call_metadata(audit.settings, AUDITOR),
+        )
+        assert (story.events, story.witnessed, list(story.cosigners)) == (3, False, [])
+        assert verify_bundle(story.bundle, key.verifier_key, key.origin)[-1].startswith(
+            f"3 events of the whole story of {reg.clue_id}"
+        )
+        for asked, field in (
+            (pb.ExportHistoryBundleRequest(stream_id=f"clue-timers-{uuid.uuid4()}", whole_story=True), "stream_id"),
+            (pb.ExportHistoryBundleRequest(stream_id=reg.clue_id, as_of=signed.signed_at), "as_of"),
+        ):
+            asked.purpose = "hand over to the court"
+            with pytest.raises(grpc.aio.AioRpcError) as bad:
+                await stub.ExportHistoryBundle(asked, metadata=call_metadata(audit.settings, AUDITOR))
+            assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and field in bad.value.details()
         with pytest.raises(grpc.aio.AioRpcError) as bad:
             await stub.GetInclusionProof(pb.GetInclusionProofRequest(event_id="nope"), metadata=md)
         assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "event_id" in bad.value.details()
