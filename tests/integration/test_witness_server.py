@@ -205,3 +205,32 @@ async def test_restart_keeps_the_latest_checkpoint_and_the_evidence(http, tmp_pa
     finally:
         await second.stop()
     assert WitnessStore(db).latest(ORIGIN).size == 12
+
+
+def test_cli_key_prints_the_cosignature_vkey_and_a_policy_line(tmp_path, capsys):
+    key_file = tmp_path / "witness.key"
+    assert witness_cli(["key", "--name", WITNESS, "--key-file", str(key_file), "--url", "http://w.test:7380"]) == 0
+    vkey_line, policy_line = capsys.readouterr().out.splitlines()
+    vkey = vkey_line.split(": ", 1)[1]
+    assert CosignatureVerifier(vkey).name == WITNESS  # type 0x04, key ID per tlog-cosignature
+    assert policy_line.split()[2:] == ["witness", WITNESS, vkey, "http://w.test:7380"]
+    assert witness_cli(["key", "--name", WITNESS, "--key-file", str(key_file)]) == 0  # the same key again
+    assert capsys.readouterr().out.splitlines()[0] == vkey_line
+
+
+def test_cli_logs_file_reads_a_policys_log_lines_and_usage_errors_exit_2(tmp_path, capsys):
+    from tools.witness.__main__ import read_logs_file
+
+    policy = tmp_path / "witnesses.policy"
+    policy.write_text(f"# comment\nlog {LOG.verifier_key} http://log.test\nwitness w court.test/w+00+AA\nquorum none\n")
+    assert read_logs_file(policy) == [LOG.verifier_key]
+    (tmp_path / "bad").write_text("log a b c d\n")
+    base = ["serve", "--name", WITNESS, "--key-file", str(tmp_path / "k"), "--db", str(tmp_path / "db")]
+    assert witness_cli([*base, "--logs-file", str(tmp_path / "bad")]) == 2
+    assert witness_cli([*base, "--log", "not a vkey"]) == 2
+    assert witness_cli(base) == 2
+    assert witness_cli([*base, "--log", LOG.verifier_key, "--listen", "nowhere"]) == 2
+    with pytest.raises(SystemExit) as e:
+        witness_cli(["serve"])
+    assert e.value.code == 2
+    assert "line 1" in capsys.readouterr().err
