@@ -497,3 +497,30 @@ def test_verify_bundle_needs_a_key_or_a_policy_and_a_readable_policy(tmp_path, c
     assert main([str(tmp_path / "b.json"), "--policy", str(tmp_path / "bad.policy")]) == 2
     assert "malformed" in capsys.readouterr().err
     assert main([str(tmp_path / "b.json"), "--policy", str(tmp_path / "none.policy")]) == 2
+
+
+async def test_a_story_witnessed_by_real_witnesses_two_of_three_verifies_offline(store, audit, tmp_path):
+    """The export asks the policy's witnesses (tools.witness over HTTP, tlog-witness) through
+    app.witnessing, one of them down: cosigned 2 of 3, the specs' verifier accepts it."""
+    from services.audit.app.witnessing import Witnessing
+    from services.audit.domain.policy import parse_policy
+    from tests.integration.test_audit_witnessing import NAMES, Witnesses
+
+    witnesses = Witnesses(tmp_path, audit.signer.verifier_key)
+    for name in NAMES:
+        await witnesses.start(name)
+    text = witnesses.policy()
+    await witnesses.stop("finance")  # down
+    witnessing = Witnessing(store.pool, store.schema, parse_policy(text), audit, timeout=2.0)
+    await witnessing.migrate()
+    try:
+        b = await export(store, audit, DECISION, witness=witnessing.witness)
+    finally:
+        await witnessing.close()
+        for name in list(witnesses.running):
+            await witnesses.stop(name)
+    assert (b.witnessed, b.cosigners) == (True, ("court.example/witness", "procuratorate.example/witness"))
+    assert labels(b.data) == list(STORY) and spec_verify(b.data, text) == len(STORY)
+    assert verify_bundle(b.data, policy=parse_policy(text))[-1].endswith("verified against the witnessed checkpoint")
+    with pytest.raises(Refused, match="not met"):
+        spec_verify(_edit(b.data, lambda x: _drop_cosignature(x, "court.example/witness")), text)

@@ -170,7 +170,6 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
     async def ExportHistoryBundle(self, request, context, call):
         stream_id = check_identifier(request.stream_id.strip(), "stream_id")
         as_of = datetime_of(request.as_of, "as_of") if request.HasField("as_of") else None
-        witnessing = getattr(self, "witnessing", None)  # issue 25: cosigned when witnesses are configured
         b = await bundles.export(
             self.checkpoints.pool,
             self.checkpoints.schema,
@@ -179,7 +178,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
             self._reader(call),
             whole_story=request.whole_story,
             as_of=as_of,
-            witness=witnessing.witness if witnessing else None,
+            witness=self.witnessing.witness if self.witnessing else None,  # issue 25: cosigned when configured
         )
         answer = pb.ExportHistoryBundleResponse(
             bundle=b.data, tree_size=b.tree_size, events=b.events, witnessed=b.witnessed, cosigners=b.cosigners
