@@ -4,7 +4,9 @@ What it runs, beside the kernel's shell (pool, migrations, store, durable timers
 `clues.events.v1`, gRPC server with ControlService): the clue handlers on the one command path,
 with the sealed-informant vault, the warning scheme and who may know a clue (the catalogue's
 organisation and approvers; ledger rows from before holdings were kept get theirs at start); the
-follower of the cases service's answers to filing proposals; the ClueService servicer.
+follower of the cases service's answers to filing proposals; the follower of audit's requests to
+fast-track a candidate's open clue for an integrity-opinion reply (domain.md §5); the ClueService
+servicer.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from services.clues.adapters.grpc_servicer import ClueServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
 from services.clues.app import ledger, numbering
 from services.clues.app.clue import Access
+from services.clues.app.fast_track import FastTrackFollower
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.schemes import load_scheme
@@ -62,6 +65,7 @@ class Clues:
 
     handlers: ClueHandlers
     filings: Consumer
+    fast_track: Consumer | None = None  # when the platform file has clues consume audit
 
 
 async def build_parts(host: ServiceHost[Clues]) -> Clues:
@@ -77,8 +81,13 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
         host.log.info("clues.awaiting_refreshed", clues=filled)
     host.timers.route("clue", handlers.clues.fire)
     follower = FilingFollower(handlers, translators.from_cases)
-    filings = await Consumer(s, host.pool, list(s.consumes), "filings", follower, status=host.status).start()
-    return Clues(handlers, filings)
+    others = [p for p in s.consumes if p != "audit"]
+    filings = await Consumer(s, host.pool, others, "filings", follower, status=host.status).start()
+    fast_track = None
+    if "audit" in s.consumes:  # integrity-opinion requests' fast tracks (domain.md §5)
+        tracker = FastTrackFollower(handlers, translators.from_audit, translators.follows_audit_stream)
+        fast_track = await Consumer(s, host.pool, ["audit"], "fast-track", tracker, status=host.status).start()
+    return Clues(handlers, filings, fast_track)
 
 
 def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
@@ -88,6 +97,8 @@ def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
 
 async def stop(parts: Clues) -> None:
     await parts.filings.stop()
+    if parts.fast_track:
+        await parts.fast_track.stop()
 
 
 def build(settings: ServiceSettings) -> ServiceHost[Clues]:

@@ -63,9 +63,12 @@ INFORMANT = (rule(pb.Informant, "name").line, rule(pb.Informant, "contact").line
 REFERENCE_LENGTH = 128  # ID_FORMAT_REFERENCE
 MAX_BATCH_HERE = 3  # clues per example: kept small for time (the rule allows 1000)
 SOURCES = [v.number for v in events_pb2.ClueSource.DESCRIPTOR.values if v.number]
-PRIORITIES = [v.number for v in events_pb2.CluePriority.DESCRIPTOR.values]
+# the classes a registration may give (FAST_TRACK only an integrity-opinion request gives: domain.md §5)
+PRIORITIES = [
+    v.number for v in events_pb2.CluePriority.DESCRIPTOR.values if v.number != events_pb2.CLUE_PRIORITY_FAST_TRACK
+]
 GREEN, YELLOW, RED = events_pb2.WARNING_COLOUR_GREEN, events_pb2.WARNING_COLOUR_YELLOW, events_pb2.WARNING_COLOUR_RED
-RANK = {0: 3, 1: 0, 2: 1, 3: 2}  # priority classes first (services.clues.app.ledger.PRIORITY_RANK)
+RANK = {0: 4, 1: 1, 2: 2, 3: 3, 4: 0}  # priority classes first (services.clues.app.ledger.PRIORITY_RANK)
 REGISTRARS = [
     ALICE,
     Principal("commission", "complaints", "complaints_officer", "u-carol"),

@@ -12,7 +12,7 @@ def test_the_shipped_platform():
     p = load_platform()
     assert p.names == ("clues", "cases", "sanctions", "audit")
     assert p.producers == ("clues", "cases", "sanctions", "audit")  # audit: the reads it serves
-    assert p.service("audit").consumes == p.producers and p.service("clues").consumes == ("cases",)
+    assert p.service("audit").consumes == p.producers and p.service("clues").consumes == ("cases", "audit")
     assert p.service("cases").module == "services.cases.main"
 
 

@@ -61,7 +61,7 @@ def clue_to_pb(state: Clue, version: int, warning: Warning) -> service_pb2.GetCl
     pending = state.pending
     return service_pb2.GetClueResponse(
         colour=enum_value(events_pb2.WarningColour, warning.colour),
-        priority=r.priority,
+        priority=enum_value(events_pb2.CluePriority, state.priority),
         deadline=_ts(warning.deadline) if warning.deadline else None,
         clue_id=r.clue_id,
         state=state.status,

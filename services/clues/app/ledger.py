@@ -145,7 +145,9 @@ MIGRATIONS = (
     Migration("clues.ledger", 3, "what each clue waits for, by whom and by when", _add_awaiting),
     Migration("clues.ledger", 4, "the basis of what each clue waits for", _add_basis),
 )
-PRIORITY_RANK = {"SAME_LEVEL_COMMITTEE_CADRE": 0, "IMPORTANT_POST": 1, "YOUNG_RESERVE_CADRE": 2, "": 3}
+# Seed 004: a clue fast-tracked for an integrity-opinion reply first (domain.md §5), then 同级党委管理
+# 干部, 重要岗位, 年轻后备干部, then the rest.
+PRIORITY_RANK = {"FAST_TRACK": 0, "SAME_LEVEL_COMMITTEE_CADRE": 1, "IMPORTANT_POST": 2, "YOUNG_RESERVE_CADRE": 3, "": 4}
 
 
 async def migrate(conn, schema: str) -> None:
@@ -161,7 +163,7 @@ def ledger_row(state: Clue, t: Timeline, version: int, held: Holding) -> tuple:
         state.status,
         r.receiving_office,
         state.handling_office,
-        r.priority,
+        state.priority,  # FAST_TRACK once fast-tracked (domain.md §5), else as registered
         t.received_at,
         t.stage_since,
         t.stage_version,
@@ -349,7 +351,8 @@ async def rows(
     return await conn.fetch(
         f"SELECT * FROM {schema}.ledger WHERE ($1 = '' OR handling_office = $1 OR receiving_office = $1) "
         f"AND ($2 = '' OR status = $2) AND ($3 = '' OR priority = $3) "
-        f"AND {seen.where(5) if seen else '$5::text IS NULL'} ORDER BY received_at LIMIT $4",
+        f"AND {seen.where(5) if seen else '$5::text IS NULL'} "
+        f"ORDER BY priority = 'FAST_TRACK' DESC, received_at LIMIT $4",  # fast-tracked first (domain.md §5)
         office,
         stage,
         priority,

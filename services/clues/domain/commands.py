@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from kernel.domain.principal import Principal
 from services.clues.domain.events import Subject
@@ -257,3 +257,17 @@ class RecordNoticeOverdue:
     clue_id: str
     notice_id: str
     due_at: datetime
+
+
+@dataclass(frozen=True)
+class FastTrackClue:
+    """Audit asked for a fast track (`audit.v1.IntegrityFastTrackRequested`, domain.md §5; seed
+    004): the clue about a candidate of an integrity-opinion request is open, so it takes top
+    priority and a supervision notice due `notice_due_at` (before the intended date)."""
+
+    clue_id: str
+    request_id: str  # `integrity-<uuid>`
+    person_id: str
+    intended_date: date
+    notice_due_at: datetime
+    issued_by: str = "system:clues-fast-track"  # the notice's issuer: the process acting for audit

@@ -454,7 +454,30 @@ def notice_overdue(cmd: c.RecordNoticeOverdue, state: Clue) -> list:
     return [ev.SupervisionNoticeOverdue(cmd.clue_id, cmd.notice_id, cmd.due_at)]
 
 
-_FROM_TIMER = {c.RecordWarning: warning, c.RecordNoticeOverdue: notice_overdue}
+def fast_track_notice(request_id: str) -> str:
+    """The supervision notice of an integrity-opinion request: `integrity:<request uuid>`."""
+    return "integrity:" + request_id.removeprefix("integrity-")
+
+
+def fast_track(cmd: c.FastTrackClue, state: Clue) -> list:
+    """Seed 004; domain.md §5: a candidate's open clue answers PENDING (正在核实), so it is handled
+    first (快查快处快结): top priority and a supervision notice (督办) to bring it to a conclusion
+    before the intended date. Audit's request arrives by its topic, perhaps more than once: once
+    per request and clue; nothing for an unknown or concluded clue (FORWARDED, CLOSED, CASE_FILED)."""
+    notice_id = fast_track_notice(cmd.request_id)
+    if state.status == NONE or state.status in TERMINAL:
+        return []
+    if cmd.request_id in state.fast_tracked or notice_id in state.notice_ids:
+        return []
+    office = state.handling_office or state.registered.receiving_office
+    return [
+        ev.ClueFastTracked(cmd.clue_id, cmd.request_id, cmd.person_id, cmd.intended_date, state.priority, notice_id),
+        ev.SupervisionNoticeIssued(cmd.clue_id, notice_id, office, cmd.notice_due_at, "CONCLUDED", cmd.issued_by),
+    ]
+
+
+# commands that change no status (a timer's, a fast track), so they fulfil no notice
+_STATUS_UNCHANGED = {c.RecordWarning: warning, c.RecordNoticeOverdue: notice_overdue, c.FastTrackClue: fast_track}
 _DECIDE = {
     c.RegisterClue: register,
     c.ReadInformant: read_informant,
@@ -488,9 +511,9 @@ _DECIDE = {
 
 def decide(command, state: Clue) -> list:
     """The command's events, then a SupervisionNoticeSatisfied for each open notice they fulfil.
-    A timer's command changes no status, so it fulfils nothing."""
-    if type(command) in _FROM_TIMER:
-        return _FROM_TIMER[type(command)](command, state)
+    A timer's command, or a fast track, changes no status, so it fulfils nothing."""
+    if type(command) in _STATUS_UNCHANGED:
+        return _STATUS_UNCHANGED[type(command)](command, state)
     events = _DECIDE[type(command)](command, state)
     after = fold_from(state, events)
     return events + [

@@ -7,7 +7,7 @@ approval by the proposer and a replay shows who proposed and who approved each s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from kernel.domain.person import Subject
 
@@ -317,6 +317,22 @@ class SupervisionNoticeOverdue:
 
 
 @dataclass(frozen=True)
+class ClueFastTracked:
+    """Fast-tracked for an integrity-opinion reply (党风廉政意见回复, seed 004; domain.md §5): the
+    subject is a candidate the organisation department asked about, the answer PENDING while the
+    clue is open. The clue takes top priority (FAST_TRACK) and a supervision notice
+    (`notice_id` = `integrity:<request uuid>`) is issued with it, due before the intended date.
+    Once per request and clue."""
+
+    clue_id: str
+    request_id: str  # audit's `integrity-<uuid>`
+    person_id: str
+    intended_date: date
+    previous_priority: str  # "" or the class before (FAST_TRACK when fast-tracked before)
+    notice_id: str
+
+
+@dataclass(frozen=True)
 class EscalationProposed:
     """An escalation (提级办理 / 领办) proposed for the head's approval: the holder changes only
     by an approved escalation (issue 17)."""
@@ -381,6 +397,7 @@ Event = (
     | EscalationProposed
     | EscalationRejected
     | ClueEscalated
+    | ClueFastTracked
 )
 
 ALL_EVENTS = Event.__args__  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ STATUSES = (
     CASE_FILED,
 )
 TERMINAL = (FORWARDED, CLOSED, CASE_FILED)
+FAST_TRACK = "FAST_TRACK"  # the priority class of a fast-tracked clue: before every other (seed 004)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,15 @@ class Clue:
     approver_roles: frozenset[str] = frozenset()  # roles that approved a preliminary-check plan
     recused: frozenset[str] = frozenset()  # person ids of declared recusals (SL 67)
     parts_forwarded: tuple[tuple[str, str], ...] = ()  # (agency, part) forwarded in part (IR2021 171(3))
+    fast_tracked: frozenset[str] = frozenset()  # integrity-opinion requests it was fast-tracked for (§5)
+
+    @property
+    def priority(self) -> str:
+        """The priority class: FAST_TRACK once fast-tracked for an integrity-opinion reply (domain.md
+        §5; seed 004), else the class given at registration ("" for none)."""
+        if self.fast_tracked:
+            return FAST_TRACK
+        return self.registered.priority if self.registered else ""
 
     @property
     def subjects(self):
@@ -218,6 +228,7 @@ _EVOLVE = {
     ),
     ev.EscalationRejected: _decided("escalation", escalation=None),
     ev.ClueEscalated: _escalated,
+    ev.ClueFastTracked: lambda s, e: replace(s, fast_tracked=s.fast_tracked | {e.request_id}),
 }
 
 UNDISPOSED = (RECEIVED, REGISTERED, DISPOSAL_PROPOSED)

@@ -1,5 +1,7 @@
 """Every clue event survives domain -> protobuf bytes -> domain unchanged."""
 
+from datetime import date
+
 import pytest
 
 from clues.v1 import events_pb2
@@ -29,6 +31,9 @@ SAMPLES = {type(e): e for events in SITUATIONS.values() for e in events} | {
         ev.ClueEscalated(ID, "supervision_1", "supervision_2", "complex", "u-cm", "u-head"),
         ev.EscalationProposed(ID, "supervision_2", "complex", "u-cm"),
         ev.EscalationRejected(ID, "stays", "u-head"),
+        ev.ClueFastTracked(
+            ID, "integrity-1", "P-1", date(2026, 6, 20), "IMPORTANT_POST", "integrity:1"
+        ),  # domain.md §5
         ev.ClueRegistered(
             ID,
             "SELF_DISCOVERED",
