@@ -25,7 +25,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kernel.runtime import log as logging
-from services.audit.domain.checkpoint import NoteVerifier
+from services.audit.domain.checkpoint import NoteVerifier, split_note
 from services.audit.domain.cosignature import Cosigner
 from tools.witness.protocol import TEXT_TYPE, Cosign, Malformed, parse_add_checkpoint
 from tools.witness.store import WitnessStore
@@ -94,7 +94,7 @@ class Witness:
         latest = await asyncio.to_thread(self.store.latest, origin) if origin is not None else None
         if latest is None:
             return _text(404, "no checkpoint cosigned for this log")
-        body = latest.note[: latest.note.rindex(b"\n\n") + 1]
+        body, _ = split_note(latest.note)
         line = self.cosigner.cosign(body, latest.cosigned_at)  # Ed25519 is deterministic: the line returned
         return web.Response(status=200, body=latest.note + line.encode("utf-8"), headers={"Content-Type": TEXT_TYPE})
 
