@@ -165,7 +165,7 @@ def spec_verify(bundle_bytes: bytes, policy_text: str) -> int:
 from cases.v1 import events_pb2 as cases  # noqa: E402
 from clues.v1 import events_pb2 as clues  # noqa: E402
 from kernel.domain.access import holding_links  # noqa: E402
-from kernel.domain.errors import NotFound, Validation  # noqa: E402
+from kernel.domain.errors import IllegalState, NotFound, Validation  # noqa: E402
 from kernel.domain.principal import Principal  # noqa: E402
 from kernel.edge import catalogue  # noqa: E402
 from kernel.eventstore import envelope as env_mod  # noqa: E402
@@ -441,11 +441,15 @@ async def test_as_of_exports_the_story_as_it_stood_then(store, audit):
         await export(store, audit, CLUE, as_of=T0 - timedelta(days=1))
 
 
-async def test_bad_requests_are_refused_by_field(store, audit):
+async def test_bad_requests_are_refused_by_field_and_a_story_too_big_for_one_bundle_by_state(store, audit, monkeypatch):
     with pytest.raises(Validation, match="stream_id"):
         await export(store, audit, f"clue-timers-{U}")
     with pytest.raises(Validation, match="as_of"):
         await bundles.export(store.pool, store.schema, audit, CASE, as_of=T0)
+    monkeypatch.setattr(bundles, "MAX_EVENTS", len(STORY) - 1)
+    with pytest.raises(IllegalState, match="as_of"):
+        await export(store, audit, CASE)
+    assert (await export(store, audit, CASE, as_of=T0 + timedelta(days=20))).events == len(STORY) - 1
 
 
 async def test_without_witnesses_or_when_they_fail_the_bundle_is_the_signed_checkpoints(store, audit):

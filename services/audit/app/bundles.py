@@ -39,7 +39,10 @@ from services.audit.domain.story import subject_kind, tell
 from services.audit.domain.tlog_proof import format_proof
 
 FORMAT = "jjjc-audit-bundle/v2"
-MAX_EVENTS = 20_000  # a bigger story is exported as of an earlier moment (the answer stays well below 100 MB)
+# A bigger story is exported as of an earlier moment. An event takes some 3-5 KB of JSON (its bytes,
+# its proof twice, the checkpoint in its tlog-proof): a client receiving big stories raises its gRPC
+# receive limit (4 MB by default, about a thousand steps).
+MAX_EVENTS = 10_000
 # Witnessing.witness (app.witnessing): the signed checkpoint with the cosignatures gathered in time
 Witness = Callable[[Signed], Awaitable[Any]]
 log = klog.get("audit.bundles")
