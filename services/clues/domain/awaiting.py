@@ -3,7 +3,10 @@ since when and by when. Pure: one page of the §2 table (domain.md) read as "who
 
 `steps(state, roles)` says what the clue in `state` waits for; `awaiting(timed_events, ...)` adds
 since when (the instant the step first became due and has stayed so) and by when (a supervision
-notice's due date, else the current stage's deadline under the warning scheme in force).
+notice's due date, else the current stage's deadline under the warning scheme in force). A clue
+fast-tracked for an integrity-opinion reply (seed 004; domain.md §5) is due, step by step, by its
+fast-track notice's due date at the latest (before the intended date): its steps come first in
+every queue ordered by due.
 
 | State | Step awaited | By (role; office) |
 |---|---|---|
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from kernel.domain.calendar import WorkingCalendar
-from services.clues.domain.decide import NO_JURISDICTION, OTHER_BODY, UPPER_LEVEL
+from services.clues.domain.decide import NO_JURISDICTION, OTHER_BODY, UPPER_LEVEL, fast_track_notice
 from services.clues.domain.state import (
     DISPOSAL_PROPOSED,
     PRELIM_CHECK,
@@ -202,8 +205,23 @@ def awaiting(timed_events: Iterable[tuple], roles: Roles, scheme: Scheme, calend
         return []
     t = timeline(timed_events, evolve, Clue())
     deadline = min((m.deadline for m in marks(scheme, t, calendar)), default=None)
-    items = [Awaited(s.step, s.role, s.summary, s.office, since[s.key], s.due_at or deadline, s.not_by) for s in found]
+    hurry = fast_track_due(state)
+    items = [
+        Awaited(s.step, s.role, s.summary, s.office, since[s.key], _sooner(s.due_at or deadline, hurry), s.not_by)
+        for s in found
+    ]
     return sorted(items, key=order)
+
+
+def fast_track_due(state: Clue) -> datetime | None:
+    """The earliest due date of the clue's open fast-track notices (快查快处快结, seed 004; domain.md
+    §5), None when it has none: every step toward the conclusion is due by then."""
+    wanted = {fast_track_notice(r) for r in state.fast_tracked}
+    return min((due for notice_id, _, _, due in state.notices if notice_id in wanted), default=None)
+
+
+def _sooner(due: datetime | None, hurry: datetime | None) -> datetime | None:
+    return min(due, hurry) if due and hurry else due or hurry
 
 
 def order(a: Awaited) -> tuple:

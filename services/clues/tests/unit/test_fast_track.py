@@ -8,9 +8,12 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from kernel.domain.calendar import load_calendar
 from kernel.domain.decider_spec import DeciderSpec
 from kernel.domain.errors import Validation
+from services.clues.app.schemes import load_scheme
 from services.clues.domain import commands as c, events as ev
+from services.clues.domain.awaiting import Roles, awaiting, fast_track_due
 from services.clues.domain.decide import decide, fast_track_notice
 from services.clues.domain.state import FAST_TRACK, fold
 from services.clues.tests.unit.test_lifecycle import AT, CASE_MANAGER, HEAD, ID, INSPECTOR, SITUATIONS, SUBJECT
@@ -122,3 +125,17 @@ def test_registration_may_not_claim_the_fast_track_class():
     """Only an integrity-opinion request fast-tracks a clue (domain.md §5)."""
     register = c.RegisterClue(ID, "PETITION", (SUBJECT,), "x", AT, False, CASE_MANAGER, priority=FAST_TRACK)
     spec.given([]).when(register).raises(Validation, field="priority")
+
+
+def test_every_step_of_a_fast_tracked_clue_is_due_by_its_notice_seed_004():
+    """Queues are ordered by due (issue 20): the fast-tracked clue's steps come first, due by the
+    fast-track notice (before the intended date) rather than by the stage's deadline."""
+    roles = Roles({"clues.talk_or_letter": frozenset({"supervisor"}), "clues.disposal": frozenset({"supervisor"})})
+    timed = [(e, AT, v) for v, e in enumerate(TALK, 1)]
+    plain = awaiting(timed, roles, load_scheme(), load_calendar())
+    assert [a.step for a in plain] == ["ConcludeTalkOrLetter"] and plain[0].due > DUE
+    out = spec.given(TALK).when(FAST).run()
+    timed += [(e, AT, len(timed) + k) for k, e in enumerate(out, 1)]
+    hurried = awaiting(timed, roles, load_scheme(), load_calendar())
+    assert {(a.step, a.due) for a in hurried} == {("ConcludeTalkOrLetter", DUE), ("SupervisionNotice", DUE)}
+    assert fast_track_due(fold(TALK + out)) == DUE and fast_track_due(fold(TALK)) is None
