@@ -119,7 +119,8 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         host.pool, s.schema, load_policy(s.witness_policy_file), checkpoints, s.witness_timeout_seconds
     )
     witnessing_task = asyncio.create_task(witnessing.run(s.checkpoint_seconds), name="audit-witnessing")
-    host.status.register(witnessing.status)
+    if witnessing.policy.witnesses:  # a status component only when there are witnesses to show
+        host.status.register(witnessing.status)
     feed_signers = feeds.load_signers(s.feed_keys, s.ledger_origin, feeds.config().agencies)
     feed_checkpoints = feeds.FeedCheckpointer(host.pool, s.schema, feed_signers)
     feed_signing = asyncio.create_task(feed_checkpoints.run(s.checkpoint_seconds), name="audit-feed-checkpoints")
