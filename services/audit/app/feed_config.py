@@ -18,6 +18,7 @@ from pathlib import Path
 
 from google.protobuf.descriptor import Descriptor, FileDescriptor
 
+from audit.v1 import events_pb2 as _audit
 from cases.v1 import events_pb2 as _cases
 from clues.v1 import events_pb2 as _clues
 from common.v1 import reads_pb2 as _reads
@@ -30,8 +31,10 @@ DEFAULT_FILE = Path(__file__).resolve().parents[3] / "deploy" / "config" / "part
 ENV_FILE = "PARTNER_FEEDS_FILE"
 SCHEMA_VERSION = 1
 # The producers' published event contracts: their top-level messages are the event types a feed
-# may name (the clues, cases and sanctions services; every service's reads, common.v1.FileRead).
+# may name (the clues, cases and sanctions services; every service's reads, common.v1.FileRead; audit's
+# own integrity-opinion events, issue 26).
 EVENT_FILES: tuple[FileDescriptor, ...] = (
+    _audit.DESCRIPTOR,
     _clues.DESCRIPTOR,
     _cases.DESCRIPTOR,
     _sanctions.DESCRIPTOR,
