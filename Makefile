@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token awaiting install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger clean
+.PHONY: token awaiting install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench: install
 ## Audit ledger benchmark: ingest events/s, proof and replay p50/p99, rebuild time at 100k and 1M leaves; ARGS="--quick|--help".
 bench-ledger: install
 	$(PY) -m bench.ledger $(ARGS)
+
+## Integrity-opinion benchmark (issue 26): 200 candidates' answers proposed over 100k events of history, median of 3; ARGS="--quick|--help".
+bench-integrity: install
+	$(PY) -m bench.integrity $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules .data .pytest_cache
