@@ -4,6 +4,7 @@ with one witness down (shown down, ingest goes on), re-sync after a witness or a
 409 path), a forked checkpoint refused by the witnesses and reported, latency reported; over gRPC,
 GetWitnessedCheckpoint and ListWitnesses."""
 
+import asyncio
 import hashlib
 import uuid
 
@@ -30,6 +31,7 @@ from tools.witness.server import start_witness
 
 ORIGIN = "test.jjjc/audit-ledger"
 NAMES = ("court", "procuratorate", "finance")
+BACKOFF = 0.3  # seconds a witness down is left alone (at most; 60 in the service)
 AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
 
 
@@ -72,7 +74,7 @@ async def world(store, tmp_path):
     for name in NAMES:
         await witnesses.start(name)
     policy = parse_policy(witnesses.policy())
-    witnessing = Witnessing(store.pool, store.schema, policy, checkpoints, timeout=2.0)
+    witnessing = Witnessing(store.pool, store.schema, policy, checkpoints, timeout=2.0, backoff_max=BACKOFF)
     await witnessing.migrate()
     grown = iter(range(1000))
 
@@ -134,8 +136,11 @@ async def test_two_of_three_with_one_witness_down_the_quorum_is_met_and_the_down
     assert (finance.state, finance.failures, finance.cosigned_size) == ("down", 1, 0) and finance.last_error
     status = await witnessing.status()
     assert status.state == DEGRADED and "witness finance" in status.problems[0]
-    # ingest goes on; the down witness is asked again each time and stays down
+    # ingest goes on; the down witness is left alone while it backs off, then asked again
     more = await grow(3)
+    assert (await witnessing.witness(more)).met
+    assert _by_name(await witnessing.statuses())["finance"].failures == 1
+    await asyncio.sleep(BACKOFF)
     assert (await witnessing.witness(more)).met
     assert _by_name(await witnessing.statuses())["finance"].failures == 2
     # a second witness down: 1 of 3 is not the quorum; the checkpoint is signed but not witnessed
@@ -149,6 +154,7 @@ async def test_two_of_three_with_one_witness_down_the_quorum_is_met_and_the_down
     # both come back (same state files): the next round cosigns from where each one is
     await witnesses.start("finance")
     await witnesses.start("procuratorate")
+    await asyncio.sleep(BACKOFF)
     back = await witnessing.witness(third)
     assert back.met and len(back.cosigners) == 3
     assert {s.name: s.state for s in await witnessing.statuses()} == dict.fromkeys(NAMES, "ok")
@@ -157,7 +163,8 @@ async def test_two_of_three_with_one_witness_down_the_quorum_is_met_and_the_down
 
 async def test_resync_after_a_witness_lost_its_state_and_after_audit_lost_its_own(world, store):
     witnessing, witnesses, grow, policy, _ = world
-    assert (await witnessing.witness(await grow(6))).met
+    first = await grow(6)
+    assert (await witnessing.witness(first)).met
     # the court's witness comes back with an empty state file: audit's "old 6" gets 409 "0" and
     # audit submits again from 0 (tlog-witness add-checkpoint, 409 Conflict)
     await witnesses.stop("court")
@@ -173,6 +180,12 @@ async def test_resync_after_a_witness_lost_its_state_and_after_audit_lost_its_ow
     restarted = Witnessing(store.pool, store.schema, policy, witnessing.checkpoints, timeout=2.0)
     try:
         assert _by_name(await restarted.statuses())["procuratorate"].cosigned_size == 0
+        # asked for the old checkpoint of 6, the witness says it is at 9: it cannot cosign 6 any more
+        with capture_logs() as logs:
+            assert (await restarted.witness(first)).met  # court's and finance's cosignatures of 6: 2 of 3
+        [ahead] = [e for e in logs if e["event"] == "audit.witness_refused"]
+        assert ahead["status"] == 409 and "cosigned size 9, larger than" in ahead["reason"]
+        assert _by_name(await restarted.statuses())["procuratorate"].cosigned_size == 9
         grown = await grow(2)
         witnessed = await restarted.witness(grown)
         assert witnessed.met and len(witnessed.cosigners) == 3

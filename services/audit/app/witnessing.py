@@ -104,6 +104,7 @@ class WitnessState:
     failures: int = 0
     last_latency: float | None = None
     refused: tuple[int, bytes] | None = None  # (size, root) last refused: that checkpoint is not submitted again
+    retry_at: float = 0.0  # while down: the time.monotonic() before which it is not asked again
 
 
 class _Refused(Exception):
@@ -125,11 +126,21 @@ def _size(text: str) -> int | None:
 
 
 class Witnessing:
-    def __init__(self, pool, schema: str, policy: Policy, checkpoints: Checkpointer, timeout: float = 5.0):
+    def __init__(
+        self,
+        pool,
+        schema: str,
+        policy: Policy,
+        checkpoints: Checkpointer,
+        timeout: float = 5.0,
+        backoff_max: float = 60.0,
+    ):
         """policy: the witnesses to ask and the quorum (NO_WITNESSES: witnessing is off); timeout:
-        seconds one add-checkpoint request may take before the witness counts as down."""
+        seconds one add-checkpoint request may take before the witness counts as down; a witness
+        down is asked again after 1, 2, 4... seconds, at most `backoff_max` (so a witness that does
+        not answer does not slow every bundle export by `timeout`)."""
         self.pool, self.schema, self.policy, self.checkpoints = pool, schema, policy or NO_WITNESSES, checkpoints
-        self.timeout = timeout
+        self.timeout, self.backoff_max = timeout, backoff_max
         self.log = klog.get("audit.witnessing")
         self._lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
@@ -176,6 +187,8 @@ class Witnessing:
             return False  # already cosigned this checkpoint
         if state.cosigned_size > signed.tree_size:
             return False  # it has cosigned a larger tree: it cannot cosign this one any more
+        if state.state == DOWN and time.monotonic() < state.retry_at:
+            return False  # backing off: asked again later (by the background loop at the latest)
         return not (state.state == REFUSING and state.refused == (signed.tree_size, signed.root))
 
     async def _ask(self, w: PolicyWitness, signed: Signed) -> None:
@@ -270,7 +283,16 @@ class Witnessing:
 
     def _failed(self, key: str, state: str, problem: str, refused: tuple[int, bytes] | None) -> None:
         old = self._states[key]
-        self._states[key] = replace(old, state=state, last_error=problem, failures=old.failures + 1, refused=refused)
+        failures = old.failures + 1
+        backoff = min(self.backoff_max, 2.0 ** min(failures - 1, 16))
+        self._states[key] = replace(
+            old,
+            state=state,
+            last_error=problem,
+            failures=failures,
+            refused=refused,
+            retry_at=time.monotonic() + backoff if state == DOWN else 0.0,
+        )
 
     async def _record(self, signed: Signed) -> Witnessed:
         """The checkpoint with its stored cosignatures; inserts witnessed_checkpoints when the quorum is
