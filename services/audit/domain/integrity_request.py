@@ -37,7 +37,7 @@ from services.audit.domain.integrity import (
 NONE, PROPOSED, SIGNED_OFF, REPLIED = "", "PROPOSED", "SIGNED_OFF", "REPLIED"
 STATES = (PROPOSED, SIGNED_OFF, REPLIED)
 MAX_CANDIDATES = 500
-COMMENT_LIMIT, REFERENCE_LIMIT = 500, 100
+COMMENT_LIMIT, REFERENCE_LIMIT = 500, 128
 NAMED_AT_MOST = 20  # the candidates not signed off named in a refusal
 
 
