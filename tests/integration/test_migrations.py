@@ -108,7 +108,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "audit.completeness": 1,
             "audit.feed_publisher": 1,
             "audit.ledger": 4,
-            "audit.projections": 3,
+            "audit.projections": 4,
             "cases.awaiting": 1,
             "cases.case_index": 1,
             "cases.clue_directory": 1,
@@ -263,7 +263,7 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
             "audit.completeness": 1,
             "audit.feed_publisher": 1,
             "audit.ledger": 4,
-            "audit.projections": 3,
+            "audit.projections": 4,
         }
         more = raw_event("clue-old0", 3)
         assert await recorder.record(more, Source("t", 0, 9)) == 1
