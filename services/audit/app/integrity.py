@@ -24,6 +24,7 @@ from kernel.domain.clock import Clock
 from kernel.domain.errors import Forbidden, NotFound, Validation
 from kernel.domain.person import Subject
 from kernel.domain.principal import Principal
+from kernel.domain.recusal import Concerned, check_read
 from kernel.edge.mapping import Codec
 from kernel.edge.paging import after_of, page_token
 from kernel.eventstore.aggregate import Aggregate, Change, CommandRunner, History
@@ -289,6 +290,7 @@ class Integrity:
         history = await self.runner.load(self.store, request_id)
         if not self.may_read(principal, history.state):
             raise NotFound("integrity", request_id)
+        check_read(principal, Concerned.of(history.state), "integrity", request_id)  # SL 67
         return self.view(history, principal)
 
     def view(self, history: History[ir.IntegrityRequest], principal: Principal | None = None) -> RequestView:

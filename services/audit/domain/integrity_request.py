@@ -194,6 +194,12 @@ class IntegrityRequest:
         return self.received.candidates if self.received else ()
 
     @property
+    def subjects(self) -> tuple[Subject, ...]:
+        """The candidates, as recusal reads a file's subjects (SL 67: nobody signs off or signs the
+        reply about themselves)."""
+        return tuple(c.person for c in self.candidates)
+
+    @property
     def proposals(self) -> dict[str, CandidateProposal]:
         return {p.person_id: p for p in self.received.proposals} if self.received else {}
 
