@@ -25,8 +25,10 @@ from services.audit.app.witnessing import Witnessing, load_policy
 from services.audit.domain.checkpoint import Checkpoint, NoteError, NoteSigner
 from services.audit.domain.policy import PolicyError, open_witnessed, parse_policy
 from services.audit.main import AuditSettings, build as build_audit
+from services.audit.verify_bundle import BundleError, verify_bundle
 from tests.factories import call_metadata, service_settings, wait_until
 from tests.integration.test_audit_ledger import events
+from tests.integration.test_inbox import stream_of
 from tools.witness.server import start_witness
 
 ORIGIN = "test.jjjc/audit-ledger"
@@ -278,7 +280,8 @@ async def audit_service(database_url, bootstrap, tmp_path):
 async def test_grpc_get_witnessed_checkpoint_and_list_witnesses(audit_service):
     host, witnesses = audit_service
     await witnesses.stop("finance")
-    raws = events(2, 3, "g")
+    clue = f"clue-{uuid.uuid4()}"
+    raws = stream_of(clue, 3) + events(1, 3, "g")
     await host.parts.recorder.record_batch([(r, Source("t", 0, i)) for i, r in enumerate(raws)])
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as channel:
         stub = service_pb2_grpc.AuditServiceStub(channel)
@@ -307,3 +310,14 @@ async def test_grpc_get_witnessed_checkpoint_and_list_witnesses(audit_service):
         assert states["court"].state == "ok" and states["court"].cosigned_size >= len(raws)
         assert states["court"].last_latency_seconds > 0 and states["court"].HasField("last_cosigned_at")
         assert listed.witnessed_size >= len(raws) and listed.witnessed_after_seconds >= 0
+        # a bundle exported now carries a checkpoint cosigned by the two witnesses up (issue 25 with
+        # ExportHistoryBundle): it verifies offline against the policy alone (its log line is the key)
+        bundle = await stub.ExportHistoryBundle(
+            pb.ExportHistoryBundleRequest(stream_id=clue, purpose="hand over to the court"), metadata=md
+        )
+        assert bundle.witnessed and sorted(bundle.cosigners) == sorted(answer.cosigners)
+        assert verify_bundle(bundle.bundle, policy=policy)[-1].startswith("3 events")
+        with pytest.raises(BundleError, match="witness policy not met"):  # a verifier demanding all three
+            verify_bundle(
+                bundle.bundle, policy=parse_policy(answer.policy.replace("quorum partners", "quorum finance"))
+            )
