@@ -5,7 +5,9 @@ ControlService, and the relay of its own topic `audit.events.v1`, where the read
 recorded, issue 17): the ledger's recorder consuming every producer's topic, its own included, into
 the verifiable log and its projections, the checkpoint signer, proofs and replay, the AuditService
 servicer; the partner feeds (issue 23), served by PartnerFeedService and published by
-`app.feed_publisher` to the topics `partner.<agency>.v1`. Its own settings: `AuditSettings`.
+`app.feed_publisher` to the topics `partner.<agency>.v1`; the IntegrityService (issue 26): person
+dossiers and the integrity-opinion requests, its own aggregate on streams `integrity-<uuid>`
+(`app.integrity`, rules in `deploy/config/integrity.toml`). Its own settings: `AuditSettings`.
 """
 
 from __future__ import annotations
@@ -14,17 +16,22 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.v1 import feeds_pb2, feeds_pb2_grpc, service_pb2, service_pb2_grpc
+from audit.v1 import feeds_pb2, feeds_pb2_grpc, integrity_pb2, integrity_pb2_grpc, service_pb2, service_pb2_grpc
 from kernel.edge.tokens import load_or_create_private_key
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, env_text, extend, from_env
 from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
+from services.audit.adapters.integrity_mapping import CODEC as INTEGRITY_CODEC
+from services.audit.adapters.integrity_servicer import IntegrityServicer
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
+from services.audit.app.dossiers import Dossiers
 from services.audit.app.feed_config import load_feed_config
 from services.audit.app.feed_publisher import MIGRATIONS as PUBLISHER_MIGRATIONS, FeedPublisher
+from services.audit.app.integrity import MIGRATIONS as INTEGRITY_MIGRATIONS, Integrity
+from services.audit.app.integrity_config import load_integrity_rules
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
@@ -34,11 +41,18 @@ from services.audit.domain.checkpoint import NoteSigner
 SERVICE_NAMES = (
     service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
     feeds_pb2.DESCRIPTOR.services_by_name["PartnerFeedService"].full_name,
+    integrity_pb2.DESCRIPTOR.services_by_name["IntegrityService"].full_name,  # issue 26
 )
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
 FEED_KEY_DIR = Path("keys")  # feed-<agency>.key under the data folder, unless AUDIT_FEED_KEY_DIR
-MIGRATIONS = (*RECORDER_MIGRATIONS, *CHECKPOINTS_MIGRATIONS, *PUBLISHER_MIGRATIONS, *WITNESSING_MIGRATIONS)
+MIGRATIONS = (
+    *RECORDER_MIGRATIONS,
+    *CHECKPOINTS_MIGRATIONS,
+    *PUBLISHER_MIGRATIONS,
+    *WITNESSING_MIGRATIONS,
+    *INTEGRITY_MIGRATIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,9 @@ class AuditSettings(ServiceSettings):
     witness_policy_file: Path | None = None
     # How long one add-checkpoint request to a witness may take (AUDIT_WITNESS_TIMEOUT_SECONDS).
     witness_timeout_seconds: float = 5.0
+    # The integrity-opinion workflow's local practice (INTEGRITY_FILE); None:
+    # deploy/config/integrity.toml (issue 26).
+    integrity_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
@@ -75,6 +92,7 @@ class AuditSettings(ServiceSettings):
             partner_feeds_file=env_path(env, "PARTNER_FEEDS_FILE"),
             witness_policy_file=env_path(env, "AUDIT_WITNESS_POLICY_FILE"),
             witness_timeout_seconds=float(env_text(env, "AUDIT_WITNESS_TIMEOUT_SECONDS", default="5")),
+            integrity_file=env_path(env, "INTEGRITY_FILE"),
         )
 
     @property
@@ -101,6 +119,7 @@ class Audit:
     publisher: FeedPublisher | None = None  # the feeds to Kafka topics partner.<agency>.v1 (issue 23)
     witnessing: Witnessing | None = None  # the checkpoints' witnesses (issue 25)
     witnessing_task: asyncio.Task | None = None
+    integrity: Integrity | None = None  # integrity-opinion requests (issue 26)
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
@@ -108,6 +127,9 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
     # the partner feeds' configuration, checked against the catalogue and the contracts before
     # anything is indexed with it (issue 23)
     feeds.configure(load_feed_config(s.partner_feeds_file, host.authenticator.catalogue.agencies))
+    catalogue = host.authenticator.catalogue
+    # the integrity-opinion workflow (issue 26): a bad integrity.toml stops the service here, naming the key
+    integrity_rules = load_integrity_rules(s.integrity_file, catalogue.offices, catalogue.agencies)
     recorder = Recorder(host.store)
     await recorder.migrate()  # the host applied the migrations: this backfills and catches up projections
     signer = NoteSigner(s.ledger_origin, load_or_create_private_key(s.ledger_key))
@@ -152,6 +174,15 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         publisher.start(),
         witnessing,
         witnessing_task,
+        integrity=Integrity(
+            host.store,
+            Dossiers(host.pool, s.schema),
+            integrity_rules,
+            host.clock,
+            INTEGRITY_CODEC,
+            catalogue.organisation,
+            frozenset(catalogue.offices),
+        ),
     )
 
 
@@ -170,6 +201,17 @@ def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
     feeds_pb2_grpc.add_PartnerFeedServiceServicer_to_server(
         PartnerFeedServicer(parts.feeds, parts.checkpoints, host.clock), server
     )
+    if parts.integrity is not None:  # issue 26: dossiers and integrity-opinion requests
+        integrity_pb2_grpc.add_IntegrityServiceServicer_to_server(
+            IntegrityServicer(
+                parts.integrity,
+                parts.integrity.dossiers,
+                host.authenticator.catalogue.organisation,
+                host.store,
+                host.clock,
+            ),
+            server,
+        )
 
 
 async def stop(parts: Audit) -> None:
