@@ -143,7 +143,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
             signed_at=_ts(witnessed.signed_at),
             witnessed_at=_ts(witnessed.witnessed_at),
             cosigners=witnessed.cosigners,
-            policy=self.witnessing.policy.text,
+            policy=_utf8(self.witnessing.policy.text),
         )
 
     @rpc("audit.verify")
@@ -154,7 +154,7 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         latest = await self.witnessing.latest_witnessed()
         return pb.ListWitnessesResponse(
             witnesses=[_witness_status(s) for s in await self.witnessing.statuses()],
-            policy=self.witnessing.policy.text if self.witnessing.policy.witnesses else "",
+            policy=_utf8(self.witnessing.policy.text) if self.witnessing.policy.witnesses else "",
             witnessed_size=latest.tree_size if latest else 0,
             witnessed_after_seconds=(latest.seconds or 0.0) if latest else 0.0,
         )
@@ -260,9 +260,15 @@ class AuditServicer(service_pb2_grpc.AuditServiceServicer):
         return answer
 
 
+def _utf8(text: str) -> str:
+    """Policy text as a proto string: tlog-policy octets above 0x7F are opaque and may not be UTF-8
+    (parse_policy keeps them as surrogate escapes); those that are not are shown as U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _witness_status(s: WitnessState) -> pb.WitnessStatus:
     answer = pb.WitnessStatus(
-        name=s.name,
+        name=_utf8(s.name),
         verifier_key=s.verifier_key,
         url=s.url,
         cosigned_size=s.cosigned_size,
