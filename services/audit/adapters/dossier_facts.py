@@ -261,6 +261,9 @@ def _persons(env: Envelope, msg: Message) -> list[str]:
     if pid := getattr(msg, "person_id", ""):
         found.append(pid)
     found += [o.person_id for o in getattr(msg, "outcomes", ()) if o.person_id]  # CaseDisposed, per person
+    found += [
+        r.person_id for r in getattr(msg, "subjects", ()) if r.person_id
+    ]  # ClueRegistered, FilingOpened, CaseFiled
     return list(dict.fromkeys(found))
 
 

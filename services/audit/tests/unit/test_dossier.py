@@ -6,7 +6,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from cases.v1 import events_pb2 as cases
 from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.envelope import Link, NewEvent
 from services.audit.adapters import dossier_facts
 from services.audit.adapters.dossier_mapping import item_pb
 from services.audit.domain.dossier import (
@@ -456,12 +458,29 @@ def test_no_fact_ever_carries_a_summary_finding_or_informant_text():
 
 
 def test_an_event_naming_no_person_or_of_another_kind_says_nothing():
-    raw = h.open_clue(P, DAY)[0]
-    env = env_mod.parse(raw)
+    env = env_mod.parse(h.open_clue(P, DAY)[2])  # RegistrationApproved: persons by its links only
     del env.links[:]
     assert dossier_facts.facts_of(env, 0) == []
+    env = env_mod.parse(h.open_clue(P, DAY)[0])
     env.event_type = "clues.v1.ClueWarningRaised"
     assert dossier_facts.facts_of(env, 0) == []
+
+
+def test_the_persons_an_event_names_in_its_payload_count_beside_its_links():
+    """A clue's subjects (ClueRegistered) without person links; a disposal's outcomes per person."""
+    env = env_mod.parse(h.open_clue(P, DAY)[0])
+    del env.links[:]
+    assert [(f.person_id, f.kind, f.change) for f in dossier_facts.facts_of(env, 3)] == [(P, CLUE, "opened")]
+    disposal = cases.CaseDisposed(
+        case_id=CASE_REF,
+        outcomes=[cases.Outcome(person_id=P, kind=cases.OUTCOME_KIND_NO_SANCTION), cases.Outcome(person_id="P-2")],
+    )
+    event = NewEvent("e-1", disposal, T0, h.HEAD, "c", links=(Link("person", P, "subject"),))
+    found = dossier_facts.facts_of(env_mod.build(event, CASE_REF, 9, T0), 4)
+    assert [(f.person_id, f.kind, f.attrs["state"], f.attrs["open"]) for f in found] == [
+        (P, CASE, "DISPOSED", False),
+        ("P-2", CASE, "DISPOSED", False),
+    ]
 
 
 def test_an_item_maps_to_its_message():
