@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from kernel.domain.errors import Validation
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
 from kernel.eventstore import envelope as env_mod
@@ -200,3 +201,9 @@ async def test_no_informant_or_summary_text_is_ever_in_the_table(store, recorded
     for r in rows:
         assert h.INFORMANT_MARKER not in r["a"] and "举报" not in r["a"] and "初核属实" not in r["a"], r["a"]
         assert set(r["keys"]) <= allowed
+
+
+async def test_too_many_persons_in_one_query_is_refused_naming_the_field(recorded):
+    with pytest.raises(Validation) as refused:
+        await recorded.items([f"P-{i}" for i in range(dossiers.MAX_PERSONS + 1)])
+    assert refused.value.field == "persons"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+from kernel.domain.errors import Validation
 from kernel.eventstore.envelope import Envelope
 from services.audit.adapters.dossier_facts import facts_of
 from services.audit.app import ledger
@@ -115,7 +116,7 @@ class Dossiers:
         reader = reader or Reader.everything()
         wanted = list(dict.fromkeys(p for p in persons if p))
         if len(wanted) > MAX_PERSONS:
-            raise ValueError(f"at most {MAX_PERSONS} persons per query")
+            raise Validation("persons", f"at most {MAX_PERSONS} per query, got {len(wanted)}")
         moment = as_of or datetime.now(timezone.utc)
         async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             tree_size = await ledger.size(conn, self.schema)

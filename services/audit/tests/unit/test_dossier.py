@@ -491,3 +491,15 @@ def test_an_item_maps_to_its_message():
         sanction.leaf_indices
     )
     assert pb.since.ToDatetime(tzinfo=timezone.utc) == sanction.since
+
+
+def test_a_history_is_exactly_n_events_each_stream_in_version_order_and_repeatable():
+    """tests/dossier_history.history, the benchmark's ledger: the inbox takes each stream in order."""
+    raws = h.history(3000, [f"P-{i}" for i in range(50)], seed=7)
+    assert len(raws) == 3000 and raws == h.history(3000, [f"P-{i}" for i in range(50)], seed=7)
+    last: dict[str, int] = {}
+    for env in map(env_mod.parse, raws):
+        assert env.version == last.get(env.stream_id, 0) + 1, env.stream_id
+        last[env.stream_id] = env.version
+    times = [env_mod.parse(r).recorded_at.ToNanoseconds() for r in raws]
+    assert times == sorted(times)
