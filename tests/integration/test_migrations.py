@@ -107,6 +107,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "audit.checkpoints": 1,
             "audit.completeness": 1,
             "audit.feed_publisher": 1,
+            "audit.integrity": 1,
             "audit.ledger": 4,
             "audit.projections": 4,
             "cases.awaiting": 1,
@@ -262,6 +263,7 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
             "audit.checkpoints": 1,
             "audit.completeness": 1,
             "audit.feed_publisher": 1,
+            "audit.integrity": 1,
             "audit.ledger": 4,
             "audit.projections": 4,
         }
