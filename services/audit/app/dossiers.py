@@ -14,7 +14,7 @@ candidates, seed 004) on the primary key's leading `person_id`.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 
 from kernel.domain.errors import Validation
 from kernel.eventstore.envelope import Envelope
@@ -103,13 +103,14 @@ def _fact(r) -> Fact:
 class Dossiers:
     """Dossiers as of a moment, as a reader may know them."""
 
-    def __init__(self, pool, schema: str):
-        self.pool, self.schema = pool, schema
+    def __init__(self, pool, schema: str, zone: tzinfo = timezone.utc):
+        """`zone`: the service's time zone, whose day at `as_of` says what is `running`."""
+        self.pool, self.schema, self.zone = pool, schema, zone
 
     async def items(
         self, persons: list[str], as_of: datetime | None = None, reader: Reader | None = None
     ) -> tuple[dict[str, list[Item]], int]:
-        """Each person's items (open first, then by `since`; `running` at `as_of`'s day, UTC) from
+        """Each person's items (open first, then by `since`; `running` on `as_of`'s day in the zone) from
         the events recorded at or before `as_of` (unset: now) among the ledger's first `tree_size`
         leaves, without the files `reader` may not know (default: everything); every person asked
         is in the answer (an empty list: nothing known). One query for all of them."""
@@ -123,7 +124,7 @@ class Dossiers:
             rows = await conn.fetch(_FACTS.format(s=self.schema, t=TABLE), wanted, moment, tree_size)
             facts = [_fact(r) for r in rows]
             known = await reader.knowable(conn, self.schema, {f.ref for f in facts})
-        folded = by_person((f for f in facts if f.ref in known), moment.astimezone(timezone.utc).date())
+        folded = by_person((f for f in facts if f.ref in known), moment.astimezone(self.zone).date())
         return {p: folded.get(p, []) for p in wanted}, tree_size
 
     async def dossier(
