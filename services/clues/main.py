@@ -64,7 +64,7 @@ class Clues:
     """What the clues service runs beside the shell."""
 
     handlers: ClueHandlers
-    filings: Consumer
+    filings: Consumer | None  # when the platform file has clues consume cases
     fast_track: Consumer | None = None  # when the platform file has clues consume audit
 
 
@@ -82,7 +82,9 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
     host.timers.route("clue", handlers.clues.fire)
     follower = FilingFollower(handlers, translators.from_cases)
     others = [p for p in s.consumes if p != "audit"]
-    filings = await Consumer(s, host.pool, others, "filings", follower, status=host.status).start()
+    filings = None
+    if others:
+        filings = await Consumer(s, host.pool, others, "filings", follower, status=host.status).start()
     fast_track = None
     if "audit" in s.consumes:  # integrity-opinion requests' fast tracks (domain.md §5)
         tracker = FastTrackFollower(handlers, translators.from_audit, translators.follows_audit_stream)
@@ -96,9 +98,9 @@ def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
 
 
 async def stop(parts: Clues) -> None:
-    await parts.filings.stop()
-    if parts.fast_track:
-        await parts.fast_track.stop()
+    for consumer in (parts.filings, parts.fast_track):
+        if consumer:
+            await consumer.stop()
 
 
 def build(settings: ServiceSettings) -> ServiceHost[Clues]:
