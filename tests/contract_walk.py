@@ -11,6 +11,7 @@ SERVICE_MODULES = (
     "cases.v1.prosecution_pb2",
     "audit.v1.service_pb2",
     "audit.v1.feeds_pb2",
+    "audit.v1.integrity_pb2",
     "sanctions.v1.service_pb2",
     "control.v1.control_pb2",
 )
@@ -31,6 +32,7 @@ SERVICERS = {
     "cases.v1.ProsecutionService": "services.cases.adapters.prosecution_servicer.ProsecutionServicer",
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
     "audit.v1.PartnerFeedService": "services.audit.adapters.feed_servicer.PartnerFeedServicer",
+    "audit.v1.IntegrityService": "services.audit.adapters.integrity_servicer.IntegrityServicer",  # issue 26
     "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",
     "sanctions.v1.ExecutionService": "services.sanctions.adapters.execution_servicer.ExecutionServicer",
     "control.v1.ControlService": "kernel.edge.control.ControlServicer",

@@ -61,6 +61,7 @@ from kernel.edge.tokens import TokenSigner, load_or_create_private_key
 from sanctions.v1 import events_pb2 as sanction_events, service_pb2 as sanctions_pb2
 from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
+from services.audit.adapters.integrity_servicer import IntegrityServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.adapters.person_facts_servicer import PersonFactsServicer
@@ -113,6 +114,7 @@ SERVICES = {
     "cases.v1.ProsecutionService": ("cases", ProsecutionServicer),  # issue 24 (SL 54)
     "audit.v1.AuditService": ("audit", AuditServicer),
     "audit.v1.PartnerFeedService": ("audit", PartnerFeedServicer),
+    "audit.v1.IntegrityService": ("audit", IntegrityServicer),  # issue 26
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),
     "sanctions.v1.ExecutionService": ("sanctions", ExecutionServicer),
 }

@@ -27,7 +27,7 @@ from common.v1 import identity_pb2 as common_dot_v1_dot_identity__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61udit/v1/events.proto\x12\x08\x61udit.v1\x1a\x18\x61udit/v1/integrity.proto\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n\x12RequestedCandidate\x12$\n\x06person\x18\x01 \x01(\x0b\x32\x14.common.v1.PersonRef\x12\x16\n\x0eliaison_office\x18\x02 \x01(\t\"}\n\x11\x43\x61ndidateProposal\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12)\n\x06\x61nswer\x18\x02 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12*\n\x07reasons\x18\x03 \x03(\x0b\x32\x19.audit.v1.IntegrityReason\"\xc3\x02\n\x18IntegrityRequestReceived\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12+\n\x0cintended_use\x18\x03 \x01(\x0e\x32\x15.audit.v1.IntendedUse\x12\x15\n\rintended_date\x18\x04 \x01(\t\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13requested_by_agency\x18\x06 \x01(\t\x12\x30\n\ncandidates\x18\x07 \x03(\x0b\x32\x1c.audit.v1.RequestedCandidate\x12.\n\tproposals\x18\x08 \x03(\x0b\x32\x1b.audit.v1.CandidateProposal\x12\x11\n\ttree_size\x18\t \x01(\x04\"\x9f\x01\n\x1bIntegrityFastTrackRequested\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63lue_id\x18\x03 \x01(\t\x12\x15\n\rintended_date\x18\x04 \x01(\t\x12\x31\n\rnotice_due_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"c\n\x12\x43\x61ndidateSignedOff\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12)\n\x06\x61nswer\x18\x02 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"\x8b\x01\n\x1cIntegrityCandidatesSignedOff\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06office\x18\x02 \x01(\t\x12\x15\n\rsigned_off_by\x18\x03 \x01(\t\x12\x30\n\ncandidates\x18\x04 \x03(\x0b\x32\x1c.audit.v1.CandidateSignedOff\"t\n\x12\x43\x61ndidateReplyLine\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x06\x61nswer\x18\x03 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12\x12\n\nreply_text\x18\x04 \x01(\t\"\x7f\n\x14IntegrityReplySigned\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tsigned_by\x18\x03 \x01(\t\x12-\n\x07replies\x18\x04 \x03(\x0b\x32\x1c.audit.v1.CandidateReplyLineb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x61udit/v1/events.proto\x12\x08\x61udit.v1\x1a\x18\x61udit/v1/integrity.proto\x1a\x18\x63ommon/v1/identity.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"R\n\x12RequestedCandidate\x12$\n\x06person\x18\x01 \x01(\x0b\x32\x14.common.v1.PersonRef\x12\x16\n\x0eliaison_office\x18\x02 \x01(\t\"}\n\x11\x43\x61ndidateProposal\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12)\n\x06\x61nswer\x18\x02 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12*\n\x07reasons\x18\x03 \x03(\x0b\x32\x19.audit.v1.IntegrityReason\"\xe0\x02\n\x18IntegrityRequestReceived\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12+\n\x0cintended_use\x18\x03 \x01(\x0e\x32\x15.audit.v1.IntendedUse\x12\x15\n\rintended_date\x18\x04 \x01(\t\x12*\n\x06\x64ue_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13requested_by_agency\x18\x06 \x01(\t\x12\x30\n\ncandidates\x18\x07 \x03(\x0b\x32\x1c.audit.v1.RequestedCandidate\x12.\n\tproposals\x18\x08 \x03(\x0b\x32\x1b.audit.v1.CandidateProposal\x12\x11\n\ttree_size\x18\t \x01(\x04\x12\x0c\n\x04part\x18\n \x01(\r\x12\r\n\x05parts\x18\x0b \x01(\r\"\x9f\x01\n\x1bIntegrityFastTrackRequested\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tperson_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63lue_id\x18\x03 \x01(\t\x12\x15\n\rintended_date\x18\x04 \x01(\t\x12\x31\n\rnotice_due_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"c\n\x12\x43\x61ndidateSignedOff\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12)\n\x06\x61nswer\x18\x02 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"\x8b\x01\n\x1cIntegrityCandidatesSignedOff\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0e\n\x06office\x18\x02 \x01(\t\x12\x15\n\rsigned_off_by\x18\x03 \x01(\t\x12\x30\n\ncandidates\x18\x04 \x03(\x0b\x32\x1c.audit.v1.CandidateSignedOff\"t\n\x12\x43\x61ndidateReplyLine\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12)\n\x06\x61nswer\x18\x03 \x01(\x0e\x32\x19.audit.v1.IntegrityAnswer\x12\x12\n\nreply_text\x18\x04 \x01(\t\"\x9c\x01\n\x14IntegrityReplySigned\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\treference\x18\x02 \x01(\t\x12\x11\n\tsigned_by\x18\x03 \x01(\t\x12-\n\x07replies\x18\x04 \x03(\x0b\x32\x1c.audit.v1.CandidateReplyLine\x12\x0c\n\x04part\x18\x05 \x01(\r\x12\r\n\x05parts\x18\x06 \x01(\rb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,15 +39,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANDIDATEPROPOSAL']._serialized_start=204
   _globals['_CANDIDATEPROPOSAL']._serialized_end=329
   _globals['_INTEGRITYREQUESTRECEIVED']._serialized_start=332
-  _globals['_INTEGRITYREQUESTRECEIVED']._serialized_end=655
-  _globals['_INTEGRITYFASTTRACKREQUESTED']._serialized_start=658
-  _globals['_INTEGRITYFASTTRACKREQUESTED']._serialized_end=817
-  _globals['_CANDIDATESIGNEDOFF']._serialized_start=819
-  _globals['_CANDIDATESIGNEDOFF']._serialized_end=918
-  _globals['_INTEGRITYCANDIDATESSIGNEDOFF']._serialized_start=921
-  _globals['_INTEGRITYCANDIDATESSIGNEDOFF']._serialized_end=1060
-  _globals['_CANDIDATEREPLYLINE']._serialized_start=1062
-  _globals['_CANDIDATEREPLYLINE']._serialized_end=1178
-  _globals['_INTEGRITYREPLYSIGNED']._serialized_start=1180
-  _globals['_INTEGRITYREPLYSIGNED']._serialized_end=1307
+  _globals['_INTEGRITYREQUESTRECEIVED']._serialized_end=684
+  _globals['_INTEGRITYFASTTRACKREQUESTED']._serialized_start=687
+  _globals['_INTEGRITYFASTTRACKREQUESTED']._serialized_end=846
+  _globals['_CANDIDATESIGNEDOFF']._serialized_start=848
+  _globals['_CANDIDATESIGNEDOFF']._serialized_end=947
+  _globals['_INTEGRITYCANDIDATESSIGNEDOFF']._serialized_start=950
+  _globals['_INTEGRITYCANDIDATESSIGNEDOFF']._serialized_end=1089
+  _globals['_CANDIDATEREPLYLINE']._serialized_start=1091
+  _globals['_CANDIDATEREPLYLINE']._serialized_end=1207
+  _globals['_INTEGRITYREPLYSIGNED']._serialized_start=1210
+  _globals['_INTEGRITYREPLYSIGNED']._serialized_end=1366
 # @@protoc_insertion_point(module_scope)

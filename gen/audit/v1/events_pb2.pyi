@@ -30,7 +30,7 @@ class CandidateProposal(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., answer: _Optional[_Union[_integrity_pb2.IntegrityAnswer, str]] = ..., reasons: _Optional[_Iterable[_Union[_integrity_pb2.IntegrityReason, _Mapping]]] = ...) -> None: ...
 
 class IntegrityRequestReceived(_message.Message):
-    __slots__ = ("request_id", "reference", "intended_use", "intended_date", "due_at", "requested_by_agency", "candidates", "proposals", "tree_size")
+    __slots__ = ("request_id", "reference", "intended_use", "intended_date", "due_at", "requested_by_agency", "candidates", "proposals", "tree_size", "part", "parts")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     INTENDED_USE_FIELD_NUMBER: _ClassVar[int]
@@ -40,6 +40,8 @@ class IntegrityRequestReceived(_message.Message):
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     PROPOSALS_FIELD_NUMBER: _ClassVar[int]
     TREE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     reference: str
     intended_use: _integrity_pb2.IntendedUse
@@ -49,7 +51,9 @@ class IntegrityRequestReceived(_message.Message):
     candidates: _containers.RepeatedCompositeFieldContainer[RequestedCandidate]
     proposals: _containers.RepeatedCompositeFieldContainer[CandidateProposal]
     tree_size: int
-    def __init__(self, request_id: _Optional[str] = ..., reference: _Optional[str] = ..., intended_use: _Optional[_Union[_integrity_pb2.IntendedUse, str]] = ..., intended_date: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requested_by_agency: _Optional[str] = ..., candidates: _Optional[_Iterable[_Union[RequestedCandidate, _Mapping]]] = ..., proposals: _Optional[_Iterable[_Union[CandidateProposal, _Mapping]]] = ..., tree_size: _Optional[int] = ...) -> None: ...
+    part: int
+    parts: int
+    def __init__(self, request_id: _Optional[str] = ..., reference: _Optional[str] = ..., intended_use: _Optional[_Union[_integrity_pb2.IntendedUse, str]] = ..., intended_date: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., requested_by_agency: _Optional[str] = ..., candidates: _Optional[_Iterable[_Union[RequestedCandidate, _Mapping]]] = ..., proposals: _Optional[_Iterable[_Union[CandidateProposal, _Mapping]]] = ..., tree_size: _Optional[int] = ..., part: _Optional[int] = ..., parts: _Optional[int] = ...) -> None: ...
 
 class IntegrityFastTrackRequested(_message.Message):
     __slots__ = ("request_id", "person_id", "clue_id", "intended_date", "notice_due_at")
@@ -100,13 +104,17 @@ class CandidateReplyLine(_message.Message):
     def __init__(self, person_id: _Optional[str] = ..., name: _Optional[str] = ..., answer: _Optional[_Union[_integrity_pb2.IntegrityAnswer, str]] = ..., reply_text: _Optional[str] = ...) -> None: ...
 
 class IntegrityReplySigned(_message.Message):
-    __slots__ = ("request_id", "reference", "signed_by", "replies")
+    __slots__ = ("request_id", "reference", "signed_by", "replies", "part", "parts")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     REFERENCE_FIELD_NUMBER: _ClassVar[int]
     SIGNED_BY_FIELD_NUMBER: _ClassVar[int]
     REPLIES_FIELD_NUMBER: _ClassVar[int]
+    PART_FIELD_NUMBER: _ClassVar[int]
+    PARTS_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     reference: str
     signed_by: str
     replies: _containers.RepeatedCompositeFieldContainer[CandidateReplyLine]
-    def __init__(self, request_id: _Optional[str] = ..., reference: _Optional[str] = ..., signed_by: _Optional[str] = ..., replies: _Optional[_Iterable[_Union[CandidateReplyLine, _Mapping]]] = ...) -> None: ...
+    part: int
+    parts: int
+    def __init__(self, request_id: _Optional[str] = ..., reference: _Optional[str] = ..., signed_by: _Optional[str] = ..., replies: _Optional[_Iterable[_Union[CandidateReplyLine, _Mapping]]] = ..., part: _Optional[int] = ..., parts: _Optional[int] = ...) -> None: ...

@@ -15,7 +15,7 @@ of another office).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
@@ -39,6 +39,46 @@ STATES = (PROPOSED, SIGNED_OFF, REPLIED)
 MAX_CANDIDATES = 500
 COMMENT_LIMIT, REFERENCE_LIMIT = 500, 128
 NAMED_AT_MOST = 20  # the candidates not signed off named in a refusal
+# What one event's candidates, proposals, sign-offs or reply lines may take (estimated, UTF-8): a
+# quarter of the store's default MAX_EVENT_BYTES (256 KiB), leaving room for the envelope and the
+# estimate's slack; a larger request is received, signed off and replied in several events.
+CHUNK_BYTES = 64_000
+
+
+def chunks(items: Sequence, size_of: Callable[[object], int], budget: int = CHUNK_BYTES) -> list[tuple]:
+    """`items` in order, cut into runs whose estimated sizes sum to at most `budget` (each run at
+    least one item)."""
+    out: list[tuple] = []
+    run: list = []
+    used = 0
+    for item in items:
+        size = size_of(item)
+        if run and used + size > budget:
+            out.append(tuple(run))
+            run, used = [], 0
+        run.append(item)
+        used += size
+    if run or not out:
+        out.append(tuple(run))
+    return out
+
+
+def _bytes(*texts: str) -> int:
+    return sum(len(t.encode()) + 3 for t in texts)
+
+
+def _candidate_size(pair) -> int:
+    c, p = pair
+    reasons = sum(_bytes(r.check, r.text, r.ref, r.rule) + 8 for r in p.reasons)
+    return 32 + _bytes(c.person.person_id, c.person.name, c.person.post, c.person.unit, c.liaison_office) + reasons
+
+
+def _signed_off_size(c: CandidateSignedOff) -> int:
+    return 16 + _bytes(c.person_id, c.comment)
+
+
+def _line_size(line: CandidateReplyLine) -> int:
+    return 16 + _bytes(line.person_id, line.name, line.reply_text)
 
 
 # -- events (the messages of proto/audit/v1/events.proto, field by field) ---------------------------
@@ -68,6 +108,8 @@ class IntegrityRequestReceived:
     candidates: tuple[RequestedCandidate, ...]
     proposals: tuple[CandidateProposal, ...]
     tree_size: int
+    part: int = 1  # of `parts`: the candidates of a large request come in several events (MAX_EVENT_BYTES)
+    parts: int = 1
 
 
 @dataclass(frozen=True)
@@ -108,6 +150,8 @@ class IntegrityReplySigned:
     reference: str
     signed_by: str
     replies: tuple[CandidateReplyLine, ...]
+    part: int = 1  # of `parts`: the lines of a large reply come in several events (MAX_EVENT_BYTES)
+    parts: int = 1
 
 
 EVENTS = (
@@ -224,7 +268,13 @@ class IntegrityRequest:
 def evolve(state: IntegrityRequest, event) -> IntegrityRequest:
     """The state after `event` (events are facts: never refused here)."""
     if isinstance(event, IntegrityRequestReceived):
-        return replace(state, request_id=event.request_id, received=event)
+        if state.received is None:
+            return replace(state, request_id=event.request_id, received=event)
+        before = state.received  # a further part: its candidates and proposals follow
+        received = replace(
+            before, candidates=before.candidates + event.candidates, proposals=before.proposals + event.proposals
+        )
+        return replace(state, received=received)
     if isinstance(event, IntegrityFastTrackRequested):
         return replace(state, fast_tracked=(*state.fast_tracked, event))
     if isinstance(event, IntegrityCandidatesSignedOff):
@@ -233,7 +283,9 @@ def evolve(state: IntegrityRequest, event) -> IntegrityRequest:
             signed[c.person_id] = Signed(c.answer, c.comment, event.office, event.signed_off_by)
         return replace(state, signed=signed)
     if isinstance(event, IntegrityReplySigned):
-        return replace(state, reply=event)
+        if state.reply is None:
+            return replace(state, reply=event)
+        return replace(state, reply=replace(state.reply, replies=state.reply.replies + event.replies))
     raise TypeError(f"not an integrity request event: {type(event).__name__}")
 
 
@@ -280,19 +332,27 @@ def _submit(c: SubmitRequest, state: IntegrityRequest) -> list:
         if not cand.liaison_office:
             raise Validation(f"candidates[{i}].liaison_office", "no liaison office for this candidate")
         seen.add(pid)
-    received = IntegrityRequestReceived(
-        c.request_id,
-        reference,
-        c.intended_use,
-        c.intended_date,
-        c.due_at,
-        c.agency,
-        c.candidates,
-        tuple(
-            CandidateProposal(cand.person.person_id, p.answer, p.reasons) for cand, p in zip(c.candidates, c.proposals)
-        ),
-        c.tree_size,
-    )
+    pairs = [
+        (cand, CandidateProposal(cand.person.person_id, p.answer, p.reasons))
+        for cand, p in zip(c.candidates, c.proposals)
+    ]
+    runs = chunks(pairs, _candidate_size)
+    received = [
+        IntegrityRequestReceived(
+            c.request_id,
+            reference,
+            c.intended_use,
+            c.intended_date,
+            c.due_at,
+            c.agency,
+            tuple(cand for cand, _ in run),
+            tuple(p for _, p in run),
+            c.tree_size,
+            k,
+            len(runs),
+        )
+        for k, run in enumerate(runs, 1)
+    ]
     # seed 004: each PENDING candidate's open clue fast-tracked, once per request and clue
     fast: dict[str, IntegrityFastTrackRequested] = {}
     for cand, p in zip(c.candidates, c.proposals):
@@ -305,7 +365,7 @@ def _submit(c: SubmitRequest, state: IntegrityRequest) -> list:
                     c.request_id, cand.person.person_id, clue_id, c.intended_date, c.notice_due_at
                 ),
             )
-    return [received, *fast.values()]
+    return [*received, *fast.values()]
 
 
 def _sign_off(c: SignOff, state: IntegrityRequest) -> list:
@@ -317,7 +377,7 @@ def _sign_off(c: SignOff, state: IntegrityRequest) -> list:
     proposals = state.proposals
     if not c.candidates:
         todo = [CandidateSignedOff(pid, proposals[pid].answer, "") for pid in own if pid not in state.signed]
-        return [IntegrityCandidatesSignedOff(state.request_id, c.office, c.by, tuple(todo))] if todo else []
+        return _signed_off(state.request_id, c, todo)
     out: list[CandidateSignedOff] = []
     seen: set[str] = set()
     for i, given in enumerate(c.candidates):
@@ -340,7 +400,14 @@ def _sign_off(c: SignOff, state: IntegrityRequest) -> list:
         if answer != proposed and not comment:
             raise Validation(f"{where}.comment", f"required to change the proposed {proposed} to {answer}")
         out.append(CandidateSignedOff(pid, answer, comment))
-    return [IntegrityCandidatesSignedOff(state.request_id, c.office, c.by, tuple(out))]
+    return _signed_off(state.request_id, c, out)
+
+
+def _signed_off(request_id: str, c: SignOff, done: list[CandidateSignedOff]) -> list:
+    """One event per run of candidates that fits an event (none: nothing to sign off)."""
+    if not done:
+        return []
+    return [IntegrityCandidatesSignedOff(request_id, c.office, c.by, run) for run in chunks(done, _signed_off_size)]
 
 
 def _sign_reply(c: SignReply, state: IntegrityRequest, rules: IntegrityRules) -> list:
@@ -352,13 +419,10 @@ def _sign_reply(c: SignReply, state: IntegrityRequest, rules: IntegrityRules) ->
             f" and {len(unsigned) - NAMED_AT_MOST} more" if len(unsigned) > NAMED_AT_MOST else ""
         )
         raise IllegalState(f"{PROPOSED} (candidates not signed off: {named})", "sign the reply")
+    runs = chunks([line(state, x, rules) for x in state.candidates], _line_size)
     return [
-        IntegrityReplySigned(
-            state.request_id,
-            state.received.reference,
-            c.by,
-            tuple(line(state, x, rules) for x in state.candidates),
-        )
+        IntegrityReplySigned(state.request_id, state.received.reference, c.by, run, k, len(runs))
+        for k, run in enumerate(runs, 1)
     ]
 
 

@@ -414,3 +414,33 @@ def test_liaison_offices_and_agency_checked_against_the_catalogue():
         parse_integrity_rules(data, offices={"supervision_2"}, agencies={"organisation_department"})
     with pytest.raises(IntegrityConfigError, match=r"request\.agency"):
         parse_integrity_rules(data, offices=None, agencies={"commission"})
+
+
+# -- large requests: parts that fit the store's MAX_EVENT_BYTES (issue 26) --------------------------
+
+
+def test_a_500_candidate_request_is_received_signed_off_and_replied_in_parts_that_fit():
+    from services.audit.adapters.integrity_mapping import CODEC  # noqa: PLC0415 - the sizes are the protobuf's
+
+    long = "某" * 200  # 4-byte-ish worst: long names, posts and units
+    many = tuple(
+        ir.RequestedCandidate(Subject(f"p-{k:03d}", long[:50], long, long), "supervision_1") for k in range(500)
+    )
+    judged = tuple(i.judge([clue(ref=f"clue-{k}"), case(), GOV_DEMERIT], DAY, i.PROMOTION) for k in range(500))
+    events = ir.decide(submit(candidates=many, proposals=judged), ir.IntegrityRequest(), RULES)
+    parts = [e for e in events if isinstance(e, ir.IntegrityRequestReceived)]
+    assert len(parts) > 1 and [(p.part, p.parts) for p in parts] == [(k, len(parts)) for k in range(1, len(parts) + 1)]
+    assert all(CODEC.to_pb(e).ByteSize() <= 128 * 1024 for e in events)
+    state = spec.fold(events)
+    assert [c.person.person_id for c in state.candidates] == [c.person.person_id for c in many]
+    assert len(state.proposals) == 500 and state.counts()[i.OBJECTION] == 500
+    comment = "说明" * 250  # 500 characters each
+    given = tuple(ir.CandidateSignedOff(c.person.person_id, i.NO_OBJECTION, comment) for c in many)
+    signed = ir.decide(ir.SignOff(REQ, "supervision_1", "u", given), state, RULES)
+    assert len(signed) > 1 and all(CODEC.to_pb(e).ByteSize() <= 128 * 1024 for e in signed)
+    state = spec.fold([*events, *signed])
+    assert state.status == ir.SIGNED_OFF
+    replies = ir.decide(ir.SignReply(REQ, "u-head"), state, RULES)
+    assert all(CODEC.to_pb(e).ByteSize() <= 128 * 1024 for e in replies)
+    done = spec.fold([*events, *signed, *replies])
+    assert done.status == ir.REPLIED and len(done.reply.replies) == 500
