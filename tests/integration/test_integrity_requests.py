@@ -10,6 +10,7 @@ right. Every step is an event of audit's own on `integrity-<uuid>`.
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -23,7 +24,7 @@ from kernel.eventstore.envelope import parse
 from kernel.runtime.settings import extend
 from services.audit.main import AuditSettings, build as build_audit
 from tests import dossier_history as h
-from tests.factories import call_metadata, service_settings
+from tests.factories import call_metadata, service_settings, wait_until
 
 ORG = Principal("organisation_department", "cadre_management", "partner_system", "u-org")
 PROSECUTOR = Principal("procuratorate", "prosecution_intake", "partner_system", "u-proc")
@@ -225,6 +226,17 @@ async def test_sign_offs_and_the_heads_reply_domain_5(world):
     )
     stored = (await host.store.read_streams([rid]))[rid]
     assert parse(stored[-1].envelope).payload.TypeName() == "audit.v1.IntegrityReplySigned"
+
+    # the reply reaches the organisation department through its feed (relayed, ledgered, fed)
+    async def fed():
+        rows = await host.parts.feeds.page("organisation_department", 0, 10_000)
+        return [r for r in rows if r["event_type"] == "audit.v1.IntegrityReplySigned" and r["stream_id"] == rid]
+
+    await wait_until(fed, 30, "the reply in the organisation department's feed")
+    entry = json.loads((await fed())[0]["entry"])
+    lines = entry["view"]["replies"]
+    assert len(lines) == len(persons) and {"person_id", "name", "answer", "reply_text"} >= set(lines[0])
+    assert "reasons" not in json.dumps(entry) and "signed_by" not in entry["view"]
     # reading: the asking agency and the head see it; another partner agency does not
     got = await stub.GetIntegrityRequest(pb.GetIntegrityRequestRequest(request_id=rid), metadata=md(host, ORG))
     assert len(got.request.candidates) == len(persons)
@@ -306,3 +318,27 @@ async def test_get_dossier_need_to_know_and_on_the_record(world):
     recorded = [parse(bytes(r["envelope"])) for r in rows]
     about = [e for e in recorded if ("person", person) in {(k.kind, k.id) for k in e.links}]
     assert len(about) == 2 and {e.principal.user for e in about} == {"u-cm", "u-s2"}
+
+
+async def test_list_newest_first_in_pages_each_reader_its_own(world):
+    host, stub, persons = world
+    one = {"clean": persons["clean"]}
+    first = (await stub.SubmitIntegrityRequest(submission(one), metadata=md(host, ORG, "ir-list-1"))).request
+    s2_only = {"open_case": persons["open_case"]}
+    second = (await stub.SubmitIntegrityRequest(submission(s2_only), metadata=md(host, ORG, "ir-list-2"))).request
+    page1 = await stub.ListIntegrityRequests(pb.ListIntegrityRequestsRequest(page_size=1), metadata=md(host, HEAD))
+    assert [r.request_id for r in page1.requests] == [second.request_id] and page1.next_page_token
+    page2 = await stub.ListIntegrityRequests(
+        pb.ListIntegrityRequestsRequest(page_size=1, page_token=page1.next_page_token), metadata=md(host, HEAD)
+    )
+    assert [r.request_id for r in page2.requests] == [first.request_id]
+    assert (page2.requests[0].no_objection, page2.requests[0].state) == (1, "PROPOSED")
+    # a liaison office lists the requests with candidates of its own
+    mine = await stub.ListIntegrityRequests(pb.ListIntegrityRequestsRequest(), metadata=md(host, S2))
+    assert [r.request_id for r in mine.requests] == [second.request_id]
+    await refused(
+        stub.ListIntegrityRequests(
+            pb.ListIntegrityRequestsRequest(state="PROPOSED", page_token=page1.next_page_token), metadata=md(host, HEAD)
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
