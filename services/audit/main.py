@@ -176,7 +176,7 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         witnessing_task,
         integrity=Integrity(
             host.store,
-            Dossiers(host.pool, s.schema),
+            Dossiers(host.pool, s.schema, host.clock.tz),  # the service's day says what runs
             integrity_rules,
             host.clock,
             INTEGRITY_CODEC,
