@@ -152,7 +152,7 @@ DIFFERENCE_KIND_STATUS_DIFFERS: DifferenceKind
 DIFFERENCE_KIND_ASSIGNED_NOT_DISPOSED: DifferenceKind
 
 class ClueRegistered(_message.Message):
-    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority", "routing")
+    __slots__ = ("clue_id", "source", "subjects", "summary", "receiving_office", "received_at", "has_sealed_informant", "batch_reference", "priority", "routing", "tour_round_id")
     CLUE_ID_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     SUBJECTS_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +163,7 @@ class ClueRegistered(_message.Message):
     BATCH_REFERENCE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     ROUTING_FIELD_NUMBER: _ClassVar[int]
+    TOUR_ROUND_ID_FIELD_NUMBER: _ClassVar[int]
     clue_id: str
     source: ClueSource
     subjects: _containers.RepeatedCompositeFieldContainer[_identity_pb2.PersonRef]
@@ -173,7 +174,8 @@ class ClueRegistered(_message.Message):
     batch_reference: str
     priority: CluePriority
     routing: ClueRouting
-    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ..., priority: _Optional[_Union[CluePriority, str]] = ..., routing: _Optional[_Union[ClueRouting, str]] = ...) -> None: ...
+    tour_round_id: str
+    def __init__(self, clue_id: _Optional[str] = ..., source: _Optional[_Union[ClueSource, str]] = ..., subjects: _Optional[_Iterable[_Union[_identity_pb2.PersonRef, _Mapping]]] = ..., summary: _Optional[str] = ..., receiving_office: _Optional[_Union[_identity_pb2.OfficeRef, _Mapping]] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., has_sealed_informant: _Optional[bool] = ..., batch_reference: _Optional[str] = ..., priority: _Optional[_Union[CluePriority, str]] = ..., routing: _Optional[_Union[ClueRouting, str]] = ..., tour_round_id: _Optional[str] = ...) -> None: ...
 
 class ClueWarningRaised(_message.Message):
     __slots__ = ("clue_id", "colour", "stage", "rule", "deadline")
