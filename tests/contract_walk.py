@@ -6,6 +6,7 @@ import importlib
 
 SERVICE_MODULES = (
     "clues.v1.service_pb2",
+    "clues.v1.tours_pb2",  # issue 27
     "cases.v1.service_pb2",
     "cases.v1.person_facts_pb2",
     "cases.v1.prosecution_pb2",
@@ -27,6 +28,7 @@ FIELD_KINDS = {
 
 SERVICERS = {
     "clues.v1.ClueService": "services.clues.adapters.grpc_servicer.ClueServicer",
+    "clues.v1.TourService": "services.clues.adapters.tour_servicer.TourServicer",  # issue 27
     "cases.v1.CaseService": "services.cases.adapters.grpc_servicer.CaseServicer",
     "cases.v1.PersonFactsService": "services.cases.adapters.person_facts_servicer.PersonFactsServicer",
     "cases.v1.ProsecutionService": "services.cases.adapters.prosecution_servicer.ProsecutionServicer",

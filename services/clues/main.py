@@ -6,7 +6,7 @@ with the sealed-informant vault, the warning scheme and who may know a clue (the
 organisation and approvers; ledger rows from before holdings were kept get theirs at start); the
 follower of the cases service's answers to filing proposals; the follower of audit's requests to
 fast-track a candidate's open clue for an integrity-opinion reply (domain.md §5); the ClueService
-servicer.
+servicer; the tour rounds (issue 27: `app.tours`, streams `tour-<uuid>`) and their TourService servicer.
 """
 
 from __future__ import annotations
@@ -15,22 +15,27 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from clues.v1 import service_pb2, service_pb2_grpc
+from clues.v1 import service_pb2, service_pb2_grpc, tours_pb2, tours_pb2_grpc
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.service import ServiceHost, Wiring, serve
 from kernel.runtime.settings import ServiceSettings, env_path, env_text, extend, from_env
 from services.clues.adapters import mapping, translators
 from services.clues.adapters.grpc_servicer import ClueServicer
+from services.clues.adapters.tour_mapping import CODEC as TOUR_CODEC
+from services.clues.adapters.tour_servicer import TourServicer
 from services.clues.adapters.vault import MIGRATIONS as INFORMANTS_MIGRATIONS, InformantVault, load_or_create_key
-from services.clues.app import ledger, numbering
+from services.clues.app import ledger, numbering, tours as tour_rounds
 from services.clues.app.clue import Access
 from services.clues.app.fast_track import FastTrackFollower
 from services.clues.app.filings import FilingFollower
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.schemes import load_scheme
 
-SERVICE_NAMES = (service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,)
-MIGRATIONS = (*INFORMANTS_MIGRATIONS, *numbering.MIGRATIONS, *ledger.MIGRATIONS)
+SERVICE_NAMES = (
+    service_pb2.DESCRIPTOR.services_by_name["ClueService"].full_name,
+    tours_pb2.DESCRIPTOR.services_by_name["TourService"].full_name,  # tour rounds, issue 27
+)
+MIGRATIONS = (*INFORMANTS_MIGRATIONS, *numbering.MIGRATIONS, *ledger.MIGRATIONS, *tour_rounds.MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Clues:
     handlers: ClueHandlers
     filings: Consumer | None  # when the platform file has clues consume cases
     fast_track: Consumer | None = None  # when the platform file has clues consume audit
+    tours: tour_rounds.Tours | None = None  # tour rounds (issue 27)
 
 
 async def build_parts(host: ServiceHost[Clues]) -> Clues:
@@ -89,12 +95,14 @@ async def build_parts(host: ServiceHost[Clues]) -> Clues:
     if "audit" in s.consumes:  # integrity-opinion requests' fast tracks (domain.md §5)
         tracker = FastTrackFollower(handlers, translators.from_audit, translators.follows_audit_stream)
         fast_track = await Consumer(s, host.pool, ["audit"], "fast-track", tracker, status=host.status).start()
-    return Clues(handlers, filings, fast_track)
+    tours = tour_rounds.Tours(host.store, handlers, TOUR_CODEC, access.organisation)
+    return Clues(handlers, filings, fast_track, tours)
 
 
 def register(host: ServiceHost[Clues], parts: Clues, server) -> None:
     servicer = ClueServicer(parts.handlers, host.clock, host.authenticator.catalogue)
     service_pb2_grpc.add_ClueServiceServicer_to_server(servicer, server)
+    tours_pb2_grpc.add_TourServiceServicer_to_server(TourServicer(parts.tours, host.clock), server)
 
 
 async def stop(parts: Clues) -> None:

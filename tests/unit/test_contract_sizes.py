@@ -35,7 +35,13 @@ ID_BYTES = {
     F.ID_FORMAT_CLUE_REF: 40 * 4,
 }
 # Batches: the repeated field whose items each become one event.
-PER_ITEM = {"clues.v1.ClueService.RegisterClueBatch": "clues"}
+PER_ITEM = {
+    "clues.v1.ClueService.RegisterClueBatch": "clues",
+    # issue 27: each problem its own TourProblemRecorded; each clue its own ClueRegistered (the round's
+    # TourCluesTransferred is cut into parts of at most services.clues.domain.tour.CHUNK_BYTES of ids)
+    "clues.v1.TourService.RecordTourProblems": "problems",
+    "clues.v1.TourService.TransferTourClues": "clues",
+}
 # Chunked: the repeated field whose items are cut into events of at most CHUNK_BYTES each (issue 26:
 # a 500-candidate integrity-opinion request is received, signed off and replied in parts).
 CHUNKED = {

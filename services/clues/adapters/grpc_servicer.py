@@ -69,30 +69,7 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
 
     def _registration(self, request, call, k: int = 0, batch_reference: str = ""):
         """A RegisterClue command and the informant to seal, from one request item."""
-        received = (
-            request.received_at.ToDatetime(tzinfo=self.clock.now().tzinfo)
-            if request.HasField("received_at")
-            else self.clock.now()
-        )
-        cmd = c.RegisterClue(
-            clue_id=call.derived_id("clue", k),
-            source=mapping.source_from_pb(request.source),
-            subjects=mapping.subjects_from_pb(request.subjects),
-            summary=request.summary,
-            received_at=received,
-            has_informant=request.HasField("informant"),
-            by=call.principal,
-            batch_reference=batch_reference,
-            priority=mapping.enum_word(events_pb2.CluePriority, request.priority),
-            routing=mapping.enum_word(events_pb2.ClueRouting, request.routing),
-            forward_to=request.forward_to,
-        )
-        informant = (
-            {"name": request.informant.name, "contact": request.informant.contact, "details": request.informant.details}
-            if request.HasField("informant")
-            else None
-        )
-        return cmd, informant
+        return registration(request, call, self.clock, k, batch_reference)
 
     @rpc("clues.register", mutating=True)
     async def RegisterClue(self, request, context, call):
@@ -504,6 +481,34 @@ class ClueServicer(service_pb2_grpc.ClueServiceServicer):
         query = _query(office=office or "*", start=start.isoformat(), end=end.isoformat())
         await self._read(call, "GetStockTake", request.purpose, files, query=query)
         return answer
+
+
+def registration(request, call, clock: Clock, k: int = 0, batch_reference: str = "", tour_round_id: str = ""):
+    """A RegisterClue command and the informant to seal, from one request item (a RegisterClueRequest:
+    of RegisterClue, RegisterClueBatch or a tour round's TransferTourClues, issue 27)."""
+    received = (
+        request.received_at.ToDatetime(tzinfo=clock.now().tzinfo) if request.HasField("received_at") else clock.now()
+    )
+    cmd = c.RegisterClue(
+        clue_id=call.derived_id("clue", k),
+        source=mapping.source_from_pb(request.source),
+        subjects=mapping.subjects_from_pb(request.subjects),
+        summary=request.summary,
+        received_at=received,
+        has_informant=request.HasField("informant"),
+        by=call.principal,
+        batch_reference=batch_reference,
+        priority=mapping.enum_word(events_pb2.CluePriority, request.priority),
+        routing=mapping.enum_word(events_pb2.ClueRouting, request.routing),
+        forward_to=request.forward_to,
+        tour_round_id=tour_round_id,
+    )
+    informant = (
+        {"name": request.informant.name, "contact": request.informant.contact, "details": request.informant.details}
+        if request.HasField("informant")
+        else None
+    )
+    return cmd, informant
 
 
 def subject_ids(subjects) -> list[str]:

@@ -8,6 +8,7 @@ nothing, and reading the informant is itself recorded.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Protocol
@@ -27,6 +28,8 @@ from services.clues.domain.state import Clue
 from services.clues.domain.warnings import Scheme, Timeline
 
 MAX_BATCH = 1000
+# What a batch runs after its clues, in their transaction: (uow, the RegisterClue commands) -> answer.
+Then = Callable[[UnitOfWork, list[c.RegisterClue]], Awaitable[dict]]
 
 
 class Vault(Protocol):
@@ -69,8 +72,12 @@ class ClueHandlers:
 
         return await run_once(self.store, ctx, work)
 
-    async def register_batch(self, items: list[tuple[c.RegisterClue, dict | None]], ctx: CommandContext) -> dict:
-        """All or nothing: one transaction; a problem with any clue names it (`clues[3].summary`)."""
+    async def register_batch(
+        self, items: list[tuple[c.RegisterClue, dict | None]], ctx: CommandContext, then: Then | None = None
+    ) -> dict:
+        """All or nothing: one transaction; a problem with any clue names it (`clues[3].summary`).
+        `then(uow, registered)`, when given, runs in the same transaction once every clue is
+        registered (a tour round records its transfer, issue 27); its result joins the answer."""
         if not 1 <= len(items) <= MAX_BATCH:
             raise Validation("clues", f"a batch holds 1 to {MAX_BATCH} clues")
 
@@ -82,7 +89,8 @@ class ClueHandlers:
                     raise e.within(f"clues[{k}]") from e
                 if informant:
                     await self.vault.seal(uow.conn, cmd.clue_id, informant)
-            return {"clue_ids": [cmd.clue_id for cmd, _ in items]}
+            answer = {"clue_ids": [cmd.clue_id for cmd, _ in items]}
+            return answer | (await then(uow, [cmd for cmd, _ in items]) if then else {})
 
         return await run_once(self.store, ctx, work)
 

@@ -22,6 +22,7 @@ class RegisterClue:
     priority: str = ""
     routing: str = ""  # intake routing (events.ClueRegistered.routing); "" = handled here
     forward_to: str = ""  # ABOUT_OWN_HEAD: the upper-level commission it goes to at once (CR 15)
+    tour_round_id: str = ""  # the round transferring it (TourService.TransferTourClues, issue 27)
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,7 @@ def register(cmd: c.RegisterClue, state: Clue):
         cmd.batch_reference.strip(),
         _one_of(cmd.priority, ("", *PRIORITIES), "priority"),
         routing,
+        cmd.tour_round_id,
     )
     if routing != ABOUT_OWN_HEAD:
         if cmd.forward_to.strip():

@@ -30,6 +30,8 @@ class ClueRegistered:
     # in part, within 5 working days, IR2021 169, 171), "NO_JURISDICTION" (returned to the sender,
     # IR2021 171(4)).
     routing: str = ""
+    # The tour round that transferred it, `tour-<uuid>` (issue 27; `domain.tour`); "" otherwise.
+    tour_round_id: str = ""
 
 
 @dataclass(frozen=True)
