@@ -255,10 +255,10 @@ def is_overdue(p: Problem, now: datetime) -> bool:
     return p.state == TRANSFERRED and p.due_at is not None and p.due_at < now
 
 
-def _with(state: TourRound, problem_id: str, **changes) -> TourRound:
-    p = state.problem(problem_id)
+def _with(round_: TourRound, problem_id: str, **changes) -> TourRound:
+    p = round_.problem(problem_id)
     i = p.number - 1
-    return replace(state, problems=state.problems[:i] + (replace(p, **changes),) + state.problems[i + 1 :])
+    return replace(round_, problems=round_.problems[:i] + (replace(p, **changes),) + round_.problems[i + 1 :])
 
 
 def evolve(state: TourRound, event) -> TourRound:
