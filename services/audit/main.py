@@ -16,7 +16,16 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.v1 import feeds_pb2, feeds_pb2_grpc, integrity_pb2, integrity_pb2_grpc, service_pb2, service_pb2_grpc
+from audit.v1 import (
+    feeds_pb2,
+    feeds_pb2_grpc,
+    integrity_pb2,
+    integrity_pb2_grpc,
+    service_pb2,
+    service_pb2_grpc,
+    statistics_pb2,
+    statistics_pb2_grpc,
+)
 from kernel.edge.tokens import load_or_create_private_key
 from kernel.messaging.consumer import Consumer
 from kernel.runtime.service import ServiceHost, Wiring, serve
@@ -25,6 +34,7 @@ from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.adapters.integrity_mapping import CODEC as INTEGRITY_CODEC
 from services.audit.adapters.integrity_servicer import IntegrityServicer
+from services.audit.adapters.statistics_servicer import StatisticsServicer
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.dossiers import Dossiers
@@ -35,6 +45,8 @@ from services.audit.app.integrity_config import load_integrity_rules
 from services.audit.app.proofs import Proofs
 from services.audit.app.recorder import MIGRATIONS as RECORDER_MIGRATIONS, Recorder
 from services.audit.app.replay import Replay
+from services.audit.app.statistics import Statistics
+from services.audit.app.statistics_config import load_statistics_rules
 from services.audit.app.witnessing import MIGRATIONS as WITNESSING_MIGRATIONS, Witnessing, load_policy
 from services.audit.domain.checkpoint import NoteSigner
 
@@ -42,6 +54,7 @@ SERVICE_NAMES = (
     service_pb2.DESCRIPTOR.services_by_name["AuditService"].full_name,
     feeds_pb2.DESCRIPTOR.services_by_name["PartnerFeedService"].full_name,
     integrity_pb2.DESCRIPTOR.services_by_name["IntegrityService"].full_name,  # issue 26
+    statistics_pb2.DESCRIPTOR.services_by_name["StatisticsService"].full_name,  # issue 27
 )
 DEFAULT_ORIGIN = "jjjc.local/audit-ledger"
 KEY_FILE = Path("keys") / "ledger-signing.key"  # under the data folder, unless AUDIT_LEDGER_KEY_FILE
@@ -79,6 +92,9 @@ class AuditSettings(ServiceSettings):
     # The integrity-opinion workflow's local practice (INTEGRITY_FILE); None:
     # deploy/config/integrity.toml (issue 26).
     integrity_file: Path | None = None
+    # The statistics' local practice: who may ask for any office, the four forms (STATISTICS_FILE);
+    # None: deploy/config/statistics.toml (issue 27).
+    statistics_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
@@ -93,6 +109,7 @@ class AuditSettings(ServiceSettings):
             witness_policy_file=env_path(env, "AUDIT_WITNESS_POLICY_FILE"),
             witness_timeout_seconds=float(env_text(env, "AUDIT_WITNESS_TIMEOUT_SECONDS", default="5")),
             integrity_file=env_path(env, "INTEGRITY_FILE"),
+            statistics_file=env_path(env, "STATISTICS_FILE"),
         )
 
     @property
@@ -120,6 +137,7 @@ class Audit:
     witnessing: Witnessing | None = None  # the checkpoints' witnesses (issue 25)
     witnessing_task: asyncio.Task | None = None
     integrity: Integrity | None = None  # integrity-opinion requests (issue 26)
+    statistics: Statistics | None = None  # statistics from events (issue 27)
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
@@ -130,6 +148,8 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
     catalogue = host.authenticator.catalogue
     # the integrity-opinion workflow (issue 26): a bad integrity.toml stops the service here, naming the key
     integrity_rules = load_integrity_rules(s.integrity_file, catalogue.offices, catalogue.agencies)
+    # statistics (issue 27): a bad statistics.toml stops the service here, naming the key
+    statistics_rules = load_statistics_rules(s.statistics_file, catalogue.roles)
     recorder = Recorder(host.store)
     await recorder.migrate()  # the host applied the migrations: this backfills and catches up projections
     signer = NoteSigner(s.ledger_origin, load_or_create_private_key(s.ledger_key))
@@ -183,6 +203,7 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
             catalogue.organisation,
             frozenset(catalogue.offices),
         ),
+        statistics=Statistics(host.pool, s.schema, statistics_rules, catalogue.organisation, host.clock.tz),
     )
 
 
@@ -211,6 +232,10 @@ def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
                 host.clock,
             ),
             server,
+        )
+    if parts.statistics is not None:  # issue 27: statistics from events
+        statistics_pb2_grpc.add_StatisticsServiceServicer_to_server(
+            StatisticsServicer(parts.statistics, host.store, host.clock), server
         )
 
 

@@ -109,7 +109,7 @@ async def test_replicas_of_every_service_starting_at_once_on_one_schema(pool, un
             "audit.feed_publisher": 1,
             "audit.integrity": 1,
             "audit.ledger": 4,
-            "audit.projections": 4,
+            "audit.projections": 5,
             "audit.witnessing": 1,
             "cases.awaiting": 1,
             "cases.case_index": 1,
@@ -266,7 +266,7 @@ async def test_an_audit_schema_of_the_previous_version_is_adopted_with_nothing_l
             "audit.feed_publisher": 1,
             "audit.integrity": 1,
             "audit.ledger": 4,
-            "audit.projections": 4,
+            "audit.projections": 5,
             "audit.witnessing": 1,
         }
         more = raw_event("clue-old0", 3)

@@ -5,9 +5,9 @@ description or anything about an informant.
 
 * `ref` is always the event's own stream (so each evidence row names where its event is); ids of
   other files go in `key` (the clue a case was filed from) or `attrs` (a measure's case).
-* The office is the holder the event's holding links state (need to know, domain.md §1); else the
-  office the payload names as holding (a tour round's, an execution item's owner); else the
-  recording principal's office.
+* The office is the holder the event's holding links state, with its liaison (need to know,
+  domain.md §1); else the office the payload names as holding (a tour round's, a case's handling
+  office, a measure's office); else the recording principal's office.
 * `occurred_at` is the date that counts: a disposal's `decided_at` (the decision date, domain.md
   "Decision date = document date"), reported person facts' effective date (the cadre level's
   source `as_of`), otherwise the event's domain time.
@@ -154,21 +154,26 @@ CASES: dict[type[Message], Callable[[Envelope, Message], list[Shape]]] = {
 # --- sanctions: the execution ledger (domain.md §4d) ------------------------------------------------
 
 
+def _item(m) -> str:
+    """An execution item across its decision's streams (its timer stream raises the overdue)."""
+    return f"{m.decision_id}/{m.item_id}"
+
+
 def _overdue(env: Envelope, m) -> list[Shape]:
-    attrs = {"due": m.due, "kind": m.kind, "stage": m.stage, "owner": m.owner}
-    return [(s.EXEC_OVERDUE, m.item_id, "", attrs, None, "")]
+    attrs = {"due": m.due, "kind": m.kind, "stage": m.stage, "owner": m.owner, "item_id": m.item_id}
+    return [(s.EXEC_OVERDUE, _item(m), "", attrs, None, "")]
 
 
 def _blockage(env: Envelope, m) -> list[Shape]:
     cause = _name(sanctions.BlockageCause, m.cause, "BLOCKAGE_CAUSE_")
-    return [(s.EXEC_BLOCKAGE, m.item_id, "", {"cause": cause or s.NO_BLOCKAGE}, None, "")]
+    return [(s.EXEC_BLOCKAGE, _item(m), "", {"cause": cause or s.NO_BLOCKAGE}, None, "")]
 
 
 SANCTIONS: dict[type[Message], Callable[[Envelope, Message], list[Shape]]] = {
     sanctions.ExecutionItemOverdue: _overdue,
     sanctions.ExecutionBlockageRecorded: _blockage,
-    sanctions.ExecutionItemReported: lambda env, m: [(s.EXEC_DONE, m.item_id, "", {}, _at(m.done_at), "")],
-    sanctions.DecisionDelivered: lambda env, m: [(s.EXEC_DONE, m.item_id, "", {}, None, "")] if m.item_id else [],
+    sanctions.ExecutionItemReported: lambda env, m: [(s.EXEC_DONE, _item(m), "", {}, _at(m.done_at), "")],
+    sanctions.DecisionDelivered: lambda env, m: [(s.EXEC_DONE, _item(m), "", {}, None, "")] if m.item_id else [],
 }
 
 HANDLERS: dict[str, tuple[type[Message], Callable[[Envelope, Message], list[Shape]]]] = {
@@ -206,7 +211,7 @@ def facts_of(env: Envelope, leaf_index: int) -> list[s.Fact]:
     if not shapes:
         return []
     held = holding_of_links((k.kind, k.id, k.relation) for k in env.links)
-    holder = held.holder if held else ""
+    holder, liaison = (held.holder, held.liaison) if held else ("", "")
     occurred, recorded = instant(env.occurred_at), instant(env.recorded_at)
     return [
         s.Fact(
@@ -220,6 +225,7 @@ def facts_of(env: Envelope, leaf_index: int) -> list[s.Fact]:
             recorded,
             leaf_index,
             env.event_id,
+            liaison,
         )
         for kind, key, person, attrs, at, office in shapes
     ]

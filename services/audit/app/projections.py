@@ -14,7 +14,7 @@ from kernel.eventstore import migrations, projections as kp
 from kernel.eventstore.envelope import Envelope, parse
 from kernel.eventstore.migrations import Migration
 from kernel.eventstore.projections import CHUNK, Progress, Projection, rebuild  # noqa: F401 - the audit's callers' names
-from services.audit.app import dossiers, feeds, holdings, ledger, reads, story
+from services.audit.app import dossiers, feeds, holdings, ledger, reads, statistics, story
 from services.audit.domain.merkle import leaf_hash
 
 
@@ -60,6 +60,7 @@ PROJECTIONS = (
     Projection("reads", reads.TABLE, reads.create, of_the_ledger(reads.index)),
     Projection("feeds", feeds.TABLE, feeds.create, feeds.signed(of_the_ledger(feeds.index))),  # issue 23
     Projection("dossiers", dossiers.TABLE, dossiers.create, of_the_ledger(dossiers.index)),  # issue 26
+    Projection("stat_facts", statistics.TABLE, statistics.create, of_the_ledger(statistics.index)),  # issue 27
 )
 BY_NAME = {p.name: p for p in PROJECTIONS}
 
@@ -82,12 +83,17 @@ async def _dossiers(conn, schema: str) -> None:
     await kp.add(conn, schema, BY_NAME["dossiers"])
 
 
+async def _stat_facts(conn, schema: str) -> None:
+    await kp.add(conn, schema, BY_NAME["stat_facts"])
+
+
 # a projection added later is a migration of its own that calls `kernel.eventstore.projections.add`
 MIGRATIONS = (
     Migration("audit.projections", 1, "projection positions and the story index", _positions_and_story),
     Migration("audit.projections", 2, "need to know: each stream's holding; reads on the record", _holdings_and_reads),
     Migration("audit.projections", 3, "partner feeds: entries, trees, checkpoints, acknowledgements", _partner_feeds),
     Migration("audit.projections", 4, "person dossiers: each person's facts (domain.md §5)", _dossiers),
+    Migration("audit.projections", 5, "statistics: the facts each statistic counts (domain.md §5)", _stat_facts),
 )
 
 

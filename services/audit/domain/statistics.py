@@ -6,13 +6,14 @@ A `Fact` is one thing one event states for statistics (`adapters.statistics_fact
 the envelopes, the only place that knows other services' event types): its `kind` (one of KINDS),
 the stream `ref` it is on, the `key` within (a clue a case was filed from, a problem, an execution
 item, a notice), the person it is about (if any), `attrs` (codes and dates only), the `office`
-holding the file when it was recorded, its domain time `occurred_at` (the date that counts: a
+holding the file and its `liaison` office when it was recorded, its domain time `occurred_at` (the date that counts: a
 disposal's `decided_at`, a notice's issue, a problem's recording) and its ledger leaf and event id
 (the evidence, provable with GetInclusionProof).
 
 The caller gives the facts recorded at or before `as_of` (and below the tree size); the formulas
 judge periods on `occurred_at`, half-open [start, end). The office filter applies to the facts a
-statistic counts (disposals, notices, a round's problems and letters, outcomes, overdue items);
+statistic counts (disposals, notices, a round's problems and letters, outcomes, overdue items): an
+office's figures count the files it holds or supervises as liaison (联系, domain.md §1);
 what they are followed through (a case's origin clue, a notice's clue's stages, a detention on a
 case filed from it) counts wherever it is held.
 
@@ -40,9 +41,10 @@ MEASURE_ATTACHED = "MEASURE_ATTACHED"  # ref measure; attrs case_id
 TOUR_OPENED = "TOUR_OPENED"  # ref tour; attrs reference, kind
 TOUR_PROBLEM = "TOUR_PROBLEM"  # ref tour; key problem id
 TOUR_LETTER = "TOUR_LETTER"  # ref tour; key letter id
-EXEC_OVERDUE = "EXEC_OVERDUE"  # ref decision; key item id; attrs due (YYYY-MM-DD), kind, stage
-EXEC_BLOCKAGE = "EXEC_BLOCKAGE"  # ref decision; key item id; attrs cause
-EXEC_DONE = "EXEC_DONE"  # ref decision; key item id
+# an execution item's key is `<decision id>/<item id>` (its overdue is raised on the decision's timer stream)
+EXEC_OVERDUE = "EXEC_OVERDUE"  # ref decision or its timers; key item; attrs due (YYYY-MM-DD), kind, stage
+EXEC_BLOCKAGE = "EXEC_BLOCKAGE"  # ref decision; key item; attrs cause
+EXEC_DONE = "EXEC_DONE"  # ref decision; key item
 KINDS = (
     CLUE_REGISTERED,
     CLUE_STAGE,
@@ -92,6 +94,11 @@ class Fact:
     recorded_at: datetime
     leaf_index: int
     event_id: str
+    liaison: str = ""  # the office supervising the file as liaison (联系) when it was recorded
+
+    def of(self, offices: frozenset[str] | None) -> bool:
+        """Whether the file is one of `offices`' (held or supervised as liaison; None: every office)."""
+        return offices is None or self.office in offices or self.liaison in offices
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,7 @@ def _ratio(key: str, label: str, num: Figure, den: Figure) -> Figure:
 
 def _in(f: Fact, q: Query) -> bool:
     """A counted fact: in the period and held by one of the offices asked."""
-    return f.occurred_at in q.period and (q.offices is None or f.office in q.offices)
+    return f.occurred_at in q.period and f.of(q.offices)
 
 
 def _by_kind(facts: Iterable[Fact]) -> dict[str, list[Fact]]:
@@ -248,8 +255,11 @@ def notice_results(facts: Iterable[Fact], q: Query) -> list[Figure]:
     X = distinct persons with an approved DETENTION on a case filed from a clue of F (or requested
     on such a clue before its filing) (domain.md §5)."""
     k = _by_kind(facts)
-    notices = [f for f in k[NOTICE_ISSUED] if _in(f, q)]
-    notices = list({(f.ref, f.key): f for f in reversed(notices)}.values())[::-1]  # each notice once (its first)
+    seen: dict[tuple[str, str], Fact] = {}
+    for f in k[NOTICE_ISSUED]:
+        if _in(f, q):
+            seen.setdefault((f.ref, f.key), f)  # each notice once
+    notices = list(seen.values())
     first: dict[str, Fact] = {}
     for f in notices:
         first.setdefault(f.ref, f)
@@ -419,12 +429,12 @@ def overdue_execution(facts: Iterable[Fact], q: Query) -> list[Figure]:
     (those recorded at or before `as_of`), whose due date falls in the period, by the cause of
     their latest blockage ("NONE" when none is recorded), and the total. An item counts once."""
     k = _by_kind(facts)
-    done = {(f.ref, f.key) for f in k[EXEC_DONE]}
-    blockage = {(f.ref, f.key): f for f in k[EXEC_BLOCKAGE]}  # leaf order: the latest stays
-    items: dict[tuple[str, str], Fact] = {}
+    done = {f.key for f in k[EXEC_DONE]}
+    blockage = {f.key: f for f in k[EXEC_BLOCKAGE]}  # leaf order: the latest stays
+    items: dict[str, Fact] = {}
     for f in k[EXEC_OVERDUE]:
-        item = (f.ref, f.key)
-        if item in done or item in items or (q.offices is not None and f.office not in q.offices):
+        item = f.key
+        if item in done or item in items or not f.of(q.offices):
             continue
         try:
             due = date.fromisoformat(f.attrs.get("due", ""))
@@ -438,7 +448,7 @@ def overdue_execution(facts: Iterable[Fact], q: Query) -> list[Figure]:
     figures = []
     for c in sorted(by_cause):
         evidence = [_ev(f, f"overdue {f.key} due {f.attrs.get('due', '')}") for f in by_cause[c]]
-        evidence += [_ev(b, f"blockage {c}") for f in by_cause[c] if (b := blockage.get((f.ref, f.key)))]
+        evidence += [_ev(b, f"blockage {c}") for f in by_cause[c] if (b := blockage.get(f.key))]
         label = "items overdue, no blockage recorded" if c == NO_BLOCKAGE else f"items overdue, blocked by {c}"
         figures.append(Figure(f"overdue:{c}", label, len(by_cause[c]), evidence=_sorted(evidence)))
     every = _sorted(e for f in figures for e in f.evidence)
