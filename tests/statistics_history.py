@@ -66,6 +66,11 @@ class World:
     case_office: str
     liaison: str
 
+    @property
+    def case_files(self) -> tuple[str, str]:
+        """The offices a case's figures count for: its holder and its liaison (domain.md §1)."""
+        return (self.case_office, self.liaison)
+
 
 A = World("supervision_1", "investigation_1", "supervision_1")
 B = World("supervision_2", "investigation_2", "supervision_2")
@@ -667,26 +672,27 @@ class Round:
 
 @dataclass
 class Expected:
-    """What a history must give, by construction: per statistic, per office world (None: every
-    office), the figures' counts by key, and for persons' figures the persons (drill-down)."""
+    """What a history must give, by construction: per statistic, per office (None: every office;
+    the office holding the counted file: a disposal's case, a notice's or talk's clue, a round, an
+    overdue item's decision), the figures' counts by key, and for the figures of distinct things
+    (persons, clues) which ones (the drill-down)."""
 
     counts: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     persons: dict = field(default_factory=lambda: defaultdict(set))
 
-    def count(self, statistic: str, key: str, world: World | None, n: int = 1) -> None:
-        self.counts[(statistic, None)][key] += n
-        if world is not None:
-            self.counts[(statistic, world)][key] += n
+    def count(self, statistic: str, key: str, offices: str | tuple[str, ...], n: int = 1) -> None:
+        for o in {None, *((offices,) if isinstance(offices, str) else offices)}:
+            self.counts[(statistic, o)][key] += n
 
-    def person(self, statistic: str, key: str, world: World, person: str) -> None:
-        for w in (None, world):
-            if person not in self.persons[(statistic, key, w)]:
-                self.persons[(statistic, key, w)].add(person)
-                self.counts[(statistic, w)][key] += 1
+    def person(self, statistic: str, key: str, offices: str | tuple[str, ...], person: str) -> None:
+        for o in {None, *((offices,) if isinstance(offices, str) else offices)}:
+            if person not in self.persons[(statistic, key, o)]:
+                self.persons[(statistic, key, o)].add(person)
+                self.counts[(statistic, o)][key] += 1
 
-    def figures(self, statistic: str, world: World | None = None) -> dict[str, int]:
+    def figures(self, statistic: str, office: str | None = None) -> dict[str, int]:
         """The non-zero counts by key."""
-        return {k: v for k, v in self.counts[(statistic, world)].items() if v}
+        return {k: v for k, v in self.counts[(statistic, office)].items() if v}
 
 
 # --- seed 001: tour contribution 69% (市管, 2019) and 1443 problems, 14 letters --------------------
@@ -1070,8 +1076,8 @@ def generated(seed: int) -> Generated:
             both(
                 on,
                 lambda e, n=n, rid=rnd.id: (
-                    e.count("TOUR_PROBLEMS", f"problems:{rid}", None, n),
-                    e.count("TOUR_PROBLEMS", "problems", None, n),
+                    e.count("TOUR_PROBLEMS", f"problems:{rid}", TOUR_OFFICE, n),
+                    e.count("TOUR_PROBLEMS", "problems", TOUR_OFFICE, n),
                 ),
             )
             for p in ids[: rng.randint(0, n)]:
@@ -1082,8 +1088,8 @@ def generated(seed: int) -> Generated:
         both(
             lon,
             lambda e, n=letters, rid=rnd.id: (
-                e.count("TOUR_PROBLEMS", f"letters:{rid}", None, n),
-                e.count("TOUR_PROBLEMS", "letters", None, n),
+                e.count("TOUR_PROBLEMS", f"letters:{rid}", TOUR_OFFICE, n),
+                e.count("TOUR_PROBLEMS", "letters", TOUR_OFFICE, n),
             ),
         )
     a_round = Round(
@@ -1137,13 +1143,13 @@ def generated(seed: int) -> Generated:
             cases.OUTCOME_KIND_ORGANISATIONAL_HANDLING,
         )
         if counted and level == CITY:
-            both(decided, lambda e, p=person, w=world: e.person("TOUR_CONTRIBUTION", "D", w, p))
+            both(decided, lambda e, p=person, w=world.case_files: e.person("TOUR_CONTRIBUTION", "D", w, p))
             if from_tour:
-                both(decided, lambda e, p=person, w=world: e.person("TOUR_CONTRIBUTION", "T", w, p))
+                both(decided, lambda e, p=person, w=world.case_files: e.person("TOUR_CONTRIBUTION", "T", w, p))
         if form != "none":
             both(
                 decided,
-                lambda e, f=form, p=person, w=world: (e.count("FOUR_FORMS", f, w), e.count("FOUR_FORMS", "total", w)),
+                lambda e, f=form, w=world.case_files: (e.count("FOUR_FORMS", f, w), e.count("FOUR_FORMS", "total", w)),
             )
     # FOUR_FORMS from talk/letter conclusions (form 1; CLEARED is no form)
     for k in range(rng.randint(5, 15)):
@@ -1154,7 +1160,10 @@ def generated(seed: int) -> Generated:
         hist.talk(clue, registered + timedelta(days=10), form)
         concluded = registered + timedelta(days=30)
         if form and concluded.year == GEN_YEAR:
-            both(concluded, lambda e, w=world: (e.count("FOUR_FORMS", "form1", w), e.count("FOUR_FORMS", "total", w)))
+            both(
+                concluded,
+                lambda e, w=world.clue_office: (e.count("FOUR_FORMS", "form1", w), e.count("FOUR_FORMS", "total", w)),
+            )
 
     # NOTICE_RESULTS
     for k in range(rng.randint(10, 25)):
@@ -1163,7 +1172,7 @@ def generated(seed: int) -> Generated:
         clue = hist.clue(f"g{seed}-notice-{k}", [person], date(GEN_YEAR - 1, 12, 1), world=world)
         on = day_in_year() - timedelta(days=30)
         hist.notice(clue, f"督办{k}", on)
-        both(on, lambda e, w=world: e.count("NOTICE_RESULTS", "N", w))
+        both(on, lambda e, w=world.clue_office: e.count("NOTICE_RESULTS", "N", w))
         fate = rng.choice(("open", "closed", "talk", "forwarded", "filed", "filed_detained"))
         done = on + timedelta(days=rng.randint(10, 50))
         if fate == "open":
@@ -1172,18 +1181,21 @@ def generated(seed: int) -> Generated:
             case = hist.file_case(clue, [person], done, world=world)
             both(
                 done,
-                lambda e, w=world, c=clue.id: (
+                lambda e, w=world.clue_office, c=clue.id: (
                     e.person("NOTICE_RESULTS", "C", w, c),
                     e.person("NOTICE_RESULTS", "F", w, c),
                 ),
             )
             if fate == "filed_detained":
                 hist.measure(case, f"g{seed}-det-{k}", person, cases.MEASURE_KIND_DETENTION, done + timedelta(days=3))
-                both(done + timedelta(days=3), lambda e, w=world, p=person: e.person("NOTICE_RESULTS", "X", w, p))
+                both(
+                    done + timedelta(days=3),
+                    lambda e, w=world.clue_office, p=person: e.person("NOTICE_RESULTS", "X", w, p),
+                )
             continue
         {"closed": hist.close, "talk": hist.talk, "forwarded": hist.forward}[fate](clue, done)
         reached = done + timedelta(days=20) if fate == "talk" else done
-        both(reached, lambda e, w=world, c=clue.id: e.person("NOTICE_RESULTS", "C", w, c))
+        both(reached, lambda e, w=world.clue_office, c=clue.id: e.person("NOTICE_RESULTS", "C", w, c))
 
     # OVERDUE_EXECUTION: items due in the year, overdue, some done, some blocked (latest cause counts)
     for k in range(rng.randint(6, 14)):
@@ -1207,8 +1219,11 @@ def generated(seed: int) -> Generated:
             decided,
             [("PERSONNEL_FILE", decided + timedelta(days=30)), ("ANNOUNCE", decided + timedelta(days=15))],
         )
-        # FOUR_FORMS and TOUR_CONTRIBUTION: a county-level Party warning (form 2)
-        both(decided, lambda e, w=world: (e.count("FOUR_FORMS", "form2", w), e.count("FOUR_FORMS", "total", w)))
+        # FOUR_FORMS: a Party warning (form 2); county level: not TOUR_CONTRIBUTION's CITY
+        both(
+            decided,
+            lambda e, w=world.case_files: (e.count("FOUR_FORMS", "form2", w), e.count("FOUR_FORMS", "total", w)),
+        )
         for item in ("PERSONNEL_FILE", "ANNOUNCE"):
             fate = rng.choice(("on_time", "overdue", "blocked", "reblocked", "overdue_done"))
             due = d.due[item]
@@ -1228,8 +1243,8 @@ def generated(seed: int) -> Generated:
                 if (m is not None and overdue_at > m) or (done_at is not None and (m is None or done_at <= m)):
                     continue
                 cause = ([c for at, c in blockages if m is None or at <= m] or ["NONE"])[-1]
-                e.count("OVERDUE_EXECUTION", f"overdue:{cause}", world)
-                e.count("OVERDUE_EXECUTION", "overdue", world)
+                e.count("OVERDUE_EXECUTION", f"overdue:{cause}", world.case_files)
+                e.count("OVERDUE_EXECUTION", "overdue", world.case_files)
     return Generated(hist.raws(), GEN_PERIOD, GEN_PAST, now, then, rounds)
 
 
