@@ -12,7 +12,9 @@ description or anything about an informant.
   "Decision date = document date"), reported person facts' effective date (the cadre level's
   source `as_of`), otherwise the event's domain time.
 * Clue stages are the dossier's (`adapters.dossier_facts.CLUES`, which follows
-  `services.clues.domain.state`): one table says where each clue event takes the clue.
+  `services.clues.domain.state`): one table says where each clue event takes the clue. Only what
+  the statistics count is kept: the stages that conclude a clue (FORWARDED, CLOSED, CASE_FILED)
+  and the registration of a tour's clue.
 * Outcome codes (for the four forms, `deploy/config/statistics.toml`): a disposal's Party or
   government sanction by its `SanctionType` name (PARTY_WARNING, GOVERNMENT_DEMERIT, ...), any other
   disposal outcome by its `OutcomeKind` name (LIGHT_HANDLING, ADMONISHMENT, ORGANISATIONAL_HANDLING,
@@ -68,8 +70,11 @@ def _persons(env: Envelope) -> list[str]:
 
 
 def _registered(env: Envelope, m) -> list[Shape]:
-    attrs = {"source": _name(clues.ClueSource, m.source, "CLUE_SOURCE_"), "tour_round_id": m.tour_round_id}
-    return [(s.CLUE_REGISTERED, "", "", attrs, _at(m.received_at), "")]
+    """Only a tour's clue is kept: the tour contribution asks whether a case's origin clue is one."""
+    source = _name(clues.ClueSource, m.source, "CLUE_SOURCE_")
+    if source != s.TOUR_SOURCE:
+        return []
+    return [(s.CLUE_REGISTERED, "", "", {"source": source, "tour_round_id": m.tour_round_id}, _at(m.received_at), "")]
 
 
 def _talk(env: Envelope, m) -> list[Shape]:
@@ -194,7 +199,7 @@ def _stages(env: Envelope) -> list[Shape]:
     return [
         (s.CLUE_STAGE, "", "", {"stage": attrs["state"]}, None, "")
         for kind, _, attrs in shapes_of(msg)
-        if kind == dossier.CLUE and attrs.get("state")
+        if kind == dossier.CLUE and attrs.get("state") in s.CONCLUDED
     ]
 
 

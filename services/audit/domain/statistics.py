@@ -164,8 +164,9 @@ class Query:
     management_level: str = ""
 
 
-def _ev(f: Fact, what: str) -> Evidence:
-    return Evidence(f.event_id, f.leaf_index, f.ref, f.person_id, what)
+def _ev(f: Fact, what: str, person: str = "") -> Evidence:
+    """The event of `f` as evidence, for `person` (default: the fact's own)."""
+    return Evidence(f.event_id, f.leaf_index, f.ref, person or f.person_id, what)
 
 
 def _sorted(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
@@ -227,8 +228,8 @@ def tour_contribution(facts: Iterable[Fact], q: Query) -> list[Figure]:
         if clue and clue.attrs.get("source") == TOUR_SOURCE:
             t_ev[f.person_id] += [
                 _ev(f, f"disposed: {f.attrs.get('code') or outcome}"),
-                _ev(case, f"case filed from {clue.ref}"),
-                _ev(clue, f"origin clue source {TOUR_SOURCE}"),
+                _ev(case, f"case filed from {clue.ref}", f.person_id),
+                _ev(clue, f"origin clue source {TOUR_SOURCE}", f.person_id),
             ]
     level = f" ({q.management_level})" if q.management_level else ""
     d = Figure(
@@ -284,8 +285,8 @@ def notice_results(facts: Iterable[Fact], q: Query) -> list[Figure]:
             continue
         x_ev[f.person_id] += [
             _ev(f, "detention requested"),
-            _ev(approved[f.ref], "detention approved"),
-            *([_ev(cases[case_id], "case filed from a clue of F")] if case_id in cases else []),
+            _ev(approved[f.ref], "detention approved", f.person_id),
+            *([_ev(cases[case_id], "case filed from a clue of F", f.person_id)] if case_id in cases else []),
         ]
     return [
         Figure(
