@@ -68,6 +68,7 @@ from services.cases.adapters.person_facts_servicer import PersonFactsServicer
 from services.cases.adapters.prosecution_servicer import ProsecutionServicer
 from services.cases.main import build as build_cases
 from services.clues.adapters.grpc_servicer import ClueServicer
+from services.clues.adapters.tour_servicer import TourServicer
 from services.clues.main import build as build_clues
 from services.sanctions.adapters.execution_servicer import ExecutionServicer
 from services.sanctions.adapters.grpc_servicer import SanctionServicer
@@ -93,7 +94,9 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 TIMEOUT = 10.0  # seconds per call: generous, so a DEADLINE_EXCEEDED means a hang
 NEVER = (grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DEADLINE_EXCEEDED)
 RULE_BROKEN = "REQUEST_FIELD_RULE"
-STREAM_ID = re.compile(r"(clue|case|measure|decision)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+STREAM_ID = re.compile(
+    r"(clue|case|measure|decision|tour)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,
@@ -109,6 +112,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Do not use the `random` module i
 
 SERVICES = {
     "clues.v1.ClueService": ("clues", ClueServicer),
+    "clues.v1.TourService": ("clues", TourServicer),  # issue 27
     "cases.v1.CaseService": ("cases", CaseServicer),
     "cases.v1.PersonFactsService": ("cases", PersonFactsServicer),  # issue 24
     "cases.v1.ProsecutionService": ("cases", ProsecutionServicer),  # issue 24 (SL 54)
