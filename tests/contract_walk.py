@@ -13,6 +13,7 @@ SERVICE_MODULES = (
     "audit.v1.service_pb2",
     "audit.v1.feeds_pb2",
     "audit.v1.integrity_pb2",
+    "audit.v1.statistics_pb2",  # issue 27
     "sanctions.v1.service_pb2",
     "control.v1.control_pb2",
 )
@@ -35,6 +36,7 @@ SERVICERS = {
     "audit.v1.AuditService": "services.audit.adapters.grpc_servicer.AuditServicer",
     "audit.v1.PartnerFeedService": "services.audit.adapters.feed_servicer.PartnerFeedServicer",
     "audit.v1.IntegrityService": "services.audit.adapters.integrity_servicer.IntegrityServicer",  # issue 26
+    "audit.v1.StatisticsService": "services.audit.adapters.statistics_servicer.StatisticsServicer",  # issue 27
     "sanctions.v1.SanctionService": "services.sanctions.adapters.grpc_servicer.SanctionServicer",
     "sanctions.v1.ExecutionService": "services.sanctions.adapters.execution_servicer.ExecutionServicer",
     "control.v1.ControlService": "kernel.edge.control.ControlServicer",
