@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
-.PHONY: token awaiting install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
+.PHONY: token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
 
 $(STAMP): requirements.txt
 	$(PY_VERSION) -m venv $(VENV)
@@ -52,6 +52,10 @@ token: $(STAMP)
 ## What waits for you across the services, by due date: make awaiting ARGS="--token <token from make token>"
 awaiting: $(STAMP)
 	$(PY) -m kernel.edge.awaiting_cli $(ARGS)
+
+## Statistics from the recorded events (domain.md §5): make report ARGS="tour-contribution --year 2019 --level CITY --token <token>"
+report: $(STAMP)
+	$(PY) -m services.audit.report $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
 test: install lint-proto lint
