@@ -3,9 +3,11 @@ one row per rule, citing the text — the four forms' configuration (statistics.
 with its loader naming the key, and the facts the recorded events give (`adapters.statistics_facts`)."""
 
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from audit.v1 import statistics_pb2 as pb
 from cases.v1 import events_pb2 as cases
 from clues.v1 import events_pb2 as clues, tour_events_pb2 as tours
 from common.v1 import person_pb2
@@ -13,6 +15,7 @@ from kernel.domain.principal import Principal
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Link, NewEvent
 from sanctions.v1 import events_pb2 as sanctions
+from services.audit import report
 from services.audit.adapters import statistics_facts
 from services.audit.app.statistics_config import StatisticsConfigError, load_statistics_rules, parse_statistics_rules
 from services.audit.domain import statistics as s
@@ -503,3 +506,45 @@ def test_a_tour_event_without_holding_links_counts_for_its_office():
     tour_officer = Principal("commission", "inspection_tour", "tour_officer", "u-t")
     (f,) = statistics_facts.facts_of(_env("tour-1", p, links=(), principal=tour_officer), 1)
     assert f.office == "inspection_tour"
+
+
+# --- the report command (python -m services.audit.report) ----------------------------------------
+
+
+def test_the_report_asks_for_the_period_in_the_commissions_time_zone_and_prints_each_figure():
+    zone = ZoneInfo("Asia/Shanghai")
+    args = report.parser().parse_args(
+        ["tour-contribution", "--year", "2019", "--level", "CITY", "--as-of", "2020-01-31"]
+    )
+    req = report.request(args, zone)
+    assert (req.statistic, req.management_level) == (pb.STATISTIC_TOUR_CONTRIBUTION, person_pb2.MANAGEMENT_LEVEL_CITY)
+    assert req.period_start.ToDatetime() == datetime(2018, 12, 31, 16)  # 2019-01-01 00:00 in Beijing
+    assert req.as_of.ToDatetime() == datetime(2020, 1, 31, 16)  # the day's end
+    answer = pb.GetStatisticResponse(
+        figures=[
+            pb.Figure(key="D", label="persons disposed", count=100,
+                      evidence=[pb.Evidence(event_id="e1", leaf_index=7, stream_id="case-1", person_id="P1", what="disposed")]),
+            pb.Figure(key="T", label="of D, from tours", count=69),
+            pb.Figure(key="rate", label="rate", count=69, value=0.69, numerator_key="T", denominator_key="D"),
+        ],
+        tree_size=9,
+    )  # fmt: skip
+    out = report.text(answer, True, zone).splitlines()
+    assert out[0].split() == ["D", "100", "persons", "disposed"]
+    assert out[1].split() == ["leaf", "7", "e1", "case-1", "P1", "disposed"]
+    assert "69.00%" in out[3] and "(T / D)" in out[3]
+    assert out[-1].startswith("-- as of") and "tree size 9, every office" in out[-1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tour-problems", "--token", "t"],  # no period
+        ["tour-problems", "--token", "t", "--year", "2019", "--from", "2019-01-01"],
+        ["tour-problems", "--token", "t", "--from", "2019-02-01", "--to", "2019-01-01"],
+        ["tour-problems", "--token", "t", "--year", "2019", "--as-of", "yesterday"],
+    ],
+)
+def test_a_usage_error_is_exit_status_2(argv, capsys):
+    assert report.main(argv, env={}) == 2
+    assert capsys.readouterr().err.startswith("error: ")
