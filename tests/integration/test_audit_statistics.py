@@ -18,15 +18,24 @@ rebuilt from the leaves gives the same table and figures.
 from __future__ import annotations
 
 import heapq
+import uuid
 from datetime import datetime, timezone
 
+import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.v1 import (
+    service_pb2 as service_pb,
+    service_pb2_grpc,
+    statistics_pb2 as stats_pb,
+    statistics_pb2_grpc as stats_grpc,
+)
 from kernel.domain.errors import Forbidden, Validation
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
 from kernel.eventstore import envelope as env_mod
+from kernel.runtime.settings import extend
 from services.audit.app import projections, statistics as app
 from services.audit.app.checkpoints import Checkpointer
 from services.audit.app.proofs import Proofs
@@ -36,7 +45,9 @@ from services.audit.app.statistics_config import load_statistics_rules
 from services.audit.domain import merkle
 from services.audit.domain.checkpoint import NoteSigner, NoteVerifier, open_checkpoint
 from services.audit.domain.statistics import STATISTICS
+from services.audit.main import AuditSettings, build as build_audit
 from tests import statistics_history as sh
+from tests.factories import call_metadata, service_settings
 
 ORG = catalogue.load().organisation
 ORIGIN = "test.jjjc/statistics"
@@ -324,3 +335,91 @@ def test_the_histories_are_the_same_bytes_when_built_again():
     assert sh.seed_004()[0] == SEED_004_RAWS
     assert sh.generated(SEED).raws == GENERATED.raws
     assert sh.seed_001()[0] == SEED_001_RAWS
+
+
+# --- over gRPC: the audit service whole ---------------------------------------------------------
+
+AUDITOR = who("case_management", "auditor")
+
+
+@pytest.fixture
+async def audit(database_url, bootstrap, tmp_path):
+    """The audit service running, seed 004's history recorded as its consumer would."""
+    prefix = f"st{uuid.uuid4().hex[:8]}"
+    settings = extend(
+        AuditSettings,
+        service_settings("audit", database_url, bootstrap, prefix, tmp_path, database_schema=f"audit_{prefix}"),
+        checkpoint_seconds=3600,
+    )
+    host = await build_audit(settings).start()
+    await sh.record(host.parts.recorder, SEED_004_RAWS)
+    yield host
+    await host.stop()
+
+
+def ask(statistic: int, period, **kw) -> stats_pb.GetStatisticRequest:
+    start, end = period
+    request = stats_pb.GetStatisticRequest(statistic=statistic, purpose="年度通报", **kw)
+    request.period_start.FromDatetime(start)
+    request.period_end.FromDatetime(end)
+    return request
+
+
+async def test_over_grpc_seed_004_and_each_evidence_row_proved_with_the_public_key_alone(audit):
+    """GetStatistic answers seed 004's figures; every evidence row's GetInclusionProof verifies
+    against the checkpoint signed on demand, opened with the ledger's public key (an auditor
+    handed the figures checks them without reading any event)."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stats, ledger_stub = stats_grpc.StatisticsServiceStub(ch), service_pb2_grpc.AuditServiceStub(ch)
+        answer = await stats.GetStatistic(
+            ask(stats_pb.STATISTIC_NOTICE_RESULTS, sh.W004), metadata=call_metadata(audit.settings, CASE_MANAGER)
+        )
+        assert answer.statistic == stats_pb.STATISTIC_NOTICE_RESULTS and list(answer.offices) == []
+        assert {f.key: f.count for f in answer.figures} == SEED_004["NOTICE_RESULTS"]
+        assert answer.tree_size == len(SEED_004_RAWS)
+        md = call_metadata(audit.settings, AUDITOR)
+        signed = (await ledger_stub.SignCheckpoint(service_pb.SignCheckpointRequest(), metadata=md)).checkpoint
+        key = await ledger_stub.GetLedgerPublicKey(service_pb.GetLedgerPublicKeyRequest(), metadata=md)
+        cp = open_checkpoint(signed.note, NoteVerifier(key.verifier_key), key.origin)
+        rows = {e.event_id: e for f in answer.figures for e in f.evidence}
+        assert len(rows) >= 30 + 26
+        for event_id, e in rows.items():
+            proof = await ledger_stub.GetInclusionProof(
+                service_pb.GetInclusionProofRequest(event_id=event_id), metadata=md
+            )
+            assert proof.leaf_index == e.leaf_index and proof.checkpoint == signed.note
+            merkle.verify_inclusion(proof.leaf_hash, proof.leaf_index, cp.size, list(proof.hashes), cp.root)
+        raw = {env_mod.parse(r).event_id: r for r in SEED_004_RAWS}
+        for event_id, e in rows.items():  # the leaf is the very bytes the service published
+            assert env_mod.parse(raw[event_id]).stream_id == e.stream_id
+
+
+async def test_over_grpc_refusals_name_the_office_or_the_field(audit):
+    """Another office's figures: PERMISSION_DENIED naming `office`; a bad request INVALID_ARGUMENT
+    naming its field; never INTERNAL."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        stats = stats_grpc.StatisticsServiceStub(ch)
+
+        async def refused(request, principal, code):
+            with pytest.raises(grpc.aio.AioRpcError) as e:
+                await stats.GetStatistic(request, metadata=call_metadata(audit.settings, principal))
+            assert e.value.code() == code, e.value.details()
+            return e.value.details()
+
+        denied = stats_pb.STATISTIC_NOTICE_RESULTS
+        assert "office" in await refused(
+            ask(denied, sh.W004, office="supervision_1"), S2, grpc.StatusCode.PERMISSION_DENIED
+        )
+        own = await stats.GetStatistic(ask(denied, sh.W004), metadata=call_metadata(audit.settings, S2))
+        assert "supervision_2" in own.offices and "supervision_1" not in own.offices
+        mine = {f.key: f.count for f in own.figures}
+        assert mine["N"] == 14  # seed 004's 14 odd-numbered clues are supervision_2's, one notice each
+        bad = grpc.StatusCode.INVALID_ARGUMENT
+        assert "statistic" in await refused(ask(stats_pb.STATISTIC_UNSPECIFIED, sh.W004), CASE_MANAGER, bad)
+        assert "period_end" in await refused(ask(denied, sh.W004[::-1]), CASE_MANAGER, bad)
+        no_purpose = ask(denied, sh.W004)
+        no_purpose.purpose = ""
+        assert "purpose" in await refused(no_purpose, CASE_MANAGER, bad)
+        future = ask(denied, sh.W004)
+        future.as_of.FromDatetime(datetime(2999, 1, 1, tzinfo=timezone.utc))
+        assert "as_of" in await refused(future, CASE_MANAGER, bad)
