@@ -6,16 +6,19 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
-PTH := $(shell echo $(VENV)/lib/python3*/site-packages)/jjjc-platform.pth
 PYTEST := $(PY) -m pytest
 
 .PHONY: token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
 
-$(STAMP): requirements.txt
+# The pinned dependencies, then the project itself as an editable install (pyproject.toml): the
+# checkout and gen/'s contract packages on the path, and the console script .venv/bin/jjjc. It
+# replaces the hand-written jjjc-platform.pth of earlier checkouts (removed here).
+$(STAMP): requirements.txt pyproject.toml $(wildcard gen/*/__init__.py)
 	$(PY_VERSION) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements.txt
-	$(PY) -c "import site,os; p=os.path.join(site.getsitepackages()[0],'jjjc-platform.pth'); open(p,'w').write('$(CURDIR)\n$(CURDIR)/gen\n')"
+	rm -f $(VENV)/lib/python3*/site-packages/jjjc-platform.pth
+	$(PIP) install -q --no-deps -e .
 	touch $(STAMP)
 
 node_modules/.bin/buf: package.json
@@ -46,8 +49,9 @@ run: install
 	$(PY) -m kernel.runtime.runner $(ARGS)
 
 ## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
+## (jjjc token: the key of DATA_DIR or TOKEN_SIGNING_KEY_FILE, as make run; make token DATA_DIR=/elsewhere ...)
 token: $(STAMP)
-	$(PY) -m kernel.edge.tokens_cli $(ARGS)
+	$(VENV)/bin/jjjc token $(ARGS)
 
 ## What waits for you across the services, by due date: make awaiting ARGS="--token <token from make token>"
 awaiting: $(STAMP)

@@ -78,29 +78,59 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def issue(cat, key_file: Path, principal: Principal, ttl: int) -> tuple[str, str]:
+    """A signed token for a catalogued principal (the key created on first use, as `make run`
+    does) and the sentence saying for whom and with which key."""
+    principal = cat.check_principal(principal)
+    token = tokens.TokenSigner(tokens.load_or_create_private_key(key_file)).issue(principal, ttl)
+    return token, (
+        f"issued for {principal.user} ({principal.role} in {principal.office}, {principal.agency}); "
+        f"expires in {ttl} s; signed with {key_file}"
+    )
+
+
+def inspect(cat, key_file: Path, token: str) -> tokens.Claims:
+    """The token's claims, checked against the public half of `key_file` (never created here).
+    A token signed by another key says so and names the key file it was checked against."""
+    if not key_file.exists():
+        raise Unauthenticated(
+            f"no signing key at {key_file} to check the token against; give --key-file, or the "
+            f"DATA_DIR the platform runs with"
+        )
+    try:
+        claims = tokens.TokenVerifier([tokens.load_private_key(key_file).public_key()]).verify(token)
+    except Unauthenticated as e:
+        if "signature" not in str(e):
+            raise
+        data_dir = Path(os.environ.get("DATA_DIR", ".data")).resolve()
+        raise Unauthenticated(
+            f"{e}: it was signed by another key than the one it was checked against, {key_file} "
+            f"(DATA_DIR {data_dir}); give the DATA_DIR the platform runs with, or --key-file"
+        ) from e
+    cat.check_principal(claims.principal)
+    return claims
+
+
+def describe(claims: tokens.Claims, key_file: Path) -> str:
+    return (
+        f"valid: {claims.principal}\nexpires: "
+        f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(claims.expires_at))}\nchecked against: {key_file}"
+    )
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     key_file = args.key_file or default_key_file()
     try:
         cat = catalogue.load(args.catalogue)
-        key = tokens.load_or_create_private_key(key_file)
         if args.command == "issue":
-            principal = cat.check_principal(Principal(args.agency, args.office, args.role, args.user))
-            print(tokens.TokenSigner(key).issue(principal, args.ttl))
-            print(
-                f"issued for {principal.user} ({principal.role} in {principal.office}, {principal.agency}); "
-                f"expires in {args.ttl} s; signed with {key_file}",
-                file=sys.stderr,
-            )
+            token, said = issue(cat, key_file, Principal(args.agency, args.office, args.role, args.user), args.ttl)
+            print(token)
+            print(said, file=sys.stderr)
         elif args.command == "inspect":
-            claims = tokens.TokenVerifier([key.public_key()]).verify(args.token)
-            cat.check_principal(claims.principal)
-            print(
-                f"valid: {claims.principal}\nexpires: "
-                f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(claims.expires_at))}"
-            )
+            print(describe(inspect(cat, key_file, args.token), key_file))
         else:
-            sys.stdout.write(tokens.public_pem(key.public_key()).decode())
+            sys.stdout.write(tokens.public_pem(tokens.load_or_create_private_key(key_file).public_key()).decode())
     except (Unauthenticated, CatalogueError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

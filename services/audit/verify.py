@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kernel.eventstore import store
+from kernel.eventstore.store import is_store_down
 from services.audit.domain.checkpoint import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import CompactRange, leaf_hash
 from services.audit.domain.tamper import Finding, StoredLeaf, locate
@@ -163,6 +164,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class UsageError(Exception):
+    """What the operator must change (a missing key); exit status 2."""
+
+
 def _default_verifier(origin: str | None) -> NoteVerifier:
     from kernel.edge.tokens import load_private_key
     from services.audit.domain.checkpoint import NoteSigner
@@ -170,7 +175,10 @@ def _default_verifier(origin: str | None) -> NoteVerifier:
 
     key_file = Path(os.environ.get("AUDIT_LEDGER_KEY_FILE") or Path(os.environ.get("DATA_DIR", ".data")) / KEY_FILE)
     if not key_file.exists():
-        raise SystemExit(f"no --verifier-key and no signing key at {key_file}")
+        raise UsageError(
+            f"no --verifier-key and no signing key at {key_file} (AUDIT_LEDGER_KEY_FILE, or the DATA_DIR "
+            f"the platform runs with)"
+        )
     return NoteVerifier(NoteSigner(origin or DEFAULT_ORIGIN, load_private_key(key_file)).verifier_key)
 
 
@@ -178,16 +186,33 @@ async def _main(args) -> int:
     if not args.database_url:
         print("verify: give --database-url (or set DATABASE_URL)", file=sys.stderr)
         return 2
-    verifier = NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
-    conn = await store.connect(args.database_url)
+    try:  # what the operator must change is a usage error (2), never "tampered" (1)
+        verifier = NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
+    except (UsageError, NoteError) as e:
+        print(f"verify: {e}", file=sys.stderr)
+        return 2
+    return await run(args.database_url, args.schema, verifier, args.origin, progress)
+
+
+async def run(database_url: str, schema: str, verifier: NoteVerifier, origin: str | None, progress=None) -> int:
+    """Verify and print the report: 0 intact, 1 tampered, 2 when the database cannot be read."""
     try:
-        report = await verify_ledger(
-            conn, args.schema, verifier, args.origin, progress=lambda n: print(f"  read {n} leaves…", file=sys.stderr)
-        )
-    finally:
-        await conn.close()
+        conn = await store.connect(database_url)
+        try:
+            report = await verify_ledger(conn, schema, verifier, origin, progress=progress)
+        finally:
+            await conn.close()
+    except Exception as e:
+        if not is_store_down(e):
+            raise
+        print(f"verify: the database cannot be read ({type(e).__name__}: {e}); nothing was concluded", file=sys.stderr)
+        return 2
     print("\n".join(report.lines()))
     return 0 if report.intact else 1
+
+
+def progress(n: int) -> None:
+    print(f"  read {n} leaves…", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,131 @@
+"""`jjjc status`: each service's health (grpc.health.v1), its moving parts
+(control.v1.ControlService/GetStatus: relay, consumers, timers, ... each with its counters and
+problems, as the service reports them) and, for the audit ledger, the last checkpoint with its
+completeness per producer (audit.v1.AuditService/GetCheckpoint) and its witnesses
+(ListWitnesses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from rich.table import Table
+
+from tools.jjjc import env, rpc
+
+
+@dataclass
+class ServiceReport:
+    name: str
+    address: str
+    health: str = "unknown"
+    error: str = ""  # the service did not answer (the tool exits 1)
+    components: list = field(default_factory=list)  # control.v1.ComponentStatus
+    refused: str = ""  # it answered, but not with its status (e.g. PERMISSION_DENIED)
+    ledger: dict = field(default_factory=dict)  # audit: checkpoint and witnesses
+
+    @property
+    def answered(self) -> bool:
+        return not self.error
+
+
+def _call(ch, name: str, md, timeout: float):
+    [response] = rpc.invoke(ch, rpc.find(name), rpc.find(name).request("{}"), md, timeout)
+    return response
+
+
+def read(service: str, md, timeout: float, ca_file=None) -> ServiceReport:
+    report = ServiceReport(service, env.address(service))
+    with rpc.channel(report.address, ca_file) as ch:
+        try:
+            got = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=timeout)
+            report.health = health_pb2.HealthCheckResponse.ServingStatus.Name(got.status)
+        except grpc.RpcError as e:
+            if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                report.error = rpc.describe_error(e)
+                return report
+            report.health = e.code().name
+        try:
+            report.components = list(_call(ch, "control.v1.ControlService.GetStatus", md, timeout).components)
+        except grpc.RpcError as e:
+            if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                report.error = rpc.describe_error(e)
+                return report
+            report.refused = rpc.describe_error(e)
+        report.ledger = _ledger(ch, md, timeout)  # empty where the service holds no ledger
+    return report
+
+
+def _ledger(ch, md, timeout: float) -> dict:
+    out = {}
+    try:
+        cp = _call(ch, "audit.v1.AuditService.GetCheckpoint", md, timeout)
+        out["checkpoint"] = (
+            f"size {cp.tree_size}, signed {cp.signed_at.ToJsonString() if cp.HasField('signed_at') else '—'}"
+            if cp.tree_size or cp.HasField("signed_at")
+            else "none yet"
+        )
+        out["completeness"] = [
+            f"{c.topic}: complete through {c.complete_through} ({c.complete_count} events)"
+            + (f", {c.missing} missing" if c.missing else "")
+            for c in cp.completeness
+        ]
+    except grpc.RpcError as e:
+        if e.code() == grpc.StatusCode.UNIMPLEMENTED:
+            return {}  # not the ledger's service
+        out["checkpoint"] = rpc.describe_error(e)
+    try:
+        w = _call(ch, "audit.v1.AuditService.ListWitnesses", md, timeout)
+        out["witnesses"] = [f"{x.name}: {x.state}, cosigned size {x.cosigned_size}" for x in w.witnesses] or [
+            "none configured"
+        ]
+        if w.witnessed_size:
+            out["witnesses"].append(f"latest witnessed size {w.witnessed_size} after {w.witnessed_after_seconds:.1f} s")
+    except grpc.RpcError as e:
+        out["witnesses"] = [rpc.describe_error(e)]
+    return out
+
+
+STATE_STYLE = {"ok": "green", "SERVING": "green", "retrying": "yellow", "degraded": "yellow", "stuck": "red"}
+
+
+def table(reports: list[ServiceReport]) -> Table:
+    t = Table(title="jjjc status", show_lines=True)
+    for col in ("service", "address", "health", "part", "state", "figures", "problems"):
+        t.add_column(col, overflow="fold")
+    for r in reports:
+        health = f"[{STATE_STYLE.get(r.health, 'red')}]{r.health}[/]"
+        if r.error:
+            t.add_row(r.name, r.address, "[red]no answer[/]", "", "", "", r.error)
+            continue
+        rows = [
+            (c.name, f"[{STATE_STYLE.get(c.state, 'red')}]{c.state}[/]", _figures(c.counters), "\n".join(c.problems))
+            for c in r.components
+        ]
+        if r.refused:
+            rows.append(("status", "[red]refused[/]", "", r.refused))
+        for key, value in r.ledger.items():
+            rows.append((f"ledger {key}", "", "\n".join(value) if isinstance(value, list) else value, ""))
+        for i, row in enumerate(rows or [("", "", "", "")]):
+            t.add_row(*((r.name, r.address, health) if i == 0 else ("", "", "")), *row)
+    return t
+
+
+def _figures(counters) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(counters.items()))
+
+
+def as_dict(r: ServiceReport) -> dict:
+    return {
+        "service": r.name,
+        "address": r.address,
+        "health": r.health if r.answered else "no answer",
+        "error": r.error,
+        "refused": r.refused,
+        "components": [
+            {"name": c.name, "state": c.state, "counters": dict(c.counters), "problems": list(c.problems)}
+            for c in r.components
+        ],
+        "ledger": r.ledger,
+    }
