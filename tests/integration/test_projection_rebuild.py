@@ -14,6 +14,7 @@ import pytest
 
 from kernel.domain.calendar import load_calendar
 from kernel.domain.clock import FixedClock
+from kernel.domain.principal import Principal
 from kernel.eventstore import commands, timers
 from kernel.eventstore.projections import rebuild
 from kernel.eventstore.timers import TimerScheduler
@@ -21,11 +22,12 @@ from services.cases import rebuild as cases_hook
 from services.cases.domain import measures as m
 from services.clues import rebuild as clues_hook
 from services.clues.adapters import mapping
+from services.clues.adapters.tour_mapping import CODEC as TOUR_CODEC
 from services.clues.adapters.vault import InformantVault
-from services.clues.app import ledger, numbering
+from services.clues.app import ledger, numbering, tours
 from services.clues.app.handlers import ClueHandlers
 from services.clues.app.schemes import load_scheme
-from services.clues.domain import commands as c
+from services.clues.domain import commands as c, tour as t
 from services.clues.domain.events import Subject
 from tests.integration.test_cases_filing import handlers  # noqa: F401 - the cases fixture, on `store`
 from tests.integration.test_cases_timers import INV, T0, case_under_investigation, new_measure, on_measure
@@ -50,6 +52,7 @@ KEYS = {
     "case_index": "case_id",  # issue 20: the cases' index and what they and their measures await
     "case_awaiting": "file_id, n",
     "measure_awaiting": "file_id, n",
+    "tour_problems": "problem_id",  # issue 27: the tour rounds' problem ledger
 }
 
 
@@ -59,7 +62,7 @@ async def clues(store):
     clock = FixedClock(T0.astimezone(CST))
     vault = InformantVault(store.schema, os.urandom(32))
     async with store.pool.acquire() as conn:
-        for migrate in (commands.migrate, timers.migrate_timers, numbering.migrate, ledger.migrate):
+        for migrate in (commands.migrate, timers.migrate_timers, numbering.migrate, ledger.migrate, tours.migrate):
             await migrate(conn, store.schema)
         await vault.migrate(conn)
     return ClueHandlers(store, vault, load_scheme(), load_calendar(), CST, mapping.CODEC, ACCESS), clock
@@ -102,7 +105,23 @@ async def kept(store, clues, handlers):
     ban = await new_measure(handlers, case_id, "EXIT_BAN")
     await on_measure(handlers, ban, m.EndMeasure(ban, "LIFTED", "no longer needed", late, INV), late)
     requested = await new_measure(handlers, case_id, "DETENTION", approved=False)
-    return {"clues": [moved, met, open_, received], "measures": [detention, ban, requested]}
+    return {"clues": [moved, met, open_, received], "measures": [detention, ban, requested], "tour": await a_round(h)}
+
+
+async def a_round(h) -> str:
+    """A tour round (issue 27) with two problems, one transferred; its id."""
+    rounds = tours.Tours(h.store, h, TOUR_CODEC, ACCESS.organisation)
+    officer = Principal("commission", "inspection_tour", "tour_officer", "u-tour")
+    rid = f"tour-{uuid.uuid4()}"
+    units = (t.InspectedUnit("chaoyang", "朝阳区"),)
+    await rounds.open(
+        clue_ctx(officer), t.OpenTourRound(rid, "R", "REGULAR", units, "2026-03-01", "2026-04-30", officer), T0
+    )
+    found = tuple(t.NewProblem("chaoyang", "c", f"d{k}") for k in range(2))
+    await rounds.handle(clue_ctx(officer), rid, 0, t.RecordTourProblems(rid, found, officer), T0)
+    moved = t.TransferTourProblem(rid, f"{rid}#1", "chaoyang", T0 + timedelta(days=30), T0, officer)
+    await rounds.handle(clue_ctx(officer), rid, 0, moved, T0)
+    return rid
 
 
 def projections():
@@ -131,6 +150,7 @@ async def test_every_ledger_rebuilt_from_the_events_is_equal_row_for_row(store, 
         "case_index": 1,
         "case_awaiting": 1,  # the investigation's report to trial review
         "measure_awaiting": 2,  # the requested detention's approval, the running one's execution (SL 44)
+        "tour_problems": 2,  # the round's two problems (issue 27)
     }
 
 
@@ -153,6 +173,7 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
         await conn.execute(f"DELETE FROM {s}.awaiting WHERE clue_id = $1 AND n = 0", open_)
         await conn.execute(f"UPDATE {s}.awaiting SET due = NULL WHERE clue_id = $1 AND n = 0", moved)
         await conn.execute(f"DELETE FROM {s}.measure_ledger WHERE measure_id = $1", ban)
+        await conn.execute(f"UPDATE {s}.tour_problems SET state = 'CLOSED' WHERE problem_id = $1", kept["tour"] + "#1")
         await conn.execute(f"UPDATE {s}.measure_ledger SET notice_overdue = false WHERE measure_id = $1", detention)
         await conn.execute(
             f"INSERT INTO {s}.measure_ledger SELECT 'measure-stray', case_id, office, kind, person_id, "
@@ -171,6 +192,7 @@ async def test_damage_is_found_by_a_check_and_mended_by_a_rebuild(store, kept, d
             "case_index": (0, 0),
             "case_awaiting": (0, 0),
             "measure_awaiting": (0, 0),
+            "tour_problems": (1, 1),
         }
         assert {p.table: await dump(conn, s, p.table) for p in projections()} == damaged  # a check changes nothing
     assert cli(database_url, "clues", s, "--check").returncode == 1

@@ -24,6 +24,7 @@ from datetime import datetime
 
 from kernel.domain.access import Holding, Organisation, may_know, visible_offices
 from kernel.domain.principal import Principal
+from kernel.eventstore import migrations
 from kernel.eventstore.aggregate import Aggregate, Change, CommandRunner, History
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import Link
@@ -88,6 +89,10 @@ async def _migrate(conn, schema: str) -> None:
 
 
 MIGRATIONS = (Migration("clues.tours", 1, "tour rounds' problem ledger", _migrate),)
+
+
+async def migrate(conn, schema: str) -> None:
+    await migrations.apply(conn, schema, MIGRATIONS)
 
 
 def round_links(state: t.TourRound, event) -> tuple[Link, ...]:
