@@ -43,7 +43,7 @@ from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Link
 from sanctions.v1 import events_pb2 as sanctions
 from tests import dossier_history as h
-from tests.dossier_history import CASE_MANAGEMENT, HEAD, INTAKE, SANCTIONS, Stream, instant, ref, subject
+from tests.dossier_history import CASE_MANAGEMENT, HEAD, INTAKE, SANCTIONS, UTC, Stream, instant, ref, subject
 
 TOUR_OFFICE = "inspection_tour"
 TOUR = Principal("commission", TOUR_OFFICE, "tour_officer", "u-tour")
@@ -387,6 +387,46 @@ class History:
         )
         return env_mod.parse(case.raws[-1]).event_id
 
+    def measure_on_clue(self, clue: Stream, name: str, person: str, kind: int, on: date) -> Stream:
+        """A measure requested on a clue under preliminary check (SL 41; case_id empty until the case
+        filed from the clue takes it) the day before `on`, approved on `on`."""
+        mid = sid("measure", name)
+        m = self.add(Stream(mid, clue.holding, [Link("clue", clue.id, "measure-of"), subject(person)]))
+        m.add(
+            cases.MeasureRequested(
+                measure_id=mid,
+                kind=kind,
+                person_id=person,
+                office=clue.holding.holder,
+                reason="防止串供",
+                requested_by=officer(clue.holding.holder).user,
+                liaison_office=clue.holding.liaison,
+                clue_id=clue.id,
+            ),
+            instant(on - timedelta(days=1)),
+            officer(clue.holding.holder),
+        )
+        m.add(
+            cases.MeasureApproved(
+                measure_id=mid,
+                approver_role="commission_head",
+                approved_by="u-head",
+                starts_at=_ts(instant(on, 13)),
+                ends_at=_ts(instant(on, 13) + timedelta(days=90)),
+            ),
+            instant(on, 13),
+            HEAD,
+        )
+        return m
+
+    def attach(self, measure: Stream, case: Stream, clue: Stream) -> None:
+        """The case filed from the clue takes the measure (MeasureAttachedToCase)."""
+        measure.add(
+            cases.MeasureAttachedToCase(measure_id=measure.id, case_id=case.id, clue_id=clue.id),
+            datetime.fromtimestamp(env_mod.parse(case.raws[-1]).recorded_at.seconds, tz=UTC) + timedelta(minutes=10),
+            CASE_MANAGEMENT,
+        )
+
     def measure(self, case: Stream, name: str, person: str, kind: int, on: date, *, approved: bool = True) -> Stream:
         """A measure on `person` in `case` requested the day before `on` and approved on `on` (or
         refused, SL 43)."""
@@ -485,9 +525,11 @@ class Decision:
     timers: Deferred
     due: dict[str, date] = field(default_factory=dict)
 
-    def overdue(self, item: str) -> None:
-        """§4d: the item's due date passed without its receipt (raised the day after, DUE stage)."""
-        on = self.due[item] + timedelta(days=1)
+    def overdue(self, item: str, stage: str = "DUE", due: date | None = None) -> None:
+        """§4d: the item's due date passed without its receipt (raised the day after, once per
+        stage: DUE, then LATEST_DUE when a later latest date passes too)."""
+        due = due or self.due[item]
+        on = due + timedelta(days=1)
         self.timers.add(
             sanctions.ExecutionItemOverdue(
                 decision_id=self.stream.id,
@@ -496,11 +538,27 @@ class Decision:
                 owner="ARCHIVES",
                 agency="archives",
                 office="personnel_files",
-                due=self.due[item].isoformat(),
-                stage="DUE",
+                due=due.isoformat(),
+                stage=stage,
             ),
             instant(on, 1),
             Principal.system("sanctions-timers"),
+        )
+
+    def delivered(self, item: str, on: date) -> None:
+        """Case management records the decision delivered (G13, PSL 46): completes DELIVER_PERSON."""
+        self.stream.add(
+            sanctions.DecisionDelivered(
+                decision_id=self.stream.id,
+                recipient=sanctions.RECIPIENT_PERSON,
+                means=sanctions.DELIVERY_MEANS_IN_PERSON,
+                delivered_at=_ts(instant(on, 10)),
+                receipt_sha256="ef" * 32,
+                recorded_by="u-case-management",
+                item_id=item,
+            ),
+            instant(on, 10),
+            Principal("commission", "case_management", "case_manager", "u-case-management"),
         )
 
     def blockage(self, item: str, cause: int, on: date) -> None:
@@ -1246,6 +1304,115 @@ def generated(seed: int) -> Generated:
                 e.count("OVERDUE_EXECUTION", f"overdue:{cause}", world.case_files)
                 e.count("OVERDUE_EXECUTION", "overdue", world.case_files)
     return Generated(hist.raws(), GEN_PERIOD, GEN_PAST, now, then, rounds)
+
+
+# --- probes: one rule each, in 2023 (no other history has events that count in it) ---------------
+
+PROBE_YEAR = (instant(date(2023, 1, 1), 0), instant(date(2024, 1, 1), 0))
+
+
+def probes() -> tuple[list[bytes], dict]:
+    """One situation per rule of domain.md §5 the seeds do not isolate, all in 2023, world A:
+
+    TOUR_CONTRIBUTION (CITY): the level at the decision is the disposal's stated facts, else the
+    latest reported before it (domain.md §1: rules read facts as of the decision) —
+      reported   no stated facts, reported CITY before the decision, tour clue   → D, T
+      late       no stated facts, COUNTY before, CITY only after the decision    → not D
+      stated     stated COUNTY on the disposal though reported CITY before       → not D
+      m1, m2     one tour case, two subjects: m1 CITY, m2 COUNTY                 → m1 in D, T
+      two        a Party and a government sanction in one disposal (petition)    → D once
+    NOTICE_RESULTS: a detention requested on the clue under preliminary check, approved, then
+      attached to the case filed from it → X (N = C = F = X = 1).
+    OVERDUE_EXECUTION: an item overdue at DUE and again at LATEST_DUE counts once (NONE); a
+      DELIVER_PERSON item overdue then delivered (DecisionDelivered) is done; an item blocked
+      twice counts under its latest cause (PERSON_UNCOOPERATIVE).
+    FOUR_FORMS: a talk/letter conclusion (谈话提醒) naming two subjects is two person-outcomes in
+      form 1 (each person once)."""
+    hist = History()
+    tour = Round(hist, "probe", "2022 第三轮", tours.TOUR_KIND_REGULAR, ["unit_p"], date(2022, 3, 1), date(2022, 5, 1))
+    decided = date(2023, 6, 1)
+    warning = (cases.OUTCOME_KIND_PARTY_SANCTION, cases.SANCTION_TYPE_PARTY_WARNING)
+
+    def person_case(name: str, persons: list[str], from_tour: bool) -> Stream:
+        on = date(2022, 9, 1)
+        if from_tour:
+            (clue,) = tour.transfer_clues(f"probe-{name}", [persons[0]], on)
+            if len(persons) > 1:
+                clue.links = tuple(dict.fromkeys([*clue.links, *(subject(p) for p in persons)]))
+        else:
+            clue = hist.clue(f"probe-{name}", persons, on)
+        return hist.file_case(clue, persons, date(2023, 1, 16))
+
+    hist.person_facts("P-probe-reported", CITY, date(2022, 8, 1))
+    hist.dispose(person_case("reported", ["P-probe-reported"], True), decided, [("P-probe-reported", *warning)])
+    hist.person_facts("P-probe-late", COUNTY, date(2022, 8, 1))
+    hist.dispose(person_case("late", ["P-probe-late"], True), decided, [("P-probe-late", *warning)])
+    hist.person_facts("P-probe-late", CITY, date(2023, 8, 1))
+    hist.person_facts("P-probe-stated", CITY, date(2022, 8, 1))
+    hist.dispose(
+        person_case("stated", ["P-probe-stated"], True),
+        decided,
+        [("P-probe-stated", *warning)],
+        {"P-probe-stated": COUNTY},
+    )
+    hist.dispose(
+        person_case("m", ["P-probe-m1", "P-probe-m2"], True),
+        decided,
+        [("P-probe-m1", *warning), ("P-probe-m2", *warning)],
+        {"P-probe-m1": CITY, "P-probe-m2": COUNTY},
+    )
+    hist.dispose(
+        person_case("two", ["P-probe-two"], False),
+        decided,
+        [
+            ("P-probe-two", *warning),
+            ("P-probe-two", cases.OUTCOME_KIND_GOVERNMENT_SANCTION, cases.SANCTION_TYPE_GOVERNMENT_DEMERIT),
+        ],
+        {"P-probe-two": CITY},
+    )
+    # a detention before filing, attached to the case filed from the noticed clue
+    clue = hist.clue("probe-notice", ["P-probe-detained"], date(2023, 1, 9))
+    notice = hist.notice(clue, "督办〔2023〕1号", date(2023, 2, 1))
+    detention = hist.measure_on_clue(
+        clue, "probe-before-filing", "P-probe-detained", cases.MEASURE_KIND_DETENTION, date(2023, 3, 20)
+    )
+    case = hist.file_case(clue, ["P-probe-detained"], date(2023, 4, 20))
+    hist.attach(detention, case, clue)
+    # execution items
+    x_clue = hist.clue("probe-exec", ["P-probe-exec"], date(2022, 10, 10))
+    x_case = hist.file_case(x_clue, ["P-probe-exec"], date(2023, 1, 10))
+    hist.dispose(x_case, date(2023, 3, 1), [("P-probe-exec", *warning)], {"P-probe-exec": COUNTY})
+    d = hist.decision(
+        x_case,
+        x_clue.id,
+        "P-probe-exec",
+        date(2023, 3, 1),
+        [("PERSONNEL_FILE", date(2023, 4, 1)), ("DELIVER_PERSON", date(2023, 3, 10)), ("ANNOUNCE", date(2023, 3, 20))],
+    )
+    d.overdue("PERSONNEL_FILE")
+    d.overdue("PERSONNEL_FILE", "LATEST_DUE", date(2023, 5, 1))
+    d.overdue("DELIVER_PERSON")
+    d.delivered("DELIVER_PERSON", date(2023, 3, 25))
+    d.overdue("ANNOUNCE")
+    d.blockage("ANNOUNCE", sanctions.BLOCKAGE_CAUSE_RULES_MISSING, date(2023, 3, 25))
+    d.blockage("ANNOUNCE", sanctions.BLOCKAGE_CAUSE_PERSON_UNCOOPERATIVE, date(2023, 4, 25))
+    # a talk/letter conclusion on two subjects
+    talk = hist.clue("probe-talk", ["P-probe-t1", "P-probe-t2"], date(2023, 5, 8))
+    hist.talk(talk, date(2023, 5, 15), clues.LIGHT_HANDLING_TALK_REMINDER)
+    figures = {
+        "TOUR_CONTRIBUTION": {"D": 3, "T": 2},
+        "D_persons": {"P-probe-reported", "P-probe-m1", "P-probe-two"},
+        "T_persons": {"P-probe-reported", "P-probe-m1"},
+        "NOTICE_RESULTS": {"N": 1, "C": 1, "F": 1, "X": 1},
+        "notice": notice,
+        "X_persons": {"P-probe-detained"},
+        "OVERDUE_EXECUTION": {"overdue:NONE": 1, "overdue:PERSON_UNCOOPERATIVE": 1, "overdue": 2},
+        "form1": 2,
+        # form 2: seven persons' Party warnings, P-probe-two's two sanctions (form 2 both, per
+        # deploy/config/statistics.toml) once per decision or person, twice when each counts
+        "form2": {"each": 8, "heaviest_per_decision": 7, "heaviest_per_person": 7},
+    }
+    return hist.raws(), figures
 
 
 async def record(recorder, raws: list[bytes], *, batch: int = 500) -> int:

@@ -66,7 +66,8 @@ def _recorded_order(*histories: list[bytes]) -> list[bytes]:
     return [r for _, r in heapq.merge(*(keyed(raws) for raws in histories), key=lambda k: k[0])]
 
 
-RAWS = _recorded_order(SEED_001_RAWS, SEED_004_RAWS, GENERATED.raws)
+PROBE_RAWS, PROBES = sh.probes()
+RAWS = _recorded_order(SEED_001_RAWS, SEED_004_RAWS, GENERATED.raws, PROBE_RAWS)
 CITY = "CITY"  # 市管 (common.v1.ManagementLevel MANAGEMENT_LEVEL_CITY)
 OFFICES = ("supervision_1", "investigation_1", "supervision_2", "investigation_2", sh.TOUR_OFFICE)
 
@@ -231,6 +232,34 @@ async def test_the_generated_drill_down_names_the_persons_and_clues_counted(ledg
     assert {e.person_id for e in f["X"].evidence if e.person_id} == GENERATED.now.persons[("NOTICE_RESULTS", "X", None)]
 
 
+# --- one rule each (2023) ---------------------------------------------------------------------------
+
+
+async def test_probes_of_the_rules_the_seeds_do_not_isolate(ledger):
+    """domain.md §5 and §1, one situation per rule (`statistics_history.probes`): the level at the
+    decision (stated on the disposal, else reported before it; never a later promotion); a
+    multi-subject case counts each subject at its own level; two sanctions in one disposal are one
+    person of D; a detention requested before filing and attached to the case filed from a clue of
+    F counts in X; an item overdue at two stages counts once, a delivered one not at all, a
+    re-blocked one under its latest cause; a talk/letter conclusion on two subjects is two
+    person-outcomes; several outcomes of one person count as the configuration says."""
+    stats, *_ = ledger
+    f = by_key(await stats.get("TOUR_CONTRIBUTION", *sh.PROBE_YEAR, management_level=CITY))
+    assert (f["D"].count, f["T"].count) == (PROBES["TOUR_CONTRIBUTION"]["D"], PROBES["TOUR_CONTRIBUTION"]["T"])
+    assert {e.person_id for e in f["D"].evidence} == PROBES["D_persons"]
+    assert {e.person_id for e in f["T"].evidence} == PROBES["T_persons"]
+    f = by_key(await stats.get("NOTICE_RESULTS", *sh.PROBE_YEAR))
+    assert {k: f[k].count for k in "NCFX"} == PROBES["NOTICE_RESULTS"]
+    assert [e.event_id for e in f["N"].evidence] == [PROBES["notice"]]
+    assert {e.person_id for e in f["X"].evidence if e.person_id} == PROBES["X_persons"]
+    answer = await stats.get("OVERDUE_EXECUTION", *sh.PROBE_YEAR)
+    assert nonzero({x.key: x.count for x in answer.figures}) == PROBES["OVERDUE_EXECUTION"]
+    f = by_key(await stats.get("FOUR_FORMS", *sh.PROBE_YEAR))
+    counting = load_statistics_rules().four_forms.counting
+    assert (f["form1"].count, f["form2"].count) == (PROBES["form1"], PROBES["form2"][counting])
+    assert {e.person_id for e in f["form1"].evidence} == {"P-probe-t1", "P-probe-t2"}
+
+
 # --- drill-down: every evidence row proves in the ledger -----------------------------------------
 
 
@@ -243,6 +272,7 @@ async def test_every_evidence_row_is_a_leaf_of_its_stream_proved_against_the_sig
         ("TOUR_CONTRIBUTION", sh.Y2019, CITY),
         ("TOUR_PROBLEMS", sh.Y2019, ""),
         ("NOTICE_RESULTS", sh.W004, ""),
+        *((s, sh.PROBE_YEAR, CITY) for s in STATISTICS),
         *((s, GENERATED.period, CITY) for s in STATISTICS),
     ]
     rows = {}
@@ -335,6 +365,7 @@ def test_the_histories_are_the_same_bytes_when_built_again():
     assert sh.seed_004()[0] == SEED_004_RAWS
     assert sh.generated(SEED).raws == GENERATED.raws
     assert sh.seed_001()[0] == SEED_001_RAWS
+    assert sh.probes()[0] == PROBE_RAWS
 
 
 # --- over gRPC: the audit service whole ---------------------------------------------------------
