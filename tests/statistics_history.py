@@ -367,10 +367,13 @@ class History:
         on: date,
         outcomes: list[tuple[str, int, int]],
         levels: dict[str, int] | None = None,
+        *,
+        recorded_on: date | None = None,
     ) -> str:
         """CaseDisposed decided on `on` (noon): `outcomes` (person, OutcomeKind, SanctionType), the
         persons' management levels at the decision as the disposal states them (`levels`; a person
-        left out has no stated facts). Its event id."""
+        left out has no stated facts); entered on `recorded_on` (noon) when later than the decision
+        (its `decided_at` stays the decision's). Its event id."""
         decided = instant(on, 12)
         case.add(
             cases.CaseDisposed(
@@ -382,7 +385,7 @@ class History:
                 decided_at=_ts(decided),
                 facts=[_facts(p, level, on) for p, level in (levels or {}).items()],
             ),
-            decided,
+            instant(recorded_on, 12) if recorded_on else decided,
             HEAD,
         )
         return env_mod.parse(case.raws[-1]).event_id
@@ -1321,6 +1324,8 @@ def probes() -> tuple[list[bytes], dict]:
       stated     stated COUNTY on the disposal though reported CITY before       → not D
       m1, m2     one tour case, two subjects: m1 CITY, m2 COUNTY                 → m1 in D, T
       two        a Party and a government sanction in one disposal (petition)    → D once
+      entered    decided 2023-06-01, entered on the 20th (petition)             → D, from the 20th
+                 (as of: what was recorded by then; period: the decision date)
     NOTICE_RESULTS: a detention requested on the clue under preliminary check, approved, then
       attached to the case filed from it → X (N = C = F = X = 1).
     OVERDUE_EXECUTION: an item overdue at DUE and again at LATEST_DUE counts once (NONE); a
@@ -1370,6 +1375,13 @@ def probes() -> tuple[list[bytes], dict]:
         ],
         {"P-probe-two": CITY},
     )
+    hist.dispose(
+        person_case("entered", ["P-probe-entered"], False),
+        decided,
+        [("P-probe-entered", *warning)],
+        {"P-probe-entered": CITY},
+        recorded_on=date(2023, 6, 20),
+    )
     # a detention before filing, attached to the case filed from the noticed clue
     clue = hist.clue("probe-notice", ["P-probe-detained"], date(2023, 1, 9))
     notice = hist.notice(clue, "督办〔2023〕1号", date(2023, 2, 1))
@@ -1400,17 +1412,18 @@ def probes() -> tuple[list[bytes], dict]:
     talk = hist.clue("probe-talk", ["P-probe-t1", "P-probe-t2"], date(2023, 5, 8))
     hist.talk(talk, date(2023, 5, 15), clues.LIGHT_HANDLING_TALK_REMINDER)
     figures = {
-        "TOUR_CONTRIBUTION": {"D": 3, "T": 2},
-        "D_persons": {"P-probe-reported", "P-probe-m1", "P-probe-two"},
+        "TOUR_CONTRIBUTION": {"D": 4, "T": 2},
+        "D_persons": {"P-probe-reported", "P-probe-m1", "P-probe-two", "P-probe-entered"},
+        "entered": (instant(date(2023, 6, 10), 0), "P-probe-entered"),  # as of then: not yet in D
         "T_persons": {"P-probe-reported", "P-probe-m1"},
         "NOTICE_RESULTS": {"N": 1, "C": 1, "F": 1, "X": 1},
         "notice": notice,
         "X_persons": {"P-probe-detained"},
         "OVERDUE_EXECUTION": {"overdue:NONE": 1, "overdue:PERSON_UNCOOPERATIVE": 1, "overdue": 2},
         "form1": 2,
-        # form 2: seven persons' Party warnings, P-probe-two's two sanctions (form 2 both, per
+        # form 2: eight persons' Party warnings, P-probe-two's two sanctions (form 2 both, per
         # deploy/config/statistics.toml) once per decision or person, twice when each counts
-        "form2": {"each": 8, "heaviest_per_decision": 7, "heaviest_per_person": 7},
+        "form2": {"each": 9, "heaviest_per_decision": 8, "heaviest_per_person": 8},
     }
     return hist.raws(), figures
 

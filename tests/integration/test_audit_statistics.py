@@ -242,12 +242,16 @@ async def test_probes_of_the_rules_the_seeds_do_not_isolate(ledger):
     person of D; a detention requested before filing and attached to the case filed from a clue of
     F counts in X; an item overdue at two stages counts once, a delivered one not at all, a
     re-blocked one under its latest cause; a talk/letter conclusion on two subjects is two
-    person-outcomes; several outcomes of one person count as the configuration says."""
+    person-outcomes; several outcomes of one person count as the configuration says; a disposal
+    entered after its decision counts in the decision's period, from when it was recorded."""
     stats, *_ = ledger
     f = by_key(await stats.get("TOUR_CONTRIBUTION", *sh.PROBE_YEAR, management_level=CITY))
     assert (f["D"].count, f["T"].count) == (PROBES["TOUR_CONTRIBUTION"]["D"], PROBES["TOUR_CONTRIBUTION"]["T"])
     assert {e.person_id for e in f["D"].evidence} == PROBES["D_persons"]
     assert {e.person_id for e in f["T"].evidence} == PROBES["T_persons"]
+    moment, entered = PROBES["entered"]  # decided before the moment, entered after it
+    f = by_key(await stats.get("TOUR_CONTRIBUTION", *sh.PROBE_YEAR, management_level=CITY, as_of=moment))
+    assert {e.person_id for e in f["D"].evidence} == PROBES["D_persons"] - {entered}
     f = by_key(await stats.get("NOTICE_RESULTS", *sh.PROBE_YEAR))
     assert {k: f[k].count for k in "NCFX"} == PROBES["NOTICE_RESULTS"]
     assert [e.event_id for e in f["N"].evidence] == [PROBES["notice"]]
