@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import contextvars
 import functools
+import inspect
 import ipaddress
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -74,12 +76,15 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     async def intercept_service(self, continuation, details):
         handler = await continuation(details)
-        if handler is None or details.method.startswith(OPEN_SERVICES):
+        if handler is None:
             return handler
+        if details.method.startswith(OPEN_SERVICES):
+            # open to all, but a corrupt body is still INVALID_ARGUMENT, not grpc's traceback
+            return _decoding(handler, details.method)
         try:
             principal = self.auth.authenticate(details.invocation_metadata)
         except errors.Unauthenticated as e:
-            klog.get("rpc").info("rpc.unauthenticated", method=details.method, reason=str(e))
+            klog.get("rpc").info("rpc.unauthenticated", method=details.method, code="UNAUTHENTICATED", reason=str(e))
             return _refusing(handler, str(e))
         return _as_caller(handler, details.method, (principal, self.auth, self.contract))
 
@@ -131,6 +136,40 @@ async def _decoded(raw: bytes, decode, method: str, context):
         )
 
 
+def _decoding(handler, method: str):
+    """The same handler decoding its requests itself (each message of a request stream too), so
+    an undecodable one is INVALID_ARGUMENT with one log line (issue 28: no traceback)."""
+    behaviour, decode = _behaviour(handler), handler.request_deserializer
+    if decode is None:
+        return handler
+
+    def requests(raw_messages, context):
+        async def each():
+            async for raw in raw_messages:
+                yield await _decoded(raw, decode, method, context)
+
+        return each()
+
+    take = requests if handler.request_streaming else lambda raw, context: _decoded(raw, decode, method, context)
+
+    async def argument(raw, context):
+        value = take(raw, context)
+        return await value if inspect.isawaitable(value) else value
+
+    if handler.response_streaming and inspect.isasyncgenfunction(behaviour):
+
+        async def streamed(raw, context):
+            async for item in behaviour(await argument(raw, context), context):
+                yield item
+
+        return _same_kind(handler, streamed)
+
+    async def answered(raw, context):  # unary, or a stream written with context.write
+        return await behaviour(await argument(raw, context), context)
+
+    return _same_kind(handler, answered)
+
+
 def _behaviour(handler):
     return handler.unary_unary or handler.unary_stream or handler.stream_unary or handler.stream_stream
 
@@ -164,10 +203,20 @@ def rpc(operation: str, *, act: Act = "perform", mutating: bool = False):
     def decorate(func: Callable):
         @functools.wraps(func)
         async def wrapper(self, request, context):
-            async with _guarded(func, request, context, operation, act, mutating) as call:
-                result = await func(self, request, context, call)
-                klog.get("rpc").info("rpc.ok", user=call.principal.user, request_id=call.request_id or None)
-                return result
+            started = time.monotonic()
+            with klog.work() as work:
+                async with _guarded(func, request, context, operation, act, mutating) as call:
+                    result = await func(self, request, context, call)
+                    # the unit of work's one line: the command (`rpc`, bound), the streams it
+                    # changed and the state it left them in, who asked, the correlation id (bound)
+                    klog.get("rpc").info(
+                        "rpc.ok",
+                        **klog.done(work),
+                        **_who(call.principal),
+                        request_id=call.request_id or None,
+                        ms=round((time.monotonic() - started) * 1000, 1),
+                    )
+                    return result
 
         wrapper.operation, wrapper.mutating = operation, mutating  # type: ignore[attr-defined]
         return wrapper
@@ -184,7 +233,7 @@ def stream_rpc(operation: str, *, act: Act = "perform"):
         @functools.wraps(func)
         async def wrapper(self, request, context):
             async with _guarded(func, request, context, operation, act, False) as call:
-                klog.get("rpc").info("rpc.stream_opened", user=call.principal.user)
+                klog.get("rpc").info("rpc.stream_opened", **_who(call.principal))
                 async for item in func(self, request, context, call):
                     yield item
 
@@ -207,7 +256,8 @@ async def _guarded(func: Callable, request, context, operation: str, act: Act, m
         yield _call_context(request, context, func.__qualname__, operation, act, mutating, correlation)
     except errors.PlatformError as e:
         reason = _reason(func.__name__, e)
-        logger.info("rpc.refused", code=status_of(e).name, reason=reason)
+        caller = _caller.get(None)  # a refusal names who was refused, the code and the message
+        logger.info("rpc.refused", code=status_of(e).name, reason=reason, **(_who(caller[0]) if caller else {}))
         await context.abort(status_of(e), reason, _details(e, reason))
     except (grpc.aio.AbortError, asyncio.CancelledError):
         raise
@@ -219,6 +269,11 @@ async def _guarded(func: Callable, request, context, operation: str, act: Act, m
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service log")
     finally:
         structlog.contextvars.unbind_contextvars("correlation_id", "rpc")
+
+
+def _who(principal: Principal) -> dict:
+    """The principal as a log line names it."""
+    return {"user": principal.user, "role": principal.role, "office": principal.office}
 
 
 def _details(error: errors.PlatformError, message: str) -> tuple:
@@ -301,13 +356,15 @@ def create_server(
     contract: Contract,
     tls: Tls | None = None,
     max_request_bytes: int = 8 << 20,
+    interceptors: Iterable[grpc.aio.ServerInterceptor] = (),
 ) -> tuple[grpc.aio.Server, int]:
     """Build (not start) a server on host:port (port 0 picks one); returns (server, bound port).
 
     A request body over `max_request_bytes` is refused by gRPC itself (RESOURCE_EXHAUSTED) before
-    it is read in full: the largest valid request of every RPC but a batch fits well under it."""
+    it is read in full: the largest valid request of every RPC but a batch fits well under it.
+    `interceptors` run outside the authentication (the metrics' count sees its refusals)."""
     server = grpc.aio.server(
-        interceptors=[AuthInterceptor(authenticator, contract)],
+        interceptors=[*interceptors, AuthInterceptor(authenticator, contract)],
         options=[("grpc.max_receive_message_length", max_request_bytes)],
     )
     register(server)

@@ -31,6 +31,7 @@ from kernel.eventstore.commands import CommandContext, run_once
 from kernel.eventstore.envelope import Link, instant, parse
 from kernel.eventstore.store import EventStore, StoredEvent, UnitOfWork
 from kernel.eventstore.timers import DueTimer
+from kernel.runtime import log as klog
 
 S = TypeVar("S")
 
@@ -204,6 +205,8 @@ class CommandRunner(Generic[S]):
         state, records = self._after(before, events, stored, now)
         change = Change(before, events, stored, state, records, now, command)
         await a.keep_in_step(uow, ctx, change)
+        if stored:  # the unit of work's log line names the stream and the state it left (issue 28)
+            klog.note_change(stream_id, change.version, getattr(state, "status", None))
         return change
 
     async def fire(self, uow: UnitOfWork, timer: DueTimer, principal: Principal, now: datetime) -> list[StoredEvent]:

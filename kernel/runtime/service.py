@@ -33,6 +33,7 @@ from kernel.messaging.relay import OutboxRelay
 from kernel.messaging.republish import RepublishServer
 from kernel.messaging.topics import TopicSpec
 from kernel.runtime import log as klog
+from kernel.runtime.metrics import MetricsInterceptor, MetricsServer, RpcMetrics, store_probe
 from kernel.runtime.settings import ServiceSettings, republish_topic
 
 # what every service's schema holds, numbered per component (kernel.eventstore.migrations)
@@ -69,6 +70,7 @@ class ServiceHost(Generic[P]):
     relay: OutboxRelay | None = None
     republish_server: RepublishServer | None = None
     parts: P | None = None
+    metrics_server: MetricsServer | None = None
 
     async def start(self) -> ServiceHost:
         s = self.settings
@@ -109,6 +111,9 @@ class ServiceHost(Generic[P]):
             self.status.register(self.relay.status)
             self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
+        # the store's figures (events, relay backlog, pending timers) in the status and the metrics
+        self.status.register(store_probe(self.store, s.topic if self.wiring.produces else None))
+        self.rpc_metrics = RpcMetrics(s.service)
         names = (*self.wiring.service_names, control.SERVICE_NAME)
         self.server, self.port = create_server(
             s.grpc_host,
@@ -119,8 +124,12 @@ class ServiceHost(Generic[P]):
             Contract(self.clock, s.request_limits),
             tls,
             s.request_max_bytes,
+            interceptors=(MetricsInterceptor(self.rpc_metrics),),
         )
         await self.server.start()
+        if s.metrics_port is not None:  # issue 28: Prometheus text format on its own port
+            self.metrics_server = MetricsServer(s.service, self.status, self.rpc_metrics, s.grpc_host, s.metrics_port)
+            await self.metrics_server.start()
         await mark_serving(self.server, names)
         self.log.info(
             "service.listening",
@@ -130,6 +139,7 @@ class ServiceHost(Generic[P]):
             test_mode=s.test_mode,
             time_zone=s.time_zone,
             topic=s.topic if self.wiring.produces else None,
+            metrics=f"http://{s.grpc_host}:{self.metrics_server.port}/metrics" if self.metrics_server else None,
         )
         return self
 
@@ -139,6 +149,8 @@ class ServiceHost(Generic[P]):
 
     async def stop(self) -> None:
         await self.server.stop(grace=2)
+        if self.metrics_server:
+            await self.metrics_server.stop()
         self.timers.stop()
         await asyncio.gather(self._timer_task, return_exceptions=True)
         await self.wiring.stop(self.parts)
@@ -178,7 +190,7 @@ def tls_for(s: ServiceSettings) -> Tls | None:
 
 
 async def serve(host: ServiceHost) -> None:
-    klog.configure()
+    klog.configure(service=host.settings.service)  # every line names the service (issue 28)
     await host.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

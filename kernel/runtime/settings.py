@@ -89,6 +89,10 @@ class ServiceSettings:
     consumer_session_seconds: float = 6.0
     consumer_max_poll_seconds: float = 300.0
     held_sweep_seconds: float = 5.0
+    # Prometheus text format on http://<grpc_host>:<metrics_port>/metrics (kernel.runtime.metrics):
+    # <SERVICE>_METRICS_PORT, default the gRPC port + 1000; 0 there disables it.
+    # Here None is "no endpoint" (what tests built by hand get) and 0 "any free port".
+    metrics_port: int | None = None
 
     def __post_init__(self):
         if not _SCHEMA.match(self.schema):
@@ -195,7 +199,20 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         held_sweep_seconds=float(_env(env, "HELD_SWEEP_SECONDS", default="5.0")),
         request_limits=request_limits(env),
         request_max_bytes=_bytes(env, "REQUEST_MAX_BYTES", 8 << 20),
+        metrics_port=metrics_port(env, service),
     )
+
+
+def metrics_port(env: dict, service: str) -> int | None:
+    """<SERVICE>_METRICS_PORT (one per service: they share a host); default the service's gRPC port + 1000 (none when
+    the gRPC port is picked at random); 0 disables the endpoint (None)."""
+    up = service.upper()
+    grpc_port = int(_env(env, f"{up}_GRPC_PORT", default=str(load_platform(platform_file(env)).service(service).port)))
+    default = grpc_port + 1000 if 0 < grpc_port <= 64535 else 0
+    raw = _env(env, f"{up}_METRICS_PORT", default=str(default))
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SystemExit(f"{up}_METRICS_PORT={raw!r}: expected a port number (0 disables the metrics endpoint)")
+    return int(raw) or None
 
 
 def request_limits(env: dict) -> Limits:

@@ -40,6 +40,8 @@ async def test_operators_read_each_part_of_a_service(platform):
     assert got.service == "clues"
     parts = {c.name: c for c in got.components}
     relay = parts.pop(f"relay {clues.settings.topic}")
+    store = parts.pop("store")  # issue 28: the store's events, relay backlog and pending timers
+    assert store.state == "ok" and {"events", "relay_backlog", "timers_pending", "timers_due"} <= set(store.counters)
     # the followers of the cases service's answers and of audit's fast tracks (issue 26)
     consumers = list(parts.values())
     assert len(consumers) == 2 and all(c.name.startswith("consumer ") and c.state == "ok" for c in consumers)
@@ -48,6 +50,7 @@ async def test_operators_read_each_part_of_a_service(platform):
     parts = {c.name: c for c in got.components}
     own = parts.pop(f"relay {audit.settings.topic}")  # audit's own facts (the reads it serves)
     completeness = parts.pop("ledger completeness")
+    parts.pop("store")
     partner = [parts.pop(n) for n in list(parts) if n.startswith("partner topic ")]  # issue 23, one per agency
     assert partner and all(c.state == "ok" and "unpublished" in c.counters for c in partner)
     [ledger] = parts.values()  # the ledger's consumer

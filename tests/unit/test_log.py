@@ -1,0 +1,124 @@
+"""kernel.runtime.log (issue 28 point 2): one pipeline for structlog and the standard library's
+logging, every line naming its service, JSON or a console renderer that escapes users' control
+characters, and the fields of a unit of work's one line."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+import structlog
+
+from kernel.runtime import log as klog
+
+
+@pytest.fixture
+def configured():
+    """configure(...) into a buffer; the process's previous logging set back afterwards."""
+    saved, root = structlog.get_config(), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    buffer = io.StringIO()
+
+    def configure(fmt: str, service: str = "clues"):
+        klog._service = None
+        klog.configure(service=service, fmt=fmt, stream=buffer, force=True)
+        return buffer
+
+    yield configure
+    structlog.configure(**saved)
+    for h in root.handlers[:]:
+        root.removeHandler(h)
+    for h in handlers:
+        root.addHandler(h)
+    root.setLevel(level)
+    klog._configured, klog._service = False, None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain text 中文", "plain text 中文"),  # printable text, Chinese included, as it is
+        ("a\x1b[2Jb", "a\\x1b[2Jb"),  # ESC: a terminal escape sequence would repaint the screen
+        ("one\ntwo", "one\\ntwo"),  # a newline would forge a second log line
+        ("a\rb\tc", "a\\rb\\tc"),
+        ("nul\x00", "nul\\x00"),
+        ("del\x7f", "del\\x7f"),
+        ("csi\x9b", "csi\\x9b"),  # C1 control
+        ("ab\u202ec", "ab\\u202ec"),  # right-to-left override reorders what follows
+        ("x\u2066y\u2069", "x\\u2066y\\u2069"),  # bidirectional isolates
+    ],
+)
+def test_escape_writes_control_characters_and_bidi_overrides_as_escapes(text, shown):
+    assert klog.escape(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("env", "tty", "fmt"),
+    [
+        ({}, True, "console"),  # a person at a terminal
+        ({}, False, "json"),  # a file, a pipe, a collector
+        ({"LOG_FORMAT": "json"}, True, "json"),
+        ({"LOG_FORMAT": "Console"}, False, "console"),
+    ],
+)
+def test_the_format_is_console_on_a_terminal_json_otherwise_and_log_format_overrides(env, tty, fmt):
+    stream = io.StringIO()
+    stream.isatty = lambda: tty
+    assert klog.log_format(env, stream) == fmt
+
+
+def test_an_unknown_log_format_stops_naming_the_variable():
+    with pytest.raises(SystemExit, match="LOG_FORMAT='xml'"):
+        klog.log_format({"LOG_FORMAT": "xml"})
+
+
+def test_json_lines_name_the_service_and_libraries_go_through_the_same_pipeline(configured):
+    out = configured("json")
+    klog.get("rpc").info("rpc.ok", user="P-1")
+    logging.getLogger("kafka.conn").warning("connection to %s lost", "broker:9092")
+    logging.getLogger("aiokafka").info("an INFO line of a noisy library is not shown")
+    logging.getLogger("asyncio").error("Task exception was never retrieved")
+    lines = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [x["event"] for x in lines] == [
+        "rpc.ok",
+        "connection to broker:9092 lost",
+        "Task exception was never retrieved",
+    ]
+    assert all(x["service"] == "clues" and x["timestamp"] and x["level"] for x in lines)
+    assert [x["logger"] for x in lines] == ["rpc", "kafka.conn", "asyncio"]
+
+
+def test_a_traceback_is_one_json_field_without_the_frames_locals(configured):
+    out = configured("json")
+    secret = "INFORMANT-NAME"  # noqa: F841 - a local the traceback must not print
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        klog.get("rpc").exception("rpc.failed")
+    [line] = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert "ValueError: boom" in line["exception"] and "INFORMANT-NAME" not in out.getvalue()
+
+
+def test_the_console_keeps_users_text_on_its_line(configured):
+    out = configured("console")
+    klog.get("rpc").info("rpc.refused", reason="summary 'x\x1b[31m\nforged line' is too long", user="P\u202e1")
+    logging.getLogger("kafka.conn").warning("from a library: a\x1bb")
+    text = out.getvalue()
+    assert len(text.splitlines()) == 2 and "\x1b" not in text and "\u202e" not in text
+    assert "clues" in text.splitlines()[0] and "\\x1b[31m\\nforged line" in text and "P\\u202e1" in text
+
+
+def test_a_unit_of_work_names_the_stream_and_state_it_changed_or_the_streams():
+    with klog.work() as one:
+        klog.note_change("clue-1", 3, "RECEIVED")
+    assert klog.done(one) == {"stream": "clue-1", "version": 3, "state": "RECEIVED"}
+    with klog.work() as batch:
+        klog.note_change("clue-1", 1, "RECEIVED")
+        klog.note_change("clue-2", 1, "")
+    assert klog.done(batch) == {"streams": ["clue-1@1 RECEIVED", "clue-2@1"], "stream_count": 2}
+    with klog.work() as nothing:
+        pass
+    assert klog.done(nothing) == {}
+    klog.note_change("clue-3", 1, "X")  # outside a unit of work: nothing kept, nothing raised
