@@ -187,11 +187,19 @@ async def _main(args) -> int:
         print("verify: give --database-url (or set DATABASE_URL)", file=sys.stderr)
         return 2
     try:  # what the operator must change is a usage error (2), never "tampered" (1)
-        verifier = NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
-    except (UsageError, NoteError) as e:
+        checker = verifier(args)
+    except UsageError as e:
         print(f"verify: {e}", file=sys.stderr)
         return 2
-    return await run(args.database_url, args.schema, verifier, args.origin, progress)
+    return await run(args.database_url, args.schema, checker, args.origin, progress)
+
+
+def verifier(args) -> NoteVerifier:
+    """--verifier-key, else the one derived from the ledger's signing key; UsageError otherwise."""
+    try:
+        return NoteVerifier(args.verifier_key) if args.verifier_key else _default_verifier(args.origin)
+    except NoteError as e:
+        raise UsageError(str(e)) from e
 
 
 async def run(database_url: str, schema: str, verifier: NoteVerifier, origin: str | None, progress=None) -> int:

@@ -23,7 +23,7 @@ HELP = [
     (["token", "public-key"], ["--help"]),
     (["call"], ["METHOD", "REQUEST", "--service", "--address", "--token", "--request-id", "--header", "--timeout"]),
     (["rebuild"], ["SERVICE", "--projection", "--check", "--database-url", "--schema", "--quiet"]),
-    (["verify"], ["--database-url", "--schema", "--verifier-key", "--origin"]),
+    (["verify"], ["--database-url", "--schema", "--verifier-key", "--origin", "--quiet"]),
     (["reconcile"], ["--database-url", "--schema", "--producer", "--limit"]),
     (["export"], ["STREAM_ID", "--purpose", "--whole-story", "--as-of", "--output", "--token", "--address"]),
 ]
@@ -82,6 +82,7 @@ def test_metadata_comes_from_the_token_the_request_id_and_headers():
     ("args", "says"),
     [
         (["call", "clues.v1.ClueService.Nope"], "has no method 'Nope'"),
+        (["call", "clues.v1.ClueService"], "give a method of clues.v1.ClueService: RegisterClue, GetClue"),
         (["call", "NoSuchService.Get"], "no service 'NoSuchService'"),
         (["call", "clues.v1.ClueService.GetClue", '{"x": 1}'], "not a clues.v1.GetClueRequest"),
         (["call", "clues.v1.ClueService.GetClue", "{not json"], "not a clues.v1.GetClueRequest"),

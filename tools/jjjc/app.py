@@ -304,12 +304,13 @@ def verify(
         typer.Option("--verifier-key", help="C2SP verifier key (default: from DATA_DIR/keys/ledger-signing.key)"),
     ] = None,
     origin: Annotated[str | None, typer.Option("--origin", help="require this checkpoint origin line")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
 ) -> None:
     """Re-read the audit ledger against its signed checkpoints (services/audit/verify.py).
     Exit 0 intact, 1 tampered, 2 usage."""
     from tools.jjjc import ledger
 
-    raise typer.Exit(ledger.verify(database_url, schema, verifier_key, origin))
+    raise typer.Exit(ledger.verify(database_url, schema, verifier_key, origin, quiet))
 
 
 @app.command()

@@ -5,10 +5,12 @@ tools, services/audit/verify.py and reconcile.py, run with the database jjjc res
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
 
+import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -79,15 +81,41 @@ async def rebuild(service: str, names: list[str], check: bool, url: str | None, 
         await conn.close()
 
 
-def verify(url: str | None, schema: str | None, verifier_key: str | None, origin: str | None) -> int:
-    """services.audit.verify: 0 intact, 1 tampered, 2 usage (or a database that cannot be read)."""
+def verify(url: str | None, schema: str | None, verifier_key: str | None, origin: str | None, quiet: bool) -> int:
+    """services.audit.verify (its key resolution, report and exit status: 0 intact, 1 tampered,
+    2 usage or a database that cannot be read), with a progress bar over the ledger's leaves."""
     from services.audit import verify as audit_verify
 
-    argv = ["--database-url", url or env.database_url("audit")]
-    argv += ["--schema", schema] if schema else []
-    argv += ["--verifier-key", verifier_key] if verifier_key else []
-    argv += ["--origin", origin] if origin else []
-    return asyncio.run(audit_verify._main(audit_verify._parser().parse_args(argv)))
+    args = audit_verify._parser().parse_args(
+        ["--database-url", url or env.database_url("audit")]
+        + (["--schema", schema] if schema else [])
+        + (["--verifier-key", verifier_key] if verifier_key else [])
+        + (["--origin", origin] if origin else [])
+    )
+    try:
+        verifier = audit_verify.verifier(args)
+    except audit_verify.UsageError as e:
+        return usage("verify", str(e))
+    return asyncio.run(_verify(audit_verify, args, verifier, quiet))
+
+
+async def _verify(audit_verify, args, verifier, quiet: bool) -> int:
+    total = None
+    with contextlib.suppress(Exception):  # the count only sizes the bar; verify says why it cannot read
+        conn = await asyncpg.connect(args.database_url, timeout=10)
+        try:
+            total = await conn.fetchval(
+                f"SELECT count(*) FROM {args.schema}.recorded_events WHERE leaf_index IS NOT NULL"
+            )
+        finally:
+            await conn.close()
+    with progress_bar(quiet) as bar:
+        task = bar.add_task("verify", total=total)
+        code = await audit_verify.run(
+            args.database_url, args.schema, verifier, args.origin, progress=lambda n: bar.update(task, completed=n)
+        )
+        bar.update(task, completed=total or 0)
+    return code
 
 
 def reconcile(url: str | None, schema: str | None, producers: list[str], limit: int) -> int:

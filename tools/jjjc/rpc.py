@@ -62,6 +62,9 @@ def find(text: str) -> Rpc:
     name = text.strip().strip("/").replace("/", ".")
     service_name, _, method_name = name.rpartition(".")
     known = services()
+    if name in known or any(s.name == name for s in known.values()):  # a service alone: say its methods
+        svc = known.get(name) or next(s for s in known.values() if s.name == name)
+        raise UsageError(f"give a method of {svc.full_name}: {', '.join(svc.methods_by_name)}")
     matches = [s for full, s in known.items() if full == service_name or s.name == service_name]
     if not matches:
         raise UsageError(f"no service {service_name or text!r} in the contracts; known: {', '.join(sorted(known))}")
