@@ -214,3 +214,18 @@ def test_a_transfer_links_its_clues_and_the_persons_named():
         ("clue", "clue-a", "transferred"),
         ("person", "P-1", "subject"),
     ]
+
+
+def test_the_ledger_lists_a_transferred_problem_past_due_as_overdue():
+    from clues.v1 import tours_pb2
+    from services.clues.adapters.tour_mapping import problem_to_pb
+    from services.clues.app.tours import COLUMNS
+
+    _, events = run(OPEN, problems("chaoyang"), TRANSFER)
+    records = [Recorded(e, NOW, i + 1) for i, e in enumerate(events)]
+    (row,) = problem_rows(History(RID, records, fold(events), len(events)), CATALOGUE.organisation)
+    row = dict(zip(COLUMNS, row))
+    late, early = problem_to_pb(row, DUE + timedelta(seconds=1)), problem_to_pb(row, NOW)
+    assert (late.overdue, early.overdue) == (True, False)
+    assert late.state == tours_pb2.TOUR_PROBLEM_STATE_TRANSFERRED and late.responsible_unit == "chaoyang"
+    assert not late.HasField("closed_at") and late.round_reference == "2019 第二轮"
