@@ -62,6 +62,7 @@ from sanctions.v1 import events_pb2 as sanction_events, service_pb2 as sanctions
 from services.audit.adapters.feed_servicer import PartnerFeedServicer
 from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.adapters.integrity_servicer import IntegrityServicer
+from services.audit.adapters.statistics_servicer import StatisticsServicer
 from services.audit.main import build as build_audit
 from services.cases.adapters.grpc_servicer import CaseServicer
 from services.cases.adapters.person_facts_servicer import PersonFactsServicer
@@ -119,6 +120,7 @@ SERVICES = {
     "audit.v1.AuditService": ("audit", AuditServicer),
     "audit.v1.PartnerFeedService": ("audit", PartnerFeedServicer),
     "audit.v1.IntegrityService": ("audit", IntegrityServicer),  # issue 26
+    "audit.v1.StatisticsService": ("audit", StatisticsServicer),  # issue 27
     "sanctions.v1.SanctionService": ("sanctions", SanctionServicer),
     "sanctions.v1.ExecutionService": ("sanctions", ExecutionServicer),
 }
