@@ -1,7 +1,7 @@
 """jjjc against running services (issue 28 point 1): a clue registered, read and refused through
 `jjjc call` (JSON in and out by reflection, the request id and token as metadata, a refusal as
 "CODE: details" with exit 1); `jjjc status` with a token it signs from DATA_DIR's key; the clue
-exported as a bundle; `jjjc rebuild --check` and `jjjc verify` on the ledger the services wrote:
+exported as a bundle; `jjjc rebuild --check`, `jjjc reconcile` (exact) and `jjjc verify` on the ledger the services wrote:
 0 intact, 1 once a recorded envelope is altered under a signed checkpoint."""
 
 import asyncio
@@ -124,6 +124,17 @@ async def test_a_clue_through_jjjc_call_and_its_ledger_through_status_export_reb
     schema = audit.settings.schema
     rebuilt = await jjjc("rebuild", "audit", "--check", "--quiet", "--database-url", database_url, "--schema", schema)
     assert rebuilt.exit_code == 0, rebuilt.output
+    exact = await jjjc(
+        "reconcile",
+        "--database-url",
+        database_url,
+        "--schema",
+        schema,
+        "--producer",
+        f"clues:{clues.settings.schema}={database_url}",
+    )
+    assert exact.exit_code == 0, exact.output
+    assert "EXACT" in exact.stdout and "0 missing, 0 extra, 0 differing" in exact.stdout
     intact = await jjjc("verify", "--database-url", database_url, "--schema", schema)
     assert intact.exit_code == 0, intact.output
     assert "INTACT" in intact.stdout

@@ -113,7 +113,7 @@ def table(reports: list[ServiceReport]) -> Table:
 
 
 def _figures(counters) -> str:
-    return ", ".join(f"{k} {v:,}" for k, v in sorted(counters.items()))
+    return "\n".join(f"{k} {v:,}" for k, v in sorted(counters.items()))
 
 
 def as_dict(r: ServiceReport) -> dict:
