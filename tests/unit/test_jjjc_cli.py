@@ -15,7 +15,7 @@ from tools.jjjc.app import app
 runner = CliRunner()
 
 HELP = [
-    ([], ["--data-dir", "status", "token", "call", "rebuild", "verify", "reconcile", "export"]),
+    ([], ["--data-dir", "--version", "status", "token", "call", "rebuild", "verify", "reconcile", "export"]),
     (["status"], ["--token", "--as", "--service", "--json", "--timeout", "--ca-file"]),
     (["token"], ["--key-file", "--catalogue", "issue", "inspect", "public-key"]),
     (["token", "issue"], ["--agency", "--office", "--role", "--user", "--ttl"]),
@@ -206,3 +206,14 @@ def test_rebuild_of_an_unknown_service_is_a_usage_error():
     got = runner.invoke(app, ["rebuild", "nosuch", "--database-url", "postgresql://x@127.0.0.1:1/x"])
     assert got.exit_code == 2
     assert "no service 'nosuch'" in got.output
+
+
+def test_rebuild_with_a_database_that_cannot_be_reached_is_a_usage_error_not_a_traceback():
+    got = runner.invoke(app, ["rebuild", "clues", "--database-url", f"postgresql://x@127.0.0.1:{free_port()}/x"])
+    assert got.exit_code == 2
+    assert "cannot reach clues's database" in got.output and "Traceback" not in got.output
+
+
+def test_version_names_the_installed_platform():
+    got = runner.invoke(app, ["--version"])
+    assert got.exit_code == 0 and got.stdout.startswith("jjjc-platform ")

@@ -27,6 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="markdown",  # paragraphs reflowed to the terminal
+    pretty_exceptions_show_locals=False,  # a traceback never prints a token held in a local
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 token_app = typer.Typer(
@@ -60,6 +61,18 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        print(f"jjjc-platform {version('jjjc-platform')}")
+    except PackageNotFoundError:
+        print("jjjc-platform (not installed: run make install)")
+    raise typer.Exit(0)
+
+
 @app.callback()
 def root(
     data_dir: Annotated[
@@ -68,6 +81,10 @@ def root(
             "--data-dir", envvar="DATA_DIR", help="data folder (default: DATA_DIR, else the checkout's .data)"
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_version, help="print the platform's version and exit"),
+    ] = False,
 ) -> None:
     env.use_data_dir(data_dir)
 

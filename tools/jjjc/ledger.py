@@ -57,7 +57,13 @@ async def rebuild(service: str, names: list[str], check: bool, url: str | None, 
         )
     chosen = [p for p in found if not names or p.name in names]
     schema = schema or os.environ.get(f"{service.upper()}_DATABASE_SCHEMA") or service
-    conn = await store.connect(url or env.database_url(service))
+    url = url or env.database_url(service)
+    try:
+        conn = await store.connect(url)
+    except Exception as e:
+        if not store.is_store_down(e) and not isinstance(e, OSError):
+            raise
+        return usage("rebuild", f"cannot reach {service}'s database ({type(e).__name__}: {e}); give --database-url")
     try:
         for needed in {p.source.requires for p in chosen}:
             if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.{needed}"):
