@@ -27,6 +27,19 @@
   header `store-position`; the relay counts what it published in the epoch and writes watermarks
   to every partition, periodically and on demand (`kernel.messaging.watermarks_pub`). `republish_positions`
   sends a range of the store again (a consumer that found events missing below a watermark).
+* Replicas: one relay per (schema, topic) publishes at a time. `run()` first becomes the
+  publisher: it holds a pooled connection in an open transaction that took
+  `pg_try_advisory_xact_lock` on `relay:<schema>:<topic>` (transaction-scoped, so no session
+  state is left on the pool: releasing the connection rolls back and frees it; the transaction
+  writes nothing and keeps no snapshot between statements). The other replicas' relays wait as
+  standbys, opening no Kafka client and serving no republish, and try again every
+  `standby_retry_seconds`; when the publisher's process dies its session ends, the lock goes with
+  it and a standby takes over exactly as a restarted relay would (from the stored cursor: what
+  was acknowledged but not yet recorded is sent again, and consumers de-duplicate). The publisher
+  checks its session every `leader_check_seconds` and steps down (closes its clients first) when
+  it is gone. Fencing, for a publisher that has not noticed yet: the cursor moves, and the epoch
+  changes on a rebuild, only by compare-and-set from the values this relay read, so a stale
+  publisher can send duplicates but never move the cursor back or count an event twice.
 """
 
 from __future__ import annotations
@@ -62,6 +75,19 @@ class RelayStopped(Exception):
 
 class NotReady(Exception):
     """republish found no connected, checked producer in time (the consumer asks again)."""
+
+
+class LostLeadership(Exception):
+    """This relay is no longer the one publishing (its session ended, or another relay moved the
+    topic's epoch): it stops sending and waits as a standby."""
+
+
+LEADER_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
+
+
+def _rows(status: str) -> int:
+    """Rows an UPDATE touched, from asyncpg's status string ("UPDATE 1")."""
+    return int(status.split()[-1])
 
 
 class Stuck(Exception):
@@ -129,6 +155,8 @@ class OutboxRelay:
         stuck_log_seconds: float = 60.0,
         ready_wait_seconds: float = 10.0,
         watermark_seconds: float = 5.0,
+        standby_retry_seconds: float = 1.0,
+        leader_check_seconds: float = 1.0,
     ):
         # The topic must take whatever this relay may send, unless the caller says more.
         if spec.max_message_bytes is None:
@@ -138,6 +166,14 @@ class OutboxRelay:
         self.poll_seconds, self.marker_check_seconds, self.batch_size = poll_seconds, marker_check_seconds, batch_size
         self.stuck_retry_seconds, self.stuck_log_seconds = stuck_retry_seconds, stuck_log_seconds
         self.ready_wait_seconds = ready_wait_seconds
+        self.standby_retry_seconds, self.leader_check_seconds = standby_retry_seconds, leader_check_seconds
+        self.leader_key = f"relay:{store.schema}:{spec.name}"
+        self._leader_conn = None  # the pooled connection whose open transaction holds the lock
+        self._leader_tx = None
+        self._next_leader_check = 0.0
+        self._standby = False  # run() tried and another relay publishes
+        self.leading = False
+        self.takeovers = 0  # times this relay became the publisher
         self.log = klog.get("relay").bind(topic=spec.name, schema=store.schema)
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -160,14 +196,111 @@ class OutboxRelay:
         await ensure_count(self.store, self.spec.name)
 
     async def stop(self) -> None:
-        """Close the clients now, under whatever is in progress; nothing is opened afterwards."""
+        """Close the clients now, under whatever is in progress; nothing is opened afterwards.
+        The publisher's lock goes after its clients are closed."""
         self._stopping.set()
         await self._close_clients()
+        await self._resign(close_clients=False)  # closed just now, without waiting for the lock
 
     async def run(self) -> None:
-        """Publish until stopped; broker errors drop the clients and retry with backoff; a stuck
-        event or a refused topic keeps them and retries slowly."""
+        """Become the publisher (or wait as a standby), then publish until stopped or no longer
+        the publisher; broker errors drop the clients and retry with backoff; a stuck event or a
+        refused topic keeps them and retries slowly."""
         await self.start()
+        try:
+            while not self._stopping.is_set():
+                if await self._lead():
+                    await self._publish()
+                else:
+                    await self._sleep(self.standby_retry_seconds)
+        finally:
+            await self._resign()
+
+    # -- one publisher at a time -----------------------------------------------------------
+    async def _lead(self) -> bool:
+        """Try once to take the publisher's lock; True if this relay now holds it."""
+        if self._leader_conn is not None:
+            return True
+        try:
+            conn = await self.store.pool.acquire()
+        except Exception as e:  # noqa: BLE001 - store down: a standby tries again
+            self.log.warning(
+                "relay.standby_retry", error=f"{type(e).__name__}: {e}", retry_in=self.standby_retry_seconds
+            )
+            return False
+        tx = conn.transaction()
+        try:
+            await tx.start()
+            # Held open for as long as this relay publishes: an operator's idle timeout must not
+            # end it (a dead session would only hand the lock to a standby, but needlessly).
+            await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            got = await conn.fetchval(LEADER_LOCK_SQL, self.leader_key)
+        except BaseException as e:
+            await self._release(conn, tx)
+            if not isinstance(e, Exception):
+                raise
+            self.log.warning(
+                "relay.standby_retry", error=f"{type(e).__name__}: {e}", retry_in=self.standby_retry_seconds
+            )
+            return False
+        if not got or self._stopping.is_set():
+            await self._release(conn, tx)
+            if not got and not self._standby:
+                self.log.info("relay.standby", lock=self.leader_key, retry_every=self.standby_retry_seconds)
+            self._standby = not got
+            return False
+        self._leader_conn, self._leader_tx = conn, tx
+        self._standby, self.leading = False, True
+        self.takeovers += 1
+        # What the previous publisher knew is re-learnt: the topic is checked, the marker read.
+        self._verified, self._next_marker_check = False, 0.0
+        self._next_leader_check = time.monotonic() + self.leader_check_seconds
+        self.log.info("relay.publishing", lock=self.leader_key, takeovers=self.takeovers)
+        return True
+
+    async def _check_leadership(self) -> None:
+        """Every leader_check_seconds: the session holding the lock still answers (its open
+        transaction holds the lock until it ends), else LostLeadership."""
+        if time.monotonic() < self._next_leader_check:
+            return
+        self._next_leader_check = time.monotonic() + self.leader_check_seconds
+        conn = self._leader_conn
+        if conn is None:
+            raise LostLeadership("no session holds the publisher's lock")
+        try:
+            await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=max(5.0, 2 * self.leader_check_seconds))
+        except Exception as e:  # noqa: BLE001 - the session (and with it the lock) is gone
+            raise LostLeadership(f"the session holding the lock failed ({type(e).__name__}: {e})") from e
+
+    async def _resign(self, *, close_clients: bool = True) -> None:
+        """Stop being the publisher: close the clients, then end the lock's transaction."""
+        conn, tx, self._leader_conn, self._leader_tx = self._leader_conn, self._leader_tx, None, None
+        self.leading = False
+        if conn is None:
+            return
+        if close_clients:
+            await self._drop_clients()
+        await self._release(conn, tx)
+
+    async def _release(self, conn, tx) -> None:
+        """End the transaction (freeing the lock) and give the connection back; a connection
+        that cannot say so is terminated, which frees the lock as surely."""
+        interrupted = None
+        try:
+            if tx is not None and not conn.is_closed():
+                await asyncio.wait_for(tx.rollback(), timeout=5)
+        except BaseException as e:  # dead, cancelled or stuck: end the session itself
+            conn.terminate()
+            interrupted = None if isinstance(e, Exception) else e
+        try:
+            await self.store.pool.release(conn)
+        except Exception:  # noqa: BLE001 - the pool replaces a terminated connection
+            pass
+        if interrupted is not None:
+            raise interrupted
+
+    async def _publish(self) -> None:
+        """Publish while this relay holds the lock; return when stopped or no longer holding it."""
         backoff = 0.2
         while not self._stopping.is_set():
             try:
@@ -177,6 +310,10 @@ class OutboxRelay:
                 raise
             except RelayStopped:
                 break
+            except LostLeadership as lost:
+                self.log.warning("relay.publisher_lost", reason=str(lost), action="standing by")
+                await self._resign()
+                return
             except Stuck as stuck:
                 self._report_stuck(stuck)
                 await self._watermarks.periodic()  # what was published before it still counts
@@ -191,6 +328,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def _step(self) -> None:
+        await self._check_leadership()
         await self._connect()
         if self._watermarks.due():
             self._next_marker_check = 0.0  # a periodic watermark follows a marker found just now
@@ -268,7 +406,13 @@ class OutboxRelay:
 
     # -- status: stuck on an event or a refused topic --------------------------------------
     async def status(self) -> Component:
-        counters = {"published": self.published, "republishes": self.republishes, "watermarks": self._watermarks.sent}
+        counters = {
+            "published": self.published,
+            "republishes": self.republishes,
+            "watermarks": self._watermarks.sent,
+            "publishing": int(self.leading),  # 0: a standby, another replica's relay publishes
+            "takeovers": self.takeovers,
+        }
         stuck = self._stuck
         if stuck is None:
             return Component(name=f"relay {self.spec.name}", counters=counters)
@@ -341,38 +485,50 @@ class OutboxRelay:
         )
         return Cursor(int(row["order_key"]), row["position"]), row["epoch"]
 
-    async def _save_cursor(self, cursor: Cursor, count: int) -> None:
-        await self.store.pool.execute(
+    async def _save_cursor(self, cursor: Cursor, count: int, read: tuple[Cursor, str]) -> bool:
+        """Move the cursor from `read` (the cursor and epoch this relay read) to `cursor`; False
+        if another relay moved either meanwhile (then nothing is written: its count stands)."""
+        (was, epoch) = read
+        status = await self.store.pool.execute(
             f"UPDATE {self.store.schema}.relay_cursor SET order_key = $2, position = $3, "
             f"published = published + $4, through_count = through_count + $4, updated_at = now() "
-            f"WHERE topic = $1",
+            f"WHERE topic = $1 AND order_key = $5 AND position = $6 AND epoch = $7",
             self.spec.name,
             cursor.order_key,
             cursor.position,
             count,
+            was.order_key,
+            was.position,
+            epoch,
         )
+        return _rows(status) == 1
 
     # -- publishing --------------------------------------------------------------------------
     async def publish_batch(self) -> int:
         """Publish the next batch; raise Stuck on an event refused as too large (those before
         it are acknowledged and the cursor moves to just before it)."""
-        cursor, _ = await self._cursor()
-        events = await self.store.read_all(cursor, self.batch_size)
+        read = await self._cursor()
+        events = await self.store.read_all(read[0], self.batch_size)
         if not events:
             return 0
         try:
             async with self._lock:
                 await self._send(self._current_producer(), events)
         except _Refused as refused:
-            await self._advance(events[: refused.index])
+            await self._advance(events[: refused.index], read)
             raise self._too_large(events[refused.index], refused.error) from refused.error
-        await self._advance(events)
+        await self._advance(events, read)
         return len(events)
 
-    async def _advance(self, events: list[StoredEvent]) -> None:
+    async def _advance(self, events: list[StoredEvent], read: tuple[Cursor, str]) -> None:
         if not events:
             return
-        await self._save_cursor(events[-1].cursor, len(events))
+        if not await self._save_cursor(events[-1].cursor, len(events), read):
+            # Another relay published from the same cursor (a publisher that lost its lock and had
+            # not noticed yet, or this one): what it sent stands; ours were duplicates.
+            self._next_leader_check = 0.0
+            self.log.warning("relay.cursor_moved", count=len(events), action="re-reading the cursor")
+            return
         self.published += len(events)
         self.log.info("relay.published", count=len(events), last_position=events[-1].position)
 
@@ -450,6 +606,8 @@ class OutboxRelay:
         deadline = time.monotonic() + self.ready_wait_seconds
         while True:
             self._check_running()
+            if self._standby:
+                raise NotReady(f"relay for {self.spec.name!r} is a standby: another replica's relay publishes")
             if not self._ready.is_set():
                 try:
                     await asyncio.wait_for(self._ready.wait(), timeout=max(deadline - time.monotonic(), 0.001))
@@ -477,7 +635,7 @@ class OutboxRelay:
             # nothing about the topic, and a rebuild would reset the cursor (a whole-store
             # republish) and open clients after stop().
             return False
-        await self._rebuild_topic(lost=bool(epoch))
+        await self._rebuild_topic(lost=bool(epoch), was=epoch)
         return False
 
     async def _marker_present(self, epoch: str) -> bool:
@@ -505,7 +663,7 @@ class OutboxRelay:
         self._refusal = check.refusal  # reported by run() as stuck, re-checked at each marker check
         self._verified = check.refusal is None
 
-    async def _rebuild_topic(self, lost: bool) -> None:
+    async def _rebuild_topic(self, lost: bool, was: str = "") -> None:
         # Fresh clients around the rebuild: the old producer's cached metadata may describe a topic
         # we are about to delete (e.g. one a client auto-created with the broker's default partition
         # count after an empty restart); it would keep partitioning by that count, and tansu acks
@@ -529,12 +687,15 @@ class OutboxRelay:
                 self.spec.name, value=marker_id.encode(), key=MARKER_KEY, partition=0, headers=[("relay-marker", b"1")]
             )
             self._check_running()
-            await self.store.pool.execute(
+            status = await self.store.pool.execute(
                 f"UPDATE {self.store.schema}.relay_cursor SET order_key = '0', position = 0, epoch = $2, "
-                f"through_count = 0, updated_at = now() WHERE topic = $1",
+                f"through_count = 0, updated_at = now() WHERE topic = $1 AND epoch = $3",
                 self.spec.name,
                 f"{marker_id}@{meta.offset}",
+                was,
             )
+            if _rows(status) != 1:  # another relay wrote its marker first: it publishes
+                raise LostLeadership("another relay rebuilt the topic meanwhile")
             self._set_ready()
         if lost:
             self.republishes += 1

@@ -1,0 +1,234 @@
+"""Two replicas of one producing service on one schema (issue 28, point 4: beyond one machine).
+
+Each replica is a real process (tests/integration/relay_replica.py): its own pool on the shared
+schema, commands appended to the same streams as the other, and its outbox relay. Proved against
+the real PostgreSQL and broker, in seconds:
+
+* one relay publishes at a time (kernel.messaging.relay: the publisher's lock); the other stands
+  by, opens no Kafka client and sends nothing;
+* the publisher is SIGKILLed mid-way, twice, while both replicas take commands (a fresh replica
+  replaces each killed one): first at the worst moment, a batch acknowledged by the broker and
+  not yet recorded in the cursor (the standby does not take over from a publisher that is only
+  stalled), then wherever it is; the standby takes over within seconds, from the stored cursor,
+  without rebuilding the topic (one marker, one epoch: no whole-store republish);
+* the topic holds every stored event, byte for byte, each stream in one partition never skipping
+  ahead; the only repeats are what a killed publisher had acknowledged but not yet recorded (at
+  most one batch per kill), and consumers' inboxes make those exactly once: replayed through two
+  consumers of one group at once (the worst a rebalance can do: both handed every record), every
+  event is applied once, each stream in version order, nothing left held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import asyncpg
+
+from kernel.domain.clock import FixedClock
+from kernel.eventstore import envelope as env_mod
+from kernel.eventstore.store import EventStore, create_pool
+from kernel.messaging.inbox import Inbox, Source
+from kernel.messaging.topics import TopicSpec
+from tests.integration.relay_replica import BATCH
+from tests.integration.test_relay import PARTITIONS, check_records, read_topic, relay_state, stored_events
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = 150  # per replica; a killed one's replacement takes as many
+KILLS = 2
+KILL_EVERY = 60  # stored events between two kills (commands keep coming meanwhile)
+TAKEOVER_SECONDS = 10.0  # bound on a standby taking over (it tries every 0.1 s)
+RETRYABLE = (asyncpg.UniqueViolationError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+
+
+class Replica:
+    """One replica process; its stdout (role lines and logs) goes to a file."""
+
+    def __init__(self, tmp: Path, name: str, args: list[str]):
+        self.name, self.out = name, tmp / f"{name}.out"
+        self.hang = tmp / f"{name}.hang"
+        with open(self.out, "wb") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.integration.relay_replica", *args, name, str(COMMANDS)],
+                cwd=ROOT,
+                env={**os.environ, "REPLICA_HANG_FILE": str(self.hang)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def lines(self) -> list[str]:
+        return self.out.read_text(errors="replace").splitlines()
+
+    @property
+    def role(self) -> str | None:
+        roles = [line for line in self.lines() if line in ("publishing", "standby")]
+        return roles[-1] if roles else None
+
+    @property
+    def wrote(self) -> bool:
+        return any(line.startswith("wrote ") for line in self.lines())
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+async def until(predicate, what: str, timeout: float, replicas: list[Replica]) -> float:
+    started = time.monotonic()
+    while not await predicate():
+        for r in replicas:
+            assert r.proc.poll() is None, f"replica {r.name} exited ({r.proc.returncode}):\n" + "\n".join(
+                r.lines()[-20:]
+            )
+        assert time.monotonic() - started < timeout, f"{what} not reached after {timeout} s"
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def count(store: EventStore) -> int:
+    return await store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.events")
+
+
+async def replay_through_two_consumers(pool, unique: str, records) -> list[tuple[str, int, str]]:
+    """Every record, in offset order per partition, through two consumers of one group at once
+    (each handed all of them, in batches); returns what was applied, in order."""
+    inbound = EventStore(pool, f"t_{unique}_in", FixedClock())
+    await inbound.migrate()
+    await pool.execute(
+        f"CREATE TABLE {inbound.schema}.applied (seq bigserial PRIMARY KEY, stream_id text, version bigint, "
+        f"event_id text)"
+    )
+    ordered = sorted(records, key=lambda r: (r.partition, r.offset))
+    items = [(env_mod.parse(r.value), r.value, Source("replicas", r.partition, r.offset)) for r in ordered]
+
+    async def consumer(step: int) -> None:
+        inbox = Inbox(inbound.schema, "replicated-consumer")  # one consumer name: one group
+        for i in range(0, len(items), step):
+            while True:
+                try:
+                    async with inbound.unit_of_work() as uow:
+                        out = await inbox.receive_batch(uow.conn, items[i : i + step])
+                        for a in out.accepted:
+                            await uow.conn.execute(
+                                f"INSERT INTO {inbound.schema}.applied (stream_id, version, event_id) "
+                                f"VALUES ($1, $2, $3)",
+                                a.envelope.stream_id,
+                                a.envelope.version,
+                                a.envelope.event_id,
+                            )
+                    break
+                except RETRYABLE:
+                    await asyncio.sleep(0.01)
+
+    await asyncio.gather(consumer(10), consumer(7))
+    held = await pool.fetchval(f"SELECT count(*) FROM {inbound.schema}.inbox_held")
+    assert held == 0, f"{held} events still held behind a gap"
+    rows = await pool.fetch(f"SELECT stream_id, version, event_id FROM {inbound.schema}.applied ORDER BY seq")
+    return [(r["stream_id"], r["version"], r["event_id"]) for r in rows]
+
+
+async def test_two_replicas_one_publisher_at_a_time_killed_midway_every_event_exactly_once(
+    store, bootstrap, database_url, unique, tmp_path
+):
+    spec = TopicSpec(f"t{unique}.replicas", partitions=PARTITIONS)
+    args = [database_url, store.schema, bootstrap, spec.name, str(PARTITIONS)]
+    replicas = [Replica(tmp_path, "a", args), Replica(tmp_path, "b", args)]
+    takeovers: list[float] = []
+    try:
+
+        async def roles_settled() -> bool:
+            roles = sorted(r.role or "" for r in replicas)
+            return roles == ["publishing", "standby"]
+
+        async def marked() -> bool:  # the publisher created the topic and wrote its marker
+            return bool((await relay_state(store, spec))[1])
+
+        await until(roles_settled, "one publisher and one standby", 60, replicas)
+        await until(marked, "the topic's marker", 30, replicas)
+        _, epoch = await relay_state(store, spec)
+
+        for k in range(KILLS):
+            target = await count(store) + KILL_EVERY
+            published = (await relay_state(store, spec))[0]
+
+            async def mid_way(target=target, published=published) -> bool:  # writing, publishing, a standby up
+                return (
+                    await roles_settled()
+                    and await count(store) >= target
+                    and (await relay_state(store, spec))[0] != published
+                )
+
+            await until(mid_way, f"{target} events stored and some published", 60, replicas)
+            [leader] = [r for r in replicas if r.role == "publishing"]
+            [standby] = [r for r in replicas if r.role == "standby"]
+            assert not leader.wrote or not standby.wrote, "the commands ended before the kill"
+            if k == 0:  # the worst moment: acknowledged by the broker, not yet in the cursor
+                leader.hang.touch()
+
+                async def hung(leader=leader) -> bool:
+                    return "acknowledged, not recorded" in leader.lines()
+
+                await until(hung, "the publisher between an ack and its cursor", 30, replicas)
+                await asyncio.sleep(1.0)  # stalled is not dead: the standby waits
+                assert standby.role == "standby", "a standby took over from a live publisher"
+            leader.kill()
+            replicas.remove(leader)
+            replicas.append(Replica(tmp_path, f"{leader.name}{k}", args))
+
+            async def took_over(standby=standby) -> bool:
+                return standby.role == "publishing"
+
+            takeovers.append(await until(took_over, "the standby publishing", TAKEOVER_SECONDS, replicas))
+
+        async def all_written() -> bool:
+            return all(r.wrote for r in replicas)
+
+        await until(all_written, "every replica's commands", 120, replicas)
+        assert sum(r.role == "publishing" for r in replicas) == 1
+
+        async def caught_up() -> bool:
+            cursor, now = await relay_state(store, spec)
+            return now == epoch and not await store.read_all(cursor, limit=1)
+
+        await until(caught_up, "the publisher at the end of the store, in the first epoch", 60, replicas)
+        stored = await stored_events(store)
+        records, markers = await read_topic(bootstrap, spec.name, set(stored), quiet=1.0)
+    finally:
+        for r in replicas:
+            r.stop()
+
+    seen = check_records(records, stored)  # byte for byte, one partition per stream, never ahead
+    assert set(seen) == set(stored), "an event never reached the topic"
+    repeats = sum(n - 1 for n in seen.values())
+    print(
+        f"\n[replicas] events={len(stored)} records={len(records)} repeats={repeats} "
+        f"takeovers={[round(t, 2) for t in takeovers]} s markers={markers}"
+    )
+    assert markers == 1, "a takeover rebuilt the topic (a whole-store republish)"
+    assert 1 <= repeats <= KILLS * BATCH, "repeats other than the batches killed publishers had in flight"
+
+    pool = await create_pool(database_url, min_size=1, max_size=6)
+    try:
+        applied = await replay_through_two_consumers(pool, unique, records)
+    finally:
+        await pool.close()
+    assert Counter(e for _, _, e in applied) == Counter(set(stored)), "not every event applied exactly once"
+    versions: dict[str, list[int]] = defaultdict(list)
+    for stream, version, _ in applied:
+        versions[stream].append(version)
+    for stream, got in versions.items():
+        assert got == list(range(1, len(got) + 1)), f"{stream} applied out of order: {got}"
