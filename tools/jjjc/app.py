@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -133,7 +134,8 @@ def status(
         raise fail(f"status: no service {', '.join(sorted(unknown))} (services: {', '.join(env.services())})", 2)
     token = token or _operator_token(as_principal)
     md = rpc.metadata(token, None, [])
-    reports = [st.read(name, md, timeout, ca_file) for name in names]
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:  # a silent service costs one timeout, not one each
+        reports = list(pool.map(lambda name: st.read(name, md, timeout, ca_file), names))
     if as_json:
         print(json.dumps([st.as_dict(r) for r in reports], indent=2, ensure_ascii=False))
     else:

@@ -43,18 +43,24 @@ def read(service: str, md, timeout: float, ca_file=None) -> ServiceReport:
             report.health = health_pb2.HealthCheckResponse.ServingStatus.Name(got.status)
         except grpc.RpcError as e:
             if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                report.error = rpc.describe_error(e)
+                report.error = _silent(e, report.address, timeout)
                 return report
             report.health = e.code().name
         try:
             report.components = list(_call(ch, "control.v1.ControlService.GetStatus", md, timeout).components)
         except grpc.RpcError as e:
             if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                report.error = rpc.describe_error(e)
+                report.error = _silent(e, report.address, timeout)
                 return report
             report.refused = rpc.describe_error(e)
         report.ledger = _ledger(ch, md, timeout)  # empty where the service holds no ledger
     return report
+
+
+def _silent(e: grpc.RpcError, address: str, timeout: float) -> str:
+    if e.code() == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"DEADLINE_EXCEEDED: no answer within {timeout:g} s"
+    return f"UNAVAILABLE: nothing answers at {address}; is the platform up (make run)?"
 
 
 def _ledger(ch, md, timeout: float) -> dict:
@@ -92,12 +98,15 @@ STATE_STYLE = {"ok": "green", "SERVING": "green", "retrying": "yellow", "degrade
 
 def table(reports: list[ServiceReport]) -> Table:
     t = Table(title="jjjc status", show_lines=True)
-    for col in ("service", "address", "health", "part", "state", "figures", "problems"):
+    for col in ("service", "address", "health"):
+        t.add_column(col, no_wrap=True)
+    for col in ("part", "state", "figures", "problems"):
         t.add_column(col, overflow="fold")
     for r in reports:
         health = f"[{STATE_STYLE.get(r.health, 'red')}]{r.health}[/]"
         if r.error:
-            t.add_row(r.name, r.address, "[red]no answer[/]", "", "", "", r.error)
+            code, _, said = r.error.partition(": ")
+            t.add_row(r.name, r.address, "[red]no answer[/]", "", f"[red]{code}[/]", "", said.split("; ", 1)[-1])
             continue
         rows = [
             (c.name, f"[{STATE_STYLE.get(c.state, 'red')}]{c.state}[/]", _figures(c.counters), "\n".join(c.problems))
