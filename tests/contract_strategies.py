@@ -229,8 +229,13 @@ def _id(fd: FieldDescriptor, rule, frame: Frame) -> st.SearchStrategy[str]:
             "case",
             "measure",
         )
-    elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE):
-        prefix = {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt]
+    elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE, F.ID_FORMAT_TOUR):
+        prefix = {
+            F.ID_FORMAT_CLUE: "clue",
+            F.ID_FORMAT_CASE: "case",
+            F.ID_FORMAT_MEASURE: "measure",
+            F.ID_FORMAT_TOUR: "tour",
+        }[fmt]
         s = _known_or(UUIDS.map(lambda u: f"{prefix}-{u}"), frame, prefix)
     elif fmt == F.ID_FORMAT_PERSON:
         s = st.one_of(
@@ -413,8 +418,13 @@ def _edge_id(fd: FieldDescriptor, rule, frame: Frame, side: str) -> str:
     u = NIL_UUID if low else MAX_UUID
     if fmt == F.ID_FORMAT_STREAM:
         return f"clue-{u}" if low else f"reconciliation-timers-{u}"
-    if fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE):
-        return {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt] + f"-{u}"
+    if fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE, F.ID_FORMAT_TOUR):
+        return {
+            F.ID_FORMAT_CLUE: "clue",
+            F.ID_FORMAT_CASE: "case",
+            F.ID_FORMAT_MEASURE: "measure",
+            F.ID_FORMAT_TOUR: "tour",
+        }[fmt] + f"-{u}"
     if fmt == F.ID_FORMAT_PERSON:
         return "0" if low else "z" + "-" * 63
     if fmt == F.ID_FORMAT_CODE:  # the catalogue's first and last (any other is refused by the domain)
@@ -562,8 +572,13 @@ def _bad_ids(fmt: int, u: str, required: bool) -> list[str]:
             f"clue-../../{u}",
             "clue-",
         ]
-    elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE):
-        p = {F.ID_FORMAT_CLUE: "clue", F.ID_FORMAT_CASE: "case", F.ID_FORMAT_MEASURE: "measure"}[fmt]
+    elif fmt in (F.ID_FORMAT_CLUE, F.ID_FORMAT_CASE, F.ID_FORMAT_MEASURE, F.ID_FORMAT_TOUR):
+        p = {
+            F.ID_FORMAT_CLUE: "clue",
+            F.ID_FORMAT_CASE: "case",
+            F.ID_FORMAT_MEASURE: "measure",
+            F.ID_FORMAT_TOUR: "tour",
+        }[fmt]
         other = "case" if p != "case" else "clue"
         own = [
             f"{p.upper()}-{u}",

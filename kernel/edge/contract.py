@@ -39,6 +39,7 @@ FORMATS: dict[int, tuple[re.Pattern, str]] = {
     F.ID_FORMAT_CLUE: (re.compile(f"clue-{_UUID}"), "a clue id, clue-<uuid>"),
     F.ID_FORMAT_CASE: (re.compile(f"case-{_UUID}"), "a case id, case-<uuid>"),
     F.ID_FORMAT_MEASURE: (re.compile(f"measure-{_UUID}"), "a measure id, measure-<uuid>"),
+    F.ID_FORMAT_TOUR: (re.compile(f"tour-{_UUID}"), "a tour round id, tour-<uuid>"),  # issue 27
     F.ID_FORMAT_PERSON: (
         re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,63}"),
         "a person id: 1-64 letters, digits, '.', '_', ':' or '-', starting with a letter or digit",

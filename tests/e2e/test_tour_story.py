@@ -52,8 +52,8 @@ async def test_a_round_s_problems_and_letters_are_counted_by_audit_from_its_even
             reference="2019 第二轮",
             kind=tev.TOUR_KIND_REGULAR,
             units=[pb.TourUnit(code="chaoyang", name="朝阳区"), pb.TourUnit(code="haidian", name="海淀区")],
-            starts_on="2019-04-01",
-            ends_on="2019-06-30",
+            starts_on=ts(datetime(2019, 4, 1, 9, tzinfo=timezone.utc)),
+            ends_on=ts(datetime(2019, 6, 30, 9, tzinfo=timezone.utc)),
         )
         rid = rnd.round_id
         found = [

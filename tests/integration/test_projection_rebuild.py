@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,7 +115,7 @@ async def a_round(h) -> str:
     rid = f"tour-{uuid.uuid4()}"
     units = (t.InspectedUnit("chaoyang", "朝阳区"),)
     await rounds.open(
-        clue_ctx(officer), t.OpenTourRound(rid, "R", "REGULAR", units, "2026-03-01", "2026-04-30", officer), T0
+        clue_ctx(officer), t.OpenTourRound(rid, "R", "REGULAR", units, date(2026, 3, 1), date(2026, 4, 30), officer), T0
     )
     found = tuple(t.NewProblem("chaoyang", "c", f"d{k}") for k in range(2))
     await rounds.handle(clue_ctx(officer), rid, 0, t.RecordTourProblems(rid, found, officer), T0)

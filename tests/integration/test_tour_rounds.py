@@ -76,13 +76,17 @@ async def opened(tours, *units: str, reference: str = "2019 第二轮") -> pb.Op
         reference=reference,
         kind=tev.TOUR_KIND_REGULAR,
         units=[pb.TourUnit(code=u, name=f"单位 {u}") for u in units],
-        starts_on="2019-04-01",
-        ends_on="2019-06-30",
+        starts_on=day(4, 1),
+        ends_on=day(6, 30),
     )
 
 
 def found(*units: str) -> list[pb.NewTourProblem]:
     return [pb.NewTourProblem(unit=u, category="营商环境", description=f"问题 {k} at {u}") for k, u in enumerate(units)]
+
+
+def day(month: int, d: int):
+    return ts(datetime(2019, month, d, 9, tzinfo=timezone.utc))
 
 
 def due(days: int = 30):
@@ -230,8 +234,8 @@ async def test_errors_name_the_field_or_the_state(tours):
         (("RecordTourProblems", OFFICER), dict(round_id=rid, problems=found(a), expected_version=1), "ABORTED", ""),
         (("RecordTourProblems", OFFICER), dict(round_id=f"tour-{uuid.uuid4()}", problems=found(a)), "NOT_FOUND", ""),
         (("RecordTourProblems", OFFICER), dict(round_id=f"clue-{uuid.uuid4()}", problems=found(a)), "INVALID_ARGUMENT", "round_id"),
-        (("OpenTourRound", OFFICER), dict(reference="R", kind=tev.TOUR_KIND_SPECIAL, units=[pb.TourUnit(code=a, name="n")], starts_on="2019-05-01", ends_on="2019-04-01"), "INVALID_ARGUMENT", "ends_on"),
-        (("OpenTourRound", OFFICER), dict(reference="R", kind=tev.TOUR_KIND_SPECIAL, units=[pb.TourUnit(code=a, name="n")], starts_on="1 May", ends_on="2019-04-01"), "INVALID_ARGUMENT", "starts_on"),
+        (("OpenTourRound", OFFICER), dict(reference="R", kind=tev.TOUR_KIND_SPECIAL, units=[pb.TourUnit(code=a, name="n")], starts_on=day(5, 1), ends_on=day(4, 1)), "INVALID_ARGUMENT", "ends_on"),
+        (("OpenTourRound", OFFICER), dict(reference="R", kind=tev.TOUR_KIND_SPECIAL, units=[pb.TourUnit(code=a, name="n")] * 2, starts_on=day(4, 1), ends_on=day(5, 1)), "INVALID_ARGUMENT", "units[1].code"),
         (("RecordTourProblems", MANAGER), dict(round_id=rid, problems=found(a)), "PERMISSION_DENIED", ""),
         (("GetTourRound", OTHER), dict(round_id=rid, purpose="p"), "NOT_FOUND", ""),
     ]  # fmt: skip

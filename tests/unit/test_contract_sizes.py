@@ -33,6 +33,7 @@ ID_BYTES = {
     F.ID_FORMAT_REFERENCE: 128 * 4,
     F.ID_FORMAT_PAGE_TOKEN: 512,
     F.ID_FORMAT_CLUE_REF: 40 * 4,
+    F.ID_FORMAT_TOUR: 41,
 }
 # Batches: the repeated field whose items each become one event.
 PER_ITEM = {

@@ -44,9 +44,9 @@ class OpenTourRoundRequest(_message.Message):
     reference: str
     kind: _tour_events_pb2.TourKind
     units: _containers.RepeatedCompositeFieldContainer[TourUnit]
-    starts_on: str
-    ends_on: str
-    def __init__(self, reference: _Optional[str] = ..., kind: _Optional[_Union[_tour_events_pb2.TourKind, str]] = ..., units: _Optional[_Iterable[_Union[TourUnit, _Mapping]]] = ..., starts_on: _Optional[str] = ..., ends_on: _Optional[str] = ...) -> None: ...
+    starts_on: _timestamp_pb2.Timestamp
+    ends_on: _timestamp_pb2.Timestamp
+    def __init__(self, reference: _Optional[str] = ..., kind: _Optional[_Union[_tour_events_pb2.TourKind, str]] = ..., units: _Optional[_Iterable[_Union[TourUnit, _Mapping]]] = ..., starts_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ends_on: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TourProblem(_message.Message):
     __slots__ = ("problem_id", "round_id", "round_reference", "unit", "category", "description", "state", "responsible_unit", "due_at", "rectification", "overdue", "recorded_at", "closed_at")

@@ -23,6 +23,7 @@ class IdFormat(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ID_FORMAT_REFERENCE: _ClassVar[IdFormat]
     ID_FORMAT_PAGE_TOKEN: _ClassVar[IdFormat]
     ID_FORMAT_CLUE_REF: _ClassVar[IdFormat]
+    ID_FORMAT_TOUR: _ClassVar[IdFormat]
 
 class TimeWindow(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -43,6 +44,7 @@ ID_FORMAT_MONTH: IdFormat
 ID_FORMAT_REFERENCE: IdFormat
 ID_FORMAT_PAGE_TOKEN: IdFormat
 ID_FORMAT_CLUE_REF: IdFormat
+ID_FORMAT_TOUR: IdFormat
 TIME_WINDOW_UNSPECIFIED: TimeWindow
 TIME_WINDOW_PAST: TimeWindow
 TIME_WINDOW_PLANNED: TimeWindow

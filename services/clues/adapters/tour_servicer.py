@@ -26,6 +26,12 @@ class TourServicer(tours_pb2_grpc.TourServiceServicer):
     async def _read(self, call: CommandContext, rpc_name: str, purpose: str, files, query: str = "") -> None:
         await record_read(self.tours.store, call, rpc_name, purpose, files, now=self.clock.now(), query=query)
 
+    def _day(self, request, field: str):
+        """The day, in the commission's time zone, of the request's instant `field` (None: unset)."""
+        if not request.HasField(field):
+            return None
+        return datetime_of(getattr(request, field), field).astimezone(self.clock.now().tzinfo).date()
+
     async def _change(self, request, call, command) -> dict:
         return await self.tours.handle(call, request.round_id, request.expected_version, command, self.clock.now())
 
@@ -36,8 +42,8 @@ class TourServicer(tours_pb2_grpc.TourServiceServicer):
             request.reference,
             enum_word(tour_events_pb2.TourKind, request.kind),
             tuple(t.InspectedUnit(u.code.strip(), u.name.strip()) for u in request.units),
-            request.starts_on,
-            request.ends_on,
+            self._day(request, "starts_on"),
+            self._day(request, "ends_on"),
             call.principal,
         )
         result = await self.tours.open(call, cmd, self.clock.now())
@@ -99,6 +105,7 @@ class TourServicer(tours_pb2_grpc.TourServiceServicer):
         batch = request.batch_reference.strip()
         if not batch:
             raise Validation("batch_reference", "must not be empty")
+        await self.tours.get(round_id, call.principal)  # NOT_FOUND before anything about its clues
         for k, item in enumerate(request.clues):
             source = enum_word(events_pb2.ClueSource, item.source)
             if source != TOUR_SOURCE:

@@ -125,15 +125,15 @@ EVENTS = (
 
 @dataclass(frozen=True)
 class OpenTourRound:
-    """`starts_on`/`ends_on` as given (`YYYY-MM-DD`); `carried_over`: the units' problems still open
-    from earlier rounds, found by the app."""
+    """`starts_on`/`ends_on`: the round's first and last day (the edge takes them in the commission's
+    time zone); `carried_over`: the units' problems still open from earlier rounds, found by the app."""
 
     round_id: str
     reference: str
     kind: str
     units: tuple[InspectedUnit, ...]
-    starts_on: str
-    ends_on: str
+    starts_on: date | None
+    ends_on: date | None
     by: Principal
     carried_over: tuple[str, ...] = ()
 
@@ -287,11 +287,10 @@ def evolve(state: TourRound, event) -> TourRound:
 # -- decide --------------------------------------------------------------------------------------
 
 
-def _day(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text(value, field, 10))
-    except ValueError:
-        raise Validation(field, "must be a day, YYYY-MM-DD") from None
+def _day(value: date | None, field: str) -> date:
+    if not isinstance(value, date):
+        raise Validation(field, "is required")
+    return value
 
 
 def _open(state: TourRound, operation: str) -> None:

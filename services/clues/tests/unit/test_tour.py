@@ -24,7 +24,7 @@ OFFICER = Principal("commission", "inspection_tour", "tour_officer", "u-tour")
 NOW = datetime(2019, 5, 1, 9, 0, tzinfo=timezone.utc)
 DUE = NOW + timedelta(days=60)
 UNITS = (t.InspectedUnit("chaoyang", "朝阳区"), t.InspectedUnit("haidian", "海淀区"))
-OPEN = t.OpenTourRound(RID, "2019 第二轮", "REGULAR", UNITS, "2019-04-01", "2019-06-30", OFFICER)
+OPEN = t.OpenTourRound(RID, "2019 第二轮", "REGULAR", UNITS, date(2019, 4, 1), date(2019, 6, 30), OFFICER)
 
 
 def fold(events) -> t.TourRound:
@@ -97,8 +97,8 @@ REFUSED = [
     ("a round inspects at least one unit", [], replace(OPEN, units=()), Validation, "units"),
     ("a unit is listed once", [], replace(OPEN, units=UNITS + UNITS[:1]), Validation, "units[2].code"),
     ("a unit has a name", [], replace(OPEN, units=(t.InspectedUnit("x", " "),)), Validation, "units[0].name"),
-    ("the first day is a day", [], replace(OPEN, starts_on="2019-13-01"), Validation, "starts_on"),
-    ("the last day is not before the first", [], replace(OPEN, ends_on="2019-03-31"), Validation, "ends_on"),
+    ("a round has a first day", [], replace(OPEN, starts_on=None), Validation, "starts_on"),
+    ("the last day is not before the first", [], replace(OPEN, ends_on=date(2019, 3, 31)), Validation, "ends_on"),
     ("problems are recorded on an opened round", [], problems("chaoyang"), IllegalState, "NONE"),
     ("a problem is found at one of the round's units", [OPEN], problems("chaoyang", "dongcheng"), Validation, "problems[1].unit"),
     ("a problem has a category", [OPEN], replace(problems("chaoyang"), problems=(t.NewProblem("chaoyang", "", "x"),)), Validation, "problems[0].category"),
