@@ -2,7 +2,11 @@
 
 With no DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS it starts embedded PostgreSQL and the embedded
 broker under the data folder (DATA_DIR, default ./.data); then the four services, each in its
-own process, and prints where each listens and each process id.
+own process, and prints where each listens and each process id; once every service answers its
+gRPC health check SERVING, a "ready" line (how long it took) follows their addresses and metrics
+endpoints. While a relay republishes its store (at every start: the embedded broker keeps nothing;
+and after the broker's restart) a progress line every 2 s says how far it is, from the service's
+metrics (the `store` figures events and relay_backlog), and one says when it caught up.
 
 Supervision: when a service, the embedded PostgreSQL or the embedded broker dies, the runner
 says so on stderr and restarts it after a backoff (0.5 s, doubling up to 10 s; back to 0.5 s
@@ -21,15 +25,23 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 from kernel.edge import tokens
 from kernel.runtime.embedded import EmbeddedBroker, EmbeddedPostgres
 from kernel.runtime.platform import ServiceEntry, load_platform, platform_file
-from kernel.runtime.supervisor import ChildHistory, RestartPolicy
+from kernel.runtime.settings import metrics_port
+from kernel.runtime.supervisor import ChildHistory, Republishing, RestartPolicy
 
 STOP_TIMEOUT = 15.0  # seconds a service gets between SIGTERM and SIGKILL
 TICK = 0.25  # seconds between looks at the children
@@ -82,6 +94,13 @@ def _exit_text(rc: int) -> str:
 class ServiceChild:
     def __init__(self, entry: ServiceEntry, env: dict):
         self.entry, self.name, self.env, self.proc = entry, entry.name, env, None
+        up = entry.name.upper()
+        host = env.get(f"{up}_GRPC_HOST") or env.get("GRPC_HOST") or "127.0.0.1"
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "::", "[::]") else host  # where we reach it
+        self.port = int(env.get(f"{up}_GRPC_PORT") or entry.port)
+        self.address = f"{host}:{self.port}"
+        self.metrics_port = metrics_port(env, entry.name)
+        self.tls = bool(env.get(f"{up}_TLS_CERT_FILE") or env.get("TLS_CERT_FILE"))
 
     @property
     def pid(self) -> int:
@@ -210,9 +229,87 @@ def start_services(env: dict) -> list[ServiceChild]:
     services = [ServiceChild(s, env) for s in load_platform(platform_file(env)).services]
     for c in services:
         c.start()
-        port = env.get(f"{c.name.upper()}_GRPC_PORT", c.entry.port)
-        say(f"{c.name:<10} gRPC  {env.get('GRPC_HOST', '127.0.0.1')}:{port}  (pid {c.pid})")
+        say(f"{c.name:<10} gRPC  {c.address}  (pid {c.pid}; starting: a ready line follows once all serve)")
     return services
+
+
+def serving(c: ServiceChild, timeout: float = 0.5) -> bool:
+    """The service answers its gRPC health check SERVING (over TLS, whose certificate we may not
+    be able to check: it accepts connections)."""
+    if c.tls:
+        try:
+            with socket.create_connection((c.host, c.port), timeout=timeout):
+                return True
+        except OSError:
+            return False
+    try:
+        with grpc.insecure_channel(f"{c.host}:{c.port}") as ch:
+            got = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(service=""), timeout=timeout)
+        return got.status == health_pb2.HealthCheckResponse.SERVING
+    except grpc.RpcError:
+        return False
+
+
+def store_figures(c: ServiceChild, timeout: float = 1.0) -> dict[str, float]:
+    """The service's `store` figures (events, relay_backlog, ...) from its metrics; {} if none."""
+    if not c.metrics_port:
+        return {}
+    try:
+        with urllib.request.urlopen(f"http://{c.host}:{c.metrics_port}/metrics", timeout=timeout) as r:
+            text = r.read().decode()
+    except OSError:
+        return {}
+    return {
+        s.labels["figure"]: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "jjjc_component_figure"
+        for s in family.samples
+        if s.labels.get("component") == "store"
+    }
+
+
+class Watch(threading.Thread):
+    """Says when every service serves (the ready line, the addresses), when a restarted one serves
+    again, and how far the relays are in republishing their stores. Only prints: supervision
+    stays in the main loop."""
+
+    def __init__(self, services: list[ServiceChild], started: float, clock=time.monotonic):
+        super().__init__(name="run-watch", daemon=True)
+        self.services, self.started, self.clock = services, started, clock
+        self.stopping = threading.Event()
+        self.serving: dict[str, int] = {}  # service -> the pid seen serving
+        self.ready = False
+        self.progress = Republishing()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.5):
+            self.look()
+
+    def look(self) -> None:
+        for c in self.services:
+            if self.serving.get(c.name) != c.pid and c.proc.poll() is None and serving(c):
+                again = c.name in self.serving
+                self.serving[c.name] = c.pid
+                if self.ready and again:
+                    say(f"{c.name} serving again at {c.address} (pid {c.pid})")
+        if not self.ready and all(self.serving.get(c.name) == c.pid for c in self.services):
+            self.ready = True
+            for c in self.services:
+                metrics = f"  metrics http://{c.host}:{c.metrics_port}/metrics" if c.metrics_port else ""
+                say(f"{c.name:<10} serving  gRPC {c.address}{metrics}  (pid {c.pid})")
+            say(f"ready: all {len(self.services)} services serve ({self.clock() - self.started:.1f} s after the start)")
+            say(
+                "get a token: make token ARGS='issue --agency commission --office case_management "
+                "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"
+            )
+        for c in self.services:
+            figures = store_figures(c) if self.serving.get(c.name) == c.pid else {}
+            if "relay_backlog" in figures:
+                line = self.progress.observe(
+                    c.name, int(figures.get("events", 0)), int(figures["relay_backlog"]), self.clock()
+                )
+                if line:
+                    say(line)
 
 
 def stop_all(children: list) -> None:
@@ -245,17 +342,16 @@ def main(argv=None) -> int:
     stopping = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.append(1))
-    children, culprit = [], None
+    children, culprit, watch, started = [], None, None, time.monotonic()
     try:
         children += start_dependencies(args, data, env)
         prepare_platform_key(env, data)
         if env.get("PLATFORM_TEST_MODE") in ("1", "true", "yes"):
             say("TEST MODE: service clocks may be moved through control.v1.ControlService; never in production")
-        children += start_services(env)
-        say(
-            "get a token: make token ARGS='issue --agency commission --office case_management "
-            "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"
-        )
+        services = start_services(env)
+        children += services
+        watch = Watch(services, started)
+        watch.start()
         say(
             f"supervising: a child that dies is restarted; more than {policy.max_restarts} failures "
             f"of one within {policy.window:g} s stops everything. Ctrl-C stops everything"
@@ -266,6 +362,8 @@ def main(argv=None) -> int:
             if not stopping:
                 culprit = supervisor.tick()
     finally:
+        if watch is not None:
+            watch.stopping.set()
         say("stopping")
         stop_all(children)
     counts = supervisor.restarts()

@@ -128,8 +128,17 @@ class ServiceHost(Generic[P]):
         )
         await self.server.start()
         if s.metrics_port is not None:  # issue 28: Prometheus text format on its own port
-            self.metrics_server = MetricsServer(s.service, self.status, self.rpc_metrics, s.grpc_host, s.metrics_port)
-            await self.metrics_server.start()
+            metrics = MetricsServer(s.service, self.status, self.rpc_metrics, s.grpc_host, s.metrics_port)
+            try:
+                await metrics.start()
+                self.metrics_server = metrics
+            except OSError as e:  # the service serves without: metrics are no reason to stop it
+                self.log.error(
+                    "metrics.unavailable",
+                    port=s.metrics_port,
+                    error=str(e),
+                    remedy=f"set {s.service.upper()}_METRICS_PORT to a free port (0 disables the endpoint)",
+                )
         await mark_serving(self.server, names)
         self.log.info(
             "service.listening",

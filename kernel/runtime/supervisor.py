@@ -61,3 +61,33 @@ class ChildHistory:
         self._streak += 1
         self.restarts += 1
         return Verdict(False, delay, count, self.restarts)
+
+
+class Republishing:
+    """`make run`'s progress lines while a relay republishes its store (after the embedded broker
+    came back empty, i.e. at every start and broker restart): pure, fed each service's store
+    figures (`events`, `relay_backlog`: the status component `store`, read from its metrics) and
+    the time. A backlog of at least `at_least` events starts a report; a line every `every`
+    seconds says how far it is and about how long is left; one line says when it caught up."""
+
+    def __init__(self, every: float = 2.0, at_least: int = 100):
+        self.every, self.at_least = every, at_least
+        self._on: dict[str, tuple[float, int, float]] = {}  # service -> (started, first backlog, last said)
+
+    def observe(self, service: str, events: int, backlog: int, now: float) -> str | None:
+        on = self._on.get(service)
+        if on is None:
+            if backlog < self.at_least:
+                return None
+            self._on[service] = (now, backlog, now)
+            return f"{service} relay catching up: {events - backlog}/{events} events published"
+        started, first, said = on
+        if backlog <= 0:
+            del self._on[service]
+            return f"{service} relay caught up: {events} events published ({now - started:.1f} s)"
+        if now - said < self.every:
+            return None
+        self._on[service] = (started, first, now)
+        done, rate = events - backlog, (first - backlog) / max(now - started, 1e-9)
+        left = f", about {backlog / rate:.0f} s left" if rate > 0 else ""
+        return f"{service} relay catching up: {done}/{events} events published ({100 * done // max(events, 1)}%{left})"
