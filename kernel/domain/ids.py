@@ -17,7 +17,19 @@ import uuid
 
 from kernel.domain.errors import Validation
 
-CONTEXTS = ("clue", "case", "decision", "measure", "notice", "reconciliation", "request", "read", "person", "integrity", "tour")
+CONTEXTS = (
+    "clue",
+    "case",
+    "decision",
+    "measure",
+    "notice",
+    "reconciliation",
+    "request",
+    "read",
+    "person",
+    "integrity",
+    "tour",
+)
 UUID_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
