@@ -256,6 +256,7 @@ class CommandRunner(Generic[S]):
         history = await self.load(reader, stream_id)
         self.check_known(principal, history)
         check_read(principal, self.aggregate.concerned(history.state), self.aggregate.kind, stream_id)
+        klog.note_read(stream_id, history.version, getattr(history.state, "status", None))
         return history
 
     def _links(self, state: S, events: list) -> list[tuple[Any, tuple[Link, ...]]]:

@@ -208,7 +208,7 @@ _work: contextvars.ContextVar[dict | None] = contextvars.ContextVar("log_work", 
 def work():
     """A record of what the unit of work in this context did (`note_change`); `done(record)` gives
     the fields its closing line carries."""
-    record: dict = {"changes": []}
+    record: dict = {"changes": [], "reads": []}
     token = _work.set(record)
     try:
         yield record
@@ -224,9 +224,23 @@ def note_change(stream: str, version: int, state: Any = None) -> None:
         record["changes"].append((stream, version, None if state in (None, "") else str(state)))
 
 
+def note_read(stream: str, version: int, state: Any = None) -> None:
+    """A read through the command path's `read` (need to know checked): named on the closing line
+    of a unit of work that changed nothing and read one aggregate."""
+    record = _work.get()
+    if record is not None:
+        record["reads"].append((stream, version, None if state in (None, "") else str(state)))
+
+
 def done(record: dict) -> dict:
-    """The closing line's fields: the stream and its new state (one change), or the streams (several)."""
-    changes = record["changes"]
+    """The closing line's fields: the stream and its new state (one change), or the streams
+    (several); for a unit of work that changed nothing, the one aggregate it read, or how many."""
+    changes, reads = record["changes"], record.get("reads", [])
+    if not changes and len(reads) == 1:
+        stream, version, state = reads[0]
+        return {"read": stream, "version": version, "state": state}
+    if not changes and reads:
+        return {"read_count": len(reads)}
     if len(changes) == 1:
         stream, version, state = changes[0]
         return {"stream": stream, "version": version, "state": state}

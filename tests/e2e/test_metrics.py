@@ -114,11 +114,17 @@ async def test_one_line_per_command_names_the_stream_its_new_state_the_principal
             ),
             metadata=call_metadata(clues.settings, request_id=str(uuid.uuid4()), correlation="corr-log-line"),
         )
+        await clues_grpc.ClueServiceStub(ch).GetClue(
+            clues_pb2.GetClueRequest(clue_id=resp.clue_id, purpose="check the registration"),
+            metadata=call_metadata(clues.settings),
+        )
     [line] = [x for x in log_lines() if x["event"] == "rpc.ok" and x.get("rpc") == "RegisterClue"]
     assert line["service"] == "clues" and line["stream"] == resp.clue_id and line["state"] == "RECEIVED"
     assert line["version"] == 1 and line["user"] == ALICE.user and line["role"] == ALICE.role
     assert line["correlation_id"] == "corr-log-line" and line["level"] == "info"
     assert count(await scrape(clues), REGISTER, "OK") == 1
+    [read] = [x for x in log_lines() if x["event"] == "rpc.ok" and x.get("rpc") == "GetClue"]
+    assert read["read"] == resp.clue_id and read["state"] == "RECEIVED" and read["user"] == ALICE.user
 
 
 async def test_a_corrupt_request_is_invalid_argument_counted_and_leaves_no_traceback(clues, log_lines):

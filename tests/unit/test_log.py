@@ -110,7 +110,7 @@ def test_the_console_keeps_users_text_on_its_line(configured):
     assert "clues" in text.splitlines()[0] and "\\x1b[31m\\nforged line" in text and "P\\u202e1" in text
 
 
-def test_a_unit_of_work_names_the_stream_and_state_it_changed_or_the_streams():
+def test_a_unit_of_work_names_the_stream_and_state_it_changed_or_the_streams_or_what_it_read():
     with klog.work() as one:
         klog.note_change("clue-1", 3, "RECEIVED")
     assert klog.done(one) == {"stream": "clue-1", "version": 3, "state": "RECEIVED"}
@@ -121,4 +121,15 @@ def test_a_unit_of_work_names_the_stream_and_state_it_changed_or_the_streams():
     with klog.work() as nothing:
         pass
     assert klog.done(nothing) == {}
+    with klog.work() as read:  # a read names the aggregate it read
+        klog.note_read("clue-1", 3, "RECEIVED")
+    assert klog.done(read) == {"read": "clue-1", "version": 3, "state": "RECEIVED"}
+    with klog.work() as listing:
+        klog.note_read("clue-1", 3, "RECEIVED")
+        klog.note_read("clue-2", 1, "RECEIVED")
+    assert klog.done(listing) == {"read_count": 2}
+    with klog.work() as both:  # what changed is what the line names
+        klog.note_read("clue-9", 1, "RECEIVED")
+        klog.note_change("clue-1", 4, "FORWARDED")
+    assert klog.done(both) == {"stream": "clue-1", "version": 4, "state": "FORWARDED"}
     klog.note_change("clue-3", 1, "X")  # outside a unit of work: nothing kept, nothing raised
