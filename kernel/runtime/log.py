@@ -35,6 +35,7 @@ _configured = False
 _service: str | None = None
 
 FORMATS = ("console", "json")
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The loggers of libraries that speak at INFO about every connection: WARNING and above only.
 NOISY = ("aiokafka", "kafka", "faust", "mode")
 
@@ -160,7 +161,9 @@ def configure(
         _service = _service or service
     if _configured and not force:
         return
-    level = (level or os.environ.get("LOG_LEVEL") or "INFO").upper()
+    level = (level or os.environ.get("LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LEVELS:
+        raise SystemExit(f"LOG_LEVEL={level!r}: expected one of {', '.join(LEVELS)}")
     stream = sys.stderr if stream is None else stream
     fmt = fmt or log_format(stream=stream)
     formatter = structlog.stdlib.ProcessorFormatter(

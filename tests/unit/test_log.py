@@ -74,6 +74,12 @@ def test_an_unknown_log_format_stops_naming_the_variable():
         klog.log_format({"LOG_FORMAT": "xml"})
 
 
+def test_an_unknown_log_level_stops_naming_the_variable(configured, monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    with pytest.raises(SystemExit, match="LOG_LEVEL='VERBOSE'"):
+        klog.configure(force=True)
+
+
 def test_json_lines_name_the_service_and_libraries_go_through_the_same_pipeline(configured):
     out = configured("json")
     klog.get("rpc").info("rpc.ok", user="P-1")
