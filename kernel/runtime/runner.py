@@ -45,6 +45,7 @@ from kernel.runtime.supervisor import ChildHistory, Republishing, RestartPolicy
 
 STOP_TIMEOUT = 15.0  # seconds a service gets between SIGTERM and SIGKILL
 TICK = 0.25  # seconds between looks at the children
+FIGURES_EVERY = 2.0  # seconds between reads of the services' store figures (republish progress)
 
 
 def parse_args(argv=None):
@@ -279,7 +280,8 @@ class Watch(threading.Thread):
         self.stopping = threading.Event()
         self.serving: dict[str, int] = {}  # service -> the pid seen serving
         self.ready = False
-        self.progress = Republishing()
+        self.progress = Republishing(every=FIGURES_EVERY)
+        self.next_figures = float("-inf")
 
     def run(self) -> None:
         while not self.stopping.wait(0.5):
@@ -302,6 +304,10 @@ class Watch(threading.Thread):
                 "get a token: make token ARGS='issue --agency commission --office case_management "
                 "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"
             )
+        now = self.clock()
+        if now < self.next_figures:  # a scrape reads every part's status: not more than needed
+            return
+        self.next_figures = now + FIGURES_EVERY
         for c in self.services:
             figures = store_figures(c) if self.serving.get(c.name) == c.pid else {}
             if "relay_backlog" in figures:
