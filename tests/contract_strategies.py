@@ -814,7 +814,11 @@ def _break_message(draw, msg: Message, frame: Frame, prefix: str) -> str:
         k = draw(st.integers(0, len(field) - 1))
         if kind == "message":
             return draw(_break_message(field[k], frame, f"{path}[{k}]."))
-        field[k] = draw(_bad_scalar(fd, rule, frame))
+        bad = draw(_bad_scalar(fd, rule, frame))
+        if fd.message_type is not None:  # a repeated Timestamp: items are messages, copied into
+            field[k].CopyFrom(bad)
+        else:
+            field[k] = bad
         return f"{path}[{k}]"
     if kind == "message":
         if rule.required and (not msg.HasField(fd.name) or draw(st.booleans())):
