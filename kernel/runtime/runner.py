@@ -304,6 +304,9 @@ class Watch(threading.Thread):
                 "get a token: make token ARGS='issue --agency commission --office case_management "
                 "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"
             )
+            jjjc = Path(sys.executable).with_name("jjjc")
+            if jjjc.exists():
+                say(f"what each service is doing: {jjjc} status; metrics as above")
         now = self.clock()
         if now < self.next_figures:  # a scrape reads every part's status: not more than needed
             return
