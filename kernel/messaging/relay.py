@@ -31,7 +31,7 @@
   publisher: it holds a pooled connection in an open transaction that took
   `pg_try_advisory_xact_lock` on `relay:<schema>:<topic>` (transaction-scoped, so no session
   state is left on the pool: releasing the connection rolls back and frees it; the transaction
-  writes nothing and keeps no snapshot between statements). The other replicas' relays wait as
+  writes nothing, has no transaction id and keeps no snapshot: it holds back no VACUUM). The other replicas' relays wait as
   standbys, opening no Kafka client and serving no republish, and try again every
   `standby_retry_seconds`; when the publisher's process dies its session ends, the lock goes with
   it and a standby takes over exactly as a restarted relay would (from the stored cursor: what
@@ -210,9 +210,8 @@ class OutboxRelay:
         try:
             while not self._stopping.is_set():
                 if await self._lead():
-                    await self._publish()
-                else:
-                    await self._sleep(self.standby_retry_seconds)
+                    await self._publish()  # until stopped, or the lock is lost: then another may take it
+                await self._sleep(self.standby_retry_seconds)
         finally:
             await self._resign()
 
@@ -231,10 +230,13 @@ class OutboxRelay:
         tx = conn.transaction()
         try:
             await tx.start()
-            # Held open for as long as this relay publishes: an operator's idle timeout must not
-            # end it (a dead session would only hand the lock to a standby, but needlessly).
-            await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
             got = await conn.fetchval(LEADER_LOCK_SQL, self.leader_key)
+            # Held open for as long as this relay publishes: an operator's idle timeout must not
+            # end it (a dead session would only hand the lock to a standby, but needlessly). Sent
+            # after the lock and without arguments (the simple protocol): that also lets go of
+            # the snapshot the extended protocol's statement leaves behind, so the open
+            # transaction holds back no VACUUM (backend_xmin stays empty; tested).
+            await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
         except BaseException as e:
             await self._release(conn, tx)
             if not isinstance(e, Exception):
@@ -268,7 +270,8 @@ class OutboxRelay:
         if conn is None:
             raise LostLeadership("no session holds the publisher's lock")
         try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=max(5.0, 2 * self.leader_check_seconds))
+            # simple protocol (no arguments): no snapshot left behind (see _lead)
+            await asyncio.wait_for(conn.execute("SELECT 1"), timeout=max(5.0, 2 * self.leader_check_seconds))
         except Exception as e:  # noqa: BLE001 - the session (and with it the lock) is gone
             raise LostLeadership(f"the session holding the lock failed ({type(e).__name__}: {e})") from e
 
@@ -290,7 +293,10 @@ class OutboxRelay:
             if tx is not None and not conn.is_closed():
                 await asyncio.wait_for(tx.rollback(), timeout=5)
         except BaseException as e:  # dead, cancelled or stuck: end the session itself
-            conn.terminate()
+            try:
+                conn.terminate()
+            except Exception:  # noqa: BLE001 - already closed: the pool took it back
+                pass
             interrupted = None if isinstance(e, Exception) else e
         try:
             await self.store.pool.release(conn)

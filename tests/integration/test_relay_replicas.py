@@ -30,14 +30,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from kernel.domain.clock import FixedClock
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.store import EventStore, create_pool
 from kernel.messaging.inbox import Inbox, Source
+from kernel.messaging.relay import NotReady, OutboxRelay
 from kernel.messaging.topics import TopicSpec
 from tests.integration.relay_replica import BATCH
-from tests.integration.test_relay import PARTITIONS, check_records, read_topic, relay_state, stored_events
+from tests.integration.test_relay import PARTITIONS, append, check_records, read_topic, relay_state, stored_events
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = 150  # per replica; a killed one's replacement takes as many
@@ -232,3 +234,94 @@ async def test_two_replicas_one_publisher_at_a_time_killed_midway_every_event_ex
         versions[stream].append(version)
     for stream, got in versions.items():
         assert got == list(range(1, len(got) + 1)), f"{stream} applied out of order: {got}"
+
+
+async def test_a_publisher_whose_session_ends_steps_down_and_the_standby_takes_over(
+    store, bootstrap, database_url, unique
+):
+    """In one process: the standby opens no client and refuses republish requests at once; the
+    database ending the publisher's session (an operator, a failover, a cut connection) makes it
+    step down within leader_check_seconds while alive, and the standby publish; stopping a
+    publisher hands over too. One marker throughout, every event on the topic."""
+    spec = TopicSpec(f"t{unique}.handover", partitions=PARTITIONS)
+    other_pool = await create_pool(database_url, min_size=1, max_size=4)
+    quick = dict(poll_seconds=0.01, marker_check_seconds=1.0, leader_check_seconds=0.1)
+    # a tries again after 1 s, b every 0.1 s: b takes the lock a loses
+    a = OutboxRelay(store, bootstrap, spec, standby_retry_seconds=1.0, **quick)
+    b = OutboxRelay(
+        EventStore(other_pool, store.schema, FixedClock()), bootstrap, spec, standby_retry_seconds=0.1, **quick
+    )
+    tasks: list[asyncio.Task] = []
+
+    async def wait_for(predicate, what: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            for t in tasks:
+                assert not t.done(), f"a relay ended: {t.exception()!r}"
+            assert time.monotonic() < deadline, f"{what} not reached after {timeout} s"
+            await asyncio.sleep(0.02)
+
+    async def caught_up() -> bool:
+        cursor, _ = await relay_state(store, spec)
+        return not await store.read_all(cursor, limit=1)
+
+    try:
+        tasks.append(asyncio.create_task(a.run()))
+        await wait_for(lambda: a.leading, "a publishing")
+        tasks.append(asyncio.create_task(b.run()))
+        await wait_for(lambda: b._standby, "b standing by")
+        for i in range(6):
+            await append(store, f"handover-{i % 3}", 2)
+        await wait_for(lambda: a.published == 12, "a publishing the first events")
+        _, epoch = await relay_state(store, spec)
+
+        assert b._producer is None and b._consumer is None, "a standby opened a Kafka client"
+        started = time.monotonic()
+        with pytest.raises(NotReady, match="standby"):
+            await b.republish("handover-0")
+        assert time.monotonic() - started < 1.0, "a standby waited before refusing a republish"
+        assert (await b.status()).counters["publishing"] == 0
+        assert (await a.status()).counters["publishing"] == 1
+
+        # The lock's transaction holds no transaction id and no snapshot between its statements:
+        # it keeps nothing from VACUUM, however long it lasts.
+        pid = a._leader_conn.get_server_pid()
+        for _ in range(100):
+            held = await store.pool.fetchrow(
+                "SELECT state, backend_xid, backend_xmin FROM pg_stat_activity WHERE pid = $1", pid
+            )
+            if held["state"] == "idle in transaction":  # not in its check just now
+                break
+            await asyncio.sleep(0.01)
+        assert tuple(held) == ("idle in transaction", None, None)
+
+        await store.pool.execute("SELECT pg_terminate_backend($1)", pid)
+        await wait_for(lambda: b.leading and not a.leading, "b publishing after a's session ended")
+        await wait_for(lambda: a._standby, "a standing by")
+        for i in range(6):
+            await append(store, f"handover-{i % 3}", 1)
+        deadline = time.monotonic() + 15
+        while not await caught_up():
+            assert time.monotonic() < deadline, "b did not publish what came after the handover"
+            await asyncio.sleep(0.05)
+        assert b.published == 6 and a.published == 12
+
+        await b.stop()  # a clean stop hands over too
+        await asyncio.wait_for(tasks.pop(), 10)  # b's run() ends
+        await wait_for(lambda: a.leading, "a publishing again after b stopped")
+        await append(store, "handover-0", 1)
+        await wait_for(lambda: a.published == 13, "a publishing after b stopped")
+        assert (a.takeovers, b.takeovers) == (2, 1)
+        assert (await relay_state(store, spec))[1] == epoch, "a handover rebuilt the topic"
+        stored = await stored_events(store)
+        records, markers = await read_topic(bootstrap, spec.name, set(stored), quiet=0.5)
+    finally:
+        for relay in (a, b):
+            await relay.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await other_pool.close()
+    seen = check_records(records, stored)
+    assert set(seen) == set(stored) and markers == 1
+    assert sum(n - 1 for n in seen.values()) == 0, "an event was sent twice with no publisher killed mid-batch"
