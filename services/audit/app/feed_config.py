@@ -20,7 +20,7 @@ from google.protobuf.descriptor import Descriptor, FileDescriptor
 
 from audit.v1 import events_pb2 as _audit
 from cases.v1 import events_pb2 as _cases
-from clues.v1 import events_pb2 as _clues
+from clues.v1 import events_pb2 as _clues, tour_events_pb2 as _tours
 from common.v1 import reads_pb2 as _reads
 from kernel.runtime.config import read_toml
 from sanctions.v1 import events_pb2 as _sanctions
@@ -36,6 +36,7 @@ SCHEMA_VERSION = 1
 EVENT_FILES: tuple[FileDescriptor, ...] = (
     _audit.DESCRIPTOR,
     _clues.DESCRIPTOR,
+    _tours.DESCRIPTOR,  # tour rounds (issue 27)
     _cases.DESCRIPTOR,
     _sanctions.DESCRIPTOR,
     _reads.DESCRIPTOR,
