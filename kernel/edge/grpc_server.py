@@ -232,10 +232,18 @@ def stream_rpc(operation: str, *, act: Act = "perform"):
     def decorate(func: Callable):
         @functools.wraps(func)
         async def wrapper(self, request, context):
+            started, sent = time.monotonic(), 0
             async with _guarded(func, request, context, operation, act, False) as call:
                 klog.get("rpc").info("rpc.stream_opened", **_who(call.principal))
                 async for item in func(self, request, context, call):
+                    sent += 1
                     yield item
+                klog.get("rpc").info(
+                    "rpc.stream_closed",
+                    **_who(call.principal),
+                    sent=sent,
+                    ms=round((time.monotonic() - started) * 1000, 1),
+                )
 
         wrapper.operation, wrapper.act, wrapper.mutating = operation, act, False  # type: ignore[attr-defined]
         return wrapper
