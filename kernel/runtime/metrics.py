@@ -8,6 +8,7 @@
   the part is in, 0 for the others), `jjjc_component_figure{component,figure}` (each counter a part
   reports: a relay's published and republishes, a consumer's kept and held streams, the store's
   events, relay backlog and pending timers...) and `jjjc_component_problems{component}`;
+* `jjjc_build_info{version}`: the platform's version (the installed project's);
 * every gRPC call counted by method and status code, refusals and unauthenticated calls included
   (`jjjc_rpc_requests_total{method,code}`), and its latency (`jjjc_rpc_duration_seconds`, a
   histogram by method and code). `MetricsInterceptor` is the server's outermost interceptor: it
@@ -19,18 +20,28 @@ like the others, so `GetStatus`, `jjjc status` and the metrics say the same.
 
 from __future__ import annotations
 
+import importlib.metadata
 import inspect
 import time
 
 import grpc
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 
 from kernel.edge.status import DEGRADED, OK, RETRYING, STUCK, Component, StatusBoard
 from kernel.runtime import log as klog
 
 STATES = (OK, RETRYING, STUCK, DEGRADED)
+disable_created_metrics()  # no `_created` series beside every counter: nothing here reads them
 # Seconds: from a health check to a batch of hundreds of events, with the gRPC deadlines' range.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _CODES = {c.value[0]: c for c in grpc.StatusCode}
@@ -57,6 +68,9 @@ class RpcMetrics:
             ("service", "method", "code"),
             registry=self.registry,
         )
+        Info("jjjc_build", "The platform's version this service runs", ("service",), registry=self.registry).labels(
+            service
+        ).info({"version": platform_version()})
         self.duration = Histogram(
             "jjjc_rpc_duration_seconds",
             "gRPC call latency in seconds, by method and status code",
@@ -68,6 +82,14 @@ class RpcMetrics:
     def observe(self, method: str, code: str, seconds: float) -> None:
         self.requests.labels(self.service, method, code).inc()
         self.duration.labels(self.service, method, code).observe(seconds)
+
+
+def platform_version() -> str:
+    """The installed project's version (pyproject.toml), or `unknown` when run from a bare checkout."""
+    try:
+        return importlib.metadata.version("jjjc-platform")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):

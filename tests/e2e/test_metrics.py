@@ -90,6 +90,8 @@ async def test_metrics_count_calls_by_method_and_code_and_carry_the_status_figur
     assert count(samples, STATUS, "UNAUTHENTICATED") == 1
     histogram = ("jjjc_rpc_duration_seconds_count", (("code", "OK"), ("method", STATUS), ("service", "clues")))
     assert samples[histogram] == 1
+    [build] = [labels for name, labels in samples if name == "jjjc_build_info"]
+    assert dict(build)["service"] == "clues" and dict(build)["version"]
     # the same figures as GetStatus: the relay's, each consumer's, the store's
     relay = f"relay {clues.settings.topic}"
     assert samples[("jjjc_component_state", (("component", relay), ("service", "clues"), ("state", "ok")))] == 1
