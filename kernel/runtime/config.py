@@ -22,16 +22,11 @@ def parse_tables(data: dict, source: str, keys_of: dict, parsers: dict, error: t
     def fail(key: str, problem: str):
         raise error(f"{source}: {key}: {problem}")
 
-    unknown = sorted(set(data) - {"schema_version", *keys_of})
-    if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in keys_of)})")
-    if data.get("schema_version") != version:
-        fail("schema_version", f"must be {version}")
+    hints = {table: f" with {', '.join(keys)}" for table, keys in keys_of.items()}
+    tables = top_tables(data, source, list(keys_of), error, version, hints)
     values = {}
     for table, keys in keys_of.items():
-        spec = data.get(table)
-        if not isinstance(spec, dict):
-            fail(table, f"must be a table [{table}] with {', '.join(keys)}")
+        spec = tables[table]
         extra = sorted(set(spec) - set(keys))
         if extra:
             fail(f"{table}.{extra[0]}", f"unknown key (one of {', '.join(keys)})")
@@ -43,3 +38,27 @@ def parse_tables(data: dict, source: str, keys_of: dict, parsers: dict, error: t
                 fail(f"{table}.{key}", problem)
             values[name] = value
     return values
+
+
+def top_tables(
+    data: dict, source: str, tables: list[str], error: type[Exception], version: int, hints: dict | None = None
+) -> dict[str, dict]:
+    """The file's required top-level tables, by name, after checking that it names no other key and
+    states `schema_version` = `version`; `error` naming the file and the key at the first mistake
+    (`hints`: table -> what to add to "must be a table [t]")."""
+
+    def fail(key: str, problem: str):
+        raise error(f"{source}: {key}: {problem}")
+
+    unknown = sorted(set(data) - {"schema_version", *tables})
+    if unknown:
+        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in tables)})")
+    if data.get("schema_version") != version:
+        fail("schema_version", f"must be {version}")
+    found = {}
+    for name in tables:
+        table = data.get(name)
+        if not isinstance(table, dict):
+            fail(name, f"must be a table [{name}]{(hints or {}).get(name, '')}")
+        found[name] = table
+    return found

@@ -10,7 +10,7 @@ import string
 from collections.abc import Iterable
 from pathlib import Path
 
-from kernel.runtime.config import read_toml
+from kernel.runtime.config import read_toml, top_tables
 from services.audit.domain.integrity import (
     CHECKS,
     COMMENT,
@@ -53,17 +53,7 @@ def parse_integrity_rules(
     def fail(key: str, problem: str):
         raise IntegrityConfigError(f"{source}: {key}: {problem}")
 
-    unknown = sorted(set(data) - {"schema_version", *TABLES})
-    if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in TABLES)})")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        fail("schema_version", f"must be {SCHEMA_VERSION}")
-    tables = {}
-    for name in TABLES:
-        table = data.get(name)
-        if not isinstance(table, dict):
-            fail(name, f"must be a table [{name}]")
-        tables[name] = table
+    tables = top_tables(data, source, list(TABLES), IntegrityConfigError, SCHEMA_VERSION)
 
     def only(table: str, keys: Iterable[str]) -> None:
         extra = sorted(set(tables[table]) - set(keys))

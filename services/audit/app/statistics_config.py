@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernel.runtime.config import read_toml
+from kernel.runtime.config import read_toml, top_tables
 from services.audit.domain.statistics import COUNTINGS, FORMS, FourFormRules
 
 DEFAULT_FILE = Path(__file__).resolve().parents[3] / "deploy" / "config" / "statistics.toml"
@@ -44,17 +44,7 @@ def parse_statistics_rules(
     def fail(key: str, problem: str):
         raise StatisticsConfigError(f"{source}: {key}: {problem}")
 
-    unknown = sorted(set(data) - {"schema_version", *TABLES})
-    if unknown:
-        fail(unknown[0], f"unknown key (schema_version, {', '.join(f'[{t}]' for t in TABLES)})")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        fail("schema_version", f"must be {SCHEMA_VERSION}")
-    tables = {}
-    for name in TABLES:
-        table = data.get(name)
-        if not isinstance(table, dict):
-            fail(name, f"must be a table [{name}]")
-        tables[name] = table
+    tables = top_tables(data, source, list(TABLES), StatisticsConfigError, SCHEMA_VERSION)
 
     def codes(key: str, value) -> list[str]:
         if not isinstance(value, list) or any(not isinstance(c, str) or not c.strip() for c in value):
