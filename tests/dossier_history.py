@@ -182,20 +182,26 @@ def concluded_clue(
 ) -> list[bytes]:
     """The talk/letter clue concluded on `on`+20: CLEARED (or LIGHT_HANDLING in the given form): CLOSED."""
     s = _clue(person, on, f"concluded{salt}{light_handling}", clues.DISPOSAL_METHOD_TALK_OR_LETTER)
+    conclude_talk(s, on, officer(CLUE_OFFICE), light_handling, "本人说明情况")
+    return s.raws
+
+
+def conclude_talk(clue: Stream, on: date, by: Principal, light_handling: int, summary: str) -> None:
+    """The talk/letter reported on `on`+18 by `by` and its conclusion approved by the head on
+    `on`+20: CLEARED, or LIGHT_HANDLING in the given form (CLOSED either way)."""
     outcome = clues.TALK_OUTCOME_LIGHT_HANDLING if light_handling else clues.TALK_OUTCOME_CLEARED
-    by = officer(CLUE_OFFICE)
-    s.add(
+    clue.add(
         clues.TalkOrLetterReported(
-            clue_id=s.id, outcome=outcome, summary="本人说明情况", reported_by=by.user, light_handling=light_handling
+            clue_id=clue.id, outcome=outcome, summary=summary, reported_by=by.user, light_handling=light_handling
         ),
         instant(on + timedelta(days=18)),
         by,
     )
-    s.add(
+    clue.add(
         clues.TalkOrLetterConcluded(
-            clue_id=s.id,
+            clue_id=clue.id,
             outcome=outcome,
-            summary="本人说明情况",
+            summary=summary,
             concluded_by=by.user,
             approved_by="u-head",
             light_handling=light_handling,
@@ -203,7 +209,6 @@ def concluded_clue(
         instant(on + timedelta(days=20)),
         HEAD,
     )
-    return s.raws
 
 
 def _to_filing(person: str, on: date, salt: str) -> tuple[Stream, Stream]:

@@ -250,27 +250,7 @@ class History:
         """Talk/letter inquiry approved on `on`, concluded on `on`+20: CLEARED, or LIGHT_HANDLING in
         the given form (the first of the four forms): CLOSED."""
         self._dispose_clue(clue, clues.DISPOSAL_METHOD_TALK_OR_LETTER, on)
-        outcome = clues.TALK_OUTCOME_LIGHT_HANDLING if light_handling else clues.TALK_OUTCOME_CLEARED
-        by = officer(clue.holding.holder)
-        clue.add(
-            clues.TalkOrLetterReported(
-                clue_id=clue.id, outcome=outcome, summary="说明", reported_by=by.user, light_handling=light_handling
-            ),
-            instant(on + timedelta(days=18)),
-            by,
-        )
-        clue.add(
-            clues.TalkOrLetterConcluded(
-                clue_id=clue.id,
-                outcome=outcome,
-                summary="说明",
-                concluded_by=by.user,
-                approved_by="u-head",
-                light_handling=light_handling,
-            ),
-            instant(on + timedelta(days=20)),
-            HEAD,
-        )
+        h.conclude_talk(clue, on, officer(clue.holding.holder), light_handling, "说明")
 
     def file_case(self, clue: Stream, persons: list[str], on: date, *, world: World = A) -> Stream:
         """Preliminary check from `on`-30, report FILE_CASE, filing proposed; the case filed on `on`
