@@ -53,7 +53,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError, RecordTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
-from kernel.edge.status import STUCK, Component
+from kernel.edge.status import RETRYING, STUCK, Component
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.store import DEFAULT_MAX_EVENT_BYTES, Cursor, EventStore, StoredEvent
 from kernel.messaging import topics
@@ -174,6 +174,7 @@ class OutboxRelay:
         self._standby = False  # run() tried and another relay publishes
         self.leading = False
         self.takeovers = 0  # times this relay became the publisher
+        self._failed_campaigns = 0  # in a row: the store did not answer
         self.log = klog.get("relay").bind(topic=spec.name, schema=store.schema)
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -223,9 +224,7 @@ class OutboxRelay:
         try:
             conn = await self.store.pool.acquire()
         except Exception as e:  # noqa: BLE001 - store down: a standby tries again
-            self.log.warning(
-                "relay.standby_retry", error=f"{type(e).__name__}: {e}", retry_in=self.standby_retry_seconds
-            )
+            self._campaign_failed(e)
             return False
         tx = conn.transaction()
         try:
@@ -241,24 +240,34 @@ class OutboxRelay:
             await self._release(conn, tx)
             if not isinstance(e, Exception):
                 raise
-            self.log.warning(
-                "relay.standby_retry", error=f"{type(e).__name__}: {e}", retry_in=self.standby_retry_seconds
-            )
+            self._campaign_failed(e)
             return False
         if not got or self._stopping.is_set():
             await self._release(conn, tx)
             if not got and not self._standby:
                 self.log.info("relay.standby", lock=self.leader_key, retry_every=self.standby_retry_seconds)
-            self._standby = not got
+            self._standby, self._failed_campaigns = not got, 0
             return False
         self._leader_conn, self._leader_tx = conn, tx
-        self._standby, self.leading = False, True
+        self._standby, self.leading, self._failed_campaigns = False, True, 0
         self.takeovers += 1
         # What the previous publisher knew is re-learnt: the topic is checked, the marker read.
         self._verified, self._next_marker_check = False, 0.0
         self._next_leader_check = time.monotonic() + self.leader_check_seconds
         self.log.info("relay.publishing", lock=self.leader_key, takeovers=self.takeovers)
         return True
+
+    def _campaign_failed(self, error: Exception) -> None:
+        """The store did not answer the lock's request: logged at once, then once a minute."""
+        self._failed_campaigns += 1
+        every = max(1, round(60 / max(self.standby_retry_seconds, 0.001)))
+        if self._failed_campaigns % every == 1 or every == 1:
+            self.log.warning(
+                "relay.lock_unavailable",
+                error=f"{type(error).__name__}: {error}",
+                attempts=self._failed_campaigns,
+                retry_every=self.standby_retry_seconds,
+            )
 
     async def _check_leadership(self) -> None:
         """Every leader_check_seconds: the session holding the lock still answers (its open
@@ -420,6 +429,12 @@ class OutboxRelay:
             "takeovers": self.takeovers,
         }
         stuck = self._stuck
+        if stuck is None and self._failed_campaigns:
+            problem = (
+                f"cannot reach the store to take the publisher's lock ({self._failed_campaigns} attempts); "
+                f"trying again every {self.standby_retry_seconds} s, nothing is lost meanwhile"
+            )
+            return Component(name=f"relay {self.spec.name}", state=RETRYING, counters=counters, problems=(problem,))
         if stuck is None:
             return Component(name=f"relay {self.spec.name}", counters=counters)
         counters.update(stuck_since=int(stuck.since), stuck_attempts=stuck.attempts, **stuck.counters)

@@ -325,3 +325,16 @@ async def test_a_publisher_whose_session_ends_steps_down_and_the_standby_takes_o
     seen = check_records(records, stored)
     assert set(seen) == set(stored) and markers == 1
     assert sum(n - 1 for n in seen.values()) == 0, "an event was sent twice with no publisher killed mid-batch"
+
+
+async def test_a_relay_that_cannot_reach_the_store_for_its_lock_says_so(store, bootstrap, database_url, unique):
+    """The store down before the lock is taken: no publishing, status `retrying` saying why."""
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    spec = TopicSpec(f"t{unique}.nolock", partitions=1)
+    relay = OutboxRelay(EventStore(pool, store.schema, FixedClock()), bootstrap, spec, standby_retry_seconds=0.05)
+    await pool.close()  # every acquire now fails, as with PostgreSQL unreachable
+    assert not await relay._lead() and not await relay._lead()
+    status = await relay.status()
+    assert status.state == "retrying" and status.counters["publishing"] == 0
+    assert "publisher's lock (2 attempts)" in status.problems[0]
+    assert relay._producer is None
