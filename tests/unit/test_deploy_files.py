@@ -156,7 +156,7 @@ def test_compose_runs_each_service_from_the_image_with_the_settings_it_reads(nam
 
 def test_dockerfile_installs_the_runtime_and_copies_what_the_services_read():
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
-    for folder in ("kernel/", "services/", "gen/", "deploy/config/"):
+    for folder in ("kernel/", "services/", "gen/", "deploy/config/", "tools/"):
         assert f"COPY {folder} {folder}" in text
     assert "PYTHONPATH=/app:/app/gen" in text  # gen/'s contracts as top-level packages
     assert "pip install -r /tmp/runtime.txt" in text and "USER 10001" in text
