@@ -206,7 +206,7 @@ class CommandRunner(Generic[S]):
         change = Change(before, events, stored, state, records, now, command)
         await a.keep_in_step(uow, ctx, change)
         if stored:  # the unit of work's log line names the stream and the state it left (issue 28)
-            klog.note_change(stream_id, change.version, getattr(state, "status", None))
+            klog.note_change(stream_id, change.version, getattr(state, "status", None), command=_name(command))
         return change
 
     async def fire(self, uow: UnitOfWork, timer: DueTimer, principal: Principal, now: datetime) -> list[StoredEvent]:
@@ -243,6 +243,8 @@ class CommandRunner(Generic[S]):
             else (before.state, before.records)
         )
         await a.keep_in_step(uow, ctx, Change(before, events, [], state, records, now, command))
+        if stored:  # the timer's log line names the aggregate and the state the firing left (issue 28)
+            klog.note_change(aggregate_id, before.version, getattr(state, "status", None), command=_name(command))
         return stored
 
     def check_known(self, principal: Principal, history: History[S]) -> None:
@@ -315,3 +317,8 @@ class CommandRunner(Generic[S]):
 
 def _merged(own: Sequence[Link], more: Sequence[Link]) -> tuple[Link, ...]:
     return tuple(own) + tuple(x for x in more if x not in own)
+
+
+def _name(command: Any) -> str:
+    """A command as a log line names it: its class (`RegisterClue`)."""
+    return type(command).__name__

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -218,6 +219,7 @@ class Fired:
     event_type: str
     due_at: datetime
     event_id: str | None  # None: the aggregate's rules said the timer changes nothing now
+    correlation_id: str = ""  # the scheduling command's
 
 
 @dataclass(frozen=True)
@@ -313,17 +315,27 @@ class TimerScheduler:
             )
         count = 0
         for row in ids:
-            fired = await self._fire(row["timer_id"], now)
+            started = time.monotonic()
+            with klog.work() as work:
+                fired = await self._fire(row["timer_id"], now)
             if fired:
                 count += 1
                 self.fired += 1
+                # the unit of work's one line (issue 28), once committed: the timer's command, the
+                # aggregate and the state it left, the system principal, the scheduling command's
+                # correlation id
                 self.log.info(
                     "timer.fired" if fired.event_id else "timer.changed_nothing",
+                    **klog.commands(work),
+                    **({"stream": fired.stream_id} | klog.done(work)),
+                    **klog.who(self.principal),
+                    correlation_id=fired.correlation_id or None,
                     timer_id=fired.timer_id,
-                    stream_id=fired.stream_id,
+                    timer_stream=fired.stream_id,
                     event_type=fired.event_type,
                     due_at=fired.due_at.isoformat(),
                     event_id=fired.event_id,
+                    ms=round((time.monotonic() - started) * 1000, 1),
                 )
         return count
 
@@ -349,7 +361,7 @@ class TimerScheduler:
                 event_id,
                 now,
             )
-        return Fired(timer_id, t["stream_id"], t["event_type"], t["due_at"], event_id)
+        return Fired(timer_id, t["stream_id"], t["event_type"], t["due_at"], event_id, t["correlation_id"])
 
     async def _fire_once(self, uow: UnitOfWork, t, now: datetime) -> str | None:
         """The timer's first event id, appended now or (a lost status update) before."""
@@ -359,7 +371,8 @@ class TimerScheduler:
         route = self.routes.get(timer_kind(t["stream_id"]))
         if route is None:
             event = self._event(t)
-            await uow.append(t["stream_id"], await uow.stream_version(t["stream_id"]), [event])
+            stored = await uow.append(t["stream_id"], await uow.stream_version(t["stream_id"]), [event])
+            klog.note_change(t["stream_id"], stored[-1].version if stored else 0)
             return event.event_id
         try:
             async with uow.conn.transaction():  # a refusal undoes only what the firing did

@@ -5,9 +5,19 @@ The inbox decides (duplicates skipped, gaps held and reported); `apply` acts on 
 event in the same unit of work, so an event's effect and its being remembered commit together:
 redelivery, restarts and racing instances change nothing twice. A version conflict with a user's
 concurrent command is retried from the start.
+
+Each accepted event is a unit of work with its one log line (issue 28), said once its transaction
+committed: `consumer.ok` with the consumer, the command it ran, the stream and the state it left,
+the system principal and the triggering event's correlation id (bound while it is applied, so the
+follower's own lines carry it too). An event that changed nothing is said at DEBUG; a duplicate or
+a held delivery, not at all.
 """
 
 from __future__ import annotations
+
+import time
+
+import structlog
 
 from kernel.domain.errors import Concurrency
 from kernel.domain.principal import Principal
@@ -32,15 +42,18 @@ class Follower:
 
     async def record(self, raw: bytes, source: Source) -> None:
         for attempt in range(ATTEMPTS):
+            units: list[tuple[Envelope, dict, float]] = []
             try:
                 async with self.store.unit_of_work() as uow:
                     outcome = await self.inbox.receive(uow.conn, raw, source)
                     for accepted in outcome.accepted:
-                        await self.apply(uow, accepted.envelope)
+                        units.append(await self._apply_one(uow, accepted.envelope))
                 break
             except Concurrency:  # a user's command moved the aggregate meanwhile: read it again
                 if attempt == ATTEMPTS - 1:
                     raise
+        for env, work, ms in units:  # committed: each unit of work's one line
+            self._said(env, work, ms)
         if outcome.gap and self.on_gap:
             try:
                 await self.on_gap(source.topic, *outcome.gap)
@@ -48,3 +61,27 @@ class Follower:
                 self.log.warning(
                     "follower.gap_request_failed", component=self.component, stream_id=outcome.gap[0], error=repr(e)
                 )
+
+    async def _apply_one(self, uow: UnitOfWork, env: Envelope) -> tuple[Envelope, dict, float]:
+        """`apply` with a `work()` record and the event's correlation id bound; the record and the
+        time taken."""
+        started = time.monotonic()
+        with klog.work() as work, structlog.contextvars.bound_contextvars(correlation_id=env.correlation_id):
+            await self.apply(uow, env)
+        return env, work, round((time.monotonic() - started) * 1000, 1)
+
+    def _said(self, env: Envelope, work: dict, ms: float) -> None:
+        """The unit of work's line: INFO if it changed a stream, else DEBUG."""
+        log = klog.get("consumer")
+        say = log.info if work["changes"] else log.debug
+        say(
+            "consumer.ok",
+            consumer=self.component,
+            **klog.commands(work),
+            **klog.done(work),
+            **klog.who(self.principal),
+            correlation_id=env.correlation_id,
+            trigger=env.event_type,
+            event_id=env.event_id,
+            ms=ms,
+        )

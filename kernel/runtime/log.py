@@ -16,7 +16,10 @@
 * One line per unit of work: the `rpc` decorator (`kernel.edge.grpc_server`) opens a `work()`
   record, the command path (`kernel.eventstore.aggregate`) `note_change`s each stream it appended
   to with the state it left, and the decorator's closing line carries them with the command, the
-  principal and the correlation id.
+  principal and the correlation id. Work no call started has its line too, after its transaction
+  committed: a consumer's command (`kernel.messaging.follower`, `consumer.ok`: the triggering
+  event's correlation id, the system principal) and a timer's firing (`kernel.eventstore.timers`,
+  `timer.fired`); a duplicate or held delivery, or one that changed nothing, is at most DEBUG.
 """
 
 from __future__ import annotations
@@ -219,12 +222,14 @@ def work():
         _work.reset(token)
 
 
-def note_change(stream: str, version: int, state: Any = None) -> None:
+def note_change(stream: str, version: int, state: Any = None, *, command: str | None = None) -> None:
     """The command path appended to `stream`, up to `version`, leaving the aggregate in `state`
-    (its status, if it has one). Outside a `work()` record, nothing."""
+    (its status, if it has one), deciding `command` (its name). Outside a `work()` record, nothing."""
     record = _work.get()
     if record is not None:
         record["changes"].append((stream, version, None if state in (None, "") else str(state)))
+        if command and command not in record.setdefault("commands", []):
+            record["commands"].append(command)
 
 
 def note_read(stream: str, version: int, state: Any = None) -> None:
@@ -253,3 +258,15 @@ def done(record: dict) -> dict:
             "stream_count": len(changes),
         }
     return {}
+
+
+def commands(record: dict) -> dict:
+    """The command(s) a unit of work decided, for a line whose unit of work no RPC names (a
+    consumer's, a timer's): `command`, or `commands` when several."""
+    names = record.get("commands", [])
+    return {"command": names[0]} if len(names) == 1 else {"commands": names[:20]} if names else {}
+
+
+def who(principal: Any) -> dict:
+    """The principal as a unit of work's line names it."""
+    return {"user": principal.user, "role": principal.role, "office": principal.office}

@@ -4,13 +4,20 @@ characters, and the fields of a unit of work's one line."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
+from types import SimpleNamespace
 
 import pytest
 import structlog
+import structlog.testing
 
+from kernel.domain.principal import Principal
+from kernel.eventstore.envelope import Envelope
+from kernel.messaging.follower import Follower
+from kernel.messaging.inbox import Accepted, Outcome, Source
 from kernel.runtime import log as klog
 
 
@@ -139,3 +146,79 @@ def test_a_unit_of_work_names_the_stream_and_state_it_changed_or_the_streams_or_
         klog.note_change("clue-1", 4, "FORWARDED")
     assert klog.done(both) == {"stream": "clue-1", "version": 4, "state": "FORWARDED"}
     klog.note_change("clue-3", 1, "X")  # outside a unit of work: nothing kept, nothing raised
+
+
+def test_a_unit_of_work_no_rpc_names_says_its_command_or_commands_and_the_system_principal():
+    with klog.work() as one:  # the command path names what it decided (issue 28: consumers, timers)
+        klog.note_change("case-1", 1, "FILING", command="OpenFiling")
+    assert klog.commands(one) == {"command": "OpenFiling"}
+    with klog.work() as several:
+        klog.note_change("measure-1", 2, "RUNNING", command="AttachToCase")
+        klog.note_change("measure-2", 3, "RUNNING", command="AttachToCase")
+        klog.note_change("case-1", 2, "FILED", command="ApproveFiling")
+    assert klog.commands(several) == {"commands": ["AttachToCase", "ApproveFiling"]}
+    with klog.work() as none:
+        klog.note_change("clue-timers-1", 1)  # a timer's own event: no command
+    assert klog.commands(none) == {}
+    assert klog.who(Principal.system("cases-filing")) == {
+        "user": "system:cases-filing",
+        "role": "system",
+        "office": "system",
+    }
+
+
+class _Inbox:
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+    async def receive(self, conn, raw, source):
+        return self.outcome
+
+
+class _Store:
+    schema = "t"
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self):
+        yield SimpleNamespace(conn=None)
+
+
+class _Opener(Follower):
+    async def apply(self, uow, env):
+        klog.get("cases-filing").info("filings.opened")  # a follower's own line carries the correlation id
+        if env.stream_id == "clue-1":
+            klog.note_change("case-1", 1, "FILING", command="OpenFiling")
+
+
+def _env(stream: str) -> Envelope:
+    return Envelope(event_id="e-1", stream_id=stream, event_type="clues.v1.FilingProposed", correlation_id="corr-c")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "lines"),
+    [
+        # an accepted event that ran a command: its one line, INFO, after the commit
+        (Outcome(accepted=[Accepted(_env("clue-1"), b"", Source())]), [("consumer.ok", "info")]),
+        # an accepted event that concerned no command (changed nothing): DEBUG only
+        (Outcome(accepted=[Accepted(_env("clue-2"), b"", Source())]), [("consumer.ok", "debug")]),
+        (Outcome(duplicate=True), []),  # a duplicate: nothing
+        (Outcome(gap=("clue-1", 2, 3)), []),  # held behind a gap: nothing (the republish request says it)
+    ],
+)
+async def test_a_consumers_unit_of_work_is_one_line_and_a_skipped_delivery_none(outcome, lines):
+    opener = _Opener(_Store(), "cases-filing")
+    opener.inbox = _Inbox(outcome)
+    saved = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))  # DEBUG lines too
+    try:
+        with structlog.testing.capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+            await opener.record(b"", Source())
+    finally:
+        structlog.configure(**saved)
+    said = [x for x in logs if x["event"] == "consumer.ok"]
+    assert [(x["event"], x["log_level"]) for x in said] == lines
+    if outcome.accepted:
+        assert [x.get("correlation_id") for x in logs if x["event"] == "filings.opened"] == ["corr-c"]
+        assert said[0]["correlation_id"] == "corr-c" and said[0]["user"] == "system:cases-filing"
+    if lines and lines[0][1] == "info":
+        assert (said[0]["command"], said[0]["stream"], said[0]["state"]) == ("OpenFiling", "case-1", "FILING")
