@@ -11,6 +11,7 @@ from kernel.domain.errors import Validation
 from kernel.edge.grpc_server import rpc
 from kernel.edge.status import StatusBoard
 from kernel.runtime import log as klog
+from kernel.runtime.version import platform_version
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["ControlService"].full_name
 
@@ -54,6 +55,7 @@ class ControlServicer(pb_grpc.ControlServiceServicer):
     async def GetStatus(self, request, context, call):
         return pb.GetStatusResponse(
             service=self.board.service,
+            version=platform_version(),
             components=[
                 pb.ComponentStatus(name=c.name, state=c.state, counters=c.counters, problems=list(c.problems))
                 for c in await self.board.read()

@@ -20,7 +20,6 @@ like the others, so `GetStatus`, `jjjc status` and the metrics say the same.
 
 from __future__ import annotations
 
-import importlib.metadata
 import inspect
 import time
 
@@ -39,6 +38,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from kernel.edge.status import DEGRADED, OK, RETRYING, STUCK, Component, StatusBoard
 from kernel.runtime import log as klog
+from kernel.runtime.version import platform_version
 
 STATES = (OK, RETRYING, STUCK, DEGRADED)
 disable_created_metrics()  # no `_created` series beside every counter: nothing here reads them
@@ -82,14 +82,6 @@ class RpcMetrics:
     def observe(self, method: str, code: str, seconds: float) -> None:
         self.requests.labels(self.service, method, code).inc()
         self.duration.labels(self.service, method, code).observe(seconds)
-
-
-def platform_version() -> str:
-    """The installed project's version (pyproject.toml), or `unknown` when run from a bare checkout."""
-    try:
-        return importlib.metadata.version("jjjc-platform")
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
 
 
 class MetricsInterceptor(grpc.aio.ServerInterceptor):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from kernel.runtime.version import platform_version
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import ALICE, service_settings, token_for
@@ -104,6 +105,7 @@ async def test_a_clue_through_jjjc_call_and_its_ledger_through_status_export_reb
     assert got.exit_code == 0, got.output
     reports = {r["service"]: r for r in json.loads(got.stdout)}
     assert reports["clues"]["health"] == "SERVING" and not reports["clues"]["refused"]
+    assert reports["clues"]["version"] == platform_version()  # issue 28: as jjjc --version says
     assert any(c["name"].startswith("relay ") for c in reports["clues"]["components"])
     assert {"checkpoint", "witnesses"} <= set(reports["audit"]["ledger"])
     table = await jjjc("status", "-s", "clues", "-s", "audit")

@@ -8,6 +8,7 @@ import pytest
 
 from audit.v1 import service_pb2 as audit_pb2, service_pb2_grpc as audit_grpc
 from control.v1 import control_pb2, control_pb2_grpc
+from kernel.runtime.version import platform_version
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
 from tests.factories import ALICE, OPERATOR, call_metadata, clue_event, service_settings
@@ -38,6 +39,7 @@ async def test_operators_read_each_part_of_a_service(platform):
     clues, audit = platform
     got = await status(clues, OPERATOR)
     assert got.service == "clues"
+    assert got.version == platform_version() != ""  # issue 28: the one jjjc --version and jjjc_build_info say
     parts = {c.name: c for c in got.components}
     relay = parts.pop(f"relay {clues.settings.topic}")
     store = parts.pop("store")  # issue 28: the store's events, relay backlog and pending timers

@@ -65,12 +65,10 @@ def fail(message: str, code: int) -> typer.Exit:
 def _version(value: bool) -> None:
     if not value:
         return
-    from importlib.metadata import PackageNotFoundError, version
+    from kernel.runtime.version import PACKAGE, UNKNOWN, platform_version
 
-    try:
-        print(f"jjjc-platform {version('jjjc-platform')}")
-    except PackageNotFoundError:
-        print("jjjc-platform (not installed: run make install)")
+    found = platform_version()  # the one the services report (GetStatus, jjjc_build_info)
+    print(f"{PACKAGE} {found}" if found != UNKNOWN else f"{PACKAGE} (not installed: run make install)")
     raise typer.Exit(0)
 
 

@@ -20,6 +20,7 @@ class ServiceReport:
     name: str
     address: str
     health: str = "unknown"
+    version: str = ""  # the platform's version it runs (GetStatusResponse.version)
     error: str = ""  # the service did not answer (the tool exits 1)
     components: list = field(default_factory=list)  # control.v1.ComponentStatus
     refused: str = ""  # it answered, but not with its status (e.g. PERMISSION_DENIED)
@@ -47,7 +48,8 @@ def read(service: str, md, timeout: float, ca_file=None) -> ServiceReport:
                 return report
             report.health = e.code().name
         try:
-            report.components = list(_call(ch, "control.v1.ControlService.GetStatus", md, timeout).components)
+            got = _call(ch, "control.v1.ControlService.GetStatus", md, timeout)
+            report.components, report.version = list(got.components), got.version
         except grpc.RpcError as e:
             if e.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                 report.error = _silent(e, report.address, timeout)
@@ -98,7 +100,7 @@ STATE_STYLE = {"ok": "green", "SERVING": "green", "retrying": "yellow", "degrade
 
 def table(reports: list[ServiceReport]) -> Table:
     t = Table(title="jjjc status", show_lines=True)
-    for col in ("service", "address", "health"):
+    for col in ("service", "version", "address", "health"):
         t.add_column(col, no_wrap=True)
     for col in ("part", "state", "figures", "problems"):
         t.add_column(col, overflow="fold")
@@ -106,7 +108,7 @@ def table(reports: list[ServiceReport]) -> Table:
         health = f"[{STATE_STYLE.get(r.health, 'red')}]{r.health}[/]"
         if r.error:
             code, _, said = r.error.partition(": ")
-            t.add_row(r.name, r.address, "[red]no answer[/]", "", f"[red]{code}[/]", "", said.split("; ", 1)[-1])
+            t.add_row(r.name, "", r.address, "[red]no answer[/]", "", f"[red]{code}[/]", "", said.split("; ", 1)[-1])
             continue
         rows = [
             (c.name, f"[{STATE_STYLE.get(c.state, 'red')}]{c.state}[/]", _figures(c.counters), "\n".join(c.problems))
@@ -117,7 +119,7 @@ def table(reports: list[ServiceReport]) -> Table:
         for key, value in r.ledger.items():
             rows.append((f"ledger {key}", "", "\n".join(value) if isinstance(value, list) else value, ""))
         for i, row in enumerate(rows or [("", "", "", "")]):
-            t.add_row(*((r.name, r.address, health) if i == 0 else ("", "", "")), *row)
+            t.add_row(*((r.name, r.version or "—", r.address, health) if i == 0 else ("", "", "", "")), *row)
     return t
 
 
@@ -128,6 +130,7 @@ def _figures(counters) -> str:
 def as_dict(r: ServiceReport) -> dict:
     return {
         "service": r.name,
+        "version": r.version,
         "address": r.address,
         "health": r.health if r.answered else "no answer",
         "error": r.error,

@@ -26,7 +26,7 @@ from common.v1 import rules_pb2 as common_dot_v1_dot_rules__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ontrol/v1/control.proto\x12\ncontrol.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n\x10GetStatusRequest\"\xae\x01\n\x0f\x43omponentStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12;\n\x08\x63ounters\x18\x03 \x03(\x0b\x32).control.v1.ComponentStatus.CountersEntry\x12\x10\n\x08problems\x18\x04 \x03(\t\x1a/\n\rCountersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"U\n\x11GetStatusResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12/\n\ncomponents\x18\x02 \x03(\x0b\x32\x1b.control.v1.ComponentStatus\"y\n\nClockState\x12\'\n\x03now\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x10\n\x08settable\x18\x03 \x01(\x08\x12\r\n\x05moved\x18\x04 \x01(\x08\x12\x0e\n\x06\x66rozen\x18\x05 \x01(\x08\"\x11\n\x0fGetClockRequest\"9\n\x10GetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"[\n\x0fSetClockRequest\x12\x30\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x03\x12\x16\n\x06\x66reeze\x18\x02 \x01(\x08\x42\x06\xe2\x92\x19\x02`\x01\"9\n\x10SetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"\x13\n\x11ResetClockRequest\";\n\x12ResetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState2\xb5\x02\n\x0e\x43ontrolService\x12\x45\n\x08GetClock\x12\x1b.control.v1.GetClockRequest\x1a\x1c.control.v1.GetClockResponse\x12\x45\n\x08SetClock\x12\x1b.control.v1.SetClockRequest\x1a\x1c.control.v1.SetClockResponse\x12K\n\nResetClock\x12\x1d.control.v1.ResetClockRequest\x1a\x1e.control.v1.ResetClockResponse\x12H\n\tGetStatus\x12\x1c.control.v1.GetStatusRequest\x1a\x1d.control.v1.GetStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63ontrol/v1/control.proto\x12\ncontrol.v1\x1a\x15\x63ommon/v1/rules.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x12\n\x10GetStatusRequest\"\xae\x01\n\x0f\x43omponentStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12;\n\x08\x63ounters\x18\x03 \x03(\x0b\x32).control.v1.ComponentStatus.CountersEntry\x12\x10\n\x08problems\x18\x04 \x03(\t\x1a/\n\rCountersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"f\n\x11GetStatusResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12/\n\ncomponents\x18\x02 \x03(\x0b\x32\x1b.control.v1.ComponentStatus\x12\x0f\n\x07version\x18\x03 \x01(\t\"y\n\nClockState\x12\'\n\x03now\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\ttime_zone\x18\x02 \x01(\t\x12\x10\n\x08settable\x18\x03 \x01(\x08\x12\r\n\x05moved\x18\x04 \x01(\x08\x12\x0e\n\x06\x66rozen\x18\x05 \x01(\x08\"\x11\n\x0fGetClockRequest\"9\n\x10GetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"[\n\x0fSetClockRequest\x12\x30\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x08\xe2\x92\x19\x04\x08\x01\x38\x03\x12\x16\n\x06\x66reeze\x18\x02 \x01(\x08\x42\x06\xe2\x92\x19\x02`\x01\"9\n\x10SetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState\"\x13\n\x11ResetClockRequest\";\n\x12ResetClockResponse\x12%\n\x05\x63lock\x18\x01 \x01(\x0b\x32\x16.control.v1.ClockState2\xb5\x02\n\x0e\x43ontrolService\x12\x45\n\x08GetClock\x12\x1b.control.v1.GetClockRequest\x1a\x1c.control.v1.GetClockResponse\x12\x45\n\x08SetClock\x12\x1b.control.v1.SetClockRequest\x1a\x1c.control.v1.SetClockResponse\x12K\n\nResetClock\x12\x1d.control.v1.ResetClockRequest\x1a\x1e.control.v1.ResetClockResponse\x12H\n\tGetStatus\x12\x1c.control.v1.GetStatusRequest\x1a\x1d.control.v1.GetStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,21 +46,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPONENTSTATUS_COUNTERSENTRY']._serialized_start=244
   _globals['_COMPONENTSTATUS_COUNTERSENTRY']._serialized_end=291
   _globals['_GETSTATUSRESPONSE']._serialized_start=293
-  _globals['_GETSTATUSRESPONSE']._serialized_end=378
-  _globals['_CLOCKSTATE']._serialized_start=380
-  _globals['_CLOCKSTATE']._serialized_end=501
-  _globals['_GETCLOCKREQUEST']._serialized_start=503
-  _globals['_GETCLOCKREQUEST']._serialized_end=520
-  _globals['_GETCLOCKRESPONSE']._serialized_start=522
-  _globals['_GETCLOCKRESPONSE']._serialized_end=579
-  _globals['_SETCLOCKREQUEST']._serialized_start=581
-  _globals['_SETCLOCKREQUEST']._serialized_end=672
-  _globals['_SETCLOCKRESPONSE']._serialized_start=674
-  _globals['_SETCLOCKRESPONSE']._serialized_end=731
-  _globals['_RESETCLOCKREQUEST']._serialized_start=733
-  _globals['_RESETCLOCKREQUEST']._serialized_end=752
-  _globals['_RESETCLOCKRESPONSE']._serialized_start=754
-  _globals['_RESETCLOCKRESPONSE']._serialized_end=813
-  _globals['_CONTROLSERVICE']._serialized_start=816
-  _globals['_CONTROLSERVICE']._serialized_end=1125
+  _globals['_GETSTATUSRESPONSE']._serialized_end=395
+  _globals['_CLOCKSTATE']._serialized_start=397
+  _globals['_CLOCKSTATE']._serialized_end=518
+  _globals['_GETCLOCKREQUEST']._serialized_start=520
+  _globals['_GETCLOCKREQUEST']._serialized_end=537
+  _globals['_GETCLOCKRESPONSE']._serialized_start=539
+  _globals['_GETCLOCKRESPONSE']._serialized_end=596
+  _globals['_SETCLOCKREQUEST']._serialized_start=598
+  _globals['_SETCLOCKREQUEST']._serialized_end=689
+  _globals['_SETCLOCKRESPONSE']._serialized_start=691
+  _globals['_SETCLOCKRESPONSE']._serialized_end=748
+  _globals['_RESETCLOCKREQUEST']._serialized_start=750
+  _globals['_RESETCLOCKREQUEST']._serialized_end=769
+  _globals['_RESETCLOCKRESPONSE']._serialized_start=771
+  _globals['_RESETCLOCKRESPONSE']._serialized_end=830
+  _globals['_CONTROLSERVICE']._serialized_start=833
+  _globals['_CONTROLSERVICE']._serialized_end=1142
 # @@protoc_insertion_point(module_scope)

@@ -34,12 +34,14 @@ class ComponentStatus(_message.Message):
     def __init__(self, name: _Optional[str] = ..., state: _Optional[str] = ..., counters: _Optional[_Mapping[str, int]] = ..., problems: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("service", "components")
+    __slots__ = ("service", "components", "version")
     SERVICE_FIELD_NUMBER: _ClassVar[int]
     COMPONENTS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
     service: str
     components: _containers.RepeatedCompositeFieldContainer[ComponentStatus]
-    def __init__(self, service: _Optional[str] = ..., components: _Optional[_Iterable[_Union[ComponentStatus, _Mapping]]] = ...) -> None: ...
+    version: str
+    def __init__(self, service: _Optional[str] = ..., components: _Optional[_Iterable[_Union[ComponentStatus, _Mapping]]] = ..., version: _Optional[str] = ...) -> None: ...
 
 class ClockState(_message.Message):
     __slots__ = ("now", "time_zone", "settable", "moved", "frozen")
