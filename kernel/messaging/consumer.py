@@ -17,6 +17,7 @@ watermarks go to `on_watermark` (and a new relay epoch on a partition makes it r
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 from collections.abc import Awaitable, Callable
@@ -24,8 +25,9 @@ from typing import Protocol
 
 import faust
 
-from kernel.edge.status import StatusBoard
+from kernel.edge.status import Component, StatusBoard
 from kernel.messaging import topics as topics_mod
+from kernel.messaging.backlog import Backlog
 from kernel.messaging.delivery import Delivery, Policy, Record
 from kernel.messaging.inbox import Inbox, Source
 from kernel.messaging.relay import MARKER_KEY
@@ -58,6 +60,7 @@ def faust_app(
     batched: bool,
     on_fatal: Callable[[], object],
     on_watermark: Callable[[bytes, Source], Awaitable[object]] | None = None,
+    backlog: Backlog | None = None,
 ) -> faust.App:
     """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
     Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
@@ -101,8 +104,12 @@ def faust_app(
                     for record in records:
                         await delivery.deliver([record])
                 for e in events:  # after the events before them on their partition are stored
+                    if backlog is not None and e.message.key not in (MARKER_KEY, WATERMARK_KEY):
+                        backlog.stored(e.message.topic, e.message.partition)
                     if e.message.key != WATERMARK_KEY or await _rewound(app, epochs, e.message):
                         continue
+                    if backlog is not None:
+                        backlog.passed(e.message.topic, e.message.partition, e.message.value)
                     if on_watermark is not None:
                         await on_watermark(e.message.value, _source(e.message))
                 for e in events:  # only now: every record is in the store
@@ -193,8 +200,12 @@ class Consumer:
             _policy(s),
         )
         await self.delivery.retry_kept()
+        self.backlog = Backlog(self.topics)  # issue 28: from the producers' watermarks
+        self._backlog_task = asyncio.create_task(
+            self.backlog.watch(s.kafka_bootstrap), name=f"{s.service}-{self.name}-backlog"
+        )
         if self.board is not None:
-            self.board.register(self.delivery.status)
+            self.board.register(self.status)
         self.sweeper = HeldGapSweeper(
             self.handler.inbox,
             self.pool,
@@ -210,14 +221,24 @@ class Consumer:
             batched=batch is not None,
             on_fatal=self.on_fatal,
             on_watermark=getattr(self.handler, "on_watermark", None),
+            backlog=self.backlog,
         )
         await self.app.start()
+        for topic in self.topics:  # a fresh watermark on every partition: the backlog is known once read
+            await self.requester.request_watermark(topic)
         return self
+
+    async def status(self) -> Component:
+        """The delivery's state and counters, with the backlog per producer topic (`backlog
+        <topic>`, and `backlog` when every topic's is known; `kernel.messaging.backlog`)."""
+        part = await self.delivery.status()
+        return dataclasses.replace(part, counters={**part.counters, **self.backlog.counters()})
 
     async def stop(self) -> None:
         await self.app.stop()
         self.sweeper.stop()
-        await asyncio.gather(self._sweeper_task, return_exceptions=True)
+        self._backlog_task.cancel()
+        await asyncio.gather(self._sweeper_task, self._backlog_task, return_exceptions=True)
         await self.requester.close()
 
 
