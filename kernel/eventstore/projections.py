@@ -20,6 +20,7 @@ table and, when asked, swaps it in. `python -m kernel.eventstore.rebuild` runs i
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -310,27 +311,60 @@ async def apply(conn, schema: str, registry, entries: list[tuple[Any, int]], new
     await _moved(conn, schema, logs, new_size)
 
 
-async def catch_up(conn, schema: str, registry) -> int:
+# (entries indexed so far, entries to index): a catch-up's progress, said as it goes
+Report = Callable[[int, int], None]
+
+
+async def catch_up(conn, schema: str, registry, *, report: Report | None = None, chunk: int = CHUNK) -> int:
     """Bring every live log projection up to its log (one new to it, or left behind), with appends
-    held off meanwhile; how many entries were indexed."""
+    held off meanwhile; how many entries were indexed. `report` hears how far it is: once before
+    the first entry and after each `chunk` (e.g. a `Paced` progress line)."""
     logs = _logs(registry)
     if not logs:
         return 0
     async with conn.transaction():
         size = await logs[0].source.lock(conn, schema)
-        total = await _bring_up(conn, schema, logs, size)
+        total = await _bring_up(conn, schema, logs, size, report, chunk)
         await _moved(conn, schema, logs, size)
     return total
 
 
-async def _bring_up(conn, schema: str, logs: list[Projection], upto: int) -> int:
-    by_name, total = {p.name: p for p in logs}, 0
-    for row in await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position < $1", upto):
-        if p := by_name.get(row["name"]):
-            done = Progress()
-            await p.source.fill(conn, schema, p.table, row["position"], upto, done)
-            total += done.read
+async def _bring_up(
+    conn, schema: str, logs: list[Projection], upto: int, report: Report | None = None, chunk: int = CHUNK
+) -> int:
+    by_name = {p.name: p for p in logs}
+    rows = await conn.fetch(f"SELECT name, position FROM {schema}.projection_positions WHERE position < $1", upto)
+    behind = [(p, row["position"]) for row in rows if (p := by_name.get(row["name"]))]
+    todo, total = sum(upto - start for _, start in behind), 0
+    if report and todo:
+        report(0, todo)
+    for p, start in behind:
+        done = Progress()
+        tick = (lambda n, done=done, base=total: report(base + done.read, todo)) if report else (lambda n: None)
+        await p.source.fill(conn, schema, p.table, start, upto, done, tick, chunk)
+        total += done.read
     return total
+
+
+class Paced:
+    """A long catch-up's progress, said while it runs (issue 28: `make run` says what a service
+    starting is busy with): `say(done, total, seconds_left)` at the first report, then at most
+    every `every` seconds; `seconds_left` is estimated from the rate so far (None before any)."""
+
+    def __init__(self, say: Callable[[int, int, int | None], None], every: float = 2.0, clock=time.monotonic):
+        self.say, self.every, self.clock = say, every, clock
+        self.started: float | None = None
+        self.said = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if self.started is None:
+            self.started = now
+        elif now - self.said < self.every:
+            return
+        self.said = now
+        rate = done / (now - self.started) if now > self.started else 0.0
+        self.say(done, total, round((total - done) / rate) if rate > 0 else None)
 
 
 async def _moved(conn, schema: str, logs: list[Projection], size: int) -> None:

@@ -3,7 +3,7 @@ transaction committed: a consumer's command (a clue's FilingProposed opening a c
 timer's firing (the investigation stage's YELLOW warning, local practice, deploy/config/
 investigation.toml), each naming the command, the stream and the state it left, the system
 principal and the triggering event's (or the scheduling command's) correlation id. A redelivery
-says nothing."""
+says nothing. And what audit is busy with at start: its projections catching up with the ledger."""
 
 import uuid
 
@@ -16,9 +16,13 @@ from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import NewEvent
 from kernel.eventstore.timers import TimerScheduler
 from kernel.messaging.inbox import Source
+from services.audit.app import projections, story
+from services.audit.app.recorder import Recorder
 from services.cases.adapters.translators import case_id_for, from_clues
 from services.cases.app.filings import FilingOpener
 from services.cases.domain import awaiting as aw
+from tests.integration.test_audit_rebuild import ingest, many
+from tests.integration.test_audit_replay import STORY
 from tests.integration.test_cases_filing import AT, CLUE, HEAD, handlers  # noqa: F401 - the fixture
 from tests.integration.test_cases_timers import T0, case_under_investigation
 
@@ -72,3 +76,25 @@ async def test_a_timer_firing_has_one_line_naming_its_command_the_aggregate_and_
     assert line["timer_stream"].startswith("case-timers-") and line["event_id"]
     assert (line["user"], line["role"]) == ("system:timers", "system")
     assert line["correlation_id"] == "corr-f"  # the command that entered the stage and set the timer
+
+
+async def test_audit_says_how_far_its_projections_catch_up_at_start_until_they_are_up(store):
+    """`make run` shows what audit is busy with before it serves: a projection new to the ledger is
+    filled at start, a line per `progress_every` seconds (0 here: one per chunk) and one at the end."""
+    r = Recorder(store, consumer="progress-test")
+    await r.migrate()
+    await ingest(r, [raw for _, raw in STORY] + many(40, 3))
+    async with store.pool.acquire() as conn:
+        await conn.execute(
+            f"DROP TABLE {store.schema}.{story.TABLE}; DELETE FROM {store.schema}.projection_positions; "
+            f"DELETE FROM {store.schema}.schema_migrations WHERE component = 'audit.projections'"
+        )
+    with capture_logs() as logs:
+        await Recorder(store, consumer="progress-test").migrate(progress_every=0, chunk=10)
+    said = work_lines(logs, "audit.projections_catching_up")
+    [up] = work_lines(logs, "audit.projections_caught_up")
+    todo = said[0]["of"]
+    assert said[0]["leaves"] == 0 and said[0]["seconds_left"] is None and todo == up["leaves"] > 0
+    assert [x["leaves"] for x in said] == sorted(x["leaves"] for x in said) and said[-1]["leaves"] == todo
+    assert len(said) > 1 + todo // 10 // len(projections.PROJECTIONS)  # a line per chunk of each projection
+    assert said[-1]["percent"] == 100 and all(x["of"] == todo for x in said)

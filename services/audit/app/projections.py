@@ -107,6 +107,7 @@ async def apply(conn, schema: str, events: list[tuple[Envelope, int]], new_size:
     await kp.apply(conn, schema, PROJECTIONS, events, new_size)
 
 
-async def catch_up(conn, schema: str) -> int:
-    """Bring every live projection up to the ledger, ingest held off meanwhile; leaves indexed."""
-    return await kp.catch_up(conn, schema, PROJECTIONS)
+async def catch_up(conn, schema: str, *, report: kp.Report | None = None, chunk: int = CHUNK) -> int:
+    """Bring every live projection up to the ledger, ingest held off meanwhile; leaves indexed.
+    `report(done, total)` hears how far it is (`kernel.eventstore.projections.catch_up`)."""
+    return await kp.catch_up(conn, schema, PROJECTIONS, report=report, chunk=chunk)

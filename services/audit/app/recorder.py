@@ -12,11 +12,13 @@ written: the consumer then delivers the batch record by record and keeps that on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 
 from kernel.domain.errors import Validation
 from kernel.eventstore import envelope as env_mod, migrations
 from kernel.eventstore.envelope import principal_of
+from kernel.eventstore.projections import Paced
 from kernel.eventstore.store import EventStore
 from kernel.messaging import quarantine as kept
 from kernel.messaging.inbox import BatchOutcome, Source
@@ -47,12 +49,17 @@ class Recorder:
         self.log = klog.get("audit.recorder")
         self.gaps: list[tuple[str, int, int]] = []
 
-    async def migrate(self) -> None:
+    async def migrate(self, *, progress_every: float = 2.0, chunk: int = projections.CHUNK) -> None:
+        """The recorder's tables, then every projection brought up to the ledger: a long catch-up
+        (a projection new to a large ledger) says how far it is every `progress_every` seconds, so
+        `make run` shows what audit is busy with before it serves (issue 28)."""
+        started = time.monotonic()
+        paced = Paced(self._catching_up, every=progress_every)
         async with self.store.pool.acquire() as conn:
             await migrations.apply(conn, self.store.schema, MIGRATIONS)
             made = await ledger.backfill(conn, self.store.schema)
             await ledger.backfill_times(conn, self.store.schema)
-            indexed = await projections.catch_up(conn, self.store.schema)
+            indexed = await projections.catch_up(conn, self.store.schema, report=paced, chunk=chunk)
         if made:
             self.log.warning(
                 "audit.ledger_backfilled",
@@ -60,7 +67,17 @@ class Recorder:
                 reason="rows recorded before the ledger existed became leaves, in recording order",
             )
         if indexed:
-            self.log.info("audit.projections_caught_up", leaves=indexed)
+            self.log.info("audit.projections_caught_up", leaves=indexed, seconds=round(time.monotonic() - started, 1))
+
+    def _catching_up(self, done: int, total: int, seconds_left: int | None) -> None:
+        self.log.info(
+            "audit.projections_catching_up",
+            leaves=done,
+            of=total,
+            percent=100 * done // max(total, 1),
+            seconds_left=seconds_left,
+            effect="audit serves once its projections are up to the ledger",
+        )
 
     async def record(self, raw: bytes, source: Source) -> int:
         """Store one delivery; returns how many events it made durable (0 for a duplicate)."""
