@@ -14,10 +14,13 @@ watermarks and republished copies too). Two readings of the same watermarks
   every partition, it has stored `C` events of the topic, plus the records it stored on each
   partition after that watermark there.
 
-`backlog <topic>` = published − consumed (never negative); `backlog` their sum. A topic whose
-watermark of the current epoch the consumer has not yet passed on every partition since it started
-is unknown and left out (the consumer asks each relay for a watermark at start, so it is known
-once the consumer has read up to it). The figures are counters of the consumer's status component,
+`backlog <topic>` = published − consumed (never negative); `backlog` their sum. The latest
+watermark passed on each partition is kept in the consumer's store (`consumer_backlog`, written
+when one is passed: watermarks are few), so a consumer that restarts far behind knows at once what
+it had consumed; the records it stored after that watermark before the restart are not counted
+until it passes the next one (the backlog is then too high by at most one watermark interval's
+events). A topic whose watermark of the current epoch the consumer never passed on every
+partition is unknown and left out (the consumer asks each relay for a watermark at start). The figures are counters of the consumer's status component,
 so `GetStatus`, `jjjc status` and the metrics (`jjjc_component_figure`) show them.
 """
 
@@ -28,10 +31,25 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from kernel.eventstore import migrations
+from kernel.eventstore.migrations import Migration
 from kernel.messaging.watermark import WATERMARK_KEY, Watermark
 from kernel.runtime import log as klog
 
 RETRY_SECONDS = 2.0
+TABLE_SQL = """
+CREATE TABLE IF NOT EXISTS {s}.consumer_backlog (
+    consumer   text   NOT NULL,
+    topic      text   NOT NULL,
+    partition  int    NOT NULL,
+    epoch      text   NOT NULL,
+    count      bigint NOT NULL,   -- the latest watermark's count the consumer passed on the partition
+    partitions int    NOT NULL,   -- the topic's partitions, as that watermark says
+    passed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, topic, partition)
+);
+"""
+MIGRATIONS = (Migration("consumer_backlog", 1, "the latest watermark each consumer passed per partition", TABLE_SQL),)
 
 
 @dataclass
@@ -43,13 +61,57 @@ class _Partition:
 
 
 class Backlog:
-    def __init__(self, topics: list[str]):
+    def __init__(self, topics: list[str], pool=None, schema: str = "", consumer: str = ""):
+        """`pool`, `schema`, `consumer`: where the watermarks passed are kept (none: memory only)."""
         self.topics = list(topics)
+        self.pool, self.schema, self.consumer = pool, schema, consumer
+        self.log = klog.get("consumer.backlog").bind(consumer=consumer)
         self.published: dict[str, Watermark] = {}
         self._parts: dict[tuple[str, int], _Partition] = {}
         self._partitions: dict[str, int] = {}  # topic -> its partitions, as its watermarks say
 
     # -- the consumer's reading (called in order, after the records are stored) ------------------
+
+    async def load(self) -> None:
+        """The watermarks passed before this start, from the store."""
+        if self.pool is None:
+            return
+        async with self.pool.acquire() as conn:
+            await migrations.apply(conn, self.schema, MIGRATIONS)
+            rows = await conn.fetch(
+                f"SELECT topic, partition, epoch, count, partitions FROM {self.schema}.consumer_backlog "
+                f"WHERE consumer = $1 AND topic = ANY($2::text[])",
+                self.consumer,
+                self.topics,
+            )
+        for r in rows:
+            self._partitions[r["topic"]] = r["partitions"]
+            self._parts[(r["topic"], r["partition"])] = _Partition([[r["epoch"], int(r["count"]), 0]])
+
+    async def keep(self, topic: str, partition: int) -> None:
+        """Keep the latest watermark passed on `topic[partition]`; never raises (advisory)."""
+        part = self._parts.get((topic, partition))
+        if self.pool is None or part is None or not part.marks:
+            return
+        epoch, count, _ = part.marks[-1]
+        try:
+            await self.pool.execute(
+                f"INSERT INTO {self.schema}.consumer_backlog (consumer, topic, partition, epoch, count, partitions) "
+                f"VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (consumer, topic, partition) DO UPDATE SET "
+                f"epoch = EXCLUDED.epoch, count = EXCLUDED.count, partitions = EXCLUDED.partitions, passed_at = now()",
+                self.consumer,
+                topic,
+                partition,
+                epoch,
+                count,
+                self._partitions[topic],
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # noqa: BLE001 - only the figure after a restart depends on it
+            self.log.warning(
+                "consumer.backlog_unkept", topic=topic, partition=partition, error=f"{type(e).__name__}: {e}"
+            )
 
     def stored(self, topic: str, partition: int) -> None:
         """A data record of `topic[partition]` is stored (applied, held, a duplicate or kept)."""
@@ -131,7 +193,7 @@ class Backlog:
     async def watch(self, bootstrap: str, *, retry_seconds: float = RETRY_SECONDS) -> None:
         """Read partition 0 of each topic from its start and keep its latest watermark; until
         cancelled. Broker trouble is logged once per outage and waited out."""
-        log = klog.get("consumer.backlog").bind(topics=self.topics)
+        log = self.log.bind(topics=self.topics)
         failing = False
         while True:
             client = AIOKafkaConsumer(

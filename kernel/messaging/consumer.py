@@ -110,6 +110,7 @@ def faust_app(
                         continue
                     if backlog is not None:
                         backlog.passed(e.message.topic, e.message.partition, e.message.value)
+                        await backlog.keep(e.message.topic, e.message.partition)
                     if on_watermark is not None:
                         await on_watermark(e.message.value, _source(e.message))
                 for e in events:  # only now: every record is in the store
@@ -200,7 +201,9 @@ class Consumer:
             _policy(s),
         )
         await self.delivery.retry_kept()
-        self.backlog = Backlog(self.topics)  # issue 28: from the producers' watermarks
+        # issue 28: the backlog per producer, from the producers' watermarks
+        self.backlog = Backlog(self.topics, self.pool, self.handler.inbox.schema, self.handler.inbox.consumer)
+        await self.backlog.load()
         self._backlog_task = asyncio.create_task(
             self.backlog.watch(s.kafka_bootstrap), name=f"{s.service}-{self.name}-backlog"
         )
@@ -224,9 +227,14 @@ class Consumer:
             backlog=self.backlog,
         )
         await self.app.start()
-        for topic in self.topics:  # a fresh watermark on every partition: the backlog is known once read
-            await self.requester.request_watermark(topic)
+        # a fresh watermark on every partition, so the backlog is known once it is read; in the
+        # background: a slow broker does not hold the start up
+        self._ask_task = asyncio.create_task(self._ask_watermarks(), name=f"{s.service}-{self.name}-watermarks")
         return self
+
+    async def _ask_watermarks(self) -> None:
+        for topic in self.topics:
+            await self.requester.request_watermark(topic)  # never raises
 
     async def status(self) -> Component:
         """The delivery's state and counters, with the backlog per producer topic (`backlog
@@ -238,7 +246,8 @@ class Consumer:
         await self.app.stop()
         self.sweeper.stop()
         self._backlog_task.cancel()
-        await asyncio.gather(self._sweeper_task, self._backlog_task, return_exceptions=True)
+        self._ask_task.cancel()
+        await asyncio.gather(self._sweeper_task, self._backlog_task, self._ask_task, return_exceptions=True)
         await self.requester.close()
 
 

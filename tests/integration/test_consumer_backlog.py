@@ -1,7 +1,8 @@
 """A consumer's backlog from the producers' watermarks (issue 28 point 1: `jjjc status` shows each
 consumer's backlog, never from Kafka end offsets): the consumer stalls, the producer publishes N
 events and a watermark, and the consumer's status says `backlog N` for that topic; once it goes on
-and has read the next watermark everywhere, `backlog 0`."""
+and has read the next watermark everywhere, `backlog 0`. The same across a restart: a consumer stopped while the producer publishes N starts
+again with `backlog N` (what it passed before is kept in its store)."""
 
 import asyncio
 import uuid
@@ -78,6 +79,57 @@ async def test_issue28_a_stalled_consumer_shows_the_producers_new_events_as_its_
         await wait_until(lambda: backlog_is(0), 60, "backlog 0 once caught up")
         assert await recorded() == 13
     finally:
+        await consumer.stop()
+        await relay.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_issue28_a_consumer_stopped_while_events_are_published_starts_again_with_them_as_its_backlog(
+    pool, store, bootstrap, unique, tmp_path
+):
+    producer = EventStore(pool, f"p_{unique}", store.clock)
+    await producer.migrate()
+    settings = service_settings(
+        "audit",
+        "postgresql://unused",
+        bootstrap,
+        f"bs{unique}",
+        tmp_path,
+        database_schema=store.schema,
+        topic_partitions=PARTITIONS,
+    )
+    topic = settings.topic_of("clues")
+    relay = OutboxRelay(
+        producer, bootstrap, topics.TopicSpec(topic, PARTITIONS), watermark_seconds=0.2, marker_check_seconds=0.5
+    )
+    task = asyncio.create_task(relay.run())
+    recorder = GatedRecorder(store, consumer="ledger")
+    await recorder.migrate()
+    consumer = await Consumer(settings, store.pool, ["clues"], "ledger", recorder).start()
+    recorded = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.recorded_events")  # noqa: E731
+
+    async def backlog_is(n: int) -> bool:
+        return (await consumer.status()).counters.get(f"backlog {topic}") == n
+
+    try:
+        await append_new_streams(producer, 4)
+        await wait_until(lambda: _equal(recorded, 4), 60, "the first 4 recorded")
+        await wait_until(lambda: backlog_is(0), 60, "backlog 0 once the watermark is read on every partition")
+        await consumer.stop()
+
+        await append_new_streams(producer, 7)  # while no consumer runs
+        recorder = GatedRecorder(store, consumer="ledger")
+        recorder.gate.clear()  # it starts, and stalls on the first batch
+        consumer = await Consumer(settings, store.pool, ["clues"], "ledger", recorder).start()
+        await wait_until(lambda: backlog_is(7), 60, "backlog 7 after the restart")
+        assert await recorded() == 4
+
+        recorder.gate.set()
+        await wait_until(lambda: backlog_is(0), 60, "backlog 0 once caught up")
+        assert await recorded() == 11
+    finally:
+        recorder.gate.set()
         await consumer.stop()
         await relay.stop()
         task.cancel()
