@@ -28,7 +28,7 @@ from kernel.edge.status import StatusBoard
 from kernel.eventstore import commands, migrations, store, timers
 from kernel.eventstore.migrations import Migration
 from kernel.eventstore.store import EventStore, create_pool
-from kernel.messaging import quarantine
+from kernel.messaging import backlog, quarantine
 from kernel.messaging.relay import OutboxRelay
 from kernel.messaging.republish import RepublishServer
 from kernel.messaging.topics import TopicSpec
@@ -37,7 +37,13 @@ from kernel.runtime.metrics import MetricsInterceptor, MetricsServer, RpcMetrics
 from kernel.runtime.settings import ServiceSettings, republish_topic
 
 # what every service's schema holds, numbered per component (kernel.eventstore.migrations)
-KERNEL_MIGRATIONS = (*store.MIGRATIONS, *commands.MIGRATIONS, *timers.MIGRATIONS, *quarantine.MIGRATIONS)
+KERNEL_MIGRATIONS = (
+    *store.MIGRATIONS,
+    *commands.MIGRATIONS,
+    *timers.MIGRATIONS,
+    *quarantine.MIGRATIONS,
+    *backlog.MIGRATIONS,
+)
 
 
 P = TypeVar("P")
