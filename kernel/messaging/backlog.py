@@ -4,10 +4,11 @@ Never from Kafka end offsets (the embedded broker misreports them, and offsets c
 watermarks and republished copies too). Two readings of the same watermarks
 (`kernel.messaging.watermark`) give it:
 
-* **published**: the latest watermark of each topic, read by a watcher of its own (`watch`, an
-  unassigned-group client reading partition 0 from its start: the relay writes every watermark to
-  every partition, so partition 0 carries them all) as soon as the relay wrote it, however far
-  behind the consumer is: the producer's published `count`;
+* **published**: the latest watermark of each topic, read by a watcher of its own (`watch`, a
+  client of no group reading partition 0 from the consumer group's committed offset there, or its
+  start: the relay writes every watermark to every partition, so partition 0 carries them all, and
+  those before the committed offset the consumer passed itself) as soon as the relay wrote it,
+  however far behind the consumer is: the producer's published `count`;
 * **consumed**: the consumer's own reading. A watermark read by the consumer on a partition says
   every record before it on that partition is stored (`consumer.py` hands it over only then), and
   every partition receives every watermark. So with `C` the latest watermark the consumer passed on
@@ -33,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from kernel.eventstore import migrations
 from kernel.eventstore.migrations import Migration
-from kernel.messaging.watermark import WATERMARK_KEY, Watermark
+from kernel.messaging.watermark import WATERMARK_KEY, Position, Watermark
 from kernel.runtime import log as klog
 
 RETRY_SECONDS = 2.0
@@ -87,6 +88,8 @@ class Backlog:
         for r in rows:
             self._partitions[r["topic"]] = r["partitions"]
             self._parts[(r["topic"], r["partition"])] = _Partition([[r["epoch"], int(r["count"]), 0]])
+            # what the consumer passed was published (the watcher starts after it)
+            self.see(r["topic"], Watermark(r["topic"], r["epoch"], Position(), int(r["count"]), r["partitions"]))
 
     async def keep(self, topic: str, partition: int) -> None:
         """Keep the latest watermark passed on `topic[partition]`; never raises (advisory)."""
@@ -190,9 +193,10 @@ class Backlog:
             out["backlog"] = sum(out.values())
         return out
 
-    async def watch(self, bootstrap: str, *, retry_seconds: float = RETRY_SECONDS) -> None:
-        """Read partition 0 of each topic from its start and keep its latest watermark; until
-        cancelled. Broker trouble is logged once per outage and waited out."""
+    async def watch(self, bootstrap: str, group: str | None = None, *, retry_seconds: float = RETRY_SECONDS) -> None:
+        """Read partition 0 of each topic from `group`'s committed offset there (its start if none)
+        and keep its latest watermark; until cancelled. Broker trouble is logged once per outage
+        and waited out."""
         log = self.log.bind(topics=self.topics)
         failing = False
         while True:
@@ -205,8 +209,14 @@ class Backlog:
             )
             try:
                 await client.start()
-                client.assign([TopicPartition(t, 0) for t in self.topics])
-                await client.seek_to_beginning()
+                tps = [TopicPartition(t, 0) for t in self.topics]
+                client.assign(tps)
+                committed = await asyncio.to_thread(_committed, bootstrap, group) if group else {}
+                for tp in tps:
+                    if (tp.topic, 0) in committed:
+                        client.seek(tp, committed[(tp.topic, 0)])
+                    else:
+                        await client.seek_to_beginning(tp)
                 while True:
                     batches = await client.getmany(timeout_ms=1000, max_records=1000)
                     failing = False
@@ -229,3 +239,16 @@ class Backlog:
                 except Exception:  # noqa: BLE001, S110 - a client that cannot stop is dropped
                     pass
             await asyncio.sleep(retry_seconds)
+
+
+def _committed(bootstrap: str, group: str) -> dict[tuple[str, int], int]:
+    """The consumer group's committed offsets, {(topic, partition): offset} (blocking): where the
+    watcher starts, never a measure of anything."""
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    try:
+        offsets = admin.list_group_offsets(group).get(group, {})
+    finally:
+        admin.close()
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}

@@ -205,7 +205,8 @@ class Consumer:
         self.backlog = Backlog(self.topics, self.pool, self.handler.inbox.schema, self.handler.inbox.consumer)
         await self.backlog.load()
         self._backlog_task = asyncio.create_task(
-            self.backlog.watch(s.kafka_bootstrap), name=f"{s.service}-{self.name}-backlog"
+            self.backlog.watch(s.kafka_bootstrap, f"{s.consumer_group}-{self.name}"),
+            name=f"{s.service}-{self.name}-backlog",
         )
         if self.board is not None:
             self.board.register(self.status)
