@@ -94,7 +94,10 @@ async def test_a_round_s_problems_and_letters_are_counted_by_audit_from_its_even
             answer = await call(audit, stats, spb, "GetStatistic", MANAGER, **ask)
             figures.clear()
             figures.update({f.key: f for f in answer.figures})
-            return figures.get(f"problems:{rid}", spb.Figure()).count == PROBLEMS and f"letters:{rid}" in figures
+            # the round's figures appear with its first problem, the letter's count only once its
+            # event (recorded after the problems) is in the ledger: wait for both counts
+            letters = figures.get(f"letters:{rid}", spb.Figure()).count
+            return figures.get(f"problems:{rid}", spb.Figure()).count == PROBLEMS and letters >= 1
 
         await wait_until(counted, 60, "audit counting the round's problems and letters")
         assert figures[f"letters:{rid}"].count == 1
