@@ -40,26 +40,9 @@ async def append_new_streams(store: EventStore, n: int) -> None:
 async def test_issue28_a_stalled_consumer_shows_the_producers_new_events_as_its_backlog_then_zero(
     pool, store, bootstrap, unique, tmp_path
 ):
-    producer = EventStore(pool, f"p_{unique}", store.clock)
-    await producer.migrate()
-    settings = service_settings(
-        "audit",
-        "postgresql://unused",
-        bootstrap,
-        f"bk{unique}",
-        tmp_path,
-        database_schema=store.schema,
-        topic_partitions=PARTITIONS,
+    producer, settings, topic, relay, task, recorder, consumer, recorded = await _running(
+        pool, store, bootstrap, f"bk{unique}", tmp_path
     )
-    topic = settings.topic_of("clues")
-    relay = OutboxRelay(
-        producer, bootstrap, topics.TopicSpec(topic, PARTITIONS), watermark_seconds=0.2, marker_check_seconds=0.5
-    )
-    task = asyncio.create_task(relay.run())
-    recorder = GatedRecorder(store, consumer="ledger")
-    await recorder.migrate()
-    consumer = await Consumer(settings, store.pool, ["clues"], "ledger", recorder).start()
-    recorded = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.recorded_events")  # noqa: E731
 
     async def backlog_is(n: int) -> bool:
         counters = (await consumer.status()).counters
@@ -88,26 +71,9 @@ async def test_issue28_a_stalled_consumer_shows_the_producers_new_events_as_its_
 async def test_issue28_a_consumer_stopped_while_events_are_published_starts_again_with_them_as_its_backlog(
     pool, store, bootstrap, unique, tmp_path
 ):
-    producer = EventStore(pool, f"p_{unique}", store.clock)
-    await producer.migrate()
-    settings = service_settings(
-        "audit",
-        "postgresql://unused",
-        bootstrap,
-        f"bs{unique}",
-        tmp_path,
-        database_schema=store.schema,
-        topic_partitions=PARTITIONS,
+    producer, settings, topic, relay, task, recorder, consumer, recorded = await _running(
+        pool, store, bootstrap, f"bs{unique}", tmp_path
     )
-    topic = settings.topic_of("clues")
-    relay = OutboxRelay(
-        producer, bootstrap, topics.TopicSpec(topic, PARTITIONS), watermark_seconds=0.2, marker_check_seconds=0.5
-    )
-    task = asyncio.create_task(relay.run())
-    recorder = GatedRecorder(store, consumer="ledger")
-    await recorder.migrate()
-    consumer = await Consumer(settings, store.pool, ["clues"], "ledger", recorder).start()
-    recorded = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.recorded_events")  # noqa: E731
 
     async def backlog_is(n: int) -> bool:
         return (await consumer.status()).counters.get(f"backlog {topic}") == n
@@ -138,3 +104,28 @@ async def test_issue28_a_consumer_stopped_while_events_are_published_starts_agai
 
 async def _equal(count, n: int) -> bool:
     return await count() == n
+
+
+async def _running(pool, store, bootstrap, prefix: str, tmp_path):
+    """A producer's store with its relay publishing, and the ledger's consumer of it on `store`."""
+    producer = EventStore(pool, f"p_{prefix}", store.clock)
+    await producer.migrate()
+    settings = service_settings(
+        "audit",
+        "postgresql://unused",
+        bootstrap,
+        prefix,
+        tmp_path,
+        database_schema=store.schema,
+        topic_partitions=PARTITIONS,
+    )
+    topic = settings.topic_of("clues")
+    relay = OutboxRelay(
+        producer, bootstrap, topics.TopicSpec(topic, PARTITIONS), watermark_seconds=0.2, marker_check_seconds=0.5
+    )
+    task = asyncio.create_task(relay.run())
+    recorder = GatedRecorder(store, consumer="ledger")
+    await recorder.migrate()
+    consumer = await Consumer(settings, store.pool, ["clues"], "ledger", recorder).start()
+    recorded = lambda: store.pool.fetchval(f"SELECT count(*) FROM {store.schema}.recorded_events")  # noqa: E731
+    return producer, settings, topic, relay, task, recorder, consumer, recorded
