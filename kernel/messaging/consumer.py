@@ -177,6 +177,7 @@ class Consumer:
             settings.kafka_bootstrap,
             republish_topic(settings.topic_prefix),
             requested_by=f"{settings.consumer_group}-{name}",
+            replication_factor=settings.replication_factor,
         )
         handler.on_gap = self.requester.request  # ask for a gap as soon as it is held
         if hasattr(handler, "requester"):  # a handler that asks producers for more

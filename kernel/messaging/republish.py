@@ -145,8 +145,10 @@ class RepublishRequester:
         *,
         timeout_seconds: float = 10.0,
         repeat_after_seconds: float = 1.0,
+        replication_factor: int = 1,
     ):
         self.bootstrap, self.control_topic, self.requested_by = bootstrap, control_topic, requested_by
+        self.control_spec = topics.TopicSpec(control_topic, 1, replication_factor=replication_factor)
         self.timeout_seconds, self.repeat_after_seconds = timeout_seconds, repeat_after_seconds
         self.log = klog.get("republish.requester").bind(control_topic=control_topic, requested_by=requested_by)
         self._producer: AIOKafkaProducer | None = None
@@ -209,7 +211,7 @@ class RepublishRequester:
     async def _send(self, req: RepublishRequest) -> None:
         async with self._lock:
             if self._producer is None:
-                await asyncio.to_thread(topics.ensure_topic, self.bootstrap, topics.TopicSpec(self.control_topic, 1))
+                await asyncio.to_thread(topics.ensure_topic, self.bootstrap, self.control_spec)
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap,
                     acks="all",
@@ -245,8 +247,19 @@ class RepublishServer:
     once the consumer is positioned (requests sent after that are seen).
     """
 
-    def __init__(self, relay, bootstrap: str, control_topic: str, *, attempts: int = 3, poll_timeout_ms: int = 500):
+    def __init__(
+        self,
+        relay,
+        bootstrap: str,
+        control_topic: str,
+        *,
+        attempts: int = 3,
+        poll_timeout_ms: int = 500,
+        replication_factor: int = 1,
+    ):
         self.relay, self.bootstrap, self.control_topic = relay, bootstrap, control_topic
+        # the control topic is created as replicated as the platform's own (TOPIC_REPLICATION_FACTOR)
+        self.control_spec = topics.TopicSpec(control_topic, 1, replication_factor=replication_factor)
         self.attempts, self.poll_timeout_ms = attempts, poll_timeout_ms
         self.topic = relay.spec.name
         self.log = klog.get("republish.server").bind(topic=self.topic, control_topic=control_topic)
@@ -281,7 +294,7 @@ class RepublishServer:
 
     async def _connect(self) -> None:
         self.ready.clear()
-        await asyncio.to_thread(topics.ensure_topic, self.bootstrap, topics.TopicSpec(self.control_topic, 1))
+        await asyncio.to_thread(topics.ensure_topic, self.bootstrap, self.control_spec)
         count = await asyncio.to_thread(topics.partition_count, self.bootstrap, self.control_topic)
         if not count:
             raise RuntimeError(f"control topic {self.control_topic!r} has no partitions")

@@ -115,7 +115,9 @@ class ServiceHost(Generic[P]):
             )
             self._relay_task = asyncio.create_task(self.relay.run(), name=f"{s.service}-relay")
             self.status.register(self.relay.status)
-            self.republish_server = RepublishServer(self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix))
+            self.republish_server = RepublishServer(
+                self.relay, s.kafka_bootstrap, republish_topic(s.topic_prefix), replication_factor=s.replication_factor
+            )
             self._republish_task = asyncio.create_task(self.republish_server.run(), name=f"{s.service}-republish")
         # the store's figures (events, relay backlog, pending timers) in the status and the metrics
         self.status.register(store_probe(self.store, s.topic if self.wiring.produces else None))
