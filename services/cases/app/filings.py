@@ -41,7 +41,7 @@ class FilingOpener(Follower):
             await self._refuse(uow, ctx, command, f"the proposal cannot be filed: {e}", at)
             self.log.error("filings.proposal_refused", clue_id=command.clue_id, event_id=env.event_id, problem=str(e))
             return
-        self.log.info("filings.opened", case_id=command.case_id, clue_id=command.clue_id, state=change.state.status)
+        self.log.debug("filings.opened", case_id=command.case_id, clue_id=command.clue_id, state=change.state.status)
 
     async def _refuse(self, uow, ctx: CommandContext, command: c.OpenFiling, reason: str, at) -> None:
         """The clue must not wait forever: its filing is refused at once, with the reason, so the

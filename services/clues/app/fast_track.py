@@ -53,7 +53,7 @@ class FastTrackFollower(Follower):
         change = await self.handlers.clues.execute(
             uow, ctx, command.clue_id, command, instant(env.occurred_at), history=history
         )
-        self.log.info(
+        self.log.debug(  # the unit of work's own line is the consumer's `consumer.ok`
             "fast_track.clue",
             clue_id=command.clue_id,
             request_id=command.request_id,

@@ -43,4 +43,4 @@ class FilingFollower(Follower):
         change = await self.handlers.clues.execute(
             uow, ctx, command.clue_id, command, instant(env.occurred_at), history=history
         )
-        self.log.info("filings.clue_moved", clue_id=command.clue_id, state=change.state.status, cause=env.event_type)
+        self.log.debug("filings.clue_moved", clue_id=command.clue_id, state=change.state.status, cause=env.event_type)
