@@ -53,15 +53,19 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _b64(text: str, what: str) -> bytes:
-    """Decode canonical, padded standard base64 (RFC 4648 section 4); the text itself is not echoed."""
+def canonical_b64(text: str, what: str, error: type[ValueError] = NoteError) -> bytes:
+    """Decode canonical, padded standard base64 (RFC 4648 section 4); the text itself is not echoed.
+    `error`: what to raise (the C2SP formats built on signed notes share this rule)."""
     try:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise NoteError(f"{what} is not valid base64") from None
+        raise error(f"{what} is not valid base64") from None
     if base64.b64encode(raw).decode("ascii") != text:
-        raise NoteError(f"{what} is not canonical base64")
+        raise error(f"{what} is not canonical base64")
     return raw
+
+
+_b64 = canonical_b64
 
 
 def key_hash(name: str, public_key: bytes) -> bytes:

@@ -18,12 +18,11 @@ recommends). Pure: no I/O. Malformed text raises ProofFormatError naming the lin
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.audit.domain.checkpoint import MAX_SIZE, NoteError, parse_checkpoint, split_note
+from services.audit.domain.checkpoint import MAX_SIZE, NoteError, canonical_b64, parse_checkpoint, split_note
 
 HEADER = "c2sp.org/tlog-proof@v1"  # the first line (tlog-proof, "Format")
 EXTENSION = ".tlog-proof"  # the file extension proofs SHOULD be stored with
@@ -50,14 +49,8 @@ class TlogProof:
 
 
 def _b64(text: str, what: str) -> bytes:
-    """Canonical padded standard base64 (RFC 4648 §4)."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise ProofFormatError(f"{what} is not valid base64") from None
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise ProofFormatError(f"{what} is not canonical base64")
-    return raw
+    """Canonical padded standard base64 (RFC 4648 §4), as in signed notes."""
+    return canonical_b64(text, what, ProofFormatError)
 
 
 def _check_note(note: bytes, what: str) -> None:
