@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
+.PHONY: demo browser token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
 
 # The pinned dependencies, then the project itself as an editable install (pyproject.toml): the
 # checkout and gen/'s contract packages on the path, and the console script .venv/bin/jjjc. It
@@ -45,8 +45,12 @@ lint-proto: node_modules/.bin/buf
 	cd proto && ../node_modules/.bin/buf lint
 
 ## Start embedded PostgreSQL, the embedded broker and all four services; Ctrl-C stops all.
-run: install
+run: $(STAMP)
 	$(PY) -m kernel.runtime.runner $(ARGS)
+
+## Load the generated demo history into the running platform (make run in another terminal): make demo ARGS="--size small"
+demo: $(STAMP)
+	$(VENV)/bin/jjjc demo $(ARGS)
 
 ## Issue or inspect a signed token: make token ARGS="issue --agency commission --office complaints --role complaints_officer --user P-1"
 ## (jjjc token: the key of DATA_DIR or TOKEN_SIGNING_KEY_FILE, as make run; make token DATA_DIR=/elsewhere ...)
@@ -62,7 +66,11 @@ report: $(STAMP)
 	$(PY) -m services.audit.report $(ARGS)
 
 ## The whole suite: unit, integration (real PostgreSQL, real broker), end to end.
-test: install lint-proto lint
+## Debian's headless Chromium, its driver and the CJK fonts for the replay page's browser tests (apt-get, when missing).
+browser:
+	bash deploy/scripts/install-browser.sh
+
+test: install browser lint-proto lint
 	$(PYTEST) -q
 
 test-unit: $(STAMP)
