@@ -154,3 +154,19 @@ def _dates(items, key: str, year: int, source: str) -> set[date]:
             )
         out |= {a + timedelta(days=i) for i in range((b - a).days + 1)}
     return out
+
+
+@dataclass(frozen=True)
+class Span:
+    """A length of time as the rules state it: calendar months (same time of day), days, hours
+    (the measures' and the prosecution's limits, SL 43-54)."""
+
+    months: int = 0
+    days: int = 0
+    hours: int = 0
+
+    def after(self, moment: datetime) -> datetime:
+        return plus_months(moment, self.months) + timedelta(days=self.days, hours=self.hours)
+
+    def before(self, moment: datetime) -> datetime:
+        return plus_months(moment, -self.months) - timedelta(days=self.days, hours=self.hours)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from functools import partial
 
-from kernel.domain.calendar import plus_months
+from kernel.domain.calendar import Span
 from kernel.domain.checks import moment, require as _require
 from kernel.domain.errors import Forbidden, IllegalState, Validation
 from kernel.domain.facts import PersonFacts
@@ -58,21 +58,6 @@ RUNNING = (ACTIVE, EXPIRED)  # approved and not ended: an expired measure still 
 
 
 # -- rules (configuration: deploy/config/measures.toml) -------------------------------------------
-
-
-@dataclass(frozen=True)
-class Span:
-    """A length of time as the rules state it: calendar months (same time of day), days, hours."""
-
-    months: int = 0
-    days: int = 0
-    hours: int = 0
-
-    def after(self, moment: datetime) -> datetime:
-        return plus_months(moment, self.months) + timedelta(days=self.days, hours=self.hours)
-
-    def before(self, moment: datetime) -> datetime:
-        return plus_months(moment, -self.months) - timedelta(days=self.days, hours=self.hours)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ procuratorate's report-back on a disposed case and of the commission's answers. 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from kernel.domain.calendar import plus_months
+from kernel.domain.calendar import Span
 from kernel.domain.checks import moment as _moment, one_of as _one_of
 from kernel.domain.errors import Forbidden, IllegalState, NotFound, Validation
 from kernel.domain.principal import Principal
@@ -30,22 +30,6 @@ TRANSFER = "TRANSFER_FOR_PROSECUTION"
 CHARGED, NOT_PROSECUTED = "CHARGED", "NOT_PROSECUTED"
 DECISIONS = (CHARGED, NOT_PROSECUTED)
 YELLOW, RED = "YELLOW", "RED"
-
-
-@dataclass(frozen=True)
-class Span:
-    """Calendar months (same time of day) and days, as the rules state a limit (as measures.Span,
-    which this module cannot import: measures depend on the case's state)."""
-
-    months: int = 0
-    days: int = 0
-    hours: int = 0
-
-    def after(self, moment: datetime) -> datetime:
-        return plus_months(moment, self.months) + timedelta(days=self.days, hours=self.hours)
-
-    def before(self, moment: datetime) -> datetime:
-        return plus_months(moment, -self.months) - timedelta(days=self.days, hours=self.hours)
 
 
 @dataclass(frozen=True)
