@@ -27,19 +27,16 @@
   header `store-position`; the relay counts what it published in the epoch and writes watermarks
   to every partition, periodically and on demand (`kernel.messaging.watermarks_pub`). `republish_positions`
   sends a range of the store again (a consumer that found events missing below a watermark).
-* Replicas: one relay per (schema, topic) publishes at a time. `run()` first becomes the
-  publisher: it holds a pooled connection in an open transaction that took
-  `pg_try_advisory_xact_lock` on `relay:<schema>:<topic>` (transaction-scoped, so no session
-  state is left on the pool: releasing the connection rolls back and frees it; the transaction
-  writes nothing, has no transaction id and keeps no snapshot: it holds back no VACUUM). The other replicas' relays wait as
-  standbys, opening no Kafka client and serving no republish, and try again every
-  `standby_retry_seconds`; when the publisher's process dies its session ends, the lock goes with
-  it and a standby takes over exactly as a restarted relay would (from the stored cursor: what
-  was acknowledged but not yet recorded is sent again, and consumers de-duplicate). The publisher
-  checks its session every `leader_check_seconds` and steps down (closes its clients first) when
-  it is gone. Fencing, for a publisher that has not noticed yet: the cursor moves, and the epoch
-  changes on a rebuild, only by compare-and-set from the values this relay read, so a stale
-  publisher can send duplicates but never move the cursor back or count an event twice.
+* Replicas: one relay per (schema, topic) publishes at a time: `run()` first takes the advisory
+  lock `relay:<schema>:<topic>` (`kernel.messaging.leadership`). The other replicas' relays wait
+  as standbys, opening no Kafka client and serving no republish, and try again every
+  `standby_retry_seconds`; when the publisher's session ends a standby takes over exactly as a
+  restarted relay would (from the stored cursor: what was acknowledged but not yet recorded is
+  sent again, and consumers de-duplicate). The publisher checks its session every
+  `leader_check_seconds` and steps down (closes its clients first) when it is gone. Fencing, for
+  a publisher that has not noticed yet: the cursor moves, and the epoch changes on a rebuild, only
+  by compare-and-set from the values this relay read, so a stale publisher can send duplicates
+  but never move the cursor back or count an event twice.
 """
 
 from __future__ import annotations
@@ -57,6 +54,7 @@ from kernel.edge.status import RETRYING, STUCK, Component
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.store import DEFAULT_MAX_EVENT_BYTES, Cursor, EventStore, StoredEvent
 from kernel.messaging import topics
+from kernel.messaging.leadership import Leadership, LostLeadership
 from kernel.messaging.watermark import POSITION_HEADER, Position, Watermark
 from kernel.messaging.watermarks_pub import WatermarkPublisher, ensure_count
 from kernel.runtime import log as klog
@@ -75,14 +73,6 @@ class RelayStopped(Exception):
 
 class NotReady(Exception):
     """republish found no connected, checked producer in time (the consumer asks again)."""
-
-
-class LostLeadership(Exception):
-    """This relay is no longer the one publishing (its session ended, or another relay moved the
-    topic's epoch): it stops sending and waits as a standby."""
-
-
-LEADER_LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))"
 
 
 def _rows(status: str) -> int:
@@ -168,14 +158,15 @@ class OutboxRelay:
         self.ready_wait_seconds = ready_wait_seconds
         self.standby_retry_seconds, self.leader_check_seconds = standby_retry_seconds, leader_check_seconds
         self.leader_key = f"relay:{store.schema}:{spec.name}"
-        self._leader_conn = None  # the pooled connection whose open transaction holds the lock
-        self._leader_tx = None
-        self._next_leader_check = 0.0
-        self._standby = False  # run() tried and another relay publishes
-        self.leading = False
-        self.takeovers = 0  # times this relay became the publisher
-        self._failed_campaigns = 0  # in a row: the store did not answer
         self.log = klog.get("relay").bind(topic=spec.name, schema=store.schema)
+        self._leader = Leadership(
+            store.pool,
+            self.leader_key,
+            self.log,
+            "relay",
+            retry_seconds=standby_retry_seconds,
+            check_seconds=leader_check_seconds,
+        )
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._lock = asyncio.Lock()  # client lifecycle and sending
@@ -218,101 +209,27 @@ class OutboxRelay:
 
     # -- one publisher at a time -----------------------------------------------------------
     async def _lead(self) -> bool:
-        """Try once to take the publisher's lock; True if this relay now holds it."""
-        if self._leader_conn is not None:
-            return True
-        try:
-            conn = await self.store.pool.acquire()
-        except Exception as e:  # noqa: BLE001 - store down: a standby tries again
-            self._campaign_failed(e)
+        """Try once to take the publisher's lock (`kernel.messaging.leadership`); True if held."""
+        was = self._leader.held
+        if not await self._leader.take(self._stopping.is_set):
             return False
-        tx = conn.transaction()
-        try:
-            await tx.start()
-            got = await conn.fetchval(LEADER_LOCK_SQL, self.leader_key)
-            # Held open for as long as this relay publishes: an operator's idle timeout must not
-            # end it (a dead session would only hand the lock to a standby, but needlessly). Sent
-            # after the lock and without arguments (the simple protocol): that also lets go of
-            # the snapshot the extended protocol's statement leaves behind, so the open
-            # transaction holds back no VACUUM (backend_xmin stays empty; tested).
-            await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
-        except BaseException as e:
-            await self._release(conn, tx)
-            if not isinstance(e, Exception):
-                raise
-            self._campaign_failed(e)
-            return False
-        if not got or self._stopping.is_set():
-            await self._release(conn, tx)
-            if not got and not self._standby:
-                self.log.info("relay.standby", lock=self.leader_key, retry_every=self.standby_retry_seconds)
-            self._standby, self._failed_campaigns = not got, 0
-            return False
-        self._leader_conn, self._leader_tx = conn, tx
-        self._standby, self.leading, self._failed_campaigns = False, True, 0
-        self.takeovers += 1
-        # What the previous publisher knew is re-learnt: the topic is checked, the marker read.
-        self._verified, self._next_marker_check = False, 0.0
-        self._next_leader_check = time.monotonic() + self.leader_check_seconds
-        self.log.info("relay.publishing", lock=self.leader_key, takeovers=self.takeovers)
+        if not was:  # what the previous publisher knew is re-learnt: the topic checked, the marker read
+            self._verified, self._next_marker_check = False, 0.0
         return True
 
-    def _campaign_failed(self, error: Exception) -> None:
-        """The store did not answer the lock's request: logged at once, then once a minute."""
-        self._failed_campaigns += 1
-        every = max(1, round(60 / max(self.standby_retry_seconds, 0.001)))
-        if self._failed_campaigns % every == 1 or every == 1:
-            self.log.warning(
-                "relay.lock_unavailable",
-                error=f"{type(error).__name__}: {error}",
-                attempts=self._failed_campaigns,
-                retry_every=self.standby_retry_seconds,
-            )
-
-    async def _check_leadership(self) -> None:
-        """Every leader_check_seconds: the session holding the lock still answers (its open
-        transaction holds the lock until it ends), else LostLeadership."""
-        if time.monotonic() < self._next_leader_check:
-            return
-        self._next_leader_check = time.monotonic() + self.leader_check_seconds
-        conn = self._leader_conn
-        if conn is None:
-            raise LostLeadership("no session holds the publisher's lock")
-        try:
-            # simple protocol (no arguments): no snapshot left behind (see _lead)
-            await asyncio.wait_for(conn.execute("SELECT 1"), timeout=max(5.0, 2 * self.leader_check_seconds))
-        except Exception as e:  # noqa: BLE001 - the session (and with it the lock) is gone
-            raise LostLeadership(f"the session holding the lock failed ({type(e).__name__}: {e})") from e
+    # What tests and status read of the leadership.
+    leading = property(lambda self: self._leader.held)
+    takeovers = property(lambda self: self._leader.takeovers)
+    _standby = property(lambda self: self._leader.standby)
+    _leader_conn = property(lambda self: self._leader.conn)
 
     async def _resign(self, *, close_clients: bool = True) -> None:
         """Stop being the publisher: close the clients, then end the lock's transaction."""
-        conn, tx, self._leader_conn, self._leader_tx = self._leader_conn, self._leader_tx, None, None
-        self.leading = False
-        if conn is None:
+        if not self._leader.held:
             return
         if close_clients:
             await self._drop_clients()
-        await self._release(conn, tx)
-
-    async def _release(self, conn, tx) -> None:
-        """End the transaction (freeing the lock) and give the connection back; a connection
-        that cannot say so is terminated, which frees the lock as surely."""
-        interrupted = None
-        try:
-            if tx is not None and not conn.is_closed():
-                await asyncio.wait_for(tx.rollback(), timeout=5)
-        except BaseException as e:  # dead, cancelled or stuck: end the session itself
-            try:
-                conn.terminate()
-            except Exception:  # noqa: BLE001 - already closed: the pool took it back
-                pass
-            interrupted = None if isinstance(e, Exception) else e
-        try:
-            await self.store.pool.release(conn)
-        except Exception:  # noqa: BLE001 - the pool replaces a terminated connection
-            pass
-        if interrupted is not None:
-            raise interrupted
+        await self._leader.release()
 
     async def _publish(self) -> None:
         """Publish while this relay holds the lock; return when stopped or no longer holding it."""
@@ -343,7 +260,7 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
 
     async def _step(self) -> None:
-        await self._check_leadership()
+        await self._leader.check()
         await self._connect()
         if self._watermarks.due():
             self._next_marker_check = 0.0  # a periodic watermark follows a marker found just now
@@ -428,12 +345,8 @@ class OutboxRelay:
             "publishing": int(self.leading),  # 0: a standby, another replica's relay publishes
             "takeovers": self.takeovers,
         }
-        stuck = self._stuck
-        if stuck is None and self._failed_campaigns:
-            problem = (
-                f"cannot reach the store to take the publisher's lock ({self._failed_campaigns} attempts); "
-                f"trying again every {self.standby_retry_seconds} s, nothing is lost meanwhile"
-            )
+        stuck, problem = self._stuck, self._leader.problem()
+        if stuck is None and problem:
             return Component(name=f"relay {self.spec.name}", state=RETRYING, counters=counters, problems=(problem,))
         if stuck is None:
             return Component(name=f"relay {self.spec.name}", counters=counters)
@@ -547,7 +460,7 @@ class OutboxRelay:
         if not await self._save_cursor(events[-1].cursor, len(events), read):
             # Another relay published from the same cursor (a publisher that lost its lock and had
             # not noticed yet, or this one): what it sent stands; ours were duplicates.
-            self._next_leader_check = 0.0
+            self._leader.check_soon()
             self.log.warning("relay.cursor_moved", count=len(events), action="re-reading the cursor")
             return
         self.published += len(events)

@@ -29,7 +29,15 @@ topic (`kernel.messaging.topics.partner_topic`: `<prefix>partner.<agency>.v1`):
   published, next position, unpublished entries; `stuck` naming the entry and the remedy, or
   `retrying` while the broker is unreachable.
 
-One publisher per audit database: two would only send entries twice (consumers de-duplicate).
+* Replicas (issue 28): one publisher per audit schema at a time. `run()` first takes the advisory
+  lock `feed-publisher:<schema>` (`kernel.messaging.leadership`, as the outbox relay does); the
+  other replicas' publishers stand by (no Kafka client) and try again every
+  `standby_retry_seconds`; when the publisher's session ends one of them takes over from the
+  stored positions (what was acknowledged but not yet recorded is sent again: consumers
+  de-duplicate by position). The publisher checks its session every `leader_check_seconds` and
+  steps down (clients closed first) when it is gone. Fencing, for one that has not noticed yet: a
+  position moves, and a lost topic is reset, only by compare-and-set from what this publisher
+  read, so a stale one may send duplicates but never moves a position back or counts twice.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from kernel.edge.status import OK, RETRYING, STUCK, Component, StatusBoard
 from kernel.eventstore import migrations
 from kernel.eventstore.migrations import Migration
 from kernel.messaging import topics
+from kernel.messaging.leadership import Leadership, LostLeadership
 from kernel.messaging.relay import TOO_LARGE, stop_quietly
 from kernel.runtime import log as klog
 from kernel.runtime.settings import ServiceSettings
@@ -124,6 +133,8 @@ class FeedPublisher:
         check_seconds: float = 5.0,
         stuck_retry_seconds: float = 5.0,
         stuck_log_seconds: float = 60.0,
+        standby_retry_seconds: float = 1.0,
+        leader_check_seconds: float = 1.0,
     ):
         self.pool, self.schema, self.bootstrap = pool, schema, bootstrap
         self.max_message_bytes = max_message_bytes
@@ -136,6 +147,15 @@ class FeedPublisher:
             for a in sorted(set(agencies))
         }
         self.log = klog.get("audit.feed_publisher").bind(schema=schema)
+        self.standby_retry_seconds = standby_retry_seconds
+        self.leader = Leadership(
+            pool,
+            f"feed-publisher:{schema}",
+            self.log,
+            "feed_publisher",
+            retry_seconds=standby_retry_seconds,
+            check_seconds=leader_check_seconds,
+        )
         self._producer: AIOKafkaProducer | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._topics_ready = False
@@ -193,13 +213,32 @@ class FeedPublisher:
         self._wake.set()
 
     async def stop(self) -> None:
+        """Close the clients now; the lock goes after them; nothing is opened afterwards."""
         self._stopping.set()
         self._wake.set()
         await self._close_clients()
+        await self.leader.release()
 
     async def run(self) -> None:
-        """Publish until stopped. Broker errors drop the clients and retry with backoff."""
+        """Become the publisher (or stand by), then publish until stopped or no longer it."""
         await self.migrate()
+        try:
+            while not self._stopping.is_set():
+                if await self.leader.take(self._stopping.is_set):
+                    await self._publish()
+                try:  # a standby waits for its next try, not for new entries (wake)
+                    await asyncio.wait_for(self._stopping.wait(), timeout=self.standby_retry_seconds)
+                except TimeoutError:
+                    pass
+        finally:
+            await self._close_clients()
+            await self.leader.release()
+
+    async def _publish(self) -> None:
+        """Publish while holding the lock. Broker errors drop the clients and retry with backoff."""
+        self._topics_ready = False  # what a previous publisher knew is re-learnt: topics, anchors
+        for state in self.agencies.values():
+            state.next_check = 0.0
         backoff = 0.2
         while not self._stopping.is_set():
             try:
@@ -211,6 +250,11 @@ class FeedPublisher:
                 raise
             except _Stopped:
                 break
+            except LostLeadership as lost:
+                self.log.warning("feed_publisher.publisher_lost", reason=str(lost), action="standing by")
+                await self._close_clients()
+                await self.leader.release()
+                return
             except Exception as e:  # noqa: BLE001 - broker trouble: reconnect, check the topics again
                 if self._stopping.is_set():
                     break
@@ -234,6 +278,7 @@ class FeedPublisher:
             raise _Stopped()
 
     async def _step(self) -> int:
+        await self.leader.check()
         await self._connect()
         if not self._topics_ready:
             for state in self.agencies.values():
@@ -331,7 +376,7 @@ class FeedPublisher:
     async def publish_batch(self, state: _Agency) -> int:
         """Send the agency's next entries in position order and wait for every acknowledgement;
         the next position moves past the acknowledged prefix only."""
-        _, entries = await self._entries(state.agency)
+        read, entries = await self._entries(state.agency)
         if not entries:
             return 0
         producer = self._producer
@@ -354,7 +399,7 @@ class FeedPublisher:
             acked += 1
         if acked:
             last = results[acked - 1]
-            await self._advance(state, entries[acked - 1], last.partition, last.offset, acked)
+            await self._advance(state, read, entries[acked - 1], last.partition, last.offset, acked)
         if failure is not None and not isinstance(failure, TOO_LARGE):
             raise failure
         if failure is not None or refused is not None:
@@ -362,17 +407,26 @@ class FeedPublisher:
             raise _Stuck(self._too_large(state, entries[acked], error))
         return acked
 
-    async def _advance(self, state: _Agency, last: Entry, partition: int, offset: int, count: int) -> None:
-        await self.pool.execute(
+    async def _advance(self, state: _Agency, read: int, last: Entry, partition: int, offset: int, count: int) -> None:
+        """Move the agency's next position from `read` (compare-and-set: see Replicas above)."""
+        status = await self.pool.execute(
             f"UPDATE {self.schema}.feed_published SET next_position = $2, published = published + $3, "
-            f"anchor_partition = $4, anchor_offset = $5, anchor_position = $6, updated_at = now() WHERE agency = $1",
+            f"anchor_partition = $4, anchor_offset = $5, anchor_position = $6, updated_at = now() "
+            f"WHERE agency = $1 AND next_position = $7",
             state.agency,
             last.position + 1,
             count,
             partition,
             offset,
             last.position,
+            read,
         )
+        if status.split()[-1] != "1":
+            # Another publisher moved it (one that lost its lock and has not noticed, or this one's
+            # successor): what it sent stands; ours were duplicates.
+            self.leader.check_soon()
+            self.log.warning("feed_publisher.position_moved", agency=state.agency, count=count)
+            return
         state.published += count
         self.log.info("feed_publisher.published", agency=state.agency, count=count, last_position=last.position)
 
@@ -400,9 +454,9 @@ class FeedPublisher:
                 return
         elif await asyncio.to_thread(topics.partition_count, self.bootstrap, state.spec.name) == state.spec.partitions:
             return
-        await self._rebuild(state)
+        await self._rebuild(state, row)
 
-    async def _rebuild(self, state: _Agency) -> None:
+    async def _rebuild(self, state: _Agency, anchor) -> None:
         self._check_running()
         # Fresh clients around the rebuild: their metadata may describe the topic being rebuilt
         # (e.g. one a fetch auto-created with the broker's default partition count).
@@ -420,11 +474,16 @@ class FeedPublisher:
         await asyncio.to_thread(topics.ensure_topic, self.bootstrap, state.spec)
         self._check_running()
         await self._verify(state)
-        await self.pool.execute(
+        status = await self.pool.execute(
             f"UPDATE {self.schema}.feed_published SET next_position = 0, anchor_partition = NULL, "
-            f"anchor_offset = NULL, anchor_position = NULL, updated_at = now() WHERE agency = $1",
+            f"anchor_offset = NULL, anchor_position = NULL, updated_at = now() WHERE agency = $1 "
+            f"AND anchor_offset IS NOT DISTINCT FROM $2 AND anchor_position IS NOT DISTINCT FROM $3",
             state.agency,
+            anchor["anchor_offset"],
+            anchor["anchor_position"],
         )
+        if status.split()[-1] != "1":  # another publisher moved the feed meanwhile: it publishes
+            raise LostLeadership(f"another publisher moved {state.agency}'s feed during the topic's rebuild")
         state.republishes += 1
         self._topics_ready = False  # the broker lost this topic: the others (idle ones too) are made again
         await self._connect()
@@ -491,9 +550,13 @@ class FeedPublisher:
             "republishes": state.republishes,
             "next_position": row["next_position"] if row else 0,
             "unpublished": row["unpublished"] if row else 0,
+            "publishing": int(self.leader.held),  # 0: a standby, another replica's publisher publishes
+            "takeovers": self.leader.takeovers,
             **state.counters,
         }
         name = f"partner topic {state.spec.name}"
+        if self.leader.problem():
+            return Component(name, RETRYING, counters, (self.leader.problem(),))
         if state.stuck:
             return Component(name, STUCK, counters, (state.stuck,))
         if self._broker_error:
