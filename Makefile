@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PYTEST := $(PY) -m pytest
 
-.PHONY: demo browser token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-ledger bench-integrity clean
+.PHONY: demo browser token awaiting report install run test test-unit test-integration test-e2e test-faults proto proto-check lint lint-proto format bench bench-e2e bench-ledger bench-integrity clean
 
 # The pinned dependencies, then the project itself as an editable install (pyproject.toml): the
 # checkout and gen/'s contract packages on the path, and the console script .venv/bin/jjjc. It
@@ -91,6 +91,10 @@ test-faults: install
 bench: install
 	$(PIP) install -q -r bench/requirements.txt
 	$(PY) -m bench.append $(ARGS)
+
+## End-to-end benchmark (issue 30): RegisterClue from 1, 8, 32, 64 gRPC clients against the platform as `make run` starts it: commands/s, latency, time until the ledger holds the event, CPU per command by process; ARGS="--runs 3|--target|--help".
+bench-e2e: install
+	$(PY) -m bench.e2e $(ARGS)
 
 ## Audit ledger benchmark: ingest events/s, proof and replay p50/p99, rebuild time at 100k and 1M leaves; ARGS="--quick|--help".
 bench-ledger: install
