@@ -6,6 +6,7 @@ context, so the page's WebCrypto works over plain http)."""
 
 from __future__ import annotations
 
+import base64
 import functools
 import os
 import shutil
@@ -30,6 +31,7 @@ FLAGS = (
     "--window-size=1366,900",  # a laptop screen
     "--lang=zh-CN",
 )
+MAX_SHOT = 6000  # pixels: a long story's screenshot stays a readable file
 WAIT_SECONDS = 30  # the page's scripts and the platform's answers; a wait, not a threshold
 
 
@@ -100,8 +102,12 @@ class Browser:
         return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: predicate(self), message=f"waiting for {what}")
 
     def screenshot(self, name: str) -> Path:
+        """The whole page (up to MAX_SHOT pixels tall) as <name>.png in screenshot_dir()."""
         path = screenshot_dir() / f"{name}.png"
-        self.driver.save_screenshot(str(path))
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], MAX_SHOT), "scale": 1}
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip})
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
     def close(self) -> None:
