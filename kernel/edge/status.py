@@ -11,6 +11,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 OK, RETRYING, STUCK, DEGRADED = "ok", "retrying", "stuck", "degraded"
+# Component names: a consumer's is "consumer <name>", a relay's "relay <topic>".
+CONSUMER, RELAY = "consumer ", "relay "
+QUARANTINED = "kept_total"  # a consumer's figure: deliveries kept in quarantine
 
 
 @dataclass(frozen=True)
@@ -50,3 +53,19 @@ class StatusBoard:
                     )
                 )
         return out
+
+
+def stuck_events(components) -> dict[str, str]:
+    """The stuck events of a service's parts, for operators (issue 28): each consumer's quarantined
+    deliveries (`QUARANTINED`; their streams are held behind them), and each part stuck on an event
+    (a relay, a partner topic: its problem names the event). {component name: what is stuck}, only
+    parts with something stuck.
+    Reads `Component`s and `control.v1.ComponentStatus` messages alike."""
+    out = {}
+    for c in components:
+        kept = c.counters[QUARANTINED] if QUARANTINED in c.counters else 0
+        if c.name.startswith(CONSUMER) and kept:
+            out[c.name] = f"{kept} quarantined deliver{'y' if kept == 1 else 'ies'}"
+        elif c.state == STUCK:
+            out[c.name] = c.problems[0] if c.problems else "stuck"
+    return out

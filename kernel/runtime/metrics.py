@@ -8,6 +8,9 @@
   the part is in, 0 for the others), `jjjc_component_figure{component,figure}` (each counter a part
   reports: a relay's published and republishes, a consumer's kept and held streams, the store's
   events, relay backlog and pending timers...) and `jjjc_component_problems{component}`;
+* the stuck events (`kernel.edge.status.stuck_events`): `jjjc_consumer_quarantined{consumer}`, the
+  deliveries each consumer keeps in quarantine, and `jjjc_relay_stuck{topic}`, 1 while a relay is
+  stuck on a stored event or a refused topic (its `stuck_position` figure names the event);
 * `jjjc_build_info{version}`: the platform's version (the installed project's);
 * every gRPC call counted by method and status code, refusals and unauthenticated calls included
   (`jjjc_rpc_requests_total{method,code}`), and its latency (`jjjc_rpc_duration_seconds`, a
@@ -36,7 +39,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from kernel.edge.status import DEGRADED, OK, RETRYING, STUCK, Component, StatusBoard
+from kernel.edge.status import CONSUMER, DEGRADED, OK, QUARANTINED, RELAY, RETRYING, STUCK, Component, StatusBoard
 from kernel.runtime import log as klog
 from kernel.runtime.version import platform_version
 
@@ -170,6 +173,7 @@ class _Snapshot:
             "Problems a part of the service reports (each a sentence in GetStatus)",
             labels=("service", "component"),
         )
+        yield from self._stuck()
         for c in self.components:
             for s in STATES:
                 state.add_metric((self.service, c.name, s), 1.0 if c.state == s else 0.0)
@@ -177,6 +181,24 @@ class _Snapshot:
                 figure.add_metric((self.service, c.name, name), float(value))
             problems.add_metric((self.service, c.name), float(len(c.problems)))
         yield from (state, figure, problems)
+
+    def _stuck(self):
+        quarantined = GaugeMetricFamily(
+            "jjjc_consumer_quarantined",
+            "Deliveries a consumer keeps in quarantine (stuck events: their streams are held behind them)",
+            labels=("service", "consumer"),
+        )
+        relay_stuck = GaugeMetricFamily(
+            "jjjc_relay_stuck",
+            "1 while the relay is stuck on a stored event or a refused topic, nothing after it published",
+            labels=("service", "topic"),
+        )
+        for c in self.components:
+            if c.name.startswith(CONSUMER) and QUARANTINED in c.counters:
+                quarantined.add_metric((self.service, c.name.removeprefix(CONSUMER)), float(c.counters[QUARANTINED]))
+            elif c.name.startswith(RELAY):
+                relay_stuck.add_metric((self.service, c.name.removeprefix(RELAY)), 1.0 if c.state == STUCK else 0.0)
+        yield from (quarantined, relay_stuck)
 
 
 class MetricsServer:

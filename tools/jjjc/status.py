@@ -2,7 +2,8 @@
 (control.v1.ControlService/GetStatus: relay, consumers, timers, ... each with its counters and
 problems, as the service reports them) and, for the audit ledger, the last checkpoint with its
 completeness per producer (audit.v1.AuditService/GetCheckpoint) and its witnesses
-(ListWitnesses)."""
+(ListWitnesses). Each service's stuck events (issue 28: deliveries its consumers keep in quarantine,
+a relay stuck on an event) get a row of their own, `none` when there are none."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rich.table import Table
 
+from kernel.edge.status import stuck_events
 from tools.jjjc import env, rpc
 
 
@@ -116,6 +118,10 @@ def table(reports: list[ServiceReport]) -> Table:
         ]
         if r.refused:
             rows.append(("status", "[red]refused[/]", "", r.refused))
+        else:
+            stuck = stuck_events(r.components)
+            said = "\n".join(f"{name}: {what}" for name, what in stuck.items())
+            rows.append(("stuck events", "[red]stuck[/]" if stuck else "[green]none[/]", said, ""))
         for key, value in r.ledger.items():
             rows.append((f"ledger {key}", "", "\n".join(value) if isinstance(value, list) else value, ""))
         for i, row in enumerate(rows or [("", "", "", "")]):
@@ -139,5 +145,6 @@ def as_dict(r: ServiceReport) -> dict:
             {"name": c.name, "state": c.state, "counters": dict(c.counters), "problems": list(c.problems)}
             for c in r.components
         ],
+        "stuck_events": stuck_events(r.components),
         "ledger": r.ledger,
     }
