@@ -235,3 +235,13 @@ async def test_the_awaiting_queue_shows_what_waits_for_the_head(platform, story,
     rows = await in_browser(awaiting, browser)
     assert any(pending_clue in row and "clues" in row for row in rows), rows
     await in_browser(browser.screenshot, "replay-awaiting-me")
+
+
+async def test_a_persons_stories_are_shown_and_verified(platform, story, browser):
+    case_id, steps, _, url = story
+    await in_browser(sign_in, browser, url, token_for(platform[-1].settings, CASE_MANAGER))
+    assert await in_browser(open_story, browser, "P-77") == "verified"
+    shown = await in_browser(marks, browser)
+    assert len(shown) >= steps and all(v == "true" for _, v, _ in shown)
+    assert case_id in await in_browser(browser.text, "#subjects")
+    await in_browser(browser.screenshot, "replay-person")
