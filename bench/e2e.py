@@ -9,7 +9,10 @@ answered) it runs `--seconds` of load and reports
                                    (bench/ledger_watch.py: polled every 5 ms)
   CPU ms/command by process        clues, cases, sanctions, audit, postgres, broker and their sum
                                    (the platform), from the load's start until the ledger holds
-                                   every event; the load generator's own apart
+                                   every event and every consumer reports no backlog (settle s:
+                                   how long that took after the load); the load generator's own apart
+  at rest                          CPU ms per second by process with no load (polls, timers),
+                                   measured once after the warm-up
 and at the end the backlog each service reports (control.v1 GetStatus: the relays' and consumers'
 figures, as `jjjc status` shows them). `--runs 3` repeats every level three times (levels
 alternate) and reports the medians.
@@ -54,7 +57,10 @@ def parse_args(argv=None):
     p.add_argument("--seconds", type=float, default=15.0, help="load per level and run (default 15)")
     p.add_argument("--runs", type=int, default=1, help="runs of every level; the medians are reported (default 1)")
     p.add_argument("--warmup", type=int, default=50, help="commands before the first level (default 50)")
-    p.add_argument("--drain-seconds", type=float, default=120.0, help="longest wait for the ledger after a level")
+    p.add_argument(
+        "--drain-seconds", type=float, default=120.0, help="longest wait for the ledger and the consumers after a level"
+    )
+    p.add_argument("--idle-seconds", type=float, default=5.0, help="CPU at rest measured over this (default 5)")
     p.add_argument("--target", action="store_true", help="drive the platform `make run` serves instead of a new one")
     p.add_argument("--data-dir", default=os.environ.get("DATA_DIR", ""), help="with --target: its data folder")
     p.add_argument("--database-url", default="", help="with --target: audit's PostgreSQL (default as jjjc finds it)")
@@ -135,6 +141,8 @@ async def level(load: Load, platform, clients: int, seconds: float, drain: float
     await asyncio.gather(*(load.client(k, start + seconds) for k in range(clients)))
     took = time.perf_counter() - start
     drained = await load.watch.drained(drain)
+    caught_up = await settled(platform, start + took + drain)
+    settle = time.perf_counter() - start - took
     used, gen = cpu.spent(before, cpu.sample(platform.processes)), sum(os.times()[:2]) - gen_before
     n, lat, lags = len(load.latencies), load.latencies, load.watch.take_lags()
     row = {
@@ -147,6 +155,7 @@ async def level(load: Load, platform, clients: int, seconds: float, drain: float
         "ledger_p50_ms": 1000 * percentile(lags, 0.5),
         "ledger_p99_ms": 1000 * percentile(lags, 0.99),
         "not_in_ledger": 0 if drained else len(load.watch.pending),
+        "settle_s": settle if caught_up else float("nan"),
         "errors": sum(load.errors.values()),
         "loadgen_cpu_ms": 1000 * gen / max(n, 1),
     }
@@ -156,6 +165,25 @@ async def level(load: Load, platform, clients: int, seconds: float, drain: float
     row["cpu_platform_ms"] = sum(row.get(f"cpu_{name}_ms", 0.0) for name in PROCESSES)
     load.watch.pending.clear()
     return row
+
+
+async def settled(platform, deadline: float) -> bool:
+    """Wait until every consumer says it has nothing left (GetStatus backlogs all 0), so that the
+    CPU figures hold all the work the commands caused; False at `deadline` (perf_counter)."""
+    while time.perf_counter() < deadline:
+        figures = [v for service in (await backlog(platform)).values() for v in service.values()]
+        if figures and not any(figures):
+            return True
+        await asyncio.sleep(1.0)
+    return False
+
+
+async def idle(platform, seconds: float) -> dict[str, float]:
+    """CPU the platform spends at rest, in ms per second, by process (its polls and timers)."""
+    before = cpu.sample(platform.processes)
+    await asyncio.sleep(seconds)
+    used = cpu.spent(before, cpu.sample(platform.processes))
+    return {name: 1000 * v / seconds for name, v in used.items()} | {"platform": 1000 * sum(used.values()) / seconds}
 
 
 def medians(rows: list[dict]) -> dict:
@@ -184,7 +212,7 @@ async def backlog(platform) -> dict[str, dict[str, int]]:
     return out
 
 
-async def drive(args, platform) -> tuple[list[dict], dict]:
+async def drive(args, platform) -> tuple[list[dict], dict, dict]:
     await e2e_platform.find_processes(platform)
     say(f"processes: {', '.join(f'{n} {p}' for n, p in platform.processes.items())}")
     watch = LedgerWatch(platform.database_url, args.audit_schema)
@@ -195,13 +223,16 @@ async def drive(args, platform) -> tuple[list[dict], dict]:
         await load.count(args.warmup)
         if not await watch.drained(max(args.drain_seconds, 300)):
             raise SystemExit(f"warm-up: {len(watch.pending)} events never reached the ledger")
+        await settled(platform, time.perf_counter() + args.drain_seconds)
+        at_rest = await idle(platform, args.idle_seconds)
+        say(f"at rest: {json.dumps(_rounded(at_rest))} CPU ms per second")
         runs: dict[int, list[dict]] = {c: [] for c in args.levels}
         for r in range(args.runs):
             for clients in args.levels:
                 row = await level(load, platform, clients, args.seconds, args.drain_seconds)
                 say(f"run {r + 1}/{args.runs}, {clients} clients: {json.dumps(_rounded(row))}")
                 runs[clients].append(row)
-        return [medians(rows) for rows in runs.values()], await backlog(platform)
+        return [medians(rows) for rows in runs.values()], at_rest, await backlog(platform)
     finally:
         await load.close()
         await watch.stop()
@@ -224,16 +255,18 @@ COLUMNS = (
     ("load gen CPU ms", "loadgen_cpu_ms", "{:.2f}"),
     ("errors", "errors", "{:.0f}"),
     ("not in ledger", "not_in_ledger", "{:.0f}"),
+    ("settle s", "settle_s", "{:.1f}"),
 )
 
 
-def table(rows: list[dict], backlogs: dict, runs: int) -> str:
-    """A Markdown table, one row per level (medians of `runs`), then the backlog at the end."""
+def table(rows: list[dict], at_rest: dict, backlogs: dict, runs: int) -> str:
+    """A Markdown table, one row per level (medians of `runs`), the CPU at rest, the backlog at the end."""
     present = [c for c in COLUMNS if c[1] in rows[0]]
     lines = ["| " + " | ".join(c[0] for c in present) + " |", "|" + "---:|" * len(present)]
     for r in rows:
         lines.append("| " + " | ".join(fmt.format(r[key]) for _, key, fmt in present) + " |")
     lines.append(f"\n(medians of {runs} run{'s' if runs > 1 else ''}; CPU per command, load generator apart)")
+    lines.append("at rest, CPU ms per second: " + ", ".join(f"{k} {v:.1f}" for k, v in at_rest.items()))
     for name, figures in backlogs.items():
         lines.append(
             f"backlog at the end, {name}: " + (", ".join(f"{k} {v}" for k, v in figures.items()) or "none reported")
@@ -246,12 +279,11 @@ def main(argv=None) -> int:
     platform = e2e_platform.target(args.data_dir, args.database_url) if args.target else e2e_platform.start()
     try:
         e2e_platform.wait_serving(platform)
-        rows, backlogs = asyncio.run(drive(args, platform))
+        rows, at_rest, backlogs = asyncio.run(drive(args, platform))
     finally:
         platform.stop()
-    print(
-        json.dumps({"levels": rows, "backlog": backlogs}, indent=1) if args.json else table(rows, backlogs, args.runs)
-    )
+    report = {"levels": rows, "at_rest": at_rest, "backlog": backlogs}
+    print(json.dumps(report, indent=1) if args.json else table(rows, at_rest, backlogs, args.runs))
     return 0
 
 

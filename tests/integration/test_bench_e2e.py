@@ -8,7 +8,7 @@ from bench import e2e
 
 
 def test_a_short_run_reports_every_figure_for_every_process(capsys):
-    assert e2e.main(["--clients", "1", "--seconds", "1", "--warmup", "3", "--json"]) == 0
+    assert e2e.main(["--clients", "1", "--seconds", "1", "--warmup", "3", "--idle-seconds", "1", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     [row] = report["levels"]
     assert row["clients"] == 1 and row["commands"] > 0
@@ -16,5 +16,6 @@ def test_a_short_run_reports_every_figure_for_every_process(capsys):
     for _, key, _ in e2e.COLUMNS:
         assert math.isfinite(row[key]), key  # each process found, each latency measured
     assert row["cpu_platform_ms"] > 0 and row["ledger_p50_ms"] >= row["p50_ms"] > 0
+    assert report["at_rest"]["platform"] > 0 and set(report["at_rest"]) >= set(e2e.PROCESSES)
     assert set(report["backlog"]) == {"clues", "cases", "sanctions", "audit"}
     assert all(figures and "unanswered" not in figures for figures in report["backlog"].values())
