@@ -1,0 +1,197 @@
+"""The clues service's side of the demo: seed 004's supervision notices and reconciliation (a
+resident group's clues, four superior-assigned ones never disposed; a clue fast-tracked through a
+preliminary check and closed, its notice met; another notice still open; the office's monthly
+ledger reconciled against the central one), and seed 001's tour round (its problem ledger, a
+suggestion letter, a problem transferred for rectification and a batch of clues transferred)."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from clues.v1 import events_pb2 as ev, service_pb2 as cpb, tour_events_pb2 as tev, tours_pb2 as tpb
+from common.v1 import identity_pb2
+from tools.demo.cast import CASE_MANAGER, HEAD, INSPECTOR, RESIDENT, TOUR
+from tools.demo.plan import Person, Plan
+from tools.demo.session import Session
+
+PURPOSE = "演示数据加载 demo load"
+CST = timezone(timedelta(hours=8))
+NOTICE_STEPS = 40
+TOUR_STEPS = 5
+TOUR_UNITS = {"chengguan": "城关镇", "education": "县教育局", "health": "县卫生健康局"}
+
+
+def ref(p: Person) -> identity_pb2.PersonRef:
+    return identity_pb2.PersonRef(person_id=p.person_id, name=p.name, post=p.post, unit=p.unit)
+
+
+async def registered(s: Session, step: str, p: Person, office: str, source, summary: str) -> str:
+    reg = await s.do(
+        "ClueService.RegisterClue", CASE_MANAGER, f"{step}-clue", source=source, summary=summary, subjects=[ref(p)]
+    )
+    await s.do(
+        "ClueService.ProposeRegistration", CASE_MANAGER, f"{step}-reg", clue_id=reg.clue_id, handling_office=office
+    )
+    await s.do("ClueService.ApproveRegistration", HEAD, f"{step}-reg-ok", clue_id=reg.clue_id)
+    return reg.clue_id
+
+
+async def disposed(s: Session, step: str, clue_id: str, method) -> None:
+    await s.do(
+        "ClueService.ProposeDisposal",
+        CASE_MANAGER,
+        f"{step}-disp",
+        clue_id=clue_id,
+        method=method,
+        reason="反映问题具体，可查性强",
+    )
+    await s.do("ClueService.ApproveDisposal", HEAD, f"{step}-disp-ok", clue_id=clue_id)
+
+
+async def anchor(s: Session, p: Person) -> str:
+    """The demo's first clue; its receipt time, as the clues service recorded it the first time,
+    is the anchor of every time the demo states (so a second run states the same ones)."""
+    summary = f"上级交办：反映{p.unit}{p.name}违规借贷"
+    clue_id = await registered(s, "n0", p, "resident_group_1", ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, summary)
+    got = await s.read("ClueService.GetClue", CASE_MANAGER, clue_id=clue_id, purpose=PURPOSE)
+    s.anchor = got.received_at.ToDatetime(tzinfo=timezone.utc).replace(microsecond=0)
+    return clue_id
+
+
+def notice_ids(plan: Plan, year: int) -> tuple[str, str]:
+    return f"DB-{year}-{plan.seed}-07", f"DB-{year}-{plan.seed}-08"
+
+
+async def notices_done(s: Session, plan: Plan) -> bool:
+    met, _ = notice_ids(plan, s.anchor.year)
+    listed = await s.read("ClueService.ListSupervisionNotices", CASE_MANAGER, purpose=PURPOSE)
+    return any(n.notice_id == met and n.HasField("satisfied_at") for n in listed.notices)
+
+
+async def notices(s: Session, plan: Plan, first: str) -> None:
+    """Seed 004 (Ningbo): the rest of the story after the anchor clue."""
+    people = plan.office_clues
+    planted = [first]
+    for k in range(1, 4):
+        planted.append(
+            await registered(
+                s,
+                f"n{k}",
+                people[k],
+                "resident_group_1",
+                ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT,
+                f"上级交办：反映{people[k].name}违规借贷",
+            )
+        )
+    handled = await registered(
+        s, "n4", people[4], "resident_group_1", ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, f"反映{people[4].name}收受礼金"
+    )
+    await disposed(s, "n4", handled, ev.DISPOSAL_METHOD_TALK_OR_LETTER)
+    fast = await registered(
+        s,
+        "n5",
+        people[5],
+        "supervision_1",
+        ev.CLUE_SOURCE_REPORTING_PLATFORM,
+        f"举报平台：{people[5].name}向管理服务对象借款",
+    )
+    await disposed(s, "n5", fast, ev.DISPOSAL_METHOD_PRELIM_CHECK)
+    await registered(
+        s, "n6", people[6], "resident_group_1", ev.CLUE_SOURCE_PETITION, f"信访：反映{people[6].name}违规兼职取酬"
+    )
+    unmet = await registered(
+        s, "n7", people[7], "supervision_2", ev.CLUE_SOURCE_PETITION, f"信访：反映{people[7].name}违规发放补贴"
+    )
+    for k, p in enumerate(people[8:], start=8):
+        more = await registered(
+            s,
+            f"n{k}",
+            p,
+            ("resident_group_1", "resident_group_2")[k % 2],
+            ev.CLUE_SOURCE_PETITION,
+            f"信访：反映{p.name}作风问题",
+        )
+        if k % 3 == 0:
+            await disposed(s, f"n{k}", more, ev.DISPOSAL_METHOD_TALK_OR_LETTER)
+    met, open_ = notice_ids(plan, s.anchor.year)
+    for clue_id, notice, required in ((fast, met, "CONCLUDED"), (unmet, open_, "DISPOSED")):
+        issued = dict(clue_id=clue_id, notice_id=notice, due_at=s.at(26), required=required)
+        await s.do("ClueService.IssueSupervisionNotice", CASE_MANAGER, f"notice-{notice}", **issued)
+    await reconciled(s, planted, handled)
+    plan_ = dict(clue_id=fast, work_plan="联合核查组：谈话、调取证据", team=[INSPECTOR.user, "ma.chao"])
+    await s.do("ClueService.SubmitPrelimCheckPlan", INSPECTOR, "n5-plan", **plan_)
+    await s.do("ClueService.ApprovePrelimCheckPlan", HEAD, "n5-plan-ok", clue_id=fast)
+    report = dict(clue_id=fast, findings="借款已归还，情节轻微", proposal=ev.REPORT_PROPOSAL_CLOSE)
+    await s.do("ClueService.ReportPrelimCheck", INSPECTOR, "n5-report", **report)
+    await s.do("ClueService.ApproveReport", HEAD, "n5-report-ok", clue_id=fast)
+
+
+async def reconciled(s: Session, planted: list[str], handled: str) -> None:
+    """The resident group's ledger of the month (it believes the talk over, and lists a number of
+    its own), reconciled against the central ledger."""
+    numbers = []
+    for clue_id in [*planted, handled]:
+        numbers.append(
+            (await s.read("ClueService.GetClue", CASE_MANAGER, clue_id=clue_id, purpose=PURPOSE)).clue_number
+        )
+    entries = [cpb.OfficeLedgerEntry(clue=n, status="REGISTERED") for n in numbers[:-1]]
+    entries += [
+        cpb.OfficeLedgerEntry(clue=numbers[-1], status="CLOSED"),
+        cpb.OfficeLedgerEntry(clue=f"RG1-{s.anchor.year}-099", status="REGISTERED"),
+    ]
+    month = s.anchor.astimezone(CST).strftime("%Y-%m")
+    await s.do(
+        "ClueService.SubmitOfficeLedger",
+        RESIDENT,
+        f"ledger-{month}",
+        office="resident_group_1",
+        month=month,
+        entries=entries,
+    )
+
+
+async def tour(s: Session, plan: Plan) -> tuple[str, bool]:
+    """Seed 001: the round, its problems, a letter, a rectification and a batch of clues; the
+    round's id and whether it was already there."""
+    year = s.anchor.year
+    units = [tpb.TourUnit(code=c, name=n) for c, n in TOUR_UNITS.items()]
+    opened = dict(
+        reference=f"{year}年第{plan.seed}轮巡察",
+        kind=tev.TOUR_KIND_REGULAR,
+        units=units,
+        starts_on=s.at(-45),
+        ends_on=s.at(15),
+    )
+    rid = (await s.do("TourService.OpenTourRound", TOUR, "tour-open", **opened)).round_id
+    got = await s.read("TourService.GetTourRound", TOUR, round_id=rid, purpose=PURPOSE)
+    if got.transfers:
+        return rid, True
+    found = [
+        tpb.NewTourProblem(unit=u, category=c, description=f"{TOUR_UNITS[u]}：{d}") for u, c, d in plan.tour_problems
+    ]
+    ids = (
+        await s.do("TourService.RecordTourProblems", TOUR, "tour-problems", round_id=rid, problems=found)
+    ).problem_ids
+    letter = dict(
+        round_id=rid, letter_id=f"巡建〔{year}〕{plan.seed}号", addressed_to="县发展和改革局", problem_ids=ids[:3]
+    )
+    await s.do("TourService.IssueSuggestionLetter", TOUR, "tour-letter", **letter)
+    moved = dict(round_id=rid, problem_id=ids[0], responsible_unit=plan.tour_problems[0][0], due_at=s.at(30))
+    await s.do("TourService.TransferTourProblem", TOUR, "tour-rectify", **moved)
+    clues = [
+        cpb.RegisterClueRequest(
+            source=ev.CLUE_SOURCE_INSPECTION_TOUR,
+            subjects=[ref(p)],
+            summary=f"巡察移交：{p.unit}{p.post}{p.name}履职不力问题",
+        )
+        for p in plan.tour_clues
+    ]
+    await s.do(
+        "TourService.TransferTourClues",
+        TOUR,
+        "tour-clues",
+        round_id=rid,
+        batch_reference=f"{year}年第{plan.seed}轮巡察 移交1",
+        clues=clues,
+    )
+    return rid, False
