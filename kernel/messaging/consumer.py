@@ -88,6 +88,12 @@ def faust_app(
     topic = app.topic(*topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
     epochs: dict = {}  # partition -> the relay epochs its watermarks said
+    if backlog is not None:  # replicas share the partitions: each keeps the backlog of those it holds
+
+        async def held(sender, assigned, **_):
+            await backlog.load({(tp.topic, tp.partition) for tp in assigned})
+
+        app.on_partitions_assigned.connect(held)
 
     @app.agent(topic, name=f"{group}-ingest")
     async def ingest(stream):
@@ -239,10 +245,11 @@ class Consumer:
             await self.requester.request_watermark(topic)  # never raises
 
     async def status(self) -> Component:
-        """The delivery's state and counters, with the backlog per producer topic (`backlog
-        <topic>`, and `backlog` when every topic's is known; `kernel.messaging.backlog`)."""
+        """The delivery's state and counters, with the consumer group's backlog per producer topic
+        (`backlog <topic>`, and `backlog` when every topic's is known; the same from any replica:
+        `kernel.messaging.backlog`)."""
         part = await self.delivery.status()
-        return dataclasses.replace(part, counters={**part.counters, **self.backlog.counters()})
+        return dataclasses.replace(part, counters={**part.counters, **await self.backlog.group_counters()})
 
     async def stop(self) -> None:
         await self.app.stop()
