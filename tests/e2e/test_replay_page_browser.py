@@ -12,6 +12,7 @@ test's event loop, answers the page."""
 from __future__ import annotations
 
 import asyncio
+from typing import NamedTuple
 
 import aiohttp
 import pytest
@@ -19,32 +20,62 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2
+from kernel.edge.tokens import load_or_create_private_key
 from kernel.runtime.settings import extend
 from services.audit.domain.checkpoint import NoteSigner, NoteVerifier
-from services.audit.main import AuditSettings, build as build_audit
+from services.audit.domain.cosignature import Cosigner
+from services.audit.main import DEFAULT_ORIGIN, AuditSettings, build as build_audit
 from tests.browser import Browser, browser
 from tests.e2e.platforms import start_platform, stop_platform
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.e2e.test_need_to_know_audit import STRANGER
 from tests.factories import service_settings, token_for
 from tests.stories import CASE_MANAGER, Cases, dispose_from_a_clue, facts_of_p77, sanctions_of, story_clients
+from tools.witness.server import start_witness
 
 pytestmark = pytest.mark.e2e
+VIEWER = CASE_MANAGER  # sees every file (case management)
 SERVICES = ("clues", "cases", "sanctions")
+WITNESSES = ("court", "procuratorate")
 
 
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
-    """Clues, cases and sanctions, then audit with its page on a free port asking those three for
-    the awaiting-me queue."""
+    """Clues, cases and sanctions, then audit with its page on a free port, asking those three for
+    the awaiting-me queue, its checkpoints cosigned by two real witnesses (tools/witness) whose
+    policy (a quorum of both) the operator's pins carry."""
     data = tmp_path_factory.mktemp("replay-page")
     hosts = await start_platform(database_url, bootstrap, data, "rp", SERVICES)
     prefix = hosts[0].settings.topic_prefix.rstrip(".")
-    targets = ",".join(f"{name}=127.0.0.1:{host.port}" for name, host in zip(SERVICES, hosts))
-    settings = service_settings("audit", database_url, bootstrap, prefix, data, database_schema=f"audit_{prefix}")
-    audit = await build_audit(extend(AuditSettings, settings, page_awaiting_targets=targets)).start()
+    log = NoteSigner(DEFAULT_ORIGIN, load_or_create_private_key(data / "ledger.key")).verifier_key
+    witnesses = [
+        await start_witness(f"{name}.example/witness", Ed25519PrivateKey.generate(), [log], data / f"{name}.db")
+        for name in WITNESSES
+    ]
+    policy = [f"log {log}", *(f"witness {n} {w.verifier_key} {w.url}" for n, w in zip(WITNESSES, witnesses))]
+    (data / "witnesses.policy").write_text(
+        "\n".join([*policy, f"group partners all {' '.join(WITNESSES)}", "quorum partners", ""])
+    )
+    settings = extend(
+        AuditSettings,
+        service_settings("audit", database_url, bootstrap, prefix, data, database_schema=f"audit_{prefix}"),
+        ledger_key_file=data / "ledger.key",
+        witness_policy_file=data / "witnesses.policy",
+        page_awaiting_targets=",".join(f"{name}=127.0.0.1:{host.port}" for name, host in zip(SERVICES, hosts)),
+    )
+    audit = await build_audit(settings).start()
     yield [*hosts, audit]
     await stop_platform([*hosts, audit])
+    for witness in witnesses:
+        await witness.stop()
+
+
+class Demo(NamedTuple):
+    case_id: str  # a case from its clue to its disposal and its decisions
+    steps: int  # how many steps audit told of it before the browser opened it
+    pending_clue: str  # awaiting the head's approval of its registration
+    url: str  # the page
+    person_id: str  # the case's subject
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +93,8 @@ async def story(platform):
         )
         await client("ProposeRegistration", clue_id=pending.clue_id, handling_office="supervision_1")
     url = f"http://127.0.0.1:{audit.parts.page.port}/"
-    steps = await told(url, token_for(audit.settings, CASE_MANAGER), disposed.case_id, "CaseDisposed")
-    return disposed.case_id, steps, pending.clue_id, url
+    steps = await told(url, token_for(audit.settings, VIEWER), disposed.case_id, "CaseDisposed")
+    return Demo(disposed.case_id, steps, pending.clue_id, url, "P-77")
 
 
 async def told(url: str, token: str, subject: str, last: str) -> int:
@@ -148,27 +179,26 @@ async def in_browser(fn, *args):
 
 
 async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform, story, browser):
-    case_id, steps, _, url = story
-    token = token_for(platform[-1].settings, CASE_MANAGER)
-    assert "u-cm" in await in_browser(sign_in, browser, url, token)
-    assert await in_browser(open_story, browser, case_id) == "verified"
+    token = token_for(platform[-1].settings, VIEWER)
+    assert VIEWER.user in await in_browser(sign_in, browser, story.url, token)
+    assert await in_browser(open_story, browser, story.case_id) == "verified"
     shown = await in_browser(marks, browser)
-    assert len(shown) >= steps > 10
+    assert len(shown) >= story.steps > 10
     assert all(verified == "true" and text.startswith("已验证 verified") for _, verified, text in shown), shown
     assert await in_browser(browser.text, "#summary") == f"all {len(shown)} steps verified"
     titles = await in_browser(
         browser.run, "return [...document.querySelectorAll('.step .title')].map(t => t.textContent);"
     )
     assert titles[0] == "ClueRegistered" and "CaseDisposed" in titles
+    assert "见证 cosigned by court, procuratorate" in await in_browser(browser.text, "#checkpoint")
     assert await in_browser(browser.run, CJK_FONT), "Noto Sans CJK SC is not installed: run `make browser`"
     await in_browser(browser.screenshot, "replay-case-verified")
 
 
 async def test_a_proof_tampered_on_its_way_is_not_verified(platform, story, browser):
-    case_id, _, _, url = story
-    await in_browser(sign_in, browser, url, token_for(platform[-1].settings, CASE_MANAGER))
+    await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, VIEWER))
     await in_browser(browser.run, TAMPER, 2)
-    assert await in_browser(open_story, browser, case_id) == "not-verified"
+    assert await in_browser(open_story, browser, story.case_id) == "not-verified"
     shown = await in_browser(marks, browser)
     assert [v for _, v, _ in shown] == ["true", "true", "false"] + ["true"] * (len(shown) - 3)
     assert "未通过 not verified | calculated root" in shown[2][2]
@@ -177,9 +207,8 @@ async def test_a_proof_tampered_on_its_way_is_not_verified(platform, story, brow
 
 
 async def test_a_wrong_pinned_key_verifies_nothing_and_the_operators_pins_verify_again(platform, story, browser):
-    case_id, _, _, url = story
-    await in_browser(sign_in, browser, url, token_for(platform[-1].settings, CASE_MANAGER))
-    assert await in_browser(open_story, browser, case_id) == "verified"
+    await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, VIEWER))
+    assert await in_browser(open_story, browser, story.case_id) == "verified"
     pinned = await in_browser(browser.run, "return document.getElementById('pin-vkey').value;")
     impostor = NoteSigner(NoteVerifier(pinned).name, Ed25519PrivateKey.generate()).verifier_key  # same name, other key
 
@@ -193,23 +222,39 @@ async def test_a_wrong_pinned_key_verifies_nothing_and_the_operators_pins_verify
     assert await in_browser(browser.text, "#pin-source") == "(运维配置 operator's)"
 
 
-def pin(b: Browser, vkey: str | None) -> str:
-    """Pin `vkey` as the ledger key in the page's pins (None: back to the operator's); the summary
-    line once the story is verified again."""
+def pin(b: Browser, value: str | None, field: str = "#pin-vkey") -> str:
+    """Pin `value` in the page's pins, the ledger key or the witness policy (None: back to the
+    operator's pins); the summary line once the story is verified again."""
     if not b.run("return document.getElementById('pins').open;"):
         b.click("#pins summary")
-    if vkey is None:
+    if value is None:
         b.click("#pin-reset")
     else:
-        b.fill("#pin-vkey", vkey)
+        b.fill(field, value)
         b.click("#pin-save")
     return b.wait_for(lambda b: _settled(b) and b.text("#summary"), "the story verified again")
 
 
+async def test_a_pinned_policy_the_checkpoint_does_not_meet_verifies_nothing(platform, story, browser):
+    await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, VIEWER))
+    assert await in_browser(open_story, browser, story.case_id) == "verified"
+    policy = await in_browser(browser.run, "return document.getElementById('pin-policy').value;")
+    absent = Cosigner("finance.example/witness", Ed25519PrivateKey.generate()).verifier_key  # never asked to cosign
+    stricter = policy.replace(
+        "group partners all court procuratorate",
+        f"witness finance {absent}\ngroup partners all court procuratorate finance",
+    )
+    assert stricter != policy
+    shown_before = len(await in_browser(marks, browser))
+    assert await in_browser(pin, browser, stricter, "#pin-policy") == f"{shown_before} of {shown_before} not verified"
+    assert "witness policy not met" in await in_browser(browser.text, "#checkpoint")
+    await in_browser(browser.screenshot, "replay-case-policy-not-met")
+    assert await in_browser(pin, browser, None) == f"all {shown_before} steps verified"
+
+
 async def test_a_user_of_another_office_sees_nothing_of_the_case(platform, story, browser):
-    case_id, _, _, url = story
-    assert "u-s2" in await in_browser(sign_in, browser, url, token_for(platform[-1].settings, STRANGER))
-    assert await in_browser(open_story, browser, case_id) == "not-found"
+    assert STRANGER.user in await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, STRANGER))
+    assert await in_browser(open_story, browser, story.case_id) == "not-found"
     assert "not found" in await in_browser(browser.text, "#status")
     assert await in_browser(marks, browser) == []
     assert await in_browser(browser.run, "return document.getElementById('story').hidden;") is True
@@ -217,15 +262,13 @@ async def test_a_user_of_another_office_sees_nothing_of_the_case(platform, story
 
 
 async def test_a_bad_token_is_refused_at_sign_in(platform, story, browser):
-    _, _, _, url = story
-    refused = await in_browser(sign_in, browser, url, "not-a-token")
+    refused = await in_browser(sign_in, browser, story.url, "not-a-token")
     assert refused.startswith("令牌无效 token refused"), refused
     assert await in_browser(browser.run, "return document.getElementById('story-view').hidden;") is True
 
 
 async def test_the_awaiting_queue_shows_what_waits_for_the_head(platform, story, browser):
-    _, _, pending_clue, url = story
-    assert "u-head" in await in_browser(sign_in, browser, url, token_for(platform[-1].settings, HEAD))
+    assert HEAD.user in await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, HEAD))
 
     def awaiting(b: Browser) -> list[str]:
         b.click("#tab-awaiting")
@@ -233,15 +276,14 @@ async def test_the_awaiting_queue_shows_what_waits_for_the_head(platform, story,
         return [row.text for row in b.all("#awaiting-table tbody tr")]
 
     rows = await in_browser(awaiting, browser)
-    assert any(pending_clue in row and "clues" in row for row in rows), rows
+    assert any(story.pending_clue in row and "clues" in row for row in rows), rows
     await in_browser(browser.screenshot, "replay-awaiting-me")
 
 
 async def test_a_persons_stories_are_shown_and_verified(platform, story, browser):
-    case_id, steps, _, url = story
-    await in_browser(sign_in, browser, url, token_for(platform[-1].settings, CASE_MANAGER))
-    assert await in_browser(open_story, browser, "P-77") == "verified"
+    await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, VIEWER))
+    assert await in_browser(open_story, browser, story.person_id) == "verified"
     shown = await in_browser(marks, browser)
-    assert len(shown) >= steps and all(v == "true" for _, v, _ in shown)
-    assert case_id in await in_browser(browser.text, "#subjects")
+    assert len(shown) >= story.steps and all(v == "true" for _, v, _ in shown)
+    assert story.case_id in await in_browser(browser.text, "#subjects")
     await in_browser(browser.screenshot, "replay-person")
