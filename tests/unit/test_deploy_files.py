@@ -37,8 +37,9 @@ COMPOSE = DEPLOY / "compose.yaml"
 KUBERNETES_VERSION = "1.33.0"  # a version bundled with kubernetes-validate, a current cluster's
 PLATFORM = load_platform()
 SERVICES = PLATFORM.names
-REPLICATED = ("clues", "cases", "sanctions")  # relay publisher lock, consumer groups, inboxes
-SINGLE = ("audit",)  # one ledger tree; the partner-feed publisher has no publisher lock
+# relay and partner-feed publisher locks, consumer groups, inboxes (audit: availability, one tree)
+REPLICATED = ("clues", "cases", "sanctions", "audit")
+SINGLE = ()
 
 
 def docs(path: Path) -> list[dict]:
