@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 
 import asyncpg
 
@@ -27,6 +28,7 @@ from kernel.domain.clock import Clock
 from kernel.domain.errors import Concurrency, NotFound, TooLarge, Unavailable, Validation
 from kernel.eventstore import envelope as env_mod, migrations
 from kernel.eventstore.envelope import NewEvent
+from kernel.eventstore.group_commit import GroupCommit, append_group
 from kernel.eventstore.migrations import Migration
 
 SCHEMA_SQL = """
@@ -382,6 +384,8 @@ class EventStore:
             raise ValueError(f"max_event_bytes must be positive, not {max_event_bytes}")
         self.pool, self.schema, self.clock = pool, schema, clock
         self.max_event_bytes = max_event_bytes
+        self._insert_alone = self.insert_sql(conflict="")
+        self._group = GroupCommit(self._append_alone, partial(append_group, self))
 
     async def migrate(self) -> None:
         """Create the schema and the store's tables (`kernel.eventstore.migrations`)."""
@@ -402,13 +406,23 @@ class EventStore:
             async with conn.transaction():
                 yield UnitOfWork(self, conn)
 
+    def insert_sql(self, conflict: str) -> str:
+        """INSERT_SQL for this schema; `conflict` is "" or "ON CONFLICT DO NOTHING"."""
+        return INSERT_SQL.format(s=self.schema, conflict=conflict)
+
     async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> list[StoredEvent]:
-        """`UnitOfWork.append` without a caller's transaction: one autocommit statement, which a
-        conflict fails whole (so no partial batch can commit); then the same diagnosis."""
+        """`UnitOfWork.append` without a caller's transaction, atomic on its own. Concurrent
+        appends share one commit (`kernel.eventstore.group_commit`); each keeps its own version
+        check, idempotency and answer."""
         batch = _Batch.of(self, stream_id, expected_version, events, self.clock.now())
+        return await self._group.submit(batch)
+
+    async def _append_alone(self, batch: _Batch) -> list[StoredEvent]:
+        """One autocommit statement, which a conflict fails whole (so no partial batch can
+        commit); then the same diagnosis as inside a transaction."""
         async with self._connection() as conn:
             try:
-                rows = await conn.fetch(INSERT_SQL.format(s=self.schema, conflict=""), *batch.args)
+                rows = await conn.fetch(self._insert_alone, *batch.args)
             except asyncpg.UniqueViolationError:
                 rows = []
             except asyncpg.DataError as e:
