@@ -102,13 +102,16 @@ class Browser:
         return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: predicate(self), message=f"waiting for {what}")
 
     def screenshot(self, name: str) -> Path:
-        """The whole page (up to MAX_SHOT pixels tall) as <name>.png in screenshot_dir()."""
-        path = screenshot_dir() / f"{name}.png"
+        """What the window shows as <name>.png, and the whole page (up to MAX_SHOT pixels tall) as
+        <name>-full.png, in screenshot_dir(); the first path."""
+        shown = screenshot_dir() / f"{name}.png"
+        self.driver.save_screenshot(str(shown))
+        path = screenshot_dir() / f"{name}-full.png"
         size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
         clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], MAX_SHOT), "scale": 1}
         shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip})
         path.write_bytes(base64.b64decode(shot["data"]))
-        return path
+        return shown
 
     def close(self) -> None:
         self.driver.quit()

@@ -136,6 +136,12 @@ def open_story(b: Browser, subject: str) -> str:
     return state
 
 
+def recent(b: Browser) -> list[str]:
+    """The ids of the picker's recent files, once it has answered."""
+    b.wait_for(lambda b: b.all("#recent li"), "the recent files")
+    return [a.get_attribute("title") for a in b.all("#recent a")]
+
+
 def _settled(b: Browser) -> str | None:
     status = b.all("#status")[0].get_attribute("data-state")
     if status in ("not-found", "error"):
@@ -181,6 +187,7 @@ async def in_browser(fn, *args):
 async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform, story, browser):
     token = token_for(platform[-1].settings, VIEWER)
     assert VIEWER.user in await in_browser(sign_in, browser, story.url, token)
+    assert story.case_id in await in_browser(recent, browser)
     assert await in_browser(open_story, browser, story.case_id) == "verified"
     shown = await in_browser(marks, browser)
     assert len(shown) >= story.steps > 10
@@ -254,6 +261,7 @@ async def test_a_pinned_policy_the_checkpoint_does_not_meet_verifies_nothing(pla
 
 async def test_a_user_of_another_office_sees_nothing_of_the_case(platform, story, browser):
     assert STRANGER.user in await in_browser(sign_in, browser, story.url, token_for(platform[-1].settings, STRANGER))
+    assert story.case_id not in await in_browser(recent, browser)
     assert await in_browser(open_story, browser, story.case_id) == "not-found"
     assert "not found" in await in_browser(browser.text, "#status")
     assert await in_browser(marks, browser) == []

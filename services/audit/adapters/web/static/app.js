@@ -3,7 +3,7 @@
 // Token in sessionStorage (this tab only); the user's pins in localStorage.
 
 import { verifyStory } from "./verify.js";
-import { awaitingRow, el, markSteps, stepNode } from "./timeline.js";
+import { awaitingRow, el, markSteps, stepNode, when } from "./timeline.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN = "jjjc.token";
@@ -127,14 +127,18 @@ async function open(subject) {
   }
 }
 
+// The picker: recent files the caller may know, as links and as the input's suggestions.
 async function suggest() {
   const q = $("subject").value.trim();
+  let items = [];
   try {
-    const items = await api(`/api/subjects?q=${encodeURIComponent(q)}`);
-    $("subject-list").replaceChildren(...items.map((s) => el("option", { value: s.id, text: `${s.label || s.kind} ${s.at || ""}` })));
+    items = await api(`/api/subjects?q=${encodeURIComponent(STORY_KINDS.test(q) ? q : "")}`);
   } catch {
-    // the picker is a convenience; typing an id works without it
+    // a convenience: typing an id works without it
   }
+  $("subject-list").replaceChildren(...items.map((s) => el("option", { value: s.id, text: s.label || s.kind })));
+  const link = (s) => el("li", {}, el("a", { href: `#/story/${encodeURIComponent(s.id)}`, text: s.label || s.id, title: s.id }), ` ${when(s.at)}`);
+  $("recent").replaceChildren(...(items.length ? items.slice(0, 12).map(link) : [el("li", { text: "无 none" })]));
 }
 
 // --- awaiting me --------------------------------------------------------------------------
@@ -174,6 +178,7 @@ async function signIn(token) {
     $("signout").hidden = false;
     $("signin-error").textContent = "";
     route();
+    suggest();
   } catch (e) {
     signedOut(e.status === 401 ? `令牌无效 token refused: ${e.message}` : describe(e));
   }
@@ -200,7 +205,11 @@ function wire() {
     if (location.hash === `#/story/${encodeURIComponent(subject)}`) open(subject);
     else location.hash = `#/story/${encodeURIComponent(subject)}`;
   });
-  $("subject").addEventListener("focus", suggest, { once: true });
+  let typing;
+  $("subject").addEventListener("input", () => {
+    clearTimeout(typing);
+    typing = setTimeout(suggest, 300);
+  });
   $("awaiting-refresh").addEventListener("click", awaiting);
   $("pin-save").addEventListener("click", savePins);
   $("pin-reset").addEventListener("click", resetPins);
@@ -208,4 +217,5 @@ function wire() {
 }
 
 wire();
+$("insecure").hidden = window.isSecureContext;
 loadOperatorPins().then(() => signIn());
