@@ -6,6 +6,12 @@ a demo case's story from the clue to the execution of its decision."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
+from asyncio.subprocess import PIPE
+from pathlib import Path
+
 import pytest
 
 from tests.e2e.platforms import platform_fixture
@@ -17,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 platform = platform_fixture("dm", clocked=None)
 SEED = 7
+SCRIPT = Path(sys.executable).parent / "jjjc"  # the console script `make install` puts there
 
 
 def targets_of(hosts) -> dict[str, str]:
@@ -40,6 +47,9 @@ async def test_the_small_demo_loads_and_a_second_run_adds_nothing(platform):
     assert not first.complete_before and first.sent >= first.steps // 2
     assert len(first.case_ids) == 2 and all(first.decision_ids) and first.tour_round and first.integrity_request
     before = await written(platform)
+    said = await jjjc_demo(targets, key)
+    assert said.startswith(f"already loaded: {first.steps} of {first.steps} steps (seed {SEED}, small); nothing added")
+    assert f"subject: {first.case_ids[0]}" in said
     second = await load(targets, key, size="small", seed=SEED)
     assert second.complete_before and second.already == second.steps
     assert (second.case_ids, second.decision_ids, second.tour_round) == (
@@ -51,17 +61,51 @@ async def test_the_small_demo_loads_and_a_second_run_adds_nothing(platform):
     await the_queries_show_the_demo(targets, key, first)
 
 
+async def jjjc_demo(targets: dict[str, str], key) -> str:
+    """`jjjc demo --size small` run as an operator runs it, pointed at the test's services."""
+    env = {**os.environ, "TOKEN_SIGNING_KEY_FILE": str(key), "GRPC_HOST": "127.0.0.1"}
+    env.update({f"{name.upper()}_GRPC_PORT": target.rpartition(":")[2] for name, target in targets.items()})
+    run = await asyncio.create_subprocess_exec(
+        SCRIPT, "demo", "--size", "small", "--seed", str(SEED), "--quiet", env=env, stdout=PIPE, stderr=PIPE
+    )
+    out, err = await run.communicate()
+    assert run.returncode == 0, err.decode()
+    return out.decode()
+
+
 async def the_queries_show_the_demo(targets, key, report) -> None:
-    from tools.demo.cast import CASE_MANAGER
+    """Every service answers with the demo's data; audit tells the first case from its clue to its
+    decision's execution, with who approved, the detention and the interrogation's recording."""
+    from tools.demo.cast import ARCHIVES, CASE_MANAGER, TOUR
 
     s = Session(targets, key, "check")
     try:
-        steps = await audit_caught_up(s, report.case_ids[0])
+        await audit_caught_up(s, report.case_ids[0])
         story = await s.read("AuditService.GetHistory", CASE_MANAGER, subject=report.case_ids[0], purpose="check")
         told = [step.event_type.split(".")[-1] for step in story.steps]
-        assert len(told) == steps and told[0] == "ClueRegistered"
+        assert told[0] == "ClueRegistered" and {sub.id for sub in story.subjects} >= {
+            report.case_ids[0],
+            report.clue_ids[0],
+            report.decision_ids[0],
+        }
         for expected in ("CaseFiled", "MeasureApproved", "CaseDisposed", "DecisionIssued", "ExecutionItemReported"):
             assert expected in told, (expected, told)
-        assert any(step.recordings for step in story.steps) or "ActivityRecorded" in told
+        assert any(step.approval.user == "zhang.jianguo" for step in story.steps)
+        [recording] = [r for step in story.steps for r in step.recordings]
+        assert recording.duration_seconds >= 2400 and len(recording.sha256) == 64
+        done = await s.read("ExecutionService.ListExecutionItems", ARCHIVES, status="DONE", purpose="check")
+        assert {i.decision_id for i in done.items} == set(report.decision_ids)
+        notices = await s.read("ClueService.ListSupervisionNotices", CASE_MANAGER, purpose="check")
+        met = {
+            n.notice_id.split("-")[-1]: n.HasField("satisfied_at") for n in notices.notices if n.notice_id[:3] == "DB-"
+        }
+        assert met == {"07": True, "08": False}  # seed 004: one met by the fast track, one still open
+        assert any(n.notice_id.startswith("integrity:") and n.HasField("satisfied_at") for n in notices.notices)
+        rnd = await s.read("TourService.GetTourRound", TOUR, round_id=report.tour_round, purpose="check")
+        assert len(rnd.problems) == 6 and len(rnd.letters) == 1 and len(rnd.transfers) == 1
+        asked = await s.read("IntegrityService.GetIntegrityRequest", CASE_MANAGER, request_id=report.integrity_request)
+        assert asked.request.state == "REPLIED" and asked.request.pending == 1  # the fast-tracked one
+        waiting = await s.read("SanctionService.ListDecisions", CASE_MANAGER, case_id=report.case_ids[1], purpose="c")
+        assert len(waiting.decisions) == 2  # the Party one awaits its draft
     finally:
         await s.close()

@@ -27,7 +27,6 @@ from tools.demo.plan import CaseSpec, digest
 from tools.demo.session import Session
 
 PURPOSE = "演示数据加载 demo load"
-CASE_STEPS = 38  # the mutations of one case with its decision (the progress bar's estimate)
 
 
 @dataclass(frozen=True)

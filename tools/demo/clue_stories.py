@@ -16,8 +16,6 @@ from tools.demo.session import Session
 
 PURPOSE = "演示数据加载 demo load"
 CST = timezone(timedelta(hours=8))
-NOTICE_STEPS = 40
-TOUR_STEPS = 5
 TOUR_UNITS = {"chengguan": "城关镇", "education": "县教育局", "health": "县卫生健康局"}
 
 

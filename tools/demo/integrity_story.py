@@ -15,7 +15,6 @@ from tools.demo.clue_stories import PURPOSE, disposed, ref, registered
 from tools.demo.plan import Plan
 from tools.demo.session import Session
 
-INTEGRITY_STEPS = 12
 PENDING, NO_OBJECTION = ipb.INTEGRITY_ANSWER_PENDING, ipb.INTEGRITY_ANSWER_NO_OBJECTION
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tools.demo import case_story, clue_stories, decision_story, integrity_story
 from tools.demo.cast import CASE_MANAGER, EVERYONE
-from tools.demo.plan import CaseSpec, Plan, make_plan
+from tools.demo.plan import CaseSpec, Plan, make_plan, part_steps
 from tools.demo.session import Session
 
 PARALLEL_CASES = 3  # cases told side by side: the services and the two CPU cores keep up
@@ -49,15 +49,17 @@ class Loader:
         self.s, self.plan, self.advance = session, plan, advance
         self.report = DemoReport(plan.seed, plan.size, users=[(p.agency, p.office, p.role, p.user) for p in EVERYONE])
         self.sent: Counter[str] = Counter()
+        self.estimates = part_steps(plan)
         session.on_step = self._stepped
 
     def _stepped(self) -> None:
         self.sent[_part.get()] += 1
         self.advance(1)
 
-    async def part(self, name: str, estimate: int, work: Callable[[], Awaitable[bool]]) -> None:
+    async def part(self, name: str, work: Callable[[], Awaitable[bool]]) -> None:
         """Run one part; `work()` says whether it found the part already loaded."""
         _part.set(name)
+        estimate = self.estimates[name]
         already = await work()
         self.report.parts[name] = already
         self.report.steps += estimate
@@ -66,33 +68,24 @@ class Loader:
         self.advance(max(0, estimate - self.sent[name]))
 
     async def run(self) -> DemoReport:
-        first: list[str] = []
-
-        async def anchor() -> bool:
-            first.append(await clue_stories.anchor(self.s, self.plan.office_clues[0]))
-            return True  # counted with the notices
-
-        await self.part("anchor", 3, anchor)
+        first = await clue_stories.anchor(self.s, self.plan.office_clues[0])
         limit = asyncio.Semaphore(PARALLEL_CASES)
         results: list = [None] * len(self.plan.cases)
 
         async def case(k: int, spec: CaseSpec) -> None:
             async with limit:
-                await self.part(spec.key, case_story.CASE_STEPS, lambda: self._case(spec, k, results))
+                await self.part(spec.key, lambda: self._case(spec, k, results))
 
         await asyncio.gather(
-            self.part("notices", clue_stories.NOTICE_STEPS, lambda: self._notices(first[0])),
-            self.part("tour", clue_stories.TOUR_STEPS, self._tour),
-            self.part("integrity", integrity_story.INTEGRITY_STEPS, self._integrity),
+            self.part("notices", lambda: self._notices(first)),
+            self.part("tour", self._tour),
+            self.part("integrity", self._integrity),
             *(case(k, spec) for k, spec in enumerate(self.plan.cases)),
         )
         for clue_id, case_id, gid in results:
             self.report.clue_ids.append(clue_id)
             self.report.case_ids.append(case_id)
             self.report.decision_ids.append(gid)
-        self.report.parts.pop("anchor")
-        self.report.steps -= 3
-        self.report.already -= 3
         self.report.sent = self.s.sent
         return self.report
 
@@ -157,11 +150,3 @@ async def load(
         return report
     finally:
         await session.close()
-
-
-def estimated_steps(size: str) -> int:
-    plan = make_plan(0, size)
-    return (
-        clue_stories.NOTICE_STEPS + clue_stories.TOUR_STEPS + integrity_story.INTEGRITY_STEPS
-        + case_story.CASE_STEPS * len(plan.cases) + 3
-    )  # fmt: skip

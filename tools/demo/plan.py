@@ -13,7 +13,7 @@ from tools.demo import names
 
 SIZES = {  # cases, extra clues for the notices' office, tour problems, tour clues, candidates
     "small": (2, 0, 6, 2, 12),
-    "normal": (10, 16, 40, 6, 200),
+    "normal": (12, 24, 40, 6, 200),
 }
 GOVERNMENT = (  # the government sanction (G2: one violation combines to itself) and its article
     ("GOVERNMENT_DEMOTION", "政务处分法 art. 32"),
@@ -117,3 +117,20 @@ def make_plan(seed: int, size: str) -> Plan:
         tour_clues=tuple(_person(seed, "tour", k) for k in range(tour_clues)),
         candidates=tuple(_person(seed, "integrity", k, names.UNITS[k % 4]) for k in range(candidates)),
     )
+
+
+ANCHOR_STEPS = 3  # the first clue registered, proposed and approved
+
+
+def part_steps(plan: Plan) -> dict[str, int]:
+    """The mutations each part of the plan sends (the progress bar's total): the notices' office
+    clues (3 each, 2 more for a disposal) with the notices, the ledger and the fast track; the tour;
+    the integrity request; each case from its clue to its decision's items (3 partner reports)."""
+    extra = sum(3 + (2 if k % 3 == 0 else 0) for k in range(8, len(plan.office_clues)))
+    parts = {"notices": 32 + extra, "tour": 5, "integrity": 11}
+    parts.update({spec.key: 38 if spec.detention else 36 for spec in plan.cases})
+    return parts
+
+
+def total_steps(plan: Plan) -> int:
+    return ANCHOR_STEPS + sum(part_steps(plan).values())

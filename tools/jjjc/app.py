@@ -393,6 +393,28 @@ def export(
     )
 
 
+# ------------------------------------------------------------------------------------------ demo
+
+
+@app.command()
+def demo(
+    size: Annotated[str, typer.Option("--size", help="small (seconds) or normal (under 2 minutes)")] = "normal",
+    seed: Annotated[int, typer.Option("--seed", help="which generated history: the same seed, the same data")] = 1,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="token signing key (default: TOKEN_SIGNING_KEY_FILE or DATA_DIR/keys/...)"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="no progress bar")] = False,
+) -> None:
+    """Load a generated demo history into the running platform through its gRPC API (tools/demo):
+    seed 004's notices and reconciliation, a seed 001 tour round, cases with measures, decisions
+    executed by partner agencies, an integrity request. Safe to run twice: a second run adds
+    nothing and says so. Exit 0 loaded, 1 the platform refused or did not answer, 2 usage."""
+    from tools.demo import cli
+
+    raise typer.Exit(cli.run(size, seed, env.token_key_file(key_file), quiet))
+
+
 def main() -> None:
     app()
 
