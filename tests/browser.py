@@ -31,7 +31,7 @@ FLAGS = (
     "--window-size=1366,900",  # a laptop screen
     "--lang=zh-CN",
 )
-MAX_SHOT = 6000  # pixels: a long story's screenshot stays a readable file
+MAX_SHOT = 12000  # pixels: a long story stays one readable file
 WAIT_SECONDS = 30  # the page's scripts and the platform's answers; a wait, not a threshold
 
 

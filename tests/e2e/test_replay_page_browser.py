@@ -15,11 +15,13 @@ import asyncio
 from typing import NamedTuple
 
 import aiohttp
+import grpc
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2
+from kernel.domain.principal import Principal
 from kernel.edge.tokens import load_or_create_private_key
 from kernel.runtime.settings import extend
 from services.audit.domain.checkpoint import NoteSigner, NoteVerifier
@@ -28,15 +30,18 @@ from services.audit.main import DEFAULT_ORIGIN, AuditSettings, build as build_au
 from tests.browser import Browser, browser
 from tests.e2e.platforms import start_platform, stop_platform
 from tests.e2e.test_clue_lifecycle import HEAD, Client
-from tests.e2e.test_need_to_know_audit import STRANGER
 from tests.factories import service_settings, token_for
-from tests.stories import CASE_MANAGER, Cases, dispose_from_a_clue, facts_of_p77, sanctions_of, story_clients
+from tools import demo
+from tools.demo.cast import CASE_MANAGER as VIEWER
+from tools.demo.plan import make_plan
 from tools.witness.server import start_witness
 
 pytestmark = pytest.mark.e2e
-VIEWER = CASE_MANAGER  # sees every file (case management)
+SEED = 29
 SERVICES = ("clues", "cases", "sanctions")
 WITNESSES = ("court", "procuratorate")
+# an investigator of the second office: nobody of it acts in the demo, so it may know none of its files
+STRANGER = Principal("commission", "investigation_2", "investigator", "u-inv2")
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +76,7 @@ async def platform(database_url, bootstrap, tmp_path_factory):
 
 
 class Demo(NamedTuple):
-    case_id: str  # a case from its clue to its disposal and its decisions
+    case_id: str  # the demo's first case: a detention, a recording, decisions executed
     steps: int  # how many steps audit told of it before the browser opened it
     pending_clue: str  # awaiting the head's approval of its registration
     url: str  # the page
@@ -80,11 +85,15 @@ class Demo(NamedTuple):
 
 @pytest.fixture(scope="module")
 async def story(platform):
-    """A case disposed from a clue (tests/stories.py), told in full by audit; and a clue proposed
-    for registration, awaiting the head's approval. (case id, number of steps, pending clue id, page URL)."""
+    """The small demo (tools.demo) loaded through the platform's gRPC API, its first case told by
+    audit from the clue to the execution of its decisions; and a clue proposed for registration,
+    awaiting the head's approval."""
     clues, cases, sanctions, audit = platform
-    async with story_clients(clues, cases, sanctions) as (client, api, _):
-        disposed = await dispose_from_a_clue(clues, client, api, sanctions_of("GOVERNMENT_DEMERIT"), facts_of_p77())
+    targets = {name: f"127.0.0.1:{host.port}" for name, host in zip((*SERVICES, "audit"), platform)}
+    report = await demo.load(targets, audit.settings.signing_key_file, size="small", seed=SEED)
+    case_id = report.case_ids[0]
+    async with grpc.aio.insecure_channel(targets["clues"]) as channel:
+        client = Client(clues, channel)
         pending = await client(
             "RegisterClue",
             source=clue_ev.CLUE_SOURCE_PETITION,
@@ -93,8 +102,8 @@ async def story(platform):
         )
         await client("ProposeRegistration", clue_id=pending.clue_id, handling_office="supervision_1")
     url = f"http://127.0.0.1:{audit.parts.page.port}/"
-    steps = await told(url, token_for(audit.settings, VIEWER), disposed.case_id, "CaseDisposed")
-    return Demo(disposed.case_id, steps, pending.clue_id, url, "P-77")
+    steps = await told(url, token_for(audit.settings, VIEWER), case_id, "ExecutionItemReported")
+    return Demo(case_id, steps, pending.clue_id, url, make_plan(SEED, "small").cases[0].person.person_id)
 
 
 async def told(url: str, token: str, subject: str, last: str) -> int:
@@ -196,7 +205,7 @@ async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform
     titles = await in_browser(
         browser.run, "return [...document.querySelectorAll('.step .title')].map(t => t.textContent);"
     )
-    assert titles[0] == "ClueRegistered" and "CaseDisposed" in titles
+    assert titles[0] == "ClueRegistered" and {"CaseDisposed", "ExecutionItemReported"} <= set(titles)
     assert "见证 cosigned by court, procuratorate" in await in_browser(browser.text, "#checkpoint")
     assert await in_browser(browser.run, CJK_FONT), "Noto Sans CJK SC is not installed: run `make browser`"
     await in_browser(browser.screenshot, "replay-case-verified")
