@@ -5,12 +5,16 @@ Three cases, each side doing the same work:
   single      sequential single-event appends (ten events per stream, so new and existing streams)
   batch       sequential appends of 100-event batches, one new stream each
   concurrent  8 writers (asyncio tasks for the kernel, threads for the synchronous library)
-              appending single events to streams of their own
+              appending single events to streams of their own; the kernel's concurrent appends
+              share commits (kernel.eventstore.group_commit), the library's take turns on its
+              table lock, the bare inserts commit each on its own
 
 The kernel side builds and seals each envelope (a `clues.v1.ClueRegistered` payload) inside the
 timed append; the library side inserts ready `StoredEvent`s whose state is a sealed envelope of
 the same size. Each case runs `--repeat` times per side, alternating; the median is reported.
-Prints events/s for both and a line `ratio: N` (kernel / eventsourcing) per case.
+Prints events/s for both and a line `ratio: N` (kernel / eventsourcing) per case, then whether
+issue 30's goal for the case is met (batches >= 3x and concurrent >= 10x eventsourcing, single
+appends >= 90 % of the bare insert).
 
   make bench                          # embedded PostgreSQL started for the run
   DATABASE_URL=postgresql://... make bench ARGS="--events 20000"
@@ -213,6 +217,24 @@ async def run(url: str, args) -> dict[str, dict[str, float]]:
     return {c: {s: statistics.median(v) for s, v in sides.items()} for c, sides in results.items()}
 
 
+# Issue 30's goals: (case, what is compared, the least ratio that meets it).
+GOALS = {
+    "single": ("bare asyncpg", 0.9),
+    "batch": ("eventsourcing", 3.0),
+    "concurrent": ("eventsourcing", 10.0),
+}
+
+
+def goal_line(case: str, figures: dict[str, float]) -> str:
+    """`goal: kernel ≥ N× <side>: measured M× (met|NOT met)`, or "" if that side did not run."""
+    side, least = GOALS[case]
+    if side not in figures:
+        return ""
+    measured = figures["kernel"] / figures[side]
+    verdict = "met" if measured >= least else "NOT met"
+    return f"goal: kernel >= {least:g}x {side}: {measured:.2f}x ({verdict})"
+
+
 def report(figures: dict[str, dict[str, float]], args) -> None:
     from importlib.metadata import version
 
@@ -231,6 +253,8 @@ def report(figures: dict[str, dict[str, float]], args) -> None:
                 f"kernel at {100 * k / b:.0f}% of it)"
             )
         print(f"ratio: {k / e:.2f}")
+        if goal := goal_line(case, figures[case]):
+            print(goal)
 
 
 def parse_args(argv=None):
@@ -252,9 +276,10 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--bare",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="also time a bare asyncpg insert of the same bytes "
-        "(no envelope, no checks, one index): the ceiling for the kernel",
+        "(no envelope, no checks, one index), the floor under any store here (default on)",
     )
     p.add_argument("--quick", action="store_true", help="a fast smoke run (400 events, 4 batches, 1 run)")
     add_database_option(p)

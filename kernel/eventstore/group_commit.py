@@ -88,7 +88,10 @@ class GroupCommit:
             try:
                 return await self._alone(batch)
             finally:
-                self._hand_on()
+                if self._queue:
+                    self._hand_on()
+                else:  # no one waited: the caller's next append goes at once too
+                    self._busy = False
         pending = _Pending(batch, loop.create_future())
         self._queue.append(pending)
         return await pending.future
