@@ -12,11 +12,14 @@ import sys
 from asyncio.subprocess import PIPE
 from pathlib import Path
 
+import grpc
 import pytest
 
+from kernel.domain.principal import Principal
 from tests.e2e.platforms import platform_fixture
 from tools.demo import load
 from tools.demo.loader import audit_caught_up
+from tools.demo.plan import make_plan, total_steps
 from tools.demo.session import Session
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +47,7 @@ async def written(hosts) -> dict[str, int]:
 async def test_the_small_demo_loads_and_a_second_run_adds_nothing(platform):
     targets, key = targets_of(platform), platform[0].settings.signing_key_file
     first = await load(targets, key, size="small", seed=SEED)
-    assert not first.complete_before and first.sent >= first.steps // 2
+    assert not first.complete_before and first.sent == total_steps(make_plan(SEED, "small"))  # the bar's total
     assert len(first.case_ids) == 2 and all(first.decision_ids) and first.tour_round and first.integrity_request
     before = await written(platform)
     said = await jjjc_demo(targets, key)
@@ -93,6 +96,10 @@ async def the_queries_show_the_demo(targets, key, report) -> None:
         assert any(step.approval.user == "zhang.jianguo" for step in story.steps)
         [recording] = [r for step in story.steps for r in step.recordings]
         assert recording.duration_seconds >= 2400 and len(recording.sha256) == 64
+        outsider = Principal(*report.outsider)  # another office: the case is unknown to it (domain.md §1)
+        with pytest.raises(grpc.aio.AioRpcError) as hidden:
+            await s.read("AuditService.GetHistory", outsider, subject=report.case_ids[0], purpose="curious")
+        assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
         done = await s.read("ExecutionService.ListExecutionItems", ARCHIVES, status="DONE", purpose="check")
         assert {i.decision_id for i in done.items} == set(report.decision_ids)
         notices = await s.read("ClueService.ListSupervisionNotices", CASE_MANAGER, purpose="check")

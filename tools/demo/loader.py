@@ -9,11 +9,11 @@ import asyncio
 import contextvars
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
 from tools.demo import case_story, clue_stories, decision_story, integrity_story
-from tools.demo.cast import CASE_MANAGER, EVERYONE
+from tools.demo.cast import CASE_MANAGER, EVERYONE, SUPERVISOR_2
 from tools.demo.plan import CaseSpec, Plan, make_plan, part_steps
 from tools.demo.session import Session
 
@@ -37,6 +37,8 @@ class DemoReport:
     tour_round: str = ""
     integrity_request: str = ""
     users: list[tuple[str, str, str, str]] = field(default_factory=list)  # agency, office, role, user
+    viewer: tuple[str, str, str, str] = astuple(CASE_MANAGER)  # sees every case (sees_all)
+    outsider: tuple[str, str, str, str] = astuple(SUPERVISOR_2)  # another office: none of the cases
 
     @property
     def complete_before(self) -> bool:
@@ -47,7 +49,7 @@ class DemoReport:
 class Loader:
     def __init__(self, session: Session, plan: Plan, advance: Callable[[int], None]):
         self.s, self.plan, self.advance = session, plan, advance
-        self.report = DemoReport(plan.seed, plan.size, users=[(p.agency, p.office, p.role, p.user) for p in EVERYONE])
+        self.report = DemoReport(plan.seed, plan.size, users=[astuple(p) for p in EVERYONE])
         self.sent: Counter[str] = Counter()
         self.estimates = part_steps(plan)
         session.on_step = self._stepped

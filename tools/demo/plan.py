@@ -125,11 +125,18 @@ ANCHOR_STEPS = 3  # the first clue registered, proposed and approved
 def part_steps(plan: Plan) -> dict[str, int]:
     """The mutations each part of the plan sends (the progress bar's total): the notices' office
     clues (3 each, 2 more for a disposal) with the notices, the ledger and the fast track; the tour;
-    the integrity request; each case from its clue to its decision's items (3 partner reports)."""
+    the integrity request; each case from its clue to its decision's items."""
     extra = sum(3 + (2 if k % 3 == 0 else 0) for k in range(8, len(plan.office_clues)))
     parts = {"notices": 32 + extra, "tour": 5, "integrity": 11}
-    parts.update({spec.key: 38 if spec.detention else 36 for spec in plan.cases})
+    parts.update({spec.key: case_steps(spec) for spec in plan.cases})
     return parts
+
+
+def case_steps(spec: CaseSpec) -> int:
+    """29 from the clue to the decision's deliveries; a detention with its notice and custody (5)
+    or a freezing and its release (3); the partners' items: a demotion has three (G14, G7), the
+    others two."""
+    return 29 + (5 if spec.detention else 3) + (3 if spec.government == "GOVERNMENT_DEMOTION" else 2)
 
 
 def total_steps(plan: Plan) -> int:
