@@ -101,10 +101,12 @@ class Browser:
 
         return WebDriverWait(self.driver, WAIT_SECONDS).until(lambda _: predicate(self), message=f"waiting for {what}")
 
-    def screenshot(self, name: str) -> Path:
-        """What the window shows as <name>.png, and the whole page (up to MAX_SHOT pixels tall) as
-        <name>-full.png, in screenshot_dir(); the first path."""
+    def screenshot(self, name: str, at: str = "") -> Path:
+        """What the window shows (scrolled to the CSS selector `at`, if given) as <name>.png, and the
+        whole page (up to MAX_SHOT pixels tall) as <name>-full.png, in screenshot_dir(); the first path."""
         shown = screenshot_dir() / f"{name}.png"
+        if at:
+            self.driver.execute_script("document.querySelector(arguments[0]).scrollIntoView()", at)
         self.driver.save_screenshot(str(shown))
         path = screenshot_dir() / f"{name}-full.png"
         size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]

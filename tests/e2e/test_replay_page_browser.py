@@ -209,6 +209,8 @@ async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform
     assert "见证 cosigned by court, procuratorate" in await in_browser(browser.text, "#checkpoint")
     assert await in_browser(browser.run, CJK_FONT), "Noto Sans CJK SC is not installed: run `make browser`"
     await in_browser(browser.screenshot, "replay-case-verified")
+    measure = titles.index("MeasureApproved") + 1  # the detention: its period, the meeting, the approval
+    await in_browser(browser.screenshot, "replay-case-detention", f"#timeline li:nth-child({measure})")
 
 
 async def test_a_proof_tampered_on_its_way_is_not_verified(platform, story, browser):

@@ -1,6 +1,8 @@
 // Rendering of a story's steps and of the awaiting-me queue: DOM nodes built with textContent only
 // (no innerHTML: every string comes from the platform's records).
 
+import { MEASURE_ZH, MEETING_ZH, STEP_ZH, named } from "./labels.js";
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -35,7 +37,7 @@ function approval(a) {
 
 function meeting(m) {
   if (!m) return null;
-  const parts = [m.body, m.held_at && when(m.held_at), m.outcome, m.attendees && `出席 ${m.attendees.length} 人`, m.minutes_by && `记录 ${m.minutes_by}`];
+  const parts = [named(MEETING_ZH, m.body, "MEETING_BODY_"), m.held_at && when(m.held_at), m.outcome, m.attendees && `出席 ${m.attendees.length} 人`, m.minutes_by && `记录 ${m.minutes_by}`];
   return line("集体决策 Collective decision", parts.filter(Boolean).join(" · "));
 }
 
@@ -47,7 +49,7 @@ function deadline(d) {
 
 function measures(list) {
   if (!list?.length) return null;
-  return line("措施 Measures", el("ul", {}, list.map((m) => el("li", { text: `${m.kind}: ${when(m.from)} — ${when(m.until)}` }))));
+  return line("措施 Measures", el("ul", {}, list.map((m) => el("li", { text: `${named(MEASURE_ZH, m.kind, "MEASURE_KIND_")}: ${when(m.from)} — ${when(m.until)}` }))));
 }
 
 function recordings(list) {
@@ -65,7 +67,12 @@ export function stepNode(step) {
     el(
       "div",
       { class: "card" },
-      el("h3", {}, el("span", { class: "title", text: step.title || step.event_type }), el("span", { class: "mark", text: "核验中 verifying…" })),
+      el(
+        "h3",
+        {},
+        el("span", {}, el("span", { class: "title-zh", text: STEP_ZH[step.title] || "" }), " ", el("span", { class: "title", text: step.title || step.event_type })),
+        el("span", { class: "mark", text: "核验中 verifying…" }),
+      ),
       el("p", { class: "stream", text: `${step.stream_id} v${step.version} · leaf ${step.leaf_index}` }),
       line("经办 Who", `${p.user || ""} `, el("span", { class: "role", text: ROLE(p) })),
       line("记录 Recorded", when(step.recorded_at)),
