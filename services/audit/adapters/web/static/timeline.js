@@ -26,7 +26,7 @@ const DEADLINE = { green: "正常 on time", yellow: "临近 near", orange: "紧�
 const ROLE = (p) => [p.agency, p.office, p.role].filter(Boolean).join(" / ");
 
 function line(label, ...content) {
-  return el("p", { class: "line" }, el("span", { class: "label", text: label }), ...content);
+  return el("p", { class: "line" }, el("span", { class: "label", text: label }), el("span", { class: "value" }, ...content));
 }
 
 function approval(a) {
