@@ -7,6 +7,7 @@ one where a test needs more than one (the partner client's second platform)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -21,6 +22,10 @@ from tests.factories import service_settings
 BUILDS = {"clues": build_clues, "cases": build_cases, "sanctions": build_sanctions, "audit": build_audit}
 ALL = ("clues", "cases", "sanctions", "audit")
 CLOCKED = {"test_mode": True, "timer_poll_seconds": 0.2}  # clock settable (the test moves it), timers polled often
+# Test-side only: the embedded broker holds a JoinGroup for half the session timeout before it
+# answers, so the production default (6 s) costs each consumer 3 s at every start; 3 s still
+# allows two missed heartbeats (one a second) before a member is dropped.
+FAST_JOIN = {"consumer_session_seconds": 3.0}
 
 
 async def start_service(
@@ -35,12 +40,16 @@ async def start_service(
 ):
     """The service `name` started in the schema `name`_`prefix` under the topic prefix `prefix`, its
     clock settable if `clocked`; audit signing checkpoints every `checkpoint_seconds` when given."""
-    settings = service_settings(
-        name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", **(CLOCKED if clocked else {})
-    )
+    settings = e2e_settings(name, database_url, bootstrap, prefix, data, **(CLOCKED if clocked else {}))
     if name == "audit" and checkpoint_seconds is not None:
         settings = extend(AuditSettings, settings, checkpoint_seconds=checkpoint_seconds)
     return await BUILDS[name](settings).start()
+
+
+def e2e_settings(name: str, database_url: str, bootstrap: str, prefix: str, data, **kw):
+    """`tests.factories.service_settings` in the schema `name`_`prefix`, consumers joining fast."""
+    kw = {"database_schema": f"{name}_{prefix}", **FAST_JOIN, **kw}
+    return service_settings(name, database_url, bootstrap, prefix, data, **kw)
 
 
 async def start_platform(
@@ -53,14 +62,14 @@ async def start_platform(
     clocked: str | None = "sanctions",
     checkpoint_seconds: float | None = None,
 ) -> list:
-    """`services` started in order under the topic prefix `letters` + 8 hex digits, the one named
-    `clocked` with its clock settable; audit signing checkpoints every `checkpoint_seconds` when
-    given. The hosts, in the order of `services`; each host's settings carry the topic prefix."""
+    """`services` started together (as `make run` starts its processes) under the topic prefix
+    `letters` + 8 hex digits, the one named `clocked` with its clock settable; audit signing
+    checkpoints every `checkpoint_seconds` when given. The hosts, in the order of `services`; each
+    host's settings carry the topic prefix. If one fails to start, those started are stopped."""
     prefix = f"{letters}{uuid.uuid4().hex[:8]}"
-    hosts = []
-    for name in services:
-        hosts.append(
-            await start_service(
+    return await start_together(
+        [
+            start_service(
                 name,
                 database_url,
                 bootstrap,
@@ -69,8 +78,20 @@ async def start_platform(
                 clocked=name == clocked,
                 checkpoint_seconds=checkpoint_seconds,
             )
-        )
-    return hosts
+            for name in services
+        ]
+    )
+
+
+async def start_together(starts) -> list:
+    """The hosts of the coroutines `starts`, run at once (each start mostly waits on the broker's
+    group join); if any fails, the others' hosts are stopped and the first error raised."""
+    results = await asyncio.gather(*starts, return_exceptions=True)
+    failed = [r for r in results if isinstance(r, BaseException)]
+    if failed:
+        await stop_platform([r for r in results if not isinstance(r, BaseException)])
+        raise failed[0]
+    return results
 
 
 async def stop_platform(hosts: list) -> None:
