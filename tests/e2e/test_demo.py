@@ -64,6 +64,30 @@ async def test_the_small_demo_loads_and_a_second_run_adds_nothing(platform):
     await the_queries_show_the_demo(targets, key, first)
 
 
+class Interrupted(Exception):
+    """The operator's Ctrl-C, at a step of the test's choosing."""
+
+
+async def test_a_load_interrupted_late_is_finished_by_the_next_run(platform):
+    """Steps stating when they happen (meetings, deliveries) carry another time on the next run:
+    their request ids answer "already used", which the loader takes as done."""
+    targets, key = targets_of(platform), platform[0].settings.signing_key_file
+    total, seen = total_steps(make_plan(SEED + 1, "small")), []
+
+    def stop_late(n: int) -> None:  # the cases then are past their topic meetings
+        seen.append(n)
+        if len(seen) > total * 3 // 4:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        await load(targets, key, size="small", seed=SEED + 1, advance=stop_late)
+    finished = await load(targets, key, size="small", seed=SEED + 1)
+    assert not finished.complete_before and len(finished.case_ids) == 2 and all(finished.decision_ids)
+    assert finished.done_before >= 1  # the topic meetings at least: they state when they were held
+    again = await load(targets, key, size="small", seed=SEED + 1)
+    assert again.complete_before and again.case_ids == finished.case_ids
+
+
 async def jjjc_demo(targets: dict[str, str], key) -> str:
     """`jjjc demo --size small` run as an operator runs it, pointed at the test's services."""
     env = {**os.environ, "TOKEN_SIGNING_KEY_FILE": str(key), "GRPC_HOST": "127.0.0.1"}

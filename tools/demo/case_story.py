@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from cases.v1 import events_pb2 as cev
 from clues.v1 import events_pb2 as clue_ev
-from common.v1 import identity_pb2, person_pb2, recording_pb2
-from tools.demo import meetings
+from common.v1 import person_pb2, recording_pb2
+from tools.demo import meetings, steps
 from tools.demo.cast import (
     CASE_MANAGER,
     COMMITTEE,
@@ -26,7 +26,7 @@ from tools.demo.cast import (
 from tools.demo.plan import CaseSpec, digest
 from tools.demo.session import Session
 
-PURPOSE = "演示数据加载 demo load"
+PURPOSE = steps.PURPOSE
 
 
 @dataclass(frozen=True)
@@ -37,30 +37,11 @@ class Filed:
 
 
 async def to_filing(s: Session, spec: CaseSpec, clue_id: str) -> str:
-    """Rules 23-35: registered, disposed by a preliminary check, checked and reported; the report
-    approved proposes a filing, which the cases service opens from Kafka: the case id."""
-    k = spec.key
-    await s.do(
-        "ClueService.ProposeRegistration", CASE_MANAGER, f"{k}-reg", clue_id=clue_id, handling_office="supervision_1"
-    )
-    await s.do("ClueService.ApproveRegistration", HEAD, f"{k}-reg-ok", clue_id=clue_id)
-    method = clue_ev.DISPOSAL_METHOD_PRELIM_CHECK
-    await s.do(
-        "ClueService.ProposeDisposal",
-        CASE_MANAGER,
-        f"{k}-disp",
-        clue_id=clue_id,
-        method=method,
-        reason="反映问题具体，可查性强",
-    )
-    await s.do("ClueService.ApproveDisposal", HEAD, f"{k}-disp-ok", clue_id=clue_id)
-    plan = dict(clue_id=clue_id, work_plan="谈话了解、调取银行流水和招投标资料", team=[INSPECTOR.user, "ma.chao"])
-    await s.do("ClueService.SubmitPrelimCheckPlan", INSPECTOR, f"{k}-plan", **plan, subject_heads_lower_committee=True)
-    await s.do("ClueService.ApprovePrelimCheckPlan", HEAD, f"{k}-plan-ok", clue_id=clue_id)
-    await s.do("ClueService.ApprovePrelimCheckPlan", COMMITTEE, f"{k}-plan-ok2", clue_id=clue_id)
-    report = dict(clue_id=clue_id, findings="经初步核实，反映问题基本属实", proposal=clue_ev.REPORT_PROPOSAL_FILE_CASE)
-    await s.do("ClueService.ReportPrelimCheck", INSPECTOR, f"{k}-report", **report)
-    await s.do("ClueService.ApproveReport", HEAD, f"{k}-report-ok", clue_id=clue_id)
+    """Rules 23-35: disposed by a preliminary check, checked and reported; the report approved
+    proposes a filing, which the cases service opens from Kafka: the case id."""
+    await steps.disposed(s, spec.key, clue_id, steps.PRELIM_CHECK)
+    work, findings = "谈话了解、调取银行流水和招投标资料", "经初步核实，反映问题基本属实"
+    await steps.checked(s, spec.key, clue_id, work, findings, clue_ev.REPORT_PROPOSAL_FILE_CASE, lower_committee=True)
 
     async def opened():
         listed = await s.read("CaseService.ListCases", CASE_MANAGER, person_id=spec.person.person_id, purpose=PURPOSE)
@@ -161,7 +142,7 @@ async def unfreeze(s: Session, spec: CaseSpec, measure_id: str) -> None:
     await s.do("CaseService.EndMeasure", INVESTIGATOR, f"{spec.key}-unfreeze", **ended)
 
 
-async def disposed(s: Session, spec: CaseSpec, case_id: str, measure_id: str) -> None:
+async def tried_and_disposed(s: Session, spec: CaseSpec, case_id: str, measure_id: str) -> None:
     """Rules 55-56, SL 51, 54: trial review, the hearing (PC 43; PSL 43), the standing committee's
     decision after the consultations; case 0 transferred for prosecution, custody taken."""
     k, told = spec.key, meetings.sanctions(spec)
@@ -204,21 +185,14 @@ async def disposed(s: Session, spec: CaseSpec, case_id: str, measure_id: str) ->
 
 
 async def register(s: Session, spec: CaseSpec) -> str:
+    """A petition about the case's subject, registered to supervision_1: the clue id."""
     p = spec.person
-    subject = identity_pb2.PersonRef(person_id=p.person_id, name=p.name, post=p.post, unit=p.unit)
-    reg = await s.do(
-        "ClueService.RegisterClue",
-        CASE_MANAGER,
-        f"{spec.key}-clue",
-        source=clue_ev.CLUE_SOURCE_PETITION,
-        summary=f"反映{p.unit}{p.post}{p.name}{spec.allegation}",
-        subjects=[subject],
-    )
-    return reg.clue_id
+    summary = f"反映{p.unit}{p.post}{p.name}{spec.allegation}"
+    return await steps.registered(s, spec.key, p, "supervision_1", steps.PETITION, summary)
 
 
 async def to_disposal(s: Session, spec: CaseSpec, clue_id: str) -> Filed:
     case_id = await to_filing(s, spec, clue_id)
     measure_id = await filed_and_investigated(s, spec, case_id)
-    await disposed(s, spec, case_id, measure_id)
+    await tried_and_disposed(s, spec, case_id, measure_id)
     return Filed(clue_id, case_id, measure_id)

@@ -9,41 +9,13 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 
 from clues.v1 import events_pb2 as ev, service_pb2 as cpb, tour_events_pb2 as tev, tours_pb2 as tpb
-from common.v1 import identity_pb2
-from tools.demo.cast import CASE_MANAGER, HEAD, INSPECTOR, RESIDENT, TOUR
+from tools.demo.cast import CASE_MANAGER, RESIDENT, TOUR
 from tools.demo.plan import Person, Plan
 from tools.demo.session import Session
+from tools.demo.steps import PURPOSE, checked, disposed, ref, registered
 
-PURPOSE = "演示数据加载 demo load"
 CST = timezone(timedelta(hours=8))
 TOUR_UNITS = {"chengguan": "城关镇", "education": "县教育局", "health": "县卫生健康局"}
-
-
-def ref(p: Person) -> identity_pb2.PersonRef:
-    return identity_pb2.PersonRef(person_id=p.person_id, name=p.name, post=p.post, unit=p.unit)
-
-
-async def registered(s: Session, step: str, p: Person, office: str, source, summary: str) -> str:
-    reg = await s.do(
-        "ClueService.RegisterClue", CASE_MANAGER, f"{step}-clue", source=source, summary=summary, subjects=[ref(p)]
-    )
-    await s.do(
-        "ClueService.ProposeRegistration", CASE_MANAGER, f"{step}-reg", clue_id=reg.clue_id, handling_office=office
-    )
-    await s.do("ClueService.ApproveRegistration", HEAD, f"{step}-reg-ok", clue_id=reg.clue_id)
-    return reg.clue_id
-
-
-async def disposed(s: Session, step: str, clue_id: str, method) -> None:
-    await s.do(
-        "ClueService.ProposeDisposal",
-        CASE_MANAGER,
-        f"{step}-disp",
-        clue_id=clue_id,
-        method=method,
-        reason="反映问题具体，可查性强",
-    )
-    await s.do("ClueService.ApproveDisposal", HEAD, f"{step}-disp-ok", clue_id=clue_id)
 
 
 async def anchor(s: Session, p: Person) -> str:
@@ -116,12 +88,7 @@ async def notices(s: Session, plan: Plan, first: str) -> None:
         issued = dict(clue_id=clue_id, notice_id=notice, due_at=s.at(26), required=required)
         await s.do("ClueService.IssueSupervisionNotice", CASE_MANAGER, f"notice-{notice}", **issued)
     await reconciled(s, planted, handled)
-    plan_ = dict(clue_id=fast, work_plan="联合核查组：谈话、调取证据", team=[INSPECTOR.user, "ma.chao"])
-    await s.do("ClueService.SubmitPrelimCheckPlan", INSPECTOR, "n5-plan", **plan_)
-    await s.do("ClueService.ApprovePrelimCheckPlan", HEAD, "n5-plan-ok", clue_id=fast)
-    report = dict(clue_id=fast, findings="借款已归还，情节轻微", proposal=ev.REPORT_PROPOSAL_CLOSE)
-    await s.do("ClueService.ReportPrelimCheck", INSPECTOR, "n5-report", **report)
-    await s.do("ClueService.ApproveReport", HEAD, "n5-report-ok", clue_id=fast)
+    await checked(s, "n5", fast, "联合核查组：谈话、调取证据", "借款已归还，情节轻微", ev.REPORT_PROPOSAL_CLOSE)
 
 
 async def reconciled(s: Session, planted: list[str], handled: str) -> None:

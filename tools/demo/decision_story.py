@@ -13,8 +13,8 @@ from sanctions.v1 import events_pb2 as sev
 from tools.demo.cast import CASE_MANAGER, COMMITTEE, HEAD, REPORTERS
 from tools.demo.plan import CaseSpec, digest
 from tools.demo.session import Session
+from tools.demo.steps import PURPOSE
 
-PURPOSE = "演示数据加载 demo load"
 SANCTION_ZH = {"GOVERNMENT_DEMOTION": "降级", "GOVERNMENT_MAJOR_DEMERIT": "记大过", "GOVERNMENT_DEMERIT": "记过"}
 ROUTE = sev.ReviewRoute(review_body="县监委", recheck_body="市监委", apply_within_months=1)
 

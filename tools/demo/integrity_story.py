@@ -11,9 +11,9 @@ from datetime import timedelta
 from audit.v1 import integrity_pb2 as ipb
 from clues.v1 import events_pb2 as ev
 from tools.demo.cast import CASE_MANAGER, HEAD, INSPECTOR, LIAISONS, ORG_DEPT
-from tools.demo.clue_stories import PURPOSE, disposed, ref, registered
 from tools.demo.plan import Plan
 from tools.demo.session import Session
+from tools.demo.steps import PURPOSE, disposed, ref, registered
 
 PENDING, NO_OBJECTION = ipb.INTEGRITY_ANSWER_PENDING, ipb.INTEGRITY_ANSWER_NO_OBJECTION
 

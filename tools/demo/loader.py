@@ -30,6 +30,7 @@ class DemoReport:
     steps: int = 0  # the plan's steps (estimated mutations)
     already: int = 0  # steps of parts found already loaded
     sent: int = 0  # mutations sent by this run (retries of stored ones included)
+    done_before: int = 0  # of them, done by an interrupted run stating another time (session.done_before)
     parts: dict[str, bool] = field(default_factory=dict)  # part -> found already loaded
     case_ids: list[str] = field(default_factory=list)
     clue_ids: list[str] = field(default_factory=list)  # the cases' clues, in the cases' order
@@ -78,17 +79,23 @@ class Loader:
             async with limit:
                 await self.part(spec.key, lambda: self._case(spec, k, results))
 
-        await asyncio.gather(
+        parts = [
             self.part("notices", lambda: self._notices(first)),
             self.part("tour", self._tour),
             self.part("integrity", self._integrity),
             *(case(k, spec) for k, spec in enumerate(self.plan.cases)),
-        )
+        ]
+        try:
+            async with asyncio.TaskGroup() as group:  # one part failing stops the others
+                for work in parts:
+                    group.create_task(work)
+        except ExceptionGroup as failed:
+            raise first_leaf(failed) from None
         for clue_id, case_id, gid in results:
             self.report.clue_ids.append(clue_id)
             self.report.case_ids.append(case_id)
             self.report.decision_ids.append(gid)
-        self.report.sent = self.s.sent
+        self.report.sent, self.report.done_before = self.s.sent, self.s.done_before
         return self.report
 
     async def _notices(self, first: str) -> bool:
@@ -118,6 +125,12 @@ class Loader:
         await decision_story.executed(s, spec, 10 + k, decisions.government)
         results[k] = (clue_id, filed.case_id, decisions.government)
         return False
+
+
+def first_leaf(group: BaseExceptionGroup) -> BaseException:
+    """The first failure of a group (a DemoError saying which step), raised in its place."""
+    first = group.exceptions[0]
+    return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def audit_caught_up(s: Session, case_id: str, seconds: float = 120.0) -> int:
