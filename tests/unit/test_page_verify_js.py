@@ -85,7 +85,11 @@ def make_story(size: int = 11):
                 "hashes_b64": [b64(h) for h in proof],
             }
         )
-    story = {"steps": steps, "proof": {"checkpoint": signer.sign(body).decode(), "tree_size": size, "events": events}}
+    story = {
+        "subjects": [{"id": "clue-1", "kind": "clue", "linked_from": "", "relation": ""}],
+        "steps": steps,
+        "proof": {"checkpoint": signer.sign(body).decode(), "tree_size": size, "events": events},
+    }
     return story, signer, body
 
 
@@ -152,6 +156,16 @@ def test_a_tampered_step_alone_is_not_verified(page, tamper):
         step["version"] += 1
     result = verify(page, story, {"ledger_vkey": signer.verifier_key})
     assert oks(result) == [True, False, True, True], result["steps"][1]
+
+
+def test_a_genuine_event_of_another_story_is_not_verified_as_a_step_of_this_one(page):
+    story, signer, _ = make_story()
+    pins = {"ledger_vkey": signer.verifier_key}
+    story["subjects"] = [{"id": "case-2", "kind": "case", "linked_from": "", "relation": ""}]
+    result = verify(page, story, pins)
+    assert oks(result) == [False] * 4 and "links none of the story's subjects" in result["steps"][0]["reason"]
+    story["subjects"].append({"id": "clue-1", "kind": "clue", "linked_from": "case-2", "relation": "origin"})
+    assert oks(verify(page, story, pins)) == [True] * 4
 
 
 def test_the_witness_policy_quorum_is_enforced(page):

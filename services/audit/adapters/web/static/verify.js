@@ -214,6 +214,16 @@ export function instant(iso) {
   return [BigInt(seconds), Number(frac.padEnd(6, "0").slice(0, 6))];
 }
 
+// A story's step is on one of its subjects' streams or links one of them, not by a read
+// (services/audit/domain/story.py, verify_bundle._belongs): a genuine event of another story is
+// not verified as a step of this one.
+const STORY_KINDS = new Set(["clue", "case", "decision"]);
+function belongs(env, subjects) {
+  if (subjects.has(env.stream_id)) return;
+  if (env.links.some((l) => STORY_KINDS.has(l.kind) && subjects.has(l.id) && l.relation !== "read")) return;
+  fail(`the signed event is on ${env.stream_id} and links none of the story's subjects`);
+}
+
 function sameAsShown(step, env) {
   const [seconds, micros] = instant(step.occurred_at);
   const checks = [
@@ -230,13 +240,15 @@ function sameAsShown(step, env) {
 }
 
 // One step: its proof event's bytes hash into the checkpoint's tree and say what the step shows.
-export async function verifyStep(step, proofEvent, checkpoint) {
+export async function verifyStep(step, proofEvent, checkpoint, subjects) {
   if (!proofEvent) fail("the proof has no event with this event id");
   if (String(proofEvent.leaf_index) !== String(step.leaf_index)) fail("the proof's leaf index differs from the step's");
   const bytes = b64(proofEvent.envelope_b64, "envelope");
   const proof = proofEvent.hashes_b64.map((h, k) => b64(h, `proof hash ${k}`));
   await verifyInclusion(await leafHash(bytes), proofEvent.leaf_index, checkpoint.size, proof, checkpoint.root);
-  sameAsShown(step, decodeEnvelope(bytes));
+  const env = decodeEnvelope(bytes);
+  sameAsShown(step, env);
+  if (subjects.size) belongs(env, subjects);
 }
 
 const reason = (e) => (e instanceof VerifyError ? e.message : `cannot verify: ${e?.message || e}`);
@@ -252,10 +264,11 @@ export async function verifyStory(story, pins) {
     return { checkpoint: { ok: false, reason: why }, steps: story.steps.map(() => ({ ok: false, reason: why })) };
   }
   const byId = new Map(story.proof.events.map((e) => [e.event_id, e]));
+  const subjects = new Set((story.subjects || []).map((s) => s.id));
   const steps = [];
   for (const step of story.steps) {
     try {
-      await verifyStep(step, byId.get(step.event_id), checkpoint);
+      await verifyStep(step, byId.get(step.event_id), checkpoint, subjects);
       steps.push({ ok: true, reason: `leaf ${step.leaf_index} of ${checkpoint.size}, signed by the pinned key` });
     } catch (e) {
       steps.push({ ok: false, reason: reason(e) });
