@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from tools.demo.cli import page_url, summary
 from tools.demo.loader import DemoReport
-from tools.demo.session import done_before
+from tools.demo.session import done_before, refused
 from tools.jjjc.app import app
 
 runner = CliRunner()
@@ -64,3 +64,12 @@ def test_only_our_request_id_reused_with_another_time_counts_as_done_before():
     assert done_before(refusal(grpc.StatusCode.INVALID_ARGUMENT, reused))
     assert not done_before(refusal(grpc.StatusCode.INVALID_ARGUMENT, "meeting.held_at: is before the case's last step"))
     assert not done_before(refusal(grpc.StatusCode.FAILED_PRECONDITION, reused))
+
+
+def test_a_refusal_names_the_step_and_a_silent_platform_says_to_start_it():
+    silent = refused("n0-clue: ClueService.RegisterClue as wang.fang", refusal(grpc.StatusCode.UNAVAILABLE, "down"))
+    assert (silent.code, str(silent)) == (
+        grpc.StatusCode.UNAVAILABLE,
+        "n0-clue: ClueService.RegisterClue as wang.fang: UNAVAILABLE: down (is the platform running? make run)",
+    )
+    assert "make run" not in str(refused("x", refusal(grpc.StatusCode.NOT_FOUND, "clue-1 not found")))

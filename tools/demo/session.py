@@ -29,7 +29,16 @@ RETRIED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 class DemoError(Exception):
-    """A step the platform refused or never finished; says which."""
+    """A step the platform refused or never finished; says which (`code`: the refusal's status)."""
+
+    def __init__(self, message: str, code: grpc.StatusCode | None = None):
+        super().__init__(message)
+        self.code = code
+
+
+def refused(what: str, e: grpc.aio.AioRpcError) -> DemoError:
+    hint = " (is the platform running? make run)" if e.code() == grpc.StatusCode.UNAVAILABLE else ""
+    return DemoError(f"{what}: {rpc.describe_error(e)}{hint}", e.code())
 
 
 def done_before(e: grpc.aio.AioRpcError) -> bool:
@@ -105,7 +114,7 @@ class Session:
             answer = await self._invoke(method, who, fields, f"{self.tag}-{step}"[:128])
         except grpc.aio.AioRpcError as e:
             if not done_before(e):
-                raise DemoError(f"{step}: {method} as {who.user}: {rpc.describe_error(e)}") from e
+                raise refused(f"{step}: {method} as {who.user}", e) from e
             answer = None
             self.done_before += 1
         self.sent += 1
@@ -114,7 +123,10 @@ class Session:
 
     async def read(self, method: str, who: Principal, /, **fields):
         """A query (recorded as a read by the service, like any other: domain.md §1)."""
-        return await self._invoke(method, who, fields, None)
+        try:
+            return await self._invoke(method, who, fields, None)
+        except grpc.aio.AioRpcError as e:
+            raise refused(f"{method} as {who.user}", e) from e
 
     async def wait(self, probe: Callable[[], Awaitable[object]], what: str, seconds: float = 90.0):
         """Poll `probe()` until it answers something truthy (a NOT_FOUND counts as not yet)."""
@@ -122,9 +134,9 @@ class Session:
         while True:
             try:
                 found = await probe()
-            except grpc.aio.AioRpcError as e:
-                if e.code() != grpc.StatusCode.NOT_FOUND:
-                    raise DemoError(f"waiting for {what}: {rpc.describe_error(e)}") from e
+            except DemoError as e:
+                if e.code != grpc.StatusCode.NOT_FOUND:
+                    raise DemoError(f"waiting for {what}: {e}", e.code) from e
                 found = None
             if found:
                 return found
