@@ -13,20 +13,16 @@ from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as c
 from common.v1 import identity_pb2
 from control.v1 import control_pb2, control_pb2_grpc
 from kernel.edge.grpc_server import RULE_BROKEN
-from services.clues.main import build as build_clues
-from tests.factories import OPERATOR, call_metadata, service_settings, ts
+from tests.factories import OPERATOR, call_metadata, ts
 
 REGISTER = "/clues.v1.ClueService/RegisterClue"
 CORRUPT = b"\x0a\xff\xff\xff\xff\x0f"  # a length prefix far past the end of the body
 
 
 @pytest.fixture(scope="module")
-async def clues(database_url, bootstrap, tmp_path_factory):
-    host = await build_clues(
-        service_settings("clues", database_url, bootstrap, f"ce{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("ce"))
-    ).start()
-    yield host
-    await host.stop()
+def clues(shared_platform):
+    """The shared clues service: nothing else writes its schema while a test counts it."""
+    return shared_platform[0]
 
 
 def register(**kw) -> clues_pb2.RegisterClueRequest:

@@ -13,23 +13,16 @@ from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as c
 from common.v1 import identity_pb2
 from kernel.eventstore.commands import CommandContext
 from kernel.eventstore.envelope import unpack
-from services.audit.main import build as build_audit
-from services.clues.main import build as build_clues
-from tests.factories import ALICE, call_metadata, service_settings
+from tests.factories import ALICE, call_metadata
 
 CANARY = "INFORMANT-CANARY-" + uuid.uuid4().hex
 
 
-@pytest.fixture
-async def platform(database_url, bootstrap, unique, tmp_path):
-    def settings(service):
-        return service_settings(service, database_url, bootstrap, f"t{unique}", tmp_path)
-
-    clues = await build_clues(settings("clues")).start()
-    audit = await build_audit(settings("audit")).start()
-    yield clues, audit
-    await clues.stop()
-    await audit.stop()
+@pytest.fixture(scope="module")
+def platform(shared_platform):
+    """The shared clues and audit: each test uses fresh ids; the garbage records of the last go to
+    the shared topic, which only this module fills with garbage (it counts them there)."""
+    return shared_platform
 
 
 async def wait_for_history(stub, stream_id, host, seconds=60):

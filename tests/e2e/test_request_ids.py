@@ -9,19 +9,15 @@ import pytest
 from clues.v1 import events_pb2, service_pb2 as clues_pb2, service_pb2_grpc as clues_grpc
 from common.v1 import identity_pb2
 from kernel.domain.principal import Principal
-from services.clues.main import build as build_clues
-from tests.factories import call_metadata, service_settings
+from tests.factories import call_metadata
 
 RACERS = 16
 
 
 @pytest.fixture(scope="module")
-async def clues(database_url, bootstrap, tmp_path_factory):
-    host = await build_clues(
-        service_settings("clues", database_url, bootstrap, f"rq{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("rq"))
-    ).start()
-    yield host
-    await host.stop()
+def clues(shared_platform):
+    """The shared clues service: nothing else writes its schema while a test counts it."""
+    return shared_platform[0]
 
 
 def request(summary: str) -> clues_pb2.RegisterClueRequest:
@@ -42,8 +38,9 @@ async def _register(host, req, request_id, principal=None):
 
 
 async def _count(host, sql, *args):
+    """`sql` with {s} the service's schema."""
     async with host.pool.acquire() as conn:
-        return await conn.fetchval(sql, *args)
+        return await conn.fetchval(sql.format(s=host.settings.schema), *args)
 
 
 async def test_racing_retries_return_one_result_and_append_once(clues):
@@ -71,7 +68,7 @@ async def test_racing_different_contents_under_one_request_id_one_wins_the_rest_
         assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in e.details()
     stored = await clues.store.read_stream(ok[0][1].clue_id)
     assert len(stored) == 1
-    assert await _count(clues, "SELECT count(*) FROM clues.requests WHERE request_id = $1", request_id) == 1
+    assert await _count(clues, "SELECT count(*) FROM {s}.requests WHERE request_id = $1", request_id) == 1
 
 
 async def test_same_request_id_from_another_user_is_refused(clues):
@@ -85,11 +82,11 @@ async def test_same_request_id_from_another_user_is_refused(clues):
 
 @pytest.mark.parametrize("request_id", [None, "", "has spaces", "x" * 129, "semi;colon"])
 async def test_a_mutating_call_without_a_usable_request_id_is_refused(clues, request_id):
-    before = await _count(clues, "SELECT count(*) FROM clues.events")
+    before = await _count(clues, "SELECT count(*) FROM {s}.events")
     result = await _register(clues, request("no id"), request_id)
     assert isinstance(result, grpc.aio.AioRpcError)
     assert result.code() == grpc.StatusCode.INVALID_ARGUMENT and "x-request-id" in result.details()
-    assert await _count(clues, "SELECT count(*) FROM clues.events") == before
+    assert await _count(clues, "SELECT count(*) FROM {s}.events") == before
 
 
 async def test_a_refused_command_leaves_its_request_id_free(clues):
