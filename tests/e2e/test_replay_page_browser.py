@@ -31,6 +31,7 @@ from tests.browser import Browser, browser
 from tests.e2e.platforms import start_platform, stop_platform
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.factories import service_settings, token_for
+from tests.stories import reads_of
 from tools import demo
 from tools.demo.cast import CASE_MANAGER as VIEWER
 from tools.demo.plan import make_plan
@@ -38,6 +39,7 @@ from tools.witness.server import start_witness
 
 pytestmark = pytest.mark.e2e
 SEED = 29
+PURPOSE = "复盘：案件质量评查 quality review"  # typed on the page, recorded with the read
 SERVICES = ("clues", "cases", "sanctions")
 WITNESSES = ("court", "procuratorate")
 # an investigator of the second office: nobody of it acts in the demo, so it may know none of its files
@@ -197,7 +199,9 @@ async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform
     token = token_for(platform[-1].settings, VIEWER)
     assert VIEWER.user in await in_browser(sign_in, browser, story.url, token)
     assert story.case_id in await in_browser(recent, browser)
+    await in_browser(browser.fill, "#purpose", PURPOSE)
     assert await in_browser(open_story, browser, story.case_id) == "verified"
+    assert (VIEWER.user, "audit.read/ReplayPage.Story", PURPOSE) in await reads_of(platform[-1], story.case_id)  # on the record
     shown = await in_browser(marks, browser)
     assert len(shown) >= story.steps > 10
     assert all(verified == "true" and text.startswith("已验证 verified") for _, verified, text in shown), shown
