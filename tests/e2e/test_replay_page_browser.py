@@ -201,7 +201,8 @@ async def test_every_step_of_a_disposed_case_is_verified_in_the_browser(platform
     assert story.case_id in await in_browser(recent, browser)
     await in_browser(browser.fill, "#purpose", PURPOSE)
     assert await in_browser(open_story, browser, story.case_id) == "verified"
-    assert (VIEWER.user, "audit.read/ReplayPage.Story", PURPOSE) in await reads_of(platform[-1], story.case_id)  # on the record
+    reads = await reads_of(platform[-1], story.case_id)  # the view is on the record, with its purpose
+    assert (VIEWER.user, "audit.read/ReplayPage.Story", PURPOSE) in reads
     shown = await in_browser(marks, browser)
     assert len(shown) >= story.steps > 10
     assert all(verified == "true" and text.startswith("已验证 verified") for _, verified, text in shown), shown
