@@ -210,6 +210,17 @@ def test_inclusion_agrees_with_the_python_reference_for_every_index_and_size(pag
     assert all(r == [True, False, False] for r in results)  # right leaf only; a wrong leaf or index fails
 
 
+def test_base64_must_be_canonical_and_may_be_large(page):
+    script = """
+      const v = await import('/static/verify.js');
+      const ok = (s) => { try { return v.b64(s, 'x').length; } catch (e) { return e.message; } };
+      return [ok(arguments[0]), ok('AAE'), ok('AAF='), ok('AA E='), ok('A*E=')];"""
+    big = b64(bytes(range(256)) * 1024)  # 256 KiB: more than one call's arguments
+    # atob forgives missing padding, spaces and non-zero pad bits: the re-encoding refuses them
+    refused = ["x is not canonical base64"] * 3 + ["x is not valid base64"]
+    assert page.run(script, big) == [256 * 1024, *refused]
+
+
 def test_the_wire_decoder_reads_the_envelope_the_kernel_sealed(page):
     raw = envelope(4)
     script = """

@@ -35,7 +35,9 @@ export function b64(text, what) {
   } catch {
     fail(`${what} is not valid base64`);
   }
-  if (btoa(String.fromCharCode(...raw)) !== text) fail(`${what} is not canonical base64`);
+  let binary = "";
+  for (let at = 0; at < raw.length; at += 0x8000) binary += String.fromCharCode(...raw.subarray(at, at + 0x8000)); // big envelopes
+  if (btoa(binary) !== text) fail(`${what} is not canonical base64`);
   return raw;
 }
 
