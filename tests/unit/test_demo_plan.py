@@ -49,6 +49,7 @@ def test_only_the_first_case_detains_and_transfers_and_recordings_have_a_hash_an
     cases = make_plan(1, "normal").cases
     assert [c.detention for c in cases] == [True] + [False] * (len(cases) - 1)
     assert all(re.fullmatch(r"[0-9a-f]{64}", c.recording_sha256) and c.recording_seconds >= 2400 for c in cases)
+    assert all(20 <= c.received_days_ago < 90 for c in cases)  # petitions received weeks before: warnings show
     assert {c.government for c in cases} == {"GOVERNMENT_DEMOTION", "GOVERNMENT_MAJOR_DEMERIT", "GOVERNMENT_DEMERIT"}
 
 

@@ -188,7 +188,7 @@ async def register(s: Session, spec: CaseSpec) -> str:
     """A petition about the case's subject, registered to supervision_1: the clue id."""
     p = spec.person
     summary = f"反映{p.unit}{p.post}{p.name}{spec.allegation}"
-    return await steps.registered(s, spec.key, p, "supervision_1", steps.PETITION, summary)
+    return await steps.registered(s, spec.key, p, "supervision_1", steps.PETITION, summary, spec.received_days_ago)
 
 
 async def to_disposal(s: Session, spec: CaseSpec, clue_id: str) -> Filed:

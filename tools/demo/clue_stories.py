@@ -15,17 +15,38 @@ from tools.demo.session import Session
 from tools.demo.steps import PURPOSE, checked, disposed, ref, registered
 
 CST = timezone(timedelta(hours=8))
+SUPERIOR, PETITION = ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, ev.CLUE_SOURCE_PETITION
+# seed 004's office clues: the handling office, the source, the allegation, the days since receipt
+# (a clue undisposed a month after its receipt is red, yellow 3 days before: clue_warnings.toml)
+SEED_004 = (
+    ("resident_group_1", SUPERIOR, "上级交办：反映{name}违规借贷", 0),  # the anchor, received now
+    ("resident_group_1", SUPERIOR, "上级交办：反映{name}违规借贷", 38),  # planted: red
+    ("resident_group_1", SUPERIOR, "上级交办：反映{name}违规借贷", 36),
+    ("resident_group_1", SUPERIOR, "上级交办：反映{name}违规借贷", 34),
+    ("resident_group_1", SUPERIOR, "反映{name}收受礼金", 20),  # handled by a talk
+    ("supervision_1", ev.CLUE_SOURCE_REPORTING_PLATFORM, "举报平台：{name}向管理服务对象借款", 12),  # fast-tracked
+    ("resident_group_1", PETITION, "信访：反映{name}违规兼职取酬", 28),  # left alone: yellow
+    ("supervision_2", PETITION, "信访：反映{name}违规发放补贴", 10),  # the notice left unmet
+)
 TOUR_UNITS = {"chengguan": "城关镇", "education": "县教育局", "health": "县卫生健康局"}
 
 
 async def anchor(s: Session, p: Person) -> str:
     """The demo's first clue; its receipt time, as the clues service recorded it the first time,
     is the anchor of every time the demo states (so a second run states the same ones)."""
-    summary = f"上级交办：反映{p.unit}{p.name}违规借贷"
-    clue_id = await registered(s, "n0", p, "resident_group_1", ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, summary)
+    clue_id = await office_clue(s, 0, p)
     got = await s.read("ClueService.GetClue", CASE_MANAGER, clue_id=clue_id, purpose=PURPOSE)
     s.anchor = got.received_at.ToDatetime(tzinfo=timezone.utc).replace(microsecond=0)
     return clue_id
+
+
+async def office_clue(s: Session, k: int, p: Person) -> str:
+    office, source, summary, days = (
+        SEED_004[k]
+        if k < len(SEED_004)
+        else (("resident_group_1", "resident_group_2")[k % 2], PETITION, "信访：反映{name}作风问题", 2 + k % 20)
+    )
+    return await registered(s, f"n{k}", p, office, source, summary.format(name=p.name), days)
 
 
 def notice_ids(plan: Plan, year: int) -> tuple[str, str]:
@@ -40,49 +61,12 @@ async def notices_done(s: Session, plan: Plan) -> bool:
 
 async def notices(s: Session, plan: Plan, first: str) -> None:
     """Seed 004 (Ningbo): the rest of the story after the anchor clue."""
-    people = plan.office_clues
-    planted = [first]
-    for k in range(1, 4):
-        planted.append(
-            await registered(
-                s,
-                f"n{k}",
-                people[k],
-                "resident_group_1",
-                ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT,
-                f"上级交办：反映{people[k].name}违规借贷",
-            )
-        )
-    handled = await registered(
-        s, "n4", people[4], "resident_group_1", ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, f"反映{people[4].name}收受礼金"
-    )
+    ids = [first] + [await office_clue(s, k, p) for k, p in enumerate(plan.office_clues[1:], start=1)]
+    planted, handled, fast, unmet = ids[:4], ids[4], ids[5], ids[7]
     await disposed(s, "n4", handled, ev.DISPOSAL_METHOD_TALK_OR_LETTER)
-    fast = await registered(
-        s,
-        "n5",
-        people[5],
-        "supervision_1",
-        ev.CLUE_SOURCE_REPORTING_PLATFORM,
-        f"举报平台：{people[5].name}向管理服务对象借款",
-    )
     await disposed(s, "n5", fast, ev.DISPOSAL_METHOD_PRELIM_CHECK)
-    await registered(
-        s, "n6", people[6], "resident_group_1", ev.CLUE_SOURCE_PETITION, f"信访：反映{people[6].name}违规兼职取酬"
-    )
-    unmet = await registered(
-        s, "n7", people[7], "supervision_2", ev.CLUE_SOURCE_PETITION, f"信访：反映{people[7].name}违规发放补贴"
-    )
-    for k, p in enumerate(people[8:], start=8):
-        more = await registered(
-            s,
-            f"n{k}",
-            p,
-            ("resident_group_1", "resident_group_2")[k % 2],
-            ev.CLUE_SOURCE_PETITION,
-            f"信访：反映{p.name}作风问题",
-        )
-        if k % 3 == 0:
-            await disposed(s, f"n{k}", more, ev.DISPOSAL_METHOD_TALK_OR_LETTER)
+    for k in range(8, len(ids), 3):
+        await disposed(s, f"n{k}", ids[k], ev.DISPOSAL_METHOD_TALK_OR_LETTER)
     met, open_ = notice_ids(plan, s.anchor.year)
     for clue_id, notice, required in ((fast, met, "CONCLUDED"), (unmet, open_, "DISPOSED")):
         issued = dict(clue_id=clue_id, notice_id=notice, due_at=s.at(26), required=required)

@@ -22,7 +22,7 @@ async def integrity(s: Session, plan: Plan) -> tuple[str, bool]:
     """The request's id and whether it was already replied."""
     the_one = plan.candidates[min(5, len(plan.candidates) - 1)]
     clue_id = await registered(
-        s, "i0", the_one, "supervision_1", ev.CLUE_SOURCE_PETITION, f"信访举报：反映{the_one.name}违规收受礼金"
+        s, "i0", the_one, "supervision_1", ev.CLUE_SOURCE_PETITION, f"信访举报：反映{the_one.name}违规收受礼金", 5
     )
     await disposed(s, "i0", clue_id, ev.DISPOSAL_METHOD_TALK_OR_LETTER)
 

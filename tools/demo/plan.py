@@ -44,6 +44,7 @@ class CaseSpec:
     gains_found: bool
     recording_sha256: str
     recording_seconds: int
+    received_days_ago: int  # the petition's receipt
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def _case(seed: int, k: int) -> CaseSpec:
         gains_found=k % 2 == 1,
         recording_sha256=digest(seed, "recording", k),
         recording_seconds=rng.randrange(40, 180) * 60,
+        received_days_ago=rng.randrange(20, 90),
     )
 
 

@@ -17,10 +17,18 @@ def ref(p: Person) -> identity_pb2.PersonRef:
     return identity_pb2.PersonRef(person_id=p.person_id, name=p.name, post=p.post, unit=p.unit)
 
 
-async def registered(s: Session, step: str, p: Person, office: str, source, summary: str) -> str:
-    """Registered by case management and handed to `office` with the head's approval: the id."""
+async def registered(s: Session, step: str, p: Person, office: str, source, summary: str, days_ago: float = 0) -> str:
+    """Received `days_ago` (the warnings count from the receipt: domain.md §2), registered by case
+    management and handed to `office` with the head's approval: the id."""
+    received = dict(received_at=s.at(-days_ago)) if days_ago else {}
     reg = await s.do(
-        "ClueService.RegisterClue", CASE_MANAGER, f"{step}-clue", source=source, summary=summary, subjects=[ref(p)]
+        "ClueService.RegisterClue",
+        CASE_MANAGER,
+        f"{step}-clue",
+        source=source,
+        summary=summary,
+        subjects=[ref(p)],
+        **received,
     )
     await s.do(
         "ClueService.ProposeRegistration", CASE_MANAGER, f"{step}-reg", clue_id=reg.clue_id, handling_office=office
