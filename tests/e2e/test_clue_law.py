@@ -15,9 +15,8 @@ import pytest
 from clues.v1 import events_pb2 as ev_pb2
 from common.v1 import identity_pb2
 from kernel.domain.principal import Principal
-from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, to_report
-from tests.factories import ALICE, service_settings
+from tests.factories import ALICE
 
 PURPOSE = "issue 20: the clue table as the law says"
 COMPLAINTS = Principal("commission", "complaints", "complaints_officer", "u-complaints")
@@ -25,13 +24,11 @@ OFFICE_HEAD = Principal("commission", "supervision_1", "office_head", "u-office-
 
 
 @pytest.fixture(scope="module")
-async def client(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"law{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("clue_law")
-    settings = service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
-    host = await build_clues(settings).start()
+async def client(shared_platform):
+    """The shared clues service (each test's clues are its own; lists are checked for them)."""
+    host = shared_platform[0]
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         yield Client(host, ch)
-    await host.stop()
 
 
 def person(pid, name="Subject"):

@@ -17,9 +17,7 @@ from common.v1 import identity_pb2
 from kernel.domain.principal import Principal
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Link, NewEvent
-from services.audit.main import build as build_audit
-from services.clues.main import build as build_clues
-from tests.factories import ALICE, call_metadata, service_settings, ts
+from tests.factories import ALICE, call_metadata, ts
 
 HEAD = Principal("commission", "leadership", "commission_head", "u-head")
 INSPECTOR = Principal("commission", "supervision_1", "supervisor", "u-insp")
@@ -29,13 +27,9 @@ PURPOSE = "follow the clue through its lifecycle"  # every read states one (issu
 
 
 @pytest.fixture(scope="module")
-async def platform(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"lc{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("lifecycle")
-    clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data)).start()
-    audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
-    yield clues, audit
-    await clues.stop()
-    await audit.stop()
+def platform(shared_platform):
+    """The shared clues and audit (no cases service: the test publishes its answers)."""
+    return shared_platform
 
 
 class Client:
@@ -288,7 +282,7 @@ async def test_a_tour_round_registers_all_its_clues_or_none(platform):
         assert len(set(done.clue_ids)) == 30
         got = await client.get(done.clue_ids[29])
         assert got.state == "RECEIVED" and got.subjects[0].person_id == "P-T29"
-        before = await clues.pool.fetchval("SELECT count(*) FROM clues.events")
+        before = await clues.pool.fetchval(f"SELECT count(*) FROM {clues.settings.schema}.events")
         err = await client.refused(
             "RegisterClueBatch", batch_reference="2026 round 2", clues=[item(0), item(1), item(2, summary=" ")]
         )
@@ -297,7 +291,7 @@ async def test_a_tour_round_registers_all_its_clues_or_none(platform):
         assert "batch_reference" in err.details()
         err = await client.refused("RegisterClueBatch", batch_reference="empty", clues=[])
         assert "clues" in err.details()
-        assert await clues.pool.fetchval("SELECT count(*) FROM clues.events") == before
+        assert await clues.pool.fetchval(f"SELECT count(*) FROM {clues.settings.schema}.events") == before
 
 
 async def test_a_supervision_notice_is_tracked_until_the_clue_is_disposed_and_escalation_keeps_history(platform):

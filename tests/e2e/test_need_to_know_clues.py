@@ -14,9 +14,8 @@ from clues.v1 import events_pb2 as ev_pb2, service_pb2 as pb
 from common.v1 import identity_pb2, reads_pb2
 from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import parse, unpack
-from services.clues.main import build as build_clues
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client
-from tests.factories import ALICE, service_settings, ts
+from tests.factories import ALICE, ts
 
 OTHER = Principal("commission", "supervision_2", "supervisor", "u-other")  # another office
 OTHER_HEAD = Principal("commission", "supervision_2", "office_head", "u-other-head")
@@ -32,13 +31,11 @@ PURPOSE = "need-to-know walk"
 
 
 @pytest.fixture(scope="module")
-async def clues(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"nk{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("need_to_know")
-    settings = service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
-    host = await build_clues(settings).start()
+async def clues(shared_platform):
+    """The shared clues service: nothing else writes its schema while a test counts it."""
+    host = shared_platform[0]
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         yield Client(host, ch)
-    await host.stop()
 
 
 async def received(client, who, person="P-1", informant=True) -> str:
