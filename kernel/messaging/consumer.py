@@ -26,7 +26,7 @@ from typing import Protocol
 import faust
 
 from kernel.edge.status import Component, StatusBoard
-from kernel.messaging import topics as topics_mod
+from kernel.messaging import fetch_wait, topics as topics_mod
 from kernel.messaging.backlog import Backlog
 from kernel.messaging.delivery import Delivery, Policy, Record
 from kernel.messaging.inbox import Inbox, Source
@@ -36,7 +36,9 @@ from kernel.messaging.watermark import WATERMARK_KEY, Watermark, position_of
 from kernel.runtime import log as klog
 from kernel.runtime.settings import ServiceSettings, republish_topic
 
-BATCH, BATCH_WITHIN_SECONDS = 1000, 0.05
+# A batch closes when full or when this window ends (Faust's take: one batch, one transaction);
+# idle, a record waits for the window's end: at most 20 ms (issue 30; ServiceSettings.relay_poll_seconds).
+BATCH, BATCH_WITHIN_SECONDS = 1000, 0.02
 
 
 class Handler(Protocol):
@@ -67,8 +69,9 @@ def faust_app(
     group = f"{settings.consumer_group}-{name}"
     datadir = settings.data_dir / "faust" / group
     datadir.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = fetch_wait.App(
         group,
+        fetch_wait_seconds=settings.consumer_fetch_wait_seconds,
         broker=f"kafka://{settings.kafka_bootstrap}",
         web_enabled=False,
         autodiscover=False,

@@ -43,7 +43,11 @@ class ServiceSettings:
     consumer_group: str = ""
     data_dir: Path = Path(".data")
     time_zone: str = "Asia/Shanghai"
-    relay_poll_seconds: float = 0.05
+    # The pipeline's waits (issue 30; chosen with `make bench-e2e`, README "Benchmarks"): a command's
+    # event reaches a consumer after at most one relay poll (an idle relay sleeps this long between
+    # reads of its store), half a consumer fetch wait on the embedded broker, and one batching window
+    # (kernel.messaging.consumer.BATCH_WITHIN_SECONDS). Each halving costs polls at rest.
+    relay_poll_seconds: float = 0.025
     marker_check_seconds: float = 2.0
     # Identity: public keys that verify tokens (rotation: several); none = the platform key in
     # the data folder, generated on first run (the embedded default).
@@ -72,6 +76,13 @@ class ServiceSettings:
     # How often consumers commit acknowledged offsets (CONSUMER_COMMIT_SECONDS). Correctness never
     # depends on it (offsets cover only stored records); longer means more redelivery after a crash.
     consumer_commit_seconds: float = 2.8
+    # How long a consumer's fetch may wait at the broker when it has no records
+    # (<SERVICE>_CONSUMER_FETCH_WAIT_SECONDS or CONSUMER_FETCH_WAIT_SECONDS; kernel.messaging.fetch_wait).
+    # The embedded broker answers only when it runs out: a record waits up to half of it. Each
+    # empty fetch costs the broker and the consumer CPU (about +0.2 CPU-s/s at rest for the
+    # platform's seven consumers at 0.05 against Faust's 1.5); Kafka answers as records arrive, so
+    # on a cluster raise it (0.5) and lose nothing.
+    consumer_fetch_wait_seconds: float = 0.05
     # How often a relay says what it has published (RELAY_WATERMARK_SECONDS, kernel.messaging.watermark):
     # the longest a loss stays unnoticed by the ledger while the producer is busy.
     relay_watermark_seconds: float = 5.0
@@ -191,6 +202,9 @@ def from_env(service: str, env: dict | None = None) -> ServiceSettings:
         max_event_bytes=_bytes(env, "MAX_EVENT_BYTES", 262_144),
         relay_max_request_bytes=_bytes(env, "RELAY_MAX_REQUEST_BYTES", None),
         consumer_commit_seconds=float(_env(env, "CONSUMER_COMMIT_SECONDS", default="2.8")),
+        consumer_fetch_wait_seconds=float(
+            _env(env, f"{up}_CONSUMER_FETCH_WAIT_SECONDS", "CONSUMER_FETCH_WAIT_SECONDS", default="0.05")
+        ),
         relay_watermark_seconds=float(_env(env, "RELAY_WATERMARK_SECONDS", default="5.0")),
         consumer_attempts=_whole(env, "CONSUMER_ATTEMPTS", 5),
         consumer_max_backoff_seconds=float(_env(env, "CONSUMER_MAX_BACKOFF_SECONDS", default="5.0")),
