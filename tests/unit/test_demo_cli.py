@@ -40,10 +40,11 @@ def test_a_wrong_size_and_a_missing_key_are_usage_errors(tmp_path):
 
 def test_the_summary_of_a_second_run_says_nothing_was_added(monkeypatch):
     report = DemoReport(1, "small", steps=120, already=120, sent=20, parts={"tour": True, "case0": True})
-    report.case_ids, report.tour_round = ["case-1234"], "tour-9"
+    report.case_ids, report.tour_round, report.notices = ["case-1234"], "tour-9", ["DB-2026-1-07", "DB-2026-1-08"]
     text = summary(report, 0.4, "http://127.0.0.1:52054/")
     assert text.startswith("already loaded: 120 of 120 steps (seed 1, small); nothing added")
     assert "replay page: http://127.0.0.1:52054/  subject: case-1234" in text
+    assert "supervision notices DB-2026-1-07 (met), DB-2026-1-08 (open)" in text
     assert "jjjc token issue --agency commission --office case_management --role case_manager" in text
     first = DemoReport(1, "small", steps=120, sent=120, parts={"tour": False, "case0": True})
     assert summary(first, 3.2, "u").startswith("loaded the small demo of seed 1 in 3 s: 120 calls; 1 of 2 parts")

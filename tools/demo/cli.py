@@ -39,7 +39,8 @@ def summary(report: DemoReport, seconds: float, url: str) -> str:
         [
             head,
             f"  cases: {len(report.case_ids)}, each from its clue to its decision executed by partner agencies",
-            f"  tour round: {report.tour_round}; integrity request: {report.integrity_request}",
+            f"  seed 004: supervision notices {' (met), '.join(report.notices)} (open); resident_group_1's ledger reconciled",
+            f"  seed 001: tour round {report.tour_round}; integrity request: {report.integrity_request}",
             f"  replay page: {url}  subject: {report.case_ids[0] if report.case_ids else '-'}",
             f"  a token for someone who may see it ({who.role}, {who.office}):",
             f"    jjjc token issue --agency {who.agency} --office {who.office} --role {who.role} --user {who.user}",

@@ -36,6 +36,7 @@ class DemoReport:
     clue_ids: list[str] = field(default_factory=list)  # the cases' clues, in the cases' order
     decision_ids: list[str] = field(default_factory=list)  # the issued government decisions
     tour_round: str = ""
+    notices: list[str] = field(default_factory=list)  # seed 004's: the one met, the one left open
     integrity_request: str = ""
     users: list[tuple[str, str, str, str]] = field(default_factory=list)  # agency, office, role, user
     viewer: tuple[str, str, str, str] = astuple(CASE_MANAGER)  # sees every case (sees_all)
@@ -71,7 +72,9 @@ class Loader:
         self.advance(max(0, estimate - self.sent[name]))
 
     async def run(self) -> DemoReport:
+        _part.set("notices")  # the anchor is the notices' first clue
         first = await clue_stories.anchor(self.s, self.plan.office_clues[0])
+        self.report.notices = list(clue_stories.notice_ids(self.plan, self.s.anchor.year))
         limit = asyncio.Semaphore(PARALLEL_CASES)
         results: list = [None] * len(self.plan.cases)
 

@@ -121,15 +121,12 @@ def make_plan(seed: int, size: str) -> Plan:
     )
 
 
-ANCHOR_STEPS = 3  # the first clue registered, proposed and approved
-
-
 def part_steps(plan: Plan) -> dict[str, int]:
     """The mutations each part of the plan sends (the progress bar's total): the notices' office
     clues (3 each, 2 more for a disposal) with the notices, the ledger and the fast track; the tour;
     the integrity request; each case from its clue to its decision's items."""
     extra = sum(3 + (2 if k % 3 == 0 else 0) for k in range(8, len(plan.office_clues)))
-    parts = {"notices": 32 + extra, "tour": 5, "integrity": 11}
+    parts = {"notices": 35 + extra, "tour": 5, "integrity": 11}  # the notices' 3 first: the anchor clue
     parts.update({spec.key: case_steps(spec) for spec in plan.cases})
     return parts
 
@@ -142,4 +139,4 @@ def case_steps(spec: CaseSpec) -> int:
 
 
 def total_steps(plan: Plan) -> int:
-    return ANCHOR_STEPS + sum(part_steps(plan).values())
+    return sum(part_steps(plan).values())
