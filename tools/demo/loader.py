@@ -27,7 +27,7 @@ class DemoReport:
 
     seed: int
     size: str
-    steps: int = 0  # the plan's steps (estimated mutations)
+    steps: int = 0  # the mutations of the parts run (plan.part_steps: the progress bar's total)
     already: int = 0  # steps of parts found already loaded
     sent: int = 0  # mutations sent by this run (retries of stored ones included)
     done_before: int = 0  # of them, done by an interrupted run stating another time (session.done_before)
