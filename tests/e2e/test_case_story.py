@@ -23,6 +23,7 @@ from kernel.runtime.platform import DEFAULT_FILE as PLATFORM_FILE
 from services.audit.main import build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
+from tests.e2e.platforms import e2e_settings, start_together
 from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client, replay, to_report, wait_state
 from tests.factories import call_metadata, service_settings
 
@@ -57,14 +58,12 @@ async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"cs{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cases")
     city = data / "platform.toml"
     city.write_text(PLATFORM_FILE.read_text(encoding="utf-8").replace('level = "COUNTY"', 'level = "CITY"'))
-    hosts = [
-        await build(
-            service_settings(
-                name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}", platform_file=city
-            )
-        ).start()
-        for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))
-    ]
+    hosts = await start_together(
+        [
+            build(e2e_settings(name, database_url, bootstrap, prefix, data, platform_file=city)).start()
+            for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))
+        ]
+    )
     yield hosts
     for host in hosts:
         await host.stop()

@@ -19,6 +19,7 @@ from services.audit.main import build as build_audit
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from services.sanctions.main import build as build_sanctions
+from tests.e2e.platforms import FAST_JOIN, start_together
 from tests.factories import ALICE, OPERATOR, call_metadata, service_settings, token_for, ts
 
 OPEN = ("grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection")
@@ -28,11 +29,13 @@ BUILDERS = {"clues": build_clues, "cases": build_cases, "sanctions": build_sanct
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"id{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("identity")
-    hosts = {}
-    for name, build in BUILDERS.items():
-        hosts[name] = await build(
-            service_settings(name, database_url, bootstrap, prefix, data, test_mode=(name == "clues"))
+    starts = [
+        build(
+            service_settings(name, database_url, bootstrap, prefix, data, test_mode=(name == "clues"), **FAST_JOIN)
         ).start()
+        for name, build in BUILDERS.items()
+    ]
+    hosts = dict(zip(BUILDERS, await start_together(starts)))
     yield hosts
     for host in hosts.values():
         await host.stop()

@@ -14,9 +14,7 @@ from cases.v1 import events_pb2 as cev, service_pb2 as cpb
 from clues.v1 import events_pb2 as clue_ev
 from common.v1 import identity_pb2
 from kernel.domain.principal import Principal
-from services.audit.main import build as build_audit
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
+from tests.e2e.platforms import start_platform
 from tests.e2e.test_case_story import PURPOSE, Cases, subject
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client
 from tests.factories import call_metadata, service_settings
@@ -30,13 +28,8 @@ GROUNDS = cev.CustodyGrounds(
 
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
-    prefix, data = f"mb{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("before_filing")
-    hosts = [
-        await build(
-            service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
-        ).start()
-        for name, build in (("clues", build_clues), ("cases", build_cases), ("audit", build_audit))
-    ]
+    data = tmp_path_factory.mktemp("before_filing")
+    hosts = await start_platform(database_url, bootstrap, data, "mb", ("clues", "cases", "audit"), clocked=None)
     yield hosts
     for host in hosts:
         await host.stop()

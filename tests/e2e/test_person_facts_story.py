@@ -25,10 +25,8 @@ from cases.v1 import events_pb2 as cev, person_facts_pb2 as ppb, person_facts_pb
 from common.v1 import person_pb2
 from kernel.domain.ids import person_stream_id
 from kernel.domain.principal import Principal
-from services.audit.main import build as build_audit
 from services.cases.domain import events as ev
-from services.cases.main import build as build_cases
-from services.clues.main import build as build_clues
+from tests.e2e.platforms import start_platform
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.factories import call_metadata, service_settings, wait_until
 from tests.stories import (
@@ -54,19 +52,9 @@ REPORTED = "cases.v1.PersonFactsReported"
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     """Clues, cases and audit (the feeds) of the shipped COUNTY commission, each in its own schema."""
-    prefix, data = f"pf{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("person-facts")
+    data = tmp_path_factory.mktemp("person-facts")
 
-    def settings(name):
-        return service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
-
-    hosts = [
-        await build(settings(name)).start()
-        for name, build in (
-            ("clues", build_clues),
-            ("cases", build_cases),
-            ("audit", build_audit),
-        )
-    ]
+    hosts = await start_platform(database_url, bootstrap, data, "pf", ("clues", "cases", "audit"), clocked=None)
     yield hosts
     for host in hosts:
         await host.stop()
