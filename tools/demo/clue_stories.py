@@ -55,7 +55,7 @@ def notice_ids(plan: Plan, year: int) -> tuple[str, str]:
 
 async def notices_done(s: Session, plan: Plan) -> bool:
     met, _ = notice_ids(plan, s.anchor.year)
-    listed = await s.read("ClueService.ListSupervisionNotices", CASE_MANAGER, purpose=PURPOSE)
+    listed = await s.read("ClueService.ListSupervisionNotices", CASE_MANAGER, office="supervision_1", purpose=PURPOSE)
     return any(n.notice_id == met and n.HasField("satisfied_at") for n in listed.notices)
 
 
