@@ -108,8 +108,11 @@ async def test_a_clue_through_jjjc_call_and_its_ledger_through_status_export_reb
     assert reports["clues"]["version"] == platform_version()  # issue 28: as jjjc --version says
     assert any(c["name"].startswith("relay ") for c in reports["clues"]["components"])
     assert {"checkpoint", "witnesses"} <= set(reports["audit"]["ledger"])
-    table = await jjjc("status", "-s", "clues", "-s", "audit")
+    table = await jjjc("status", "-s", "clues", "-s", "audit", "--parts")
     assert table.exit_code == 0 and "relay " in table.stdout
+    summary = await jjjc("status", "-s", "clues", "-s", "audit")  # one row per service, then the ledger
+    assert summary.exit_code == 0 and "clues-filings" in summary.stdout, summary.output
+    assert "audit ledger: last checkpoint" in summary.stdout and "witnesses" in summary.stdout
 
     for _ in range(120):  # the clue's event reaches the ledger
         exported = await jjjc("export", clue_id, "--purpose", "jjjc e2e", "--token", alice)

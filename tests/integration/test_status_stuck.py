@@ -69,7 +69,9 @@ async def test_a_quarantined_delivery_shows_in_status_jjjc_status_and_metrics(au
     assert got.exit_code == 0, got.output
     [report] = json.loads(got.stdout)
     assert report["stuck_events"] == {CONSUMER: "1 quarantined delivery"}
-    table = await jjjc("status", "-s", "audit")
+    summary = await jjjc("status", "-s", "audit")  # the summary's stuck-events column names it
+    assert summary.exit_code == 0 and f"{CONSUMER}: 1 quarantined" in summary.stdout, summary.output
+    table = await jjjc("status", "-s", "audit", "--parts")
     assert table.exit_code == 0, table.output
     [row] = [line for line in table.stdout.splitlines() if "stuck events" in line]
     assert "stuck" in row.replace("stuck events", "") and f"{CONSUMER}: 1 quarantined delivery" in row

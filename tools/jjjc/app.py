@@ -119,12 +119,16 @@ def status(
     ] = "commission/platform_operations/platform_operator/jjjc",
     service: Annotated[list[str] | None, typer.Option("--service", "-s", help="only this service (repeatable)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    parts: Annotated[
+        bool, typer.Option("--parts", help="every part of each service with all its figures, not the summary")
+    ] = False,
     timeout: TimeoutOpt = 5.0,
     ca_file: CaOpt = None,
 ) -> None:
-    """Each service's health, its relay, consumers, timers and other parts with their figures and
-    problems (control.v1 GetStatus), and the audit ledger's last checkpoint, completeness and
-    witnesses. Exit 1 when a service does not answer."""
+    """Each service's health and version, its relay (published, waiting), its consumers' backlog
+    (from the producers' watermarks), timers, stuck events and problems, one row per service
+    (control.v1 GetStatus), then the audit ledger's last checkpoint, completeness and witnesses.
+    --parts: every part with all its figures. Exit 1 when a service does not answer."""
     from tools.jjjc import status as st
 
     names = service or list(env.services())
@@ -136,8 +140,13 @@ def status(
         reports = list(pool.map(lambda name: st.read(name, md, timeout, ca_file), names))
     if as_json:
         print(json.dumps([st.as_dict(r) for r in reports], indent=2, ensure_ascii=False))
-    else:
+    elif parts:
         Console().print(st.table(reports))
+    else:
+        console = Console()
+        console.print(st.summary(reports))
+        for line in st.ledger_lines(reports):
+            console.print(line, highlight=False)
     silent = [r.name for r in reports if not r.answered]
     if silent:
         raise fail(f"no answer from {', '.join(silent)}", 1)

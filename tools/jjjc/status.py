@@ -129,6 +129,69 @@ def table(reports: list[ServiceReport]) -> Table:
     return t
 
 
+def summary(reports: list[ServiceReport]) -> Table:
+    """One row per service, the figures an operator looks at first; `table` has every part."""
+    t = Table(title="jjjc status", caption="every part's figures and problems: jjjc status --parts")
+    for col in ("service", "health", "version", "relay published / waiting", "consumers' backlog"):
+        t.add_column(col, no_wrap=True)
+    for col in ("timers pending / due", "stuck events", "problems"):
+        t.add_column(col, overflow="fold")
+    for r in reports:
+        if r.error:
+            t.add_row(r.name, "[red]no answer[/]", "", "", "", "", "", r.error)
+            continue
+        health = f"[{STATE_STYLE.get(r.health, 'red')}]{r.health}[/]"
+        if r.refused:
+            t.add_row(r.name, health, r.version, "", "", "", "", r.refused)
+            continue
+        store = _counters(r.components, "store")
+        stuck = stuck_events(r.components)
+        problems = [f"{c.name}: {p}" for c in r.components for p in c.problems]
+        t.add_row(
+            r.name,
+            health,
+            r.version or "—",
+            f"{_sum(r.components, 'relay ', 'published')} / {store.get('relay_backlog', '?')}",
+            _backlog(r.components),
+            f"{store.get('timers_pending', '?')} / {store.get('timers_due', '?')}",
+            "\n".join(f"[red]{n}: {what}[/]" for n, what in stuck.items()) or "[green]none[/]",
+            "\n".join(problems) or "—",
+        )
+    return t
+
+
+def ledger_lines(reports: list[ServiceReport]) -> list[str]:
+    """The ledger's checkpoint, completeness and witnesses, as lines under the summary."""
+    out = []
+    for r in reports:
+        if r.ledger:
+            out.append(f"{r.name} ledger: last checkpoint {r.ledger.get('checkpoint', '—')}")
+            out += [f"  {key:<12}  {line}" for key in ("completeness", "witnesses") for line in r.ledger.get(key, [])]
+    return out
+
+
+def _counters(components, name: str) -> dict:
+    return next((dict(c.counters) for c in components if c.name == name), {})
+
+
+def _sum(components, prefix: str, figure: str) -> str:
+    values = [c.counters[figure] for c in components if c.name.startswith(prefix) and figure in c.counters]
+    return f"{sum(values):,}" if values else "—"
+
+
+def _backlog(components) -> str:
+    """The consumers' backlog, each consumer's after its name; `unknown` where a producer's
+    watermark was not yet seen (kernel/messaging/backlog.py: never 0 for unknown)."""
+    parts = [
+        f"{c.name.removeprefix('consumer ')} {c.counters['backlog']:,}"
+        if "backlog" in c.counters
+        else f"{c.name.removeprefix('consumer ')} unknown"
+        for c in components
+        if c.name.startswith("consumer ")
+    ]
+    return "\n".join(parts) or "—"
+
+
 def _figures(counters) -> str:
     return "\n".join(f"{k} {v:,}" for k, v in sorted(counters.items()))
 
