@@ -103,7 +103,7 @@ async def jjjc_demo(targets: dict[str, str], key) -> str:
 async def the_queries_show_the_demo(targets, key, report) -> None:
     """Every service answers with the demo's data; audit tells the first case from its clue to its
     decision's execution, with who approved, the detention and the interrogation's recording."""
-    from tools.demo.cast import ARCHIVES, CASE_MANAGER, TOUR
+    from tools.demo.cast import ARCHIVES, CASE_MANAGER, HEAD, TOUR
 
     s = Session(targets, key, "check")
     try:
@@ -132,6 +132,8 @@ async def the_queries_show_the_demo(targets, key, report) -> None:
         }
         assert met == {"07": True, "08": False}  # seed 004: one met by the fast track, one still open
         assert any(n.notice_id.startswith("integrity:") and n.HasField("satisfied_at") for n in notices.notices)
+        queue = await s.read("ClueService.ListAwaitingMe", HEAD, purpose="check")  # the awaiting-me view
+        assert "ApproveDisposal" in {i.step for i in queue.items}
         rnd = await s.read("TourService.GetTourRound", TOUR, round_id=report.tour_round, purpose="check")
         assert len(rnd.problems) == 6 and len(rnd.letters) == 1 and len(rnd.transfers) == 1
         asked = await s.read("IntegrityService.GetIntegrityRequest", CASE_MANAGER, request_id=report.integrity_request)

@@ -12,7 +12,7 @@ from clues.v1 import events_pb2 as ev, service_pb2 as cpb, tour_events_pb2 as te
 from tools.demo.cast import CASE_MANAGER, RESIDENT, TOUR
 from tools.demo.plan import Person, Plan
 from tools.demo.session import Session
-from tools.demo.steps import PURPOSE, checked, disposed, ref, registered
+from tools.demo.steps import PURPOSE, checked, disposed, proposed, ref, registered
 
 CST = timezone(timedelta(hours=8))
 SUPERIOR, PETITION = ev.CLUE_SOURCE_SUPERIOR_ASSIGNMENT, ev.CLUE_SOURCE_PETITION
@@ -67,6 +67,7 @@ async def notices(s: Session, plan: Plan, first: str) -> None:
     await disposed(s, "n5", fast, ev.DISPOSAL_METHOD_PRELIM_CHECK)
     for k in range(8, len(ids), 3):
         await disposed(s, f"n{k}", ids[k], ev.DISPOSAL_METHOD_TALK_OR_LETTER)
+    await proposed(s, "n7", unmet, ev.DISPOSAL_METHOD_TALK_OR_LETTER)  # on the head's queue, unapproved
     met, open_ = notice_ids(plan, s.anchor.year)
     for clue_id, notice, required in ((fast, met, "CONCLUDED"), (unmet, open_, "DISPOSED")):
         issued = dict(clue_id=clue_id, notice_id=notice, due_at=s.at(26), required=required)

@@ -126,7 +126,7 @@ def part_steps(plan: Plan) -> dict[str, int]:
     clues (3 each, 2 more for a disposal) with the notices, the ledger and the fast track; the tour;
     the integrity request; each case from its clue to its decision's items."""
     extra = sum(3 + (2 if k % 3 == 0 else 0) for k in range(8, len(plan.office_clues)))
-    parts = {"notices": 35 + extra, "tour": 5, "integrity": 11}  # the notices' 3 first: the anchor clue
+    parts = {"notices": 36 + extra, "tour": 5, "integrity": 11}  # the notices' 3 first: the anchor clue
     parts.update({spec.key: case_steps(spec) for spec in plan.cases})
     return parts
 

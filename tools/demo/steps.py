@@ -37,9 +37,14 @@ async def registered(s: Session, step: str, p: Person, office: str, source, summ
     return reg.clue_id
 
 
-async def disposed(s: Session, step: str, clue_id: str, method) -> None:
+async def proposed(s: Session, step: str, clue_id: str, method) -> None:
+    """A disposal proposed by case management, for the head to approve (Rules ch. 3)."""
     proposal = dict(clue_id=clue_id, method=method, reason="反映问题具体，可查性强")
     await s.do("ClueService.ProposeDisposal", CASE_MANAGER, f"{step}-disp", **proposal)
+
+
+async def disposed(s: Session, step: str, clue_id: str, method) -> None:
+    await proposed(s, step, clue_id, method)
     await s.do("ClueService.ApproveDisposal", HEAD, f"{step}-disp-ok", clue_id=clue_id)
 
 
