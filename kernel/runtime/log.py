@@ -41,6 +41,10 @@ FORMATS = ("console", "json")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # The loggers of libraries that speak at INFO about every connection: WARNING and above only.
 NOISY = ("aiokafka", "kafka", "faust", "mode")
+# kafka-python 3's own I/O loop (the admin client's thread) warns whenever one of its tasks ran over
+# 0.1 s: on a busy 2-core machine that is every topic check, and it says nothing about the
+# services' event loops (asyncio's own slow-callback warnings do). ERROR and above only.
+QUIET = ("kafka.net.selector",)
 
 # C0 and C1 control characters, DEL, and the bidirectional overrides/isolates that reorder text.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -182,6 +186,8 @@ def configure(
     root.setLevel(level)
     for noisy in NOISY:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    for quiet in QUIET:
+        logging.getLogger(quiet).setLevel(logging.ERROR)
     logging.captureWarnings(True)
     structlog.configure(
         processors=[
