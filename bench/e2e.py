@@ -10,7 +10,8 @@ answered) it runs `--seconds` of load and reports
   CPU ms/command by process        clues, cases, sanctions, audit, postgres, broker and their sum
                                    (the platform), from the load's start until the ledger holds
                                    every event and every consumer reports no backlog (settle s:
-                                   how long that took after the load); the load generator's own apart
+                                   how long that took after the load); the load generator's own apart;
+                                   "net of rest": less the CPU at rest over the same time
   at rest                          CPU ms per second by process with no load (polls, timers),
                                    measured once after the warm-up
 and at the end the backlog each service reports (control.v1 GetStatus: the relays' and consumers'
@@ -133,7 +134,8 @@ class Load:
             await self.one(self.stubs[0], i)
 
 
-async def level(load: Load, platform, clients: int, seconds: float, drain: float) -> dict:
+async def level(load: Load, platform, clients: int, seconds: float, drain: float, at_rest: float) -> dict:
+    """One level's figures; `at_rest` (platform CPU ms per second with no load) gives the net figure."""
     load.latencies, load.errors = [], {}
     load.watch.take_lags()
     before, gen_before = cpu.sample(platform.processes), sum(os.times()[:2])
@@ -163,6 +165,9 @@ async def level(load: Load, platform, clients: int, seconds: float, drain: float
         if name in used:
             row[f"cpu_{name}_ms"] = 1000 * used[name] / max(n, 1)
     row["cpu_platform_ms"] = sum(row.get(f"cpu_{name}_ms", 0.0) for name in PROCESSES)
+    # what the commands cost above the platform's polls at rest over the same window (an estimate:
+    # a busy relay or consumer polls less than an idle one)
+    row["cpu_net_ms"] = row["cpu_platform_ms"] - at_rest * (took + settle) / max(n, 1)
     load.watch.pending.clear()
     return row
 
@@ -229,7 +234,7 @@ async def drive(args, platform) -> tuple[list[dict], dict, dict]:
         runs: dict[int, list[dict]] = {c: [] for c in args.levels}
         for r in range(args.runs):
             for clients in args.levels:
-                row = await level(load, platform, clients, args.seconds, args.drain_seconds)
+                row = await level(load, platform, clients, args.seconds, args.drain_seconds, at_rest["platform"])
                 say(f"run {r + 1}/{args.runs}, {clients} clients: {json.dumps(_rounded(row))}")
                 runs[clients].append(row)
         return [medians(rows) for rows in runs.values()], at_rest, await backlog(platform)
@@ -252,6 +257,7 @@ COLUMNS = (
     ("ledger p99 ms", "ledger_p99_ms", "{:.0f}"),
     *((f"{n} CPU ms", f"cpu_{n}_ms", "{:.2f}") for n in PROCESSES),
     ("platform CPU ms", "cpu_platform_ms", "{:.2f}"),
+    ("net of rest ms", "cpu_net_ms", "{:.2f}"),
     ("load gen CPU ms", "loadgen_cpu_ms", "{:.2f}"),
     ("errors", "errors", "{:.0f}"),
     ("not in ledger", "not_in_ledger", "{:.0f}"),
