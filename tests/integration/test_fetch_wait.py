@@ -7,6 +7,7 @@ import faust
 import pytest
 
 from kernel.messaging import fetch_wait
+from kernel.runtime.settings import from_env
 
 
 def app_of(cls, bootstrap, tmp_path, **kw):
@@ -37,3 +38,17 @@ async def test_the_fetcher_waits_as_set(bootstrap, tmp_path, seconds, expected):
 
 async def test_without_it_faust_waits_1500_ms(bootstrap, tmp_path):
     assert await fetch_wait_of(app_of(faust.App, bootstrap, tmp_path)) == 1500  # the control: what it replaces
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({}, 0.05),  # the default chosen for the embedded broker (issue 30)
+        ({"CONSUMER_FETCH_WAIT_SECONDS": "0.5"}, 0.5),
+        ({"CONSUMER_FETCH_WAIT_SECONDS": "0.5", "AUDIT_CONSUMER_FETCH_WAIT_SECONDS": "0.1"}, 0.1),
+        ({"CASES_CONSUMER_FETCH_WAIT_SECONDS": "0.1"}, 0.05),  # another service's
+    ],
+)
+def test_the_wait_is_set_per_platform_or_per_service(env, expected):
+    base = {"DATABASE_URL": "postgresql://x/y", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}
+    assert from_env("audit", {**base, **env}).consumer_fetch_wait_seconds == expected
