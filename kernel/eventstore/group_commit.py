@@ -222,16 +222,22 @@ async def _savepoints(store, batches: Sequence) -> list:
 
 
 async def _in_savepoint(store, conn, batch):
-    """One batch's stored events or its own exception; its rows stay only if all of them went in."""
+    """One batch's stored events or its own exception; its rows stay only if all of them went in.
+    Only the INSERT's own error is answered here; SAVEPOINT, ROLLBACK TO and RELEASE failing
+    fail the whole group (else COMMIT of an aborted transaction would roll back silently)."""
+    savepoint = conn.transaction()
+    await savepoint.start()
     try:
-        async with conn.transaction():  # nested: a SAVEPOINT, rolled back on any exception
-            rows = await conn.fetch(store.insert_sql(conflict=""), *batch.args)
-    except asyncpg.UniqueViolationError:
+        rows = await conn.fetch(store.insert_sql(conflict=""), *batch.args)
+    except asyncpg.PostgresError as e:
+        await savepoint.rollback()
+        if isinstance(e, asyncpg.DataError):
+            return Validation("event_id", f"not a UUID: {e}")
+        if not isinstance(e, asyncpg.UniqueViolationError):
+            return _AGAIN
         rows = []
-    except asyncpg.DataError as e:
-        return Validation("event_id", f"not a UUID: {e}")
-    except asyncpg.PostgresError:
-        return _AGAIN
+    else:
+        await savepoint.commit()
     if len(rows) == len(batch.envelopes):
         return batch.stored(rows)
     try:  # nothing of it stayed: a retry, an event id reused, or a version conflict
