@@ -43,6 +43,7 @@ from kernel.edge.contract import Limits, rules_of
 from kernel.eventstore.envelope import instant, parse, unpack
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
+from tests.e2e.platforms import e2e_settings
 from tests.factories import ALICE, call_metadata, service_settings
 
 
@@ -326,9 +327,7 @@ def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"edges{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("edges")
 
     def settings(service):
-        return service_settings(
-            service, database_url, bootstrap, prefix, data, request_limits=LIMITS, database_schema=f"{service}_{prefix}"
-        )
+        return e2e_settings(service, database_url, bootstrap, prefix, data, request_limits=LIMITS)
 
     try:
         p.clues = p.run(build_clues(settings("clues")).start())

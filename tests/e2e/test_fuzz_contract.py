@@ -89,7 +89,8 @@ from tests.contract_strategies import (
     valid_message,
 )
 from tests.contract_walk import rpc_methods
-from tests.factories import service_settings, token_for
+from tests.e2e.platforms import start_platform
+from tests.factories import token_for
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 TIMEOUT = 10.0  # seconds per call: generous, so a DEADLINE_EXCEEDED means a hang
@@ -344,14 +345,12 @@ def summary():
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     """The three services, with their own schemas and topics, and a channel to each."""
-    prefix, data = f"fz{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("fuzz")
-    hosts, channels = {}, {}
+    data = tmp_path_factory.mktemp("fuzz")
+    hosts = dict(
+        zip(BUILDERS, await start_platform(database_url, bootstrap, data, "fz", tuple(BUILDERS), clocked=None))
+    )
+    channels = {name: grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") for name, host in hosts.items()}
     try:
-        for name, build in BUILDERS.items():
-            hosts[name] = await build(
-                service_settings(name, database_url, bootstrap, prefix, data, database_schema=f"{name}_{prefix}")
-            ).start()
-            channels[name] = grpc.aio.insecure_channel(f"127.0.0.1:{hosts[name].port}")
         yield Platform(hosts, channels)
     finally:
         for channel in channels.values():
