@@ -21,6 +21,7 @@ from kernel.eventstore.envelope import parse, unpack
 from services.cases.main import build as build_cases
 from services.clues.main import build as build_clues
 from tests.e2e import test_need_to_know_cases as nk_cases
+from tests.e2e.platforms import e2e_settings
 from tests.e2e.test_case_story import Cases, subject
 from tests.e2e.test_clue_lifecycle import COMMITTEE, HEAD, INSPECTOR, Client
 from tests.e2e.test_need_to_know_clues import OTHER, PURPOSE, received, registered
@@ -38,7 +39,7 @@ def place(tmp_path_factory):
 @pytest.fixture(scope="module")
 async def clues(database_url, bootstrap, place):
     prefix, data = place
-    settings = service_settings("clues", database_url, bootstrap, prefix, data, database_schema=f"clues_{prefix}")
+    settings = e2e_settings("clues", database_url, bootstrap, prefix, data)
     host = await build_clues(settings).start()
     async with grpc.aio.insecure_channel(f"127.0.0.1:{host.port}") as ch:
         yield Client(host, ch)
@@ -191,7 +192,7 @@ async def test_the_merged_view_command_shows_the_callers_items(clues):
 @pytest.fixture(scope="module")
 async def cases(database_url, bootstrap, place):
     prefix, data = place
-    settings = service_settings("cases", database_url, bootstrap, prefix, data, database_schema=f"cases_{prefix}")
+    settings = e2e_settings("cases", database_url, bootstrap, prefix, data)
     host = await build_cases(settings).start()
     yield host
     await host.stop()

@@ -15,6 +15,7 @@ from control.v1 import control_pb2, control_pb2_grpc
 from kernel.domain.ids import timer_stream_id
 from kernel.eventstore.envelope import parse, unpack
 from services.clues.main import build as build_clues
+from tests.e2e.platforms import CLOCKED, FAST_JOIN
 from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.factories import OPERATOR, call_metadata, service_settings, ts
 
@@ -32,8 +33,8 @@ async def settings(database_url, bootstrap, tmp_path_factory):
         bootstrap,
         f"cw{uuid.uuid4().hex[:8]}",
         tmp_path_factory.mktemp("warnings"),
-        test_mode=True,
-        timer_poll_seconds=0.2,
+        **CLOCKED,
+        **FAST_JOIN,
     )
 
 

@@ -20,6 +20,7 @@ from kernel.domain.principal import Principal
 from kernel.eventstore import envelope as env_mod
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
+from tests.e2e.platforms import FAST_JOIN, start_together
 from tests.e2e.test_clue_lifecycle import HEAD, Client, audit_history, publish_from_cases, to_report, wait_state
 from tests.factories import call_metadata, service_settings
 
@@ -30,8 +31,12 @@ COMPLAINTS = Principal("commission", "complaints", "complaints_officer", "u-comp
 @pytest.fixture(scope="module")
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"ip{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("informant")
-    clues = await build_clues(service_settings("clues", database_url, bootstrap, prefix, data)).start()
-    audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
+    clues, audit = await start_together(
+        [
+            build(service_settings(name, database_url, bootstrap, prefix, data, **FAST_JOIN)).start()
+            for name, build in (("clues", build_clues), ("audit", build_audit))
+        ]
+    )
     yield clues, audit, prefix
     await clues.stop()
     await audit.stop()

@@ -28,6 +28,7 @@ from kernel.eventstore.envelope import NewEvent
 from kernel.messaging.inbox import Source
 from services.cases.adapters.translators import case_id_for
 from services.cases.main import build as build_cases
+from tests.e2e.platforms import e2e_settings
 from tests.e2e.test_case_story import (
     PURPOSE,
     RECORDING,
@@ -180,14 +181,7 @@ OFFSETS = itertools.count()
 @pytest.fixture(scope="module")
 async def cases(database_url, bootstrap, tmp_path_factory):
     prefix = f"nk{uuid.uuid4().hex[:8]}"
-    settings = service_settings(
-        "cases",
-        database_url,
-        bootstrap,
-        prefix,
-        tmp_path_factory.mktemp("need_to_know"),
-        database_schema=f"cases_{prefix}",
-    )
+    settings = e2e_settings("cases", database_url, bootstrap, prefix, tmp_path_factory.mktemp("need_to_know"))
     host = await build_cases(settings).start()
     yield host
     await host.stop()

@@ -29,6 +29,7 @@ from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import parse, unpack
 from services.audit.main import build as build_audit
 from services.clues.main import build as build_clues
+from tests.e2e.platforms import CLOCKED, FAST_JOIN, e2e_settings, start_together
 from tests.e2e.test_clue_lifecycle import HEAD, INSPECTOR, Client, audit_history
 from tests.e2e.test_clue_warnings import set_clock, warnings_of
 from tests.factories import call_metadata, service_settings, ts, wait_until
@@ -46,19 +47,12 @@ def at(month, day, hour=9, minute=0):
 async def platform(database_url, bootstrap, tmp_path_factory):
     prefix, data = f"s4{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("seed004")
     # a schema of its own: the stock-take counts every clue in it
-    clues = await build_clues(
-        service_settings(
-            "clues",
-            database_url,
-            bootstrap,
-            prefix,
-            data,
-            test_mode=True,
-            timer_poll_seconds=0.2,
-            database_schema=f"clues_{prefix}",
-        )
-    ).start()
-    audit = await build_audit(service_settings("audit", database_url, bootstrap, prefix, data)).start()
+    clues, audit = await start_together(
+        [
+            build_clues(e2e_settings("clues", database_url, bootstrap, prefix, data, **CLOCKED)).start(),
+            build_audit(service_settings("audit", database_url, bootstrap, prefix, data, **FAST_JOIN)).start(),
+        ]
+    )
     async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
         yield clues, audit, Client(clues, ch)
     await clues.stop()
