@@ -20,6 +20,9 @@ How a group commits (`append_group`):
   order): within one statement a request cannot see another's rows, so two appends to one stream
   must not share it, and per-stream order stays the order in which appends were answered.
 
+The price: an append that must wait on another transaction's uncommitted row (a rival write
+to its stream version or event id) holds up its whole group until that transaction ends.
+
 The ordering rule of `kernel.eventstore.store` is untouched: every row of a group carries
 GREATEST(the group's xid, its stream predecessor's order_key), as any transaction's rows do.
 """
