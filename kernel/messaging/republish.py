@@ -204,6 +204,8 @@ class RepublishRequester:
             return False
         self._recent = {k: t for k, t in self._recent.items() if now - t < self.repeat_after_seconds}
         self._recent[key] = now
+        if not req.watermark:  # a watermark asked after this republish judges it: never "the same" as one before
+            self._recent.pop((req.topic, *RepublishRequest.for_watermark(req.topic, "").what), None)
         self.sent += 1
         self.log.info("republish.requested", topic=req.topic, **fields)
         return True
