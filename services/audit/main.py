@@ -35,6 +35,10 @@ from services.audit.adapters.grpc_servicer import AuditServicer
 from services.audit.adapters.integrity_mapping import CODEC as INTEGRITY_CODEC
 from services.audit.adapters.integrity_servicer import IntegrityServicer
 from services.audit.adapters.statistics_servicer import StatisticsServicer
+from services.audit.adapters.web.api import PageDeps
+from services.audit.adapters.web.awaiting_json import parse_targets
+from services.audit.adapters.web.pins import load_pins
+from services.audit.adapters.web.server import PageServer
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.dossiers import Dossiers
@@ -95,6 +99,15 @@ class AuditSettings(ServiceSettings):
     # The statistics' local practice: who may ask for any office, the four forms (STATISTICS_FILE);
     # None: deploy/config/statistics.toml (issue 27).
     statistics_file: Path | None = None
+    # The replay page (issue 29) on http://<grpc_host>:<page_port>/ (AUDIT_PAGE_PORT, default the gRPC
+    # port + 2000; 0 there disables it). Here None: no page; 0: any free port (tests read `Audit.page.port`).
+    page_port: int | None = 0
+    # The pins the page checks proofs with (AUDIT_PAGE_PINS_FILE, TOML; see
+    # deploy/config/page_pins.example.toml); None: this deployment's own ledger key and witness policy.
+    page_pins_file: Path | None = None
+    # Where the page asks the services for a caller's awaiting-me queue (AUDIT_PAGE_AWAITING_TARGETS,
+    # "clues=host:port,cases=host:port"); empty: the platform file's services at GRPC_HOST.
+    page_awaiting_targets: str = ""
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> AuditSettings:
@@ -110,6 +123,9 @@ class AuditSettings(ServiceSettings):
             witness_timeout_seconds=float(env_text(env, "AUDIT_WITNESS_TIMEOUT_SECONDS", default="5")),
             integrity_file=env_path(env, "INTEGRITY_FILE"),
             statistics_file=env_path(env, "STATISTICS_FILE"),
+            page_port=page_port(env),
+            page_pins_file=env_path(env, "AUDIT_PAGE_PINS_FILE"),
+            page_awaiting_targets=env_text(env, "AUDIT_PAGE_AWAITING_TARGETS"),
         )
 
     @property
@@ -119,6 +135,17 @@ class AuditSettings(ServiceSettings):
     @property
     def feed_keys(self) -> Path:
         return self.feed_key_dir or self.data_dir / FEED_KEY_DIR
+
+
+def page_port(env: dict | None) -> int | None:
+    """AUDIT_PAGE_PORT; default audit's gRPC port + 2000 (none when that port is picked at random);
+    0 disables the page (None)."""
+    grpc_port = from_env("audit", env).grpc_port
+    default = grpc_port + 2000 if 0 < grpc_port <= 63535 else 0
+    raw = env_text(env, "AUDIT_PAGE_PORT", default=str(default))
+    if not raw.isdigit() or int(raw) > 65535:
+        raise SystemExit(f"AUDIT_PAGE_PORT={raw!r}: expected a port number (0 disables the replay page)")
+    return int(raw) or None
 
 
 @dataclass
@@ -138,6 +165,7 @@ class Audit:
     witnessing_task: asyncio.Task | None = None
     integrity: Integrity | None = None  # integrity-opinion requests (issue 26)
     statistics: Statistics | None = None  # statistics from events (issue 27)
+    page: PageServer | None = None  # the replay page (issue 29)
 
 
 async def build_parts(host: ServiceHost[Audit]) -> Audit:
@@ -182,6 +210,8 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
     publisher = FeedPublisher.for_service(s, host.pool, feeds.config().agencies)
     await publisher.migrate()
     publisher.register(host.status)
+    dossiers = Dossiers(host.pool, s.schema, host.clock.tz)  # the service's day says what runs
+    page = await start_page(host, checkpoints, witnessing, dossiers)
     return Audit(
         recorder,
         ledger,
@@ -196,7 +226,7 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
         witnessing_task,
         integrity=Integrity(
             host.store,
-            Dossiers(host.pool, s.schema, host.clock.tz),  # the service's day says what runs
+            dossiers,
             integrity_rules,
             host.clock,
             INTEGRITY_CODEC,
@@ -204,7 +234,41 @@ async def build_parts(host: ServiceHost[Audit]) -> Audit:
             frozenset(catalogue.offices),
         ),
         statistics=Statistics(host.pool, s.schema, statistics_rules, catalogue.organisation, host.clock.tz),
+        page=page,
     )
+
+
+async def start_page(host: ServiceHost[Audit], checkpoints: Checkpointer, witnessing: Witnessing, dossiers):
+    """The replay page (issue 29) on its port, or None when disabled or the port is taken (the
+    service serves without it: the page is no reason to stop the ledger)."""
+    s: AuditSettings = host.settings
+    if s.page_port is None:
+        return None
+    policy = witnessing.policy
+    policy_text = policy.text.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if policy.witnesses else ""
+    deps = PageDeps(
+        host.authenticator,
+        host.store,
+        host.clock,
+        checkpoints,
+        dossiers,
+        load_pins(s.page_pins_file, checkpoints.origin, checkpoints.signer.verifier_key, policy_text),
+        witness=witnessing.witness,  # as ExportHistoryBundle: cosigned when witnesses are configured
+        awaiting_targets=parse_targets(s.page_awaiting_targets),
+    )
+    page = PageServer(deps, s.grpc_host, s.page_port)
+    try:
+        await page.start()
+    except OSError as e:
+        host.log.error(
+            "audit.page_unavailable",
+            port=s.page_port,
+            error=str(e),
+            remedy="set AUDIT_PAGE_PORT to a free port (0 disables the replay page)",
+        )
+        return None
+    host.log.info("audit.page", url=page.url, pins=str(s.page_pins_file or "this deployment's own"))
+    return page
 
 
 def register(host: ServiceHost[Audit], parts: Audit, server) -> None:
@@ -248,6 +312,8 @@ async def stop(parts: Audit) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     if parts.witnessing is not None:
         await parts.witnessing.close()
+    if parts.page is not None:
+        await parts.page.stop()
     await parts.ledger.stop()
     if parts.publisher is not None:
         await parts.publisher.close()

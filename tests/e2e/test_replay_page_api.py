@@ -1,0 +1,220 @@
+"""The replay page's HTTP API (issue 29), over HTTP with aiohttp's client against the audit service
+(and the clues service producing) on the real PostgreSQL and broker: sign-in refused without or
+with a bad token (401); an officer of another office gets the story exactly as an unknown one
+(404); a story's JSON has every step with its proof event, and that proof verifies in Python
+against the pinned key of /config.json; each view is one recorded read (ListReads shows it); bad
+parameters are 400 naming the parameter; the awaiting-me queue comes from the services."""
+
+import base64
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import aiohttp
+import grpc
+import pytest
+
+from audit.v1 import service_pb2 as pb, service_pb2_grpc
+from clues.v1 import events_pb2 as clue_events
+from common.v1 import meeting_pb2, recording_pb2
+from kernel.domain.access import holding_links
+from kernel.domain.principal import Principal
+from kernel.edge import catalogue
+from kernel.eventstore.envelope import Link, NewEvent, new_event_id, parse
+from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
+from services.audit.domain.merkle import leaf_hash, verify_inclusion
+from tests.e2e.platforms import start_service
+from tests.factories import call_metadata, token_for, wait_until
+
+ORG = catalogue.load().organisation
+HOLDING = ORG.holding("resident_group_1").with_approvers(["commission_head"])
+HOLDER = Principal("commission", "resident_group_1", "office_head", "u-rg1-head")
+STRANGER = Principal("commission", "supervision_2", "supervisor", "u-s2")
+AUDITOR = Principal("commission", "case_management", "auditor", "u-auditor")
+PARTNER = Principal("procuratorate", "prosecution_intake", "partner_system", "u-procuratorate")
+T0 = datetime(2026, 11, 3, 9, tzinfo=timezone.utc)
+SHA = "ab" * 32
+
+
+def clue_events_of(clue: str) -> list[NewEvent]:
+    """A clue's small story: registered, a red warning with its deadline, an approval by a meeting
+    with a recording (payload fields read by reflection, as the page shows them)."""
+    held = tuple(Link(*link) for link in holding_links(HOLDING))
+    links = (Link("person", "P-29", "subject"), *held)
+    meeting = meeting_pb2.CollectiveDecision(
+        body=meeting_pb2.MEETING_BODY_STANDING_COMMITTEE,
+        attendees=["u-a", "u-b", "u-c"],
+        outcome="同意 agreed",
+        minutes_by="u-a",
+    )
+    meeting.held_at.FromDatetime(T0)
+    warning = clue_events.ClueWarningRaised(clue_id=clue, colour=clue_events.WARNING_COLOUR_RED, stage="REGISTERED")
+    warning.deadline.FromDatetime(T0 + timedelta(days=15))
+    payloads = [
+        clue_events.ClueRegistered(clue_id=clue),
+        warning,
+        recording_pb2.RecordingRef(sha256=SHA, duration_seconds=42),
+    ]
+    return [
+        NewEvent(new_event_id(), p, T0 + timedelta(hours=k), HOLDER, "c29", links=links) for k, p in enumerate(payloads)
+    ]
+
+
+@pytest.fixture(scope="module")
+async def platform(database_url, bootstrap, tmp_path_factory):
+    prefix, data = f"rp{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("replay-page")
+    clues = await start_service("clues", database_url, bootstrap, prefix, data)
+    audit = await start_service("audit", database_url, bootstrap, prefix, data, checkpoint_seconds=3600)
+    try:
+        clue = f"clue-{uuid.uuid4()}"
+        events = clue_events_of(clue)
+        await clues.store.append(clue, 0, events)
+        await wait_until(lambda: _holds(audit, clue, len(events)), 60, "the clue's events in audit")
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{audit.parts.page.port}") as http:
+            yield clues, audit, clue, [e.event_id for e in events], http
+    finally:
+        await clues.stop()
+        await audit.stop()
+
+
+async def _holds(audit, stream_id: str, n: int) -> bool:
+    return len(await audit.parts.recorder.stream_history(stream_id)) >= n
+
+
+def bearer(audit, who: Principal) -> dict:
+    return {"Authorization": f"Bearer {token_for(audit.settings, who)}"}
+
+
+async def get(http, path: str, headers=None, **params) -> tuple[int, object]:
+    async with http.get(path, params=params, headers=headers or {}) as r:
+        assert r.content_type == "application/json", (path, r.status, await r.text())
+        return r.status, await r.json()
+
+
+async def reads_of(audit, clue: str) -> list:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{audit.port}") as ch:
+        answer = await service_pb2_grpc.AuditServiceStub(ch).ListReads(
+            pb.ListReadsRequest(file_id=clue, purpose="who read it"), metadata=call_metadata(audit.settings, AUDITOR)
+        )
+    return list(answer.reads)
+
+
+async def test_without_or_with_a_bad_token_the_api_answers_401(platform):
+    _, audit, clue, _, http = platform
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic abc"}):
+        for path in ("/api/whoami", "/api/story", "/api/awaiting"):
+            status, body = await get(http, path, headers, subject=clue)
+            assert status == 401, (path, headers, body)
+            assert body["error"]["code"] == "UNAUTHENTICATED" and body["error"]["message"]
+
+
+async def test_whoami_names_the_caller(platform):
+    _, audit, _, _, http = platform
+    status, body = await get(http, "/api/whoami", bearer(audit, HOLDER))
+    assert status == 200
+    assert body == {"user": "u-rg1-head", "agency": "commission", "office": "resident_group_1",
+                    "role": "office_head", "sees_all": False}  # fmt: skip
+
+
+async def test_a_role_without_audit_read_is_403(platform):
+    _, audit, clue, _, http = platform
+    status, body = await get(http, "/api/story", bearer(audit, PARTNER), subject=clue)
+    assert status == 403 and body["error"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_a_story_has_every_step_with_its_proof_and_the_proof_verifies_against_the_pinned_key(platform):
+    _, audit, clue, event_ids, http = platform
+    status, story = await get(http, "/api/story", bearer(audit, HOLDER), subject=clue)
+    assert status == 200, story
+    assert story["subject"] == clue and [s["id"] for s in story["subjects"]] == [clue]
+    assert [s["event_id"] for s in story["steps"]] == event_ids
+    assert [s["title"] for s in story["steps"]] == ["ClueRegistered", "ClueWarningRaised", "RecordingRef"]
+    first, warning, recording = story["steps"]
+    assert first["principal"] == {"user": "u-rg1-head", "agency": "commission", "office": "resident_group_1",
+                                  "role": "office_head"}  # fmt: skip
+    assert first["occurred_at"] == T0.isoformat() and first["stream_id"] == clue and first["version"] == 1
+    assert (
+        warning["deadline"]["colour"] == "red" and warning["deadline"]["due"] == (T0 + timedelta(days=15)).isoformat()
+    )
+    assert recording["recordings"] == [{"sha256": SHA, "duration_seconds": 42}]
+    status, pins = await get(http, "/config.json")
+    assert status == 200 and pins["source"] == "operator"
+    assert pins["ledger_vkey"] == audit.parts.checkpoints.signer.verifier_key
+    proof = story["proof"]
+    checkpoint = open_checkpoint(proof["checkpoint"].encode(), NoteVerifier(pins["ledger_vkey"]), pins["origin"])
+    assert checkpoint.size == proof["tree_size"] == story["tree_size"]
+    by_id = {e["event_id"]: e for e in proof["events"]}
+    assert set(by_id) == set(event_ids)
+    for s in story["steps"]:
+        e = by_id[s["event_id"]]
+        raw = base64.b64decode(e["envelope_b64"])
+        env = parse(raw)
+        assert (env.event_id, env.stream_id, env.version) == (s["event_id"], s["stream_id"], s["version"])
+        assert e["leaf_index"] == s["leaf_index"]
+        hashes = [base64.b64decode(h) for h in e["hashes_b64"]]
+        verify_inclusion(leaf_hash(raw), e["leaf_index"], checkpoint.size, hashes, checkpoint.root)
+
+
+async def test_a_tampered_envelope_does_not_verify(platform):
+    """The test of the test: one byte changed in an envelope fails the Python check."""
+    _, audit, clue, _, http = platform
+    _, story = await get(http, "/api/story", bearer(audit, HOLDER), subject=clue)
+    _, pins = await get(http, "/config.json")
+    checkpoint = open_checkpoint(story["proof"]["checkpoint"].encode(), NoteVerifier(pins["ledger_vkey"]))
+    e = story["proof"]["events"][0]
+    raw = bytearray(base64.b64decode(e["envelope_b64"]))
+    raw[-1] ^= 1
+    with pytest.raises(ValueError):
+        hashes = [base64.b64decode(h) for h in e["hashes_b64"]]
+        verify_inclusion(leaf_hash(bytes(raw)), e["leaf_index"], checkpoint.size, hashes, checkpoint.root)
+
+
+async def test_another_office_gets_the_story_as_an_unknown_one_and_nothing_is_recorded(platform):
+    _, audit, clue, _, http = platform
+    before = await own_events(audit)
+    other = f"clue-{uuid.uuid4()}"
+    hidden = await get(http, "/api/story", bearer(audit, STRANGER), subject=clue)
+    unknown = await get(http, "/api/story", bearer(audit, STRANGER), subject=other)
+    assert hidden[0] == unknown[0] == 404
+    assert hidden[1]["error"]["message"].replace(clue, "ID") == unknown[1]["error"]["message"].replace(other, "ID")
+    assert hidden[1]["error"]["code"] == "NOT_FOUND"
+    assert await own_events(audit) == before  # no read served, none recorded
+
+
+async def test_each_view_of_a_story_is_one_recorded_read(platform):
+    _, audit, clue, _, http = platform
+    before = await own_events(audit)
+    status, _ = await get(http, "/api/story", bearer(audit, HOLDER), subject=clue, purpose="核查 check 29")
+    assert status == 200
+    assert await own_events(audit) == before + 1
+    await wait_until(lambda: _read(audit, clue, "核查 check 29"), 60, "the read in the ledger")
+    new = [r for r in await reads_of(audit, clue) if r.purpose == "核查 check 29"]
+    assert [(r.operation, r.reader.user, [f.id for f in r.files]) for r in new] == [
+        ("audit.read/ReplayPage.Story", "u-rg1-head", [clue])
+    ]
+
+
+async def _read(audit, file_id: str, purpose: str) -> bool:
+    return any(r.purpose == purpose for r in await reads_of(audit, file_id))
+
+
+async def own_events(audit) -> int:
+    """The events in audit's own store: its recorded reads."""
+    return await audit.pool.fetchval(f"SELECT count(*) FROM {audit.settings.schema}.events")
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "parameter"),
+    [
+        ("/api/story", {}, "subject"),
+        ("/api/story", {"subject": "case-12"}, "subject"),
+        ("/api/story", {"subject": "measure-" + str(uuid.UUID(int=1))}, "subject"),
+        ("/api/story", {"subject": f"clue-{uuid.UUID(int=1)}", "purpose": "x" * 501}, "purpose"),
+        ("/api/person", {}, "person_id"),
+        ("/api/subjects", {"q": "q" * 101}, "q"),
+    ],
+)
+async def test_bad_parameters_are_400_naming_the_parameter(platform, path, params, parameter):
+    _, audit, _, _, http = platform
+    status, body = await get(http, path, bearer(audit, AUDITOR), **params)
+    assert status == 400 and body["error"]["code"] == "INVALID_ARGUMENT"
+    assert body["error"]["message"].startswith(parameter), body
