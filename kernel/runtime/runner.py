@@ -234,6 +234,15 @@ def start_services(env: dict) -> list[ServiceChild]:
     return services
 
 
+def page_url(c: ServiceChild) -> str | None:
+    """The audit service's replay page (issue 29): AUDIT_PAGE_PORT, default its gRPC port + 2000;
+    0 disables it. (The runner reads the setting; it imports no service.)"""
+    if c.name != "audit":
+        return None
+    raw = c.env.get("AUDIT_PAGE_PORT") or str(c.port + 2000 if 0 < c.port <= 63535 else 0)
+    return f"http://{c.host}:{raw}/" if raw.isdigit() and int(raw) else None
+
+
 def serving(c: ServiceChild, timeout: float = 0.5) -> bool:
     """The service answers its gRPC health check SERVING (over TLS, whose certificate we may not
     be able to check: it accepts connections)."""
@@ -300,6 +309,9 @@ class Watch(threading.Thread):
                 metrics = f"  metrics http://{c.host}:{c.metrics_port}/metrics" if c.metrics_port else ""
                 say(f"{c.name:<10} serving  gRPC {c.address}{metrics}  (pid {c.pid})")
             say(f"ready: all {len(self.services)} services serve ({self.clock() - self.started:.1f} s after the start)")
+            for c in self.services:
+                if url := page_url(c):
+                    say(f"replay page (复盘): {url}  (sign in with a token, as below)")
             say(
                 "get a token: make token ARGS='issue --agency commission --office case_management "
                 "--role case_manager --user <your id>'  (send as `authorization: Bearer <token>`)"

@@ -218,3 +218,16 @@ async def test_bad_parameters_are_400_naming_the_parameter(platform, path, param
     status, body = await get(http, path, bearer(audit, AUDITOR), **params)
     assert status == 400 and body["error"]["code"] == "INVALID_ARGUMENT"
     assert body["error"]["message"].startswith(parameter), body
+
+
+def test_make_runs_ready_lines_name_the_page_url():
+    from kernel.runtime import runner
+    from kernel.runtime.platform import ServiceEntry
+
+    def child(name: str, env: dict) -> runner.ServiceChild:
+        return runner.ServiceChild(ServiceEntry(name, f"services.{name}.main", 50054, True, ()), env)
+
+    assert runner.page_url(child("audit", {})) == "http://127.0.0.1:52054/"
+    assert runner.page_url(child("audit", {"AUDIT_PAGE_PORT": "8080"})) == "http://127.0.0.1:8080/"
+    assert runner.page_url(child("audit", {"AUDIT_PAGE_PORT": "0"})) is None
+    assert runner.page_url(child("clues", {})) is None
