@@ -20,9 +20,12 @@ from kernel.domain.access import holding_links
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
 from kernel.eventstore.envelope import Link, NewEvent, new_event_id, parse
+from services.audit.adapters.web.pins import load_pins
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import leaf_hash, verify_inclusion
 from tests.e2e.platforms import start_service
+from tests.e2e.test_clue_awaiting import proposed
+from tests.e2e.test_clue_lifecycle import HEAD, Client
 from tests.factories import call_metadata, token_for, wait_until
 
 ORG = catalogue.load().organisation
@@ -231,3 +234,76 @@ def test_make_runs_ready_lines_name_the_page_url():
     assert runner.page_url(child("audit", {"AUDIT_PAGE_PORT": "8080"})) == "http://127.0.0.1:8080/"
     assert runner.page_url(child("audit", {"AUDIT_PAGE_PORT": "0"})) is None
     assert runner.page_url(child("clues", {})) is None
+
+
+async def test_the_awaiting_queue_comes_from_the_services_with_the_callers_token(platform):
+    clues, audit, _, _, http = platform
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{clues.port}") as ch:
+        waiting = await proposed(Client(clues, ch), person="P-29W")  # the head approves its registration
+    audit.parts.page.api.d.awaiting_targets.update({"clues": f"127.0.0.1:{clues.port}", "cases": "127.0.0.1:1"})
+    status, body = await get(http, "/api/awaiting", bearer(audit, HEAD), purpose="早会 morning review")
+    assert status == 200, body
+    item = next(i for i in body["items"] if i["file_id"] == waiting)
+    assert (item["service"], item["step"], item["role"]) == ("clues", "ApproveRegistration", "commission_head")
+    assert set(item) >= {"service", "file_id", "step", "role", "summary", "since", "due", "colour"}
+    assert body["unanswered"] == ["cases"]  # nothing answers there: said, not a failure of the view
+    status, other = await get(http, "/api/awaiting", bearer(audit, STRANGER))
+    assert status == 200 and waiting not in {i["file_id"] for i in other["items"]}  # need to know, by clues
+
+
+async def test_a_persons_stories_are_one_recorded_read_proven_in_one_checkpoint(platform):
+    _, audit, clue, event_ids, http = platform
+    before = await own_events(audit)
+    status, told = await get(http, "/api/person", bearer(audit, AUDITOR), person_id="P-29", purpose="廉政 check")
+    assert status == 200, told
+    assert told["subject"] == "P-29" and clue in {s["id"] for s in told["subjects"]}
+    assert [s["event_id"] for s in told["steps"] if s["stream_id"] == clue] == event_ids
+    _, pins = await get(http, "/config.json")
+    checkpoint = open_checkpoint(told["proof"]["checkpoint"].encode(), NoteVerifier(pins["ledger_vkey"]))
+    for e in told["proof"]["events"]:
+        hashes = [base64.b64decode(h) for h in e["hashes_b64"]]
+        raw = base64.b64decode(e["envelope_b64"])
+        verify_inclusion(leaf_hash(raw), e["leaf_index"], checkpoint.size, hashes, checkpoint.root)
+    assert await own_events(audit) == before + 1
+    status, hidden = await get(http, "/api/person", bearer(audit, STRANGER), person_id="P-29")
+    assert status == 200 and hidden["steps"] == [] and hidden["subjects"] == []  # another office: need to know
+    assert (await get(http, "/api/person", bearer(audit, PARTNER), person_id="P-29"))[0] == 403
+    status, none = await get(http, "/api/person", bearer(audit, HOLDER), person_id="P-nobody")
+    assert status == 200 and none["steps"] == [] and none["proof"]["events"] == []
+
+
+async def test_the_subject_picker_lists_only_what_the_caller_may_know(platform):
+    _, audit, clue, _, http = platform
+    status, mine = await get(http, "/api/subjects", bearer(audit, HOLDER), q=clue[-12:])
+    assert status == 200 and [(s["id"], s["kind"]) for s in mine] == [(clue, "clue")]
+    status, theirs = await get(http, "/api/subjects", bearer(audit, STRANGER))
+    assert status == 200 and clue not in {s["id"] for s in theirs}
+
+
+async def test_the_page_is_served_with_a_content_security_policy_and_nothing_outside_static(platform):
+    _, _, _, _, http = platform
+    async with http.get("/") as r:
+        assert r.status in (200, 503)  # 503 JSON until the page's files are installed
+        assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+        assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+    for path in ("/static/..%2Fserver.py", "/static/.hidden", "/static/nothing.js", "/api/nothing"):
+        status, body = await get(http, path)
+        assert status == 404 and body["error"]["code"] == "NOT_FOUND", path
+    async with http.post("/api/story") as r:
+        assert r.status == 405 and (await r.json())["error"]["message"]
+
+
+def test_a_pins_file_replaces_the_deployments_own_and_a_bad_one_stops_the_start(tmp_path):
+    (tmp_path / "w.policy").write_text("witness w1 example.org/w1+00000000+AAAA\nquorum w1\n")
+    good = tmp_path / "pins.toml"
+    good.write_text('ledger_vkey = "other.example/log+01020304+AQID"\nwitness_policy_file = "w.policy"\n')
+    pins = load_pins(good, "jjjc.local/audit-ledger", "own+00+AA", "")
+    assert pins.as_json() == {"origin": "other.example/log", "ledger_vkey": "other.example/log+01020304+AQID",
+                              "witness_policy": "witness w1 example.org/w1+00000000+AAAA\nquorum w1\n",
+                              "source": "operator"}  # fmt: skip
+    assert load_pins(None, "o", "o+00+AA", "").ledger_vkey == "o+00+AA"
+    bad = tmp_path / "bad.toml"
+    for text, named in (('ledger_key = "x"', "ledger_key"), ('ledger_vkey = "nokey"', "ledger_vkey")):
+        bad.write_text(text)
+        with pytest.raises(SystemExit, match=named):
+            load_pins(bad, "o", "o+00+AA", "")

@@ -34,6 +34,8 @@ SECURITY = {
 }
 # the page's files change with a release: the browser checks them again (ETag / Last-Modified)
 STATIC_CACHE = "no-cache"
+# text files say their charset: the page's Chinese labels are UTF-8 whatever the browser guesses
+TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
 HTTP = {
     grpc.StatusCode.INVALID_ARGUMENT: 400,
     grpc.StatusCode.FAILED_PRECONDITION: 400,
@@ -83,7 +85,14 @@ async def index(request: web.Request) -> web.StreamResponse:
     page = STATIC / "index.html"
     if not page.is_file():
         return error(503, "UNAVAILABLE", "the page's files are not installed (services/audit/adapters/web/static)")
-    return web.FileResponse(page, headers={"Cache-Control": STATIC_CACHE})
+    return _file(page)
+
+
+def _file(path: Path) -> web.FileResponse:
+    headers = {"Cache-Control": STATIC_CACHE}
+    if path.suffix in TYPES:
+        headers["Content-Type"] = f"{TYPES[path.suffix]}; charset=utf-8"
+    return web.FileResponse(path, headers=headers)
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:
@@ -92,7 +101,7 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     path = (STATIC / name).resolve()
     if name.startswith(".") or "/" in name or path.parent != STATIC.resolve() or not path.is_file():
         raise errors.NotFound("page file", name)
-    return web.FileResponse(path, headers={"Cache-Control": STATIC_CACHE})
+    return _file(path)
 
 
 class PageServer:
