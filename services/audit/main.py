@@ -38,7 +38,7 @@ from services.audit.adapters.statistics_servicer import StatisticsServicer
 from services.audit.adapters.web.api import PageDeps
 from services.audit.adapters.web.awaiting_json import parse_targets
 from services.audit.adapters.web.pins import load_pins
-from services.audit.adapters.web.server import PageServer
+from services.audit.adapters.web.server import PageServer, tls_context
 from services.audit.app import feeds
 from services.audit.app.checkpoints import MIGRATIONS as CHECKPOINTS_MIGRATIONS, Checkpointer
 from services.audit.app.dossiers import Dossiers
@@ -256,7 +256,7 @@ async def start_page(host: ServiceHost[Audit], checkpoints: Checkpointer, witnes
         witness=witnessing.witness,  # as ExportHistoryBundle: cosigned when witnesses are configured
         awaiting_targets=parse_targets(s.page_awaiting_targets),
     )
-    page = PageServer(deps, s.grpc_host, s.page_port)
+    page = PageServer(deps, s.grpc_host, s.page_port, tls_context(s.tls_cert_file, s.tls_key_file))
     try:
         await page.start()
     except OSError as e:

@@ -14,12 +14,14 @@ import grpc
 import pytest
 
 from audit.v1 import service_pb2 as pb, service_pb2_grpc
+from cases.v1 import events_pb2 as cev
 from clues.v1 import events_pb2 as clue_events
 from common.v1 import meeting_pb2, recording_pb2
 from kernel.domain.access import holding_links
 from kernel.domain.principal import Principal
 from kernel.edge import catalogue
-from kernel.eventstore.envelope import Link, NewEvent, new_event_id, parse
+from kernel.eventstore.envelope import Link, NewEvent, build, new_event_id, parse
+from services.audit.adapters.web import story_json
 from services.audit.adapters.web.pins import load_pins
 from services.audit.domain.checkpoint import NoteVerifier, open_checkpoint
 from services.audit.domain.merkle import leaf_hash, verify_inclusion
@@ -307,3 +309,39 @@ def test_a_pins_file_replaces_the_deployments_own_and_a_bad_one_stops_the_start(
         bad.write_text(text)
         with pytest.raises(SystemExit, match=named):
             load_pins(bad, "o", "o+00+AA", "")
+
+
+def _envelope(payload, stream_id: str, version: int):
+    event = NewEvent(new_event_id(), payload, T0, HOLDER, "c29")
+    return build(event, stream_id, version, T0)
+
+
+def test_a_measures_steps_show_its_kind_period_approval_and_meeting():
+    """The approval names no kind: the request on the same stream did (pure, no platform)."""
+    measure = f"measure-{uuid.uuid4()}"
+    approved = cev.MeasureApproved(measure_id=measure, approver_role="commission_head", approved_by="u-head")
+    approved.starts_at.FromDatetime(T0)
+    approved.ends_at.FromDatetime(T0 + timedelta(days=90))
+    approved.meeting.CopyFrom(meeting_pb2.CollectiveDecision(outcome="同意", minutes_by="u-a", attendees=["u-a"]))
+    kinds: dict[str, str] = {}
+    requested = cev.MeasureRequested(measure_id=measure, kind=cev.MEASURE_KIND_DETENTION, person_id="P-1")
+    first = story_json.step(1, 0, _envelope(requested, measure, 1), T0, kinds)
+    second = story_json.step(2, 1, _envelope(approved, measure, 2), T0, kinds)
+    assert first["measures"] == [] and first["approval"] is None
+    assert second["measures"] == [
+        {"kind": "DETENTION", "from": T0.isoformat(), "until": (T0 + timedelta(days=90)).isoformat()}
+    ]
+    assert second["approval"] == {"decision": "APPROVED", "user": "u-head", "role": "commission_head"}
+    assert second["collective_decision"]["outcome"] == "同意"
+    assert second["title"] == "MeasureApproved" and second["event_type"] == "cases.v1.MeasureApproved"
+
+
+@pytest.mark.parametrize(
+    ("title", "due_in_days", "colour"),
+    [("Anything", 10, "green"), ("Anything", 2, "yellow"), ("Anything", -1, "met"), ("NoticeOverdue", -1, "red")],
+)
+def test_a_deadlines_colour_by_the_storys_moment(title, due_in_days, colour):
+    notice = cev.DetentionNoticeOverdue(measure_id="m")
+    notice.due.FromDatetime(T0 + timedelta(days=due_in_days))
+    assert story_json.deadline(notice, title, T0)["colour"] == colour
+    assert story_json.deadline(cev.MeasureRefused(measure_id="m"), title, T0) is None

@@ -10,6 +10,7 @@ inline script, no CDN), so a proof or payload shown on the page cannot run code 
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 import grpc
@@ -104,11 +105,22 @@ async def static_file(request: web.Request) -> web.StreamResponse:
     return _file(path)
 
 
+def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:
+    """The service's TLS certificate for the page too (TLS_CERT_FILE / TLS_KEY_FILE), else None."""
+    if not (cert and key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
 class PageServer:
     """The page on `host:port` (0: any free port; `port` then says which)."""
 
-    def __init__(self, deps: PageDeps, host: str, port: int):
-        self.api, self.host, self.port = PageApi(deps), host, port
+    def __init__(self, deps: PageDeps, host: str, port: int, ssl_context: ssl.SSLContext | None = None):
+        """`ssl_context`: HTTPS with the service's own certificate (tokens never cross in clear
+        where gRPC does not)."""
+        self.api, self.host, self.port, self.ssl = PageApi(deps), host, port, ssl_context
         self._runner: web.AppRunner | None = None
 
     def app(self) -> web.Application:
@@ -120,12 +132,12 @@ class PageServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}/"
 
     async def start(self) -> PageServer:
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl)
         try:
             await site.start()
         except OSError:
