@@ -7,7 +7,8 @@ the verifiable log and its projections, the checkpoint signer, proofs and replay
 servicer; the partner feeds (issue 23), served by PartnerFeedService and published by
 `app.feed_publisher` to the topics `partner.<agency>.v1`; the IntegrityService (issue 26): person
 dossiers and the integrity-opinion requests, its own aggregate on streams `integrity-<uuid>`
-(`app.integrity`, rules in `deploy/config/integrity.toml`). Its own settings: `AuditSettings`.
+(`app.integrity`, rules in `deploy/config/integrity.toml`); the replay page (issue 29), an HTTP
+server on the same event loop (`adapters.web`, AUDIT_PAGE_PORT). Its own settings: `AuditSettings`.
 """
 
 from __future__ import annotations
