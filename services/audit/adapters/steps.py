@@ -9,6 +9,8 @@ step, without those two.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -59,19 +61,21 @@ def approval_of(msg: Message | None, env: Envelope) -> pb.Approval | None:
     return None
 
 
-def recordings_of(msg: Message | None) -> list[recording_pb2.RecordingRef]:
-    """Every RecordingRef in `msg` (itself included), depth first, in field order."""
+def messages_in(msg: Message | None) -> Iterator[Message]:
+    """`msg` and every message inside it, depth first, in field order (map entries left out)."""
     if msg is None:
-        return []
-    if msg.DESCRIPTOR.full_name == RECORDING:
-        return [msg]
-    found = []
+        return
+    yield msg
     for field, value in msg.ListFields():
         if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type.GetOptions().map_entry:
             continue
         for item in value if field.is_repeated else [value]:
-            found += recordings_of(item)
-    return found
+            yield from messages_in(item)
+
+
+def recordings_of(msg: Message | None) -> list[recording_pb2.RecordingRef]:
+    """Every RecordingRef in `msg` (itself included), depth first, in field order."""
+    return [m for m in messages_in(msg) if m.DESCRIPTOR.full_name == RECORDING]
 
 
 def step(row, position: int) -> pb.HistoryStep:

@@ -13,7 +13,6 @@ import base64
 import json
 from datetime import datetime, timedelta, timezone
 
-from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 
@@ -25,7 +24,7 @@ from clues.v1 import tour_events_pb2 as _tours  # noqa: F401 - registers the tou
 from common.v1 import meeting_pb2
 from kernel.eventstore.envelope import Envelope, instant, parse
 from sanctions.v1 import events_pb2 as _sanctions  # noqa: F401 - registers the sanctions contract's types
-from services.audit.adapters.steps import approval_of, payload_of, recordings_of
+from services.audit.adapters.steps import approval_of, messages_in, payload_of, recordings_of
 from services.audit.app.bundles import Bundle
 from services.audit.domain.story import StepKey, tell
 
@@ -40,18 +39,6 @@ DECISIONS = {pb.APPROVAL_DECISION_APPROVED: "APPROVED", pb.APPROVAL_DECISION_REJ
 
 def iso(at: datetime | None) -> str | None:
     return at.astimezone(timezone.utc).isoformat() if at else None
-
-
-def _messages(msg: Message | None):
-    """`msg` and every message inside it, depth first, in field order (maps left out)."""
-    if msg is None:
-        return
-    yield msg
-    for field, value in msg.ListFields():
-        if field.type != FieldDescriptor.TYPE_MESSAGE or field.message_type.GetOptions().map_entry:
-            continue
-        for item in value if field.is_repeated else [value]:
-            yield from _messages(item)
 
 
 def _as_dict(msg: Message) -> dict:
@@ -82,7 +69,7 @@ def _prefix(enum_name: str) -> str:
 
 
 def collective_decision(msg: Message | None) -> dict | None:
-    for m in _messages(msg):
+    for m in messages_in(msg):
         if m.DESCRIPTOR.full_name == MEETING:
             return _as_dict(m)
     return None
@@ -91,7 +78,7 @@ def collective_decision(msg: Message | None) -> dict | None:
 def measures(msg: Message | None, kind: str, title: str) -> list[dict]:
     """Each period the payload states: {"kind", "from", "until"} (and the message's own kind)."""
     found = []
-    for m in _messages(msg):
+    for m in messages_in(msg):
         for start, end in PERIODS:
             begins, ends = _time(m, start), _time(m, end)
             if begins or ends:
@@ -163,6 +150,7 @@ def step(position: int, leaf_index: int, env: Envelope, as_of: datetime, kinds: 
         "collective_decision": collective_decision(msg),
         "deadline": deadline(msg, title, as_of),
         "measures": measures(msg, kinds.get(env.stream_id, ""), title),
+        # common.v1.RecordingRef: sha256, duration_seconds, kind (what was recorded), archive_ref
         "recordings": [_as_dict(r) for r in recordings_of(msg)],
         "payload": _as_dict(msg) if msg is not None else {},
     }
