@@ -132,7 +132,7 @@ def invoke(ch: grpc.Channel, rpc: Rpc, request, md, timeout: float) -> Iterator:
 
 
 def to_json(message) -> str:
-    return json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2)
+    return json_format.MessageToJson(message, preserving_proto_field_name=True, indent=2, ensure_ascii=False)
 
 
 def describe_error(e: grpc.RpcError) -> str:
