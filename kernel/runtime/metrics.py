@@ -40,7 +40,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from kernel.edge.status import CONSUMER, DEGRADED, OK, QUARANTINED, RELAY, RETRYING, STUCK, Component, StatusBoard
-from kernel.runtime import log as klog
+from kernel.runtime import http, log as klog
 from kernel.runtime.version import platform_version
 
 STATES = (OK, RETRYING, STUCK, DEGRADED)
@@ -213,16 +213,7 @@ class MetricsServer:
     async def start(self) -> int:
         app = web.Application()
         app.router.add_get("/metrics", self._scrape)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        try:
-            await site.start()
-        except OSError:
-            await self._runner.cleanup()
-            self._runner = None
-            raise
-        self.port = site._server.sockets[0].getsockname()[1]  # the one picked when asked for 0
+        self._runner, self.port = await http.serve(app, self.host, self.port)
         return self.port
 
     async def stop(self) -> None:

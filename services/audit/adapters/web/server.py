@@ -19,7 +19,7 @@ from aiohttp import web
 from kernel.domain import errors
 from kernel.edge.grpc_server import status_of
 from kernel.eventstore.store import is_store_down, store_unavailable
-from kernel.runtime import log as klog
+from kernel.runtime import http, log as klog
 from services.audit.adapters.web.api import PageApi, PageDeps
 
 STATIC = Path(__file__).with_name("static")
@@ -135,16 +135,7 @@ class PageServer:
         return f"{'https' if self.ssl else 'http'}://{self.host}:{self.port}/"
 
     async def start(self) -> PageServer:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=self.ssl)
-        try:
-            await site.start()
-        except OSError:
-            await self._runner.cleanup()
-            self._runner = None
-            raise
-        self.port = site._server.sockets[0].getsockname()[1]  # the one picked when asked for 0
+        self._runner, self.port = await http.serve(self.app(), self.host, self.port, self.ssl)
         return self
 
     async def stop(self) -> None:
