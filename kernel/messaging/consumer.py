@@ -10,7 +10,9 @@ repeat harmless. (Faust's `take_events` acknowledges a batch even when its proce
 that is how the ledger lost events when PostgreSQL restarted.)
 
 A handler with `record_batch` gets a whole batch in one transaction (the audit ledger's ingest);
-otherwise each record is delivered alone through `record`. Relay markers are acknowledged unread;
+otherwise each record is delivered alone through `record`, except that a handler naming the event
+types it acts on (`event_types`, see `kernel.messaging.follower`) gets each run of other records,
+known by their headers and never decoded, in one `pass_by` (issue 30). Relay markers are acknowledged unread;
 watermarks go to `on_watermark` (and a new relay epoch on a partition makes it read again).
 """
 
@@ -29,7 +31,7 @@ from kernel.edge.status import Component, StatusBoard
 from kernel.messaging import fetch_wait, topics as topics_mod
 from kernel.messaging.backlog import Backlog
 from kernel.messaging.delivery import Delivery, Policy, Record
-from kernel.messaging.inbox import Inbox, Source
+from kernel.messaging.inbox import STREAM_HEADER, TYPE_HEADER, VERSION_HEADER, Inbox, Source
 from kernel.messaging.relay import MARKER_KEY
 from kernel.messaging.republish import HeldGapSweeper, RepublishRequester
 from kernel.messaging.watermark import WATERMARK_KEY, Watermark, position_of
@@ -63,6 +65,7 @@ def faust_app(
     on_fatal: Callable[[], object],
     on_watermark: Callable[[bytes, Source], Awaitable[object]] | None = None,
     backlog: Backlog | None = None,
+    skips: Callable[[Source], bool] = lambda source: False,
 ) -> faust.App:
     """A new App per start (a stopped App cannot restart); its group is `<consumer group>-<name>`.
     Fetch sizes allow the largest event the producers may store (`kafka_message_bytes`)."""
@@ -110,8 +113,8 @@ def faust_app(
                 if batched:
                     await delivery.deliver(records)
                 else:
-                    for record in records:
-                        await delivery.deliver([record])
+                    for run in _runs(records, skips):
+                        await delivery.deliver(run)
                 for e in events:  # after the events before them on their partition are stored
                     if backlog is not None and e.message.key not in (MARKER_KEY, WATERMARK_KEY):
                         backlog.stored(e.message.topic, e.message.partition)
@@ -163,7 +166,43 @@ async def _rewound(app: faust.App, epochs: dict, message) -> bool:
 
 def _source(message) -> Source:
     position = position_of(message.headers)
-    return Source(message.topic, message.partition, message.offset, position.encode() if position else "")
+    said = {key: bytes(value) for key, value in message.headers or () if key in _ROUTING}
+    try:
+        version = int(said.get(VERSION_HEADER, b"0"))
+    except ValueError:  # not ours to judge: decoded and checked as a record without it
+        version = 0
+    return Source(
+        message.topic,
+        message.partition,
+        message.offset,
+        position.encode() if position else "",
+        said.get(TYPE_HEADER, b"").decode(errors="replace"),
+        said.get(STREAM_HEADER, b"").decode(errors="replace"),
+        version,
+    )
+
+
+_ROUTING = (TYPE_HEADER, STREAM_HEADER, VERSION_HEADER)
+
+
+def _runs(records: list[Record], skips: Callable[[Source], bool]) -> list[list[Record]]:
+    """The records in order, each alone except consecutive ones to skip, which go together."""
+    runs: list[list[Record]] = []
+    for record in records:
+        if skips(record[1]) and runs and skips(runs[-1][0][1]):
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+    return runs
+
+
+def _skips(handler) -> Callable[[Source], bool]:
+    """Whether a record's headers name an event the handler does not act on (never, for a
+    handler that names no types, or for a record without the headers)."""
+    wanted = getattr(handler, "event_types", None)
+    if wanted is None:
+        return lambda source: False
+    return lambda source: source.routed() and source.event_type not in wanted
 
 
 class Consumer:
@@ -180,6 +219,7 @@ class Consumer:
         on_fatal: Callable[[], object] | None = None,
     ):
         self.settings, self.pool, self.name, self.handler, self.board = settings, pool, name, handler, status
+        self.skips = _skips(handler)
         self.on_fatal = on_fatal or (lambda: os.kill(os.getpid(), signal.SIGTERM))
         self.topics = [settings.topic_of(p) for p in producers]
         self.requester = RepublishRequester(
@@ -207,7 +247,7 @@ class Consumer:
             self.handler.inbox.consumer,
             self.pool,
             self.handler.inbox.schema,
-            batch or _one_at_a_time(self.handler.record),
+            batch or _one_at_a_time(self.handler, self.skips),
             _policy(s),
         )
         await self.delivery.retry_kept()
@@ -236,6 +276,7 @@ class Consumer:
             on_fatal=self.on_fatal,
             on_watermark=getattr(self.handler, "on_watermark", None),
             backlog=self.backlog,
+            skips=self.skips,
         )
         await self.app.start()
         # a fresh watermark on every partition, so the backlog is known once it is read; in the
@@ -263,10 +304,13 @@ class Consumer:
         await self.requester.close()
 
 
-def _one_at_a_time(record: Callable[[bytes, Source], Awaitable[object]]):
+def _one_at_a_time(handler: Handler, skips: Callable[[Source], bool]):
     async def handle(records: list[Record]) -> None:
+        if all(skips(source) for _, source in records):
+            await handler.pass_by(records)
+            return
         for raw, source in records:
-            await record(raw, source)
+            await handler.record(raw, source)
 
     return handle
 

@@ -11,11 +11,17 @@ committed: `consumer.ok` with the consumer, the command it ran, the stream and t
 the system principal and the triggering event's correlation id (bound while it is applied, so the
 follower's own lines carry it too). An event that changed nothing is said at DEBUG; a duplicate or
 a held delivery, not at all.
+
+A follower whose translator is marked `acting_on(...)` names the event types it acts on
+(`event_types`); its consumer passes the others by from their headers, undecoded (`pass_by`,
+issue 30): they only move their streams' versions in the inbox.
 """
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 
 import structlog
 
@@ -23,10 +29,26 @@ from kernel.domain.errors import Concurrency
 from kernel.domain.principal import Principal
 from kernel.eventstore.envelope import Envelope
 from kernel.eventstore.store import EventStore, UnitOfWork
-from kernel.messaging.inbox import Inbox, Source
+from kernel.messaging.inbox import BatchOutcome, Inbox, Outcome, Source
 from kernel.runtime import log as klog
 
 ATTEMPTS = 5
+
+
+def acting_on(*event_types: str):
+    """Mark a translator `(env, ...) -> command | None` as reading only these event types: it
+    answers None for the others without looking, and its follower's consumer skips them."""
+    wanted = frozenset(event_types)
+
+    def mark(translate: Callable) -> Callable:
+        @functools.wraps(translate)
+        def only(env: Envelope, *args):
+            return translate(env, *args) if env.event_type in wanted else None
+
+        only.event_types = wanted
+        return only
+
+    return mark
 
 
 class Follower:
@@ -40,12 +62,28 @@ class Follower:
     async def apply(self, uow: UnitOfWork, env: Envelope) -> None:
         raise NotImplementedError
 
+    @property
+    def event_types(self) -> frozenset[str] | None:
+        """The event types `apply` acts on, from its translator's `acting_on`; None: every one."""
+        return getattr(getattr(self, "translate", None), "event_types", None)
+
     async def record(self, raw: bytes, source: Source) -> None:
+        outcome = await self._receive(lambda conn: self.inbox.receive(conn, raw, source))
+        await self._ask([outcome.gap] if outcome.gap else [], source.topic)
+
+    async def pass_by(self, records: list[tuple[bytes, Source]]) -> None:
+        """Records of events not in `event_types`, known by their headers, in one transaction:
+        their streams move on; what that releases is applied."""
+        outcome = await self._receive(lambda conn: self.inbox.pass_batch(conn, records))
+        await self._ask(outcome.gaps, records[0][1].topic)
+
+    async def _receive(self, decide: Callable) -> Outcome | BatchOutcome:
+        """The inbox's decision and the accepted events' effects in one unit of work."""
         for attempt in range(ATTEMPTS):
             units: list[tuple[Envelope, dict, float]] = []
             try:
                 async with self.store.unit_of_work() as uow:
-                    outcome = await self.inbox.receive(uow.conn, raw, source)
+                    outcome = await decide(uow.conn)
                     for accepted in outcome.accepted:
                         units.append(await self._apply_one(uow, accepted.envelope))
                 break
@@ -54,12 +92,16 @@ class Follower:
                     raise
         for env, work, ms in units:  # committed: each unit of work's one line
             self._said(env, work, ms)
-        if outcome.gap and self.on_gap:
+        return outcome
+
+    async def _ask(self, gaps: list[tuple[str, int, int]], topic: str) -> None:
+        """Ask the producer for what a held delivery waits for."""
+        for gap in gaps if self.on_gap else ():
             try:
-                await self.on_gap(source.topic, *outcome.gap)
+                await self.on_gap(topic, *gap)
             except Exception as e:  # noqa: BLE001 - the gap stays held; the sweeper asks again
                 self.log.warning(
-                    "follower.gap_request_failed", component=self.component, stream_id=outcome.gap[0], error=repr(e)
+                    "follower.gap_request_failed", component=self.component, stream_id=gap[0], error=repr(e)
                 )
 
     async def _apply_one(self, uow: UnitOfWork, env: Envelope) -> tuple[Envelope, dict, float]:

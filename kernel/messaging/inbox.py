@@ -4,6 +4,11 @@ Used inside the consumer's own unit of work, so its effects and the inbox rows c
 a redelivered event is recognised and skipped; an event that arrives ahead of a missing version
 of its stream is held (stored) until the gap is filled, and reported so that the producer's
 relay can be asked to republish the missing range.
+
+An event a consumer does not act on is passed by (`pass_batch`) from its record's headers, never
+decoded (issue 30): it leaves no inbox row, only moves its stream's last version, so a later gap
+is still seen and a later event is not held behind it. What it cannot tell is a conflict at its
+version (there is no digest to compare): a repeat at a passed version counts as a duplicate.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from dataclasses import dataclass, field
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Envelope
 
+# Record headers the relay writes beside the envelope (`kernel.messaging.relay.record_headers`).
+TYPE_HEADER, STREAM_HEADER, VERSION_HEADER = "event-type", "stream-id", "stream-version"
+
 
 @dataclass(frozen=True)
 class Source:
@@ -24,6 +32,14 @@ class Source:
     partition: int = -1
     offset: int = -1
     position: str = ""  # the producer's store position ("<order_key>:<position>"), where it says
+    # what the headers say of the event (empty for records sent before they carried them)
+    event_type: str = ""
+    stream_id: str = ""
+    version: int = 0
+
+    def routed(self) -> bool:
+        """Whether the headers name the event's type, stream and version: it may be passed by."""
+        return bool(self.event_type and self.stream_id) and self.version > 0
 
 
 @dataclass(frozen=True)
@@ -85,7 +101,28 @@ class Inbox:
         already taken, is a conflict; a version ahead of the stream is held (stored) and reported
         as a gap (stream, first missing, last missing) until its predecessors arrive, when it is
         released in order."""
-        streams = sorted({env.stream_id for env, _, _ in items})
+        state = await self._state(conn, [env.event_id for env, _, _ in items], {env.stream_id for env, _, _ in items})
+        for item in items:
+            state.take(*item)
+        await state.write(conn, self)
+        return state.out
+
+    async def pass_batch(self, conn, records: list[tuple[bytes, Source]]) -> BatchOutcome:
+        """Pass by events this consumer does not act on, from their sources' headers (`routed`),
+        in arrival order, in the caller's transaction: each moves its stream's last version (no
+        inbox row), releasing what was held behind it (`accepted`, to apply); one ahead of its
+        stream is held like any other and its gap reported (`gaps`: only streams held here)."""
+        state = await self._state(conn, [], {source.stream_id for _, source in records})
+        for raw, source in records:
+            state.pass_by(raw, source)
+        await state.write(conn, self)
+        held_here = {source.stream_id for _, source in records if (source.stream_id, source.version) in state.held}
+        state.out.gaps = [g for g in state.out.gaps if g[0] in held_here]
+        return state.out
+
+    async def _state(self, conn, event_ids: list[str], stream_set: set[str]) -> _BatchState:
+        """The streams locked for this batch and what the inbox knows of them."""
+        streams = sorted(stream_set)
         # One batch per (consumer, stream) at a time, until the caller's transaction ends, taken
         # in one order (no deadlocks). Without it concurrent deliveries race past the checks:
         # unique violations, an identical redelivery flagged as a conflict, a held successor
@@ -97,24 +134,16 @@ class Inbox:
             f"inbox:{self.schema}:{self.consumer}:",
             streams,
         )
-        state = await _BatchState.load(conn, self, items, streams)
-        for item in items:
-            state.take(*item)
-        await state.write(conn, self)
-        return state.out
+        return await _BatchState.load(conn, self, list(set(event_ids)), streams)
 
     async def remembered(self, conn, event_ids: list[str], streams: list[str]) -> tuple[dict, dict]:
         """What this consumer accepted before: {event id: digest} of these ids, {stream: last
         version} of these streams."""
         s, c = self.schema, self.consumer
-        seen = {
-            str(r[0]): bytes(r[1])
-            for r in await conn.fetch(
-                f"SELECT event_id, digest FROM {s}.inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])",
-                c,
-                event_ids,
-            )
-        }
+        rows = event_ids and await conn.fetch(
+            f"SELECT event_id, digest FROM {s}.inbox WHERE consumer = $1 AND event_id = ANY($2::uuid[])", c, event_ids
+        )
+        seen = {str(r[0]): bytes(r[1]) for r in rows or ()}
         last = {
             r[0]: r[1]
             for r in await conn.fetch(
@@ -171,9 +200,9 @@ class _BatchState:
         self.advanced: set[str] = set()
 
     @classmethod
-    async def load(cls, conn, inbox: Inbox, items, streams) -> _BatchState:
+    async def load(cls, conn, inbox: Inbox, event_ids: list[str], streams: list[str]) -> _BatchState:
         s, c = inbox.schema, inbox.consumer
-        seen, last = await inbox.remembered(conn, list({env.event_id for env, _, _ in items}), streams)
+        seen, last = await inbox.remembered(conn, event_ids, streams)
         held = {
             (r[0], r[1]): (bytes(r[2]), Source(**json.loads(r[3])))
             for r in await conn.fetch(
@@ -196,15 +225,35 @@ class _BatchState:
         if env.version <= last:
             self.out.conflicts.append(Conflict(env, raw, source, "version"))
         elif env.version > last + 1:
-            held = self.held.get((env.stream_id, env.version))
-            if held is None:
-                self.held[(env.stream_id, env.version)] = (raw, source)
-                self.new_held.append((env.stream_id, env.version, raw, json.dumps(source.__dict__)))
-            elif hashlib.sha256(held[0]).digest() != digest:  # another event where one is held
+            if not self._hold(env.stream_id, env.version, raw, source, digest):
                 self.out.conflicts.append(Conflict(env, raw, source, "version"))
         else:
             self._accept(env, raw, digest, source)
             self._release(env.stream_id)
+
+    def pass_by(self, raw: bytes, source: Source) -> None:
+        """An event not acted on, known by its headers: its stream moves on, or it waits its turn."""
+        stream_id, version = source.stream_id, source.version
+        last = self.last.get(stream_id, 0)
+        if version <= last:  # passed or accepted before: a redelivery
+            self.out.duplicates += 1
+        elif version > last + 1:
+            if not self._hold(stream_id, version, raw, source, hashlib.sha256(raw).digest()):
+                self.out.conflicts.append(Conflict(env_mod.parse(raw), raw, source, "version"))
+        else:
+            self.last[stream_id] = version
+            self.advanced.add(stream_id)
+            self._release(stream_id)
+
+    def _hold(self, stream_id: str, version: int, raw: bytes, source: Source, digest: bytes) -> bool:
+        """Keep an event ahead of its stream until its predecessors come; False if another event
+        is held at its version."""
+        held = self.held.get((stream_id, version))
+        if held is None:
+            self.held[(stream_id, version)] = (raw, source)
+            self.new_held.append((stream_id, version, raw, json.dumps(source.__dict__)))
+            return True
+        return hashlib.sha256(held[0]).digest() == digest
 
     def _accept(self, env: Envelope, raw: bytes, digest: bytes, source: Source) -> None:
         self.seen[env.event_id] = digest

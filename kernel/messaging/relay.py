@@ -54,6 +54,7 @@ from kernel.edge.status import RETRYING, STUCK, Component
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.store import DEFAULT_MAX_EVENT_BYTES, Cursor, EventStore, StoredEvent
 from kernel.messaging import topics
+from kernel.messaging.inbox import VERSION_HEADER
 from kernel.messaging.leadership import Leadership, LostLeadership
 from kernel.messaging.watermark import POSITION_HEADER, Position, Watermark
 from kernel.messaging.watermarks_pub import WatermarkPublisher, ensure_count
@@ -111,8 +112,12 @@ def store_position(e: StoredEvent) -> Position:
 
 
 def record_headers(e: StoredEvent) -> list[tuple[str, bytes]]:
-    """The envelope's headers plus the event's store position."""
-    return env_mod.kafka_headers(env_mod.parse(e.envelope)) + [(POSITION_HEADER, store_position(e).encode().encode())]
+    """The envelope's headers plus the event's store position and stream version: a consumer skips
+    an event it does not act on from these, undecoded, and still advances the stream (issue 30)."""
+    return env_mod.kafka_headers(env_mod.parse(e.envelope)) + [
+        (POSITION_HEADER, store_position(e).encode().encode()),
+        (VERSION_HEADER, str(e.version).encode()),
+    ]
 
 
 def record_size(e: StoredEvent) -> int:

@@ -13,6 +13,7 @@ from kernel.domain.access import holding_of_links
 from kernel.domain.principal import Principal
 from kernel.edge.mapping import enum_word, persons_from_pb
 from kernel.eventstore.envelope import Envelope, unpack
+from kernel.messaging.follower import acting_on
 from services.cases.domain import commands as c
 from services.cases.domain.before_filing import ClueNews
 
@@ -22,9 +23,8 @@ def case_id_for(proposal_event_id: str) -> str:
     return f"case-{uuid.uuid5(uuid.NAMESPACE_URL, f'filing/{proposal_event_id}')}"
 
 
+@acting_on(clues_pb2.FilingProposed.DESCRIPTOR.full_name)  # the filings consumer skips the rest (issue 30)
 def from_clues(env: Envelope, by: Principal) -> c.OpenFiling | None:
-    if env.event_type != clues_pb2.FilingProposed.DESCRIPTOR.full_name:
-        return None
     msg = unpack(env, clues_pb2.FilingProposed)
     return c.OpenFiling(
         case_id=case_id_for(env.event_id),
