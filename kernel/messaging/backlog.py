@@ -143,12 +143,19 @@ class Backlog:
         them)."""
         if self.pool is None:
             return
-        async with self.pool.acquire() as conn:
-            await migrations.apply(conn, self.schema, MIGRATIONS)
-            rows = await self._rows(conn)
         if held is not None:
             for key in [k for k in self._parts if k not in held]:
                 del self._parts[key]
+        try:
+            async with self.pool.acquire() as conn:
+                await migrations.apply(conn, self.schema, MIGRATIONS)
+                rows = await self._rows(conn)
+        except Exception as e:  # noqa: BLE001 - advisory: a rebalance during a store outage goes on
+            if held is None:
+                raise  # at start the service waits for its store anyway
+            # the partitions gained stay unknown (not 0) until a watermark passes on each
+            self.log.warning("backlog.load_deferred", error=f"{type(e).__name__}: {e}")
+            return
         for r in rows:
             if held is not None and (
                 (r["topic"], r["partition"]) not in held or (r["topic"], r["partition"]) in self._parts
