@@ -130,13 +130,17 @@ def unpack(env: Envelope, message_type: type[Message]) -> Message:
     return msg
 
 
+# The record headers that repeat the envelope (the relay adds the stream version and position).
+TYPE_HEADER, STREAM_HEADER = "event-type", "stream-id"
+
+
 def kafka_headers(env: Envelope) -> list[tuple[str, bytes]]:
     """Headers repeat event id, type and correlation id so consumers can route without decoding."""
     return [
         ("event-id", env.event_id.encode()),
-        ("event-type", env.event_type.encode()),
+        (TYPE_HEADER, env.event_type.encode()),
         ("correlation-id", env.correlation_id.encode()),
-        ("stream-id", env.stream_id.encode()),
+        (STREAM_HEADER, env.stream_id.encode()),
     ]
 
 

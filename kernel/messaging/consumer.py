@@ -28,10 +28,11 @@ from typing import Protocol
 import faust
 
 from kernel.edge.status import Component, StatusBoard
+from kernel.eventstore.envelope import STREAM_HEADER, TYPE_HEADER
 from kernel.messaging import fetch_wait, topics as topics_mod
 from kernel.messaging.backlog import Backlog
 from kernel.messaging.delivery import Delivery, Policy, Record
-from kernel.messaging.inbox import STREAM_HEADER, TYPE_HEADER, VERSION_HEADER, Inbox, Source
+from kernel.messaging.inbox import VERSION_HEADER, Inbox, Source
 from kernel.messaging.relay import MARKER_KEY
 from kernel.messaging.republish import HeldGapSweeper, RepublishRequester
 from kernel.messaging.watermark import WATERMARK_KEY, Watermark, position_of

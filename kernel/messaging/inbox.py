@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from kernel.eventstore import envelope as env_mod
 from kernel.eventstore.envelope import Envelope
 
-# Record headers the relay writes beside the envelope (`kernel.messaging.relay.record_headers`).
-TYPE_HEADER, STREAM_HEADER, VERSION_HEADER = "event-type", "stream-id", "stream-version"
+# The record header the relay adds with the event's stream version (`kernel.messaging.relay.record_headers`);
+# type and stream are the envelope's own headers (`envelope.kafka_headers`).
+VERSION_HEADER = "stream-version"
 
 
 @dataclass(frozen=True)
